@@ -1,0 +1,272 @@
+import { MANAGEMENT_COMMAND_HANDLER } from "../schema/awscontainer.js";
+import { applyFormat, type FormatVariables } from "../schema/base.js";
+import type { Settings } from "../schema/settings.js";
+import { apiDomainExport, buildDistribution } from "./cloudfront.js";
+import { resolveDjango } from "./django.js";
+import { envKey, logicalId } from "./names.js";
+import { buildSecrets } from "./secrets.js";
+import type {
+  CloudFrontContext,
+  ContainerContext,
+  HandlerContext,
+  PocketContext,
+  VpcContext,
+} from "./types.js";
+
+const LOG_RETENTION_DAYS = 365;
+
+/** Derives every name from validated settings. Pure: no AWS, no file system. */
+export function buildContext(settings: Settings): PocketContext {
+  const { general, stage } = settings;
+  const project = general.projectName;
+  const namespace = general.namespace;
+  const region = general.region;
+  const vars: FormatVariables = { stage, project, namespace };
+  const format = (t: string) => applyFormat(t, vars);
+  const slug = `${stage}-${project}`;
+  const resourcePrefix = format(general.prefixTemplate);
+
+  const ctx: PocketContext = {
+    stage,
+    project,
+    namespace,
+    region,
+    slug,
+    resourcePrefix,
+    stateBucket: `${resourcePrefix}state`,
+    djangoFallback: resolveDjango(general.djangoFallback, {
+      bucketName: general.s3FallbackBucketName,
+      cloudfront: {},
+      signingEnvs: () => undefined,
+      format,
+    }),
+  };
+  if (settings.s3) ctx.s3 = { bucketName: format(settings.s3.bucketNameFormat), region };
+
+  const c = settings.awscontainer;
+  const usedBy: VpcContext["usedBy"] = [];
+  if (c?.useVpc) usedBy.push("awscontainer");
+  if (settings.rds?.useVpc) usedBy.push("rds");
+  if (settings.vpc) {
+    const v = settings.vpc;
+    const name = `${v.ref}-${namespace}`;
+    const zones = v.zoneSuffixes.map((z) => `${region}${z}`);
+    ctx.vpc = {
+      ref: v.ref,
+      name,
+      stackName: `${name}-vpc`,
+      region,
+      manage: v.manage,
+      sharable: v.sharable,
+      zoneSuffixes: v.zoneSuffixes,
+      zones: v.manage ? zones : [],
+      natGateway: v.natGateway,
+      internetGateway: v.internetGateway,
+      usedBy,
+      consumerTag: { key: `pocket:consumer:${slug}`, value: "deployed" },
+      sharableTag: { key: "pocket:sharable", value: "true" },
+      exports: {
+        vpcId: `${name}-vpc-id`,
+        privateSubnetPrefix: `${name}-private-subnet-`,
+        privateSubnets: v.manage ? zones.map((_, i) => `${name}-private-subnet-${i + 1}`) : [],
+        efsAccessPoint: `${name}-efs-access-point`,
+        efsSecurityGroup: `${name}-efs-security-group`,
+      },
+      efs: v.efs
+        ? { name, localMountPath: v.efs.localMountPath, accessPointPath: v.efs.accessPointPath }
+        : undefined,
+    };
+  }
+
+  const cloudfront: Record<string, CloudFrontContext> = {};
+  for (const [name, d] of Object.entries(settings.cloudfront)) {
+    cloudfront[name] = buildDistribution(name, d, {
+      slug,
+      resourcePrefix,
+      bucketName: ctx.s3!.bucketName,
+      bucketRegion: region,
+      signingKeyIdEnv: (secret) => {
+        const spec = c?.secrets?.managed[secret];
+        return `${secret}${spec?.type === "cloudfront_signing_key" ? spec.options.idEnvironSuffix : "_ID"}`;
+      },
+    });
+  }
+  if (Object.keys(cloudfront).length > 0) ctx.cloudfront = cloudfront;
+
+  if (c) ctx.container = buildContainer(settings, ctx, cloudfront, format);
+
+  if (settings.rds) {
+    ctx.rds = {
+      clusterIdentifier: `${resourcePrefix}aurora`,
+      instanceIdentifier: `${resourcePrefix}aurora-1`,
+      databaseName: `${project}_${stage}`.replace(/-/g, "_"),
+      username: "postgres",
+      subnetGroupName: `${resourcePrefix}aurora`,
+      securityGroupName: `${resourcePrefix}aurora-rds`,
+      engine: "aurora-postgresql",
+      instanceClass: "db.serverless",
+      minCapacity: settings.rds.minCapacity,
+      maxCapacity: settings.rds.maxCapacity,
+      region,
+      finalSnapshotPrefix: `${resourcePrefix}aurora-final-`,
+    };
+  }
+  if (settings.neon) {
+    ctx.neon = {
+      projectName: settings.neon.projectName,
+      branch: stage,
+      database: project,
+      role: project,
+      regionId: `aws-${region}`,
+      pgVersion: settings.neon.pgVersion,
+      apiKeySource: settings.neon.apiKeySource,
+    };
+  }
+  if (settings.tidb) {
+    const t = settings.tidb;
+    ctx.tidb = {
+      clusterName:
+        t.cluster ??
+        project
+          .replace(/[^A-Za-z0-9]/g, "-")
+          .replace(/-+/g, "-")
+          .replace(/^-|-$/g, ""),
+      databaseName: `${project}_${stage}`.replace(/-/g, "_"),
+      region: t.region,
+      apiRegion: `regions/aws-${t.region}`,
+      project: t.project,
+      publicKeySource: t.publicKeySource,
+      privateKeySource: t.privateKeySource,
+    };
+  }
+  return ctx;
+}
+
+function buildContainer(
+  settings: Settings,
+  ctx: PocketContext,
+  cloudfront: Record<string, CloudFrontContext>,
+  format: (t: string) => string,
+): ContainerContext {
+  const c = settings.awscontainer!;
+  const { slug, resourcePrefix: prefix, stage, region, namespace } = ctx;
+  const apiTargets = new Set(
+    Object.values(cloudfront).flatMap((cf) =>
+      cf.routes.flatMap((r) => (r.type === "api" ? [r.handler] : [])),
+    ),
+  );
+  const handlers: Record<string, HandlerContext> = {};
+  let managementHandler: string | undefined;
+  for (const [key, h] of Object.entries(c.handlers)) {
+    const functionName = `${prefix}${key}`;
+    const k = envKey(key);
+    const isManagementCommand = h.command === MANAGEMENT_COMMAND_HANDLER;
+    if (isManagementCommand) managementHandler = key;
+    handlers[key] = {
+      key,
+      envKey: k,
+      logicalId: logicalId(key),
+      functionName,
+      logGroupName: `/aws/lambda/${functionName}`,
+      command: h.command,
+      timeout: h.timeout,
+      memorySize: h.memorySize,
+      reservedConcurrency: h.reservedConcurrency,
+      isManagementCommand,
+      apiName: h.apigateway ? `${slug}-${key}` : undefined,
+      queueName: h.sqs ? functionName : undefined,
+      deadLetterQueueName: h.sqs ? `${functionName}-dead-letter` : undefined,
+      visibilityTimeout: h.sqs ? h.timeout * 6 : undefined,
+      apigateway: h.apigateway && {
+        domain: h.apigateway.domain,
+        createRecords: h.apigateway.createRecords,
+        hostedZoneIdOverride: h.apigateway.hostedZoneIdOverride,
+        disableExecuteApiEndpoint: !!h.apigateway.domain,
+        accessLogGroupName: `${slug}-${key}-apigateway`,
+        certificateLogicalId: `${logicalId(key)}Certificate`,
+        certificateTag: `${slug}-${key}-cert`,
+        exportApiDomain: apiTargets.has(key) ? apiDomainExport(slug, key) : undefined,
+        hostEnv: `POCKET_${k}_HOST`,
+        endpointEnv: `POCKET_${k}_ENDPOINT`,
+      },
+      sqs: h.sqs && { ...h.sqs, queueUrlEnv: `POCKET_${k}_QUEUEURL` },
+    };
+  }
+  const secrets = c.secrets
+    ? buildSecrets(c.secrets, {
+        pocketKey: format(c.secrets.pocketKeyFormat),
+        region,
+        stage,
+        project: ctx.project,
+      })
+    : undefined;
+  const signingKeyIds: ContainerContext["signingKeyIds"] = {};
+  const distributionDomains: ContainerContext["distributionDomains"] = {};
+  for (const cf of Object.values(cloudfront)) {
+    if (cf.signingKey) {
+      signingKeyIds[cf.signingKey.idEnv] = {
+        distribution: cf.name,
+        keysStackName: cf.signingKey.keysStackName,
+        outputKey: "PublicKeyId",
+      };
+    }
+    distributionDomains[cf.domainEnv] = { distribution: cf.name, stackName: cf.stackName, domain: cf.domain };
+  }
+  const useEfs = c.useVpc && !!ctx.vpc?.efs;
+  const build: {
+    backend: ContainerContext["build"]["backend"];
+    computeType?: string;
+    depotProjectId?: string;
+  } = c.build ?? { backend: "auto" };
+  return {
+    stackName: `${slug}-container`,
+    region,
+    dockerfilePath: c.dockerfilePath,
+    platform: c.platform,
+    ecrRepository: `${prefix}lambda`,
+    imageTag: stage,
+    roleName: `lambda-${slug}-${namespace}`,
+    securityGroupName: c.useVpc ? `${prefix}lambda` : undefined,
+    inlinePolicyNames: {
+      secretsManager: `${prefix}access-secretsmanager`,
+      ssm: `${prefix}access-ssm`,
+      rdsSecret: `${prefix}access-rds-secret`,
+      cloudFormation: `${prefix}access-cloudformation`,
+    },
+    permissionsBoundary: c.permissionsBoundary,
+    build: {
+      backend: build.backend,
+      computeType: build.computeType ?? "BUILD_GENERAL1_MEDIUM",
+      depotProjectId: build.depotProjectId,
+      codebuildProject: `${prefix}codebuild`,
+      codebuildRole: `forge-${prefix}codebuild-role`,
+      codebuildSourceKey: `codebuild/${prefix}codebuild/source.zip`,
+    },
+    useVpc: c.useVpc,
+    useEfs,
+    efsLocalMountPath: useEfs ? ctx.vpc!.efs!.localMountPath : undefined,
+    envs: c.envs,
+    handlers,
+    managementHandler,
+    secrets,
+    django: c.django
+      ? resolveDjango(c.django, {
+          bucketName: ctx.s3?.bucketName,
+          cloudfront,
+          signingEnvs: (name) => {
+            const cf = cloudfront[name];
+            const spec = cf?.signingKey && secrets?.managed[cf.signingKey.secret];
+            return spec && spec.type === "cloudfront_signing_key"
+              ? { id_env: spec.idEnv, pem_env: spec.pemEnv }
+              : undefined;
+          },
+          efsMountPath: useEfs ? ctx.vpc!.efs!.localMountPath : undefined,
+          format,
+        })
+      : undefined,
+    signingKeyIds,
+    distributionDomains,
+    usesRds: !!settings.rds,
+    logRetentionDays: LOG_RETENTION_DAYS,
+  };
+}

@@ -1,0 +1,60 @@
+/** Naming helpers shared by the context builders (reference-config §3.1, §3.8). */
+
+/** Python's str.capitalize: first character upper-cased, the rest lower-cased. */
+export function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1).toLowerCase();
+}
+
+/** CloudFormation logical ids are alphanumeric: capitalize each part, drop everything else. */
+export function logicalId(...parts: string[]): string {
+  return parts
+    .flatMap((p) => p.split(/[^A-Za-z0-9]+/))
+    .map(capitalize)
+    .join("");
+}
+
+/** `wsgi` → `WSGI`, `sqs-mgmt` → `SQS_MGMT`: the `<KEY>` of POCKET_<KEY>_* variables. */
+export function envKey(name: string): string {
+  return name.toUpperCase().replace(/[^A-Z0-9]/g, "_");
+}
+
+/** Route name from its path pattern: `/assets/v1/*` → `assets-v1`, empty → `root`. */
+export function routeName(pathPattern: string): string {
+  if (pathPattern === "") return "root";
+  return pathPattern
+    .split("/")
+    .filter((part) => part !== "" && part !== "*")
+    .map((part) => part.replace(/[^\p{L}\p{N}]/gu, ""))
+    .filter((part) => part !== "")
+    .join("-");
+}
+
+/** origin path + pattern folder, no leading slash: `/web` + `/static/*` → `web/static`. */
+export function keyPrefix(originPath: string, pathPattern: string): string {
+  return `${originPath}${pathPattern.replace(/[/*]+$/, "")}`.replace(/^\/+/, "");
+}
+
+/** Longest common leading folders of the S3 origin paths (reference-config §3.8). */
+export function commonFolder(paths: readonly string[]): string {
+  const nonEmpty = paths.filter((p) => p !== "");
+  if (nonEmpty.length === 0) return "";
+  const split = nonEmpty.map((p) => p.split("/"));
+  const common: string[] = [];
+  for (let i = 0; i < split[0]!.length; i++) {
+    const seg = split[0]![i]!;
+    if (split.every((parts) => parts[i] === seg)) common.push(seg);
+    else break;
+  }
+  return common.join("/");
+}
+
+/** Joins a mount path and a sub-directory like os.path.join + normpath, without a trailing slash. */
+export function joinPath(base: string, sub: string): string {
+  const joined = sub.startsWith("/") ? sub : `${base}/${sub}`;
+  const out: string[] = [];
+  for (const part of joined.split("/")) {
+    if (part === "" || part === ".") continue;
+    out.push(part);
+  }
+  return `/${out.join("/")}`;
+}

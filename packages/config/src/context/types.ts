@@ -1,0 +1,341 @@
+/**
+ * The derived context: every name and value the deploy, the templates and the runtime need,
+ * computed once from validated settings (reference-config §3, Appendix A; DECISIONS "Naming").
+ * Nothing here calls AWS; values only known after deploy (hosted zone ids, stack outputs, ARNs
+ * with random suffixes) are resolved by the deploy engine.
+ */
+export interface PocketContext {
+  stage: string;
+  project: string;
+  namespace: string;
+  region: string;
+  /** `{stage}-{project}` */
+  slug: string;
+  /** `general.prefix_template` formatted, e.g. `dev-myapp-pocket-`. */
+  resourcePrefix: string;
+  /** `{resourcePrefix}state`: deploy state and locks. */
+  stateBucket: string;
+  s3?: S3Context;
+  vpc?: VpcContext;
+  container?: ContainerContext;
+  rds?: RdsContext;
+  neon?: NeonContext;
+  tidb?: TidbContext;
+  cloudfront?: Record<string, CloudFrontContext>;
+  /** Django STORAGES/CACHES/settings used locally (no POCKET_STAGE). */
+  djangoFallback: DjangoRuntime;
+}
+
+export interface S3Context {
+  bucketName: string;
+  region: string;
+}
+
+export interface VpcContext {
+  ref: string;
+  /** `{ref}-{namespace}`: shared by stages and projects on purpose. */
+  name: string;
+  /** `{name}-vpc` */
+  stackName: string;
+  region: string;
+  manage: boolean;
+  sharable: boolean;
+  zoneSuffixes: string[];
+  /** `{region}{suffix}`; empty for an external VPC (read from its stack at deploy). */
+  zones: string[];
+  natGateway: boolean;
+  internetGateway: boolean;
+  usedBy: ("awscontainer" | "rds")[];
+  /** Tag an external VPC's stack carries while this stage uses it. */
+  consumerTag: { key: string; value: "deployed" };
+  sharableTag: { key: "pocket:sharable"; value: "true" };
+  exports: {
+    vpcId: string;
+    /** `{name}-private-subnet-` + 1..N */
+    privateSubnetPrefix: string;
+    /** One per zone for a managed VPC; empty for an external one (count read at deploy). */
+    privateSubnets: string[];
+    efsAccessPoint: string;
+    efsSecurityGroup: string;
+  };
+  efs?: EfsContext;
+}
+
+export interface EfsContext {
+  /** Name tag of the file system: the VPC name. */
+  name: string;
+  localMountPath: string;
+  accessPointPath: string;
+}
+
+export interface ContainerContext {
+  /** `{slug}-container` */
+  stackName: string;
+  region: string;
+  dockerfilePath: string;
+  platform: "linux/amd64" | "linux/arm64";
+  /** `{resourcePrefix}lambda` */
+  ecrRepository: string;
+  /** The stage name. */
+  imageTag: string;
+  /** `lambda-{slug}-{namespace}` */
+  roleName: string;
+  /** `{resourcePrefix}lambda`, only in a VPC. */
+  securityGroupName?: string;
+  inlinePolicyNames: {
+    secretsManager: string;
+    ssm: string;
+    rdsSecret: string;
+    cloudFormation: string;
+  };
+  permissionsBoundary?: string;
+  build: BuildContext;
+  useVpc: boolean;
+  useEfs: boolean;
+  efsLocalMountPath?: string;
+  /** User `[awscontainer.envs]`, merged for the stage. */
+  envs: Record<string, string>;
+  handlers: Record<string, HandlerContext>;
+  /** Key of the handler that runs Django management commands, if any. */
+  managementHandler?: string;
+  secrets?: SecretsContext;
+  /** Resolved Django settings for the stage (POCKET_DJANGO), when `[awscontainer.django]` exists. */
+  django?: DjangoRuntime;
+  /** Env var → CloudFront public key id read from a keys stack output at deploy. */
+  signingKeyIds: Record<string, { distribution: string; keysStackName: string; outputKey: string }>;
+  /** Env var → the distribution's domain (`domain`, else its cloudfront.net name from the stack). */
+  distributionDomains: Record<string, { distribution: string; stackName: string; domain?: string }>;
+  /** `POCKET_RDS_*` variables are set when `[rds]` exists. */
+  usesRds: boolean;
+  logRetentionDays: number;
+}
+
+export type BuildBackend = "docker" | "codebuild" | "depot";
+
+export interface BuildContext {
+  /** `auto`: docker when a Docker engine answers, else codebuild (DECISIONS 8). */
+  backend: BuildBackend | "auto";
+  computeType: string;
+  depotProjectId?: string;
+  codebuildProject: string;
+  codebuildRole: string;
+  /** Key of the zipped build context in the state bucket. */
+  codebuildSourceKey: string;
+}
+
+export interface HandlerContext {
+  key: string;
+  /** Upper-cased, `[A-Z0-9_]` only: the `<KEY>` in `POCKET_<KEY>_HOST`. */
+  envKey: string;
+  /** CloudFormation logical-id base, e.g. `Wsgi`. */
+  logicalId: string;
+  functionName: string;
+  logGroupName: string;
+  command: string;
+  timeout: number;
+  memorySize: number;
+  reservedConcurrency?: number;
+  isManagementCommand: boolean;
+  /** HTTP API name `{slug}-{key}`, when the handler has apigateway. */
+  apiName?: string;
+  queueName?: string;
+  deadLetterQueueName?: string;
+  /** 6 × timeout (AWS recommends at least 6× the function timeout for SQS sources). */
+  visibilityTimeout?: number;
+  apigateway?: {
+    domain?: string;
+    createRecords: boolean;
+    hostedZoneIdOverride?: string;
+    disableExecuteApiEndpoint: boolean;
+    accessLogGroupName: string;
+    certificateLogicalId: string;
+    certificateTag: string;
+    /** Export name of the API's execute-api domain, when a CloudFront api route targets it. */
+    exportApiDomain?: string;
+    hostEnv: string;
+    endpointEnv: string;
+  };
+  sqs?: {
+    batchSize: number;
+    messageRetentionPeriod: number;
+    maximumConcurrency: number;
+    deadLetterMaxReceiveCount: number;
+    deadLetterMessageRetentionPeriod: number;
+    reportBatchItemFailures: boolean;
+    queueUrlEnv: string;
+  };
+}
+
+export type SecretStore = "sm" | "ssm";
+
+export type ManagedSecretContext =
+  | { type: "password"; length: number; chars: string; env: string }
+  | { type: "spa_token_secret"; env: string }
+  | { type: "neon_database_url"; env: string }
+  | { type: "tidb_database_url"; env: string }
+  | { type: "rsa_pem_base64"; pemEnv: string; pubEnv: string }
+  | { type: "cloudfront_signing_key"; pemEnv: string; pubEnv: string; idEnv: string };
+
+export interface SecretsContext {
+  store: SecretStore;
+  /** Secrets Manager secret name, or SSM path root without slashes. */
+  pocketKey: string;
+  /** `/{pocketKey}/` for the ssm store. */
+  ssmPath: string;
+  region: string;
+  managed: Record<string, ManagedSecretContext>;
+  user: Record<string, { name: string; store: SecretStore }>;
+  extraResources: string[];
+  requireListSecrets: boolean;
+  /** IAM resources for secretsmanager:GetSecretValue (CloudFormation `Fn::Sub` syntax). */
+  allowedSmResources: string[];
+  /** IAM resources for ssm:GetParameter* (CloudFormation `Fn::Sub` syntax). */
+  allowedSsmResources: string[];
+  /** The `POCKET_SECRETS` document (docs/runtime-contract.md). */
+  runtime: RuntimeSecretsDocument;
+}
+
+export interface RuntimeSecretsDocument {
+  store: SecretStore;
+  key: string;
+  stage: string;
+  project: string;
+  managed: Record<string, { type: string; env: string } | { type: string; pem: string; pub: string }>;
+  user: Record<string, { name: string; store: SecretStore }>;
+}
+
+export interface DjangoStorageEntry {
+  BACKEND: string;
+  OPTIONS?: Record<string, unknown>;
+}
+
+export interface DjangoCacheEntry {
+  BACKEND: string;
+  LOCATION?: string;
+}
+
+/** The `POCKET_DJANGO` document, and the local fallback. */
+export interface DjangoRuntime {
+  storages: Record<string, DjangoStorageEntry>;
+  caches: Record<string, DjangoCacheEntry>;
+  settings: Record<string, unknown>;
+}
+
+export interface RdsContext {
+  clusterIdentifier: string;
+  instanceIdentifier: string;
+  databaseName: string;
+  username: string;
+  subnetGroupName: string;
+  securityGroupName: string;
+  engine: "aurora-postgresql";
+  instanceClass: "db.serverless";
+  minCapacity: number;
+  maxCapacity: number;
+  region: string;
+  finalSnapshotPrefix: string;
+}
+
+export interface NeonContext {
+  projectName: string;
+  branch: string;
+  database: string;
+  role: string;
+  regionId: string;
+  pgVersion: number;
+  apiKeySource?: "environment" | ".env" | "pocket.toml";
+}
+
+export interface TidbContext {
+  clusterName: string;
+  databaseName: string;
+  region: string;
+  /** `regions/aws-{region}` as the TiDB Cloud API spells it. */
+  apiRegion: string;
+  project?: string;
+  publicKeySource?: "environment" | ".env" | "pocket.toml";
+  privateKeySource?: "environment" | ".env" | "pocket.toml";
+}
+
+export interface CloudFrontContext {
+  name: string;
+  /** CloudFront stacks live in us-east-1. */
+  region: "us-east-1";
+  /** `{slug}-{name}` */
+  slug: string;
+  /** `{cfSlug}-cloudfront` */
+  stackName: string;
+  /** Logical-id base, e.g. `DevMyappMain`. */
+  logicalId: string;
+  bucketName: string;
+  bucketRegion: string;
+  domain?: string;
+  hostedZoneIdOverride?: string;
+  /** Distribution-level origin path (routes may override). */
+  originPath: string;
+  redirectFrom: { domain: string; hostedZoneIdOverride?: string; logicalId: string }[];
+  routes: RouteContext[];
+  /** Handler key → the container stack export that holds its execute-api domain. */
+  apiOrigins: Record<string, { exportName: string; originId: string }>;
+  /** Longest common folder of the S3 origin paths: the bucket-policy grant. */
+  bucketPolicyPrefix: string;
+  bucketPolicySid: string;
+  originAccessControlName: string;
+  certificateTag: string;
+  signingKey?: {
+    secret: string;
+    /** `{cfSlug}-cloudfront-keys` (us-east-1). */
+    keysStackName: string;
+    publicKeyName: string;
+    keyGroupName: string;
+    idEnv: string;
+    exports: { publicKeyId: string; keyGroupId: string };
+  };
+  tokenSecret?: {
+    secret: string;
+    kvsName: string;
+    kvsExport: string;
+    /** The KVS key the edge function reads. */
+    kvsKey: "token_secret";
+  };
+  /** `POCKET_CLOUDFRONT_<NAME>_DOMAIN` */
+  domainEnv: string;
+}
+
+export type RouteContext = S3RouteContext | ApiRouteContext;
+
+interface RouteBase {
+  index: number;
+  /** `root` for the default route, else the pattern's folders joined with `-`. */
+  name: string;
+  logicalId: string;
+  pathPattern: string;
+  isDefault: boolean;
+  ref: string;
+  originId: string;
+}
+
+export interface S3RouteContext extends RouteBase {
+  type: "s3";
+  originPath: string;
+  /** S3 key prefix the route serves (no leading slash), e.g. `web/static`. */
+  keyPrefix: string;
+  isSpa: boolean;
+  isVersioned: boolean;
+  spaFallbackHtml: string;
+  versionedMaxAge: number;
+  signed: boolean;
+  build?: string;
+  buildDir?: string;
+  requireToken: boolean;
+  loginPath: string;
+  /** `{cfSlug}-{name}-fallback`, for SPA routes. */
+  functionName?: string;
+  /** `{cfSlug}-{name}-headers`, for versioned routes. */
+  headersPolicyName?: string;
+}
+
+export interface ApiRouteContext extends RouteBase {
+  type: "api";
+  handler: string;
+}

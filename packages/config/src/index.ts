@@ -1,0 +1,33 @@
+export { buildContext } from "./context/build.js";
+export { CACHE_BACKENDS, storageBackend } from "./context/django.js";
+export { capitalize, commonFolder, envKey, keyPrefix, logicalId, routeName } from "./context/names.js";
+export { secretEnvVars } from "./context/secrets.js";
+export type * from "./context/types.js";
+export {
+  type Diagnostic,
+  formatPath,
+  hasErrors,
+  type Issue,
+  type PathSegment,
+  type Severity,
+  type SourcePosition,
+} from "./diagnostics.js";
+export { CONFIG_FILE_NAME, findConfigFile, readDotEnv } from "./files.js";
+export { type FormatOptions, formatDiagnostics, summarize } from "./format.js";
+export { pocketTomlJsonSchema } from "./json-schema.js";
+export {
+  type ConfigSource,
+  type LoadedConfig,
+  type LoadResult,
+  listStages,
+  loadConfig,
+  readConfigSource,
+  type SourceOptions,
+  type ValidateAllResult,
+  validateAllStages,
+} from "./load.js";
+export { mergeStage } from "./merge.js";
+export { MANAGEMENT_COMMAND_HANDLER } from "./schema/awscontainer.js";
+export type { Settings } from "./schema/settings.js";
+export { SECTION_NAMES } from "./schema/settings.js";
+export type { Credentials } from "./validate.js";

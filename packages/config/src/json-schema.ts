@@ -1,0 +1,53 @@
+import * as z from "zod";
+import { DISTRIBUTION_SCHEMA, SECTION_SCHEMAS } from "./schema/settings.js";
+
+/**
+ * JSON Schema of pocket.toml for editors (Even Better TOML / taplo), generated from the same
+ * zod schemas that validate the file. Stage tables (`[dev.x]`) are allowed as extra top-level
+ * tables whose keys are sections; cross-section rules are not expressible and stay in pocket.
+ */
+export function pocketTomlJsonSchema(): Record<string, unknown> {
+  const sections: Record<string, z.core.$ZodType> = {
+    ...SECTION_SCHEMAS,
+    cloudfront: z.record(z.string(), DISTRIBUTION_SCHEMA),
+  };
+  const properties: Record<string, unknown> = {};
+  const stageProperties: Record<string, unknown> = {};
+  for (const [name, schema] of Object.entries(sections)) {
+    const json = z.toJSONSchema(schema as z.ZodType, {
+      io: "input",
+      unrepresentable: "any",
+      target: "draft-07",
+    }) as Record<string, unknown>;
+    delete json.$schema;
+    properties[name] = json;
+    // A stage table may override any key, so nothing in it is required.
+    stageProperties[name] = dropRequired(structuredClone(json));
+  }
+  return {
+    $schema: "http://json-schema.org/draft-07/schema#",
+    $id: "https://magic-pocket.dev/schema/pocket.toml.json",
+    title: "pocket.toml",
+    description:
+      "magic-pocket configuration: one file, every stage. Keys under a stage name ([dev.awscontainer]) override the common ones for that stage.",
+    type: "object",
+    required: ["general"],
+    properties,
+    additionalProperties: {
+      type: "object",
+      description: "A stage table: its name must be listed in general.stages.",
+      properties: stageProperties,
+      additionalProperties: false,
+    },
+  };
+}
+
+function dropRequired(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(dropRequired);
+  if (node && typeof node === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(node)) if (k !== "required") out[k] = dropRequired(v);
+    return out;
+  }
+  return node;
+}

@@ -1,0 +1,320 @@
+import { readFileSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import { buildContext } from "./context/build.js";
+import type { PocketContext } from "./context/types.js";
+import { type Diagnostic, formatPath, hasErrors, type Issue } from "./diagnostics.js";
+import { CONFIG_FILE_NAME, findConfigFile, readDotEnv } from "./files.js";
+import { isTable, type MergedDocument, mergeStage } from "./merge.js";
+import { nameIssues } from "./rules/names.js";
+import { STAGE_NAME } from "./schema/general.js";
+import { SECTION_NAMES, type Settings } from "./schema/settings.js";
+import { locate, nodeAt } from "./toml/locations.js";
+import { type ParsedToml, parseTomlWithLocations } from "./toml/parse.js";
+import { type Credentials, validateDocument } from "./validate.js";
+
+export interface SourceOptions {
+  /** Where to start looking for pocket.toml (default: process.cwd()). */
+  cwd?: string;
+  /** An explicit pocket.toml (`--config PATH`). */
+  configPath?: string;
+  /** Environment for NEON_API_KEY / TIDB_* (default: process.env). */
+  env?: Record<string, string | undefined>;
+  /** The file's text, when the caller already has it (tests); `configPath` names it. */
+  source?: string;
+}
+
+/** A pocket.toml that was found and read. */
+export interface ConfigSource {
+  file: string;
+  text: string;
+}
+
+export interface LoadedConfig {
+  file: string;
+  settings: Settings;
+  context: PocketContext;
+  warnings: Diagnostic[];
+  /** Secrets read from the environment or .env: never print these. */
+  credentials: Credentials;
+}
+
+export type LoadResult =
+  | { ok: true; source: ConfigSource; config: LoadedConfig }
+  | { ok: false; source?: ConfigSource; diagnostics: Diagnostic[] };
+
+export interface ValidateAllResult {
+  source?: ConfigSource;
+  stages: string[];
+  diagnostics: Diagnostic[];
+}
+
+type Read = { ok: true; source: ConfigSource } | { ok: false; diagnostics: Diagnostic[] };
+
+export function readConfigSource(options: SourceOptions): Read {
+  const cwd = options.cwd ?? process.cwd();
+  const file = options.configPath ? resolve(cwd, options.configPath) : findConfigFile(cwd);
+  if (!file) {
+    return {
+      ok: false,
+      diagnostics: [
+        {
+          severity: "error",
+          code: "config-not-found",
+          message: `no ${CONFIG_FILE_NAME} in ${resolve(cwd)} or any parent folder`,
+          path: "",
+          hint: "Run pocket in your project, pass --config PATH, or create one with `pocket django init`.",
+        },
+      ],
+    };
+  }
+  if (options.source !== undefined) return { ok: true, source: { file, text: options.source } };
+  try {
+    return { ok: true, source: { file, text: readFileSync(file, "utf8") } };
+  } catch (error) {
+    const reason =
+      (error as NodeJS.ErrnoException).code === "ENOENT"
+        ? "does not exist"
+        : `cannot be read (${(error as Error).message})`;
+    return {
+      ok: false,
+      diagnostics: [
+        { severity: "error", code: "config-not-found", message: `${file} ${reason}`, path: "", file },
+      ],
+    };
+  }
+}
+
+interface Prepared {
+  source: ConfigSource;
+  parsed: ParsedToml;
+  stages: string[];
+  diagnostics: Diagnostic[];
+  env: Record<string, string | undefined>;
+}
+
+/** Read, parse and check what must hold before any stage can be merged. */
+function prepare(
+  options: SourceOptions,
+): { ok: true; prepared: Prepared } | { ok: false; source?: ConfigSource; diagnostics: Diagnostic[] } {
+  const read = readConfigSource(options);
+  if (!read.ok) return read;
+  const { source } = read;
+  const result = parseTomlWithLocations(source.text, source.file);
+  if (!result.ok) return { ok: false, source, diagnostics: [result.diagnostic] };
+  const { parsed } = result;
+  const diagnostics: Diagnostic[] = [];
+  const place = (issue: Issue): Diagnostic => toDiagnostic(issue, source.file, parsed);
+  const general = parsed.value.general;
+  const rawStages = isTable(general) ? general.stages : undefined;
+  if (!isTable(general) || !Array.isArray(rawStages)) {
+    // Section validation reports the precise problem; without stages nothing can be merged.
+    const out = validateDocument({
+      doc: parsed.value,
+      stage: "",
+      stages: [],
+      directoryName: "",
+      credential: () => undefined,
+    });
+    const missing = out.issues.filter((i) => i.path[0] === "general" || i.code === "missing-section");
+    return { ok: false, source, diagnostics: (missing.length ? missing : out.issues).map(place) };
+  }
+  const stages = rawStages.filter((s): s is string => typeof s === "string");
+  const seen = new Set<string>();
+  rawStages.forEach((s, i) => {
+    if (typeof s !== "string") return;
+    const at = ["general", "stages", i];
+    if (seen.has(s))
+      diagnostics.push(place({ code: "stage-duplicate", message: `stage "${s}" is listed twice`, path: at }));
+    seen.add(s);
+    if ((SECTION_NAMES as readonly string[]).includes(s)) {
+      diagnostics.push(
+        place({
+          code: "stage-name-reserved",
+          message: `stage "${s}" has the name of a section`,
+          path: at,
+          hint: `Stage tables are written [${s}.x]; "${s}" would be ambiguous. Pick another name.`,
+        }),
+      );
+    } else if (!STAGE_NAME.test(s) || s.length > 128) {
+      // general.stages' own schema reports the pattern; nothing more to add here.
+    }
+    const table = parsed.value[s];
+    if (table !== undefined && !isTable(table)) {
+      diagnostics.push(
+        place({
+          code: "stage-not-table",
+          message: `top-level key "${s}" is a stage, so it must be a table like [${s}.awscontainer]`,
+          path: [s],
+        }),
+      );
+    }
+  });
+  return { ok: true, prepared: { source, parsed, stages, diagnostics, env: options.env ?? process.env } };
+}
+
+function toDiagnostic(
+  issue: Issue,
+  file: string,
+  parsed: { locations: ParsedToml["locations"] },
+  stages?: string[],
+): Diagnostic {
+  const prefer = issue.code === "unknown-key" || issue.code === "missing-key" ? "key" : "value";
+  return {
+    severity: issue.severity ?? "error",
+    code: issue.code,
+    message: issue.message,
+    path: formatPath(issue.path),
+    file,
+    position: locate(parsed.locations, issue.path, prefer),
+    hint: issue.hint,
+    stages,
+  };
+}
+
+function credentialLookup(prepared: Prepared) {
+  let dotenv: Map<string, string> | undefined;
+  return (name: string) => {
+    const fromEnv = prepared.env[name];
+    if (fromEnv) return { value: fromEnv, source: "environment" as const };
+    dotenv ??= readDotEnv(join(dirname(prepared.source.file), ".env"));
+    const fromFile = dotenv.get(name);
+    return fromFile ? { value: fromFile, source: ".env" as const } : undefined;
+  };
+}
+
+interface StageRun {
+  merged: MergedDocument;
+  issues: Issue[];
+  settings?: Settings;
+  context?: PocketContext;
+  credentials: Credentials;
+}
+
+function runStage(prepared: Prepared, stage: string): StageRun {
+  const merged = mergeStage(prepared.parsed.value, prepared.parsed.locations, stage, prepared.stages);
+  const out = validateDocument({
+    doc: merged.value,
+    stage,
+    stages: prepared.stages,
+    directoryName: basename(dirname(prepared.source.file)),
+    credential: credentialLookup(prepared),
+  });
+  const run: StageRun = { merged, issues: out.issues, settings: out.settings, credentials: out.credentials };
+  if (out.settings) {
+    run.context = buildContext(out.settings);
+    run.issues.push(...nameIssues(run.context));
+  }
+  return run;
+}
+
+/** Load one stage: settings with defaults, the derived context, and every problem found. */
+export function loadConfig(options: SourceOptions & { stage: string }): LoadResult {
+  const p = prepare(options);
+  if (!p.ok) return p;
+  const { prepared } = p;
+  const { source } = prepared;
+  const diagnostics = [...prepared.diagnostics];
+  if (!prepared.stages.includes(options.stage)) {
+    diagnostics.push({
+      severity: "error",
+      code: "unknown-stage",
+      message: `stage "${options.stage}" is not in general.stages [${prepared.stages.map((s) => JSON.stringify(s)).join(", ")}]`,
+      path: "general.stages",
+      file: source.file,
+      position: locate(prepared.parsed.locations, ["general", "stages"], "value"),
+      hint: "Pick one of the listed stages, or add the new one to general.stages.",
+    });
+    return { ok: false, source, diagnostics };
+  }
+  const run = runStage(prepared, options.stage);
+  diagnostics.push(...run.issues.map((i) => toDiagnostic(i, source.file, run.merged)));
+  // Tables of the other stages are still checked for shape (DECISIONS 7).
+  for (const other of prepared.stages) {
+    if (other === options.stage || !isTable(prepared.parsed.value[other])) continue;
+    diagnostics.push(...problemsInStageTables(prepared, other));
+  }
+  const errors = hasErrors(diagnostics);
+  if (errors || !run.settings || !run.context) return { ok: false, source, diagnostics: dedupe(diagnostics) };
+  return {
+    ok: true,
+    source,
+    config: {
+      file: source.file,
+      settings: run.settings,
+      context: run.context,
+      warnings: dedupe(diagnostics),
+      credentials: run.credentials,
+    },
+  };
+}
+
+function problemsInStageTables(prepared: Prepared, stage: string): Diagnostic[] {
+  const run = runStage(prepared, stage);
+  return run.issues
+    .filter((i) => {
+      const node = nodeAt(run.merged.locations, i.path) ?? deepest(run.merged, i.path);
+      return node !== undefined && run.merged.stageNodes.has(node);
+    })
+    .map((i) => toDiagnostic(i, prepared.source.file, run.merged, [stage]));
+}
+
+function deepest(merged: MergedDocument, path: Issue["path"]) {
+  for (let n = path.length; n >= 0; n--) {
+    const node = nodeAt(merged.locations, path.slice(0, n));
+    if (node) return node;
+  }
+  return undefined;
+}
+
+/** Validate every stage (`pocket config validate` without --stage). */
+export function validateAllStages(options: SourceOptions): ValidateAllResult {
+  const p = prepare(options);
+  if (!p.ok) return { source: p.source, stages: [], diagnostics: p.diagnostics };
+  const { prepared } = p;
+  const byKey = new Map<string, Diagnostic>();
+  const order: string[] = [];
+  for (const d of prepared.diagnostics) {
+    byKey.set(key(d), d);
+    order.push(key(d));
+  }
+  const perStage = new Map<string, Set<string>>();
+  for (const stage of prepared.stages) {
+    const run = runStage(prepared, stage);
+    for (const issue of run.issues) {
+      const d = toDiagnostic(issue, prepared.source.file, run.merged);
+      const k = key(d);
+      if (!byKey.has(k)) {
+        byKey.set(k, d);
+        order.push(k);
+      }
+      if (!perStage.has(k)) perStage.set(k, new Set());
+      perStage.get(k)!.add(stage);
+    }
+  }
+  const diagnostics = order.map((k) => {
+    const d = byKey.get(k)!;
+    const stages = perStage.get(k);
+    return stages && stages.size < prepared.stages.length ? { ...d, stages: [...stages] } : d;
+  });
+  return { source: prepared.source, stages: prepared.stages, diagnostics };
+}
+
+function key(d: Diagnostic): string {
+  return `${d.code}|${d.path}|${d.position?.line}:${d.position?.column}|${d.message}`;
+}
+
+function dedupe(list: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return list.filter((d) => {
+    const k = key(d);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/** The stage names of a pocket.toml without validating the rest (for prompts and errors). */
+export function listStages(options: SourceOptions): string[] {
+  const p = prepare(options);
+  return p.ok ? p.prepared.stages : [];
+}

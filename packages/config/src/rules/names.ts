@@ -1,0 +1,181 @@
+import type { PocketContext } from "../context/types.js";
+import type { Issue, PathSegment } from "../diagnostics.js";
+
+/** What the derived names are made of, for the hint: the keys a user can change. */
+const NAME_PARTS = "general.project_name, general.namespace, general.prefix_template and the stage name";
+
+interface Rule {
+  what: string;
+  max: number;
+  pattern?: RegExp;
+  patternText?: string;
+}
+
+const STACK: Rule = {
+  what: "CloudFormation stack name",
+  max: 128,
+  pattern: /^[A-Za-z][A-Za-z0-9-]*$/,
+  patternText: "start with a letter and contain only letters, digits and -",
+};
+const BUCKET: Rule = {
+  what: "S3 bucket name",
+  max: 63,
+  pattern: /^(?!xn--)(?!.*\.\.)(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+  patternText: "be 3-63 lower-case letters, digits, '.' or '-', starting and ending with a letter or digit",
+};
+const FUNCTION: Rule = {
+  what: "Lambda function name",
+  max: 64,
+  pattern: /^[A-Za-z0-9_-]+$/,
+  patternText: "contain only letters, digits, - and _",
+};
+const ROLE: Rule = {
+  what: "IAM role name",
+  max: 64,
+  pattern: /^[\w+=,.@-]+$/,
+  patternText: "contain only letters, digits and +=,.@_-",
+};
+const POLICY: Rule = { what: "IAM policy name", max: 128 };
+const QUEUE: Rule = {
+  what: "SQS queue name",
+  max: 80,
+  pattern: /^[A-Za-z0-9_-]+$/,
+  patternText: "contain only letters, digits, - and _",
+};
+const ECR: Rule = {
+  what: "ECR repository name",
+  max: 256,
+  pattern: /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/,
+  patternText: "be lower case letters and digits separated by single '.', '_' or '-'",
+};
+const HTTP_API: Rule = { what: "HTTP API name", max: 128 };
+const SECRET: Rule = {
+  what: "secret name",
+  max: 512,
+  pattern: /^[A-Za-z0-9/_+=.@-]+$/,
+  patternText: "contain only letters, digits and /_+=.@-",
+};
+const RDS_ID: Rule = {
+  what: "RDS cluster identifier",
+  max: 63,
+  pattern: /^[a-zA-Z](?!.*--)[a-zA-Z0-9-]*[a-zA-Z0-9]$/,
+  patternText:
+    "start with a letter, contain only letters, digits and single hyphens, and not end with a hyphen",
+};
+const DB_NAME: Rule = {
+  what: "database name",
+  max: 63,
+  pattern: /^[A-Za-z][A-Za-z0-9_]*$/,
+  patternText: "start with a letter and contain only letters, digits and _",
+};
+const CF_FUNCTION: Rule = {
+  what: "CloudFront function name",
+  max: 64,
+  pattern: /^[a-zA-Z0-9-_]+$/,
+  patternText: "contain only letters, digits, - and _",
+};
+const DOCKER_TAG: Rule = {
+  what: "image tag",
+  max: 128,
+  pattern: /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/,
+  patternText: "be a valid Docker tag",
+};
+const LOGICAL_ID: Rule = {
+  what: "CloudFormation logical id",
+  max: 255,
+  pattern: /^[A-Za-z0-9]+$/,
+  patternText: "contain letters or digits",
+};
+
+/** AWS name limits, checked before any AWS call (DECISIONS "Naming"). */
+export function nameIssues(ctx: PocketContext): Issue[] {
+  const issues: Issue[] = [];
+  const check = (rule: Rule, name: string, path: PathSegment[], parts = NAME_PARTS) => {
+    if (name.length > rule.max) {
+      issues.push({
+        code: "name-too-long",
+        message: `${rule.what} "${name}" is ${name.length} characters; AWS allows ${rule.max}`,
+        path,
+        hint: `It is made from ${parts}; shorten one of them.`,
+      });
+    } else if (rule.pattern && !rule.pattern.test(name)) {
+      issues.push({
+        code: "name-invalid",
+        message: `${rule.what} "${name}" is not valid: it must ${rule.patternText}`,
+        path,
+        hint: `It is made from ${parts}; change one of them (set general.project_name if the folder name is the problem).`,
+      });
+    }
+  };
+  const general: PathSegment[] = ["general", "project_name"];
+  check(BUCKET, ctx.stateBucket, general);
+  if (ctx.s3) check(BUCKET, ctx.s3.bucketName, ["s3", "bucket_name_format"], "s3.bucket_name_format");
+  if (ctx.vpc) check(STACK, ctx.vpc.stackName, ["vpc", "ref"], "vpc.ref and general.namespace");
+  const c = ctx.container;
+  if (c) {
+    check(DOCKER_TAG, c.imageTag, general, "the stage name");
+    check(STACK, c.stackName, general);
+    check(ECR, c.ecrRepository, general);
+    check(ROLE, c.roleName, general);
+    check(POLICY, c.inlinePolicyNames.cloudFormation, general);
+    check(FUNCTION, c.build.codebuildProject, general);
+    check(ROLE, c.build.codebuildRole, general);
+    const logicalIds = new Map<string, string>();
+    for (const h of Object.values(c.handlers)) {
+      const at: PathSegment[] = ["awscontainer", "handlers", h.key];
+      const parts = `the handler name "${h.key}" and ${NAME_PARTS}`;
+      check(FUNCTION, h.functionName, at, parts);
+      if (h.queueName) check(QUEUE, `${h.queueName}-dead-letter`, at, parts);
+      if (h.apiName) check(HTTP_API, h.apiName, at, parts);
+      check(LOGICAL_ID, h.logicalId, at, `the handler name "${h.key}"`);
+      const other = logicalIds.get(h.logicalId);
+      if (other) {
+        issues.push({
+          code: "handler-name-clash",
+          message: `handlers "${other}" and "${h.key}" both become the CloudFormation id ${h.logicalId}`,
+          path: at,
+          hint: "Rename one of them.",
+        });
+      }
+      logicalIds.set(h.logicalId, h.key);
+    }
+    if (c.secrets)
+      check(
+        SECRET,
+        c.secrets.pocketKey,
+        ["awscontainer", "secrets", "pocket_key_format"],
+        "awscontainer.secrets.pocket_key_format",
+      );
+  }
+  if (ctx.rds) {
+    check(RDS_ID, ctx.rds.instanceIdentifier, general);
+    check(DB_NAME, ctx.rds.databaseName, general, "general.project_name and the stage name");
+  }
+  for (const cf of Object.values(ctx.cloudfront ?? {})) {
+    const at: PathSegment[] = ["cloudfront", cf.name];
+    const parts = `the distribution name "${cf.name}" and ${NAME_PARTS}`;
+    check(STACK, cf.stackName, at, parts);
+    if (cf.signingKey) check(STACK, cf.signingKey.keysStackName, at, parts);
+    check(LOGICAL_ID, cf.logicalId, at, parts);
+    const routeNames = new Map<string, number>();
+    for (const r of cf.routes) {
+      const rat: PathSegment[] = [...at, "routes", r.index, r.isDefault ? "is_default" : "path_pattern"];
+      if (r.type === "s3" && r.functionName)
+        check(CF_FUNCTION, r.functionName, rat, `${parts} and the route's path_pattern`);
+      const other = routeNames.get(r.name);
+      if (r.name === "" || other !== undefined) {
+        issues.push({
+          code: "route-name-clash",
+          message:
+            r.name === ""
+              ? `route #${r.index + 1}'s path_pattern "${r.pathPattern}" names no folder`
+              : `routes #${other! + 1} and #${r.index + 1} both get the name "${r.name}" (from their path_pattern)`,
+          path: rat,
+          hint: "Route names (the folders of path_pattern, letters and digits only) name CloudFront resources; make them distinct.",
+        });
+      }
+      routeNames.set(r.name, r.index);
+    }
+  }
+  return issues;
+}

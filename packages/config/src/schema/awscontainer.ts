@@ -1,0 +1,111 @@
+import * as z from "zod";
+import { bool, envName, fail, int, table } from "./base.js";
+import { djangoSchema } from "./django.js";
+import { secretsSchema } from "./secrets.js";
+
+export const MANAGEMENT_COMMAND_HANDLER = "pocket.django.lambda_handlers.management_command_handler";
+
+const apigateway = table({
+  domain: z.string().min(1).optional(),
+  create_records: bool(true),
+  hosted_zone_id_override: z.string().min(1).optional(),
+});
+
+const sqs = table({
+  batch_size: int(1, 10_000).default(10),
+  message_retention_period: int(60, 1_209_600).default(345_600),
+  maximum_concurrency: int(2, 1000).default(2),
+  dead_letter_max_receive_count: int(1, 1000).default(5),
+  dead_letter_message_retention_period: int(60, 1_209_600).default(1_209_600),
+  report_batch_item_failures: bool(true),
+});
+
+const handler = table({
+  command: z.string().min(1),
+  timeout: int(1, 900).default(30),
+  memory_size: int(128, 10_240).default(512),
+  reserved_concurrency: int(0, 100_000).optional(),
+  apigateway: apigateway.optional(),
+  sqs: sqs.optional(),
+});
+export type HandlerSettings = z.output<typeof handler>;
+
+/** Handler keys become function names, env var parts and CloudFormation logical ids. */
+const HANDLER_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
+
+const BUILD_BACKENDS = ["docker", "codebuild", "depot"] as const;
+const build = z.union([
+  z.enum(BUILD_BACKENDS).transform((backend) => ({ backend })),
+  table({
+    backend: z.enum(BUILD_BACKENDS),
+    compute_type: z
+      .enum([
+        "BUILD_GENERAL1_SMALL",
+        "BUILD_GENERAL1_MEDIUM",
+        "BUILD_GENERAL1_LARGE",
+        "BUILD_GENERAL1_XLARGE",
+        "BUILD_GENERAL1_2XLARGE",
+      ])
+      .optional(),
+    depot_project_id: z.string().min(1).optional(),
+  }),
+]);
+
+export const awscontainerSchema = table({
+  dockerfile_path: z.string().min(1),
+  platform: z.enum(["linux/amd64", "linux/arm64"]).default("linux/amd64"),
+  envs: z.record(envName, z.string()).default({}),
+  use_vpc: z.boolean().optional(),
+  handlers: z
+    .record(
+      z.string().regex(HANDLER_NAME, {
+        error: "handler names may only contain letters, digits, _ and -, starting with a letter",
+      }),
+      handler,
+    )
+    .default({}),
+  secrets: secretsSchema.optional(),
+  django: djangoSchema.optional(),
+  permissions_boundary: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:iam::(\d{12}|aws):policy\/.+$/, {
+      error: "must be an IAM policy ARN (arn:aws:iam::123456789012:policy/NAME)",
+    })
+    .optional(),
+  build: build.optional(),
+}).superRefine((c, ctx) => {
+  for (const name of Object.keys(c.envs)) {
+    if (name.toUpperCase().startsWith("POCKET_")) {
+      fail(
+        ctx,
+        "env-reserved-prefix",
+        `environment variable ${name} uses the reserved POCKET_ prefix`,
+        ["envs", name],
+        "pocket sets POCKET_* variables itself; rename yours.",
+      );
+    }
+  }
+  const management = Object.entries(c.handlers).filter(([, h]) => h.command === MANAGEMENT_COMMAND_HANDLER);
+  for (const [name] of management.slice(1)) {
+    fail(
+      ctx,
+      "management-handler-duplicate",
+      `only one handler may run ${MANAGEMENT_COMMAND_HANDLER}; "${management[0]![0]}" already does`,
+      ["handlers", name, "command"],
+      "Give the management command handler an sqs table if you also want it queued.",
+    );
+  }
+  const envKeys = new Map<string, string>();
+  for (const name of Object.keys(c.handlers)) {
+    const key = name.toUpperCase().replace(/[^A-Z0-9]/g, "_");
+    const other = envKeys.get(key);
+    if (other) {
+      fail(ctx, "handler-name-clash", `handlers "${other}" and "${name}" both become POCKET_${key}_*`, [
+        "handlers",
+        name,
+      ]);
+    }
+    envKeys.set(key, name);
+  }
+});
+export type AwsContainerSettings = z.output<typeof awscontainerSchema>;

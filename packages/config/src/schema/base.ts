@@ -1,0 +1,93 @@
+import * as z from "zod";
+import type { PathSegment } from "../diagnostics.js";
+
+type CamelCase<S extends string> = S extends `${infer H}_${infer T}` ? `${H}${Capitalize<CamelCase<T>>}` : S;
+export type CamelKeys<T> = { [K in keyof T as K extends string ? CamelCase<K> : K]: T[K] };
+
+function camel(key: string): string {
+  return key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+/**
+ * A TOML table with a fixed set of snake_case keys: unknown keys are errors (DECISIONS 2), and
+ * the parsed value uses camelCase. Only the table's own declared keys are renamed; user-named
+ * keys (handler names, env vars, Django settings) live in records and keep their spelling.
+ */
+export function table<S extends z.core.$ZodLooseShape>(shape: S) {
+  return z.strictObject(shape).transform((value) => {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[camel(k)] = v;
+    return out as CamelKeys<z.output<z.ZodObject<S, z.core.$strict>>>;
+  });
+}
+
+/** Attach our stable code (and hint) to a zod issue so diagnostics can carry it. */
+export interface RuleParams {
+  code: string;
+  hint?: string;
+}
+
+type Ctx = z.core.$RefinementCtx;
+
+export function fail(ctx: Ctx, code: string, message: string, path: PathSegment[] = [], hint?: string) {
+  ctx.addIssue({ code: "custom", message, path, params: { code, hint } satisfies RuleParams });
+}
+
+export const FORMAT_VARIABLES = ["stage", "project", "namespace"] as const;
+export type FormatVariables = Record<(typeof FORMAT_VARIABLES)[number], string>;
+
+/** Python str.format subset used by the reference: `{name}` placeholders and `{{`/`}}` escapes. */
+export function placeholderProblems(template: string): string[] {
+  const problems: string[] = [];
+  const re = /\{\{|\}\}|\{([^{}]*)\}|[{}]/g;
+  for (let m = re.exec(template); m; m = re.exec(template)) {
+    if (m[0] === "{{" || m[0] === "}}") continue;
+    if (m[1] === undefined) problems.push(`unbalanced "${m[0]}"`);
+    else if (!(FORMAT_VARIABLES as readonly string[]).includes(m[1]))
+      problems.push(`unknown placeholder {${m[1]}}`);
+  }
+  return problems;
+}
+
+export function applyFormat(template: string, vars: FormatVariables): string {
+  return template.replace(/\{\{|\}\}|\{(stage|project|namespace)\}/g, (m, name?: keyof FormatVariables) =>
+    name ? vars[name] : m[0]!,
+  );
+}
+
+/** A format string with `{stage}`, `{project}`, `{namespace}`; `pattern` restricts its characters. */
+export function formatString(defaultValue: string, pattern?: RegExp) {
+  let s = z.string().min(1, { error: "must not be empty" });
+  if (pattern) {
+    s = s.max(128).regex(pattern, { error: `may only contain a-z, 0-9, ".", "_", "-" and {placeholders}` });
+  }
+  return s
+    .superRefine((value, ctx) => {
+      for (const problem of placeholderProblems(value)) {
+        fail(
+          ctx,
+          "format-placeholder",
+          `${problem} in "${value}"`,
+          [],
+          "Available placeholders: {stage}, {project}, {namespace}. Write {{ or }} for a literal brace.",
+        );
+      }
+    })
+    .default(defaultValue);
+}
+
+/** `^[a-z0-9{][{}a-z0-9._-]*$`: the reference's pattern for bucket and secret-key formats. */
+export const NAME_FORMAT = /^[a-z0-9{][{}a-z0-9._-]*$/;
+
+export const bool = (value: boolean) => z.boolean().default(value);
+
+/** Integer with an inclusive range; `what` names the unit for messages. */
+export function int(min: number, max: number) {
+  return z.int().min(min).max(max);
+}
+
+/** Environment variable names. */
+export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const envName = z.string().regex(ENV_NAME, {
+  error: "must be a valid environment variable name (letters, digits and _, not starting with a digit)",
+});

@@ -1,0 +1,248 @@
+import * as z from "zod";
+import type { PathSegment } from "../diagnostics.js";
+import { bool, fail, table } from "./base.js";
+
+type Ctx = z.core.$RefinementCtx;
+
+function checkOriginPath(ctx: Ctx, value: string, path: PathSegment[]) {
+  if (value === "") {
+    fail(
+      ctx,
+      "origin-path-format",
+      "origin_path must not be empty",
+      path,
+      'Use a folder of the bucket, e.g. "/spa".',
+    );
+  } else if (!value.startsWith("/")) {
+    fail(ctx, "origin-path-format", `origin_path must start with "/" (got "${value}")`, path);
+  } else if (value.endsWith("/")) {
+    fail(ctx, "origin-path-format", `origin_path must not end with "/" (got "${value}")`, path);
+  }
+}
+
+const route = table({
+  type: z.enum(["s3", "api"]).default("s3"),
+  handler: z.string().optional(),
+  path_pattern: z.string().default(""),
+  is_default: bool(false),
+  is_spa: bool(false),
+  is_versioned: bool(false),
+  spa_fallback_html: z
+    .string()
+    .regex(/^[^/\s][^\s]*$/, { error: 'must be a file name relative to the route, e.g. "index.html"' })
+    .default("index.html"),
+  versioned_max_age: z
+    .int()
+    .min(0)
+    .max(31_536_000 * 10)
+    .default(31_536_000),
+  ref: z.string().default(""),
+  signed: bool(false),
+  build: z.string().min(1).optional(),
+  build_dir: z.string().min(1).optional(),
+  require_token: bool(false),
+  login_path: z
+    .string()
+    .regex(/^\/[^\s?#]*$/, { error: 'must be a path on this distribution, e.g. "/api/auth/login"' })
+    .default("/api/auth/login"),
+  origin_path: z.string().optional(),
+}).superRefine((r, ctx) => {
+  if (r.type === "api") {
+    if (r.originPath !== undefined) {
+      fail(
+        ctx,
+        "route-api-origin-path",
+        `type = "api" routes cannot use origin_path`,
+        ["origin_path"],
+        "API routes go to API Gateway, not to the bucket.",
+      );
+    }
+    if (!r.handler) {
+      fail(
+        ctx,
+        "route-api-handler",
+        `type = "api" routes need a handler`,
+        ["handler"],
+        'Name an awscontainer handler that has apigateway, e.g. handler = "wsgi".',
+      );
+    }
+    const flags = (["is_spa", "is_versioned", "signed", "is_default", "require_token"] as const).filter(
+      (f) => r[camelFlag(f)],
+    );
+    if (flags.length > 0) {
+      fail(
+        ctx,
+        "route-api-flags",
+        `type = "api" routes cannot use ${flags.join(", ")}`,
+        [flags[0]!],
+        "API routes are never the default route and are never cached, signed or token-protected at the edge.",
+      );
+    }
+    if (r.build !== undefined || r.buildDir !== undefined) {
+      fail(ctx, "route-api-build", `type = "api" routes cannot use build or build_dir`, [
+        r.build !== undefined ? "build" : "build_dir",
+      ]);
+    }
+    if (r.pathPattern === "") {
+      fail(ctx, "route-api-pattern", `type = "api" routes need a path_pattern, e.g. "/api/*"`, [
+        "path_pattern",
+      ]);
+    }
+  } else {
+    if (r.originPath !== undefined) checkOriginPath(ctx, r.originPath, ["origin_path"]);
+    if (r.handler !== undefined) {
+      fail(
+        ctx,
+        "route-handler-type",
+        `handler is only for type = "api" routes`,
+        ["handler"],
+        'Add type = "api" or remove handler.',
+      );
+    }
+    if (r.requireToken && !r.isSpa) {
+      fail(ctx, "route-require-token-spa", "require_token = true needs is_spa = true", ["require_token"]);
+    }
+    if (r.isSpa && r.isVersioned) {
+      fail(ctx, "route-spa-versioned", "is_spa and is_versioned cannot both be true", ["is_versioned"]);
+    }
+    if (r.isDefault && r.pathPattern !== "") {
+      fail(
+        ctx,
+        "route-default-pattern",
+        "the is_default route must have an empty path_pattern",
+        ["path_pattern"],
+        "The default route matches every path no other route matches.",
+      );
+    }
+    if (!r.isDefault && r.pathPattern === "") {
+      fail(
+        ctx,
+        "route-pattern-required",
+        "a route that is not is_default needs a path_pattern",
+        ["path_pattern"],
+        'e.g. path_pattern = "/static/*", or set is_default = true.',
+      );
+    }
+  }
+  if (r.build !== undefined && r.buildDir === undefined) {
+    fail(ctx, "route-build-dir", "build needs build_dir (the folder the build writes, which is uploaded)", [
+      "build_dir",
+    ]);
+  }
+  if (r.pathPattern !== "") {
+    if (!r.pathPattern.startsWith("/")) {
+      fail(ctx, "route-pattern-format", `path_pattern must start with "/" (got "${r.pathPattern}")`, [
+        "path_pattern",
+      ]);
+    } else if (r.pathPattern.endsWith("/")) {
+      fail(
+        ctx,
+        "route-pattern-format",
+        `path_pattern must not end with "/" (got "${r.pathPattern}")`,
+        ["path_pattern"],
+        `Use "${r.pathPattern}*".`,
+      );
+    }
+  }
+  if (r.ref !== "" && !r.pathPattern.endsWith("/*")) {
+    fail(
+      ctx,
+      "route-ref-pattern",
+      `a route with ref needs a path_pattern ending in "/*"`,
+      ["ref"],
+      "Storages resolve their S3 location from the folder the pattern names.",
+    );
+  }
+});
+export type RouteSettings = z.output<typeof route>;
+
+function camelFlag(f: "is_spa" | "is_versioned" | "signed" | "is_default" | "require_token") {
+  return (
+    {
+      is_spa: "isSpa",
+      is_versioned: "isVersioned",
+      signed: "signed",
+      is_default: "isDefault",
+      require_token: "requireToken",
+    } as const
+  )[f];
+}
+
+const redirectFrom = table({
+  domain: z.string().min(1),
+  hosted_zone_id_override: z.string().min(1).optional(),
+});
+
+export const distributionSchema = table({
+  domain: z.string().min(1).optional(),
+  origin_path: z.string().default("/spa"),
+  hosted_zone_id_override: z.string().min(1).optional(),
+  redirect_from: z.array(redirectFrom).default([]),
+  routes: z.array(route),
+  signing_key: z.string().min(1).optional(),
+  token_secret: z.string().min(1).optional(),
+}).superRefine((d, ctx) => {
+  checkOriginPath(ctx, d.originPath, ["origin_path"]);
+  if (d.redirectFrom.length > 0 && !d.domain) {
+    fail(ctx, "redirect-needs-domain", "redirect_from needs domain (the domain to redirect to)", [
+      "redirect_from",
+    ]);
+  }
+  d.redirectFrom.forEach((r, i) => {
+    if (r.domain === d.domain)
+      fail(ctx, "redirect-to-self", `redirect_from lists the distribution's own domain ${r.domain}`, [
+        "redirect_from",
+        i,
+        "domain",
+      ]);
+  });
+  const tokenRoute = d.routes.findIndex((r) => r.requireToken);
+  if (tokenRoute >= 0 && !d.tokenSecret) {
+    fail(
+      ctx,
+      "token-secret-required",
+      "a route has require_token = true, so the distribution needs token_secret",
+      ["routes", tokenRoute, "require_token"],
+      'Add token_secret = "SPA_TOKEN_SECRET" and a managed secret of type "spa_token_secret" with that name.',
+    );
+  }
+  if (d.routes.length === 0) {
+    fail(
+      ctx,
+      "routes-required",
+      "routes needs at least one route",
+      ["routes"],
+      "e.g. routes = [{ is_default = true, is_spa = true }]",
+    );
+  } else {
+    const defaults = d.routes.filter((r) => r.isDefault).length;
+    if (defaults !== 1) {
+      fail(
+        ctx,
+        "routes-one-default",
+        `routes must have exactly one is_default = true route (found ${defaults})`,
+        ["routes"],
+      );
+    }
+  }
+  const seen = new Map<string, number>();
+  d.routes.forEach((r, i) => {
+    if (r.pathPattern !== "") {
+      if (seen.has(r.pathPattern))
+        fail(ctx, "route-pattern-duplicate", `path_pattern "${r.pathPattern}" is used by two routes`, [
+          "routes",
+          i,
+          "path_pattern",
+        ]);
+      seen.set(r.pathPattern, i);
+    }
+  });
+  const refs = new Set<string>();
+  d.routes.forEach((r, i) => {
+    if (r.ref === "") return;
+    if (refs.has(r.ref))
+      fail(ctx, "route-ref-duplicate", `ref "${r.ref}" is used by two routes`, ["routes", i, "ref"]);
+    refs.add(r.ref);
+  });
+});
+export type DistributionSettings = z.output<typeof distributionSchema>;

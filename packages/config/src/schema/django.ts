@@ -1,0 +1,83 @@
+import * as z from "zod";
+import { bool, fail, table } from "./base.js";
+
+const storage = table({
+  store: z.enum(["s3", "filesystem"]),
+  location: z.string().optional(),
+  static: bool(false),
+  manifest: bool(false),
+  distribution: z.string().min(1).optional(),
+  route: z.string().min(1).optional(),
+  options: z.record(z.string(), z.unknown()).default({}),
+}).superRefine((s, ctx) => {
+  if (s.manifest && !s.static) {
+    fail(ctx, "storage-manifest-static", "manifest = true needs static = true", ["manifest"]);
+  }
+  if (s.store === "s3" && s.location === undefined && s.distribution === undefined) {
+    fail(
+      ctx,
+      "storage-s3-location",
+      "an s3 storage needs a location (the key prefix in the bucket)",
+      [],
+      'Add location = "media" (or serve it through CloudFront with distribution = "NAME").',
+    );
+  }
+  if (s.route !== undefined && s.distribution === undefined) {
+    fail(ctx, "storage-route-distribution", "route needs distribution", ["route"]);
+  }
+  if (s.distribution !== undefined && s.store !== "s3") {
+    fail(ctx, "storage-distribution-store", 'distribution can only be used with store = "s3"', [
+      "distribution",
+    ]);
+  }
+});
+export type StorageSettings = z.output<typeof storage>;
+
+const cache = table({
+  store: z.enum(["locmem", "efs"]),
+  location_subdir: z.string().default("{stage}"),
+});
+export type CacheSettings = z.output<typeof cache>;
+
+const DEFAULT_STORAGES = {
+  default: { store: "filesystem", static: false, manifest: false, options: {} },
+  staticfiles: { store: "filesystem", static: true, manifest: false, options: {} },
+} as const satisfies Record<string, StorageSettings>;
+
+/** `[awscontainer.django]` and `[general.django_fallback]`. */
+export const djangoSchema = table({
+  storages: z.record(z.string(), storage).optional(),
+  caches: z.record(z.string(), cache).optional(),
+  settings: z.record(z.string(), z.unknown()).default({}),
+})
+  .superRefine((d, ctx) => {
+    if (d.storages === undefined) return;
+    const hint = "Django needs both: default (media) and staticfiles (static = true).";
+    if (!("staticfiles" in d.storages)) {
+      fail(ctx, "django-staticfiles-required", "storages needs a staticfiles entry", ["storages"], hint);
+    } else if (!d.storages.staticfiles!.static) {
+      fail(ctx, "django-staticfiles-static", "storages.staticfiles must have static = true", [
+        "storages",
+        "staticfiles",
+      ]);
+    }
+    if (!("default" in d.storages)) {
+      fail(ctx, "django-default-required", "storages needs a default entry", ["storages"], hint);
+    }
+    for (const [name, s] of Object.entries(d.storages)) {
+      if (name !== "staticfiles" && s.static) {
+        fail(
+          ctx,
+          "django-static-only-staticfiles",
+          `static = true can only be used on the staticfiles storage, not on "${name}"`,
+          ["storages", name, "static"],
+        );
+      }
+    }
+  })
+  .transform((d) => ({
+    storages: (d.storages ?? structuredClone(DEFAULT_STORAGES)) as Record<string, StorageSettings>,
+    caches: d.caches ?? { default: { store: "locmem" as const, locationSubdir: "{stage}" } },
+    settings: d.settings,
+  }));
+export type DjangoSettings = z.output<typeof djangoSchema>;

@@ -1,0 +1,81 @@
+import * as z from "zod";
+import { envName, fail, formatString, int, NAME_FORMAT, table } from "./base.js";
+
+const DEFAULT_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789!@#$%^&*(-_=+)";
+
+const noOptions = table({}).default({} as never);
+
+const rsaSuffixes = {
+  pem_base64_environ_suffix: envSuffix("_PEM_BASE64"),
+  pub_base64_environ_suffix: envSuffix("_PUB_BASE64"),
+};
+
+function envSuffix(value: string) {
+  return z
+    .string()
+    .regex(/^[A-Za-z0-9_]+$/, { error: "may only contain letters, digits and _" })
+    .default(value);
+}
+
+/** `[awscontainer.secrets.managed.NAME]`: a discriminated union on `type`. */
+const managedSecret = z.discriminatedUnion(
+  "type",
+  [
+    table({
+      type: z.literal("password"),
+      options: table({
+        length: int(1, 4096).default(16),
+        chars: z.string().min(1).default(DEFAULT_CHARS),
+      }).default({ length: 16, chars: DEFAULT_CHARS } as never),
+    }),
+    table({ type: z.literal("neon_database_url"), options: noOptions }),
+    table({ type: z.literal("tidb_database_url"), options: noOptions }),
+    table({ type: z.literal("spa_token_secret"), options: noOptions }),
+    table({ type: z.literal("rsa_pem_base64"), options: table(rsaSuffixes).default({} as never) }),
+    table({
+      type: z.literal("cloudfront_signing_key"),
+      options: table({ ...rsaSuffixes, id_environ_suffix: envSuffix("_ID") }).default({} as never),
+    }),
+  ],
+  {
+    error:
+      'type must be one of "password", "neon_database_url", "tidb_database_url", "rsa_pem_base64", "cloudfront_signing_key", "spa_token_secret"',
+  },
+);
+export type ManagedSecretSettings = z.output<typeof managedSecret>;
+export const MANAGED_SECRET_TYPES = [
+  "password",
+  "neon_database_url",
+  "tidb_database_url",
+  "spa_token_secret",
+  "rsa_pem_base64",
+  "cloudfront_signing_key",
+] as const;
+export type ManagedSecretType = (typeof MANAGED_SECRET_TYPES)[number];
+
+const userSecret = table({
+  name: z.string().min(1),
+  store: z.enum(["sm", "ssm"]).optional(),
+});
+export type UserSecretSettings = z.output<typeof userSecret>;
+
+export const secretsSchema = table({
+  store: z.enum(["sm", "ssm"]).default("sm"),
+  pocket_key_format: formatString("{stage}-{project}-{namespace}", NAME_FORMAT),
+  require_list_secrets: z.boolean().default(false),
+  managed: z.record(envName, managedSecret).default({}),
+  user: z.record(envName, userSecret).default({}),
+  extra_resources: z.array(z.string().min(1)).default([]),
+}).superRefine((s, ctx) => {
+  for (const name of Object.keys(s.user)) {
+    if (name in s.managed) {
+      fail(
+        ctx,
+        "secret-name-clash",
+        `"${name}" is both a managed and a user secret; both would set the same environment variable`,
+        ["user", name],
+      );
+    }
+  }
+});
+export type SecretsSettings = z.output<typeof secretsSchema>;
