@@ -28,7 +28,7 @@ export function formatDiagnostics(diagnostics: readonly Diagnostic[], options: F
   const blocks: string[] = [];
   for (const d of diagnostics) {
     const where = d.file
-      ? `${relative(options.cwd ?? process.cwd(), d.file) || d.file}${d.position ? `:${d.position.line}:${d.position.column}` : ""}`
+      ? `${displayPath(d.file, options.cwd)}${d.position ? `:${d.position.line}:${d.position.column}` : ""}`
       : "";
     const label = d.severity === "error" ? red(`error[${d.code}]`) : yellow(`warning[${d.code}]`);
     const stages = d.stages?.length ? dim(` (stage ${d.stages.join(", ")})`) : "";
@@ -55,6 +55,12 @@ export function formatDiagnostics(diagnostics: readonly Diagnostic[], options: F
     blocks.push(lines.join("\n"));
   }
   return blocks.join("\n\n");
+}
+
+/** Relative to the user's folder when the file is inside it, else absolute. */
+function displayPath(file: string, cwd = process.cwd()): string {
+  const rel = relative(cwd, file);
+  return rel && !rel.startsWith("..") ? rel : file;
 }
 
 export function summarize(diagnostics: readonly Diagnostic[]): string {

@@ -1,6 +1,6 @@
 import { MANAGEMENT_COMMAND_HANDLER } from "../schema/awscontainer.js";
 import { applyFormat, type FormatVariables } from "../schema/base.js";
-import type { Settings } from "../schema/settings.js";
+import type { DjangoSettings, Settings } from "../schema/settings.js";
 import { apiDomainExport, buildDistribution } from "./cloudfront.js";
 import { resolveDjango } from "./django.js";
 import { envKey, logicalId } from "./names.js";
@@ -142,6 +142,18 @@ export function buildContext(settings: Settings): PocketContext {
   return ctx;
 }
 
+/**
+ * The Django block a deployed stage uses (reference-config §3.11): `[awscontainer.django]`, its
+ * empty caches falling back to the local ones; without it, `[general.django_fallback]` resolved
+ * against the stage's bucket.
+ */
+function stageDjango(settings: Settings): DjangoSettings {
+  const fallback = settings.general.djangoFallback;
+  const own = settings.awscontainer?.django;
+  if (!own) return fallback;
+  return { ...own, caches: Object.keys(own.caches).length > 0 ? own.caches : fallback.caches };
+}
+
 function buildContainer(
   settings: Settings,
   ctx: PocketContext,
@@ -249,21 +261,19 @@ function buildContainer(
     handlers,
     managementHandler,
     secrets,
-    django: c.django
-      ? resolveDjango(c.django, {
-          bucketName: ctx.s3?.bucketName,
-          cloudfront,
-          signingEnvs: (name) => {
-            const cf = cloudfront[name];
-            const spec = cf?.signingKey && secrets?.managed[cf.signingKey.secret];
-            return spec && spec.type === "cloudfront_signing_key"
-              ? { id_env: spec.idEnv, pem_env: spec.pemEnv }
-              : undefined;
-          },
-          efsMountPath: useEfs ? ctx.vpc!.efs!.localMountPath : undefined,
-          format,
-        })
-      : undefined,
+    django: resolveDjango(stageDjango(settings), {
+      bucketName: ctx.s3?.bucketName,
+      cloudfront,
+      signingEnvs: (name) => {
+        const cf = cloudfront[name];
+        const spec = cf?.signingKey && secrets?.managed[cf.signingKey.secret];
+        return spec && spec.type === "cloudfront_signing_key"
+          ? { id_env: spec.idEnv, pem_env: spec.pemEnv }
+          : undefined;
+      },
+      efsMountPath: useEfs ? ctx.vpc!.efs!.localMountPath : undefined,
+      format,
+    }),
     signingKeyIds,
     distributionDomains,
     usesRds: !!settings.rds,

@@ -99,8 +99,8 @@ export interface ContainerContext {
   /** Key of the handler that runs Django management commands, if any. */
   managementHandler?: string;
   secrets?: SecretsContext;
-  /** Resolved Django settings for the stage (POCKET_DJANGO), when `[awscontainer.django]` exists. */
-  django?: DjangoRuntime;
+  /** Resolved Django settings for the stage (POCKET_DJANGO). */
+  django: DjangoRuntime;
   /** Env var → CloudFront public key id read from a keys stack output at deploy. */
   signingKeyIds: Record<string, { distribution: string; keysStackName: string; outputKey: string }>;
   /** Env var → the distribution's domain (`domain`, else its cloudfront.net name from the stack). */

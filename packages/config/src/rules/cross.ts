@@ -193,6 +193,18 @@ export function crossSectionIssues(s: PartialSettings): Issue[] {
       }
     }
     if (c.django) djangoIssues(c.django, ["awscontainer", "django"], s, c.useVpc && !!vpc?.efs, add);
+    else if (ok(s.general) && s.s3 === undefined) {
+      // Without [awscontainer.django] a deployed stage uses the local storages with its own bucket.
+      for (const [name, st] of Object.entries(s.general.djangoFallback.storages)) {
+        if (st.store !== "s3") continue;
+        add(
+          "storage-needs-s3",
+          `storage "${name}" uses store = "s3"; deployed stages use it with the stage's bucket, which needs an [s3] section`,
+          ["general", "django_fallback", "storages", name, "store"],
+          "Add an empty [s3] table, or an [awscontainer.django] table for deployed stages.",
+        );
+      }
+    }
     for (const [key, h] of Object.entries(c.handlers)) {
       if (h.command === MANAGEMENT_COMMAND_HANDLER && h.apigateway) {
         add(

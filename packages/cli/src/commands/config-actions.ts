@@ -1,0 +1,49 @@
+import { writeFileSync } from "node:fs";
+import { pocketTomlJsonSchema, validateAllStages } from "@magic-pocket/config";
+import { stringify } from "yaml";
+import { type GlobalOptions, loadStage, throwIfNotFound } from "../config-loader.js";
+import { invocationDir } from "../cwd.js";
+import { CliError } from "../errors.js";
+import { printDiagnostics, writeJson } from "../output.js";
+
+export async function validateCommand(global: GlobalOptions, opts: { stage?: string }): Promise<void> {
+  if (opts.stage) {
+    const config = await loadStage(global, opts.stage);
+    process.stderr.write(`${config.file}: stage ${opts.stage} is valid\n`);
+    return;
+  }
+  const result = validateAllStages({ configPath: global.config, cwd: invocationDir() });
+  throwIfNotFound(result.diagnostics);
+  const sources = new Map<string, string>();
+  if (result.source) sources.set(result.source.file, result.source.text);
+  printDiagnostics(result.diagnostics, sources);
+  if (result.diagnostics.some((d) => d.severity === "error")) {
+    throw new CliError("invalid-config", "pocket.toml has errors.", { exitCode: 1 });
+  }
+  process.stderr.write(`${result.source?.file}: valid (stages: ${result.stages.join(", ")})\n`);
+}
+
+export async function showCommand(
+  global: GlobalOptions,
+  opts: { stage?: string; json?: boolean },
+): Promise<void> {
+  const config = await loadStage(global, opts.stage);
+  const view = { settings: config.settings, context: config.context };
+  if (opts.json) {
+    writeJson(view);
+    return;
+  }
+  process.stdout.write(
+    `# ${config.file}, stage ${config.settings.stage}\n${stringify(view, { aliasDuplicateObjects: false })}`,
+  );
+}
+
+export async function schemaCommand(opts: { output?: string }): Promise<void> {
+  const text = `${JSON.stringify(pocketTomlJsonSchema(), null, 2)}\n`;
+  if (opts.output) {
+    writeFileSync(opts.output, text);
+    process.stderr.write(`wrote ${opts.output}\n`);
+  } else {
+    process.stdout.write(text);
+  }
+}

@@ -1,0 +1,2 @@
+export { CliError, EXIT } from "./errors.js";
+export { VERSION } from "./version.js";

@@ -1,0 +1,59 @@
+import { Command, CommanderError } from "commander";
+import { registerConfig } from "./commands/config.js";
+import type { GlobalOptions } from "./config-loader.js";
+import { CliError, EXIT } from "./errors.js";
+import { VERSION } from "./version.js";
+
+const program = new Command("pocket")
+  .description(
+    "Deploy a pocket.toml to AWS: Lambda containers, API Gateway, SQS, secrets, S3, VPC, databases and CloudFront.",
+  )
+  .version(VERSION, "-v, --version", "print the pocket version")
+  .option("-c, --config <path>", "use this pocket.toml instead of searching from the current folder upwards")
+  .showHelpAfterError("(run with --help for usage)")
+  .showSuggestionAfterError(true)
+  .configureHelp({ sortSubcommands: false, showGlobalOptions: true })
+  .exitOverride();
+
+const global = (): GlobalOptions => program.opts<GlobalOptions>();
+registerConfig(program, global);
+
+program.addHelpText(
+  "after",
+  `
+Environment:
+  POCKET_STAGE        default stage for commands that take --stage
+  NEON_API_KEY        Neon API key (also read from .env next to pocket.toml)
+  TIDB_PUBLIC_KEY, TIDB_PRIVATE_KEY   TiDB Cloud API keys (also from .env)
+  AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL   standard AWS SDK settings
+  NO_COLOR            disable colours`,
+);
+
+async function main(): Promise<number> {
+  try {
+    await program.parseAsync(process.argv);
+    return EXIT.ok;
+  } catch (error) {
+    return report(error);
+  }
+}
+
+function report(error: unknown): number {
+  if (error instanceof CommanderError) {
+    // --help and --version arrive here too, with exit code 0.
+    return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  }
+  if (error instanceof CliError) {
+    process.stderr.write(`error: ${error.message}\n${error.hint ? `hint: ${error.hint}\n` : ""}`);
+    return error.exitCode;
+  }
+  const e = error as Error;
+  process.stderr.write(
+    `internal error: ${e?.message ?? String(error)}\n` +
+      "This is a bug in pocket. Please report it with the command you ran and `pocket --version`.\n" +
+      (process.env.POCKET_DEBUG ? `${e?.stack ?? ""}\n` : "Set POCKET_DEBUG=1 to see the stack trace.\n"),
+  );
+  return EXIT.internal;
+}
+
+process.exitCode = await main();

@@ -1,0 +1,254 @@
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { buildCli } from "./cli/build.js";
+import { pocket, project, repoRoot } from "./cli/run.js";
+
+const VALID = `[general]
+region = "ap-northeast-1"
+stages = ["dev", "prd"]
+
+[s3]
+
+[awscontainer]
+dockerfile_path = "pocket.Dockerfile"
+
+[awscontainer.handlers.wsgi]
+command = "pocket.django.lambda_handlers.wsgi_handler"
+apigateway = {}
+
+[awscontainer.handlers.management]
+command = "pocket.django.lambda_handlers.management_command_handler"
+timeout = 600
+sqs = {}
+
+[awscontainer.secrets.managed]
+SECRET_KEY = { type = "password", options = { length = 50 } }
+
+[rds]
+
+[vpc]
+ref = "main"
+zone_suffixes = ["a", "c"]
+
+[neon]
+project_name = "myapp-neon"
+
+[cloudfront.main]
+routes = [
+  { is_default = true, is_spa = true },
+  { path_pattern = "/api/*", type = "api", handler = "wsgi" },
+]
+`;
+
+beforeAll(buildCli);
+
+const noStack = (text: string) => expect(text).not.toMatch(/\n\s+at .+:\d+:\d+/);
+
+describe("pocket (top level)", () => {
+  it("prints the package version", () => {
+    const pkg = JSON.parse(readFileSync(join(repoRoot, "packages/cli/package.json"), "utf8")) as {
+      version: string;
+    };
+    const r = pocket(["--version"]);
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe(pkg.version);
+  });
+
+  it("has complete --help at every level", () => {
+    const top = pocket(["--help"]);
+    expect(top.status).toBe(0);
+    expect(top.stdout).toContain("config");
+    expect(top.stdout).toContain("POCKET_STAGE");
+    const config = pocket(["config", "--help"]);
+    for (const sub of ["validate", "show", "schema"]) expect(config.stdout).toContain(sub);
+    const show = pocket(["config", "show", "--help"]);
+    expect(show.stdout).toContain("--stage");
+    expect(show.stdout).toContain("--json");
+    expect(pocket(["config", "validate", "--help"]).stdout).toContain("Exit status");
+  });
+
+  it("rejects an unknown command with a suggestion and usage exit code", () => {
+    const r = pocket(["confgi"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("config");
+  });
+});
+
+describe("pocket config validate", () => {
+  it("accepts a valid file for every stage", () => {
+    const dir = project(VALID);
+    const r = pocket(["config", "validate"], { cwd: dir });
+    expect(r.stderr).toContain("valid (stages: dev, prd)");
+    expect(r.status).toBe(0);
+  });
+
+  it("finds pocket.toml from a sub-folder", () => {
+    const dir = project(VALID);
+    const sub = join(dir, "src");
+    mkdirSync(sub);
+    expect(pocket(["config", "validate"], { cwd: sub }).status).toBe(0);
+  });
+
+  it("reports every problem like a compiler, with the line and a hint, and exits 1", () => {
+    const dir = project(
+      VALID.replace("timeout = 600", "timout = 600").replace('handler = "wsgi"', 'handler = "wsgj"'),
+    );
+    const r = pocket(["config", "validate"], { cwd: dir });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(
+      /pocket\.toml:16:1 error\[unknown-key\] awscontainer\.handlers\.management\.timout/,
+    );
+    expect(r.stderr).toContain('Did you mean "timeout"?');
+    expect(r.stderr).toContain("16 | timout = 600");
+    noStack(r.stderr);
+  });
+
+  it("names the stage a stage-only problem belongs to", () => {
+    const dir = project(`${VALID}\n[prd.s3]\nbucket_name_formt = "x"\n`);
+    const r = pocket(["config", "validate"], { cwd: dir });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/error\[unknown-key\] s3\.bucket_name_formt.*\(stage prd\)/);
+  });
+
+  it("says plainly when there is no pocket.toml", () => {
+    const dir = project(VALID);
+    const r = pocket(["config", "validate"], { cwd: join(dir, "..") });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^error: no pocket\.toml in /);
+    noStack(r.stderr);
+  });
+
+  it("uses --config to pick a file", () => {
+    const dir = project(VALID);
+    expect(pocket(["--config", join(dir, "pocket.toml"), "config", "validate"]).status).toBe(0);
+  });
+
+  it("starts the search in the user's folder under npx (INIT_CWD)", () => {
+    const dir = project(VALID);
+    const r = pocket(["config", "validate"], {
+      cwd: join(dir, ".."),
+      env: { npm_command: "exec", INIT_CWD: dir },
+    });
+    expect(r.status).toBe(0);
+    // An INIT_CWD outside the current folder is some outer npm process's: ignored.
+    const outer = pocket(["config", "validate"], {
+      cwd: join(dir, ".."),
+      env: { npm_command: "exec", INIT_CWD: repoRoot },
+    });
+    expect(outer.status).toBe(1);
+  });
+});
+
+describe("pocket config show", () => {
+  it("prints settings and context as one JSON object with camelCase keys", () => {
+    const dir = project(VALID);
+    const r = pocket(["config", "show", "--stage", "dev", "--json"], { cwd: dir });
+    expect(r.status).toBe(0);
+    const { settings, context } = JSON.parse(r.stdout);
+    expect(settings.general.projectName).toBe("myapp");
+    expect(settings.awscontainer.handlers.management.timeout).toBe(600);
+    expect(context).toMatchObject({
+      stage: "dev",
+      project: "myapp",
+      namespace: "pocket",
+      slug: "dev-myapp",
+      resourcePrefix: "dev-myapp-pocket-",
+      stateBucket: "dev-myapp-pocket-state",
+      s3: { bucketName: "dev-myapp-pocket" },
+      vpc: {
+        name: "main-pocket",
+        stackName: "main-pocket-vpc",
+        zones: ["ap-northeast-1a", "ap-northeast-1c"],
+        manage: true,
+        sharable: false,
+      },
+      container: {
+        stackName: "dev-myapp-container",
+        ecrRepository: "dev-myapp-pocket-lambda",
+        imageTag: "dev",
+        roleName: "lambda-dev-myapp-pocket",
+        handlers: {
+          wsgi: {
+            functionName: "dev-myapp-pocket-wsgi",
+            logGroupName: "/aws/lambda/dev-myapp-pocket-wsgi",
+            apiName: "dev-myapp-wsgi",
+          },
+          management: {
+            queueName: "dev-myapp-pocket-management",
+            deadLetterQueueName: "dev-myapp-pocket-management-dead-letter",
+            visibilityTimeout: 3600,
+          },
+        },
+        secrets: { store: "sm", pocketKey: "dev-myapp-pocket" },
+        django: { storages: { default: { BACKEND: "django.core.files.storage.FileSystemStorage" } } },
+      },
+      rds: {
+        clusterIdentifier: "dev-myapp-pocket-aurora",
+        instanceIdentifier: "dev-myapp-pocket-aurora-1",
+        databaseName: "myapp_dev",
+        username: "postgres",
+      },
+      neon: {
+        projectName: "myapp-neon",
+        branch: "dev",
+        database: "myapp",
+        role: "myapp",
+        regionId: "aws-ap-northeast-1",
+      },
+      cloudfront: { main: { stackName: "dev-myapp-main-cloudfront", region: "us-east-1" } },
+    });
+    expect(context.tidb).toBeUndefined();
+  });
+
+  it("takes the stage from POCKET_STAGE", () => {
+    const dir = project(VALID);
+    const r = pocket(["config", "show", "--json"], { cwd: dir, env: { POCKET_STAGE: "prd" } });
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).context.slug).toBe("prd-myapp");
+  });
+
+  it("refuses to guess a stage without a terminal, and lists the stages", () => {
+    const dir = project(VALID);
+    const r = pocket(["config", "show"], { cwd: dir });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("Stages in pocket.toml: dev, prd");
+    expect(r.stderr).toContain("--stage");
+  });
+
+  it("rejects a stage that is not listed", () => {
+    const dir = project(VALID);
+    const r = pocket(["config", "show", "--stage", "stg"], { cwd: dir });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(
+      'error[unknown-stage] general.stages: stage "stg" is not in general.stages ["dev", "prd"]',
+    );
+  });
+
+  it("never prints API keys read from .env", () => {
+    const dir = project(VALID);
+    writeFileSync(join(dir, ".env"), "NEON_API_KEY=napi_supersecret\n");
+    const r = pocket(["config", "show", "--stage", "dev", "--json"], { cwd: dir });
+    expect(r.status).toBe(0);
+    expect(r.stdout).not.toContain("napi_supersecret");
+    expect(JSON.parse(r.stdout).context.neon.apiKeySource).toBe(".env");
+  });
+
+  it("prints YAML without --json", () => {
+    const dir = project(VALID);
+    const r = pocket(["config", "show", "--stage", "dev"], { cwd: dir });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("resourcePrefix: dev-myapp-pocket-");
+  });
+});
+
+describe("pocket config schema", () => {
+  it("prints a JSON Schema with every section", () => {
+    const r = pocket(["config", "schema"]);
+    expect(r.status).toBe(0);
+    const schema = JSON.parse(r.stdout);
+    for (const s of ["general", "vpc", "s3", "neon", "tidb", "rds", "awscontainer", "cloudfront"]) {
+      expect(schema.properties).toHaveProperty(s);
+    }
+  });
+});

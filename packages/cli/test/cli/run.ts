@@ -1,0 +1,44 @@
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "../../../..");
+const bin = join(repoRoot, "packages/cli/bin/pocket.js");
+
+export interface CliRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the bundled `pocket` binary as a user would (build it first: vitest globalSetup does). */
+export function pocket(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string | undefined> } = {},
+): CliRun {
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    NO_COLOR: "1",
+    POCKET_STAGE: undefined,
+    npm_command: undefined,
+    INIT_CWD: undefined,
+    ...options.env,
+  };
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    cwd: options.cwd ?? repoRoot,
+    encoding: "utf8",
+    env: env as NodeJS.ProcessEnv,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A temp project folder holding the given pocket.toml. */
+export function project(toml: string, name = "myapp"): string {
+  const dir = join(mkdtempSync(join(tmpdir(), "pocket-cli-")), name);
+  mkdirSync(dir);
+  writeFileSync(join(dir, "pocket.toml"), toml);
+  return dir;
+}
