@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { registerConfig } from "./commands/config.js";
+import { registerResource } from "./commands/resource.js";
 import type { GlobalOptions } from "./config-loader.js";
 import { CliError, EXIT } from "./errors.js";
 import { VERSION } from "./version.js";
@@ -17,6 +18,7 @@ const program = new Command("pocket")
 
 const global = (): GlobalOptions => program.opts<GlobalOptions>();
 registerConfig(program, global);
+registerResource(program, global);
 
 program.addHelpText(
   "after",
