@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -35,9 +35,16 @@ export function pocket(
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** A temp project folder holding the given pocket.toml. */
+const tempRoots: string[] = [];
+process.on("exit", () => {
+  for (const dir of tempRoots) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A temp project folder holding the given pocket.toml (removed when the test process exits). */
 export function project(toml: string, name = "myapp"): string {
-  const dir = join(mkdtempSync(join(tmpdir(), "pocket-cli-")), name);
+  const root = mkdtempSync(join(tmpdir(), "pocket-cli-"));
+  tempRoots.push(root);
+  const dir = join(root, name);
   mkdirSync(dir);
   writeFileSync(join(dir, "pocket.toml"), toml);
   return dir;
