@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { afterAll } from "vitest";
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "../../../..");
 const bin = join(repoRoot, "packages/cli/bin/pocket.js");
@@ -36,11 +37,12 @@ export function pocket(
 }
 
 const tempRoots: string[] = [];
-process.on("exit", () => {
-  for (const dir of tempRoots) rmSync(dir, { recursive: true, force: true });
+// Registered in the importing test file's root suite (vitest kills workers without an exit event).
+afterAll(() => {
+  for (const dir of tempRoots.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-/** A temp project folder holding the given pocket.toml (removed when the test process exits). */
+/** A temp project folder holding the given pocket.toml (removed after the test file). */
 export function project(toml: string, name = "myapp"): string {
   const root = mkdtempSync(join(tmpdir(), "pocket-cli-"));
   tempRoots.push(root);
