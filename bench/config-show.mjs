@@ -31,5 +31,9 @@ const baseline = (() => {
   return Number(process.hrtime.bigint() - t0) / 1e6;
 })();
 console.log(`pocket config show --stage dev --json (${runs} runs, bench/fixtures/large.toml)`);
-console.log(`  median ${q(0.5).toFixed(1)} ms   p10 ${q(0.1).toFixed(1)} ms   p90 ${q(0.9).toFixed(1)} ms   min ${times[0].toFixed(1)} ms   max ${times[times.length - 1].toFixed(1)} ms`);
-console.log(`  (bare \`node -e 0\` start-up on this machine: ${baseline.toFixed(1)} ms; target median < 150 ms)`);
+console.log(
+  `  median ${q(0.5).toFixed(1)} ms   p10 ${q(0.1).toFixed(1)} ms   p90 ${q(0.9).toFixed(1)} ms   min ${times[0].toFixed(1)} ms   max ${times[times.length - 1].toFixed(1)} ms`,
+);
+console.log(
+  `  (bare \`node -e 0\` start-up on this machine: ${baseline.toFixed(1)} ms; target median < 150 ms)`,
+);

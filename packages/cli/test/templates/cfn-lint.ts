@@ -56,15 +56,13 @@ export function cfnLint(
   const out = new Map<string, LintMatch[]>(files.map(([name]) => [name, []]));
   for (const m of raw) {
     const name = byFile.get(m.Filename) ?? m.Filename;
-    out
-      .get(name)
-      ?.push({
-        file: m.Filename,
-        rule: m.Rule.Id,
-        level: m.Level,
-        message: m.Message,
-        path: (m.Location.Path ?? []).join("/"),
-      });
+    out.get(name)?.push({
+      file: m.Filename,
+      rule: m.Rule.Id,
+      level: m.Level,
+      message: m.Message,
+      path: (m.Location.Path ?? []).join("/"),
+    });
   }
   return out;
 }
