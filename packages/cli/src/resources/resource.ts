@@ -1,4 +1,5 @@
 import type { Credentials, LoadedConfig, PocketContext, Settings } from "@magic-pocket/config";
+import type { AwsClients } from "../aws/clients.js";
 
 /**
  * Every deployable thing (state bucket, S3 bucket, secrets, ECR + image, VPC stack, container
@@ -59,6 +60,10 @@ export interface RunContext {
   image?: string;
   /** Answer yes to confirmations (`--yes`). */
   assumeYes: boolean;
+  /** AWS clients for a region (the stage's region, or us-east-1 for CloudFront). */
+  aws(region: string): AwsClients;
+  /** Asks the user (or answers from --yes; false when nobody can answer). */
+  confirm(question: string): Promise<boolean>;
 }
 
 export interface Resource {

@@ -1,10 +1,20 @@
 import type { Command } from "commander";
 import type { GlobalOptions } from "../../config-loader.js";
+import {
+  registerCloudFrontTemplates,
+  registerContainerTemplates,
+  registerVpcTemplates,
+} from "./templates.js";
 
 export type RegisterResource = (resource: Command, global: () => GlobalOptions) => void;
 
 /**
- * One entry per resource; each module registers its own sub-commands
- * (`pocket resource vpc yaml`, ...) and lazily imports its actions.
+ * Each entry registers sub-commands under `pocket resource`; a resource's group is created by
+ * the first entry that names it, so template, status and deploy commands can live in separate
+ * modules. Actions are imported lazily.
  */
-export const RESOURCE_COMMANDS: RegisterResource[] = [];
+export const RESOURCE_COMMANDS: RegisterResource[] = [
+  registerVpcTemplates,
+  registerContainerTemplates,
+  registerCloudFrontTemplates,
+];

@@ -1,0 +1,133 @@
+import type { CloudFormationClient } from "@aws-sdk/client-cloudformation";
+import type { CloudFrontClient } from "@aws-sdk/client-cloudfront";
+import type { CodeBuildClient } from "@aws-sdk/client-codebuild";
+import type { EC2Client } from "@aws-sdk/client-ec2";
+import type { ECRClient } from "@aws-sdk/client-ecr";
+import type { LambdaClient } from "@aws-sdk/client-lambda";
+import type { RDSClient } from "@aws-sdk/client-rds";
+import type { Route53Client } from "@aws-sdk/client-route-53";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import type { SSMClient } from "@aws-sdk/client-ssm";
+import type { STSClient } from "@aws-sdk/client-sts";
+
+/**
+ * The one place AWS clients are made. Each service's SDK package is imported the first time a
+ * command needs it, so `pocket --help` and the offline commands load none of them. Credentials
+ * come from the SDK's standard chain (env, AWS_PROFILE / --profile, SSO, instance role);
+ * AWS_ENDPOINT_URL (and AWS_ENDPOINT_URL_<SERVICE>) is read by the SDK itself.
+ */
+export interface AwsClients {
+  readonly region: string;
+  s3(): Promise<S3Client>;
+  cloudformation(): Promise<CloudFormationClient>;
+  secretsManager(): Promise<SecretsManagerClient>;
+  ssm(): Promise<SSMClient>;
+  ecr(): Promise<ECRClient>;
+  lambda(): Promise<LambdaClient>;
+  sqs(): Promise<SQSClient>;
+  sts(): Promise<STSClient>;
+  codebuild(): Promise<CodeBuildClient>;
+  route53(): Promise<Route53Client>;
+  ec2(): Promise<EC2Client>;
+  cloudfront(): Promise<CloudFrontClient>;
+  rds(): Promise<RDSClient>;
+}
+
+export interface AwsOptions {
+  profile?: string;
+}
+
+/** Throttling is retried with adaptive backoff; a deploy makes bursts of calls. */
+const RETRY = { maxAttempts: 8, retryMode: "adaptive" } as const;
+
+const cache = new Map<string, AwsClients>();
+
+/** Clients for one region, cached for the process (CloudFront stacks use `forRegion("us-east-1")`). */
+export function awsClients(region: string, options: AwsOptions = {}): AwsClients {
+  const key = `${region}\0${options.profile ?? ""}`;
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const base = { region, ...RETRY, ...(options.profile ? { profile: options.profile } : {}) };
+  const made = new Map<string, Promise<unknown>>();
+  const lazy =
+    <T>(name: string, make: () => Promise<T>) =>
+    (): Promise<T> => {
+      let p = made.get(name) as Promise<T> | undefined;
+      if (!p) {
+        p = make();
+        made.set(name, p);
+      }
+      return p;
+    };
+  const clients: AwsClients = {
+    region,
+    s3: lazy("s3", async () => {
+      const { S3Client } = await import("@aws-sdk/client-s3");
+      // Emulators on loopback (moto, localstack) cannot serve virtual-hosted bucket names.
+      return new S3Client({ ...base, forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL) });
+    }),
+    cloudformation: lazy("cloudformation", async () => {
+      const { CloudFormationClient } = await import("@aws-sdk/client-cloudformation");
+      return new CloudFormationClient(base);
+    }),
+    secretsManager: lazy("secretsManager", async () => {
+      const { SecretsManagerClient } = await import("@aws-sdk/client-secrets-manager");
+      return new SecretsManagerClient(base);
+    }),
+    ssm: lazy("ssm", async () => {
+      const { SSMClient } = await import("@aws-sdk/client-ssm");
+      return new SSMClient(base);
+    }),
+    ecr: lazy("ecr", async () => {
+      const { ECRClient } = await import("@aws-sdk/client-ecr");
+      return new ECRClient(base);
+    }),
+    lambda: lazy("lambda", async () => {
+      const { LambdaClient } = await import("@aws-sdk/client-lambda");
+      return new LambdaClient(base);
+    }),
+    sqs: lazy("sqs", async () => {
+      const { SQSClient } = await import("@aws-sdk/client-sqs");
+      return new SQSClient(base);
+    }),
+    sts: lazy("sts", async () => {
+      const { STSClient } = await import("@aws-sdk/client-sts");
+      return new STSClient(base);
+    }),
+    codebuild: lazy("codebuild", async () => {
+      const { CodeBuildClient } = await import("@aws-sdk/client-codebuild");
+      return new CodeBuildClient(base);
+    }),
+    route53: lazy("route53", async () => {
+      const { Route53Client } = await import("@aws-sdk/client-route-53");
+      return new Route53Client(base);
+    }),
+    ec2: lazy("ec2", async () => {
+      const { EC2Client } = await import("@aws-sdk/client-ec2");
+      return new EC2Client(base);
+    }),
+    cloudfront: lazy("cloudfront", async () => {
+      const { CloudFrontClient } = await import("@aws-sdk/client-cloudfront");
+      return new CloudFrontClient(base);
+    }),
+    rds: lazy("rds", async () => {
+      const { RDSClient } = await import("@aws-sdk/client-rds");
+      return new RDSClient(base);
+    }),
+  };
+  cache.set(key, clients);
+  return clients;
+}
+
+/** The account id, asked once per process. */
+let account: Promise<string> | undefined;
+export function accountId(clients: AwsClients): Promise<string> {
+  account ??= (async () => {
+    const { GetCallerIdentityCommand } = await import("@aws-sdk/client-sts");
+    const out = await (await clients.sts()).send(new GetCallerIdentityCommand({}));
+    return out.Account!;
+  })();
+  return account;
+}

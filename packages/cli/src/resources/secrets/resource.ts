@@ -1,0 +1,88 @@
+import type { ManagedSecretContext, SecretsContext } from "@magic-pocket/config";
+import { CliError } from "../../errors.js";
+import type { Change, DeployReport, Resource, RunContext } from "../resource.js";
+import { type ManagedSecretStore, managedSecretStore } from "./store.js";
+import { generateSecret, type SecretValues } from "./values.js";
+
+/**
+ * The stage's managed secrets (`[awscontainer.secrets.managed]`). Deploy only adds values that
+ * are missing; an existing value is never regenerated, so redeploys never rotate keys by accident.
+ */
+export function secretsResource(secrets: SecretsContext): Resource {
+  const storeOf = (run: RunContext): ManagedSecretStore =>
+    managedSecretStore(run.aws(secrets.region), secrets, run.ctx.stage, run.ctx.project);
+  const where =
+    secrets.store === "sm" ? `Secrets Manager secret ${secrets.pocketKey}` : `SSM path ${secrets.ssmPath}`;
+
+  const missing = (stored: SecretValues) =>
+    Object.entries(secrets.managed).filter(([name]) => stored[name] === undefined);
+
+  return {
+    id: "secrets",
+    title: `managed secrets (${where})`,
+    dependsOn: ["neon", "tidb"],
+    dataStore: "secrets",
+    async status(run) {
+      const stored = await storeOf(run).read();
+      const absent = missing(stored).map(([n]) => n);
+      if (absent.length === 0)
+        return { state: "in-sync", detail: `${Object.keys(secrets.managed).length} values` };
+      if (Object.keys(stored).length === 0) return { state: "missing" };
+      return { state: "needs-update", detail: `missing ${absent.join(", ")}` };
+    },
+    async plan(run) {
+      const stored = await storeOf(run).read();
+      return missing(stored).map(
+        ([name, spec]): Change => ({ action: "create", target: `secret ${name}`, detail: spec.type }),
+      );
+    },
+    async deploy(run, progress) {
+      const store = storeOf(run);
+      const stored = await store.read();
+      for (const name of Object.keys(stored)) {
+        if (!secrets.managed[name]) {
+          progress.log(
+            `stored secret ${name} is no longer in pocket.toml; kept (delete it by hand if unused)`,
+          );
+        }
+      }
+      const added: string[] = [];
+      const next: SecretValues = { ...stored };
+      for (const [name, spec] of missing(stored)) {
+        next[name] = valueFor(name, spec, run);
+        added.push(name);
+      }
+      if (added.length === 0) return { changed: false, summary: "no changes" };
+      // One write with every value: a failure above leaves the store untouched.
+      await store.write(next);
+      return { changed: true, summary: `added ${added.join(", ")}` };
+    },
+    async destroy(run, progress, options): Promise<DeployReport> {
+      if (!options.withSecrets) {
+        progress.log(`kept ${where} (pass --with-secrets to delete it)`);
+        return { changed: false, summary: "kept (no --with-secrets)" };
+      }
+      const removed = await storeOf(run).remove();
+      return { changed: removed, summary: removed ? "deleted" : "already absent" };
+    },
+  };
+}
+
+function valueFor(
+  name: string,
+  spec: ManagedSecretContext,
+  run: RunContext,
+): string | { pem: string; pub: string } {
+  if (spec.type === "neon_database_url" || spec.type === "tidb_database_url") {
+    const source = spec.type === "neon_database_url" ? "neon" : "tidb";
+    const url = run.outputs.get(source)?.databaseUrl;
+    if (!url) {
+      throw new CliError(
+        "secret-source-missing",
+        `${name} (${spec.type}) needs the ${source} database, which was not deployed in this run`,
+      );
+    }
+    return url;
+  }
+  return generateSecret(spec);
+}

@@ -1,0 +1,144 @@
+import type { SecretsContext } from "@magic-pocket/config";
+import type { AwsClients } from "../../aws/clients.js";
+import type { SecretValue, SecretValues } from "./values.js";
+
+/**
+ * Where a stage's managed values live. The layouts are the reference's (reference-deploy §9.4),
+ * so the Python tool and this one read each other's secrets:
+ * - sm: one secret named by the pocket key, `{stage: {project: {NAME: value}}}`;
+ * - ssm: SecureStrings `/{pocketKey}/NAME`, and `/{pocketKey}/NAME/pem|pub` for key pairs.
+ */
+export interface ManagedSecretStore {
+  read(): Promise<SecretValues>;
+  /** Writes the complete map for this stage and project (existing + new). */
+  write(values: SecretValues): Promise<void>;
+  /** Removes this stage's and project's values; true when something was deleted. */
+  remove(): Promise<boolean>;
+}
+
+export function managedSecretStore(
+  clients: AwsClients,
+  secrets: SecretsContext,
+  stage: string,
+  project: string,
+) {
+  return secrets.store === "sm"
+    ? smStore(clients, secrets.pocketKey, stage, project)
+    : ssmStore(clients, secrets.pocketKey);
+}
+
+type SmDocument = Record<string, Record<string, SecretValues>>;
+
+function smStore(clients: AwsClients, name: string, stage: string, project: string): ManagedSecretStore {
+  const load = async (): Promise<{ doc: SmDocument; exists: boolean }> => {
+    const sm = await clients.secretsManager();
+    const { GetSecretValueCommand, RestoreSecretCommand } = await import("@aws-sdk/client-secrets-manager");
+    try {
+      const out = await sm.send(new GetSecretValueCommand({ SecretId: name }));
+      return { doc: JSON.parse(out.SecretString ?? "{}") as SmDocument, exists: true };
+    } catch (error) {
+      const e = error as { name?: string; message?: string };
+      if (e.name === "ResourceNotFoundException") return { doc: {}, exists: false };
+      // A secret scheduled for deletion cannot be read or written; restoring it keeps its values.
+      if (e.name === "InvalidRequestException" && /deletion/i.test(e.message ?? "")) {
+        await sm.send(new RestoreSecretCommand({ SecretId: name }));
+        const out = await sm.send(new GetSecretValueCommand({ SecretId: name }));
+        return { doc: JSON.parse(out.SecretString ?? "{}") as SmDocument, exists: true };
+      }
+      throw error;
+    }
+  };
+  return {
+    async read() {
+      const { doc } = await load();
+      return doc[stage]?.[project] ?? {};
+    },
+    async write(values) {
+      const { doc, exists } = await load();
+      doc[stage] = { ...doc[stage], [project]: values };
+      const sm = await clients.secretsManager();
+      const { CreateSecretCommand, PutSecretValueCommand } = await import("@aws-sdk/client-secrets-manager");
+      const SecretString = JSON.stringify(doc);
+      if (exists) await sm.send(new PutSecretValueCommand({ SecretId: name, SecretString }));
+      else await sm.send(new CreateSecretCommand({ Name: name, SecretString }));
+    },
+    async remove() {
+      const { doc, exists } = await load();
+      if (!exists || !doc[stage]?.[project]) return false;
+      delete doc[stage]![project];
+      if (Object.keys(doc[stage]!).length === 0) delete doc[stage];
+      const sm = await clients.secretsManager();
+      const { DeleteSecretCommand, PutSecretValueCommand } = await import("@aws-sdk/client-secrets-manager");
+      if (Object.keys(doc).length === 0) {
+        // Recoverable for 30 days, as the reference does: a mistaken destroy can be undone.
+        await sm.send(new DeleteSecretCommand({ SecretId: name, RecoveryWindowInDays: 30 }));
+      } else {
+        await sm.send(new PutSecretValueCommand({ SecretId: name, SecretString: JSON.stringify(doc) }));
+      }
+      return true;
+    },
+  };
+}
+
+function ssmStore(clients: AwsClients, pocketKey: string): ManagedSecretStore {
+  const root = `/${pocketKey}/`;
+  const list = async (): Promise<{ Name: string; Value: string }[]> => {
+    const ssm = await clients.ssm();
+    const { GetParametersByPathCommand } = await import("@aws-sdk/client-ssm");
+    const out: { Name: string; Value: string }[] = [];
+    let NextToken: string | undefined;
+    do {
+      const page = await ssm.send(
+        new GetParametersByPathCommand({ Path: root, Recursive: true, WithDecryption: true, NextToken }),
+      );
+      for (const p of page.Parameters ?? []) out.push({ Name: p.Name ?? "", Value: p.Value ?? "" });
+      NextToken = page.NextToken;
+    } while (NextToken);
+    return out;
+  };
+  return {
+    async read() {
+      const values: SecretValues = {};
+      for (const p of await list()) {
+        const [name, part, ...rest] = p.Name.slice(root.length).split("/");
+        if (!name || rest.length > 0) continue;
+        if (part === undefined) values[name] = p.Value;
+        else if (part === "pem" || part === "pub") {
+          const pair = (typeof values[name] === "object" ? values[name] : { pem: "", pub: "" }) as {
+            pem: string;
+            pub: string;
+          };
+          pair[part] = p.Value;
+          values[name] = pair;
+        }
+      }
+      return values;
+    },
+    async write(values) {
+      const ssm = await clients.ssm();
+      const { PutParameterCommand } = await import("@aws-sdk/client-ssm");
+      const entries: [string, string][] = [];
+      for (const [name, value] of Object.entries(values)) {
+        if (typeof value === "string") entries.push([`${root}${name}`, value]);
+        else entries.push([`${root}${name}/pem`, value.pem], [`${root}${name}/pub`, value.pub]);
+      }
+      for (const [Name, Value] of entries) {
+        await ssm.send(new PutParameterCommand({ Name, Value, Type: "SecureString", Overwrite: true }));
+      }
+    },
+    async remove() {
+      const names = (await list()).map((p) => p.Name);
+      if (names.length === 0) return false;
+      const ssm = await clients.ssm();
+      const { DeleteParametersCommand } = await import("@aws-sdk/client-ssm");
+      for (let i = 0; i < names.length; i += 10) {
+        await ssm.send(new DeleteParametersCommand({ Names: names.slice(i, i + 10) }));
+      }
+      return true;
+    },
+  };
+}
+
+export function sameValue(a: SecretValue | undefined, b: SecretValue | undefined): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}

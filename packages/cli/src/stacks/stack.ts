@@ -1,0 +1,319 @@
+import type { Parameter, Stack, StackEvent, Tag } from "@aws-sdk/client-cloudformation";
+import type { AwsClients } from "../aws/clients.js";
+import { awsErrorName } from "../aws/errors.js";
+import { CliError } from "../errors.js";
+import type { Change, Progress, ResourceStatus } from "../resources/resource.js";
+import type { Template } from "../templates/template.js";
+import { sameTemplate } from "./compare.js";
+
+export interface StackSpec {
+  name: string;
+  template: Template;
+  parameters?: Record<string, string>;
+  tags?: Record<string, string>;
+  /** IAM resources with custom names need CAPABILITY_NAMED_IAM. */
+  namedIam?: boolean;
+}
+
+export interface StackResult {
+  changed: boolean;
+  /** Outputs by OutputKey and by ExportName (reference defect: lookups by export name failed). */
+  outputs: Record<string, string>;
+}
+
+/** How long to wait between polls; stacks take minutes on AWS, milliseconds on an emulator. */
+const POLL = { firstMs: 1000, maxMs: 10_000 };
+
+export async function describeStack(clients: AwsClients, name: string): Promise<Stack | undefined> {
+  const { DescribeStacksCommand } = await import("@aws-sdk/client-cloudformation");
+  const cfn = await clients.cloudformation();
+  try {
+    const out = await cfn.send(new DescribeStacksCommand({ StackName: name }));
+    const stack = out.Stacks?.[0];
+    return stack?.StackStatus === "DELETE_COMPLETE" ? undefined : stack;
+  } catch (error) {
+    if (awsErrorName(error) === "ValidationError" && /does not exist/.test((error as Error).message))
+      return undefined;
+    throw error;
+  }
+}
+
+export function stackOutputs(stack: Stack | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const o of stack?.Outputs ?? []) {
+    if (o.OutputKey && o.OutputValue !== undefined) out[o.OutputKey] = o.OutputValue;
+    if (o.ExportName && o.OutputValue !== undefined) out[o.ExportName] = o.OutputValue;
+  }
+  return out;
+}
+
+const inProgress = (status: string) => status.endsWith("_IN_PROGRESS");
+const failed = (status: string) => status.endsWith("_FAILED") || status === "ROLLBACK_COMPLETE";
+
+/** A stack's state compared with what pocket would deploy (reference-deploy §5.2, without its crash). */
+export async function stackStatus(clients: AwsClients, spec: StackSpec): Promise<ResourceStatus> {
+  const stack = await describeStack(clients, spec.name);
+  if (!stack) return { state: "missing" };
+  const status = stack.StackStatus ?? "UNKNOWN";
+  if (inProgress(status)) return { state: "in-progress", detail: status };
+  if (failed(status)) return { state: "failed", detail: `${status}${reasonSuffix(stack)}` };
+  if (await isSynced(clients, stack, spec)) return { state: "in-sync" };
+  return { state: "needs-update", detail: "template or parameters differ" };
+}
+
+async function isSynced(clients: AwsClients, stack: Stack, spec: StackSpec): Promise<boolean> {
+  const { GetTemplateCommand } = await import("@aws-sdk/client-cloudformation");
+  const cfn = await clients.cloudformation();
+  const deployed = await cfn.send(
+    new GetTemplateCommand({ StackName: spec.name, TemplateStage: "Original" }),
+  );
+  if (!sameTemplate(deployed.TemplateBody, spec.template)) return false;
+  const current = Object.fromEntries((stack.Parameters ?? []).map((p) => [p.ParameterKey, p.ParameterValue]));
+  const wanted = spec.parameters ?? {};
+  if (Object.keys(current).length !== Object.keys(wanted).length) return false;
+  if (!Object.entries(wanted).every(([k, v]) => current[k] === v)) return false;
+  const tags = Object.fromEntries((stack.Tags ?? []).map((t) => [t.Key, t.Value]));
+  return Object.entries(spec.tags ?? {}).every(([k, v]) => tags[k] === v);
+}
+
+/**
+ * Creates or updates a stack and waits for it, logging resource events as they happen. An
+ * unchanged stack (same template, parameters and tags) gets no mutating call at all. On failure
+ * the first failing resource and its reason are in the error.
+ */
+export async function deployStack(
+  clients: AwsClients,
+  spec: StackSpec,
+  progress: Progress,
+  options: { recreateFailed?: () => Promise<boolean> } = {},
+): Promise<StackResult> {
+  const cfn = await clients.cloudformation();
+  const { CreateStackCommand, UpdateStackCommand } = await import("@aws-sdk/client-cloudformation");
+  let stack = await describeStack(clients, spec.name);
+  if (stack && inProgress(stack.StackStatus ?? "")) {
+    throw new CliError("stack-busy", `stack ${spec.name} is busy (${stack.StackStatus}).`, {
+      hint: "Another deploy or a rollback is running. Wait for it to finish (pocket status), then deploy again.",
+    });
+  }
+  if (stack?.StackStatus === "ROLLBACK_COMPLETE") {
+    // A stack whose creation failed can only be deleted; CloudFormation refuses to update it.
+    const ok = (await options.recreateFailed?.()) ?? false;
+    if (!ok) {
+      throw new CliError(
+        "stack-rollback-complete",
+        `stack ${spec.name} failed to create and was rolled back.`,
+        {
+          hint: `It must be deleted before it can be created again: re-run with --yes to delete and recreate it, or delete it in the CloudFormation console.${reasonSuffix(stack)}`,
+        },
+      );
+    }
+    progress.update("deleting the rolled-back stack");
+    await destroyStack(clients, spec.name, progress);
+    stack = undefined;
+  }
+  const Parameters: Parameter[] = Object.entries(spec.parameters ?? {}).map(
+    ([ParameterKey, ParameterValue]) => ({
+      ParameterKey,
+      ParameterValue,
+    }),
+  );
+  const Tags: Tag[] = Object.entries(spec.tags ?? {}).map(([Key, Value]) => ({ Key, Value }));
+  const Capabilities = spec.namedIam ? (["CAPABILITY_NAMED_IAM"] as const) : undefined;
+  const TemplateBody = JSON.stringify(spec.template);
+  const since = new Date(Date.now() - 1000);
+  if (!stack) {
+    progress.update("creating stack");
+    await cfn.send(
+      new CreateStackCommand({
+        StackName: spec.name,
+        TemplateBody,
+        Parameters,
+        Tags,
+        Capabilities: Capabilities ? [...Capabilities] : undefined,
+        OnFailure: "ROLLBACK",
+      }),
+    );
+  } else {
+    if (await isSynced(clients, stack, spec)) return { changed: false, outputs: stackOutputs(stack) };
+    progress.update("updating stack");
+    try {
+      await cfn.send(
+        new UpdateStackCommand({
+          StackName: spec.name,
+          TemplateBody,
+          Parameters,
+          Tags,
+          Capabilities: Capabilities ? [...Capabilities] : undefined,
+        }),
+      );
+    } catch (error) {
+      if (/No updates are to be performed/.test((error as Error).message)) {
+        return { changed: false, outputs: stackOutputs(stack) };
+      }
+      throw error;
+    }
+  }
+  const final = await waitForStack(clients, spec.name, since, progress);
+  const status = final?.StackStatus ?? "DELETE_COMPLETE";
+  if (!final || failed(status) || status.includes("ROLLBACK")) {
+    throw await stackFailure(clients, spec.name, since, status);
+  }
+  return { changed: true, outputs: stackOutputs(final) };
+}
+
+/** Polls until the stack leaves every *_IN_PROGRESS state, logging new events. */
+export async function waitForStack(
+  clients: AwsClients,
+  name: string,
+  since: Date,
+  progress: Progress,
+): Promise<Stack | undefined> {
+  const seen = new Set<string>();
+  let delay = POLL.firstMs;
+  for (;;) {
+    const stack = await describeStack(clients, name);
+    for (const e of await newEvents(clients, name, since, seen)) {
+      if (e.LogicalResourceId === name) continue;
+      progress.log(
+        `${e.LogicalResourceId} ${e.ResourceStatus}${e.ResourceStatusReason && e.ResourceStatus?.includes("FAILED") ? `: ${e.ResourceStatusReason}` : ""}`,
+      );
+    }
+    if (!stack || !inProgress(stack.StackStatus ?? "")) return stack;
+    progress.update(stack.StackStatus!.toLowerCase().replaceAll("_", " "));
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(delay * 1.5, POLL.maxMs);
+  }
+}
+
+async function newEvents(
+  clients: AwsClients,
+  name: string,
+  since: Date,
+  seen: Set<string>,
+): Promise<StackEvent[]> {
+  const { DescribeStackEventsCommand } = await import("@aws-sdk/client-cloudformation");
+  const cfn = await clients.cloudformation();
+  try {
+    const out = await cfn.send(new DescribeStackEventsCommand({ StackName: name }));
+    const fresh = (out.StackEvents ?? []).filter(
+      (e) => e.EventId && !seen.has(e.EventId) && (e.Timestamp ?? new Date()) >= since,
+    );
+    for (const e of fresh) seen.add(e.EventId!);
+    return fresh.reverse();
+  } catch {
+    return []; // a deleted stack has no events to show
+  }
+}
+
+async function stackFailure(
+  clients: AwsClients,
+  name: string,
+  since: Date,
+  status: string,
+): Promise<CliError> {
+  const events = await newEvents(clients, name, since, new Set());
+  const cause = events.find(
+    (e) =>
+      e.ResourceStatus?.endsWith("_FAILED") &&
+      e.LogicalResourceId !== name &&
+      !/cancelled/i.test(e.ResourceStatusReason ?? ""),
+  );
+  const what = cause
+    ? `${cause.LogicalResourceId} (${cause.ResourceType}) failed: ${cause.ResourceStatusReason ?? "no reason given"}`
+    : `the stack ended in ${status}`;
+  return new CliError("stack-failed", `stack ${name} could not be deployed: ${what}`, {
+    hint: status.includes("ROLLBACK")
+      ? "CloudFormation rolled the stack back to its previous state. Fix the cause and deploy again."
+      : "See the stack's events in the CloudFormation console for details.",
+  });
+}
+
+/** Deletes a stack and waits until it is gone; a missing stack is success. */
+export async function destroyStack(clients: AwsClients, name: string, progress: Progress): Promise<boolean> {
+  const stack = await describeStack(clients, name);
+  if (!stack) return false;
+  const { DeleteStackCommand } = await import("@aws-sdk/client-cloudformation");
+  const cfn = await clients.cloudformation();
+  const since = new Date(Date.now() - 1000);
+  progress.update("deleting stack");
+  await cfn.send(new DeleteStackCommand({ StackName: name }));
+  const after = await waitForStack(clients, name, since, progress);
+  if (after && after.StackStatus !== "DELETE_COMPLETE") {
+    throw await stackFailure(clients, name, since, after.StackStatus ?? "DELETE_FAILED");
+  }
+  return true;
+}
+
+/**
+ * What an update would change, from a CloudFormation change set (deleted afterwards). A missing
+ * stack is planned from the template alone, so planning never creates anything.
+ */
+export async function planStack(clients: AwsClients, spec: StackSpec): Promise<Change[]> {
+  const stack = await describeStack(clients, spec.name);
+  if (!stack) {
+    return Object.entries(spec.template.Resources).map(([id, r]) => ({
+      action: "create",
+      target: `${r.Type} ${id}`,
+    }));
+  }
+  if (await isSynced(clients, stack, spec)) return [];
+  const { CreateChangeSetCommand, DeleteChangeSetCommand, DescribeChangeSetCommand } = await import(
+    "@aws-sdk/client-cloudformation"
+  );
+  const cfn = await clients.cloudformation();
+  const ChangeSetName = `pocket-plan-${Date.now()}`;
+  await cfn.send(
+    new CreateChangeSetCommand({
+      StackName: spec.name,
+      ChangeSetName,
+      ChangeSetType: "UPDATE",
+      TemplateBody: JSON.stringify(spec.template),
+      Parameters: Object.entries(spec.parameters ?? {}).map(([ParameterKey, ParameterValue]) => ({
+        ParameterKey,
+        ParameterValue,
+      })),
+      Capabilities: spec.namedIam ? ["CAPABILITY_NAMED_IAM"] : undefined,
+    }),
+  );
+  try {
+    let delay = 500;
+    for (;;) {
+      const cs = await cfn.send(new DescribeChangeSetCommand({ StackName: spec.name, ChangeSetName }));
+      if (cs.Status === "CREATE_PENDING" || cs.Status === "CREATE_IN_PROGRESS") {
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(delay * 1.5, 5000);
+        continue;
+      }
+      if (cs.Status === "FAILED") {
+        if (/didn't contain changes|No updates/i.test(cs.StatusReason ?? "")) return [];
+        throw new CliError("plan-failed", `CloudFormation could not plan ${spec.name}: ${cs.StatusReason}`);
+      }
+      const changes = (cs.Changes ?? []).flatMap((c): Change[] => {
+        const rc = c.ResourceChange;
+        if (!rc) return [];
+        const replace = rc.Replacement === "True" || rc.Replacement === "Conditional";
+        const action: Change["action"] =
+          rc.Action === "Add" ? "create" : rc.Action === "Remove" ? "delete" : replace ? "replace" : "update";
+        return [
+          {
+            action,
+            target: `${rc.ResourceType} ${rc.LogicalResourceId}`,
+            ...(rc.Replacement === "Conditional" ? { detail: "may be replaced" } : {}),
+          },
+        ];
+      });
+      // Parameter-only updates have no resource changes listed, yet the stack differs.
+      return changes.length > 0
+        ? changes
+        : [{ action: "update", target: `stack ${spec.name}`, detail: "parameters" }];
+    }
+  } finally {
+    await cfn
+      .send(new DeleteChangeSetCommand({ StackName: spec.name, ChangeSetName }))
+      .catch(() => undefined);
+  }
+}
+
+function reasonSuffix(stack: Stack): string {
+  return stack.StackStatusReason ? ` (${stack.StackStatusReason})` : "";
+}

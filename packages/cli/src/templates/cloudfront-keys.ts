@@ -1,0 +1,51 @@
+import type { CloudFrontContext } from "@magic-pocket/config";
+import { cfn, type Template } from "./template.js";
+
+/** The parameter the deploy fills with the PEM public key read from the managed secret. */
+export const PUBLIC_KEY_PARAMETER = "EncodedPublicKey";
+
+/**
+ * `{cfSlug}-cloudfront-keys` (us-east-1): the public half of the distribution's signing key and
+ * a key group for its signed routes. The key is a Parameter, not literal text, so the template can
+ * be rendered without reading secrets and "did it change?" compares the parameter value too
+ * (the reference rendered an empty key offline, so an existing stack always looked stale).
+ * Names carry the distribution, so two signed distributions in one stage do not collide.
+ */
+export function cloudfrontKeysTemplate(cf: CloudFrontContext): Template {
+  const key = cf.signingKey;
+  if (!key) throw new Error(`distribution ${cf.name} has no signing_key`);
+  return {
+    AWSTemplateFormatVersion: "2010-09-09",
+    Description: `magic-pocket CloudFront signing keys for ${cf.slug}`,
+    Parameters: {
+      [PUBLIC_KEY_PARAMETER]: {
+        Type: "String",
+        Description: `PEM public key (SubjectPublicKeyInfo) of the managed secret ${key.secret}`,
+        AllowedPattern: "-----BEGIN PUBLIC KEY-----[\\s\\S]+-----END PUBLIC KEY-----\\s*",
+      },
+    },
+    Resources: {
+      PublicKey: {
+        Type: "AWS::CloudFront::PublicKey",
+        Properties: {
+          PublicKeyConfig: {
+            Name: key.publicKeyName,
+            CallerReference: key.publicKeyName,
+            EncodedKey: cfn.ref(PUBLIC_KEY_PARAMETER),
+            Comment: `signing key ${key.secret} of ${cf.slug}`,
+          },
+        },
+      },
+      KeyGroup: {
+        Type: "AWS::CloudFront::KeyGroup",
+        Properties: {
+          KeyGroupConfig: { Name: key.keyGroupName, Items: [cfn.ref("PublicKey")] },
+        },
+      },
+    },
+    Outputs: {
+      PublicKeyId: { Value: cfn.ref("PublicKey"), Export: { Name: key.exports.publicKeyId } },
+      KeyGroupId: { Value: cfn.ref("KeyGroup"), Export: { Name: key.exports.keyGroupId } },
+    },
+  };
+}

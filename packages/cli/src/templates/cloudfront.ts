@@ -1,0 +1,393 @@
+import type { ApiRouteContext, CloudFrontContext, RouteContext, S3RouteContext } from "@magic-pocket/config";
+import { logicalId } from "@magic-pocket/config";
+import {
+  KVS_ID_PLACEHOLDER,
+  redirectFunctionSource,
+  spaViewerRequestFunction,
+} from "../cloudfront/functions/index.js";
+import { cfn, type Json, type Template, type TemplateParameter, type TemplateResource } from "./template.js";
+
+/** AWS managed policies (ids are the same in every account). */
+export const MANAGED_POLICY = {
+  cachingOptimized: "658327ea-f89d-4fab-a63d-7e88639e58f6",
+  cachingDisabled: "4135ea2d-6df8-44a3-9df3-4b5a84be39ad",
+  allViewerExceptHostHeader: "b689b0a8-53d0-40ab-baf2-68738e2966ac",
+} as const;
+
+/** The hosted zone every CloudFront alias record points into. */
+export const CLOUDFRONT_ALIAS_ZONE = "Z2FDTNDATAQYW2";
+
+const ALL_METHODS = ["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"];
+
+/**
+ * Deploy-time values of a CloudFront stack. They are Parameters because the stack lives in
+ * us-east-1 and cannot import values exported in `general.region` (the API domains), and because
+ * hosted-zone ids come from a Route 53 lookup (DECISIONS 10) that `yaml` must not need.
+ */
+export interface CloudFrontParameters {
+  /** Parameter name → what the deploy must pass. */
+  [name: string]: { kind: "hosted-zone"; domain: string } | { kind: "api-domain"; exportName: string };
+}
+
+export function cloudfrontParameters(cf: CloudFrontContext): CloudFrontParameters {
+  const out: CloudFrontParameters = {};
+  if (cf.domain && !cf.hostedZoneIdOverride) out.HostedZoneId = { kind: "hosted-zone", domain: cf.domain };
+  for (const rf of cf.redirectFrom) {
+    if (!rf.hostedZoneIdOverride)
+      out[`HostedZoneId${rf.logicalId}`] = { kind: "hosted-zone", domain: rf.domain };
+  }
+  for (const [handler, origin] of Object.entries(cf.apiOrigins)) {
+    out[apiDomainParameter(handler)] = { kind: "api-domain", exportName: origin.exportName };
+  }
+  return out;
+}
+
+export function apiDomainParameter(handler: string): string {
+  return `ApiDomain${logicalId(handler)}`;
+}
+
+/** `{cfSlug}-cloudfront` (us-east-1): one distribution with its routes, functions and DNS. */
+export function cloudfrontTemplate(cf: CloudFrontContext): Template {
+  const parameters: Record<string, TemplateParameter> = {};
+  for (const [name, p] of Object.entries(cloudfrontParameters(cf))) {
+    parameters[name] =
+      p.kind === "hosted-zone"
+        ? {
+            Type: "String",
+            Description: `Route 53 hosted zone id for ${p.domain}`,
+            AllowedPattern: "Z[A-Z0-9]+",
+          }
+        : {
+            Type: "String",
+            Description: `execute-api domain of the container stack export ${p.exportName}`,
+            AllowedPattern: "[a-z0-9]+\\.execute-api\\.[a-z0-9-]+\\.amazonaws\\.com",
+          };
+  }
+  const resources: Record<string, TemplateResource> = {
+    OriginAccessControl: {
+      Type: "AWS::CloudFront::OriginAccessControl",
+      Properties: {
+        OriginAccessControlConfig: {
+          Name: cf.originAccessControlName,
+          OriginAccessControlOriginType: "s3",
+          SigningBehavior: "always",
+          SigningProtocol: "sigv4",
+        },
+      },
+    },
+  };
+  const zone = (override: string | undefined, parameter: string): Json => override ?? cfn.ref(parameter);
+
+  if (cf.domain) {
+    resources.Certificate = certificate(
+      cf.domain,
+      zone(cf.hostedZoneIdOverride, "HostedZoneId"),
+      cf.certificateTag,
+    );
+  }
+  if (cf.tokenSecret) {
+    resources.TokenKvs = {
+      Type: "AWS::CloudFront::KeyValueStore",
+      Properties: { Name: cf.tokenSecret.kvsName, Comment: `SPA token secret of ${cf.slug}` },
+    };
+  }
+
+  const behaviors = new Map<RouteContext, Record<string, Json>>();
+  const dependsOn = ["OriginAccessControl", ...(cf.domain ? ["Certificate"] : [])];
+  for (const route of cf.routes) {
+    if (route.type === "api") {
+      behaviors.set(route, apiBehavior(route));
+      continue;
+    }
+    const behavior = s3Behavior(cf, route);
+    if (route.isSpa) {
+      const id = `SpaFunction${route.logicalId}`;
+      resources[id] = spaFunction(cf, route);
+      behavior.FunctionAssociations = [
+        { EventType: "viewer-request", FunctionARN: cfn.getAtt(id, "FunctionARN") },
+      ];
+      dependsOn.push(id);
+    }
+    if (route.isVersioned) {
+      const id = `VersionedHeaders${route.logicalId}`;
+      resources[id] = {
+        Type: "AWS::CloudFront::ResponseHeadersPolicy",
+        Properties: {
+          ResponseHeadersPolicyConfig: {
+            Name: route.headersPolicyName!,
+            Comment: `long cache for versioned assets under ${route.pathPattern || "/"}`,
+            CustomHeadersConfig: {
+              Items: [
+                {
+                  Header: "cache-control",
+                  Value: `public, max-age=${route.versionedMaxAge}, immutable`,
+                  Override: true,
+                },
+              ],
+            },
+          },
+        },
+      };
+      behavior.ResponseHeadersPolicyId = cfn.ref(id);
+      dependsOn.push(id);
+    }
+    behaviors.set(route, behavior);
+  }
+
+  const defaultRoute = cf.routes.find((r) => r.isDefault)!;
+  const { PathPattern: _unused, ...defaultBehavior } = behaviors.get(defaultRoute)!;
+  const cacheBehaviors = cf.routes.filter((r) => !r.isDefault).map((r) => behaviors.get(r)!);
+
+  resources.Distribution = {
+    Type: "AWS::CloudFront::Distribution",
+    DependsOn: dependsOn,
+    Properties: {
+      DistributionConfig: {
+        Comment: cf.slug,
+        Enabled: true,
+        HttpVersion: "http2and3",
+        IPV6Enabled: true,
+        ...(cf.domain ? { Aliases: [cf.domain] } : {}),
+        Origins: origins(cf),
+        DefaultCacheBehavior: defaultBehavior,
+        ...(cacheBehaviors.length > 0 ? { CacheBehaviors: cacheBehaviors } : {}),
+        ViewerCertificate: viewerCertificate(cf.domain ? "Certificate" : undefined),
+      },
+    },
+  };
+  if (cf.domain) {
+    Object.assign(
+      resources,
+      aliasRecords("Dns", cf.domain, zone(cf.hostedZoneIdOverride, "HostedZoneId"), "Distribution"),
+    );
+  }
+
+  for (const rf of cf.redirectFrom) {
+    const cert = `RedirectCertificate${rf.logicalId}`;
+    const fn = `RedirectFunction${rf.logicalId}`;
+    const dist = `RedirectDistribution${rf.logicalId}`;
+    const rfZone = zone(rf.hostedZoneIdOverride, `HostedZoneId${rf.logicalId}`);
+    resources[cert] = certificate(rf.domain, rfZone, `${cf.certificateTag}-${rf.domain}`);
+    resources[fn] = {
+      Type: "AWS::CloudFront::Function",
+      Properties: {
+        Name: `${cf.slug}-redirect-${rf.logicalId}`.slice(0, 64),
+        AutoPublish: true,
+        FunctionCode: redirectFunctionSource(cf.domain!),
+        FunctionConfig: { Comment: `301 from ${rf.domain} to ${cf.domain}`, Runtime: "cloudfront-js-2.0" },
+      },
+    };
+    resources[dist] = {
+      Type: "AWS::CloudFront::Distribution",
+      DependsOn: [cert, fn],
+      Properties: {
+        DistributionConfig: {
+          Comment: `${cf.slug} redirect from ${rf.domain}`,
+          Enabled: true,
+          IPV6Enabled: true,
+          Aliases: [rf.domain],
+          // The function answers every request; the origin is required but never reached.
+          Origins: [
+            {
+              Id: "redirect",
+              DomainName: cf.domain!,
+              CustomOriginConfig: { OriginProtocolPolicy: "https-only", OriginSSLProtocols: ["TLSv1.2"] },
+            },
+          ],
+          DefaultCacheBehavior: {
+            TargetOriginId: "redirect",
+            ViewerProtocolPolicy: "redirect-to-https",
+            CachePolicyId: MANAGED_POLICY.cachingDisabled,
+            FunctionAssociations: [
+              { EventType: "viewer-request", FunctionARN: cfn.getAtt(fn, "FunctionARN") },
+            ],
+          },
+          ViewerCertificate: viewerCertificate(cert),
+        },
+      },
+    };
+    Object.assign(resources, aliasRecords(`RedirectDns${rf.logicalId}`, rf.domain, rfZone, dist));
+  }
+
+  const outputs: Template["Outputs"] = {
+    DistributionId: { Value: cfn.ref("Distribution") },
+    DistributionDomainName: { Value: cfn.getAtt("Distribution", "DomainName") },
+  };
+  if (cf.tokenSecret) {
+    outputs.TokenKvsArn = {
+      Value: cfn.getAtt("TokenKvs", "Arn"),
+      Export: { Name: cf.tokenSecret.kvsExport },
+    };
+  }
+  return {
+    AWSTemplateFormatVersion: "2010-09-09",
+    Description: `magic-pocket CloudFront distribution ${cf.slug}`,
+    ...(Object.keys(parameters).length > 0 ? { Parameters: parameters } : {}),
+    Resources: resources,
+    Outputs: outputs,
+  };
+}
+
+function origins(cf: CloudFrontContext): Json[] {
+  const out: Json[] = [];
+  for (const route of cf.routes) {
+    if (route.type === "s3") {
+      out.push({
+        Id: route.originId,
+        DomainName: `${cf.bucketName}.s3.${cf.bucketRegion}.amazonaws.com`,
+        OriginPath: route.originPath,
+        OriginAccessControlId: cfn.getAtt("OriginAccessControl", "Id"),
+        // OAC replaces the legacy origin access identity, which must then be empty.
+        S3OriginConfig: { OriginAccessIdentity: "" },
+      });
+    }
+  }
+  for (const [handler, origin] of Object.entries(cf.apiOrigins)) {
+    out.push({
+      Id: origin.originId,
+      DomainName: cfn.ref(apiDomainParameter(handler)),
+      CustomOriginConfig: {
+        OriginProtocolPolicy: "https-only",
+        HTTPSPort: 443,
+        OriginSSLProtocols: ["TLSv1.2"],
+      },
+    });
+  }
+  return out;
+}
+
+function s3Behavior(cf: CloudFrontContext, route: S3RouteContext): Record<string, Json> {
+  const behavior: Record<string, Json> = {
+    PathPattern: route.pathPattern,
+    TargetOriginId: route.originId,
+    ViewerProtocolPolicy: "redirect-to-https",
+    CachePolicyId: MANAGED_POLICY.cachingOptimized,
+    Compress: true,
+  };
+  if (route.signed && cf.signingKey) {
+    // Same region (us-east-1) as the keys stack, so an import is allowed and pins the order.
+    behavior.TrustedKeyGroups = [cfn.importValue(cf.signingKey.exports.keyGroupId)];
+  }
+  return behavior;
+}
+
+function apiBehavior(route: ApiRouteContext): Record<string, Json> {
+  return {
+    PathPattern: route.pathPattern,
+    TargetOriginId: route.originId,
+    ViewerProtocolPolicy: "redirect-to-https",
+    CachePolicyId: MANAGED_POLICY.cachingDisabled,
+    // Every viewer header, cookie and query string except Host, which API Gateway must see as its own.
+    OriginRequestPolicyId: MANAGED_POLICY.allViewerExceptHostHeader,
+    AllowedMethods: ALL_METHODS,
+    CachedMethods: ["GET", "HEAD"],
+    Compress: true,
+  };
+}
+
+function spaFunction(cf: CloudFrontContext, route: S3RouteContext): TemplateResource {
+  const token = route.requireToken && cf.tokenSecret;
+  const source = spaViewerRequestFunction({
+    routePrefix: spaRoutePrefix(route.pathPattern),
+    fallbackHtml: route.spaFallbackHtml,
+    requireToken: Boolean(token),
+    ...(token ? { loginPath: route.loginPath, kvsId: KVS_ID_PLACEHOLDER } : {}),
+  });
+  // The KVS id is only known once the store exists; join it in rather than Fn::Sub, which would
+  // also try to expand any `${` in the JavaScript.
+  const parts = source.split(KVS_ID_PLACEHOLDER);
+  return {
+    Type: "AWS::CloudFront::Function",
+    ...(token ? { DependsOn: "TokenKvs" } : {}),
+    Properties: {
+      Name: route.functionName!,
+      AutoPublish: true,
+      FunctionCode: parts.length === 1 ? source : joinAround(parts, cfn.getAtt("TokenKvs", "Id")),
+      FunctionConfig: {
+        Comment: `SPA fallback${token ? " and token check" : ""} for ${route.pathPattern || "/"}`,
+        Runtime: "cloudfront-js-2.0",
+        ...(token
+          ? { KeyValueStoreAssociations: [{ KeyValueStoreARN: cfn.getAtt("TokenKvs", "Arn") }] }
+          : {}),
+      },
+    },
+  };
+}
+
+/** `["a", "b"]` + X → Fn::Join "" ["a", X, "b"]. */
+function joinAround(parts: string[], value: Json): Json {
+  const items: Json[] = [];
+  parts.forEach((part, i) => {
+    if (i > 0) items.push(value);
+    if (part !== "") items.push(part);
+  });
+  return cfn.join("", items);
+}
+
+/** `""` → `/`, `/app` → `/app/`, `/app/*` → `/app/`: where the route's fallback HTML lives. */
+export function spaRoutePrefix(pathPattern: string): string {
+  const folder = pathPattern.replace(/\/?\*$/, "").replace(/\/+$/, "");
+  return `${folder}/`;
+}
+
+function certificate(domain: string, hostedZoneId: Json, tag: string): TemplateResource {
+  return {
+    Type: "AWS::CertificateManager::Certificate",
+    Properties: {
+      DomainName: domain,
+      ValidationMethod: "DNS",
+      DomainValidationOptions: [{ DomainName: domain, HostedZoneId: hostedZoneId }],
+      Tags: cfn.tags({ Name: tag }),
+    },
+  };
+}
+
+function viewerCertificate(certificateId: string | undefined): Json {
+  if (!certificateId) return { CloudFrontDefaultCertificate: true };
+  return {
+    AcmCertificateArn: cfn.ref(certificateId),
+    SslSupportMethod: "sni-only",
+    MinimumProtocolVersion: "TLSv1.2_2021",
+  };
+}
+
+/** A and AAAA alias records (the distributions have IPv6 enabled). */
+function aliasRecords(
+  id: string,
+  domain: string,
+  hostedZoneId: Json,
+  distribution: string,
+): Record<string, TemplateResource> {
+  const record = (type: "A" | "AAAA"): TemplateResource => ({
+    Type: "AWS::Route53::RecordSet",
+    Properties: {
+      Name: domain,
+      Type: type,
+      HostedZoneId: hostedZoneId,
+      AliasTarget: {
+        DNSName: cfn.getAtt(distribution, "DomainName"),
+        HostedZoneId: CLOUDFRONT_ALIAS_ZONE,
+        EvaluateTargetHealth: false,
+      },
+    },
+  });
+  return { [`${id}A`]: record("A"), [`${id}Aaaa`]: record("AAAA") };
+}
+
+/**
+ * The statement this distribution needs in the `[s3]` bucket's policy. It is put with the S3 API
+ * after the stack exists (it needs the distribution id, and the bucket lives in another region
+ * and may serve several distributions, which one BucketPolicy resource per stack would clobber).
+ */
+export function bucketPolicyStatement(cf: CloudFrontContext, accountId: string, distributionId: string) {
+  return {
+    Sid: cf.bucketPolicySid,
+    Effect: "Allow",
+    Principal: { Service: "cloudfront.amazonaws.com" },
+    Action: "s3:GetObject",
+    Resource: `arn:aws:s3:::${cf.bucketName}${cf.bucketPolicyPrefix}/*`,
+    Condition: {
+      StringEquals: { "AWS:SourceArn": `arn:aws:cloudfront::${accountId}:distribution/${distributionId}` },
+    },
+  };
+}

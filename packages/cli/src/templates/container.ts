@@ -1,0 +1,320 @@
+import type { HandlerContext, PocketContext } from "@magic-pocket/config";
+import { checkEnvironmentSize, containerEnvironment } from "./container/environment.js";
+import { lambdaRole } from "./container/iam.js";
+import { containerParameters, parameterNames } from "./container/parameters.js";
+import {
+  cfn,
+  type Json,
+  type Template,
+  type TemplateOutput,
+  type TemplateParameter,
+  type TemplateResource,
+} from "./template.js";
+
+export { checkEnvironmentSize, containerEnvironment } from "./container/environment.js";
+export {
+  type ContainerParameterSource,
+  containerParameters,
+  parameterNames,
+} from "./container/parameters.js";
+
+/** JSON access-log line of each HTTP API (one object per request). */
+const ACCESS_LOG_FORMAT = JSON.stringify({
+  requestTime: "$context.requestTime",
+  requestId: "$context.requestId",
+  httpMethod: "$context.httpMethod",
+  path: "$context.path",
+  routeKey: "$context.routeKey",
+  status: "$context.status",
+  responseLatency: "$context.responseLatency",
+  integrationRequestId: "$context.integration.requestId",
+  functionResponseStatus: "$context.integration.status",
+  integrationLatency: "$context.integration.latency",
+  integrationServiceStatus: "$context.integration.integrationStatus",
+  integrationErrorMessage: "$context.integrationErrorMessage",
+  ip: "$context.identity.sourceIp",
+  userAgent: "$context.identity.userAgent",
+});
+
+/**
+ * `{slug}-container`: the execution role, one Lambda per handler with the runtime-contract
+ * environment, HTTP APIs, SQS queues, and their wiring (reference-deploy §6.2, §11). The image is
+ * a parameter (by digest), so a new image always updates the functions and the template can be
+ * rendered offline.
+ */
+export function containerTemplate(ctx: PocketContext): Template {
+  const c = ctx.container;
+  if (!c) throw new Error("containerTemplate needs [awscontainer]");
+  const p = parameterNames(ctx);
+  const environment = containerEnvironment(ctx);
+  checkEnvironmentSize(environment);
+
+  const parameters: Record<string, TemplateParameter> = {};
+  for (const [name, { source: _source, ...parameter }] of Object.entries(containerParameters(ctx))) {
+    parameters[name] = parameter;
+  }
+  const r: Record<string, TemplateResource> = { LambdaRole: lambdaRole(ctx) };
+  const outputs: Record<string, TemplateOutput> = {};
+
+  const vpc = ctx.vpc;
+  const external = c.useVpc && vpc && !vpc.manage;
+  if (c.useVpc && vpc) {
+    r.LambdaSecurityGroup = {
+      Type: "AWS::EC2::SecurityGroup",
+      Properties: {
+        GroupName: c.securityGroupName!,
+        GroupDescription: `${c.securityGroupName}: Lambda functions of ${ctx.slug}`,
+        VpcId: external ? cfn.ref(p.vpcId) : cfn.importValue(vpc.exports.vpcId),
+        SecurityGroupEgress: [{ IpProtocol: "-1", CidrIp: "0.0.0.0/0", Description: "all outbound" }],
+        Tags: cfn.tags({ Name: c.securityGroupName! }),
+      },
+    };
+    if (c.useEfs) {
+      r.LambdaEFSAccess = {
+        Type: "AWS::EC2::SecurityGroupIngress",
+        Properties: {
+          GroupId: cfn.importValue(vpc.exports.efsSecurityGroup),
+          SourceSecurityGroupId: cfn.ref("LambdaSecurityGroup"),
+          IpProtocol: "tcp",
+          FromPort: 2049,
+          ToPort: 2049,
+          Description: `NFS from ${ctx.slug} Lambda`,
+        },
+      };
+    }
+    if (c.usesRds) {
+      r.LambdaRDSAccess = {
+        Type: "AWS::EC2::SecurityGroupIngress",
+        Properties: {
+          GroupId: cfn.ref(p.rdsSecurityGroupId),
+          SourceSecurityGroupId: cfn.ref("LambdaSecurityGroup"),
+          IpProtocol: "tcp",
+          FromPort: 5432,
+          ToPort: 5432,
+          Description: `PostgreSQL from ${ctx.slug} Lambda`,
+        },
+      };
+    }
+  }
+  const subnetIds: Json = external
+    ? cfn.ref(p.privateSubnetIds)
+    : (vpc?.exports.privateSubnets ?? []).map((name) => cfn.importValue(name));
+
+  for (const h of Object.values(c.handlers)) {
+    const K = h.logicalId;
+    r[`${K}LogGroup`] = {
+      Type: "AWS::Logs::LogGroup",
+      Properties: { LogGroupName: h.logGroupName, RetentionInDays: c.logRetentionDays },
+    };
+    r[`${K}LambdaFunction`] = {
+      Type: "AWS::Lambda::Function",
+      Properties: {
+        FunctionName: h.functionName,
+        PackageType: "Image",
+        Code: { ImageUri: cfn.ref(p.imageUri) },
+        ImageConfig: { Command: [h.command] },
+        Architectures: [c.platform === "linux/arm64" ? "arm64" : "x86_64"],
+        Role: cfn.getAtt("LambdaRole", "Arn"),
+        Timeout: h.timeout,
+        MemorySize: h.memorySize,
+        ...(h.reservedConcurrency !== undefined
+          ? { ReservedConcurrentExecutions: h.reservedConcurrency }
+          : {}),
+        Environment: { Variables: environment },
+        LoggingConfig: { LogGroup: cfn.ref(`${K}LogGroup`), LogFormat: "Text" },
+        ...(c.useVpc
+          ? { VpcConfig: { SecurityGroupIds: [cfn.ref("LambdaSecurityGroup")], SubnetIds: subnetIds } }
+          : {}),
+        ...(c.useEfs && vpc
+          ? {
+              FileSystemConfigs: [
+                { Arn: cfn.importValue(vpc.exports.efsAccessPoint), LocalMountPath: c.efsLocalMountPath! },
+              ],
+            }
+          : {}),
+      },
+      // The NFS rule must exist before Lambda tries to mount.
+      ...(c.useEfs ? { DependsOn: ["LambdaEFSAccess"] } : {}),
+    };
+    outputs[`${K}LambdaFunction`] = { Value: cfn.getAtt(`${K}LambdaFunction`, "Arn") };
+    if (h.isManagementCommand) {
+      // A failed migrate must not run twice more on its own: retries are the user's decision.
+      r[`${K}EventInvokeConfig`] = {
+        Type: "AWS::Lambda::EventInvokeConfig",
+        Properties: {
+          FunctionName: cfn.ref(`${K}LambdaFunction`),
+          Qualifier: "$LATEST",
+          MaximumRetryAttempts: 0,
+        },
+      };
+    }
+    if (h.apigateway) httpApi(ctx, h, r, outputs);
+    if (h.sqs) queue(h, r);
+  }
+  return {
+    AWSTemplateFormatVersion: "2010-09-09",
+    Description: `magic-pocket container stack ${c.stackName}`,
+    Parameters: parameters,
+    Resources: r,
+    Outputs: outputs,
+  };
+}
+
+function httpApi(
+  ctx: PocketContext,
+  h: HandlerContext,
+  r: Record<string, TemplateResource>,
+  outputs: Record<string, TemplateOutput>,
+): void {
+  const api = h.apigateway!;
+  const K = h.logicalId;
+  const p = parameterNames(ctx);
+  r[`${K}ApiAccessLogs`] = {
+    Type: "AWS::Logs::LogGroup",
+    Properties: { LogGroupName: api.accessLogGroupName, RetentionInDays: ctx.container!.logRetentionDays },
+  };
+  r[`${K}Api`] = {
+    Type: "AWS::ApiGatewayV2::Api",
+    Properties: {
+      Name: h.apiName!,
+      ProtocolType: "HTTP",
+      // With a custom domain the execute-api URL would be a second, unprotected way in.
+      DisableExecuteApiEndpoint: api.disableExecuteApiEndpoint,
+    },
+  };
+  r[`${K}Integration`] = {
+    Type: "AWS::ApiGatewayV2::Integration",
+    Properties: {
+      ApiId: cfn.ref(`${K}Api`),
+      IntegrationType: "AWS_PROXY",
+      IntegrationUri: cfn.getAtt(`${K}LambdaFunction`, "Arn"),
+      PayloadFormatVersion: "2.0",
+    },
+  };
+  r[`${K}Route`] = {
+    Type: "AWS::ApiGatewayV2::Route",
+    Properties: {
+      ApiId: cfn.ref(`${K}Api`),
+      RouteKey: "$default",
+      Target: cfn.join("/", ["integrations", cfn.ref(`${K}Integration`)]),
+    },
+  };
+  r[`${K}Stage`] = {
+    Type: "AWS::ApiGatewayV2::Stage",
+    Properties: {
+      ApiId: cfn.ref(`${K}Api`),
+      StageName: "$default",
+      AutoDeploy: true,
+      AccessLogSettings: {
+        DestinationArn: cfn.getAtt(`${K}ApiAccessLogs`, "Arn"),
+        Format: ACCESS_LOG_FORMAT,
+      },
+    },
+  };
+  r[`${K}Permission`] = {
+    Type: "AWS::Lambda::Permission",
+    Properties: {
+      Action: "lambda:InvokeFunction",
+      FunctionName: cfn.ref(`${K}LambdaFunction`),
+      Principal: "apigateway.amazonaws.com",
+      SourceArn: cfn.sub(
+        `arn:\${AWS::Partition}:execute-api:\${AWS::Region}:\${AWS::AccountId}:\${${K}Api}/*`,
+      ),
+    },
+  };
+  if (api.domain) {
+    const zone: Json | undefined = api.createRecords
+      ? (api.hostedZoneIdOverride ?? cfn.ref(p.hostedZoneId(K)))
+      : undefined;
+    r[api.certificateLogicalId] = {
+      Type: "AWS::CertificateManager::Certificate",
+      Properties: {
+        DomainName: api.domain,
+        ValidationMethod: "DNS",
+        // Without create_records the user adds the validation record in their own DNS.
+        ...(zone ? { DomainValidationOptions: [{ DomainName: api.domain, HostedZoneId: zone }] } : {}),
+        Tags: cfn.tags({ Name: api.certificateTag }),
+      },
+    };
+    r[`${K}ApiGatewayDomainName`] = {
+      Type: "AWS::ApiGatewayV2::DomainName",
+      Properties: {
+        DomainName: api.domain,
+        DomainNameConfigurations: [
+          {
+            CertificateArn: cfn.ref(api.certificateLogicalId),
+            EndpointType: "REGIONAL",
+            SecurityPolicy: "TLS_1_2",
+          },
+        ],
+      },
+    };
+    r[`${K}ApiGatewayApiMapping`] = {
+      Type: "AWS::ApiGatewayV2::ApiMapping",
+      DependsOn: [`${K}ApiGatewayDomainName`, `${K}Stage`],
+      Properties: { DomainName: api.domain, ApiId: cfn.ref(`${K}Api`), Stage: "$default" },
+    };
+    if (zone) {
+      for (const type of ["A", "AAAA"] as const) {
+        r[`${K}DnsRecord${type === "A" ? "A" : "Aaaa"}`] = {
+          Type: "AWS::Route53::RecordSet",
+          Properties: {
+            Name: api.domain,
+            Type: type,
+            HostedZoneId: zone,
+            AliasTarget: {
+              DNSName: cfn.getAtt(`${K}ApiGatewayDomainName`, "RegionalDomainName"),
+              HostedZoneId: cfn.getAtt(`${K}ApiGatewayDomainName`, "RegionalHostedZoneId"),
+              EvaluateTargetHealth: false,
+            },
+          },
+        };
+      }
+    }
+    outputs[`${K}ApiEndpoint`] = { Value: `https://${api.domain}` };
+  } else {
+    outputs[`${K}ApiEndpoint`] = { Value: cfn.getAtt(`${K}Api`, "ApiEndpoint") };
+  }
+  if (api.exportApiDomain) {
+    outputs[`${K}ApiDomain`] = {
+      Value: cfn.sub(`\${${K}Api}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}`),
+      Export: { Name: api.exportApiDomain },
+    };
+  }
+}
+
+function queue(h: HandlerContext, r: Record<string, TemplateResource>): void {
+  const s = h.sqs!;
+  const K = h.logicalId;
+  r[`${K}DeadLetterQueue`] = {
+    Type: "AWS::SQS::Queue",
+    Properties: {
+      QueueName: h.deadLetterQueueName!,
+      MessageRetentionPeriod: s.deadLetterMessageRetentionPeriod,
+    },
+  };
+  r[`${K}SqsQueue`] = {
+    Type: "AWS::SQS::Queue",
+    Properties: {
+      QueueName: h.queueName!,
+      VisibilityTimeout: h.visibilityTimeout!,
+      MessageRetentionPeriod: s.messageRetentionPeriod,
+      RedrivePolicy: {
+        deadLetterTargetArn: cfn.getAtt(`${K}DeadLetterQueue`, "Arn"),
+        maxReceiveCount: s.deadLetterMaxReceiveCount,
+      },
+    },
+  };
+  r[`${K}SqsEventSourceMapping`] = {
+    Type: "AWS::Lambda::EventSourceMapping",
+    // The role's SQS permissions must exist before Lambda validates the mapping.
+    DependsOn: ["LambdaRole"],
+    Properties: {
+      EventSourceArn: cfn.getAtt(`${K}SqsQueue`, "Arn"),
+      FunctionName: cfn.ref(`${K}LambdaFunction`),
+      BatchSize: s.batchSize,
+      ScalingConfig: { MaximumConcurrency: s.maximumConcurrency },
+      ...(s.reportBatchItemFailures ? { FunctionResponseTypes: ["ReportBatchItemFailures"] } : {}),
+    },
+  };
+}

@@ -1,0 +1,90 @@
+import type { PocketContext } from "@magic-pocket/config";
+import { CliError } from "../../errors.js";
+import { cfn, type Json } from "../template.js";
+import { parameterNames } from "./parameters.js";
+
+/** Lambda's limit for all environment variable names and values together. */
+export const LAMBDA_ENV_LIMIT = 4096;
+
+/**
+ * The runtime contract (DECISIONS.md, docs/runtime-contract.md): every handler of the stage gets
+ * the same variables, so the code in the image never calls AWS to discover a name.
+ */
+export function containerEnvironment(ctx: PocketContext): Record<string, Json> {
+  const c = ctx.container!;
+  const p = parameterNames(ctx);
+  const env: Record<string, Json> = {
+    POCKET_STAGE: ctx.stage,
+    POCKET_PROJECT_NAME: ctx.project,
+    POCKET_REGION: ctx.region,
+  };
+  const hosts: Json[] = [];
+  for (const h of Object.values(c.handlers)) {
+    if (!h.apigateway) continue;
+    const host: Json =
+      h.apigateway.domain ?? cfn.sub(`\${${h.logicalId}Api}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}`);
+    env[h.apigateway.hostEnv] = host;
+    env[h.apigateway.endpointEnv] =
+      typeof host === "string" ? `https://${host}` : cfn.join("", ["https://", host]);
+    hosts.push(host);
+  }
+  if (hosts.length > 0) {
+    env.POCKET_HOSTS = hosts.every((h) => typeof h === "string") ? hosts.join(",") : cfn.join(",", hosts);
+  }
+  for (const h of Object.values(c.handlers)) {
+    if (h.sqs) env[h.sqs.queueUrlEnv] = cfn.ref(`${h.logicalId}SqsQueue`);
+  }
+  if (c.secrets) env.POCKET_SECRETS = JSON.stringify(c.secrets.runtime);
+  if (c.usesRds && ctx.rds) {
+    env.POCKET_RDS_SECRET_ARN = cfn.ref(p.rdsSecretArn);
+    env.POCKET_RDS_ENDPOINT = cfn.ref(p.rdsEndpoint);
+    env.POCKET_RDS_PORT = cfn.ref(p.rdsPort);
+    env.POCKET_RDS_DBNAME = ctx.rds.databaseName;
+  }
+  for (const envName of Object.keys(c.signingKeyIds)) env[envName] = cfn.ref(p.signingKeyId(envName));
+  for (const [envName, d] of Object.entries(c.distributionDomains)) {
+    env[envName] = d.domain ?? cfn.ref(p.distributionDomain(envName));
+  }
+  env.POCKET_DJANGO = JSON.stringify(c.django);
+  for (const [k, v] of Object.entries(c.envs)) env[k] = v;
+  return env;
+}
+
+/**
+ * Fails before any AWS call when the variables would not fit Lambda's 4 KB, naming the largest.
+ * Values resolved by CloudFormation are counted at a realistic size for what they become.
+ */
+export function checkEnvironmentSize(env: Record<string, Json>): void {
+  const sizes = Object.entries(env).map(([k, v]) => ({ name: k, bytes: Buffer.byteLength(k) + estimate(v) }));
+  const total = sizes.reduce((n, s) => n + s.bytes, 0);
+  if (total <= LAMBDA_ENV_LIMIT) return;
+  const largest = sizes
+    .sort((a, b) => b.bytes - a.bytes)
+    .slice(0, 3)
+    .map((s) => `${s.name} (${s.bytes} bytes)`)
+    .join(", ");
+  throw new CliError(
+    "lambda-env-too-large",
+    `the Lambda environment would be about ${total} bytes; Lambda allows ${LAMBDA_ENV_LIMIT}. Largest: ${largest}.`,
+    {
+      hint: "Move large values out of [awscontainer.envs] (into a managed or user secret, or a file in the image), or shorten django settings.",
+    },
+  );
+}
+
+function estimate(value: Json): number {
+  if (typeof value === "string") return Buffer.byteLength(value);
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return String(value).length;
+  if ("Ref" in value) {
+    const ref = String(value.Ref);
+    // A queue URL is https://sqs.{region}.amazonaws.com/{account}/{name}; an ARN about as long.
+    if (ref.endsWith("SqsQueue") || ref.includes("Arn")) return 110;
+    return 60;
+  }
+  if ("Fn::Sub" in value) return 60; // {apiId}.execute-api.{region}.amazonaws.com
+  if ("Fn::Join" in value) {
+    const [sep, parts] = value["Fn::Join"] as [string, Json[]];
+    return parts.reduce<number>((n, p) => n + estimate(p), 0) + sep.length * Math.max(0, parts.length - 1);
+  }
+  return 100;
+}

@@ -1,0 +1,148 @@
+import type { PocketContext } from "@magic-pocket/config";
+import { cfn, type Json, type TemplateResource } from "../template.js";
+import { parameterNames } from "./parameters.js";
+
+const ARN = "arn:${AWS::Partition}";
+
+/**
+ * The execution role, least privilege: every statement names the stage's own resources. The few
+ * `Resource: "*"` statements are for actions AWS does not scope to resources; each says so.
+ * No AWS managed policy is attached (the reference attached several *FullAccess ones).
+ */
+export function lambdaRole(ctx: PocketContext): TemplateResource {
+  const c = ctx.container!;
+  const p = parameterNames(ctx);
+  const statements: Json[] = [];
+  const allow = (sid: string, action: string[], resource: Json[] | "*", condition?: Json): void => {
+    statements.push({
+      Sid: sid,
+      Effect: "Allow",
+      Action: action,
+      Resource: resource,
+      ...(condition ? { Condition: condition } : {}),
+    });
+  };
+
+  allow(
+    "WriteOwnLogs",
+    ["logs:CreateLogStream", "logs:PutLogEvents"],
+    Object.values(c.handlers).map((h) =>
+      cfn.sub(`${ARN}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:${h.logGroupName}:*`),
+    ),
+  );
+  if (c.useVpc) {
+    // Lambda creates and removes its network interfaces in the VPC; EC2 does not support
+    // resource-level permissions for these actions, so AWS requires "*" (as in its
+    // AWSLambdaVPCAccessExecutionRole policy).
+    allow(
+      "ManageVpcNetworkInterfaces",
+      [
+        "ec2:CreateNetworkInterface",
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeSubnets",
+        "ec2:DeleteNetworkInterface",
+        "ec2:AssignPrivateIpAddresses",
+        "ec2:UnassignPrivateIpAddresses",
+      ],
+      "*",
+    );
+  }
+  if (ctx.s3) {
+    const bucket = `${ARN}:s3:::${ctx.s3.bucketName}`;
+    allow("ListStageBucket", ["s3:ListBucket", "s3:GetBucketLocation"], [cfn.sub(bucket)]);
+    allow(
+      "UseStageBucketObjects",
+      [
+        "s3:GetObject",
+        "s3:PutObject",
+        "s3:DeleteObject",
+        "s3:GetObjectAcl",
+        "s3:PutObjectAcl",
+        "s3:AbortMultipartUpload",
+        "s3:ListMultipartUploadParts",
+      ],
+      [cfn.sub(`${bucket}/*`)],
+    );
+  }
+  const queues = Object.values(c.handlers).filter((h) => h.sqs);
+  if (queues.length > 0) {
+    allow(
+      "UseOwnQueues",
+      [
+        "sqs:SendMessage",
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:ChangeMessageVisibility",
+        "sqs:GetQueueAttributes",
+        "sqs:GetQueueUrl",
+      ],
+      queues.map((h) => cfn.getAtt(`${h.logicalId}SqsQueue`, "Arn")),
+    );
+  }
+  const s = c.secrets;
+  if (s && s.allowedSmResources.length > 0) {
+    allow("ReadSecrets", ["secretsmanager:GetSecretValue"], s.allowedSmResources.map(smResource));
+  }
+  if (s?.requireListSecrets) {
+    // ListSecrets has no resource-level permissions: AWS only accepts "*" for it.
+    allow("ListSecrets", ["secretsmanager:ListSecrets"], "*");
+  }
+  if (s && s.allowedSsmResources.length > 0) {
+    allow(
+      "ReadParameters",
+      ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"],
+      s.allowedSsmResources.map(ssmResource),
+    );
+  }
+  if (c.usesRds) {
+    // The RDS-managed master secret uses the aws/secretsmanager key, which needs no KMS grant.
+    allow("ReadRdsSecret", ["secretsmanager:GetSecretValue"], [cfn.ref(p.rdsSecretArn)]);
+  }
+  if (c.useEfs && ctx.vpc) {
+    allow(
+      "MountEfsAccessPoint",
+      ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+      [cfn.sub(`${ARN}:elasticfilesystem:\${AWS::Region}:\${AWS::AccountId}:file-system/*`)],
+      {
+        StringEquals: { "elasticfilesystem:AccessPointArn": cfn.importValue(ctx.vpc.exports.efsAccessPoint) },
+      },
+    );
+  }
+  return {
+    Type: "AWS::IAM::Role",
+    Properties: {
+      RoleName: c.roleName,
+      AssumeRolePolicyDocument: {
+        Version: "2012-10-17",
+        Statement: [
+          { Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" },
+        ],
+      },
+      ...(c.permissionsBoundary
+        ? { PermissionsBoundary: permissionsBoundaryArn(c.permissionsBoundary) }
+        : {}),
+      Policies: [
+        {
+          PolicyName: `${c.roleName}-policy`,
+          PolicyDocument: { Version: "2012-10-17", Statement: statements },
+        },
+      ],
+    },
+  };
+}
+
+/** Secrets Manager names become ARNs matching any random suffix (the reference missed it). */
+function smResource(resource: string): Json {
+  if (resource.startsWith("arn:")) return cfn.sub(resource);
+  return cfn.sub(`${ARN}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${resource}-??????`);
+}
+
+function ssmResource(resource: string): Json {
+  if (resource.startsWith("arn:")) return cfn.sub(resource);
+  const name = resource.startsWith("/") ? resource : `/${resource}`;
+  return cfn.sub(`${ARN}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter${name}`);
+}
+
+function permissionsBoundaryArn(value: string): Json {
+  return value.startsWith("arn:") ? value : cfn.sub(`${ARN}:iam::\${AWS::AccountId}:policy/${value}`);
+}

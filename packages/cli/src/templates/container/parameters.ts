@@ -1,0 +1,113 @@
+import type { PocketContext } from "@magic-pocket/config";
+import { logicalId } from "@magic-pocket/config";
+import type { TemplateParameter } from "../template.js";
+
+/** Names of the container stack's deploy-time parameters, in one place for template and deploy. */
+export function parameterNames(_ctx: PocketContext) {
+  return {
+    imageUri: "ImageUri",
+    rdsSecretArn: "RdsSecretArn",
+    rdsEndpoint: "RdsEndpoint",
+    rdsPort: "RdsPort",
+    rdsSecurityGroupId: "RdsSecurityGroupId",
+    vpcId: "VpcId",
+    privateSubnetIds: "PrivateSubnetIds",
+    signingKeyId: (envName: string) => `SigningKeyId${logicalId(envName)}`,
+    distributionDomain: (envName: string) => `DistributionDomain${logicalId(envName)}`,
+    hostedZoneId: (handlerLogicalId: string) => `HostedZoneId${handlerLogicalId}`,
+  };
+}
+
+/** What the deploy must pass for each parameter, and where it comes from. */
+export type ContainerParameterSource =
+  | { kind: "image" }
+  | { kind: "rds"; field: "secretArn" | "endpoint" | "port" | "securityGroupId" }
+  | { kind: "external-vpc"; field: "vpcId" | "privateSubnetIds"; stackName: string }
+  | { kind: "signing-key-id"; keysStackName: string; outputKey: string; region: "us-east-1" }
+  | { kind: "distribution-domain"; stackName: string; region: "us-east-1" }
+  | { kind: "hosted-zone"; domain: string };
+
+export function containerParameters(
+  ctx: PocketContext,
+): Record<string, TemplateParameter & { source: ContainerParameterSource }> {
+  const c = ctx.container!;
+  const p = parameterNames(ctx);
+  const out: Record<string, TemplateParameter & { source: ContainerParameterSource }> = {
+    [p.imageUri]: {
+      Type: "String",
+      Description: "the image by digest (repository@sha256:...), pushed by this deploy or given with --image",
+      AllowedPattern: "[^@\\s]+@sha256:[a-f0-9]{64}",
+      source: { kind: "image" },
+    },
+  };
+  if (c.usesRds) {
+    out[p.rdsSecretArn] = {
+      Type: "String",
+      Description: "ARN of the RDS-managed master secret",
+      source: { kind: "rds", field: "secretArn" },
+    };
+    out[p.rdsEndpoint] = {
+      Type: "String",
+      Description: "RDS cluster endpoint host",
+      source: { kind: "rds", field: "endpoint" },
+    };
+    out[p.rdsPort] = {
+      Type: "String",
+      Description: "RDS cluster port",
+      Default: "5432",
+      source: { kind: "rds", field: "port" },
+    };
+    if (c.useVpc) {
+      out[p.rdsSecurityGroupId] = {
+        Type: "String",
+        Description: "security group of the RDS cluster (ingress 5432 from the Lambda functions)",
+        source: { kind: "rds", field: "securityGroupId" },
+      };
+    }
+  }
+  if (c.useVpc && ctx.vpc && !ctx.vpc.manage) {
+    out[p.vpcId] = {
+      Type: "AWS::EC2::VPC::Id",
+      Description: `VPC id from the external stack ${ctx.vpc.stackName}`,
+      source: { kind: "external-vpc", field: "vpcId", stackName: ctx.vpc.stackName },
+    };
+    out[p.privateSubnetIds] = {
+      Type: "List<AWS::EC2::Subnet::Id>",
+      Description: `private subnets from the external stack ${ctx.vpc.stackName}`,
+      source: { kind: "external-vpc", field: "privateSubnetIds", stackName: ctx.vpc.stackName },
+    };
+  }
+  for (const [envName, k] of Object.entries(c.signingKeyIds)) {
+    out[p.signingKeyId(envName)] = {
+      Type: "String",
+      Description: `CloudFront public key id (${k.keysStackName} output ${k.outputKey}, us-east-1)`,
+      source: {
+        kind: "signing-key-id",
+        keysStackName: k.keysStackName,
+        outputKey: k.outputKey,
+        region: "us-east-1",
+      },
+    };
+  }
+  for (const [envName, d] of Object.entries(c.distributionDomains)) {
+    if (d.domain) continue;
+    out[p.distributionDomain(envName)] = {
+      Type: "String",
+      Description: `cloudfront.net domain of ${d.stackName} (empty until the distribution exists)`,
+      Default: "",
+      source: { kind: "distribution-domain", stackName: d.stackName, region: "us-east-1" },
+    };
+  }
+  for (const h of Object.values(c.handlers)) {
+    const api = h.apigateway;
+    if (api?.domain && api.createRecords && !api.hostedZoneIdOverride) {
+      out[p.hostedZoneId(h.logicalId)] = {
+        Type: "String",
+        Description: `Route 53 hosted zone id for ${api.domain}`,
+        AllowedPattern: "Z[A-Z0-9]+",
+        source: { kind: "hosted-zone", domain: api.domain },
+      };
+    }
+  }
+  return out;
+}
