@@ -8,9 +8,23 @@ export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions, externalConditions: conditions } },
   test: {
-    include: ["packages/*/test/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    projects: [
+      {
+        extends: true,
+        test: { name: "unit", include: ["packages/*/test/**/*.test.ts"], exclude: ["packages/cli/test/aws/**"] },
+      },
+      {
+        // Only these files pay for moto's start-up.
+        extends: true,
+        test: {
+          name: "aws",
+          include: ["packages/cli/test/aws/**/*.test.ts"],
+          globalSetup: ["packages/cli/test/moto/global-setup.ts"],
+        },
+      },
+    ],
   },
 });

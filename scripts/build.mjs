@@ -14,6 +14,9 @@ const options = {
   platform: "node",
   target: "node20",
   conditions: ["source"],
+  // The AWS SDK stays in node_modules: it is only imported lazily by commands that call AWS,
+  // and bundling its CommonJS builds breaks their named exports.
+  external: ["@aws-sdk/*", "@smithy/*"],
   sourcemap: "linked",
   outExtension: { ".js": ".js" },
   chunkNames: "chunks/[name]-[hash]",

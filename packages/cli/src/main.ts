@@ -1,9 +1,19 @@
 import { Command, CommanderError } from "commander";
 import { registerConfig } from "./commands/config.js";
 import { registerResource } from "./commands/resource.js";
+import { registerStageCommands } from "./commands/stage.js";
 import type { GlobalOptions } from "./config-loader.js";
 import { CliError, EXIT } from "./errors.js";
 import { VERSION } from "./version.js";
+
+// The SDK warns on every run that a future release will need Node 22; pocket supports Node 20
+// and pins the SDK, so the notice is noise for our users.
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+  const type = typeof rest[0] === "string" ? rest[0] : (rest[0] as { type?: string } | undefined)?.type;
+  if (type === "NodeVersionSupportWarning" || String(warning).includes("NodeVersionSupportWarning")) return;
+  (emitWarning as (...args: unknown[]) => void)(warning, ...rest);
+}) as typeof process.emitWarning;
 
 const program = new Command("pocket")
   .description(
@@ -17,6 +27,7 @@ const program = new Command("pocket")
   .exitOverride();
 
 const global = (): GlobalOptions => program.opts<GlobalOptions>();
+registerStageCommands(program, global);
 registerConfig(program, global);
 registerResource(program, global);
 
@@ -48,6 +59,12 @@ function report(error: unknown): number {
   if (error instanceof CliError) {
     process.stderr.write(`error: ${error.message}\n${error.hint ? `hint: ${error.hint}\n` : ""}`);
     return error.exitCode;
+  }
+  const aws = error as { name?: string; message?: string; $metadata?: unknown };
+  if (aws && typeof aws === "object" && aws.$metadata) {
+    // An AWS service said no in a way we have no specific advice for: not a bug in pocket.
+    process.stderr.write(`error: AWS ${aws.name}: ${aws.message}\n`);
+    return EXIT.failure;
   }
   const e = error as Error;
   process.stderr.write(

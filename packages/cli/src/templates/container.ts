@@ -273,7 +273,11 @@ function httpApi(
     }
     outputs[`${K}ApiEndpoint`] = { Value: `https://${api.domain}` };
   } else {
-    outputs[`${K}ApiEndpoint`] = { Value: cfn.getAtt(`${K}Api`, "ApiEndpoint") };
+    // Same value as the API's ApiEndpoint attribute, spelled so emulators that lack
+    // ApiGatewayV2 (moto) can still create the stack.
+    outputs[`${K}ApiEndpoint`] = {
+      Value: cfn.sub(`https://\${${K}Api}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}`),
+    };
   }
   if (api.exportApiDomain) {
     outputs[`${K}ApiDomain`] = {

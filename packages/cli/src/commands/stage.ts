@@ -1,0 +1,52 @@
+import type { Command } from "commander";
+import type { GlobalOptions } from "../config-loader.js";
+
+const stageOption = ["-s, --stage <stage>", "stage to use (default: POCKET_STAGE, or a prompt)"] as const;
+const profileOption = [
+  "--profile <name>",
+  "AWS profile (default: AWS_PROFILE, then the default chain)",
+] as const;
+const actions = () => import("./stage-actions.js");
+
+/** `pocket deploy|status|plan|destroy`: the whole stage, resources in dependency order. */
+export function registerStageCommands(program: Command, global: () => GlobalOptions): void {
+  program
+    .command("deploy")
+    .description("create or update every resource of a stage; unchanged resources are left alone")
+    .option(...stageOption)
+    .option(...profileOption)
+    .option("--image <uri>", "deploy this image (ECR URI@sha256:DIGEST) instead of building the Dockerfile")
+    .option("-y, --yes", "answer yes to questions (recreate a stack whose creation failed)")
+    .option("--force-unlock", "clear a stale deploy lock left by a crashed deploy")
+    .addHelpText("after", "\nA second deploy with no change makes no changes and says so.")
+    .action(async (opts) => (await actions()).deployCommand(global(), opts));
+
+  program
+    .command("status")
+    .description("show each resource's state: missing, in sync, needs update, in progress, failed")
+    .option(...stageOption)
+    .option(...profileOption)
+    .option("--json", "print JSON for scripts")
+    .addHelpText("after", "\nExit status: 1 when a resource is in a failed state.")
+    .action(async (opts) => (await actions()).statusCommand(global(), opts));
+
+  program
+    .command("plan")
+    .description("show what deploy would change (CloudFormation change sets, deleted afterwards)")
+    .option(...stageOption)
+    .option(...profileOption)
+    .option("--image <uri>", "plan with this image instead of the one tagged for the stage")
+    .option("--json", "print JSON for scripts")
+    .action(async (opts) => (await actions()).planCommand(global(), opts));
+
+  program
+    .command("destroy")
+    .description("delete a stage's resources in reverse order (asks first)")
+    .option(...stageOption)
+    .option(...profileOption)
+    .option("-y, --yes", "do not ask for confirmation")
+    .option("--with-secrets", "also delete the managed secrets (kept by default)")
+    .option("--with-state-bucket", "also delete the state bucket (kept by default)")
+    .option("--with-data", "also delete the S3 bucket's objects (a non-empty bucket is kept by default)")
+    .action(async (opts) => (await actions()).destroyCommand(global(), opts));
+}

@@ -1,0 +1,59 @@
+import { spawn } from "node:child_process";
+import { CliError } from "../../errors.js";
+import type { Progress } from "../resource.js";
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs an external tool, streaming its last output line as progress; never through a shell. */
+export function runTool(
+  command: string,
+  args: string[],
+  options: { input?: string; env?: NodeJS.ProcessEnv; progress?: Progress; cwd?: string } = {},
+): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    const onData = (chunk: Buffer, which: "out" | "err") => {
+      const text = chunk.toString();
+      if (which === "out") stdout += text;
+      else stderr += text;
+      const last = text.trim().split("\n").pop();
+      if (last) options.progress?.update(last.slice(0, 120));
+    };
+    child.stdout.on("data", (c: Buffer) => onData(c, "out"));
+    child.stderr.on("data", (c: Buffer) => onData(c, "err"));
+    child.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code === "ENOENT") {
+        reject(
+          new CliError("tool-missing", `\`${command}\` is not installed or not on PATH.`, {
+            hint:
+              command === "docker"
+                ? 'Install Docker (with buildx), or set awscontainer.build = "codebuild", or pass --image URI@sha256:DIGEST.'
+                : `Install ${command}, or choose another awscontainer.build backend.`,
+          }),
+        );
+      } else reject(error);
+    });
+    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    child.stdin.end(options.input ?? "");
+  });
+}
+
+/** True when a Docker engine answers (not only the client being installed). */
+export async function dockerEngineAvailable(): Promise<boolean> {
+  try {
+    const r = await runTool("docker", ["version", "--format", "{{.Server.Version}}"]);
+    return r.code === 0 && r.stdout.trim() !== "";
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,201 @@
+import type { ContainerContext } from "@magic-pocket/config";
+import type { AwsClients } from "../../aws/clients.js";
+import { awsErrorName } from "../../aws/errors.js";
+import { CliError } from "../../errors.js";
+import type { Progress } from "../resource.js";
+import { dockerEngineAvailable, runTool } from "./docker.js";
+
+export interface ImageRef {
+  /** `{registry}/{repository}@sha256:{hex}` */
+  uri: string;
+  digest: string;
+}
+
+const DIGEST_URI =
+  /^([0-9]{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([^@:\s]+)@(sha256:[a-f0-9]{64})$/;
+
+/** The repository for the stage's images; created on first use (reference-deploy §7.1). */
+export async function ensureRepository(
+  clients: AwsClients,
+  name: string,
+): Promise<{ uri: string; created: boolean }> {
+  const existing = await describeRepository(clients, name);
+  if (existing) return { uri: existing, created: false };
+  const { CreateRepositoryCommand } = await import("@aws-sdk/client-ecr");
+  const out = await (await clients.ecr()).send(
+    new CreateRepositoryCommand({ repositoryName: name, imageScanningConfiguration: { scanOnPush: true } }),
+  );
+  return { uri: out.repository!.repositoryUri!, created: true };
+}
+
+export async function describeRepository(clients: AwsClients, name: string): Promise<string | undefined> {
+  const { DescribeRepositoriesCommand } = await import("@aws-sdk/client-ecr");
+  try {
+    const out = await (await clients.ecr()).send(
+      new DescribeRepositoriesCommand({ repositoryNames: [name] }),
+    );
+    return out.repositories?.[0]?.repositoryUri;
+  } catch (error) {
+    if (awsErrorName(error) === "RepositoryNotFoundException") return undefined;
+    throw error;
+  }
+}
+
+/** The digest currently tagged with the stage, if any. */
+export async function taggedDigest(
+  clients: AwsClients,
+  repository: string,
+  tag: string,
+): Promise<string | undefined> {
+  const { DescribeImagesCommand } = await import("@aws-sdk/client-ecr");
+  try {
+    const out = await (await clients.ecr()).send(
+      new DescribeImagesCommand({ repositoryName: repository, imageIds: [{ imageTag: tag }] }),
+    );
+    return out.imageDetails?.[0]?.imageDigest;
+  } catch (error) {
+    const name = awsErrorName(error);
+    if (name === "ImageNotFoundException" || name === "RepositoryNotFoundException") return undefined;
+    throw error;
+  }
+}
+
+/**
+ * `--image URI@sha256:DIGEST`: an image built elsewhere (CI, or another stage). It must already be
+ * in ECR: Lambda only runs images from ECR in the function's own region.
+ */
+export async function verifyGivenImage(clients: AwsClients, image: string): Promise<ImageRef> {
+  const m = DIGEST_URI.exec(image);
+  if (!m) {
+    throw new CliError("image-not-digest", `--image must be an ECR image by digest, got "${image}".`, {
+      hint: "Use ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPOSITORY@sha256:<64 hex> (docker inspect or `aws ecr describe-images` prints it).",
+    });
+  }
+  const [, , region, repository, digest] = m;
+  if (region !== clients.region) {
+    throw new CliError(
+      "image-wrong-region",
+      `--image is in ${region}, but the stage deploys to ${clients.region}.`,
+      {
+        hint: "Lambda only runs images from ECR in its own region; replicate or push the image there first.",
+      },
+    );
+  }
+  const { DescribeImagesCommand } = await import("@aws-sdk/client-ecr");
+  try {
+    await (await clients.ecr()).send(
+      new DescribeImagesCommand({ repositoryName: repository!, imageIds: [{ imageDigest: digest! }] }),
+    );
+  } catch (error) {
+    const name = awsErrorName(error);
+    if (name === "ImageNotFoundException" || name === "RepositoryNotFoundException") {
+      throw new CliError(
+        "image-not-found",
+        `the image ${image} is not in ECR (${name}); nothing was changed.`,
+        {
+          hint: "Push it first, or deploy without --image to build from the Dockerfile.",
+        },
+      );
+    }
+    throw error;
+  }
+  return { uri: image, digest: digest! };
+}
+
+/**
+ * Builds the Dockerfile and pushes it as `{repository}:{stage}`, then reads the pushed digest
+ * back from ECR (the tag moves; the digest is what the stack deploys).
+ */
+export async function buildAndPush(
+  clients: AwsClients,
+  c: ContainerContext,
+  repositoryUri: string,
+  cwd: string,
+  progress: Progress,
+): Promise<ImageRef> {
+  const target = `${repositoryUri}:${c.imageTag}`;
+  let backend = c.build.backend;
+  if (backend === "auto") backend = (await dockerEngineAvailable()) ? "docker" : "codebuild";
+  if (backend === "codebuild") {
+    throw new CliError(
+      "build-backend-unavailable",
+      "no Docker engine answers here, and the CodeBuild builder is not part of this release.",
+      {
+        hint: 'Start Docker (or set awscontainer.build = "depot"), or build in CI and deploy with --image URI@sha256:DIGEST.',
+      },
+    );
+  }
+  if (backend === "docker") {
+    await dockerLogin(clients, repositoryUri, progress);
+    progress.update(`docker buildx build --platform ${c.platform}`);
+    const r = await runTool(
+      "docker",
+      [
+        "buildx",
+        "build",
+        "--platform",
+        c.platform,
+        "--file",
+        c.dockerfilePath,
+        "--tag",
+        target,
+        "--provenance=false",
+        "--push",
+        ".",
+      ],
+      { cwd, progress },
+    );
+    if (r.code !== 0) throw buildFailed("docker buildx build", r.stderr);
+  } else {
+    const token = process.env.DEPOT_TOKEN ?? process.env.DEPOT_API_KEY;
+    if (!token) {
+      throw new CliError("depot-token-missing", "the depot builder needs DEPOT_TOKEN (or DEPOT_API_KEY).", {
+        hint: "Create a token in depot.dev and export DEPOT_TOKEN before deploying.",
+      });
+    }
+    const project = c.build.depotProjectId ?? process.env.DEPOT_PROJECT_ID;
+    const args = [
+      "build",
+      ".",
+      "--file",
+      c.dockerfilePath,
+      "--tag",
+      target,
+      "--platform",
+      c.platform,
+      "--push",
+    ];
+    if (project) args.push("--project", project);
+    progress.update("depot build");
+    const r = await runTool("depot", args, { cwd, progress, env: { ...process.env, DEPOT_TOKEN: token } });
+    if (r.code !== 0) throw buildFailed("depot build", r.stderr);
+  }
+  const digest = await taggedDigest(clients, c.ecrRepository, c.imageTag);
+  if (!digest) {
+    throw new CliError("image-not-pushed", `the build finished but ${target} is not in ECR.`, {
+      hint: "Check the build output above: the push step may have been skipped or gone to another registry.",
+    });
+  }
+  return { uri: `${repositoryUri}@${digest}`, digest };
+}
+
+async function dockerLogin(clients: AwsClients, repositoryUri: string, progress: Progress): Promise<void> {
+  const { GetAuthorizationTokenCommand } = await import("@aws-sdk/client-ecr");
+  const out = await (await clients.ecr()).send(new GetAuthorizationTokenCommand({}));
+  const token = out.authorizationData?.[0]?.authorizationToken;
+  if (!token) throw new CliError("ecr-login", "ECR returned no authorization token.");
+  const [user, password] = Buffer.from(token, "base64").toString("utf8").split(":");
+  const registry = repositoryUri.split("/")[0]!;
+  progress.update(`docker login ${registry}`);
+  const r = await runTool("docker", ["login", "--username", user!, "--password-stdin", registry], {
+    input: password,
+  });
+  if (r.code !== 0) throw buildFailed("docker login", r.stderr);
+}
+
+function buildFailed(step: string, stderr: string): CliError {
+  const tail = stderr.trim().split("\n").slice(-8).join("\n");
+  return new CliError("image-build-failed", `${step} failed:\n${tail}`, {
+    hint: "Fix the build (try the same docker command locally), then deploy again. Nothing was deployed.",
+  });
+}

@@ -1,0 +1,140 @@
+import type { PocketContext } from "@magic-pocket/config";
+import { awsErrorName } from "../../aws/errors.js";
+import { invocationDir } from "../../cwd.js";
+import {
+  deployStack,
+  describeStack,
+  destroyStack,
+  planStack,
+  stackOutputs,
+  stackStatus,
+} from "../../stacks/stack.js";
+import { containerTemplate } from "../../templates/container.js";
+import type { DeployReport, Resource, RunContext } from "../resource.js";
+import {
+  buildAndPush,
+  describeRepository,
+  ensureRepository,
+  taggedDigest,
+  verifyGivenImage,
+} from "./image.js";
+import { resolveContainerParameters } from "./parameters.js";
+
+/**
+ * ECR repository + image + `{slug}-container` stack. The image is built (or taken from --image)
+ * on every deploy; the stack only changes when the digest, the template or a parameter changed,
+ * so an unchanged app deploys as "no changes".
+ */
+export function containerResource(ctx: PocketContext, dependsOn: string[]): Resource {
+  const c = ctx.container!;
+  const spec = (parameters: Record<string, string>) => ({
+    name: c.stackName,
+    template: containerTemplate(ctx),
+    parameters,
+    namedIam: true,
+  });
+  /** Parameters as the current image would deploy them (status and plan never build). */
+  const currentParameters = async (run: RunContext): Promise<Record<string, string> | undefined> => {
+    const clients = run.aws(c.region);
+    if (run.image) return resolveContainerParameters(run, ctx, run.image);
+    const uri = await describeRepository(clients, c.ecrRepository);
+    const digest = uri && (await taggedDigest(clients, c.ecrRepository, c.imageTag));
+    if (!uri || !digest) return undefined;
+    return resolveContainerParameters(run, ctx, `${uri}@${digest}`);
+  };
+  return {
+    id: "container",
+    title: `container stack ${c.stackName}`,
+    dependsOn,
+    async status(run) {
+      const parameters = await currentParameters(run);
+      if (!parameters) {
+        const stack = await describeStack(run.aws(c.region), c.stackName);
+        return stack
+          ? { state: "needs-update", detail: "no image tagged for this stage" }
+          : { state: "missing" };
+      }
+      return stackStatus(run.aws(c.region), spec(parameters));
+    },
+    async plan(run) {
+      const parameters = await currentParameters(run);
+      const changes = parameters
+        ? await planStack(run.aws(c.region), spec(parameters))
+        : [
+            {
+              action: "create" as const,
+              target: `stack ${c.stackName}`,
+              detail: "after the first image build",
+            },
+          ];
+      if (!run.image)
+        changes.unshift({
+          action: "update",
+          target: `image ${c.ecrRepository}:${c.imageTag}`,
+          detail: "build and push",
+        });
+      return changes;
+    },
+    async deploy(run, progress): Promise<DeployReport> {
+      const clients = run.aws(c.region);
+      let image: { uri: string; digest: string };
+      if (run.image) {
+        progress.update("checking --image in ECR");
+        image = await verifyGivenImage(clients, run.image);
+      } else {
+        progress.update(`ECR repository ${c.ecrRepository}`);
+        const repo = await ensureRepository(clients, c.ecrRepository);
+        image = await buildAndPush(clients, c, repo.uri, invocationDir(), progress);
+      }
+      const parameters = await resolveContainerParameters(run, ctx, image.uri);
+      const result = await deployStack(clients, spec(parameters), progress, {
+        recreateFailed: () =>
+          run.confirm(`stack ${c.stackName} failed to create earlier; delete and recreate it?`),
+      });
+      const urls = endpoints(ctx, result.outputs);
+      return {
+        changed: result.changed,
+        summary: result.changed ? `deployed ${image.digest.slice(0, 19)}` : "no changes",
+        outputs: { ...result.outputs, imageUri: image.uri },
+        urls,
+      };
+    },
+    async destroy(run, progress) {
+      const clients = run.aws(c.region);
+      const deleted = await destroyStack(clients, c.stackName, progress);
+      let repo = false;
+      if (await describeRepository(clients, c.ecrRepository)) {
+        progress.update("deleting ECR repository");
+        const { DeleteRepositoryCommand } = await import("@aws-sdk/client-ecr");
+        try {
+          await (await clients.ecr()).send(
+            new DeleteRepositoryCommand({ repositoryName: c.ecrRepository, force: true }),
+          );
+          repo = true;
+        } catch (error) {
+          if (awsErrorName(error) !== "RepositoryNotFoundException") throw error;
+        }
+      }
+      const parts = [
+        deleted ? "stack deleted" : "no stack",
+        repo ? "ECR repository deleted" : "no ECR repository",
+      ];
+      return { changed: deleted || repo, summary: parts.join(", ") };
+    },
+  };
+}
+
+/** `https://...` of every API handler, from the stack outputs. */
+export function endpoints(ctx: PocketContext, outputs: Record<string, string>): string[] {
+  const urls: string[] = [];
+  for (const h of Object.values(ctx.container?.handlers ?? {})) {
+    const url = outputs[`${h.logicalId}ApiEndpoint`];
+    if (h.apigateway && url) urls.push(`${h.key}: ${url}`);
+  }
+  return urls;
+}
+
+export async function containerEndpoints(run: RunContext, ctx: PocketContext): Promise<string[]> {
+  const stack = await describeStack(run.aws(ctx.container!.region), ctx.container!.stackName);
+  return endpoints(ctx, stackOutputs(stack));
+}

@@ -1,0 +1,161 @@
+import type { PocketContext } from "@magic-pocket/config";
+import { hostedZoneId } from "../aws/hosted-zone.js";
+import { CliError } from "../errors.js";
+import { describeStack, stackOutputs } from "../stacks/stack.js";
+import { cloudfrontParameters, cloudfrontTemplate } from "../templates/cloudfront.js";
+import { cloudfrontKeysTemplate, PUBLIC_KEY_PARAMETER } from "../templates/cloudfront-keys.js";
+import { vpcStackTags, vpcTemplate } from "../templates/vpc.js";
+import { s3Resource, stateBucketResource } from "./buckets/resources.js";
+import { ensureBucketPolicyStatement, removeBucketPolicyStatement } from "./cloudfront/bucket-policy.js";
+import { containerResource } from "./container/resource.js";
+import type { Resource } from "./resource.js";
+import { secretsResource } from "./secrets/resource.js";
+import { managedSecretStore } from "./secrets/store.js";
+import { publicKeyPem } from "./secrets/values.js";
+import { stackResource } from "./stack-resource.js";
+
+/**
+ * Every resource of a stage, in deploy order (reference-deploy §3.2 with its races fixed by
+ * explicit dependencies): state, S3, secrets, VPC, CloudFront keys, container, CloudFront.
+ */
+export function stageResources(ctx: PocketContext): Resource[] {
+  refuseUnsupported(ctx);
+  const out: Resource[] = [stateBucketResource(ctx.stateBucket, ctx.region)];
+  if (ctx.s3) out.push(s3Resource(ctx.s3.bucketName, ctx.s3.region));
+  const secrets = ctx.container?.secrets;
+  if (secrets && Object.keys(secrets.managed).length > 0) out.push(secretsResource(secrets));
+  const vpc = ctx.vpc;
+  if (vpc?.manage && vpc.usedBy.length > 0) {
+    out.push({
+      ...stackResourceFor(
+        "vpc",
+        `VPC stack ${vpc.stackName}`,
+        vpc.region,
+        vpc.stackName,
+        ["state"],
+        async () => ({
+          name: vpc.stackName,
+          template: vpcTemplate(ctx),
+          tags: vpcStackTags(vpc),
+        }),
+      ),
+    });
+  }
+  const keyIds: string[] = [];
+  for (const cf of Object.values(ctx.cloudfront ?? {})) {
+    const key = cf.signingKey;
+    if (!key || !secrets) continue;
+    const id = `cloudfront-keys:${cf.name}`;
+    keyIds.push(id);
+    out.push(
+      stackResourceFor(
+        id,
+        `CloudFront keys ${key.keysStackName}`,
+        "us-east-1",
+        key.keysStackName,
+        ["secrets"],
+        async (run) => {
+          const stored = await managedSecretStore(
+            run.aws(secrets.region),
+            secrets,
+            ctx.stage,
+            ctx.project,
+          ).read();
+          const pem = publicKeyPem(stored[key.secret]);
+          if (!pem) {
+            throw new CliError(
+              "signing-key-missing",
+              `the managed secret ${key.secret} has no key pair yet.`,
+              {
+                hint: "Deploy the secrets first (`pocket deploy` does), or run `pocket resource awscontainer secrets create-pocket-managed`.",
+              },
+            );
+          }
+          return {
+            name: key.keysStackName,
+            template: cloudfrontKeysTemplate(cf),
+            parameters: { [PUBLIC_KEY_PARAMETER]: pem },
+          };
+        },
+      ),
+    );
+  }
+  if (ctx.container) {
+    const deps = ["state", "s3", "secrets", "vpc", ...keyIds];
+    out.push(containerResource(ctx, deps));
+  }
+  for (const cf of Object.values(ctx.cloudfront ?? {})) {
+    const deps = ["s3", "container", ...(cf.signingKey ? [`cloudfront-keys:${cf.name}`] : [])];
+    out.push(
+      stackResourceFor(
+        `cloudfront:${cf.name}`,
+        `CloudFront ${cf.stackName}`,
+        "us-east-1",
+        cf.stackName,
+        deps,
+        async (run) => {
+          const parameters: Record<string, string> = {};
+          for (const [name, p] of Object.entries(cloudfrontParameters(cf))) {
+            if (p.kind === "hosted-zone") {
+              parameters[name] = await hostedZoneId(
+                run.aws("us-east-1"),
+                p.domain,
+                `cloudfront.${cf.name}.hosted_zone_id_override`,
+              );
+            } else {
+              const stack = await describeStack(run.aws(ctx.region), ctx.container!.stackName);
+              const value = stackOutputs(stack)[p.exportName];
+              if (!value) {
+                throw new CliError(
+                  "api-domain-missing",
+                  `the container stack has no export ${p.exportName} yet.`,
+                  {
+                    hint: "Deploy the container first: `pocket deploy` does it in order.",
+                  },
+                );
+              }
+              parameters[name] = value;
+            }
+          }
+          return { name: cf.stackName, template: cloudfrontTemplate(cf), parameters };
+        },
+        {
+          after: (run, outputs, progress) =>
+            ensureBucketPolicyStatement(run, cf, outputs.DistributionId!, progress),
+          beforeDestroy: (run, progress) => removeBucketPolicyStatement(run, cf, progress),
+          urls: (outputs) => [`${cf.name}: https://${cf.domain ?? outputs.DistributionDomainName}`],
+        },
+      ),
+    );
+  }
+  return out;
+}
+
+function stackResourceFor(
+  id: string,
+  title: string,
+  region: string,
+  stackName: string,
+  dependsOn: string[],
+  spec: Parameters<typeof stackResource>[0]["spec"],
+  extra: Partial<Parameters<typeof stackResource>[0]> = {},
+): Resource {
+  return stackResource({ id, title, region, stackName, dependsOn, spec, ...extra });
+}
+
+/**
+ * Sections whose deploy modules are not in this release are refused before any AWS call, with
+ * the way forward, rather than half-deployed.
+ */
+function refuseUnsupported(ctx: PocketContext): void {
+  const missing = [ctx.rds && "[rds]", ctx.neon && "[neon]", ctx.tidb && "[tidb]"].filter(Boolean);
+  if (missing.length > 0) {
+    throw new CliError(
+      "section-not-deployable",
+      `this version of pocket cannot deploy ${missing.join(", ")} yet; nothing was changed.`,
+      {
+        hint: "Remove the section for this stage (or deploy it with the Python magic-pocket), or use `pocket resource ... yaml` to review the other stacks.",
+      },
+    );
+  }
+}

@@ -1,0 +1,55 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
+import type { TestProject } from "vitest/node";
+
+/**
+ * Starts moto's server (shipped with the machine image's Python) on a free loopback port for the
+ * whole test run, and hands its URL to the tests. Nothing reaches a real AWS endpoint.
+ */
+let moto: ChildProcess | undefined;
+
+export async function setup(project: TestProject): Promise<void> {
+  const port = await freePort();
+  const python = process.env.POCKET_TEST_PYTHON ?? "python3";
+  moto = spawn(python, ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  moto.stderr?.on("data", (c: Buffer) => {
+    stderr = (stderr + c.toString()).slice(-4000);
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (moto.exitCode !== null) throw new Error(`moto server exited (${moto.exitCode}):\n${stderr}`);
+    try {
+      const r = await fetch(`${url}/moto-api/data.json`);
+      if (r.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`moto server did not answer on ${url} within 30 s:\n${stderr}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  project.provide("motoEndpoint", url);
+}
+
+export async function teardown(): Promise<void> {
+  moto?.kill("SIGTERM");
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const address = s.address();
+      s.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    motoEndpoint: string;
+  }
+}

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Run the Python runtime's tests. Usable from any directory; on a fresh machine it
+#  1. creates python/.venv (with --system-site-packages, so the interpreter's boto3, moto,
+#     pytest and cryptography are used as they are),
+#  2. installs Django 5.2, dj-database-url and psycopg from the configured pip index, plus this
+#     package in editable mode,
+#  3. unpacks Debian's django-storages into python/.deps (apt-get download + dpkg -x: not
+#     installed as .debs, which would pull Debian's own, older Django) and puts it on PYTHONPATH,
+#  4. runs pytest on python/tests with any extra arguments given to this script.
+# Steps 1-3 are skipped when already done, so the second run goes straight to pytest.
+set -euo pipefail
+
+PY_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$PY_DIR/.venv"
+DEPS="$PY_DIR/.deps"
+DEPS_SITE="$DEPS/usr/lib/python3/dist-packages"
+STAMP="$VENV/.pocket-deps-installed"
+PYTHON="${PYTHON:-python3}"
+
+if [[ ! -x "$VENV/bin/python" ]]; then
+  echo "test.sh: creating $VENV" >&2
+  "$PYTHON" -m venv --system-site-packages "$VENV"
+fi
+
+# The stamp records what was installed; changing pyproject.toml re-runs the install.
+want_stamp="$(sha256sum "$PY_DIR/pyproject.toml" | cut -d' ' -f1)"
+if [[ ! -f "$STAMP" || "$(cat "$STAMP")" != "$want_stamp" ]]; then
+  echo "test.sh: installing Python dependencies" >&2
+  pip=("$VENV/bin/python" -m pip install --quiet --disable-pip-version-check)
+  "${pip[@]}" 'Django==5.2.*' dj-database-url
+  # psycopg is only needed to prove a postgres DATABASE_URL loads Django's backend; prefer the
+  # binary wheel, fall back to the pure-Python package (needs libpq at run time).
+  "${pip[@]}" 'psycopg[binary]' || "${pip[@]}" psycopg
+  "${pip[@]}" --no-deps --no-build-isolation -e "$PY_DIR" \
+    || echo "test.sh: editable install failed; using PYTHONPATH=src instead" >&2
+  echo "$want_stamp" >"$STAMP"
+fi
+
+if [[ ! -f "$DEPS_SITE/storages/backends/s3boto3.py" ]]; then
+  echo "test.sh: fetching Debian's django-storages into $DEPS" >&2
+  tmp="$(mktemp -d)"
+  trap 'rm -rf "$tmp"' EXIT
+  # apt-get download writes into the cwd; the _apt sandbox user cannot write to mktemp's
+  # private directory, which only produces a warning (the download runs as the caller).
+  (cd "$tmp" && apt-get download python3-django-storages python3-django-storages-boto3)
+  mkdir -p "$DEPS"
+  for deb in "$tmp"/*.deb; do
+    dpkg -x "$deb" "$DEPS"
+  done
+fi
+
+# src first so the working tree is tested even if the editable install is stale or missing.
+export PYTHONPATH="$PY_DIR/src:$DEPS_SITE${PYTHONPATH:+:$PYTHONPATH}"
+cd "$PY_DIR"
+exec "$VENV/bin/python" -m pytest "$@"

@@ -1,0 +1,381 @@
+"""Environment loading and Django settings helpers (docs/runtime-contract.md).
+
+Typical ``settings.py``::
+
+    from pocket.django.runtime import (
+        get_allowed_hosts, get_caches, get_databases, get_django_settings, get_storages, set_envs,
+    )
+
+    set_envs()                      # secrets -> os.environ (deployed) or .env (local)
+    SECRET_KEY = os.environ["SECRET_KEY"]
+    ALLOWED_HOSTS = get_allowed_hosts(["localhost"])
+    DATABASES = get_databases()
+    STORAGES = get_storages()
+    CACHES = get_caches()
+    vars().update(get_django_settings())
+
+Every getter calls :func:`set_envs` first, so the order above is not load-bearing: STORAGES
+is always built after the secrets are in the environment (reference defect D5 built it first,
+so CloudFront signers never saw their key).
+
+Deployed (``POCKET_STAGE`` set) the helpers read only environment variables. Locally they read
+``[general.django_fallback]`` from ``pocket.toml`` and the ``.env`` next to it, and never call AWS.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import os
+import threading
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from pocket.errors import PocketRuntimeError
+from pocket.local import find_toml_path, read_dotenv, read_toml
+from pocket.secrets import (
+    _Clients,
+    load_secret_values,
+    parse_secrets_document,
+    pocket_region,
+    rds_database_url,
+)
+
+logger = logging.getLogger("pocket")
+
+__all__ = [
+    "CACHE_BACKENDS",
+    "PocketRuntimeError",
+    "get_allowed_hosts",
+    "get_caches",
+    "get_databases",
+    "get_django_settings",
+    "get_storages",
+    "is_deployed",
+    "parse_database_url",
+    "reset_envs_loaded",
+    "resolve_django_fallback",
+    "set_envs",
+    "storage_backend",
+]
+
+_lock = threading.Lock()
+_loaded = False
+
+
+def is_deployed(environ: Mapping[str, str] | None = None) -> bool:
+    """``POCKET_STAGE`` is the contract's one "I am deployed" signal."""
+    environ = os.environ if environ is None else environ
+    return bool(environ.get("POCKET_STAGE"))
+
+
+# ---------------------------------------------------------------------------------------------
+# set_envs
+
+
+def set_envs(*, toml_path: str | os.PathLike[str] | None = None) -> None:
+    """Load secrets into ``os.environ``, once per process.
+
+    Order (later wins): image environment < ``.env`` (local only) < managed secrets < user
+    secrets < the RDS ``DATABASE_URL``. Values are collected first and written together, and the
+    once-per-process guard is set only after success, so a failed cold start (say, a missing IAM
+    permission) is retried by the next call instead of silently leaving secrets unset
+    (reference defect D7 set the guard first).
+
+    Deployed, ``POCKET_HOSTS`` is also merged into the ``ALLOWED_HOSTS`` variable (comma list).
+    Locally only the ``.env`` next to ``pocket.toml`` is read (without overriding variables that
+    are already set) and no AWS call is made.
+    """
+    global _loaded
+    with _lock:
+        if _loaded:
+            return
+        if is_deployed():
+            _load_deployed()
+        else:
+            path = Path(toml_path) if toml_path is not None else find_toml_path()
+            for key, value in read_dotenv(path).items():
+                os.environ.setdefault(key, value)
+        _loaded = True
+
+
+def reset_envs_loaded() -> None:
+    """Forget that :func:`set_envs` ran, so the next call loads again (tests; a long-lived
+    process that wants rotated values). Variables already written stay in ``os.environ``."""
+    global _loaded
+    with _lock:
+        _loaded = False
+
+
+def _load_deployed() -> None:
+    region = pocket_region()
+    clients = _Clients(region)
+    values: dict[str, str] = {}
+    raw = os.environ.get("POCKET_SECRETS")
+    if raw:
+        values.update(load_secret_values(parse_secrets_document(raw), region=region, clients=clients))
+    if os.environ.get("POCKET_RDS_SECRET_ARN"):
+        # Last: the cluster's own credentials beat any managed or user DATABASE_URL.
+        values["DATABASE_URL"] = rds_database_url(os.environ, region=region, clients=clients)
+    os.environ.update(values)
+    hosts = _merge_hosts(_split(os.environ.get("ALLOWED_HOSTS")), _split(os.environ.get("POCKET_HOSTS")))
+    if hosts:
+        os.environ["ALLOWED_HOSTS"] = ",".join(hosts)
+
+
+def _split(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def _merge_hosts(*lists: Iterable[str]) -> list[str]:
+    out: list[str] = []
+    for hosts in lists:
+        for host in hosts:
+            if host and host not in out:
+                out.append(host)
+    return out
+
+
+def get_allowed_hosts(base: Iterable[str] = ()) -> list[str]:
+    """Django ``ALLOWED_HOSTS``: ``base``, then the ``ALLOWED_HOSTS`` variable (comma list, e.g.
+    from ``.env``), then every API Gateway host in ``POCKET_HOSTS``; duplicates dropped."""
+    set_envs()
+    return _merge_hosts(
+        base, _split(os.environ.get("ALLOWED_HOSTS")), _split(os.environ.get("POCKET_HOSTS"))
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Django STORAGES / CACHES / settings
+
+CACHE_BACKENDS = {
+    "locmem": "django.core.cache.backends.locmem.LocMemCache",
+    "efs": "django.core.cache.backends.filebased.FileBasedCache",
+}
+
+_STORAGE_KEYS = {"store", "location", "static", "manifest", "distribution", "route", "options"}
+_CACHE_KEYS = {"store", "location_subdir"}
+_DJANGO_KEYS = {"storages", "caches", "settings"}
+
+_DEFAULT_STORAGES = {
+    "default": {"store": "filesystem"},
+    "staticfiles": {"store": "filesystem", "static": True},
+}
+_DEFAULT_CACHES = {"default": {"store": "locmem"}}
+
+
+def storage_backend(store: str, distribution: bool, static: bool, manifest: bool) -> str:
+    """The seed's backend table (configuration.ja.md, awscontainer.django.storages)."""
+    if store == "filesystem":
+        if not static:
+            return "django.core.files.storage.FileSystemStorage"
+        if manifest:
+            return "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+        return "django.contrib.staticfiles.storage.StaticFilesStorage"
+    if store != "s3":
+        raise ValueError(f"unknown storage store {store!r}")
+    kind = "Boto3Storage" if not static else ("ManifestStaticStorage" if manifest else "StaticStorage")
+    if distribution:
+        return f"pocket.django.storages.CloudFrontS3{kind}"
+    return f"storages.backends.s3boto3.S3{kind}"
+
+
+def _fallback_error(where: str, why: str) -> PocketRuntimeError:
+    return PocketRuntimeError(f"[general.django_fallback{where}] in pocket.toml: {why}")
+
+
+def _check_keys(table: Any, allowed: set[str], where: str) -> dict[str, Any]:
+    if not isinstance(table, dict):
+        raise _fallback_error(where, "must be a table")
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        raise _fallback_error(where, f"unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(allowed))}")
+    return table
+
+
+def resolve_django_fallback(general: Mapping[str, Any]) -> dict[str, Any]:
+    """``{"storages", "caches", "settings"}`` from ``[general]`` of pocket.toml, for local runs.
+
+    Same table and OPTIONS as the deploy side computes for ``POCKET_DJANGO``; distributions are
+    not allowed here (there is no CloudFront locally), nor ``efs`` caches (no EFS locally).
+    """
+    fallback = _check_keys(general.get("django_fallback", {}), _DJANGO_KEYS, "")
+    storages_in = fallback.get("storages", _DEFAULT_STORAGES)
+    if not isinstance(storages_in, dict):
+        raise _fallback_error(".storages", "must be a table")
+    if "default" not in storages_in or "staticfiles" not in storages_in:
+        raise _fallback_error(".storages", "needs both default and staticfiles entries")
+
+    storages: dict[str, Any] = {}
+    for name, spec in storages_in.items():
+        where = f".storages.{name}"
+        spec = _check_keys(spec, _STORAGE_KEYS, where)
+        store = spec.get("store")
+        if store not in ("s3", "filesystem"):
+            raise _fallback_error(where, f"store must be \"s3\" or \"filesystem\", got {store!r}")
+        if "distribution" in spec or "route" in spec:
+            raise _fallback_error(where, "distribution/route cannot be used locally (no CloudFront)")
+        static = spec.get("static", False)
+        manifest = spec.get("manifest", False)
+        if not isinstance(static, bool) or not isinstance(manifest, bool):
+            raise _fallback_error(where, "static and manifest must be true or false")
+        if manifest and not static:
+            raise _fallback_error(where, "manifest = true needs static = true")
+        if static != (name == "staticfiles"):
+            raise _fallback_error(where, "static = true is required on staticfiles and only there")
+        location = spec.get("location")
+        if location is not None and not isinstance(location, str):
+            raise _fallback_error(where, "location must be a string")
+        options_in = spec.get("options", {})
+        if not isinstance(options_in, dict):
+            raise _fallback_error(where, "options must be a table")
+
+        options: dict[str, Any] | None
+        if store == "filesystem":
+            options = {"location": location} if location is not None else None
+        else:
+            bucket = general.get("s3_fallback_bucket_name")
+            if not bucket:
+                raise PocketRuntimeError(
+                    f"[general.django_fallback{where}] uses store = \"s3\" locally; "
+                    "set general.s3_fallback_bucket_name in pocket.toml"
+                )
+            if location is None:
+                raise _fallback_error(where, "an s3 storage needs a location (the key prefix)")
+            options = {"bucket_name": bucket, "location": location}
+        if options_in:
+            # The storage's own options win over the computed ones, as on the deploy side.
+            options = {**(options or {}), **copy.deepcopy(options_in)}
+        entry: dict[str, Any] = {"BACKEND": storage_backend(store, False, static, manifest)}
+        if options is not None:
+            entry["OPTIONS"] = options
+        storages[name] = entry
+
+    caches_in = fallback.get("caches", _DEFAULT_CACHES)
+    if not isinstance(caches_in, dict):
+        raise _fallback_error(".caches", "must be a table")
+    caches: dict[str, Any] = {}
+    for name, spec in caches_in.items():
+        spec = _check_keys(spec, _CACHE_KEYS, f".caches.{name}")
+        store = spec.get("store")
+        if store == "efs":
+            raise _fallback_error(f".caches.{name}", "an efs cache needs the Lambda's EFS; use store = \"locmem\" locally")
+        if store != "locmem":
+            raise _fallback_error(f".caches.{name}", f"store must be \"locmem\" or \"efs\", got {store!r}")
+        caches[name] = {"BACKEND": CACHE_BACKENDS["locmem"]}
+
+    settings = fallback.get("settings", {})
+    if not isinstance(settings, dict):
+        raise _fallback_error(".settings", "must be a table")
+    return {"storages": storages, "caches": caches, "settings": copy.deepcopy(settings)}
+
+
+def _django_document(toml_path: str | os.PathLike[str] | None) -> dict[str, Any]:
+    if is_deployed():
+        raw = os.environ.get("POCKET_DJANGO")
+        if raw is None:
+            raise PocketRuntimeError(
+                f"POCKET_STAGE={os.environ['POCKET_STAGE']!r} marks a deployed stage but POCKET_DJANGO "
+                "is not set: redeploy with `pocket deploy` (or unset POCKET_STAGE to run locally)"
+            )
+        try:
+            doc = json.loads(raw)
+        except json.JSONDecodeError as e:
+            raise PocketRuntimeError(f"POCKET_DJANGO is not JSON ({e}); redeploy with `pocket deploy`") from e
+        if not isinstance(doc, dict) or not all(isinstance(doc.get(k, {}), dict) for k in _DJANGO_KEYS):
+            raise PocketRuntimeError("POCKET_DJANGO must be an object of objects; redeploy with `pocket deploy`")
+        return doc
+    path = Path(toml_path) if toml_path is not None else find_toml_path()
+    general = read_toml(path).get("general", {}) if path is not None else {}
+    return resolve_django_fallback(general)
+
+
+def get_storages(*, toml_path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """Django ``STORAGES``. Secrets are loaded first so signed CloudFront storages find their key."""
+    set_envs(toml_path=toml_path)
+    return copy.deepcopy(_django_document(toml_path).get("storages", {}))
+
+
+def get_caches(*, toml_path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """Django ``CACHES``."""
+    set_envs(toml_path=toml_path)
+    return copy.deepcopy(_django_document(toml_path).get("caches", {}))
+
+
+def get_django_settings(*, toml_path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """The stage's ``[awscontainer.django.settings]`` (locally the fallback's), as a fresh copy
+    (the reference returned its cached dict, so callers could mutate it for everyone)."""
+    set_envs(toml_path=toml_path)
+    return copy.deepcopy(_django_document(toml_path).get("settings", {}))
+
+
+# ---------------------------------------------------------------------------------------------
+# DATABASES
+
+_ENGINES = {
+    "postgres": "django.db.backends.postgresql",
+    "postgresql": "django.db.backends.postgresql",
+    "pgsql": "django.db.backends.postgresql",
+    "mysql": "django.db.backends.mysql",
+    "sqlite": "django.db.backends.sqlite3",
+}
+
+
+def parse_database_url(url: str) -> dict[str, Any]:
+    """One Django ``DATABASES`` entry from a URL.
+
+    Unlike the reference (D36): an unknown scheme is an error rather than sqlite, absolute sqlite
+    paths keep their ``/`` (``sqlite:////abs/db``), and query parameters become ``OPTIONS``.
+    """
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in _ENGINES:
+        raise PocketRuntimeError(
+            f"DATABASE_URL scheme {parts.scheme!r} is not supported; use one of {', '.join(sorted(_ENGINES))}"
+        )
+    engine = _ENGINES[scheme]
+    if scheme == "sqlite":
+        # sqlite:///relative.db -> "relative.db"; sqlite:////abs.db -> "/abs.db"; :memory: stays.
+        name = unquote(parts.netloc + parts.path)
+        if not parts.netloc and name.startswith("/"):
+            name = name[1:]
+        return {"ENGINE": engine, "NAME": name or ":memory:"}
+    try:
+        port = parts.port
+    except ValueError as e:
+        raise PocketRuntimeError(f"DATABASE_URL has an invalid port: {e}") from e
+    entry: dict[str, Any] = {
+        "ENGINE": engine,
+        "NAME": unquote(parts.path[1:]) if parts.path.startswith("/") else unquote(parts.path),
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": unquote(parts.hostname or ""),
+        "PORT": str(port) if port is not None else "",
+    }
+    options = dict(parse_qsl(parts.query, keep_blank_values=True))
+    if options:
+        entry["OPTIONS"] = options
+    return entry
+
+
+def get_databases(*, toml_path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """Django ``DATABASES`` from ``DATABASE_URL`` (after :func:`set_envs`).
+
+    Without ``DATABASE_URL``: locally, sqlite ``db.sqlite3`` next to ``pocket.toml`` (or in the
+    cwd); deployed, an error, because the image's file system is read-only.
+    """
+    set_envs(toml_path=toml_path)
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return {"default": parse_database_url(url)}
+    if is_deployed():
+        raise PocketRuntimeError(
+            "DATABASE_URL is not set: declare a managed neon/tidb database URL or a user secret "
+            "named DATABASE_URL in [awscontainer.secrets], add [rds], or set it in [awscontainer.envs]"
+        )
+    path = Path(toml_path) if toml_path is not None else find_toml_path()
+    base = path.parent if path is not None else Path.cwd()
+    return {"default": {"ENGINE": _ENGINES["sqlite"], "NAME": str(base / "db.sqlite3")}}
