@@ -14,7 +14,11 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "unit", include: ["packages/*/test/**/*.test.ts"], exclude: ["packages/cli/test/aws/**"] },
+        test: {
+          name: "unit",
+          include: ["packages/*/test/**/*.test.ts"],
+          exclude: ["packages/cli/test/aws/**"],
+        },
       },
       {
         // Only these files pay for moto's start-up.

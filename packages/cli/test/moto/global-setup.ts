@@ -1,5 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 
 /**
@@ -11,7 +14,9 @@ let moto: ChildProcess | undefined;
 export async function setup(project: TestProject): Promise<void> {
   const port = await freePort();
   const python = process.env.POCKET_TEST_PYTHON ?? "python3";
+  // moto writes its request recording into its working directory: keep it out of the repo.
   moto = spawn(python, ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)], {
+    cwd: mkdtempSync(join(tmpdir(), "pocket-moto-")),
     stdio: ["ignore", "ignore", "pipe"],
   });
   let stderr = "";
@@ -28,7 +33,8 @@ export async function setup(project: TestProject): Promise<void> {
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error(`moto server did not answer on ${url} within 30 s:\n${stderr}`);
+    if (Date.now() > deadline)
+      throw new Error(`moto server did not answer on ${url} within 30 s:\n${stderr}`);
     await new Promise((r) => setTimeout(r, 200));
   }
   project.provide("motoEndpoint", url);
@@ -43,7 +49,9 @@ function freePort(): Promise<number> {
     const s = createServer();
     s.listen(0, "127.0.0.1", () => {
       const address = s.address();
-      s.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      s.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }

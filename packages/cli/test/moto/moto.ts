@@ -25,7 +25,11 @@ export async function resetMoto(): Promise<void> {
 }
 
 /** Puts a tiny image manifest into moto's ECR and returns `repoUri@digest`. */
-export async function putTestImage(repository: string, tag: string, region = "ap-northeast-1"): Promise<string> {
+export async function putTestImage(
+  repository: string,
+  tag: string,
+  region = "ap-northeast-1",
+): Promise<string> {
   useMoto();
   const { ECRClient, CreateRepositoryCommand, PutImageCommand, DescribeRepositoriesCommand } = await import(
     "@aws-sdk/client-ecr"
@@ -33,17 +37,30 @@ export async function putTestImage(repository: string, tag: string, region = "ap
   const ecr = new ECRClient({ region });
   let uri: string | undefined;
   try {
-    uri = (await ecr.send(new DescribeRepositoriesCommand({ repositoryNames: [repository] }))).repositories?.[0]
-      ?.repositoryUri;
+    uri = (await ecr.send(new DescribeRepositoriesCommand({ repositoryNames: [repository] })))
+      .repositories?.[0]?.repositoryUri;
   } catch {
-    uri = (await ecr.send(new CreateRepositoryCommand({ repositoryName: repository }))).repository?.repositoryUri;
+    uri = (await ecr.send(new CreateRepositoryCommand({ repositoryName: repository }))).repository
+      ?.repositoryUri;
   }
   const manifest = JSON.stringify({
     schemaVersion: 2,
     mediaType: "application/vnd.docker.distribution.manifest.v2+json",
-    config: { mediaType: "application/vnd.docker.container.image.v1+json", size: 1, digest: `sha256:${"c".repeat(64)}` },
-    layers: [{ mediaType: "application/vnd.docker.image.rootfs.diff.tar.gzip", size: 1, digest: `sha256:${Date.now().toString(16).padStart(64, "0")}` }],
+    config: {
+      mediaType: "application/vnd.docker.container.image.v1+json",
+      size: 1,
+      digest: `sha256:${"c".repeat(64)}`,
+    },
+    layers: [
+      {
+        mediaType: "application/vnd.docker.image.rootfs.diff.tar.gzip",
+        size: 1,
+        digest: `sha256:${Date.now().toString(16).padStart(64, "0")}`,
+      },
+    ],
   });
-  const out = await ecr.send(new PutImageCommand({ repositoryName: repository, imageManifest: manifest, imageTag: tag }));
+  const out = await ecr.send(
+    new PutImageCommand({ repositoryName: repository, imageManifest: manifest, imageTag: tag }),
+  );
   return `${uri}@${out.image!.imageId!.imageDigest}`;
 }

@@ -26,15 +26,15 @@ const managedSecret = z.discriminatedUnion(
       options: table({
         length: int(1, 4096).default(16),
         chars: z.string().min(1).default(DEFAULT_CHARS),
-      }).default({ length: 16, chars: DEFAULT_CHARS } as never),
+      }).prefault({}),
     }),
     table({ type: z.literal("neon_database_url"), options: noOptions }),
     table({ type: z.literal("tidb_database_url"), options: noOptions }),
     table({ type: z.literal("spa_token_secret"), options: noOptions }),
-    table({ type: z.literal("rsa_pem_base64"), options: table(rsaSuffixes).default({} as never) }),
+    table({ type: z.literal("rsa_pem_base64"), options: table(rsaSuffixes).prefault({}) }),
     table({
       type: z.literal("cloudfront_signing_key"),
-      options: table({ ...rsaSuffixes, id_environ_suffix: envSuffix("_ID") }).default({} as never),
+      options: table({ ...rsaSuffixes, id_environ_suffix: envSuffix("_ID") }).prefault({}),
     }),
   ],
   {

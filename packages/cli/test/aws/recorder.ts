@@ -1,0 +1,48 @@
+import { inject } from "vitest";
+
+/**
+ * moto's request recorder: every AWS call a command made, reduced to its operation name, so a
+ * test can assert what a deploy changed (or that it changed nothing).
+ */
+export async function record<T>(work: () => T | Promise<T>): Promise<{ result: T; operations: string[] }> {
+  const base = inject("motoEndpoint");
+  await fetch(`${base}/moto-api/recorder/reset-recording`, { method: "POST" });
+  await fetch(`${base}/moto-api/recorder/start-recording`, { method: "POST" });
+  let result: T;
+  try {
+    result = await work();
+  } finally {
+    await fetch(`${base}/moto-api/recorder/stop-recording`, { method: "POST" });
+  }
+  const text = await (await fetch(`${base}/moto-api/recorder/download-recording`)).text();
+  const operations = text
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => operationOf(JSON.parse(l) as RecordedRequest));
+  return { result: result!, operations };
+}
+
+interface RecordedRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+  body_encoded?: boolean;
+}
+
+function operationOf(r: RecordedRequest): string {
+  const target = r.headers["X-Amz-Target"];
+  if (target) return target.split(".").pop()!;
+  const body = r.body ? (r.body_encoded ? Buffer.from(r.body, "base64").toString("utf8") : r.body) : "";
+  const action = /(?:^|&)Action=([A-Za-z]+)/.exec(body)?.[1] ?? new URL(r.url).searchParams.get("Action");
+  if (action) return action;
+  // S3 (REST): the SDK names the operation in x-id; otherwise method + path.
+  const id = new URL(r.url).searchParams.get("x-id");
+  return id ?? `${r.method} ${new URL(r.url).pathname}`;
+}
+
+const READ = /^(Get|Describe|List|Head|BatchGet|Check|Search|Lookup)|^(HEAD|GET) /;
+
+export function mutating(operations: string[]): string[] {
+  return operations.filter((op) => !READ.test(op));
+}
