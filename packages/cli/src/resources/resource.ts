@@ -1,5 +1,6 @@
 import type { Credentials, LoadedConfig, PocketContext, Settings } from "@magic-pocket/config";
 import type { AwsClients } from "../aws/clients.js";
+import type { StackSpec } from "../stacks/stack.js";
 
 /**
  * Every deployable thing (state bucket, S3 bucket, secrets, ECR + image, VPC stack, container
@@ -79,5 +80,7 @@ export interface Resource {
   /** What deploy would change, without changing anything. */
   plan(run: RunContext): Promise<Change[]>;
   deploy(run: RunContext, progress: Progress): Promise<DeployReport>;
+  /** For resources that are one CloudFormation stack: what would be deployed (yaml-diff). */
+  stack?(run: RunContext): Promise<{ region: string; spec: StackSpec }>;
   destroy(run: RunContext, progress: Progress, options: DestroyOptions): Promise<DeployReport>;
 }

@@ -20,6 +20,9 @@ export function stackResource(options: {
     id: options.id,
     title: options.title,
     dependsOn: options.dependsOn,
+    async stack(run) {
+      return { region: options.region, spec: await options.spec(run) };
+    },
     async status(run) {
       return stackStatus(run.aws(options.region), await options.spec(run));
     },

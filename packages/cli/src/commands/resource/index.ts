@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import type { GlobalOptions } from "../../config-loader.js";
+import { registerOperations } from "./operations.js";
 import {
   registerCloudFrontTemplates,
   registerContainerTemplates,
@@ -17,4 +18,5 @@ export const RESOURCE_COMMANDS: RegisterResource[] = [
   registerVpcTemplates,
   registerContainerTemplates,
   registerCloudFrontTemplates,
+  registerOperations,
 ];

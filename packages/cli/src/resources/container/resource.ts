@@ -1,6 +1,7 @@
 import type { PocketContext } from "@magic-pocket/config";
 import { awsErrorName } from "../../aws/errors.js";
 import { invocationDir } from "../../cwd.js";
+import { CliError } from "../../errors.js";
 import {
   deployStack,
   describeStack,
@@ -46,6 +47,15 @@ export function containerResource(ctx: PocketContext, dependsOn: string[]): Reso
     id: "container",
     title: `container stack ${c.stackName}`,
     dependsOn,
+    async stack(run) {
+      const parameters = await currentParameters(run);
+      if (!parameters) {
+        throw new CliError("no-image", `no image is tagged ${c.imageTag} in ${c.ecrRepository} yet.`, {
+          hint: "Deploy once (or pass --image URI@sha256:DIGEST) so there is an image to compare with.",
+        });
+      }
+      return { region: c.region, spec: spec(parameters) };
+    },
     async status(run) {
       const parameters = await currentParameters(run);
       if (!parameters) {

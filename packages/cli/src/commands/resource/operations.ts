@@ -1,0 +1,87 @@
+import type { Command } from "commander";
+import type { RegisterResource } from "./index.js";
+import { type NameOptions, withName, withStage } from "./options.js";
+
+const actions = () => import("./operation-actions.js");
+
+/** The resource groups that map to deployable resources, and how their ids are formed. */
+export const OPERABLE = {
+  s3: { id: () => "s3", description: "the [s3] bucket" },
+  vpc: { id: () => "vpc", description: "the [vpc] stack" },
+  awscontainer: { id: () => "container", description: "the container stack" },
+  cloudfront: {
+    id: (name: string) => `cloudfront:${name}`,
+    description: "CloudFront distributions",
+    named: true,
+  },
+  "cloudfront-keys": {
+    id: (name: string) => `cloudfront-keys:${name}`,
+    description: "CloudFront signing keys",
+    named: true,
+  },
+} as const;
+export type OperableGroup = keyof typeof OPERABLE;
+
+function group(resource: Command, name: string, description: string): Command {
+  return resource.commands.find((c) => c.name() === name) ?? resource.command(name).description(description);
+}
+
+/** `status`, `deploy`, `destroy` and `yaml-diff` for every operable resource group. */
+export const registerOperations: RegisterResource = (resource, global) => {
+  for (const [name, spec] of Object.entries(OPERABLE) as [
+    OperableGroup,
+    (typeof OPERABLE)[OperableGroup],
+  ][]) {
+    const g = group(resource, name, spec.description);
+    const named = (c: Command) => ("named" in spec ? withName(c, "distribution") : c);
+    named(withStage(g.command("status").description(`show the state of ${spec.description}`))).action(
+      async (opts: NameOptions) => (await actions()).resourceStatus(global(), name, opts),
+    );
+    named(
+      withStage(
+        g.command("deploy").description(`create or update ${spec.description} only (no dependencies)`),
+      ),
+    )
+      .option("-y, --yes", "answer yes to questions")
+      .action(async (opts: NameOptions & { yes?: boolean }) =>
+        (await actions()).resourceDeploy(global(), name, opts),
+      );
+    const destroy = named(
+      withStage(g.command("destroy").description(`delete ${spec.description} (asks first)`)),
+    )
+      .option("-y, --yes", "do not ask for confirmation")
+      .action(async (opts: NameOptions & { yes?: boolean; withData?: boolean; withSecrets?: boolean }) =>
+        (await actions()).resourceDestroy(global(), name, opts),
+      );
+    if (name === "s3")
+      destroy.option("--with-data", "also delete the bucket's contents (kept if not empty otherwise)");
+    if (name === "awscontainer") destroy.option("--with-secrets", "also delete the managed secrets");
+    if (name !== "s3") {
+      named(
+        withStage(
+          g.command("yaml-diff").description("show how the deployed template differs from the current one"),
+        ),
+      ).action(async (opts: NameOptions) => (await actions()).resourceYamlDiff(global(), name, opts));
+    }
+  }
+  const c = group(resource, "awscontainer", OPERABLE.awscontainer.description);
+  withStage(c.command("url").description("print the API endpoints of the stage's handlers")).action(
+    async (opts: NameOptions) => (await actions()).containerUrl(global(), opts),
+  );
+  const secrets = c.command("secrets").description("the stage's managed and user secrets");
+  withStage(secrets.command("list").description("list managed and user secrets (values hidden)"))
+    .option("--show-values", "print the values too (they will be on your screen and in your scrollback)")
+    .action(async (opts: NameOptions & { showValues?: boolean }) =>
+      (await actions()).secretsList(global(), opts),
+    );
+  withStage(
+    secrets
+      .command("create-pocket-managed")
+      .description("generate every managed secret that does not exist yet"),
+  ).action(async (opts: NameOptions) => (await actions()).secretsCreate(global(), opts));
+  withStage(
+    secrets.command("delete-pocket-managed").description("delete the stage's managed secrets (asks first)"),
+  )
+    .option("-y, --yes", "do not ask for confirmation")
+    .action(async (opts: NameOptions & { yes?: boolean }) => (await actions()).secretsDelete(global(), opts));
+};
