@@ -27,6 +27,8 @@ export default defineConfig({
           name: "aws",
           include: ["packages/cli/test/aws/**/*.test.ts"],
           globalSetup: ["packages/cli/test/moto/global-setup.ts"],
+          // One moto server serves them all and each file resets it: run the files one by one.
+          fileParallelism: false,
         },
       },
     ],

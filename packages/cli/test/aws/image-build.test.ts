@@ -1,0 +1,94 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { GetFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { beforeAll, describe, expect, it } from "vitest";
+import { buildCli } from "../cli/build.js";
+import { pocket, project } from "../cli/run.js";
+import { fakeDocker } from "../moto/fake-docker.js";
+import { motoEnv, resetMoto, useMoto } from "../moto/moto.js";
+
+const REGION = "ap-northeast-1";
+const TOML = `
+[general]
+region = "${REGION}"
+project_name = "built"
+stages = ["dev"]
+
+[awscontainer]
+dockerfile_path = "pocket.Dockerfile"
+platform = "linux/arm64"
+
+[awscontainer.handlers.wsgi]
+command = "pocket.django.lambda_handlers.wsgi_handler"
+`;
+
+let dir: string;
+beforeAll(async () => {
+  buildCli();
+  await resetMoto();
+  useMoto();
+  dir = project(TOML, "built");
+  writeFileSync(join(dir, "pocket.Dockerfile"), "FROM public.ecr.aws/lambda/python:3.12\n");
+});
+
+describe("image build with the docker backend", () => {
+  it("logs in to ECR, builds for the platform, pushes, and deploys the pushed digest", async () => {
+    const docker = fakeDocker();
+    const r = pocket(["deploy", "--stage", "dev"], { cwd: dir, env: { ...motoEnv(REGION), ...docker.env } });
+    expect(r.status, r.stderr).toBe(0);
+    const calls = docker.calls();
+    expect(calls[0]).toEqual(["version", "--format", "{{.Server.Version}}"]);
+    expect(calls[1]!.slice(0, 4)).toEqual(["login", "--username", "AWS", "--password-stdin"]);
+    const build = calls.find((c) => c[0] === "buildx")!;
+    expect(build).toEqual([
+      "buildx",
+      "build",
+      "--platform",
+      "linux/arm64",
+      "--file",
+      "pocket.Dockerfile",
+      "--tag",
+      "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/dev-built-pocket-lambda:dev",
+      "--provenance=false",
+      "--push",
+      ".",
+    ]);
+    const fn = await new LambdaClient({ region: REGION }).send(
+      new GetFunctionCommand({ FunctionName: "dev-built-pocket-wsgi" }),
+    );
+    expect(fn.Code?.ImageUri).toMatch(/dev-built-pocket-lambda@sha256:[a-f0-9]{64}$/);
+    // moto reports x86_64 whatever the template says, so the architecture is read from the stack.
+    const { CloudFormationClient, GetTemplateCommand } = await import("@aws-sdk/client-cloudformation");
+    const body = (
+      await new CloudFormationClient({ region: REGION }).send(
+        new GetTemplateCommand({ StackName: "dev-built-container" }),
+      )
+    ).TemplateBody!;
+    expect(JSON.parse(body).Resources.WsgiLambdaFunction.Properties.Architectures).toEqual(["arm64"]);
+  });
+
+  it("rebuilds but changes nothing when the image is identical", () => {
+    const docker = fakeDocker();
+    const r = pocket(["deploy", "--stage", "dev"], { cwd: dir, env: { ...motoEnv(REGION), ...docker.env } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain("No changes");
+    expect(docker.calls().some((c) => c[0] === "buildx")).toBe(true);
+  });
+
+  it("rolls out a new image when the build output changes", () => {
+    writeFileSync(join(dir, "pocket.Dockerfile"), "FROM public.ecr.aws/lambda/python:3.12\nRUN echo v2\n");
+    const docker = fakeDocker();
+    const r = pocket(["deploy", "--stage", "dev"], { cwd: dir, env: { ...motoEnv(REGION), ...docker.env } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain("Deployed stage dev");
+  });
+
+  it("names the missing tool when docker is not installed", () => {
+    const r = pocket(["deploy", "--stage", "dev"], {
+      cwd: dir,
+      env: { ...motoEnv(REGION), PATH: "/nonexistent", POCKET_TEST: "1" },
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/Docker|docker/);
+  });
+});
