@@ -2,8 +2,9 @@
 # Run the Python runtime's tests. Usable from any directory; on a fresh machine it
 #  1. creates python/.venv (with --system-site-packages, so the interpreter's boto3, moto,
 #     pytest and cryptography are used as they are),
-#  2. installs Django 5.2, dj-database-url and psycopg from the configured pip index, plus this
-#     package in editable mode,
+#  2. installs Django 5.2, dj-database-url and psycopg from the configured pip index (the
+#     package itself is used from python/src through PYTHONPATH: no build step, no egg-info
+#     written into the tree),
 #  3. unpacks Debian's django-storages into python/.deps (apt-get download + dpkg -x: not
 #     installed as .debs, which would pull Debian's own, older Django) and puts it on PYTHONPATH,
 #  4. runs pytest on python/tests with any extra arguments given to this script.
@@ -31,8 +32,6 @@ if [[ ! -f "$STAMP" || "$(cat "$STAMP")" != "$want_stamp" ]]; then
   # psycopg is only needed to prove a postgres DATABASE_URL loads Django's backend; prefer the
   # binary wheel, fall back to the pure-Python package (needs libpq at run time).
   "${pip[@]}" 'psycopg[binary]' || "${pip[@]}" psycopg
-  "${pip[@]}" --no-deps --no-build-isolation -e "$PY_DIR" \
-    || echo "test.sh: editable install failed; using PYTHONPATH=src instead" >&2
   echo "$want_stamp" >"$STAMP"
 fi
 
@@ -47,9 +46,12 @@ if [[ ! -f "$DEPS_SITE/storages/backends/s3boto3.py" ]]; then
   for deb in "$tmp"/*.deb; do
     dpkg -x "$deb" "$DEPS"
   done
+  # Clean up now: the EXIT trap would not fire after the exec below.
+  rm -rf "$tmp"
+  trap - EXIT
 fi
 
-# src first so the working tree is tested even if the editable install is stale or missing.
+# src first: the working tree is what gets tested.
 export PYTHONPATH="$PY_DIR/src:$DEPS_SITE${PYTHONPATH:+:$PYTHONPATH}"
 cd "$PY_DIR"
 exec "$VENV/bin/python" -m pytest "$@"
