@@ -13,6 +13,7 @@ import { secretsResource } from "./secrets/resource.js";
 import { managedSecretStore } from "./secrets/store.js";
 import { publicKeyPem } from "./secrets/values.js";
 import { stackResource } from "./stack-resource.js";
+import { consumerTags, refuseVpcInUse } from "./vpc/consumers.js";
 
 /**
  * Every resource of a stage, in deploy order (reference-deploy §3.2 with its races fixed by
@@ -33,11 +34,16 @@ export function stageResources(ctx: PocketContext): Resource[] {
         vpc.region,
         vpc.stackName,
         ["state"],
-        async () => ({
+        async (run) => ({
           name: vpc.stackName,
           template: vpcTemplate(ctx),
-          tags: vpcStackTags(vpc),
+          // Other projects' consumer tags are theirs: an owner's deploy keeps them.
+          tags: {
+            ...consumerTags((await describeStack(run.aws(vpc.region), vpc.stackName))?.Tags),
+            ...vpcStackTags(vpc),
+          },
         }),
+        { beforeDestroy: (run) => refuseVpcInUse(run.aws(vpc.region), vpc.stackName) },
       ),
     });
   }

@@ -64,7 +64,7 @@ export function containerTemplate(ctx: PocketContext): Template {
       Properties: {
         GroupName: c.securityGroupName!,
         GroupDescription: `${c.securityGroupName}: Lambda functions of ${ctx.slug}`,
-        VpcId: external ? cfn.ref(p.vpcId) : cfn.importValue(vpc.exports.vpcId),
+        VpcId: cfn.importValue(vpc.exports.vpcId),
         SecurityGroupEgress: [{ IpProtocol: "-1", CidrIp: "0.0.0.0/0", Description: "all outbound" }],
         Tags: cfn.tags({ Name: c.securityGroupName! }),
       },

@@ -300,11 +300,11 @@ describe("container and VPC templates", () => {
     expect(s.find((x) => x.Sid === "MountEfsAccessPoint").Condition).toBeDefined();
     const ext = res(templates["external-vpc.container"]!, "WsgiLambdaFunction");
     expect(ext.VpcConfig.SubnetIds).toEqual({ Ref: "PrivateSubnetIds" });
-    expect(Object.keys(containerParameters(ctxs["external-vpc"]!))).toEqual([
-      "ImageUri",
-      "VpcId",
-      "PrivateSubnetIds",
-    ]);
+    // Imported, not passed in: the import registers this stack as a consumer of the shared VPC.
+    expect(res(templates["external-vpc.container"]!, "LambdaSecurityGroup").VpcId).toEqual({
+      "Fn::ImportValue": "main-pocket-vpc-id",
+    });
+    expect(Object.keys(containerParameters(ctxs["external-vpc"]!))).toEqual(["ImageUri", "PrivateSubnetIds"]);
   });
 
   it("builds the VPC with one NAT gateway per zone, EFS retained, and exports", () => {

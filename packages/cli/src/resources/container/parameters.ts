@@ -4,6 +4,7 @@ import { CliError } from "../../errors.js";
 import { describeStack, stackOutputs } from "../../stacks/stack.js";
 import { containerParameters } from "../../templates/container.js";
 import type { RunContext } from "../resource.js";
+import { SHARABLE_TAG } from "../vpc/consumers.js";
 
 /**
  * Values for the container stack's parameters, read from where the template says each comes
@@ -48,26 +49,26 @@ export async function resolveContainerParameters(
         out[name] = await hostedZoneId(run.aws(region), s.domain, "apigateway.hosted_zone_id_override");
         break;
       case "external-vpc": {
-        const outputs = stackOutputs(await describeStack(run.aws(region), s.stackName));
-        const vpc = ctx.vpc!;
-        if (s.field === "vpcId") {
-          const id = outputs[vpc.exports.vpcId] ?? outputs.VPC;
-          if (!id) throw externalVpcMissing(s.stackName);
-          out[name] = id;
-        } else {
-          const subnets: string[] = [];
-          for (
-            let i = 1;
-            outputs[`${vpc.exports.privateSubnetPrefix}${i}`] ?? outputs[`PrivateSubnet${i}`];
-            i++
-          ) {
-            subnets.push(
-              (outputs[`${vpc.exports.privateSubnetPrefix}${i}`] ?? outputs[`PrivateSubnet${i}`])!,
-            );
-          }
-          if (subnets.length === 0) throw externalVpcMissing(s.stackName);
-          out[name] = subnets.join(",");
+        const stack = await describeStack(run.aws(region), s.stackName);
+        if (stack && !stack.Tags?.some((t) => t.Key === SHARABLE_TAG && t.Value === "true")) {
+          throw new CliError(
+            "external-vpc-not-sharable",
+            `the VPC stack ${s.stackName} is not marked sharable, so this stage may not use it.`,
+            {
+              hint: "In the project that manages the VPC, set sharable = true under [vpc] and deploy it; or set manage = true here.",
+            },
+          );
         }
+        const outputs = stackOutputs(stack);
+        const prefix = ctx.vpc!.exports.privateSubnetPrefix;
+        const subnets: string[] = [];
+        for (let i = 1; ; i++) {
+          const id = outputs[`${prefix}${i}`] ?? outputs[`PrivateSubnet${i}`];
+          if (!id) break;
+          subnets.push(id);
+        }
+        if (subnets.length === 0) throw externalVpcMissing(s.stackName);
+        out[name] = subnets.join(",");
         break;
       }
       case "rds": {

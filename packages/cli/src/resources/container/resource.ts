@@ -12,6 +12,7 @@ import {
 } from "../../stacks/stack.js";
 import { containerTemplate } from "../../templates/container.js";
 import type { DeployReport, Resource, RunContext } from "../resource.js";
+import { registerVpcConsumer } from "../vpc/consumers.js";
 import {
   buildAndPush,
   describeRepository,
@@ -97,13 +98,17 @@ export function containerResource(ctx: PocketContext, dependsOn: string[]): Reso
         image = await buildAndPush(clients, c, repo.uri, invocationDir(), progress);
       }
       const parameters = await resolveContainerParameters(run, ctx, image.uri);
+      const vpc = c.useVpc && ctx.vpc && !ctx.vpc.manage ? ctx.vpc : undefined;
+      const registered = vpc
+        ? await registerVpcConsumer(clients, vpc.stackName, ctx.slug, true, progress)
+        : false;
       const result = await deployStack(clients, spec(parameters), progress, {
         recreateFailed: () =>
           run.confirm(`stack ${c.stackName} failed to create earlier; delete and recreate it?`),
       });
       const urls = endpoints(ctx, result.outputs);
       return {
-        changed: result.changed,
+        changed: result.changed || registered,
         summary: result.changed ? `deployed ${image.digest.slice(0, 19)}` : "no changes",
         outputs: { ...result.outputs, imageUri: image.uri },
         urls,
@@ -112,6 +117,10 @@ export function containerResource(ctx: PocketContext, dependsOn: string[]): Reso
     async destroy(run, progress) {
       const clients = run.aws(c.region);
       const deleted = await destroyStack(clients, c.stackName, progress);
+      const vpc = c.useVpc && ctx.vpc && !ctx.vpc.manage ? ctx.vpc : undefined;
+      const unregistered = vpc
+        ? await registerVpcConsumer(clients, vpc.stackName, ctx.slug, false, progress)
+        : false;
       let repo = false;
       if (await describeRepository(clients, c.ecrRepository)) {
         progress.update("deleting ECR repository");
@@ -129,7 +138,8 @@ export function containerResource(ctx: PocketContext, dependsOn: string[]): Reso
         deleted ? "stack deleted" : "no stack",
         repo ? "ECR repository deleted" : "no ECR repository",
       ];
-      return { changed: deleted || repo, summary: parts.join(", ") };
+      if (unregistered) parts.push(`unregistered from ${vpc!.stackName}`);
+      return { changed: deleted || repo || unregistered, summary: parts.join(", ") };
     },
   };
 }

@@ -10,7 +10,6 @@ export function parameterNames(_ctx: PocketContext) {
     rdsEndpoint: "RdsEndpoint",
     rdsPort: "RdsPort",
     rdsSecurityGroupId: "RdsSecurityGroupId",
-    vpcId: "VpcId",
     privateSubnetIds: "PrivateSubnetIds",
     signingKeyId: (envName: string) => `SigningKeyId${logicalId(envName)}`,
     distributionDomain: (envName: string) => `DistributionDomain${logicalId(envName)}`,
@@ -22,7 +21,7 @@ export function parameterNames(_ctx: PocketContext) {
 export type ContainerParameterSource =
   | { kind: "image" }
   | { kind: "rds"; field: "secretArn" | "endpoint" | "port" | "securityGroupId" }
-  | { kind: "external-vpc"; field: "vpcId" | "privateSubnetIds"; stackName: string }
+  | { kind: "external-vpc"; field: "privateSubnetIds"; stackName: string }
   | { kind: "signing-key-id"; keysStackName: string; outputKey: string; region: "us-east-1" }
   | { kind: "distribution-domain"; stackName: string; region: "us-east-1" }
   | { kind: "hosted-zone"; domain: string };
@@ -66,11 +65,8 @@ export function containerParameters(
     }
   }
   if (c.useVpc && ctx.vpc && !ctx.vpc.manage) {
-    out[p.vpcId] = {
-      Type: "AWS::EC2::VPC::Id",
-      Description: `VPC id from the external stack ${ctx.vpc.stackName}`,
-      source: { kind: "external-vpc", field: "vpcId", stackName: ctx.vpc.stackName },
-    };
+    // The VPC id is imported (Fn::ImportValue) rather than passed in: the import is what makes
+    // this stack a registered consumer that the owner's destroy sees and AWS protects.
     out[p.privateSubnetIds] = {
       Type: "List<AWS::EC2::Subnet::Id>",
       Description: `private subnets from the external stack ${ctx.vpc.stackName}`,
