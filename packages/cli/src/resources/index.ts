@@ -8,6 +8,7 @@ import { vpcStackTags, vpcTemplate } from "../templates/vpc.js";
 import { s3Resource, stateBucketResource } from "./buckets/resources.js";
 import { ensureBucketPolicyStatement, removeBucketPolicyStatement } from "./cloudfront/bucket-policy.js";
 import { containerResource } from "./container/resource.js";
+import { neonResource } from "./neon/resource.js";
 import type { Resource } from "./resource.js";
 import { secretsResource } from "./secrets/resource.js";
 import { managedSecretStore } from "./secrets/store.js";
@@ -23,6 +24,7 @@ export function stageResources(ctx: PocketContext): Resource[] {
   refuseUnsupported(ctx);
   const out: Resource[] = [stateBucketResource(ctx.stateBucket, ctx.region)];
   if (ctx.s3) out.push(s3Resource(ctx.s3.bucketName, ctx.s3.region));
+  if (ctx.neon) out.push(neonResource(ctx.neon));
   const secrets = ctx.container?.secrets;
   if (secrets && Object.keys(secrets.managed).length > 0) out.push(secretsResource(secrets));
   const vpc = ctx.vpc;
@@ -154,7 +156,7 @@ function stackResourceFor(
  * the way forward, rather than half-deployed.
  */
 function refuseUnsupported(ctx: PocketContext): void {
-  const missing = [ctx.rds && "[rds]", ctx.neon && "[neon]", ctx.tidb && "[tidb]"].filter(Boolean);
+  const missing = [ctx.rds && "[rds]", ctx.tidb && "[tidb]"].filter(Boolean);
   if (missing.length > 0) {
     throw new CliError(
       "section-not-deployable",

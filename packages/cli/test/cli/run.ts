@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -14,26 +14,60 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs the bundled `pocket` binary as a user would (build it first: vitest globalSetup does). */
-export function pocket(
-  args: string[],
-  options: { cwd?: string; env?: Record<string, string | undefined> } = {},
-): CliRun {
+/** The environment a test's CLI run sees: no colours, no inherited stage or npm context. */
+function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: Record<string, string | undefined> = {
     ...process.env,
     NO_COLOR: "1",
     POCKET_STAGE: undefined,
     npm_command: undefined,
     INIT_CWD: undefined,
-    ...options.env,
+    ...extra,
   };
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
+  return env as NodeJS.ProcessEnv;
+}
+
+/** Runs the bundled `pocket` binary as a user would (build it first: vitest globalSetup does). */
+export function pocket(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string | undefined> } = {},
+): CliRun {
+  const env = cliEnv(options.env);
   const r = spawnSync(process.execPath, [bin, ...args], {
     cwd: options.cwd ?? repoRoot,
     encoding: "utf8",
-    env: env as NodeJS.ProcessEnv,
+    env,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * Like `pocket`, without blocking the test's event loop: needed when the test itself serves
+ * HTTP to the CLI (the Neon contract server).
+ */
+export function pocketAsync(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string | undefined> } = {},
+): Promise<CliRun> {
+  const env = cliEnv(options.env);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], {
+      cwd: options.cwd ?? repoRoot,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+      stderr += d;
+    });
+    child.on("error", reject);
+    child.on("close", (status) => resolve({ status, stdout, stderr }));
+  });
 }
 
 const tempRoots: string[] = [];

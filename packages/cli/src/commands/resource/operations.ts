@@ -8,6 +8,7 @@ const actions = () => import("./operation-actions.js");
 export const OPERABLE = {
   s3: { id: () => "s3", description: "the [s3] bucket" },
   vpc: { id: () => "vpc", description: "the [vpc] stack" },
+  neon: { id: () => "neon", description: "the stage's [neon] branch, role and database", stackless: true },
   awscontainer: { id: () => "container", description: "the container stack" },
   cloudfront: {
     id: (name: string) => `cloudfront:${name}`,
@@ -55,8 +56,9 @@ export const registerOperations: RegisterResource = (resource, global) => {
       );
     if (name === "s3")
       destroy.option("--with-data", "also delete the bucket's contents (kept if not empty otherwise)");
+    if (name === "neon") destroy.option("--with-data", "required: deletes the branch and every row in it");
     if (name === "awscontainer") destroy.option("--with-secrets", "also delete the managed secrets");
-    if (name !== "s3") {
+    if (name !== "s3" && !("stackless" in spec)) {
       named(
         withStage(
           g.command("yaml-diff").description("show how the deployed template differs from the current one"),

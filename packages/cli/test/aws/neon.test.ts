@@ -1,0 +1,134 @@
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildCli } from "../cli/build.js";
+import { pocketAsync, project } from "../cli/run.js";
+import { type NeonServer, startNeonServer } from "../contract/neon-server.js";
+import { motoEnv, putTestImage, resetMoto, useMoto } from "../moto/moto.js";
+
+const REGION = "ap-northeast-1";
+const API_KEY = "neon-test-key-0123456789abcdef";
+
+// A stage with a Neon branch whose URL feeds a managed secret.
+const TOML = `
+[general]
+region = "${REGION}"
+project_name = "demo"
+stages = ["dev"]
+
+[neon]
+project_name = "demo-neon"
+
+[awscontainer]
+dockerfile_path = "Dockerfile"
+
+[awscontainer.secrets.managed]
+DATABASE_URL = { type = "neon_database_url" }
+
+[awscontainer.handlers.wsgi]
+command = "pocket.django.lambda_handlers.wsgi_handler"
+`;
+
+let neon: NeonServer;
+let dir: string;
+let image: string;
+const env = (extra: Record<string, string> = {}) => ({
+  ...motoEnv(REGION),
+  POCKET_NEON_API_URL: neon.url,
+  POCKET_NEON_POLL_MS: "5",
+  NEON_API_KEY: API_KEY,
+  ...extra,
+});
+
+beforeAll(async () => {
+  buildCli();
+  await resetMoto();
+  useMoto();
+  neon = await startNeonServer({ apiKey: API_KEY, projectName: "demo-neon" });
+  image = await putTestImage("dev-demo-pocket-lambda", "dev", REGION);
+  dir = project(TOML, "demo");
+});
+afterAll(async () => neon?.close());
+
+describe("Neon against the contract server", () => {
+  it("creates the stage's branch, role and database and stores the URL in the managed secret", async () => {
+    const r = await pocketAsync(["deploy", "--stage", "dev", "--image", image], { cwd: dir, env: env() });
+    expect(r.status, r.stderr).toBe(0);
+    expect(neon.branches()).toContain("dev");
+    const posts = neon.calls.filter((c) => c.method === "POST").map((c) => c.path.replace(/br-\d+/, "BR"));
+    expect(posts).toEqual([
+      "/projects/floral-king-961888/branches",
+      "/projects/floral-king-961888/branches/BR/roles",
+      "/projects/floral-king-961888/branches/BR/databases",
+    ]);
+    expect(neon.calls.find((c) => c.method === "POST" && c.path.endsWith("/branches"))?.body).toEqual({
+      branch: { name: "dev" },
+      endpoints: [{ type: "read_write" }],
+    });
+    expect(neon.calls.find((c) => c.method === "POST" && c.path.endsWith("/databases"))?.body).toEqual({
+      database: { name: "demo", owner_name: "demo" },
+    });
+    // Changes waited for their operations (and rode out 423 Locked) instead of sleeping.
+    expect(neon.calls.some((c) => c.path.includes("/operations/"))).toBe(true);
+
+    const sm = new SecretsManagerClient({ region: REGION });
+    const doc = JSON.parse(
+      (await sm.send(new GetSecretValueCommand({ SecretId: "dev-demo-pocket" }))).SecretString!,
+    );
+    expect(doc.dev.demo.DATABASE_URL).toMatch(
+      /^postgres:\/\/demo:Pw%2Fwith%3Aurl%2Bsyntax%401@ep-\d+\.ap-southeast-1\.aws\.neon\.tech:5432\/demo\?sslmode=require$/,
+    );
+    expect(r.stderr + r.stdout).not.toContain("Pw");
+  });
+
+  it("changes nothing in Neon on a second deploy", async () => {
+    const before = neon.calls.length;
+    const r = await pocketAsync(["deploy", "--stage", "dev", "--image", image], { cwd: dir, env: env() });
+    expect(r.status, r.stderr).toBe(0);
+    const calls = neon.calls.slice(before);
+    expect(calls.filter((c) => c.method !== "GET")).toEqual([]);
+    expect(r.stderr).toMatch(/Neon branch dev \(project demo-neon\): no changes/);
+    const status = await pocketAsync(["resource", "neon", "status", "--stage", "dev"], {
+      cwd: dir,
+      env: env(),
+    });
+    expect(status.status, status.stderr).toBe(0);
+    expect(status.stdout + status.stderr).toContain("in-sync (host ep-");
+  });
+
+  it("keeps the branch on destroy without --with-data and deletes it with", async () => {
+    const kept = await pocketAsync(["resource", "neon", "destroy", "--stage", "dev", "--yes"], {
+      cwd: dir,
+      env: env(),
+    });
+    expect(kept.status, kept.stderr).toBe(0);
+    expect(neon.branches()).toContain("dev");
+    const gone = await pocketAsync(
+      ["resource", "neon", "destroy", "--stage", "dev", "--yes", "--with-data"],
+      {
+        cwd: dir,
+        env: env(),
+      },
+    );
+    expect(gone.status, gone.stderr).toBe(0);
+    expect(neon.branches()).not.toContain("dev");
+  });
+
+  it("says which key is wrong when Neon refuses it, without printing it", async () => {
+    const r = await pocketAsync(["resource", "neon", "status", "--stage", "dev"], {
+      cwd: dir,
+      env: env({ NEON_API_KEY: "wrong-key-abcdefghijklmnop" }),
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("the Neon API rejected the key (wron…mnop (26 chars))");
+    expect(r.stderr).not.toContain("wrong-key-abcdefghijklmnop");
+  });
+
+  it("names NEON_API_KEY when it is missing", async () => {
+    const r = await pocketAsync(["resource", "neon", "status", "--stage", "dev"], {
+      cwd: dir,
+      env: env({ NEON_API_KEY: "" }),
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("NEON_API_KEY");
+  });
+});
