@@ -9,6 +9,7 @@ import { s3Resource, stateBucketResource } from "./buckets/resources.js";
 import { ensureBucketPolicyStatement, removeBucketPolicyStatement } from "./cloudfront/bucket-policy.js";
 import { containerResource } from "./container/resource.js";
 import { neonResource } from "./neon/resource.js";
+import { rdsResource } from "./rds/resource.js";
 import type { Resource } from "./resource.js";
 import { secretsResource } from "./secrets/resource.js";
 import { managedSecretStore } from "./secrets/store.js";
@@ -29,26 +30,36 @@ export function stageResources(ctx: PocketContext): Resource[] {
   if (secrets && Object.keys(secrets.managed).length > 0) out.push(secretsResource(secrets));
   const vpc = ctx.vpc;
   if (vpc?.manage && vpc.usedBy.length > 0) {
+    const stack = stackResourceFor(
+      "vpc",
+      `VPC stack ${vpc.stackName}`,
+      vpc.region,
+      vpc.stackName,
+      ["state"],
+      async (run) => ({
+        name: vpc.stackName,
+        template: vpcTemplate(ctx),
+        // Other projects' consumer tags are theirs: an owner's deploy keeps them.
+        tags: {
+          ...consumerTags((await describeStack(run.aws(vpc.region), vpc.stackName))?.Tags),
+          ...vpcStackTags(vpc),
+        },
+      }),
+      { beforeDestroy: (run) => refuseVpcInUse(run.aws(vpc.region), vpc.stackName) },
+    );
     out.push({
-      ...stackResourceFor(
-        "vpc",
-        `VPC stack ${vpc.stackName}`,
-        vpc.region,
-        vpc.stackName,
-        ["state"],
-        async (run) => ({
-          name: vpc.stackName,
-          template: vpcTemplate(ctx),
-          // Other projects' consumer tags are theirs: an owner's deploy keeps them.
-          tags: {
-            ...consumerTags((await describeStack(run.aws(vpc.region), vpc.stackName))?.Tags),
-            ...vpcStackTags(vpc),
-          },
-        }),
-        { beforeDestroy: (run) => refuseVpcInUse(run.aws(vpc.region), vpc.stackName) },
-      ),
+      ...stack,
+      async destroy(run, progress, options) {
+        // A kept database still has its network interfaces in the private subnets.
+        if (ctx.rds && !options.withData) {
+          progress.log(`kept VPC stack ${vpc.stackName}: the Aurora cluster in it is kept (no --with-data)`);
+          return { changed: false, summary: "kept (the database in it is kept)" };
+        }
+        return stack.destroy(run, progress, options);
+      },
     });
   }
+  if (ctx.rds) out.push(rdsResource(ctx));
   const keyIds: string[] = [];
   for (const cf of Object.values(ctx.cloudfront ?? {})) {
     const key = cf.signingKey;
@@ -89,7 +100,7 @@ export function stageResources(ctx: PocketContext): Resource[] {
     );
   }
   if (ctx.container) {
-    const deps = ["state", "s3", "secrets", "vpc", ...keyIds];
+    const deps = ["state", "s3", "secrets", "vpc", "rds", ...keyIds];
     out.push(containerResource(ctx, deps));
   }
   for (const cf of Object.values(ctx.cloudfront ?? {})) {
@@ -156,7 +167,7 @@ function stackResourceFor(
  * the way forward, rather than half-deployed.
  */
 function refuseUnsupported(ctx: PocketContext): void {
-  const missing = [ctx.rds && "[rds]", ctx.tidb && "[tidb]"].filter(Boolean);
+  const missing = [ctx.tidb && "[tidb]"].filter(Boolean);
   if (missing.length > 0) {
     throw new CliError(
       "section-not-deployable",

@@ -8,6 +8,7 @@ const actions = () => import("./operation-actions.js");
 export const OPERABLE = {
   s3: { id: () => "s3", description: "the [s3] bucket" },
   vpc: { id: () => "vpc", description: "the [vpc] stack" },
+  rds: { id: () => "rds", description: "the stage's [rds] Aurora cluster", stackless: true },
   neon: { id: () => "neon", description: "the stage's [neon] branch, role and database", stackless: true },
   awscontainer: { id: () => "container", description: "the container stack" },
   cloudfront: {
@@ -56,6 +57,8 @@ export const registerOperations: RegisterResource = (resource, global) => {
       );
     if (name === "s3")
       destroy.option("--with-data", "also delete the bucket's contents (kept if not empty otherwise)");
+    if (name === "rds")
+      destroy.option("--with-data", "required: deletes the cluster (a final snapshot is always kept)");
     if (name === "neon") destroy.option("--with-data", "required: deletes the branch and every row in it");
     if (name === "awscontainer") destroy.option("--with-secrets", "also delete the managed secrets");
     if (name !== "s3" && !("stackless" in spec)) {

@@ -3,6 +3,7 @@ import { hostedZoneId } from "../../aws/hosted-zone.js";
 import { CliError } from "../../errors.js";
 import { describeStack, stackOutputs } from "../../stacks/stack.js";
 import { containerParameters } from "../../templates/container.js";
+import { readRdsOutputs } from "../rds/resource.js";
 import type { RunContext } from "../resource.js";
 import { SHARABLE_TAG } from "../vpc/consumers.js";
 
@@ -72,7 +73,9 @@ export async function resolveContainerParameters(
         break;
       }
       case "rds": {
-        const rds = run.outputs.get("rds");
+        // Deployed in this run, or (status, plan, a container-only deploy) read back from RDS.
+        const rds = run.outputs.get("rds") ?? (await readRdsOutputs(run.aws(ctx.rds!.region), ctx.rds!));
+        if (rds) run.outputs.set("rds", rds);
         const value = rds?.[s.field];
         if (value === undefined) {
           throw new CliError(
