@@ -47,6 +47,9 @@ export function registerStageCommands(program: Command, global: () => GlobalOpti
     .option("-y, --yes", "do not ask for confirmation")
     .option("--with-secrets", "also delete the managed secrets (kept by default)")
     .option("--with-state-bucket", "also delete the state bucket (kept by default)")
-    .option("--with-data", "also delete the S3 bucket's objects (a non-empty bucket is kept by default)")
+    .option(
+      "--with-data",
+      "also delete data stores: the S3 bucket's objects, the Aurora cluster (a final snapshot is kept), the Neon branch",
+    )
     .action(async (opts) => (await actions()).destroyCommand(global(), opts));
 }
