@@ -1,5 +1,6 @@
 import type { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import type { CloudFrontClient } from "@aws-sdk/client-cloudfront";
+import type { CloudFrontKeyValueStoreClient } from "@aws-sdk/client-cloudfront-keyvaluestore";
 import type { CodeBuildClient } from "@aws-sdk/client-codebuild";
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { ECRClient } from "@aws-sdk/client-ecr";
@@ -11,6 +12,7 @@ import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { SSMClient } from "@aws-sdk/client-ssm";
 import type { STSClient } from "@aws-sdk/client-sts";
+import type { NodeHttpHandler } from "@smithy/node-http-handler";
 
 /**
  * The one place AWS clients are made. Each service's SDK package is imported the first time a
@@ -32,6 +34,8 @@ export interface AwsClients {
   route53(): Promise<Route53Client>;
   ec2(): Promise<EC2Client>;
   cloudfront(): Promise<CloudFrontClient>;
+  /** CloudFront KeyValueStore data plane (signed with SigV4A). */
+  cloudfrontKvs(): Promise<CloudFrontKeyValueStoreClient>;
   rds(): Promise<RDSClient>;
 }
 
@@ -112,6 +116,12 @@ export function awsClients(region: string, options: AwsOptions = {}): AwsClients
       const { CloudFrontClient } = await import("@aws-sdk/client-cloudfront");
       return new CloudFrontClient(base);
     }),
+    cloudfrontKvs: lazy("cloudfrontKvs", async () => {
+      // The KVS data plane only accepts SigV4A; this package provides it in plain JavaScript.
+      await import("@aws-sdk/signature-v4a");
+      const { CloudFrontKeyValueStoreClient } = await import("@aws-sdk/client-cloudfront-keyvaluestore");
+      return new CloudFrontKeyValueStoreClient({ ...base, ...(await localhostSubdomains()) });
+    }),
     rds: lazy("rds", async () => {
       const { RDSClient } = await import("@aws-sdk/client-rds");
       return new RDSClient(base);
@@ -119,6 +129,26 @@ export function awsClients(region: string, options: AwsOptions = {}): AwsClients
   };
   cache.set(key, clients);
   return clients;
+}
+
+/**
+ * The KVS endpoint rules put the account id in front of the host (`{account}.{endpoint host}`),
+ * which an emulator or proxy on `localhost` cannot answer as glibc does not resolve
+ * `*.localhost`. RFC 6761 reserves those names for loopback; resolve them so.
+ */
+async function localhostSubdomains(): Promise<{ requestHandler?: NodeHttpHandler }> {
+  const url = process.env.AWS_ENDPOINT_URL_CLOUDFRONT_KEYVALUESTORE ?? process.env.AWS_ENDPOINT_URL;
+  if (!url || new URL(url).hostname !== "localhost") return {};
+  const [{ NodeHttpHandler }, { Agent }, dns] = await Promise.all([
+    import("@smithy/node-http-handler"),
+    import("node:http"),
+    import("node:dns"),
+  ]);
+  const lookup: typeof dns.lookup = ((hostname: string, options: unknown, callback: unknown) => {
+    const name = hostname.endsWith(".localhost") ? "localhost" : hostname;
+    return (dns.lookup as (...a: unknown[]) => void)(name, options, callback);
+  }) as typeof dns.lookup;
+  return { requestHandler: new NodeHttpHandler({ httpAgent: new Agent({ lookup }) }) };
 }
 
 /** The account id, asked once per process. */

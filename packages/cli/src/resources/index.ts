@@ -7,6 +7,7 @@ import { cloudfrontKeysTemplate, PUBLIC_KEY_PARAMETER } from "../templates/cloud
 import { vpcStackTags, vpcTemplate } from "../templates/vpc.js";
 import { s3Resource, stateBucketResource } from "./buckets/resources.js";
 import { ensureBucketPolicyStatement, removeBucketPolicyStatement } from "./cloudfront/bucket-policy.js";
+import { ensureTokenSecretInKvs } from "./cloudfront/token-secret.js";
 import { containerResource } from "./container/resource.js";
 import { neonResource } from "./neon/resource.js";
 import { rdsResource } from "./rds/resource.js";
@@ -139,8 +140,11 @@ export function stageResources(ctx: PocketContext): Resource[] {
           return { name: cf.stackName, template: cloudfrontTemplate(cf), parameters };
         },
         {
-          after: (run, outputs, progress) =>
-            ensureBucketPolicyStatement(run, cf, outputs.DistributionId!, progress),
+          after: async (run, outputs, progress) => {
+            const policy = await ensureBucketPolicyStatement(run, cf, outputs.DistributionId!, progress);
+            const token = await ensureTokenSecretInKvs(run, cf, outputs.TokenKvsArn, progress);
+            return policy || token;
+          },
           beforeDestroy: (run, progress) => removeBucketPolicyStatement(run, cf, progress),
           urls: (outputs) => [`${cf.name}: https://${cf.domain ?? outputs.DistributionDomainName}`],
         },

@@ -30,7 +30,12 @@ export function managedSecretStore(
 type SmDocument = Record<string, Record<string, SecretValues>>;
 
 function smStore(clients: AwsClients, name: string, stage: string, project: string): ManagedSecretStore {
-  const load = async (): Promise<{ doc: SmDocument; exists: boolean }> => {
+  /**
+   * A secret scheduled for deletion (`destroy --with-secrets` keeps it recoverable for 30 days)
+   * reads as absent; writing restores it first, since AWS refuses both writes and a new secret of
+   * the same name until then.
+   */
+  const load = async (restore: boolean): Promise<{ doc: SmDocument; exists: boolean }> => {
     const sm = await clients.secretsManager();
     const { GetSecretValueCommand, RestoreSecretCommand } = await import("@aws-sdk/client-secrets-manager");
     try {
@@ -39,22 +44,21 @@ function smStore(clients: AwsClients, name: string, stage: string, project: stri
     } catch (error) {
       const e = error as { name?: string; message?: string };
       if (e.name === "ResourceNotFoundException") return { doc: {}, exists: false };
-      // A secret scheduled for deletion cannot be read or written; restoring it keeps its values.
-      if (e.name === "InvalidRequestException" && /deletion/i.test(e.message ?? "")) {
+      if (e.name === "InvalidRequestException" && /deletion|marked deleted/i.test(e.message ?? "")) {
+        if (!restore) return { doc: {}, exists: false };
         await sm.send(new RestoreSecretCommand({ SecretId: name }));
-        const out = await sm.send(new GetSecretValueCommand({ SecretId: name }));
-        return { doc: JSON.parse(out.SecretString ?? "{}") as SmDocument, exists: true };
+        return { doc: {}, exists: true };
       }
       throw error;
     }
   };
   return {
     async read() {
-      const { doc } = await load();
+      const { doc } = await load(false);
       return doc[stage]?.[project] ?? {};
     },
     async write(values) {
-      const { doc, exists } = await load();
+      const { doc, exists } = await load(true);
       doc[stage] = { ...doc[stage], [project]: values };
       const sm = await clients.secretsManager();
       const { CreateSecretCommand, PutSecretValueCommand } = await import("@aws-sdk/client-secrets-manager");
@@ -63,7 +67,7 @@ function smStore(clients: AwsClients, name: string, stage: string, project: stri
       else await sm.send(new CreateSecretCommand({ Name: name, SecretString }));
     },
     async remove() {
-      const { doc, exists } = await load();
+      const { doc, exists } = await load(false);
       if (!exists || !doc[stage]?.[project]) return false;
       delete doc[stage]![project];
       if (Object.keys(doc[stage]!).length === 0) delete doc[stage];
