@@ -1,0 +1,163 @@
+"""Lambda entry points named in ``pocket.toml`` (``awscontainer.handlers.*.command``).
+
+- ``wsgi_handler``: API Gateway HTTP API (payload 2.0) events, directly or through CloudFront.
+- ``management_command_handler``: a Django management command, invoked synchronously by
+  ``pocket django manage`` (``{"command", "args", "kwargs"}`` or ``{"manage": "migrate --noinput"}``)
+  and returning ``{"exitCode", "output"}``; the same function takes SQS batches (messages written
+  by ``pocket.django.utils.pocket_call_command``) and reports ``batchItemFailures``.
+
+Unlike the reference (reference-runtime D19, D20, D23): Django is set up lazily by whichever
+handler runs first, not by importing this module; argument values and message bodies are never
+logged; a command's ``SystemExit`` and errors become an exit code instead of a Lambda error that
+async retries would re-run; there is no shell handler.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import logging
+import os
+import shlex
+import threading
+import traceback
+from collections.abc import Mapping
+from typing import Any
+
+from pocket.django.runtime import set_envs
+from pocket.django.wsgi_adapter import WsgiApp, call_app
+from pocket.errors import PocketRuntimeError
+
+logger = logging.getLogger("pocket.django.lambda_handlers")
+
+_lock = threading.Lock()
+_app: WsgiApp | None = None
+_django_ready = False
+
+
+def _setup_django() -> None:
+    """Secrets first (settings read them), then Django, once per process."""
+    global _django_ready
+    with _lock:
+        if _django_ready:
+            return
+        if not os.environ.get("DJANGO_SETTINGS_MODULE"):
+            raise PocketRuntimeError(
+                "DJANGO_SETTINGS_MODULE is not set in the image. Add "
+                "`ENV DJANGO_SETTINGS_MODULE=yourproject.settings` to the Dockerfile."
+            )
+        set_envs()
+        import django
+
+        django.setup(set_prefix=False)
+        _django_ready = True
+
+
+def _wsgi_app() -> WsgiApp:
+    global _app
+    if _app is None:
+        _setup_django()
+        from django.core.handlers.wsgi import WSGIHandler
+
+        _app = WSGIHandler()
+    return _app
+
+
+def wsgi_handler(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
+    """API Gateway HTTP API payload 2.0 to Django and back."""
+    return call_app(_wsgi_app(), event, context)
+
+
+def _parse_command(event: Mapping[str, Any]) -> tuple[str, list[str], dict[str, Any]]:
+    if not isinstance(event, Mapping):
+        raise ValueError("the event must be a JSON object")
+    if "manage" in event:
+        line = event["manage"]
+        if not isinstance(line, str) or not line.strip():
+            raise ValueError('"manage" must be a non-empty command line, e.g. "migrate --noinput"')
+        words = shlex.split(line)
+        return words[0], words[1:], {}
+    command = event.get("command")
+    if not isinstance(command, str) or not command:
+        raise ValueError('the event needs "command" (a management command name) or "manage" (a command line)')
+    args = event.get("args") or []
+    kwargs = event.get("kwargs") or {}
+    if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
+        raise ValueError('"args" must be a list of strings')
+    if not isinstance(kwargs, Mapping):
+        raise ValueError('"kwargs" must be an object')
+    return command, list(args), dict(kwargs)
+
+
+def run_management_command(event: Mapping[str, Any]) -> dict[str, Any]:
+    """Runs one command; returns its exit code and everything it printed."""
+    try:
+        command, args, kwargs = _parse_command(event)
+    except ValueError as error:
+        return {"exitCode": 2, "output": f"pocket: {error}\n"}
+    _setup_django()
+    from django.core.management import CommandError, call_command
+
+    # Only the command's name is logged: arguments may carry passwords or personal data.
+    logger.info("management command %s (%d args)", command, len(args) + len(kwargs))
+    buffer = io.StringIO()
+    exit_code = 0
+    with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
+        try:
+            call_command(command, *args, stdout=buffer, stderr=buffer, **kwargs)
+        except CommandError as error:
+            exit_code = getattr(error, "returncode", 1) or 1
+            buffer.write(f"CommandError: {error}\n")
+        except SystemExit as stop:
+            code = stop.code
+            exit_code = code if isinstance(code, int) else (0 if code is None else 1)
+            if isinstance(code, str):
+                buffer.write(f"{code}\n")
+        except Exception:  # noqa: BLE001 - the caller gets the traceback as output, not a crash
+            exit_code = 1
+            buffer.write(traceback.format_exc())
+    return {"exitCode": exit_code, "output": buffer.getvalue()}
+
+
+def _is_sqs_batch(event: Any) -> bool:
+    records = event.get("Records") if isinstance(event, Mapping) else None
+    return isinstance(records, list) and all(
+        isinstance(r, Mapping) and r.get("eventSource") == "aws:sqs" for r in records
+    )
+
+
+def _sqs_batch(event: Mapping[str, Any]) -> dict[str, Any]:
+    failures: list[dict[str, str]] = []
+    for record in event["Records"]:
+        message_id = record.get("messageId", "")
+        try:
+            body = json.loads(record.get("body") or "")
+        except json.JSONDecodeError:
+            logger.error("SQS message %s is not JSON; reported as failed", message_id)
+            failures.append({"itemIdentifier": message_id})
+            continue
+        result = run_management_command(body)
+        if result["exitCode"] != 0:
+            logger.error(
+                "SQS message %s: command failed with exit code %s:\n%s",
+                message_id,
+                result["exitCode"],
+                result["output"][-4000:],
+            )
+            failures.append({"itemIdentifier": message_id})
+    return {"batchItemFailures": failures}
+
+
+def management_command_handler(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
+    """A management command (direct invoke) or a batch of them (SQS)."""
+    if _is_sqs_batch(event):
+        return _sqs_batch(event)
+    return run_management_command(event)
+
+
+# The reference's SQS entry points, kept so a pocket.toml copied from it keeps working. All report
+# per-message failures (the event source mapping sets ReportBatchItemFailures).
+sqs_management_command_handler = management_command_handler
+sqs_management_command_report_failures_handler = management_command_handler
+sqs_management_command_report_failuers_handler = management_command_handler  # (sic) D18
