@@ -2,6 +2,7 @@
 // costs ~40 ms at every start, a single bundled file ~10 ms. Code splitting keeps every
 // `await import()` (AWS SDK clients, deploy engine) in its own chunk, so `pocket config`
 // commands never load them.
+import { cpSync, rmSync } from "node:fs";
 import { build } from "esbuild";
 
 const watch = process.argv.includes("--watch");
@@ -26,6 +27,18 @@ const options = {
     js: "import { createRequire as __pocketCreateRequire } from 'node:module'; const require = __pocketCreateRequire(import.meta.url);",
   },
 };
+// `pocket django init` copies the Python runtime package into the user's project, so the image
+// runs the runtime of the CLI that deploys it. Ship it next to the bundle (sources only).
+
+const runtime = "packages/cli/dist/python-runtime";
+rmSync(runtime, { recursive: true, force: true });
+for (const part of ["pyproject.toml", "README.md", "src"]) {
+  cpSync(`python/${part}`, `${runtime}/${part}`, {
+    recursive: true,
+    filter: (src) => !src.includes("__pycache__") && !src.endsWith(".pyc"),
+  });
+}
+
 if (watch) {
   const { context } = await import("esbuild");
   const ctx = await context(options);

@@ -119,3 +119,16 @@ def test_pocket_call_command_refuses_a_missing_queue_instead_of_running_inline(d
 def test_pocket_call_command_runs_inline_locally(capsys):
     assert pocket_call_command("check") is None
     assert "System check identified no issues" in capsys.readouterr().out
+
+
+def test_deploystatic_overrides_the_static_storage(monkeypatch, tmp_path):
+    from pocket.django.runtime import get_storages
+
+    monkeypatch.setenv("POCKET_STATICFILES_BACKEND_OVERRIDE", "django.contrib.staticfiles.storage.ManifestStaticFilesStorage")
+    monkeypatch.setenv("POCKET_STATICFILES_LOCATION_OVERRIDE", str(tmp_path))
+    storages = get_storages()
+    assert storages["staticfiles"] == {
+        "BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage",
+        "OPTIONS": {"location": str(tmp_path)},
+    }
+    assert storages["default"]["BACKEND"] == "django.core.files.storage.FileSystemStorage"

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { registerConfig } from "./commands/config.js";
+import { registerDjango } from "./commands/django.js";
 import { registerResource } from "./commands/resource.js";
 import { registerStageCommands } from "./commands/stage.js";
 import type { GlobalOptions } from "./config-loader.js";
@@ -30,6 +31,7 @@ const global = (): GlobalOptions => program.opts<GlobalOptions>();
 registerStageCommands(program, global);
 registerConfig(program, global);
 registerResource(program, global);
+registerDjango(program, global);
 
 program.addHelpText(
   "after",
@@ -45,7 +47,8 @@ Environment:
 async function main(): Promise<number> {
   try {
     await program.parseAsync(process.argv);
-    return EXIT.ok;
+    // A command may end with a status of its own (`pocket django manage` passes the command's on).
+    return typeof process.exitCode === "number" ? process.exitCode : EXIT.ok;
   } catch (error) {
     return report(error);
   }

@@ -4,7 +4,9 @@ import { inject } from "vitest";
  * moto's request recorder: every AWS call a command made, reduced to its operation name, so a
  * test can assert what a deploy changed (or that it changed nothing).
  */
-export async function record<T>(work: () => T | Promise<T>): Promise<{ result: T; operations: string[] }> {
+export async function record<T>(
+  work: () => T | Promise<T>,
+): Promise<{ result: T; operations: string[]; bodies: string[] }> {
   const base = inject("motoEndpoint");
   await fetch(`${base}/moto-api/recorder/reset-recording`, { method: "POST" });
   await fetch(`${base}/moto-api/recorder/start-recording`, { method: "POST" });
@@ -15,11 +17,11 @@ export async function record<T>(work: () => T | Promise<T>): Promise<{ result: T
     await fetch(`${base}/moto-api/recorder/stop-recording`, { method: "POST" });
   }
   const text = await (await fetch(`${base}/moto-api/recorder/download-recording`)).text();
-  const operations = text
+  const requests = text
     .split("\n")
     .filter((l) => l.trim() !== "")
-    .map((l) => operationOf(JSON.parse(l) as RecordedRequest));
-  return { result: result!, operations };
+    .map((l) => JSON.parse(l) as RecordedRequest);
+  return { result: result!, operations: requests.map(operationOf), bodies: requests.map(bodyOf) };
 }
 
 interface RecordedRequest {
@@ -30,10 +32,14 @@ interface RecordedRequest {
   body_encoded?: boolean;
 }
 
+function bodyOf(r: RecordedRequest): string {
+  return r.body ? (r.body_encoded ? Buffer.from(r.body, "base64").toString("utf8") : r.body) : "";
+}
+
 function operationOf(r: RecordedRequest): string {
   const target = r.headers["X-Amz-Target"];
   if (target) return target.split(".").pop()!;
-  const body = r.body ? (r.body_encoded ? Buffer.from(r.body, "base64").toString("utf8") : r.body) : "";
+  const body = bodyOf(r);
   const action = /(?:^|&)Action=([A-Za-z]+)/.exec(body)?.[1] ?? new URL(r.url).searchParams.get("Action");
   if (action) return action;
   // S3 (REST): the SDK names the operation in x-id; otherwise method + path.

@@ -294,9 +294,22 @@ def _django_document(toml_path: str | os.PathLike[str] | None) -> dict[str, Any]
 
 
 def get_storages(*, toml_path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
-    """Django ``STORAGES``. Secrets are loaded first so signed CloudFront storages find their key."""
+    """Django ``STORAGES``. Secrets are loaded first so signed CloudFront storages find their key.
+
+    ``pocket django deploystatic`` runs ``collectstatic`` locally with
+    ``POCKET_STATICFILES_BACKEND_OVERRIDE`` (the local equivalent of the stage's static storage)
+    and ``POCKET_STATICFILES_LOCATION_OVERRIDE`` (a build directory) set; ``staticfiles`` then
+    becomes that backend writing to that directory, and the CLI uploads the result.
+    """
     set_envs(toml_path=toml_path)
-    return copy.deepcopy(_django_document(toml_path).get("storages", {}))
+    storages = copy.deepcopy(_django_document(toml_path).get("storages", {}))
+    backend = os.environ.get("POCKET_STATICFILES_BACKEND_OVERRIDE")
+    if backend:
+        storages["staticfiles"] = {
+            "BACKEND": backend,
+            "OPTIONS": {"location": os.environ.get("POCKET_STATICFILES_LOCATION_OVERRIDE") or None},
+        }
+    return storages
 
 
 def get_caches(*, toml_path: str | os.PathLike[str] | None = None) -> dict[str, Any]:

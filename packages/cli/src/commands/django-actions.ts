@@ -1,0 +1,212 @@
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, isAbsolute, join, resolve } from "node:path";
+import { awsClients } from "../aws/clients.js";
+import { explainAwsError } from "../aws/errors.js";
+import { type GlobalOptions, loadStage } from "../config-loader.js";
+import { invocationDir } from "../cwd.js";
+import {
+  copyRuntime,
+  type InitFile,
+  initFiles,
+  SETTINGS_BLOCK,
+  settingsModule,
+  writeInitFile,
+} from "../django/init.js";
+import { invokeManagement, managementHandler, queueHandler, queueManagement } from "../django/management.js";
+import { applySync, planSync, type SyncAction, type SyncTarget, syncSummary } from "../django/s3-sync.js";
+import { collectstatic, localStaticBackend, storageTarget } from "../django/static.js";
+import { CliError } from "../errors.js";
+
+interface AwsOptions {
+  stage?: string;
+  profile?: string;
+}
+
+async function withAwsErrors<T>(region: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw explainAwsError(error, region) ?? error;
+  }
+}
+
+export async function manageCommand(
+  global: GlobalOptions,
+  command: string,
+  args: string[],
+  opts: AwsOptions & { async?: boolean; handler?: string },
+): Promise<void> {
+  const config = await loadStage(global, opts.stage);
+  const container = config.context.container;
+  const event = { command, args, kwargs: {} };
+  const clients = awsClients(container?.region ?? config.context.region, { profile: opts.profile });
+  await withAwsErrors(clients.region, async () => {
+    if (opts.async) {
+      const handler = queueHandler(container, opts.handler);
+      const id = await queueManagement(clients, handler, event);
+      process.stderr.write(`queued ${command} on ${handler.queueName} (message ${id})\n`);
+      return;
+    }
+    const handler = managementHandler(container, opts.handler);
+    process.stderr.write(`running ${command} in ${handler.functionName}...\n`);
+    const result = await invokeManagement(clients, handler, event);
+    process.stdout.write(
+      result.output.endsWith("\n") || result.output === "" ? result.output : `${result.output}\n`,
+    );
+    if (result.exitCode !== 0) {
+      process.stderr.write(`${command} exited with status ${result.exitCode}\n`);
+      process.exitCode = result.exitCode;
+    }
+  });
+}
+
+/** A text progress line on a terminal; one line per file otherwise (logs, CI). */
+function syncReporter(dryrun: boolean) {
+  const tty = process.stderr.isTTY === true;
+  return (done: number, total: number, action: SyncAction) => {
+    const verb = action.kind === "delete" ? "delete" : "upload";
+    if (tty) {
+      const width = 24;
+      const filled = Math.round((done / Math.max(total, 1)) * width);
+      process.stderr.write(
+        `\r[${"#".repeat(filled)}${" ".repeat(width - filled)}] ${done}/${total} ${verb} ${action.key}\x1b[K`,
+      );
+      if (done === total) process.stderr.write("\n");
+    } else {
+      process.stderr.write(`${dryrun ? "(dryrun) " : ""}${verb}: ${action.key}\n`);
+    }
+  };
+}
+
+async function sync(
+  clients: ReturnType<typeof awsClients>,
+  dir: string,
+  target: SyncTarget,
+  options: { delete: boolean; dryrun: boolean },
+): Promise<void> {
+  if (!existsSync(dir)) {
+    throw new CliError("sync-source-missing", `the folder ${dir} does not exist.`, {
+      hint: "Pass --source with the folder to upload.",
+    });
+  }
+  const actions = await planSync(clients, dir, target, { delete: options.delete });
+  const changes = actions.filter((a) => a.kind !== "keep");
+  const where = `s3://${target.bucket}/${target.prefix}${target.prefix ? "/" : ""}`;
+  if (options.dryrun) {
+    const report = syncReporter(true);
+    changes.forEach((a, i) => {
+      report(i + 1, changes.length, a);
+    });
+    process.stderr.write(`dryrun: would ${syncSummary(actions)} at ${where}; nothing was changed\n`);
+    return;
+  }
+  await applySync(clients, target, changes, syncReporter(false));
+  process.stderr.write(`${where}: ${syncSummary(actions)}\n`);
+}
+
+export async function deploystaticCommand(
+  global: GlobalOptions,
+  opts: AwsOptions & { dryrun?: boolean; skipCollectstatic?: boolean; source?: string },
+): Promise<void> {
+  const config = await loadStage(global, opts.stage);
+  const storages = config.context.container?.django.storages ?? {};
+  const entry = storages.staticfiles;
+  if (!entry) {
+    throw new CliError("no-static-storage", "this stage has no staticfiles storage.", {
+      hint: 'Add staticfiles = { store = "s3", location = "static", static = true, manifest = true } to [awscontainer.django.storages].',
+    });
+  }
+  const target = storageTarget("staticfiles", entry);
+  const backend = localStaticBackend(entry);
+  const projectDir = dirname(config.file);
+  let dir = opts.source ? resolve(invocationDir(), opts.source) : undefined;
+  let temp: string | undefined;
+  if (opts.skipCollectstatic && !dir) {
+    throw new CliError("no-source", "--skip-collectstatic needs --source DIR (what to upload).");
+  }
+  try {
+    if (!dir) {
+      temp = mkdtempSync(join(tmpdir(), "pocket-static-"));
+      dir = temp;
+      process.stderr.write(`collectstatic (${backend.split(".").pop()}) into a build folder\n`);
+      await collectstatic(projectDir, backend, dir);
+    }
+    const clients = awsClients(config.context.region, { profile: opts.profile });
+    await withAwsErrors(clients.region, () =>
+      sync(clients, dir!, target, { delete: false, dryrun: opts.dryrun === true }),
+    );
+  } finally {
+    if (temp) rmSync(temp, { recursive: true, force: true });
+  }
+}
+
+export async function storageUploadCommand(
+  global: GlobalOptions,
+  name: string,
+  opts: AwsOptions & { source?: string; delete?: boolean; dryrun?: boolean },
+): Promise<void> {
+  const config = await loadStage(global, opts.stage);
+  const storages = config.context.container?.django.storages ?? {};
+  if (!storages[name]) {
+    throw new CliError("unknown-storage", `there is no storage "${name}" on this stage.`, {
+      hint: `Storages: ${Object.keys(storages).join(", ") || "none"} ([awscontainer.django.storages]).`,
+    });
+  }
+  const target = storageTarget(name, storages[name]);
+  const projectDir = dirname(config.file);
+  let source = opts.source;
+  if (!source) {
+    const local = config.context.djangoFallback.storages[name];
+    const location = (local?.OPTIONS as { location?: string } | undefined)?.location;
+    if (!local || !/FileSystemStorage|StaticFilesStorage/.test(local.BACKEND) || !location) {
+      throw new CliError("no-local-source", `the local fallback of "${name}" names no folder to upload.`, {
+        hint: "Pass --source DIR, or give the storage a filesystem location in [general.django_fallback.storages].",
+      });
+    }
+    source = location;
+  }
+  const dir = isAbsolute(source) ? source : resolve(opts.source ? invocationDir() : projectDir, source);
+  const clients = awsClients(config.context.region, { profile: opts.profile });
+  await withAwsErrors(clients.region, () =>
+    sync(clients, dir, target, { delete: opts.delete === true, dryrun: opts.dryrun === true }),
+  );
+}
+
+export async function initCommand(opts: { force?: boolean }): Promise<void> {
+  const projectDir = invocationDir();
+  const settings = settingsModule(projectDir);
+  const files = initFiles(projectDir, settings);
+  const existing = files.filter((f) => existsSync(f.path));
+  const write: InitFile[] = files.filter((f) => !existsSync(f.path));
+  if (existing.length > 0) {
+    const names = existing.map((f) => f.path.slice(projectDir.length + 1)).join(", ");
+    if (opts.force) {
+      write.push(...existing);
+    } else if (process.stdin.isTTY && process.stderr.isTTY) {
+      const { confirm, isCancel } = await import("@clack/prompts");
+      for (const f of existing) {
+        const answer = await confirm({
+          message: `${f.path.slice(projectDir.length + 1)} exists. Overwrite it?`,
+          initialValue: false,
+        });
+        if (!isCancel(answer) && answer === true) write.push(f);
+      }
+    } else {
+      throw new CliError("init-would-overwrite", `${names} already exist; nothing was written.`, {
+        hint: "Pass --force to overwrite them, or run in a terminal to be asked file by file.",
+      });
+    }
+  }
+  for (const f of write) {
+    writeInitFile(f);
+    process.stderr.write(`wrote ${f.path.slice(projectDir.length + 1)}\n`);
+  }
+  for (const f of files)
+    if (!write.includes(f)) process.stderr.write(`kept ${f.path.slice(projectDir.length + 1)}\n`);
+  const runtime = copyRuntime(projectDir);
+  process.stderr.write(`copied the pocket Python runtime to ${runtime.slice(projectDir.length + 1)}\n`);
+  process.stdout.write(
+    `\nAdd to ${settings.replace(/\./g, "/")}.py (replacing SECRET_KEY, ALLOWED_HOSTS, DATABASES):\n\n${SETTINGS_BLOCK}\n\nThen: pocket deploy --stage dev && pocket django manage migrate --stage dev -- --noinput\n`,
+  );
+}
