@@ -129,7 +129,7 @@ export function fromZodIssue(
         };
       });
     case "invalid_type": {
-      const key = path[path.length - 1];
+      const key = subject(path);
       if (issue.input === undefined) {
         return [{ code: "missing-key", message: `missing required key "${String(key)}"`, path }];
       }
@@ -147,14 +147,14 @@ export function fromZodIssue(
       return [
         {
           code: "invalid-value",
-          message: `${String(path[path.length - 1])} must be ${issue.values.length > 1 ? "one of " : ""}${allowed}, not ${JSON.stringify(issue.input)}`,
+          message: `${subject(path)} must be ${issue.values.length > 1 ? "one of " : ""}${allowed}, not ${JSON.stringify(issue.input)}`,
           path,
         },
       ];
     }
     case "too_small":
     case "too_big": {
-      const key = String(path[path.length - 1] ?? "value");
+      const key = subject(path);
       const bound = Number(issue.code === "too_small" ? issue.minimum : issue.maximum);
       let message: string;
       if (issue.origin === "string") {
@@ -170,7 +170,13 @@ export function fromZodIssue(
       return [{ code: "out-of-range", message, path }];
     }
     case "invalid_format":
-      return [{ code: "invalid-format", message: `${String(path[path.length - 1])} ${issue.message}`, path }];
+      return [
+        {
+          code: "invalid-format",
+          message: `${subject(path)} ${typeof issue.input === "string" ? `${JSON.stringify(issue.input)} ` : ""}${issue.message}`,
+          path,
+        },
+      ];
     case "invalid_union": {
       const discriminator = (issue as { discriminator?: string }).discriminator;
       return [
@@ -194,4 +200,12 @@ export function fromZodIssue(
     default:
       return [{ code: "invalid-value", message: issue.message, path }];
   }
+}
+
+/** What a message talks about: the key, or `stages[0]` for a list item (never a bare index). */
+function subject(path: readonly PathSegment[]): string {
+  const last = path[path.length - 1];
+  if (last === undefined) return "value";
+  if (typeof last === "number") return `${String(path[path.length - 2] ?? "item")}[${last}]`;
+  return String(last);
 }
