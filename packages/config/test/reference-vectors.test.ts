@@ -283,7 +283,7 @@ routes = [
       isVersioned: true,
       versionedMaxAge: 31536000,
     });
-    expect(cf.routes.filter((r) => r.buildDir)).toHaveLength(1);
+    expect(cf.routes.filter((r) => r.type === "s3" && r.buildDir)).toHaveLength(1);
     expect(cf.bucketPolicyPrefix).toBe("/web");
     expect(c.container).toBeUndefined();
   });

@@ -144,6 +144,16 @@ export function fromZodIssue(
     }
     case "invalid_value": {
       const allowed = issue.values.map((v) => JSON.stringify(v)).join(", ");
+      if (issue.input === undefined) {
+        // A discriminating key (store, type) that was left out.
+        return [
+          {
+            code: "missing-key",
+            message: `missing required key "${subject(path)}" (one of ${allowed})`,
+            path,
+          },
+        ];
+      }
       return [
         {
           code: "invalid-value",
