@@ -4,6 +4,7 @@ import type { CloudFrontKeyValueStoreClient } from "@aws-sdk/client-cloudfront-k
 import type { CodeBuildClient } from "@aws-sdk/client-codebuild";
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { ECRClient } from "@aws-sdk/client-ecr";
+import type { IAMClient } from "@aws-sdk/client-iam";
 import type { LambdaClient } from "@aws-sdk/client-lambda";
 import type { RDSClient } from "@aws-sdk/client-rds";
 import type { Route53Client } from "@aws-sdk/client-route-53";
@@ -31,6 +32,8 @@ export interface AwsClients {
   sqs(): Promise<SQSClient>;
   sts(): Promise<STSClient>;
   codebuild(): Promise<CodeBuildClient>;
+  /** IAM is global; the client still signs for the stage's region. */
+  iam(): Promise<IAMClient>;
   route53(): Promise<Route53Client>;
   ec2(): Promise<EC2Client>;
   cloudfront(): Promise<CloudFrontClient>;
@@ -103,6 +106,10 @@ export function awsClients(region: string, options: AwsOptions = {}): AwsClients
     codebuild: lazy("codebuild", async () => {
       const { CodeBuildClient } = await import("@aws-sdk/client-codebuild");
       return new CodeBuildClient(base);
+    }),
+    iam: lazy("iam", async () => {
+      const { IAMClient } = await import("@aws-sdk/client-iam");
+      return new IAMClient(base);
     }),
     route53: lazy("route53", async () => {
       const { Route53Client } = await import("@aws-sdk/client-route-53");

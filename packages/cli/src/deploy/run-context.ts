@@ -5,6 +5,7 @@ import type { RunContext } from "../resources/resource.js";
 export interface RunOptions {
   yes?: boolean;
   image?: string;
+  rebuild?: boolean;
   profile?: string;
 }
 
@@ -17,6 +18,7 @@ export function runContext(config: LoadedConfig, options: RunOptions): RunContex
     credentials: config.credentials,
     outputs: new Map(),
     image: options.image,
+    rebuild: options.rebuild === true,
     assumeYes: options.yes === true,
     aws: (region) => awsClients(region, { profile: options.profile }),
     confirm: async (question) => {

@@ -59,6 +59,8 @@ export interface RunContext {
   outputs: Map<string, Record<string, string>>;
   /** An image given with `pocket deploy --image URI@sha256:...` (skips the build). */
   image?: string;
+  /** Build the image even when its sources did not change (`pocket deploy --rebuild`). */
+  rebuild?: boolean;
   /** Answer yes to confirmations (`--yes`). */
   assumeYes: boolean;
   /** AWS clients for a region (the stage's region, or us-east-1 for CloudFront). */

@@ -83,12 +83,26 @@ describe("image build with the docker backend", () => {
     expect(r.stderr).toContain("Deployed stage dev");
   });
 
-  it("names the missing tool when docker is not installed", () => {
+  it("falls back to CodeBuild when no Docker engine answers (DECISIONS 8)", () => {
     const r = pocket(["deploy", "--stage", "dev"], {
       cwd: dir,
+      env: { ...motoEnv(REGION), PATH: "/nonexistent", POCKET_CODEBUILD_POLL_MS: "50" },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain("no Docker engine answers here: building with CodeBuild");
+  });
+
+  it("names the missing tool when build = \"docker\" and docker is not installed", () => {
+    const explicit = project(
+      TOML.replace('platform = "linux/arm64"', 'platform = "linux/arm64"\nbuild = "docker"'),
+      "built",
+    );
+    writeFileSync(join(explicit, "pocket.Dockerfile"), "FROM public.ecr.aws/lambda/python:3.12\n");
+    const r = pocket(["deploy", "--stage", "dev"], {
+      cwd: explicit,
       env: { ...motoEnv(REGION), PATH: "/nonexistent", POCKET_TEST: "1" },
     });
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/Docker|docker/);
+    expect(r.stderr).toContain("`docker` is not installed or not on PATH");
   });
 });

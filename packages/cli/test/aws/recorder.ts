@@ -6,7 +6,7 @@ import { inject } from "vitest";
  */
 export async function record<T>(
   work: () => T | Promise<T>,
-): Promise<{ result: T; operations: string[]; bodies: string[] }> {
+): Promise<{ result: T; operations: string[]; bodies: string[]; requests: RecordedRequest[] }> {
   const base = inject("motoEndpoint");
   await fetch(`${base}/moto-api/recorder/reset-recording`, { method: "POST" });
   await fetch(`${base}/moto-api/recorder/start-recording`, { method: "POST" });
@@ -21,10 +21,10 @@ export async function record<T>(
     .split("\n")
     .filter((l) => l.trim() !== "")
     .map((l) => JSON.parse(l) as RecordedRequest);
-  return { result: result!, operations: requests.map(operationOf), bodies: requests.map(bodyOf) };
+  return { result: result!, operations: requests.map(operationOf), bodies: requests.map(bodyOf), requests };
 }
 
-interface RecordedRequest {
+export interface RecordedRequest {
   method: string;
   url: string;
   headers: Record<string, string>;
@@ -32,11 +32,16 @@ interface RecordedRequest {
   body_encoded?: boolean;
 }
 
+/** The request body as bytes (S3 uploads are binary). */
+export function rawBody(r: RecordedRequest): Buffer {
+  return r.body ? Buffer.from(r.body, r.body_encoded ? "base64" : "utf8") : Buffer.alloc(0);
+}
+
 function bodyOf(r: RecordedRequest): string {
   return r.body ? (r.body_encoded ? Buffer.from(r.body, "base64").toString("utf8") : r.body) : "";
 }
 
-function operationOf(r: RecordedRequest): string {
+export function operationOf(r: RecordedRequest): string {
   const target = r.headers["X-Amz-Target"];
   if (target) return target.split(".").pop()!;
   const body = bodyOf(r);

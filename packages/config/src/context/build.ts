@@ -253,6 +253,7 @@ function buildContainer(
       codebuildProject: `${prefix}codebuild`,
       codebuildRole: `forge-${prefix}codebuild-role`,
       codebuildSourceKey: `codebuild/${prefix}codebuild/source.zip`,
+      codebuildStateKey: `codebuild/${prefix}codebuild/last-build.json`,
     },
     useVpc: c.useVpc,
     useEfs,

@@ -121,6 +121,8 @@ export interface BuildContext {
   codebuildRole: string;
   /** Key of the zipped build context in the state bucket. */
   codebuildSourceKey: string;
+  /** What the last CodeBuild build was made from, so an unchanged source is not rebuilt. */
+  codebuildStateKey: string;
 }
 
 export interface HandlerContext {

@@ -112,20 +112,34 @@ export async function buildAndPush(
   repositoryUri: string,
   cwd: string,
   progress: Progress,
+  options: { stateBucket: string; rebuild: boolean },
 ): Promise<ImageRef> {
   const target = `${repositoryUri}:${c.imageTag}`;
   let backend = c.build.backend;
-  if (backend === "auto") backend = (await dockerEngineAvailable()) ? "docker" : "codebuild";
-  if (backend === "codebuild") {
-    throw new CliError(
-      "build-backend-unavailable",
-      "no Docker engine answers here, and the CodeBuild builder is not part of this release.",
-      {
-        hint: 'Start Docker (or set awscontainer.build = "depot"), or build in CI and deploy with --image URI@sha256:DIGEST.',
-      },
-    );
+  if (backend === "auto") {
+    backend = (await dockerEngineAvailable()) ? "docker" : "codebuild";
+    if (backend === "codebuild")
+      progress.log("no Docker engine answers here: building with CodeBuild in your account");
   }
-  if (backend === "docker") {
+  if (backend === "codebuild") {
+    const { codebuildBuildAndPush } = await import("./codebuild.js");
+    const result = await codebuildBuildAndPush(
+      clients,
+      {
+        build: c.build,
+        stateBucket: options.stateBucket,
+        platform: c.platform,
+        dockerfile: c.dockerfilePath,
+        target,
+        permissionsBoundary: c.permissionsBoundary,
+        cwd,
+        rebuild: options.rebuild,
+        currentDigest: () => taggedDigest(clients, c.ecrRepository, c.imageTag),
+      },
+      progress,
+    );
+    if (result.digest) return { uri: `${repositoryUri}@${result.digest}`, digest: result.digest };
+  } else if (backend === "docker") {
     await dockerLogin(clients, repositoryUri, progress);
     progress.update(`docker buildx build --platform ${c.platform}`);
     const r = await runTool(

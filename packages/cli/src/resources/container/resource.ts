@@ -95,7 +95,10 @@ export function containerResource(ctx: PocketContext, dependsOn: string[]): Reso
       } else {
         progress.update(`ECR repository ${c.ecrRepository}`);
         const repo = await ensureRepository(clients, c.ecrRepository);
-        image = await buildAndPush(clients, c, repo.uri, invocationDir(), progress);
+        image = await buildAndPush(clients, c, repo.uri, invocationDir(), progress, {
+          stateBucket: ctx.stateBucket,
+          rebuild: run.rebuild === true,
+        });
       }
       const parameters = await resolveContainerParameters(run, ctx, image.uri);
       const vpc = c.useVpc && ctx.vpc && !ctx.vpc.manage ? ctx.vpc : undefined;
@@ -134,12 +137,15 @@ export function containerResource(ctx: PocketContext, dependsOn: string[]): Reso
           if (awsErrorName(error) !== "RepositoryNotFoundException") throw error;
         }
       }
+      const { destroyCodeBuild } = await import("./codebuild.js");
+      const builder = await destroyCodeBuild(clients, c.build, ctx.stateBucket, progress);
       const parts = [
         deleted ? "stack deleted" : "no stack",
         repo ? "ECR repository deleted" : "no ECR repository",
+        ...builder.map((b) => `${b} deleted`),
       ];
       if (unregistered) parts.push(`unregistered from ${vpc!.stackName}`);
-      return { changed: deleted || repo || unregistered, summary: parts.join(", ") };
+      return { changed: deleted || repo || unregistered || builder.length > 0, summary: parts.join(", ") };
     },
   };
 }
