@@ -16,6 +16,7 @@ import { secretsResource } from "./secrets/resource.js";
 import { managedSecretStore } from "./secrets/store.js";
 import { publicKeyPem } from "./secrets/values.js";
 import { stackResource } from "./stack-resource.js";
+import { tidbResource } from "./tidb/resource.js";
 import { consumerTags, refuseVpcInUse } from "./vpc/consumers.js";
 
 /**
@@ -23,10 +24,10 @@ import { consumerTags, refuseVpcInUse } from "./vpc/consumers.js";
  * explicit dependencies): state, S3, secrets, VPC, CloudFront keys, container, CloudFront.
  */
 export function stageResources(ctx: PocketContext): Resource[] {
-  refuseUnsupported(ctx);
   const out: Resource[] = [stateBucketResource(ctx.stateBucket, ctx.region)];
   if (ctx.s3) out.push(s3Resource(ctx.s3.bucketName, ctx.s3.region));
   if (ctx.neon) out.push(neonResource(ctx.neon));
+  if (ctx.tidb) out.push(tidbResource(ctx));
   const secrets = ctx.container?.secrets;
   if (secrets && Object.keys(secrets.managed).length > 0) out.push(secretsResource(secrets));
   const vpc = ctx.vpc;
@@ -164,21 +165,4 @@ function stackResourceFor(
   extra: Partial<Parameters<typeof stackResource>[0]> = {},
 ): Resource {
   return stackResource({ id, title, region, stackName, dependsOn, spec, ...extra });
-}
-
-/**
- * Sections whose deploy modules are not in this release are refused before any AWS call, with
- * the way forward, rather than half-deployed.
- */
-function refuseUnsupported(ctx: PocketContext): void {
-  const missing = [ctx.tidb && "[tidb]"].filter(Boolean);
-  if (missing.length > 0) {
-    throw new CliError(
-      "section-not-deployable",
-      `this version of pocket cannot deploy ${missing.join(", ")} yet; nothing was changed.`,
-      {
-        hint: "Remove the section for this stage (or deploy it with the Python magic-pocket), or use `pocket resource ... yaml` to review the other stacks.",
-      },
-    );
-  }
 }

@@ -92,7 +92,7 @@ describe("image build with the docker backend", () => {
     expect(r.stderr).toContain("no Docker engine answers here: building with CodeBuild");
   });
 
-  it("names the missing tool when build = \"docker\" and docker is not installed", () => {
+  it('names the missing tool when build = "docker" and docker is not installed', () => {
     const explicit = project(
       TOML.replace('platform = "linux/arm64"', 'platform = "linux/arm64"\nbuild = "docker"'),
       "built",

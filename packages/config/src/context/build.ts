@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { MANAGEMENT_COMMAND_HANDLER } from "../schema/awscontainer.js";
 import { applyFormat, type FormatVariables } from "../schema/base.js";
 import type { DjangoSettings, Settings } from "../schema/settings.js";
@@ -132,6 +133,8 @@ export function buildContext(settings: Settings): PocketContext {
           .replace(/-+/g, "-")
           .replace(/^-|-$/g, ""),
       databaseName: `${project}_${stage}`.replace(/-/g, "_"),
+      sqlUser: tidbSqlUser(stage),
+      stateKey: "tidb/database.json",
       region: t.region,
       apiRegion: `regions/aws-${t.region}`,
       project: t.project,
@@ -280,4 +283,16 @@ function buildContainer(
     usesRds: !!settings.rds,
     logRetentionDays: LOG_RETENTION_DAYS,
   };
+}
+
+/**
+ * The stage's own SQL user on the shared cluster, without the cluster's `{userPrefix}.`: TiDB
+ * Cloud Serverless user names are at most 32 characters, the prefix and dot take 17 of them.
+ * Long stage names keep a hash so two stages never share a user.
+ */
+function tidbSqlUser(stage: string): string {
+  const clean = stage.toLowerCase().replace(/[^a-z0-9_]/g, "_");
+  const name = `pk_${clean}`;
+  if (name.length <= 15) return name;
+  return `pk_${clean.slice(0, 7)}_${createHash("sha256").update(stage).digest("hex").slice(0, 4)}`;
 }

@@ -251,6 +251,10 @@ export interface NeonContext {
 export interface TidbContext {
   clusterName: string;
   databaseName: string;
+  /** The stage's SQL user, to be prefixed with the cluster's `{userPrefix}.`. */
+  sqlUser: string;
+  /** Records in the state bucket which cluster already holds the stage's database and user. */
+  stateKey: string;
   region: string;
   /** `regions/aws-{region}` as the TiDB Cloud API spells it. */
   apiRegion: string;

@@ -10,6 +10,11 @@ export const OPERABLE = {
   vpc: { id: () => "vpc", description: "the [vpc] stack" },
   rds: { id: () => "rds", description: "the stage's [rds] Aurora cluster", stackless: true },
   neon: { id: () => "neon", description: "the stage's [neon] branch, role and database", stackless: true },
+  tidb: {
+    id: () => "tidb",
+    description: "the stage's [tidb] database and SQL user (and the project's cluster)",
+    stackless: true,
+  },
   awscontainer: { id: () => "container", description: "the container stack" },
   cloudfront: {
     id: (name: string) => `cloudfront:${name}`,
@@ -60,6 +65,11 @@ export const registerOperations: RegisterResource = (resource, global) => {
     if (name === "rds")
       destroy.option("--with-data", "required: deletes the cluster (a final snapshot is always kept)");
     if (name === "neon") destroy.option("--with-data", "required: deletes the branch and every row in it");
+    if (name === "tidb")
+      destroy.option(
+        "--with-data",
+        "required: drops the stage's database (and the cluster once it holds no other)",
+      );
     if (name === "awscontainer") destroy.option("--with-secrets", "also delete the managed secrets");
     if (name !== "s3" && !("stackless" in spec)) {
       named(

@@ -1,0 +1,235 @@
+import { createHash, randomBytes } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import mysql from "mysql2";
+
+/**
+ * A contract server for the TiDB Cloud API v1beta1 that pocket uses (IAM `projects`; Serverless
+ * `clusters` list/create/delete and `clusters/{id}/password`), with the published shapes
+ * (`{projects, nextPageToken}`, `{clusters, nextPageToken}`, cluster `clusterId`, `displayName`,
+ * `state`, `userPrefix`, `endpoints.public.{host,port}`). Every request must carry a valid HTTP
+ * Digest (RFC 7616, MD5, qop=auth) answer for the key pair, as TiDB Cloud requires. New
+ * clusters are CREATING for one list, then ACTIVE, and their public endpoint is a MySQL-protocol
+ * server on loopback (mysql2's server) that checks the root password set through the API and
+ * records every statement. Loopback only.
+ */
+export interface TidbCall {
+  method: string;
+  path: string;
+  body?: Record<string, unknown>;
+}
+
+interface Cluster {
+  clusterId: string;
+  displayName: string;
+  state: string;
+  userPrefix: string;
+  rootPassword: string;
+  labels: Record<string, string>;
+  region: { name: string };
+  lists: number;
+}
+
+export interface TidbServer {
+  url: string;
+  calls: TidbCall[];
+  /** Statements the SQL endpoint ran, with the user that ran them. */
+  statements: { user: string; sql: string }[];
+  clusters(): Cluster[];
+  /** Databases on the (one) SQL endpoint. */
+  databases: Set<string>;
+  close(): Promise<void>;
+}
+
+export async function startTidbServer(options: {
+  publicKey: string;
+  privateKey: string;
+  projects: { id: string; name: string }[];
+}): Promise<TidbServer> {
+  const realm = "tidb.cloud";
+  const nonces = new Set<string>();
+  const calls: TidbCall[] = [];
+  const clusters = new Map<string, Cluster>();
+  const statements: { user: string; sql: string }[] = [];
+  const databases = new Set<string>(["information_schema", "mysql", "test"]);
+  let seq = 0;
+
+  // The SQL endpoint: accepts `{prefix}.root` with the cluster's current root password.
+  // biome-ignore lint/suspicious/noExplicitAny: mysql2's server side is untyped beyond BaseConnection.
+  const sql = mysql.createServer((conn: any) => {
+    let user = "";
+    conn.serverHandshake({
+      protocolVersion: 10,
+      serverVersion: "8.0.11-TiDB-v7.5.2-serverless",
+      connectionId: ++seq,
+      statusFlags: 2,
+      characterSet: 8,
+      capabilityFlags: 0xffffff & ~0x800, // everything but CLIENT_SSL: this emulator speaks plain TCP
+      authCallback: (
+        params: { user: string; authPluginData1: Buffer; authPluginData2: Buffer; authToken: Buffer },
+        cb: (err: unknown, mysqlError?: { message: string; code: number }) => void,
+      ) => {
+        user = params.user;
+        const cluster = [...clusters.values()].find((c) => params.user.startsWith(`${c.userPrefix}.`));
+        const ok =
+          cluster &&
+          params.user === `${cluster.userPrefix}.root` &&
+          nativePasswordToken(
+            cluster.rootPassword,
+            Buffer.concat([params.authPluginData1, params.authPluginData2]),
+          ).equals(params.authToken);
+        cb(null, ok ? undefined : { message: `Access denied for user '${params.user}'`, code: 1045 });
+      },
+    });
+    conn.on("query", (query: string) => {
+      statements.push({ user, sql: query });
+      const create = /^CREATE DATABASE IF NOT EXISTS `([^`]+)`/.exec(query);
+      if (create) databases.add(create[1]!);
+      const drop = /^DROP DATABASE IF EXISTS `([^`]+)`/.exec(query);
+      if (drop) databases.delete(drop[1]!);
+      if (/^SHOW DATABASES/i.test(query)) {
+        // (mysql2's writeTextResult pads rows with empty slots; write the packets directly.)
+        conn.writeColumns([
+          {
+            catalog: "def",
+            schema: "information_schema",
+            table: "SCHEMATA",
+            orgTable: "SCHEMATA",
+            name: "Database",
+            orgName: "SCHEMA_NAME",
+            columnType: 253,
+            characterSet: 33,
+            columnLength: 256,
+            flags: 1,
+            decimals: 0,
+          },
+        ]);
+        for (const d of databases) conn.writeTextRow([d]);
+        conn.writeEof();
+        return;
+      }
+      conn.writeOk();
+    });
+    conn.on("error", () => undefined);
+  });
+  await new Promise<void>((resolve) =>
+    (sql.listen as (...a: unknown[]) => void)(0, "127.0.0.1", () => resolve()),
+  );
+  // biome-ignore lint/suspicious/noExplicitAny: the net.Server is kept in a private field.
+  const sqlPort = ((sql as any)._server.address() as AddressInfo).port;
+
+  const authorized = (method: string, url: string, header: string | undefined): boolean => {
+    if (!header?.startsWith("Digest ")) return false;
+    const f: Record<string, string> = {};
+    for (const m of header.slice(7).matchAll(/(\w+)=(?:"([^"]*)"|([^,\s]*))/g)) f[m[1]!] = m[2] ?? m[3] ?? "";
+    if (f.username !== options.publicKey || f.realm !== realm || !nonces.has(f.nonce!) || f.uri !== url)
+      return false;
+    const md5 = (s: string) => createHash("md5").update(s).digest("hex");
+    const ha1 = md5(`${options.publicKey}:${realm}:${options.privateKey}`);
+    const ha2 = md5(`${method}:${url}`);
+    return f.qop === "auth" && f.response === md5(`${ha1}:${f.nonce}:${f.nc}:${f.cnonce}:auth:${ha2}`);
+  };
+
+  const publicCluster = (c: Cluster) => ({
+    clusterId: c.clusterId,
+    displayName: c.displayName,
+    state: c.state,
+    userPrefix: c.userPrefix,
+    region: c.region,
+    labels: c.labels,
+    endpoints: { public: { host: "127.0.0.1", port: sqlPort, disabled: false } },
+  });
+
+  const server: Server = createServer((req, res) => {
+    let raw = "";
+    req.on("data", (c) => {
+      raw += c;
+    });
+    req.on("end", () => {
+      const method = req.method ?? "GET";
+      const url = req.url ?? "/";
+      const send = (status: number, body: unknown) => {
+        res.writeHead(status, { "Content-Type": "application/json" });
+        res.end(JSON.stringify(body));
+      };
+      if (!authorized(method, url, req.headers.authorization)) {
+        const nonce = randomBytes(12).toString("hex");
+        nonces.add(nonce);
+        res.writeHead(401, {
+          "WWW-Authenticate": `Digest realm="${realm}", qop="auth", nonce="${nonce}", opaque="${randomBytes(4).toString("hex")}", algorithm=MD5`,
+          "Content-Type": "application/json",
+        });
+        res.end(JSON.stringify({ code: 16, message: "Unauthorized" }));
+        return;
+      }
+      const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : undefined;
+      const path = new URL(url, "http://x").pathname;
+      calls.push({ method, path: url, body });
+      const query = new URL(url, "http://x").searchParams;
+      if (method === "GET" && path === "/iam/v1beta1/projects") {
+        return send(200, {
+          projects: options.projects.map((p) => ({ ...p, orgId: "1", createTime: "2024-01-01T00:00:00Z" })),
+        });
+      }
+      if (method === "GET" && path === "/serverless/v1beta1/clusters") {
+        const projectId = /^projectId=(.+)$/.exec(query.get("filter") ?? "")?.[1];
+        const list = [...clusters.values()].filter(
+          (c) => !projectId || c.labels["tidb.cloud/project"] === projectId,
+        );
+        for (const c of list) {
+          if (c.state === "CREATING" && ++c.lists > 1) c.state = "ACTIVE";
+        }
+        return send(200, { clusters: list.map(publicCluster), totalSize: list.length });
+      }
+      if (method === "POST" && path === "/serverless/v1beta1/clusters") {
+        const id = String(10_000_000_000 + ++seq);
+        const c: Cluster = {
+          clusterId: id,
+          displayName: String(body?.displayName),
+          state: "CREATING",
+          userPrefix: `${randomBytes(8).toString("hex").slice(0, 15)}`,
+          rootPassword: String(body?.rootPassword),
+          labels: (body?.labels as Record<string, string>) ?? {},
+          region: body?.region as { name: string },
+          lists: 0,
+        };
+        clusters.set(id, c);
+        return send(200, publicCluster(c));
+      }
+      const one = /^\/serverless\/v1beta1\/clusters\/(\d+)(\/password)?$/.exec(path);
+      const cluster = one ? clusters.get(one[1]!) : undefined;
+      if (one && !cluster) return send(404, { code: 5, message: "cluster not found" });
+      if (cluster && method === "PUT" && one?.[2]) {
+        cluster.rootPassword = String(body?.password);
+        return send(200, {});
+      }
+      if (cluster && method === "DELETE" && !one?.[2]) {
+        clusters.delete(cluster.clusterId);
+        return send(200, { ...publicCluster(cluster), state: "DELETING" });
+      }
+      send(404, { code: 5, message: `no route ${method} ${path}` });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    calls,
+    statements,
+    databases,
+    clusters: () => [...clusters.values()],
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      sql.close(() => undefined);
+    },
+  };
+}
+
+/** mysql_native_password: SHA1(password) XOR SHA1(scramble + SHA1(SHA1(password))). */
+function nativePasswordToken(password: string, scramble: Buffer): Buffer {
+  const sha1 = (b: Buffer | string) => createHash("sha1").update(b).digest();
+  const stage1 = sha1(password);
+  const stage2 = sha1(stage1);
+  const mix = sha1(Buffer.concat([scramble, stage2]));
+  return Buffer.from(stage1.map((b, i) => b ^ mix[i]!));
+}
