@@ -186,6 +186,15 @@ def test_parsed_postgres_url_loads_djangos_backend():
     assert load_backend(entry["ENGINE"]).DatabaseWrapper.vendor == "postgresql"
 
 
+def test_tidb_url_verifies_the_server_with_the_system_ca_bundle():
+    entry = parse_database_url("mysql://ab.pk_dev:pw@gateway01.ap-northeast-1.prod.aws.tidbcloud.com:4000/app_dev?ssl_mode=VERIFY_IDENTITY")
+    assert entry["ENGINE"] == "django.db.backends.mysql"
+    assert entry["USER"] == "ab.pk_dev"
+    assert entry["PORT"] == "4000"
+    assert entry["OPTIONS"]["ssl_mode"] == "VERIFY_IDENTITY"
+    assert os.path.exists(entry["OPTIONS"]["ssl"]["ca"])
+
+
 def test_unknown_scheme_is_an_error_not_sqlite():
     with pytest.raises(PocketRuntimeError, match="scheme 'redis' is not supported"):
         parse_database_url("redis://localhost:6379/0")

@@ -101,7 +101,7 @@ describe("TiDB Cloud Serverless against the contract server", () => {
     ]);
     const url = await secretUrl("dev");
     expect(url).toMatch(
-      new RegExp(`^mysql://${prefix}\\.pk_dev:[A-Za-z0-9]{24}@127\\.0\\.0\\.1:\\d+/demo_dev$`),
+      new RegExp(`^mysql://${prefix}\\.pk_dev:[A-Za-z0-9]{24}@127\\.0\\.0\\.1:\\d+/demo_dev\\?ssl_mode=VERIFY_IDENTITY$`),
     );
     const password = /:([A-Za-z0-9]{24})@/.exec(url)![1]!;
     expect(r.stderr + r.stdout).not.toContain(password);
@@ -124,7 +124,7 @@ describe("TiDB Cloud Serverless against the contract server", () => {
     // The root password is unknown to this run: it is replaced by a one-time value, never stored.
     expect(changes().at(-1)?.path).toMatch(/^\/serverless\/v1beta1\/clusters\/\d+\/password$/);
     expect(tidb.databases).toContain("demo_prd");
-    expect(await secretUrl("prd")).toMatch(/pk_prd:[A-Za-z0-9]{24}@.*\/demo_prd$/);
+    expect(await secretUrl("prd")).toMatch(/pk_prd:[A-Za-z0-9]{24}@.*\/demo_prd\?ssl_mode=VERIFY_IDENTITY$/);
     expect(await secretUrl("dev")).toBe(devUrl);
   });
 

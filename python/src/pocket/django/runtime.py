@@ -368,10 +368,27 @@ def parse_database_url(url: str) -> dict[str, Any]:
         "HOST": unquote(parts.hostname or ""),
         "PORT": str(port) if port is not None else "",
     }
-    options = dict(parse_qsl(parts.query, keep_blank_values=True))
+    options: dict[str, Any] = dict(parse_qsl(parts.query, keep_blank_values=True))
+    if scheme == "mysql" and options.get("ssl_mode", "").upper().startswith("VERIFY_") and "ssl" not in options:
+        # TiDB Cloud URLs (pocket writes ?ssl_mode=VERIFY_IDENTITY) need a CA bundle to verify
+        # against; MySQL client libraries do not find the system one by themselves.
+        ca = _system_ca_bundle()
+        if ca:
+            options["ssl"] = {"ca": ca}
     if options:
         entry["OPTIONS"] = options
     return entry
+
+
+_CA_BUNDLES = (
+    "/etc/pki/tls/certs/ca-bundle.crt",  # Amazon Linux (the Lambda base images)
+    "/etc/ssl/certs/ca-certificates.crt",  # Debian, Ubuntu, Alpine
+    "/etc/ssl/cert.pem",  # macOS
+)
+
+
+def _system_ca_bundle() -> str | None:
+    return next((p for p in _CA_BUNDLES if os.path.exists(p)), None)
 
 
 def get_databases(*, toml_path: str | os.PathLike[str] | None = None) -> dict[str, Any]:

@@ -36,7 +36,8 @@ export function tidbDatabaseUrl(
   database: string,
 ): string {
   const e = encodeURIComponent;
-  return `mysql://${e(user)}:${e(password)}@${host}:${port}/${e(database)}`;
+  // TiDB Cloud only accepts verified TLS; the runtime adds the system CA bundle for it.
+  return `mysql://${e(user)}:${e(password)}@${host}:${port}/${e(database)}?ssl_mode=VERIFY_IDENTITY`;
 }
 
 export function tidbResource(ctx: PocketContext): Resource {
