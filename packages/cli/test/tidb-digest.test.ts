@@ -41,6 +41,8 @@ describe("TiDB values", () => {
     expect(randomPassword()).toMatch(/^[A-Za-z0-9]{24}$/);
     expect(
       tidbDatabaseUrl("ab.pk_dev", "p@ss", "gateway01.ap-northeast-1.prod.aws.tidbcloud.com", 4000, "my.db"),
-    ).toBe("mysql://ab.pk_dev:p%40ss@gateway01.ap-northeast-1.prod.aws.tidbcloud.com:4000/my.db?ssl_mode=VERIFY_IDENTITY");
+    ).toBe(
+      "mysql://ab.pk_dev:p%40ss@gateway01.ap-northeast-1.prod.aws.tidbcloud.com:4000/my.db?ssl_mode=VERIFY_IDENTITY",
+    );
   });
 });

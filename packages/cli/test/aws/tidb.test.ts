@@ -101,7 +101,9 @@ describe("TiDB Cloud Serverless against the contract server", () => {
     ]);
     const url = await secretUrl("dev");
     expect(url).toMatch(
-      new RegExp(`^mysql://${prefix}\\.pk_dev:[A-Za-z0-9]{24}@127\\.0\\.0\\.1:\\d+/demo_dev\\?ssl_mode=VERIFY_IDENTITY$`),
+      new RegExp(
+        `^mysql://${prefix}\\.pk_dev:[A-Za-z0-9]{24}@127\\.0\\.0\\.1:\\d+/demo_dev\\?ssl_mode=VERIFY_IDENTITY$`,
+      ),
     );
     const password = /:([A-Za-z0-9]{24})@/.exec(url)![1]!;
     expect(r.stderr + r.stdout).not.toContain(password);

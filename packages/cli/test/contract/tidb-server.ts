@@ -55,7 +55,6 @@ export async function startTidbServer(options: {
   let seq = 0;
 
   // The SQL endpoint: accepts `{prefix}.root` with the cluster's current root password.
-  // biome-ignore lint/suspicious/noExplicitAny: mysql2's server side is untyped beyond BaseConnection.
   const sql = mysql.createServer((conn: any) => {
     let user = "";
     conn.serverHandshake({
@@ -115,7 +114,6 @@ export async function startTidbServer(options: {
   await new Promise<void>((resolve) =>
     (sql.listen as (...a: unknown[]) => void)(0, "127.0.0.1", () => resolve()),
   );
-  // biome-ignore lint/suspicious/noExplicitAny: the net.Server is kept in a private field.
   const sqlPort = ((sql as any)._server.address() as AddressInfo).port;
 
   const authorized = (method: string, url: string, header: string | undefined): boolean => {
