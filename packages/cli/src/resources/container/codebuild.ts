@@ -4,6 +4,7 @@ import { stringify } from "yaml";
 import { type AwsClients, accountId } from "../../aws/clients.js";
 import { awsErrorName } from "../../aws/errors.js";
 import { CliError } from "../../errors.js";
+import { bucketObject } from "../buckets/object.js";
 import type { Progress } from "../resource.js";
 import { zipBuildContext } from "./build-context.js";
 
@@ -50,16 +51,15 @@ export async function codebuildBuildAndPush(
   progress: Progress,
 ): Promise<CodeBuildResult> {
   const { build } = inputs;
+  const lastBuild = bucketObject(clients, inputs.stateBucket, build.codebuildStateKey);
+  const source = bucketObject(clients, inputs.stateBucket, build.codebuildSourceKey);
   progress.update("zipping the build context");
   const archive = await zipBuildContext(inputs.cwd, inputs.dockerfile);
   const wanted = { source: archive.sha256, dockerfile: inputs.dockerfile, platform: inputs.platform };
   if (!inputs.rebuild) {
-    const [last, digest] = await Promise.all([
-      readLastBuild(clients, inputs.stateBucket, build.codebuildStateKey),
-      inputs.currentDigest(),
-    ]);
+    const [last, digest] = await Promise.all([lastBuild.readJson<LastBuild>(), inputs.currentDigest()]);
     if (
-      last &&
+      typeof last?.source === "string" &&
       digest &&
       last.digest === digest &&
       last.source === wanted.source &&
@@ -75,7 +75,7 @@ export async function codebuildBuildAndPush(
   const mb = (archive.zip.byteLength / 1024 / 1024).toFixed(1);
   progress.update(`uploading the build context (${archive.files} files, ${mb} MB)`);
   const [, roleArn] = await Promise.all([
-    putObject(clients, inputs.stateBucket, build.codebuildSourceKey, archive.zip, "application/zip"),
+    source.put(archive.zip, "application/zip"),
     ensureRole(clients, inputs, progress),
   ]);
   await ensureProject(clients, inputs, roleArn.arn, roleArn.created, progress);
@@ -98,16 +98,9 @@ export async function codebuildBuildAndPush(
   if (finished.buildStatus !== "SUCCEEDED") throw buildFailure(finished);
   const digest = await inputs.currentDigest();
   if (digest) {
-    const record: LastBuild = { ...wanted, digest };
-    await putObject(
-      clients,
-      inputs.stateBucket,
-      build.codebuildStateKey,
-      new TextEncoder().encode(`${JSON.stringify(record, null, 2)}\n`),
-      "application/json",
-    );
+    await lastBuild.writeJson({ ...wanted, digest } satisfies LastBuild);
   }
-  await deleteObject(clients, inputs.stateBucket, build.codebuildSourceKey);
+  await source.remove();
   return { built: true, digest };
 }
 
@@ -357,42 +350,6 @@ export function buildFailure(build: Build): CliError {
   );
 }
 
-async function readLastBuild(
-  clients: AwsClients,
-  bucket: string,
-  key: string,
-): Promise<LastBuild | undefined> {
-  const { GetObjectCommand } = await import("@aws-sdk/client-s3");
-  try {
-    const out = await (await clients.s3()).send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    const parsed = JSON.parse((await out.Body?.transformToString()) ?? "") as Partial<LastBuild>;
-    return typeof parsed.source === "string" && typeof parsed.digest === "string"
-      ? (parsed as LastBuild)
-      : undefined;
-  } catch (error) {
-    if (awsErrorName(error) === "NoSuchKey" || error instanceof SyntaxError) return undefined;
-    throw error;
-  }
-}
-
-async function putObject(
-  clients: AwsClients,
-  bucket: string,
-  key: string,
-  body: Uint8Array,
-  contentType: string,
-): Promise<void> {
-  const { PutObjectCommand } = await import("@aws-sdk/client-s3");
-  await (await clients.s3()).send(
-    new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }),
-  );
-}
-
-async function deleteObject(clients: AwsClients, bucket: string, key: string): Promise<void> {
-  const { DeleteObjectCommand } = await import("@aws-sdk/client-s3");
-  await (await clients.s3()).send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
-}
-
 /**
  * Destroy removes the project, the role and the build records whenever they exist, whatever
  * the configured builder (a stage may have switched builders since).
@@ -434,14 +391,9 @@ export async function destroyCodeBuild(
     if (awsErrorName(error) !== "NoSuchEntity" && awsErrorName(error) !== "NoSuchEntityException")
       throw error;
   }
-  const { HeadBucketCommand } = await import("@aws-sdk/client-s3");
-  try {
-    await (await clients.s3()).send(new HeadBucketCommand({ Bucket: stateBucket }));
-  } catch {
-    return removed;
+  for (const key of [build.codebuildStateKey, build.codebuildSourceKey]) {
+    await bucketObject(clients, stateBucket, key).remove();
   }
-  for (const key of [build.codebuildStateKey, build.codebuildSourceKey])
-    await deleteObject(clients, stateBucket, key);
   return removed;
 }
 

@@ -1,7 +1,7 @@
 import { randomInt } from "node:crypto";
 import type { PocketContext, TidbContext } from "@magic-pocket/config";
-import { awsErrorName } from "../../aws/errors.js";
 import { CliError } from "../../errors.js";
+import { bucketObject } from "../buckets/object.js";
 import type { Change, DeployReport, Progress, Resource, RunContext } from "../resource.js";
 import { managedSecretStore } from "../secrets/store.js";
 import { TidbApi, type TidbCluster } from "./api.js";
@@ -42,7 +42,6 @@ export function tidbDatabaseUrl(
 
 export function tidbResource(ctx: PocketContext): Resource {
   const t: TidbContext = ctx.tidb!;
-  const recordKey = t.stateKey;
 
   const apiFor = (run: RunContext): TidbApi => {
     const { tidbPublicKey, tidbPrivateKey } = run.credentials;
@@ -69,7 +68,7 @@ export function tidbResource(ctx: PocketContext): Resource {
     return names.some((n) => stored[n] === undefined);
   };
 
-  const recorded = (run: RunContext) => stateObject(run, ctx.stateBucket, recordKey);
+  const recorded = (run: RunContext) => bucketObject(run.aws(ctx.region), ctx.stateBucket, t.stateKey);
 
   const isRecorded = (r: Recorded | undefined, cluster: TidbCluster) =>
     r?.clusterId === cluster.clusterId && r.database === t.databaseName && r.user === t.sqlUser;
@@ -83,7 +82,7 @@ export function tidbResource(ctx: PocketContext): Resource {
     const changes: Change[] = [];
     if (!cluster)
       changes.push({ action: "create", target: `TiDB cluster ${t.clusterName}`, detail: t.apiRegion });
-    if (!cluster || !isRecorded(await recorded(run).read<Recorded>(), cluster)) {
+    if (!cluster || !isRecorded(await recorded(run).readJson<Recorded>(), cluster)) {
       changes.push({
         action: "create",
         target: `TiDB database ${t.databaseName}`,
@@ -136,7 +135,7 @@ export function tidbResource(ctx: PocketContext): Resource {
           ? { state: "in-progress", detail: cluster.state }
           : { state: "failed", detail: `cluster ${cluster.state ?? "UNKNOWN"}` };
       }
-      if (!isRecorded(await recorded(run).read<Recorded>(), cluster))
+      if (!isRecorded(await recorded(run).readJson<Recorded>(), cluster))
         return { state: "needs-update", detail: `database ${t.databaseName} not created by pocket yet` };
       return { state: "in-sync", detail: `host ${cluster.endpoints?.public?.host ?? "?"}` };
     },
@@ -168,7 +167,7 @@ export function tidbResource(ctx: PocketContext): Resource {
       }
       const needUrl = await urlNeeded(run);
       const record = recorded(run);
-      if (!needUrl && isRecorded(await record.read<Recorded>(), cluster)) {
+      if (!needUrl && isRecorded(await record.readJson<Recorded>(), cluster)) {
         return {
           changed: done.length > 0,
           summary: done.length ? `created ${done.join(", ")}` : "no changes",
@@ -180,7 +179,7 @@ export function tidbResource(ctx: PocketContext): Resource {
       progress.update(`creating database ${t.databaseName} and user ${user}`);
       const { ensureStageDatabase } = await import("./sql.js");
       await ensureStageDatabase(root, { database: t.databaseName, user, password, resetPassword: needUrl });
-      await record.write({
+      await record.writeJson({
         clusterId: cluster.clusterId,
         database: t.databaseName,
         user: t.sqlUser,
@@ -222,43 +221,6 @@ export function tidbResource(ctx: PocketContext): Resource {
       progress.update(`deleting TiDB cluster ${t.clusterName}`);
       await api.deleteCluster(cluster.clusterId);
       return { changed: true, summary: "database dropped, cluster deleted" };
-    },
-  };
-}
-
-/** A small JSON record in the stage's state bucket. */
-function stateObject(run: RunContext, bucket: string, key: string) {
-  const s3 = () => run.aws(run.ctx.region).s3();
-  return {
-    async read<T>(): Promise<T | undefined> {
-      const { GetObjectCommand } = await import("@aws-sdk/client-s3");
-      try {
-        const out = await (await s3()).send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-        return JSON.parse((await out.Body?.transformToString()) ?? "") as T;
-      } catch (error) {
-        const name = awsErrorName(error);
-        if (name === "NoSuchKey" || name === "NoSuchBucket" || error instanceof SyntaxError) return undefined;
-        throw error;
-      }
-    },
-    async write(value: unknown): Promise<void> {
-      const { PutObjectCommand } = await import("@aws-sdk/client-s3");
-      await (await s3()).send(
-        new PutObjectCommand({
-          Bucket: bucket,
-          Key: key,
-          Body: `${JSON.stringify(value, null, 2)}\n`,
-          ContentType: "application/json",
-        }),
-      );
-    },
-    async remove(): Promise<void> {
-      const { DeleteObjectCommand } = await import("@aws-sdk/client-s3");
-      try {
-        await (await s3()).send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
-      } catch (error) {
-        if (awsErrorName(error) !== "NoSuchBucket") throw error;
-      }
     },
   };
 }
