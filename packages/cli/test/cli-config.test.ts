@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -66,6 +67,19 @@ describe("pocket (top level)", () => {
     expect(show.stdout).toContain("--stage");
     expect(show.stdout).toContain("--json");
     expect(pocket(["config", "validate", "--help"]).stdout).toContain("Exit status");
+  });
+
+  it("stops quietly when the reader closes the pipe early (pocket ... | head)", () => {
+    const bin = join(repoRoot, "packages/cli/bin/pocket.js");
+    const r = spawnSync(
+      "bash",
+      ["-c", `"${process.execPath}" "${bin}" --help | true; echo "status=\${PIPESTATUS[0]}"`],
+      {
+        encoding: "utf8",
+      },
+    );
+    expect(r.stderr).not.toContain("EPIPE");
+    expect(r.stdout.trim()).toBe("status=0");
   });
 
   it("rejects an unknown command with a suggestion and usage exit code", () => {
