@@ -130,12 +130,17 @@ describe("image build with the codebuild backend", () => {
     expect(r.stderr).toContain("not rebuilt");
     expect(r.stderr).toContain("No changes");
     expect(operations).not.toContain("StartBuild");
+    const plan = pocket(["plan", "--stage", "dev"], { cwd: dir, env: env() });
+    expect(plan.status, plan.stderr).toBe(0);
+    expect(plan.stdout + plan.stderr).not.toContain("build with CodeBuild");
     // The deploy lock (an object in the state bucket) is the only write.
     expect(mutating(operations)).toEqual(["PutObject", "DeleteObject"]);
   });
 
   it("rebuilds when a source file changes, and with --rebuild; the project is not touched", async () => {
     writeFileSync(join(dir, "app/main.py"), "print('v2')\n");
+    const plan = pocket(["plan", "--stage", "dev"], { cwd: dir, env: env() });
+    expect(plan.stdout + plan.stderr).toContain("build with CodeBuild and push");
     const changed = await record(() => pocket(["deploy", "--stage", "dev"], { cwd: dir, env: env() }));
     expect(changed.result.status, changed.result.stderr).toBe(0);
     expect(changed.operations).toContain("StartBuild");

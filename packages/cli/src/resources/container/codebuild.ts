@@ -51,21 +51,13 @@ export async function codebuildBuildAndPush(
   progress: Progress,
 ): Promise<CodeBuildResult> {
   const { build } = inputs;
-  const lastBuild = bucketObject(clients, inputs.stateBucket, build.codebuildStateKey);
   const source = bucketObject(clients, inputs.stateBucket, build.codebuildSourceKey);
   progress.update("zipping the build context");
   const archive = await zipBuildContext(inputs.cwd, inputs.dockerfile);
   const wanted = { source: archive.sha256, dockerfile: inputs.dockerfile, platform: inputs.platform };
   if (!inputs.rebuild) {
-    const [last, digest] = await Promise.all([lastBuild.readJson<LastBuild>(), inputs.currentDigest()]);
-    if (
-      typeof last?.source === "string" &&
-      digest &&
-      last.digest === digest &&
-      last.source === wanted.source &&
-      last.dockerfile === wanted.dockerfile &&
-      last.platform === wanted.platform
-    ) {
+    const digest = await unchangedImage(clients, inputs, wanted);
+    if (digest) {
       progress.log(
         `image sources unchanged since the last CodeBuild build (${digest.slice(0, 19)}); not rebuilt`,
       );
@@ -98,10 +90,49 @@ export async function codebuildBuildAndPush(
   if (finished.buildStatus !== "SUCCEEDED") throw buildFailure(finished);
   const digest = await inputs.currentDigest();
   if (digest) {
-    await lastBuild.writeJson({ ...wanted, digest } satisfies LastBuild);
+    await bucketObject(clients, inputs.stateBucket, build.codebuildStateKey).writeJson({
+      ...wanted,
+      digest,
+    } satisfies LastBuild);
   }
   await source.remove();
   return { built: true, digest };
+}
+
+/**
+ * The digest of the stage's image when the last build was made from exactly these sources and
+ * that image is still the one tagged for the stage; undefined when a build is due.
+ */
+async function unchangedImage(
+  clients: AwsClients,
+  inputs: Pick<CodeBuildInputs, "build" | "stateBucket" | "currentDigest">,
+  wanted: Omit<LastBuild, "digest">,
+): Promise<string | undefined> {
+  const [last, digest] = await Promise.all([
+    bucketObject(clients, inputs.stateBucket, inputs.build.codebuildStateKey).readJson<LastBuild>(),
+    inputs.currentDigest(),
+  ]);
+  const same =
+    typeof last?.source === "string" &&
+    digest !== undefined &&
+    last.digest === digest &&
+    last.source === wanted.source &&
+    last.dockerfile === wanted.dockerfile &&
+    last.platform === wanted.platform;
+  return same ? digest : undefined;
+}
+
+/** For `pocket plan`: would a deploy start a CodeBuild build? */
+export async function codebuildWouldBuild(
+  clients: AwsClients,
+  inputs: Pick<
+    CodeBuildInputs,
+    "build" | "stateBucket" | "currentDigest" | "cwd" | "dockerfile" | "platform"
+  >,
+): Promise<boolean> {
+  const archive = await zipBuildContext(inputs.cwd, inputs.dockerfile);
+  const wanted = { source: archive.sha256, dockerfile: inputs.dockerfile, platform: inputs.platform };
+  return (await unchangedImage(clients, inputs, wanted)) === undefined;
 }
 
 /**

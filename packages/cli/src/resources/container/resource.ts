@@ -44,6 +44,20 @@ export function containerResource(ctx: PocketContext, dependsOn: string[]): Reso
     if (!uri || !digest) return undefined;
     return resolveContainerParameters(run, ctx, `${uri}@${digest}`);
   };
+  /** Docker and depot builds always run (their caches make an unchanged build cheap); CodeBuild only for changed sources. */
+  const imageWouldBuild = async (run: RunContext): Promise<boolean> => {
+    if (c.build.backend !== "codebuild" || run.rebuild) return true;
+    const clients = run.aws(c.region);
+    const { codebuildWouldBuild } = await import("./codebuild.js");
+    return codebuildWouldBuild(clients, {
+      build: c.build,
+      stateBucket: ctx.stateBucket,
+      cwd: invocationDir(),
+      dockerfile: c.dockerfilePath,
+      platform: c.platform,
+      currentDigest: () => taggedDigest(clients, c.ecrRepository, c.imageTag),
+    });
+  };
   return {
     id: "container",
     title: `container stack ${c.stackName}`,
@@ -78,12 +92,13 @@ export function containerResource(ctx: PocketContext, dependsOn: string[]): Reso
               detail: "after the first image build",
             },
           ];
-      if (!run.image)
+      if (!run.image && (await imageWouldBuild(run))) {
         changes.unshift({
           action: "update",
           target: `image ${c.ecrRepository}:${c.imageTag}`,
-          detail: "build and push",
+          detail: c.build.backend === "codebuild" ? "build with CodeBuild and push" : "build and push",
         });
+      }
       return changes;
     },
     async deploy(run, progress): Promise<DeployReport> {
