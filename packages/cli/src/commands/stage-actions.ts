@@ -116,6 +116,8 @@ export async function statusCommand(
   const statuses = await withAwsErrors(config.context.region, () =>
     Promise.all(resources.map(async (r) => ({ resource: r, status: await r.status(run) }))),
   );
+  // Scripts read the exit status whether or not they asked for JSON.
+  if (statuses.some((s) => s.status.state === "failed")) process.exitCode = 1;
   if (opts.json) {
     writeJson({
       stage: config.settings.stage,
@@ -133,7 +135,6 @@ export async function statusCommand(
       `${resource.title.padEnd(width)}  ${STATE_LABEL[status.state]}${status.detail ? ` (${status.detail})` : ""}\n`,
     );
   }
-  if (statuses.some((s) => s.status.state === "failed")) process.exitCode = 1;
 }
 
 export async function planCommand(

@@ -99,11 +99,12 @@ export async function deployStack(
     // A stack whose creation failed can only be deleted; CloudFormation refuses to update it.
     const ok = (await options.recreateFailed?.()) ?? false;
     if (!ok) {
+      const cause = await failureCause(clients, spec.name, new Date(0));
       throw new CliError(
         "stack-rollback-complete",
-        `stack ${spec.name} failed to create and was rolled back.`,
+        `stack ${spec.name} failed to create earlier and was rolled back${cause ? `: ${cause}` : reasonSuffix(stack)}.`,
         {
-          hint: `It must be deleted before it can be created again: re-run with --yes to delete and recreate it, or delete it in the CloudFormation console.${reasonSuffix(stack)}`,
+          hint: "CloudFormation cannot update such a stack, only delete it. Re-run with --yes to delete and recreate it (it holds no resources), or delete it in the CloudFormation console.",
         },
       );
     }
@@ -205,12 +206,8 @@ async function newEvents(
   }
 }
 
-async function stackFailure(
-  clients: AwsClients,
-  name: string,
-  since: Date,
-  status: string,
-): Promise<CliError> {
+/** The first resource that failed since `since`, as "Logical (Type) failed: reason". */
+async function failureCause(clients: AwsClients, name: string, since: Date): Promise<string | undefined> {
   const events = await newEvents(clients, name, since, new Set());
   const cause = events.find(
     (e) =>
@@ -218,9 +215,18 @@ async function stackFailure(
       e.LogicalResourceId !== name &&
       !/cancelled/i.test(e.ResourceStatusReason ?? ""),
   );
-  const what = cause
+  return cause
     ? `${cause.LogicalResourceId} (${cause.ResourceType}) failed: ${cause.ResourceStatusReason ?? "no reason given"}`
-    : `the stack ended in ${status}`;
+    : undefined;
+}
+
+async function stackFailure(
+  clients: AwsClients,
+  name: string,
+  since: Date,
+  status: string,
+): Promise<CliError> {
+  const what = (await failureCause(clients, name, since)) ?? `the stack ended in ${status}`;
   return new CliError("stack-failed", `stack ${name} could not be deployed: ${what}`, {
     hint: status.includes("ROLLBACK")
       ? "CloudFormation rolled the stack back to its previous state. Fix the cause and deploy again."

@@ -1,15 +1,20 @@
-"""moto's server, with one wire-format fix for the tests.
+"""moto's server, with two additions for the tests.
 
-moto 5 answers CodeBuild's StartBuild, BatchGetBuilds and StopBuild with ISO-8601 strings for
-startTime/endTime, where the real JSON API sends epoch seconds; the AWS SDK for JavaScript
-rejects those answers ("Expected real number"). This wraps the three handlers to send what
-CodeBuild sends. Nothing else about moto changes: it still runs no builds.
+1. A wire-format fix: moto 5 answers CodeBuild's StartBuild, BatchGetBuilds and StopBuild with
+   ISO-8601 strings for startTime/endTime, where the real JSON API sends epoch seconds; the AWS
+   SDK for JavaScript rejects those answers ("Expected real number"). The three handlers are
+   wrapped to send what CodeBuild sends. moto still runs no builds.
+2. A way to reach a state moto never produces: every stack creation succeeds in moto, but on AWS
+   a failed creation leaves the stack in ROLLBACK_COMPLETE, which only deletion clears. A
+   template whose Metadata has ``PocketTestFailCreate: <reason>`` ends that way, with the
+   CREATE_FAILED event AWS would record, so the tests can drive pocket's recovery.
 """
 
 import json
 import sys
 from datetime import datetime
 
+from moto.cloudformation.models import Event, Stack
 from moto.codebuild.responses import CodeBuildResponse
 from moto.server import main
 
@@ -51,6 +56,35 @@ def _wrap(name, key, many):
 _wrap("start_build", "build", False)
 _wrap("stop_build", "build", False)
 _wrap("batch_get_builds", "builds", True)
+
+_create_resources = Stack.create_resources
+
+
+def _create_resources_or_fail(self):
+    reason = (self.template_dict.get("Metadata") or {}).get("PocketTestFailCreate")
+    if not reason:
+        return _create_resources(self)
+    self.status = "CREATE_IN_PROGRESS"
+    self._add_stack_event("CREATE_IN_PROGRESS", resource_status_reason="User Initiated")
+    logical_id, resource = next(iter(self.template_dict.get("Resources", {}).items()))
+    self.events.append(
+        Event(
+            stack_id=self.stack_id,
+            stack_name=self.name,
+            logical_resource_id=logical_id,
+            physical_resource_id="",
+            resource_type=resource.get("Type", "AWS::CloudFormation::WaitConditionHandle"),
+            resource_status="CREATE_FAILED",
+            resource_status_reason=reason,
+            resource_properties=None,
+        )
+    )
+    self._add_stack_event("ROLLBACK_IN_PROGRESS", resource_status_reason="The following resource(s) failed to create.")
+    self._add_stack_event("ROLLBACK_COMPLETE")
+    self.status = "ROLLBACK_COMPLETE"
+
+
+Stack.create_resources = _create_resources_or_fail
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

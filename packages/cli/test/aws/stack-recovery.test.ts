@@ -1,0 +1,84 @@
+import {
+  CloudFormationClient,
+  CreateStackCommand,
+  DescribeStacksCommand,
+} from "@aws-sdk/client-cloudformation";
+import { beforeAll, describe, expect, it } from "vitest";
+import { buildCli } from "../cli/build.js";
+import { pocket, project } from "../cli/run.js";
+import { motoEnv, putTestImage, resetMoto, useMoto } from "../moto/moto.js";
+
+/*
+ * A stack whose creation failed sits in ROLLBACK_COMPLETE until it is deleted. moto never fails a
+ * creation, so the harness's moto (test/moto/server.py) fails any template that carries
+ * `Metadata.PocketTestFailCreate`, recording the CREATE_FAILED event AWS would.
+ */
+const REGION = "ap-northeast-1";
+const TOML = `
+[general]
+region = "${REGION}"
+project_name = "rb"
+stages = ["dev"]
+
+[awscontainer]
+dockerfile_path = "Dockerfile"
+
+[awscontainer.handlers.wsgi]
+command = "pocket.django.lambda_handlers.wsgi_handler"
+`;
+const STACK = "dev-rb-container";
+const REASON =
+  "Resource handler returned message: 'Source image is not valid' (HandlerErrorCode: InvalidRequest)";
+
+let dir: string;
+let image: string;
+const cfn = () => new CloudFormationClient({ region: REGION });
+const status = async () =>
+  (await cfn().send(new DescribeStacksCommand({ StackName: STACK }))).Stacks?.[0]?.StackStatus;
+
+beforeAll(async () => {
+  buildCli();
+  await resetMoto();
+  useMoto();
+  image = await putTestImage("dev-rb-pocket-lambda", "dev", REGION);
+  dir = project(TOML, "rb");
+  await cfn().send(
+    new CreateStackCommand({
+      StackName: STACK,
+      TemplateBody: JSON.stringify({
+        Metadata: { PocketTestFailCreate: REASON },
+        Resources: { WsgiLambdaFunction: { Type: "AWS::CloudFormation::WaitConditionHandle" } },
+      }),
+    }),
+  );
+});
+
+describe("a stack left in ROLLBACK_COMPLETE by a failed creation", () => {
+  it("is reported as failed by status", () => {
+    const r = pocket(["status", "--stage", "dev", "--json"], { cwd: dir, env: motoEnv(REGION) });
+    const resources = (JSON.parse(r.stdout) as { resources: { id: string; state: string }[] }).resources;
+    expect(resources.find((x) => x.id === "container")?.state).toBe("failed");
+    expect(r.status).toBe(1);
+  });
+
+  it("stops deploy with the original cause and the way out, changing nothing, when nobody can answer", async () => {
+    const r = pocket(["deploy", "--stage", "dev", "--image", image], { cwd: dir, env: motoEnv(REGION) });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`stack ${STACK} failed to create earlier and was rolled back`);
+    expect(r.stderr).toContain(
+      `WsgiLambdaFunction (AWS::CloudFormation::WaitConditionHandle) failed: ${REASON}`,
+    );
+    expect(r.stderr).toContain("Re-run with --yes to delete and recreate it");
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(await status()).toBe("ROLLBACK_COMPLETE");
+  });
+
+  it("deletes and recreates it with --yes", async () => {
+    const r = pocket(["deploy", "--stage", "dev", "--image", image, "--yes"], {
+      cwd: dir,
+      env: motoEnv(REGION),
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(await status()).toBe("CREATE_COMPLETE");
+  });
+});
