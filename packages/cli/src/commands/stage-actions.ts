@@ -190,11 +190,10 @@ export async function destroyCommand(global: GlobalOptions, opts: DestroyCommand
   process.stderr.write(`Destroying stage ${stage} of ${config.context.project}. This deletes:\n`);
   for (const r of [...resources].reverse()) {
     const note = kept(r)
-      ? " (kept: no --with-secrets/--with-state-bucket)"
-      : r.dataStore === "data" && !options.withData
-        ? " (only if empty; --with-data deletes its contents)"
-        : "";
-    process.stderr.write(`  - ${r.title}${note}\n`);
+      ? `kept: no ${r.dataStore === "secrets" ? "--with-secrets" : "--with-state-bucket"}`
+      : (r.destroyNote?.(options) ??
+        (r.dataStore === "data" && !options.withData ? "kept: no --with-data" : undefined));
+    process.stderr.write(`  - ${r.title}${note ? ` (${note})` : ""}\n`);
   }
   if (!(await run.confirm(`Delete these resources of stage ${stage}? This cannot be undone.`))) {
     throw new CliError("destroy-not-confirmed", "nothing was deleted.", {

@@ -78,6 +78,8 @@ export interface Resource {
   dependsOn: string[];
   /** Holds user data: destroy needs `withData` (or `withSecrets` for secrets). */
   dataStore?: "data" | "secrets" | "state";
+  /** For the destroy listing: what else goes with this resource, or when it is kept. */
+  destroyNote?: (options: DestroyOptions) => string | undefined;
   status(run: RunContext): Promise<ResourceStatus>;
   /** What deploy would change, without changing anything. */
   plan(run: RunContext): Promise<Change[]>;

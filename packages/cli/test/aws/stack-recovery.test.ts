@@ -82,3 +82,20 @@ describe("a stack left in ROLLBACK_COMPLETE by a failed creation", () => {
     expect(await status()).toBe("CREATE_COMPLETE");
   });
 });
+
+describe("a stage deployed only with --image (no image carries the stage's tag)", () => {
+  it("is compared with the image its stack runs: status in sync, plan shows only the next build", async () => {
+    const ci = project(TOML.replace('project_name = "rb"', 'project_name = "ci"'), "ci");
+    const built = await putTestImage("dev-ci-pocket-lambda", "ci-build-7", REGION);
+    const env = motoEnv(REGION);
+    const deploy = pocket(["deploy", "--stage", "dev", "--image", built], { cwd: ci, env });
+    expect(deploy.status, deploy.stderr).toBe(0);
+    const status = pocket(["status", "--stage", "dev", "--json"], { cwd: ci, env });
+    expect(status.status, status.stderr).toBe(0);
+    const resources = (JSON.parse(status.stdout) as { resources: { id: string; state: string }[] }).resources;
+    expect(resources.find((x) => x.id === "container")?.state).toBe("in-sync");
+    const diff = pocket(["resource", "awscontainer", "yaml-diff", "--stage", "dev"], { cwd: ci, env });
+    expect(diff.status, diff.stderr).toBe(0);
+    expect(diff.stdout).toContain("no differences");
+  });
+});

@@ -28,6 +28,10 @@ function bucketResource(options: {
     title: options.title,
     dependsOn: options.id === "state" ? [] : ["state"],
     dataStore: options.dataStore,
+    destroyNote: (o) =>
+      options.dataStore === "data" && !o.withData
+        ? "only if empty; --with-data deletes its contents"
+        : undefined,
     async status(run) {
       const s3 = await run.aws(region).s3();
       if ((await bucketState(s3, bucket, TAKEN_HINT)) === "missing") return { state: "missing" };

@@ -40,7 +40,7 @@ interface LastBuild {
 
 export interface CodeBuildResult {
   built: boolean;
-  digest?: string;
+  digest: string;
 }
 
 const POLICY_NAME = "codebuild-policy";
@@ -89,12 +89,19 @@ export async function codebuildBuildAndPush(
   const finished = await waitForBuild(clients, started.build!.id!, progress);
   if (finished.buildStatus !== "SUCCEEDED") throw buildFailure(finished);
   const digest = await inputs.currentDigest();
-  if (digest) {
-    await bucketObject(clients, inputs.stateBucket, build.codebuildStateKey).writeJson({
-      ...wanted,
-      digest,
-    } satisfies LastBuild);
+  if (!digest) {
+    throw new CliError(
+      "image-not-pushed",
+      `CodeBuild reported success, but ${inputs.target} is not in ECR.`,
+      {
+        hint: `${finished.logs?.deepLink ? `The build log: ${finished.logs.deepLink}\n` : ""}Check that the Dockerfile builds the image and that the post-build push went to ${inputs.target}.`,
+      },
+    );
   }
+  await bucketObject(clients, inputs.stateBucket, build.codebuildStateKey).writeJson({
+    ...wanted,
+    digest,
+  } satisfies LastBuild);
   await source.remove();
   return { built: true, digest };
 }

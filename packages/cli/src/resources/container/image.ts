@@ -138,7 +138,7 @@ export async function buildAndPush(
       },
       progress,
     );
-    if (result.digest) return { uri: `${repositoryUri}@${result.digest}`, digest: result.digest };
+    return { uri: `${repositoryUri}@${result.digest}`, digest: result.digest };
   } else if (backend === "docker") {
     await dockerLogin(clients, repositoryUri, progress);
     progress.update(`docker buildx build --platform ${c.platform}`);

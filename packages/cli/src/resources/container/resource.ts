@@ -10,7 +10,7 @@ import {
   stackOutputs,
   stackStatus,
 } from "../../stacks/stack.js";
-import { containerTemplate } from "../../templates/container.js";
+import { containerParameters, containerTemplate } from "../../templates/container.js";
 import type { DeployReport, Resource, RunContext } from "../resource.js";
 import { registerVpcConsumer } from "../vpc/consumers.js";
 import {
@@ -41,8 +41,16 @@ export function containerResource(ctx: PocketContext, dependsOn: string[]): Reso
     if (run.image) return resolveContainerParameters(run, ctx, run.image);
     const uri = await describeRepository(clients, c.ecrRepository);
     const digest = uri && (await taggedDigest(clients, c.ecrRepository, c.imageTag));
-    if (!uri || !digest) return undefined;
-    return resolveContainerParameters(run, ctx, `${uri}@${digest}`);
+    if (uri && digest) return resolveContainerParameters(run, ctx, `${uri}@${digest}`);
+    // Deployed with --image (built by CI, promoted from another stage): nothing carries the
+    // stage's tag, so compare with the image the stack runs.
+    const deployed = await deployedImage(run);
+    return deployed ? resolveContainerParameters(run, ctx, deployed) : undefined;
+  };
+  const deployedImage = async (run: RunContext): Promise<string | undefined> => {
+    const name = Object.entries(containerParameters(ctx)).find(([, p]) => p.source.kind === "image")?.[0];
+    const stack = await describeStack(run.aws(c.region), c.stackName);
+    return stack?.Parameters?.find((p) => p.ParameterKey === name)?.ParameterValue || undefined;
   };
   /** Docker and depot builds always run (their caches make an unchanged build cheap); CodeBuild only for changed sources. */
   const imageWouldBuild = async (run: RunContext): Promise<boolean> => {
@@ -61,6 +69,8 @@ export function containerResource(ctx: PocketContext, dependsOn: string[]): Reso
   return {
     id: "container",
     title: `container stack ${c.stackName}`,
+    destroyNote: () =>
+      `with ECR repository ${c.ecrRepository} and its images, and the CodeBuild project and role if any`,
     dependsOn,
     async stack(run) {
       const parameters = await currentParameters(run);

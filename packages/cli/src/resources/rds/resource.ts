@@ -51,6 +51,7 @@ export function rdsResource(ctx: PocketContext): Resource {
     title: `Aurora cluster ${rds.clusterIdentifier}`,
     dependsOn: ["vpc"],
     dataStore: "data",
+    destroyNote: (o) => (o.withData ? "a final snapshot is kept" : "kept: no --with-data"),
     async status(run) {
       const s = await inspectRds(clients(run), rds);
       if (!s.cluster) return { state: "missing" };

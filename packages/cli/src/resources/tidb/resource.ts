@@ -124,6 +124,8 @@ export function tidbResource(ctx: PocketContext): Resource {
     title: `TiDB database ${t.databaseName} (cluster ${t.clusterName})`,
     dependsOn: ["state"],
     dataStore: "data",
+    destroyNote: (o) =>
+      o.withData ? "and the cluster, once it holds no other database" : "kept: no --with-data",
     async status(run) {
       const api = apiFor(run);
       const project = await api.project(t.project);
