@@ -15,9 +15,11 @@ const options = {
   platform: "node",
   target: "node20",
   conditions: ["source"],
-  // The AWS SDK stays in node_modules: it is only imported lazily by commands that call AWS,
-  // and bundling its CommonJS builds breaks their named exports.
-  external: ["@aws-sdk/*", "@smithy/*"],
+  // The AWS SDK is bundled too, from its ES module builds ("module"; its CommonJS builds lose
+  // their named exports when bundled): each client still lands in its own lazily loaded chunk,
+  // and loading one bundled chunk instead of ~60 package files cut a no-op deploy from ~330 ms
+  // to ~290 ms (bench/deploy-noop.mjs).
+  mainFields: ["module", "main"],
   sourcemap: "linked",
   outExtension: { ".js": ".js" },
   chunkNames: "chunks/[name]-[hash]",
