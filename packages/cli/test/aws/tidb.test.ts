@@ -39,6 +39,7 @@ const env = (extra: Record<string, string> = {}) => ({
   POCKET_TIDB_POLL_MS: "5",
   TIDB_PUBLIC_KEY: PUBLIC_KEY,
   TIDB_PRIVATE_KEY: PRIVATE_KEY,
+  NODE_EXTRA_CA_CERTS: tidb.sql.caFile,
   ...extra,
 });
 const deploy = (stage: string, extra: Record<string, string> = {}) =>
@@ -102,10 +103,12 @@ describe("TiDB Cloud Serverless against the contract server", () => {
     const url = await secretUrl("dev");
     expect(url).toMatch(
       new RegExp(
-        `^mysql://${prefix}\\.pk_dev:[A-Za-z0-9]{24}@127\\.0\\.0\\.1:\\d+/demo_dev\\?ssl_mode=VERIFY_IDENTITY$`,
+        `^mysql://${prefix}\\.pk_dev:[A-Za-z0-9]{24}@localhost:\\d+/demo_dev\\?ssl_mode=VERIFY_IDENTITY$`,
       ),
     );
     const password = /:([A-Za-z0-9]{24})@/.exec(url)![1]!;
+    // Every SQL session upgraded to TLS before logging in, verified against the test CA.
+    expect(tidb.sql.plaintextLogins).toBe(0);
     expect(r.stderr + r.stdout).not.toContain(password);
   });
 
@@ -163,5 +166,14 @@ describe("TiDB Cloud Serverless against the contract server", () => {
     });
     expect(none.status).toBe(1);
     expect(none.stderr).toContain("TIDB_PUBLIC_KEY");
+  });
+
+  it("refuses a SQL endpoint whose certificate it cannot verify", async () => {
+    const r = await deploy("dev", { NODE_EXTRA_CA_CERTS: "" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("cannot connect to TiDB at localhost:");
+    expect(r.stderr).toMatch(/certificate/);
+    expect(r.stderr).toContain("NODE_EXTRA_CA_CERTS");
+    expect(tidb.sql.plaintextLogins).toBe(0);
   });
 });

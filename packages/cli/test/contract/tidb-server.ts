@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import mysql from "mysql2";
+import { type MysqlServer, startMysqlServer } from "./mysql-server.js";
 
 /**
  * A contract server for the TiDB Cloud API v1beta1 that pocket uses (IAM `projects`; Serverless
@@ -10,8 +10,8 @@ import mysql from "mysql2";
  * `state`, `userPrefix`, `endpoints.public.{host,port}`). Every request must carry a valid HTTP
  * Digest (RFC 7616, MD5, qop=auth) answer for the key pair, as TiDB Cloud requires. New
  * clusters are CREATING for one list, then ACTIVE, and their public endpoint is a MySQL-protocol
- * server on loopback (mysql2's server) that checks the root password set through the API and
- * records every statement. Loopback only.
+ * server on loopback (with TLS) that checks the root password set through the API and
+ * records every statement (see mysql-server.ts). Loopback only.
  */
 export interface TidbCall {
   method: string;
@@ -35,6 +35,8 @@ export interface TidbServer {
   calls: TidbCall[];
   /** Statements the SQL endpoint ran, with the user that ran them. */
   statements: { user: string; sql: string }[];
+  /** The SQL endpoint (its CA file goes in NODE_EXTRA_CA_CERTS). */
+  sql: MysqlServer;
   clusters(): Cluster[];
   /** Databases on the (one) SQL endpoint. */
   databases: Set<string>;
@@ -54,67 +56,18 @@ export async function startTidbServer(options: {
   const databases = new Set<string>(["information_schema", "mysql", "test"]);
   let seq = 0;
 
-  // The SQL endpoint: accepts `{prefix}.root` with the cluster's current root password.
-  const sql = mysql.createServer((conn: any) => {
-    let user = "";
-    conn.serverHandshake({
-      protocolVersion: 10,
-      serverVersion: "8.0.11-TiDB-v7.5.2-serverless",
-      connectionId: ++seq,
-      statusFlags: 2,
-      characterSet: 8,
-      capabilityFlags: 0xffffff & ~0x800, // everything but CLIENT_SSL: this emulator speaks plain TCP
-      authCallback: (
-        params: { user: string; authPluginData1: Buffer; authPluginData2: Buffer; authToken: Buffer },
-        cb: (err: unknown, mysqlError?: { message: string; code: number }) => void,
-      ) => {
-        user = params.user;
-        const cluster = [...clusters.values()].find((c) => params.user.startsWith(`${c.userPrefix}.`));
-        const ok =
-          cluster &&
-          params.user === `${cluster.userPrefix}.root` &&
-          nativePasswordToken(
-            cluster.rootPassword,
-            Buffer.concat([params.authPluginData1, params.authPluginData2]),
-          ).equals(params.authToken);
-        cb(null, ok ? undefined : { message: `Access denied for user '${params.user}'`, code: 1045 });
-      },
-    });
-    conn.on("query", (query: string) => {
+  // The SQL endpoint (TLS, like TiDB Cloud's): `{prefix}.root` with the cluster's current root password.
+  const sql = await startMysqlServer({
+    password: (user) => [...clusters.values()].find((c) => user === `${c.userPrefix}.root`)?.rootPassword,
+    query: (user, query) => {
       statements.push({ user, sql: query });
       const create = /^CREATE DATABASE IF NOT EXISTS `([^`]+)`/.exec(query);
       if (create) databases.add(create[1]!);
       const drop = /^DROP DATABASE IF EXISTS `([^`]+)`/.exec(query);
       if (drop) databases.delete(drop[1]!);
-      if (/^SHOW DATABASES/i.test(query)) {
-        // (mysql2's writeTextResult pads rows with empty slots; write the packets directly.)
-        conn.writeColumns([
-          {
-            catalog: "def",
-            schema: "information_schema",
-            table: "SCHEMATA",
-            orgTable: "SCHEMATA",
-            name: "Database",
-            orgName: "SCHEMA_NAME",
-            columnType: 253,
-            characterSet: 33,
-            columnLength: 256,
-            flags: 1,
-            decimals: 0,
-          },
-        ]);
-        for (const d of databases) conn.writeTextRow([d]);
-        conn.writeEof();
-        return;
-      }
-      conn.writeOk();
-    });
-    conn.on("error", () => undefined);
+      return /^SHOW DATABASES/i.test(query) ? [...databases] : undefined;
+    },
   });
-  await new Promise<void>((resolve) =>
-    (sql.listen as (...a: unknown[]) => void)(0, "127.0.0.1", () => resolve()),
-  );
-  const sqlPort = ((sql as any)._server.address() as AddressInfo).port;
 
   const authorized = (method: string, url: string, header: string | undefined): boolean => {
     if (!header?.startsWith("Digest ")) return false;
@@ -135,7 +88,7 @@ export async function startTidbServer(options: {
     userPrefix: c.userPrefix,
     region: c.region,
     labels: c.labels,
-    endpoints: { public: { host: "127.0.0.1", port: sqlPort, disabled: false } },
+    endpoints: { public: { host: sql.host, port: sql.port, disabled: false } },
   });
 
   const server: Server = createServer((req, res) => {
@@ -214,20 +167,12 @@ export async function startTidbServer(options: {
     url: `http://127.0.0.1:${port}`,
     calls,
     statements,
+    sql,
     databases,
     clusters: () => [...clusters.values()],
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      sql.close(() => undefined);
+      await sql.close();
     },
   };
-}
-
-/** mysql_native_password: SHA1(password) XOR SHA1(scramble + SHA1(SHA1(password))). */
-function nativePasswordToken(password: string, scramble: Buffer): Buffer {
-  const sha1 = (b: Buffer | string) => createHash("sha1").update(b).digest();
-  const stage1 = sha1(password);
-  const stage2 = sha1(stage1);
-  const mix = sha1(Buffer.concat([scramble, stage2]));
-  return Buffer.from(stage1.map((b, i) => b ^ mix[i]!));
 }

@@ -1,4 +1,3 @@
-import { isIP } from "node:net";
 import { CliError } from "../../errors.js";
 
 /**
@@ -36,10 +35,8 @@ async function connect(target: SqlTarget) {
   // mysql2 is CommonJS: under the bundle its functions sit on the default export.
   const loaded = await import("mysql2/promise");
   const mysql = (loaded as unknown as { default?: typeof loaded }).default ?? loaded;
-  // TiDB Cloud only accepts TLS, verified against the system CAs. A loopback host can only be a
-  // local emulator or tunnel end, which cannot present TiDB's certificate.
-  const loopback =
-    target.host === "localhost" || (isIP(target.host) !== 0 && /^(127\.|::1$)/.test(target.host));
+  // TiDB Cloud only accepts TLS; the server's name is verified against the system CAs (plus
+  // NODE_EXTRA_CA_CERTS, Node's standard way to trust a private CA).
   try {
     return await mysql.createConnection({
       host: target.host,
@@ -47,14 +44,17 @@ async function connect(target: SqlTarget) {
       user: target.user,
       password: target.password,
       connectTimeout: 20_000,
-      ...(loopback ? {} : { ssl: { minVersion: "TLSv1.2", rejectUnauthorized: true } }),
+      ssl: { minVersion: "TLSv1.2", rejectUnauthorized: true, verifyIdentity: true },
     });
   } catch (error) {
+    const message = (error as Error).message;
     throw new CliError(
       "tidb-sql-connect",
-      `cannot connect to TiDB at ${target.host}:${target.port} as ${target.user}: ${(error as Error).message}`,
+      `cannot connect to TiDB at ${target.host}:${target.port} as ${target.user}: ${message}`,
       {
-        hint: "The cluster may still be starting, or a network filter blocks port 4000; deploy again in a minute.",
+        hint: /certificate|CERT_|self.signed/i.test(message)
+          ? "pocket verifies the server's TLS certificate against the system CAs. If a proxy on your network re-signs TLS, trust its CA with NODE_EXTRA_CA_CERTS=/path/to/ca.pem."
+          : "The cluster may still be starting, or a network filter blocks its port; deploy again in a minute.",
       },
     );
   }
