@@ -16,8 +16,8 @@ import { mutating, rawBody, record } from "./recorder.js";
 
 /*
  * moto's CodeBuild stores projects and builds but runs nothing: every build reads back as
- * SUCCEEDED on the first BatchGetBuilds, buildspec overrides are ignored, and UpdateProject is
- * not implemented. So these tests put the image the build would have pushed into ECR first,
+ * SUCCEEDED on the first BatchGetBuilds and buildspec overrides are ignored (test/moto/server.py
+ * adds the UpdateProject it lacks). So these tests put the image the build would have pushed into ECR first,
  * assert everything pocket sends (the zipped context, the buildspec, the project and role) from
  * moto's request recorder and its stored state, and leave the build itself to CodeBuild.
  */
@@ -157,6 +157,18 @@ describe("image build with the codebuild backend", () => {
       new ListBuildsForProjectCommand({ projectName: PROJECT }),
     );
     expect(builds.ids).toHaveLength(3);
+  });
+
+  it("updates the project when a build setting changes", async () => {
+    writeFileSync(join(dir, "pocket.toml"), TOML.replace("BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_LARGE"));
+    const r = await record(() => pocket(["deploy", "--stage", "dev"], { cwd: dir, env: env() }));
+    expect(r.result.status, r.result.stderr).toBe(0);
+    expect(r.operations).toContain("UpdateProject");
+    const project = (
+      await new CodeBuildClient({ region: REGION }).send(new BatchGetProjectsCommand({ names: [PROJECT] }))
+    ).projects![0]!;
+    expect(project.environment?.computeType).toBe("BUILD_GENERAL1_LARGE");
+    expect(project.environment?.type).toBe("ARM_CONTAINER");
   });
 
   it("destroy removes the project, the role and the build records", async () => {

@@ -1,4 +1,4 @@
-"""moto's server, with two additions for the tests.
+"""moto's server, with three additions for the tests.
 
 1. A wire-format fix: moto 5 answers CodeBuild's StartBuild, BatchGetBuilds and StopBuild with
    ISO-8601 strings for startTime/endTime, where the real JSON API sends epoch seconds; the AWS
@@ -8,6 +8,9 @@
    a failed creation leaves the stack in ROLLBACK_COMPLETE, which only deletion clears. A
    template whose Metadata has ``PocketTestFailCreate: <reason>`` ends that way, with the
    CREATE_FAILED event AWS would record, so the tests can drive pocket's recovery.
+3. CodeBuild's UpdateProject, which moto does not implement: the fields pocket sends replace
+   the stored ones, as the API reference describes; an unknown project is
+   ResourceNotFoundException.
 """
 
 import json
@@ -52,6 +55,26 @@ def _wrap(name, key, many):
 
     setattr(CodeBuildResponse, name, handler)
 
+
+def _update_project(self):
+    from moto.codebuild.exceptions import ResourceNotFoundException
+
+    name = self._get_param("name")
+    project = self.codebuild_backend.codebuild_projects.get(name)
+    if project is None:
+        raise ResourceNotFoundException(f"Project cannot be found: {name}")
+    meta = project.project_metadata
+    for field in ("description", "source", "artifacts", "environment", "serviceRole", "timeoutInMinutes"):
+        value = self._get_param(field)
+        if value is not None:
+            meta[field] = value
+    if self._get_param("serviceRole"):
+        project.service_role = self._get_param("serviceRole")
+    meta["lastModifiedDate"] = datetime.now().timestamp()
+    return json.dumps({"project": meta})
+
+
+CodeBuildResponse.update_project = _update_project
 
 _wrap("start_build", "build", False)
 _wrap("stop_build", "build", False)
