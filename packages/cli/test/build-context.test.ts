@@ -62,6 +62,18 @@ describe("the CodeBuild source archive", () => {
     expect(await names(root, "pocket.Dockerfile")).toEqual(["app.py", "pocket.Dockerfile", "web/src/a.ts"]);
   });
 
+  it("names the .env files that a .dockerignore lets through", async () => {
+    const root = tree({
+      Dockerfile: "FROM scratch\n",
+      ".dockerignore": "*.log\n",
+      ".env": "S=1",
+      "app/.env.production": "S=2",
+    });
+    expect((await zipBuildContext(root, "Dockerfile")).envFiles).toEqual([".env", "app/.env.production"]);
+    const clean = tree({ Dockerfile: "FROM scratch\n", ".env": "S=1" }); // default excludes drop it
+    expect((await zipBuildContext(clean, "Dockerfile")).envFiles).toEqual([]);
+  });
+
   it("always sends the Dockerfile, as docker build does", async () => {
     const root = tree({
       "docker/app.Dockerfile": "FROM scratch\n",

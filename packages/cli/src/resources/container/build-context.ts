@@ -13,6 +13,8 @@ export interface BuildContextArchive {
   /** sha256 hex of the archive: equal archives mean equal sources. */
   sha256: string;
   files: number;
+  /** `.env` files in the archive: secrets the user may not mean to ship (see .dockerignore). */
+  envFiles: string[];
 }
 
 /** Used when the project has no `.dockerignore` (reference-deploy §7.5). */
@@ -56,7 +58,8 @@ export async function zipBuildContext(root: string, dockerfile: string): Promise
     entries[path] = [await readFile(full), { mtime: FIXED_MTIME, os: 3, attrs: (info.mode & 0o777) << 16 }];
   }
   const zip = zipSync(entries, { level: 6 });
-  return { zip, sha256: createHash("sha256").update(zip).digest("hex"), files: files.length };
+  const envFiles = files.filter((f) => /(^|\/)\.env(\.[^/]*)?$/.test(f));
+  return { zip, sha256: createHash("sha256").update(zip).digest("hex"), files: files.length, envFiles };
 }
 
 async function dockerignorePatterns(root: string): Promise<string[]> {

@@ -64,6 +64,11 @@ export async function codebuildBuildAndPush(
       return { built: false, digest };
     }
   }
+  if (archive.envFiles.length > 0) {
+    progress.log(
+      `warning: ${archive.envFiles.join(", ")} ${archive.envFiles.length === 1 ? "is" : "are"} in the build context (not excluded by .dockerignore): uploaded for the build, and in the image if the Dockerfile copies it`,
+    );
+  }
   const mb = (archive.zip.byteLength / 1024 / 1024).toFixed(1);
   progress.update(`uploading the build context (${archive.files} files, ${mb} MB)`);
   const [, roleArn] = await Promise.all([
