@@ -13,6 +13,7 @@ import {
 import { containerParameters, containerTemplate } from "../../templates/container.js";
 import type { DeployReport, Resource, RunContext } from "../resource.js";
 import { registerVpcConsumer } from "../vpc/consumers.js";
+import { dockerEngineAvailable } from "./docker.js";
 import {
   buildAndPush,
   describeRepository,
@@ -52,12 +53,23 @@ export function containerResource(ctx: PocketContext, dependsOn: string[]): Reso
     const stack = await describeStack(run.aws(c.region), c.stackName);
     return stack?.Parameters?.find((p) => p.ParameterKey === name)?.ParameterValue || undefined;
   };
-  /** Docker and depot builds always run (their caches make an unchanged build cheap); CodeBuild only for changed sources. */
-  const imageWouldBuild = async (run: RunContext): Promise<boolean> => {
-    if (c.build.backend !== "codebuild" || run.rebuild) return true;
+  /**
+   * The builder a deploy would use, or false when it would not build: Docker and depot builds
+   * always run (their caches make an unchanged build cheap); CodeBuild only for changed sources.
+   */
+  const imageWouldBuild = async (run: RunContext): Promise<false | "Docker" | "CodeBuild" | "depot"> => {
+    const backend =
+      c.build.backend === "auto"
+        ? (await dockerEngineAvailable())
+          ? "docker"
+          : "codebuild"
+        : c.build.backend;
+    if (backend === "docker") return "Docker";
+    if (backend === "depot") return "depot";
+    if (run.rebuild) return "CodeBuild";
     const clients = run.aws(c.region);
     const { codebuildWouldBuild } = await import("./codebuild.js");
-    return codebuildWouldBuild(clients, {
+    const due = await codebuildWouldBuild(clients, {
       build: c.build,
       stateBucket: ctx.stateBucket,
       cwd: invocationDir(),
@@ -65,6 +77,7 @@ export function containerResource(ctx: PocketContext, dependsOn: string[]): Reso
       platform: c.platform,
       currentDigest: () => taggedDigest(clients, c.ecrRepository, c.imageTag),
     });
+    return due ? "CodeBuild" : false;
   };
   return {
     id: "container",
@@ -102,11 +115,12 @@ export function containerResource(ctx: PocketContext, dependsOn: string[]): Reso
               detail: "after the first image build",
             },
           ];
-      if (!run.image && (await imageWouldBuild(run))) {
+      const builder = run.image ? false : await imageWouldBuild(run);
+      if (builder) {
         changes.unshift({
           action: "update",
           target: `image ${c.ecrRepository}:${c.imageTag}`,
-          detail: c.build.backend === "codebuild" ? "build with CodeBuild and push" : "build and push",
+          detail: `build with ${builder} and push`,
         });
       }
       return changes;
