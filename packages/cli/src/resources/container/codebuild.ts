@@ -198,6 +198,7 @@ export function codebuildPolicy(region: string, account: string, bucket: string,
   return {
     Version: "2012-10-17",
     Statement: [
+      // GetAuthorizationToken has no resource-level permissions: AWS only accepts "*" here.
       { Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: "*" },
       {
         Effect: "Allow",
