@@ -131,15 +131,18 @@ describe("the CodeBuild project settings", () => {
     expect(codebuildEnvironment("linux/amd64", "BUILD_GENERAL1_MEDIUM").type).toBe("LINUX_CONTAINER");
   });
 
-  it("lets the role read only the state bucket's codebuild/ prefix and write only its own logs", () => {
-    const policy = codebuildPolicy(
-      "cn-north-1",
-      "123456789012",
-      "dev-x-pocket-state",
-      "dev-x-pocket-codebuild",
-    );
+  it("lets the role push only to the stage's repository, read only the state bucket's codebuild/ prefix and write only its own logs", () => {
+    const policy = codebuildPolicy({
+      region: "cn-north-1",
+      account: "123456789012",
+      bucket: "dev-x-pocket-state",
+      project: "dev-x-pocket-codebuild",
+      repository: "dev-x-pocket-lambda",
+    });
     const resources = policy.Statement.map((s) => s.Resource);
     expect(resources).toContain("arn:aws-cn:s3:::dev-x-pocket-state/codebuild/*");
+    const push = policy.Statement.find((s) => s.Action.includes("ecr:PutImage"));
+    expect(push?.Resource).toBe("arn:aws-cn:ecr:cn-north-1:123456789012:repository/dev-x-pocket-lambda");
     expect(resources).toContain(
       "arn:aws-cn:logs:cn-north-1:123456789012:log-group:/aws/codebuild/dev-x-pocket-codebuild*",
     );

@@ -22,6 +22,8 @@ export interface CodeBuildInputs {
   dockerfile: string;
   /** `{repositoryUri}:{stage}` */
   target: string;
+  /** The stage's ECR repository name (the build pushes there only). */
+  repository: string;
   permissionsBoundary?: string;
   cwd: string;
   /** Build even when the sources did not change (`pocket deploy --rebuild`). */
@@ -193,35 +195,41 @@ function partition(region: string): string {
   return "aws";
 }
 
-export function codebuildPolicy(region: string, account: string, bucket: string, project: string) {
-  const p = partition(region);
+export function codebuildPolicy(o: {
+  region: string;
+  account: string;
+  bucket: string;
+  project: string;
+  /** The stage's repository: the only one the build may push to. */
+  repository: string;
+}) {
+  const p = partition(o.region);
+  const repositories = `arn:${p}:ecr:${o.region}:${o.account}:repository`;
   return {
     Version: "2012-10-17",
     Statement: [
       // GetAuthorizationToken has no resource-level permissions: AWS only accepts "*" here.
       { Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: "*" },
       {
+        // Pulls: base images may come from any of the account's repositories in the region.
         Effect: "Allow",
-        Action: [
-          "ecr:BatchCheckLayerAvailability",
-          "ecr:GetDownloadUrlForLayer",
-          "ecr:BatchGetImage",
-          "ecr:PutImage",
-          "ecr:InitiateLayerUpload",
-          "ecr:UploadLayerPart",
-          "ecr:CompleteLayerUpload",
-        ],
-        Resource: `arn:${p}:ecr:${region}:${account}:repository/*`,
+        Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
+        Resource: `${repositories}/*`,
+      },
+      {
+        Effect: "Allow",
+        Action: ["ecr:PutImage", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload"],
+        Resource: `${repositories}/${o.repository}`,
       },
       {
         Effect: "Allow",
         Action: ["s3:GetObject", "s3:GetObjectVersion"],
-        Resource: `arn:${p}:s3:::${bucket}/codebuild/*`,
+        Resource: `arn:${p}:s3:::${o.bucket}/codebuild/*`,
       },
       {
         Effect: "Allow",
         Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-        Resource: `arn:${p}:logs:${region}:${account}:log-group:/aws/codebuild/${project}*`,
+        Resource: `arn:${p}:logs:${o.region}:${o.account}:log-group:/aws/codebuild/${o.project}*`,
       },
     ],
   };
@@ -245,12 +253,13 @@ async function ensureRole(
     "@aws-sdk/client-iam"
   );
   const roleName = inputs.build.codebuildRole;
-  const policy = codebuildPolicy(
-    clients.region,
-    await accountId(clients),
-    inputs.stateBucket,
-    inputs.build.codebuildProject,
-  );
+  const policy = codebuildPolicy({
+    region: clients.region,
+    account: await accountId(clients),
+    bucket: inputs.stateBucket,
+    project: inputs.build.codebuildProject,
+    repository: inputs.repository,
+  });
   let arn: string | undefined;
   let created = false;
   try {

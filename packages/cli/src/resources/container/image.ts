@@ -131,6 +131,7 @@ export async function buildAndPush(
         platform: c.platform,
         dockerfile: c.dockerfilePath,
         target,
+        repository: c.ecrRepository,
         permissionsBoundary: c.permissionsBoundary,
         cwd,
         rebuild: options.rebuild,
