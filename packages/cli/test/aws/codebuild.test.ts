@@ -39,7 +39,7 @@ command = "pocket.django.lambda_handlers.wsgi_handler"
 const PROJECT = "dev-cb-pocket-codebuild";
 const ROLE = "forge-dev-cb-pocket-codebuild-role";
 const STATE = "dev-cb-pocket-state";
-const env = () => ({ ...motoEnv(REGION), POCKET_CODEBUILD_POLL_MS: "50", POCKET_TEST: "1" });
+const env = () => ({ ...motoEnv(REGION), POCKET_CODEBUILD_POLL_MS: "50", POCKET_IAM_SETTLE_MS: "0" });
 
 let dir: string;
 beforeAll(async () => {

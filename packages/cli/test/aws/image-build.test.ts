@@ -86,7 +86,12 @@ describe("image build with the docker backend", () => {
   it("falls back to CodeBuild when no Docker engine answers (DECISIONS 8)", () => {
     const r = pocket(["deploy", "--stage", "dev"], {
       cwd: dir,
-      env: { ...motoEnv(REGION), PATH: "/nonexistent", POCKET_CODEBUILD_POLL_MS: "50" },
+      env: {
+        ...motoEnv(REGION),
+        PATH: "/nonexistent",
+        POCKET_CODEBUILD_POLL_MS: "50",
+        POCKET_IAM_SETTLE_MS: "0",
+      },
     });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toContain("no Docker engine answers here: building with CodeBuild");

@@ -301,6 +301,13 @@ async function ensureRole(
         PolicyDocument: JSON.stringify(policy),
       }),
     );
+    // IAM changes reach CodeBuild's workers seconds later; a build started at once can fail to
+    // read its source. The reference waited 10 s after creating the role; so do we, after any change.
+    const settle = Number(process.env.POCKET_IAM_SETTLE_MS ?? 10_000);
+    if (settle > 0) {
+      progress.update("waiting for the IAM change to propagate");
+      await sleep(settle);
+    }
   }
   return { arn, created };
 }
