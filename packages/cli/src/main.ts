@@ -49,7 +49,10 @@ Environment:
   NEON_API_KEY        Neon API key (also read from .env next to pocket.toml)
   TIDB_PUBLIC_KEY, TIDB_PRIVATE_KEY   TiDB Cloud API keys (also from .env)
   AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL   standard AWS SDK settings
-  NO_COLOR            disable colours`,
+  DEPOT_TOKEN, DEPOT_PROJECT_ID   for awscontainer.build = "depot"
+  CODEBUILD_PERMISSIONS_BOUNDARY  permissions boundary for the CodeBuild role
+  NO_COLOR            disable colours
+  POCKET_DEBUG=1      show the stack trace of an internal error`,
 );
 
 async function main(): Promise<number> {
