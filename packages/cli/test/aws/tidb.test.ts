@@ -168,6 +168,21 @@ describe("TiDB Cloud Serverless against the contract server", () => {
     expect(none.stderr).toContain("TIDB_PUBLIC_KEY");
   });
 
+  it("names the refused statement without the password it carried", async () => {
+    tidb.failStatements(/^CREATE USER/);
+    try {
+      const r = await deploy("dev");
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain("TiDB refused CREATE USER");
+      const sent = tidb.statements.filter((s) => s.sql.startsWith("CREATE USER")).at(-1)!.sql;
+      const password = /IDENTIFIED BY '([^']+)'/.exec(sent)![1]!;
+      expect(r.stderr).toContain("****");
+      expect(r.stderr).not.toContain(password);
+    } finally {
+      tidb.failStatements(undefined);
+    }
+  });
+
   it("refuses a SQL endpoint whose certificate it cannot verify", async () => {
     const r = await deploy("dev", { NODE_EXTRA_CA_CERTS: "" });
     expect(r.status).toBe(1);

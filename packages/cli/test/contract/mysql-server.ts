@@ -27,7 +27,7 @@ export interface MysqlServer {
 export interface MysqlHandlers {
   /** The password for a user, or undefined to refuse it. */
   password(user: string): string | undefined;
-  /** A statement; return rows (first column only) for a result set, or undefined for OK. */
+  /** A statement; return rows (first column only) for a result set, undefined for OK, or throw for an error. */
   query(user: string, sql: string): string[] | undefined;
 }
 
@@ -111,7 +111,14 @@ export async function startMysqlServer(handlers: MysqlHandlers): Promise<MysqlSe
         }
         if (command === 0x03) {
           const sql = p.payload.subarray(1).toString("utf8");
-          const rows = handlers.query(user, sql);
+          let rows: string[] | undefined;
+          try {
+            rows = handlers.query(user, sql);
+          } catch (failure) {
+            write(stream, 1, error(1064, "42000", (failure as Error).message));
+            commands.next(loop);
+            return;
+          }
           if (rows === undefined) write(stream, 1, ok());
           else {
             let seq = 1;

@@ -38,6 +38,8 @@ export interface TidbServer {
   /** The SQL endpoint (its CA file goes in NODE_EXTRA_CA_CERTS). */
   sql: MysqlServer;
   clusters(): Cluster[];
+  /** Statements matching this are refused with a MySQL syntax error (cleared with undefined). */
+  failStatements(pattern: RegExp | undefined): void;
   /** Databases on the (one) SQL endpoint. */
   databases: Set<string>;
   close(): Promise<void>;
@@ -55,12 +57,19 @@ export async function startTidbServer(options: {
   const statements: { user: string; sql: string }[] = [];
   const databases = new Set<string>(["information_schema", "mysql", "test"]);
   let seq = 0;
+  let failing = /^$^/;
 
   // The SQL endpoint (TLS, like TiDB Cloud's): `{prefix}.root` with the cluster's current root password.
   const sql = await startMysqlServer({
     password: (user) => [...clusters.values()].find((c) => user === `${c.userPrefix}.root`)?.rootPassword,
     query: (user, query) => {
       statements.push({ user, sql: query });
+      if (failing.test(query)) {
+        // What MySQL says about a syntax error: it quotes the statement from the error on.
+        throw new Error(
+          `You have an error in your SQL syntax; check the manual that corresponds to your TiDB version for the right syntax to use line 1 column 30 near "${query.slice(17)}"`,
+        );
+      }
       const create = /^CREATE DATABASE IF NOT EXISTS `([^`]+)`/.exec(query);
       if (create) databases.add(create[1]!);
       const drop = /^DROP DATABASE IF EXISTS `([^`]+)`/.exec(query);
@@ -169,6 +178,9 @@ export async function startTidbServer(options: {
     statements,
     sql,
     databases,
+    failStatements: (pattern) => {
+      failing = pattern ?? /^$^/;
+    },
     clusters: () => [...clusters.values()],
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));

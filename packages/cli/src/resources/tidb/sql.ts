@@ -64,6 +64,7 @@ async function connect(target: SqlTarget) {
 async function withRoot<T>(
   target: SqlTarget,
   work: (conn: Awaited<ReturnType<typeof connect>>) => Promise<T>,
+  secrets: string[] = [],
 ): Promise<T> {
   const conn = await connect(target);
   try {
@@ -73,7 +74,10 @@ async function withRoot<T>(
     const e = error as { message?: string; sql?: string };
     // The statement may hold a password: name its verb only.
     const verb = e.sql?.split(" ").slice(0, 2).join(" ") ?? "SQL";
-    throw new CliError("tidb-sql", `TiDB refused ${verb}: ${e.message ?? String(error)}`, {
+    // A server message may quote the statement ("... near 'IDENTIFIED BY ...'"): mask passwords.
+    let message = e.message ?? String(error);
+    for (const secret of [target.password, ...secrets]) message = message.split(secret).join("****");
+    throw new CliError("tidb-sql", `TiDB refused ${verb}: ${message}`, {
       hint: "Check the cluster at tidbcloud.com (quota, state), then deploy again.",
     });
   } finally {
@@ -83,15 +87,19 @@ async function withRoot<T>(
 
 /** CREATE DATABASE / USER IF NOT EXISTS, the password when given, and the user's grant on its database. */
 export async function ensureStageDatabase(target: SqlTarget, grant: StageGrant): Promise<void> {
-  await withRoot(target, async (conn) => {
-    const db = conn.escapeId(grant.database);
-    const user = `${conn.escape(grant.user)}@'%'`;
-    await conn.query(`CREATE DATABASE IF NOT EXISTS ${db}`);
-    const pw = conn.escape(grant.password);
-    await conn.query(`CREATE USER IF NOT EXISTS ${user} IDENTIFIED BY ${pw}`);
-    if (grant.resetPassword) await conn.query(`ALTER USER ${user} IDENTIFIED BY ${pw}`);
-    await conn.query(`GRANT ALL PRIVILEGES ON ${db}.* TO ${user}`);
-  });
+  await withRoot(
+    target,
+    async (conn) => {
+      const db = conn.escapeId(grant.database);
+      const user = `${conn.escape(grant.user)}@'%'`;
+      await conn.query(`CREATE DATABASE IF NOT EXISTS ${db}`);
+      const pw = conn.escape(grant.password);
+      await conn.query(`CREATE USER IF NOT EXISTS ${user} IDENTIFIED BY ${pw}`);
+      if (grant.resetPassword) await conn.query(`ALTER USER ${user} IDENTIFIED BY ${pw}`);
+      await conn.query(`GRANT ALL PRIVILEGES ON ${db}.* TO ${user}`);
+    },
+    [grant.password],
+  );
 }
 
 /** Drops the stage's database and user; returns the user databases that remain on the cluster. */
