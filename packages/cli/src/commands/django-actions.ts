@@ -14,9 +14,15 @@ import {
   writeInitFile,
 } from "../django/init.js";
 import { invokeManagement, managementHandler, queueHandler, queueManagement } from "../django/management.js";
-import { applySync, planSync, type SyncAction, type SyncTarget, syncSummary } from "../django/s3-sync.js";
 import { collectstatic, localStaticBackend, storageTarget } from "../django/static.js";
 import { CliError } from "../errors.js";
+import {
+  applySync,
+  planSync,
+  type SyncAction,
+  type SyncTarget,
+  syncSummary,
+} from "../resources/buckets/sync.js";
 
 interface AwsOptions {
   stage?: string;

@@ -17,6 +17,7 @@ export function registerStageCommands(program: Command, global: () => GlobalOpti
     .option(...profileOption)
     .option("--image <uri>", "deploy this image (ECR URI@sha256:DIGEST) instead of building the Dockerfile")
     .option("--rebuild", "build the image with CodeBuild even when its sources did not change")
+    .option("--skip-frontend", "do not build or upload the CloudFront routes' front ends (build_dir)")
     .option("-y, --yes", "answer yes to questions (recreate a stack whose creation failed)")
     .option("--force-unlock", "clear a stale deploy lock left by a crashed deploy")
     .addHelpText("after", "\nA second deploy with no change makes no changes and says so.")

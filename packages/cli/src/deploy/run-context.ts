@@ -6,6 +6,8 @@ export interface RunOptions {
   yes?: boolean;
   image?: string;
   rebuild?: boolean;
+  skipFrontend?: boolean;
+  skipBuild?: boolean;
   profile?: string;
 }
 
@@ -19,6 +21,8 @@ export function runContext(config: LoadedConfig, options: RunOptions): RunContex
     outputs: new Map(),
     image: options.image,
     rebuild: options.rebuild === true,
+    skipFrontend: options.skipFrontend === true,
+    skipBuild: options.skipBuild === true,
     assumeYes: options.yes === true,
     aws: (region) => awsClients(region, { profile: options.profile }),
     confirm: async (question) => {

@@ -7,6 +7,7 @@ import { cloudfrontKeysTemplate, PUBLIC_KEY_PARAMETER } from "../templates/cloud
 import { vpcStackTags, vpcTemplate } from "../templates/vpc.js";
 import { s3Resource, stateBucketResource } from "./buckets/resources.js";
 import { ensureBucketPolicyStatement, removeBucketPolicyStatement } from "./cloudfront/bucket-policy.js";
+import { frontendResource, uploadableRoutes } from "./cloudfront/frontend.js";
 import { ensureTokenSecretInKvs } from "./cloudfront/token-secret.js";
 import { containerResource } from "./container/resource.js";
 import { neonResource } from "./neon/resource.js";
@@ -151,6 +152,9 @@ export function stageResources(ctx: PocketContext): Resource[] {
         },
       ),
     );
+  }
+  for (const cf of Object.values(ctx.cloudfront ?? {})) {
+    if (uploadableRoutes(cf).length > 0) out.push(frontendResource(ctx, cf));
   }
   return out;
 }

@@ -61,6 +61,10 @@ export interface RunContext {
   image?: string;
   /** Build the image even when its sources did not change (`pocket deploy --rebuild`). */
   rebuild?: boolean;
+  /** Leave the front end alone (`pocket deploy --skip-frontend`). */
+  skipFrontend?: boolean;
+  /** Upload the front end as built, without running its build commands (`--skip-build`). */
+  skipBuild?: boolean;
   /** Answer yes to confirmations (`--yes`). */
   assumeYes: boolean;
   /** AWS clients for a region (the stage's region, or us-east-1 for CloudFront). */

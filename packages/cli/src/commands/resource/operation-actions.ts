@@ -121,6 +121,30 @@ async function eachWithProgress(
   }
 }
 
+/** `pocket resource cloudfront upload`: build and upload the front ends of one or every distribution. */
+export async function frontendUpload(global: GlobalOptions, opts: NameOptions & { skipBuild?: boolean }) {
+  const config = await loadStage(global, opts.stage);
+  const names = Object.keys(config.context.cloudfront ?? {});
+  if (opts.name && !names.includes(opts.name)) {
+    throw new CliError(
+      "unknown-distribution",
+      `no cloudfront "${opts.name}" in stage ${config.settings.stage}.`,
+      {
+        hint: names.length ? `Choose one of: ${names.join(", ")}.` : undefined,
+      },
+    );
+  }
+  const wanted = (opts.name ? [opts.name] : names).map((n) => `frontend:${n}`);
+  const resources = stageResources(config.context).filter((r) => wanted.includes(r.id));
+  if (resources.length === 0) {
+    throw new CliError("no-frontend", "no CloudFront route of this stage has a build_dir to upload.", {
+      hint: 'Give an S3 route build_dir = "dist" (and build = "npm run build" to build it first).',
+    });
+  }
+  const run = runContext(config, { skipBuild: opts.skipBuild === true });
+  await eachWithProgress(config.context.region, resources, (r, p) => r.deploy(run, p));
+}
+
 export async function resourceYamlDiff(global: GlobalOptions, group: OperableGroup, opts: NameOptions) {
   const { run, resources } = await select(global, group, opts);
   for (const r of resources) {

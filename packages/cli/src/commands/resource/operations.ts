@@ -79,6 +79,21 @@ export const registerOperations: RegisterResource = (resource, global) => {
       ).action(async (opts: NameOptions) => (await actions()).resourceYamlDiff(global(), name, opts));
     }
   }
+  const cf = group(resource, "cloudfront", OPERABLE.cloudfront.description);
+  withName(
+    withStage(
+      cf
+        .command("upload")
+        .description(
+          "run the build of every route with build_dir and upload the changed files, then invalidate",
+        ),
+    ),
+    "distribution",
+  )
+    .option("--skip-build", "upload build_dir as it is, without running the routes' build commands")
+    .action(async (opts: NameOptions & { skipBuild?: boolean }) =>
+      (await actions()).frontendUpload(global(), opts),
+    );
   const c = group(resource, "awscontainer", OPERABLE.awscontainer.description);
   withStage(c.command("url").description("print the API endpoints of the stage's handlers")).action(
     async (opts: NameOptions) => (await actions()).containerUrl(global(), opts),

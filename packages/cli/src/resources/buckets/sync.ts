@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
-import type { AwsClients } from "../aws/clients.js";
+import type { AwsClients } from "../../aws/clients.js";
 
 /** One file's fate in a sync: upload (new or changed), keep (same MD5), delete (gone locally). */
 export type SyncAction =
@@ -48,7 +48,11 @@ export async function planSync(
   clients: AwsClients,
   dir: string,
   target: SyncTarget,
-  options: { delete: boolean },
+  options: {
+    delete: boolean;
+    /** Keys under the prefix that belong to something else (another route, a storage): never deleted. */
+    protect?: (key: string) => boolean;
+  },
 ): Promise<SyncAction[]> {
   const { ListObjectsV2Command } = await import("@aws-sdk/client-s3");
   const s3 = await clients.s3();
@@ -83,7 +87,9 @@ export async function planSync(
     actions.push(etag === md5 ? { kind: "keep", key } : { kind: "upload", key, file, reason: "changed" });
   }
   if (options.delete) {
-    for (const key of [...remote.keys()].sort()) if (!seen.has(key)) actions.push({ kind: "delete", key });
+    for (const key of [...remote.keys()].sort()) {
+      if (!seen.has(key) && !options.protect?.(key)) actions.push({ kind: "delete", key });
+    }
   }
   return actions;
 }
@@ -96,7 +102,9 @@ export async function applySync(
   target: SyncTarget,
   actions: SyncAction[],
   progress: SyncProgress,
+  options: { cacheControl?: (key: string) => string | undefined } = {},
 ): Promise<void> {
+  const cacheControl = options.cacheControl ?? cacheControlFor;
   const { DeleteObjectsCommand, PutObjectCommand } = await import("@aws-sdk/client-s3");
   // mime-types is CommonJS: its functions are on the default export once bundled.
   const mime = await import("mime-types");
@@ -121,7 +129,7 @@ export async function applySync(
           ContentLength: (await stat(a.file)).size,
           ContentType:
             type.startsWith("text/") || type.endsWith("javascript") ? `${type}; charset=utf-8` : type,
-          CacheControl: cacheControlFor(a.key),
+          CacheControl: cacheControl(a.key),
         }),
       );
       progress(++done, total, a);

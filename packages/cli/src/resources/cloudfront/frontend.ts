@@ -1,0 +1,245 @@
+import { spawn } from "node:child_process";
+import { existsSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import type { CloudFrontContext, PocketContext, S3RouteContext } from "@magic-pocket/config";
+import { CliError } from "../../errors.js";
+import { describeStack, stackOutputs } from "../../stacks/stack.js";
+import { applySync, planSync, type SyncAction, syncSummary } from "../buckets/sync.js";
+import type { Change, DeployReport, Progress, Resource, RunContext } from "../resource.js";
+
+/**
+ * A distribution's front end (reference-deploy §10, seed: `build` / `build_dir`): each S3 route
+ * with a `build_dir` runs its `build` command, then its folder is synced to the route's key
+ * prefix in the `[s3]` bucket, and the distribution is invalidated once if anything changed.
+ * Unlike the reference, files are compared (MD5 against ETag) instead of all re-uploaded, so an
+ * unchanged front end deploys as "no changes"; and deletion never touches keys that belong to
+ * another route or to a Django storage under the same prefix.
+ */
+export function uploadableRoutes(cf: CloudFrontContext): S3RouteContext[] {
+  return cf.routes.filter((r): r is S3RouteContext => r.type === "s3" && r.buildDir !== undefined);
+}
+
+/** `text/html` is revalidated on every visit; content-hashed assets are cached for a year. */
+export function frontendCacheControl(route: S3RouteContext, key: string): string | undefined {
+  // Versioned routes get their Cache-Control from the distribution's response headers policy;
+  // plain routes use CloudFront's defaults, as in the reference.
+  if (!route.isSpa) return undefined;
+  if (/\.html?$/i.test(key)) return "no-cache";
+  // app.3f2a1b9c.js, index-BZ3kq8xY.css, chunk.a1b2c3d4e5.js: a fingerprint with a digit.
+  const name = key.split("/").pop() ?? key;
+  if (/[.-](?=[A-Za-z0-9_]*\d)[A-Za-z0-9_]{8,}\.[A-Za-z0-9]+$/.test(name))
+    return "public, max-age=31536000, immutable";
+  return "public, max-age=3600";
+}
+
+interface RoutePlan {
+  route: S3RouteContext;
+  dir: string;
+  actions: SyncAction[];
+}
+
+export function frontendResource(ctx: PocketContext, cf: CloudFrontContext): Resource {
+  const routes = uploadableRoutes(cf);
+  const bucket = cf.bucketName;
+  const where = routes.map((r) => `s3://${bucket}/${r.keyPrefix}/`).join(", ");
+
+  /** Prefixes in the bucket owned by something else: other routes, Django storages. */
+  const otherOwners = (route: S3RouteContext): string[] => {
+    const prefixes = Object.values(ctx.cloudfront ?? {})
+      .flatMap((d) => d.routes)
+      .flatMap((r) =>
+        r.type === "s3" && r !== route && r.keyPrefix !== route.keyPrefix ? [r.keyPrefix] : [],
+      );
+    for (const entry of Object.values(ctx.container?.django.storages ?? {})) {
+      const o = (entry.OPTIONS ?? {}) as { bucket_name?: string; location?: string };
+      if (o.bucket_name === bucket && o.location) prefixes.push(o.location.replace(/^\/+|\/+$/g, ""));
+    }
+    return prefixes.filter((p) => p.startsWith(`${route.keyPrefix}/`));
+  };
+
+  const folderOf = (run: RunContext, route: S3RouteContext) =>
+    resolve(dirname(run.config.file), route.buildDir!);
+
+  const plans = async (run: RunContext): Promise<RoutePlan[]> => {
+    const clients = run.aws(cf.bucketRegion);
+    const out: RoutePlan[] = [];
+    for (const route of routes) {
+      const dir = folderOf(run, route);
+      if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+        throw new CliError(
+          "frontend-build-dir-missing",
+          `the build_dir of route ${describe(route)} (${dir}) does not exist.`,
+          {
+            hint: route.build
+              ? `Its build command (${route.build}) should create it; check the command and build_dir.`
+              : 'Build the front end first, or add build = "..." to the route so pocket runs the build.',
+          },
+        );
+      }
+      const owned = otherOwners(route);
+      const actions = await planSync(
+        clients,
+        dir,
+        { bucket, prefix: route.keyPrefix },
+        {
+          delete: true,
+          protect: (key) => owned.some((p) => key.startsWith(`${p}/`)),
+        },
+      );
+      out.push({ route, dir, actions });
+    }
+    return out;
+  };
+
+  const distributionId = async (run: RunContext): Promise<string> => {
+    const id =
+      run.outputs.get(`cloudfront:${cf.name}`)?.DistributionId ??
+      stackOutputs(await describeStack(run.aws("us-east-1"), cf.stackName)).DistributionId;
+    if (!id) {
+      throw new CliError("distribution-missing", `the distribution ${cf.stackName} does not exist yet.`, {
+        hint: "Deploy it first: `pocket deploy` creates it before uploading the front end.",
+      });
+    }
+    return id;
+  };
+
+  return {
+    id: `frontend:${cf.name}`,
+    title: `front end of ${cf.name} (${where})`,
+    dependsOn: ["s3", `cloudfront:${cf.name}`],
+    destroyNote: () => "kept: the files go with the S3 bucket (--with-data)",
+    async status(run) {
+      const missing = routes.filter((r) => !existsSync(folderOf(run, r)));
+      if (missing.length > 0)
+        return { state: "needs-update", detail: `not built yet: ${missing.map(describe).join(", ")}` };
+      const changed = (await plans(run)).flatMap((p) => p.actions.filter((a) => a.kind !== "keep"));
+      return changed.length === 0
+        ? { state: "in-sync", detail: "the built files are uploaded" }
+        : { state: "needs-update", detail: `${changed.length} file(s) differ` };
+    },
+    async plan(run) {
+      const changes: Change[] = routes
+        .filter((r) => r.build)
+        .map((r) => ({
+          action: "update",
+          target: `front end build ${describe(r)}`,
+          detail: `runs ${r.build}; the files below are from the last build`,
+        }));
+      if (routes.some((r) => !existsSync(folderOf(run, r)))) return changes;
+      for (const p of await plans(run)) {
+        for (const a of p.actions) {
+          if (a.kind === "keep") continue;
+          changes.push({
+            action: a.kind === "delete" ? "delete" : a.reason === "new" ? "create" : "update",
+            target: `s3://${bucket}/${a.key}`,
+          });
+        }
+      }
+      return changes;
+    },
+    async deploy(run, progress) {
+      if (run.skipFrontend) return { changed: false, summary: "skipped (--skip-frontend)" };
+      return uploadFrontend(
+        run,
+        {
+          routes,
+          bucket,
+          bucketRegion: cf.bucketRegion,
+          plans,
+          distributionId,
+          skipBuild: run.skipBuild === true,
+        },
+        progress,
+      );
+    },
+    async destroy(_run, progress) {
+      progress.log(
+        `kept the front end files in s3://${bucket} (they are deleted with the bucket: --with-data)`,
+      );
+      return { changed: false, summary: "kept (in the S3 bucket)" };
+    },
+  };
+}
+
+async function uploadFrontend(
+  run: RunContext,
+  f: {
+    routes: S3RouteContext[];
+    bucket: string;
+    bucketRegion: string;
+    plans: (run: RunContext) => Promise<RoutePlan[]>;
+    distributionId: (run: RunContext) => Promise<string>;
+    skipBuild: boolean;
+  },
+  progress: Progress,
+): Promise<DeployReport> {
+  const projectDir = dirname(run.config.file);
+  for (const route of f.routes) {
+    if (!route.build || f.skipBuild) continue;
+    progress.update(`building ${describe(route)}: ${route.build}`);
+    await runBuild(route, projectDir, progress);
+  }
+  const plans = await f.plans(run);
+  const clients = run.aws(f.bucketRegion);
+  const parts: string[] = [];
+  let changed = false;
+  for (const p of plans) {
+    const todo = p.actions.filter((a) => a.kind !== "keep");
+    if (todo.length > 0) {
+      changed = true;
+      await applySync(
+        clients,
+        { bucket: f.bucket, prefix: p.route.keyPrefix },
+        todo,
+        (done, total, a) =>
+          progress.update(`${a.kind === "delete" ? "deleting" : "uploading"} ${done}/${total} ${a.key}`),
+        { cacheControl: (key) => frontendCacheControl(p.route, key) },
+      );
+    }
+    parts.push(`${p.route.keyPrefix}/: ${syncSummary(p.actions)}`);
+  }
+  if (!changed) return { changed: false, summary: "no changes" };
+  const id = await f.distributionId(run);
+  progress.update("invalidating the distribution's cache");
+  const { CreateInvalidationCommand } = await import("@aws-sdk/client-cloudfront");
+  await (await run.aws("us-east-1").cloudfront()).send(
+    new CreateInvalidationCommand({
+      DistributionId: id,
+      InvalidationBatch: { CallerReference: `pocket-${Date.now()}`, Paths: { Quantity: 1, Items: ["/*"] } },
+    }),
+  );
+  return { changed: true, summary: `${parts.join("; ")}; invalidated /*` };
+}
+
+function describe(route: S3RouteContext): string {
+  return route.pathPattern ? `"${route.pathPattern}"` : "(default)";
+}
+
+/** The route's build command, through the shell (it is the user's command line), in the project folder. */
+function runBuild(route: S3RouteContext, cwd: string, progress: Progress): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(route.build!, { cwd, shell: true, stdio: ["ignore", "pipe", "pipe"] });
+    let tail = "";
+    const onData = (chunk: Buffer) => {
+      const text = chunk.toString();
+      tail = (tail + text).slice(-4000);
+      const last = text.trim().split("\n").pop();
+      if (last) progress.update(last.slice(0, 120));
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code === 0) return resolvePromise();
+      reject(
+        new CliError(
+          "frontend-build-failed",
+          `the build of route ${describe(route)} (${route.build}) exited with ${code}:\n${tail.trim().split("\n").slice(-12).join("\n")}`,
+          {
+            hint: "Fix the build (run the same command in the folder of pocket.toml), then deploy again. Nothing was uploaded.",
+          },
+        ),
+      );
+    });
+  });
+}
