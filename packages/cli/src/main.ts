@@ -40,6 +40,13 @@ registerStageCommands(program, global);
 registerConfig(program, global);
 registerResource(program, global);
 registerDjango(program, global);
+// `pocket version`, as the Python magic-pocket spells it.
+program
+  .command("version")
+  .description("print the pocket version")
+  .action(() => {
+    process.stdout.write(`${VERSION}\n`);
+  });
 
 program.addHelpText(
   "after",

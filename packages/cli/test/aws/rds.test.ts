@@ -72,6 +72,19 @@ describe("RDS Aurora Serverless v2 against moto", () => {
     expect(vars.POCKET_RDS_SECRET_ARN).toBe(cluster.MasterUserSecret?.SecretArn);
     expect(vars.POCKET_RDS_ENDPOINT).toBe(cluster.Endpoint);
     expect(vars.POCKET_RDS_DBNAME).toBe("shop_dev");
+
+    const endpoint = pocket(["resource", "rds", "endpoint", "--stage", "dev", "--json"], {
+      cwd: dir,
+      env: env(),
+    });
+    expect(endpoint.status, endpoint.stderr).toBe(0);
+    expect(JSON.parse(endpoint.stdout)).toEqual({
+      host: cluster.Endpoint,
+      port: cluster.Port,
+      database: "shop_dev",
+      username: "postgres",
+      passwordSecretArn: cluster.MasterUserSecret?.SecretArn,
+    });
   });
 
   it("changes nothing on a second deploy, and only the capacity when max_capacity changes", async () => {

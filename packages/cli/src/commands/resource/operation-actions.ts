@@ -121,6 +121,30 @@ async function eachWithProgress(
   }
 }
 
+/** `pocket resource rds endpoint`: where to connect, and where the password is (never the password). */
+export async function rdsEndpoint(global: GlobalOptions, opts: NameOptions & { json?: boolean }) {
+  const config = await loadStage(global, opts.stage);
+  const rds = config.context.rds;
+  if (!rds) throw new CliError("section-missing", `stage ${config.settings.stage} has no [rds].`);
+  const run = runContext(config, {});
+  const { readRdsOutputs } = await import("../../resources/rds/resource.js");
+  const out = await aws(rds.region, () => readRdsOutputs(run.aws(rds.region), rds));
+  if (!out) {
+    throw new CliError("rds-missing", `the Aurora cluster ${rds.clusterIdentifier} does not exist.`, {
+      hint: "Create it with `pocket deploy`.",
+    });
+  }
+  const info = {
+    host: out.endpoint,
+    port: Number(out.port),
+    database: rds.databaseName,
+    username: rds.username,
+    passwordSecretArn: out.secretArn,
+  };
+  if (opts.json) return writeJson(info);
+  for (const [k, v] of Object.entries(info)) process.stdout.write(`${k}: ${v}\n`);
+}
+
 /** `pocket resource cloudfront upload`: build and upload the front ends of one or every distribution. */
 export async function frontendUpload(global: GlobalOptions, opts: NameOptions & { skipBuild?: boolean }) {
   const config = await loadStage(global, opts.stage);

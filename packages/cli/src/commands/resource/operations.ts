@@ -79,6 +79,15 @@ export const registerOperations: RegisterResource = (resource, global) => {
       ).action(async (opts: NameOptions) => (await actions()).resourceYamlDiff(global(), name, opts));
     }
   }
+  withStage(
+    group(resource, "rds", OPERABLE.rds.description)
+      .command("endpoint")
+      .description(
+        "print the cluster's host, port, database, user and the ARN of the secret with the password",
+      ),
+  )
+    .option("--json", "print JSON for scripts")
+    .action(async (opts: NameOptions & { json?: boolean }) => (await actions()).rdsEndpoint(global(), opts));
   const cf = group(resource, "cloudfront", OPERABLE.cloudfront.description);
   withName(
     withStage(
