@@ -101,7 +101,7 @@ export async function codebuildBuildAndPush(
       "image-not-pushed",
       `CodeBuild reported success, but ${inputs.target} is not in ECR.`,
       {
-        hint: `${finished.logs?.deepLink ? `The build log: ${finished.logs.deepLink}\n` : ""}Check that the Dockerfile builds the image and that the post-build push went to ${inputs.target}.`,
+        hint: `${finished.logs?.deepLink ? `The build log: ${finished.logs.deepLink}\n` : ""}The build log shows where its docker push went; it must be ${inputs.target}.`,
       },
     );
   }
