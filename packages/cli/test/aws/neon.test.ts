@@ -13,7 +13,7 @@ const TOML = `
 [general]
 region = "${REGION}"
 project_name = "demo"
-stages = ["dev"]
+stages = ["dev", "preview"]
 
 [neon]
 project_name = "demo-neon"
@@ -93,6 +93,49 @@ describe("Neon against the contract server", () => {
     });
     expect(status.status, status.stderr).toBe(0);
     expect(status.stdout + status.stderr).toContain("in-sync (host ep-");
+  });
+
+  it("branches a preview stage out of dev: the copy keeps dev's role and database, deploy adds nothing", async () => {
+    const out = await pocketAsync(
+      ["resource", "neon", "branch-out", "--stage", "preview", "--base-stage", "dev"],
+      {
+        cwd: dir,
+        env: env(),
+      },
+    );
+    expect(out.status, out.stderr).toBe(0);
+    const post = neon.calls.filter((c) => c.method === "POST").at(-1)!;
+    expect(post.path).toBe("/projects/floral-king-961888/branches");
+    const branch = (post.body as { branch: { name: string; parent_id: string } }).branch;
+    expect(branch.name).toBe("preview");
+    // dev's branch, not the project's default one.
+    expect(branch.parent_id).toMatch(/^br-\d+$/);
+
+    const before = neon.calls.length;
+    const previewImage = await putTestImage("preview-demo-pocket-lambda", "preview", REGION);
+    const r = await pocketAsync(["deploy", "--stage", "preview", "--image", previewImage], {
+      cwd: dir,
+      env: env(),
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(neon.calls.slice(before).filter((c) => c.method !== "GET")).toEqual([]);
+    const sm = new SecretsManagerClient({ region: REGION });
+    const doc = JSON.parse(
+      (await sm.send(new GetSecretValueCommand({ SecretId: "preview-demo-pocket" }))).SecretString!,
+    );
+    expect(doc.preview.demo.DATABASE_URL).toMatch(
+      /^postgres:\/\/demo:[^@]+@ep-\d+\.ap-southeast-1\.aws\.neon\.tech:5432\/demo\?sslmode=require$/,
+    );
+
+    const again = await pocketAsync(
+      ["resource", "neon", "branch-out", "--stage", "preview", "--base-stage", "dev"],
+      {
+        cwd: dir,
+        env: env(),
+      },
+    );
+    expect(again.status).toBe(1);
+    expect(again.stderr).toContain("already has its Neon branch");
   });
 
   it("keeps the branch on destroy without --with-data and deletes it with", async () => {

@@ -102,12 +102,16 @@ export async function startNeonServer(options: { apiKey: string; projectName: st
           });
         case "POST branches": {
           const id = `br-${++seq}`;
+          const parentId = body.branch.parent_id ?? "br-main";
+          const parent = branches.get(parentId);
+          if (!parent) return send(404, { message: "parent branch not found" });
+          // A child branch starts as a copy of its parent: same roles (and passwords), same databases.
           const b: Branch = {
             id,
             name: body.branch.name,
-            parent_id: body.branch.parent_id ?? "br-main",
-            roles: new Map(),
-            databases: new Map(),
+            parent_id: parentId,
+            roles: new Map(parent.roles),
+            databases: new Map(parent.databases),
           };
           branches.set(id, b);
           const ep = {

@@ -121,6 +121,52 @@ async function eachWithProgress(
   }
 }
 
+/**
+ * `pocket resource neon branch-out --base-stage B`: the stage's branch as a copy of stage B's
+ * (schema and data, roles with their passwords), for preview stages. `pocket deploy` then finds
+ * the role and database in place and only adds what is missing.
+ */
+export async function neonBranchOut(global: GlobalOptions, opts: NameOptions & { baseStage: string }) {
+  const config = await loadStage(global, opts.stage);
+  const neon = config.context.neon;
+  if (!neon) throw new CliError("section-missing", `stage ${config.settings.stage} has no [neon].`);
+  if (opts.baseStage === neon.branch) {
+    throw new CliError("neon-same-stage", "--base-stage must name another stage than --stage.");
+  }
+  const key = config.credentials.neonApiKey;
+  if (!key) {
+    throw new CliError("neon-key-missing", "NEON_API_KEY is not set.", {
+      hint: "Put NEON_API_KEY=... in the environment or in .env next to pocket.toml.",
+    });
+  }
+  const { NeonApi } = await import("../../resources/neon/api.js");
+  const api = new NeonApi({ apiKey: key });
+  const project = await api.project(neon.projectName);
+  const [base, existing] = await Promise.all([
+    api.branch(project.id, opts.baseStage),
+    api.branch(project.id, neon.branch),
+  ]);
+  if (!base) {
+    throw new CliError(
+      "neon-base-missing",
+      `the Neon project ${neon.projectName} has no branch "${opts.baseStage}".`,
+      {
+        hint: `Deploy stage ${opts.baseStage} first, or pick another --base-stage.`,
+      },
+    );
+  }
+  if (existing) {
+    throw new CliError("neon-branch-exists", `stage ${neon.branch} already has its Neon branch.`, {
+      hint: `Delete it first (pocket resource neon destroy --stage ${neon.branch} --with-data) to branch out again.`,
+    });
+  }
+  process.stderr.write(`creating Neon branch ${neon.branch} from ${opts.baseStage}...\n`);
+  await api.createBranch(project.id, neon.branch, base.id);
+  process.stderr.write(
+    `created: ${neon.branch} starts as a copy of ${opts.baseStage}. Run \`pocket deploy --stage ${neon.branch}\` to use it.\n`,
+  );
+}
+
 /** `pocket resource rds endpoint`: where to connect, and where the password is (never the password). */
 export async function rdsEndpoint(global: GlobalOptions, opts: NameOptions & { json?: boolean }) {
   const config = await loadStage(global, opts.stage);

@@ -80,6 +80,17 @@ export const registerOperations: RegisterResource = (resource, global) => {
     }
   }
   withStage(
+    group(resource, "neon", OPERABLE.neon.description)
+      .command("branch-out")
+      .description(
+        "create the stage's branch as a copy of another stage's (data included), e.g. for a preview",
+      ),
+  )
+    .requiredOption("--base-stage <stage>", "the stage whose branch is copied")
+    .action(async (opts: NameOptions & { baseStage: string }) =>
+      (await actions()).neonBranchOut(global(), opts),
+    );
+  withStage(
     group(resource, "rds", OPERABLE.rds.description)
       .command("endpoint")
       .description(
