@@ -106,6 +106,7 @@ const STATE_LABEL: Record<ResourceStatus["state"], string> = {
   "needs-update": "needs update",
   "in-progress": "in progress",
   failed: "FAILED",
+  unknown: "unknown",
 };
 
 export async function statusCommand(
@@ -114,10 +115,21 @@ export async function statusCommand(
 ) {
   const { config, resources, run } = await prepare(global, opts);
   const statuses = await withAwsErrors(config.context.region, () =>
-    Promise.all(resources.map(async (r) => ({ resource: r, status: await r.status(run) }))),
+    Promise.all(
+      resources.map(async (r) => {
+        try {
+          return { resource: r, status: await r.status(run) };
+        } catch (error) {
+          // One resource that cannot be asked (a missing API key, ...) must not hide the others.
+          if (!(error instanceof CliError)) throw error;
+          const status: ResourceStatus = { state: "unknown", detail: error.message };
+          return { resource: r, status };
+        }
+      }),
+    ),
   );
   // Scripts read the exit status whether or not they asked for JSON.
-  if (statuses.some((s) => s.status.state === "failed")) process.exitCode = 1;
+  if (statuses.some((s) => s.status.state === "failed" || s.status.state === "unknown")) process.exitCode = 1;
   if (opts.json) {
     writeJson({
       stage: config.settings.stage,

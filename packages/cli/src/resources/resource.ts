@@ -7,7 +7,7 @@ import type { StackSpec } from "../stacks/stack.js";
  * stack, RDS, Neon, TiDB, CloudFront keys, CloudFront, frontend upload) implements this one small
  * interface, so `pocket deploy|status|plan|destroy` and `pocket resource X ...` are generic.
  */
-export type ResourceState = "missing" | "in-sync" | "needs-update" | "in-progress" | "failed";
+export type ResourceState = "missing" | "in-sync" | "needs-update" | "in-progress" | "failed" | "unknown";
 
 export interface Change {
   action: "create" | "update" | "replace" | "delete";

@@ -173,5 +173,17 @@ describe("Neon against the contract server", () => {
     });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("NEON_API_KEY");
+    // The whole stage's status still reports every other resource.
+    const all = await pocketAsync(["status", "--stage", "dev", "--json"], {
+      cwd: dir,
+      env: env({ NEON_API_KEY: "" }),
+    });
+    expect(all.status).toBe(1);
+    const resources = (
+      JSON.parse(all.stdout) as { resources: { id: string; state: string; detail?: string }[] }
+    ).resources;
+    expect(resources.find((x) => x.id === "neon")).toMatchObject({ state: "unknown" });
+    expect(resources.find((x) => x.id === "neon")?.detail).toContain("NEON_API_KEY");
+    expect(resources.find((x) => x.id === "state")?.state).toBe("in-sync");
   });
 });
