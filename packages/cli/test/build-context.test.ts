@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { zipBuildContext } from "../src/resources/container/build-context.js";
 import {
+  buildConsoleUrl,
   buildFailure,
   buildspec,
   codebuildEnvironment,
@@ -157,6 +158,12 @@ describe("the CodeBuild project settings", () => {
     ]);
     expect(spec.phases.pre_build.commands[0]).toContain(
       "docker login --username AWS --password-stdin $ECR_HOST",
+    );
+  });
+
+  it("links the build's log in the console", () => {
+    expect(buildConsoleUrl("ap-northeast-1", "dev-x-pocket-codebuild", "dev-x-pocket-codebuild:1b2c")).toBe(
+      "https://ap-northeast-1.console.aws.amazon.com/codesuite/codebuild/projects/dev-x-pocket-codebuild/build/dev-x-pocket-codebuild%3A1b2c/log?region=ap-northeast-1",
     );
   });
 

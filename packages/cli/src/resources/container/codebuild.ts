@@ -93,7 +93,11 @@ export async function codebuildBuildAndPush(
       ],
     }),
   );
-  const finished = await waitForBuild(clients, started.build!.id!, progress);
+  const id = started.build!.id!;
+  progress.log(
+    `CodeBuild build started; its log: ${buildConsoleUrl(clients.region, build.codebuildProject, id)}`,
+  );
+  const finished = await waitForBuild(clients, id, progress);
   if (finished.buildStatus !== "SUCCEEDED") throw buildFailure(finished);
   const digest = await inputs.currentDigest();
   if (!digest) {
@@ -174,6 +178,11 @@ export function buildspec(): string {
     },
     { lineWidth: 0 },
   );
+}
+
+/** Where a person follows the build in the console (the API's deep link only exists once logs do). */
+export function buildConsoleUrl(region: string, project: string, id: string): string {
+  return `https://${region}.console.aws.amazon.com/codesuite/codebuild/projects/${project}/build/${encodeURIComponent(id)}/log?region=${region}`;
 }
 
 /** CodeBuild machine for the platform: arm64 images build on Graviton, others on x86_64. */

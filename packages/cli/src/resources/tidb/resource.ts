@@ -106,7 +106,16 @@ export function tidbResource(ctx: PocketContext): Resource {
       await api.setRootPassword(cluster.clusterId, password);
     }
     const endpoint = cluster.endpoints?.public;
-    if (!endpoint?.host || !cluster.userPrefix) {
+    if (!cluster.userPrefix) {
+      throw new CliError(
+        "tidb-no-user-prefix",
+        `the TiDB cluster ${t.clusterName} reports no user prefix yet.`,
+        {
+          hint: "The cluster may still be initialising; deploy again in a minute.",
+        },
+      );
+    }
+    if (!endpoint?.host) {
       throw new CliError("tidb-no-endpoint", `the TiDB cluster ${t.clusterName} has no public endpoint.`, {
         hint: "Enable the public endpoint of the cluster at tidbcloud.com, then deploy again.",
       });
