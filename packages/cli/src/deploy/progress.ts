@@ -7,6 +7,8 @@ type Line = {
   started: number;
   finished?: number;
   mark?: "ok" | "fail" | "skip";
+  /** When a counter line ("12/500 ...") was last printed, for plain output. */
+  counterAt?: number;
 };
 
 /**
@@ -35,7 +37,15 @@ export class ProgressView {
     return {
       update: (message) => {
         line.status = message;
-        if (!this.tty) this.print(`${title}: ${message}`);
+        if (this.tty) return;
+        // Plain logs get at most one counter line ("uploading 12/500 ...") every 2 s, and the last one.
+        const counter = /\b(\d+)\/(\d+)\b/.exec(message);
+        if (counter && counter[1] !== counter[2]) {
+          const now = Date.now();
+          if (line.counterAt !== undefined && now - line.counterAt < 2000) return;
+          line.counterAt = now;
+        }
+        this.print(`${title}: ${message}`);
       },
       log: (message) => this.print(`${title}: ${message}`),
       done: (summary, mark = "ok") => {
