@@ -24,7 +24,7 @@ async function aws<T>(region: string, work: () => Promise<T>): Promise<T> {
 
 async function select(global: GlobalOptions, group: OperableGroup, opts: NameOptions & { yes?: boolean }) {
   const config = await loadStage(global, opts.stage);
-  const run = runContext(config, { yes: opts.yes });
+  const run = runContext(config, { yes: opts.yes, profile: opts.profile });
   const all = stageResources(config.context);
   const spec = OPERABLE[group];
   let ids: string[];
@@ -172,7 +172,7 @@ export async function rdsEndpoint(global: GlobalOptions, opts: NameOptions & { j
   const config = await loadStage(global, opts.stage);
   const rds = config.context.rds;
   if (!rds) throw new CliError("section-missing", `stage ${config.settings.stage} has no [rds].`);
-  const run = runContext(config, {});
+  const run = runContext(config, { profile: opts.profile });
   const { readRdsOutputs } = await import("../../resources/rds/resource.js");
   const out = await aws(rds.region, () => readRdsOutputs(run.aws(rds.region), rds));
   if (!out) {
@@ -211,7 +211,7 @@ export async function frontendUpload(global: GlobalOptions, opts: NameOptions & 
       hint: 'Give an S3 route build_dir = "dist" (and build = "npm run build" to build it first).',
     });
   }
-  const run = runContext(config, { skipBuild: opts.skipBuild === true });
+  const run = runContext(config, { skipBuild: opts.skipBuild === true, profile: opts.profile });
   await eachWithProgress(config.context.region, resources, (r, p) => r.deploy(run, p));
 }
 
@@ -258,7 +258,7 @@ export async function containerUrl(global: GlobalOptions, opts: NameOptions) {
   if (!config.context.container) {
     throw new CliError("section-missing", `stage ${config.settings.stage} has no [awscontainer].`);
   }
-  const run = runContext(config, {});
+  const run = runContext(config, { profile: opts.profile });
   const urls = await aws(config.context.region, () => containerEndpoints(run, config.context));
   if (urls.length === 0) {
     throw new CliError("no-endpoint", "no handler has an API endpoint yet.", {
@@ -280,7 +280,7 @@ function secretsOf(run: RunContext) {
 
 export async function secretsList(global: GlobalOptions, opts: NameOptions & { showValues?: boolean }) {
   const config = await loadStage(global, opts.stage);
-  const run = runContext(config, {});
+  const run = runContext(config, { profile: opts.profile });
   const s = secretsOf(run);
   const stored = await aws(s.region, () =>
     managedSecretStore(run.aws(s.region), s, run.ctx.stage, run.ctx.project).read(),
@@ -332,7 +332,7 @@ async function readUserSecret(run: RunContext, name: string, store: "sm" | "ssm"
 
 export async function secretsCreate(global: GlobalOptions, opts: NameOptions) {
   const config = await loadStage(global, opts.stage);
-  const run = runContext(config, {});
+  const run = runContext(config, { profile: opts.profile });
   const s = secretsOf(run);
   const store = managedSecretStore(run.aws(s.region), s, run.ctx.stage, run.ctx.project);
   const stored = await aws(s.region, () => store.read());
@@ -361,7 +361,7 @@ export async function secretsCreate(global: GlobalOptions, opts: NameOptions) {
 
 export async function secretsDelete(global: GlobalOptions, opts: NameOptions & { yes?: boolean }) {
   const config = await loadStage(global, opts.stage);
-  const run = runContext(config, { yes: opts.yes });
+  const run = runContext(config, { yes: opts.yes, profile: opts.profile });
   const s = secretsOf(run);
   const store = managedSecretStore(run.aws(s.region), s, run.ctx.stage, run.ctx.project);
   const stored = await aws(s.region, () => store.read());

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { RegisterResource } from "./index.js";
-import { type NameOptions, withName, withStage } from "./options.js";
+import { type NameOptions, withAwsStage, withName } from "./options.js";
 
 const actions = () => import("./operation-actions.js");
 
@@ -41,11 +41,11 @@ export const registerOperations: RegisterResource = (resource, global) => {
   ][]) {
     const g = group(resource, name, spec.description);
     const named = (c: Command) => ("named" in spec ? withName(c, "distribution") : c);
-    named(withStage(g.command("status").description(`show the state of ${spec.description}`))).action(
+    named(withAwsStage(g.command("status").description(`show the state of ${spec.description}`))).action(
       async (opts: NameOptions) => (await actions()).resourceStatus(global(), name, opts),
     );
     named(
-      withStage(
+      withAwsStage(
         g.command("deploy").description(`create or update ${spec.description} only (no dependencies)`),
       ),
     )
@@ -54,7 +54,7 @@ export const registerOperations: RegisterResource = (resource, global) => {
         (await actions()).resourceDeploy(global(), name, opts),
       );
     const destroy = named(
-      withStage(g.command("destroy").description(`delete ${spec.description} (asks first)`)),
+      withAwsStage(g.command("destroy").description(`delete ${spec.description} (asks first)`)),
     )
       .option("-y, --yes", "do not ask for confirmation")
       .action(async (opts: NameOptions & { yes?: boolean; withData?: boolean; withSecrets?: boolean }) =>
@@ -73,13 +73,13 @@ export const registerOperations: RegisterResource = (resource, global) => {
     if (name === "awscontainer") destroy.option("--with-secrets", "also delete the managed secrets");
     if (name !== "s3" && !("stackless" in spec)) {
       named(
-        withStage(
+        withAwsStage(
           g.command("yaml-diff").description("show how the deployed template differs from the current one"),
         ),
       ).action(async (opts: NameOptions) => (await actions()).resourceYamlDiff(global(), name, opts));
     }
   }
-  withStage(
+  withAwsStage(
     group(resource, "neon", OPERABLE.neon.description)
       .command("branch-out")
       .description(
@@ -90,7 +90,7 @@ export const registerOperations: RegisterResource = (resource, global) => {
     .action(async (opts: NameOptions & { baseStage: string }) =>
       (await actions()).neonBranchOut(global(), opts),
     );
-  withStage(
+  withAwsStage(
     group(resource, "rds", OPERABLE.rds.description)
       .command("endpoint")
       .description(
@@ -101,7 +101,7 @@ export const registerOperations: RegisterResource = (resource, global) => {
     .action(async (opts: NameOptions & { json?: boolean }) => (await actions()).rdsEndpoint(global(), opts));
   const cf = group(resource, "cloudfront", OPERABLE.cloudfront.description);
   withName(
-    withStage(
+    withAwsStage(
       cf
         .command("upload")
         .description(
@@ -115,21 +115,21 @@ export const registerOperations: RegisterResource = (resource, global) => {
       (await actions()).frontendUpload(global(), opts),
     );
   const c = group(resource, "awscontainer", OPERABLE.awscontainer.description);
-  withStage(c.command("url").description("print the API endpoints of the stage's handlers")).action(
+  withAwsStage(c.command("url").description("print the API endpoints of the stage's handlers")).action(
     async (opts: NameOptions) => (await actions()).containerUrl(global(), opts),
   );
   const secrets = c.command("secrets").description("the stage's managed and user secrets");
-  withStage(secrets.command("list").description("list managed and user secrets (values hidden)"))
+  withAwsStage(secrets.command("list").description("list managed and user secrets (values hidden)"))
     .option("--show-values", "print the values too (they will be on your screen and in your scrollback)")
     .action(async (opts: NameOptions & { showValues?: boolean }) =>
       (await actions()).secretsList(global(), opts),
     );
-  withStage(
+  withAwsStage(
     secrets
       .command("create-pocket-managed")
       .description("generate every managed secret that does not exist yet"),
   ).action(async (opts: NameOptions) => (await actions()).secretsCreate(global(), opts));
-  withStage(
+  withAwsStage(
     secrets.command("delete-pocket-managed").description("delete the stage's managed secrets (asks first)"),
   )
     .option("-y, --yes", "do not ask for confirmation")
