@@ -6,6 +6,7 @@ import { awsErrorName } from "../../aws/errors.js";
 import { CliError } from "../../errors.js";
 import { bucketObject } from "../buckets/object.js";
 import type { Progress } from "../resource.js";
+import { sleep } from "../vendor-api.js";
 import { zipBuildContext } from "./build-context.js";
 
 /**
@@ -465,5 +466,3 @@ export async function destroyCodeBuild(
   }
   return removed;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

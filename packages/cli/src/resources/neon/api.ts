@@ -1,4 +1,5 @@
 import { CliError } from "../../errors.js";
+import { parseJson, sleep } from "../vendor-api.js";
 
 /**
  * A small client for the Neon API v2 (https://api-docs.neon.tech). Only what the deploy needs:
@@ -258,12 +259,3 @@ export function maskKey(key: string): string {
 }
 
 const enc = encodeURIComponent;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function parseJson(text: string): unknown {
-  try {
-    return text ? JSON.parse(text) : {};
-  } catch {
-    return undefined;
-  }
-}

@@ -1,5 +1,6 @@
 import { CliError } from "../../errors.js";
 import { maskKey } from "../neon/api.js";
+import { parseJson, sleep } from "../vendor-api.js";
 import { type DigestChallenge, digestAuthorization, parseDigestChallenge } from "./digest.js";
 
 /**
@@ -220,15 +221,5 @@ export class TidbApi {
       { method, uri: `${u.pathname}${u.search}` },
       this.nc,
     );
-  }
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function parseJson(text: string): unknown {
-  try {
-    return text ? JSON.parse(text) : {};
-  } catch {
-    return undefined;
   }
 }
