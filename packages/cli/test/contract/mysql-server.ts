@@ -206,19 +206,14 @@ function handshake(id: number, scramble: Buffer): Buffer {
 }
 
 function parseHandshakeResponse(p: Buffer): { user: string; token: Buffer } {
-  const flags = p.readUInt32LE(0);
   let at = 32;
   const end = p.indexOf(0, at);
   const user = p.subarray(at, end).toString("utf8");
   at = end + 1;
-  let length: number;
-  if (flags & CLIENT.PLUGIN_AUTH_LENENC_CLIENT_DATA) {
-    length = p[at]!; // tokens are 20 bytes: a one-byte length-encoded integer
-    at += 1;
-  } else {
-    length = p[at]!;
-    at += 1;
-  }
+  // A length-encoded integer (PLUGIN_AUTH_LENENC_CLIENT_DATA) or a one-byte length
+  // (SECURE_CONNECTION): for a 20-byte token both are the single byte 20.
+  const length = p[at]!;
+  at += 1;
   return { user, token: p.subarray(at, at + length) };
 }
 

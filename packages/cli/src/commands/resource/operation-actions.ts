@@ -1,3 +1,4 @@
+import type { CloudFrontContext, LoadedConfig } from "@magic-pocket/config";
 import { explainAwsError } from "../../aws/errors.js";
 import { type GlobalOptions, loadStage } from "../../config-loader.js";
 import { ProgressView } from "../../deploy/progress.js";
@@ -22,6 +23,23 @@ async function aws<T>(region: string, work: () => Promise<T>): Promise<T> {
   }
 }
 
+/** The distributions a command acts on: `--name N` (checked), or every eligible one in order. */
+function distributions(
+  config: LoadedConfig,
+  group: string,
+  name: string | undefined,
+  eligible: (cf: CloudFrontContext) => boolean = () => true,
+): string[] {
+  const all = config.context.cloudfront ?? {};
+  const names = Object.keys(all).filter((n) => eligible(all[n]!));
+  if (name && !names.includes(name)) {
+    throw new CliError("unknown-distribution", `no ${group} "${name}" in stage ${config.settings.stage}.`, {
+      hint: names.length ? `Choose one of: ${names.join(", ")}.` : undefined,
+    });
+  }
+  return name ? [name] : names;
+}
+
 async function select(global: GlobalOptions, group: OperableGroup, opts: NameOptions & { yes?: boolean }) {
   const config = await loadStage(global, opts.stage);
   const run = runContext(config, { yes: opts.yes, profile: opts.profile });
@@ -29,20 +47,10 @@ async function select(global: GlobalOptions, group: OperableGroup, opts: NameOpt
   const spec = OPERABLE[group];
   let ids: string[];
   if ("named" in spec) {
-    const names = Object.keys(config.context.cloudfront ?? {}).filter(
-      (n) => group === "cloudfront" || config.context.cloudfront![n]!.signingKey,
-    );
-    if (opts.name && !names.includes(opts.name)) {
-      throw new CliError(
-        "unknown-distribution",
-        `no ${group} "${opts.name}" in stage ${config.settings.stage}.`,
-        {
-          hint: names.length ? `Choose one of: ${names.join(", ")}.` : undefined,
-        },
-      );
-    }
     const idOf = spec.id as (name: string) => string;
-    ids = (opts.name ? [opts.name] : names).map((n) => idOf(n));
+    ids = distributions(config, group, opts.name, (cf) => group === "cloudfront" || !!cf.signingKey).map(
+      idOf,
+    );
   } else {
     ids = [(spec.id as () => string)()];
   }
@@ -133,14 +141,8 @@ export async function neonBranchOut(global: GlobalOptions, opts: NameOptions & {
   if (opts.baseStage === neon.branch) {
     throw new CliError("neon-same-stage", "--base-stage must name another stage than --stage.");
   }
-  const key = config.credentials.neonApiKey;
-  if (!key) {
-    throw new CliError("neon-key-missing", "NEON_API_KEY is not set.", {
-      hint: "Put NEON_API_KEY=... in the environment or in .env next to pocket.toml.",
-    });
-  }
-  const { NeonApi } = await import("../../resources/neon/api.js");
-  const api = new NeonApi({ apiKey: key });
+  const { neonApi } = await import("../../resources/neon/resource.js");
+  const api = neonApi(config.credentials);
   const project = await api.project(neon.projectName);
   const [base, existing] = await Promise.all([
     api.branch(project.id, opts.baseStage),
@@ -194,17 +196,7 @@ export async function rdsEndpoint(global: GlobalOptions, opts: NameOptions & { j
 /** `pocket resource cloudfront upload`: build and upload the front ends of one or every distribution. */
 export async function frontendUpload(global: GlobalOptions, opts: NameOptions & { skipBuild?: boolean }) {
   const config = await loadStage(global, opts.stage);
-  const names = Object.keys(config.context.cloudfront ?? {});
-  if (opts.name && !names.includes(opts.name)) {
-    throw new CliError(
-      "unknown-distribution",
-      `no cloudfront "${opts.name}" in stage ${config.settings.stage}.`,
-      {
-        hint: names.length ? `Choose one of: ${names.join(", ")}.` : undefined,
-      },
-    );
-  }
-  const wanted = (opts.name ? [opts.name] : names).map((n) => `frontend:${n}`);
+  const wanted = distributions(config, "cloudfront", opts.name).map((n) => `frontend:${n}`);
   const resources = stageResources(config.context).filter((r) => wanted.includes(r.id));
   if (resources.length === 0) {
     throw new CliError("no-frontend", "no CloudFront route of this stage has a build_dir to upload.", {

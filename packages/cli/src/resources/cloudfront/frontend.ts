@@ -1,10 +1,10 @@
-import { spawn } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { CloudFrontContext, PocketContext, S3RouteContext } from "@magic-pocket/config";
 import { CliError } from "../../errors.js";
 import { describeStack, stackOutputs } from "../../stacks/stack.js";
 import { applySync, planSync, type SyncAction, syncSummary } from "../buckets/sync.js";
+import { runTool } from "../container/docker.js";
 import type { Change, DeployReport, Progress, Resource, RunContext } from "../resource.js";
 
 /**
@@ -34,7 +34,6 @@ export function frontendCacheControl(route: S3RouteContext, key: string): string
 
 interface RoutePlan {
   route: S3RouteContext;
-  dir: string;
   actions: SyncAction[];
 }
 
@@ -86,7 +85,7 @@ export function frontendResource(ctx: PocketContext, cf: CloudFrontContext): Res
           protect: (key) => owned.some((p) => key.startsWith(`${p}/`)),
         },
       );
-      out.push({ route, dir, actions });
+      out.push({ route, actions });
     }
     return out;
   };
@@ -137,20 +136,45 @@ export function frontendResource(ctx: PocketContext, cf: CloudFrontContext): Res
       }
       return changes;
     },
-    async deploy(run, progress) {
+    async deploy(run, progress): Promise<DeployReport> {
       if (run.skipFrontend) return { changed: false, summary: "skipped (--skip-frontend)" };
-      return uploadFrontend(
-        run,
-        {
-          routes,
-          bucket,
-          bucketRegion: cf.bucketRegion,
-          plans,
-          distributionId,
-          skipBuild: run.skipBuild === true,
-        },
-        progress,
+      for (const route of routes) {
+        if (!route.build || run.skipBuild) continue;
+        progress.update(`building ${describe(route)}: ${route.build}`);
+        await runBuild(route, dirname(run.config.file), progress);
+      }
+      const clients = run.aws(cf.bucketRegion);
+      const parts: string[] = [];
+      let changed = false;
+      for (const p of await plans(run)) {
+        const todo = p.actions.filter((a) => a.kind !== "keep");
+        if (todo.length > 0) {
+          changed = true;
+          await applySync(
+            clients,
+            { bucket, prefix: p.route.keyPrefix },
+            todo,
+            (done, total, a) =>
+              progress.update(`${a.kind === "delete" ? "deleting" : "uploading"} ${done}/${total} ${a.key}`),
+            { cacheControl: (key) => frontendCacheControl(p.route, key) },
+          );
+        }
+        parts.push(`${p.route.keyPrefix}/: ${syncSummary(p.actions)}`);
+      }
+      if (!changed) return { changed: false, summary: "no changes" };
+      const id = await distributionId(run);
+      progress.update("invalidating the distribution's cache");
+      const { CreateInvalidationCommand } = await import("@aws-sdk/client-cloudfront");
+      await (await run.aws("us-east-1").cloudfront()).send(
+        new CreateInvalidationCommand({
+          DistributionId: id,
+          InvalidationBatch: {
+            CallerReference: `pocket-${Date.now()}`,
+            Paths: { Quantity: 1, Items: ["/*"] },
+          },
+        }),
       );
+      return { changed: true, summary: `${parts.join("; ")}; invalidated /*` };
     },
     async destroy(_run, progress) {
       progress.log(
@@ -161,85 +185,20 @@ export function frontendResource(ctx: PocketContext, cf: CloudFrontContext): Res
   };
 }
 
-async function uploadFrontend(
-  run: RunContext,
-  f: {
-    routes: S3RouteContext[];
-    bucket: string;
-    bucketRegion: string;
-    plans: (run: RunContext) => Promise<RoutePlan[]>;
-    distributionId: (run: RunContext) => Promise<string>;
-    skipBuild: boolean;
-  },
-  progress: Progress,
-): Promise<DeployReport> {
-  const projectDir = dirname(run.config.file);
-  for (const route of f.routes) {
-    if (!route.build || f.skipBuild) continue;
-    progress.update(`building ${describe(route)}: ${route.build}`);
-    await runBuild(route, projectDir, progress);
-  }
-  const plans = await f.plans(run);
-  const clients = run.aws(f.bucketRegion);
-  const parts: string[] = [];
-  let changed = false;
-  for (const p of plans) {
-    const todo = p.actions.filter((a) => a.kind !== "keep");
-    if (todo.length > 0) {
-      changed = true;
-      await applySync(
-        clients,
-        { bucket: f.bucket, prefix: p.route.keyPrefix },
-        todo,
-        (done, total, a) =>
-          progress.update(`${a.kind === "delete" ? "deleting" : "uploading"} ${done}/${total} ${a.key}`),
-        { cacheControl: (key) => frontendCacheControl(p.route, key) },
-      );
-    }
-    parts.push(`${p.route.keyPrefix}/: ${syncSummary(p.actions)}`);
-  }
-  if (!changed) return { changed: false, summary: "no changes" };
-  const id = await f.distributionId(run);
-  progress.update("invalidating the distribution's cache");
-  const { CreateInvalidationCommand } = await import("@aws-sdk/client-cloudfront");
-  await (await run.aws("us-east-1").cloudfront()).send(
-    new CreateInvalidationCommand({
-      DistributionId: id,
-      InvalidationBatch: { CallerReference: `pocket-${Date.now()}`, Paths: { Quantity: 1, Items: ["/*"] } },
-    }),
-  );
-  return { changed: true, summary: `${parts.join("; ")}; invalidated /*` };
-}
-
 function describe(route: S3RouteContext): string {
   return route.pathPattern ? `"${route.pathPattern}"` : "(default)";
 }
 
 /** The route's build command, through the shell (it is the user's command line), in the project folder. */
-function runBuild(route: S3RouteContext, cwd: string, progress: Progress): Promise<void> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(route.build!, { cwd, shell: true, stdio: ["ignore", "pipe", "pipe"] });
-    let tail = "";
-    const onData = (chunk: Buffer) => {
-      const text = chunk.toString();
-      tail = (tail + text).slice(-4000);
-      const last = text.trim().split("\n").pop();
-      if (last) progress.update(last.slice(0, 120));
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      if (code === 0) return resolvePromise();
-      reject(
-        new CliError(
-          "frontend-build-failed",
-          `the build of route ${describe(route)} (${route.build}) exited with ${code}:\n${tail.trim().split("\n").slice(-12).join("\n")}`,
-          {
-            hint: "Fix the build (run the same command in the folder of pocket.toml), then deploy again. Nothing was uploaded.",
-          },
-        ),
-      );
-    });
-  });
+async function runBuild(route: S3RouteContext, cwd: string, progress: Progress): Promise<void> {
+  const r = await runTool(route.build!, [], { cwd, progress, shell: true });
+  if (r.code === 0) return;
+  const tail = `${r.stdout}\n${r.stderr}`.trim().split("\n").slice(-12).join("\n");
+  throw new CliError(
+    "frontend-build-failed",
+    `the build of route ${describe(route)} (${route.build}) exited with ${r.code}:\n${tail}`,
+    {
+      hint: "Fix the build (run the same command in the folder of pocket.toml), then deploy again. Nothing was uploaded.",
+    },
+  );
 }

@@ -56,8 +56,7 @@ export async function codebuildBuildAndPush(
   const { build } = inputs;
   const source = bucketObject(clients, inputs.stateBucket, build.codebuildSourceKey);
   progress.update("zipping the build context");
-  const archive = await zipBuildContext(inputs.cwd, inputs.dockerfile);
-  const wanted = { source: archive.sha256, dockerfile: inputs.dockerfile, platform: inputs.platform };
+  const { archive, wanted } = await zipSources(inputs);
   if (!inputs.rebuild) {
     const digest = await unchangedImage(clients, inputs, wanted);
     if (digest) {
@@ -124,7 +123,7 @@ export async function codebuildBuildAndPush(
  */
 async function unchangedImage(
   clients: AwsClients,
-  inputs: Pick<CodeBuildInputs, "build" | "stateBucket" | "currentDigest">,
+  inputs: CodeBuildSources,
   wanted: Omit<LastBuild, "digest">,
 ): Promise<string | undefined> {
   const [last, digest] = await Promise.all([
@@ -141,16 +140,22 @@ async function unchangedImage(
   return same ? digest : undefined;
 }
 
-/** For `pocket plan`: would a deploy start a CodeBuild build? */
-export async function codebuildWouldBuild(
-  clients: AwsClients,
-  inputs: Pick<
-    CodeBuildInputs,
-    "build" | "stateBucket" | "currentDigest" | "cwd" | "dockerfile" | "platform"
-  >,
-): Promise<boolean> {
+/** The inputs that decide whether a build is due. */
+type CodeBuildSources = Pick<
+  CodeBuildInputs,
+  "build" | "stateBucket" | "currentDigest" | "cwd" | "dockerfile" | "platform"
+>;
+
+/** The zipped build context, and the record a build of it would leave. */
+async function zipSources(inputs: CodeBuildSources) {
   const archive = await zipBuildContext(inputs.cwd, inputs.dockerfile);
   const wanted = { source: archive.sha256, dockerfile: inputs.dockerfile, platform: inputs.platform };
+  return { archive, wanted };
+}
+
+/** For `pocket plan`: would a deploy start a CodeBuild build? */
+export async function codebuildWouldBuild(clients: AwsClients, inputs: CodeBuildSources): Promise<boolean> {
+  const { wanted } = await zipSources(inputs);
   return (await unchangedImage(clients, inputs, wanted)) === undefined;
 }
 
@@ -245,6 +250,10 @@ export function codebuildPolicy(o: {
   };
 }
 
+/** IAM's "not found" (the SDK names it NoSuchEntityException, the wire NoSuchEntity). */
+const noSuchEntity = (error: unknown) =>
+  awsErrorName(error) === "NoSuchEntity" || awsErrorName(error) === "NoSuchEntityException";
+
 const TRUST = {
   Version: "2012-10-17",
   Statement: [
@@ -275,8 +284,7 @@ async function ensureRole(
   try {
     arn = (await iam.send(new GetRoleCommand({ RoleName: roleName }))).Role?.Arn;
   } catch (error) {
-    if (awsErrorName(error) !== "NoSuchEntity" && awsErrorName(error) !== "NoSuchEntityException")
-      throw error;
+    if (!noSuchEntity(error)) throw error;
   }
   if (!arn) {
     progress.update(`creating IAM role ${roleName}`);
@@ -299,8 +307,7 @@ async function ensureRole(
         .PolicyDocument;
       current = doc ? JSON.parse(decodeURIComponent(doc)) : undefined;
     } catch (error) {
-      if (awsErrorName(error) !== "NoSuchEntity" && awsErrorName(error) !== "NoSuchEntityException")
-        throw error;
+      if (!noSuchEntity(error)) throw error;
     }
   }
   if (JSON.stringify(current) !== JSON.stringify(policy)) {
@@ -342,8 +349,8 @@ async function ensureProject(
   } = {
     name,
     description: "magic-pocket image builder",
-    source: { type: "S3" as const, location: `${inputs.stateBucket}/${inputs.build.codebuildSourceKey}` },
-    artifacts: { type: "NO_ARTIFACTS" as const },
+    source: { type: "S3", location: `${inputs.stateBucket}/${inputs.build.codebuildSourceKey}` },
+    artifacts: { type: "NO_ARTIFACTS" },
     environment: codebuildEnvironment(inputs.platform, inputs.build.computeType),
     serviceRole: roleArn,
   };
@@ -458,8 +465,7 @@ export async function destroyCodeBuild(
     await iam.send(new DeleteRoleCommand({ RoleName: build.codebuildRole }));
     removed.push("CodeBuild role");
   } catch (error) {
-    if (awsErrorName(error) !== "NoSuchEntity" && awsErrorName(error) !== "NoSuchEntityException")
-      throw error;
+    if (!noSuchEntity(error)) throw error;
   }
   for (const key of [build.codebuildStateKey, build.codebuildSourceKey]) {
     await bucketObject(clients, stateBucket, key).remove();

@@ -8,16 +8,26 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs an external tool, streaming its last output line as progress; never through a shell. */
+/**
+ * Runs an external tool, streaming its last output line as progress. Never through a shell,
+ * except for a command line the user wrote themselves (`shell: true`, e.g. a route's `build`).
+ */
 export function runTool(
   command: string,
   args: string[],
-  options: { input?: string; env?: NodeJS.ProcessEnv; progress?: Progress; cwd?: string } = {},
+  options: {
+    input?: string;
+    env?: NodeJS.ProcessEnv;
+    progress?: Progress;
+    cwd?: string;
+    shell?: boolean;
+  } = {},
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
+      shell: options.shell === true,
       stdio: ["pipe", "pipe", "pipe"],
     });
     let stdout = "";

@@ -1,4 +1,4 @@
-import type { ContainerContext } from "@magic-pocket/config";
+import type { BuildBackend, ContainerContext } from "@magic-pocket/config";
 import type { AwsClients } from "../../aws/clients.js";
 import { awsErrorName } from "../../aws/errors.js";
 import { CliError } from "../../errors.js";
@@ -102,6 +102,45 @@ export async function verifyGivenImage(clients: AwsClients, image: string): Prom
   return { uri: image, digest: digest! };
 }
 
+/** The builder a deploy uses: `auto` is Docker when an engine answers, else CodeBuild (DECISIONS 8). */
+async function resolveBackend(c: ContainerContext): Promise<BuildBackend> {
+  if (c.build.backend !== "auto") return c.build.backend;
+  return (await dockerEngineAvailable()) ? "docker" : "codebuild";
+}
+
+/** What decides whether a CodeBuild build is due: the sources, and the image the stage has now. */
+function codebuildSources(clients: AwsClients, c: ContainerContext, cwd: string, stateBucket: string) {
+  return {
+    build: c.build,
+    stateBucket,
+    platform: c.platform,
+    dockerfile: c.dockerfilePath,
+    cwd,
+    currentDigest: () => taggedDigest(clients, c.ecrRepository, c.imageTag),
+  };
+}
+
+/**
+ * For `pocket plan`: the builder a deploy would run, or false when it would not build. Docker
+ * and depot always build (their caches make an unchanged build cheap); CodeBuild only for
+ * changed sources.
+ */
+export async function plannedBuilder(
+  clients: AwsClients,
+  c: ContainerContext,
+  cwd: string,
+  options: { stateBucket: string; rebuild: boolean },
+): Promise<false | "Docker" | "CodeBuild" | "depot"> {
+  const backend = await resolveBackend(c);
+  if (backend === "docker") return "Docker";
+  if (backend === "depot") return "depot";
+  if (options.rebuild) return "CodeBuild";
+  const { codebuildWouldBuild } = await import("./codebuild.js");
+  return (await codebuildWouldBuild(clients, codebuildSources(clients, c, cwd, options.stateBucket)))
+    ? "CodeBuild"
+    : false;
+}
+
 /**
  * Builds the Dockerfile and pushes it as `{repository}:{stage}`, then reads the pushed digest
  * back from ECR (the tag moves; the digest is what the stack deploys).
@@ -115,27 +154,19 @@ export async function buildAndPush(
   options: { stateBucket: string; rebuild: boolean },
 ): Promise<ImageRef> {
   const target = `${repositoryUri}:${c.imageTag}`;
-  let backend = c.build.backend;
-  if (backend === "auto") {
-    backend = (await dockerEngineAvailable()) ? "docker" : "codebuild";
-    if (backend === "codebuild")
-      progress.log("no Docker engine answers here: building with CodeBuild in your account");
-  }
+  const backend = await resolveBackend(c);
+  if (backend === "codebuild" && c.build.backend === "auto")
+    progress.log("no Docker engine answers here: building with CodeBuild in your account");
   if (backend === "codebuild") {
     const { codebuildBuildAndPush } = await import("./codebuild.js");
     const result = await codebuildBuildAndPush(
       clients,
       {
-        build: c.build,
-        stateBucket: options.stateBucket,
-        platform: c.platform,
-        dockerfile: c.dockerfilePath,
+        ...codebuildSources(clients, c, cwd, options.stateBucket),
         target,
         repository: c.ecrRepository,
         permissionsBoundary: c.permissionsBoundary,
-        cwd,
         rebuild: options.rebuild,
-        currentDigest: () => taggedDigest(clients, c.ecrRepository, c.imageTag),
       },
       progress,
     );

@@ -13,11 +13,11 @@ import {
 import { containerParameters, containerTemplate } from "../../templates/container.js";
 import type { DeployReport, Resource, RunContext } from "../resource.js";
 import { registerVpcConsumer } from "../vpc/consumers.js";
-import { dockerEngineAvailable } from "./docker.js";
 import {
   buildAndPush,
   describeRepository,
   ensureRepository,
+  plannedBuilder,
   taggedDigest,
   verifyGivenImage,
 } from "./image.js";
@@ -52,32 +52,6 @@ export function containerResource(ctx: PocketContext, dependsOn: string[]): Reso
     const name = Object.entries(containerParameters(ctx)).find(([, p]) => p.source.kind === "image")?.[0];
     const stack = await describeStack(run.aws(c.region), c.stackName);
     return stack?.Parameters?.find((p) => p.ParameterKey === name)?.ParameterValue || undefined;
-  };
-  /**
-   * The builder a deploy would use, or false when it would not build: Docker and depot builds
-   * always run (their caches make an unchanged build cheap); CodeBuild only for changed sources.
-   */
-  const imageWouldBuild = async (run: RunContext): Promise<false | "Docker" | "CodeBuild" | "depot"> => {
-    const backend =
-      c.build.backend === "auto"
-        ? (await dockerEngineAvailable())
-          ? "docker"
-          : "codebuild"
-        : c.build.backend;
-    if (backend === "docker") return "Docker";
-    if (backend === "depot") return "depot";
-    if (run.rebuild) return "CodeBuild";
-    const clients = run.aws(c.region);
-    const { codebuildWouldBuild } = await import("./codebuild.js");
-    const due = await codebuildWouldBuild(clients, {
-      build: c.build,
-      stateBucket: ctx.stateBucket,
-      cwd: invocationDir(),
-      dockerfile: c.dockerfilePath,
-      platform: c.platform,
-      currentDigest: () => taggedDigest(clients, c.ecrRepository, c.imageTag),
-    });
-    return due ? "CodeBuild" : false;
   };
   return {
     id: "container",
@@ -115,7 +89,12 @@ export function containerResource(ctx: PocketContext, dependsOn: string[]): Reso
               detail: "after the first image build",
             },
           ];
-      const builder = run.image ? false : await imageWouldBuild(run);
+      const builder = run.image
+        ? false
+        : await plannedBuilder(run.aws(c.region), c, invocationDir(), {
+            stateBucket: ctx.stateBucket,
+            rebuild: run.rebuild === true,
+          });
       if (builder) {
         changes.unshift({
           action: "update",

@@ -1,4 +1,4 @@
-import type { NeonContext } from "@magic-pocket/config";
+import type { Credentials, NeonContext } from "@magic-pocket/config";
 import { CliError } from "../../errors.js";
 import type { Change, Resource, RunContext } from "../resource.js";
 import { NeonApi, type NeonBranch, type NeonEndpoint, type NeonProject } from "./api.js";
@@ -12,21 +12,24 @@ interface NeonState {
   database: boolean;
 }
 
+/** The Neon API client for the stage's key, or the error that says where the key goes. */
+export function neonApi(credentials: Credentials): NeonApi {
+  const apiKey = credentials.neonApiKey;
+  if (!apiKey) {
+    throw new CliError("neon-key-missing", "[neon] is configured but NEON_API_KEY is not set.", {
+      hint: "Create an API key in the Neon console and put NEON_API_KEY=... in the environment or in .env next to pocket.toml.",
+    });
+  }
+  return new NeonApi({ apiKey });
+}
+
 /**
  * The stage's Neon branch with its read-write endpoint, role and database. The project itself is
  * the user's (made in the Neon console); pocket only manages the stage's branch in it. Its output
  * `databaseUrl` fills `neon_database_url` managed secrets and is never printed.
  */
 export function neonResource(neon: NeonContext): Resource {
-  const apiFor = (run: RunContext): NeonApi => {
-    const apiKey = run.credentials.neonApiKey;
-    if (!apiKey) {
-      throw new CliError("neon-key-missing", "[neon] is configured but NEON_API_KEY is not set.", {
-        hint: "Create an API key in the Neon console and put NEON_API_KEY=... in the environment or in .env next to pocket.toml.",
-      });
-    }
-    return new NeonApi({ apiKey });
-  };
+  const apiFor = (run: RunContext): NeonApi => neonApi(run.credentials);
 
   const inspect = async (api: NeonApi): Promise<NeonState> => {
     const project = await api.project(neon.projectName);

@@ -7,18 +7,21 @@ export type SecretValue = string | { pem: string; pub: string };
 /** Values of one stage and project, by managed name. */
 export type SecretValues = Record<string, SecretValue>;
 
+/** `length` characters drawn from `alphabet`; randomInt is uniform (no modulo bias). */
+export function randomString(length: number, alphabet: string): string {
+  let out = "";
+  for (let i = 0; i < length; i++) out += alphabet[randomInt(alphabet.length)];
+  return out;
+}
+
 /**
  * Makes a new value for a managed secret (reference-deploy §9.2). Database URLs are not made
  * here: they come from the Neon/TiDB resources, which must exist first.
  */
 export function generateSecret(spec: ManagedSecretContext): SecretValue {
   switch (spec.type) {
-    case "password": {
-      // randomInt is uniform over the alphabet (no modulo bias).
-      let out = "";
-      for (let i = 0; i < spec.length; i++) out += spec.chars[randomInt(spec.chars.length)];
-      return out;
-    }
+    case "password":
+      return randomString(spec.length, spec.chars);
     case "spa_token_secret":
       return randomBytes(32).toString("hex");
     case "rsa_pem_base64":

@@ -1,9 +1,9 @@
-import { randomInt } from "node:crypto";
 import type { PocketContext, TidbContext } from "@magic-pocket/config";
 import { CliError } from "../../errors.js";
 import { bucketObject } from "../buckets/object.js";
 import type { Change, DeployReport, Progress, Resource, RunContext } from "../resource.js";
 import { managedSecretStore } from "../secrets/store.js";
+import { randomString } from "../secrets/values.js";
 import { TidbApi, type TidbCluster } from "./api.js";
 
 /**
@@ -20,12 +20,9 @@ interface Recorded {
   user: string;
 }
 
-const PASSWORD_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-
-export function randomPassword(length = 24): string {
-  let out = "";
-  for (let i = 0; i < length; i++) out += PASSWORD_ALPHABET[randomInt(PASSWORD_ALPHABET.length)];
-  return out;
+/** 24 letters and digits: no character that needs quoting in SQL or escaping in a URL. */
+export function randomPassword(): string {
+  return randomString(24, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
 }
 
 export function tidbDatabaseUrl(
@@ -68,17 +65,19 @@ export function tidbResource(ctx: PocketContext): Resource {
     return names.some((n) => stored[n] === undefined);
   };
 
+  /** The TiDB Cloud project and, if it exists, the project's cluster. */
+  const findCluster = async (api: TidbApi) => {
+    const project = await api.project(t.project);
+    return { project, cluster: await api.cluster(project.id, t.clusterName) };
+  };
+
   const recorded = (run: RunContext) => bucketObject(run.aws(ctx.region), ctx.stateBucket, t.stateKey);
 
   const isRecorded = (r: Recorded | undefined, cluster: TidbCluster) =>
     r?.clusterId === cluster.clusterId && r.database === t.databaseName && r.user === t.sqlUser;
 
-  const pending = async (
-    run: RunContext,
-    api: TidbApi,
-  ): Promise<{ cluster?: TidbCluster; changes: Change[] }> => {
-    const project = await api.project(t.project);
-    const cluster = await api.cluster(project.id, t.clusterName);
+  const pending = async (run: RunContext, api: TidbApi): Promise<Change[]> => {
+    const { cluster } = await findCluster(api);
     const changes: Change[] = [];
     if (!cluster)
       changes.push({ action: "create", target: `TiDB cluster ${t.clusterName}`, detail: t.apiRegion });
@@ -95,7 +94,7 @@ export function tidbResource(ctx: PocketContext): Resource {
         detail: "new password for the database URL secret",
       });
     }
-    return { cluster, changes };
+    return changes;
   };
 
   const rootLogin = async (api: TidbApi, cluster: TidbCluster, progress: Progress, known?: string) => {
@@ -136,9 +135,7 @@ export function tidbResource(ctx: PocketContext): Resource {
     destroyNote: (o) =>
       o.withData ? "and the cluster, once it holds no other database" : "kept: no --with-data",
     async status(run) {
-      const api = apiFor(run);
-      const project = await api.project(t.project);
-      const cluster = await api.cluster(project.id, t.clusterName);
+      const { cluster } = await findCluster(apiFor(run));
       if (!cluster) return { state: "missing" };
       if (cluster.state !== "ACTIVE") {
         const busy = ["CREATING", "RESTORING", "MAINTENANCE", "DELETING", "IMPORTING", "MODIFYING"];
@@ -151,13 +148,14 @@ export function tidbResource(ctx: PocketContext): Resource {
       return { state: "in-sync", detail: `host ${cluster.endpoints?.public?.host ?? "?"}` };
     },
     async plan(run) {
-      return (await pending(run, apiFor(run))).changes;
+      return pending(run, apiFor(run));
     },
     async deploy(run, progress): Promise<DeployReport> {
       const api = apiFor(run);
       progress.update("looking up the TiDB Cloud project");
-      const project = await api.project(t.project);
-      let cluster = await api.cluster(project.id, t.clusterName);
+      const found = await findCluster(api);
+      const { project } = found;
+      let cluster = found.cluster;
       let rootPassword: string | undefined;
       const done: string[] = [];
       if (!cluster) {
@@ -213,8 +211,7 @@ export function tidbResource(ctx: PocketContext): Resource {
         return { changed: false, summary: "kept (no --with-data)" };
       }
       const api = apiFor(run);
-      const project = await api.project(t.project);
-      const cluster = await api.cluster(project.id, t.clusterName);
+      const { cluster } = await findCluster(api);
       if (!cluster) return { changed: false, summary: "already absent" };
       const root = await rootLogin(api, cluster, progress);
       progress.update(`dropping database ${t.databaseName}`);
