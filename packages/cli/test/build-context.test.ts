@@ -63,10 +63,10 @@ describe("the CodeBuild source archive", () => {
     expect(await names(root, "pocket.Dockerfile")).toEqual(["app.py", "pocket.Dockerfile", "web/src/a.ts"]);
   });
 
-  it("names the .env files that a .dockerignore lets through", async () => {
+  it("names the .env files that a .dockerignore re-includes by name", async () => {
     const root = tree({
       Dockerfile: "FROM scratch\n",
-      ".dockerignore": "*.log\n",
+      ".dockerignore": "*.log\n.env*\n**/.env*\n!.env\n!app/.env.production\n",
       ".env": "S=1",
       "app/.env.production": "S=2",
     });

@@ -4,9 +4,9 @@ import { stringify } from "yaml";
 import { type AwsClients, accountId } from "../../aws/clients.js";
 import { awsErrorName } from "../../aws/errors.js";
 import { CliError } from "../../errors.js";
+import { sleep } from "../../util/time.js";
 import { bucketObject } from "../buckets/object.js";
 import type { Progress } from "../resource.js";
-import { sleep } from "../vendor-api.js";
 import { zipBuildContext } from "./build-context.js";
 
 /**
@@ -57,6 +57,11 @@ export async function codebuildBuildAndPush(
   const source = bucketObject(clients, inputs.stateBucket, build.codebuildSourceKey);
   progress.update("zipping the build context");
   const { archive, wanted } = await zipSources(inputs);
+  if (archive.skippedLinks.length > 0) {
+    progress.log(
+      `notice: not sent to CodeBuild, symlinks that point outside ${inputs.cwd}: ${archive.skippedLinks.join(", ")}`,
+    );
+  }
   if (!inputs.rebuild) {
     const digest = await unchangedImage(clients, inputs, wanted);
     if (digest) {
@@ -65,11 +70,6 @@ export async function codebuildBuildAndPush(
       );
       return { built: false, digest };
     }
-  }
-  if (archive.envFiles.length > 0) {
-    progress.log(
-      `warning: ${archive.envFiles.join(", ")} ${archive.envFiles.length === 1 ? "is" : "are"} in the build context (not excluded by .dockerignore): uploaded for the build, and in the image if the Dockerfile copies it`,
-    );
   }
   const mb = (archive.zip.byteLength / 1024 / 1024).toFixed(1);
   progress.update(`uploading the build context (${archive.files} files, ${mb} MB)`);
