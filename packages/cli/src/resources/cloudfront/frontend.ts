@@ -4,7 +4,7 @@ import type { CloudFrontContext, PocketContext, S3RouteContext } from "@magic-po
 import { CliError } from "../../errors.js";
 import { describeStack, stackOutputs } from "../../stacks/stack.js";
 import { applySync, planSync, type SyncAction, syncSummary } from "../buckets/sync.js";
-import { runTool } from "../container/docker.js";
+import { runTool } from "../../util/process.js";
 import type { Change, DeployReport, Progress, Resource, RunContext } from "../resource.js";
 
 /**

@@ -3,7 +3,8 @@ import type { AwsClients } from "../../aws/clients.js";
 import { awsErrorName } from "../../aws/errors.js";
 import { CliError } from "../../errors.js";
 import type { Progress } from "../resource.js";
-import { dockerEngineAvailable, runTool } from "./docker.js";
+import { runTool } from "../../util/process.js";
+import { dockerEngineAvailable } from "./docker.js";
 
 export interface ImageRef {
   /** `{registry}/{repository}@sha256:{hex}` */

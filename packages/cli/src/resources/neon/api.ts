@@ -1,5 +1,7 @@
 import { CliError } from "../../errors.js";
-import { parseJson, sleep } from "../vendor-api.js";
+import { maskKey } from "../../util/mask.js";
+import { parseJson } from "../../util/json.js";
+import { sleep } from "../../util/time.js";
 
 /**
  * A small client for the Neon API v2 (https://api-docs.neon.tech). Only what the deploy needs:
@@ -251,11 +253,5 @@ export class NeonApi {
   }
 }
 
-/** `abcd…wxyz (40 chars)`: enough to tell keys apart, never enough to use one. */
-export function maskKey(key: string): string {
-  return key.length > 12
-    ? `${key.slice(0, 4)}…${key.slice(-4)} (${key.length} chars)`
-    : `(${key.length} chars)`;
-}
 
 const enc = encodeURIComponent;

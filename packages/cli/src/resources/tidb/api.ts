@@ -1,6 +1,7 @@
 import { CliError } from "../../errors.js";
-import { maskKey } from "../neon/api.js";
-import { parseJson, sleep } from "../vendor-api.js";
+import { maskKey } from "../../util/mask.js";
+import { parseJson } from "../../util/json.js";
+import { sleep } from "../../util/time.js";
 import { type DigestChallenge, digestAuthorization, parseDigestChallenge } from "./digest.js";
 
 /**
