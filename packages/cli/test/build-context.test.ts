@@ -144,9 +144,10 @@ describe("the CodeBuild project settings", () => {
     expect(resources).toContain("arn:aws-cn:s3:::dev-x-pocket-state/codebuild/*");
     const push = policy.Statement.find((s) => s.Action.includes("ecr:PutImage"));
     expect(push?.Resource).toBe("arn:aws-cn:ecr:cn-north-1:123456789012:repository/dev-x-pocket-lambda");
-    expect(resources).toContain(
-      "arn:aws-cn:logs:cn-north-1:123456789012:log-group:/aws/codebuild/dev-x-pocket-codebuild*",
-    );
+    expect(resources).toContainEqual([
+      "arn:aws-cn:logs:cn-north-1:123456789012:log-group:/aws/codebuild/dev-x-pocket-codebuild",
+      "arn:aws-cn:logs:cn-north-1:123456789012:log-group:/aws/codebuild/dev-x-pocket-codebuild:log-stream:*",
+    ]);
   });
 
   it("pushes only after a successful build, for the declared platform", () => {

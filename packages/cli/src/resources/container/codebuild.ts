@@ -1,8 +1,10 @@
 import type { Build, ComputeType, CreateProjectCommandInput, Project } from "@aws-sdk/client-codebuild";
+import type { Role } from "@aws-sdk/client-iam";
 import type { ContainerContext } from "@magic-pocket/config";
 import { stringify } from "yaml";
 import { type AwsClients, accountId } from "../../aws/clients.js";
 import { awsErrorName } from "../../aws/errors.js";
+import { callerPartition, regionPartition } from "../../aws/partition.js";
 import { CliError } from "../../errors.js";
 import { sleep } from "../../util/time.js";
 import { bucketObject } from "../buckets/object.js";
@@ -204,12 +206,6 @@ export function codebuildEnvironment(platform: string, computeType: string) {
   } as const;
 }
 
-function partition(region: string): string {
-  if (region.startsWith("cn-")) return "aws-cn";
-  if (region.startsWith("us-gov-")) return "aws-us-gov";
-  return "aws";
-}
-
 export function codebuildPolicy(o: {
   region: string;
   account: string;
@@ -217,9 +213,14 @@ export function codebuildPolicy(o: {
   project: string;
   /** The stage's repository: the only one the build may push to. */
   repository: string;
+  /** The caller's partition; derived from the region when not given. */
+  partition?: string;
 }) {
-  const p = partition(o.region);
+  const p = o.partition ?? regionPartition(o.region);
   const repositories = `arn:${p}:ecr:${o.region}:${o.account}:repository`;
+  // CodeBuild writes to the log group named after the project, and to streams in it: exactly
+  // that group (a `${project}*` pattern would also match another project's groups).
+  const logGroup = `arn:${p}:logs:${o.region}:${o.account}:log-group:/aws/codebuild/${o.project}`;
   return {
     Version: "2012-10-17",
     Statement: [
@@ -244,22 +245,124 @@ export function codebuildPolicy(o: {
       {
         Effect: "Allow",
         Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-        Resource: `arn:${p}:logs:${o.region}:${o.account}:log-group:/aws/codebuild/${o.project}*`,
+        Resource: [logGroup, `${logGroup}:log-stream:*`],
       },
     ],
   };
 }
 
-/** IAM's "not found" (the SDK names it NoSuchEntityException, the wire NoSuchEntity). */
-const noSuchEntity = (error: unknown) =>
-  awsErrorName(error) === "NoSuchEntity" || awsErrorName(error) === "NoSuchEntityException";
+/**
+ * Who may assume the role: CodeBuild, and only on behalf of the stage's project in this account
+ * (the confused-deputy conditions AWS recommends for service roles), so another account's
+ * CodeBuild project cannot be pointed at it.
+ */
+export function codebuildTrustPolicy(o: {
+  region: string;
+  account: string;
+  project: string;
+  partition?: string;
+}) {
+  const p = o.partition ?? regionPartition(o.region);
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { Service: "codebuild.amazonaws.com" },
+        Action: "sts:AssumeRole",
+        Condition: {
+          StringEquals: { "aws:SourceAccount": o.account },
+          ArnLike: { "aws:SourceArn": `arn:${p}:codebuild:${o.region}:${o.account}:project/${o.project}` },
+        },
+      },
+    ],
+  };
+}
 
-const TRUST = {
+/** The trust policy pocket gave its CodeBuild roles before it added the conditions: upgraded in place. */
+const LEGACY_TRUST = {
   Version: "2012-10-17",
   Statement: [
     { Effect: "Allow", Principal: { Service: "codebuild.amazonaws.com" }, Action: "sts:AssumeRole" },
   ],
 };
+
+/** IAM's "not found" (the SDK names it NoSuchEntityException, the wire NoSuchEntity). */
+const noSuchEntity = (error: unknown) =>
+  awsErrorName(error) === "NoSuchEntity" || awsErrorName(error) === "NoSuchEntityException";
+
+/** IAM returns policy documents URL-encoded (emulators sometimes not); undefined when unreadable. */
+function policyDocument(text: string | undefined): unknown {
+  if (!text) return undefined;
+  for (const candidate of [text, safeDecode(text)]) {
+    try {
+      return JSON.parse(candidate);
+    } catch {
+      // try the next form
+    }
+  }
+  return undefined;
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Key order does not matter to IAM, so documents are compared with sorted keys. */
+function sameDocument(a: unknown, b: unknown): boolean {
+  const canonical = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(canonical)
+      : v && typeof v === "object"
+        ? Object.fromEntries(
+            Object.entries(v as Record<string, unknown>)
+              .sort(([x], [y]) => (x < y ? -1 : 1))
+              .map(([k, x]) => [k, canonical(x)]),
+          )
+        : v;
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+}
+
+/** A boundary given by name is a customer managed policy of the account. */
+function boundaryArn(value: string, partition: string, account: string): string {
+  return value.startsWith("arn:") ? value : `arn:${partition}:iam::${account}:policy/${value}`;
+}
+
+/**
+ * What an existing role carries that pocket did not put there; empty when it is safe to reuse.
+ * pocket's role has exactly one inline policy (ours), no managed policy, the configured
+ * permissions boundary (or none) and our trust policy (or the one older pocket versions wrote).
+ * A role of the same name made by someone else may trust other principals or hold other
+ * permissions, which the build (running the project's Dockerfile) would then be able to use.
+ */
+export function foreignRoleParts(role: {
+  trust: unknown;
+  inlinePolicies: string[];
+  managedPolicies: string[];
+  boundary: string | undefined;
+  wantedTrust: unknown;
+  wantedBoundary: string | undefined;
+}): string[] {
+  const out: string[] = [];
+  if (!sameDocument(role.trust, role.wantedTrust) && !sameDocument(role.trust, LEGACY_TRUST))
+    out.push("a trust policy that is not pocket's (it lets other principals assume the role)");
+  const others = role.inlinePolicies.filter((name) => name !== POLICY_NAME);
+  if (others.length > 0) out.push(`inline policies ${others.join(", ")}`);
+  if (role.managedPolicies.length > 0)
+    out.push(`attached managed policies ${role.managedPolicies.join(", ")}`);
+  if (role.boundary !== role.wantedBoundary) {
+    out.push(
+      role.boundary
+        ? `the permissions boundary ${role.boundary}${role.wantedBoundary ? ` (the configuration asks for ${role.wantedBoundary})` : " (the configuration sets none)"}`
+        : `no permissions boundary (the configuration asks for ${role.wantedBoundary})`,
+    );
+  }
+  return out;
+}
 
 /** The role exists with our policy; the policy is refreshed when the bucket or project changed. */
 async function ensureRole(
@@ -268,49 +371,86 @@ async function ensureRole(
   progress: Progress,
 ): Promise<{ arn: string; created: boolean }> {
   const iam = await clients.iam();
-  const { GetRoleCommand, CreateRoleCommand, GetRolePolicyCommand, PutRolePolicyCommand } = await import(
-    "@aws-sdk/client-iam"
-  );
+  const {
+    GetRoleCommand,
+    CreateRoleCommand,
+    GetRolePolicyCommand,
+    PutRolePolicyCommand,
+    ListRolePoliciesCommand,
+    ListAttachedRolePoliciesCommand,
+    UpdateAssumeRolePolicyCommand,
+  } = await import("@aws-sdk/client-iam");
   const roleName = inputs.build.codebuildRole;
-  const policy = codebuildPolicy({
-    region: clients.region,
-    account: await accountId(clients),
-    bucket: inputs.stateBucket,
-    project: inputs.build.codebuildProject,
-    repository: inputs.repository,
-  });
-  let arn: string | undefined;
+  const [account, partition] = await Promise.all([accountId(clients), callerPartition(clients)]);
+  const names = { region: clients.region, account, partition, project: inputs.build.codebuildProject };
+  const policy = codebuildPolicy({ ...names, bucket: inputs.stateBucket, repository: inputs.repository });
+  const trust = codebuildTrustPolicy(names);
+  const configuredBoundary = process.env.CODEBUILD_PERMISSIONS_BOUNDARY || inputs.permissionsBoundary;
+  const boundary = configuredBoundary ? boundaryArn(configuredBoundary, partition, account) : undefined;
+  let role: Role | undefined;
   let created = false;
   try {
-    arn = (await iam.send(new GetRoleCommand({ RoleName: roleName }))).Role?.Arn;
+    role = (await iam.send(new GetRoleCommand({ RoleName: roleName }))).Role;
   } catch (error) {
     if (!noSuchEntity(error)) throw error;
   }
-  if (!arn) {
+  let changed = false;
+  if (role) {
+    const [inline, attached] = await Promise.all([
+      iam.send(new ListRolePoliciesCommand({ RoleName: roleName })),
+      iam.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName })),
+    ]);
+    const currentTrust = policyDocument(role.AssumeRolePolicyDocument);
+    const foreign = foreignRoleParts({
+      trust: currentTrust,
+      inlinePolicies: inline.PolicyNames ?? [],
+      managedPolicies: (attached.AttachedPolicies ?? []).map((a) => a.PolicyArn ?? a.PolicyName ?? "?"),
+      boundary: role.PermissionsBoundary?.PermissionsBoundaryArn,
+      wantedTrust: trust,
+      wantedBoundary: boundary,
+    });
+    if (foreign.length > 0) {
+      throw new CliError(
+        "codebuild-role-foreign",
+        `the IAM role ${roleName} (${role.Arn}) already exists with ${foreign.join("; ")}, which pocket did not put there; it was not used, and nothing was built.`,
+        {
+          hint: `pocket only reuses a role it made. If this role is a leftover of this stage, delete it (aws iam delete-role --role-name ${roleName}, after detaching its policies) and deploy again: pocket recreates it. If the boundary differs because the configuration changed, set awscontainer.permissions_boundary (or CODEBUILD_PERMISSIONS_BOUNDARY) to the role's, or delete the role.`,
+        },
+      );
+    }
+    if (!sameDocument(currentTrust, trust)) {
+      // A role made by an earlier pocket, before the trust policy carried its conditions.
+      progress.update(`restricting who may assume IAM role ${roleName}`);
+      await iam.send(
+        new UpdateAssumeRolePolicyCommand({ RoleName: roleName, PolicyDocument: JSON.stringify(trust) }),
+      );
+      changed = true;
+    }
+  } else {
     progress.update(`creating IAM role ${roleName}`);
-    const boundary = process.env.CODEBUILD_PERMISSIONS_BOUNDARY || inputs.permissionsBoundary;
     const out = await iam.send(
       new CreateRoleCommand({
         RoleName: roleName,
-        AssumeRolePolicyDocument: JSON.stringify(TRUST),
+        AssumeRolePolicyDocument: JSON.stringify(trust),
         Description: "magic-pocket: builds and pushes the Lambda image",
         ...(boundary ? { PermissionsBoundary: boundary } : {}),
       }),
     );
-    arn = out.Role!.Arn!;
+    role = out.Role!;
     created = true;
   }
   let current: unknown;
   if (!created) {
     try {
-      const doc = (await iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: POLICY_NAME })))
-        .PolicyDocument;
-      current = doc ? JSON.parse(decodeURIComponent(doc)) : undefined;
+      current = policyDocument(
+        (await iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: POLICY_NAME })))
+          .PolicyDocument,
+      );
     } catch (error) {
       if (!noSuchEntity(error)) throw error;
     }
   }
-  if (JSON.stringify(current) !== JSON.stringify(policy)) {
+  if (!sameDocument(current, policy)) {
     await iam.send(
       new PutRolePolicyCommand({
         RoleName: roleName,
@@ -318,6 +458,9 @@ async function ensureRole(
         PolicyDocument: JSON.stringify(policy),
       }),
     );
+    changed = true;
+  }
+  if (changed) {
     // IAM changes reach CodeBuild's workers seconds later; a build started at once can fail to
     // read its source. The reference waited 10 s after creating the role; so do we, after any change.
     const settle = Number(process.env.POCKET_IAM_SETTLE_MS ?? 10_000);
@@ -326,7 +469,7 @@ async function ensureRole(
       await sleep(settle);
     }
   }
-  return { arn, created };
+  return { arn: role.Arn!, created };
 }
 
 /** Creates or updates the project; UpdateProject only when a setting differs. */
