@@ -50,14 +50,15 @@ export function lambdaRole(ctx: PocketContext): TemplateResource {
   if (ctx.s3) {
     const bucket = `${ARN}:s3:::${ctx.s3.bucketName}`;
     allow("ListStageBucket", ["s3:ListBucket", "s3:GetBucketLocation"], [cfn.sub(bucket)]);
+    // No s3:GetObjectAcl / s3:PutObjectAcl: the bucket's objects are owner-only (S3 creates
+    // buckets with ACLs disabled, and pocket blocks public access), so the app never needs an
+    // ACL, and without the grant code in the image cannot try to make an object public.
     allow(
       "UseStageBucketObjects",
       [
         "s3:GetObject",
         "s3:PutObject",
         "s3:DeleteObject",
-        "s3:GetObjectAcl",
-        "s3:PutObjectAcl",
         "s3:AbortMultipartUpload",
         "s3:ListMultipartUploadParts",
       ],
