@@ -3,7 +3,7 @@ import { dirname, join, resolve } from "node:path";
 
 export const CONFIG_FILE_NAME = "pocket.toml";
 
-/** pocket.toml in `cwd` or the nearest parent directory (DECISIONS 4). */
+/** pocket.toml in `cwd` or the nearest parent directory (docs/decisions.md#d4-project-root-and-name). */
 export function findConfigFile(cwd: string): string | undefined {
   let dir = resolve(cwd);
   for (;;) {

@@ -13,8 +13,9 @@ export function isTable(v: unknown): v is TomlTable {
 }
 
 /**
- * The stage merge (DECISIONS 7): `[stage.x]` tables merge into `[x]` key by key; every other
- * value, lists included, is replaced whole. A stage table can add or override, never delete.
+ * The stage merge (docs/decisions.md#d7-stage-merge): `[stage.x]` tables merge into `[x]` key by
+ * key; every other value, lists included, is replaced whole. A stage table can add or override,
+ * never delete.
  * Top-level keys named like any stage are dropped from the result.
  */
 export function mergeStage(

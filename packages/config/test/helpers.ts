@@ -1,6 +1,6 @@
 import { type Diagnostic, type LoadedConfig, loadConfig, type PocketContext } from "../src/index.js";
 
-/** The base `[general]` of reference-config §4.16. */
+/** The base `[general]` of the loader vectors observed on the original. */
 export const GENERAL = `[general]
 region = "ap-northeast-1"
 project_name = "testprj"

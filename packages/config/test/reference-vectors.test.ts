@@ -4,12 +4,13 @@ import { describe, expect, it } from "vitest";
 import { CONTAINER, codes, context, GENERAL, load, problems } from "./helpers.js";
 
 /**
- * reference-config.md §4: the reference's acceptance vectors, adapted to our context's names.
- * Where DECISIONS.md changes an outcome, the test says which decision.
+ * The original's acceptance vectors: its test configurations (default.toml is kept in
+ * fixtures/reference/) and the outcomes its test suite pins, adapted to our context's names.
+ * Where docs/decisions.md changes an outcome, the test names the entry.
  */
 const DEFAULT_TOML = readFileSync(join(import.meta.dirname, "fixtures/reference/default.toml"), "utf8");
 
-describe("§4.1 default.toml", () => {
+describe("the original's default.toml", () => {
   it("dev: names, handlers, queues, storages, caches, settings", () => {
     const c = context(DEFAULT_TOML, "dev");
     expect(c.project).toBe("testprj");
@@ -156,7 +157,7 @@ dockerfile_path = "pocket.Dockerfile"
 command = "pocket.django.lambda_handlers.wsgi_handler"
 `;
 
-describe("§4.2 rds.toml and §4.3 rds_external_vpc.toml", () => {
+describe("the original's rds.toml and rds_external_vpc.toml", () => {
   it("derives the Aurora names and puts the container in the same VPC", () => {
     const c = context(RDS);
     expect(c.rds).toMatchObject({
@@ -209,8 +210,8 @@ routes = [
 ]
 `;
 
-describe("§4.4 to §4.7 CloudFront vectors", () => {
-  it("§4.4 an API route exports the handler's API domain", () => {
+describe("the original's CloudFront vectors", () => {
+  it("an API route exports the handler's API domain", () => {
     const c = context(API_ROUTE);
     const cf = c.cloudfront!.main!;
     expect(cf.apiOrigins.wsgi!.exportName).toBe("dev-testprj-wsgi-api-domain");
@@ -226,7 +227,7 @@ describe("§4.4 to §4.7 CloudFront vectors", () => {
     expect(cf.bucketPolicyPrefix).toBe("/main");
   });
 
-  it("§4.5 a signing key becomes the id variable the container reads", () => {
+  it("a signing key becomes the id variable the container reads", () => {
     const c = context(`[general]
 region = "ap-southeast-1"
 project_name = "testprj"
@@ -255,7 +256,7 @@ routes = [
     expect(c.cloudfront!.media!.routes[0]).toMatchObject({ name: "root", signed: true, isSpa: false });
   });
 
-  it("§4.6 build routes upload from build_dir under origin_path + path_pattern", () => {
+  it("build routes upload from build_dir under origin_path + path_pattern", () => {
     const c = context(`[general]
 region = "ap-southeast-1"
 project_name = "testprj"
@@ -288,7 +289,7 @@ routes = [
     expect(c.container).toBeUndefined();
   });
 
-  it("§4.7 token auth: the secret name and the default login path", () => {
+  it("token auth: the secret name and the default login path", () => {
     const c = context(`[general]
 region = "ap-southeast-1"
 project_name = "testprj"
@@ -332,7 +333,7 @@ SECRET_KEY = { type = "password", options = { length = 50 } }
 DJANGO_SUPERUSER_PASSWORD = { type = "password", options = { length = 16 } }
 `;
 
-describe("§4.8 and §4.9 managed secrets", () => {
+describe("the original's managed secrets vectors", () => {
   it("Secrets Manager by default, keyed by the stage", () => {
     const c = context(POCKET_SECRETS, "prd");
     expect(c.container!.secrets).toMatchObject({ store: "sm", pocketKey: "prd-testprj-pocket" });
@@ -356,7 +357,7 @@ describe("§4.8 and §4.9 managed secrets", () => {
   });
 });
 
-describe("§4.10 the init template", () => {
+describe("the original's init template", () => {
   const TEMPLATE = `[general]
 region = "ap-southeast-1"
 stages = ["dev", "prd"]
@@ -390,7 +391,7 @@ default = { store = "s3", location = "media" }
 staticfiles = { store = "s3", location = "static", static = true, manifest = true }
 `;
 
-  it.each(["dev", "prd"])("%s, with the project named after its folder (DECISIONS 4)", (stage) => {
+  it.each(["dev", "prd"])("%s, project named after its folder (D4 in docs/decisions.md)", (stage) => {
     const r = load(TEMPLATE.replace("", ""), stage);
     expect(r.ok).toBe(true);
     const c = r.ok ? r.config.context : undefined!;
@@ -416,7 +417,7 @@ staticfiles = { store = "s3", location = "static", static = true, manifest = tru
   });
 });
 
-describe("§4.11 route and storage rules", () => {
+describe("the original's route and storage rules", () => {
   const cf = (routes: string, extra = "") =>
     `${GENERAL}\n[s3]\n${CONTAINER}apigateway = {}\n${extra}\n[cloudfront.main]\nroutes = [${routes}]\n`;
   it.each([
@@ -460,7 +461,7 @@ describe("§4.11 route and storage rules", () => {
     ]);
   });
 
-  it("a storage with distribution may have a location, relative to the route's origin path (DECISIONS 1)", () => {
+  it("a storage with distribution may have a location, relative to the route's origin path (D1 in docs/decisions.md)", () => {
     const c = context(
       `${GENERAL}\n[s3]\n${CONTAINER}\n[cloudfront.web]\nroutes = [{ is_default = true, is_spa = true, origin_path = "/w" }]\n[awscontainer.django.storages]\ndefault = { store = "s3", location = "media", distribution = "web" }\nstaticfiles = { store = "s3", location = "s", static = true }\n`,
     );
@@ -471,7 +472,7 @@ describe("§4.11 route and storage rules", () => {
   });
 });
 
-describe("§4.16 loader vectors", () => {
+describe("loader vectors observed on the original", () => {
   it.each([
     ["a stage that is not listed", GENERAL, "stg", "unknown-stage", "general.stages"],
     ["an unknown section", `${GENERAL}\n[foo]\na = 1\n`, "dev", "unknown-key", "foo"],
@@ -504,7 +505,7 @@ describe("§4.16 loader vectors", () => {
     ],
     ["[vpc] without ref", `${GENERAL}\n[vpc]\n${CONTAINER}`, "dev", "missing-key", "vpc.ref"],
     [
-      "a stage named like a section (DECISIONS 6)",
+      "a stage named like a section (D6 in docs/decisions.md)",
       '[general]\nregion = "ap-northeast-1"\nstages = ["dev", "s3"]\n[s3]\n',
       "dev",
       "stage-name-reserved",
@@ -522,7 +523,7 @@ describe("§4.16 loader vectors", () => {
     expect(ds.map((d) => [d.code, d.path])).toContainEqual([code, path]);
   });
 
-  it("unknown keys are errors in every table, other stages' tables included (DECISIONS 1, 7)", () => {
+  it("unknown keys are errors in every table, other stages' tables included (D2, D7 in docs/decisions.md)", () => {
     expect(codes(problems(`${GENERAL}\n[dev.foo]\na = 1\n`, "prd"))).toContain("unknown-key");
     expect(codes(problems(`${GENERAL}\n${CONTAINER}foo = 1\n`, "dev"))).toContain("unknown-key");
   });

@@ -55,7 +55,7 @@ function complete(raw: string): string | undefined {
 /** The one block that is not TOML to paste: the overview of the file's layout, with comments. */
 const OVERVIEW = /^\[general\]\s+#/;
 
-describe.skipIf(!existsSync(SEED))("every TOML example of the seed (DECISIONS 1)", () => {
+describe.skipIf(!existsSync(SEED))("every TOML example of the guide (D1 in docs/decisions.md)", () => {
   it("finds the seed's examples", () => {
     expect(blocks.length).toBeGreaterThan(25);
   });
@@ -76,7 +76,7 @@ describe.skipIf(!existsSync(SEED))("every TOML example of the seed (DECISIONS 1)
   });
 });
 
-describe("DECISIONS.md, configuration", () => {
+describe("docs/decisions.md, configuration (D1 to D10)", () => {
   it("1. origin_path on the distribution (default /spa), overridden per route", () => {
     const c = context(
       `${GENERAL}\n[s3]\n[cloudfront.main]\nroutes = [{ is_default = true, is_spa = true }, { path_pattern = "/app/*", origin_path = "/app" }]\n`,

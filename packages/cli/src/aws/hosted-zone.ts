@@ -5,8 +5,9 @@ const cache = new Map<string, Promise<string>>();
 
 /**
  * The Route 53 hosted zone for a domain: the longest zone name that is the domain itself or a
- * suffix of it on a label boundary (DECISIONS 10; the reference matched substrings), over every
- * page of ListHostedZones. Asked once per domain per process.
+ * suffix of it on a label boundary (the original matched substrings), over every page of
+ * ListHostedZones (docs/decisions.md#d10-hosted-zone-lookup-by-suffix). Asked once per domain per
+ * process.
  */
 export function hostedZoneId(clients: AwsClients, domain: string, settingPath: string): Promise<string> {
   const key = domain.toLowerCase();

@@ -6,7 +6,10 @@ import type { SyncTarget } from "../resources/buckets/sync.js";
 const STATIC_FILES = "django.contrib.staticfiles.storage.StaticFilesStorage";
 const MANIFEST = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage";
 
-/** The local storage that produces what the stage's static storage serves (reference §13.4). */
+/**
+ * The local storage that produces what the stage's static storage serves
+ * (docs/decisions.md#i3-static-files-for-django).
+ */
 export function localStaticBackend(entry: DjangoStorageEntry): string {
   const name = entry.BACKEND.split(".").pop() ?? "";
   if (/Manifest/.test(name) && /S3/.test(name)) return MANIFEST;

@@ -21,8 +21,9 @@ import { tidbResource } from "./tidb/resource.js";
 import { consumerTags, refuseVpcInUse } from "./vpc/consumers.js";
 
 /**
- * Every resource of a stage, in deploy order (reference-deploy §3.2 with its races fixed by
- * explicit dependencies): state, S3, secrets, VPC, CloudFront keys, container, CloudFront.
+ * Every resource of a stage, in deploy order (the original's order with its races fixed by
+ * explicit dependencies, docs/decisions.md#p1-deploy-order-by-declared-dependencies): state, S3,
+ * secrets, VPC, CloudFront keys, container, CloudFront.
  */
 export function stageResources(ctx: PocketContext): Resource[] {
   const out: Resource[] = [stateBucketResource(ctx.stateBucket, ctx.region)];

@@ -17,7 +17,7 @@ export interface StackSpec {
 
 export interface StackResult {
   changed: boolean;
-  /** Outputs by OutputKey and by ExportName (reference defect: lookups by export name failed). */
+  /** Outputs by OutputKey and by ExportName (docs/decisions.md#p3-stack-outputs-by-export-name-and-key). */
   outputs: Record<string, string>;
 }
 
@@ -50,7 +50,7 @@ export function stackOutputs(stack: Stack | undefined): Record<string, string> {
 const inProgress = (status: string) => status.endsWith("_IN_PROGRESS");
 const failed = (status: string) => status.endsWith("_FAILED") || status === "ROLLBACK_COMPLETE";
 
-/** A stack's state compared with what pocket would deploy (reference-deploy §5.2, without its crash). */
+/** A stack's state compared with what pocket would deploy (docs/decisions.md#p2-stack-status). */
 export async function stackStatus(clients: AwsClients, spec: StackSpec): Promise<ResourceStatus> {
   const stack = await describeStack(clients, spec.name);
   if (!stack) return { state: "missing" };

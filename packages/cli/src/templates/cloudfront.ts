@@ -22,7 +22,8 @@ const ALL_METHODS = ["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"]
 /**
  * Deploy-time values of a CloudFront stack. They are Parameters because the stack lives in
  * us-east-1 and cannot import values exported in `general.region` (the API domains), and because
- * hosted-zone ids come from a Route 53 lookup (DECISIONS 10) that `yaml` must not need.
+ * hosted-zone ids come from a Route 53 lookup (docs/decisions.md#d10-hosted-zone-lookup-by-suffix)
+ * that `yaml` must not need.
  */
 export interface CloudFrontParameters {
   /** Parameter name → what the deploy must pass. */
@@ -379,15 +380,23 @@ function aliasRecords(
  * after the stack exists (it needs the distribution id, and the bucket lives in another region
  * and may serve several distributions, which one BucketPolicy resource per stack would clobber).
  */
-export function bucketPolicyStatement(cf: CloudFrontContext, accountId: string, distributionId: string) {
+export function bucketPolicyStatement(
+  cf: CloudFrontContext,
+  accountId: string,
+  distributionId: string,
+  /** The caller's partition (`aws`, `aws-cn`, ...): a policy with another one is rejected. */
+  partition: string,
+) {
   return {
     Sid: cf.bucketPolicySid,
     Effect: "Allow",
     Principal: { Service: "cloudfront.amazonaws.com" },
     Action: "s3:GetObject",
-    Resource: `arn:aws:s3:::${cf.bucketName}${cf.bucketPolicyPrefix}/*`,
+    Resource: `arn:${partition}:s3:::${cf.bucketName}${cf.bucketPolicyPrefix}/*`,
     Condition: {
-      StringEquals: { "AWS:SourceArn": `arn:aws:cloudfront::${accountId}:distribution/${distributionId}` },
+      StringEquals: {
+        "AWS:SourceArn": `arn:${partition}:cloudfront::${accountId}:distribution/${distributionId}`,
+      },
     },
   };
 }

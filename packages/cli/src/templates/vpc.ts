@@ -2,11 +2,12 @@ import type { PocketContext, VpcContext } from "@magic-pocket/config";
 import { cfn, type Json, type Template, type TemplateOutput, type TemplateResource } from "./template.js";
 
 /**
- * `{vpcName}-vpc`: a VPC shared by every stage and project that names the same `ref` (reference-
- * deploy §6.1). Per zone: a public subnet with its own NAT gateway and Elastic IP (the seed's
- * fixed egress IPs, and no cross-zone dependency) and a private subnet for Lambda and RDS.
- * The EFS file system is part of the stack (the reference created it by API first) and is
- * retained when the stack is deleted: it holds user data, which `destroy --with-data` removes.
+ * `{vpcName}-vpc`: a VPC shared by every stage and project that names the same `ref`
+ * (docs/decisions.md#p11-the-vpc-is-shared-by-ref). Per zone: a public subnet with its own NAT
+ * gateway and Elastic IP (the guide's fixed egress IPs, and no cross-zone dependency) and a private
+ * subnet for Lambda and RDS. The EFS file system is part of the stack (the original created it by
+ * API first) and is retained when the stack is deleted: it holds user data, which
+ * `destroy --with-data` removes.
  */
 export function vpcTemplate(ctx: PocketContext): Template {
   const vpc = ctx.vpc;

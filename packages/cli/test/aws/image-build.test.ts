@@ -83,7 +83,7 @@ describe("image build with the docker backend", () => {
     expect(r.stderr).toContain("Deployed stage dev");
   });
 
-  it("falls back to CodeBuild when no Docker engine answers (DECISIONS 8)", () => {
+  it("falls back to CodeBuild when no Docker engine answers (D8 in docs/decisions.md)", () => {
     const r = pocket(["deploy", "--stage", "dev"], {
       cwd: dir,
       env: {

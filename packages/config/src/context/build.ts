@@ -146,7 +146,7 @@ export function buildContext(settings: Settings): PocketContext {
 }
 
 /**
- * The Django block a deployed stage uses (reference-config §3.11): `[awscontainer.django]`, its
+ * The Django block a deployed stage uses, as in the original: `[awscontainer.django]`, its
  * empty caches falling back to the local ones; without it, `[general.django_fallback]` resolved
  * against the stage's bucket.
  */

@@ -63,7 +63,8 @@ function resolveStorage(s: StorageSettings, inputs: DjangoInputs): DjangoStorage
     const route = (
       s.route === undefined ? cf.routes.find((r) => r.isDefault) : cf.routes.find((r) => r.ref === s.route)
     ) as S3RouteContext;
-    // The storage's own location is relative to the route's folder (DECISIONS 1).
+    // The storage's own location is relative to the route's folder
+    // (docs/decisions.md#d1-documented-forms-of-the-guide-work).
     const location = [route.keyPrefix, s.location ?? ""]
       .filter((p) => p !== "")
       .join("/")

@@ -1,4 +1,4 @@
-/** Naming helpers shared by the context builders (reference-config §3.1, §3.8). */
+/** Naming helpers of the context builders: the original's formulas (docs/decisions.md#n1-derived-names). */
 
 /** Python's str.capitalize: first character upper-cased, the rest lower-cased. */
 export function capitalize(s: string): string {
@@ -34,7 +34,10 @@ export function keyPrefix(originPath: string, pathPattern: string): string {
   return `${originPath}${pathPattern.replace(/[/*]+$/, "")}`.replace(/^\/+/, "");
 }
 
-/** Longest common leading folders of the S3 origin paths (reference-config §3.8). */
+/**
+ * Longest common leading folders of the S3 origin paths: `/web/app` and `/web` give `/web`,
+ * `/a` and `/b` give "" (the distribution's bucket-policy prefix, docs/decisions.md#n1-derived-names).
+ */
 export function commonFolder(paths: readonly string[]): string {
   const nonEmpty = paths.filter((p) => p !== "");
   if (nonEmpty.length === 0) return "";

@@ -41,7 +41,7 @@ export function buildSecrets(
   const user: SecretsContext["user"] = {};
   for (const [name, u] of Object.entries(s.user)) user[name] = { name: u.name, store: u.store ?? s.store };
 
-  // IAM resources without calling AWS (DECISIONS: context building never calls AWS): the pocket
+  // IAM resources without calling AWS (docs/decisions.md#p5-building-the-context-never-calls-aws): the pocket
   // secret's ARN ends in a random 6-character suffix, matched with `-??????`.
   const sm: string[] = [];
   const ssm: string[] = [];

@@ -1,6 +1,6 @@
 /**
  * The derived context: every name and value the deploy, the templates and the runtime need,
- * computed once from validated settings (reference-config §3, Appendix A; DECISIONS "Naming").
+ * computed once from validated settings, with the original's names (docs/decisions.md#n1-derived-names).
  * Nothing here calls AWS; values only known after deploy (hosted zone ids, stack outputs, ARNs
  * with random suffixes) are resolved by the deploy engine.
  */
@@ -113,7 +113,10 @@ export interface ContainerContext {
 export type BuildBackend = "docker" | "codebuild" | "depot";
 
 export interface BuildContext {
-  /** `auto`: docker when a Docker engine answers, else codebuild (DECISIONS 8). */
+  /**
+   * `auto`: docker when a Docker engine answers, else codebuild
+   * (docs/decisions.md#d8-undocumented-keys-of-the-original).
+   */
   backend: BuildBackend | "auto";
   computeType: string;
   depotProjectId?: string;

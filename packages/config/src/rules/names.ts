@@ -87,7 +87,7 @@ const LOGICAL_ID: Rule = {
   patternText: "contain letters or digits",
 };
 
-/** AWS name limits, checked before any AWS call (DECISIONS "Naming"). */
+/** AWS name limits, checked before any AWS call (docs/decisions.md#n2-name-length-limits). */
 export function nameIssues(ctx: PocketContext): Issue[] {
   const issues: Issue[] = [];
   const check = (rule: Rule, name: string, path: PathSegment[], parts = NAME_PARTS) => {

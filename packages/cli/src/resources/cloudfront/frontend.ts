@@ -8,10 +8,10 @@ import { runTool } from "../../util/process.js";
 import type { Change, DeployReport, Progress, Resource, RunContext } from "../resource.js";
 
 /**
- * A distribution's front end (reference-deploy §10, seed: `build` / `build_dir`): each S3 route
- * with a `build_dir` runs its `build` command, then its folder is synced to the route's key
- * prefix in the `[s3]` bucket, and the distribution is invalidated once if anything changed.
- * Unlike the reference, files are compared (MD5 against ETag) instead of all re-uploaded, so an
+ * A distribution's front end (docs/decisions.md#p7-front-end-upload; the guide's `build` /
+ * `build_dir`): each S3 route with a `build_dir` runs its `build` command, then its folder is
+ * synced to the route's key prefix in the `[s3]` bucket, and the distribution is invalidated once
+ * if anything changed. Unlike the original, files are compared (MD5 against ETag) instead of all re-uploaded, so an
  * unchanged front end deploys as "no changes"; and deletion never touches keys that belong to
  * another route or to a Django storage under the same prefix.
  */

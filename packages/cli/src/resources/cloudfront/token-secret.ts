@@ -6,9 +6,10 @@ import { managedSecretStore } from "../secrets/store.js";
 
 /**
  * Copies the SPA token secret (a managed `spa_token_secret`) into the distribution's
- * KeyValueStore, where the edge function reads it (reference-deploy §4.10 step 6). The value is
- * compared first, so an unchanged secret makes no write; writes carry the store's ETag
- * (If-Match), so two deploys cannot overwrite each other's view of the store.
+ * KeyValueStore, where the edge function reads it, on every deploy
+ * (docs/decisions.md#p8-token-secret-synced-on-every-deploy). The value is compared first, so an
+ * unchanged secret makes no write; writes carry the store's ETag (If-Match), so two deploys
+ * cannot overwrite each other's view of the store.
  */
 export async function ensureTokenSecretInKvs(
   run: RunContext,

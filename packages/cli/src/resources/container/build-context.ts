@@ -23,7 +23,7 @@ export interface BuildContextArchive {
   skippedLinks: string[];
 }
 
-/** Used when the project has no `.dockerignore` (reference-deploy §7.5). */
+/** Without a `.dockerignore`: the original's list (docs/decisions.md#i2-codebuild-builder). */
 export const DEFAULT_DOCKERIGNORE = [
   ".git",
   ".venv",

@@ -12,9 +12,10 @@ import type { Progress } from "../resource.js";
 import { zipBuildContext } from "./build-context.js";
 
 /**
- * The `codebuild` builder (reference-deploy §7.5): the build context is zipped (honouring
- * .dockerignore), uploaded to the state bucket, and built and pushed by a privileged CodeBuild
- * project in the stage's account, so a laptop without Docker (or on another CPU) can deploy.
+ * The `codebuild` builder (docs/decisions.md#i2-codebuild-builder): the build context is zipped
+ * (honouring .dockerignore), uploaded to the state bucket, and built and pushed by a privileged
+ * CodeBuild project in the stage's account, so a laptop without Docker (or on another CPU) can
+ * deploy.
  * Builds are skipped when the zipped sources, Dockerfile and platform equal those of the last
  * build and that build's image is still the one tagged for the stage.
  */

@@ -15,7 +15,7 @@ export interface ImageRef {
 const DIGEST_URI =
   /^([0-9]{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([^@:\s]+)@(sha256:[a-f0-9]{64})$/;
 
-/** The repository for the stage's images; created on first use (reference-deploy §7.1). */
+/** The repository for the stage's images; created on first use (docs/decisions.md#i1-the-ecr-repository). */
 export async function ensureRepository(
   clients: AwsClients,
   name: string,
@@ -103,7 +103,10 @@ export async function verifyGivenImage(clients: AwsClients, image: string): Prom
   return { uri: image, digest: digest! };
 }
 
-/** The builder a deploy uses: `auto` is Docker when an engine answers, else CodeBuild (DECISIONS 8). */
+/**
+ * The builder a deploy uses: `auto` is Docker when an engine answers, else CodeBuild
+ * (docs/decisions.md#d8-undocumented-keys-of-the-original).
+ */
 async function resolveBackend(c: ContainerContext): Promise<BuildBackend> {
   if (c.build.backend !== "auto") return c.build.backend;
   return (await dockerEngineAvailable()) ? "docker" : "codebuild";

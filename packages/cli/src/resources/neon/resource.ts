@@ -3,7 +3,7 @@ import { CliError } from "../../errors.js";
 import type { Change, Resource, RunContext } from "../resource.js";
 import { NeonApi, type NeonBranch, type NeonEndpoint, type NeonProject } from "./api.js";
 
-/** What exists of the stage's Neon branch (reference-deploy §8.1: branch = stage). */
+/** What exists of the stage's Neon branch (docs/decisions.md#b4-neon-branch-per-stage). */
 interface NeonState {
   project: NeonProject;
   branch?: NeonBranch;

@@ -7,10 +7,11 @@ import { describeStack, stackOutputs } from "../../stacks/stack.js";
 import type { Change, Progress, Resource, RunContext } from "../resource.js";
 
 /**
- * Aurora PostgreSQL Serverless v2 in the stage's VPC (reference-deploy §4.6): a subnet group on
- * the private subnets, a security group (the container stack adds the ingress from Lambda), the
- * cluster with an RDS-managed master password, and one `db.serverless` instance. Its outputs are
- * what the container needs: the master secret's ARN, the endpoint and port, the security group.
+ * Aurora PostgreSQL Serverless v2 in the stage's VPC
+ * (docs/decisions.md#p10-aurora-serverless-v2-by-api-calls): a subnet group on the private
+ * subnets, a security group (the container stack adds the ingress from Lambda), the cluster with
+ * an RDS-managed master password, and one `db.serverless` instance. Its outputs are what the
+ * container needs: the master secret's ARN, the endpoint and port, the security group.
  */
 interface RdsState {
   cluster?: DBCluster;
@@ -299,7 +300,10 @@ async function findSecurityGroup(clients: AwsClients, rds: RdsContext): Promise<
   return out.SecurityGroups?.[0]?.GroupId;
 }
 
-/** VPC id and private subnets from the VPC stack's outputs (by export name: reference §4.2 defect). */
+/**
+ * VPC id and private subnets from the VPC stack's outputs, by export name
+ * (docs/decisions.md#p3-stack-outputs-by-export-name-and-key).
+ */
 async function vpcNetwork(
   run: RunContext,
   ctx: PocketContext,

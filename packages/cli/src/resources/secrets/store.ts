@@ -3,8 +3,8 @@ import type { AwsClients } from "../../aws/clients.js";
 import type { SecretValue, SecretValues } from "./values.js";
 
 /**
- * Where a stage's managed values live. The layouts are the reference's (reference-deploy §9.4),
- * so the Python tool and this one read each other's secrets:
+ * Where a stage's managed values live. The layouts are the original's, so the Python tool and
+ * this one read each other's secrets (docs/decisions.md#r3-shared-secret-storage-layouts):
  * - sm: one secret named by the pocket key, `{stage: {project: {NAME: value}}}`;
  * - ssm: SecureStrings `/{pocketKey}/NAME`, and `/{pocketKey}/NAME/pem|pub` for key pairs.
  */

@@ -15,8 +15,9 @@ export function randomString(length: number, alphabet: string): string {
 }
 
 /**
- * Makes a new value for a managed secret (reference-deploy §9.2). Database URLs are not made
- * here: they come from the Neon/TiDB resources, which must exist first.
+ * Makes a new value for a managed secret, as the original does
+ * (docs/decisions.md#b5-managed-secret-values). Database URLs are not made here: they come from
+ * the Neon/TiDB resources, which must exist first.
  */
 export function generateSecret(spec: ManagedSecretContext): SecretValue {
   switch (spec.type) {

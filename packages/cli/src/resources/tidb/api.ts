@@ -5,8 +5,9 @@ import { sleep } from "../../util/time.js";
 import { type DigestChallenge, digestAuthorization, parseDigestChallenge } from "./digest.js";
 
 /**
- * A small client for the TiDB Cloud API v1beta1 (reference-deploy §8.2): IAM projects, and
- * Serverless (Starter) clusters. Every request is Digest-authenticated with the API key pair.
+ * A small client for the TiDB Cloud API v1beta1: IAM projects, and Serverless (Starter) clusters.
+ * Every request is Digest-authenticated with the API key pair, as the original's was
+ * (docs/decisions.md#b3-verified-tls-to-tidb).
  */
 export interface TidbProject {
   id: string;
