@@ -145,7 +145,8 @@ def test_user_secrets_one_call_each_by_their_store(aws_calls, deployed):
     assert os.environ["MY_API_KEY"] == "api-key-value"
     assert os.environ["BY_NAME"] == "by-name-value"
     assert os.environ["OTHER"] == "ssm-value"
-    # No managed entries: the pocket store is not read at all (reference defect D1).
+    # No managed entries: the pocket store is not read at all
+    # (docs/decisions.md#y1-pocket-store-read-only-when-declared).
     assert sorted(aws_calls[start:]) == [
         "secrets-manager.GetSecretValue",
         "secrets-manager.GetSecretValue",

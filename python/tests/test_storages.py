@@ -122,7 +122,8 @@ def test_signed_url_verifies_with_the_public_key(signing_env):
     url = media_storage().url("uploads/report 1.pdf")
     assert url.startswith("https://media.example.com/uploads/report%201.pdf?Expires=")
     resource, expires = verify_cloudfront_url(url, signing_env, "K2JCJMDEHXQW5F")
-    # Signed after the origin path was stripped (the reference signed first: D31).
+    # Signed after the origin path was stripped
+    # (docs/decisions.md#y7-sign-after-stripping-the-origin-path).
     assert resource == "https://media.example.com/uploads/report%201.pdf"
     assert before + 3600 <= expires <= int(time.time()) + 3600  # querystring_expire default
 
@@ -236,7 +237,8 @@ def test_manifest_storage_saves_a_hashed_copy(aws_env):
 
 
 def test_get_storages_loads_secrets_first_so_signed_storage_signs(aws_env, deployed, rsa_keypair):
-    """Reference defect D5: STORAGES must be built after set_envs() so the signer sees the key."""
+    """STORAGES must be built after set_envs() so the signer sees the key (the original built it
+    first: docs/decisions.md#y2-storages-are-built-after-the-secrets)."""
     pem, pub, _ = rsa_keypair
     boto3.client("secretsmanager", region_name=REGION).create_secret(
         Name="dev-myapp-pocket",

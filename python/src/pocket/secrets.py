@@ -216,7 +216,8 @@ def managed_values(doc: Mapping[str, Any], stored: Mapping[str, Any]) -> dict[st
     """Map stored managed values to environment variables using the document's declarations.
 
     Iterates the declarations (not the store), so a value left behind by a removed declaration
-    is only warned about (reference defect D2 crashed every cold start on it).
+    is only warned about; the original crashed every cold start on it
+    (docs/decisions.md#r4-loading-order-and-leftovers).
     """
     label = _pocket_store_label(doc)
     values: dict[str, str] = {}
@@ -300,7 +301,8 @@ def load_secret_values(doc: Mapping[str, Any], *, region: str | None, clients: _
     clients = clients or _Clients(region)
     values: dict[str, str] = {}
     # Only read the pocket store when something is declared there: a stage with user secrets
-    # only has no IAM permission on the pocket key (reference defect D1).
+    # only has no IAM permission on the pocket key
+    # (docs/decisions.md#y1-pocket-store-read-only-when-declared).
     if doc["managed"]:
         if doc["store"] == "sm":
             stored = _read_pocket_store_sm(doc, clients)
@@ -315,8 +317,9 @@ def load_secret_values(doc: Mapping[str, Any], *, region: str | None, clients: _
 def rds_database_url(environ: Mapping[str, str], *, region: str | None, clients: _Clients | None = None) -> str:
     """``DATABASE_URL`` from the Aurora master-user secret plus the endpoint the deploy passed.
 
-    The AWS-managed secret holds only ``username`` and ``password`` (reference defect D6 read
-    host/port from it); both are percent-encoded so any character survives URL parsing.
+    The AWS-managed secret holds only ``username`` and ``password`` (the original read host and
+    port from it and failed); both are percent-encoded so any character survives URL parsing
+    (docs/decisions.md#r5-the-aurora-database-url).
     """
     arn = environ["POCKET_RDS_SECRET_ARN"]
     endpoint = environ.get("POCKET_RDS_ENDPOINT", "")

@@ -9,11 +9,13 @@ object ``{origin_path}/{path}``, so a URL is the object key with the origin path
 
 On a ``signed`` route the URL gets a CloudFront canned-policy signature (RSA PKCS#1 v1.5 with
 SHA-1, the only algorithm CloudFront accepts) over the final URL, i.e. after the origin path was
-stripped (the reference signed first and stripped after, which broke the signature: D31).
+stripped (the original signed first and stripped after, which broke the signature:
+docs/decisions.md#y7-sign-after-stripping-the-origin-path).
 
 The key material is read from environment variables named in ``OPTIONS["signing_key"]`` when the
 first URL is built, not when the storage is created, so it works whatever the order of
-``set_envs()`` and ``STORAGES`` in settings.py (reference defect D5).
+``set_envs()`` and ``STORAGES`` in settings.py
+(docs/decisions.md#y2-storages-are-built-after-the-secrets).
 
 Built on django-storages' ``storages.backends.s3boto3`` (present in 1.13, Debian bookworm, and
 kept as the backend module name in later releases).

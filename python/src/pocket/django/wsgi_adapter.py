@@ -1,7 +1,7 @@
 """API Gateway HTTP API (payload format 2.0) events to WSGI and back.
 
 Small on purpose: no adapter library installs offline, and the contract is short. What it does
-differently from apig-wsgi as the reference configured it (reference-runtime §4.2, D22):
+differently from apig-wsgi as the original configured it (docs/decisions.md#y6-wsgi-responses):
 
 - text responses (``text/*``, JSON, JavaScript, XML, ``+json``/``+xml``, form data) are sent as
   text; only other content types, or a ``Content-Encoding``, are base64-encoded;
