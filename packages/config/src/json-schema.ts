@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { DISTRIBUTION_SCHEMA, SECTION_SCHEMAS } from "./schema/settings.js";
+import { distributionSchema, sectionSchemas } from "./schema/settings.js";
 
 /**
  * JSON Schema of pocket.toml for editors (Even Better TOML / taplo), generated from the same
@@ -7,9 +7,17 @@ import { DISTRIBUTION_SCHEMA, SECTION_SCHEMAS } from "./schema/settings.js";
  * tables whose keys are sections; cross-section rules are not expressible and stay in pocket.
  */
 export function pocketTomlJsonSchema(): Record<string, unknown> {
+  // The environment only matters to the output side; the editor schema describes the input.
+  const schemas = sectionSchemas({
+    directoryName: "",
+    vpcDefined: false,
+    credential: () => undefined,
+    credentials: {},
+    warnings: [],
+  });
   const sections: Record<string, z.core.$ZodType> = {
-    ...SECTION_SCHEMAS,
-    cloudfront: z.record(z.string(), DISTRIBUTION_SCHEMA),
+    ...schemas,
+    cloudfront: z.record(z.string(), distributionSchema()),
   };
   const properties: Record<string, unknown> = {};
   const stageProperties: Record<string, unknown> = {};

@@ -6,7 +6,6 @@ import { type Diagnostic, formatPath, hasErrors, type Issue } from "./diagnostic
 import { CONFIG_FILE_NAME, findConfigFile, readDotEnv } from "./files.js";
 import { isTable, type MergedDocument, mergeStage } from "./merge.js";
 import { nameIssues } from "./rules/names.js";
-import { STAGE_NAME } from "./schema/general.js";
 import { SECTION_NAMES, type Settings } from "./schema/settings.js";
 import { locate, nodeAt } from "./toml/locations.js";
 import { type ParsedToml, parseTomlWithLocations } from "./toml/parse.js";
@@ -135,8 +134,6 @@ function prepare(
           hint: `Stage tables are written [${s}.x]; "${s}" would be ambiguous. Pick another name.`,
         }),
       );
-    } else if (!STAGE_NAME.test(s) || s.length > 128) {
-      // general.stages' own schema reports the pattern; nothing more to add here.
     }
     const table = parsed.value[s];
     if (table !== undefined && !isTable(table)) {
@@ -228,7 +225,7 @@ export function loadConfig(options: SourceOptions & { stage: string }): LoadResu
   }
   const run = runStage(prepared, options.stage);
   diagnostics.push(...run.issues.map((i) => toDiagnostic(i, source.file, run.merged)));
-  // Tables of the other stages are still checked for shape (DECISIONS 7).
+  // Tables of the other stages are still checked for shape (docs/decisions.md#d7-stage-merge).
   for (const other of prepared.stages) {
     if (other === options.stage || !isTable(prepared.parsed.value[other])) continue;
     diagnostics.push(...problemsInStageTables(prepared, other));

@@ -1,27 +1,30 @@
 import type * as z from "zod";
 import type { Issue, PathSegment } from "./diagnostics.js";
 import { isTable } from "./merge.js";
-import { crossSectionIssues, type PartialSettings } from "./rules/cross.js";
-import { djangoSchema } from "./schema/django.js";
+import { type CheckedSettings, crossSectionIssues, ok } from "./rules/cross.js";
 import { fromZodIssue } from "./schema/issues.js";
 import {
-  DISTRIBUTION_SCHEMA,
+  type Credentials,
+  distributionSchema,
   SECTION_NAMES,
-  SECTION_SCHEMAS,
   type SecretSource,
+  type SectionEnv,
   type Settings,
+  sectionSchemas,
 } from "./schema/settings.js";
 import { closest } from "./suggest.js";
 import type { TomlTable } from "./toml/parse.js";
+
+export type { Credentials };
 
 export interface ValidationInput {
   /** The stage-merged document (stage tables removed). */
   doc: TomlTable;
   stage: string;
   stages: readonly string[];
-  /** Name of the folder that holds pocket.toml: the default project name (DECISIONS 4). */
+  /** Name of the folder that holds pocket.toml: the default project name. */
   directoryName: string;
-  /** Looks up NEON_API_KEY / TIDB_* in the environment, then in .env (DECISIONS 3). */
+  /** Looks up NEON_API_KEY / TIDB_* in the environment, then in .env. */
   credential: (name: string) => { value: string; source: SecretSource } | undefined;
 }
 
@@ -31,32 +34,21 @@ export interface ValidationOutput {
   credentials: Credentials;
 }
 
-/** Values read from the environment or .env that must never be printed. */
-export interface Credentials {
-  neonApiKey?: string;
-  tidbPublicKey?: string;
-  tidbPrivateKey?: string;
-}
-
-function parseSection<T>(
-  schema: z.core.$ZodType,
+function parseSection<S extends z.ZodType>(
+  schema: S,
   value: unknown,
   path: PathSegment[],
   issues: Issue[],
-): T | "failed" {
-  const result = (schema as z.ZodType).safeParse(value, { reportInput: true });
-  if (result.success) return result.data as T;
+): z.output<S> | "failed" {
+  const result = schema.safeParse(value, { reportInput: true });
+  if (result.success) return result.data;
   issues.push(...result.error.issues.flatMap((i) => fromZodIssue(i, schema, path)));
   return "failed";
 }
 
-const KEY_IN_FILE_HINT =
-  "pocket.toml is usually committed with your code; put the key in the environment or in .env instead.";
-
 export function validateDocument(input: ValidationInput): ValidationOutput {
   const { doc, stage } = input;
   const issues: Issue[] = [];
-  const credentials: Credentials = {};
 
   for (const key of Object.keys(doc)) {
     if ((SECTION_NAMES as readonly string[]).includes(key)) continue;
@@ -71,21 +63,27 @@ export function validateDocument(input: ValidationInput): ValidationOutput {
     });
   }
 
-  const partial: PartialSettings = {
-    general: undefined,
-    vpc: undefined,
-    s3: undefined,
-    neon: undefined,
-    tidb: undefined,
-    rds: undefined,
-    awscontainer: undefined,
+  const env: SectionEnv = {
+    directoryName: input.directoryName,
+    vpcDefined: Object.hasOwn(doc, "vpc"),
+    credential: input.credential,
+    credentials: {},
+    warnings: [],
+  };
+  const schemas = sectionSchemas(env);
+  const section = <S extends z.ZodType>(name: string, schema: S) =>
+    Object.hasOwn(doc, name) ? parseSection(schema, doc[name], [name], issues) : undefined;
+  const checked: CheckedSettings = {
+    general: section("general", schemas.general),
+    vpc: section("vpc", schemas.vpc),
+    s3: section("s3", schemas.s3),
+    neon: section("neon", schemas.neon),
+    tidb: section("tidb", schemas.tidb),
+    rds: section("rds", schemas.rds),
+    awscontainer: section("awscontainer", schemas.awscontainer),
     cloudfront: {},
   };
-  const sections = partial as unknown as Record<string, unknown>;
-  for (const [name, schema] of Object.entries(SECTION_SCHEMAS)) {
-    if (!Object.hasOwn(doc, name)) continue;
-    sections[name] = parseSection(schema, doc[name], [name], issues);
-  }
+  issues.push(...env.warnings);
   if (!Object.hasOwn(doc, "general")) {
     issues.push({
       code: "missing-section",
@@ -114,87 +112,24 @@ export function validateDocument(input: ValidationInput): ValidationOutput {
         });
         continue;
       }
-      partial.cloudfront[name] = parseSection(DISTRIBUTION_SCHEMA, value, ["cloudfront", name], issues);
+      checked.cloudfront[name] = parseSection(distributionSchema(), value, ["cloudfront", name], issues);
     }
   }
 
-  // use_vpc (seed: absent = auto, true = required, false = off).
-  const vpcDefined = partial.vpc !== undefined;
-  for (const name of ["awscontainer", "rds"] as const) {
-    const section = partial[name];
-    if (section === undefined || section === "failed") continue;
-    const wanted = (section as { useVpc?: boolean }).useVpc;
-    if (wanted === true && !vpcDefined) {
-      issues.push({
-        code: "use-vpc-without-vpc",
-        message: `${name}.use_vpc = true, but there is no [vpc] table`,
-        path: [name, "use_vpc"],
-        hint: 'Add [vpc] with ref = "main" and zone_suffixes, or remove use_vpc.',
-      });
-    }
-    (section as { useVpc: boolean }).useVpc = wanted ?? vpcDefined;
-  }
+  issues.push(...crossSectionIssues(checked));
 
-  if (partial.general !== undefined && partial.general !== "failed") {
-    const g = partial.general as unknown as Record<string, unknown>;
-    g.projectNameSource = g.projectName === undefined ? "directory" : "pocket.toml";
-    g.projectName ??= input.directoryName;
-    g.djangoFallback ??= djangoSchema.parse({});
+  const { general } = checked;
+  if (issues.some((i) => i.severity !== "warning") || !ok(general)) {
+    return { issues, credentials: env.credentials };
   }
-  const neon = partial.neon;
-  if (neon !== undefined && neon !== "failed") {
-    const inFile = (neon as { neonApiKey?: string }).neonApiKey;
-    const found = inFile
-      ? { value: inFile, source: "pocket.toml" as const }
-      : input.credential("NEON_API_KEY");
-    delete (neon as { neonApiKey?: string }).neonApiKey;
-    if (inFile) {
-      issues.push({
-        severity: "warning",
-        code: "api-key-in-file",
-        message: "the Neon API key is written in pocket.toml",
-        path: ["neon", "neon_api_key"],
-        hint: `${KEY_IN_FILE_HINT} (NEON_API_KEY)`,
-      });
-    }
-    if (found) {
-      credentials.neonApiKey = found.value;
-      neon.apiKeySource = found.source;
-    }
-  }
-  const tidb = partial.tidb;
-  if (tidb !== undefined && tidb !== "failed") {
-    for (const [field, env, cred, src] of [
-      ["tidbPublicKey", "TIDB_PUBLIC_KEY", "tidbPublicKey", "publicKeySource"],
-      ["tidbPrivateKey", "TIDB_PRIVATE_KEY", "tidbPrivateKey", "privateKeySource"],
-    ] as const) {
-      const t = tidb as unknown as Record<string, string | undefined>;
-      const inFile = t[field];
-      const found = inFile ? { value: inFile, source: "pocket.toml" as const } : input.credential(env);
-      delete t[field];
-      if (inFile) {
-        const key = field === "tidbPublicKey" ? "tidb_public_key" : "tidb_private_key";
-        issues.push({
-          severity: "warning",
-          code: "api-key-in-file",
-          message: "a TiDB API key is written in pocket.toml",
-          path: ["tidb", key],
-          hint: `${KEY_IN_FILE_HINT} (${env})`,
-        });
-      }
-      if (found) {
-        credentials[cred] = found.value;
-        t[src] = found.source;
-      }
-    }
-  }
-
-  issues.push(...crossSectionIssues(partial));
-
-  if (issues.some((i) => i.severity !== "warning")) return { issues, credentials };
-  const settings = { ...partial, stage } as unknown as Settings;
-  for (const key of Object.keys(settings) as (keyof Settings)[]) {
-    if (settings[key] === undefined) delete settings[key];
-  }
-  return { issues, settings, credentials };
+  const distributions: Settings["cloudfront"] = {};
+  for (const [name, d] of Object.entries(checked.cloudfront)) if (d !== "failed") distributions[name] = d;
+  const settings: Settings = { stage, general, cloudfront: distributions };
+  if (ok(checked.vpc)) settings.vpc = checked.vpc;
+  if (ok(checked.s3)) settings.s3 = checked.s3;
+  if (ok(checked.neon)) settings.neon = checked.neon;
+  if (ok(checked.tidb)) settings.tidb = checked.tidb;
+  if (ok(checked.rds)) settings.rds = checked.rds;
+  if (ok(checked.awscontainer)) settings.awscontainer = checked.awscontainer;
+  return { issues, settings, credentials: env.credentials };
 }

@@ -64,7 +64,6 @@ export function buildContext(settings: Settings): PocketContext {
       natGateway: v.natGateway,
       internetGateway: v.internetGateway,
       usedBy,
-      consumerTag: { key: `pocket:consumer:${slug}`, value: "deployed" },
       sharableTag: { key: "pocket:sharable", value: "true" },
       exports: {
         vpcId: `${name}-vpc-id`,

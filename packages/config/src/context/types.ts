@@ -46,8 +46,6 @@ export interface VpcContext {
   natGateway: boolean;
   internetGateway: boolean;
   usedBy: ("awscontainer" | "rds")[];
-  /** Tag an external VPC's stack carries while this stage uses it. */
-  consumerTag: { key: string; value: "deployed" };
   sharableTag: { key: "pocket:sharable"; value: "true" };
   exports: {
     vpcId: string;

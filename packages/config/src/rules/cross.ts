@@ -1,28 +1,29 @@
 import type { Issue, PathSegment } from "../diagnostics.js";
 import { MANAGEMENT_COMMAND_HANDLER } from "../schema/awscontainer.js";
-import type { DistributionSettings, DjangoSettings, Settings } from "../schema/settings.js";
+import type {
+  DistributionSettings,
+  DjangoSettings,
+  SectionName,
+  SectionSettings,
+  Settings,
+} from "../schema/settings.js";
 import { closest } from "../suggest.js";
 
-/** Sections as far as they validated: `undefined` when absent, `"failed"` when they had errors. */
-export type Partial<T> = T | undefined | "failed";
-export interface PartialSettings {
-  general: Partial<Settings["general"]>;
-  vpc: Partial<NonNullable<Settings["vpc"]>>;
-  s3: Partial<NonNullable<Settings["s3"]>>;
-  neon: Partial<NonNullable<Settings["neon"]>>;
-  tidb: Partial<NonNullable<Settings["tidb"]>>;
-  rds: Partial<NonNullable<Settings["rds"]>>;
-  awscontainer: Partial<NonNullable<Settings["awscontainer"]>>;
+/** A section as far as it validated: `undefined` when absent, `"failed"` when it had errors. */
+export type Checked<T> = T | undefined | "failed";
+export type CheckedSettings = { [K in SectionName]: Checked<SectionSettings<K>> } & {
   cloudfront: Record<string, DistributionSettings | "failed">;
-}
+};
 
-const ok = <T>(v: Partial<T>): v is T => v !== undefined && v !== "failed";
+export const ok = <T>(v: Checked<T>): v is T => v !== undefined && v !== "failed";
 
 /**
- * Rules that look at more than one section (reference-config §2.14, §2.15, DECISIONS 5-6).
+ * Rules that look at more than one section: the original's and those it left unchecked
+ * (docs/decisions.md#d6-guide-rules-the-original-did-not-enforce), each a validation error
+ * (docs/decisions.md#d5-every-failure-is-a-validation-error).
  * A rule whose inputs did not validate is skipped: its section already has an error.
  */
-export function crossSectionIssues(s: PartialSettings): Issue[] {
+export function crossSectionIssues(s: CheckedSettings): Issue[] {
   const issues: Issue[] = [];
   const add = (code: string, message: string, path: PathSegment[], hint?: string) =>
     issues.push({ code, message, path, hint });
@@ -224,7 +225,7 @@ type Add = (code: string, message: string, path: PathSegment[], hint?: string) =
 function djangoIssues(
   django: DjangoSettings,
   base: PathSegment[],
-  s: PartialSettings,
+  s: CheckedSettings,
   hasEfs: boolean,
   add: Add,
 ) {

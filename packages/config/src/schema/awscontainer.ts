@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { bool, envName, fail, int, table } from "./base.js";
+import { bool, envName, fail, int, lazy, table } from "./base.js";
 import { djangoSchema } from "./django.js";
 import { secretsSchema } from "./secrets.js";
 
@@ -51,61 +51,63 @@ const build = z.union([
   }),
 ]);
 
-export const awscontainerSchema = table({
-  dockerfile_path: z.string().min(1),
-  platform: z.enum(["linux/amd64", "linux/arm64"]).default("linux/amd64"),
-  envs: z.record(envName, z.string()).default({}),
-  use_vpc: z.boolean().optional(),
-  handlers: z
-    .record(
-      z.string().regex(HANDLER_NAME, {
-        error: "handler names may only contain letters, digits, _ and -, starting with a letter",
-      }),
-      handler,
-    )
-    .default({}),
-  secrets: secretsSchema.optional(),
-  django: djangoSchema.optional(),
-  permissions_boundary: z
-    .string()
-    .regex(/^arn:aws[a-z-]*:iam::(\d{12}|aws):policy\/.+$/, {
-      error: "must be an IAM policy ARN (arn:aws:iam::123456789012:policy/NAME)",
-    })
-    .optional(),
-  build: build.optional(),
-}).superRefine((c, ctx) => {
-  for (const name of Object.keys(c.envs)) {
-    if (name.toUpperCase().startsWith("POCKET_")) {
+export const awscontainerSchema = lazy(() =>
+  table({
+    dockerfile_path: z.string().min(1),
+    platform: z.enum(["linux/amd64", "linux/arm64"]).default("linux/amd64"),
+    envs: z.record(envName, z.string()).default({}),
+    use_vpc: z.boolean().optional(),
+    handlers: z
+      .record(
+        z.string().regex(HANDLER_NAME, {
+          error: "handler names may only contain letters, digits, _ and -, starting with a letter",
+        }),
+        handler,
+      )
+      .default({}),
+    secrets: secretsSchema().optional(),
+    django: djangoSchema().optional(),
+    permissions_boundary: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:iam::(\d{12}|aws):policy\/.+$/, {
+        error: "must be an IAM policy ARN (arn:aws:iam::123456789012:policy/NAME)",
+      })
+      .optional(),
+    build: build.optional(),
+  }).superRefine((c, ctx) => {
+    for (const name of Object.keys(c.envs)) {
+      if (name.toUpperCase().startsWith("POCKET_")) {
+        fail(
+          ctx,
+          "env-reserved-prefix",
+          `environment variable ${name} uses the reserved POCKET_ prefix`,
+          ["envs", name],
+          "pocket sets POCKET_* variables itself; rename yours.",
+        );
+      }
+    }
+    const management = Object.entries(c.handlers).filter(([, h]) => h.command === MANAGEMENT_COMMAND_HANDLER);
+    for (const [name] of management.slice(1)) {
       fail(
         ctx,
-        "env-reserved-prefix",
-        `environment variable ${name} uses the reserved POCKET_ prefix`,
-        ["envs", name],
-        "pocket sets POCKET_* variables itself; rename yours.",
+        "management-handler-duplicate",
+        `only one handler may run ${MANAGEMENT_COMMAND_HANDLER}; "${management[0]![0]}" already does`,
+        ["handlers", name, "command"],
+        "Give the management command handler an sqs table if you also want it queued.",
       );
     }
-  }
-  const management = Object.entries(c.handlers).filter(([, h]) => h.command === MANAGEMENT_COMMAND_HANDLER);
-  for (const [name] of management.slice(1)) {
-    fail(
-      ctx,
-      "management-handler-duplicate",
-      `only one handler may run ${MANAGEMENT_COMMAND_HANDLER}; "${management[0]![0]}" already does`,
-      ["handlers", name, "command"],
-      "Give the management command handler an sqs table if you also want it queued.",
-    );
-  }
-  const envKeys = new Map<string, string>();
-  for (const name of Object.keys(c.handlers)) {
-    const key = name.toUpperCase().replace(/[^A-Z0-9]/g, "_");
-    const other = envKeys.get(key);
-    if (other) {
-      fail(ctx, "handler-name-clash", `handlers "${other}" and "${name}" both become POCKET_${key}_*`, [
-        "handlers",
-        name,
-      ]);
+    const envKeys = new Map<string, string>();
+    for (const name of Object.keys(c.handlers)) {
+      const key = name.toUpperCase().replace(/[^A-Z0-9]/g, "_");
+      const other = envKeys.get(key);
+      if (other) {
+        fail(ctx, "handler-name-clash", `handlers "${other}" and "${name}" both become POCKET_${key}_*`, [
+          "handlers",
+          name,
+        ]);
+      }
+      envKeys.set(key, name);
     }
-    envKeys.set(key, name);
-  }
-});
-export type AwsContainerSettings = z.output<typeof awscontainerSchema>;
+  }),
+);
+export type AwsContainerSettings = z.output<ReturnType<typeof awscontainerSchema>>;

@@ -9,9 +9,10 @@ function camel(key: string): string {
 }
 
 /**
- * A TOML table with a fixed set of snake_case keys: unknown keys are errors (DECISIONS 2), and
- * the parsed value uses camelCase. Only the table's own declared keys are renamed; user-named
- * keys (handler names, env vars, Django settings) live in records and keep their spelling.
+ * A TOML table with a fixed set of snake_case keys: unknown keys are errors
+ * (docs/decisions.md#d2-unknown-keys-are-errors-everywhere), and the parsed value uses camelCase.
+ * Only the table's own declared keys are renamed; user-named keys (handler names, env vars,
+ * Django settings) live in records and keep their spelling.
  */
 export function table<S extends z.core.$ZodLooseShape>(shape: S) {
   return z.strictObject(shape).transform((value) => {
@@ -81,7 +82,7 @@ export const NAME_FORMAT = /^[a-z0-9{][{}a-z0-9._-]*$/;
 
 export const bool = (value: boolean) => z.boolean().default(value);
 
-/** Integer with an inclusive range; `what` names the unit for messages. */
+/** Integer with an inclusive range. */
 export function int(min: number, max: number) {
   return z.int().min(min).max(max);
 }
@@ -91,3 +92,15 @@ export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const envName = z.string().regex(ENV_NAME, {
   error: "must be a valid environment variable name (letters, digits and _, not starting with a digit)",
 });
+
+/**
+ * A schema built on first use: zod schemas cost time to build, and a command (or a file) that
+ * never reads a section should not pay for it at start-up.
+ */
+export function lazy<T>(build: () => T): () => T {
+  let value: T | undefined;
+  return () => {
+    value ??= build();
+    return value;
+  };
+}

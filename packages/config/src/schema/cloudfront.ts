@@ -1,6 +1,6 @@
 import * as z from "zod";
 import type { PathSegment } from "../diagnostics.js";
-import { bool, fail, table } from "./base.js";
+import { bool, fail, lazy, table } from "./base.js";
 
 type Ctx = z.core.$RefinementCtx;
 
@@ -173,76 +173,78 @@ const redirectFrom = table({
   hosted_zone_id_override: z.string().min(1).optional(),
 });
 
-export const distributionSchema = table({
-  domain: z.string().min(1).optional(),
-  origin_path: z.string().default("/spa"),
-  hosted_zone_id_override: z.string().min(1).optional(),
-  redirect_from: z.array(redirectFrom).default([]),
-  routes: z.array(route),
-  signing_key: z.string().min(1).optional(),
-  token_secret: z.string().min(1).optional(),
-}).superRefine((d, ctx) => {
-  checkOriginPath(ctx, d.originPath, ["origin_path"]);
-  if (d.redirectFrom.length > 0 && !d.domain) {
-    fail(ctx, "redirect-needs-domain", "redirect_from needs domain (the domain to redirect to)", [
-      "redirect_from",
-    ]);
-  }
-  d.redirectFrom.forEach((r, i) => {
-    if (r.domain === d.domain)
-      fail(ctx, "redirect-to-self", `redirect_from lists the distribution's own domain ${r.domain}`, [
+export const distributionSchema = lazy(() =>
+  table({
+    domain: z.string().min(1).optional(),
+    origin_path: z.string().default("/spa"),
+    hosted_zone_id_override: z.string().min(1).optional(),
+    redirect_from: z.array(redirectFrom).default([]),
+    routes: z.array(route),
+    signing_key: z.string().min(1).optional(),
+    token_secret: z.string().min(1).optional(),
+  }).superRefine((d, ctx) => {
+    checkOriginPath(ctx, d.originPath, ["origin_path"]);
+    if (d.redirectFrom.length > 0 && !d.domain) {
+      fail(ctx, "redirect-needs-domain", "redirect_from needs domain (the domain to redirect to)", [
         "redirect_from",
-        i,
-        "domain",
       ]);
-  });
-  const tokenRoute = d.routes.findIndex((r) => r.requireToken);
-  if (tokenRoute >= 0 && !d.tokenSecret) {
-    fail(
-      ctx,
-      "token-secret-required",
-      "a route has require_token = true, so the distribution needs token_secret",
-      ["routes", tokenRoute, "require_token"],
-      'Add token_secret = "SPA_TOKEN_SECRET" and a managed secret of type "spa_token_secret" with that name.',
-    );
-  }
-  if (d.routes.length === 0) {
-    fail(
-      ctx,
-      "routes-required",
-      "routes needs at least one route",
-      ["routes"],
-      "e.g. routes = [{ is_default = true, is_spa = true }]",
-    );
-  } else {
-    const defaults = d.routes.filter((r) => r.isDefault).length;
-    if (defaults !== 1) {
+    }
+    d.redirectFrom.forEach((r, i) => {
+      if (r.domain === d.domain)
+        fail(ctx, "redirect-to-self", `redirect_from lists the distribution's own domain ${r.domain}`, [
+          "redirect_from",
+          i,
+          "domain",
+        ]);
+    });
+    const tokenRoute = d.routes.findIndex((r) => r.requireToken);
+    if (tokenRoute >= 0 && !d.tokenSecret) {
       fail(
         ctx,
-        "routes-one-default",
-        `routes must have exactly one is_default = true route (found ${defaults})`,
-        ["routes"],
+        "token-secret-required",
+        "a route has require_token = true, so the distribution needs token_secret",
+        ["routes", tokenRoute, "require_token"],
+        'Add token_secret = "SPA_TOKEN_SECRET" and a managed secret of type "spa_token_secret" with that name.',
       );
     }
-  }
-  const seen = new Map<string, number>();
-  d.routes.forEach((r, i) => {
-    if (r.pathPattern !== "") {
-      if (seen.has(r.pathPattern))
-        fail(ctx, "route-pattern-duplicate", `path_pattern "${r.pathPattern}" is used by two routes`, [
-          "routes",
-          i,
-          "path_pattern",
-        ]);
-      seen.set(r.pathPattern, i);
+    if (d.routes.length === 0) {
+      fail(
+        ctx,
+        "routes-required",
+        "routes needs at least one route",
+        ["routes"],
+        "e.g. routes = [{ is_default = true, is_spa = true }]",
+      );
+    } else {
+      const defaults = d.routes.filter((r) => r.isDefault).length;
+      if (defaults !== 1) {
+        fail(
+          ctx,
+          "routes-one-default",
+          `routes must have exactly one is_default = true route (found ${defaults})`,
+          ["routes"],
+        );
+      }
     }
-  });
-  const refs = new Set<string>();
-  d.routes.forEach((r, i) => {
-    if (r.ref === "") return;
-    if (refs.has(r.ref))
-      fail(ctx, "route-ref-duplicate", `ref "${r.ref}" is used by two routes`, ["routes", i, "ref"]);
-    refs.add(r.ref);
-  });
-});
-export type DistributionSettings = z.output<typeof distributionSchema>;
+    const seen = new Map<string, number>();
+    d.routes.forEach((r, i) => {
+      if (r.pathPattern !== "") {
+        if (seen.has(r.pathPattern))
+          fail(ctx, "route-pattern-duplicate", `path_pattern "${r.pathPattern}" is used by two routes`, [
+            "routes",
+            i,
+            "path_pattern",
+          ]);
+        seen.set(r.pathPattern, i);
+      }
+    });
+    const refs = new Set<string>();
+    d.routes.forEach((r, i) => {
+      if (r.ref === "") return;
+      if (refs.has(r.ref))
+        fail(ctx, "route-ref-duplicate", `ref "${r.ref}" is used by two routes`, ["routes", i, "ref"]);
+      refs.add(r.ref);
+    });
+  }),
+);
+export type DistributionSettings = z.output<ReturnType<typeof distributionSchema>>;

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { bool, fail, table } from "./base.js";
+import { bool, fail, lazy, table } from "./base.js";
 
 const storage = table({
   store: z.enum(["s3", "filesystem"]),
@@ -45,39 +45,41 @@ const DEFAULT_STORAGES = {
 } as const satisfies Record<string, StorageSettings>;
 
 /** `[awscontainer.django]` and `[general.django_fallback]`. */
-export const djangoSchema = table({
-  storages: z.record(z.string(), storage).optional(),
-  caches: z.record(z.string(), cache).optional(),
-  settings: z.record(z.string(), z.unknown()).default({}),
-})
-  .superRefine((d, ctx) => {
-    if (d.storages === undefined) return;
-    const hint = "Django needs both: default (media) and staticfiles (static = true).";
-    if (!("staticfiles" in d.storages)) {
-      fail(ctx, "django-staticfiles-required", "storages needs a staticfiles entry", ["storages"], hint);
-    } else if (!d.storages.staticfiles!.static) {
-      fail(ctx, "django-staticfiles-static", "storages.staticfiles must have static = true", [
-        "storages",
-        "staticfiles",
-      ]);
-    }
-    if (!("default" in d.storages)) {
-      fail(ctx, "django-default-required", "storages needs a default entry", ["storages"], hint);
-    }
-    for (const [name, s] of Object.entries(d.storages)) {
-      if (name !== "staticfiles" && s.static) {
-        fail(
-          ctx,
-          "django-static-only-staticfiles",
-          `static = true can only be used on the staticfiles storage, not on "${name}"`,
-          ["storages", name, "static"],
-        );
-      }
-    }
+export const djangoSchema = lazy(() =>
+  table({
+    storages: z.record(z.string(), storage).optional(),
+    caches: z.record(z.string(), cache).optional(),
+    settings: z.record(z.string(), z.unknown()).default({}),
   })
-  .transform((d) => ({
-    storages: (d.storages ?? structuredClone(DEFAULT_STORAGES)) as Record<string, StorageSettings>,
-    caches: d.caches ?? { default: { store: "locmem" as const, locationSubdir: "{stage}" } },
-    settings: d.settings,
-  }));
-export type DjangoSettings = z.output<typeof djangoSchema>;
+    .superRefine((d, ctx) => {
+      if (d.storages === undefined) return;
+      const hint = "Django needs both: default (media) and staticfiles (static = true).";
+      if (!("staticfiles" in d.storages)) {
+        fail(ctx, "django-staticfiles-required", "storages needs a staticfiles entry", ["storages"], hint);
+      } else if (!d.storages.staticfiles!.static) {
+        fail(ctx, "django-staticfiles-static", "storages.staticfiles must have static = true", [
+          "storages",
+          "staticfiles",
+        ]);
+      }
+      if (!("default" in d.storages)) {
+        fail(ctx, "django-default-required", "storages needs a default entry", ["storages"], hint);
+      }
+      for (const [name, s] of Object.entries(d.storages)) {
+        if (name !== "staticfiles" && s.static) {
+          fail(
+            ctx,
+            "django-static-only-staticfiles",
+            `static = true can only be used on the staticfiles storage, not on "${name}"`,
+            ["storages", name, "static"],
+          );
+        }
+      }
+    })
+    .transform((d) => ({
+      storages: (d.storages ?? structuredClone(DEFAULT_STORAGES)) as Record<string, StorageSettings>,
+      caches: d.caches ?? { default: { store: "locmem" as const, locationSubdir: "{stage}" } },
+      settings: d.settings,
+    })),
+);
+export type DjangoSettings = z.output<ReturnType<typeof djangoSchema>>;

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { envName, fail, formatString, int, NAME_FORMAT, table } from "./base.js";
+import { envName, fail, formatString, int, lazy, NAME_FORMAT, table } from "./base.js";
 
 const DEFAULT_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789!@#$%^&*(-_=+)";
 
@@ -59,23 +59,25 @@ const userSecret = table({
 });
 export type UserSecretSettings = z.output<typeof userSecret>;
 
-export const secretsSchema = table({
-  store: z.enum(["sm", "ssm"]).default("sm"),
-  pocket_key_format: formatString("{stage}-{project}-{namespace}", NAME_FORMAT),
-  require_list_secrets: z.boolean().default(false),
-  managed: z.record(envName, managedSecret).default({}),
-  user: z.record(envName, userSecret).default({}),
-  extra_resources: z.array(z.string().min(1)).default([]),
-}).superRefine((s, ctx) => {
-  for (const name of Object.keys(s.user)) {
-    if (name in s.managed) {
-      fail(
-        ctx,
-        "secret-name-clash",
-        `"${name}" is both a managed and a user secret; both would set the same environment variable`,
-        ["user", name],
-      );
+export const secretsSchema = lazy(() =>
+  table({
+    store: z.enum(["sm", "ssm"]).default("sm"),
+    pocket_key_format: formatString("{stage}-{project}-{namespace}", NAME_FORMAT),
+    require_list_secrets: z.boolean().default(false),
+    managed: z.record(envName, managedSecret).default({}),
+    user: z.record(envName, userSecret).default({}),
+    extra_resources: z.array(z.string().min(1)).default([]),
+  }).superRefine((s, ctx) => {
+    for (const name of Object.keys(s.user)) {
+      if (name in s.managed) {
+        fail(
+          ctx,
+          "secret-name-clash",
+          `"${name}" is both a managed and a user secret; both would set the same environment variable`,
+          ["user", name],
+        );
+      }
     }
-  }
-});
-export type SecretsSettings = z.output<typeof secretsSchema>;
+  }),
+);
+export type SecretsSettings = z.output<ReturnType<typeof secretsSchema>>;

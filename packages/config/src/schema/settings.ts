@@ -1,62 +1,139 @@
 import type * as z from "zod";
-import { type AwsContainerSettings, awscontainerSchema } from "./awscontainer.js";
-import { type DistributionSettings, distributionSchema } from "./cloudfront.js";
-import {
-  type NeonSettings,
-  neonSchema,
-  type RdsSettings,
-  rdsSchema,
-  type TidbSettings,
-  tidbSchema,
-} from "./databases.js";
-import type { DjangoSettings } from "./django.js";
-import { type GeneralSettings, generalSchema, type S3Settings, s3Schema } from "./general.js";
-import { type VpcSettings, vpcSchema } from "./vpc.js";
-
-/** One schema per top-level section; each is validated on its own so one broken section does not hide the others. */
-export const SECTION_SCHEMAS = {
-  general: generalSchema,
-  vpc: vpcSchema,
-  s3: s3Schema,
-  neon: neonSchema,
-  tidb: tidbSchema,
-  rds: rdsSchema,
-  awscontainer: awscontainerSchema,
-} as const satisfies Record<string, z.core.$ZodType>;
-
-export const DISTRIBUTION_SCHEMA = distributionSchema;
-
-export const SECTION_NAMES = [...Object.keys(SECTION_SCHEMAS), "cloudfront"] as const;
-
-/** The validated, stage-merged configuration with every default filled in. */
-export interface Settings {
-  stage: string;
-  general: Omit<GeneralSettings, "projectName" | "djangoFallback"> & {
-    projectName: string;
-    /** Where projectName came from: the file, or the name of the folder that holds pocket.toml. */
-    projectNameSource: "pocket.toml" | "directory";
-    djangoFallback: DjangoSettings;
-  };
-  vpc?: VpcSettings;
-  s3?: S3Settings;
-  neon?: NeonSettings & { apiKeySource?: SecretSource };
-  tidb?: TidbSettings & { publicKeySource?: SecretSource; privateKeySource?: SecretSource };
-  rds?: Omit<RdsSettings, "useVpc"> & { useVpc: boolean };
-  awscontainer?: Omit<AwsContainerSettings, "useVpc"> & { useVpc: boolean };
-  cloudfront: Record<string, DistributionSettings>;
-}
+import type { Issue } from "../diagnostics.js";
+import { awscontainerSchema } from "./awscontainer.js";
+import { fail } from "./base.js";
+import { distributionSchema } from "./cloudfront.js";
+import { neonSchema, rdsSchema, tidbSchema } from "./databases.js";
+import { generalSchema, s3Schema } from "./general.js";
+import { vpcSchema } from "./vpc.js";
 
 /** Where an API key was found (its value is never part of settings shown to users). */
 export type SecretSource = "environment" | ".env" | "pocket.toml";
 
-export type {
-  AwsContainerSettings,
-  DistributionSettings,
-  DjangoSettings,
-  GeneralSettings,
-  NeonSettings,
-  RdsSettings,
-  S3Settings,
-  TidbSettings,
-  VpcSettings,
-};
+/** Values read from the environment or .env that must never be printed. */
+export interface Credentials {
+  neonApiKey?: string;
+  tidbPublicKey?: string;
+  tidbPrivateKey?: string;
+}
+
+/**
+ * What a section's schema needs to know beyond its own table: the folder name (the default
+ * project name), whether the file has a [vpc], and where API keys come from. The transforms
+ * that use it write found API keys into `credentials` and their warnings into `warnings`
+ * (warnings are not zod issues: a zod issue fails the section).
+ */
+export interface SectionEnv {
+  directoryName: string;
+  vpcDefined: boolean;
+  credential: (name: string) => { value: string; source: SecretSource } | undefined;
+  credentials: Credentials;
+  warnings: Issue[];
+}
+
+const KEY_IN_FILE_HINT =
+  "pocket.toml is usually committed with your code; put the key in the environment or in .env instead.";
+
+/** An API key written in the file wins over the environment, with a warning (it is usually committed). */
+function apiKey(
+  env: SectionEnv,
+  inFile: string | undefined,
+  variable: string,
+  path: Issue["path"],
+  what: string,
+): { value: string; source: SecretSource } | undefined {
+  if (inFile) {
+    env.warnings.push({
+      severity: "warning",
+      code: "api-key-in-file",
+      message: `${what} is written in pocket.toml`,
+      path,
+      hint: `${KEY_IN_FILE_HINT} (${variable})`,
+    });
+    return { value: inFile, source: "pocket.toml" };
+  }
+  return env.credential(variable);
+}
+
+/** `use_vpc` (seed: absent = auto, true = required, false = off). */
+function resolveUseVpc<T extends { useVpc?: boolean }>(section: "awscontainer" | "rds", env: SectionEnv) {
+  return (value: T, ctx: z.core.$RefinementCtx) => {
+    if (value.useVpc === true && !env.vpcDefined) {
+      fail(
+        ctx,
+        "use-vpc-without-vpc",
+        `${section}.use_vpc = true, but there is no [vpc] table`,
+        ["use_vpc"],
+        'Add [vpc] with ref = "main" and zone_suffixes, or remove use_vpc.',
+      );
+    }
+    return { ...value, useVpc: value.useVpc ?? env.vpcDefined };
+  };
+}
+
+/**
+ * One schema per top-level section; each is validated on its own so one broken section does not
+ * hide the others. The section tables' own schemas are built once; the transforms here add what
+ * depends on the rest of the file or on the environment.
+ */
+export function sectionSchemas(env: SectionEnv) {
+  return {
+    general: generalSchema().transform(({ projectName, ...g }) => ({
+      ...g,
+      projectName: projectName ?? env.directoryName,
+      /** Where projectName came from: the file, or the name of the folder that holds pocket.toml. */
+      projectNameSource: projectName === undefined ? ("directory" as const) : ("pocket.toml" as const),
+    })),
+    vpc: vpcSchema(),
+    s3: s3Schema(),
+    neon: neonSchema().transform(({ neonApiKey, ...n }) => {
+      const found = apiKey(env, neonApiKey, "NEON_API_KEY", ["neon", "neon_api_key"], "the Neon API key");
+      if (found) env.credentials.neonApiKey = found.value;
+      return { ...n, apiKeySource: found?.source };
+    }),
+    tidb: tidbSchema().transform(({ tidbPublicKey, tidbPrivateKey, ...t }) => {
+      const what = "a TiDB API key";
+      const pub = apiKey(env, tidbPublicKey, "TIDB_PUBLIC_KEY", ["tidb", "tidb_public_key"], what);
+      const priv = apiKey(env, tidbPrivateKey, "TIDB_PRIVATE_KEY", ["tidb", "tidb_private_key"], what);
+      if (pub) env.credentials.tidbPublicKey = pub.value;
+      if (priv) env.credentials.tidbPrivateKey = priv.value;
+      return { ...t, publicKeySource: pub?.source, privateKeySource: priv?.source };
+    }),
+    rds: rdsSchema().transform(resolveUseVpc("rds", env)),
+    awscontainer: awscontainerSchema().transform(resolveUseVpc("awscontainer", env)),
+  };
+}
+
+type Sections = ReturnType<typeof sectionSchemas>;
+export type SectionName = keyof Sections;
+export type SectionSettings<K extends SectionName> = z.output<Sections[K]>;
+
+export const SECTION_NAMES = [
+  "general",
+  "vpc",
+  "s3",
+  "neon",
+  "tidb",
+  "rds",
+  "awscontainer",
+  "cloudfront",
+] as const satisfies readonly (SectionName | "cloudfront")[];
+
+export { distributionSchema };
+
+export type GeneralSettings = SectionSettings<"general">;
+export type VpcSettings = SectionSettings<"vpc">;
+export type S3Settings = SectionSettings<"s3">;
+export type NeonSettings = SectionSettings<"neon">;
+export type TidbSettings = SectionSettings<"tidb">;
+export type RdsSettings = SectionSettings<"rds">;
+export type AwsContainerSettings = SectionSettings<"awscontainer">;
+export type DistributionSettings = z.output<ReturnType<typeof distributionSchema>>;
+export type { DjangoSettings } from "./django.js";
+
+/** The validated, stage-merged configuration with every default filled in. */
+export type Settings = {
+  stage: string;
+  general: GeneralSettings;
+  cloudfront: Record<string, DistributionSettings>;
+} & { [K in Exclude<SectionName, "general">]?: SectionSettings<K> };

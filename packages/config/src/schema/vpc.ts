@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { bool, fail, table } from "./base.js";
+import { bool, fail, lazy, table } from "./base.js";
 
 const efs = table({
   local_mount_path: z
@@ -16,55 +16,57 @@ const efs = table({
 });
 
 /** `[vpc]`: one VPC, shared by awscontainer and rds, possibly owned by another project. */
-export const vpcSchema = table({
-  ref: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]*$/, { error: "may only contain letters, digits and -" }),
-  zone_suffixes: z
-    .array(z.string().regex(/^[a-z]$/, { error: 'must be one availability-zone letter, e.g. "a"' }))
-    .default([]),
-  nat_gateway: bool(true),
-  internet_gateway: bool(true),
-  efs: efs.optional(),
-  manage: bool(true),
-  sharable: bool(false),
-}).superRefine((v, ctx) => {
-  const dup = v.zoneSuffixes.find((s, i) => v.zoneSuffixes.indexOf(s) !== i);
-  if (dup) fail(ctx, "vpc-zone-duplicate", `zone suffix "${dup}" is listed twice`, ["zone_suffixes"]);
-  if (v.manage) {
-    if (v.zoneSuffixes.length === 0) {
-      fail(
-        ctx,
-        "vpc-zones-required",
-        "zone_suffixes is required when manage = true",
-        ["zone_suffixes"],
-        'List the availability zones to use, e.g. zone_suffixes = ["a", "c"] (one NAT gateway and fixed IP each).',
-      );
+export const vpcSchema = lazy(() =>
+  table({
+    ref: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]*$/, { error: "may only contain letters, digits and -" }),
+    zone_suffixes: z
+      .array(z.string().regex(/^[a-z]$/, { error: 'must be one availability-zone letter, e.g. "a"' }))
+      .default([]),
+    nat_gateway: bool(true),
+    internet_gateway: bool(true),
+    efs: efs.optional(),
+    manage: bool(true),
+    sharable: bool(false),
+  }).superRefine((v, ctx) => {
+    const dup = v.zoneSuffixes.find((s, i) => v.zoneSuffixes.indexOf(s) !== i);
+    if (dup) fail(ctx, "vpc-zone-duplicate", `zone suffix "${dup}" is listed twice`, ["zone_suffixes"]);
+    if (v.manage) {
+      if (v.zoneSuffixes.length === 0) {
+        fail(
+          ctx,
+          "vpc-zones-required",
+          "zone_suffixes is required when manage = true",
+          ["zone_suffixes"],
+          'List the availability zones to use, e.g. zone_suffixes = ["a", "c"] (one NAT gateway and fixed IP each).',
+        );
+      }
+      if (v.natGateway && !v.internetGateway) {
+        fail(ctx, "vpc-nat-without-igw", "nat_gateway = true needs internet_gateway = true", [
+          "internet_gateway",
+        ]);
+      }
+      if (v.internetGateway && !v.natGateway) {
+        fail(
+          ctx,
+          "vpc-igw-without-nat",
+          "internet_gateway = true without nat_gateway is not supported: Lambda runs in the private subnets and reaches the internet only through NAT",
+          ["nat_gateway"],
+          "Set both to true, or both to false for a VPC without internet access.",
+        );
+      }
+    } else {
+      if (v.sharable) {
+        fail(
+          ctx,
+          "vpc-external-sharable",
+          "sharable needs manage = true: only the project that owns the VPC can share it",
+          ["sharable"],
+        );
+      }
+      if (v.efs) {
+        fail(ctx, "vpc-external-efs", "efs needs manage = true: EFS is created with the VPC stack", ["efs"]);
+      }
     }
-    if (v.natGateway && !v.internetGateway) {
-      fail(ctx, "vpc-nat-without-igw", "nat_gateway = true needs internet_gateway = true", [
-        "internet_gateway",
-      ]);
-    }
-    if (v.internetGateway && !v.natGateway) {
-      fail(
-        ctx,
-        "vpc-igw-without-nat",
-        "internet_gateway = true without nat_gateway is not supported: Lambda runs in the private subnets and reaches the internet only through NAT",
-        ["nat_gateway"],
-        "Set both to true, or both to false for a VPC without internet access.",
-      );
-    }
-  } else {
-    if (v.sharable) {
-      fail(
-        ctx,
-        "vpc-external-sharable",
-        "sharable needs manage = true: only the project that owns the VPC can share it",
-        ["sharable"],
-      );
-    }
-    if (v.efs) {
-      fail(ctx, "vpc-external-efs", "efs needs manage = true: EFS is created with the VPC stack", ["efs"]);
-    }
-  }
-});
-export type VpcSettings = z.output<typeof vpcSchema>;
+  }),
+);
+export type VpcSettings = z.output<ReturnType<typeof vpcSchema>>;
