@@ -240,12 +240,13 @@ describe("CloudFront templates", () => {
       distributions["no-domain-versioned-maxage.web"]!,
       "123456789012",
       "E1ABC",
+      "aws",
     );
     expect(s.Resource).toMatch(/^arn:aws:s3:::.+\/\*$/);
     expect(s.Condition.StringEquals["AWS:SourceArn"]).toBe(
       "arn:aws:cloudfront::123456789012:distribution/E1ABC",
     );
-    const main = bucketPolicyStatement(distributions["seed-main-media.main"]!, "1", "E");
+    const main = bucketPolicyStatement(distributions["seed-main-media.main"]!, "1", "E", "aws");
     expect(main.Resource).toBe(`arn:aws:s3:::${distributions["seed-main-media.main"]!.bucketName}/spa/*`);
   });
 
