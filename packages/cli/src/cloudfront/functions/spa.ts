@@ -84,6 +84,8 @@ function sameText(a, b) {
 async function valid(token) {
   var parts = token.split(':');
   if (parts.length !== 3) return false;
+  // An empty user id never comes from pocket's signer (the Python side refuses to make one).
+  if (parts[0] === '') return false;
   if (!/^[0-9]+$/.test(parts[1]) || !/^[0-9a-f]{64}$/.test(parts[2])) return false;
   if (parseInt(parts[1], 10) < Math.floor(Date.now() / 1000)) return false;
   var secret;
