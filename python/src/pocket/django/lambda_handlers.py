@@ -6,10 +6,10 @@
   and returning ``{"exitCode", "output"}``; the same function takes SQS batches (messages written
   by ``pocket.django.utils.pocket_call_command``) and reports ``batchItemFailures``.
 
-Unlike the reference (reference-runtime D19, D20, D23): Django is set up lazily by whichever
-handler runs first, not by importing this module; argument values and message bodies are never
-logged; a command's ``SystemExit`` and errors become an exit code instead of a Lambda error that
-async retries would re-run; there is no shell handler.
+Unlike the original (docs/decisions.md#y5-handlers-without-side-effects): Django is set up
+lazily by whichever handler runs first, not by importing this module; argument values and
+message bodies are never logged; a command's ``SystemExit`` and errors become an exit code
+instead of a Lambda error that async retries would re-run; there is no shell handler.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import traceback
 from collections.abc import Mapping
 from typing import Any
 
+from pocket._deprecation import deprecated
 from pocket.django.runtime import set_envs
 from pocket.django.wsgi_adapter import WsgiApp, call_app
 from pocket.errors import PocketRuntimeError
@@ -52,6 +53,11 @@ def _setup_django() -> None:
 
         django.setup(set_prefix=False)
         _django_ready = True
+
+
+def wsgi_application() -> WsgiApp:
+    """The Django WSGI application ``wsgi_handler`` serves (secrets loaded, Django set up)."""
+    return _wsgi_app()
 
 
 def _wsgi_app() -> WsgiApp:
@@ -156,8 +162,16 @@ def management_command_handler(event: Mapping[str, Any], context: Any = None) ->
     return run_management_command(event)
 
 
-# The reference's SQS entry points, kept so a pocket.toml copied from it keeps working. All report
-# per-message failures (the event source mapping sets ReportBatchItemFailures).
+# The reference's SQS entry points, kept so a pocket.toml copied from it keeps working; they are
+# the same function.
 sqs_management_command_handler = management_command_handler
 sqs_management_command_report_failures_handler = management_command_handler
-sqs_management_command_report_failuers_handler = management_command_handler  # (sic) D18
+
+
+def sqs_management_command_report_failuers_handler(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
+    """The original's misspelt name, accepted so an old ``command`` still deploys."""
+    deprecated(
+        "pocket.django.lambda_handlers.sqs_management_command_report_failuers_handler",
+        "name pocket.django.lambda_handlers.management_command_handler as the command",
+    )
+    return management_command_handler(event, context)

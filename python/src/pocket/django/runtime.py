@@ -15,8 +15,8 @@ Typical ``settings.py``::
     vars().update(get_django_settings())
 
 Every getter calls :func:`set_envs` first, so the order above is not load-bearing: STORAGES
-is always built after the secrets are in the environment (reference defect D5 built it first,
-so CloudFront signers never saw their key).
+is always built after the secrets are in the environment (the original built it first, so
+CloudFront signers never saw their key: docs/decisions.md#y2-storages-are-built-after-the-secrets).
 
 Deployed (``POCKET_STAGE`` set) the helpers read only environment variables. Locally they read
 ``[general.django_fallback]`` from ``pocket.toml`` and the ``.env`` next to it, and never call AWS.
@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from pocket._deprecation import deprecated
 from pocket.errors import PocketRuntimeError
 from pocket.local import find_toml_path, read_dotenv, read_toml
 from pocket.secrets import (
@@ -49,18 +50,25 @@ logger = logging.getLogger("pocket")
 __all__ = [
     "CACHE_BACKENDS",
     "PocketRuntimeError",
+    "add_or_append_env",
+    "check_stage",
     "get_allowed_hosts",
     "get_caches",
     "get_databases",
     "get_django_settings",
+    "get_static_storage",
     "get_storages",
     "is_deployed",
     "parse_database_url",
     "reset_envs_loaded",
     "resolve_django_fallback",
+    "set_django_env",
     "set_envs",
+    "set_envs_from_resources",
     "storage_backend",
 ]
+
+TomlPath = str | os.PathLike[str] | None
 
 _lock = threading.Lock()
 _loaded = False
@@ -70,6 +78,31 @@ def is_deployed(environ: Mapping[str, str] | None = None) -> bool:
     """``POCKET_STAGE`` is the contract's one "I am deployed" signal."""
     environ = os.environ if environ is None else environ
     return bool(environ.get("POCKET_STAGE"))
+
+
+def check_stage(stage: str | None, caller: str) -> str | None:
+    """The stage a ``stage=`` argument of the original's API means here: the deployed stage, or
+    ``None`` locally. The original re-read ``pocket.toml`` for any stage it was given; the
+    runtime now only has the deployed stage's environment (docs/runtime-contract.md), so naming
+    another stage is an error rather than a silent answer for the wrong stage."""
+    current = os.environ.get("POCKET_STAGE") or None
+    if not stage or stage == current:
+        return current
+    if stage == "__none__" and current is None:
+        return None
+    where = f"stage {current!r}" if current else "locally (POCKET_STAGE is not set)"
+    raise PocketRuntimeError(
+        f"{caller}(stage={stage!r}): this process runs {where}; the runtime only knows the "
+        "environment of the stage it is deployed as. Call it without stage= (or use "
+        "`pocket config show --stage STAGE` to see another stage's settings)"
+    )
+
+
+def _toml_arg(toml_path: TomlPath, path: TomlPath) -> TomlPath:
+    # ``path=`` is the original's name for the pocket.toml argument; ``toml_path=`` is ours.
+    if toml_path is not None and path is not None and Path(toml_path) != Path(path):
+        raise PocketRuntimeError("pass pocket.toml as toml_path= or path=, not both")
+    return toml_path if toml_path is not None else path
 
 
 # ---------------------------------------------------------------------------------------------
@@ -83,7 +116,7 @@ def set_envs(*, toml_path: str | os.PathLike[str] | None = None) -> None:
     secrets < the RDS ``DATABASE_URL``. Values are collected first and written together, and the
     once-per-process guard is set only after success, so a failed cold start (say, a missing IAM
     permission) is retried by the next call instead of silently leaving secrets unset
-    (reference defect D7 set the guard first).
+    (the original set the guard first: docs/decisions.md#y3-load-guard-set-after-success).
 
     Deployed, ``POCKET_HOSTS`` is also merged into the ``ALLOWED_HOSTS`` variable (comma list).
     Locally only the ``.env`` next to ``pocket.toml`` is read (without overriding variables that
@@ -146,6 +179,31 @@ def get_allowed_hosts(base: Iterable[str] = ()) -> list[str]:
     return _merge_hosts(
         base, _split(os.environ.get("ALLOWED_HOSTS")), _split(os.environ.get("POCKET_HOSTS"))
     )
+
+
+def add_or_append_env(key: str, value: str) -> None:
+    """Set ``key`` to ``value``, or append ``","`` + ``value`` when it is already set (the
+    original's helper, kept for settings that call it)."""
+    if key in os.environ:
+        os.environ[key] = os.environ[key] + "," + value
+    else:
+        os.environ[key] = value
+
+
+def set_envs_from_resources(stage: str | None = None) -> None:
+    """Kept from the original: on a deployed stage, load the environment so that
+    ``ALLOWED_HOSTS`` holds the stage's hosts; locally nothing. :func:`set_envs` does this."""
+    deprecated("pocket.django.runtime.set_envs_from_resources", "set_envs() does this; call set_envs()")
+    if check_stage(stage, "set_envs_from_resources") is None:
+        return
+    set_envs()
+
+
+def set_django_env(stage: str | None = None) -> None:
+    deprecated("pocket.django.runtime.set_django_env", "call pocket.django.runtime.set_envs()")
+    if check_stage(stage, "set_django_env") is None:
+        return
+    set_envs()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -293,14 +351,21 @@ def _django_document(toml_path: str | os.PathLike[str] | None) -> dict[str, Any]
     return resolve_django_fallback(general)
 
 
-def get_storages(*, toml_path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+def get_storages(
+    *, stage: str | None = None, path: TomlPath = None, toml_path: TomlPath = None
+) -> dict[str, Any]:
     """Django ``STORAGES``. Secrets are loaded first so signed CloudFront storages find their key.
+
+    ``stage`` and ``path`` are the original's arguments (the stage must be the deployed one;
+    ``path`` is the ``pocket.toml`` read locally, like ``toml_path``).
 
     ``pocket django deploystatic`` runs ``collectstatic`` locally with
     ``POCKET_STATICFILES_BACKEND_OVERRIDE`` (the local equivalent of the stage's static storage)
     and ``POCKET_STATICFILES_LOCATION_OVERRIDE`` (a build directory) set; ``staticfiles`` then
     becomes that backend writing to that directory, and the CLI uploads the result.
     """
+    check_stage(stage, "get_storages")
+    toml_path = _toml_arg(toml_path, path)
     set_envs(toml_path=toml_path)
     storages = copy.deepcopy(_django_document(toml_path).get("storages", {}))
     backend = os.environ.get("POCKET_STATICFILES_BACKEND_OVERRIDE")
@@ -312,15 +377,26 @@ def get_storages(*, toml_path: str | os.PathLike[str] | None = None) -> dict[str
     return storages
 
 
-def get_caches(*, toml_path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+def get_static_storage(*, stage: str | None = None, path: TomlPath = None, toml_path: TomlPath = None) -> dict[str, Any]:
+    """The ``staticfiles`` entry of :func:`get_storages`."""
+    return get_storages(stage=stage, path=path, toml_path=toml_path)["staticfiles"]
+
+
+def get_caches(*, stage: str | None = None, path: TomlPath = None, toml_path: TomlPath = None) -> dict[str, Any]:
     """Django ``CACHES``."""
+    check_stage(stage, "get_caches")
+    toml_path = _toml_arg(toml_path, path)
     set_envs(toml_path=toml_path)
     return copy.deepcopy(_django_document(toml_path).get("caches", {}))
 
 
-def get_django_settings(*, toml_path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+def get_django_settings(
+    stage: str | None = None, *, path: TomlPath = None, toml_path: TomlPath = None
+) -> dict[str, Any]:
     """The stage's ``[awscontainer.django.settings]`` (locally the fallback's), as a fresh copy
     (the reference returned its cached dict, so callers could mutate it for everyone)."""
+    check_stage(stage, "get_django_settings")
+    toml_path = _toml_arg(toml_path, path)
     set_envs(toml_path=toml_path)
     return copy.deepcopy(_django_document(toml_path).get("settings", {}))
 
@@ -340,8 +416,9 @@ _ENGINES = {
 def parse_database_url(url: str) -> dict[str, Any]:
     """One Django ``DATABASES`` entry from a URL.
 
-    Unlike the reference (D36): an unknown scheme is an error rather than sqlite, absolute sqlite
-    paths keep their ``/`` (``sqlite:////abs/db``), and query parameters become ``OPTIONS``.
+    Unlike the original (docs/decisions.md#y8-database-url-parsing): an unknown scheme is an
+    error rather than sqlite, absolute sqlite paths keep their ``/`` (``sqlite:////abs/db``), and
+    query parameters become ``OPTIONS``.
     """
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
@@ -391,12 +468,14 @@ def _system_ca_bundle() -> str | None:
     return next((p for p in _CA_BUNDLES if os.path.exists(p)), None)
 
 
-def get_databases(*, toml_path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+def get_databases(*, stage: str | None = None, path: TomlPath = None, toml_path: TomlPath = None) -> dict[str, Any]:
     """Django ``DATABASES`` from ``DATABASE_URL`` (after :func:`set_envs`).
 
     Without ``DATABASE_URL``: locally, sqlite ``db.sqlite3`` next to ``pocket.toml`` (or in the
     cwd); deployed, an error, because the image's file system is read-only.
     """
+    check_stage(stage, "get_databases")
+    toml_path = _toml_arg(toml_path, path)
     set_envs(toml_path=toml_path)
     url = os.environ.get("DATABASE_URL")
     if url:

@@ -1,0 +1,85 @@
+"""Per-stage files served at fixed URLs (the original's ``pocket.django.urls``).
+
+Layout: ``<project>/pocket_http_root/<url path>/__serve__.toml`` marks ``<url path>`` (say
+``robots.txt``) as served; the directory holds one file per stage, ``<stage><suffix>``
+(``dev.txt``, ``prd.txt``; ``__none__.txt`` locally), or the file a ``[<stage>] filename = "..."``
+table in ``__serve__.toml`` names. The content type is guessed from the URL path, else
+``text/plain``.
+
+``urlpatterns += get_pocket_http_urls()`` in ``urls.py``.
+
+Unlike the original: the root is looked up when the URLs are built, under
+``settings.PROJECT_DIR`` or else ``settings.BASE_DIR`` (the original needed the non-standard
+``PROJECT_DIR`` at import); a missing stage file is a 404, not a 500; text is read as UTF-8.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pocket.errors import PocketRuntimeError
+from pocket.utils import get_stage
+
+__all__ = ["as_path", "find_http_toml_filepaths", "get_pocket_http_urls", "pocket_http_root"]
+
+ROOT_NAME = "pocket_http_root"
+
+
+def pocket_http_root() -> Path:
+    from django.conf import settings
+
+    base = getattr(settings, "PROJECT_DIR", None) or getattr(settings, "BASE_DIR", None)
+    if base is None:
+        raise PocketRuntimeError(
+            "pocket.django.urls needs settings.BASE_DIR (or PROJECT_DIR): the folder holding "
+            f"{ROOT_NAME}/"
+        )
+    return Path(base) / ROOT_NAME
+
+
+def find_http_toml_filepaths(root: Path | None = None) -> list[Path]:
+    """Every ``__serve__.toml`` under the root, sorted so the URL order is stable."""
+    root = root if root is not None else pocket_http_root()
+    return sorted(root.glob("**/__serve__.toml"))
+
+
+def as_path(toml_file: Path, stage: str, root: Path | None = None) -> Any:
+    """The ``django.urls.path`` serving ``toml_file``'s directory for ``stage``."""
+    from django.http import Http404, HttpResponse
+    from django.urls import path
+
+    root = root if root is not None else pocket_http_root()
+    toml_file = Path(toml_file)
+    directory = toml_file.parent
+    content_type = mimetypes.guess_type(directory.name)[0] or "text/plain"
+    try:
+        config = tomllib.loads(toml_file.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as e:
+        raise PocketRuntimeError(f"{toml_file}: invalid TOML: {e}") from e
+    table = config.get(stage)
+    if isinstance(table, dict) and isinstance(table.get("filename"), str):
+        filename = table["filename"]
+    else:
+        filename = stage + directory.suffix
+    content_file = directory / filename
+
+    def serve(request: Any) -> Any:
+        if not content_file.is_file():
+            raise Http404(f"no {filename} for stage {stage}")
+        if content_type.startswith("text/"):
+            return HttpResponse(content_file.read_text(encoding="utf-8"), content_type=f"{content_type}; charset=utf-8")
+        return HttpResponse(content_file.read_bytes(), content_type=content_type)
+
+    route = directory.relative_to(root).as_posix()
+    view: Callable[..., Any] = serve
+    return path(route, view)
+
+
+def get_pocket_http_urls() -> list[Any]:
+    """URL patterns for every served path, for the stage this process runs as."""
+    root = pocket_http_root()
+    return [as_path(toml_file, get_stage(), root) for toml_file in find_http_toml_filepaths(root)]
