@@ -186,13 +186,50 @@ def test_parsed_postgres_url_loads_djangos_backend():
     assert load_backend(entry["ENGINE"]).DatabaseWrapper.vendor == "postgresql"
 
 
-def test_tidb_url_verifies_the_server_with_the_system_ca_bundle():
-    entry = parse_database_url("mysql://ab.pk_dev:pw@gateway01.ap-northeast-1.prod.aws.tidbcloud.com:4000/app_dev?ssl_mode=VERIFY_IDENTITY")
-    assert entry["ENGINE"] == "django.db.backends.mysql"
+TIDB_URL = "mysql://ab.pk_dev:pw@gateway01.ap-northeast-1.prod.aws.tidbcloud.com:4000/app_dev?ssl_mode=VERIFY_IDENTITY"
+
+
+@pytest.fixture
+def fresh_warnings():
+    from pocket._deprecation import reset_deprecations
+
+    reset_deprecations()
+    yield
+    reset_deprecations()
+
+
+def test_tidb_url_verifies_the_server_with_the_system_ca_bundle(fresh_warnings):
+    entry = parse_database_url(TIDB_URL)
     assert entry["USER"] == "ab.pk_dev"
     assert entry["PORT"] == "4000"
     assert entry["OPTIONS"]["ssl_mode"] == "VERIFY_IDENTITY"
     assert os.path.exists(entry["OPTIONS"]["ssl"]["ca"])
+
+
+def test_tidb_without_django_tidb_uses_mysql_and_warns_once(fresh_warnings, caplog):
+    import importlib.util
+
+    assert importlib.util.find_spec("django_tidb") is None  # not in the test environment
+    with caplog.at_level("WARNING", logger="pocket"):
+        assert parse_database_url(TIDB_URL)["ENGINE"] == "django.db.backends.mysql"
+        # A TiDB host without ssl_mode is still TiDB.
+        assert parse_database_url("mysql://u:p@x.tidbcloud.com:4000/d")["ENGINE"] == "django.db.backends.mysql"
+    warnings = [r.getMessage() for r in caplog.records if "django-tidb" in r.getMessage()]
+    assert len(warnings) == 1
+
+
+def test_tidb_uses_django_tidb_when_installed(fresh_warnings, tmp_path, monkeypatch, caplog):
+    # An importable package named django_tidb stands for the installed backend: only its
+    # presence is checked here (the backend itself needs a TiDB server).
+    (tmp_path / "django_tidb").mkdir()
+    (tmp_path / "django_tidb" / "__init__.py").write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with caplog.at_level("WARNING", logger="pocket"):
+        assert parse_database_url(TIDB_URL)["ENGINE"] == "django_tidb"
+        assert parse_database_url("mysql://u:p@x.tidbcloud.com/d")["ENGINE"] == "django_tidb"
+    assert not caplog.records
+    # A plain MySQL URL stays on Django's MySQL backend.
+    assert parse_database_url("mysql://root:pw@db.internal:3306/shop")["ENGINE"] == "django.db.backends.mysql"
 
 
 def test_unknown_scheme_is_an_error_not_sqlite():
@@ -219,8 +256,24 @@ def test_get_databases_reads_dotenv_locally(pocket_isolation, monkeypatch):
     assert os.environ["DATABASE_URL"] == "postgres://a:b@h:1/n"
 
 
-def test_get_databases_deployed_without_url_is_an_error(deployed, monkeypatch):
+def test_get_databases_deployed_without_url_is_sqlite_in_tmp_with_a_warning(deployed, monkeypatch, caplog, fresh_warnings):
     monkeypatch.delenv("DATABASE_URL", raising=False)
     deployed()
-    with pytest.raises(PocketRuntimeError, match="DATABASE_URL is not set"):
+    with caplog.at_level("WARNING", logger="pocket"):
+        assert get_databases() == {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "/tmp/db.sqlite3"}}
         get_databases()
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len(warnings) == 1
+    assert "lost at every cold start" in warnings[0]
+
+
+def test_get_databases_on_lambda_without_pocket_stage_is_also_tmp(monkeypatch, fresh_warnings):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "dev-myapp-pocket-wsgi")
+    assert get_databases()["default"]["NAME"] == "/tmp/db.sqlite3"
+
+
+def test_get_databases_deployed_takes_database_url_from_envs(deployed, monkeypatch):
+    # [awscontainer.envs] DATABASE_URL arrives as a plain variable of the function.
+    deployed(DATABASE_URL="postgres://app:pw@db.example.com:5432/app")
+    assert get_databases()["default"]["HOST"] == "db.example.com"

@@ -26,6 +26,20 @@ def deprecated(name: str, instead: str) -> None:
 
 
 def reset_deprecations() -> None:
-    """Forget which notices were logged (tests)."""
+    """Forget which notices and one-time warnings were logged (tests)."""
     with _lock:
         _seen.clear()
+        _warned.clear()
+
+
+_warned: set[str] = set()
+
+
+def warn_once(key: str, message: str, *args: object) -> None:
+    """Log a warning the first time ``key`` is seen in this process (a cold-start fact such as
+    "this database is lost at every cold start" needs saying once, not on every request)."""
+    with _lock:
+        if key in _warned:
+            return
+        _warned.add(key)
+    logger.warning(message, *args)

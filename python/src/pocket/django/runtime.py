@@ -25,6 +25,7 @@ Deployed (``POCKET_STAGE`` set) the helpers read only environment variables. Loc
 from __future__ import annotations
 
 import copy
+import importlib.util
 import json
 import logging
 import os
@@ -34,7 +35,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from pocket._deprecation import deprecated
+from pocket._deprecation import deprecated, warn_once
 from pocket.errors import PocketRuntimeError
 from pocket.local import find_toml_path, read_dotenv, read_toml
 from pocket.secrets import (
@@ -452,9 +453,35 @@ def parse_database_url(url: str) -> dict[str, Any]:
         ca = _system_ca_bundle()
         if ca:
             options["ssl"] = {"ca": ca}
+    if scheme == "mysql" and _is_tidb(entry["HOST"], options):
+        entry["ENGINE"] = _tidb_engine()
     if options:
         entry["OPTIONS"] = options
     return entry
+
+
+_TIDB_HOST_SUFFIXES = (".tidbcloud.com",)
+TIDB_ENGINE = "django_tidb"
+
+
+def _is_tidb(host: str, options: Mapping[str, Any]) -> bool:
+    # A TiDB Cloud host, or the ssl_mode parameter pocket's TiDB URLs carry (plain MySQL URLs
+    # from other sources rarely set it; when they do, django_tidb is only used if installed).
+    return host.lower().endswith(_TIDB_HOST_SUFFIXES) or "ssl_mode" in options
+
+
+def _tidb_engine() -> str:
+    """``django_tidb`` (TiDB's own Django backend, which knows TiDB's SQL differences) when it is
+    installed, else Django's MySQL backend with a warning."""
+    if importlib.util.find_spec(TIDB_ENGINE) is not None:
+        return TIDB_ENGINE
+    warn_once(
+        "tidb-without-django-tidb",
+        "pocket: DATABASE_URL points at TiDB but the django-tidb package is not installed; "
+        "using Django's MySQL backend. Add django-tidb (matching your Django version) to the "
+        "image's dependencies so TiDB's SQL differences are handled.",
+    )
+    return _ENGINES["mysql"]
 
 
 _CA_BUNDLES = (
@@ -469,10 +496,14 @@ def _system_ca_bundle() -> str | None:
 
 
 def get_databases(*, stage: str | None = None, path: TomlPath = None, toml_path: TomlPath = None) -> dict[str, Any]:
-    """Django ``DATABASES`` from ``DATABASE_URL`` (after :func:`set_envs`).
+    """Django ``DATABASES`` from ``DATABASE_URL`` (after :func:`set_envs`), whatever set it: a
+    managed ``neon_database_url``/``tidb_database_url``, the ``[rds]`` cluster, a user secret, or
+    ``[awscontainer.envs]``.
 
-    Without ``DATABASE_URL``: locally, sqlite ``db.sqlite3`` next to ``pocket.toml`` (or in the
-    cwd); deployed, an error, because the image's file system is read-only.
+    Without ``DATABASE_URL``: SQLite. Locally ``db.sqlite3`` next to ``pocket.toml`` (or in the
+    cwd). On Lambda ``/tmp/db.sqlite3``, the only writable place, with a warning: ``/tmp``
+    belongs to one execution environment, so the data is lost at every cold start and differs
+    between concurrent instances (fine for a first deploy, not for real data).
     """
     check_stage(stage, "get_databases")
     toml_path = _toml_arg(toml_path, path)
@@ -480,11 +511,19 @@ def get_databases(*, stage: str | None = None, path: TomlPath = None, toml_path:
     url = os.environ.get("DATABASE_URL")
     if url:
         return {"default": parse_database_url(url)}
-    if is_deployed():
-        raise PocketRuntimeError(
-            "DATABASE_URL is not set: declare a managed neon/tidb database URL or a user secret "
-            "named DATABASE_URL in [awscontainer.secrets], add [rds], or set it in [awscontainer.envs]"
+    if is_deployed() or os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+        warn_once(
+            "sqlite-in-tmp",
+            "pocket: DATABASE_URL is not set, so Django uses SQLite in %s: its data is lost at "
+            "every cold start and not shared between instances. Add a database ([neon], [tidb], "
+            "[rds]) or a DATABASE_URL secret to pocket.toml and deploy.",
+            LAMBDA_SQLITE_PATH,
         )
-    path = Path(toml_path) if toml_path is not None else find_toml_path()
-    base = path.parent if path is not None else Path.cwd()
+        return {"default": {"ENGINE": _ENGINES["sqlite"], "NAME": LAMBDA_SQLITE_PATH}}
+    path_found = Path(toml_path) if toml_path is not None else find_toml_path()
+    base = path_found.parent if path_found is not None else Path.cwd()
     return {"default": {"ENGINE": _ENGINES["sqlite"], "NAME": str(base / "db.sqlite3")}}
+
+
+# Lambda's only writable directory.
+LAMBDA_SQLITE_PATH = "/tmp/db.sqlite3"
