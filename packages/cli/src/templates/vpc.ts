@@ -183,7 +183,11 @@ function efs(
     };
   });
   outputs.EFSAccessPointArn = {
-    Value: cfn.getAtt("EfsAccessPoint", "Arn"),
+    // Built from the access point's id (its Ref) rather than read with Fn::GetAtt Arn: the same
+    // ARN on AWS, and an emulator that lacks the attribute can still create the stack.
+    Value: cfn.sub(
+      "arn:${AWS::Partition}:elasticfilesystem:${AWS::Region}:${AWS::AccountId}:access-point/${EfsAccessPoint}",
+    ),
     Export: { Name: vpc.exports.efsAccessPoint },
   };
   outputs.EFSSecurityGroup = {
