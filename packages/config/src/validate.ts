@@ -26,9 +26,15 @@ export interface ValidationInput {
   doc: TomlTable;
   stage: string;
   stages: readonly string[];
-  /** Name of the folder that holds pocket.toml: the default project name. */
+  /**
+   * Name of the folder that holds pocket.toml: the default project name
+   * (docs/decisions.md#d4-project-root-and-name).
+   */
   directoryName: string;
-  /** Looks up NEON_API_KEY / TIDB_* in the environment, then in .env. */
+  /**
+   * Looks up NEON_API_KEY / TIDB_* in the environment, then in .env
+   * (docs/decisions.md#d3-only-documented-environment-variables).
+   */
   credential: (name: string) => { value: string; source: SecretSource } | undefined;
 }
 
