@@ -45,7 +45,9 @@ function once(command) {
 // One warm-up round fills the file cache (and Node's compile cache where the runtime has one).
 for (const c of commands) once(c);
 const times = commands.map(() => []);
-for (let i = 0; i < runs; i++) commands.forEach((c, j) => times[j].push(once(c)));
+for (let i = 0; i < runs; i++) {
+  for (const [j, c] of commands.entries()) times[j].push(once(c));
+}
 
 const median = (list) => {
   const s = [...list].sort((a, b) => a - b);
