@@ -57,6 +57,8 @@ __all__ = [
     "get_caches",
     "get_databases",
     "get_django_settings",
+    "get_email_backend",
+    "get_email_settings",
     "get_static_storage",
     "get_storages",
     "is_deployed",
@@ -395,11 +397,44 @@ def get_django_settings(
     stage: str | None = None, *, path: TomlPath = None, toml_path: TomlPath = None
 ) -> dict[str, Any]:
     """The stage's ``[awscontainer.django.settings]`` (locally the fallback's), as a fresh copy
-    (the reference returned its cached dict, so callers could mutate it for everyone)."""
+    (the reference returned its cached dict, so callers could mutate it for everyone).
+
+    On a deployed stage with ``[ses]`` it also holds :func:`get_email_settings` (the stage's
+    own settings table wins), so ``vars().update(get_django_settings())`` wires email too.
+    """
     check_stage(stage, "get_django_settings")
     toml_path = _toml_arg(toml_path, path)
     set_envs(toml_path=toml_path)
-    return copy.deepcopy(_django_document(toml_path).get("settings", {}))
+    settings = copy.deepcopy(_django_document(toml_path).get("settings", {}))
+    if is_deployed() and os.environ.get("POCKET_SES_FROM_EMAIL"):
+        settings = {**get_email_settings(), **settings}
+    return settings
+
+
+SES_EMAIL_BACKEND = "pocket.django.mail.SesEmailBackend"
+CONSOLE_EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+
+def get_email_settings() -> dict[str, Any]:
+    """Email settings for ``vars().update(...)`` in settings.py.
+
+    - deployed with ``[ses]`` (``POCKET_SES_FROM_EMAIL`` set): ``EMAIL_BACKEND`` = pocket's SES
+      backend, ``DEFAULT_FROM_EMAIL`` and ``SERVER_EMAIL`` = the verified sender (SES refuses
+      any other, and Django's default ``root@localhost`` for error mails would be refused);
+    - deployed without ``[ses]``: ``{}``, so the project's own email settings stay in force;
+    - locally: the console backend (mails are printed, nothing is sent).
+    """
+    if not is_deployed():
+        return {"EMAIL_BACKEND": CONSOLE_EMAIL_BACKEND}
+    sender = os.environ.get("POCKET_SES_FROM_EMAIL")
+    if not sender:
+        return {}
+    return {"EMAIL_BACKEND": SES_EMAIL_BACKEND, "DEFAULT_FROM_EMAIL": sender, "SERVER_EMAIL": sender}
+
+
+def get_email_backend() -> dict[str, Any]:
+    """The original's later name of :func:`get_email_settings`."""
+    return get_email_settings()
 
 
 # ---------------------------------------------------------------------------------------------

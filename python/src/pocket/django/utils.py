@@ -13,12 +13,22 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pocket.django.runtime import get_caches, get_databases, get_static_storage, get_storages, is_deployed
+from pocket.django.runtime import (
+    get_caches,
+    get_databases,
+    get_email_backend,
+    get_email_settings,
+    get_static_storage,
+    get_storages,
+    is_deployed,
+)
 from pocket.errors import PocketRuntimeError
 
 __all__ = [
     "get_caches",
     "get_databases",
+    "get_email_backend",
+    "get_email_settings",
     "get_static_storage",
     "get_storages",
     "pocket_call_command",
