@@ -8,8 +8,9 @@ export const PUBLIC_KEY_PARAMETER = "EncodedPublicKey";
  * `{cfSlug}-cloudfront-keys` (us-east-1): the public half of the distribution's signing key and
  * a key group for its signed routes. The key is a Parameter, not literal text, so the template can
  * be rendered without reading secrets and "did it change?" compares the parameter value too
- * (the reference rendered an empty key offline, so an existing stack always looked stale).
- * Names carry the distribution, so two signed distributions in one stage do not collide.
+ * (the original rendered an empty key offline, so an existing stack always looked stale:
+ * docs/decisions.md#p4-signing-key-id-without-a-cross-region-import). Names carry the
+ * distribution, so two signed distributions in one stage do not collide.
  */
 export function cloudfrontKeysTemplate(cf: CloudFrontContext): Template {
   const key = cf.signingKey;

@@ -88,7 +88,8 @@ export function buildDistribution(
       ? {
           secret: d.signingKey,
           keysStackName: `${slug}-cloudfront-keys`,
-          // Per distribution, unlike the reference (whose names clashed with two signed distributions).
+          // Per distribution, unlike the original, whose names clashed with two signed
+          // distributions (docs/decisions.md#n1-derived-names).
           publicKeyName: `${slug}-publickey`,
           keyGroupName: `${slug}-keygroup`,
           idEnv: inputs.signingKeyIdEnv(d.signingKey),

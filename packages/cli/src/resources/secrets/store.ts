@@ -74,7 +74,8 @@ function smStore(clients: AwsClients, name: string, stage: string, project: stri
       const sm = await clients.secretsManager();
       const { DeleteSecretCommand, PutSecretValueCommand } = await import("@aws-sdk/client-secrets-manager");
       if (Object.keys(doc).length === 0) {
-        // Recoverable for 30 days, as the reference does: a mistaken destroy can be undone.
+        // Recoverable for 30 days, as the original does: a mistaken destroy can be undone
+        // (docs/decisions.md#p9-destroy-keeps-data-unless-asked).
         await sm.send(new DeleteSecretCommand({ SecretId: name, RecoveryWindowInDays: 30 }));
       } else {
         await sm.send(new PutSecretValueCommand({ SecretId: name, SecretString: JSON.stringify(doc) }));

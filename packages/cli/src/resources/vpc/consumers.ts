@@ -5,10 +5,10 @@ import { describeStack, waitForStack } from "../../stacks/stack.js";
 import type { Progress } from "../resource.js";
 
 /**
- * Who uses a shared VPC is recorded on the VPC stack itself, as the seed documents: the owner sets
- * `pocket:sharable = true`, each external user (`manage = false`) adds `pocket:consumer:{slug} =
- * deployed` when it deploys and removes it when it is destroyed. The owner refuses to delete a VPC
- * that still has consumers.
+ * Who uses a shared VPC is recorded on the VPC stack itself, as the guide documents
+ * (docs/decisions.md#p11-the-vpc-is-shared-by-ref): the owner sets `pocket:sharable = true`, each
+ * external user (`manage = false`) adds `pocket:consumer:{slug} = deployed` when it deploys and
+ * removes it when it is destroyed. The owner refuses to delete a VPC that still has consumers.
  */
 export const SHARABLE_TAG = "pocket:sharable";
 export const CONSUMER_TAG_PREFIX = "pocket:consumer:";
