@@ -29,7 +29,7 @@ def load_event(name: str) -> dict[str, Any]:
 
 
 class ExampleApp:
-    def __init__(self, workdir: Path):
+    def __init__(self, workdir: Path, extra_env: dict[str, str] | None = None):
         env = {k: v for k, v in os.environ.items() if not k.startswith(("POCKET_", "DJANGO_"))}
         env.update(
             {
@@ -41,6 +41,7 @@ class ExampleApp:
                 "SPA_TOKEN_SECRET": "ab" * 32,
                 # What POCKET_HOSTS brings on a deployed stage.
                 "ALLOWED_HOSTS": "abc123.execute-api.ap-northeast-1.amazonaws.com",
+                **(extra_env or {}),
             }
         )
         self.proc = subprocess.Popen(
@@ -54,15 +55,19 @@ class ExampleApp:
         )
 
     def call(self, handler: str, event: dict[str, Any]) -> dict[str, Any]:
+        reply = self.call_raw(handler, event)
+        assert "error" not in reply, reply.get("error")
+        return reply
+
+    def call_raw(self, handler: str, event: dict[str, Any]) -> dict[str, Any]:
+        """The handler's return value, or ``{"error": traceback}`` when it raised."""
         assert self.proc.stdin and self.proc.stdout
         self.proc.stdin.write(json.dumps({"handler": handler, "event": event}) + "\n")
         self.proc.stdin.flush()
         line = self.proc.stdout.readline()
         if not line:
             raise AssertionError(f"the example app died:\n{self.proc.stderr.read() if self.proc.stderr else ''}")
-        reply = json.loads(line)
-        assert "error" not in reply, reply.get("error")
-        return reply
+        return json.loads(line)
 
     def close(self) -> str:
         assert self.proc.stdin
@@ -245,6 +250,73 @@ def test_sqs_batch_reports_only_the_failed_records(app):
             {"itemIdentifier": "3f2e1424-aaaa-459a-8184-9c92662be6db"},
         ]
     }
+
+
+QUEUE_BASE = "https://sqs.ap-northeast-1.amazonaws.com/123456789012/"
+
+
+@pytest.mark.parametrize(
+    ("extra_env", "raises"),
+    [
+        # The batch's queue is the sqsmanagement handler's, which turned reporting off.
+        ({"POCKET_SQSMANAGEMENT_QUEUEURL": QUEUE_BASE + "dev-mysite-pocket-sqsmanagement",
+          "POCKET_SQSMANAGEMENT_REPORT_BATCH_ITEM_FAILURES": "false"}, True),
+        # Another handler's flag does not apply to this queue.
+        ({"POCKET_SQSMANAGEMENT_QUEUEURL": QUEUE_BASE + "dev-mysite-pocket-sqsmanagement",
+          "POCKET_SQSMANAGEMENT_REPORT_BATCH_ITEM_FAILURES": "true",
+          "POCKET_WORKER_QUEUEURL": QUEUE_BASE + "dev-mysite-pocket-worker",
+          "POCKET_WORKER_REPORT_BATCH_ITEM_FAILURES": "false"}, False),
+        # A deploy from before the flag existed: no variable means reporting.
+        ({"POCKET_SQSMANAGEMENT_QUEUEURL": QUEUE_BASE + "dev-mysite-pocket-sqsmanagement"}, False),
+    ],
+    ids=["flag-false", "other-handler-false", "no-flag"],
+)
+def test_report_batch_item_failures_flag_per_handler(tmp_path, extra_env, raises):
+    running = ExampleApp(tmp_path, extra_env)
+    try:
+        reply = running.call_raw("management", load_event("sqs-batch.json"))
+    finally:
+        logs = running.close()
+    if raises:
+        # Lambda then retries the batch and the dead-letter queue catches what keeps failing.
+        assert "SqsMessageFailed" in reply["error"]
+        assert "2e1424d4-f796-459a-8184-9c92662be6da" in reply["error"]
+        assert "report_batch_item_failures = false" in reply["error"]
+        assert "hunter2" not in reply["error"] + logs
+    else:
+        assert [f["itemIdentifier"] for f in reply["batchItemFailures"]] == [
+            "2e1424d4-f796-459a-8184-9c92662be6da",
+            "3f2e1424-aaaa-459a-8184-9c92662be6db",
+        ]
+
+
+def test_handler_key_comes_from_the_queue_name():
+    from pocket.django.lambda_handlers import handler_key_of_queue, reports_batch_item_failures
+
+    env = {
+        "POCKET_SQS_MGMT_QUEUEURL": QUEUE_BASE + "dev-app-pocket-sqs-mgmt",
+        "POCKET_SQS_MGMT_REPORT_BATCH_ITEM_FAILURES": "false",
+        "POCKET_JOBS_QUEUEURL": QUEUE_BASE + "dev-app-pocket-jobs",
+        "POCKET_JOBS_REPORT_BATCH_ITEM_FAILURES": "true",
+    }
+    arn = "arn:aws:sqs:ap-northeast-1:123456789012:"
+    assert handler_key_of_queue(arn + "dev-app-pocket-sqs-mgmt", env) == "SQS_MGMT"
+    assert handler_key_of_queue(arn + "dev-app-pocket-jobs", env) == "JOBS"
+    assert handler_key_of_queue(arn + "dev-app-pocket-sqs", env) is None  # no prefix match
+    assert reports_batch_item_failures(arn + "dev-app-pocket-sqs-mgmt", env) is False
+    assert reports_batch_item_failures(arn + "dev-app-pocket-jobs", env) is True
+    assert reports_batch_item_failures(arn + "unknown", env) is True
+    assert reports_batch_item_failures("", env) is True
+
+
+def test_schedule_manage_events(app):
+    # EventBridge Scheduler sends {"manage": "<command line>"} to the management handler.
+    assert app.call("management", {"manage": "clearsessions --verbosity 0"}) == {"exitCode": 0, "output": ""}
+    quoted = app.call("management", {"manage": "check --tag 'no such tag'"})
+    assert quoted["exitCode"] == 1 and "no such tag" in quoted["output"]
+    unbalanced = app.call("management", {"manage": "check --tag 'open"})
+    assert unbalanced["exitCode"] == 2
+    assert app.call("management", {"manage": "  "})["exitCode"] == 2
 
 
 def test_argument_values_never_reach_the_logs(tmp_path):

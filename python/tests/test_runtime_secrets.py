@@ -10,7 +10,13 @@ from urllib.parse import quote
 import boto3
 import pytest
 
-from pocket.django.runtime import get_allowed_hosts, get_databases, reset_envs_loaded, set_envs
+from pocket.django.runtime import (
+    get_allowed_hosts,
+    get_csrf_trusted_origins,
+    get_databases,
+    reset_envs_loaded,
+    set_envs,
+)
 from pocket.errors import PocketRuntimeError
 from pocket.runtime import set_envs as runtime_set_envs
 
@@ -378,7 +384,31 @@ def test_empty_pocket_hosts_leaves_allowed_hosts_alone(deployed):
     deployed(POCKET_HOSTS="")
     set_envs()
     assert "ALLOWED_HOSTS" not in os.environ
+    assert "CSRF_TRUSTED_ORIGINS" not in os.environ
     assert get_allowed_hosts() == []
+    assert get_csrf_trusted_origins() == []
+
+
+def test_cloudfront_domains_join_the_hosts_and_every_host_is_a_csrf_origin(deployed, monkeypatch):
+    deployed(
+        POCKET_HOSTS="abc123.execute-api.ap-northeast-1.amazonaws.com",
+        POCKET_CLOUDFRONT_WEB_DOMAIN="www.example.com",
+        POCKET_CLOUDFRONT_MEDIA_CDN_DOMAIN="d111111abcdef8.cloudfront.net",
+        POCKET_CLOUDFRONT_EMPTY_DOMAIN="",
+        # Not a distribution's domain: a look-alike name must not be picked up.
+        POCKET_CLOUDFRONT_WEB_DOMAINS="evil.example.net",
+    )
+    monkeypatch.setenv("CSRF_TRUSTED_ORIGINS", "https://admin.example.org")
+    set_envs()
+    hosts = ["abc123.execute-api.ap-northeast-1.amazonaws.com", "d111111abcdef8.cloudfront.net", "www.example.com"]
+    assert os.environ["ALLOWED_HOSTS"] == ",".join(hosts)
+    assert os.environ["CSRF_TRUSTED_ORIGINS"] == ",".join(["https://admin.example.org", *(f"https://{h}" for h in hosts)])
+    assert get_allowed_hosts(["localhost"]) == ["localhost", *hosts]
+    assert get_csrf_trusted_origins(["http://localhost:8000"]) == [
+        "http://localhost:8000",
+        "https://admin.example.org",
+        *(f"https://{h}" for h in hosts),
+    ]
 
 
 # ---------------------------------------------------------------------------------------------

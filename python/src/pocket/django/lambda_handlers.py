@@ -3,8 +3,10 @@
 - ``wsgi_handler``: API Gateway HTTP API (payload 2.0) events, directly or through CloudFront.
 - ``management_command_handler``: a Django management command, invoked synchronously by
   ``pocket django manage`` (``{"command", "args", "kwargs"}`` or ``{"manage": "migrate --noinput"}``)
-  and returning ``{"exitCode", "output"}``; the same function takes SQS batches (messages written
-  by ``pocket.django.utils.pocket_call_command``) and reports ``batchItemFailures``.
+  and returning ``{"exitCode", "output"}``; schedules send ``{"manage": "clearsessions"}`` too.
+  The same function takes SQS batches (messages written by
+  ``pocket.django.utils.pocket_call_command``) and reports ``batchItemFailures``, or raises when
+  the record's handler has ``POCKET_<KEY>_REPORT_BATCH_ITEM_FAILURES=false``.
 
 Unlike the original (docs/decisions.md#y5-handlers-without-side-effects): Django is set up
 lazily by whichever handler runs first, not by importing this module; argument values and
@@ -19,6 +21,7 @@ import io
 import json
 import logging
 import os
+import re
 import shlex
 import threading
 import traceback
@@ -133,14 +136,54 @@ def _is_sqs_batch(event: Any) -> bool:
     )
 
 
+class SqsMessageFailed(PocketRuntimeError):
+    """Raised for a failed SQS message of a handler with ``report_batch_item_failures = false``:
+    Lambda then retries the whole batch and, after the queue's receive limit, moves the messages
+    to the dead-letter queue (a ``batchItemFailures`` answer would be ignored and the failed
+    message deleted)."""
+
+
+_QUEUE_URL_VARIABLE = re.compile(r"POCKET_([A-Z0-9_]+)_QUEUEURL")
+
+
+def handler_key_of_queue(event_source_arn: str, environ: Mapping[str, str] | None = None) -> str | None:
+    """The ``<KEY>`` whose ``POCKET_<KEY>_QUEUEURL`` names the record's queue (the URL's last path
+    segment equals the ARN's last field, the queue name), or ``None``."""
+    environ = os.environ if environ is None else environ
+    queue = event_source_arn.rsplit(":", 1)[-1]
+    if not queue:
+        return None
+    for variable, url in environ.items():
+        match = _QUEUE_URL_VARIABLE.fullmatch(variable)
+        if match and url.rstrip("/").rsplit("/", 1)[-1] == queue:
+            return match.group(1)
+    return None
+
+
+def reports_batch_item_failures(event_source_arn: str, environ: Mapping[str, str] | None = None) -> bool:
+    """``POCKET_<KEY>_REPORT_BATCH_ITEM_FAILURES`` of the record's handler: only ``"false"``
+    turns reporting off; a missing variable (older deploys) or unknown queue means reporting."""
+    environ = os.environ if environ is None else environ
+    key = handler_key_of_queue(event_source_arn, environ)
+    if key is None:
+        return True
+    return environ.get(f"POCKET_{key}_REPORT_BATCH_ITEM_FAILURES", "true").strip().lower() != "false"
+
+
 def _sqs_batch(event: Mapping[str, Any]) -> dict[str, Any]:
     failures: list[dict[str, str]] = []
     for record in event["Records"]:
         message_id = record.get("messageId", "")
+        report = reports_batch_item_failures(str(record.get("eventSourceARN") or ""))
         try:
             body = json.loads(record.get("body") or "")
         except json.JSONDecodeError:
             logger.error("SQS message %s is not JSON; reported as failed", message_id)
+            if not report:
+                raise SqsMessageFailed(
+                    f"SQS message {message_id} is not JSON; failing the batch so Lambda retries it "
+                    "(report_batch_item_failures = false)"
+                ) from None
             failures.append({"itemIdentifier": message_id})
             continue
         result = run_management_command(body)
@@ -151,6 +194,12 @@ def _sqs_batch(event: Mapping[str, Any]) -> dict[str, Any]:
                 result["exitCode"],
                 result["output"][-4000:],
             )
+            if not report:
+                raise SqsMessageFailed(
+                    f"SQS message {message_id}: the command failed with exit code "
+                    f"{result['exitCode']}; failing the batch so Lambda retries it "
+                    "(report_batch_item_failures = false)"
+                )
             failures.append({"itemIdentifier": message_id})
     return {"batchItemFailures": failures}
 

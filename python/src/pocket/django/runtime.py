@@ -29,6 +29,7 @@ import importlib.util
 import json
 import logging
 import os
+import re
 import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -54,7 +55,9 @@ __all__ = [
     "add_or_append_env",
     "check_stage",
     "get_allowed_hosts",
+    "deployed_hosts",
     "get_caches",
+    "get_csrf_trusted_origins",
     "get_databases",
     "get_django_settings",
     "get_email_backend",
@@ -157,9 +160,13 @@ def _load_deployed() -> None:
         # Last: the cluster's own credentials beat any managed or user DATABASE_URL.
         values["DATABASE_URL"] = rds_database_url(os.environ, region=region, clients=clients)
     os.environ.update(values)
-    hosts = _merge_hosts(_split(os.environ.get("ALLOWED_HOSTS")), _split(os.environ.get("POCKET_HOSTS")))
+    stage_hosts = deployed_hosts()
+    hosts = _merge_hosts(_split(os.environ.get("ALLOWED_HOSTS")), stage_hosts)
     if hosts:
         os.environ["ALLOWED_HOSTS"] = ",".join(hosts)
+    origins = _merge_hosts(_split(os.environ.get("CSRF_TRUSTED_ORIGINS")), _origins(stage_hosts))
+    if origins:
+        os.environ["CSRF_TRUSTED_ORIGINS"] = ",".join(origins)
 
 
 def _split(value: str | None) -> list[str]:
@@ -175,13 +182,40 @@ def _merge_hosts(*lists: Iterable[str]) -> list[str]:
     return out
 
 
+_CLOUDFRONT_DOMAIN_VARIABLE = re.compile(r"POCKET_CLOUDFRONT_[A-Z0-9_]+_DOMAIN")
+
+
+def deployed_hosts(environ: Mapping[str, str] | None = None) -> list[str]:
+    """The hosts the stage answers on: every API Gateway host in ``POCKET_HOSTS``, then every
+    CloudFront distribution's domain (``POCKET_CLOUDFRONT_<NAME>_DOMAIN``, in name order)."""
+    environ = os.environ if environ is None else environ
+    cloudfront = [
+        environ[name].strip()
+        for name in sorted(environ)
+        if _CLOUDFRONT_DOMAIN_VARIABLE.fullmatch(name) and environ[name].strip()
+    ]
+    return _merge_hosts(_split(environ.get("POCKET_HOSTS")), cloudfront)
+
+
+def _origins(hosts: Iterable[str]) -> list[str]:
+    # Every deployed host is served over HTTPS only (API Gateway and CloudFront viewers).
+    return [f"https://{host}" for host in hosts]
+
+
 def get_allowed_hosts(base: Iterable[str] = ()) -> list[str]:
     """Django ``ALLOWED_HOSTS``: ``base``, then the ``ALLOWED_HOSTS`` variable (comma list, e.g.
-    from ``.env``), then every API Gateway host in ``POCKET_HOSTS``; duplicates dropped."""
+    from ``.env``), then the stage's hosts (:func:`deployed_hosts`: API Gateway hosts and
+    CloudFront domains); duplicates dropped."""
     set_envs()
-    return _merge_hosts(
-        base, _split(os.environ.get("ALLOWED_HOSTS")), _split(os.environ.get("POCKET_HOSTS"))
-    )
+    return _merge_hosts(base, _split(os.environ.get("ALLOWED_HOSTS")), deployed_hosts())
+
+
+def get_csrf_trusted_origins(base: Iterable[str] = ()) -> list[str]:
+    """Django ``CSRF_TRUSTED_ORIGINS``: ``base``, then the ``CSRF_TRUSTED_ORIGINS`` variable (comma
+    list), then ``https://<host>`` for the same hosts as :func:`get_allowed_hosts`, so a form
+    posted through a CloudFront domain or a custom domain passes Django's origin check."""
+    set_envs()
+    return _merge_hosts(base, _split(os.environ.get("CSRF_TRUSTED_ORIGINS")), _origins(deployed_hosts()))
 
 
 def add_or_append_env(key: str, value: str) -> None:
