@@ -2,7 +2,7 @@
 // costs ~40 ms at every start, a single bundled file ~10 ms. Code splitting keeps every
 // `await import()` (AWS SDK clients, deploy engine) in its own chunk, so `pocket config`
 // commands never load them.
-import { cpSync, rmSync } from "node:fs";
+import { cpSync, readdirSync, rmSync } from "node:fs";
 import { build } from "esbuild";
 
 const watch = process.argv.includes("--watch");
@@ -40,6 +40,24 @@ for (const part of ["pyproject.toml", "README.md", "src"]) {
     filter: (src) => !src.includes("__pycache__") && !src.endsWith(".pyc"),
   });
 }
+
+// @magic-pocket/runtime runs inside users' Lambda images: each source file becomes one ES module
+// in packages/runtime/dist (not bundled, so the AWS SDK stays a lazily imported dependency and
+// an app pays only for the modules it imports). Its .d.ts files are written by `npm pack`
+// (prepack), not here, to keep this build fast.
+const runtimeSources = readdirSync("packages/runtime/src")
+  .filter((f) => f.endsWith(".ts"))
+  .map((f) => `packages/runtime/src/${f}`);
+rmSync("packages/runtime/dist", { recursive: true, force: true });
+await build({
+  entryPoints: runtimeSources,
+  outdir: "packages/runtime/dist",
+  bundle: false,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  logLevel: "warning",
+});
 
 if (watch) {
   const { context } = await import("esbuild");

@@ -1,0 +1,73 @@
+/** The API Gateway HTTP API payload 2.0 shapes, as far as the adapters read and write them. */
+export interface ApiGatewayV2Event {
+  version?: string;
+  routeKey?: string;
+  rawPath: string;
+  rawQueryString?: string;
+  cookies?: string[];
+  headers?: Record<string, string | undefined>;
+  queryStringParameters?: Record<string, string | undefined>;
+  pathParameters?: Record<string, string | undefined>;
+  stageVariables?: Record<string, string | undefined>;
+  requestContext: {
+    domainName?: string;
+    stage?: string;
+    requestId?: string;
+    http: { method: string; path?: string; protocol?: string; sourceIp?: string; userAgent?: string };
+    [key: string]: unknown;
+  };
+  body?: string;
+  isBase64Encoded?: boolean;
+}
+
+export interface ApiGatewayV2Result {
+  statusCode: number;
+  headers: Record<string, string>;
+  cookies?: string[];
+  body: string;
+  isBase64Encoded: boolean;
+}
+
+/** The parts of the Lambda context object the adapters pass on; Lambda gives more. */
+export interface LambdaContext {
+  awsRequestId?: string;
+  functionName?: string;
+  getRemainingTimeInMillis?: () => number;
+  [key: string]: unknown;
+}
+
+/**
+ * The host the viewer asked for: CloudFront does not forward `Host` to an API origin, so the
+ * distribution passes it as `x-forwarded-host`; directly, it is the API's own domain.
+ */
+export function eventHost(event: ApiGatewayV2Event): string {
+  const headers = event.headers ?? {};
+  return headers["x-forwarded-host"] || event.requestContext.domainName || headers.host || "localhost";
+}
+
+export function eventBody(event: ApiGatewayV2Event): Buffer | undefined {
+  if (event.body === undefined || event.body === null) return undefined;
+  return Buffer.from(event.body, event.isBase64Encoded ? "base64" : "utf8");
+}
+
+export function pathWithQuery(event: ApiGatewayV2Event): string {
+  const path = event.rawPath || "/";
+  return event.rawQueryString ? `${path}?${event.rawQueryString}` : path;
+}
+
+// Bodies API Gateway can carry as text; anything else goes base64 so no byte is altered.
+const TEXT_TYPE =
+  /^(?:text\/|application\/(?:json|javascript|ecmascript|xml|xhtml\+xml|x-www-form-urlencoded|graphql|x-ndjson)\b|image\/svg\+xml\b|[a-z]+\/[^;]*\+(?:json|xml)\b)/i;
+
+/** Whether a response body with these headers is sent as UTF-8 text rather than base64. */
+export function isTextBody(contentType: string | undefined, contentEncoding: string | undefined): boolean {
+  if (contentEncoding && contentEncoding.toLowerCase() !== "identity") return false;
+  return contentType === undefined || contentType === "" || TEXT_TYPE.test(contentType);
+}
+
+export const FORBIDDEN: ApiGatewayV2Result = {
+  statusCode: 403,
+  headers: { "content-type": "text/plain; charset=utf-8" },
+  body: "Forbidden",
+  isBase64Encoded: false,
+};

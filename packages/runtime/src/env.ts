@@ -1,0 +1,95 @@
+/**
+ * `loadEnv()`: the Node twin of the Python runtime's `set_envs` (docs/runtime-contract.md).
+ *
+ * Deployed (`POCKET_STAGE` set): secrets from `POCKET_SECRETS` and the RDS `DATABASE_URL` into
+ * `process.env`, and `POCKET_HOSTS` merged into `ALLOWED_HOSTS`. Not deployed: the `.env` beside
+ * `pocket.toml` (searched upwards from the cwd), without overriding variables already set, and no
+ * AWS call. Order, later wins: image environment < `.env` < managed < user < RDS `DATABASE_URL`.
+ */
+import { findTomlPath, readDotenv } from "./dotenv.js";
+import { isDeployed, pocketRegion } from "./names.js";
+import { Clients, loadSecretValues, parseSecretsDocument, rdsDatabaseUrl } from "./secrets.js";
+
+export interface LoadEnvOptions {
+  /** Local runs: the `pocket.toml` whose `.env` to read, instead of searching from the cwd. */
+  tomlPath?: string;
+  /** Where stored values that no declaration names are reported (default: console.warn). */
+  warn?: (message: string) => void;
+}
+
+let loaded = false;
+let pending: Promise<void> | undefined;
+
+/**
+ * Loads the environment once per process. Concurrent callers share one load; the process is
+ * marked done only after a success, so a failed cold start (a missing IAM permission, say) is
+ * retried by the next call instead of leaving the secrets unset for the life of the container.
+ */
+export function loadEnv(options: LoadEnvOptions = {}): Promise<void> {
+  if (loaded) return Promise.resolve();
+  pending ??= load(options).then(
+    () => {
+      loaded = true;
+      pending = undefined;
+    },
+    (err: unknown) => {
+      pending = undefined;
+      throw err;
+    },
+  );
+  return pending;
+}
+
+/** Whether `loadEnv()` has completed in this process. */
+export function envLoaded(): boolean {
+  return loaded;
+}
+
+/**
+ * Forgets that `loadEnv()` ran, so the next call loads again (tests; a long-lived process that
+ * wants rotated values). Variables already written stay in `process.env`.
+ */
+export function resetEnvLoaded(): void {
+  loaded = false;
+  pending = undefined;
+}
+
+async function load(options: LoadEnvOptions): Promise<void> {
+  const env = process.env;
+  if (!isDeployed(env)) {
+    const values = readDotenv(options.tomlPath ?? findTomlPath());
+    for (const [k, v] of Object.entries(values)) if (env[k] === undefined) env[k] = v;
+    return;
+  }
+  const clients = new Clients(pocketRegion(env));
+  const raw = env.POCKET_SECRETS;
+  // The RDS secret is read alongside the others; its value is applied last (it wins).
+  const [secrets, databaseUrl] = await Promise.all([
+    raw ? loadSecretValues(parseSecretsDocument(raw), clients, options.warn) : Promise.resolve({}),
+    env.POCKET_RDS_SECRET_ARN ? rdsDatabaseUrl(env, clients) : Promise.resolve(undefined),
+  ]);
+  // Values are collected first and written together: a failed load changes nothing.
+  Object.assign(env, secrets);
+  if (databaseUrl !== undefined) env.DATABASE_URL = databaseUrl;
+  const hosts = allowedHosts();
+  if (hosts.length > 0) env.ALLOWED_HOSTS = hosts.join(",");
+}
+
+function split(value: string | undefined): string[] {
+  return (value ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/**
+ * The hosts this app answers for: `base`, then the `ALLOWED_HOSTS` variable (a comma list, e.g.
+ * from `.env`), then every API Gateway host in `POCKET_HOSTS`; duplicates dropped.
+ */
+export function allowedHosts(base: Iterable<string> = []): string[] {
+  const out: string[] = [];
+  for (const host of [...base, ...split(process.env.ALLOWED_HOSTS), ...split(process.env.POCKET_HOSTS)]) {
+    if (host && !out.includes(host)) out.push(host);
+  }
+  return out;
+}

@@ -1,0 +1,85 @@
+/**
+ * `httpHandler(app)`: API Gateway HTTP API (payload 2.0) events, directly or through CloudFront,
+ * to a Fetch-API app (Hono, itty-router, anything with `fetch(Request): Response`) and back.
+ */
+import {
+  type ApiGatewayV2Event,
+  type ApiGatewayV2Result,
+  eventBody,
+  eventHost,
+  FORBIDDEN,
+  isTextBody,
+  type LambdaContext,
+  pathWithQuery,
+} from "./apigateway.js";
+import { envLoaded, loadEnv } from "./env.js";
+import { verifyOrigin } from "./origin.js";
+
+/** What the app receives as its second argument (Hono: `c.env`). */
+export interface LambdaBindings {
+  event: ApiGatewayV2Event;
+  lambdaContext: LambdaContext | undefined;
+}
+
+type FetchFunction = (request: Request, env: LambdaBindings) => Response | Promise<Response>;
+export type FetchApp = FetchFunction | { fetch: FetchFunction };
+
+export interface HttpHandlerOptions {
+  /**
+   * Answer 403 to requests that did not come through the stage's CloudFront distribution
+   * (see `verifyOrigin`). Off by default.
+   */
+  verifyOrigin?: boolean;
+}
+
+export type HttpHandler = (event: ApiGatewayV2Event, context?: LambdaContext) => Promise<ApiGatewayV2Result>;
+
+export function httpHandler(app: FetchApp, options: HttpHandlerOptions = {}): HttpHandler {
+  const call: FetchFunction = typeof app === "function" ? app : app.fetch.bind(app);
+  return async (event, context) => {
+    if (!envLoaded()) await loadEnv();
+    const request = toRequest(event);
+    if (options.verifyOrigin && !verifyOrigin(request).ok)
+      return { ...FORBIDDEN, headers: { ...FORBIDDEN.headers } };
+    const response = await call(request, { event, lambdaContext: context });
+    return fromResponse(response, request.method);
+  };
+}
+
+/** The web-standard Request for an API Gateway v2 event. */
+export function toRequest(event: ApiGatewayV2Event): Request {
+  const method = event.requestContext.http.method.toUpperCase();
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(event.headers ?? {})) {
+    if (value !== undefined) headers.append(name, value);
+  }
+  // API Gateway moves the Cookie header into `cookies`; apps expect it back in one header.
+  if (event.cookies?.length) headers.set("cookie", event.cookies.join("; "));
+  const url = `https://${eventHost(event)}${pathWithQuery(event)}`;
+  const body = method === "GET" || method === "HEAD" ? undefined : eventBody(event);
+  return new Request(url, { method, headers, body });
+}
+
+/** An API Gateway v2 result for a web-standard Response. */
+export async function fromResponse(response: Response, method = "GET"): Promise<ApiGatewayV2Result> {
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    if (name !== "set-cookie") headers[name] = value;
+  });
+  const cookies = response.headers.getSetCookie();
+  const result: ApiGatewayV2Result = {
+    statusCode: response.status,
+    headers,
+    body: "",
+    isBase64Encoded: false,
+  };
+  if (cookies.length > 0) result.cookies = cookies;
+  if (response.body === null || method === "HEAD") return result;
+  if (isTextBody(headers["content-type"], headers["content-encoding"])) {
+    result.body = await response.text();
+  } else {
+    result.body = Buffer.from(await response.arrayBuffer()).toString("base64");
+    result.isBase64Encoded = true;
+  }
+  return result;
+}

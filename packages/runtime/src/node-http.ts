@@ -1,0 +1,222 @@
+/**
+ * `nodeHttpHandler(listener)`: API Gateway HTTP API (payload 2.0) events to a Node `(req, res)`
+ * listener (Express, Koa's `callback()`, Fastify's `server` listener) through node:http's own
+ * IncomingMessage and ServerResponse, bound to an in-memory socket: no port is opened and the
+ * framework sees the objects it was written for.
+ */
+import { EventEmitter } from "node:events";
+import { IncomingMessage, ServerResponse } from "node:http";
+import {
+  type ApiGatewayV2Event,
+  type ApiGatewayV2Result,
+  eventBody,
+  eventHost,
+  FORBIDDEN,
+  isTextBody,
+  type LambdaContext,
+  pathWithQuery,
+} from "./apigateway.js";
+import { envLoaded, loadEnv } from "./env.js";
+import { verifyOrigin } from "./origin.js";
+
+export type NodeListener = (req: IncomingMessage, res: ServerResponse) => unknown;
+
+export interface NodeHttpHandlerOptions {
+  /** Answer 403 to requests that did not come through the stage's CloudFront distribution. */
+  verifyOrigin?: boolean;
+}
+
+/** The Lambda event and context, reachable from the request as `req.lambda`. */
+export interface LambdaRequest extends IncomingMessage {
+  lambda?: { event: ApiGatewayV2Event; context: LambdaContext | undefined };
+}
+
+export type NodeHttpHandler = (
+  event: ApiGatewayV2Event,
+  context?: LambdaContext,
+) => Promise<ApiGatewayV2Result>;
+
+export function nodeHttpHandler(
+  listener: NodeListener,
+  options: NodeHttpHandlerOptions = {},
+): NodeHttpHandler {
+  return async (event, context) => {
+    if (!envLoaded()) await loadEnv();
+    const socket = new MemorySocket(event.requestContext.http.sourceIp);
+    const req = toIncomingMessage(event, socket) as LambdaRequest;
+    if (options.verifyOrigin && !verifyOrigin(req).ok)
+      return { ...FORBIDDEN, headers: { ...FORBIDDEN.headers } };
+    req.lambda = { event, context };
+    const res = new ServerResponse(req);
+    // No chunked framing and no keep-alive: the body is read back whole from the socket.
+    res.useChunkedEncodingByDefault = false;
+    res.shouldKeepAlive = false;
+    res.assignSocket(socket as never);
+    await new Promise<void>((resolve, reject) => {
+      res.once("finish", resolve);
+      res.once("error", reject);
+      try {
+        const out = listener(req, res);
+        if (out && typeof (out as Promise<unknown>).then === "function") {
+          (out as Promise<unknown>).then(undefined, reject);
+        }
+      } catch (err) {
+        reject(err);
+      }
+    });
+    return socket.result(req.method === "HEAD");
+  };
+}
+
+function toIncomingMessage(event: ApiGatewayV2Event, socket: MemorySocket): IncomingMessage {
+  const req = new IncomingMessage(socket as never);
+  const method = event.requestContext.http.method.toUpperCase();
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(event.headers ?? {})) {
+    if (value !== undefined) headers[name.toLowerCase()] = value;
+  }
+  headers.host = eventHost(event);
+  if (event.cookies?.length) headers.cookie = event.cookies.join("; ");
+  const body = method === "GET" || method === "HEAD" ? undefined : eventBody(event);
+  // Body parsers only read a body announced by content-length or transfer-encoding.
+  if (body && headers["content-length"] === undefined && headers["transfer-encoding"] === undefined) {
+    headers["content-length"] = String(body.length);
+  }
+  const rawHeaders: string[] = [];
+  for (const name in headers) rawHeaders.push(name, headers[name]!);
+  req.method = method;
+  req.url = pathWithQuery(event);
+  req.httpVersion = "1.1";
+  req.httpVersionMajor = 1;
+  req.httpVersionMinor = 1;
+  req.headers = headers;
+  req.rawHeaders = rawHeaders;
+  if (body?.length) req.push(body);
+  req.push(null);
+  req.complete = true;
+  return req;
+}
+
+/**
+ * Just enough of a net.Socket for ServerResponse to write into: the bytes it writes (the header
+ * block, then the body) are kept and split apart when the response finishes.
+ */
+class MemorySocket extends EventEmitter {
+  readonly chunks: Buffer[] = [];
+  readonly encrypted = true;
+  readonly remotePort = 443;
+  readonly localPort = 443;
+  writable = true;
+  // Readable, or on-finished (body parsers) takes the request as already consumed.
+  readable = true;
+  destroyed = false;
+  writableLength = 0;
+  writableNeedDrain = false;
+  _httpMessage: unknown = null;
+  // ServerResponse.end() flips `corked` here directly to flush.
+  _writableState = { corked: 0 };
+
+  constructor(readonly remoteAddress: string | undefined) {
+    super();
+  }
+
+  write(data: string | Uint8Array, encoding?: BufferEncoding | (() => void), callback?: () => void): boolean {
+    if (typeof encoding === "function") {
+      callback = encoding;
+      encoding = undefined;
+    }
+    if (data.length > 0) {
+      this.chunks.push(typeof data === "string" ? Buffer.from(data, encoding ?? "utf8") : Buffer.from(data));
+    }
+    callback?.();
+    return true;
+  }
+
+  end(data?: string | Uint8Array, encoding?: BufferEncoding | (() => void), callback?: () => void): this {
+    if (data !== undefined && typeof data !== "function") this.write(data, encoding, callback);
+    return this;
+  }
+
+  cork(): void {}
+  uncork(): void {}
+  destroy(): this {
+    this.destroyed = true;
+    return this;
+  }
+  destroySoon(): void {}
+  setTimeout(): this {
+    return this;
+  }
+  setNoDelay(): this {
+    return this;
+  }
+  setKeepAlive(): this {
+    return this;
+  }
+  ref(): this {
+    return this;
+  }
+  unref(): this {
+    return this;
+  }
+  pause(): this {
+    return this;
+  }
+  resume(): this {
+    return this;
+  }
+  address(): { port: number; family: string; address: string } {
+    return { port: 443, family: "IPv4", address: "127.0.0.1" };
+  }
+
+  /** Splits what ServerResponse wrote into status, headers, cookies and body. */
+  result(head: boolean): ApiGatewayV2Result {
+    const raw = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+    const end = raw.indexOf("\r\n\r\n");
+    const headText = raw.toString("latin1", 0, end < 0 ? raw.length : end);
+    let body = end < 0 ? Buffer.alloc(0) : raw.subarray(end + 4);
+    const lines = headText.split("\r\n");
+    const statusCode = Number(lines[0]!.split(" ")[1]);
+    const headers: Record<string, string> = {};
+    const cookies: string[] = [];
+    let chunked = false;
+    for (let i = 1; i < lines.length; i++) {
+      const line = lines[i]!;
+      const colon = line.indexOf(":");
+      if (colon <= 0) continue;
+      const name = line.slice(0, colon).trim().toLowerCase();
+      // Node writes header strings as Latin-1, which headText decoded back exactly.
+      const value = line.slice(colon + 1).trim();
+      if (name === "set-cookie") cookies.push(value);
+      else if (name === "transfer-encoding") chunked = value.toLowerCase().includes("chunked");
+      else if (name === "connection" || name === "keep-alive") continue;
+      else headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
+    }
+    if (chunked) body = dechunk(body);
+    const result: ApiGatewayV2Result = { statusCode, headers, body: "", isBase64Encoded: false };
+    if (cookies.length > 0) result.cookies = cookies;
+    if (head || body.length === 0) return result;
+    if (isTextBody(headers["content-type"], headers["content-encoding"])) {
+      result.body = body.toString("utf8");
+    } else {
+      result.body = body.toString("base64");
+      result.isBase64Encoded = true;
+    }
+    return result;
+  }
+}
+
+/** Removes chunked transfer framing (an app that set `Transfer-Encoding: chunked` itself). */
+function dechunk(data: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  let at = 0;
+  while (at < data.length) {
+    const lineEnd = data.indexOf("\r\n", at);
+    if (lineEnd < 0) break;
+    const size = Number.parseInt(data.toString("latin1", at, lineEnd).split(";")[0]!, 16);
+    if (!size) break;
+    parts.push(data.subarray(lineEnd + 2, lineEnd + 2 + size));
+    at = lineEnd + 2 + size + 2;
+  }
+  return Buffer.concat(parts);
+}

@@ -1,0 +1,52 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+
+/** Headers as a web `Headers`, a Node `IncomingHttpHeaders`, or a plain record. */
+export type HeaderSource =
+  | Headers
+  | Record<string, string | string[] | undefined>
+  | { headers: Headers | Record<string, string | string[] | undefined> };
+
+export interface OriginCheck {
+  /** The request came through the stage's CloudFront distribution (or no check is configured). */
+  ok: boolean;
+  /** The viewer's address as CloudFront saw it (`x-pocket-viewer-ip`), when present. */
+  viewerIp: string | undefined;
+  /** The host the viewer asked for (`x-forwarded-host`), when present. */
+  host: string | undefined;
+}
+
+export const ORIGIN_VERIFY_HEADER = "x-pocket-origin-verify";
+export const VIEWER_IP_HEADER = "x-pocket-viewer-ip";
+export const ORIGIN_VERIFY_VARIABLE = "POCKET_ORIGIN_VERIFY_SECRET";
+
+export function headerValue(source: HeaderSource, name: string): string | undefined {
+  const headers = "headers" in source && !(source instanceof Headers) ? source.headers : source;
+  if (headers instanceof Headers) return headers.get(name) ?? undefined;
+  const h = headers as Record<string, string | string[] | undefined>;
+  const value = h[name] ?? h[Object.keys(h).find((k) => k.toLowerCase() === name) ?? ""];
+  return Array.isArray(value) ? value.join(",") : value;
+}
+
+/**
+ * Checks that a request came through the stage's CloudFront distribution: the distribution adds
+ * the header `x-pocket-origin-verify`, and `POCKET_ORIGIN_VERIFY_SECRET` lists the accepted values
+ * (comma-separated, so a rotation can accept the old and the new one). With the variable unset,
+ * every request is accepted. Values are compared through their SHA-256 digests with
+ * `timingSafeEqual`, every accepted value each time, so the timing says nothing about them.
+ */
+export function verifyOrigin(request: HeaderSource, env: NodeJS.ProcessEnv = process.env): OriginCheck {
+  const viewerIp = headerValue(request, VIEWER_IP_HEADER) || undefined;
+  const host = headerValue(request, "x-forwarded-host") || undefined;
+  const accepted = (env[ORIGIN_VERIFY_VARIABLE] ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (accepted.length === 0) return { ok: true, viewerIp, host };
+  const given = headerValue(request, ORIGIN_VERIFY_HEADER);
+  if (!given) return { ok: false, viewerIp, host };
+  const digest = (s: string) => createHash("sha256").update(s, "utf8").digest();
+  const givenDigest = digest(given);
+  let ok = false;
+  for (const value of accepted) ok = timingSafeEqual(givenDigest, digest(value)) || ok;
+  return { ok, viewerIp, host };
+}
