@@ -132,3 +132,49 @@ def test_deploystatic_overrides_the_static_storage(monkeypatch, tmp_path):
         "OPTIONS": {"location": str(tmp_path)},
     }
     assert storages["default"]["BACKEND"] == "django.core.files.storage.FileSystemStorage"
+
+
+def _event_with_headers(headers: dict[str, str]) -> dict:
+    event = load_event("apigw-get.json")
+    event["headers"] = {"host": "abc123.execute-api.ap-northeast-1.amazonaws.com", **headers}
+    return event
+
+
+@pytest.mark.parametrize(
+    ("headers", "scheme"),
+    [
+        ({"x-forwarded-proto": "https"}, "https"),
+        ({"x-forwarded-proto": "http"}, "http"),
+        ({"cloudfront-forwarded-proto": "http", "x-forwarded-proto": "https"}, "http"),
+        ({"x-forwarded-proto": "https, http"}, "https"),
+        # Anything but exactly http/https is ignored, falling back to the next header or https.
+        ({"x-forwarded-proto": "javascript"}, "https"),
+        ({"x-forwarded-proto": "HTTP"}, "https"),
+        ({"x-forwarded-proto": "http://evil"}, "https"),
+        ({"cloudfront-forwarded-proto": "gopher", "x-forwarded-proto": "http"}, "http"),
+        ({"x-forwarded-proto": ""}, "https"),
+        ({}, "https"),
+    ],
+)
+def test_scheme_only_from_exact_http_or_https(headers, scheme):
+    env = event_to_environ(_event_with_headers(headers))
+    assert env["wsgi.url_scheme"] == scheme
+    assert env["SERVER_PORT"] == ("443" if scheme == "https" else "80")
+
+
+def test_underscore_header_names_are_dropped_so_they_cannot_masquerade():
+    env = event_to_environ(
+        _event_with_headers({"x-forwarded-host": "www.example.com", "x_forwarded_host": "evil.example", "x_only": "1"})
+    )
+    assert env["HTTP_X_FORWARDED_HOST"] == "www.example.com"
+    assert "HTTP_X_ONLY" not in env
+    # Alone, the underscore spelling does not produce the variable either.
+    env = event_to_environ(_event_with_headers({"x_forwarded_host": "evil.example"}))
+    assert "HTTP_X_FORWARDED_HOST" not in env
+
+
+def test_forwarded_port_must_be_numeric():
+    env = event_to_environ(_event_with_headers({"x-forwarded-port": "8443"}))
+    assert env["SERVER_PORT"] == "8443"
+    env = event_to_environ(_event_with_headers({"x-forwarded-port": "443; drop"}))
+    assert env["SERVER_PORT"] == "443"

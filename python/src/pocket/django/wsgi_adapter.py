@@ -11,7 +11,9 @@ differently from apig-wsgi as the original configured it (docs/decisions.md#y6-w
   non-ASCII paths reach Django intact.
 
 CloudFront in front of the API (a ``type = "api"`` route) delivers the same payload 2.0 events;
-the viewer's protocol arrives in ``CloudFront-Forwarded-Proto``.
+the viewer's protocol arrives in ``CloudFront-Forwarded-Proto``. Forwarded protocols other than
+exactly ``http``/``https`` are ignored, and header names containing ``_`` are dropped (as nginx
+and Django's runserver do), so ``x_foo`` can never pass for ``x-foo``.
 """
 
 from __future__ import annotations
@@ -56,11 +58,11 @@ def event_to_environ(event: Mapping[str, Any], context: Any = None) -> dict[str,
 
     raw_path = event.get("rawPath") or http.get("path") or "/"
     host = headers.get("host") or event.get("requestContext", {}).get("domainName") or "localhost"
-    scheme = (
-        headers.get("cloudfront-forwarded-proto") or headers.get("x-forwarded-proto") or "https"
-    ).split(",")[0].strip()
+    scheme = _forwarded_scheme(headers)
     server_name, _, host_port = host.partition(":")
-    port = headers.get("x-forwarded-port", "").split(",")[0].strip() or host_port
+    port = headers.get("x-forwarded-port", "").split(",")[0].strip()
+    if not port.isdigit():
+        port = host_port if host_port.isdigit() else ""
     port = port or ("443" if scheme == "https" else "80")
 
     environ: dict[str, Any] = {
@@ -85,6 +87,11 @@ def event_to_environ(event: Mapping[str, Any], context: Any = None) -> dict[str,
         "pocket.context": context,
     }
     for name, value in headers.items():
+        if "_" in name:
+            # HTTP_X_FOO would be ambiguous between "x-foo" and "x_foo": a client could
+            # smuggle "x_forwarded_host" past a proxy that sets "x-forwarded-host". nginx and
+            # Django's runserver drop such names; so do we.
+            continue
         if name == "content-type":
             environ["CONTENT_TYPE"] = value
         elif name == "content-length":
@@ -95,6 +102,21 @@ def event_to_environ(event: Mapping[str, Any], context: Any = None) -> dict[str,
     if cookies:
         environ["HTTP_COOKIE"] = "; ".join(cookies)
     return environ
+
+
+_SCHEMES = ("http", "https")
+
+
+def _forwarded_scheme(headers: Mapping[str, str]) -> str:
+    """The viewer's scheme: ``CloudFront-Forwarded-Proto`` (set by CloudFront), else
+    ``X-Forwarded-Proto`` (set by API Gateway), each used only when it is exactly ``http`` or
+    ``https``; anything else (a forged or garbled value) is ignored, and the default is
+    ``https`` because API Gateway and CloudFront viewers reach the function over HTTPS only."""
+    for name in ("cloudfront-forwarded-proto", "x-forwarded-proto"):
+        value = headers.get(name, "").split(",")[0].strip()
+        if value in _SCHEMES:
+            return value
+    return "https"
 
 
 def is_text(content_type: str | None, content_encoding: str | None) -> bool:
