@@ -32,7 +32,7 @@ export function frontendCacheControl(route: S3RouteContext, key: string): string
   return "public, max-age=3600";
 }
 
-interface RoutePlan {
+export interface RoutePlan {
   route: S3RouteContext;
   actions: SyncAction[];
 }
@@ -144,22 +144,24 @@ export function frontendResource(ctx: PocketContext, cf: CloudFrontContext): Res
         await runBuild(route, dirname(run.config.file), progress);
       }
       const clients = run.aws(cf.bucketRegion);
-      const parts: string[] = [];
-      let changed = false;
-      for (const p of await plans(run)) {
-        const todo = p.actions.filter((a) => a.kind !== "keep");
-        if (todo.length > 0) {
-          changed = true;
+      const routePlans = await plans(run);
+      const parts = routePlans.map((p) => `${p.route.keyPrefix}/: ${syncSummary(p.actions)}`);
+      const phases = uploadPhases(routePlans);
+      const total = phases.reduce((n, phase) => n + phase.reduce((m, step) => m + step.actions.length, 0), 0);
+      const changed = total > 0;
+      let done = 0;
+      for (const phase of phases) {
+        for (const step of phase) {
+          if (step.actions.length === 0) continue;
           await applySync(
             clients,
-            { bucket, prefix: p.route.keyPrefix },
-            todo,
-            (done, total, a) =>
-              progress.update(`${a.kind === "delete" ? "deleting" : "uploading"} ${done}/${total} ${a.key}`),
-            { cacheControl: (key) => frontendCacheControl(p.route, key) },
+            { bucket, prefix: step.route.keyPrefix },
+            step.actions,
+            (_done, _total, a) =>
+              progress.update(`${a.kind === "delete" ? "deleting" : "uploading"} ${++done}/${total} ${a.key}`),
+            { cacheControl: (key) => frontendCacheControl(step.route, key) },
           );
         }
-        parts.push(`${p.route.keyPrefix}/: ${syncSummary(p.actions)}`);
       }
       if (!changed) return { changed: false, summary: "no changes" };
       const id = await distributionId(run);
@@ -183,6 +185,26 @@ export function frontendResource(ctx: PocketContext, cf: CloudFrontContext): Res
       return { changed: false, summary: "kept (in the S3 bucket)" };
     },
   };
+}
+
+/**
+ * The order of a front-end upload, across every route of the distribution: first the files that
+ * pages refer to (scripts, styles, images), then the HTML pages, then the deletions. A visitor
+ * who loads a page in between gets either the old page with the old assets (still there) or the
+ * new page with assets that are already uploaded, never a page pointing at a missing file.
+ * A key that one route deletes but another route uploads or keeps (two routes on one prefix) is
+ * not deleted.
+ */
+export function uploadPhases(plans: RoutePlan[]): { route: S3RouteContext; actions: SyncAction[] }[][] {
+  const isPage = (a: SyncAction) => /\.html?$/i.test(a.key);
+  const wanted = new Set(plans.flatMap((p) => p.actions.filter((a) => a.kind !== "delete").map((a) => a.key)));
+  const pick = (test: (a: SyncAction) => boolean) =>
+    plans.map((p) => ({ route: p.route, actions: p.actions.filter(test) }));
+  return [
+    pick((a) => a.kind === "upload" && !isPage(a)),
+    pick((a) => a.kind === "upload" && isPage(a)),
+    pick((a) => a.kind === "delete" && !wanted.has(a.key)),
+  ];
 }
 
 function describe(route: S3RouteContext): string {
