@@ -2,7 +2,8 @@
  * `loadEnv()`: the Node twin of the Python runtime's `set_envs` (docs/runtime-contract.md).
  *
  * Deployed (`POCKET_STAGE` set): secrets from `POCKET_SECRETS` and the RDS `DATABASE_URL` into
- * `process.env`, and `POCKET_HOSTS` merged into `ALLOWED_HOSTS`. Not deployed: the `.env` beside
+ * `process.env`, and the stage's hosts (API Gateway and CloudFront) merged into `ALLOWED_HOSTS`
+ * and, as `https://` origins, `CSRF_TRUSTED_ORIGINS`. Not deployed: the `.env` beside
  * `pocket.toml` (searched upwards from the cwd), without overriding variables already set, and no
  * AWS call. Order, later wins: image environment < `.env` < managed < user < RDS `DATABASE_URL`.
  */
@@ -71,8 +72,11 @@ async function load(options: LoadEnvOptions): Promise<void> {
   // Values are collected first and written together: a failed load changes nothing.
   Object.assign(env, secrets);
   if (databaseUrl !== undefined) env.DATABASE_URL = databaseUrl;
-  const hosts = allowedHosts();
+  const stage = deployedHosts();
+  const hosts = merge(split(env.ALLOWED_HOSTS), stage);
   if (hosts.length > 0) env.ALLOWED_HOSTS = hosts.join(",");
+  const origins = merge(split(env.CSRF_TRUSTED_ORIGINS), stage.map(origin));
+  if (origins.length > 0) env.CSRF_TRUSTED_ORIGINS = origins.join(",");
 }
 
 function split(value: string | undefined): string[] {
@@ -82,14 +86,41 @@ function split(value: string | undefined): string[] {
     .filter(Boolean);
 }
 
+function merge(...lists: Iterable<string>[]): string[] {
+  const out: string[] = [];
+  for (const list of lists) for (const item of list) if (item && !out.includes(item)) out.push(item);
+  return out;
+}
+
+// Every deployed host is served over HTTPS only (API Gateway and CloudFront viewers).
+const origin = (host: string) => `https://${host}`;
+
+const CLOUDFRONT_DOMAIN = /^POCKET_CLOUDFRONT_[A-Z0-9_]+_DOMAIN$/;
+
+/**
+ * The hosts the stage answers on: every API Gateway host in `POCKET_HOSTS`, then every
+ * CloudFront distribution's domain (`POCKET_CLOUDFRONT_<NAME>_DOMAIN`, in name order).
+ */
+export function deployedHosts(env: NodeJS.ProcessEnv = process.env): string[] {
+  const cloudfront = Object.keys(env)
+    .filter((name) => CLOUDFRONT_DOMAIN.test(name))
+    .sort()
+    .map((name) => env[name]!.trim());
+  return merge(split(env.POCKET_HOSTS), cloudfront);
+}
+
 /**
  * The hosts this app answers for: `base`, then the `ALLOWED_HOSTS` variable (a comma list, e.g.
- * from `.env`), then every API Gateway host in `POCKET_HOSTS`; duplicates dropped.
+ * from `.env`), then the stage's hosts (`deployedHosts()`); duplicates dropped.
  */
 export function allowedHosts(base: Iterable<string> = []): string[] {
-  const out: string[] = [];
-  for (const host of [...base, ...split(process.env.ALLOWED_HOSTS), ...split(process.env.POCKET_HOSTS)]) {
-    if (host && !out.includes(host)) out.push(host);
-  }
-  return out;
+  return merge(base, split(process.env.ALLOWED_HOSTS), deployedHosts());
+}
+
+/**
+ * Origins to trust for cross-site checks: `base`, the `CSRF_TRUSTED_ORIGINS` variable, then
+ * `https://<host>` for each of the stage's hosts.
+ */
+export function trustedOrigins(base: Iterable<string> = []): string[] {
+  return merge(base, split(process.env.CSRF_TRUSTED_ORIGINS), deployedHosts().map(origin));
 }

@@ -1,6 +1,14 @@
 export type { ApiGatewayV2Event, ApiGatewayV2Result, LambdaContext } from "./apigateway.js";
 export { findTomlPath, parseDotenv } from "./dotenv.js";
-export { allowedHosts, envLoaded, type LoadEnvOptions, loadEnv, resetEnvLoaded } from "./env.js";
+export {
+  allowedHosts,
+  deployedHosts,
+  envLoaded,
+  type LoadEnvOptions,
+  loadEnv,
+  resetEnvLoaded,
+  trustedOrigins,
+} from "./env.js";
 export { PocketRuntimeError } from "./errors.js";
 export {
   type FetchApp,

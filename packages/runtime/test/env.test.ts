@@ -12,6 +12,7 @@ import {
   parseDotenv,
   resetEnvLoaded,
   signedUrl,
+  trustedOrigins,
 } from "../src/index.js";
 
 const saved = { ...process.env };
@@ -132,22 +133,28 @@ describe("loadEnv, deployed", () => {
     expect(envLoaded()).toBe(false);
   });
 
-  it("merges POCKET_HOSTS into ALLOWED_HOSTS without an AWS call when there are no secrets", async () => {
+  it("merges the stage's hosts (API Gateway, CloudFront) into ALLOWED_HOSTS and CSRF_TRUSTED_ORIGINS", async () => {
     process.env.POCKET_STAGE = "dev";
     delete process.env.POCKET_SECRETS;
     delete process.env.POCKET_RDS_SECRET_ARN;
+    delete process.env.CSRF_TRUSTED_ORIGINS;
     process.env.ALLOWED_HOSTS = "localhost, api.example.com";
     process.env.POCKET_HOSTS = "api.example.com,abc.execute-api.ap-northeast-1.amazonaws.com";
+    process.env.POCKET_CLOUDFRONT_WEB_DOMAIN = "www.example.com";
+    process.env.POCKET_CLOUDFRONT_MEDIA_DOMAIN = "d111.cloudfront.net";
     await loadEnv();
     expect(process.env.ALLOWED_HOSTS).toBe(
-      "localhost,api.example.com,abc.execute-api.ap-northeast-1.amazonaws.com",
+      "localhost,api.example.com,abc.execute-api.ap-northeast-1.amazonaws.com,d111.cloudfront.net,www.example.com",
     );
-    expect(allowedHosts(["127.0.0.1", "localhost"])).toEqual([
+    expect(process.env.CSRF_TRUSTED_ORIGINS).toBe(
+      "https://api.example.com,https://abc.execute-api.ap-northeast-1.amazonaws.com,https://d111.cloudfront.net,https://www.example.com",
+    );
+    expect(allowedHosts(["127.0.0.1", "localhost"]).slice(0, 3)).toEqual([
       "127.0.0.1",
       "localhost",
       "api.example.com",
-      "abc.execute-api.ap-northeast-1.amazonaws.com",
     ]);
+    expect(trustedOrigins(["http://localhost:3000"])[0]).toBe("http://localhost:3000");
   });
 
   it("names the RDS variable that is missing", async () => {
