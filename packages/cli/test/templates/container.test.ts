@@ -166,13 +166,48 @@ describe("container and VPC templates", () => {
     expect(env.POCKET_WSGI_HOST).toEqual({
       "Fn::Sub": "${WsgiApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}",
     });
-    expect(env.POCKET_WSGI_ENDPOINT).toBeDefined();
-    expect(env.POCKET_HOSTS).toBeDefined();
+    expect(env.POCKET_WSGI_ENDPOINT).toEqual({
+      "Fn::Join": [
+        "",
+        ["https://", { "Fn::Sub": "${WsgiApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}" }],
+      ],
+    });
+    expect(env.POCKET_HOSTS).toEqual({
+      "Fn::Join": [",", [{ "Fn::Sub": "${WsgiApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}" }]],
+    });
     expect(env.POCKET_MANAGEMENT_QUEUEURL).toEqual({ Ref: "ManagementSqsQueue" });
-    const secrets = JSON.parse(env.POCKET_SECRETS);
-    expect(secrets.store).toBe("sm");
-    expect(Object.keys(secrets.managed)).toEqual(["SECRET_KEY", "RSA_KEY"]);
-    expect(JSON.parse(env.POCKET_DJANGO)).toHaveProperty("storages");
+    expect(JSON.parse(env.POCKET_SECRETS)).toEqual({
+      store: "sm",
+      key: "dev-myapp-pocket",
+      stage: "dev",
+      project: "myapp",
+      managed: {
+        SECRET_KEY: { type: "password", env: "SECRET_KEY" },
+        RSA_KEY: { type: "rsa_pem_base64", pem: "RSA_KEY_PEM_BASE64", pub: "RSA_KEY_PUB_BASE64" },
+      },
+      user: {},
+    });
+    expect(JSON.parse(env.POCKET_DJANGO)).toEqual({
+      storages: {
+        default: { BACKEND: "django.core.files.storage.FileSystemStorage" },
+        staticfiles: { BACKEND: "django.contrib.staticfiles.storage.StaticFilesStorage" },
+      },
+      caches: { default: { BACKEND: "django.core.cache.backends.locmem.LocMemCache" } },
+      settings: {},
+    });
+    // Nothing more than the contract: a new variable must be added here on purpose.
+    expect(Object.keys(env).sort()).toEqual([
+      "FEATURE_FLAG",
+      "POCKET_DJANGO",
+      "POCKET_HOSTS",
+      "POCKET_MANAGEMENT_QUEUEURL",
+      "POCKET_PROJECT_NAME",
+      "POCKET_REGION",
+      "POCKET_SECRETS",
+      "POCKET_STAGE",
+      "POCKET_WSGI_ENDPOINT",
+      "POCKET_WSGI_HOST",
+    ]);
     expect(env.FEATURE_FLAG).toBe("on");
     expect(res(t, "WsgiLambdaFunction").Environment.Variables).toEqual(env);
     const prdEnv = res(templates["getting-started-prd.container"]!, "WsgiLambdaFunction").Environment
