@@ -319,6 +319,35 @@ def test_schedule_manage_events(app):
     assert app.call("management", {"manage": "  "})["exitCode"] == 2
 
 
+def test_origin_verify_through_the_handler(tmp_path):
+    running = ExampleApp(
+        tmp_path,
+        {"POCKET_ORIGIN_VERIFY_SECRET": "edge-secret-2,edge-secret-1", "POCKET_CLOUDFRONT_WEB_DOMAIN": "www.example.com"},
+    )
+    try:
+        direct = running.call("wsgi", load_event("apigw-get.json"))
+        event = load_event("cloudfront-get.json")
+        event["headers"].update(
+            {
+                "x-pocket-origin-verify": "edge-secret-1",
+                "x-pocket-viewer-ip": "198.51.100.23",
+                "x-forwarded-host": "www.example.com",
+            }
+        )
+        through_cloudfront = running.call("wsgi", event)
+        event["headers"]["x-pocket-origin-verify"] = "edge-secret-0"
+        stale = running.call("wsgi", event)
+    finally:
+        running.close()
+    assert direct["statusCode"] == 403
+    assert through_cloudfront["statusCode"] == 200
+    body = json.loads(through_cloudfront["body"])
+    assert body["remote_addr"] == "198.51.100.23"
+    # The viewer's host (a CloudFront domain, hence in ALLOWED_HOSTS), not API Gateway's.
+    assert body["host"] == "www.example.com"
+    assert stale["statusCode"] == 403
+
+
 def test_argument_values_never_reach_the_logs(tmp_path):
     running = ExampleApp(tmp_path)
     running.call("management", load_event("sqs-batch.json"))

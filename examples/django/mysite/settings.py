@@ -6,8 +6,10 @@ from pathlib import Path
 from pocket.django.runtime import (
     get_allowed_hosts,
     get_caches,
+    get_csrf_trusted_origins,
     get_databases,
     get_django_settings,
+    get_email_settings,
     get_storages,
     set_envs,
 )
@@ -19,6 +21,7 @@ set_envs(toml_path=POCKET_TOML)  # deployed: secrets -> os.environ; locally: .en
 SECRET_KEY = os.environ.get("SECRET_KEY", "local-only-insecure-key")
 DEBUG = os.environ.get("DEBUG", "").lower() in ("1", "true", "yes")
 ALLOWED_HOSTS = get_allowed_hosts(["localhost", "127.0.0.1", "testserver"])
+CSRF_TRUSTED_ORIGINS = get_csrf_trusted_origins()
 DATABASES = get_databases(toml_path=POCKET_TOML)
 STORAGES = get_storages(toml_path=POCKET_TOML)
 CACHES = get_caches(toml_path=POCKET_TOML)
@@ -33,6 +36,9 @@ INSTALLED_APPS = [
     "notes",
 ]
 MIDDLEWARE = [
+    # First: with POCKET_ORIGIN_VERIFY_SECRET set (CloudFront's enable_origin_verify) it refuses
+    # requests that bypassed CloudFront and restores the viewer's IP and host; otherwise a no-op.
+    "pocket.django.middleware.OriginVerifyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -66,4 +72,5 @@ MEDIA_URL = "media/"
 # The viewer's protocol when CloudFront forwards to API Gateway.
 SECURE_PROXY_SSL_HEADER = ("HTTP_CLOUDFRONT_FORWARDED_PROTO", "https")
 
+vars().update(get_email_settings())  # SES when deployed with [ses], the console locally
 vars().update(get_django_settings(toml_path=POCKET_TOML))
