@@ -38,7 +38,7 @@ const program = new Command("pocket")
 const global = (): GlobalOptions => program.opts<GlobalOptions>();
 registerStageCommands(program, global);
 registerConfig(program, global);
-registerResource(program, global);
+await registerResource(program, global, process.argv.slice(2));
 registerDjango(program, global);
 // `pocket version`, as the Python magic-pocket spells it.
 program

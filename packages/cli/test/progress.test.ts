@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import { describe, expect, it, vi } from "vitest";
-import { ProgressView } from "../src/deploy/progress.js";
+import { ProgressView } from "../src/engine/progress.js";
 
 function plainView() {
   let text = "";

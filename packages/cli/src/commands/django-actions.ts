@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { awsClients } from "../aws/clients.js";
 import { explainAwsError } from "../aws/errors.js";
+import { applySync, planSync, type SyncAction, type SyncTarget, syncSummary } from "../buckets/sync.js";
 import { type GlobalOptions, loadStage } from "../config-loader.js";
 import { invocationDir } from "../cwd.js";
 import {
@@ -16,13 +17,6 @@ import {
 import { invokeManagement, managementHandler, queueHandler, queueManagement } from "../django/management.js";
 import { collectstatic, localStaticBackend, storageTarget } from "../django/static.js";
 import { CliError } from "../errors.js";
-import {
-  applySync,
-  planSync,
-  type SyncAction,
-  type SyncTarget,
-  syncSummary,
-} from "../resources/buckets/sync.js";
 
 interface AwsOptions {
   stage?: string;

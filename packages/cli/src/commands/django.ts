@@ -1,11 +1,10 @@
 import type { Command } from "commander";
 import type { GlobalOptions } from "../config-loader.js";
 
-const stageOption = ["-s, --stage <stage>", "stage to use (default: POCKET_STAGE, or a prompt)"] as const;
-const profileOption = [
-  "--profile <name>",
-  "AWS profile (default: AWS_PROFILE, then the default chain)",
-] as const;
+import { PROFILE_OPTION, STAGE_OPTION } from "./options.js";
+
+const stageOption = STAGE_OPTION;
+const profileOption = PROFILE_OPTION;
 const actions = () => import("./django-actions.js");
 
 /** `pocket django ...`: the Django path (init, manage, deploystatic, storage upload). */

@@ -1,11 +1,21 @@
 import type { Command } from "commander";
 import type { GlobalOptions } from "../config-loader.js";
-import { RESOURCE_COMMANDS } from "./resource/index.js";
 
-/** `pocket resource <name> <action>`: one resource at a time, for review and repair. */
-export function registerResource(program: Command, global: () => GlobalOptions): void {
+/**
+ * `pocket resource <group> <command>`. The groups and their commands are generated from the
+ * resource kinds (`src/resources/index.ts`), which is only loaded when the command line names
+ * `resource`: every other command starts without the resources' code.
+ */
+export async function registerResource(
+  program: Command,
+  global: () => GlobalOptions,
+  argv: string[],
+): Promise<void> {
   const resource = program
     .command("resource")
-    .description("inspect or operate on one resource at a time (templates, status, deploy, destroy)");
-  for (const register of RESOURCE_COMMANDS) register(resource, global);
+    .description("act on one resource of a stage: print its template, status, deploy, destroy, ...")
+    .addHelpText("after", "\nRun `pocket resource <group> --help` for a group's commands.");
+  if (!argv.includes("resource")) return;
+  const { registerResourceGroups } = await import("./resource-groups.js");
+  registerResourceGroups(resource, global);
 }

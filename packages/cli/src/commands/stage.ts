@@ -1,11 +1,10 @@
 import type { Command } from "commander";
 import type { GlobalOptions } from "../config-loader.js";
 
-const stageOption = ["-s, --stage <stage>", "stage to use (default: POCKET_STAGE, or a prompt)"] as const;
-const profileOption = [
-  "--profile <name>",
-  "AWS profile (default: AWS_PROFILE, then the default chain)",
-] as const;
+import { FORCE_UNLOCK_OPTION, PROFILE_OPTION, STAGE_OPTION } from "./options.js";
+
+const stageOption = STAGE_OPTION;
+const profileOption = PROFILE_OPTION;
 const actions = () => import("./stage-actions.js");
 
 /** `pocket deploy|status|plan|destroy`: the whole stage, resources in dependency order. */
@@ -19,7 +18,7 @@ export function registerStageCommands(program: Command, global: () => GlobalOpti
     .option("--rebuild", "build the image with CodeBuild even when its sources did not change")
     .option("--skip-frontend", "do not build or upload the CloudFront routes' front ends (build_dir)")
     .option("-y, --yes", "answer yes to questions (recreate a stack whose creation failed)")
-    .option("--force-unlock", "clear a stale deploy lock left by a crashed deploy")
+    .option(...FORCE_UNLOCK_OPTION)
     .addHelpText("after", "\nA second deploy with no change makes no changes and says so.")
     .action(async (opts) => (await actions()).deployCommand(global(), opts));
 
@@ -47,11 +46,12 @@ export function registerStageCommands(program: Command, global: () => GlobalOpti
     .option(...stageOption)
     .option(...profileOption)
     .option("-y, --yes", "do not ask for confirmation")
+    .option(...FORCE_UNLOCK_OPTION)
     .option("--with-secrets", "also delete the managed secrets (kept by default)")
     .option("--with-state-bucket", "also delete the state bucket (kept by default)")
     .option(
       "--with-data",
-      "also delete data stores: the S3 bucket's objects, the Aurora cluster (a final snapshot is kept), the Neon branch",
+      "also delete data stores: the S3 bucket's objects, the Aurora cluster (a final snapshot is kept), the Neon branch, the TiDB database",
     )
     .action(async (opts) => (await actions()).destroyCommand(global(), opts));
 }

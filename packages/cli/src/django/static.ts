@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import type { DjangoStorageEntry } from "@magic-pocket/config";
+import type { SyncTarget } from "../buckets/sync.js";
 import { CliError } from "../errors.js";
-import type { SyncTarget } from "../resources/buckets/sync.js";
 
 const STATIC_FILES = "django.contrib.staticfiles.storage.StaticFilesStorage";
 const MANIFEST = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage";

@@ -7,18 +7,23 @@ import type { Template } from "../templates/template.js";
  * does not matter, list order does (CloudFront behaviours are ordered).
  */
 export function sameTemplate(deployedBody: string | undefined, template: Template): boolean {
-  if (!deployedBody) return false;
-  let deployed: unknown;
+  const deployed = parseTemplateBody(deployedBody);
+  // Unreadable (e.g. short-form tags): redeploying normalises it.
+  return deployed !== undefined && canonical(deployed) === canonical(template);
+}
+
+/** A deployed template body (JSON from us, YAML from the Python tool), or undefined if unreadable. */
+export function parseTemplateBody(body: string | undefined): unknown {
+  if (!body) return undefined;
   try {
-    deployed = JSON.parse(deployedBody);
+    return JSON.parse(body);
   } catch {
     try {
-      deployed = parse(deployedBody);
+      return parse(body);
     } catch {
-      return false; // unreadable (e.g. short-form tags): redeploying normalises it
+      return undefined;
     }
   }
-  return canonical(deployed) === canonical(template);
 }
 
 function canonical(value: unknown): string {

@@ -1,3 +1,7 @@
+import type { AwsClients } from "../aws/clients.js";
+import { parseTemplateBody } from "./compare.js";
+import type { StackSpec } from "./spec.js";
+import { deployedTemplateBody, describeStack } from "./stack.js";
 /** One difference between two JSON documents, at a path like `Resources.Api.Properties.Name`. */
 export interface JsonChange {
   path: string;
@@ -41,4 +45,27 @@ export function formatDiff(changes: JsonChange[]): string {
           : `~ ${c.path}: ${show(c.before)} -> ${show(c.after)}`,
     )
     .join("\n");
+}
+
+/**
+ * How a deployed stack differs from `spec` (template, then parameter values), or undefined when
+ * the stack does not exist.
+ */
+export async function stackDifferences(
+  clients: AwsClients,
+  spec: StackSpec,
+): Promise<JsonChange[] | undefined> {
+  const stack = await describeStack(clients, spec.name);
+  if (!stack) return undefined;
+  const deployed = parseTemplateBody(await deployedTemplateBody(clients, spec.name)) ?? null;
+  const deployedParameters = Object.fromEntries(
+    (stack.Parameters ?? []).map((p) => [p.ParameterKey, p.ParameterValue]),
+  );
+  return [
+    ...jsonDiff(deployed, spec.template),
+    ...jsonDiff({ Parameters: deployedParameters }, { Parameters: spec.parameters ?? {} }).map((c) => ({
+      ...c,
+      path: `(values) ${c.path}`,
+    })),
+  ];
 }

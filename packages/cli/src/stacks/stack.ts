@@ -3,17 +3,10 @@ import type { AwsClients } from "../aws/clients.js";
 import { awsErrorName } from "../aws/errors.js";
 import { CliError } from "../errors.js";
 import type { Change, Progress, ResourceStatus } from "../resources/resource.js";
-import type { Template } from "../templates/template.js";
 import { sameTemplate } from "./compare.js";
+import type { StackSpec } from "./spec.js";
 
-export interface StackSpec {
-  name: string;
-  template: Template;
-  parameters?: Record<string, string>;
-  tags?: Record<string, string>;
-  /** IAM resources with custom names need CAPABILITY_NAMED_IAM. */
-  namedIam?: boolean;
-}
+export type { StackSpec } from "./spec.js";
 
 export interface StackResult {
   changed: boolean;
@@ -61,13 +54,16 @@ export async function stackStatus(clients: AwsClients, spec: StackSpec): Promise
   return { state: "needs-update", detail: "template or parameters differ" };
 }
 
-async function isSynced(clients: AwsClients, stack: Stack, spec: StackSpec): Promise<boolean> {
+/** The template body a stack was deployed with, as sent (JSON from us, YAML from the Python tool). */
+export async function deployedTemplateBody(clients: AwsClients, name: string): Promise<string | undefined> {
   const { GetTemplateCommand } = await import("@aws-sdk/client-cloudformation");
   const cfn = await clients.cloudformation();
-  const deployed = await cfn.send(
-    new GetTemplateCommand({ StackName: spec.name, TemplateStage: "Original" }),
-  );
-  if (!sameTemplate(deployed.TemplateBody, spec.template)) return false;
+  return (await cfn.send(new GetTemplateCommand({ StackName: name, TemplateStage: "Original" })))
+    .TemplateBody;
+}
+
+async function isSynced(clients: AwsClients, stack: Stack, spec: StackSpec): Promise<boolean> {
+  if (!sameTemplate(await deployedTemplateBody(clients, spec.name), spec.template)) return false;
   const current = Object.fromEntries((stack.Parameters ?? []).map((p) => [p.ParameterKey, p.ParameterValue]));
   const wanted = spec.parameters ?? {};
   if (Object.keys(current).length !== Object.keys(wanted).length) return false;

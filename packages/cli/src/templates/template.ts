@@ -59,3 +59,25 @@ export const cfn = {
   noValue: { Ref: "AWS::NoValue" } as Json,
   tags: (tags: Record<string, string>): Json => Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
 };
+
+/**
+ * Where the deploy takes a stack parameter's value from. Templates declare it next to the
+ * parameter; the engine resolves every kind in one place (`src/engine/parameters.ts`).
+ */
+export type ParameterSource =
+  /** The image this deploy built or was given (`--image`). */
+  | { kind: "image" }
+  /** An output of another resource of the stage, deployed in this run or read back. */
+  | { kind: "resource-output"; resource: string; field: string }
+  /** An output (or export) of a stack; `ifMissing: "empty"` passes "" until the stack has it. */
+  | { kind: "stack-output"; region: string; stackName: string; output: string; ifMissing: "empty" | "error" }
+  /** The numbered private-subnet outputs of a VPC stack (one shared by another project must carry `requireTag`). */
+  | {
+      kind: "subnets";
+      region: string;
+      stackName: string;
+      prefix: string;
+      requireTag?: { key: string; value: string };
+    }
+  /** The Route 53 hosted zone of a domain; `overrideKey` names the setting that skips the lookup. */
+  | { kind: "hosted-zone"; domain: string; overrideKey: string };

@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runContext } from "../../src/deploy/run-context.js";
+import { runContext } from "../../src/engine/run-context.js";
 import { ensureTokenSecretInKvs } from "../../src/resources/cloudfront/token-secret.js";
 import { managedSecretStore } from "../../src/resources/secrets/store.js";
 import { resetMoto, useMoto } from "../moto/moto.js";

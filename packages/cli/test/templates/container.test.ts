@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { containerParameters, containerTemplate } from "../../src/templates/container.js";
+import { containerParameters, containerTemplate } from "../../src/templates/container/index.js";
 import type { Template } from "../../src/templates/template.js";
 import { vpcStackTags, vpcTemplate } from "../../src/templates/vpc.js";
 import { cfnLint, type LintMatch, lintErrors } from "./cfn-lint.js";

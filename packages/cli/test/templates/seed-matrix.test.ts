@@ -4,7 +4,7 @@ import { loadConfig } from "@magic-pocket/config";
 import { beforeAll, describe, expect, it } from "vitest";
 import { cloudfrontTemplate } from "../../src/templates/cloudfront.js";
 import { cloudfrontKeysTemplate } from "../../src/templates/cloudfront-keys.js";
-import { containerTemplate } from "../../src/templates/container.js";
+import { containerTemplate } from "../../src/templates/container/index.js";
 import type { Template } from "../../src/templates/template.js";
 import { vpcTemplate } from "../../src/templates/vpc.js";
 import { repoRoot } from "../cli/run.js";

@@ -1,9 +1,9 @@
 import { existsSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { CloudFrontContext, PocketContext, S3RouteContext } from "@magic-pocket/config";
+import { applySync, planSync, type SyncAction, syncSummary } from "../../buckets/sync.js";
 import { CliError } from "../../errors.js";
 import { describeStack, stackOutputs } from "../../stacks/stack.js";
-import { applySync, planSync, type SyncAction, syncSummary } from "../buckets/sync.js";
 import { runTool } from "../../util/process.js";
 import type { Change, DeployReport, Progress, Resource, RunContext } from "../resource.js";
 
@@ -105,8 +105,10 @@ export function frontendResource(ctx: PocketContext, cf: CloudFrontContext): Res
   return {
     id: `frontend:${cf.name}`,
     title: `front end of ${cf.name} (${where})`,
+    group: "cloudfront",
+    name: cf.name,
     dependsOn: ["s3", `cloudfront:${cf.name}`],
-    destroyNote: () => "kept: the files go with the S3 bucket (--with-data)",
+    goesWith: "kept: the files go with the S3 bucket (--with-data)",
     async status(run) {
       const missing = routes.filter((r) => !existsSync(folderOf(run, r)));
       if (missing.length > 0)
@@ -158,7 +160,9 @@ export function frontendResource(ctx: PocketContext, cf: CloudFrontContext): Res
             { bucket, prefix: step.route.keyPrefix },
             step.actions,
             (_done, _total, a) =>
-              progress.update(`${a.kind === "delete" ? "deleting" : "uploading"} ${++done}/${total} ${a.key}`),
+              progress.update(
+                `${a.kind === "delete" ? "deleting" : "uploading"} ${++done}/${total} ${a.key}`,
+              ),
             { cacheControl: (key) => frontendCacheControl(step.route, key) },
           );
         }
@@ -197,7 +201,9 @@ export function frontendResource(ctx: PocketContext, cf: CloudFrontContext): Res
  */
 export function uploadPhases(plans: RoutePlan[]): { route: S3RouteContext; actions: SyncAction[] }[][] {
   const isPage = (a: SyncAction) => /\.html?$/i.test(a.key);
-  const wanted = new Set(plans.flatMap((p) => p.actions.filter((a) => a.kind !== "delete").map((a) => a.key)));
+  const wanted = new Set(
+    plans.flatMap((p) => p.actions.filter((a) => a.kind !== "delete").map((a) => a.key)),
+  );
   const pick = (test: (a: SyncAction) => boolean) =>
     plans.map((p) => ({ route: p.route, actions: p.actions.filter(test) }));
   return [

@@ -5,10 +5,10 @@ import { stringify } from "yaml";
 import { type AwsClients, accountId } from "../../aws/clients.js";
 import { awsErrorName } from "../../aws/errors.js";
 import { callerPartition, regionPartition } from "../../aws/partition.js";
+import { bucketObject } from "../../buckets/object.js";
 import { CliError } from "../../errors.js";
-import { sleep } from "../../util/time.js";
-import { bucketObject } from "../buckets/object.js";
-import type { Progress } from "../resource.js";
+import { pollUntil, sleep } from "../../util/time.js";
+import type { Progress, Timing } from "../resource.js";
 import { zipBuildContext } from "./build-context.js";
 
 /**
@@ -34,6 +34,8 @@ export interface CodeBuildInputs {
   rebuild: boolean;
   /** The digest now tagged for the stage, if any. */
   currentDigest: () => Promise<string | undefined>;
+  /** How often to ask for the build's state, and how long IAM changes take to reach CodeBuild. */
+  timing: Pick<Timing, "codebuildPollMs" | "iamSettleMs">;
 }
 
 /** Written to the state bucket after a successful build; compared before the next one. */
@@ -100,7 +102,7 @@ export async function codebuildBuildAndPush(
   progress.log(
     `CodeBuild build started; its log: ${buildConsoleUrl(clients.region, build.codebuildProject, id)}`,
   );
-  const finished = await waitForBuild(clients, id, progress);
+  const finished = await waitForBuild(clients, id, progress, inputs.timing.codebuildPollMs);
   if (finished.buildStatus !== "SUCCEEDED") throw buildFailure(finished);
   const digest = await inputs.currentDigest();
   if (!digest) {
@@ -464,7 +466,7 @@ async function ensureRole(
   if (changed) {
     // IAM changes reach CodeBuild's workers seconds later; a build started at once can fail to
     // read its source. The reference waited 10 s after creating the role; so do we, after any change.
-    const settle = Number(process.env.POCKET_IAM_SETTLE_MS ?? 10_000);
+    const settle = inputs.timing.iamSettleMs;
     if (settle > 0) {
       progress.update("waiting for the IAM change to propagate");
       await sleep(settle);
@@ -537,20 +539,35 @@ function projectMatches(
   );
 }
 
-async function waitForBuild(clients: AwsClients, id: string, progress: Progress): Promise<Build> {
+/** CodeBuild's own longest build timeout is 8 hours; pocket gives up waiting after that too. */
+const BUILD_DEADLINE_MS = 8 * 60 * 60_000;
+
+async function waitForBuild(
+  clients: AwsClients,
+  id: string,
+  progress: Progress,
+  everyMs: number,
+): Promise<Build> {
   const { BatchGetBuildsCommand } = await import("@aws-sdk/client-codebuild");
   const codebuild = await clients.codebuild();
-  const every = Number(process.env.POCKET_CODEBUILD_POLL_MS ?? 10_000);
   const t0 = Date.now();
-  for (;;) {
-    const build = (await codebuild.send(new BatchGetBuildsCommand({ ids: [id] }))).builds?.[0];
-    if (!build) throw new CliError("codebuild-lost", `CodeBuild no longer knows the build ${id}.`);
-    if (build.buildStatus && build.buildStatus !== "IN_PROGRESS") return build;
-    progress.update(
-      `CodeBuild ${(build.currentPhase ?? "queued").toLowerCase()} (${Math.round((Date.now() - t0) / 1000)} s)`,
-    );
-    await sleep(every);
-  }
+  return pollUntil(
+    `the CodeBuild build ${id}`,
+    async () => {
+      const build = (await codebuild.send(new BatchGetBuildsCommand({ ids: [id] }))).builds?.[0];
+      if (!build) throw new CliError("codebuild-lost", `CodeBuild no longer knows the build ${id}.`);
+      if (build.buildStatus && build.buildStatus !== "IN_PROGRESS") return build;
+      progress.update(
+        `CodeBuild ${(build.currentPhase ?? "queued").toLowerCase()} (${Math.round((Date.now() - t0) / 1000)} s)`,
+      );
+      return undefined;
+    },
+    {
+      everyMs,
+      timeoutMs: BUILD_DEADLINE_MS,
+      hint: "Check the build in the CodeBuild console; deploy again when it has ended.",
+    },
+  );
 }
 
 /** The failed phases with CodeBuild's own reason, and where the full log is. */

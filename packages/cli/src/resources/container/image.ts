@@ -2,8 +2,8 @@ import type { BuildBackend, ContainerContext } from "@magic-pocket/config";
 import type { AwsClients } from "../../aws/clients.js";
 import { awsErrorName } from "../../aws/errors.js";
 import { CliError } from "../../errors.js";
-import type { Progress } from "../resource.js";
 import { runTool } from "../../util/process.js";
+import type { Progress, Timing } from "../resource.js";
 import { dockerEngineAvailable } from "./docker.js";
 
 export interface ImageRef {
@@ -155,7 +155,7 @@ export async function buildAndPush(
   repositoryUri: string,
   cwd: string,
   progress: Progress,
-  options: { stateBucket: string; rebuild: boolean },
+  options: { stateBucket: string; rebuild: boolean; timing: Timing },
 ): Promise<ImageRef> {
   const target = `${repositoryUri}:${c.imageTag}`;
   const backend = await resolveBackend(c);
@@ -171,6 +171,7 @@ export async function buildAndPush(
         repository: c.ecrRepository,
         permissionsBoundary: c.permissionsBoundary,
         rebuild: options.rebuild,
+        timing: options.timing,
       },
       progress,
     );

@@ -2,15 +2,9 @@ import type { PocketContext } from "@magic-pocket/config";
 import { awsErrorName } from "../../aws/errors.js";
 import { invocationDir } from "../../cwd.js";
 import { CliError } from "../../errors.js";
-import {
-  deployStack,
-  describeStack,
-  destroyStack,
-  planStack,
-  stackOutputs,
-  stackStatus,
-} from "../../stacks/stack.js";
-import { containerParameters, containerTemplate } from "../../templates/container.js";
+import { deployStack, describeStack, destroyStack, planStack, stackStatus } from "../../stacks/stack.js";
+import { containerParameters, containerTemplate } from "../../templates/container/index.js";
+import type { ParameterSource } from "../../templates/template.js";
 import type { DeployReport, Resource, RunContext } from "../resource.js";
 import { registerVpcConsumer } from "../vpc/consumers.js";
 import {
@@ -21,67 +15,81 @@ import {
   taggedDigest,
   verifyGivenImage,
 } from "./image.js";
-import { resolveContainerParameters } from "./parameters.js";
 
 /**
  * ECR repository + image + `{slug}-container` stack. The image is built (or taken from --image)
  * on every deploy; the stack only changes when the digest, the template or a parameter changed,
  * so an unchanged app deploys as "no changes".
  */
-export function containerResource(ctx: PocketContext, dependsOn: string[]): Resource {
+export function containerResource(ctx: PocketContext): Resource {
   const c = ctx.container!;
-  const spec = (parameters: Record<string, string>) => ({
+  const declared = containerParameters(ctx);
+  const sources: Record<string, ParameterSource> = Object.fromEntries(
+    Object.entries(declared).map(([name, p]) => [name, p.source]),
+  );
+  const spec = async (run: RunContext, image: string) => ({
     name: c.stackName,
     template: containerTemplate(ctx),
-    parameters,
+    parameters: await run.parameters(sources, { image }),
     namedIam: true,
   });
-  /** Parameters as the current image would deploy them (status and plan never build). */
-  const currentParameters = async (run: RunContext): Promise<Record<string, string> | undefined> => {
+  /** The stack as the current image would deploy it (status and plan never build). */
+  const currentSpec = async (run: RunContext) => {
     const clients = run.aws(c.region);
-    if (run.image) return resolveContainerParameters(run, ctx, run.image);
+    if (run.image) return spec(run, run.image);
     const uri = await describeRepository(clients, c.ecrRepository);
     const digest = uri && (await taggedDigest(clients, c.ecrRepository, c.imageTag));
-    if (uri && digest) return resolveContainerParameters(run, ctx, `${uri}@${digest}`);
+    if (uri && digest) return spec(run, `${uri}@${digest}`);
     // Deployed with --image (built by CI, promoted from another stage): nothing carries the
     // stage's tag, so compare with the image the stack runs.
     const deployed = await deployedImage(run);
-    return deployed ? resolveContainerParameters(run, ctx, deployed) : undefined;
+    return deployed ? spec(run, deployed) : undefined;
   };
   const deployedImage = async (run: RunContext): Promise<string | undefined> => {
-    const name = Object.entries(containerParameters(ctx)).find(([, p]) => p.source.kind === "image")?.[0];
+    const name = Object.entries(declared).find(([, p]) => p.source.kind === "image")?.[0];
     const stack = await describeStack(run.aws(c.region), c.stackName);
     return stack?.Parameters?.find((p) => p.ParameterKey === name)?.ParameterValue || undefined;
   };
+  const keyStacks = Object.values(ctx.cloudfront ?? {}).flatMap((cf) =>
+    cf.signingKey && c.secrets ? [`cloudfront-keys:${cf.name}`] : [],
+  );
+  // A distribution without a custom domain only learns its cloudfront.net name once it exists,
+  // and the functions need that name in their environment: deploy again after it changed.
+  const domainSources = Object.values(c.distributionDomains)
+    .filter((d) => !d.domain)
+    .flatMap((d) => Object.values(ctx.cloudfront ?? {}).filter((cf) => cf.stackName === d.stackName))
+    .map((cf) => `cloudfront:${cf.name}`);
   return {
     id: "container",
     title: `container stack ${c.stackName}`,
-    destroyNote: () =>
-      `with ECR repository ${c.ecrRepository} and its images, and the CodeBuild project and role if any`,
-    dependsOn,
-    async stack(run) {
-      const parameters = await currentParameters(run);
-      if (!parameters) {
+    group: "awscontainer",
+    goesWith: `with ECR repository ${c.ecrRepository} and its images, and the CodeBuild project and role if any`,
+    dependsOn: ["state", "s3", "secrets", "vpc", "rds", ...keyStacks],
+    refreshAfter: domainSources,
+    stack: { region: c.region, name: c.stackName, template: () => containerTemplate(ctx) },
+    async stackSpec(run) {
+      const current = await currentSpec(run);
+      if (!current) {
         throw new CliError("no-image", `no image is tagged ${c.imageTag} in ${c.ecrRepository} yet.`, {
           hint: "Deploy once (or pass --image URI@sha256:DIGEST) so there is an image to compare with.",
         });
       }
-      return { region: c.region, spec: spec(parameters) };
+      return current;
     },
     async status(run) {
-      const parameters = await currentParameters(run);
-      if (!parameters) {
+      const current = await currentSpec(run);
+      if (!current) {
         const stack = await describeStack(run.aws(c.region), c.stackName);
         return stack
           ? { state: "needs-update", detail: "no image tagged for this stage" }
           : { state: "missing" };
       }
-      return stackStatus(run.aws(c.region), spec(parameters));
+      return stackStatus(run.aws(c.region), current);
     },
     async plan(run) {
-      const parameters = await currentParameters(run);
-      const changes = parameters
-        ? await planStack(run.aws(c.region), spec(parameters))
+      const current = await currentSpec(run);
+      const changes = current
+        ? await planStack(run.aws(c.region), current)
         : [
             {
               action: "create" as const,
@@ -107,23 +115,26 @@ export function containerResource(ctx: PocketContext, dependsOn: string[]): Reso
     async deploy(run, progress): Promise<DeployReport> {
       const clients = run.aws(c.region);
       let image: { uri: string; digest: string };
-      if (run.image) {
+      // Deployed again in the same run (refreshAfter): the image is the one just deployed.
+      const again = run.outputs.get("container")?.imageUri ?? run.image;
+      if (again) {
         progress.update("checking --image in ECR");
-        image = await verifyGivenImage(clients, run.image);
+        image = await verifyGivenImage(clients, again);
       } else {
         progress.update(`ECR repository ${c.ecrRepository}`);
         const repo = await ensureRepository(clients, c.ecrRepository);
         image = await buildAndPush(clients, c, repo.uri, invocationDir(), progress, {
           stateBucket: ctx.stateBucket,
           rebuild: run.rebuild === true,
+          timing: run.timing,
         });
       }
-      const parameters = await resolveContainerParameters(run, ctx, image.uri);
+      const stackSpec = await spec(run, image.uri);
       const vpc = c.useVpc && ctx.vpc && !ctx.vpc.manage ? ctx.vpc : undefined;
       const registered = vpc
         ? await registerVpcConsumer(clients, vpc.stackName, ctx.slug, true, progress)
         : false;
-      const result = await deployStack(clients, spec(parameters), progress, {
+      const result = await deployStack(clients, stackSpec, progress, {
         recreateFailed: () =>
           run.confirm(`stack ${c.stackName} failed to create earlier; delete and recreate it?`),
       });
@@ -176,9 +187,4 @@ export function endpoints(ctx: PocketContext, outputs: Record<string, string>): 
     if (h.apigateway && url) urls.push(`${h.key}: ${url}`);
   }
   return urls;
-}
-
-export async function containerEndpoints(run: RunContext, ctx: PocketContext): Promise<string[]> {
-  const stack = await describeStack(run.aws(ctx.container!.region), ctx.container!.stackName);
-  return endpoints(ctx, stackOutputs(stack));
 }

@@ -1,6 +1,6 @@
 import { CliError } from "../../errors.js";
-import { maskKey } from "../../util/mask.js";
 import { parseJson } from "../../util/json.js";
+import { maskKey } from "../../util/mask.js";
 import { sleep } from "../../util/time.js";
 
 /**
@@ -48,7 +48,7 @@ export class NeonApi {
 
   constructor(private readonly options: NeonApiOptions) {
     this.baseUrl = (options.baseUrl ?? process.env.POCKET_NEON_API_URL ?? DEFAULT_URL).replace(/\/$/, "");
-    this.pollMs = options.pollMs ?? Number(process.env.POCKET_NEON_POLL_MS ?? 1000);
+    this.pollMs = options.pollMs ?? 1000;
   }
 
   /** The project named in pocket.toml; project-scoped keys cannot list, so fall back to the key's own. */
@@ -252,6 +252,5 @@ export class NeonApi {
     });
   }
 }
-
 
 const enc = encodeURIComponent;

@@ -13,14 +13,14 @@ interface NeonState {
 }
 
 /** The Neon API client for the stage's key, or the error that says where the key goes. */
-export function neonApi(credentials: Credentials): NeonApi {
+export function neonApi(credentials: Credentials, pollMs: number): NeonApi {
   const apiKey = credentials.neonApiKey;
   if (!apiKey) {
     throw new CliError("neon-key-missing", "[neon] is configured but NEON_API_KEY is not set.", {
       hint: "Create an API key in the Neon console and put NEON_API_KEY=... in the environment or in .env next to pocket.toml.",
     });
   }
-  return new NeonApi({ apiKey });
+  return new NeonApi({ apiKey, pollMs });
 }
 
 /**
@@ -29,7 +29,7 @@ export function neonApi(credentials: Credentials): NeonApi {
  * `databaseUrl` fills `neon_database_url` managed secrets and is never printed.
  */
 export function neonResource(neon: NeonContext): Resource {
-  const apiFor = (run: RunContext): NeonApi => neonApi(run.credentials);
+  const apiFor = (run: RunContext): NeonApi => neonApi(run.credentials, run.timing.neonPollMs);
 
   const inspect = async (api: NeonApi): Promise<NeonState> => {
     const project = await api.project(neon.projectName);
@@ -59,8 +59,9 @@ export function neonResource(neon: NeonContext): Resource {
   return {
     id: "neon",
     title: `Neon branch ${neon.branch} (project ${neon.projectName})`,
+    group: "neon",
     dependsOn: ["state"],
-    dataStore: "data",
+    keep: { unless: "withData" },
     async status(run) {
       const s = await inspect(apiFor(run));
       if (!s.branch) return { state: "missing" };
@@ -113,11 +114,7 @@ export function neonResource(neon: NeonContext): Resource {
         outputs: { databaseUrl: neonDatabaseUrl(neon, endpoint.host, password), host: endpoint.host },
       };
     },
-    async destroy(run, progress, options) {
-      if (!options.withData) {
-        progress.log(`kept Neon branch ${neon.branch} (pass --with-data to delete it and its data)`);
-        return { changed: false, summary: "kept (no --with-data)" };
-      }
+    async destroy(run, progress) {
       const api = apiFor(run);
       const s = await inspect(api);
       if (!s.branch) return { changed: false, summary: "already absent" };

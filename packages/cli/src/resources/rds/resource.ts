@@ -1,9 +1,8 @@
-import type { DBCluster } from "@aws-sdk/client-rds";
+import type { DBCluster, RDSClient } from "@aws-sdk/client-rds";
 import type { PocketContext, RdsContext } from "@magic-pocket/config";
 import type { AwsClients } from "../../aws/clients.js";
 import { awsErrorName } from "../../aws/errors.js";
 import { CliError } from "../../errors.js";
-import { describeStack, stackOutputs } from "../../stacks/stack.js";
 import type { Change, Progress, Resource, RunContext } from "../resource.js";
 
 /**
@@ -13,6 +12,8 @@ import type { Change, Progress, Resource, RunContext } from "../resource.js";
  * an RDS-managed master password, and one `db.serverless` instance. Its outputs are what the
  * container needs: the master secret's ARN, the endpoint and port, the security group.
  */
+
+/** What exists of the stage's database. */
 interface RdsState {
   cluster?: DBCluster;
   instance: boolean;
@@ -20,9 +21,8 @@ interface RdsState {
   securityGroupId?: string;
 }
 
-/** How often to poll RDS; clusters take minutes on AWS (tests shorten it). */
-const pollMs = () => Number(process.env.POCKET_RDS_POLL_MS ?? 10_000);
-const WAIT_MS = 30 * 60_000;
+/** Clusters take minutes on AWS; pocket waits at most this long (the poll interval is run.timing). */
+const WAIT_SECONDS = 30 * 60;
 
 export function rdsResource(ctx: PocketContext): Resource {
   const rds = ctx.rds!;
@@ -50,9 +50,11 @@ export function rdsResource(ctx: PocketContext): Resource {
   return {
     id: "rds",
     title: `Aurora cluster ${rds.clusterIdentifier}`,
+    group: "rds",
     dependsOn: ["vpc"],
-    dataStore: "data",
-    destroyNote: (o) => (o.withData ? "a final snapshot is kept" : "kept: no --with-data"),
+    keep: { unless: "withData" },
+    goesWith: "a final snapshot is kept",
+    readOutputs: (run) => readRdsOutputs(clients(run), rds),
     async status(run) {
       const s = await inspectRds(clients(run), rds);
       if (!s.cluster) return { state: "missing" };
@@ -153,18 +155,15 @@ export function rdsResource(ctx: PocketContext): Resource {
         );
         done.push("instance");
       }
-      const cluster = done.length > 0 ? await waitForCluster(aws, rds, progress) : s.cluster!;
+      const cluster =
+        done.length > 0 ? await waitForCluster(aws, rds, progress, run.timing.rdsPollMs) : s.cluster!;
       return {
         changed: done.length > 0,
         summary: done.length > 0 ? `created/updated ${done.join(", ")}` : "no changes",
         outputs: rdsOutputs(cluster, (await inspectRds(aws, rds)).securityGroupId),
       };
     },
-    async destroy(run, progress, options) {
-      if (!options.withData) {
-        progress.log(`kept Aurora cluster ${rds.clusterIdentifier} (pass --with-data to delete it)`);
-        return { changed: false, summary: "kept (no --with-data)" };
-      }
+    async destroy(run, progress) {
       const aws = clients(run);
       const s = await inspectRds(aws, rds);
       const sdk = await import("@aws-sdk/client-rds");
@@ -178,7 +177,7 @@ export function rdsResource(ctx: PocketContext): Resource {
             SkipFinalSnapshot: true,
           }),
         );
-        await waitGone(() => describeInstance(aws, rds).then(Boolean), "instance");
+        await waitGone(aws, rds, "instance", run.timing.rdsPollMs);
         done.push("instance");
       }
       if (s.cluster) {
@@ -192,7 +191,7 @@ export function rdsResource(ctx: PocketContext): Resource {
             FinalDBSnapshotIdentifier: snapshot,
           }),
         );
-        await waitGone(() => describeCluster(aws, rds).then(Boolean), "cluster");
+        await waitGone(aws, rds, "cluster", run.timing.rdsPollMs);
         progress.log(`final snapshot ${snapshot} kept`);
         done.push("cluster");
       }
@@ -300,60 +299,80 @@ async function findSecurityGroup(clients: AwsClients, rds: RdsContext): Promise<
   return out.SecurityGroups?.[0]?.GroupId;
 }
 
-/**
- * VPC id and private subnets from the VPC stack's outputs, by export name
- * (docs/decisions.md#p3-stack-outputs-by-export-name-and-key).
- */
+/** VPC id and private subnets, read from the VPC stack's outputs by the engine's parameter resolver. */
 async function vpcNetwork(
   run: RunContext,
   ctx: PocketContext,
 ): Promise<{ vpcId: string; subnetIds: string[] }> {
   const vpc = ctx.vpc!;
-  const outputs = stackOutputs(await describeStack(run.aws(vpc.region), vpc.stackName));
-  const vpcId = outputs[vpc.exports.vpcId];
-  const subnetIds: string[] = [];
-  for (let i = 1; outputs[`${vpc.exports.privateSubnetPrefix}${i}`]; i++) {
-    subnetIds.push(outputs[`${vpc.exports.privateSubnetPrefix}${i}`]!);
-  }
-  if (!vpcId || subnetIds.length === 0) {
+  const { vpcId, subnets } = await run.parameters({
+    vpcId: {
+      kind: "stack-output",
+      region: vpc.region,
+      stackName: vpc.stackName,
+      output: vpc.exports.vpcId,
+      ifMissing: "error",
+    },
+    subnets: {
+      kind: "subnets",
+      region: vpc.region,
+      stackName: vpc.stackName,
+      prefix: vpc.exports.privateSubnetPrefix,
+    },
+  });
+  return { vpcId: vpcId!, subnetIds: subnets!.split(",") };
+}
+
+/** SDK waiter options: the run's poll interval, never longer than 30 minutes in all. */
+function waiter(client: RDSClient, pollMs: number) {
+  const seconds = Math.max(pollMs, 1) / 1000;
+  return {
+    client,
+    minDelay: seconds,
+    maxDelay: Math.max(seconds, Math.min(60, seconds * 4)),
+    maxWaitTime: WAIT_SECONDS,
+  };
+}
+
+async function waitForCluster(
+  clients: AwsClients,
+  rds: RdsContext,
+  progress: Progress,
+  pollMs: number,
+): Promise<DBCluster> {
+  const { waitUntilDBClusterAvailable } = await import("@aws-sdk/client-rds");
+  progress.update("waiting for the cluster to be available");
+  try {
+    await waitUntilDBClusterAvailable(waiter(await clients.rds(), pollMs), {
+      DBClusterIdentifier: rds.clusterIdentifier,
+    });
+  } catch (error) {
+    const c = await describeCluster(clients, rds);
     throw new CliError(
-      "rds-vpc-missing",
-      `RDS needs the VPC stack ${vpc.stackName}, which has no outputs yet.`,
-      {
-        hint: "Deploy the whole stage (`pocket deploy`): the VPC is created before the database.",
-      },
+      "rds-timeout",
+      `the Aurora cluster is ${c?.Status ?? "missing"}, not available: ${(error as Error).message.split("\n")[0]}`,
+      { hint: "Check it in the RDS console; `pocket deploy` continues from where it is." },
     );
   }
-  return { vpcId, subnetIds };
+  return (await describeCluster(clients, rds))!;
 }
 
-async function waitForCluster(clients: AwsClients, rds: RdsContext, progress: Progress): Promise<DBCluster> {
-  const until = Date.now() + WAIT_MS;
-  for (;;) {
-    const c = await describeCluster(clients, rds);
-    if (c?.Status === "available") return c;
-    if (Date.now() > until) {
-      throw new CliError(
-        "rds-timeout",
-        `the Aurora cluster is still ${c?.Status ?? "missing"} after 30 minutes.`,
-        {
-          hint: "Check it in the RDS console; `pocket deploy` continues from where it is.",
-        },
-      );
+async function waitGone(clients: AwsClients, rds: RdsContext, what: "instance" | "cluster", pollMs: number) {
+  const sdk = await import("@aws-sdk/client-rds");
+  const options = waiter(await clients.rds(), pollMs);
+  try {
+    if (what === "instance") {
+      await sdk.waitUntilDBInstanceDeleted(options, { DBInstanceIdentifier: rds.instanceIdentifier });
+    } else {
+      await sdk.waitUntilDBClusterDeleted(options, { DBClusterIdentifier: rds.clusterIdentifier });
     }
-    progress.update(`waiting for the cluster (${c?.Status ?? "creating"})`);
-    await new Promise((r) => setTimeout(r, pollMs()));
-  }
-}
-
-async function waitGone(exists: () => Promise<boolean>, what: string): Promise<void> {
-  const until = Date.now() + WAIT_MS;
-  while (await exists()) {
-    if (Date.now() > until) {
-      throw new CliError("rds-timeout", `the DB ${what} is still being deleted after 30 minutes.`, {
+  } catch (error) {
+    throw new CliError(
+      "rds-timeout",
+      `the DB ${what} is still being deleted: ${(error as Error).message.split("\n")[0]}`,
+      {
         hint: "Check it in the RDS console, then run destroy again.",
-      });
-    }
-    await new Promise((r) => setTimeout(r, pollMs()));
+      },
+    );
   }
 }

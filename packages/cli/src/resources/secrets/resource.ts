@@ -20,8 +20,9 @@ export function secretsResource(secrets: SecretsContext): Resource {
   return {
     id: "secrets",
     title: `managed secrets (${where})`,
+    group: "awscontainer",
     dependsOn: ["neon", "tidb"],
-    dataStore: "secrets",
+    keep: { unless: "withSecrets" },
     async status(run) {
       const stored = await storeOf(run).read();
       const absent = missing(stored).map(([n]) => n);
@@ -57,11 +58,7 @@ export function secretsResource(secrets: SecretsContext): Resource {
       await store.write(next);
       return { changed: true, summary: `added ${added.join(", ")}` };
     },
-    async destroy(run, progress, options): Promise<DeployReport> {
-      if (!options.withSecrets) {
-        progress.log(`kept ${where} (pass --with-secrets to delete it)`);
-        return { changed: false, summary: "kept (no --with-secrets)" };
-      }
+    async destroy(run): Promise<DeployReport> {
       const removed = await storeOf(run).remove();
       return { changed: removed, summary: removed ? "deleted" : "already absent" };
     },
@@ -79,7 +76,8 @@ function valueFor(
     if (!url) {
       throw new CliError(
         "secret-source-missing",
-        `${name} (${spec.type}) needs the ${source} database, which was not deployed in this run`,
+        `${name} (${spec.type}) is filled from the ${source} database, which was not deployed in this run.`,
+        { hint: "Run `pocket deploy` for this stage: it deploys the database first." },
       );
     }
     return url;

@@ -1,6 +1,6 @@
 import { CliError } from "../../errors.js";
-import { maskKey } from "../../util/mask.js";
 import { parseJson } from "../../util/json.js";
+import { maskKey } from "../../util/mask.js";
 import { sleep } from "../../util/time.js";
 import { type DigestChallenge, digestAuthorization, parseDigestChallenge } from "./digest.js";
 
@@ -49,7 +49,7 @@ export class TidbApi {
       /\/$/,
       "",
     );
-    this.pollMs = options.pollMs ?? Number(process.env.POCKET_TIDB_POLL_MS ?? 5000);
+    this.pollMs = options.pollMs ?? 5000;
   }
 
   /** `[tidb].project` by name; without it, the key's only project (several: the user must choose). */

@@ -1,6 +1,6 @@
 import type { PocketContext, TidbContext } from "@magic-pocket/config";
+import { bucketObject } from "../../buckets/object.js";
 import { CliError } from "../../errors.js";
-import { bucketObject } from "../buckets/object.js";
 import type { Change, DeployReport, Progress, Resource, RunContext } from "../resource.js";
 import { managedSecretStore } from "../secrets/store.js";
 import { randomString } from "../secrets/values.js";
@@ -51,7 +51,11 @@ export function tidbResource(ctx: PocketContext): Resource {
         },
       );
     }
-    return new TidbApi({ publicKey: tidbPublicKey, privateKey: tidbPrivateKey });
+    return new TidbApi({
+      publicKey: tidbPublicKey,
+      privateKey: tidbPrivateKey,
+      pollMs: run.timing.tidbPollMs,
+    });
   };
 
   /** True when a `tidb_database_url` managed secret has no value yet. */
@@ -130,10 +134,10 @@ export function tidbResource(ctx: PocketContext): Resource {
   return {
     id: "tidb",
     title: `TiDB database ${t.databaseName} (cluster ${t.clusterName})`,
+    group: "tidb",
     dependsOn: ["state"],
-    dataStore: "data",
-    destroyNote: (o) =>
-      o.withData ? "and the cluster, once it holds no other database" : "kept: no --with-data",
+    keep: { unless: "withData" },
+    goesWith: "and the cluster, once it holds no other database",
     async status(run) {
       const { cluster } = await findCluster(apiFor(run));
       if (!cluster) return { state: "missing" };
@@ -205,11 +209,7 @@ export function tidbResource(ctx: PocketContext): Resource {
         },
       };
     },
-    async destroy(run, progress, options) {
-      if (!options.withData) {
-        progress.log(`kept TiDB database ${t.databaseName} (pass --with-data to drop it and its data)`);
-        return { changed: false, summary: "kept (no --with-data)" };
-      }
+    async destroy(run, progress) {
       const api = apiFor(run);
       const { cluster } = await findCluster(api);
       if (!cluster) return { changed: false, summary: "already absent" };

@@ -7,12 +7,13 @@ import { parameterNames } from "./parameters.js";
 export const LAMBDA_ENV_LIMIT = 4096;
 
 /**
- * The runtime contract (DECISIONS.md, docs/runtime-contract.md): every handler of the stage gets
- * the same variables, so the code in the image never calls AWS to discover a name.
+ * The runtime contract (docs/decisions.md#r1-everything-arrives-through-the-environment,
+ * docs/runtime-contract.md): every handler of the stage gets the same variables, so the code in
+ * the image never calls AWS to discover a name.
  */
 export function containerEnvironment(ctx: PocketContext): Record<string, Json> {
   const c = ctx.container!;
-  const p = parameterNames(ctx);
+  const p = parameterNames();
   const env: Record<string, Json> = {
     POCKET_STAGE: ctx.stage,
     POCKET_PROJECT_NAME: ctx.project,

@@ -11,7 +11,7 @@ const ARN = "arn:${AWS::Partition}";
  */
 export function lambdaRole(ctx: PocketContext): TemplateResource {
   const c = ctx.container!;
-  const p = parameterNames(ctx);
+  const p = parameterNames();
   const statements: Json[] = [];
   const allow = (sid: string, action: string[], resource: Json[] | "*", condition?: Json): void => {
     statements.push({

@@ -1,9 +1,9 @@
 import type { PocketContext } from "@magic-pocket/config";
 import { logicalId } from "@magic-pocket/config";
-import type { TemplateParameter } from "../template.js";
+import type { ParameterSource, TemplateParameter } from "../template.js";
 
 /** Names of the container stack's deploy-time parameters, in one place for template and deploy. */
-export function parameterNames(_ctx: PocketContext) {
+export function parameterNames() {
   return {
     imageUri: "ImageUri",
     rdsSecretArn: "RdsSecretArn",
@@ -17,21 +17,12 @@ export function parameterNames(_ctx: PocketContext) {
   };
 }
 
-/** What the deploy must pass for each parameter, and where it comes from. */
-export type ContainerParameterSource =
-  | { kind: "image" }
-  | { kind: "rds"; field: "secretArn" | "endpoint" | "port" | "securityGroupId" }
-  | { kind: "external-vpc"; field: "privateSubnetIds"; stackName: string }
-  | { kind: "signing-key-id"; keysStackName: string; outputKey: string; region: "us-east-1" }
-  | { kind: "distribution-domain"; stackName: string; region: "us-east-1" }
-  | { kind: "hosted-zone"; domain: string };
-
 export function containerParameters(
   ctx: PocketContext,
-): Record<string, TemplateParameter & { source: ContainerParameterSource }> {
+): Record<string, TemplateParameter & { source: ParameterSource }> {
   const c = ctx.container!;
-  const p = parameterNames(ctx);
-  const out: Record<string, TemplateParameter & { source: ContainerParameterSource }> = {
+  const p = parameterNames();
+  const out: Record<string, TemplateParameter & { source: ParameterSource }> = {
     [p.imageUri]: {
       Type: "String",
       Description: "the image by digest (repository@sha256:...), pushed by this deploy or given with --image",
@@ -43,24 +34,24 @@ export function containerParameters(
     out[p.rdsSecretArn] = {
       Type: "String",
       Description: "ARN of the RDS-managed master secret",
-      source: { kind: "rds", field: "secretArn" },
+      source: { kind: "resource-output", resource: "rds", field: "secretArn" },
     };
     out[p.rdsEndpoint] = {
       Type: "String",
       Description: "RDS cluster endpoint host",
-      source: { kind: "rds", field: "endpoint" },
+      source: { kind: "resource-output", resource: "rds", field: "endpoint" },
     };
     out[p.rdsPort] = {
       Type: "String",
       Description: "RDS cluster port",
       Default: "5432",
-      source: { kind: "rds", field: "port" },
+      source: { kind: "resource-output", resource: "rds", field: "port" },
     };
     if (c.useVpc) {
       out[p.rdsSecurityGroupId] = {
         Type: "String",
         Description: "security group of the RDS cluster (ingress 5432 from the Lambda functions)",
-        source: { kind: "rds", field: "securityGroupId" },
+        source: { kind: "resource-output", resource: "rds", field: "securityGroupId" },
       };
     }
   }
@@ -70,7 +61,13 @@ export function containerParameters(
     out[p.privateSubnetIds] = {
       Type: "List<AWS::EC2::Subnet::Id>",
       Description: `private subnets from the external stack ${ctx.vpc.stackName}`,
-      source: { kind: "external-vpc", field: "privateSubnetIds", stackName: ctx.vpc.stackName },
+      source: {
+        kind: "subnets",
+        region: c.region,
+        stackName: ctx.vpc.stackName,
+        prefix: ctx.vpc.exports.privateSubnetPrefix,
+        requireTag: ctx.vpc.sharableTag,
+      },
     };
   }
   for (const [envName, k] of Object.entries(c.signingKeyIds)) {
@@ -78,10 +75,11 @@ export function containerParameters(
       Type: "String",
       Description: `CloudFront public key id (${k.keysStackName} output ${k.outputKey}, us-east-1)`,
       source: {
-        kind: "signing-key-id",
-        keysStackName: k.keysStackName,
-        outputKey: k.outputKey,
+        kind: "stack-output",
         region: "us-east-1",
+        stackName: k.keysStackName,
+        output: k.outputKey,
+        ifMissing: "error",
       },
     };
   }
@@ -91,7 +89,13 @@ export function containerParameters(
       Type: "String",
       Description: `cloudfront.net domain of ${d.stackName} (empty until the distribution exists)`,
       Default: "",
-      source: { kind: "distribution-domain", stackName: d.stackName, region: "us-east-1" },
+      source: {
+        kind: "stack-output",
+        region: "us-east-1",
+        stackName: d.stackName,
+        output: "DistributionDomainName",
+        ifMissing: "empty",
+      },
     };
   }
   for (const h of Object.values(c.handlers)) {
@@ -101,7 +105,11 @@ export function containerParameters(
         Type: "String",
         Description: `Route 53 hosted zone id for ${api.domain}`,
         AllowedPattern: "Z[A-Z0-9]+",
-        source: { kind: "hosted-zone", domain: api.domain },
+        source: {
+          kind: "hosted-zone",
+          domain: api.domain,
+          overrideKey: "apigateway.hosted_zone_id_override",
+        },
       };
     }
   }

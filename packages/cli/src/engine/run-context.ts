@@ -1,6 +1,8 @@
 import type { LoadedConfig } from "@magic-pocket/config";
 import { awsClients } from "../aws/clients.js";
-import type { RunContext } from "../resources/resource.js";
+import type { Resource, RunContext } from "../resources/resource.js";
+import { resolveParameters } from "./parameters.js";
+import { runTiming } from "./timing.js";
 
 export interface RunOptions {
   yes?: boolean;
@@ -11,19 +13,25 @@ export interface RunOptions {
   profile?: string;
 }
 
-/** The state shared by one command run: config, clients per region, outputs, confirmation. */
-export function runContext(config: LoadedConfig, options: RunOptions): RunContext {
-  return {
+/** The state shared by one command run: config, resources, clients per region, outputs, confirmation. */
+export function runContext(
+  config: LoadedConfig,
+  options: RunOptions,
+  resources: readonly Resource[] = [],
+): RunContext {
+  const run: RunContext = {
     config,
     ctx: config.context,
     settings: config.settings,
     credentials: config.credentials,
+    resources,
     outputs: new Map(),
     image: options.image,
     rebuild: options.rebuild === true,
     skipFrontend: options.skipFrontend === true,
     skipBuild: options.skipBuild === true,
     assumeYes: options.yes === true,
+    timing: runTiming(),
     aws: (region) => awsClients(region, { profile: options.profile }),
     confirm: async (question) => {
       if (options.yes) return true;
@@ -32,5 +40,7 @@ export function runContext(config: LoadedConfig, options: RunOptions): RunContex
       const answer = await confirm({ message: question, initialValue: false });
       return !isCancel(answer) && answer === true;
     },
+    parameters: (sources, given) => resolveParameters(run, sources, given),
   };
+  return run;
 }

@@ -1,7 +1,4 @@
 import type { HandlerContext, PocketContext } from "@magic-pocket/config";
-import { checkEnvironmentSize, containerEnvironment } from "./container/environment.js";
-import { lambdaRole } from "./container/iam.js";
-import { containerParameters, parameterNames } from "./container/parameters.js";
 import {
   cfn,
   type Json,
@@ -9,14 +6,16 @@ import {
   type TemplateOutput,
   type TemplateParameter,
   type TemplateResource,
-} from "./template.js";
+} from "../template.js";
+import { checkEnvironmentSize, containerEnvironment } from "./environment.js";
+import { lambdaRole } from "./iam.js";
+import { containerParameters, parameterNames } from "./parameters.js";
 
-export { checkEnvironmentSize, containerEnvironment } from "./container/environment.js";
+export { checkEnvironmentSize, containerEnvironment } from "./environment.js";
 export {
-  type ContainerParameterSource,
   containerParameters,
   parameterNames,
-} from "./container/parameters.js";
+} from "./parameters.js";
 
 /** JSON access-log line of each HTTP API (one object per request). */
 const ACCESS_LOG_FORMAT = JSON.stringify({
@@ -38,14 +37,14 @@ const ACCESS_LOG_FORMAT = JSON.stringify({
 
 /**
  * `{slug}-container`: the execution role, one Lambda per handler with the runtime-contract
- * environment, HTTP APIs, SQS queues, and their wiring (reference-deploy §6.2, §11). The image is
- * a parameter (by digest), so a new image always updates the functions and the template can be
- * rendered offline.
+ * environment, HTTP APIs, SQS queues, and their wiring (docs/decisions.md#p12-the-container-stack,
+ * docs/decisions.md#p6-least-privilege-iam). The image is a parameter (by digest), so a new image
+ * always updates the functions and the template can be rendered offline.
  */
 export function containerTemplate(ctx: PocketContext): Template {
   const c = ctx.container;
   if (!c) throw new Error("containerTemplate needs [awscontainer]");
-  const p = parameterNames(ctx);
+  const p = parameterNames();
   const environment = containerEnvironment(ctx);
   checkEnvironmentSize(environment);
 
@@ -168,7 +167,7 @@ function httpApi(
 ): void {
   const api = h.apigateway!;
   const K = h.logicalId;
-  const p = parameterNames(ctx);
+  const p = parameterNames();
   r[`${K}ApiAccessLogs`] = {
     Type: "AWS::Logs::LogGroup",
     Properties: { LogGroupName: api.accessLogGroupName, RetentionInDays: ctx.container!.logRetentionDays },

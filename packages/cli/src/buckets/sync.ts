@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
-import type { AwsClients } from "../../aws/clients.js";
+import type { AwsClients } from "../aws/clients.js";
 
 /** One file's fate in a sync: upload (new or changed), keep (same MD5), delete (gone locally). */
 export type SyncAction =

@@ -1,5 +1,5 @@
 import type { S3Client } from "@aws-sdk/client-s3";
-import { CliError } from "../../errors.js";
+import { CliError } from "../errors.js";
 
 /** The public-access block every pocket bucket gets: nothing in them is ever public. */
 export const BLOCK_ALL = {

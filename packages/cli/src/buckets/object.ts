@@ -1,5 +1,5 @@
-import type { AwsClients } from "../../aws/clients.js";
-import { awsErrorName } from "../../aws/errors.js";
+import type { AwsClients } from "../aws/clients.js";
+import { awsErrorName } from "../aws/errors.js";
 
 /**
  * One object in a bucket pocket owns (the state bucket's records and uploads): read as JSON

@@ -1,0 +1,117 @@
+import type { GlobalOptions } from "../config-loader.js";
+import { withAwsErrors } from "../engine/aws-errors.js";
+import { deployResources } from "../engine/deploy.js";
+import { destroyResources } from "../engine/destroy.js";
+import { statusOf } from "../engine/inspect.js";
+import type { RunOptions } from "../engine/run-context.js";
+import { operationContext, prepareStage, selectGroup } from "../engine/stage.js";
+import type { Operation, ResourceKind } from "../resources/resource.js";
+import { formatDiff, stackDifferences } from "../stacks/diff.js";
+import { renderYaml } from "../templates/render.js";
+import type { Template } from "../templates/template.js";
+import type { NameOptions } from "./options.js";
+
+type GroupOptions = NameOptions &
+  RunOptions & {
+    forceUnlock?: boolean;
+    withData?: boolean;
+    withSecrets?: boolean;
+    withStateBucket?: boolean;
+  };
+
+const groupOf = (kinds: readonly ResourceKind[]) => kinds[0]!.group;
+
+/** `pocket resource <group> yaml`: each stack's template, offline. */
+export async function groupYaml(global: GlobalOptions, kinds: ResourceKind[], opts: GroupOptions) {
+  const prepared = await prepareStage(global, opts);
+  const docs = selectGroup(prepared, kinds, opts.name).flatMap((r) =>
+    r.stack
+      ? [document(`${r.name ? `[${r.name}] ` : ""}${r.stack.name} (${r.stack.region})`, r.stack.template())]
+      : [],
+  );
+  process.stdout.write(docs.join("---\n"));
+}
+
+/** The template as YAML, headed by comments naming the stack and the deploy-time parameters. */
+function document(title: string, template: Template): string {
+  const lines = [`# ${title}`];
+  const parameters = Object.entries(template.Parameters ?? {});
+  if (parameters.length > 0) {
+    lines.push("# Parameters the deploy fills in:");
+    for (const [name, p] of parameters) lines.push(`#   ${name}: ${p.Description ?? p.Type}`);
+  }
+  return `${lines.join("\n")}\n${renderYaml(template)}`;
+}
+
+export async function groupStatus(global: GlobalOptions, kinds: ResourceKind[], opts: GroupOptions) {
+  const prepared = await prepareStage(global, opts);
+  const targets = selectGroup(prepared, kinds, opts.name);
+  for (const { resource, status } of await statusOf(prepared.run, targets)) {
+    process.stdout.write(`${resource.title}: ${status.state}${status.detail ? ` (${status.detail})` : ""}\n`);
+    if (status.state === "failed" || status.state === "unknown") process.exitCode = 1;
+  }
+}
+
+export async function groupDeploy(global: GlobalOptions, kinds: ResourceKind[], opts: GroupOptions) {
+  const prepared = await prepareStage(global, opts);
+  await deployResources(prepared.run, selectGroup(prepared, kinds, opts.name), {
+    command: `resource ${groupOf(kinds)} deploy`,
+    forceUnlock: opts.forceUnlock,
+  });
+}
+
+export async function groupDestroy(global: GlobalOptions, kinds: ResourceKind[], opts: GroupOptions) {
+  const prepared = await prepareStage(global, opts);
+  await destroyResources(
+    prepared.run,
+    selectGroup(prepared, kinds, opts.name),
+    {
+      withData: opts.withData === true,
+      withSecrets: opts.withSecrets === true,
+      withStateBucket: opts.withStateBucket === true,
+    },
+    {
+      command: `resource ${groupOf(kinds)} destroy`,
+      forceUnlock: opts.forceUnlock,
+      heading: "This deletes:",
+      question: "Delete? This cannot be undone.",
+    },
+  );
+}
+
+/** `pocket resource <group> yaml-diff`: how each deployed stack differs from what deploy would send. */
+export async function groupYamlDiff(global: GlobalOptions, kinds: ResourceKind[], opts: GroupOptions) {
+  const prepared = await prepareStage(global, opts);
+  const { run } = prepared;
+  for (const r of selectGroup(prepared, kinds, opts.name)) {
+    if (!r.stack || !r.stackSpec) continue;
+    const region = r.stack.region;
+    const changes = await withAwsErrors(region, async () =>
+      stackDifferences(run.aws(region), await r.stackSpec!(run)),
+    );
+    process.stdout.write(`# ${r.stack.name} (${region})\n`);
+    if (!changes) process.stdout.write("not deployed: the whole template is new\n");
+    else process.stdout.write(changes.length ? `${formatDiff(changes)}\n` : "no differences\n");
+  }
+}
+
+/** An operation a kind declares: its resources, the run, and the engine's deploy/destroy. */
+export async function runOperation(
+  global: GlobalOptions,
+  kind: ResourceKind,
+  op: Operation<never>,
+  command: string,
+  opts: GroupOptions,
+) {
+  const prepared = await prepareStage(global, opts);
+  const resources = op.allowEmpty
+    ? prepared.resources.filter((r) => kind.create(prepared.config.context).some((k) => k.id === r.id))
+    : selectGroup(prepared, [kind], op.named ? opts.name : undefined);
+  const action = (await op.run()) as (
+    ctx: ReturnType<typeof operationContext>,
+    o: GroupOptions,
+  ) => Promise<void>;
+  await withAwsErrors(prepared.run.ctx.region, () =>
+    action(operationContext(prepared, resources, { command, forceUnlock: opts.forceUnlock }), opts),
+  );
+}

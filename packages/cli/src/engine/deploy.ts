@@ -1,0 +1,75 @@
+import { CliError } from "../errors.js";
+import type { DeployReport, Resource, RunContext } from "../resources/resource.js";
+import { withAwsErrors } from "./aws-errors.js";
+import { inDependencyOrder } from "./order.js";
+import { ProgressView, seconds } from "./progress.js";
+import { withStageLock } from "./stage-lock.js";
+
+export interface DeployOutcome {
+  reports: Map<string, DeployReport>;
+  changed: boolean;
+  urls: string[];
+}
+
+/**
+ * Deploys `targets` in dependency order, independent ones at the same time, under the stage
+ * lock. Resources that hold the lock (the state bucket) go first, outside it. Afterwards each
+ * resource whose `refreshAfter` names a resource that changed is deployed once more.
+ */
+export async function deployResources(
+  run: RunContext,
+  targets: readonly Resource[],
+  options: { command: string; forceUnlock?: boolean; heading?: string },
+): Promise<DeployOutcome> {
+  const view = new ProgressView();
+  if (options.heading) view.print(options.heading);
+  const reports = new Map<string, DeployReport>();
+  const running = new Set<Resource>();
+  const deployOne = async (r: Resource, title = r.title): Promise<DeployReport> => {
+    const p = view.for(r.id, title);
+    p.update("checking");
+    running.add(r);
+    try {
+      const report = await r.deploy(run, p);
+      if (report.outputs) run.outputs.set(r.id, report.outputs);
+      p.done(report.summary, report.changed ? "ok" : "skip");
+      return report;
+    } catch (error) {
+      p.done(error instanceof CliError ? error.message : String((error as Error).message ?? error), "fail");
+      throw error;
+    } finally {
+      running.delete(r);
+    }
+  };
+  try {
+    await withAwsErrors(run.ctx.region, async () => {
+      const first = targets.filter((r) => r.holdsLock);
+      await inDependencyOrder(first, async (r) => reports.set(r.id, await deployOne(r)));
+      await withStageLock(
+        run,
+        view,
+        { command: options.command, force: options.forceUnlock === true, running: () => running },
+        async () => {
+          await inDependencyOrder(
+            targets.filter((r) => !r.holdsLock),
+            async (r) => reports.set(r.id, await deployOne(r)),
+            { onSkip: (r, why) => view.for(r.id, r.title).done(why, "skip") },
+          );
+          for (const r of targets) {
+            const after = (r.refreshAfter ?? []).filter((id) => reports.get(id)?.changed);
+            if (after.length === 0 || !reports.has(r.id)) continue;
+            const report = await deployOne(r, `${r.title} (again: ${after.join(", ")} changed)`);
+            if (report.changed) reports.set(`${r.id}#again`, report);
+          }
+        },
+      );
+    });
+  } finally {
+    view.stop();
+  }
+  const all = [...reports.values()];
+  const urls = [...new Set(all.flatMap((r) => r.urls ?? []))];
+  return { reports, changed: all.some((r) => r.changed), urls };
+}
+
+export { seconds };

@@ -1,0 +1,22 @@
+import type { Timing } from "../resources/resource.js";
+
+/**
+ * Poll intervals for one run. Real AWS takes minutes, an emulator milliseconds: the test harness
+ * shortens them through these variables, read here once and handed to resources as options, so
+ * no resource reads the environment.
+ */
+export function runTiming(env: NodeJS.ProcessEnv = process.env): Timing {
+  const ms = (name: string, fallback: number) => {
+    const value = Number(env[name]);
+    return Number.isFinite(value) && value >= 0 && env[name] !== "" && env[name] !== undefined
+      ? value
+      : fallback;
+  };
+  return {
+    rdsPollMs: ms("POCKET_RDS_POLL_MS", 10_000),
+    codebuildPollMs: ms("POCKET_CODEBUILD_POLL_MS", 10_000),
+    iamSettleMs: ms("POCKET_IAM_SETTLE_MS", 10_000),
+    neonPollMs: ms("POCKET_NEON_POLL_MS", 1000),
+    tidbPollMs: ms("POCKET_TIDB_POLL_MS", 5000),
+  };
+}

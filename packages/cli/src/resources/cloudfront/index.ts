@@ -1,0 +1,50 @@
+import type { CloudFrontContext } from "@magic-pocket/config";
+import type { Resource } from "../resource.js";
+import { resourceKind } from "../resource.js";
+import { distributionResource } from "./distribution.js";
+import { frontendResource, uploadableRoutes } from "./frontend.js";
+
+/** `[cloudfront.NAME]`: each distribution's stack, then its front end (routes with build_dir). */
+export default resourceKind({
+  group: "cloudfront",
+  noun: "the distributions",
+  description: "CloudFront distributions (us-east-1)",
+  named: "distribution",
+  section: "[cloudfront.NAME]",
+  stacks: true,
+  create: (ctx) => {
+    const all: CloudFrontContext[] = Object.values(ctx.cloudfront ?? {});
+    return [
+      ...all.map((cf) => distributionResource(ctx, cf)),
+      ...all.filter((cf) => uploadableRoutes(cf).length > 0).map((cf) => frontendResource(ctx, cf)),
+    ];
+  },
+  operations: {
+    upload: {
+      description:
+        "run the build of every route with build_dir and upload the changed files, then invalidate",
+      aws: true,
+      named: true,
+      options: [["--skip-build", "upload build_dir as it is, without running the routes' build commands"]],
+      run: async () => async (op) => {
+        const frontends = op.resources.filter(isFrontend);
+        if (frontends.length === 0) {
+          const { CliError } = await import("../../errors.js");
+          throw new CliError("no-frontend", "no CloudFront route of this stage has a build_dir to upload.", {
+            hint: 'Give an S3 route build_dir = "dist" (and build = "npm run build" to build it first).',
+          });
+        }
+        await op.deploy(frontends);
+      },
+    },
+    context: {
+      description: "print each distribution's derived context and deploy parameters as JSON (offline)",
+      named: true,
+      run: async () => (await import("./context.js")).printContext,
+    },
+  },
+});
+
+function isFrontend(r: Resource): boolean {
+  return r.id.startsWith("frontend:");
+}

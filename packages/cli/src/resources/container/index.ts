@@ -1,0 +1,19 @@
+import { resourceKind } from "../resource.js";
+import { containerResource } from "./resource.js";
+
+/** `[awscontainer]`: the ECR repository, the image and the `{slug}-container` stack. */
+export default resourceKind({
+  group: "awscontainer",
+  noun: "the container stack",
+  description: "the container stack: Lambda functions, API Gateway, SQS, IAM",
+  section: "[awscontainer]",
+  stacks: true,
+  create: (ctx) => (ctx.container ? [containerResource(ctx)] : []),
+  operations: {
+    url: {
+      description: "print the API endpoints of the stage's handlers",
+      aws: true,
+      run: async () => (await import("./endpoints.js")).printEndpoints,
+    },
+  },
+});

@@ -1,0 +1,21 @@
+import { resourceKind } from "../resource.js";
+import { rdsResource } from "./resource.js";
+
+/** `[rds]`: Aurora PostgreSQL Serverless v2 in the stage's VPC. */
+export default resourceKind({
+  group: "rds",
+  noun: "the Aurora cluster",
+  description: "the stage's [rds] Aurora cluster",
+  section: "[rds]",
+  keeps: { withData: "required: deletes the cluster (a final snapshot is always kept)" },
+  create: (ctx) => (ctx.rds ? [rdsResource(ctx)] : []),
+  operations: {
+    endpoint: {
+      description:
+        "print the cluster's host, port, database, user and the ARN of the secret with the password",
+      aws: true,
+      options: [["--json", "print JSON for scripts"]],
+      run: async () => (await import("./endpoint.js")).printEndpoint,
+    },
+  },
+});

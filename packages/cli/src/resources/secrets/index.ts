@@ -1,0 +1,42 @@
+import { resourceKind } from "../resource.js";
+import { secretsResource } from "./resource.js";
+
+const operations = () => import("./operations.js");
+
+/** `[awscontainer.secrets.managed]`: values pocket generates once and never rotates by itself. */
+export default resourceKind({
+  group: "awscontainer",
+  noun: "the managed secrets",
+  description: "the stage's managed secrets",
+  section: "[awscontainer.secrets]",
+  keeps: { withSecrets: "also delete the managed secrets" },
+  create: (ctx) => {
+    const secrets = ctx.container?.secrets;
+    return secrets && Object.keys(secrets.managed).length > 0 ? [secretsResource(secrets)] : [];
+  },
+  operations: {
+    list: {
+      path: ["secrets", "list"],
+      description: "list managed and user secrets (values hidden)",
+      aws: true,
+      allowEmpty: true,
+      options: [
+        ["--show-values", "print the values too (they will be on your screen and in your scrollback)"],
+      ],
+      run: async () => (await operations()).listSecrets,
+    },
+    "create-pocket-managed": {
+      path: ["secrets", "create-pocket-managed"],
+      description: "generate every managed secret that does not exist yet",
+      aws: true,
+      run: async () => (await operations()).createSecrets,
+    },
+    "delete-pocket-managed": {
+      path: ["secrets", "delete-pocket-managed"],
+      description: "delete the stage's managed secrets (asks first)",
+      aws: true,
+      options: [["-y, --yes", "do not ask for confirmation"]],
+      run: async () => (await operations()).deleteSecrets,
+    },
+  },
+});

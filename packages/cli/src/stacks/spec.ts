@@ -1,0 +1,11 @@
+import type { Template } from "../templates/template.js";
+
+/** A stack as pocket would deploy it: name, template, parameter values, tags. */
+export interface StackSpec {
+  name: string;
+  template: Template;
+  parameters?: Record<string, string>;
+  tags?: Record<string, string>;
+  /** IAM resources with custom names need CAPABILITY_NAMED_IAM. */
+  namedIam?: boolean;
+}

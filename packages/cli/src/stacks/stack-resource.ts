@@ -1,0 +1,81 @@
+import type { Progress, Resource, RunContext } from "../resources/resource.js";
+import type { ParameterSource, Template } from "../templates/template.js";
+import type { StackSpec } from "./spec.js";
+import { deployStack, destroyStack, planStack, stackStatus } from "./stack.js";
+
+/** Everything a one-stack resource declares; the stack mechanics are the same for all of them. */
+export interface StackResourceOptions
+  extends Pick<
+    Resource,
+    "id" | "title" | "group" | "name" | "dependsOn" | "keep" | "goesWith" | "refreshAfter"
+  > {
+  region: string;
+  stackName: string;
+  template: () => Template;
+  /** Deploy-time parameter values, by where each comes from (resolved by the engine). */
+  parameters?: Record<string, ParameterSource>;
+  /** Parameter values no declared source can give (a public key read from the secrets store). */
+  extraParameters?: (run: RunContext) => Promise<Record<string, string>>;
+  tags?: (run: RunContext) => Promise<Record<string, string>>;
+  namedIam?: boolean;
+  /** Runs once the stack is in place (bucket policy, ...); true when it changed something. */
+  after?: (run: RunContext, outputs: Record<string, string>, progress: Progress) => Promise<boolean>;
+  beforeDestroy?: (run: RunContext, progress: Progress) => Promise<void>;
+  urls?: (outputs: Record<string, string>) => string[];
+}
+
+/** A resource that is one CloudFormation stack. */
+export function stackResource(o: StackResourceOptions): Resource {
+  const spec = async (run: RunContext, given: { image?: string } = {}): Promise<StackSpec> => {
+    const [declared, extra, tags] = await Promise.all([
+      run.parameters(o.parameters ?? {}, given),
+      o.extraParameters?.(run) ?? {},
+      o.tags?.(run),
+    ]);
+    const parameters = { ...declared, ...extra };
+    return {
+      name: o.stackName,
+      template: o.template(),
+      ...(Object.keys(parameters).length > 0 ? { parameters } : {}),
+      ...(tags ? { tags } : {}),
+      ...(o.namedIam ? { namedIam: true } : {}),
+    };
+  };
+  return {
+    id: o.id,
+    title: o.title,
+    group: o.group,
+    name: o.name,
+    dependsOn: o.dependsOn,
+    keep: o.keep,
+    goesWith: o.goesWith,
+    refreshAfter: o.refreshAfter,
+    stack: { region: o.region, name: o.stackName, template: o.template },
+    stackSpec: (run) => spec(run),
+    async status(run) {
+      return stackStatus(run.aws(o.region), await spec(run));
+    },
+    async plan(run) {
+      return planStack(run.aws(o.region), await spec(run));
+    },
+    async deploy(run, progress) {
+      const s = await spec(run);
+      const result = await deployStack(run.aws(o.region), s, progress, {
+        recreateFailed: () =>
+          run.confirm(`stack ${s.name} failed to create earlier; delete and recreate it?`),
+      });
+      const extra = o.after ? await o.after(run, result.outputs, progress) : false;
+      return {
+        changed: result.changed || extra,
+        summary: result.changed ? "deployed" : extra ? "updated" : "no changes",
+        outputs: result.outputs,
+        urls: o.urls?.(result.outputs),
+      };
+    },
+    async destroy(run, progress) {
+      await o.beforeDestroy?.(run, progress);
+      const deleted = await destroyStack(run.aws(o.region), o.stackName, progress);
+      return { changed: deleted, summary: deleted ? "deleted" : "already absent" };
+    },
+  };
+}
