@@ -93,6 +93,17 @@ def test_original_function_exists_with_its_parameters(module, name, params):
     assert in_order[: len(positional)] == positional
 
 
+def test_original_middleware_names_import():
+    from django.utils.module_loading import import_string
+
+    for dotted in (
+        "pocket.django.spa_auth.SpaTokenCookieMiddleware",
+        "pocket.django.spa_auth.SpaTokenMiddleware",
+        "pocket.django.middleware.OriginVerifyMiddleware",
+    ):
+        assert callable(import_string(dotted)), dotted
+
+
 def test_django_package_flags():
     import django
 

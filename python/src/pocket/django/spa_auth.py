@@ -25,6 +25,7 @@ from pocket.errors import PocketRuntimeError
 __all__ = [
     "COOKIE_NAME",
     "DEFAULT_MAX_AGE",
+    "SpaTokenCookieMiddleware",
     "SpaTokenMiddleware",
     "generate_token",
     "get_secret",
@@ -230,3 +231,8 @@ class SpaTokenMiddleware:
             spa_login(response, uid, secret=secret, max_age=self.max_age)
         except ValueError as e:
             logger.error("pocket: cannot issue the SPA token: %s", e)
+
+
+# The original runtime's later name for the same middleware, so a MIDDLEWARE list written for it
+# keeps working.
+SpaTokenCookieMiddleware = SpaTokenMiddleware
