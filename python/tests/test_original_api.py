@@ -393,3 +393,56 @@ def test_original_settings_load_on_a_deployed_stage(oldsite, aws_env, settings_m
     assert got["robots"] == [200, "User-agent: *\nAllow: /\n"]
     if settings_module.endswith("_docs"):
         assert got["stderr"].count("set_envs_from_aws_resources is deprecated") == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# pocket.django.urls
+
+
+def _serve_tree(root: Path) -> Path:
+    http_root = root / "pocket_http_root"
+    robots = http_root / "robots.txt"
+    robots.mkdir(parents=True)
+    (robots / "__serve__.toml").write_text('[prd]\nfilename = "public.txt"\n')
+    (robots / "public.txt").write_text("User-agent: *\nAllow: /\n", encoding="utf-8")
+    (robots / "dev.txt").write_text("Disallow: /ü\n", encoding="utf-8")
+    icon = http_root / ".well-known" / "icon.png"
+    icon.mkdir(parents=True)
+    (icon / "__serve__.toml").write_text("")
+    (icon / "dev.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    return http_root
+
+
+def _resolve(patterns, path):
+    for pattern in patterns:
+        match = pattern.resolve(path)
+        if match:
+            return match.func
+    return None
+
+
+def test_http_urls_serve_the_stage_file_utf8_and_binary(tmp_path, monkeypatch):
+    from django.http import Http404
+    from django.test import RequestFactory, override_settings
+
+    from pocket.django.urls import find_http_toml_filepaths, get_pocket_http_urls
+
+    _serve_tree(tmp_path)
+    request = RequestFactory().get("/")
+    monkeypatch.setenv("POCKET_STAGE", "dev")
+    with override_settings(BASE_DIR=tmp_path):
+        assert [p.parent.name for p in find_http_toml_filepaths()] == ["icon.png", "robots.txt"]
+        patterns = get_pocket_http_urls()
+        robots = _resolve(patterns, "robots.txt")(request)
+        assert robots["Content-Type"] == "text/plain; charset=utf-8"
+        assert robots.content.decode("utf-8") == "Disallow: /ü\n"
+        icon = _resolve(patterns, ".well-known/icon.png")(request)
+        assert (icon["Content-Type"], icon.content) == ("image/png", b"\x89PNG\r\n\x1a\n")
+    monkeypatch.setenv("POCKET_STAGE", "prd")
+    # PROJECT_DIR (the original's setting) wins over BASE_DIR.
+    with override_settings(PROJECT_DIR=tmp_path, BASE_DIR=tmp_path / "elsewhere"):
+        patterns = get_pocket_http_urls()
+        assert _resolve(patterns, "robots.txt")(request).content == b"User-agent: *\nAllow: /\n"
+        # No prd file for the icon: 404, not a server error.
+        with pytest.raises(Http404):
+            _resolve(patterns, ".well-known/icon.png")(request)
