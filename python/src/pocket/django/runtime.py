@@ -3,15 +3,18 @@
 Typical ``settings.py``::
 
     from pocket.django.runtime import (
-        get_allowed_hosts, get_caches, get_databases, get_django_settings, get_storages, set_envs,
+        get_allowed_hosts, get_caches, get_csrf_trusted_origins, get_databases,
+        get_django_settings, get_email_settings, get_storages, set_envs,
     )
 
     set_envs()                      # secrets -> os.environ (deployed) or .env (local)
     SECRET_KEY = os.environ["SECRET_KEY"]
     ALLOWED_HOSTS = get_allowed_hosts(["localhost"])
+    CSRF_TRUSTED_ORIGINS = get_csrf_trusted_origins()
     DATABASES = get_databases()
     STORAGES = get_storages()
     CACHES = get_caches()
+    vars().update(get_email_settings())
     vars().update(get_django_settings())
 
 Every getter calls :func:`set_envs` first, so the order above is not load-bearing: STORAGES
