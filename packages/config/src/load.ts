@@ -6,6 +6,7 @@ import { type Diagnostic, formatPath, hasErrors, type Issue } from "./diagnostic
 import { CONFIG_FILE_NAME, findConfigFile, readDotEnv } from "./files.js";
 import { isTable, type MergedDocument, mergeStage } from "./merge.js";
 import { nameIssues } from "./rules/names.js";
+import { storageSyncIssues } from "./rules/storage.js";
 import { SECTION_NAMES, type Settings } from "./schema/settings.js";
 import { locate, nodeAt } from "./toml/locations.js";
 import { type ParsedToml, parseTomlWithLocations } from "./toml/parse.js";
@@ -199,7 +200,7 @@ function runStage(prepared: Prepared, stage: string): StageRun {
   const run: StageRun = { merged, issues: out.issues, settings: out.settings, credentials: out.credentials };
   if (out.settings) {
     run.context = buildContext(out.settings);
-    run.issues.push(...nameIssues(run.context));
+    run.issues.push(...nameIssues(run.context), ...storageSyncIssues(out.settings, run.context));
   }
   return run;
 }

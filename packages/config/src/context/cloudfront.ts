@@ -36,12 +36,13 @@ export function buildDistribution(
       };
     }
     const originPath = r.originPath ?? d.originPath;
+    const prefix = keyPrefix(originPath, r.pathPattern);
     return {
       ...base,
       type: "s3" as const,
       originId: `${inputs.resourcePrefix}${rname}`,
       originPath,
-      keyPrefix: keyPrefix(originPath, r.pathPattern),
+      keyPrefix: prefix,
       isSpa: r.isSpa,
       isVersioned: r.isVersioned,
       spaFallbackHtml: r.spaFallbackHtml,
@@ -49,6 +50,7 @@ export function buildDistribution(
       signed: r.signed,
       build: r.build,
       buildDir: r.buildDir,
+      syncPrefix: r.buildDir !== undefined ? prefix : undefined,
       requireToken: r.requireToken,
       loginPath: r.loginPath,
       functionName: r.isSpa ? `${slug}-${rname}-fallback` : undefined,

@@ -334,6 +334,11 @@ export interface S3RouteContext extends RouteBase {
   signed: boolean;
   build?: string;
   buildDir?: string;
+  /**
+   * The key prefix the front-end upload syncs `buildDir` to, deleting what the folder does not
+   * hold (no leading or trailing slash): `keyPrefix` when the route has a `buildDir`.
+   */
+  syncPrefix?: string;
   requireToken: boolean;
   loginPath: string;
   /** `{cfSlug}-{name}-fallback`, for SPA routes. */

@@ -1,6 +1,11 @@
 import * as z from "zod";
 import { bool, fail, lazy, table } from "./base.js";
 
+/** "", "/", "./", "//": no folder at all. */
+function isRoot(location: string): boolean {
+  return location.split("/").every((part) => part === "" || part === ".");
+}
+
 const storage = table({
   store: z.enum(["s3", "filesystem"]),
   location: z.string().optional(),
@@ -20,6 +25,17 @@ const storage = table({
       "an s3 storage needs a location (the key prefix in the bucket)",
       [],
       'Add location = "media" (or serve it through CloudFront with distribution = "NAME").',
+    );
+  }
+  // The bucket's (or the disk's) root: `pocket django storage upload --delete` would sync the
+  // whole bucket. With a distribution, location is relative to the route's folder, never the root.
+  if (s.location !== undefined && s.distribution === undefined && isRoot(s.location)) {
+    fail(
+      ctx,
+      "storage-location-root",
+      `location ${JSON.stringify(s.location)} is the root of the ${s.store === "s3" ? "bucket" : "file system"}; a storage needs a folder of its own`,
+      ["location"],
+      'Use a folder, e.g. location = "media": other files of the stage (the front end, static files, pocket\'s own) live in the same bucket.',
     );
   }
   if (s.route !== undefined && s.distribution === undefined) {

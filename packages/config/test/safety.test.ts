@@ -1,0 +1,78 @@
+import { describe, expect, it } from "vitest";
+import { CONTAINER, codes, context, GENERAL, load, problems } from "./helpers.js";
+
+const SPA_BUILD = `[cloudfront.main]
+routes = [{ is_default = true, is_spa = true, build = "npm run build", build_dir = "dist" }]
+`;
+
+function storages(lines: string): string {
+  return `${GENERAL}\n[s3]\n\n${CONTAINER}\n[awscontainer.django.storages]\n${lines}\nstaticfiles = { store = "s3", location = "static", static = true }\n`;
+}
+
+describe("a Django storage never lives where a front-end route syncs with deletion", () => {
+  it("refuses a storage at the route's own prefix (distribution without location)", () => {
+    const toml = `${storages('default = { store = "s3", distribution = "main" }')}\n${SPA_BUILD}`;
+    const [d] = problems(toml).filter((p) => p.code === "storage-in-frontend-sync");
+    expect(d).toMatchObject({ path: "awscontainer.django.storages.default", severity: "error" });
+    expect(d!.message).toContain('storage "default"');
+    expect(d!.message).toContain("[cloudfront.main]");
+    expect(d!.message).toContain('"spa/"');
+    expect(d!.hint).toContain("location");
+    // At the storage's own line.
+    expect(d!.position!.line).toBe(toml.split("\n").findIndex((l) => l.startsWith("default = ")) + 1);
+  });
+
+  it("refuses location = the distribution's origin_path", () => {
+    const toml = `${storages('default = { store = "s3", location = "site" }')}\n[cloudfront.main]\norigin_path = "/site"\nroutes = [{ is_default = true, is_spa = true, build_dir = "dist" }]\n`;
+    expect(codes(problems(toml))).toContain("storage-in-frontend-sync");
+  });
+
+  it("refuses a storage inside the synced prefix, and one that contains it", () => {
+    const inside = `${storages('default = { store = "s3", location = "spa/uploads" }')}\n${SPA_BUILD}`;
+    expect(problems(inside).find((d) => d.code === "storage-in-frontend-sync")!.message).toContain("inside");
+    const around = `${storages('default = { store = "s3", location = "web" }')}\n[cloudfront.main]\norigin_path = "/web"\nroutes = [{ is_default = true }, { path_pattern = "/app/*", build_dir = "dist" }]\n`;
+    expect(problems(around).find((d) => d.code === "storage-in-frontend-sync")!.message).toContain(
+      "contains",
+    );
+  });
+
+  it("refuses it in the stage that adds the front end, and says which stage", () => {
+    const toml = `${storages('default = { store = "s3", location = "spa" }')}\n[cloudfront.main]\nroutes = [{ is_default = true, is_spa = true }]\n\n[prd.cloudfront.main]\nroutes = [{ is_default = true, is_spa = true, build_dir = "dist" }]\n`;
+    expect(load(toml, "dev").ok).toBe(true);
+    expect(codes(problems(toml, "prd"))).toContain("storage-in-frontend-sync");
+  });
+
+  it("accepts storages beside the front end, and front ends without build_dir", () => {
+    context(`${storages('default = { store = "s3", location = "media" }')}\n${SPA_BUILD}`);
+    context(
+      `${storages('default = { store = "s3", location = "spa" }')}\n[cloudfront.main]\nroutes = [{ is_default = true, is_spa = true }]\n`,
+    );
+  });
+
+  it("exposes the prefix a route syncs in the context", () => {
+    const c = context(`${storages('default = { store = "s3", location = "media" }')}\n${SPA_BUILD}`);
+    const [route] = c.cloudfront!.main!.routes;
+    expect(route).toMatchObject({ type: "s3", keyPrefix: "spa", syncPrefix: "spa" });
+  });
+});
+
+describe("a storage location is never the root", () => {
+  it.each(['""', '"/"', '"./"', '"//"'])("refuses location = %s", (location) => {
+    const toml = storages(`default = { store = "s3", location = ${location} }`);
+    const d = problems(toml).find((p) => p.code === "storage-location-root");
+    expect(d).toMatchObject({ path: "awscontainer.django.storages.default.location" });
+  });
+
+  it("refuses it for a filesystem storage and in the local fallback too", () => {
+    const fs = storages('default = { store = "filesystem", location = "/" }');
+    expect(codes(problems(fs))).toContain("storage-location-root");
+    const fallback = `${GENERAL}\n[general.django_fallback.storages]\ndefault = { store = "filesystem", location = "" }\nstaticfiles = { store = "filesystem", static = true }\n`;
+    expect(codes(problems(fallback))).toContain("storage-location-root");
+  });
+
+  it("keeps the guide's form: an empty location relative to a distribution's route", () => {
+    const toml = `${storages('default = { store = "s3", location = "", distribution = "media" }')}\n[cloudfront.media]\norigin_path = "/media"\nroutes = [{ is_default = true }]\n`;
+    const c = context(toml);
+    expect((c.container!.django.storages.default!.OPTIONS as { location: string }).location).toBe("media");
+  });
+});
