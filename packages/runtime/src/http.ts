@@ -57,7 +57,9 @@ export function toRequest(event: ApiGatewayV2Event): Request {
   if (event.cookies?.length) headers.set("cookie", event.cookies.join("; "));
   const url = `https://${eventHost(event)}${pathWithQuery(event)}`;
   const body = method === "GET" || method === "HEAD" ? undefined : eventBody(event);
-  return new Request(url, { method, headers, body });
+  // A Buffer is a valid body; the cast only bridges the DOM lib's narrower BodyInit typing
+  // (ArrayBuffer-backed views only), which an app's tsconfig may include.
+  return new Request(url, { method, headers, body: body as Uint8Array<ArrayBuffer> | undefined });
 }
 
 /** An API Gateway v2 result for a web-standard Response. */
