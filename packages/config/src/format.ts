@@ -41,7 +41,7 @@ export function formatDiagnostics(diagnostics: readonly Diagnostic[], options: F
       if (sourceLine !== undefined) {
         const num = String(d.position.line);
         const pad = " ".repeat(num.length);
-        lines.push(`  ${dim(`${num} |`)} ${sourceLine}`);
+        lines.push(`  ${dim(`${num} |`)} ${maskCredentials(sourceLine)}`);
         lines.push(
           `  ${dim(`${pad} |`)} ${" ".repeat(Math.max(0, d.position.column - 1))}${d.severity === "error" ? red("^") : yellow("^")}`,
         );
@@ -55,6 +55,29 @@ export function formatDiagnostics(diagnostics: readonly Diagnostic[], options: F
     blocks.push(lines.join("\n"));
   }
   return blocks.join("\n\n");
+}
+
+/**
+ * Keys whose value is a credential (the API keys pocket accepts in the file, with a warning) or
+ * may be one (a misspelt `neon_api_kye`, a `password`): their value never reaches a terminal or a
+ * CI log through a code frame. pocket's own keys that only name a secret stay readable.
+ */
+const CREDENTIAL_WORD = /key|token|secret|password|passwd|credential/i;
+const NAMES_A_SECRET = new Set([
+  "signing_key",
+  "token_secret",
+  "require_token",
+  "pocket_key_format",
+  "basic_auth",
+]);
+const KEY_VALUE =
+  /((?:^|[\s{,.])("?)([A-Za-z0-9_-]+)\2\s*=\s*)("""[\s\S]*?(?:"""|$)|'{3}[\s\S]*?(?:'{3}|$)|"(?:[^"\\]|\\.)*"?|'[^']*'?|[^\s,}#]+)/g;
+
+/** The line with the value of every credential-like key replaced by `"********"`. */
+export function maskCredentials(line: string): string {
+  return line.replace(KEY_VALUE, (all, head: string, _quote: string, key: string) =>
+    CREDENTIAL_WORD.test(key) && !NAMES_A_SECRET.has(key.toLowerCase()) ? `${head}"********"` : all,
+  );
 }
 
 /** Relative to the user's folder when the file is inside it, else absolute. */

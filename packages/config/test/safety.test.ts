@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { maskCredentials } from "../src/format.js";
+import { formatDiagnostics, loadConfig } from "../src/index.js";
 import { CONTAINER, codes, context, GENERAL, load, problems } from "./helpers.js";
 
 const SPA_BUILD = `[cloudfront.main]
@@ -74,5 +76,32 @@ describe("a storage location is never the root", () => {
     const toml = `${storages('default = { store = "s3", location = "", distribution = "media" }')}\n[cloudfront.media]\norigin_path = "/media"\nroutes = [{ is_default = true }]\n`;
     const c = context(toml);
     expect((c.container!.django.storages.default!.OPTIONS as { location: string }).location).toBe("media");
+  });
+});
+
+describe("an API key written in pocket.toml is never shown", () => {
+  const KEY = "napi_s3cr3tvalue0123456789";
+  it.each([
+    ["neon", `[neon]\nproject_name = "p"\nneon_api_key = "${KEY}"\n`],
+    ["neon, inline", `neon = { project_name = "p", neon_api_key = "${KEY}" }\n`],
+    ["tidb", `[tidb]\ntidb_public_key = '${KEY}'\ntidb_private_key = """${KEY}"""\n`],
+  ])("not in the warning's code frame or message (%s)", (_name, section) => {
+    const source = `${section}\n${GENERAL}`;
+    const r = loadConfig({ configPath: "/virtual/testprj/pocket.toml", source, env: {}, stage: "dev" });
+    const diagnostics = r.ok ? r.config.warnings : r.diagnostics;
+    expect(codes(diagnostics)).toContain("api-key-in-file");
+    const text = formatDiagnostics(diagnostics, {
+      sources: new Map([["/virtual/testprj/pocket.toml", source]]),
+    });
+    expect(text).toContain('"********"');
+    expect(text).not.toContain(KEY);
+    expect(JSON.stringify(diagnostics)).not.toContain(KEY);
+  });
+
+  it("masks credential-like values in any frame, but keeps the names of secrets readable", () => {
+    expect(maskCredentials(`password = "hunter2", api_token = 'abc'`)).toBe(
+      `password = "********", api_token = "********"`,
+    );
+    expect(maskCredentials(`signing_key = "CF_KEY"`)).toBe(`signing_key = "CF_KEY"`);
   });
 });
