@@ -36,7 +36,7 @@ def read_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
         with path.open("rb") as f:
             return tomllib.load(f)
     except tomllib.TOMLDecodeError as e:
-        raise PocketRuntimeError(f"{path}: invalid TOML: {e}") from e
+        raise PocketRuntimeError(f"{path}: invalid TOML: {e}", code="toml-invalid", where=str(path)) from e
 
 
 def parse_dotenv(text: str, *, source: str = ".env") -> dict[str, str]:
@@ -56,7 +56,11 @@ def parse_dotenv(text: str, *, source: str = ".env") -> dict[str, str]:
         key, sep, rest = line.partition("=")
         key = key.strip()
         if not sep or not _ENV_KEY.fullmatch(key):
-            raise PocketRuntimeError(f"{source}:{lineno}: expected KEY=value, got {raw.strip()!r}")
+            raise PocketRuntimeError(
+                f"{source}:{lineno}: expected KEY=value, got {raw.strip()!r}",
+                code="dotenv-invalid",
+                where=f"{source}:{lineno}",
+            )
         values[key] = _dotenv_value(rest.strip(), f"{source}:{lineno}")
     return values
 
@@ -65,7 +69,7 @@ def _dotenv_value(rest: str, where: str) -> str:
     if rest[:1] == "'":
         end = rest.find("'", 1)
         if end < 0:
-            raise PocketRuntimeError(f"{where}: unterminated single-quoted value")
+            raise PocketRuntimeError(f"{where}: unterminated single-quoted value", code="dotenv-invalid", where=where)
         _only_comment_after(rest[end + 1 :], where)
         return rest[1:end]
     if rest[:1] == '"':
@@ -83,7 +87,7 @@ def _dotenv_value(rest: str, where: str) -> str:
                 return "".join(out)
             out.append(ch)
             i += 1
-        raise PocketRuntimeError(f"{where}: unterminated double-quoted value")
+        raise PocketRuntimeError(f"{where}: unterminated double-quoted value", code="dotenv-invalid", where=where)
     # Unquoted: an inline comment needs whitespace before '#', so URLs with fragments survive.
     match = re.search(r"\s#", rest)
     return (rest[: match.start()] if match else rest).strip()
@@ -92,7 +96,7 @@ def _dotenv_value(rest: str, where: str) -> str:
 def _only_comment_after(tail: str, where: str) -> None:
     tail = tail.strip()
     if tail and not tail.startswith("#"):
-        raise PocketRuntimeError(f"{where}: unexpected text after the closing quote: {tail!r}")
+        raise PocketRuntimeError(f"{where}: unexpected text after the closing quote: {tail!r}", code="dotenv-invalid", where=where)
 
 
 def read_dotenv(toml_path: Path | None) -> dict[str, str]:

@@ -76,23 +76,26 @@ def _describe_client_error(
         if "KMS" in code or (code in _ACCESS_DENIED and "kms" in message.lower()):
             return PocketRuntimeError(
                 f"cannot decrypt {what}{where}: the Lambda role needs kms:Decrypt on the KMS key "
-                f"that encrypts it{said}"
+                f"that encrypts it{said}",
+                code="secret-kms-denied",
             )
         if code in _ACCESS_DENIED:
             return PocketRuntimeError(
                 f"access denied reading {what}{where}: the Lambda role needs {action} on it; "
-                f"check [awscontainer.secrets] and redeploy so the policy lists it{said}"
+                f"check [awscontainer.secrets] and redeploy so the policy lists it{said}",
+                code="secret-access-denied",
             )
         if code in _NOT_FOUND:
-            return PocketRuntimeError(f"{what} does not exist{where}: {not_found_hint}{said}")
+            return PocketRuntimeError(f"{what} does not exist{where}: {not_found_hint}{said}", code="secret-not-found")
         if code == "InvalidRequestException" and "delet" in message.lower():
             return PocketRuntimeError(
                 f"{what} is scheduled for deletion{where}: restore it "
-                f"(aws secretsmanager restore-secret) or run `pocket deploy`{said}"
+                f"(aws secretsmanager restore-secret) or run `pocket deploy`{said}",
+                code="secret-pending-deletion",
             )
-        return PocketRuntimeError(f"failed to read {what}{where} with {action}{said}")
+        return PocketRuntimeError(f"failed to read {what}{where} with {action}{said}", code="secret-read-failed")
     # BotoCoreError: no credentials, endpoint unreachable, no region...
-    return PocketRuntimeError(f"failed to read {what}{where} with {action}: {err}")
+    return PocketRuntimeError(f"failed to read {what}{where} with {action}: {err}", code="secret-read-failed")
 
 
 def _aws_call(fn, *, what: str, action: str, region: str | None, not_found_hint: str):
@@ -110,7 +113,7 @@ def parse_secrets_document(raw: str) -> dict[str, Any]:
     """Parse and shape-check ``POCKET_SECRETS``; a malformed document means a broken deploy."""
 
     def bad(why: str) -> PocketRuntimeError:
-        return PocketRuntimeError(f"POCKET_SECRETS is malformed ({why}); redeploy with `pocket deploy`")
+        return PocketRuntimeError(f"POCKET_SECRETS is malformed ({why}); redeploy with `pocket deploy`", code="secrets-document-malformed")
 
     try:
         doc = json.loads(raw)
@@ -161,18 +164,19 @@ def _read_pocket_store_sm(doc: Mapping[str, Any], clients: _Clients) -> dict[str
     )
     text = response.get("SecretString")
     if text is None:
-        raise PocketRuntimeError(f"pocket {label} holds binary data; expected a JSON SecretString")
+        raise PocketRuntimeError(f"pocket {label} holds binary data; expected a JSON SecretString", code="pocket-store-malformed")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:
-        raise PocketRuntimeError(f"pocket {label} is not JSON: {e}") from e
+        raise PocketRuntimeError(f"pocket {label} is not JSON: {e}", code="pocket-store-malformed") from e
     # Layout {stage: {project: {NAME: value | {pem, pub}}}}; a missing branch is "nothing stored".
     branch: Any = data if isinstance(data, dict) else {}
     for level in (doc["stage"], doc["project"]):
         branch = branch.get(level, {}) if isinstance(branch, dict) else {}
     if not isinstance(branch, dict):
         raise PocketRuntimeError(
-            f"pocket {label}: {doc['stage']}.{doc['project']} is not an object"
+            f"pocket {label}: {doc['stage']}.{doc['project']} is not an object",
+            code="pocket-store-malformed",
         )
     return branch
 
@@ -231,7 +235,8 @@ def managed_values(doc: Mapping[str, Any], stored: Mapping[str, Any]) -> dict[st
             if not isinstance(value, str):
                 raise PocketRuntimeError(
                     f"managed secret {name} in {label} is stored as an object; "
-                    f"its type {spec.get('type')!r} needs a string value"
+                    f"its type {spec.get('type')!r} needs a string value",
+                    code="managed-secret-malformed",
                 )
             values[spec["env"]] = value
         else:
@@ -242,7 +247,8 @@ def managed_values(doc: Mapping[str, Any], stored: Mapping[str, Any]) -> dict[st
             ):
                 raise PocketRuntimeError(
                     f"managed secret {name} in {label} must hold both pem and pub "
-                    f"(type {spec.get('type')!r})"
+                    f"(type {spec.get('type')!r})",
+                    code="managed-secret-malformed",
                 )
             values[spec["pem"]] = value["pem"]
             values[spec["pub"]] = value["pub"]
@@ -258,7 +264,8 @@ def managed_values(doc: Mapping[str, Any], stored: Mapping[str, Any]) -> dict[st
         raise PocketRuntimeError(
             f"managed secret(s) {', '.join(missing)} have no value in {label} "
             f"(stage {doc['stage']}, project {doc['project']}): "
-            + CREATE_MANAGED_HINT.format(stage=doc["stage"])
+            + CREATE_MANAGED_HINT.format(stage=doc["stage"]),
+            code="managed-secret-missing",
         )
     return values
 
@@ -282,7 +289,8 @@ def _read_user_secret(env_name: str, spec: Mapping[str, Any], default_store: str
         if value is None:
             raise PocketRuntimeError(
                 f"user secret {env_name} (Secrets Manager {name!r}) is binary; "
-                "only string secrets can become environment variables"
+                "only string secrets can become environment variables",
+                code="user-secret-binary",
             )
         return value
     client = clients.get("ssm", name)
@@ -328,7 +336,8 @@ def rds_database_url(environ: Mapping[str, str], *, region: str | None, clients:
     if not endpoint or not dbname:
         raise PocketRuntimeError(
             "POCKET_RDS_SECRET_ARN is set but POCKET_RDS_ENDPOINT or POCKET_RDS_DBNAME is empty; "
-            "redeploy with `pocket deploy`"
+            "redeploy with `pocket deploy`",
+            code="rds-environment-incomplete",
         )
     clients = clients or _Clients(region)
     client = clients.get("secretsmanager", arn)
@@ -344,7 +353,7 @@ def rds_database_url(environ: Mapping[str, str], *, region: str | None, clients:
         data = json.loads(response.get("SecretString") or "")
         username, password = data["username"], data["password"]
     except (json.JSONDecodeError, KeyError, TypeError) as e:
-        raise PocketRuntimeError(f"{what} must be JSON with username and password") from e
+        raise PocketRuntimeError(f"{what} must be JSON with username and password", code="rds-secret-malformed") from e
     return (
         f"postgres://{quote(str(username), safe='')}:{quote(str(password), safe='')}"
         f"@{endpoint}:{port}/{dbname}"

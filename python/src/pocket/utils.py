@@ -50,7 +50,7 @@ def get_project_name() -> str:
         try:
             data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as e:
-            raise PocketRuntimeError(f"{path}: invalid TOML: {e}") from e
+            raise PocketRuntimeError(f"{path}: invalid TOML: {e}", code="toml-invalid", where=str(path)) from e
         name = data.get("project", {}).get("name")
         if isinstance(name, str) and name:
             return name
@@ -74,5 +74,6 @@ def get_wsgi_application() -> Any:
     except ModuleNotFoundError as e:
         raise PocketRuntimeError(
             f"cannot import the WSGI application {module} ({e}); set DJANGO_SETTINGS_MODULE in "
-            "the image, or make [project].name in pyproject.toml the Django project's package"
+            "the image, or make [project].name in pyproject.toml the Django project's package",
+            code="wsgi-import-failed",
         ) from e

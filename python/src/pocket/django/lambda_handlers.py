@@ -49,7 +49,8 @@ def _setup_django() -> None:
         if not os.environ.get("DJANGO_SETTINGS_MODULE"):
             raise PocketRuntimeError(
                 "DJANGO_SETTINGS_MODULE is not set in the image. Add "
-                "`ENV DJANGO_SETTINGS_MODULE=yourproject.settings` to the Dockerfile."
+                "`ENV DJANGO_SETTINGS_MODULE=yourproject.settings` to the Dockerfile.",
+                code="settings-module-missing",
             )
         set_envs()
         import django
@@ -141,6 +142,8 @@ class SqsMessageFailed(PocketRuntimeError):
     Lambda then retries the whole batch and, after the queue's receive limit, moves the messages
     to the dead-letter queue (a ``batchItemFailures`` answer would be ignored and the failed
     message deleted)."""
+
+    default_code = "sqs-message-failed"
 
 
 _QUEUE_URL_VARIABLE = re.compile(r"POCKET_([A-Z0-9_]+)_QUEUEURL")

@@ -101,18 +101,20 @@ def _describe(err: Exception, source: str, region: str | None) -> PocketRuntimeE
 
     where = f" in region {region}" if region else ""
     if not isinstance(err, ClientError):
-        return PocketRuntimeError(f"SES SendRawEmail from {source}{where} failed: {err}")
+        return PocketRuntimeError(f"SES SendRawEmail from {source}{where} failed: {err}", code="ses-send-failed")
     error = err.response.get("Error", {})
     code, text = str(error.get("Code", "")), str(error.get("Message", ""))
     said = f" (AWS: {code}: {text})" if text else f" (AWS: {code})"
     if code in ("AccessDenied", "AccessDeniedException"):
         return PocketRuntimeError(
             f"SES refused to send from {source}{where}: the Lambda role may send only from the "
-            f"[ses] from_email identity; use DEFAULT_FROM_EMAIL or fix [ses] and deploy{said}"
+            f"[ses] from_email identity; use DEFAULT_FROM_EMAIL or fix [ses] and deploy{said}",
+            code="ses-access-denied",
         )
     if code == "MessageRejected":
         return PocketRuntimeError(
             f"SES rejected the message from {source}{where}: the sender must be a verified SES "
-            f"identity (and, while the account is in the SES sandbox, every recipient too){said}"
+            f"identity (and, while the account is in the SES sandbox, every recipient too){said}",
+            code="ses-rejected",
         )
-    return PocketRuntimeError(f"SES SendRawEmail from {source}{where} failed{said}")
+    return PocketRuntimeError(f"SES SendRawEmail from {source}{where} failed{said}", code="ses-send-failed")

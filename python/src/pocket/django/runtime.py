@@ -103,14 +103,15 @@ def check_stage(stage: str | None, caller: str) -> str | None:
     raise PocketRuntimeError(
         f"{caller}(stage={stage!r}): this process runs {where}; the runtime only knows the "
         "environment of the stage it is deployed as. Call it without stage= (or use "
-        "`pocket config show --stage STAGE` to see another stage's settings)"
+        "`pocket config show --stage STAGE` to see another stage's settings)",
+        code="stage-mismatch",
     )
 
 
 def _toml_arg(toml_path: TomlPath, path: TomlPath) -> TomlPath:
     # ``path=`` is the original's name for the pocket.toml argument; ``toml_path=`` is ours.
     if toml_path is not None and path is not None and Path(toml_path) != Path(path):
-        raise PocketRuntimeError("pass pocket.toml as toml_path= or path=, not both")
+        raise PocketRuntimeError("pass pocket.toml as toml_path= or path=, not both", code="invalid-argument")
     return toml_path if toml_path is not None else path
 
 
@@ -282,7 +283,7 @@ def storage_backend(store: str, distribution: bool, static: bool, manifest: bool
 
 
 def _fallback_error(where: str, why: str) -> PocketRuntimeError:
-    return PocketRuntimeError(f"[general.django_fallback{where}] in pocket.toml: {why}")
+    return PocketRuntimeError(f"[general.django_fallback{where}] in pocket.toml: {why}", code="fallback-invalid")
 
 
 def _check_keys(table: Any, allowed: set[str], where: str) -> dict[str, Any]:
@@ -339,7 +340,8 @@ def resolve_django_fallback(general: Mapping[str, Any]) -> dict[str, Any]:
             if not bucket:
                 raise PocketRuntimeError(
                     f"[general.django_fallback{where}] uses store = \"s3\" locally; "
-                    "set general.s3_fallback_bucket_name in pocket.toml"
+                    "set general.s3_fallback_bucket_name in pocket.toml",
+                    code="fallback-invalid",
                 )
             if location is None:
                 raise _fallback_error(where, "an s3 storage needs a location (the key prefix)")
@@ -377,14 +379,15 @@ def _django_document(toml_path: str | os.PathLike[str] | None) -> dict[str, Any]
         if raw is None:
             raise PocketRuntimeError(
                 f"POCKET_STAGE={os.environ['POCKET_STAGE']!r} marks a deployed stage but POCKET_DJANGO "
-                "is not set: redeploy with `pocket deploy` (or unset POCKET_STAGE to run locally)"
+                "is not set: redeploy with `pocket deploy` (or unset POCKET_STAGE to run locally)",
+                code="django-document-missing",
             )
         try:
             doc = json.loads(raw)
         except json.JSONDecodeError as e:
-            raise PocketRuntimeError(f"POCKET_DJANGO is not JSON ({e}); redeploy with `pocket deploy`") from e
+            raise PocketRuntimeError(f"POCKET_DJANGO is not JSON ({e}); redeploy with `pocket deploy`", code="django-document-malformed") from e
         if not isinstance(doc, dict) or not all(isinstance(doc.get(k, {}), dict) for k in _DJANGO_KEYS):
-            raise PocketRuntimeError("POCKET_DJANGO must be an object of objects; redeploy with `pocket deploy`")
+            raise PocketRuntimeError("POCKET_DJANGO must be an object of objects; redeploy with `pocket deploy`", code="django-document-malformed")
         return doc
     path = Path(toml_path) if toml_path is not None else find_toml_path()
     general = read_toml(path).get("general", {}) if path is not None else {}
@@ -497,7 +500,8 @@ def parse_database_url(url: str) -> dict[str, Any]:
     scheme = parts.scheme.lower()
     if scheme not in _ENGINES:
         raise PocketRuntimeError(
-            f"DATABASE_URL scheme {parts.scheme!r} is not supported; use one of {', '.join(sorted(_ENGINES))}"
+            f"DATABASE_URL scheme {parts.scheme!r} is not supported; use one of {', '.join(sorted(_ENGINES))}",
+            code="database-url-scheme",
         )
     engine = _ENGINES[scheme]
     if scheme == "sqlite":
@@ -509,7 +513,7 @@ def parse_database_url(url: str) -> dict[str, Any]:
     try:
         port = parts.port
     except ValueError as e:
-        raise PocketRuntimeError(f"DATABASE_URL has an invalid port: {e}") from e
+        raise PocketRuntimeError(f"DATABASE_URL has an invalid port: {e}", code="database-url-invalid") from e
     entry: dict[str, Any] = {
         "ENGINE": engine,
         "NAME": unquote(parts.path[1:]) if parts.path.startswith("/") else unquote(parts.path),

@@ -64,7 +64,7 @@ def secret_env_name() -> str:
             if isinstance(spec, dict) and spec.get("type") == "spa_token_secret" and "env" in spec
         }
     except (ValueError, AttributeError, TypeError, KeyError) as e:
-        raise PocketRuntimeError("POCKET_SECRETS is malformed; redeploy with `pocket deploy`") from e
+        raise PocketRuntimeError("POCKET_SECRETS is malformed; redeploy with `pocket deploy`", code="secrets-document-malformed") from e
     if len(entries) == 1:
         return next(iter(entries.values()))
     if DEFAULT_SECRET_ENV in entries:
@@ -72,7 +72,8 @@ def secret_env_name() -> str:
     if entries:
         raise PocketRuntimeError(
             f"several spa_token_secret secrets are declared ({', '.join(sorted(entries))}); "
-            "pass secret= explicitly"
+            "pass secret= explicitly",
+            code="spa-secret-ambiguous",
         )
     return DEFAULT_SECRET_ENV
 
@@ -84,7 +85,8 @@ def get_secret() -> str:
         raise PocketRuntimeError(
             f"{name} is not set: declare {name} = {{ type = \"spa_token_secret\" }} in "
             "[awscontainer.secrets.managed] and call pocket.django.runtime.set_envs() "
-            "(locally, put it in .env)"
+            "(locally, put it in .env)",
+            code="spa-secret-missing",
         )
     return value
 

@@ -36,7 +36,8 @@ def pocket_http_root() -> Path:
     if base is None:
         raise PocketRuntimeError(
             "pocket.django.urls needs settings.BASE_DIR (or PROJECT_DIR): the folder holding "
-            f"{ROOT_NAME}/"
+            f"{ROOT_NAME}/",
+            code="base-dir-missing",
         )
     return Path(base) / ROOT_NAME
 
@@ -59,7 +60,7 @@ def as_path(toml_file: Path, stage: str, root: Path | None = None) -> Any:
     try:
         config = tomllib.loads(toml_file.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as e:
-        raise PocketRuntimeError(f"{toml_file}: invalid TOML: {e}") from e
+        raise PocketRuntimeError(f"{toml_file}: invalid TOML: {e}", code="toml-invalid", where=str(toml_file)) from e
     table = config.get(stage)
     if isinstance(table, dict) and isinstance(table.get("filename"), str):
         filename = table["filename"]

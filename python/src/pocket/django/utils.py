@@ -57,7 +57,9 @@ def _queue_url(queue_key: str, *, why: str) -> str:
         raise PocketRuntimeError(
             f"{variable} is not set: {why} The handler {queue_key!r} has no SQS queue in this "
             f"environment. Add `sqs = {{}}` to [awscontainer.handlers.{queue_key}] and deploy, or "
-            "pass queue_key= naming a handler that has one."
+            "pass queue_key= naming a handler that has one.",
+            code="queue-url-missing",
+            where=variable,
         )
     return url
 
@@ -86,9 +88,9 @@ def pocket_call_command(
     ``handler_key`` is an older name of ``queue_key``.
     """
     if force_direct and force_sqs:
-        raise PocketRuntimeError("pocket_call_command: force_direct and force_sqs cannot both be true")
+        raise PocketRuntimeError("pocket_call_command: force_direct and force_sqs cannot both be true", code="invalid-argument")
     if queue_key is not None and handler_key is not None and queue_key != handler_key:
-        raise PocketRuntimeError("pocket_call_command: pass queue_key= or handler_key=, not both")
+        raise PocketRuntimeError("pocket_call_command: pass queue_key= or handler_key=, not both", code="invalid-argument")
     key = queue_key or handler_key or "sqsmanagement"
     args = list(args or [])
     kwargs = dict(kwargs or {})
