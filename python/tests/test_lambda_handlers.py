@@ -307,6 +307,23 @@ def test_handler_key_comes_from_the_queue_name():
     assert reports_batch_item_failures(arn + "dev-app-pocket-jobs", env) is True
     assert reports_batch_item_failures(arn + "unknown", env) is True
     assert reports_batch_item_failures("", env) is True
+    from pocket.errors import PocketRuntimeError
+
+    env["POCKET_JOBS_REPORT_BATCH_ITEM_FAILURES"] = "no"
+    with pytest.raises(PocketRuntimeError) as info:
+        reports_batch_item_failures(arn + "dev-app-pocket-jobs", env)
+    assert (info.value.code, info.value.where) == ("invalid-environment", "POCKET_JOBS_REPORT_BATCH_ITEM_FAILURES")
+
+
+def test_sqs_bodies_may_be_command_lines(app):
+    # A schedule's `message = "clearsessions"` reaches the queue as text (or as a JSON string).
+    event = load_event("sqs-batch.json")
+    records = event["Records"][:1] * 3
+    bodies = ["clearsessions --verbosity 0", json.dumps("check"), json.dumps({"manage": "check"})]
+    event["Records"] = [{**r, "messageId": f"m{i}", "body": b} for i, (r, b) in enumerate(zip(records, bodies))]
+    assert app.call("management", event) == {"batchItemFailures": []}
+    event["Records"] = [{**records[0], "messageId": "bad", "body": "check --tag 'open"}]
+    assert app.call("management", event) == {"batchItemFailures": [{"itemIdentifier": "bad"}]}
 
 
 def test_schedule_manage_events(app):

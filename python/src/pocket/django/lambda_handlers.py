@@ -164,13 +164,35 @@ def handler_key_of_queue(event_source_arn: str, environ: Mapping[str, str] | Non
 
 
 def reports_batch_item_failures(event_source_arn: str, environ: Mapping[str, str] | None = None) -> bool:
-    """``POCKET_<KEY>_REPORT_BATCH_ITEM_FAILURES`` of the record's handler: only ``"false"``
-    turns reporting off; a missing variable (older deploys) or unknown queue means reporting."""
+    """``POCKET_<KEY>_REPORT_BATCH_ITEM_FAILURES`` of the record's handler: ``"false"`` turns
+    reporting off; a missing variable (older deploys) or an unknown queue means reporting; any
+    other value is a broken deploy and an error."""
     environ = os.environ if environ is None else environ
     key = handler_key_of_queue(event_source_arn, environ)
     if key is None:
         return True
-    return environ.get(f"POCKET_{key}_REPORT_BATCH_ITEM_FAILURES", "true").strip().lower() != "false"
+    variable = f"POCKET_{key}_REPORT_BATCH_ITEM_FAILURES"
+    value = environ.get(variable)
+    if value is None or value == "true":
+        return True
+    if value == "false":
+        return False
+    raise PocketRuntimeError(
+        f'{variable} must be "true" or "false", got {value!r}; redeploy with `pocket deploy`',
+        code="invalid-environment",
+        where=variable,
+    )
+
+
+def _message_event(text: str) -> Any:
+    """The command a message body asks for: a JSON object (``{"command", ...}`` from
+    ``pocket_call_command``, or ``{"manage": "..."}``), or a command line, as plain text or a
+    JSON string (what a schedule's ``message = "clearsessions"`` puts on the queue)."""
+    try:
+        body = json.loads(text)
+    except json.JSONDecodeError:
+        body = text
+    return {"manage": body} if isinstance(body, str) else body
 
 
 def _sqs_batch(event: Mapping[str, Any]) -> dict[str, Any]:
@@ -178,18 +200,7 @@ def _sqs_batch(event: Mapping[str, Any]) -> dict[str, Any]:
     for record in event["Records"]:
         message_id = record.get("messageId", "")
         report = reports_batch_item_failures(str(record.get("eventSourceARN") or ""))
-        try:
-            body = json.loads(record.get("body") or "")
-        except json.JSONDecodeError:
-            logger.error("SQS message %s is not JSON; reported as failed", message_id)
-            if not report:
-                raise SqsMessageFailed(
-                    f"SQS message {message_id} is not JSON; failing the batch so Lambda retries it "
-                    "(report_batch_item_failures = false)"
-                ) from None
-            failures.append({"itemIdentifier": message_id})
-            continue
-        result = run_management_command(body)
+        result = run_management_command(_message_event(record.get("body") or ""))
         if result["exitCode"] != 0:
             logger.error(
                 "SQS message %s: command failed with exit code %s:\n%s",
