@@ -22,6 +22,7 @@ When the variable is unset the middleware does nothing (no header is trusted). P
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import ipaddress
 import logging
@@ -49,12 +50,13 @@ def accepted_origin_secrets(value: str | None = None) -> list[bytes]:
 
 
 def _matches(presented: str, accepted: list[bytes]) -> bool:
-    given = presented.encode("latin-1", "replace")
+    # SHA-256 digests have one length, so the comparison time says nothing about the secrets'
+    # lengths either; every accepted value is compared (no early exit), so it does not tell
+    # which one matched.
+    given = hashlib.sha256(presented.encode("utf-8", "surrogateescape")).digest()
     ok = False
-    # Compare with every accepted value (no early exit), so timing does not tell which one, or
-    # whether any, matched a prefix.
     for secret in accepted:
-        ok |= hmac.compare_digest(given, secret)
+        ok |= hmac.compare_digest(given, hashlib.sha256(secret).digest())
     return ok
 
 
