@@ -446,3 +446,28 @@ def test_http_urls_serve_the_stage_file_utf8_and_binary(tmp_path, monkeypatch):
         # No prd file for the icon: 404, not a server error.
         with pytest.raises(Http404):
             _resolve(patterns, ".well-known/icon.png")(request)
+
+
+def test_managed_assets_urls_prefer_the_stage_folder(tmp_path, monkeypatch):
+    from django.test import RequestFactory, override_settings
+
+    from pocket.django.urls import get_managed_assets_urls
+
+    assets = tmp_path / "managed_assets"
+    (assets / "default").mkdir(parents=True)
+    (assets / "default" / "robots.txt").write_text("default\n")
+    (assets / "default" / "ads.txt").write_text("ads\n")
+    (assets / "prd").mkdir()
+    (assets / "prd" / "robots.txt").write_text("prd\n")
+    (assets / "prd" / "nested").mkdir()  # only files directly in the folder are served
+    request = RequestFactory().get("/")
+    with override_settings(BASE_DIR=tmp_path):
+        monkeypatch.setenv("POCKET_STAGE", "prd")
+        patterns = get_managed_assets_urls()
+        assert [str(p.pattern) for p in patterns] == ["robots.txt"]
+        response = _resolve(patterns, "robots.txt")(request)
+        assert (response["Content-Type"], response.content) == ("text/plain", b"prd\n")
+        monkeypatch.setenv("POCKET_STAGE", "dev")
+        assert sorted(str(p.pattern) for p in get_managed_assets_urls()) == ["ads.txt", "robots.txt"]
+    with override_settings(BASE_DIR=tmp_path / "nothing-here"):
+        assert get_managed_assets_urls() == []

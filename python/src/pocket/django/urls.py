@@ -24,22 +24,32 @@ from typing import Any
 from pocket.errors import PocketRuntimeError
 from pocket.utils import get_stage
 
-__all__ = ["as_path", "find_http_toml_filepaths", "get_pocket_http_urls", "pocket_http_root"]
+__all__ = [
+    "as_path",
+    "find_http_toml_filepaths",
+    "get_managed_assets_urls",
+    "get_pocket_http_urls",
+    "pocket_http_root",
+]
 
 ROOT_NAME = "pocket_http_root"
 
 
-def pocket_http_root() -> Path:
+def _project_dir(folder: str) -> Path:
     from django.conf import settings
 
     base = getattr(settings, "PROJECT_DIR", None) or getattr(settings, "BASE_DIR", None)
     if base is None:
         raise PocketRuntimeError(
             "pocket.django.urls needs settings.BASE_DIR (or PROJECT_DIR): the folder holding "
-            f"{ROOT_NAME}/",
+            f"{folder}/",
             code="base-dir-missing",
         )
-    return Path(base) / ROOT_NAME
+    return Path(base)
+
+
+def pocket_http_root() -> Path:
+    return _project_dir(ROOT_NAME) / ROOT_NAME
 
 
 def find_http_toml_filepaths(root: Path | None = None) -> list[Path]:
@@ -84,3 +94,30 @@ def get_pocket_http_urls() -> list[Any]:
     """URL patterns for every served path, for the stage this process runs as."""
     root = pocket_http_root()
     return [as_path(toml_file, get_stage(), root) for toml_file in find_http_toml_filepaths(root)]
+
+
+MANAGED_ASSETS = "managed_assets"
+
+
+def get_managed_assets_urls() -> list[Any]:
+    """The original's later layout: every file directly in ``managed_assets/<stage>/`` (else
+    ``managed_assets/default/``) under the project folder, served at ``/<file name>`` with a
+    content type guessed from the name (else ``application/octet-stream``); ``[]`` when neither
+    folder exists."""
+    from django.http import HttpResponse
+    from django.urls import path
+
+    base = _project_dir(MANAGED_ASSETS) / MANAGED_ASSETS
+    folder = next((d for d in (base / get_stage(), base / "default") if d.is_dir()), None)
+    if folder is None:
+        return []
+
+    def route(file: Path) -> Any:
+        content_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+
+        def serve(request: Any) -> Any:
+            return HttpResponse(file.read_bytes(), content_type=content_type)
+
+        return path(file.name, serve)
+
+    return [route(f) for f in sorted(folder.iterdir()) if f.is_file()]
