@@ -21,6 +21,7 @@ export {
   type LoadResult,
   listStages,
   loadConfig,
+  MAX_CONFIG_BYTES,
   readConfigSource,
   type SourceOptions,
   type ValidateAllResult,

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { buildContext } from "./context/build.js";
 import type { PocketContext } from "./context/types.js";
@@ -67,8 +67,15 @@ export function readConfigSource(options: SourceOptions): Read {
       ],
     };
   }
-  if (options.source !== undefined) return { ok: true, source: { file, text: options.source } };
+  if (options.source !== undefined) {
+    const size = Buffer.byteLength(options.source, "utf8");
+    if (size > MAX_CONFIG_BYTES) return tooLarge(file, size);
+    return { ok: true, source: { file, text: options.source } };
+  }
   try {
+    // Checked before reading: a huge file is refused without holding it in memory.
+    const size = statSync(file).size;
+    if (size > MAX_CONFIG_BYTES) return tooLarge(file, size);
     return { ok: true, source: { file, text: readFileSync(file, "utf8") } };
   } catch (error) {
     const reason =
@@ -82,6 +89,25 @@ export function readConfigSource(options: SourceOptions): Read {
       ],
     };
   }
+}
+
+/** A configuration is a few kilobytes; anything past 1 MiB is not one (and would be slow to parse). */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+function tooLarge(file: string, size: number): Read {
+  return {
+    ok: false,
+    diagnostics: [
+      {
+        severity: "error",
+        code: "config-too-large",
+        message: `${file} is ${(size / 1024 / 1024).toFixed(1)} MiB; pocket reads configuration files up to 1 MiB`,
+        path: "",
+        file,
+        hint: "Check that --config names your pocket.toml; settings this large belong in files the app reads itself.",
+      },
+    ],
+  };
 }
 
 interface Prepared {

@@ -20,35 +20,69 @@ export type ParseResult = { ok: true; parsed: ParsedToml } | { ok: false; diagno
  * trust the shape it sees.
  */
 export function parseTomlWithLocations(source: string, file?: string): ParseResult {
-  let program: AST.TOMLProgram;
   try {
-    program = parseTOML(source, { tomlVersion: "1.0" });
+    return { ok: true, parsed: walk(parseTOML(source, { tomlVersion: "1.0" })) };
   } catch (error) {
     if (error instanceof ParseError) {
-      return {
-        ok: false,
-        diagnostic: {
-          severity: "error",
-          code: "toml-syntax",
-          message: `TOML syntax error: ${error.message.replace(/\.$/, "")}`,
-          path: "",
-          file,
-          position: { line: error.lineNumber, column: error.column + 1 },
-          hint: "pocket.toml must be valid TOML 1.0 (https://toml.io/en/v1.0.0).",
-        },
-      };
+      return syntaxError(file, `TOML syntax error: ${error.message.replace(/\.$/, "")}`, {
+        line: error.lineNumber,
+        column: error.column + 1,
+      });
+    }
+    if (error instanceof TooDeep) {
+      return syntaxError(
+        file,
+        `values are nested more than ${MAX_DEPTH} levels deep`,
+        error.position,
+        "pocket.toml holds settings, not data: flatten the value.",
+      );
+    }
+    // The parser is recursive: very deep nesting or a huge value exhausts the stack. That is a
+    // property of the input, so it is reported as one, never as a crash.
+    if (error instanceof RangeError) {
+      return syntaxError(
+        file,
+        "the file is too deeply nested or holds a value too large to parse",
+        { line: 1, column: 1 },
+        "pocket.toml holds settings, not data: look for a very long value or deeply nested arrays/tables.",
+      );
     }
     throw error;
   }
+}
+
+/** Deeper than any configuration needs, far below what exhausts the stack. */
+export const MAX_DEPTH = 64;
+
+class TooDeep extends Error {
+  constructor(readonly position: SourcePosition) {
+    super("too deep");
+  }
+}
+
+function syntaxError(
+  file: string | undefined,
+  message: string,
+  position: SourcePosition,
+  hint = "pocket.toml must be valid TOML 1.0 (https://toml.io/en/v1.0.0).",
+): ParseResult {
+  return {
+    ok: false,
+    diagnostic: { severity: "error", code: "toml-syntax", message, path: "", file, position, hint },
+  };
+}
+
+function walk(program: AST.TOMLProgram): ParsedToml {
   const root: TomlTable = {};
   const locations = newLocationNode({ line: 1, column: 1 });
   const top = program.body[0];
   for (const item of top?.body ?? []) {
     if (item.type === "TOMLKeyValue") {
-      assignKeyValue(root, locations, item);
+      assignKeyValue(root, locations, item, 0);
       continue;
     }
     const header = start(item);
+    if (item.resolvedKey.length > MAX_DEPTH) throw new TooDeep(header);
     let container: TomlTable | TomlValue[] = root;
     let node = locations;
     item.resolvedKey.forEach((seg, i) => {
@@ -61,14 +95,15 @@ export function parseTomlWithLocations(source: string, file?: string): ParseResu
       container = child as TomlTable | TomlValue[];
       node = ensureNode(node, seg, header);
     });
-    for (const kv of item.body) assignKeyValue(container as TomlTable, node, kv);
+    for (const kv of item.body) assignKeyValue(container as TomlTable, node, kv, item.resolvedKey.length);
   }
-  return { ok: true, parsed: { value: root, locations } };
+  return { value: root, locations };
 }
 
-function assignKeyValue(table: TomlTable, node: LocationNode, kv: AST.TOMLKeyValue): void {
+function assignKeyValue(table: TomlTable, node: LocationNode, kv: AST.TOMLKeyValue, depth: number): void {
   const keys = kv.key.keys.map((k) => (k.type === "TOMLBare" ? k.name : k.value));
   const keyPos = start(kv.key);
+  if (depth + keys.length > MAX_DEPTH) throw new TooDeep(keyPos);
   let target = table;
   let targetNode = node;
   for (const key of keys.slice(0, -1)) {
@@ -82,19 +117,22 @@ function assignKeyValue(table: TomlTable, node: LocationNode, kv: AST.TOMLKeyVal
   }
   const last = keys[keys.length - 1]!;
   const valueNode = ensureNode(targetNode, last, keyPos);
-  setChild(target, last, convert(kv.value, valueNode));
+  setChild(target, last, convert(kv.value, valueNode, depth + keys.length));
 }
 
-function convert(node: AST.TOMLContentNode, loc: LocationNode): TomlValue {
+function convert(node: AST.TOMLContentNode, loc: LocationNode, depth: number): TomlValue {
   loc.valuePosition = start(node);
+  if (depth > MAX_DEPTH) throw new TooDeep(loc.valuePosition);
   switch (node.type) {
     case "TOMLValue":
       return node.value;
     case "TOMLArray":
-      return node.elements.map((element, i) => convert(element, ensureNode(loc, i, start(element))));
+      return node.elements.map((element, i) =>
+        convert(element, ensureNode(loc, i, start(element)), depth + 1),
+      );
     case "TOMLInlineTable": {
       const table: TomlTable = {};
-      for (const kv of node.body) assignKeyValue(table, loc, kv);
+      for (const kv of node.body) assignKeyValue(table, loc, kv, depth);
       return table;
     }
   }
