@@ -69,7 +69,11 @@ def _dotenv_value(rest: str, where: str) -> str:
     if rest[:1] == "'":
         end = rest.find("'", 1)
         if end < 0:
-            raise PocketRuntimeError(f"{where}: unterminated single-quoted value", code="dotenv-invalid", where=where)
+            raise PocketRuntimeError(
+                f"{where}: unterminated single-quoted value",
+                code="dotenv-invalid",
+                where=where,
+            )
         _only_comment_after(rest[end + 1 :], where)
         return rest[1:end]
     if rest[:1] == '"':
@@ -96,7 +100,11 @@ def _dotenv_value(rest: str, where: str) -> str:
 def _only_comment_after(tail: str, where: str) -> None:
     tail = tail.strip()
     if tail and not tail.startswith("#"):
-        raise PocketRuntimeError(f"{where}: unexpected text after the closing quote: {tail!r}", code="dotenv-invalid", where=where)
+        raise PocketRuntimeError(
+            f"{where}: unexpected text after the closing quote: {tail!r}",
+            code="dotenv-invalid",
+            where=where,
+        )
 
 
 def read_dotenv(toml_path: Path | None) -> dict[str, str]:

@@ -86,7 +86,10 @@ def _describe_client_error(
                 code="secret-access-denied",
             )
         if code in _NOT_FOUND:
-            return PocketRuntimeError(f"{what} does not exist{where}: {not_found_hint}{said}", code="secret-not-found")
+            return PocketRuntimeError(
+                f"{what} does not exist{where}: {not_found_hint}{said}",
+                code="secret-not-found",
+            )
         if code == "InvalidRequestException" and "delet" in message.lower():
             return PocketRuntimeError(
                 f"{what} is scheduled for deletion{where}: restore it "
@@ -113,7 +116,10 @@ def parse_secrets_document(raw: str) -> dict[str, Any]:
     """Parse and shape-check ``POCKET_SECRETS``; a malformed document means a broken deploy."""
 
     def bad(why: str) -> PocketRuntimeError:
-        return PocketRuntimeError(f"POCKET_SECRETS is malformed ({why}); redeploy with `pocket deploy`", code="secrets-document-malformed")
+        return PocketRuntimeError(
+            f"POCKET_SECRETS is malformed ({why}); redeploy with `pocket deploy`",
+            code="secrets-document-malformed",
+        )
 
     try:
         doc = json.loads(raw)
@@ -164,7 +170,10 @@ def _read_pocket_store_sm(doc: Mapping[str, Any], clients: _Clients) -> dict[str
     )
     text = response.get("SecretString")
     if text is None:
-        raise PocketRuntimeError(f"pocket {label} holds binary data; expected a JSON SecretString", code="pocket-store-malformed")
+        raise PocketRuntimeError(
+            f"pocket {label} holds binary data; expected a JSON SecretString",
+            code="pocket-store-malformed",
+        )
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:
@@ -304,7 +313,9 @@ def _read_user_secret(env_name: str, spec: Mapping[str, Any], default_store: str
     return response["Parameter"]["Value"]
 
 
-def load_secret_values(doc: Mapping[str, Any], *, region: str | None, clients: _Clients | None = None) -> dict[str, str]:
+def load_secret_values(
+    doc: Mapping[str, Any], *, region: str | None, clients: _Clients | None = None
+) -> dict[str, str]:
     """Managed values, then user values over them (the contract's order), as env vars."""
     clients = clients or _Clients(region)
     values: dict[str, str] = {}
@@ -353,7 +364,10 @@ def rds_database_url(environ: Mapping[str, str], *, region: str | None, clients:
         data = json.loads(response.get("SecretString") or "")
         username, password = data["username"], data["password"]
     except (json.JSONDecodeError, KeyError, TypeError) as e:
-        raise PocketRuntimeError(f"{what} must be JSON with username and password", code="rds-secret-malformed") from e
+        raise PocketRuntimeError(
+            f"{what} must be JSON with username and password",
+            code="rds-secret-malformed",
+        ) from e
     return (
         f"postgres://{quote(str(username), safe='')}:{quote(str(password), safe='')}"
         f"@{endpoint}:{port}/{dbname}"

@@ -231,7 +231,9 @@ sqs_management_command_handler = management_command_handler
 sqs_management_command_report_failures_handler = management_command_handler
 
 
-def sqs_management_command_report_failuers_handler(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
+def sqs_management_command_report_failuers_handler(
+    event: Mapping[str, Any], context: Any = None
+) -> dict[str, Any]:
     """The original's misspelt name, accepted so an old ``command`` still deploys."""
     deprecated(
         "pocket.django.lambda_handlers.sqs_management_command_report_failuers_handler",

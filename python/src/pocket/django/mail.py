@@ -43,7 +43,9 @@ class SesEmailBackend(BaseEmailBackend):
         **kwargs: Any,
     ) -> None:
         super().__init__(fail_silently=fail_silently, **kwargs)
-        self.region_name = region_name or os.environ.get("POCKET_SES_REGION") or os.environ.get("POCKET_REGION") or None
+        self.region_name = (
+            region_name or os.environ.get("POCKET_SES_REGION") or os.environ.get("POCKET_REGION") or None
+        )
         self.configuration_set = configuration_set or os.environ.get("POCKET_SES_CONFIGURATION_SET") or None
         self._client: Any = None
 

@@ -385,9 +385,15 @@ def _django_document(toml_path: str | os.PathLike[str] | None) -> dict[str, Any]
         try:
             doc = json.loads(raw)
         except json.JSONDecodeError as e:
-            raise PocketRuntimeError(f"POCKET_DJANGO is not JSON ({e}); redeploy with `pocket deploy`", code="django-document-malformed") from e
+            raise PocketRuntimeError(
+                f"POCKET_DJANGO is not JSON ({e}); redeploy with `pocket deploy`",
+                code="django-document-malformed",
+            ) from e
         if not isinstance(doc, dict) or not all(isinstance(doc.get(k, {}), dict) for k in _DJANGO_KEYS):
-            raise PocketRuntimeError("POCKET_DJANGO must be an object of objects; redeploy with `pocket deploy`", code="django-document-malformed")
+            raise PocketRuntimeError(
+                "POCKET_DJANGO must be an object of objects; redeploy with `pocket deploy`",
+                code="django-document-malformed",
+            )
         return doc
     path = Path(toml_path) if toml_path is not None else find_toml_path()
     general = read_toml(path).get("general", {}) if path is not None else {}
@@ -420,12 +426,16 @@ def get_storages(
     return storages
 
 
-def get_static_storage(*, stage: str | None = None, path: TomlPath = None, toml_path: TomlPath = None) -> dict[str, Any]:
+def get_static_storage(
+    *, stage: str | None = None, path: TomlPath = None, toml_path: TomlPath = None
+) -> dict[str, Any]:
     """The ``staticfiles`` entry of :func:`get_storages`."""
     return get_storages(stage=stage, path=path, toml_path=toml_path)["staticfiles"]
 
 
-def get_caches(*, stage: str | None = None, path: TomlPath = None, toml_path: TomlPath = None) -> dict[str, Any]:
+def get_caches(
+    *, stage: str | None = None, path: TomlPath = None, toml_path: TomlPath = None
+) -> dict[str, Any]:
     """Django ``CACHES``."""
     check_stage(stage, "get_caches")
     toml_path = _toml_arg(toml_path, path)
@@ -571,7 +581,9 @@ def _system_ca_bundle() -> str | None:
     return next((p for p in _CA_BUNDLES if os.path.exists(p)), None)
 
 
-def get_databases(*, stage: str | None = None, path: TomlPath = None, toml_path: TomlPath = None) -> dict[str, Any]:
+def get_databases(
+    *, stage: str | None = None, path: TomlPath = None, toml_path: TomlPath = None
+) -> dict[str, Any]:
     """Django ``DATABASES`` from ``DATABASE_URL`` (after :func:`set_envs`), whatever set it: a
     managed ``neon_database_url``/``tidb_database_url``, the ``[rds]`` cluster, a user secret, or
     ``[awscontainer.envs]``.

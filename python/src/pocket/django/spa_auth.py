@@ -64,7 +64,10 @@ def secret_env_name() -> str:
             if isinstance(spec, dict) and spec.get("type") == "spa_token_secret" and "env" in spec
         }
     except (ValueError, AttributeError, TypeError, KeyError) as e:
-        raise PocketRuntimeError("POCKET_SECRETS is malformed; redeploy with `pocket deploy`", code="secrets-document-malformed") from e
+        raise PocketRuntimeError(
+            "POCKET_SECRETS is malformed; redeploy with `pocket deploy`",
+            code="secrets-document-malformed",
+        ) from e
     if len(entries) == 1:
         return next(iter(entries.values()))
     if DEFAULT_SECRET_ENV in entries:

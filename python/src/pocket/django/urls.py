@@ -70,7 +70,11 @@ def as_path(toml_file: Path, stage: str, root: Path | None = None) -> Any:
     try:
         config = tomllib.loads(toml_file.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as e:
-        raise PocketRuntimeError(f"{toml_file}: invalid TOML: {e}", code="toml-invalid", where=str(toml_file)) from e
+        raise PocketRuntimeError(
+            f"{toml_file}: invalid TOML: {e}",
+            code="toml-invalid",
+            where=str(toml_file),
+        ) from e
     table = config.get(stage)
     if isinstance(table, dict) and isinstance(table.get("filename"), str):
         filename = table["filename"]
@@ -82,7 +86,8 @@ def as_path(toml_file: Path, stage: str, root: Path | None = None) -> Any:
         if not content_file.is_file():
             raise Http404(f"no {filename} for stage {stage}")
         if content_type.startswith("text/"):
-            return HttpResponse(content_file.read_text(encoding="utf-8"), content_type=f"{content_type}; charset=utf-8")
+            text = content_file.read_text(encoding="utf-8")
+            return HttpResponse(text, content_type=f"{content_type}; charset=utf-8")
         return HttpResponse(content_file.read_bytes(), content_type=content_type)
 
     route = directory.relative_to(root).as_posix()

@@ -88,9 +88,15 @@ def pocket_call_command(
     ``handler_key`` is an older name of ``queue_key``.
     """
     if force_direct and force_sqs:
-        raise PocketRuntimeError("pocket_call_command: force_direct and force_sqs cannot both be true", code="invalid-argument")
+        raise PocketRuntimeError(
+            "pocket_call_command: force_direct and force_sqs cannot both be true",
+            code="invalid-argument",
+        )
     if queue_key is not None and handler_key is not None and queue_key != handler_key:
-        raise PocketRuntimeError("pocket_call_command: pass queue_key= or handler_key=, not both", code="invalid-argument")
+        raise PocketRuntimeError(
+            "pocket_call_command: pass queue_key= or handler_key=, not both",
+            code="invalid-argument",
+        )
     key = queue_key or handler_key or "sqsmanagement"
     args = list(args or [])
     kwargs = dict(kwargs or {})
