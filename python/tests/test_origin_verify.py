@@ -86,3 +86,16 @@ def test_invalid_viewer_ip_leaves_remote_addr_alone(mw, rf, monkeypatch, bad_ip)
     response = mw(_get(rf, HTTP_X_POCKET_ORIGIN_VERIFY="s3cret", HTTP_X_POCKET_VIEWER_IP=bad_ip))
     assert response.status_code == 200
     assert response.content.decode() == "130.176.0.10|abc.execute-api.ap-northeast-1.amazonaws.com|False"
+
+
+def test_a_stage_with_origin_verify_warns_when_the_middleware_is_missing_or_late():
+    from pocket.django.lambda_handlers import ORIGIN_VERIFY_MIDDLEWARE, origin_verify_problem
+
+    security = "django.middleware.security.SecurityMiddleware"
+    enabled = {"POCKET_ORIGIN_VERIFY_SECRET": "s3cret"}
+    assert origin_verify_problem([security], {}) is None
+    assert origin_verify_problem([security], {"POCKET_ORIGIN_VERIFY_SECRET": " , "}) is None
+    assert "is not in MIDDLEWARE" in origin_verify_problem([security], enabled)
+    assert "is not first" in origin_verify_problem([security, ORIGIN_VERIFY_MIDDLEWARE], enabled)
+    assert origin_verify_problem([ORIGIN_VERIFY_MIDDLEWARE, security], enabled) is None
+    assert "s3cret" not in origin_verify_problem([], enabled)

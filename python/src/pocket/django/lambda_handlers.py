@@ -68,10 +68,38 @@ def _wsgi_app() -> WsgiApp:
     global _app
     if _app is None:
         _setup_django()
+        from django.conf import settings
         from django.core.handlers.wsgi import WSGIHandler
 
         _app = WSGIHandler()
+        problem = origin_verify_problem(list(getattr(settings, "MIDDLEWARE", [])))
+        if problem:
+            logger.warning("pocket: %s", problem)
     return _app
+
+
+ORIGIN_VERIFY_MIDDLEWARE = "pocket.django.middleware.OriginVerifyMiddleware"
+
+
+def origin_verify_problem(middleware: list[str], environ: Mapping[str, str] | None = None) -> str | None:
+    """Why origin verification would not protect this app, or ``None``: the stage enables it
+    (``POCKET_ORIGIN_VERIFY_SECRET`` is set) but the middleware is missing, so requests that
+    bypass CloudFront are served, or it is not first, so middleware before it already ran on
+    them with CloudFront's address and host."""
+    environ = os.environ if environ is None else environ
+    if not environ.get("POCKET_ORIGIN_VERIFY_SECRET", "").strip(", "):
+        return None
+    if ORIGIN_VERIFY_MIDDLEWARE not in middleware:
+        return (
+            f"origin verification is enabled for this stage but {ORIGIN_VERIFY_MIDDLEWARE} is not "
+            "in MIDDLEWARE: requests that bypass CloudFront are served. Add it first in MIDDLEWARE."
+        )
+    if middleware[0] != ORIGIN_VERIFY_MIDDLEWARE:
+        return (
+            f"{ORIGIN_VERIFY_MIDDLEWARE} is not first in MIDDLEWARE: {middleware[0]} runs before "
+            "the origin check, with CloudFront's address instead of the viewer's. Move it first."
+        )
+    return None
 
 
 def wsgi_handler(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
