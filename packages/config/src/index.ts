@@ -28,6 +28,12 @@ export {
   validateAllStages,
 } from "./load.js";
 export { mergeStage } from "./merge.js";
+export {
+  type EnvValue,
+  LAMBDA_ENV_LIMIT,
+  lambdaEnvironment,
+  measureEnvironment,
+} from "./rules/environment.js";
 export { MANAGEMENT_COMMAND_HANDLER } from "./schema/awscontainer.js";
 export type { Settings } from "./schema/settings.js";
 export { SECTION_NAMES } from "./schema/settings.js";

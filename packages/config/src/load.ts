@@ -5,6 +5,7 @@ import type { PocketContext } from "./context/types.js";
 import { type Diagnostic, formatPath, hasErrors, type Issue } from "./diagnostics.js";
 import { CONFIG_FILE_NAME, findConfigFile, readDotEnv } from "./files.js";
 import { isTable, type MergedDocument, mergeStage } from "./merge.js";
+import { environmentSizeIssues } from "./rules/environment.js";
 import { nameIssues } from "./rules/names.js";
 import { storageSyncIssues } from "./rules/storage.js";
 import { SECTION_NAMES, type Settings } from "./schema/settings.js";
@@ -226,7 +227,11 @@ function runStage(prepared: Prepared, stage: string): StageRun {
   const run: StageRun = { merged, issues: out.issues, settings: out.settings, credentials: out.credentials };
   if (out.settings) {
     run.context = buildContext(out.settings);
-    run.issues.push(...nameIssues(run.context), ...storageSyncIssues(out.settings, run.context));
+    run.issues.push(
+      ...nameIssues(run.context),
+      ...storageSyncIssues(out.settings, run.context),
+      ...environmentSizeIssues(run.context),
+    );
   }
   return run;
 }

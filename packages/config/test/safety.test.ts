@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { maskCredentials } from "../src/format.js";
-import { formatDiagnostics, loadConfig } from "../src/index.js";
+import {
+  formatDiagnostics,
+  LAMBDA_ENV_LIMIT,
+  lambdaEnvironment,
+  loadConfig,
+  measureEnvironment,
+  validateAllStages,
+} from "../src/index.js";
 import { CONTAINER, codes, context, GENERAL, load, problems } from "./helpers.js";
 
 const SPA_BUILD = `[cloudfront.main]
@@ -103,5 +110,51 @@ describe("an API key written in pocket.toml is never shown", () => {
       `password = "********", api_token = "********"`,
     );
     expect(maskCredentials(`signing_key = "CF_KEY"`)).toBe(`signing_key = "CF_KEY"`);
+  });
+});
+
+describe("the Lambda 4 KB environment limit is checked at validate time", () => {
+  const base = `${GENERAL}\n[s3]\n\n${CONTAINER}apigateway = {}\n\n[awscontainer.handlers.worker]\ncommand = "app.worker"\nsqs = {}\n`;
+
+  it("refuses a stage whose variables exceed 4 KB, at the user's largest variable", () => {
+    const toml = `${base}\n[awscontainer.envs]\nBIG = "${"x".repeat(4000)}"\nSMALL = "1"\n`;
+    const d = problems(toml).find((p) => p.code === "lambda-env-too-large")!;
+    expect(d.path).toBe("awscontainer.envs.BIG");
+    expect(d.message).toContain("4096");
+    expect(d.message).toContain("wsgi, worker");
+    expect(d.message).toMatch(/BIG \(4003 bytes\)/);
+  });
+
+  it("checks each stage on its own (validateAllStages names the stage)", () => {
+    const toml = `${base}\n[prd.awscontainer.envs]\nBIG = "${"x".repeat(4000)}"\n`;
+    expect(codes(problems(toml, "prd"))).toContain("lambda-env-too-large");
+    // dev reports it too, as a problem of prd's own table (docs/decisions.md#d7-stage-merge).
+    expect(problems(toml, "dev").find((x) => x.code === "lambda-env-too-large")!.stages).toEqual(["prd"]);
+    const all = validateAllStages({ configPath: "/virtual/testprj/pocket.toml", source: toml, env: {} });
+    const d = all.diagnostics.find((x) => x.code === "lambda-env-too-large")!;
+    expect(d.stages).toEqual(["prd"]);
+  });
+
+  it("counts deploy-time values at the size they resolve to", () => {
+    const c = context(base);
+    const env = lambdaEnvironment(c);
+    expect(env.POCKET_WORKER_QUEUEURL).toEqual({ Ref: "WorkerSqsQueue" });
+    const { sizes } = measureEnvironment(env);
+    expect(sizes.find((s) => s.name === "POCKET_WORKER_QUEUEURL")!.bytes).toBe(
+      "POCKET_WORKER_QUEUEURL".length + 110,
+    );
+    expect(sizes.find((s) => s.name === "POCKET_WSGI_HOST")!.bytes).toBe("POCKET_WSGI_HOST".length + 60);
+    expect(measureEnvironment({ A: { "Fn::Join": [",", ["ab", { "Fn::Sub": "x" }]] } }).total).toBe(
+      1 + 2 + 60 + 1,
+    );
+  });
+
+  it("accepts a stage just under the limit", () => {
+    const c = context(base);
+    const room = LAMBDA_ENV_LIMIT - measureEnvironment(lambdaEnvironment(c)).total - "FILL".length;
+    context(`${base}\n[awscontainer.envs]\nFILL = "${"x".repeat(room)}"\n`);
+    expect(codes(problems(`${base}\n[awscontainer.envs]\nFILL = "${"x".repeat(room + 1)}"\n`))).toContain(
+      "lambda-env-too-large",
+    );
   });
 });

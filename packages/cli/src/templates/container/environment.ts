@@ -1,10 +1,9 @@
-import type { PocketContext } from "@magic-pocket/config";
+import { LAMBDA_ENV_LIMIT, measureEnvironment, type PocketContext } from "@magic-pocket/config";
 import { CliError } from "../../errors.js";
 import { cfn, type Json } from "../template.js";
 import { parameterNames } from "./parameters.js";
 
-/** Lambda's limit for all environment variable names and values together. */
-export const LAMBDA_ENV_LIMIT = 4096;
+export { LAMBDA_ENV_LIMIT };
 
 /**
  * The runtime contract (docs/decisions.md#r1-everything-arrives-through-the-environment,
@@ -56,8 +55,8 @@ export function containerEnvironment(ctx: PocketContext): Record<string, Json> {
  * Values resolved by CloudFormation are counted at a realistic size for what they become.
  */
 export function checkEnvironmentSize(env: Record<string, Json>): void {
-  const sizes = Object.entries(env).map(([k, v]) => ({ name: k, bytes: Buffer.byteLength(k) + estimate(v) }));
-  const total = sizes.reduce((n, s) => n + s.bytes, 0);
+  // The same measure as `pocket config validate` (@magic-pocket/config), so both agree.
+  const { total, sizes } = measureEnvironment(env);
   if (total <= LAMBDA_ENV_LIMIT) return;
   const largest = sizes
     .sort((a, b) => b.bytes - a.bytes)
@@ -71,21 +70,4 @@ export function checkEnvironmentSize(env: Record<string, Json>): void {
       hint: "Move large values out of [awscontainer.envs] (into a managed or user secret, or a file in the image), or shorten django settings.",
     },
   );
-}
-
-function estimate(value: Json): number {
-  if (typeof value === "string") return Buffer.byteLength(value);
-  if (value === null || typeof value !== "object" || Array.isArray(value)) return String(value).length;
-  if ("Ref" in value) {
-    const ref = String(value.Ref);
-    // A queue URL is https://sqs.{region}.amazonaws.com/{account}/{name}; an ARN about as long.
-    if (ref.endsWith("SqsQueue") || ref.includes("Arn")) return 110;
-    return 60;
-  }
-  if ("Fn::Sub" in value) return 60; // {apiId}.execute-api.{region}.amazonaws.com
-  if ("Fn::Join" in value) {
-    const [sep, parts] = value["Fn::Join"] as [string, Json[]];
-    return parts.reduce<number>((n, p) => n + estimate(p), 0) + sep.length * Math.max(0, parts.length - 1);
-  }
-  return 100;
 }
