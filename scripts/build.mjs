@@ -2,7 +2,7 @@
 // costs ~40 ms at every start, a single bundled file ~10 ms. Code splitting keeps every
 // `await import()` (AWS SDK clients, deploy engine) in its own chunk, so `pocket config`
 // commands never load them.
-import { cpSync, readdirSync, rmSync } from "node:fs";
+import { cpSync, existsSync, readdirSync, rmSync } from "node:fs";
 import { build } from "esbuild";
 
 const watch = process.argv.includes("--watch");
@@ -41,23 +41,30 @@ for (const part of ["pyproject.toml", "README.md", "src"]) {
   });
 }
 
-// @magic-pocket/runtime runs inside users' Lambda images: each source file becomes one ES module
-// in packages/runtime/dist (not bundled, so the AWS SDK stays a lazily imported dependency and
-// an app pays only for the modules it imports). Its .d.ts files are written by `npm pack`
-// (prepack), not here, to keep this build fast.
-const runtimeSources = readdirSync("packages/runtime/src")
-  .filter((f) => f.endsWith(".ts"))
-  .map((f) => `packages/runtime/src/${f}`);
-rmSync("packages/runtime/dist", { recursive: true, force: true });
-await build({
-  entryPoints: runtimeSources,
+// @magic-pocket/runtime runs inside users' Lambda images, where every module file costs cold-start
+// time: its two entry points are bundled (shared code in one chunk, so both see one loadEnv
+// state), the AWS SDK stays an external dependency imported on first use. Its .d.ts files are
+// written by `npm pack` (prepack), not here, to keep this build fast.
+const runtimeBuild = await build({
+  entryPoints: { index: "packages/runtime/src/index.ts", "env-entry": "packages/runtime/src/env-entry.ts" },
   outdir: "packages/runtime/dist",
-  bundle: false,
+  bundle: true,
+  splitting: true,
   format: "esm",
   platform: "node",
   target: "node20",
+  external: ["@aws-sdk/*"],
+  chunkNames: "chunks/[name]-[hash]",
+  metafile: true,
   logLevel: "warning",
 });
+// Files are overwritten in place (a process importing dist/ meanwhile never finds it missing);
+// chunks of earlier builds are removed afterwards.
+const runtimeOutputs = new Set(Object.keys(runtimeBuild.metafile.outputs));
+const runtimeChunks = "packages/runtime/dist/chunks";
+for (const f of existsSync(runtimeChunks) ? readdirSync(runtimeChunks) : []) {
+  if (!runtimeOutputs.has(`${runtimeChunks}/${f}`)) rmSync(`${runtimeChunks}/${f}`);
+}
 
 if (watch) {
   const { context } = await import("esbuild");

@@ -5,7 +5,7 @@
  * framework sees the objects it was written for.
  */
 import { EventEmitter } from "node:events";
-import { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import {
   type ApiGatewayV2Event,
   type ApiGatewayV2Result,
@@ -16,6 +16,7 @@ import {
   type LambdaContext,
   pathWithQuery,
 } from "./apigateway.js";
+import { nodeHttp } from "./builtins.js";
 import { envLoaded, loadEnv } from "./env.js";
 import { verifyOrigin } from "./origin.js";
 
@@ -47,7 +48,7 @@ export function nodeHttpHandler(
     if (options.verifyOrigin && !verifyOrigin(req).ok)
       return { ...FORBIDDEN, headers: { ...FORBIDDEN.headers } };
     req.lambda = { event, context };
-    const res = new ServerResponse(req);
+    const res = new (nodeHttp().ServerResponse)(req);
     // No chunked framing and no keep-alive: the body is read back whole from the socket.
     res.useChunkedEncodingByDefault = false;
     res.shouldKeepAlive = false;
@@ -69,7 +70,7 @@ export function nodeHttpHandler(
 }
 
 function toIncomingMessage(event: ApiGatewayV2Event, socket: MemorySocket): IncomingMessage {
-  const req = new IncomingMessage(socket as never);
+  const req = new (nodeHttp().IncomingMessage)(socket as never);
   const method = event.requestContext.http.method.toUpperCase();
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(event.headers ?? {})) {

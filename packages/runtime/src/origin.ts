@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { nodeCrypto } from "./builtins.js";
 
 /** Headers as a web `Headers`, a Node `IncomingHttpHeaders`, or a plain record. */
 export type HeaderSource =
@@ -44,6 +44,7 @@ export function verifyOrigin(request: HeaderSource, env: NodeJS.ProcessEnv = pro
   if (accepted.length === 0) return { ok: true, viewerIp, host };
   const given = headerValue(request, ORIGIN_VERIFY_HEADER);
   if (!given) return { ok: false, viewerIp, host };
+  const { createHash, timingSafeEqual } = nodeCrypto();
   const digest = (s: string) => createHash("sha256").update(s, "utf8").digest();
   const givenDigest = digest(given);
   let ok = false;

@@ -7,7 +7,7 @@
  * shared known-answer file). The secret is the managed `spa_token_secret` value, in the variable
  * that `POCKET_SECRETS` names for it (`SPA_TOKEN_SECRET` when nothing says otherwise).
  */
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { nodeCrypto } from "./builtins.js";
 import { PocketRuntimeError } from "./errors.js";
 
 export const COOKIE_NAME = "pocket-spa-token";
@@ -94,7 +94,7 @@ function key(secret: string | undefined): Buffer {
 }
 
 function signature(k: Buffer, userId: string, expiry: string): string {
-  return createHmac("sha256", k).update(`${userId}:${expiry}`, "utf8").digest("hex");
+  return nodeCrypto().createHmac("sha256", k).update(`${userId}:${expiry}`, "utf8").digest("hex");
 }
 
 function nowSeconds(now: number | undefined): number {
@@ -134,7 +134,7 @@ export function verifyToken(token: unknown, options: Omit<TokenOptions, "maxAge"
   const [userId, expiry, sig] = parts as [string, string, string];
   if (!userId || !DIGITS.test(expiry) || !SIG.test(sig)) return null;
   const expected = signature(k, userId, expiry);
-  if (!timingSafeEqual(Buffer.from(sig, "ascii"), Buffer.from(expected, "ascii"))) return null;
+  if (!nodeCrypto().timingSafeEqual(Buffer.from(sig, "ascii"), Buffer.from(expected, "ascii"))) return null;
   if (nowSeconds(options.now) > Number(expiry)) return null;
   return userId;
 }
