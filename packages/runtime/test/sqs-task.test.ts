@@ -169,9 +169,9 @@ describe("taskHandler", () => {
   });
 
   it("turns a throw into exit code 1 with the error, unknown tasks and bad events into 2", async () => {
-    const failed = await handler({ command: "fail" });
+    const failed = (await handler({ command: "fail" })) as { exitCode: number; output: string };
     expect(failed.exitCode).toBe(1);
-    expect((failed as { output: string }).output).toContain("task broke");
+    expect(failed.output).toContain("task broke");
     expect(await handler({ command: "nope" })).toEqual({
       exitCode: 2,
       output: "pocket: unknown task 'nope'; known: exit3, fail, greet\n",
