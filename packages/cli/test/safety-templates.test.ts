@@ -6,6 +6,7 @@ import { cloudfrontKeysTemplate } from "../src/templates/cloudfront-keys.js";
 import { lambdaRole } from "../src/templates/container/iam.js";
 import type { Template } from "../src/templates/template.js";
 import { vpcTemplate } from "../src/templates/vpc.js";
+import { FULL_STAGE } from "./safety-full-stage.js";
 import { cfnLint, type LintMatch, lintErrors } from "./templates/cfn-lint.js";
 import { loadInline } from "./templates/context.js";
 
@@ -36,59 +37,6 @@ describe("issue 11 item 15: the Lambda role", () => {
     expect(actions.filter((a) => /acl/i.test(a))).toEqual([]);
   });
 });
-
-/** The stage with everything: managed VPC with EFS, Aurora, SQS, two distributions, signed media. */
-export const FULL_STAGE = `
-[general]
-region = "ap-northeast-1"
-project_name = "full"
-stages = ["dev"]
-
-[s3]
-
-[vpc]
-ref = "full"
-zone_suffixes = ["a", "c"]
-efs = {}
-
-[rds]
-
-[awscontainer]
-dockerfile_path = "pocket.Dockerfile"
-
-[awscontainer.secrets.managed]
-SECRET_KEY = { type = "password", options = { length = 50 } }
-CF_MEDIA_KEY = { type = "cloudfront_signing_key" }
-
-[awscontainer.handlers.wsgi]
-command = "pocket.django.lambda_handlers.wsgi_handler"
-apigateway = {}
-
-[awscontainer.handlers.management]
-command = "pocket.django.lambda_handlers.management_command_handler"
-timeout = 600
-sqs = { batch_size = 5 }
-
-[awscontainer.django.storages]
-default = { store = "s3", location = "uploads", distribution = "media" }
-staticfiles = { store = "s3", location = "static", static = true, manifest = true, distribution = "main" }
-
-[awscontainer.django.caches]
-default = { store = "efs" }
-
-[cloudfront.main]
-origin_path = "/spa"
-routes = [
-  { is_default = true, is_spa = true },
-  { path_pattern = "/static/*", is_versioned = true },
-  { path_pattern = "/api/*", type = "api", handler = "wsgi" },
-]
-
-[cloudfront.media]
-origin_path = "/media"
-signing_key = "CF_MEDIA_KEY"
-routes = [{ is_default = true, signed = true }]
-`;
 
 describe("issue 11 items 17 and 22: ARNs in the templates of the full stage", () => {
   const templates: Record<string, Template> = {};

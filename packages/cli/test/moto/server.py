@@ -11,13 +11,28 @@
 3. CodeBuild's UpdateProject, which moto does not implement: the fields pocket sends replace
    the stored ones, as the API reference describes; an unknown project is
    ResourceNotFoundException.
+4. CloudFront resources in CloudFormation, which moto's CloudFormation does not create (it
+   leaves them out, and outputs that refer to them with them): each CloudFront type pocket's
+   templates use gets a stand-in with an id in CloudFront's shape and the attributes the
+   templates read (DomainName, FunctionARN, Arn, ...), so a stage with distributions deploys,
+   redeploys and is destroyed end to end. Nothing is served; CloudFront's own API is not
+   involved.
+5. Deletion of the VPC stack's network resources, which moto's CloudFormation skips (it has no
+   delete for route tables, subnet associations, NAT and internet gateways, their attachment and
+   Elastic IPs), so the VPC itself then fails with DependencyViolation. Each gets the deletion
+   CloudFormation performs; moto's own retry passes take care of the order.
+6. `Ref` of an `AWS::EFS::AccessPoint`, which is its id on AWS (`fsap-...`); moto hands the
+   Python object to `Fn::Sub` instead, so an ARN built from it would hold its repr.
 """
 
 import json
+import random
+import string
 import sys
 from datetime import datetime
 
 from moto.cloudformation.models import Event, Stack
+from moto.core.common_models import CloudFormationModel
 from moto.codebuild.responses import CodeBuildResponse
 from moto.server import main
 
@@ -108,6 +123,162 @@ def _create_resources_or_fail(self):
 
 
 Stack.create_resources = _create_resources_or_fail
+
+
+def _cloudfront_id(prefix="E"):
+    return prefix + "".join(random.choices(string.ascii_uppercase + string.digits, k=13))
+
+
+class _CloudFrontStandIn:
+    """The part every stand-in shares: an id, attributes, and no-op update and delete."""
+
+    def __init__(self, account_id, region_name, name, properties):
+        self.account_id = account_id
+        self.region_name = region_name
+        self.name = name
+        self.properties = properties
+        self.id = self.new_id()
+
+    def new_id(self):
+        return _cloudfront_id()
+
+    @property
+    def physical_resource_id(self):
+        return self.id
+
+    @staticmethod
+    def cloudformation_name_type():
+        return ""
+
+    @classmethod
+    def has_cfn_attr(cls, attr):
+        return attr in cls.ATTRIBUTES
+
+    def get_cfn_attribute(self, attr):
+        if attr not in self.ATTRIBUTES:
+            from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+
+            raise UnformattedGetAttTemplateException()
+        return self.ATTRIBUTES[attr](self)
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        return cls(account_id, region_name, resource_name, cloudformation_json.get("Properties", {}))
+
+    @classmethod
+    def update_from_cloudformation_json(
+        cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
+    ):
+        # CloudFront updates these in place: the id (and so every Ref to it) stays.
+        original_resource.properties = cloudformation_json.get("Properties", {})
+        return original_resource
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+        pass
+
+
+def _arn(kind):
+    return lambda r: f"arn:aws:cloudfront::{r.account_id}:{kind}/{r.id}"
+
+
+_STAND_INS = {
+    "AWS::CloudFront::Distribution": {
+        "Id": lambda r: r.id,
+        "DomainName": lambda r: f"d{r.id.lower()[1:]}.cloudfront.net",
+    },
+    "AWS::CloudFront::OriginAccessControl": {"Id": lambda r: r.id},
+    "AWS::CloudFront::ResponseHeadersPolicy": {"Id": lambda r: r.id},
+    "AWS::CloudFront::CachePolicy": {"Id": lambda r: r.id},
+    "AWS::CloudFront::OriginRequestPolicy": {"Id": lambda r: r.id},
+    "AWS::CloudFront::PublicKey": {"Id": lambda r: r.id},
+    "AWS::CloudFront::KeyGroup": {"Id": lambda r: r.id},
+    "AWS::CloudFront::Function": {
+        "FunctionARN": _arn("function"),
+        "FunctionMetadata.FunctionARN": _arn("function"),
+        "Stage": lambda r: "LIVE",
+    },
+    "AWS::CloudFront::KeyValueStore": {
+        "Id": lambda r: r.id,
+        "Arn": _arn("key-value-store"),
+        "Status": lambda r: "READY",
+    },
+}
+
+for _type, _attributes in _STAND_INS.items():
+    # A direct subclass of CloudFormationModel: moto's CloudFormation finds its models that way.
+    type(
+        "StandIn" + _type.split("::")[-1],
+        (_CloudFrontStandIn, CloudFormationModel),
+        {"ATTRIBUTES": _attributes, "cloudformation_type": staticmethod(lambda t=_type: t)},
+    )
+
+
+
+def _ec2(account_id, region_name):
+    from moto.ec2.models import ec2_backends
+
+    return ec2_backends[account_id][region_name]
+
+
+def _delete_association(self, account_id, region_name):
+    # Gone with its route table already: moto may delete the table first.
+    table = _ec2(account_id, region_name).route_tables.get(self.route_table_id)
+    if table is None:
+        return
+    for association_id, subnet_id in list(table._associations.items()):
+        if subnet_id == self.subnet_id:
+            table._associations.pop(association_id)
+
+
+def _delete_route_table(self, account_id, region_name):
+    _ec2(account_id, region_name).delete_route_table(self.id)
+
+
+def _delete_nat_gateway(self, account_id, region_name):
+    _ec2(account_id, region_name).delete_nat_gateway(self.id)
+
+
+def _delete_gateway_attachment(self, account_id, region_name):
+    if self.gateway_id and self.gateway_id.startswith("igw-"):
+        _ec2(account_id, region_name).detach_internet_gateway(self.gateway_id, self.vpc_id)
+
+
+def _delete_internet_gateway(self, account_id, region_name):
+    _ec2(account_id, region_name).delete_internet_gateway(self.id)
+
+
+def _release_address(self, account_id, region_name):
+    _ec2(account_id, region_name).release_address(address=self.public_ip)
+
+
+def _add_deletions():
+    from moto.ec2.models.elastic_ip_addresses import ElasticAddress
+    from moto.ec2.models.internet_gateways import InternetGateway
+    from moto.ec2.models.nat_gateways import NatGateway
+    from moto.ec2.models.route_tables import RouteTable
+    from moto.ec2.models.subnets import SubnetRouteTableAssociation
+    from moto.ec2.models.vpn_gateway import VPCGatewayAttachment
+
+    # moto's stack deletion calls `resource.delete(account_id, region_name)` when a model has it.
+    SubnetRouteTableAssociation.delete = _delete_association
+    RouteTable.delete = _delete_route_table
+    NatGateway.delete = _delete_nat_gateway
+    VPCGatewayAttachment.delete = _delete_gateway_attachment
+    InternetGateway.delete = _delete_internet_gateway
+    ElasticAddress.delete = _release_address
+
+
+_add_deletions()
+
+
+def _access_point_ref():
+    from moto.efs.models import AccessPoint
+
+    AccessPoint.physical_resource_id = property(lambda self: self.access_point_id)
+
+
+_access_point_ref()
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
