@@ -31,17 +31,24 @@ export function rdsResource(ctx: PocketContext): Resource {
   const capacityDiffers = (c: DBCluster) =>
     c.ServerlessV2ScalingConfiguration?.MinCapacity !== rds.minCapacity ||
     c.ServerlessV2ScalingConfiguration?.MaxCapacity !== rds.maxCapacity;
+  // A cluster made by an earlier pocket (or by hand) gets deletion protection on its next deploy:
+  // only `destroy --with-data` may delete the database, never a console click or another tool.
+  const unprotected = (c: DBCluster) => c.DeletionProtection !== true;
+  const clusterChanges = (c: DBCluster): string[] => [
+    ...(capacityDiffers(c) ? [`capacity ${rds.minCapacity}-${rds.maxCapacity} ACU`] : []),
+    ...(unprotected(c) ? ["deletion protection on"] : []),
+  ];
 
   const changesFor = (s: RdsState): Change[] => {
     const out: Change[] = [];
     if (!s.subnetGroup) out.push({ action: "create", target: `DB subnet group ${rds.subnetGroupName}` });
     if (!s.securityGroupId) out.push({ action: "create", target: `security group ${rds.securityGroupName}` });
     if (!s.cluster) out.push({ action: "create", target: `Aurora cluster ${rds.clusterIdentifier}` });
-    else if (capacityDiffers(s.cluster))
+    else if (clusterChanges(s.cluster).length > 0)
       out.push({
         action: "update",
         target: `Aurora cluster ${rds.clusterIdentifier}`,
-        detail: `capacity ${rds.minCapacity}-${rds.maxCapacity} ACU`,
+        detail: clusterChanges(s.cluster).join(", "),
       });
     if (!s.instance) out.push({ action: "create", target: `DB instance ${rds.instanceIdentifier}` });
     return out;
@@ -127,20 +134,30 @@ export function rdsResource(ctx: PocketContext): Resource {
             ServerlessV2ScalingConfiguration: { MinCapacity: rds.minCapacity, MaxCapacity: rds.maxCapacity },
             StorageEncrypted: true,
             CopyTagsToSnapshot: true,
+            DeletionProtection: true,
             Tags: tags,
           }),
         );
         done.push("cluster");
-      } else if (capacityDiffers(s.cluster)) {
-        progress.update(`setting capacity ${rds.minCapacity}-${rds.maxCapacity} ACU`);
+      } else if (clusterChanges(s.cluster).length > 0) {
+        const changes = clusterChanges(s.cluster);
+        progress.update(`setting ${changes.join(", ")}`);
         await client.send(
           new sdk.ModifyDBClusterCommand({
             DBClusterIdentifier: rds.clusterIdentifier,
-            ServerlessV2ScalingConfiguration: { MinCapacity: rds.minCapacity, MaxCapacity: rds.maxCapacity },
+            ...(capacityDiffers(s.cluster)
+              ? {
+                  ServerlessV2ScalingConfiguration: {
+                    MinCapacity: rds.minCapacity,
+                    MaxCapacity: rds.maxCapacity,
+                  },
+                }
+              : {}),
+            ...(unprotected(s.cluster) ? { DeletionProtection: true } : {}),
             ApplyImmediately: true,
           }),
         );
-        done.push("capacity");
+        done.push(...changes);
       }
       if (!s.instance) {
         progress.update(`creating DB instance ${rds.instanceIdentifier}`);
@@ -169,6 +186,18 @@ export function rdsResource(ctx: PocketContext): Resource {
       const sdk = await import("@aws-sdk/client-rds");
       const client = await aws.rds();
       const done: string[] = [];
+      if (s.cluster?.DeletionProtection) {
+        // Deletion protection guards against every other way of deleting the cluster; this
+        // destroy was asked for with --with-data, and the final snapshot below keeps the data.
+        progress.update(`turning off deletion protection of ${rds.clusterIdentifier}`);
+        await client.send(
+          new sdk.ModifyDBClusterCommand({
+            DBClusterIdentifier: rds.clusterIdentifier,
+            DeletionProtection: false,
+            ApplyImmediately: true,
+          }),
+        );
+      }
       if (s.instance) {
         progress.update(`deleting DB instance ${rds.instanceIdentifier}`);
         await client.send(
