@@ -2,7 +2,7 @@ import { readFileSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { buildContext } from "./context/build.js";
 import type { PocketContext } from "./context/types.js";
-import { type Diagnostic, formatPath, hasErrors, type Issue } from "./diagnostics.js";
+import { type Diagnostic, formatPath, hasErrors, type Issue, type PathSegment } from "./diagnostics.js";
 import { CONFIG_FILE_NAME, findConfigFile, readDotEnv } from "./files.js";
 import { isTable, type MergedDocument, mergeStage } from "./merge.js";
 import { environmentSizeIssues } from "./rules/environment.js";
@@ -10,7 +10,7 @@ import { nameIssues } from "./rules/names.js";
 import { storageSyncIssues } from "./rules/storage.js";
 import { SECTION_NAMES, type Settings } from "./schema/settings.js";
 import { locate, nodeAt } from "./toml/locations.js";
-import { type ParsedToml, parseTomlWithLocations } from "./toml/parse.js";
+import { type ParsedToml, parseTomlWithLocations, type TomlValue } from "./toml/parse.js";
 import { type Credentials, validateDocument } from "./validate.js";
 
 export interface SourceOptions {
@@ -131,6 +131,7 @@ function prepare(
   const { parsed } = result;
   const diagnostics: Diagnostic[] = [];
   const place = (issue: Issue): Diagnostic => toDiagnostic(issue, source.file, parsed);
+  diagnostics.push(...reservedKeyIssues(parsed.value).map(place));
   const general = parsed.value.general;
   const rawStages = isTable(general) ? general.stages : undefined;
   if (!isTable(general) || !Array.isArray(rawStages)) {
@@ -175,6 +176,33 @@ function prepare(
     }
   });
   return { ok: true, prepared: { source, parsed, stages, diagnostics, env: options.env ?? process.env } };
+}
+
+/**
+ * Keys JavaScript objects treat specially. pocket.toml never needs them, and a user key (a
+ * handler, an env var, a Django setting) spelled so would vanish or change an object's prototype
+ * once it becomes an object key, so each is refused where it is written.
+ */
+const RESERVED_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+
+function reservedKeyIssues(value: TomlValue, path: PathSegment[] = []): Issue[] {
+  const issues: Issue[] = [];
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) issues.push(...reservedKeyIssues(item, [...path, i]));
+  } else if (isTable(value)) {
+    for (const [key, child] of Object.entries(value)) {
+      if (RESERVED_KEYS.has(key)) {
+        issues.push({
+          code: "reserved-key",
+          message: `"${key}" cannot be used as a key in pocket.toml`,
+          path: [...path, key],
+          hint: `"${key}" has a special meaning in JavaScript, where pocket reads the file; rename it.`,
+        });
+      }
+      issues.push(...reservedKeyIssues(child, [...path, key]));
+    }
+  }
+  return issues;
 }
 
 function toDiagnostic(

@@ -1,5 +1,5 @@
 import type { LocationNode } from "./toml/locations.js";
-import type { TomlTable, TomlValue } from "./toml/parse.js";
+import { newTable, type TomlTable, type TomlValue } from "./toml/parse.js";
 
 export interface MergedDocument {
   value: TomlTable;
@@ -24,7 +24,7 @@ export function mergeStage(
   stage: string | undefined,
   stages: readonly string[],
 ): MergedDocument {
-  const value: TomlTable = {};
+  const value: TomlTable = newTable();
   const merged: LocationNode = { ...locations, children: new Map() };
   for (const [key, v] of Object.entries(doc)) {
     if (stages.includes(key)) continue;
@@ -48,7 +48,7 @@ function mergeInto(target: TomlTable, targetNode: LocationNode, source: TomlTabl
     const sNode = sourceNode.children.get(key);
     const tNode = targetNode.children.get(key);
     if (isTable(tv) && isTable(sv)) {
-      const copy: TomlTable = { ...tv };
+      const copy: TomlTable = Object.assign(newTable(), tv);
       const node: LocationNode = tNode
         ? { ...tNode, children: new Map(tNode.children) }
         : (sNode ?? { position: targetNode.position, children: new Map() });

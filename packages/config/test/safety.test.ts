@@ -8,6 +8,7 @@ import {
   measureEnvironment,
   validateAllStages,
 } from "../src/index.js";
+import { parseTomlWithLocations } from "../src/toml/parse.js";
 import { CONTAINER, codes, context, GENERAL, load, problems } from "./helpers.js";
 
 const SPA_BUILD = `[cloudfront.main]
@@ -156,5 +157,51 @@ describe("the Lambda 4 KB environment limit is checked at validate time", () => 
     expect(codes(problems(`${base}\n[awscontainer.envs]\nFILL = "${"x".repeat(room + 1)}"\n`))).toContain(
       "lambda-env-too-large",
     );
+  });
+});
+
+describe("keys JavaScript treats specially are refused where they are written", () => {
+  it.each([
+    [
+      "a handler table",
+      `${CONTAINER}\n[awscontainer.handlers.__proto__]\ncommand = "x"\n`,
+      "awscontainer.handlers.__proto__",
+    ],
+    ["an env var", `${CONTAINER}\n[awscontainer.envs]\n__proto__ = "x"\n`, "awscontainer.envs.__proto__"],
+    [
+      "a Django setting",
+      `${CONTAINER}\n[awscontainer.django.settings]\nconstructor = 1\n`,
+      "awscontainer.django.settings.constructor",
+    ],
+    [
+      "an inline table",
+      `${CONTAINER}envs = { prototype = "x" }\n`,
+      "awscontainer.handlers.wsgi.envs.prototype",
+    ],
+    ["a stage table", `${CONTAINER}\n[dev.__proto__]\nx = 1\n`, "dev.__proto__"],
+  ])("%s", (_what, body, path) => {
+    const toml = `${GENERAL}\n${body}`;
+    const d = problems(toml).find((p) => p.code === "reserved-key");
+    expect(d).toMatchObject({ path, severity: "error" });
+    const key = path.split(".").pop()!;
+    expect(toml.split("\n")[d!.position!.line - 1]).toContain(key);
+    expect(
+      validateAllStages({
+        configPath: "/virtual/testprj/pocket.toml",
+        source: toml,
+        env: {},
+      }).diagnostics.map((x) => x.code),
+    ).toContain("reserved-key");
+  });
+
+  it("parses tables without a prototype, so a user key never reaches Object.prototype", () => {
+    const r = parseTomlWithLocations("__proto__ = { polluted = true }\n[a.b]\nc = [{ d = 1 }]\n");
+    if (!r.ok) throw new Error(r.diagnostic.message);
+    const v = r.parsed.value as Record<string, any>;
+    expect(Object.getPrototypeOf(v)).toBeNull();
+    expect(Object.getPrototypeOf(v.a.b)).toBeNull();
+    expect(Object.getPrototypeOf(v.a.b.c[0])).toBeNull();
+    expect(Object.keys(v)).toEqual(["__proto__", "a"]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });

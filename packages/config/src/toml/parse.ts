@@ -73,7 +73,7 @@ function syntaxError(
 }
 
 function walk(program: AST.TOMLProgram): ParsedToml {
-  const root: TomlTable = {};
+  const root: TomlTable = newTable();
   const locations = newLocationNode({ line: 1, column: 1 });
   const top = program.body[0];
   for (const item of top?.body ?? []) {
@@ -89,7 +89,7 @@ function walk(program: AST.TOMLProgram): ParsedToml {
       const wantArray = typeof item.resolvedKey[i + 1] === "number";
       let child = getChild(container, seg);
       if (child === undefined) {
-        child = wantArray ? [] : {};
+        child = wantArray ? [] : newTable();
         setChild(container, seg, child);
       }
       container = child as TomlTable | TomlValue[];
@@ -109,7 +109,7 @@ function assignKeyValue(table: TomlTable, node: LocationNode, kv: AST.TOMLKeyVal
   for (const key of keys.slice(0, -1)) {
     let child = getChild(target, key);
     if (child === undefined) {
-      child = {};
+      child = newTable();
       setChild(target, key, child);
     }
     target = child as TomlTable;
@@ -131,7 +131,7 @@ function convert(node: AST.TOMLContentNode, loc: LocationNode, depth: number): T
         convert(element, ensureNode(loc, i, start(element)), depth + 1),
       );
     case "TOMLInlineTable": {
-      const table: TomlTable = {};
+      const table: TomlTable = newTable();
       for (const kv of node.body) assignKeyValue(table, loc, kv, depth);
       return table;
     }
@@ -161,4 +161,12 @@ function setChild(container: TomlTable | TomlValue[], seg: string | number, valu
 
 function start(node: { loc: { start: { line: number; column: number } } }): SourcePosition {
   return { line: node.loc.start.line, column: node.loc.start.column + 1 };
+}
+
+/**
+ * Tables hold user-named keys: without a prototype, no key can reach Object.prototype's
+ * properties, whatever it is called (reserved names are refused anyway when the file is loaded).
+ */
+export function newTable(): TomlTable {
+  return Object.create(null) as TomlTable;
 }
