@@ -7,6 +7,7 @@ import { CONFIG_FILE_NAME, findConfigFile, readDotEnv } from "./files.js";
 import { isTable, type MergedDocument, mergeStage } from "./merge.js";
 import { environmentSizeIssues } from "./rules/environment.js";
 import { nameIssues } from "./rules/names.js";
+import { extraResourceWarnings } from "./rules/secrets.js";
 import { storageSyncIssues } from "./rules/storage.js";
 import { SECTION_NAMES, type Settings } from "./schema/settings.js";
 import { locate, nodeAt } from "./toml/locations.js";
@@ -259,6 +260,7 @@ function runStage(prepared: Prepared, stage: string): StageRun {
       ...nameIssues(run.context),
       ...storageSyncIssues(out.settings, run.context),
       ...environmentSizeIssues(run.context),
+      ...extraResourceWarnings(run.context),
     );
   }
   return run;

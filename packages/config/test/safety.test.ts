@@ -205,3 +205,41 @@ describe("keys JavaScript treats specially are refused where they are written", 
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });
+
+describe("extra_resources that grant more than the stage's own secrets get a warning", () => {
+  const withExtra = (list: string) =>
+    `${GENERAL}\n${CONTAINER}\n[awscontainer.secrets]\nextra_resources = [${list}]\n`;
+  const warnings = (toml: string) => {
+    const r = load(toml);
+    if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
+    return r.config.warnings.filter((w) => w.code === "extra-resource-broad");
+  };
+
+  it("warns on * and on wildcard ARNs, at the entry", () => {
+    const w = warnings(withExtra('"*", "arn:aws:secretsmanager:*:123456789012:secret:x"'));
+    expect(w.map((d) => d.path)).toEqual([
+      "awscontainer.secrets.extra_resources[0]",
+      "awscontainer.secrets.extra_resources[1]",
+    ]);
+    expect(w[0]!.message).toContain("every secret");
+    expect(w[0]!.severity).toBe("warning");
+  });
+
+  it("warns on another region and on ARNs of several accounts", () => {
+    const region = warnings(withExtra('"arn:aws:secretsmanager:us-east-1:123456789012:secret:x"'));
+    expect(region[0]!.message).toContain("us-east-1");
+    const accounts = warnings(
+      withExtra(
+        '"arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:a", "arn:aws:ssm:ap-northeast-1:210987654321:parameter/b"',
+      ),
+    );
+    expect(accounts.length).toBe(2);
+    expect(accounts[0]!.message).toContain("2 accounts");
+  });
+
+  it("is quiet for named secrets of the stage's region", () => {
+    expect(
+      warnings(withExtra('"my-secret", "arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:app"')),
+    ).toEqual([]);
+  });
+});
