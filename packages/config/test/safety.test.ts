@@ -243,3 +243,29 @@ describe("extra_resources that grant more than the stage's own secrets get a war
     ).toEqual([]);
   });
 });
+
+describe("an HTTP handler's timeout fits API Gateway's 30 s", () => {
+  it("refuses timeout over 30 with apigateway, at the timeout, with the fix", () => {
+    const toml = `${GENERAL}\n${CONTAINER}timeout = 60\napigateway = {}\n`;
+    const d = problems(toml).find((p) => p.code === "apigateway-timeout")!;
+    expect(d.path).toBe("awscontainer.handlers.wsgi.timeout");
+    expect(d.hint).toContain("sqs");
+    expect(toml.split("\n")[d.position!.line - 1]).toBe("timeout = 60");
+  });
+
+  it("refuses it when a stage adds apigateway or raises the timeout", () => {
+    const toml = `${GENERAL}\n${CONTAINER}timeout = 120\n\n[prd.awscontainer.handlers.wsgi]\napigateway = {}\n`;
+    expect(load(toml, "dev").ok).toBe(true);
+    expect(codes(problems(toml, "prd"))).toContain("apigateway-timeout");
+  });
+
+  it("covers the handler of a CloudFront api route (which needs apigateway)", () => {
+    const toml = `${GENERAL}\n[s3]\n${CONTAINER}timeout = 31\napigateway = {}\n\n[cloudfront.main]\nroutes = [{ is_default = true }, { path_pattern = "/api/*", type = "api", handler = "wsgi" }]\n`;
+    expect(codes(problems(toml))).toContain("apigateway-timeout");
+  });
+
+  it("accepts 30 s, and long timeouts without apigateway", () => {
+    context(`${GENERAL}\n${CONTAINER}timeout = 30\napigateway = {}\n`);
+    context(`${GENERAL}\n${CONTAINER}timeout = 900\nsqs = {}\n`);
+  });
+});

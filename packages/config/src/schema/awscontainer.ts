@@ -20,6 +20,9 @@ const sqs = table({
   report_batch_item_failures: bool(true),
 });
 
+/** Seconds an API Gateway HTTP API waits for its Lambda integration (a fixed AWS limit). */
+const HTTP_API_TIMEOUT = 30;
+
 const handler = table({
   command: z.string().min(1),
   timeout: int(1, 900).default(30),
@@ -27,6 +30,18 @@ const handler = table({
   reserved_concurrency: int(0, 100_000).optional(),
   apigateway: apigateway.optional(),
   sqs: sqs.optional(),
+}).superRefine((h, ctx) => {
+  // An HTTP API (and CloudFront's api routes in front of it) answers 503 after 30 s whatever the
+  // function's timeout: a longer timeout only hides requests that have already failed.
+  if (h.apigateway && h.timeout > HTTP_API_TIMEOUT) {
+    fail(
+      ctx,
+      "apigateway-timeout",
+      `timeout = ${h.timeout} is over ${HTTP_API_TIMEOUT} seconds, the longest an HTTP API (and a CloudFront api route) waits for the function`,
+      ["timeout"],
+      "Keep web requests under 30 s and move long work to a queue worker: a handler with sqs = {} (e.g. the management command handler, called with pocket_call_command).",
+    );
+  }
 });
 export type HandlerSettings = z.output<typeof handler>;
 
