@@ -166,4 +166,30 @@ describe("the CodeBuild role against moto", () => {
     const again = await deploy();
     expect(again.result.status, again.result.stderr).toBe(0);
   });
+
+  it("destroy leaves a role alone that carries something pocket did not put there, and deletes its own", async () => {
+    const arn = (
+      await iam().send(
+        new CreatePolicyCommand({
+          PolicyName: "added-later",
+          PolicyDocument: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Action: "s3:ListAllMyBuckets", Resource: "*" }],
+          }),
+        }),
+      )
+    ).Policy!.Arn!;
+    await iam().send(new AttachRolePolicyCommand({ RoleName: ROLE, PolicyArn: arn }));
+    const kept = pocket(["destroy", "--stage", "dev", "--yes"], { cwd: dir, env: env() });
+    expect(kept.status, kept.stderr).toBe(0);
+    expect(kept.stderr).toContain(`kept IAM role ${ROLE}: it has attached managed policies ${arn}`);
+    await iam().send(new GetRoleCommand({ RoleName: ROLE }));
+
+    await iam().send(new DetachRolePolicyCommand({ RoleName: ROLE, PolicyArn: arn }));
+    const gone = pocket(["destroy", "--stage", "dev", "--yes"], { cwd: dir, env: env() });
+    expect(gone.status, gone.stderr).toBe(0);
+    await expect(iam().send(new GetRoleCommand({ RoleName: ROLE }))).rejects.toThrow(
+      /NoSuchEntity|not found|cannot be found/,
+    );
+  });
 });

@@ -613,18 +613,49 @@ export async function destroyCodeBuild(
     removed.push("CodeBuild project");
   }
   const iam = await clients.iam();
-  const { ListRolePoliciesCommand, DeleteRolePolicyCommand, DeleteRoleCommand } = await import(
-    "@aws-sdk/client-iam"
-  );
+  const {
+    GetRoleCommand,
+    ListRolePoliciesCommand,
+    ListAttachedRolePoliciesCommand,
+    DeleteRolePolicyCommand,
+    DeleteRoleCommand,
+  } = await import("@aws-sdk/client-iam");
   try {
-    const policies =
-      (await iam.send(new ListRolePoliciesCommand({ RoleName: build.codebuildRole }))).PolicyNames ?? [];
-    progress.update(`deleting IAM role ${build.codebuildRole}`);
-    for (const name of policies) {
-      await iam.send(new DeleteRolePolicyCommand({ RoleName: build.codebuildRole, PolicyName: name }));
+    const role = (await iam.send(new GetRoleCommand({ RoleName: build.codebuildRole }))).Role!;
+    const [inline, attached, account, partition] = await Promise.all([
+      iam.send(new ListRolePoliciesCommand({ RoleName: build.codebuildRole })),
+      iam.send(new ListAttachedRolePoliciesCommand({ RoleName: build.codebuildRole })),
+      accountId(clients),
+      callerPartition(clients),
+    ]);
+    const policies = inline.PolicyNames ?? [];
+    // A role of this name that carries what pocket never puts there is someone else's: it is
+    // left alone (its boundary is not checked, as a boundary only ever takes permissions away).
+    const foreign = foreignRoleParts({
+      trust: policyDocument(role.AssumeRolePolicyDocument),
+      inlinePolicies: policies,
+      managedPolicies: (attached.AttachedPolicies ?? []).map((a) => a.PolicyArn ?? a.PolicyName ?? "?"),
+      boundary: undefined,
+      wantedTrust: codebuildTrustPolicy({
+        region: clients.region,
+        account,
+        partition,
+        project: build.codebuildProject,
+      }),
+      wantedBoundary: undefined,
+    });
+    if (foreign.length > 0) {
+      progress.log(
+        `kept IAM role ${build.codebuildRole}: it has ${foreign.join("; ")}, which pocket did not put there (delete it by hand if it is unused)`,
+      );
+    } else {
+      progress.update(`deleting IAM role ${build.codebuildRole}`);
+      for (const name of policies) {
+        await iam.send(new DeleteRolePolicyCommand({ RoleName: build.codebuildRole, PolicyName: name }));
+      }
+      await iam.send(new DeleteRoleCommand({ RoleName: build.codebuildRole }));
+      removed.push("CodeBuild role");
     }
-    await iam.send(new DeleteRoleCommand({ RoleName: build.codebuildRole }));
-    removed.push("CodeBuild role");
   } catch (error) {
     if (!noSuchEntity(error)) throw error;
   }
