@@ -16,6 +16,7 @@ import {
 } from "../django/init.js";
 import { invokeManagement, managementHandler, queueHandler, queueManagement } from "../django/management.js";
 import { collectstatic, localStaticBackend, storageTarget } from "../django/static.js";
+import { ProgressView } from "../engine/progress.js";
 import { CliError } from "../errors.js";
 
 interface AwsOptions {
@@ -61,24 +62,6 @@ export async function manageCommand(
   });
 }
 
-/** A text progress line on a terminal; one line per file otherwise (logs, CI). */
-function syncReporter(dryrun: boolean) {
-  const tty = process.stderr.isTTY === true;
-  return (done: number, total: number, action: SyncAction) => {
-    const verb = action.kind === "delete" ? "delete" : "upload";
-    if (tty) {
-      const width = 24;
-      const filled = Math.round((done / Math.max(total, 1)) * width);
-      process.stderr.write(
-        `\r[${"#".repeat(filled)}${" ".repeat(width - filled)}] ${done}/${total} ${verb} ${action.key}\x1b[K`,
-      );
-      if (done === total) process.stderr.write("\n");
-    } else {
-      process.stderr.write(`${dryrun ? "(dryrun) " : ""}${verb}: ${action.key}\n`);
-    }
-  };
-}
-
 async function sync(
   clients: ReturnType<typeof awsClients>,
   dir: string,
@@ -94,15 +77,24 @@ async function sync(
   const changes = actions.filter((a) => a.kind !== "keep");
   const where = `s3://${target.bucket}/${target.prefix}${target.prefix ? "/" : ""}`;
   if (options.dryrun) {
-    const report = syncReporter(true);
-    changes.forEach((a, i) => {
-      report(i + 1, changes.length, a);
-    });
+    for (const a of changes)
+      process.stderr.write(`(dryrun) ${a.kind === "delete" ? "delete" : "upload"}: ${a.key}\n`);
     process.stderr.write(`dryrun: would ${syncSummary(actions)} at ${where}; nothing was changed\n`);
     return;
   }
-  await applySync(clients, target, changes, syncReporter(false));
-  process.stderr.write(`${where}: ${syncSummary(actions)}\n`);
+  const view = new ProgressView();
+  const line = view.for("sync", where);
+  try {
+    await applySync(clients, target, changes, (done, total, action) =>
+      line.update(`${action.kind === "delete" ? "delete" : "upload"}: ${action.key} (${done}/${total})`),
+    );
+    line.done(syncSummary(actions), changes.length > 0 ? "ok" : "skip");
+  } catch (error) {
+    line.done((error as Error).message, "fail");
+    throw error;
+  } finally {
+    view.stop();
+  }
 }
 
 export async function deploystaticCommand(

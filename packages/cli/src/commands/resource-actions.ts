@@ -46,10 +46,15 @@ function document(title: string, template: Template): string {
 export async function groupStatus(global: GlobalOptions, kinds: ResourceKind[], opts: GroupOptions) {
   const prepared = await prepareStage(global, opts);
   const targets = selectGroup(prepared, kinds, opts.name);
-  for (const { resource, status } of await statusOf(prepared.run, targets)) {
+  const statuses = await statusOf(prepared.run, targets);
+  for (const { resource, status, error } of statuses) {
+    if (error) continue;
     process.stdout.write(`${resource.title}: ${status.state}${status.detail ? ` (${status.detail})` : ""}\n`);
-    if (status.state === "failed" || status.state === "unknown") process.exitCode = 1;
+    if (status.state === "failed") process.exitCode = 1;
   }
+  // Asked for this group alone: a resource that cannot be asked is the command's error, with its hint.
+  const failed = statuses.find((s) => s.error)?.error;
+  if (failed) throw failed;
 }
 
 export async function groupDeploy(global: GlobalOptions, kinds: ResourceKind[], opts: GroupOptions) {

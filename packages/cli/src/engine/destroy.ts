@@ -50,7 +50,7 @@ export async function destroyResources(
             async (r) => {
               const p = view.for(r.id, r.title);
               if (kept(r, flags)) {
-                p.done(`kept (no ${DESTROY_FLAGS[r.keep!.unless]})`, "skip");
+                p.done(`kept (${r.keep!.because ?? `no ${DESTROY_FLAGS[r.keep!.unless]}`})`, "skip");
                 return;
               }
               running.add(r);

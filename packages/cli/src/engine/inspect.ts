@@ -6,7 +6,7 @@ import { withAwsErrors } from "./aws-errors.js";
 export function statusOf(
   run: RunContext,
   resources: readonly Resource[],
-): Promise<{ resource: Resource; status: ResourceStatus }[]> {
+): Promise<{ resource: Resource; status: ResourceStatus; error?: CliError }[]> {
   return withAwsErrors(run.ctx.region, () =>
     Promise.all(
       resources.map(async (resource) => {
@@ -16,7 +16,7 @@ export function statusOf(
           // One resource that cannot be asked (a missing API key, ...) must not hide the others.
           if (!(error instanceof CliError)) throw error;
           const status: ResourceStatus = { state: "unknown", detail: error.message };
-          return { resource, status };
+          return { resource, status, error };
         }
       }),
     ),

@@ -1,3 +1,5 @@
+import { clearScreenDown, moveCursor } from "node:readline";
+import { styleText } from "node:util";
 import { useColor } from "../output.js";
 import type { Progress } from "../resources/resource.js";
 
@@ -12,9 +14,11 @@ type Line = {
 };
 
 /**
- * The live view of a deploy or destroy: one line per resource with its current step and elapsed
- * time, redrawn in place on a terminal; plain timestamped lines otherwise (CI logs, tests), so the
- * same information reaches both. Everything goes to stderr; stdout stays for results.
+ * The one progress renderer of the CLI (deploy, destroy, resource commands, uploads): one line per
+ * task with its current step and elapsed time, redrawn in place on a terminal (cursor moves from
+ * node:readline, colour from node:util, none with NO_COLOR); plain timestamped lines otherwise
+ * (CI logs, pipes, tests), so the same information reaches both. Everything goes to stderr;
+ * stdout stays for results (and `--json`).
  */
 export class ProgressView {
   private readonly lines = new Map<string, Line>();
@@ -76,7 +80,10 @@ export class ProgressView {
   }
 
   private clear(): void {
-    if (this.drawn > 0) this.out.write(`\x1b[${this.drawn}A\x1b[J`);
+    if (this.drawn > 0) {
+      moveCursor(this.out, 0, -this.drawn);
+      clearScreenDown(this.out);
+    }
     this.drawn = 0;
   }
 
@@ -87,7 +94,7 @@ export class ProgressView {
       const elapsed = seconds((line.finished ?? Date.now()) - line.started);
       const mark = line.mark ? symbol(line.mark) : spinner();
       const text = `${mark} ${line.title}: ${line.status} (${elapsed})`.slice(0, width - 1);
-      this.out.write(`${this.color && !line.mark ? `\x1b[2m${text}\x1b[0m` : text}\n`);
+      this.out.write(`${this.color && !line.mark ? styleText("dim", text) : text}\n`);
       this.drawn++;
     }
   }

@@ -48,7 +48,7 @@ export default resourceKind({
           ...vpcStackTags(vpc),
         }),
         // A kept database still has its network interfaces in the private subnets.
-        keep: ctx.rds ? { unless: "withData", because: "the Aurora cluster in it is kept" } : undefined,
+        keep: ctx.rds ? { unless: "withData", because: "the database in it is kept" } : undefined,
         beforeDestroy: (run) => refuseVpcInUse(run.aws(vpc.region), vpc.stackName),
       }),
     ];
