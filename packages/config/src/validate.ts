@@ -91,6 +91,7 @@ export function validateDocument(input: ValidationInput): ValidationOutput {
     tidb: section("tidb", schemas.tidb),
     rds: section("rds", schemas.rds),
     awscontainer: section("awscontainer", schemas.awscontainer),
+    ses: section("ses", schemas.ses),
     cloudfront: {},
   };
   issues.push(...env.warnings);
@@ -141,5 +142,6 @@ export function validateDocument(input: ValidationInput): ValidationOutput {
   if (ok(checked.tidb)) settings.tidb = checked.tidb;
   if (ok(checked.rds)) settings.rds = checked.rds;
   if (ok(checked.awscontainer)) settings.awscontainer = checked.awscontainer;
+  if (ok(checked.ses)) settings.ses = checked.ses;
   return { issues, settings, credentials: env.credentials };
 }

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import { MANAGEMENT_COMMAND_HANDLER } from "../schema/awscontainer.js";
 import { applyFormat, type FormatVariables } from "../schema/base.js";
-import type { DjangoSettings, Settings } from "../schema/settings.js";
+import { parseSender } from "../schema/ses.js";
+import type { DjangoSettings, SesSettings, Settings } from "../schema/settings.js";
 import { apiDomainExport, buildDistribution } from "./cloudfront.js";
 import { resolveDjango } from "./django.js";
 import { envKey, logicalId } from "./names.js";
@@ -11,6 +12,7 @@ import type {
   ContainerContext,
   HandlerContext,
   PocketContext,
+  SesContext,
   VpcContext,
 } from "./types.js";
 
@@ -94,6 +96,7 @@ export function buildContext(settings: Settings): PocketContext {
   if (Object.keys(cloudfront).length > 0) ctx.cloudfront = cloudfront;
 
   if (c) ctx.container = buildContainer(settings, ctx, cloudfront, format);
+  if (settings.ses) ctx.ses = buildSes(settings.ses, region);
 
   if (settings.rds) {
     ctx.rds = {
@@ -281,6 +284,31 @@ function buildContainer(
     distributionDomains,
     usesRds: !!settings.rds,
     logRetentionDays: LOG_RETENTION_DAYS,
+  };
+}
+
+function buildSes(s: SesSettings, stageRegion: string): SesContext {
+  // Validation guarantees a sender here.
+  const sender = parseSender(s.fromEmail)!;
+  const region = s.region ?? stageRegion;
+  const arn = `arn:\${AWS::Partition}:ses:${region}:\${AWS::AccountId}`;
+  const identity = sender.kind === "email" ? sender.address : sender.domain;
+  const sendResources = [`${arn}:identity/${identity}`];
+  if (sender.kind === "email") sendResources.push(`${arn}:identity/${sender.domain}`);
+  if (s.configurationSet) sendResources.push(`${arn}:configuration-set/${s.configurationSet}`);
+  return {
+    fromEmail: s.fromEmail,
+    region,
+    identity,
+    identityType: sender.kind,
+    domain: sender.domain,
+    sendResources,
+    configurationSet: s.configurationSet,
+    env: {
+      fromEmail: "POCKET_SES_FROM_EMAIL",
+      region: "POCKET_SES_REGION",
+      configurationSet: "POCKET_SES_CONFIGURATION_SET",
+    },
   };
 }
 

@@ -22,8 +22,33 @@ export interface PocketContext {
   neon?: NeonContext;
   tidb?: TidbContext;
   cloudfront?: Record<string, CloudFrontContext>;
+  ses?: SesContext;
   /** Django STORAGES/CACHES/settings used locally (no POCKET_STAGE). */
   djangoFallback: DjangoRuntime;
+}
+
+/** `[ses]`: what the Lambda role may send as, and what the runtime is told. */
+export interface SesContext {
+  /** `ses.from_email` as written: the runtime's DEFAULT_FROM_EMAIL / SERVER_EMAIL. */
+  fromEmail: string;
+  /** Where the app calls SES (`ses.region`, default the stage's region). */
+  region: string;
+  /** The SES identity sent as: the address, or the domain when from_email is a domain. */
+  identity: string;
+  identityType: "email" | "domain";
+  /** The identity's domain (an address's domain identity also covers it). */
+  domain: string;
+  /**
+   * Resources for ses:SendEmail / ses:SendRawEmail (CloudFormation `Fn::Sub` syntax): the
+   * identity, the domain identity for an address, and the configuration set when there is one.
+   */
+  sendResources: string[];
+  configurationSet?: string;
+  env: {
+    fromEmail: "POCKET_SES_FROM_EMAIL";
+    region: "POCKET_SES_REGION";
+    configurationSet: "POCKET_SES_CONFIGURATION_SET";
+  };
 }
 
 export interface S3Context {

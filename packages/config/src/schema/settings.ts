@@ -5,6 +5,7 @@ import { fail } from "./base.js";
 import { distributionSchema } from "./cloudfront.js";
 import { neonSchema, rdsSchema, tidbSchema } from "./databases.js";
 import { generalSchema, s3Schema } from "./general.js";
+import { sesSchema } from "./ses.js";
 import { vpcSchema } from "./vpc.js";
 
 /** Where an API key was found (its value is never part of settings shown to users). */
@@ -101,6 +102,7 @@ export function sectionSchemas(env: SectionEnv) {
     }),
     rds: rdsSchema().transform(resolveUseVpc("rds", env)),
     awscontainer: awscontainerSchema().transform(resolveUseVpc("awscontainer", env)),
+    ses: sesSchema(),
   };
 }
 
@@ -116,6 +118,7 @@ export const SECTION_NAMES = [
   "tidb",
   "rds",
   "awscontainer",
+  "ses",
   "cloudfront",
 ] as const satisfies readonly (SectionName | "cloudfront")[];
 
@@ -128,6 +131,7 @@ export type NeonSettings = SectionSettings<"neon">;
 export type TidbSettings = SectionSettings<"tidb">;
 export type RdsSettings = SectionSettings<"rds">;
 export type AwsContainerSettings = SectionSettings<"awscontainer">;
+export type SesSettings = SectionSettings<"ses">;
 export type DistributionSettings = z.output<ReturnType<typeof distributionSchema>>;
 export type { DjangoSettings } from "./django.js";
 
