@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Parameter, Stack, StackEvent, Tag } from "@aws-sdk/client-cloudformation";
 import type { AwsClients } from "../aws/clients.js";
 import { awsErrorName } from "../aws/errors.js";
@@ -118,18 +119,34 @@ export async function deployStack(
   const Capabilities = spec.namedIam ? (["CAPABILITY_NAMED_IAM"] as const) : undefined;
   const TemplateBody = JSON.stringify(spec.template);
   const since = new Date(Date.now() - 1000);
+  // One token per request: the SDK's own retries resend it, so CloudFormation sees one request.
+  const ClientRequestToken = requestToken();
   if (!stack) {
     progress.update("creating stack");
-    await cfn.send(
-      new CreateStackCommand({
-        StackName: spec.name,
-        TemplateBody,
-        Parameters,
-        Tags,
-        Capabilities: Capabilities ? [...Capabilities] : undefined,
-        OnFailure: "ROLLBACK",
-      }),
-    );
+    try {
+      await cfn.send(
+        new CreateStackCommand({
+          StackName: spec.name,
+          TemplateBody,
+          Parameters,
+          Tags,
+          Capabilities: Capabilities ? [...Capabilities] : undefined,
+          OnFailure: "ROLLBACK",
+          ClientRequestToken,
+        }),
+      );
+    } catch (error) {
+      // A create that CloudFormation accepted but answered with an error (a 500, a dropped
+      // connection) is retried by the SDK and then "already exists": that stack is ours.
+      if (
+        awsErrorName(error) !== "AlreadyExistsException" ||
+        !(await createdBy(clients, spec.name, ClientRequestToken, since))
+      )
+        throw error;
+      progress.log(
+        "the create request was retried after CloudFormation had accepted it; waiting for that stack",
+      );
+    }
   } else {
     if (await isSynced(clients, stack, spec)) return { changed: false, outputs: stackOutputs(stack) };
     progress.update("updating stack");
@@ -141,6 +158,7 @@ export async function deployStack(
           Parameters,
           Tags,
           Capabilities: Capabilities ? [...Capabilities] : undefined,
+          ClientRequestToken,
         }),
       );
     } catch (error) {
@@ -238,7 +256,7 @@ export async function destroyStack(clients: AwsClients, name: string, progress: 
   const cfn = await clients.cloudformation();
   const since = new Date(Date.now() - 1000);
   progress.update("deleting stack");
-  await cfn.send(new DeleteStackCommand({ StackName: name }));
+  await cfn.send(new DeleteStackCommand({ StackName: name, ClientRequestToken: requestToken() }));
   const after = await waitForStack(clients, name, since, progress);
   if (after && after.StackStatus !== "DELETE_COMPLETE") {
     throw await stackFailure(clients, name, since, after.StackStatus ?? "DELETE_FAILED");
@@ -318,4 +336,30 @@ export async function planStack(clients: AwsClients, spec: StackSpec): Promise<C
 
 function reasonSuffix(stack: Stack): string {
   return stack.StackStatusReason ? ` (${stack.StackStatusReason})` : "";
+}
+
+/** CloudFormation's request tokens: up to 128 of [a-zA-Z0-9-], starting with a letter or digit. */
+function requestToken(): string {
+  return `pocket-${randomUUID()}`;
+}
+
+/**
+ * True when the stack that "already exists" is the one our request created: its events carry our
+ * token (AWS records it on every event of the operation). An emulator that records no tokens
+ * (moto) is judged by time: created after our request started and still being created or done.
+ */
+async function createdBy(clients: AwsClients, name: string, token: string, since: Date): Promise<boolean> {
+  const stack = await describeStack(clients, name);
+  if (!stack) return false;
+  const { DescribeStackEventsCommand } = await import("@aws-sdk/client-cloudformation");
+  const events =
+    (await (await clients.cloudformation()).send(new DescribeStackEventsCommand({ StackName: name })))
+      .StackEvents ?? [];
+  const tokens = events.map((e) => e.ClientRequestToken).filter((t): t is string => Boolean(t));
+  if (tokens.length > 0) return tokens.includes(token);
+  return (
+    stack.CreationTime !== undefined &&
+    stack.CreationTime.getTime() >= since.getTime() &&
+    /^CREATE_(IN_PROGRESS|COMPLETE)$/.test(stack.StackStatus ?? "")
+  );
 }
