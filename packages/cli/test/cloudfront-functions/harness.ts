@@ -1,4 +1,4 @@
-import { createHmac } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import vm from "node:vm";
 
 export interface FakeKvs {
@@ -26,7 +26,7 @@ export function loadFunction(source: string, options: { kvs?: FakeKvs; now?: num
         return options.kvs ?? { get: async () => Promise.reject(new Error("no KVS associated")) };
       },
     },
-    __crypto: { createHmac },
+    __crypto: { createHash, createHmac },
     Buffer,
     Date: now === undefined ? RealDate : Object.assign(class extends RealDate {}, { now: () => now }),
   });
@@ -37,7 +37,11 @@ export function loadFunction(source: string, options: { kvs?: FakeKvs; now?: num
 
 export function viewerRequest(
   uri: string,
-  options: { cookies?: Record<string, string>; querystring?: Record<string, string> } = {},
+  options: {
+    cookies?: Record<string, string>;
+    querystring?: Record<string, string>;
+    headers?: Record<string, string>;
+  } = {},
 ) {
   return {
     version: "1.0",
@@ -46,7 +50,9 @@ export function viewerRequest(
     request: {
       method: "GET",
       uri,
-      headers: { host: { value: "example.com" } },
+      headers: Object.fromEntries(
+        Object.entries({ host: "example.com", ...options.headers }).map(([k, v]) => [k, { value: v }]),
+      ),
       querystring: Object.fromEntries(
         Object.entries(options.querystring ?? {}).map(([k, v]) => [k, { value: v }]),
       ),

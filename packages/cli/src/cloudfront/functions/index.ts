@@ -1,7 +1,11 @@
 export { redirectFunctionSource } from "./redirect.js";
+export { type SpaFunctionOptions, spaViewerRequestFunction } from "./spa.js";
 export {
   CLOUDFRONT_FUNCTION_MAX_BYTES,
   KVS_ID_PLACEHOLDER,
-  type SpaFunctionOptions,
-  spaViewerRequestFunction,
-} from "./spa.js";
+  KVS_KEYS,
+  needsViewerRequestFunction,
+  usesKvs,
+  type ViewerRequestOptions,
+  viewerRequestFunction,
+} from "./viewer-request.js";

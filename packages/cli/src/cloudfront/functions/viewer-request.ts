@@ -1,0 +1,215 @@
+/**
+ * The one viewer-request CloudFront Function of a behaviour (runtime cloudfront-js-2.0).
+ * CloudFront allows a single function per event type on a behaviour, so every edge concern of
+ * that behaviour is composed into one handler, in this order:
+ *
+ * 1. basic auth: the `Authorization` header's `user:password`, hashed with SHA-256, must equal the
+ *    digest stored under `basic_auth` in the distribution's KeyValueStore (compared without an
+ *    early exit); paths starting with an excluded prefix pass. Otherwise 401 with
+ *    `WWW-Authenticate: Basic realm="..."`.
+ * 2. redirect: a `redirect_from` distribution answers every request with a 301 to the main domain.
+ * 3. SPA token: with `require_token`, the `pocket-spa-token` cookie must carry a valid, unexpired
+ *    HMAC-SHA256 token (`{user_id}:{expiry}:{hex}`, key = the hex-decoded `token_secret` from the
+ *    KeyValueStore), else the viewer goes to `login_path?next=...` (the login path itself passes).
+ * 4. SPA fallback: client-side routes (a last segment without a dot) get the route's HTML.
+ * 5. viewer headers: API routes of a distribution with origin verification get
+ *    `x-pocket-viewer-ip` (the viewer's address) and `x-forwarded-host` (the viewer's Host), which
+ *    the runtimes trust only when the origin-verify header matches (docs/runtime-contract.md).
+ *
+ * Only the parts a behaviour needs are emitted; no secret is ever in the code.
+ */
+export interface ViewerRequestOptions {
+  basicAuth?: {
+    realm: string;
+    /** Path prefixes that pass without credentials (`/health`). */
+    exclude: string[];
+  };
+  redirectTo?: string;
+  spa?: {
+    /** Folder the route serves, with a trailing slash: `/` or `/app/`. */
+    routePrefix: string;
+    fallbackHtml: string;
+    requireToken: boolean;
+    loginPath?: string;
+  };
+  viewerHeaders?: boolean;
+  /** The KeyValueStore id (the template builder joins the real id in for the placeholder). */
+  kvsId?: string;
+}
+
+/** Stands for the KVS id in generated code; replaced by `Fn::GetAtt` of the store in the template. */
+export const KVS_ID_PLACEHOLDER = "__POCKET_KVS_ID__";
+
+/** CloudFront rejects function code over 10 KB. */
+export const CLOUDFRONT_FUNCTION_MAX_BYTES = 10_240;
+
+/** KVS keys the functions read. */
+export const KVS_KEYS = { tokenSecret: "token_secret", basicAuth: "basic_auth" } as const;
+
+/** True when the options ask for anything at all (a behaviour without needs gets no function). */
+export function needsViewerRequestFunction(o: ViewerRequestOptions): boolean {
+  return Boolean(o.basicAuth || o.redirectTo || o.spa || o.viewerHeaders);
+}
+
+/** Whether the composed function reads the KeyValueStore (and so must be associated with it). */
+export function usesKvs(o: ViewerRequestOptions): boolean {
+  return Boolean(o.basicAuth || o.spa?.requireToken);
+}
+
+export function viewerRequestFunction(o: ViewerRequestOptions): string {
+  if (!needsViewerRequestFunction(o)) throw new Error("a viewer-request function needs at least one part");
+  const auth = o.basicAuth;
+  const token = o.spa?.requireToken ? o.spa : undefined;
+  const kvs = usesKvs(o);
+  const out: string[] = [];
+  if (kvs) {
+    out.push("import cf from 'cloudfront';", "import crypto from 'crypto';", "");
+    out.push(`var kvs = cf.kvs(${JSON.stringify(o.kvsId ?? KVS_ID_PLACEHOLDER)});`);
+  }
+  if (auth) {
+    out.push(`var REALM = ${JSON.stringify(`Basic realm="${auth.realm.replace(/["\\]/g, "")}"`)};`);
+    out.push(`var OPEN = ${JSON.stringify(auth.exclude)};`);
+  }
+  if (o.redirectTo) out.push(`var TARGET = ${JSON.stringify(o.redirectTo)};`);
+  if (token) out.push(`var LOGIN = ${JSON.stringify(token.loginPath ?? "/api/auth/login")};`);
+  if (o.spa) out.push(`var FALLBACK = ${JSON.stringify(`${o.spa.routePrefix}${o.spa.fallbackHtml}`)};`);
+  out.push("");
+  if (kvs) out.push(SAME_TEXT, READ_KVS);
+  if (o.redirectTo || token) out.push(ORIGINAL_URL);
+  if (auth) out.push(BASIC_AUTH);
+  if (o.redirectTo) out.push(REDIRECT);
+  if (token) out.push(SPA_TOKEN);
+  if (o.spa) out.push(SPA_REWRITE);
+
+  const body: string[] = ["  var request = event.request;"];
+  if (auth) {
+    body.push("  if (!isOpen(request.uri) && !(await authorised(request))) return unauthorised();");
+  }
+  if (o.redirectTo) body.push("  return redirect(request);");
+  else {
+    if (token) {
+      body.push("  if (isLoginPath(request.uri)) return request;");
+      body.push("  var cookie = request.cookies['pocket-spa-token'];");
+      body.push(
+        "  if (!cookie || !cookie.value || !(await validToken(cookie.value))) return toLogin(request);",
+      );
+    }
+    if (o.spa) body.push("  rewrite(request);");
+    if (o.viewerHeaders) {
+      body.push("  request.headers['x-pocket-viewer-ip'] = { value: event.viewer.ip };");
+      body.push(
+        "  if (request.headers.host) request.headers['x-forwarded-host'] = { value: request.headers.host.value };",
+      );
+    }
+    body.push("  return request;");
+  }
+  out.push(`${kvs ? "async " : ""}function handler(event) {\n${body.join("\n")}\n}\n`);
+  return out.join("\n");
+}
+
+// Equal-length strings compared without an early exit, so timing does not leak the expected value.
+const SAME_TEXT = `function sameText(a, b) {
+  if (a.length !== b.length) return false;
+  var diff = 0;
+  for (var i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
+`;
+
+// A missing key or an unreachable store denies (fail closed), never throws.
+const READ_KVS = `async function stored(key) {
+  try {
+    return await kvs.get(key);
+  } catch (e) {
+    return '';
+  }
+}
+`;
+
+const ORIGINAL_URL = `function originalUrl(request) {
+  var parts = [];
+  var qs = request.querystring;
+  for (var name in qs) {
+    var v = qs[name];
+    var values = v.multiValue ? v.multiValue : [v];
+    for (var i = 0; i < values.length; i++) {
+      parts.push(values[i].value === '' ? name : name + '=' + values[i].value);
+    }
+  }
+  return request.uri + (parts.length ? '?' + parts.join('&') : '');
+}
+`;
+
+// The digest of the decoded "user:password" is compared, so the store never holds the password
+// and both sides have the same length whatever the viewer sent.
+const BASIC_AUTH = `function isOpen(uri) {
+  for (var i = 0; i < OPEN.length; i++) if (uri.indexOf(OPEN[i]) === 0) return true;
+  return false;
+}
+
+async function authorised(request) {
+  var h = request.headers.authorization;
+  if (!h || !/^basic\\s+/i.test(h.value)) return false;
+  var plain = Buffer.from(h.value.replace(/^basic\\s+/i, '').trim(), 'base64').toString('utf8');
+  var expected = await stored('${KVS_KEYS.basicAuth}');
+  if (!expected) return false;
+  return sameText(crypto.createHash('sha256').update(plain).digest('hex'), expected);
+}
+
+function unauthorised() {
+  return {
+    statusCode: 401,
+    statusDescription: 'Unauthorized',
+    headers: { 'www-authenticate': { value: REALM }, 'cache-control': { value: 'no-store' } }
+  };
+}
+`;
+
+const REDIRECT = `function redirect(request) {
+  return {
+    statusCode: 301,
+    statusDescription: 'Moved Permanently',
+    headers: { location: { value: 'https://' + TARGET + originalUrl(request) }, 'cache-control': { value: 'max-age=3600' } }
+  };
+}
+`;
+
+const SPA_TOKEN = `function isLoginPath(uri) {
+  return uri === LOGIN || uri.indexOf(LOGIN + '/') === 0;
+}
+
+function toLogin(request) {
+  return {
+    statusCode: 302,
+    statusDescription: 'Found',
+    headers: {
+      location: { value: LOGIN + '?next=' + encodeURIComponent(originalUrl(request)) },
+      'cache-control': { value: 'no-store' }
+    }
+  };
+}
+
+async function validToken(token) {
+  var parts = token.split(':');
+  if (parts.length !== 3) return false;
+  // An empty user id never comes from pocket's signer (the Python side refuses to make one).
+  if (parts[0] === '') return false;
+  if (!/^[0-9]+$/.test(parts[1]) || !/^[0-9a-f]{64}$/.test(parts[2])) return false;
+  if (parseInt(parts[1], 10) < Math.floor(Date.now() / 1000)) return false;
+  var secret = await stored('${KVS_KEYS.tokenSecret}');
+  if (!secret) return false;
+  var expected = crypto
+    .createHmac('sha256', Buffer.from(secret, 'hex'))
+    .update(parts[0] + ':' + parts[1])
+    .digest('hex');
+  return sameText(expected, parts[2]);
+}
+`;
+
+const SPA_REWRITE = `function rewrite(request) {
+  var uri = request.uri;
+  var last = uri.substring(uri.lastIndexOf('/') + 1);
+  if (last.indexOf('.') === -1) request.uri = FALLBACK;
+  return request;
+}
+`;
