@@ -201,6 +201,7 @@ describe("container and VPC templates", () => {
       "POCKET_DJANGO",
       "POCKET_HOSTS",
       "POCKET_MANAGEMENT_QUEUEURL",
+      "POCKET_MANAGEMENT_REPORT_BATCH_ITEM_FAILURES",
       "POCKET_PROJECT_NAME",
       "POCKET_REGION",
       "POCKET_SECRETS",

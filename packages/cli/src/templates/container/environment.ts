@@ -32,7 +32,11 @@ export function containerEnvironment(ctx: PocketContext): Record<string, Json> {
     env.POCKET_HOSTS = hosts.every((h) => typeof h === "string") ? hosts.join(",") : cfn.join(",", hosts);
   }
   for (const h of Object.values(c.handlers)) {
-    if (h.sqs) env[h.sqs.queueUrlEnv] = cfn.ref(`${h.logicalId}SqsQueue`);
+    if (!h.sqs) continue;
+    env[h.sqs.queueUrlEnv] = cfn.ref(`${h.logicalId}SqsQueue`);
+    // The runtime must know whether Lambda reads batchItemFailures: when it does not, a failed
+    // message has to raise, or it would be deleted with no retry and never reach the DLQ.
+    env[`POCKET_${h.envKey}_REPORT_BATCH_ITEM_FAILURES`] = h.sqs.reportBatchItemFailures ? "true" : "false";
   }
   if (c.secrets) env.POCKET_SECRETS = JSON.stringify(c.secrets.runtime);
   if (c.usesRds && ctx.rds) {
@@ -44,6 +48,11 @@ export function containerEnvironment(ctx: PocketContext): Record<string, Json> {
   for (const envName of Object.keys(c.signingKeyIds)) env[envName] = cfn.ref(p.signingKeyId(envName));
   for (const [envName, d] of Object.entries(c.distributionDomains)) {
     env[envName] = d.domain ?? cfn.ref(p.distributionDomain(envName));
+  }
+  if (ctx.ses) {
+    env[ctx.ses.env.fromEmail] = ctx.ses.fromEmail;
+    env[ctx.ses.env.region] = ctx.ses.region;
+    if (ctx.ses.configurationSet) env[ctx.ses.env.configurationSet] = ctx.ses.configurationSet;
   }
   env.POCKET_DJANGO = JSON.stringify(c.django);
   for (const [k, v] of Object.entries(c.envs)) env[k] = v;

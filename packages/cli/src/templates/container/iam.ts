@@ -109,6 +109,15 @@ export function lambdaRole(ctx: PocketContext): TemplateResource {
       },
     );
   }
+  if (ctx.ses) {
+    // Only the [ses] identity (and its configuration set): a leaked role cannot send as anyone
+    // else (docs/decisions.md#e1-ses).
+    allow(
+      "SendEmailAsIdentity",
+      ["ses:SendEmail", "ses:SendRawEmail"],
+      ctx.ses.sendResources.map((r) => cfn.sub(r)),
+    );
+  }
   return {
     Type: "AWS::IAM::Role",
     Properties: {
