@@ -134,7 +134,16 @@ function sqsClient(region: string | undefined): Promise<SQSClient> {
   const key = region ?? "";
   let client = sqsClients.get(key);
   if (!client) {
-    client = import("@aws-sdk/client-sqs").then(({ SQSClient }) => new SQSClient(region ? { region } : {}));
+    // The SDK sends to the queue URL's host unless told otherwise; an endpoint set through the
+    // environment (a local SQS, a test's moto) must win over the URL the deploy recorded.
+    const endpointSet = Boolean(process.env.AWS_ENDPOINT_URL_SQS || process.env.AWS_ENDPOINT_URL);
+    client = import("@aws-sdk/client-sqs").then(
+      ({ SQSClient }) =>
+        new SQSClient({
+          ...(region ? { region } : {}),
+          ...(endpointSet ? { useQueueUrlAsEndpoint: false } : {}),
+        }),
+    );
     sqsClients.set(key, client);
   }
   return client;

@@ -1,0 +1,216 @@
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import {
+  GetFunctionConfigurationCommand,
+  LambdaClient,
+  ListEventSourceMappingsCommand,
+  UpdateEventSourceMappingCommand,
+} from "@aws-sdk/client-lambda";
+import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { beforeAll, describe, expect, it } from "vitest";
+import { buildCli } from "../../../cli/test/cli/build.js";
+import { pocket, project, repoRoot } from "../../../cli/test/cli/run.js";
+import { motoEnv, putTestImage, resetMoto, useMoto } from "../../../cli/test/moto/moto.js";
+
+// A Node app deployed with `pocket deploy --image` against moto; its handlers then run in a fresh
+// Node process given exactly the environment the deploy gave each Lambda function (plus what
+// Lambda itself adds: region and credentials), on the built runtime package, as in the image.
+const REGION = "ap-northeast-1";
+const TOML = `
+[general]
+region = "${REGION}"
+project_name = "nodeapp"
+stages = ["dev", "prd"]
+
+[awscontainer]
+dockerfile_path = "pocket.Dockerfile"
+
+[awscontainer.envs]
+GREETING = "hello"
+
+[awscontainer.handlers.web]
+command = "app.web"
+apigateway = {}
+
+[awscontainer.handlers.worker]
+command = "app.worker"
+sqs = {}
+
+[awscontainer.handlers.management]
+command = "app.management"
+timeout = 600
+
+[awscontainer.secrets.managed]
+SECRET_KEY = { type = "password", options = { length = 40 } }
+SPA_TOKEN_SECRET = { type = "spa_token_secret" }
+
+[awscontainer.secrets.user]
+API_KEY = { name = "shared/node-api-key", store = "sm" }
+PARTNER_TOKEN = { name = "/shared/partner-token", store = "ssm" }
+`;
+
+// The app module the image would hold; it imports the runtime as built for npm.
+const APP = `
+import { enqueue, generateToken, httpHandler, sqsHandler, taskHandler, verifyToken } from ${JSON.stringify(
+  pathToFileURL(join(repoRoot, "packages/runtime/dist/index.js")).href,
+)};
+export const web = httpHandler(async (req) => {
+  const url = new URL(req.url);
+  if (url.pathname === "/enqueue") return Response.json({ id: await enqueue("worker", { n: 1 }) });
+  const token = generateToken("u1", { maxAge: 60 });
+  return Response.json({
+    host: url.host,
+    greeting: process.env.GREETING,
+    secretKeyLength: process.env.SECRET_KEY?.length,
+    apiKey: process.env.API_KEY,
+    partner: process.env.PARTNER_TOKEN,
+    allowedHosts: process.env.ALLOWED_HOSTS,
+    tokenOk: verifyToken(token) === "u1",
+  });
+});
+export const worker = sqsHandler((body) => { if (body.fail) throw new Error("record failed"); }, { logError() {} });
+export const management = taskHandler({ ping: (args) => "pong " + args.join(" ") });
+`;
+
+const RUNNER = `
+// Lambda sends console output to the log; here stdout carries only the handler's result.
+console.log = console.error;
+const [file, name, event] = process.argv.slice(1); // -e: no script path in argv
+const mod = await import(file);
+try {
+  process.stdout.write(JSON.stringify({ ok: await mod[name](JSON.parse(event), {}) }));
+} catch (e) {
+  process.stdout.write(JSON.stringify({ error: String(e && e.message) }));
+}
+`;
+
+let dir: string;
+const functionEnv = new Map<string, Record<string, string>>();
+
+/** Runs one handler the way Lambda would: a Node process with the function's environment. */
+function invoke(handler: string, event: unknown): { ok?: unknown; error?: string } {
+  const moto = motoEnv(REGION);
+  const env = {
+    PATH: process.env.PATH ?? "",
+    ...functionEnv.get(handler),
+    AWS_REGION: REGION,
+    AWS_ACCESS_KEY_ID: moto.AWS_ACCESS_KEY_ID,
+    AWS_SECRET_ACCESS_KEY: moto.AWS_SECRET_ACCESS_KEY,
+    AWS_SESSION_TOKEN: moto.AWS_SESSION_TOKEN,
+    AWS_ENDPOINT_URL: moto.AWS_ENDPOINT_URL,
+  };
+  const r = spawnSync(
+    process.execPath,
+    [
+      "--input-type=module",
+      "-e",
+      RUNNER,
+      pathToFileURL(join(dir, "app.mjs")).href,
+      handler,
+      JSON.stringify(event),
+    ],
+    { cwd: dir, env, encoding: "utf8" },
+  );
+  if (r.status !== 0) throw new Error(`handler process failed: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+// The API's own domain, as API Gateway sends it (moto leaves the deploy's POCKET_WEB_HOST
+// unresolved, so the event does not take it from there).
+const API_HOST = "abc123.execute-api.ap-northeast-1.amazonaws.com";
+
+function httpEvent(path: string) {
+  const host = API_HOST;
+  return {
+    version: "2.0",
+    rawPath: path,
+    rawQueryString: "",
+    headers: { host },
+    requestContext: { domainName: host, http: { method: "GET", path, sourceIp: "203.0.113.1" } },
+    isBase64Encoded: false,
+  };
+}
+
+beforeAll(async () => {
+  buildCli(); // also builds packages/runtime/dist
+  await resetMoto();
+  useMoto();
+  await new SecretsManagerClient({ region: REGION }).send(
+    new CreateSecretCommand({ Name: "shared/node-api-key", SecretString: "api-key-value" }),
+  );
+  await new SSMClient({ region: REGION }).send(
+    new PutParameterCommand({ Name: "/shared/partner-token", Value: "partner-value", Type: "SecureString" }),
+  );
+  const image = await putTestImage("dev-nodeapp-pocket-lambda", "dev", REGION);
+  dir = project(TOML, "nodeapp");
+  writeFileSync(join(dir, "app.mjs"), APP);
+  const r = pocket(["deploy", "--stage", "dev", "--image", image], { cwd: dir, env: motoEnv(REGION) });
+  expect(r.status, r.stderr).toBe(0);
+  const lambda = new LambdaClient({ region: REGION });
+  for (const handler of ["web", "worker", "management"]) {
+    const config = await lambda.send(
+      new GetFunctionConfigurationCommand({ FunctionName: `dev-nodeapp-pocket-${handler}` }),
+    );
+    functionEnv.set(handler, config.Environment!.Variables!);
+  }
+  // This test plays Lambda's part for the worker; moto would otherwise try to run the function
+  // (in Docker) on every message sent to its queue.
+  const mappings = await lambda.send(
+    new ListEventSourceMappingsCommand({ FunctionName: "dev-nodeapp-pocket-worker" }),
+  );
+  for (const m of mappings.EventSourceMappings ?? []) {
+    await lambda.send(new UpdateEventSourceMappingCommand({ UUID: m.UUID!, Enabled: false }));
+  }
+}, 180_000);
+
+describe("a deployed Node app's handlers, in the deployed functions' environment", () => {
+  it("every function gets the same environment", () => {
+    expect(functionEnv.get("worker")).toEqual(functionEnv.get("web"));
+    expect(functionEnv.get("management")).toEqual(functionEnv.get("web"));
+  });
+
+  it("web: managed secrets (SM), user secrets (SM and SSM), hosts and envs reach the app", () => {
+    const out = invoke("web", httpEvent("/")) as { ok: { statusCode: number; body: string } };
+    expect(out.ok.statusCode).toBe(200);
+    const body = JSON.parse(out.ok.body);
+    expect(body).toEqual({
+      host: API_HOST,
+      greeting: "hello",
+      secretKeyLength: 40,
+      apiKey: "api-key-value",
+      partner: "partner-value",
+      allowedHosts: functionEnv.get("web")!.POCKET_HOSTS,
+      tokenOk: true,
+    });
+  });
+
+  it("web -> enqueue -> the worker's queue; the worker reports only the failing record", async () => {
+    const sent = invoke("web", httpEvent("/enqueue")) as { ok: { body: string } };
+    expect(sent.ok, JSON.stringify(sent)).toBeDefined();
+    expect(JSON.parse(sent.ok.body).id).toMatch(/\S/);
+    const url = functionEnv.get("worker")!.POCKET_WORKER_QUEUEURL!;
+    // The deploy recorded the queue's AWS URL; moto answers on its own endpoint.
+    const sqs = new SQSClient({ region: REGION, useQueueUrlAsEndpoint: false });
+    const message = (await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 1 })))
+      .Messages![0]!;
+    expect(JSON.parse(message.Body!)).toEqual({ n: 1 });
+    const arn = `arn:aws:sqs:${REGION}:123456789012:${url.split("/").at(-1)}`;
+    const batch = {
+      Records: [
+        { messageId: message.MessageId, body: message.Body, eventSource: "aws:sqs", eventSourceARN: arn },
+        { messageId: "bad", body: '{"fail":true}', eventSource: "aws:sqs", eventSourceARN: arn },
+      ],
+    };
+    expect(invoke("worker", batch)).toEqual({ ok: { batchItemFailures: [{ itemIdentifier: "bad" }] } });
+  });
+
+  it("management: a task runs with its exit code and output", () => {
+    expect(invoke("management", { command: "ping", args: ["a", "b"] })).toEqual({
+      ok: { exitCode: 0, output: "pong a b\n" },
+    });
+  });
+});
