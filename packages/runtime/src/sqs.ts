@@ -165,7 +165,7 @@ export async function enqueue(
     throw new PocketRuntimeError(
       "queue-not-configured",
       `${variable} is not set: the handler '${handlerKey}' has no SQS queue here. Add \`sqs = {}\` to ` +
-        `[awscontainer.handlers.${handlerKey}] and deploy (locally, \`pocket dev\` sets it)`,
+        `[awscontainer.handlers.${handlerKey}] and deploy (locally, set it in .env to a queue you can reach)`,
       { location: variable },
     );
   }
