@@ -59,3 +59,92 @@ describe("[ses]", () => {
     expect(schema.properties.ses!.required).toEqual(["from_email"]);
   });
 });
+
+describe("[awscontainer.iam]", () => {
+  const iam = (body: string) => `${GENERAL}\n${CONTAINER}\n[awscontainer.iam]\n${body}\n`;
+
+  it("carries managed policies, inline policies as written and the boundary", () => {
+    const c = context(
+      iam(`managed_policy_arns = ["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"]
+permissions_boundary = "arn:aws:iam::123456789012:policy/boundary"
+
+[awscontainer.iam.inline_policies.read-queue]
+Version = "2012-10-17"
+Statement = [{ Effect = "Allow", Action = ["sqs:ReceiveMessage"], Resource = "arn:aws:sqs:ap-northeast-1:123456789012:q" }]`),
+    );
+    expect(c.container!.iam).toEqual({
+      managedPolicyArns: ["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"],
+      inlinePolicies: {
+        "read-queue": {
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Action: ["sqs:ReceiveMessage"],
+              Resource: "arn:aws:sqs:ap-northeast-1:123456789012:q",
+            },
+          ],
+        },
+      },
+    });
+    expect(c.container!.permissionsBoundary).toBe("arn:aws:iam::123456789012:policy/boundary");
+  });
+
+  it("keeps awscontainer.permissions_boundary as the same setting", () => {
+    const b = "arn:aws:iam::123456789012:policy/b";
+    const c = context(`${GENERAL}\n${CONTAINER.replace("\n\n", `\npermissions_boundary = "${b}"\n\n`)}`);
+    expect(c.container!.permissionsBoundary).toBe(b);
+    expect(c.container!.iam).toEqual({ managedPolicyArns: [], inlinePolicies: {} });
+    const twice = `${GENERAL}\n${CONTAINER.replace("\n\n", `\npermissions_boundary = "${b}"\n\n`)}\n[awscontainer.iam]\npermissions_boundary = "${b}2"\n`;
+    expect(codes(problems(twice))).toEqual(["permissions-boundary-twice"]);
+  });
+
+  it("checks ARN shapes, the policy document and the size limit at the line", () => {
+    const bad = problems(iam('managed_policy_arns = ["AmazonS3ReadOnlyAccess"]'))[0]!;
+    expect(bad).toMatchObject({ path: "awscontainer.iam.managed_policy_arns[0]" });
+    expect(problems(iam('permissions_boundary = "arn:aws:iam::123:policy/x"'))[0]!.path).toBe(
+      "awscontainer.iam.permissions_boundary",
+    );
+    const noAction = problems(
+      iam('[awscontainer.iam.inline_policies.p]\nStatement = [{ Effect = "Allow", Resource = "*" }]'),
+    )[0]!;
+    expect(noAction).toMatchObject({
+      code: "policy-statement-action",
+      path: "awscontainer.iam.inline_policies.p.Statement[0]",
+    });
+    const effect = problems(
+      iam(
+        '[awscontainer.iam.inline_policies.p]\nStatement = [{ Effect = "Maybe", Action = "s3:*", Resource = "*" }]',
+      ),
+    )[0]!;
+    expect(effect.path).toBe("awscontainer.iam.inline_policies.p.Statement[0].Effect");
+    const unknown = problems(
+      iam(
+        '[awscontainer.iam.inline_policies.p]\nStatement = [{ Effect = "Allow", Action = "s3:*", Resource = "*", Principal = "*" }]',
+      ),
+    )[0]!;
+    expect(unknown).toMatchObject({
+      code: "unknown-key",
+      path: "awscontainer.iam.inline_policies.p.Statement[0].Principal",
+    });
+    const resources = Array.from({ length: 300 }, (_, i) => `"arn:aws:s3:::bucket-number-${i}/*"`).join(", ");
+    const big = problems(
+      iam(
+        `[awscontainer.iam.inline_policies.p]\nStatement = [{ Effect = "Allow", Action = "s3:GetObject", Resource = [${resources}] }]`,
+      ),
+    )[0]!;
+    expect(big).toMatchObject({
+      code: "inline-policies-too-large",
+      path: "awscontainer.iam.inline_policies",
+    });
+  });
+
+  it("is in the JSON schema", () => {
+    const schema = pocketTomlJsonSchema() as any;
+    expect(Object.keys(schema.properties.awscontainer.properties.iam.properties)).toEqual([
+      "managed_policy_arns",
+      "inline_policies",
+      "permissions_boundary",
+    ]);
+  });
+});

@@ -250,7 +250,11 @@ function buildContainer(
       rdsSecret: `${prefix}access-rds-secret`,
       cloudFormation: `${prefix}access-cloudformation`,
     },
-    permissionsBoundary: c.permissionsBoundary,
+    permissionsBoundary: c.iam?.permissionsBoundary ?? c.permissionsBoundary,
+    iam: {
+      managedPolicyArns: c.iam?.managedPolicyArns ?? [],
+      inlinePolicies: c.iam?.inlinePolicies ?? {},
+    },
     build: {
       backend: build.backend,
       computeType: build.computeType ?? "BUILD_GENERAL1_MEDIUM",

@@ -111,7 +111,14 @@ export interface ContainerContext {
     rdsSecret: string;
     cloudFormation: string;
   };
+  /** `[awscontainer.iam]` (or `awscontainer.permissions_boundary`): for the Lambda role and the CodeBuild role. */
   permissionsBoundary?: string;
+  /** `[awscontainer.iam]`: attached to the Lambda role as written, beside pocket's own policies. */
+  iam: {
+    managedPolicyArns: string[];
+    /** Policy name → document (`Version`, `Statement` as IAM spells them). */
+    inlinePolicies: Record<string, IamPolicyDocument>;
+  };
   build: BuildContext;
   useVpc: boolean;
   useEfs: boolean;
@@ -131,6 +138,11 @@ export interface ContainerContext {
   /** `POCKET_RDS_*` variables are set when `[rds]` exists. */
   usesRds: boolean;
   logRetentionDays: number;
+}
+
+export interface IamPolicyDocument {
+  Version: string;
+  Statement: Record<string, unknown>[];
 }
 
 export type BuildBackend = "docker" | "codebuild" | "depot";

@@ -75,7 +75,9 @@ export function lambdaEnvironment(ctx: PocketContext): Record<string, EnvValue> 
       : { "Fn::Join": [",", hosts] };
   }
   for (const h of Object.values(c.handlers)) {
-    if (h.sqs) env[h.sqs.queueUrlEnv] = { Ref: `${h.logicalId}SqsQueue` };
+    if (!h.sqs) continue;
+    env[h.sqs.queueUrlEnv] = { Ref: `${h.logicalId}SqsQueue` };
+    env[`POCKET_${h.envKey}_REPORT_BATCH_ITEM_FAILURES`] = h.sqs.reportBatchItemFailures ? "true" : "false";
   }
   if (c.secrets) env.POCKET_SECRETS = JSON.stringify(c.secrets.runtime);
   if (c.usesRds && ctx.rds) {
@@ -87,6 +89,11 @@ export function lambdaEnvironment(ctx: PocketContext): Record<string, EnvValue> 
   for (const name of Object.keys(c.signingKeyIds)) env[name] = { Ref: `SigningKeyId${logicalId(name)}` };
   for (const [name, d] of Object.entries(c.distributionDomains)) {
     env[name] = d.domain ?? { Ref: `DistributionDomain${logicalId(name)}` };
+  }
+  if (ctx.ses) {
+    env[ctx.ses.env.fromEmail] = ctx.ses.fromEmail;
+    env[ctx.ses.env.region] = ctx.ses.region;
+    if (ctx.ses.configurationSet) env[ctx.ses.env.configurationSet] = ctx.ses.configurationSet;
   }
   env.POCKET_DJANGO = JSON.stringify(c.django);
   for (const [k, v] of Object.entries(c.envs)) env[k] = v;

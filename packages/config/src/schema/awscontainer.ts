@@ -48,6 +48,72 @@ export type HandlerSettings = z.output<typeof handler>;
 /** Handler keys become function names, env var parts and CloudFormation logical ids. */
 const HANDLER_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
 
+/** A managed policy: AWS's own (`arn:aws:iam::aws:policy/...`) or one of an account. */
+const policyArn = z.string().regex(/^arn:aws[a-z-]*:iam::(\d{12}|aws):policy\/[\w+=,.@/-]+$/, {
+  error: "must be an IAM policy ARN (arn:aws:iam::123456789012:policy/NAME)",
+});
+
+/** IAM's limit for all inline policies of one role together (whitespace not counted). */
+export const INLINE_POLICY_LIMIT = 10_240;
+/** Managed policies per role (IAM quota, at its maximum). */
+const MANAGED_POLICY_LIMIT = 20;
+
+const stringOrList = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
+/** An identity-based policy statement as IAM accepts it; keys keep AWS's spelling. */
+const statement = z
+  .strictObject({
+    Sid: z
+      .string()
+      .regex(/^[A-Za-z0-9]*$/, { error: "Sid may only contain letters and digits" })
+      .optional(),
+    Effect: z.enum(["Allow", "Deny"]),
+    Action: stringOrList.optional(),
+    NotAction: stringOrList.optional(),
+    Resource: stringOrList.optional(),
+    NotResource: stringOrList.optional(),
+    Condition: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+  })
+  .superRefine((st, ctx) => {
+    if ((st.Action === undefined) === (st.NotAction === undefined)) {
+      fail(ctx, "policy-statement-action", "a statement needs exactly one of Action or NotAction", []);
+    }
+    if ((st.Resource === undefined) === (st.NotResource === undefined)) {
+      fail(ctx, "policy-statement-resource", "a statement needs exactly one of Resource or NotResource", []);
+    }
+  });
+const policyDocument = z.strictObject({
+  Version: z.enum(["2012-10-17", "2008-10-17"]).default("2012-10-17"),
+  Statement: z.array(statement).min(1, { error: "needs at least one statement" }),
+});
+export type PolicyDocument = z.output<typeof policyDocument>;
+
+/** `[awscontainer.iam]`: what the Lambda role gets beyond pocket's own least-privilege policies. */
+const iam = table({
+  managed_policy_arns: z.array(policyArn).max(MANAGED_POLICY_LIMIT).default([]),
+  inline_policies: z
+    .record(
+      z.string().regex(/^[\w+=,.@-]{1,128}$/, {
+        error: "policy names are 1-128 letters, digits and +=,.@_-",
+      }),
+      policyDocument,
+    )
+    .default({}),
+  permissions_boundary: policyArn.optional(),
+}).superRefine((i, ctx) => {
+  const dup = i.managedPolicyArns.find((a, n) => i.managedPolicyArns.indexOf(a) !== n);
+  if (dup) fail(ctx, "managed-policy-duplicate", `${dup} is listed twice`, ["managed_policy_arns"]);
+  const size = Object.values(i.inlinePolicies).reduce((n, d) => n + JSON.stringify(d).length, 0);
+  if (size > INLINE_POLICY_LIMIT) {
+    fail(
+      ctx,
+      "inline-policies-too-large",
+      `the inline policies add up to ${size} characters; IAM allows ${INLINE_POLICY_LIMIT} per role (pocket's own policies count too)`,
+      ["inline_policies"],
+      "Move large policies into a managed policy and list its ARN in managed_policy_arns.",
+    );
+  }
+});
+
 const BUILD_BACKENDS = ["docker", "codebuild", "depot"] as const;
 const build = z.union([
   z.enum(BUILD_BACKENDS).transform((backend) => ({ backend })),
@@ -82,14 +148,24 @@ export const awscontainerSchema = lazy(() =>
       .default({}),
     secrets: secretsSchema().optional(),
     django: djangoSchema().optional(),
-    permissions_boundary: z
-      .string()
-      .regex(/^arn:aws[a-z-]*:iam::(\d{12}|aws):policy\/.+$/, {
-        error: "must be an IAM policy ARN (arn:aws:iam::123456789012:policy/NAME)",
-      })
-      .optional(),
+    // Kept for the guide's spelling; [awscontainer.iam].permissions_boundary is the same setting.
+    permissions_boundary: policyArn.optional(),
+    iam: iam.optional(),
     build: build.optional(),
   }).superRefine((c, ctx) => {
+    if (
+      c.permissionsBoundary &&
+      c.iam?.permissionsBoundary &&
+      c.permissionsBoundary !== c.iam.permissionsBoundary
+    ) {
+      fail(
+        ctx,
+        "permissions-boundary-twice",
+        "permissions_boundary is set both in [awscontainer] and in [awscontainer.iam], to different policies",
+        ["iam", "permissions_boundary"],
+        "Keep one: [awscontainer.iam] permissions_boundary is the same setting.",
+      );
+    }
     for (const name of Object.keys(c.envs)) {
       if (name.toUpperCase().startsWith("POCKET_")) {
         fail(
