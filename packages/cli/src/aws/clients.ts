@@ -14,6 +14,7 @@ import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { SSMClient } from "@aws-sdk/client-ssm";
 import type { STSClient } from "@aws-sdk/client-sts";
 import type { NodeHttpHandler } from "@smithy/node-http-handler";
+import type { LogsClient } from "./logs.js";
 
 /**
  * The one place AWS clients are made. Each service's SDK package is imported the first time a
@@ -23,6 +24,8 @@ import type { NodeHttpHandler } from "@smithy/node-http-handler";
  */
 export interface AwsClients {
   readonly region: string;
+  /** The profile the clients sign with (undefined: the SDK's default chain). */
+  readonly profile?: string;
   s3(): Promise<S3Client>;
   cloudformation(): Promise<CloudFormationClient>;
   secretsManager(): Promise<SecretsManagerClient>;
@@ -40,6 +43,8 @@ export interface AwsClients {
   /** CloudFront KeyValueStore data plane (signed with SigV4A). */
   cloudfrontKvs(): Promise<CloudFrontKeyValueStoreClient>;
   rds(): Promise<RDSClient>;
+  /** CloudWatch Logs (read-only: `pocket logs`, `pocket invoke --log`). */
+  logs(): Promise<LogsClient>;
 }
 
 export interface AwsOptions {
@@ -70,10 +75,26 @@ export function awsClients(region: string, options: AwsOptions = {}): AwsClients
     };
   const clients: AwsClients = {
     region,
+    profile: options.profile,
     s3: lazy("s3", async () => {
       const { S3Client } = await import("@aws-sdk/client-s3");
       // Emulators on loopback (moto, localstack) cannot serve virtual-hosted bucket names.
-      return new S3Client({ ...base, forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL) });
+      const s3 = new S3Client({ ...base, forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL) });
+      // Bucket names are predictable: one pre-created in another account must never receive a
+      // build archive, a lock or a front end. Every call that names a bucket says whose it must
+      // be; S3 answers 403 when it belongs to someone else (CreateBucket has no such field and
+      // fails on a taken name anyway).
+      s3.middlewareStack.add(
+        (next) => async (args) => {
+          const input = args.input as { Bucket?: string; ExpectedBucketOwner?: string };
+          if (input.Bucket !== undefined && input.ExpectedBucketOwner === undefined) {
+            input.ExpectedBucketOwner = await accountId(clients);
+          }
+          return next(args);
+        },
+        { step: "initialize", name: "pocketExpectedBucketOwner" },
+      );
+      return s3;
     }),
     cloudformation: lazy("cloudformation", async () => {
       const { CloudFormationClient } = await import("@aws-sdk/client-cloudformation");
@@ -133,6 +154,7 @@ export function awsClients(region: string, options: AwsOptions = {}): AwsClients
       const { RDSClient } = await import("@aws-sdk/client-rds");
       return new RDSClient(base);
     }),
+    logs: lazy("logs", async () => (await import("./logs.js")).logsClient(region, options)),
   };
   cache.set(key, clients);
   return clients;
@@ -158,13 +180,25 @@ async function localhostSubdomains(): Promise<{ requestHandler?: NodeHttpHandler
   return { requestHandler: new NodeHttpHandler({ httpAgent: new Agent({ lookup }) }) };
 }
 
-/** The account id, asked once per process. */
-let account: Promise<string> | undefined;
-export function accountId(clients: AwsClients): Promise<string> {
-  account ??= (async () => {
-    const { GetCallerIdentityCommand } = await import("@aws-sdk/client-sts");
-    const out = await (await clients.sts()).send(new GetCallerIdentityCommand({}));
-    return out.Account!;
-  })();
-  return account;
+/** Who the credentials are: account and partition, asked once per process and profile. */
+const identities = new Map<string, Promise<{ account: string; arn: string }>>();
+export function callerIdentity(clients: AwsClients): Promise<{ account: string; arn: string }> {
+  const key = clients.profile ?? "";
+  let identity = identities.get(key);
+  if (!identity) {
+    identity = (async () => {
+      const { GetCallerIdentityCommand } = await import("@aws-sdk/client-sts");
+      const out = await (await clients.sts()).send(new GetCallerIdentityCommand({}));
+      return { account: out.Account!, arn: out.Arn ?? "" };
+    })();
+    // A failed look-up (an expired session) is asked again next time.
+    identity.catch(() => identities.delete(key));
+    identities.set(key, identity);
+  }
+  return identity;
+}
+
+/** The account id of the credentials the clients sign with. */
+export async function accountId(clients: AwsClients): Promise<string> {
+  return (await callerIdentity(clients)).account;
 }

@@ -1,19 +1,13 @@
-import type { AwsClients } from "./clients.js";
+import { type AwsClients, callerIdentity } from "./clients.js";
 
 /**
  * The partition every ARN pocket builds on the SDK side must use (`aws`, `aws-cn`,
  * `aws-us-gov`, ...). It is the caller's: GetCallerIdentity's ARN names it, so an ARN built for
  * a bucket policy or an IAM role is valid in whichever partition the credentials live in. Asked
- * once per process, as the account id is (one set of credentials per run).
+ * with the account id, once per set of credentials.
  */
-let partition: Promise<string> | undefined;
-export function callerPartition(clients: AwsClients): Promise<string> {
-  partition ??= (async () => {
-    const { GetCallerIdentityCommand } = await import("@aws-sdk/client-sts");
-    const out = await (await clients.sts()).send(new GetCallerIdentityCommand({}));
-    return out.Arn?.split(":")[1] || regionPartition(clients.region);
-  })();
-  return partition;
+export async function callerPartition(clients: AwsClients): Promise<string> {
+  return (await callerIdentity(clients)).arn.split(":")[1] || regionPartition(clients.region);
 }
 
 /** The partition a region belongs to, for code that has no credentials to ask. */

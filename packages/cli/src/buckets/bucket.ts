@@ -25,7 +25,7 @@ export async function bucketState(s3: S3Client, bucket: string, hint: string): P
     const status = e.$metadata?.httpStatusCode;
     if (status === 404 || e.name === "NotFound" || e.name === "NoSuchBucket") return "missing";
     if (status === 403) {
-      throw new CliError("bucket-taken", `S3 bucket ${bucket} exists but this account cannot use it.`, {
+      throw new CliError("bucket-taken", `S3 bucket ${bucket} belongs to another AWS account.`, {
         hint,
       });
     }
