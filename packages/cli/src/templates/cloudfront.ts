@@ -3,9 +3,13 @@ import { logicalId } from "@magic-pocket/config";
 import {
   KVS_ID_PLACEHOLDER,
   redirectFunctionSource,
-  spaViewerRequestFunction,
+  usesKvs,
+  type ViewerRequestOptions,
+  viewerRequestFunction,
 } from "../cloudfront/functions/index.js";
+import { type EdgeProtection, edgeProtection, KVS_LOGICAL_ID, ORIGIN_VERIFY_HEADER } from "./edge.js";
 import { cfn, type Json, type Template, type TemplateParameter, type TemplateResource } from "./template.js";
+import { WAF_IDS, wafResources } from "./waf.js";
 
 /** AWS managed policies (ids are the same in every account). */
 export const MANAGED_POLICY = {
@@ -43,12 +47,21 @@ export function cloudfrontParameters(cf: CloudFrontContext): CloudFrontParameter
   return out;
 }
 
+/**
+ * The NoEcho parameter the deploy fills with the origin-verify secret, so the value is never in
+ * the template (`pocket resource cloudfront yaml` prints it without AWS access).
+ */
+export const ORIGIN_VERIFY_PARAMETER = "OriginVerifySecret";
+
 export function apiDomainParameter(handler: string): string {
   return `ApiDomain${logicalId(handler)}`;
 }
 
 /** `{cfSlug}-cloudfront` (us-east-1): one distribution with its routes, functions and DNS. */
-export function cloudfrontTemplate(cf: CloudFrontContext): Template {
+export function cloudfrontTemplate(
+  cf: CloudFrontContext,
+  protection: EdgeProtection = edgeProtection(cf),
+): Template {
   const parameters: Record<string, TemplateParameter> = {};
   for (const [name, p] of Object.entries(cloudfrontParameters(cf))) {
     parameters[name] =
@@ -63,6 +76,14 @@ export function cloudfrontTemplate(cf: CloudFrontContext): Template {
             Description: `execute-api domain of the container stack export ${p.exportName}`,
             AllowedPattern: "[a-z0-9]+\\.execute-api\\.[a-z0-9-]+\\.amazonaws\\.com",
           };
+  }
+  if (protection.originVerify) {
+    parameters[ORIGIN_VERIFY_PARAMETER] = {
+      Type: "String",
+      NoEcho: true,
+      Description: `${ORIGIN_VERIFY_HEADER} value for the API origins (managed secret ${protection.originVerify.secret})`,
+      AllowedPattern: "[A-Za-z0-9_.~-]{32,}",
+    };
   }
   const resources: Record<string, TemplateResource> = {
     OriginAccessControl: {
@@ -86,29 +107,49 @@ export function cloudfrontTemplate(cf: CloudFrontContext): Template {
       cf.certificateTag,
     );
   }
-  if (cf.tokenSecret) {
-    resources.TokenKvs = {
+  if (protection.kvs) {
+    const held = [
+      ...(protection.basicAuth ? ["basic auth digest"] : []),
+      ...(cf.tokenSecret ? ["SPA token secret"] : []),
+    ];
+    resources[KVS_LOGICAL_ID] = {
       Type: "AWS::CloudFront::KeyValueStore",
-      Properties: { Name: cf.tokenSecret.kvsName, Comment: `SPA token secret of ${cf.slug}` },
+      Properties: { Name: protection.kvs.name, Comment: `${held.join(" and ")} of ${cf.slug}` },
     };
   }
+  if (protection.waf) Object.assign(resources, wafResources(protection.waf));
 
   const behaviors = new Map<RouteContext, Record<string, Json>>();
   const dependsOn = ["OriginAccessControl", ...(cf.domain ? ["Certificate"] : [])];
+  // One function per distinct code: routes with the same needs share it.
+  const functionIds = new Map<string, string>();
+  const attachFunction = (route: RouteContext, behavior: Record<string, Json>) => {
+    const options = viewerRequestOptions(cf, protection, route);
+    if (!options) return;
+    const source = viewerRequestFunction(options);
+    let id = functionIds.get(source);
+    if (!id) {
+      id =
+        route.type === "s3" && route.isSpa
+          ? `SpaFunction${route.logicalId}`
+          : `EdgeFunction${route.logicalId}`;
+      resources[id] = edgeFunction(cf, route, options, source);
+      functionIds.set(source, id);
+      dependsOn.push(id);
+    }
+    behavior.FunctionAssociations = [
+      { EventType: "viewer-request", FunctionARN: cfn.getAtt(id, "FunctionARN") },
+    ];
+  };
   for (const route of cf.routes) {
     if (route.type === "api") {
-      behaviors.set(route, apiBehavior(route));
+      const behavior = apiBehavior(route);
+      attachFunction(route, behavior);
+      behaviors.set(route, behavior);
       continue;
     }
     const behavior = s3Behavior(cf, route);
-    if (route.isSpa) {
-      const id = `SpaFunction${route.logicalId}`;
-      resources[id] = spaFunction(cf, route);
-      behavior.FunctionAssociations = [
-        { EventType: "viewer-request", FunctionARN: cfn.getAtt(id, "FunctionARN") },
-      ];
-      dependsOn.push(id);
-    }
+    attachFunction(route, behavior);
     if (route.isVersioned) {
       const id = `VersionedHeaders${route.logicalId}`;
       resources[id] = {
@@ -149,10 +190,11 @@ export function cloudfrontTemplate(cf: CloudFrontContext): Template {
         HttpVersion: "http2and3",
         IPV6Enabled: true,
         ...(cf.domain ? { Aliases: [cf.domain] } : {}),
-        Origins: origins(cf),
+        Origins: origins(cf, protection),
         DefaultCacheBehavior: defaultBehavior,
         ...(cacheBehaviors.length > 0 ? { CacheBehaviors: cacheBehaviors } : {}),
         ViewerCertificate: viewerCertificate(cf.domain ? "Certificate" : undefined),
+        ...(protection.waf ? { WebACLId: cfn.getAtt(WAF_IDS.webAcl, "Arn") } : {}),
       },
     },
   };
@@ -214,11 +256,18 @@ export function cloudfrontTemplate(cf: CloudFrontContext): Template {
     DistributionId: { Value: cfn.ref("Distribution") },
     DistributionDomainName: { Value: cfn.getAtt("Distribution", "DomainName") },
   };
-  if (cf.tokenSecret) {
+  if (protection.kvs) {
     outputs.TokenKvsArn = {
-      Value: cfn.getAtt("TokenKvs", "Arn"),
-      Export: { Name: cf.tokenSecret.kvsExport },
+      Value: cfn.getAtt(KVS_LOGICAL_ID, "Arn"),
+      ...(protection.kvs.exportName ? { Export: { Name: protection.kvs.exportName } } : {}),
     };
+  }
+  if (protection.waf) {
+    outputs.WebAclArn = { Value: cfn.getAtt(WAF_IDS.webAcl, "Arn") };
+    if (protection.waf.ipSets) {
+      outputs.AllowListV4Id = { Value: cfn.getAtt(WAF_IDS.ipSetV4, "Id") };
+      outputs.AllowListV6Id = { Value: cfn.getAtt(WAF_IDS.ipSetV6, "Id") };
+    }
   }
   return {
     AWSTemplateFormatVersion: "2010-09-09",
@@ -229,7 +278,7 @@ export function cloudfrontTemplate(cf: CloudFrontContext): Template {
   };
 }
 
-function origins(cf: CloudFrontContext): Json[] {
+function origins(cf: CloudFrontContext, protection: EdgeProtection): Json[] {
   const out: Json[] = [];
   for (const route of cf.routes) {
     if (route.type === "s3") {
@@ -252,6 +301,14 @@ function origins(cf: CloudFrontContext): Json[] {
         HTTPSPort: 443,
         OriginSSLProtocols: ["TLSv1.2"],
       },
+      // CloudFront replaces a viewer header of the same name, so a viewer cannot forge it.
+      ...(protection.originVerify
+        ? {
+            OriginCustomHeaders: [
+              { HeaderName: ORIGIN_VERIFY_HEADER, HeaderValue: cfn.ref(ORIGIN_VERIFY_PARAMETER) },
+            ],
+          }
+        : {}),
     });
   }
   return out;
@@ -286,29 +343,64 @@ function apiBehavior(route: ApiRouteContext): Record<string, Json> {
   };
 }
 
-function spaFunction(cf: CloudFrontContext, route: S3RouteContext): TemplateResource {
-  const token = route.requireToken && cf.tokenSecret;
-  const source = spaViewerRequestFunction({
-    routePrefix: spaRoutePrefix(route.pathPattern),
-    fallbackHtml: route.spaFallbackHtml,
-    requireToken: Boolean(token),
-    ...(token ? { loginPath: route.loginPath, kvsId: KVS_ID_PLACEHOLDER } : {}),
-  });
+/** What the viewer-request function of a route does, or undefined when it needs none. */
+export function viewerRequestOptions(
+  cf: CloudFrontContext,
+  protection: EdgeProtection,
+  route: RouteContext,
+): ViewerRequestOptions | undefined {
+  const o: ViewerRequestOptions = {};
+  if (protection.basicAuth) {
+    o.basicAuth = { realm: protection.basicAuth.realm, exclude: protection.basicAuth.exclude };
+  }
+  if (route.type === "api") {
+    if (protection.originVerify) o.viewerHeaders = true;
+  } else if (route.isSpa) {
+    const token = route.requireToken && cf.tokenSecret;
+    o.spa = {
+      routePrefix: spaRoutePrefix(route.pathPattern),
+      fallbackHtml: route.spaFallbackHtml,
+      requireToken: Boolean(token),
+      ...(token ? { loginPath: route.loginPath } : {}),
+    };
+  }
+  if (!o.basicAuth && !o.spa && !o.viewerHeaders) return undefined;
+  if (usesKvs(o)) o.kvsId = KVS_ID_PLACEHOLDER;
+  return o;
+}
+
+function edgeFunction(
+  cf: CloudFrontContext,
+  route: RouteContext,
+  o: ViewerRequestOptions,
+  source: string,
+): TemplateResource {
+  const kvs = usesKvs(o);
+  const parts = [
+    ...(o.basicAuth ? ["basic auth"] : []),
+    ...(o.spa ? ["SPA fallback"] : []),
+    ...(o.spa?.requireToken ? ["token check"] : []),
+    ...(o.viewerHeaders ? ["viewer headers"] : []),
+  ];
+  const name =
+    route.type === "s3" && route.functionName
+      ? route.functionName
+      : `${cf.slug}-${route.name}-edge`.slice(0, 64);
   // The KVS id is only known once the store exists; join it in rather than Fn::Sub, which would
   // also try to expand any `${` in the JavaScript.
-  const parts = source.split(KVS_ID_PLACEHOLDER);
+  const code = source.split(KVS_ID_PLACEHOLDER);
   return {
     Type: "AWS::CloudFront::Function",
-    ...(token ? { DependsOn: "TokenKvs" } : {}),
+    ...(kvs ? { DependsOn: KVS_LOGICAL_ID } : {}),
     Properties: {
-      Name: route.functionName!,
+      Name: name,
       AutoPublish: true,
-      FunctionCode: parts.length === 1 ? source : joinAround(parts, cfn.getAtt("TokenKvs", "Id")),
+      FunctionCode: code.length === 1 ? source : joinAround(code, cfn.getAtt(KVS_LOGICAL_ID, "Id")),
       FunctionConfig: {
-        Comment: `SPA fallback${token ? " and token check" : ""} for ${route.pathPattern || "/"}`,
+        Comment: `${parts.join(", ")} for ${route.pathPattern || "/"}`,
         Runtime: "cloudfront-js-2.0",
-        ...(token
-          ? { KeyValueStoreAssociations: [{ KeyValueStoreARN: cfn.getAtt("TokenKvs", "Arn") }] }
+        ...(kvs
+          ? { KeyValueStoreAssociations: [{ KeyValueStoreARN: cfn.getAtt(KVS_LOGICAL_ID, "Arn") }] }
           : {}),
       },
     },

@@ -1,0 +1,80 @@
+import type { CloudFrontContext } from "@magic-pocket/config";
+
+/**
+ * What protects one distribution at the edge, read from its derived context in this one place
+ * (the template, the deploy, status and `pocket waf` all take it from here).
+ */
+export interface EdgeProtection {
+  /** `enable_origin_verify`: the managed secret whose first value goes to the API origins. */
+  originVerify?: { secret: string };
+  /** `basic_auth`: the managed `basic_auth_credential` secret and the prefixes that pass. */
+  basicAuth?: { secret: string; exclude: string[]; realm: string };
+  /** The distribution's KeyValueStore, when a function reads one (SPA token, basic auth). */
+  kvs?: { name: string; exportName?: string };
+  waf?: WafProtection;
+}
+
+export interface WafProtection {
+  webAclName: string;
+  /** CloudWatch metric names start with this. */
+  metricPrefix: string;
+  /** The allow-list IPSets (IPv4 and IPv6), absent without `ip_allow_list`. */
+  ipSets?: { v4: string; v6: string };
+  /** Path prefixes only allow-listed addresses may reach, or every path. */
+  protectedPaths: "all" | string[];
+  managedRuleGroups: string[];
+  /** Requests per client IP over five minutes before it is blocked. */
+  rateLimit?: number;
+  /** Path prefixes that pass before every other rule (health checks). */
+  allowPaths: string[];
+}
+
+/** Header CloudFront sends to the API origins (docs/runtime-contract.md). */
+export const ORIGIN_VERIFY_HEADER = "X-Pocket-Origin-Verify";
+
+/** The KVS logical id: `TokenKvs`, as before basic auth, so existing stacks keep their store. */
+export const KVS_LOGICAL_ID = "TokenKvs";
+
+/**
+ * The context fields this reads. Until `@magic-pocket/config` derives them, they are optional
+ * here, so a context without them means "no edge protection".
+ */
+export interface EdgeContextFields {
+  originVerify: { secret: string };
+  basicAuth: { secret: string; exclude: string[]; kvsName: string };
+  waf: {
+    webAclName: string;
+    ipSetNames: { v4: string; v6: string };
+    ipAllowList: boolean | string[];
+    managedRuleGroups: string[];
+    rateLimit?: number;
+    allowPaths: string[];
+  };
+}
+
+export function edgeProtection(context: CloudFrontContext): EdgeProtection {
+  const cf = context as CloudFrontContext & Partial<EdgeContextFields>;
+  const out: EdgeProtection = {};
+  if (cf.originVerify) out.originVerify = { secret: cf.originVerify.secret };
+  if (cf.basicAuth) {
+    out.basicAuth = {
+      secret: cf.basicAuth.secret,
+      exclude: cf.basicAuth.exclude,
+      realm: cf.domain ?? cf.slug,
+    };
+  }
+  if (cf.tokenSecret) out.kvs = { name: cf.tokenSecret.kvsName, exportName: cf.tokenSecret.kvsExport };
+  else if (cf.basicAuth) out.kvs = { name: cf.basicAuth.kvsName };
+  if (cf.waf) {
+    out.waf = {
+      webAclName: cf.waf.webAclName,
+      metricPrefix: cf.waf.webAclName,
+      ...(cf.waf.ipAllowList ? { ipSets: cf.waf.ipSetNames } : {}),
+      protectedPaths: cf.waf.ipAllowList === true ? "all" : cf.waf.ipAllowList || [],
+      managedRuleGroups: cf.waf.managedRuleGroups,
+      ...(cf.waf.rateLimit !== undefined ? { rateLimit: cf.waf.rateLimit } : {}),
+      allowPaths: cf.waf.allowPaths,
+    };
+  }
+  return out;
+}

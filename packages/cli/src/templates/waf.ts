@@ -1,0 +1,140 @@
+import type { WafProtection } from "./edge.js";
+import { cfn, type Json, type TemplateResource } from "./template.js";
+
+/** Logical ids of the WAF resources in the distribution's stack. */
+export const WAF_IDS = { webAcl: "WebAcl", ipSetV4: "AllowListV4", ipSetV6: "AllowListV6" } as const;
+
+/** Five minutes: the window of the rate-based rule, in seconds. */
+export const RATE_WINDOW_SECONDS = 300;
+
+/**
+ * `waf = {...}` of a distribution: a WebACL (scope CLOUDFRONT, so in the distribution's
+ * us-east-1 stack) whose rules run in this order (docs/decisions.md#p14-waf-rule-order):
+ *
+ * 1. `allow_paths`: allowed for everyone, before anything else (health checks).
+ * 2. the allow list: an allow-listed address is allowed on the protected paths;
+ * 3. any other address is blocked there;
+ * 4. the rate limit: an address over `rate_limit` requests in five minutes is blocked;
+ * 5. the managed rule groups, in the order written.
+ *
+ * Everything else is allowed. The IPSets start empty and are edited with `pocket waf ip`, never
+ * from `pocket.toml`: the template keeps `Addresses: []` and never changes it, so CloudFormation
+ * does not touch the set's addresses on later deploys.
+ */
+export function wafResources(waf: WafProtection): Record<string, TemplateResource> {
+  const resources: Record<string, TemplateResource> = {};
+  const rules: Json[] = [];
+  const rule = (name: string, statement: Json, action: "Allow" | "Block") => {
+    rules.push({
+      Name: name,
+      Priority: rules.length,
+      Statement: statement,
+      Action: { [action]: {} },
+      VisibilityConfig: visibility(`${waf.metricPrefix}-${name}`),
+    });
+  };
+
+  if (waf.allowPaths.length > 0) rule("allow-paths", anyPrefix(waf.allowPaths), "Allow");
+  if (waf.ipSets) {
+    for (const [id, version, name] of [
+      [WAF_IDS.ipSetV4, "IPV4", waf.ipSets.v4],
+      [WAF_IDS.ipSetV6, "IPV6", waf.ipSets.v6],
+    ] as const) {
+      resources[id] = {
+        Type: "AWS::WAFv2::IPSet",
+        Properties: {
+          Name: name,
+          Scope: "CLOUDFRONT",
+          IPAddressVersion: version,
+          Addresses: [],
+          Description: "allow list, edited with pocket waf ip add or remove",
+        },
+      };
+    }
+    const listed: Json = {
+      OrStatement: {
+        Statements: [WAF_IDS.ipSetV4, WAF_IDS.ipSetV6].map((id) => ({
+          IPSetReferenceStatement: { Arn: cfn.getAtt(id, "Arn") },
+        })),
+      },
+    };
+    const notListed: Json = { NotStatement: { Statement: listed } };
+    if (waf.protectedPaths === "all") {
+      rule("allow-list", listed, "Allow");
+      rule("outside-allow-list", notListed, "Block");
+    } else if (waf.protectedPaths.length > 0) {
+      const paths = anyPrefix(waf.protectedPaths, { caseless: true });
+      rule("allow-list", { AndStatement: { Statements: [paths, listed] } }, "Allow");
+      rule("outside-allow-list", { AndStatement: { Statements: [paths, notListed] } }, "Block");
+    }
+  }
+  if (waf.rateLimit !== undefined) {
+    rule(
+      "rate-limit",
+      {
+        RateBasedStatement: {
+          Limit: waf.rateLimit,
+          AggregateKeyType: "IP",
+          EvaluationWindowSec: RATE_WINDOW_SECONDS,
+        },
+      },
+      "Block",
+    );
+  }
+  for (const group of waf.managedRuleGroups) {
+    rules.push({
+      Name: group,
+      Priority: rules.length,
+      Statement: { ManagedRuleGroupStatement: { VendorName: "AWS", Name: group } },
+      // The group's own actions apply (None = do not override them).
+      OverrideAction: { None: {} },
+      VisibilityConfig: visibility(`${waf.metricPrefix}-${group}`),
+    });
+  }
+
+  resources[WAF_IDS.webAcl] = {
+    Type: "AWS::WAFv2::WebACL",
+    Properties: {
+      Name: waf.webAclName,
+      Scope: "CLOUDFRONT",
+      Description: "pocket: allow paths, allow list, rate limit, managed rules",
+      DefaultAction: { Allow: {} },
+      Rules: rules,
+      VisibilityConfig: visibility(waf.metricPrefix),
+    },
+  };
+  return resources;
+}
+
+/** A path pattern as written (`/admin*`, `/health`) → the prefix WAF matches. */
+export function pathPrefix(pattern: string): string {
+  return pattern.replace(/\*+$/, "") || "/";
+}
+
+/**
+ * Matches a path starting with one of the prefixes, after decoding and normalising it, so
+ * `/%61dmin` or `/health/../admin` match as the app will route them. `caseless` (the protected
+ * paths) also lowercases, so `/ADMIN` is blocked too: matching more is the safe side there.
+ */
+function anyPrefix(patterns: string[], options: { caseless?: boolean } = {}): Json {
+  const transformations = ["URL_DECODE", "NORMALIZE_PATH", ...(options.caseless ? ["LOWERCASE"] : [])];
+  const statements = patterns.map(
+    (p): Json => ({
+      ByteMatchStatement: {
+        FieldToMatch: { UriPath: {} },
+        PositionalConstraint: "STARTS_WITH",
+        SearchString: options.caseless ? pathPrefix(p).toLowerCase() : pathPrefix(p),
+        TextTransformations: transformations.map((Type, Priority) => ({ Priority, Type })),
+      },
+    }),
+  );
+  return statements.length === 1 ? statements[0]! : { OrStatement: { Statements: statements } };
+}
+
+function visibility(metric: string): Json {
+  return {
+    SampledRequestsEnabled: true,
+    CloudWatchMetricsEnabled: true,
+    MetricName: metric.replace(/[^\w#:.\-/]/g, "-").slice(0, 255),
+  };
+}
