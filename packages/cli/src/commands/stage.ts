@@ -1,19 +1,17 @@
 import type { Command } from "commander";
 import type { GlobalOptions } from "../config-loader.js";
 
-import { FORCE_UNLOCK_OPTION, PROFILE_OPTION, STAGE_OPTION } from "./options.js";
+import { FORCE_UNLOCK_OPTION, withAwsStage } from "./options.js";
 
-const stageOption = STAGE_OPTION;
-const profileOption = PROFILE_OPTION;
 const actions = () => import("./stage-actions.js");
 
 /** `pocket deploy|status|plan|destroy`: the whole stage, resources in dependency order. */
 export function registerStageCommands(program: Command, global: () => GlobalOptions): void {
-  program
-    .command("deploy")
-    .description("create or update every resource of a stage; unchanged resources are left alone")
-    .option(...stageOption)
-    .option(...profileOption)
+  withAwsStage(
+    program
+      .command("deploy")
+      .description("create or update every resource of a stage; unchanged resources are left alone"),
+  )
     .option("--image <uri>", "deploy this image (ECR URI@sha256:DIGEST) instead of building the Dockerfile")
     .option("--rebuild", "build the image with CodeBuild even when its sources did not change")
     .option("--skip-frontend", "do not build or upload the CloudFront routes' front ends (build_dir)")
@@ -22,29 +20,27 @@ export function registerStageCommands(program: Command, global: () => GlobalOpti
     .addHelpText("after", "\nA second deploy with no change makes no changes and says so.")
     .action(async (opts) => (await actions()).deployCommand(global(), opts));
 
-  program
-    .command("status")
-    .description("show each resource's state: missing, in sync, needs update, in progress, failed")
-    .option(...stageOption)
-    .option(...profileOption)
+  withAwsStage(
+    program
+      .command("status")
+      .description("show each resource's state: missing, in sync, needs update, in progress, failed"),
+  )
     .option("--json", "print JSON for scripts")
     .addHelpText("after", "\nExit status: 1 when a resource is in a failed state.")
     .action(async (opts) => (await actions()).statusCommand(global(), opts));
 
-  program
-    .command("plan")
-    .description("show what deploy would change (CloudFormation change sets, deleted afterwards)")
-    .option(...stageOption)
-    .option(...profileOption)
+  withAwsStage(
+    program
+      .command("plan")
+      .description("show what deploy would change (CloudFormation change sets, deleted afterwards)"),
+  )
     .option("--image <uri>", "plan with this image instead of the one tagged for the stage")
     .option("--json", "print JSON for scripts")
     .action(async (opts) => (await actions()).planCommand(global(), opts));
 
-  program
-    .command("destroy")
-    .description("delete a stage's resources in reverse order (asks first)")
-    .option(...stageOption)
-    .option(...profileOption)
+  withAwsStage(
+    program.command("destroy").description("delete a stage's resources in reverse order (asks first)"),
+  )
     .option("-y, --yes", "do not ask for confirmation")
     .option(...FORCE_UNLOCK_OPTION)
     .option("--with-secrets", "also delete the managed secrets (kept by default)")
