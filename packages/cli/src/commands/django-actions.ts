@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { awsClients } from "../aws/clients.js";
 import { explainAwsError } from "../aws/errors.js";
-import { applySync, planSync, type SyncAction, type SyncTarget, syncSummary } from "../buckets/sync.js";
+import { applySync, planSync, type SyncTarget, syncSummary } from "../buckets/sync.js";
 import { type GlobalOptions, loadStage } from "../config-loader.js";
 import { invocationDir } from "../cwd.js";
 import {
