@@ -1,8 +1,11 @@
 import { Command, CommanderError } from "commander";
 import { registerConfig } from "./commands/config.js";
 import { registerDjango } from "./commands/django.js";
+import { registerInvoke } from "./commands/invoke.js";
+import { registerLogs } from "./commands/logs.js";
 import { registerResource } from "./commands/resource.js";
 import { registerStageCommands } from "./commands/stage.js";
+import { registerWaf } from "./commands/waf.js";
 import type { GlobalOptions } from "./config-loader.js";
 import { CliError, EXIT } from "./errors.js";
 import { VERSION } from "./version.js";
@@ -40,6 +43,9 @@ registerStageCommands(program, global);
 registerConfig(program, global);
 await registerResource(program, global, process.argv.slice(2));
 registerDjango(program, global);
+registerLogs(program, global);
+registerInvoke(program, global);
+registerWaf(program, global);
 // `pocket version`, as the Python magic-pocket spells it.
 program
   .command("version")

@@ -15,6 +15,7 @@ import type { SSMClient } from "@aws-sdk/client-ssm";
 import type { STSClient } from "@aws-sdk/client-sts";
 import type { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { LogsClient } from "./logs.js";
+import type { Wafv2Client } from "./wafv2.js";
 
 /**
  * The one place AWS clients are made. Each service's SDK package is imported the first time a
@@ -45,6 +46,8 @@ export interface AwsClients {
   rds(): Promise<RDSClient>;
   /** CloudWatch Logs (read-only: `pocket logs`, `pocket invoke --log`). */
   logs(): Promise<LogsClient>;
+  /** AWS WAFv2 (the allow-list IPSets; CloudFront scope is called in us-east-1). */
+  wafv2(): Promise<Wafv2Client>;
 }
 
 export interface AwsOptions {
@@ -155,6 +158,7 @@ export function awsClients(region: string, options: AwsOptions = {}): AwsClients
       return new RDSClient(base);
     }),
     logs: lazy("logs", async () => (await import("./logs.js")).logsClient(region, options)),
+    wafv2: lazy("wafv2", async () => (await import("./wafv2.js")).wafv2Client(region, options)),
   };
   cache.set(key, clients);
   return clients;

@@ -1,0 +1,177 @@
+import type { ContainerContext, HandlerContext } from "@magic-pocket/config";
+import { awsClients } from "../aws/clients.js";
+import { explainAwsError } from "../aws/errors.js";
+import type { FilterLogEventsOutput, LogsClient } from "../aws/logs.js";
+import { type GlobalOptions, loadStage } from "../config-loader.js";
+import { CliError } from "../errors.js";
+import { useColor } from "../output.js";
+import { jsonEvent, type LogEvent, parseSince, textEvent } from "./logs-format.js";
+
+export interface LogsOptions {
+  stage?: string;
+  profile?: string;
+  since?: string;
+  follow?: boolean;
+  filter?: string;
+  json?: boolean;
+}
+
+/** The handlers named on the command line (all of them when none is), or a usage error. */
+export function selectHandlers(container: ContainerContext | undefined, names: string[]): HandlerContext[] {
+  if (!container) {
+    throw new CliError(
+      "no-container",
+      "this stage has no [awscontainer], so there are no handlers to read logs of.",
+      {
+        hint: "Add [awscontainer] with handlers to pocket.toml.",
+      },
+    );
+  }
+  const all = Object.values(container.handlers);
+  if (names.length === 0) return all;
+  return names.map((name) => {
+    const h = container.handlers[name];
+    if (!h) {
+      throw new CliError("unknown-handler", `there is no handler "${name}" in [awscontainer.handlers].`, {
+        hint: `Handlers of this stage: ${all.map((x) => x.key).join(", ")}.`,
+        exitCode: 2,
+      });
+    }
+    return h;
+  });
+}
+
+/** Every event of one log group in [start, end], following nextToken. Undefined: no such group. */
+async function fetchGroup(
+  logs: LogsClient,
+  handler: HandlerContext,
+  start: number,
+  filter: string | undefined,
+): Promise<LogEvent[] | undefined> {
+  const events: LogEvent[] = [];
+  let nextToken: string | undefined;
+  try {
+    do {
+      const out = await logs.send<FilterLogEventsOutput>("FilterLogEvents", {
+        logGroupName: handler.logGroupName,
+        startTime: start,
+        ...(filter ? { filterPattern: filter } : {}),
+        ...(nextToken ? { nextToken } : {}),
+      });
+      for (const e of out.events ?? []) {
+        events.push({
+          handler: handler.key,
+          timestamp: e.timestamp ?? 0,
+          message: e.message ?? "",
+          logStreamName: e.logStreamName,
+          eventId: e.eventId,
+        });
+      }
+      nextToken = out.nextToken;
+    } while (nextToken);
+  } catch (error) {
+    if ((error as { name?: string }).name === "ResourceNotFoundException") return undefined;
+    throw error;
+  }
+  return events;
+}
+
+/** True when the group has at least one stream, i.e. the function has run at least once. */
+async function hasRun(logs: LogsClient, handler: HandlerContext): Promise<boolean> {
+  try {
+    const out = await logs.send<{ logStreams?: unknown[] }>("DescribeLogStreams", {
+      logGroupName: handler.logGroupName,
+      limit: 1,
+    });
+    return (out.logStreams?.length ?? 0) > 0;
+  } catch (error) {
+    if ((error as { name?: string }).name === "ResourceNotFoundException") return false;
+    throw error;
+  }
+}
+
+/** `pocket logs`: the handlers' CloudWatch Logs merged by time; `--follow` polls until Ctrl-C. */
+export async function logsCommand(global: GlobalOptions, names: string[], opts: LogsOptions): Promise<void> {
+  const config = await loadStage(global, opts.stage);
+  const container = config.context.container;
+  const handlers = selectHandlers(container, names);
+  const start = parseSince(opts.since ?? "10m");
+  const clients = awsClients(container!.region, { profile: opts.profile });
+  const width = Math.max(...handlers.map((h) => h.key.length));
+  const color = useColor(process.stdout);
+  const index = new Map(Object.keys(container!.handlers).map((k, i) => [k, i]));
+  const print = (e: LogEvent) => {
+    if (opts.json) {
+      process.stdout.write(`${JSON.stringify(jsonEvent(e))}\n`);
+      return;
+    }
+    const line = textEvent(e, { width, color, index: index.get(e.handler) ?? 0 });
+    if (line !== undefined) process.stdout.write(`${line}\n`);
+  };
+  try {
+    const logs = await clients.logs();
+    const seen = new Set<string>();
+    let since = start;
+    const round = async (first: boolean): Promise<void> => {
+      const results = await Promise.all(handlers.map((h) => fetchGroup(logs, h, since, opts.filter)));
+      const events: LogEvent[] = [];
+      for (const [i, result] of results.entries()) {
+        const h = handlers[i]!;
+        if (result === undefined) {
+          if (first)
+            process.stderr.write(
+              `${h.key}: no log group ${h.logGroupName} yet: the handler has never run (or the stage is not deployed)\n`,
+            );
+          continue;
+        }
+        if (first && result.length === 0 && !(await hasRun(logs, h)))
+          process.stderr.write(`${h.key}: has never run (log group ${h.logGroupName} is empty)\n`);
+        events.push(...result);
+      }
+      // Stable merge by time; ties keep handler order, then CloudWatch's own order.
+      events.sort((a, b) => a.timestamp - b.timestamp);
+      for (const e of events) {
+        const id = e.eventId ?? `${e.handler}\0${e.logStreamName}\0${e.timestamp}\0${e.message}`;
+        if (seen.has(id)) continue;
+        seen.add(id);
+        print(e);
+      }
+      if (first && events.length === 0 && !opts.follow)
+        process.stderr.write(`no log events since ${new Date(start).toISOString()}\n`);
+      // Events arrive late (ingestion delay): poll again from a little before the newest one,
+      // the ids above make sure nothing prints twice.
+      const newest = events.reduce((m, e) => Math.max(m, e.timestamp), since);
+      since = Math.max(since, newest - 30_000);
+    };
+    await round(true);
+    if (!opts.follow) return;
+    const pollMs = Number(process.env.POCKET_LOGS_POLL_MS ?? 2000);
+    const maxPolls = process.env.POCKET_LOGS_MAX_POLLS ? Number(process.env.POCKET_LOGS_MAX_POLLS) : Infinity;
+    let stop = false;
+    const onSignal = () => {
+      stop = true;
+    };
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+    if (!opts.json) process.stderr.write("following (Ctrl-C to stop)\n");
+    try {
+      for (let n = 0; !stop && n < maxPolls; n++) {
+        await sleepUnless(pollMs, () => stop);
+        if (!stop) await round(false);
+      }
+    } finally {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    }
+  } catch (error) {
+    throw explainAwsError(error, clients.region) ?? error;
+  }
+}
+
+/** Sleeps in short steps so Ctrl-C ends `--follow` at once. */
+async function sleepUnless(ms: number, stopped: () => boolean): Promise<void> {
+  const end = Date.now() + ms;
+  while (!stopped() && Date.now() < end) {
+    await new Promise((resolve) => setTimeout(resolve, Math.min(100, end - Date.now())));
+  }
+}

@@ -1,0 +1,24 @@
+import type { Command } from "commander";
+import type { GlobalOptions } from "../config-loader.js";
+import { withAwsStage } from "./options.js";
+
+const actions = () => import("./logs-actions.js");
+
+/** `pocket logs --stage S [HANDLER...]`: the handlers' CloudWatch Logs, merged by time. */
+export function registerLogs(program: Command, global: () => GlobalOptions): void {
+  withAwsStage(
+    program
+      .command("logs")
+      .description("print the handlers' CloudWatch Logs merged by time (all handlers when none is named)")
+      .argument("[handlers...]", "handler keys from [awscontainer.handlers]"),
+  )
+    .option("--since <when>", "how far back: 10m, 2h, 1d, or an ISO 8601 time", "10m")
+    .option("-f, --follow", "keep polling for new events until Ctrl-C")
+    .option("--filter <pattern>", "CloudWatch Logs filter pattern, e.g. ERROR or '{ $.level = \"error\" }'")
+    .option("--json", "one JSON object per event (START/END/REPORT parsed)")
+    .addHelpText(
+      "after",
+      "\nLambda's START and END lines are left out; REPORT becomes one line with the duration, the memory\nused and, for a cold start, the init time. A handler that never ran says so.",
+    )
+    .action(async (handlers: string[], opts) => (await actions()).logsCommand(global(), handlers, opts));
+}

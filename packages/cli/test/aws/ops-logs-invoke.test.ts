@@ -1,0 +1,252 @@
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
+import { CreateFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { logsClient } from "../../src/aws/logs.js";
+import { buildCli } from "../cli/build.js";
+import { pocket, pocketAsync, project } from "../cli/run.js";
+import { motoEnv, putTestImage, resetMoto, useMoto } from "../moto/moto.js";
+import { record } from "./recorder.js";
+
+const REGION = "ap-northeast-1";
+const TOML = `
+[general]
+region = "${REGION}"
+project_name = "ops"
+stages = ["dev"]
+
+[awscontainer]
+dockerfile_path = "Dockerfile"
+
+[awscontainer.handlers.wsgi]
+command = "pocket.django.lambda_handlers.wsgi_handler"
+
+[awscontainer.handlers.worker]
+command = "app.worker"
+sqs = {}
+
+[awscontainer.handlers.cron]
+command = "app.cron"
+`;
+const env = () => motoEnv(REGION);
+const logs = () => logsClient(REGION);
+const T0 = Date.now() - 60_000;
+let dir: string;
+
+async function putEvents(group: string, stream: string, events: [number, string][]): Promise<void> {
+  await logs()
+    .send("CreateLogStream", { logGroupName: group, logStreamName: stream })
+    .catch(() => undefined);
+  await logs().send("PutLogEvents", {
+    logGroupName: group,
+    logStreamName: stream,
+    logEvents: events.map(([timestamp, message]) => ({ timestamp, message })),
+  });
+}
+
+async function motoConfig(config: unknown): Promise<void> {
+  const r = await fetch(`${inject("motoEndpoint")}/moto-api/config`, {
+    method: "POST",
+    body: JSON.stringify(config),
+  });
+  if (!r.ok) throw new Error(`moto config: ${r.status}`);
+}
+
+beforeAll(async () => {
+  buildCli();
+  await resetMoto();
+  useMoto();
+  await motoConfig({ lambda: { use_docker: false } });
+  dir = project(TOML, "ops");
+  // Log groups as the container stack creates them; "cron" has a group and no stream (never ran).
+  for (const key of ["wsgi", "worker", "cron"])
+    await logs().send("CreateLogGroup", { logGroupName: `/aws/lambda/dev-ops-pocket-${key}` });
+  await putEvents("/aws/lambda/dev-ops-pocket-wsgi", "2026/03/01/[$LATEST]a", [
+    [T0, "INIT_START Runtime Version: python:3.12.v40\n"],
+    [T0 + 1, "START RequestId: 11111111-aaaa-bbbb-cccc-000000000001 Version: $LATEST\n"],
+    [T0 + 10, "[INFO]\t2026-03-01T00:00:00.000Z\t11111111-aaaa-bbbb-cccc-000000000001\tGET /notes 200\n"],
+    [T0 + 30, "END RequestId: 11111111-aaaa-bbbb-cccc-000000000001\n"],
+    [
+      T0 + 31,
+      "REPORT RequestId: 11111111-aaaa-bbbb-cccc-000000000001\tDuration: 20.00 ms\tBilled Duration: 21 ms\tMemory Size: 512 MB\tMax Memory Used: 90 MB\tInit Duration: 900.50 ms\t\n",
+    ],
+  ]);
+  await putEvents("/aws/lambda/dev-ops-pocket-worker", "2026/03/01/[$LATEST]b", [
+    [T0 + 20, "[ERROR]\t2026-03-01T00:00:00.000Z\t22222222-aaaa-bbbb-cccc-000000000002\tjob failed\n"],
+  ]);
+  const role = await new IAMClient({ region: REGION }).send(
+    new CreateRoleCommand({ RoleName: "ops-test", AssumeRolePolicyDocument: "{}" }),
+  );
+  await new LambdaClient({ region: REGION }).send(
+    new CreateFunctionCommand({
+      FunctionName: "dev-ops-pocket-cron",
+      Role: role.Role!.Arn!,
+      PackageType: "Image",
+      Code: { ImageUri: (await putTestImage("dev-ops-pocket-lambda", "dev", REGION)).replace(/@.*/, ":dev") },
+    }),
+  );
+});
+afterAll(async () => {
+  await motoConfig({ lambda: { use_docker: true } });
+});
+
+describe("pocket logs against moto's CloudWatch Logs", () => {
+  it("merges every handler's events by time, condenses START/END/REPORT and says who never ran", async () => {
+    const { result: r, operations } = await record(() =>
+      pocket(["logs", "--stage", "dev", "--since", "1h"], { cwd: dir, env: env() }),
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stdout.trimEnd().split("\n");
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/^\d\d:\d\d:\d\d\.\d{3} wsgi {3}│ INFO GET \/notes 200$/);
+    expect(lines[1]).toMatch(/ worker │ ERROR job failed$/);
+    expect(lines[2]).toMatch(
+      / wsgi {3}│ ── 11111111 done: 20\.0 ms, 90\/512 MB, cold start \(init 901 ms\)$/,
+    );
+    expect(r.stdout).not.toContain("START");
+    expect(r.stderr).toContain("cron: has never run (log group /aws/lambda/dev-ops-pocket-cron is empty)");
+    expect(operations.filter((o) => o === "FilterLogEvents")).toHaveLength(3);
+  });
+
+  it("reads only the named handlers, with the filter pattern, as JSON lines", () => {
+    const r = pocket(["logs", "worker", "--stage", "dev", "--since", "1h", "--json", "--filter", "failed"], {
+      cwd: dir,
+      env: env(),
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const events = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(events).toEqual([
+      expect.objectContaining({ handler: "worker", type: "message", level: "ERROR", message: "job failed" }),
+    ]);
+  });
+
+  it("says so for an unknown handler (usage error) and for a window without events", () => {
+    const bad = pocket(["logs", "nope", "--stage", "dev"], { cwd: dir, env: env() });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('there is no handler "nope"');
+    expect(bad.stderr).toContain("wsgi, worker, cron");
+    const old = pocket(["logs", "wsgi", "--stage", "dev", "--since", "2020-01-01T00:00:00Z"], {
+      cwd: dir,
+      env: env(),
+    });
+    expect(old.status, old.stderr).toBe(0);
+    const quiet = pocket(["logs", "wsgi", "--stage", "dev", "--since", "1s"], { cwd: dir, env: env() });
+    expect(quiet.stderr).toContain("no log events since");
+    expect(pocket(["logs", "--stage", "dev", "--since", "soon"], { cwd: dir, env: env() }).status).toBe(2);
+  });
+
+  it("--follow prints events that arrive later, once each", async () => {
+    const run = pocketAsync(["logs", "worker", "--stage", "dev", "--since", "1h", "--follow"], {
+      cwd: dir,
+      env: { ...env(), POCKET_LOGS_POLL_MS: "200", POCKET_LOGS_MAX_POLLS: "8" },
+    });
+    await new Promise((r) => setTimeout(r, 700));
+    await putEvents("/aws/lambda/dev-ops-pocket-worker", "2026/03/01/[$LATEST]c", [
+      [Date.now(), "late line\n"],
+    ]);
+    const r = await run;
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.match(/job failed/g)).toHaveLength(1);
+    expect(r.stdout.match(/late line/g)).toHaveLength(1);
+    expect(r.stderr).toContain("following (Ctrl-C to stop)");
+  });
+});
+
+describe("pocket invoke", () => {
+  it("invokes synchronously with the payload and prints the response (moto echoes the event)", async () => {
+    const { result: r, requests } = await record(() =>
+      pocket(["invoke", "cron", "--stage", "dev", "--payload", '{"job":"report"}'], { cwd: dir, env: env() }),
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ job: "report" });
+    const invoke = requests.find((q) => q.url.includes("/functions/dev-ops-pocket-cron/invocations"));
+    expect(invoke?.headers["X-Amz-Invocation-Type"]).toBe("RequestResponse");
+  });
+
+  it("refuses a payload that is not JSON before calling AWS", async () => {
+    const { result: bad, operations } = await record(() =>
+      pocket(["invoke", "cron", "--stage", "dev", "--payload", "{job}"], { cwd: dir, env: env() }),
+    );
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("--payload is not JSON");
+    expect(operations).toEqual([]);
+  });
+});
+
+// moto's Lambda without Docker always succeeds and returns no log: the error and log-tail
+// paths are checked against a stand-in that answers Invoke as Lambda's API does.
+describe("pocket invoke against Lambda's wire format", () => {
+  let server: Server;
+  let url: string;
+  let seen: IncomingHttpHeaders | undefined;
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      seen = req.headers;
+      req.resume();
+      req.on("end", () => {
+        if (req.url?.includes("dev-ops-pocket-wsgi")) {
+          res.writeHead(404, {
+            "content-type": "application/json",
+            "x-amzn-errortype": "ResourceNotFoundException",
+          });
+          res.end(JSON.stringify({ Type: "User", message: "Function not found: dev-ops-pocket-wsgi" }));
+          return;
+        }
+        const tail = [
+          "START RequestId: 33333333-aaaa-bbbb-cccc-000000000003 Version: $LATEST",
+          "[ERROR]\t2026-03-01T00:00:00.000Z\t33333333-aaaa-bbbb-cccc-000000000003\tZeroDivisionError: division by zero",
+          "END RequestId: 33333333-aaaa-bbbb-cccc-000000000003",
+          "REPORT RequestId: 33333333-aaaa-bbbb-cccc-000000000003\tDuration: 5.00 ms\tBilled Duration: 6 ms\tMemory Size: 512 MB\tMax Memory Used: 80 MB\t",
+          "",
+        ].join("\n");
+        res.writeHead(200, {
+          "content-type": "application/json",
+          "x-amz-function-error": "Unhandled",
+          "x-amz-log-result": Buffer.from(tail).toString("base64"),
+          "x-amz-executed-version": "$LATEST",
+        });
+        res.end(
+          JSON.stringify({
+            errorType: "ZeroDivisionError",
+            errorMessage: "division by zero",
+            stackTrace: ['  File "/var/task/app.py", line 3, in cron\n'],
+          }),
+        );
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    const address = server.address();
+    url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  it("prints the error and the condensed log tail, and exits 1", async () => {
+    const r = await pocketAsync(["invoke", "cron", "--stage", "dev", "--log"], {
+      cwd: dir,
+      env: { ...env(), AWS_ENDPOINT_URL_LAMBDA: url },
+    });
+    expect(r.status).toBe(1);
+    expect(seen?.["x-amz-log-type"]).toBe("Tail");
+    expect(r.stderr).toContain("ERROR ZeroDivisionError: division by zero");
+    expect(r.stderr).toContain("── 33333333 done: 5.0 ms, 80/512 MB");
+    expect(r.stderr).not.toContain("START RequestId");
+    expect(r.stderr).toContain(
+      "error: dev-ops-pocket-cron failed (Unhandled): ZeroDivisionError: division by zero",
+    );
+    expect(r.stderr).toContain('File "/var/task/app.py", line 3, in cron');
+    expect(r.stdout).toBe("");
+  });
+
+  it("says that a function that is not deployed does not exist", async () => {
+    const r = await pocketAsync(["invoke", "wsgi", "--stage", "dev"], {
+      cwd: dir,
+      env: { ...env(), AWS_ENDPOINT_URL_LAMBDA: url },
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("the function dev-ops-pocket-wsgi does not exist");
+    expect(r.stderr).toContain("pocket deploy --stage dev");
+  });
+});

@@ -1,0 +1,136 @@
+import { describe, expect, it } from "vitest";
+import { formatResponse, readPayload } from "../src/commands/invoke-actions.js";
+import { condense, jsonEvent, parseLambdaLine, parseSince, textEvent } from "../src/commands/logs-format.js";
+
+const NOW = Date.parse("2026-03-01T12:00:00Z");
+const REPORT_COLD =
+  "REPORT RequestId: 3f1c9a2e-1111-2222-3333-444455556666\tDuration: 812.34 ms\tBilled Duration: 813 ms\tMemory Size: 512 MB\tMax Memory Used: 141 MB\tInit Duration: 1502.77 ms\t\n";
+const REPORT_WARM =
+  "REPORT RequestId: 7a7a7a7a-1111-2222-3333-444455556666\tDuration: 3.21 ms\tBilled Duration: 4 ms\tMemory Size: 512 MB\tMax Memory Used: 142 MB\t\n";
+
+describe("--since", () => {
+  it("takes durations and ISO times", () => {
+    expect(parseSince("10m", NOW)).toBe(NOW - 600_000);
+    expect(parseSince("2h", NOW)).toBe(NOW - 7_200_000);
+    expect(parseSince("90s", NOW)).toBe(NOW - 90_000);
+    expect(parseSince("1d", NOW)).toBe(NOW - 86_400_000);
+    expect(parseSince("2026-02-28T09:30:00Z", NOW)).toBe(Date.parse("2026-02-28T09:30:00Z"));
+  });
+  it("refuses anything else as a usage error", () => {
+    expect(() => parseSince("yesterday", NOW)).toThrow(/--since yesterday/);
+    expect(() => parseSince("10 parsecs", NOW)).toThrow(/neither a duration/);
+    try {
+      parseSince("5y", NOW);
+    } catch (error) {
+      expect((error as { exitCode: number }).exitCode).toBe(2);
+    }
+  });
+});
+
+describe("Lambda platform lines", () => {
+  it("leaves START, END and INIT_START out and condenses REPORT", () => {
+    expect(
+      condense(parseLambdaLine("START RequestId: 3f1c9a2e-1111-2222-3333-444455556666 Version: $LATEST\n")),
+    ).toBeUndefined();
+    expect(
+      condense(parseLambdaLine("END RequestId: 3f1c9a2e-1111-2222-3333-444455556666\n")),
+    ).toBeUndefined();
+    expect(
+      condense(parseLambdaLine("INIT_START Runtime Version: python:3.12.v40\tRuntime Version ARN: x\n")),
+    ).toBeUndefined();
+    expect(condense(parseLambdaLine(REPORT_COLD))).toBe(
+      "── 3f1c9a2e done: 812 ms, 141/512 MB, cold start (init 1503 ms)",
+    );
+    expect(condense(parseLambdaLine(REPORT_WARM))).toBe("── 7a7a7a7a done: 3.2 ms, 142/512 MB");
+  });
+  it("parses the REPORT numbers, Billed Duration apart from Duration", () => {
+    expect(parseLambdaLine(REPORT_COLD)).toEqual({
+      kind: "report",
+      requestId: "3f1c9a2e-1111-2222-3333-444455556666",
+      durationMs: 812.34,
+      billedMs: 813,
+      memorySizeMb: 512,
+      maxMemoryUsedMb: 141,
+      initDurationMs: 1502.77,
+      coldStart: true,
+    });
+    expect(parseLambdaLine(REPORT_WARM)).toMatchObject({ coldStart: false, durationMs: 3.21 });
+  });
+  it("marks a timed-out invocation", () => {
+    const line = parseLambdaLine(`${REPORT_WARM.trimEnd()}\tStatus: timeout\n`);
+    expect(condense(line)).toContain("status timeout");
+  });
+  it("reads the level of Python's and Node's Lambda log lines", () => {
+    expect(
+      parseLambdaLine(
+        "[ERROR]\t2026-03-01T11:59:00.000Z\t3f1c9a2e-1111-2222-3333-444455556666\tboom\nTraceback\n",
+      ),
+    ).toEqual({
+      kind: "message",
+      level: "ERROR",
+      requestId: "3f1c9a2e-1111-2222-3333-444455556666",
+      message: "boom\nTraceback",
+    });
+    expect(
+      parseLambdaLine("2026-03-01T11:59:00.000Z\t3f1c9a2e-1111-2222-3333-444455556666\tINFO\thello\n"),
+    ).toMatchObject({
+      level: "INFO",
+      message: "hello",
+    });
+    expect(parseLambdaLine("plain print output\n")).toEqual({
+      kind: "message",
+      message: "plain print output",
+    });
+  });
+});
+
+describe("printed events", () => {
+  const event = {
+    handler: "wsgi",
+    timestamp: Date.parse("2026-03-01T11:59:01.250Z"),
+    message: "hello\nworld\n",
+  };
+  it("prefixes time and a padded handler, and indents continuation lines", () => {
+    expect(textEvent(event, { width: 10, color: false, index: 0 })).toBe(
+      "11:59:01.250 wsgi       │ hello\n                          world",
+    );
+  });
+  it("colours the prefix only when asked", () => {
+    const coloured = textEvent(event, { width: 4, color: true, index: 1 })!;
+    expect(coloured).toContain("\u001b[");
+    expect(coloured).toContain("wsgi");
+  });
+  it("prints one JSON object with the parsed platform line", () => {
+    expect(jsonEvent({ ...event, message: REPORT_COLD, eventId: "1" })).toMatchObject({
+      time: "2026-03-01T11:59:01.250Z",
+      handler: "wsgi",
+      eventId: "1",
+      type: "report",
+      coldStart: true,
+      durationMs: 812.34,
+    });
+    expect(JSON.parse(JSON.stringify(jsonEvent(event)))).toEqual({
+      time: "2026-03-01T11:59:01.250Z",
+      handler: "wsgi",
+      type: "message",
+      message: "hello\nworld",
+    });
+  });
+});
+
+describe("pocket invoke payloads", () => {
+  it("defaults to {} and refuses what is not JSON", () => {
+    expect(readPayload({})).toBe("{}");
+    expect(readPayload({ payload: '{"a": 1}' })).toBe('{"a": 1}');
+    expect(() => readPayload({ payload: "{a: 1}" })).toThrow(/--payload is not JSON/);
+    expect(() => readPayload({ payload: "{}", payloadFile: "x.json" })).toThrow(/not both/);
+    expect(() => readPayload({ payloadFile: "/nonexistent/payload.json" })).toThrow(/cannot read/);
+  });
+  it("pretty-prints JSON responses on a terminal only", () => {
+    expect(formatResponse('{"ok":true,"n":[1,2]}', true)).toBe(
+      '{\n  "ok": true,\n  "n": [\n    1,\n    2\n  ]\n}',
+    );
+    expect(formatResponse('{"ok":true}', false)).toBe('{"ok":true}');
+    expect(formatResponse("not json", true)).toBe("not json");
+  });
+});
