@@ -1,4 +1,5 @@
 import type { ContainerContext, HandlerContext } from "@magic-pocket/config";
+import { MANAGEMENT_COMMAND_HANDLER } from "@magic-pocket/config";
 import type { AwsClients } from "../aws/clients.js";
 import { CliError } from "../errors.js";
 
@@ -14,7 +15,7 @@ export interface ManagementResult {
   output: string;
 }
 
-const MANAGEMENT = "pocket.django.lambda_handlers.management_command_handler";
+const MANAGEMENT = MANAGEMENT_COMMAND_HANDLER;
 const SQS_ENTRY_POINTS = new Set([
   MANAGEMENT,
   "pocket.django.lambda_handlers.sqs_management_command_handler",

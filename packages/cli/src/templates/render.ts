@@ -5,7 +5,3 @@ import type { Template } from "./template.js";
 export function renderYaml(template: Template): string {
   return stringify(template, { aliasDuplicateObjects: false, lineWidth: 0 });
 }
-
-export function renderJson(template: Template): string {
-  return JSON.stringify(template);
-}

@@ -1,6 +1,6 @@
 import type { SecretsContext } from "@magic-pocket/config";
 import type { AwsClients } from "../../aws/clients.js";
-import type { SecretValue, SecretValues } from "./values.js";
+import type { SecretValues } from "./values.js";
 
 /**
  * Where a stage's managed values live. The layouts are the original's, so the Python tool and
@@ -142,8 +142,4 @@ function ssmStore(clients: AwsClients, pocketKey: string): ManagedSecretStore {
       return true;
     },
   };
-}
-
-export function sameValue(a: SecretValue | undefined, b: SecretValue | undefined): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
 }
