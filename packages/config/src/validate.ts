@@ -92,6 +92,7 @@ export function validateDocument(input: ValidationInput): ValidationOutput {
     rds: section("rds", schemas.rds),
     awscontainer: section("awscontainer", schemas.awscontainer),
     ses: section("ses", schemas.ses),
+    scheduler: section("scheduler", schemas.scheduler),
     cloudfront: {},
   };
   issues.push(...env.warnings);
@@ -143,5 +144,6 @@ export function validateDocument(input: ValidationInput): ValidationOutput {
   if (ok(checked.rds)) settings.rds = checked.rds;
   if (ok(checked.awscontainer)) settings.awscontainer = checked.awscontainer;
   if (ok(checked.ses)) settings.ses = checked.ses;
+  if (ok(checked.scheduler)) settings.scheduler = checked.scheduler;
   return { issues, settings, credentials: env.credentials };
 }

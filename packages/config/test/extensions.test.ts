@@ -148,3 +148,148 @@ Statement = [{ Effect = "Allow", Action = ["sqs:ReceiveMessage"], Resource = "ar
     ]);
   });
 });
+
+describe("[scheduler.schedules.<key>]", () => {
+  const APP = `${GENERAL}
+[awscontainer]
+dockerfile_path = "Dockerfile"
+
+[awscontainer.handlers.wsgi]
+command = "pocket.django.lambda_handlers.wsgi_handler"
+
+[awscontainer.handlers.management]
+command = "pocket.django.lambda_handlers.management_command_handler"
+timeout = 600
+
+[awscontainer.handlers.worker]
+command = "pocket.django.lambda_handlers.sqs_management_command_handler"
+sqs = {}
+`;
+
+  it("derives the group, expressions, targets with their input, roles and retries", () => {
+    const c = context(`${APP}
+[scheduler.schedules.clearsessions]
+cron = "30 4 * * ? *"
+handler = "management"
+manage = "clearsessions"
+
+[scheduler.schedules.tick]
+rate = "15 minutes"
+handler = "worker"
+message = { command = "tick" }
+timezone = "Asia/Tokyo"
+enabled = false
+
+[scheduler.schedules.ping]
+rate = "1 hour"
+handler = "wsgi"
+input = { path = "/health" }
+description = "keep warm"
+`);
+    const s = c.scheduler!;
+    expect(s.groupName).toBe("dev-testprj-pocket-schedules");
+    expect(s.schedules.clearsessions).toEqual({
+      key: "clearsessions",
+      name: "clearsessions",
+      logicalId: "ScheduleClearsessions",
+      handler: "management",
+      expression: "cron(30 4 * * ? *)",
+      timezone: "UTC",
+      state: "ENABLED",
+      description: undefined,
+      roleName: "dev-testprj-pocket-schedule-clearsessions",
+      target: {
+        kind: "lambda",
+        handlerKind: "manage",
+        functionName: "dev-testprj-pocket-management",
+        input: '{"manage":"clearsessions"}',
+      },
+      deadLetterQueueName: undefined,
+      retryPolicy: { maximumRetryAttempts: 0, maximumEventAgeInSeconds: 3600 },
+    });
+    expect(s.schedules.tick).toMatchObject({
+      expression: "rate(15 minutes)",
+      timezone: "Asia/Tokyo",
+      state: "DISABLED",
+      target: { kind: "sqs", queueName: "dev-testprj-pocket-worker", input: '{"command":"tick"}' },
+      deadLetterQueueName: "dev-testprj-pocket-worker-dead-letter",
+    });
+    expect(s.schedules.ping!.target).toEqual({
+      kind: "lambda",
+      handlerKind: "plain",
+      functionName: "dev-testprj-pocket-wsgi",
+      input: '{"path":"/health"}',
+    });
+  });
+
+  const one = (body: string) => `${APP}\n[scheduler.schedules.job]\n${body}\n`;
+  const first = (body: string) => problems(one(body))[0]!;
+
+  it.each([
+    ['cron = "0 3 * * *"\nhandler = "management"\nmanage = "x"', "schedule-cron", "cron", "6"],
+    ['cron = "0 3 * * 1 *"\nhandler = "management"\nmanage = "x"', "schedule-cron", "cron", '"?"'],
+    ['cron = "0 3 ? * ? *"\nhandler = "management"\nmanage = "x"', "schedule-cron", "cron", '"?"'],
+    ['cron = "61 3 * * ? *"\nhandler = "management"\nmanage = "x"', "schedule-cron", "cron", "minutes"],
+    ['rate = "1 hours"\nhandler = "management"\nmanage = "x"', "schedule-rate", "rate", "singular"],
+    ['rate = "5 minute"\nhandler = "management"\nmanage = "x"', "schedule-rate", "rate", "plural"],
+    ['rate = "5 weeks"\nhandler = "management"\nmanage = "x"', "schedule-rate", "rate", "minutes"],
+    [
+      'rate = "5 minutes"\ncron = "0 3 * * ? *"\nhandler = "management"\nmanage = "x"',
+      "schedule-expression",
+      "rate",
+      "exactly one",
+    ],
+    [
+      'rate = "5 minutes"\nhandler = "management"\nmanage = "x"\ntimezone = "Mars/Base"',
+      "schedule-timezone",
+      "timezone",
+      "IANA",
+    ],
+    [
+      'rate = "5 minutes"\nhandler = "mangement"\nmanage = "x"',
+      "schedule-unknown-handler",
+      "handler",
+      "management",
+    ],
+    ['rate = "5 minutes"\nhandler = "management"\ninput = { a = 1 }', "schedule-payload", "input", "manage"],
+    ['rate = "5 minutes"\nhandler = "wsgi"\nmessage = "x"', "schedule-payload", "message", "input"],
+    ['rate = "5 minutes"\nhandler = "worker"\nmanage = "x"', "schedule-payload", "manage", "message"],
+  ])("%s → %s", (body, code, key, text) => {
+    const d = first(body);
+    expect(d.code).toBe(code);
+    expect(d.path).toBe(`scheduler.schedules.job.${key}`);
+    expect(`${d.message} ${d.hint ?? ""}`).toContain(text);
+  });
+
+  it("requires the payload of a management or queue handler", () => {
+    expect(first('rate = "1 day"\nhandler = "management"').code).toBe("schedule-payload-missing");
+    context(one('rate = "1 day"\nhandler = "wsgi"'));
+  });
+
+  it("accepts AWS's cron forms and is in the JSON schema", () => {
+    for (const cron of [
+      "0 18 ? * MON-FRI *",
+      "0/15 * * * ? *",
+      "0 8 1 * ? *",
+      "0 10 ? * 6L 2026-2030",
+      "0 0 L * ? *",
+      "15 10 ? * 6#3 *",
+    ]) {
+      context(one(`cron = "${cron}"\nhandler = "management"\nmanage = "x"`));
+    }
+    const schema = pocketTomlJsonSchema() as any;
+    expect(
+      Object.keys(schema.properties.scheduler.properties.schedules.additionalProperties.properties),
+    ).toEqual([
+      "cron",
+      "rate",
+      "handler",
+      "timezone",
+      "enabled",
+      "description",
+      "input",
+      "manage",
+      "message",
+    ]);
+  });
+});

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { MANAGEMENT_COMMAND_HANDLER } from "../schema/awscontainer.js";
 import { applyFormat, type FormatVariables } from "../schema/base.js";
 import { parseSender } from "../schema/ses.js";
-import type { DjangoSettings, SesSettings, Settings } from "../schema/settings.js";
+import type { DjangoSettings, SchedulerSettings, SesSettings, Settings } from "../schema/settings.js";
 import { apiDomainExport, buildDistribution } from "./cloudfront.js";
 import { resolveDjango } from "./django.js";
 import { envKey, logicalId } from "./names.js";
@@ -12,6 +12,8 @@ import type {
   ContainerContext,
   HandlerContext,
   PocketContext,
+  ScheduleContext,
+  SchedulerContext,
   SesContext,
   VpcContext,
 } from "./types.js";
@@ -97,6 +99,8 @@ export function buildContext(settings: Settings): PocketContext {
 
   if (c) ctx.container = buildContainer(settings, ctx, cloudfront, format);
   if (settings.ses) ctx.ses = buildSes(settings.ses, region);
+  if (settings.scheduler && ctx.container)
+    ctx.scheduler = buildScheduler(settings.scheduler, ctx, ctx.container);
 
   if (settings.rds) {
     ctx.rds = {
@@ -289,6 +293,53 @@ function buildContainer(
     usesRds: !!settings.rds,
     logRetentionDays: LOG_RETENTION_DAYS,
   };
+}
+
+function buildScheduler(s: SchedulerSettings, ctx: PocketContext, c: ContainerContext): SchedulerContext {
+  const schedules: SchedulerContext["schedules"] = {};
+  for (const [key, sch] of Object.entries(s.schedules)) {
+    // Validation guarantees the handler exists and the payload matches its kind.
+    const h = c.handlers[sch.handler]!;
+    const target: ScheduleContext["target"] = h.queueName
+      ? {
+          kind: "sqs",
+          queueName: h.queueName,
+          input: typeof sch.message === "string" ? sch.message : JSON.stringify(sch.message ?? {}),
+        }
+      : h.isManagementCommand
+        ? {
+            kind: "lambda",
+            handlerKind: "manage",
+            functionName: h.functionName,
+            input: JSON.stringify({ manage: sch.manage }),
+          }
+        : {
+            kind: "lambda",
+            handlerKind: "plain",
+            functionName: h.functionName,
+            input: JSON.stringify(sch.input ?? {}),
+          };
+    schedules[key] = {
+      key,
+      name: key,
+      logicalId: logicalId("schedule", key),
+      handler: sch.handler,
+      expression: sch.cron !== undefined ? `cron(${sch.cron.trim()})` : `rate(${sch.rate!.trim()})`,
+      timezone: sch.timezone,
+      state: sch.enabled ? "ENABLED" : "DISABLED",
+      description: sch.description,
+      roleName: `${ctx.resourcePrefix}schedule-${key}`,
+      target,
+      deadLetterQueueName: h.deadLetterQueueName,
+      // A management command is not retried (as its handler's own async invocations); other
+      // targets get two more tries within the hour.
+      retryPolicy: {
+        maximumRetryAttempts: h.isManagementCommand && !h.queueName ? 0 : 2,
+        maximumEventAgeInSeconds: 3600,
+      },
+    };
+  }
+  return { groupName: `${ctx.resourcePrefix}schedules`, region: ctx.region, schedules };
 }
 
 function buildSes(s: SesSettings, stageRegion: string): SesContext {

@@ -23,8 +23,46 @@ export interface PocketContext {
   tidb?: TidbContext;
   cloudfront?: Record<string, CloudFrontContext>;
   ses?: SesContext;
+  scheduler?: SchedulerContext;
   /** Django STORAGES/CACHES/settings used locally (no POCKET_STAGE). */
   djangoFallback: DjangoRuntime;
+}
+
+/** `[scheduler]`: EventBridge Scheduler schedules in the container stack. */
+export interface SchedulerContext {
+  /** `{resourcePrefix}schedules`: the stage's schedule group. */
+  groupName: string;
+  region: string;
+  schedules: Record<string, ScheduleContext>;
+}
+
+export interface ScheduleContext {
+  key: string;
+  /** The schedule's name inside the group: its key. */
+  name: string;
+  /** CloudFormation logical-id base, e.g. `ScheduleClearsessions`. */
+  logicalId: string;
+  handler: string;
+  /** `cron(0 3 * * ? *)` or `rate(15 minutes)`, as ScheduleExpression takes it. */
+  expression: string;
+  /** IANA name, `UTC` by default (ScheduleExpressionTimezone). */
+  timezone: string;
+  state: "ENABLED" | "DISABLED";
+  description?: string;
+  /** `{resourcePrefix}schedule-{key}`: the role only this schedule assumes. */
+  roleName: string;
+  /**
+   * What it starts, with the exact `Input`: a plain handler gets `input` as its event; a
+   * management handler `{"manage": "<command line>"}`; a queue its `message` (a string as is, a
+   * table as JSON). The role may only `lambda:InvokeFunction` that function or `sqs:SendMessage`
+   * to that queue.
+   */
+  target:
+    | { kind: "lambda"; handlerKind: "plain" | "manage"; functionName: string; input: string }
+    | { kind: "sqs"; queueName: string; input: string };
+  /** The handler's dead-letter queue, when it has one (queue handlers). */
+  deadLetterQueueName?: string;
+  retryPolicy: { maximumRetryAttempts: number; maximumEventAgeInSeconds: number };
 }
 
 /** `[ses]`: what the Lambda role may send as, and what the runtime is told. */

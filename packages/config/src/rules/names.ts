@@ -80,6 +80,12 @@ const DOCKER_TAG: Rule = {
   pattern: /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/,
   patternText: "be a valid Docker tag",
 };
+const SCHEDULE: Rule = {
+  what: "EventBridge Scheduler name",
+  max: 64,
+  pattern: /^[0-9a-zA-Z-_.]+$/,
+  patternText: "contain only letters, digits, -, _ and .",
+};
 const LOGICAL_ID: Rule = {
   what: "CloudFormation logical id",
   max: 255,
@@ -146,6 +152,16 @@ export function nameIssues(ctx: PocketContext): Issue[] {
         ["awscontainer", "secrets", "pocket_key_format"],
         "awscontainer.secrets.pocket_key_format",
       );
+  }
+  if (ctx.scheduler) {
+    check(SCHEDULE, ctx.scheduler.groupName, general);
+    for (const sch of Object.values(ctx.scheduler.schedules)) {
+      const at: PathSegment[] = ["scheduler", "schedules", sch.key];
+      const parts = `the schedule name "${sch.key}" and ${NAME_PARTS}`;
+      check(SCHEDULE, sch.name, at, `the schedule name "${sch.key}"`);
+      check(ROLE, sch.roleName, at, parts);
+      check(LOGICAL_ID, sch.logicalId, at, `the schedule name "${sch.key}"`);
+    }
   }
   if (ctx.rds) {
     check(RDS_ID, ctx.rds.instanceIdentifier, general);

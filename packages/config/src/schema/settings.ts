@@ -5,6 +5,7 @@ import { fail } from "./base.js";
 import { distributionSchema } from "./cloudfront.js";
 import { neonSchema, rdsSchema, tidbSchema } from "./databases.js";
 import { generalSchema, s3Schema } from "./general.js";
+import { schedulerSchema } from "./scheduler.js";
 import { sesSchema } from "./ses.js";
 import { vpcSchema } from "./vpc.js";
 
@@ -103,6 +104,7 @@ export function sectionSchemas(env: SectionEnv) {
     rds: rdsSchema().transform(resolveUseVpc("rds", env)),
     awscontainer: awscontainerSchema().transform(resolveUseVpc("awscontainer", env)),
     ses: sesSchema(),
+    scheduler: schedulerSchema(),
   };
 }
 
@@ -119,6 +121,7 @@ export const SECTION_NAMES = [
   "rds",
   "awscontainer",
   "ses",
+  "scheduler",
   "cloudfront",
 ] as const satisfies readonly (SectionName | "cloudfront")[];
 
@@ -132,6 +135,7 @@ export type TidbSettings = SectionSettings<"tidb">;
 export type RdsSettings = SectionSettings<"rds">;
 export type AwsContainerSettings = SectionSettings<"awscontainer">;
 export type SesSettings = SectionSettings<"ses">;
+export type SchedulerSettings = SectionSettings<"scheduler">;
 export type DistributionSettings = z.output<ReturnType<typeof distributionSchema>>;
 export type { DjangoSettings } from "./django.js";
 
