@@ -74,7 +74,6 @@ describe("events", () => {
       eventSourceARN: "arn:aws:sqs:ap-northeast-1:111122223333:dev-app-pocket-worker",
       awsRegion: "ap-northeast-1",
       md5OfBody: createHash("md5").update('{"command":"migrate"}').digest("hex"),
-        "7f2b0f8bd7b1c4f2d5b1f4b1b7b5a0f0".length === 32 ? expect.stringMatching(/^[0-9a-f]{32}$/) : "",
     });
     expect(new Set(e.Records.map((r) => r.messageId)).size).toBe(2);
   });
