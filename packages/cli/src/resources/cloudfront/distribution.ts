@@ -1,16 +1,30 @@
 import type { CloudFrontContext, PocketContext } from "@magic-pocket/config";
+import { CliError } from "../../errors.js";
 import { stackResource } from "../../stacks/stack-resource.js";
-import { cloudfrontParameters, cloudfrontTemplate } from "../../templates/cloudfront.js";
+import {
+  cloudfrontParameters,
+  cloudfrontTemplate,
+  ORIGIN_VERIFY_PARAMETER,
+} from "../../templates/cloudfront.js";
+import { edgeProtection } from "../../templates/edge.js";
 import type { ParameterSource } from "../../templates/template.js";
-import type { Resource } from "../resource.js";
+import type { Resource, RunContext } from "../resource.js";
+import { managedSecretStore } from "../secrets/store.js";
+import { originVerifyHeaderValue, secretFingerprint } from "../secrets/values.js";
 import { ensureBucketPolicyStatement, removeBucketPolicyStatement } from "./bucket-policy.js";
-import { ensureTokenSecretInKvs } from "./token-secret.js";
+import { protectionSummary } from "./protection.js";
+import { ensureEdgeSecretsInKvs } from "./token-secret.js";
+
+/** Stack tag holding a fingerprint of the origin-verify value (its parameter reads back as ****). */
+export const ORIGIN_VERIFY_TAG = "pocket:origin-verify-fingerprint";
 
 /**
  * One distribution's stack (us-east-1). Its parameters are declared as data: hosted zones of its
- * domains, and the execute-api domain of each API origin from the container stack's exports.
+ * domains, and the execute-api domain of each API origin from the container stack's exports;
+ * the origin-verify value comes from the secrets store.
  */
 export function distributionResource(ctx: PocketContext, cf: CloudFrontContext): Resource {
+  const protection = edgeProtection(cf);
   const parameters: Record<string, ParameterSource> = {};
   for (const [name, p] of Object.entries(cloudfrontParameters(cf))) {
     parameters[name] =
@@ -28,22 +42,75 @@ export function distributionResource(ctx: PocketContext, cf: CloudFrontContext):
             ifMissing: "error",
           };
   }
-  return stackResource({
+  const originVerify = protection.originVerify;
+  // The value is read from the secrets store once per run (parameters and tags both need it).
+  const verifyValues = new WeakMap<RunContext, Promise<string>>();
+  const originVerifyValue = (run: RunContext): Promise<string> => {
+    let p = verifyValues.get(run);
+    if (!p) {
+      p = readOriginVerify(run, originVerify!.secret);
+      verifyValues.set(run, p);
+    }
+    return p;
+  };
+  const resource = stackResource({
     id: `cloudfront:${cf.name}`,
     title: `CloudFront ${cf.stackName}`,
     group: "cloudfront",
     name: cf.name,
-    dependsOn: ["s3", "container", ...(cf.signingKey ? [`cloudfront-keys:${cf.name}`] : [])],
+    dependsOn: [
+      "s3",
+      "container",
+      ...(cf.signingKey ? [`cloudfront-keys:${cf.name}`] : []),
+      // The origin-verify and basic-auth values are generated with the other managed secrets.
+      ...(originVerify || protection.basicAuth ? ["secrets"] : []),
+    ],
     region: "us-east-1",
     stackName: cf.stackName,
-    template: () => cloudfrontTemplate(cf),
+    template: () => cloudfrontTemplate(cf, protection),
     parameters,
+    ...(originVerify
+      ? {
+          // Not a declared source: the value is a secret, passed as a NoEcho parameter.
+          extraParameters: async (run: RunContext) => ({
+            [ORIGIN_VERIFY_PARAMETER]: await originVerifyValue(run),
+          }),
+          // A NoEcho parameter reads back as ****; the fingerprint tag shows a rotation as a change.
+          tags: async (run: RunContext) => ({
+            [ORIGIN_VERIFY_TAG]: secretFingerprint(await originVerifyValue(run)),
+          }),
+        }
+      : {}),
     after: async (run, outputs, progress) => {
       const policy = await ensureBucketPolicyStatement(run, cf, outputs.DistributionId!, progress);
-      const token = await ensureTokenSecretInKvs(run, cf, outputs.TokenKvsArn, progress);
-      return policy || token;
+      const kvs = await ensureEdgeSecretsInKvs(run, cf, outputs.TokenKvsArn, progress, protection);
+      return policy || kvs;
     },
     beforeDestroy: (run, progress) => removeBucketPolicyStatement(run, cf, progress),
     urls: (outputs) => [`${cf.name}: https://${cf.domain ?? outputs.DistributionDomainName}`],
   });
+  if (!originVerify && !protection.basicAuth && !protection.waf) return resource;
+  return {
+    ...resource,
+    async status(run) {
+      const status = await resource.status(run);
+      if (status.state === "missing") return status;
+      const summary = await protectionSummary(run, cf, protection);
+      return { ...status, detail: status.detail ? `${status.detail}; ${summary}` : summary };
+    },
+  };
+}
+
+async function readOriginVerify(run: RunContext, secret: string): Promise<string> {
+  const secrets = run.ctx.container?.secrets;
+  const stored = secrets
+    ? await managedSecretStore(run.aws(secrets.region), secrets, run.ctx.stage, run.ctx.project).read()
+    : {};
+  const value = originVerifyHeaderValue(stored[secret]);
+  if (!value) {
+    throw new CliError("origin-verify-secret-missing", `the managed secret ${secret} does not exist yet.`, {
+      hint: "Deploy the whole stage (`pocket deploy` creates secrets first), or run `pocket resource awscontainer secrets create-pocket-managed`.",
+    });
+  }
+  return value;
 }

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes, randomInt } from "node:crypto";
+import { createHash, generateKeyPairSync, randomBytes, randomInt } from "node:crypto";
 import type { ManagedSecretContext } from "@magic-pocket/config";
 
 /** A stored managed value: a string, or the two halves of a key pair (base64 of each PEM). */
@@ -48,6 +48,40 @@ export function generateSecret(spec: ManagedSecretContext): SecretValue {
 export function publicKeyPem(value: SecretValue | undefined): string | undefined {
   if (value === undefined || typeof value === "string") return undefined;
   return Buffer.from(value.pub, "base64").toString("utf8");
+}
+
+/**
+ * A `basic_auth_credential` is stored as `user:password` (the username may not hold `:`, so the
+ * first `:` splits them, as HTTP basic auth does).
+ */
+export function basicAuthCredential(value: unknown): { username: string; password: string } | undefined {
+  if (typeof value !== "string") return undefined;
+  const at = value.indexOf(":");
+  if (at <= 0) return undefined;
+  return { username: value.slice(0, at), password: value.slice(at + 1) };
+}
+
+/** What the edge function compares with: SHA-256 (hex) of `user:password`. */
+export function basicAuthDigest(value: unknown): string | undefined {
+  if (!basicAuthCredential(value)) return undefined;
+  return createHash("sha256")
+    .update(value as string, "utf8")
+    .digest("hex");
+}
+
+/**
+ * An `origin_verify` value is `current` or, while a rotation is deployed, `new,old`: the runtimes
+ * accept each, CloudFront sends the first.
+ */
+export function originVerifyHeaderValue(value: unknown): string | undefined {
+  if (typeof value !== "string") return undefined;
+  const first = value.split(",")[0]?.trim();
+  return first ? first : undefined;
+}
+
+/** Short, one-way fingerprint of a value, to tell whether it changed without showing it. */
+export function secretFingerprint(value: string): string {
+  return createHash("sha256").update(value, "utf8").digest("hex").slice(0, 16);
 }
 
 /** `abc…(32 chars)`: enough to recognise a value, never enough to use it. */

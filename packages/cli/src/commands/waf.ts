@@ -1,0 +1,33 @@
+import type { Command } from "commander";
+import type { GlobalOptions } from "../config-loader.js";
+import { withAwsStage, withName } from "./options.js";
+
+const actions = () => import("./waf-actions.js");
+
+/** `pocket waf ip list|add|remove [CIDR...] [--name N] --stage S`: the WAF allow list of a distribution. */
+export function registerWaf(program: Command, global: () => GlobalOptions): void {
+  const waf = program.command("waf").description("the WAF of a CloudFront distribution (waf = {...})");
+  const ip = waf
+    .command("ip")
+    .description("the allow list (waf.ip_allow_list): addresses that may reach the protected paths");
+  withName(
+    withAwsStage(ip.command("list").description("print the allow list, one CIDR a line")),
+    "distribution",
+  )
+    .option("--json", "print {distribution, addresses} as JSON")
+    .action(async (opts) => (await actions()).wafIpList(global(), opts));
+  for (const [action, description] of [
+    ["add", "add addresses or CIDR blocks to the allow list (IPv4 and IPv6)"],
+    ["remove", "remove addresses or CIDR blocks from the allow list"],
+  ] as const) {
+    withName(
+      withAwsStage(
+        ip
+          .command(action)
+          .description(description)
+          .argument("<cidr...>", "203.0.113.7, 203.0.113.0/24, 2001:db8::/32"),
+      ),
+      "distribution",
+    ).action(async (cidrs: string[], opts) => (await actions()).wafIpEdit(global(), action, cidrs, opts));
+  }
+}
