@@ -68,7 +68,9 @@ async function isSynced(clients: AwsClients, stack: Stack, spec: StackSpec): Pro
   const current = Object.fromEntries((stack.Parameters ?? []).map((p) => [p.ParameterKey, p.ParameterValue]));
   const wanted = spec.parameters ?? {};
   if (Object.keys(current).length !== Object.keys(wanted).length) return false;
-  if (!Object.entries(wanted).every(([k, v]) => current[k] === v)) return false;
+  // A NoEcho parameter reads back as ****: its resource tags a fingerprint of the value instead.
+  const masked = (k: string) => spec.template.Parameters?.[k]?.NoEcho === true && current[k] === "****";
+  if (!Object.entries(wanted).every(([k, v]) => current[k] === v || masked(k))) return false;
   const tags = Object.fromEntries((stack.Tags ?? []).map((t) => [t.Key, t.Value]));
   return Object.entries(spec.tags ?? {}).every(([k, v]) => tags[k] === v);
 }
