@@ -10,7 +10,6 @@ import type { Progress } from "../resource.js";
  * external user (`manage = false`) adds `pocket:consumer:{slug} = deployed` when it deploys and
  * removes it when it is destroyed. The owner refuses to delete a VPC that still has consumers.
  */
-export const SHARABLE_TAG = "pocket:sharable";
 export const CONSUMER_TAG_PREFIX = "pocket:consumer:";
 
 export function consumerTags(tags: Tag[] | undefined): Record<string, string> {
