@@ -15,5 +15,12 @@ export default resourceKind({
       aws: true,
       run: async () => (await import("./endpoints.js")).printEndpoints,
     },
+    reload: {
+      path: ["secrets", "reload"],
+      description:
+        "make every function of the stage start new environments that read the current secret values",
+      aws: true,
+      run: async () => (await import("./secrets-reload.js")).reloadSecrets,
+    },
   },
 });
