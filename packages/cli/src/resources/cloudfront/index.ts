@@ -37,6 +37,16 @@ export default resourceKind({
         await op.deploy(frontends);
       },
     },
+    credentials: {
+      description:
+        "print the basic-auth username of the distribution (and the password with --show-password)",
+      aws: true,
+      named: true,
+      options: [
+        ["--show-password", "print the password too (it will be on your screen and in your scrollback)"],
+      ],
+      run: async () => (await import("./credentials.js")).printCredentials,
+    },
     context: {
       description: "print each distribution's derived context and deploy parameters as JSON (offline)",
       named: true,
