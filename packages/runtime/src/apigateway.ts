@@ -1,3 +1,5 @@
+import { PocketRuntimeError } from "./errors.js";
+
 /** The API Gateway HTTP API payload 2.0 shapes, as far as the adapters read and write them. */
 export interface ApiGatewayV2Event {
   version?: string;
@@ -63,6 +65,20 @@ const TEXT_TYPE =
 export function isTextBody(contentType: string | undefined, contentEncoding: string | undefined): boolean {
   if (contentEncoding && contentEncoding.toLowerCase() !== "identity") return false;
   return contentType === undefined || contentType === "" || TEXT_TYPE.test(contentType);
+}
+
+/**
+ * Refuses what is not a payload 2.0 event (an SQS batch sent to the web handler, a REST API
+ * 1.0 event) with a message that names the mistake instead of a TypeError deep in the adapter.
+ */
+export function assertHttpEvent(event: unknown): asserts event is ApiGatewayV2Event {
+  const e = event as Partial<ApiGatewayV2Event> | null;
+  if (typeof e?.rawPath === "string" && typeof e.requestContext?.http?.method === "string") return;
+  throw new PocketRuntimeError(
+    "invalid-event",
+    "the web handler received an event that is not an API Gateway HTTP API (payload 2.0) event; " +
+      "check that pocket.toml gives this handler `apigateway` and points `command` at the right export",
+  );
 }
 
 export const FORBIDDEN: ApiGatewayV2Result = {

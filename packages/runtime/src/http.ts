@@ -5,6 +5,7 @@
 import {
   type ApiGatewayV2Event,
   type ApiGatewayV2Result,
+  assertHttpEvent,
   eventBody,
   eventHost,
   FORBIDDEN,
@@ -38,6 +39,7 @@ export function httpHandler(app: FetchApp, options: HttpHandlerOptions = {}): Ht
   const call: FetchFunction = typeof app === "function" ? app : app.fetch.bind(app);
   return async (event, context) => {
     if (!envLoaded()) await loadEnv();
+    assertHttpEvent(event);
     const request = toRequest(event);
     if (options.verifyOrigin && !verifyOrigin(request).ok)
       return { ...FORBIDDEN, headers: { ...FORBIDDEN.headers } };

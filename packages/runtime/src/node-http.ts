@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import {
   type ApiGatewayV2Event,
   type ApiGatewayV2Result,
+  assertHttpEvent,
   eventBody,
   eventHost,
   FORBIDDEN,
@@ -43,6 +44,7 @@ export function nodeHttpHandler(
 ): NodeHttpHandler {
   return async (event, context) => {
     if (!envLoaded()) await loadEnv();
+    assertHttpEvent(event);
     const socket = new MemorySocket(event.requestContext.http.sourceIp);
     const req = toIncomingMessage(event, socket) as LambdaRequest;
     if (options.verifyOrigin && !verifyOrigin(req).ok)

@@ -97,8 +97,15 @@ export function sqsHandler<T = unknown>(
   const logError = options.logError ?? ((message, error) => console.error(message, error));
   return async (event, context) => {
     if (!envLoaded()) await loadEnv();
+    if (!Array.isArray((event as Partial<SqsEvent> | null)?.Records)) {
+      throw new PocketRuntimeError(
+        "invalid-event",
+        "the worker received an event that is not an SQS batch; check that pocket.toml gives this handler `sqs` " +
+          "and points `command` at the right export",
+      );
+    }
     const failures: { itemIdentifier: string }[] = [];
-    const records = event.Records ?? [];
+    const records = event.Records;
     let fifoFailed = false;
     for (const record of records) {
       const report = options.reportBatchItemFailures ?? reportsBatchItemFailures(record.eventSourceARN);

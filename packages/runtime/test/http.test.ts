@@ -113,6 +113,19 @@ describe("httpHandler", () => {
   });
 });
 
+describe("events of the wrong kind", () => {
+  it("both adapters refuse an SQS batch or a REST API (1.0) event with a clear error", async () => {
+    const sqs = { Records: [{ messageId: "m", body: "{}", eventSource: "aws:sqs" }] };
+    const rest = { httpMethod: "GET", path: "/", headers: {} };
+    for (const handler of [httpHandler(echo), nodeHttpHandler(() => {})]) {
+      await expect(handler(sqs as never)).rejects.toMatchObject({ code: "invalid-event" });
+      await expect(handler(rest as never)).rejects.toThrow(
+        /not an API Gateway HTTP API \(payload 2.0\) event/,
+      );
+    }
+  });
+});
+
 describe("verifyOrigin", () => {
   it("accepts everything when the variable is unset and reports viewer ip and host", () => {
     delete process.env.POCKET_ORIGIN_VERIFY_SECRET;

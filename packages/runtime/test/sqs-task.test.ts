@@ -195,3 +195,11 @@ describe("taskHandler", () => {
     expect(out).toEqual({ batchItemFailures: [{ itemIdentifier: "bad" }, { itemIdentifier: "junk" }] });
   });
 });
+
+describe("events of the wrong kind", () => {
+  it("the worker refuses what is not an SQS batch", async () => {
+    await expect(sqsHandler(() => {})({ command: "x" } as never)).rejects.toMatchObject({
+      code: "invalid-event",
+    });
+  });
+});
