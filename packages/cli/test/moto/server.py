@@ -23,6 +23,10 @@
    CloudFormation performs; moto's own retry passes take care of the order.
 6. `Ref` of an `AWS::EFS::AccessPoint`, which is its id on AWS (`fsap-...`); moto hands the
    Python object to `Fn::Sub` instead, so an ARN built from it would hold its repr.
+7. WAFv2 resources in CloudFormation (`AWS::WAFv2::IPSet`, `AWS::WAFv2::WebACL`), which moto's
+   CloudFormation does not model although moto's WAFv2 API exists: each is created in moto's
+   WAFv2 backend (CLOUDFRONT scope in its global region, as the API does), so `pocket waf ip`
+   edits the set a deploy made, and a stack deletion deletes them.
 """
 
 import json
@@ -213,6 +217,126 @@ for _type, _attributes in _STAND_INS.items():
         {"ATTRIBUTES": _attributes, "cloudformation_type": staticmethod(lambda t=_type: t)},
     )
 
+
+
+def _waf_backend(account_id, region_name, scope):
+    from moto.wafv2.models import GLOBAL_REGION, wafv2_backends
+
+    return wafv2_backends[account_id][GLOBAL_REGION if scope == "CLOUDFRONT" else region_name]
+
+
+class _WafStandIn:
+    """Creates the WAFv2 object through moto's backend; Ref and GetAtt read it back."""
+
+    ATTRIBUTES = {"Arn": lambda r: r.obj.arn, "Id": lambda r: r.obj_id}
+
+    def __init__(self, account_id, region_name, properties):
+        self.account_id = account_id
+        self.region_name = region_name
+        self.properties = properties
+        self.scope = properties.get("Scope", "REGIONAL")
+        self.backend = _waf_backend(account_id, region_name, self.scope)
+        self.obj = self.make()
+
+    @property
+    def physical_resource_id(self):
+        # AWS: "name|id|scope".
+        return f"{self.obj.name}|{self.obj_id}|{self.scope}"
+
+    @staticmethod
+    def cloudformation_name_type():
+        return ""
+
+    @classmethod
+    def has_cfn_attr(cls, attr):
+        return attr in cls.ATTRIBUTES
+
+    def get_cfn_attribute(self, attr):
+        if attr not in self.ATTRIBUTES:
+            from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+
+            raise UnformattedGetAttTemplateException()
+        return self.ATTRIBUTES[attr](self)
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        return cls(account_id, region_name, cloudformation_json.get("Properties", {}))
+
+    @classmethod
+    def update_from_cloudformation_json(
+        cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
+    ):
+        original_resource.properties = cloudformation_json.get("Properties", {})
+        original_resource.apply()
+        return original_resource
+
+
+class StandInIPSet(_WafStandIn, CloudFormationModel):
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::WAFv2::IPSet"
+
+    @property
+    def obj_id(self):
+        return self.obj.ip_set_id
+
+    def make(self):
+        p = self.properties
+        return self.backend.create_ip_set(
+            name=p["Name"],
+            scope=self.scope,
+            description=p.get("Description", ""),
+            ip_address_version=p["IPAddressVersion"],
+            addresses=list(p.get("Addresses", [])),
+            tags=[],
+        )
+
+    def apply(self):
+        # An update sets the addresses the template holds, as CloudFormation does.
+        self.obj.update(self.properties.get("Description"), list(self.properties.get("Addresses", [])))
+
+    def delete(self, account_id, region_name):
+        self.backend.delete_ip_set(self.obj.name, self.scope, self.obj.ip_set_id, self.obj.lock_token)
+
+
+class StandInWebACL(_WafStandIn, CloudFormationModel):
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::WAFv2::WebACL"
+
+    @property
+    def obj_id(self):
+        return self.obj.id
+
+    def make(self):
+        p = self.properties
+        return self.backend.create_web_acl(
+            name=p["Name"],
+            visibility_config=p["VisibilityConfig"],
+            default_action=p["DefaultAction"],
+            scope=self.scope,
+            description=p.get("Description", ""),
+            tags=[],
+            rules=p.get("Rules", []),
+            association_config=None,
+            captcha_config=None,
+            challenge_config=None,
+            custom_response_bodies=None,
+            token_domains=None,
+        )
+
+    def apply(self):
+        from moto.core.utils import camelcase_to_underscores
+        from moto.wafv2.models import FakeRule
+
+        p = self.properties
+        rules = [FakeRule(**{camelcase_to_underscores(k): v for k, v in r.items()}) for r in p.get("Rules", [])]
+        self.obj.update(
+            p["DefaultAction"], rules, p.get("Description"), p["VisibilityConfig"], None, None, None, None, None
+        )
+
+    def delete(self, account_id, region_name):
+        self.backend.delete_web_acl(self.obj.name, self.scope, self.obj.id, self.obj.lock_token)
 
 
 def _ec2(account_id, region_name):
