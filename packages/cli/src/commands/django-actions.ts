@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { awsClients } from "../aws/clients.js";
 import { explainAwsError } from "../aws/errors.js";
+import { deletionForbidden } from "../buckets/owners.js";
 import { applySync, planSync, type SyncTarget, syncSummary } from "../buckets/sync.js";
 import { type GlobalOptions, loadStage } from "../config-loader.js";
 import { invocationDir } from "../cwd.js";
@@ -66,14 +67,14 @@ async function sync(
   clients: ReturnType<typeof awsClients>,
   dir: string,
   target: SyncTarget,
-  options: { delete: boolean; dryrun: boolean },
+  options: { delete: boolean; dryrun: boolean; protect?: (key: string) => boolean },
 ): Promise<void> {
   if (!existsSync(dir)) {
     throw new CliError("sync-source-missing", `the folder ${dir} does not exist.`, {
       hint: "Pass --source with the folder to upload.",
     });
   }
-  const actions = await planSync(clients, dir, target, { delete: options.delete });
+  const actions = await planSync(clients, dir, target, { delete: options.delete, protect: options.protect });
   const changes = actions.filter((a) => a.kind !== "keep");
   const where = `s3://${target.bucket}/${target.prefix}${target.prefix ? "/" : ""}`;
   if (options.dryrun) {
@@ -161,7 +162,12 @@ export async function storageUploadCommand(
   const dir = isAbsolute(source) ? source : resolve(opts.source ? invocationDir() : projectDir, source);
   const clients = awsClients(config.context.region, { profile: opts.profile });
   await withAwsErrors(clients.region, () =>
-    sync(clients, dir, target, { delete: opts.delete === true, dryrun: opts.dryrun === true }),
+    sync(clients, dir, target, {
+      delete: opts.delete === true,
+      dryrun: opts.dryrun === true,
+      // Never another storage's uploads, nor a front end nested under this storage's prefix.
+      protect: deletionForbidden(config.context, target.bucket, { prefix: target.prefix, storage: name }),
+    }),
   );
 }
 

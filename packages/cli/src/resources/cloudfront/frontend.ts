@@ -1,6 +1,7 @@
 import { existsSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { CloudFrontContext, PocketContext, S3RouteContext } from "@magic-pocket/config";
+import { deletionForbidden } from "../../buckets/owners.js";
 import { applySync, planSync, type SyncAction, syncSummary } from "../../buckets/sync.js";
 import { CliError } from "../../errors.js";
 import { describeStack, stackOutputs } from "../../stacks/stack.js";
@@ -42,20 +43,6 @@ export function frontendResource(ctx: PocketContext, cf: CloudFrontContext): Res
   const bucket = cf.bucketName;
   const where = routes.map((r) => `s3://${bucket}/${r.keyPrefix}/`).join(", ");
 
-  /** Prefixes in the bucket owned by something else: other routes, Django storages. */
-  const otherOwners = (route: S3RouteContext): string[] => {
-    const prefixes = Object.values(ctx.cloudfront ?? {})
-      .flatMap((d) => d.routes)
-      .flatMap((r) =>
-        r.type === "s3" && r !== route && r.keyPrefix !== route.keyPrefix ? [r.keyPrefix] : [],
-      );
-    for (const entry of Object.values(ctx.container?.django.storages ?? {})) {
-      const o = (entry.OPTIONS ?? {}) as { bucket_name?: string; location?: string };
-      if (o.bucket_name === bucket && o.location) prefixes.push(o.location.replace(/^\/+|\/+$/g, ""));
-    }
-    return prefixes.filter((p) => p.startsWith(`${route.keyPrefix}/`));
-  };
-
   const folderOf = (run: RunContext, route: S3RouteContext) =>
     resolve(dirname(run.config.file), route.buildDir!);
 
@@ -75,14 +62,14 @@ export function frontendResource(ctx: PocketContext, cf: CloudFrontContext): Res
           },
         );
       }
-      const owned = otherOwners(route);
+      const forbidden = deletionForbidden(ctx, bucket, { prefix: route.keyPrefix });
       const actions = await planSync(
         clients,
         dir,
         { bucket, prefix: route.keyPrefix },
         {
           delete: true,
-          protect: (key) => owned.some((p) => key.startsWith(`${p}/`)),
+          protect: forbidden,
         },
       );
       out.push({ route, actions });
