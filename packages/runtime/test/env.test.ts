@@ -120,6 +120,18 @@ describe("loadEnv, not deployed", () => {
   });
 });
 
+describe("the side-effect entry", () => {
+  it("@magic-pocket/runtime/env has loaded the environment when the importer's body runs", async () => {
+    const dir = project({ "pocket.toml": "", ".env": "RT_ENTRY=loaded\n" });
+    delete process.env.POCKET_STAGE;
+    delete process.env.RT_ENTRY;
+    process.chdir(dir);
+    await import("../src/env-entry.js");
+    expect(process.env.RT_ENTRY).toBe("loaded");
+    expect(envLoaded()).toBe(true);
+  });
+});
+
 describe("loadEnv, deployed", () => {
   it("refuses a malformed POCKET_SECRETS before any AWS call and changes nothing", async () => {
     process.env.POCKET_STAGE = "dev";
