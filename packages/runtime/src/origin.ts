@@ -19,9 +19,13 @@ export const ORIGIN_VERIFY_HEADER = "x-pocket-origin-verify";
 export const VIEWER_IP_HEADER = "x-pocket-viewer-ip";
 export const ORIGIN_VERIFY_VARIABLE = "POCKET_ORIGIN_VERIFY_SECRET";
 
+// Duck-typed rather than `instanceof Headers`: touching the global Headers makes Node 20 load its
+// fetch implementation, which a `(req, res)` app never needs.
+const isHeaders = (v: unknown): v is Headers => typeof (v as Headers).get === "function";
+
 export function headerValue(source: HeaderSource, name: string): string | undefined {
-  const headers = "headers" in source && !(source instanceof Headers) ? source.headers : source;
-  if (headers instanceof Headers) return headers.get(name) ?? undefined;
+  const headers = "headers" in source && !isHeaders(source) ? source.headers : source;
+  if (isHeaders(headers)) return headers.get(name) ?? undefined;
   const h = headers as Record<string, string | string[] | undefined>;
   const value = h[name] ?? h[Object.keys(h).find((k) => k.toLowerCase() === name) ?? ""];
   return Array.isArray(value) ? value.join(",") : value;
