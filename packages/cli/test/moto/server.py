@@ -272,6 +272,9 @@ class _WafStandIn:
 
 
 class StandInIPSet(_WafStandIn, CloudFormationModel):
+    # moto files models by the second part of their module name.
+    __module__ = "moto.wafv2.pocket_stand_in"
+
     @staticmethod
     def cloudformation_type():
         return "AWS::WAFv2::IPSet"
@@ -300,6 +303,9 @@ class StandInIPSet(_WafStandIn, CloudFormationModel):
 
 
 class StandInWebACL(_WafStandIn, CloudFormationModel):
+    # moto files models by the second part of their module name.
+    __module__ = "moto.wafv2.pocket_stand_in"
+
     @staticmethod
     def cloudformation_type():
         return "AWS::WAFv2::WebACL"
