@@ -1,7 +1,7 @@
 export { buildContext } from "./context/build.js";
 export { CACHE_BACKENDS, storageBackend } from "./context/django.js";
 export { capitalize, commonFolder, envKey, keyPrefix, logicalId, routeName } from "./context/names.js";
-export { secretEnvVars } from "./context/secrets.js";
+export { ORIGIN_VERIFY_SECRET, secretEnvVars } from "./context/secrets.js";
 export type * from "./context/types.js";
 export {
   type Diagnostic,

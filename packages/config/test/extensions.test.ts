@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { pocketTomlJsonSchema } from "../src/index.js";
-import { CONTAINER, codes, context, GENERAL, problems } from "./helpers.js";
+import { CONTAINER, codes, context, GENERAL, load, problems } from "./helpers.js";
 
 describe("[ses]", () => {
   it("derives the identity, the region and the send resources", () => {
@@ -290,6 +290,124 @@ description = "keep warm"
       "input",
       "manage",
       "message",
+    ]);
+  });
+});
+
+describe("[cloudfront.<name>] edge protection", () => {
+  const SITE = `${GENERAL}\n[s3]\n\n${CONTAINER}apigateway = {}\n`;
+  const ROUTES =
+    'routes = [{ is_default = true, is_spa = true }, { path_pattern = "/api/*", type = "api", handler = "wsgi" }]';
+
+  it("origin verify adds its managed secret, with default secret settings when there are none", () => {
+    const c = context(`${SITE}\n[cloudfront.main]\nenable_origin_verify = true\n${ROUTES}\n`);
+    expect(c.cloudfront!.main!.originVerify).toEqual({
+      secret: "POCKET_ORIGIN_VERIFY_SECRET",
+      header: "X-Pocket-Origin-Verify",
+    });
+    const secrets = c.container!.secrets!;
+    expect(secrets.managed.POCKET_ORIGIN_VERIFY_SECRET).toEqual({
+      type: "origin_verify",
+      env: "POCKET_ORIGIN_VERIFY_SECRET",
+    });
+    expect(secrets).toMatchObject({ store: "sm", pocketKey: "dev-testprj-pocket" });
+    expect(secrets.runtime.managed.POCKET_ORIGIN_VERIFY_SECRET).toEqual({
+      type: "origin_verify",
+      env: "POCKET_ORIGIN_VERIFY_SECRET",
+    });
+  });
+
+  it("origin verify needs an api route; POCKET_ secret names are pocket's", () => {
+    const d = problems(
+      `${SITE}\n[cloudfront.main]\nenable_origin_verify = true\nroutes = [{ is_default = true }]\n`,
+    )[0]!;
+    expect(d).toMatchObject({
+      code: "origin-verify-needs-api",
+      path: "cloudfront.main.enable_origin_verify",
+    });
+    expect(
+      codes(
+        problems(
+          `${SITE}\n[awscontainer.secrets.managed]\nPOCKET_ORIGIN_VERIFY_SECRET = { type = "password" }\n`,
+        ),
+      ),
+    ).toEqual(["secret-reserved-prefix"]);
+  });
+
+  it("basic auth names a basic_auth_credential secret; a password in the file is a hidden credential", () => {
+    const toml = `${SITE}\n[awscontainer.secrets.managed]\nSTAGING_AUTH = { type = "basic_auth_credential", options = { username = "staff", password = "s3cret-pass" } }\n\n[cloudfront.main]\nbasic_auth = "STAGING_AUTH"\nbasic_auth_exclude = ["/health"]\n${ROUTES}\n`;
+    const r = load(toml);
+    if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
+    expect(r.config.context.cloudfront!.main!.basicAuth).toEqual({
+      secret: "STAGING_AUTH",
+      exclude: ["/health"],
+      kvsName: "dev-testprj-main-auth-kvs",
+    });
+    expect(r.config.context.container!.secrets!.managed.STAGING_AUTH).toEqual({
+      type: "basic_auth_credential",
+      username: "staff",
+      env: "STAGING_AUTH",
+    });
+    expect(r.config.credentials.basicAuthPasswords).toEqual({ STAGING_AUTH: "s3cret-pass" });
+    expect(JSON.stringify({ s: r.config.settings, c: r.config.context })).not.toContain("s3cret-pass");
+    expect(r.config.warnings.map((w) => w.code)).toEqual(["password-in-file"]);
+  });
+
+  it("checks the basic auth secret and its options at the line", () => {
+    const base = `${SITE}\n[cloudfront.main]\nbasic_auth = "AUTH"\n${ROUTES}\n`;
+    expect(codes(problems(base))).toEqual(["basic-auth-secrets"]);
+    expect(
+      codes(problems(`${base}\n[awscontainer.secrets.managed]\nAUTH = { type = "password" }\n`)),
+    ).toEqual(["basic-auth-type"]);
+    const colon = problems(
+      `${base}\n[awscontainer.secrets.managed]\nAUTH = { type = "basic_auth_credential", options = { username = "a:b" } }\n`,
+    )[0]!;
+    expect(colon.path).toBe("awscontainer.secrets.managed.AUTH.options.username");
+    const noUser = problems(
+      `${base}\n[awscontainer.secrets.managed]\nAUTH = { type = "basic_auth_credential", options = {} }\n`,
+    )[0]!;
+    expect(noUser).toMatchObject({
+      code: "missing-key",
+      path: "awscontainer.secrets.managed.AUTH.options.username",
+    });
+    expect(
+      codes(problems(`${SITE}\n[cloudfront.main]\nbasic_auth_exclude = ["/health"]\n${ROUTES}\n`)),
+    ).toEqual(["basic-auth-exclude-alone"]);
+  });
+
+  it("waf: names, rules and their checks", () => {
+    const c = context(
+      `${SITE}\n[cloudfront.main]\n${ROUTES}\nwaf = { ip_allow_list = ["/admin"], managed_rule_groups = ["AWSManagedRulesCommonRuleSet"], rate_limit = 2000, allow_paths = ["/health"] }\n`,
+    );
+    expect(c.cloudfront!.main!.waf).toEqual({
+      webAclName: "dev-testprj-main-waf",
+      ipSetNames: { v4: "dev-testprj-main-allow-v4", v6: "dev-testprj-main-allow-v6" },
+      ipAllowList: ["/admin"],
+      managedRuleGroups: ["AWSManagedRulesCommonRuleSet"],
+      rateLimit: 2000,
+      allowPaths: ["/health"],
+    });
+    const waf = (v: string) => problems(`${SITE}\n[cloudfront.main]\n${ROUTES}\nwaf = ${v}\n`)[0]!;
+    expect(waf("{ rate_limit = 5 }").path).toBe("cloudfront.main.waf.rate_limit");
+    expect(waf("{}").code).toBe("waf-empty");
+    expect(waf('{ ip_allow_list = true, allow_paths = ["health"] }').path).toBe(
+      "cloudfront.main.waf.allow_paths[0]",
+    );
+    expect(waf('{ managed_rule_groups = ["A", "A"] }').code).toBe("waf-rule-group-duplicate");
+    expect(waf('{ managed_rule_groups = ["not a group!"] }').path).toBe(
+      "cloudfront.main.waf.managed_rule_groups[0]",
+    );
+  });
+
+  it("is in the JSON schema", () => {
+    const props = (pocketTomlJsonSchema() as any).properties.cloudfront.additionalProperties.properties;
+    for (const key of ["enable_origin_verify", "basic_auth", "basic_auth_exclude", "waf"])
+      expect(props).toHaveProperty(key);
+    expect(Object.keys(props.waf.properties)).toEqual([
+      "ip_allow_list",
+      "managed_rule_groups",
+      "rate_limit",
+      "allow_paths",
     ]);
   });
 });

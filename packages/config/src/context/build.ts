@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { MANAGEMENT_COMMAND_HANDLER } from "../schema/awscontainer.js";
 import { applyFormat, type FormatVariables } from "../schema/base.js";
+import { secretsSchema } from "../schema/secrets.js";
 import { parseSender } from "../schema/ses.js";
 import type { DjangoSettings, SchedulerSettings, SesSettings, Settings } from "../schema/settings.js";
 import { apiDomainExport, buildDistribution } from "./cloudfront.js";
@@ -213,12 +214,17 @@ function buildContainer(
       sqs: h.sqs && { ...h.sqs, queueUrlEnv: `POCKET_${k}_QUEUEURL` },
     };
   }
-  const secrets = c.secrets
-    ? buildSecrets(c.secrets, {
-        pocketKey: format(c.secrets.pocketKeyFormat),
+  // Origin verification needs a managed secret even when the file declares none: the stage then
+  // gets [awscontainer.secrets]' defaults (Secrets Manager, the default secret name).
+  const originVerify = Object.values(settings.cloudfront).some((d) => d.enableOriginVerify);
+  const secretSettings = c.secrets ?? (originVerify ? secretsSchema().parse({}) : undefined);
+  const secrets = secretSettings
+    ? buildSecrets(secretSettings, {
+        pocketKey: format(secretSettings.pocketKeyFormat),
         region,
         stage,
         project: ctx.project,
+        originVerify,
       })
     : undefined;
   const signingKeyIds: ContainerContext["signingKeyIds"] = {};

@@ -107,6 +107,26 @@ export function buildDistribution(
         }
       : undefined,
     domainEnv: `POCKET_CLOUDFRONT_${envKey(name)}_DOMAIN`,
+    originVerify: d.enableOriginVerify
+      ? { secret: "POCKET_ORIGIN_VERIFY_SECRET", header: "X-Pocket-Origin-Verify" }
+      : undefined,
+    basicAuth: d.basicAuth
+      ? {
+          secret: d.basicAuth,
+          exclude: d.basicAuthExclude,
+          kvsName: d.tokenSecret ? `${slug}-token-kvs` : `${slug}-auth-kvs`,
+        }
+      : undefined,
+    waf: d.waf
+      ? {
+          webAclName: `${slug}-waf`,
+          ipSetNames: { v4: `${slug}-allow-v4`, v6: `${slug}-allow-v6` },
+          ipAllowList: d.waf.ipAllowList,
+          managedRuleGroups: d.waf.managedRuleGroups,
+          rateLimit: d.waf.rateLimit,
+          allowPaths: d.waf.allowPaths,
+        }
+      : undefined,
   };
 }
 

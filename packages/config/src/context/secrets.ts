@@ -4,11 +4,17 @@ import type { ManagedSecretContext, RuntimeSecretsDocument, SecretsContext } fro
 const SM_ARN = "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:";
 const SSM_ARN = "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter";
 
+/** The managed secret (and env var) with the values CloudFront sends in X-Pocket-Origin-Verify. */
+export const ORIGIN_VERIFY_SECRET = "POCKET_ORIGIN_VERIFY_SECRET";
+
 export function buildSecrets(
   s: SecretsSettings,
-  names: { pocketKey: string; region: string; stage: string; project: string },
+  names: { pocketKey: string; region: string; stage: string; project: string; originVerify: boolean },
 ): SecretsContext {
   const managed: Record<string, ManagedSecretContext> = {};
+  // enable_origin_verify on any distribution: one generated value for all API origins.
+  if (names.originVerify)
+    managed[ORIGIN_VERIFY_SECRET] = { type: "origin_verify", env: ORIGIN_VERIFY_SECRET };
   for (const [name, spec] of Object.entries(s.managed)) {
     switch (spec.type) {
       case "password":
@@ -25,6 +31,9 @@ export function buildSecrets(
           pemEnv: `${name}${spec.options.pemBase64EnvironSuffix}`,
           pubEnv: `${name}${spec.options.pubBase64EnvironSuffix}`,
         };
+        break;
+      case "basic_auth_credential":
+        managed[name] = { type: spec.type, username: spec.options.username, env: name };
         break;
       case "cloudfront_signing_key":
         managed[name] = {

@@ -252,7 +252,14 @@ export type ManagedSecretContext =
   | { type: "neon_database_url"; env: string }
   | { type: "tidb_database_url"; env: string }
   | { type: "rsa_pem_base64"; pemEnv: string; pubEnv: string }
-  | { type: "cloudfront_signing_key"; pemEnv: string; pubEnv: string; idEnv: string };
+  | { type: "cloudfront_signing_key"; pemEnv: string; pubEnv: string; idEnv: string }
+  /**
+   * The password is `LoadedConfig.credentials.basicAuthPasswords[name]` when pocket.toml has one,
+   * else generated at deploy like a password secret.
+   */
+  | { type: "basic_auth_credential"; username: string; env: string }
+  /** Added by the context for `enable_origin_verify` (never declared in pocket.toml). */
+  | { type: "origin_verify"; env: "POCKET_ORIGIN_VERIFY_SECRET" };
 
 export interface SecretsContext {
   store: SecretStore;
@@ -382,6 +389,32 @@ export interface CloudFrontContext {
   };
   /** `POCKET_CLOUDFRONT_<NAME>_DOMAIN` */
   domainEnv: string;
+  /**
+   * `enable_origin_verify`: CloudFront sends the managed secret's value to every API origin in
+   * `X-Pocket-Origin-Verify`; the secret is added to the stage's managed secrets.
+   */
+  originVerify?: { secret: "POCKET_ORIGIN_VERIFY_SECRET"; header: "X-Pocket-Origin-Verify" };
+  /** `basic_auth`: the `basic_auth_credential` secret, the paths that pass, the KeyValueStore it is kept in. */
+  basicAuth?: {
+    secret: string;
+    exclude: string[];
+    /** The distribution's KeyValueStore: the token secret's when there is one, else `{cfSlug}-auth-kvs`. */
+    kvsName: string;
+  };
+  /** `waf`: a WebACL (scope CLOUDFRONT) in the distribution's stack. */
+  waf?: {
+    /** `{cfSlug}-waf` */
+    webAclName: string;
+    /** `{cfSlug}-allow-v4` / `-v6`: the allow-list IPSets, created empty. */
+    ipSetNames: { v4: string; v6: string };
+    /** true: only allow-listed addresses reach the distribution; a list: only those path prefixes. */
+    ipAllowList: boolean | string[];
+    managedRuleGroups: string[];
+    /** Requests per client IP in five minutes. */
+    rateLimit?: number;
+    /** Path prefixes that pass before every other rule. */
+    allowPaths: string[];
+  };
 }
 
 export type RouteContext = S3RouteContext | ApiRouteContext;

@@ -118,10 +118,13 @@ export function crossSectionIssues(s: CheckedSettings): Issue[] {
     for (const [key, wanted] of [
       ["token_secret", "spa_token_secret"],
       ["signing_key", "cloudfront_signing_key"],
+      ["basic_auth", "basic_auth_credential"],
     ] as const) {
-      const secretName = key === "token_secret" ? d.tokenSecret : d.signingKey;
+      const secretName = { token_secret: d.tokenSecret, signing_key: d.signingKey, basic_auth: d.basicAuth }[
+        key
+      ];
       if (!secretName || c === "failed") continue;
-      const example = `[awscontainer.secrets.managed]\n${secretName} = { type = "${wanted}" }`;
+      const example = `[awscontainer.secrets.managed]\n${secretName} = { type = "${wanted}"${wanted === "basic_auth_credential" ? ', options = { username = "staff" }' : ""} }`;
       if (c === undefined) {
         add(
           `${key.replace("_", "-")}-container`,

@@ -168,6 +168,40 @@ function camelFlag(f: "is_spa" | "is_versioned" | "signed" | "is_default" | "req
   )[f];
 }
 
+/** A path prefix as CloudFront sees request paths: starting with "/". */
+const pathPrefix = z.string().regex(/^\/[^\s?#*]*$/, {
+  error: 'must be a path prefix starting with "/", e.g. "/health" (no *, ? or #)',
+});
+
+/** A WAF managed rule group: AWS's by name, another vendor's as "Vendor:Name". */
+const ruleGroup = z.string().regex(/^(?:[A-Za-z0-9 ._-]{1,128}:)?[A-Za-z0-9_-]{1,128}$/, {
+  error: 'must be a managed rule group name, e.g. "AWSManagedRulesCommonRuleSet"',
+});
+
+const waf = table({
+  /** true: only listed addresses reach the distribution; a list: only these path prefixes are restricted. */
+  ip_allow_list: z.union([z.boolean(), z.array(pathPrefix).min(1)]).default(false),
+  managed_rule_groups: z.array(ruleGroup).default([]),
+  /** Requests per client IP in any five minutes (WAF's minimum is 10). */
+  rate_limit: z.int().min(10).max(2_000_000_000).optional(),
+  allow_paths: z.array(pathPrefix).default([]),
+}).superRefine((w, ctx) => {
+  const dup = w.managedRuleGroups.find((g, i) => w.managedRuleGroups.indexOf(g) !== i);
+  if (dup)
+    fail(ctx, "waf-rule-group-duplicate", `managed rule group ${dup} is listed twice`, [
+      "managed_rule_groups",
+    ]);
+  if (!w.ipAllowList && w.managedRuleGroups.length === 0 && w.rateLimit === undefined) {
+    fail(
+      ctx,
+      "waf-empty",
+      "waf has no rule: set ip_allow_list, managed_rule_groups or rate_limit",
+      [],
+      'e.g. waf = { managed_rule_groups = ["AWSManagedRulesCommonRuleSet"], rate_limit = 2000 }',
+    );
+  }
+});
+
 const redirectFrom = table({
   domain: z.string().min(1),
   hosted_zone_id_override: z.string().min(1).optional(),
@@ -182,8 +216,24 @@ export const distributionSchema = lazy(() =>
     routes: z.array(route),
     signing_key: z.string().min(1).optional(),
     token_secret: z.string().min(1).optional(),
+    enable_origin_verify: bool(false),
+    basic_auth: z.string().min(1).optional(),
+    basic_auth_exclude: z.array(pathPrefix).default([]),
+    waf: waf.optional(),
   }).superRefine((d, ctx) => {
     checkOriginPath(ctx, d.originPath, ["origin_path"]);
+    if (d.enableOriginVerify && !d.routes.some((r) => r.type === "api")) {
+      fail(
+        ctx,
+        "origin-verify-needs-api",
+        'enable_origin_verify needs at least one route with type = "api": it protects the API origins',
+        ["enable_origin_verify"],
+        'Add { path_pattern = "/api/*", type = "api", handler = "wsgi" } to routes, or remove enable_origin_verify.',
+      );
+    }
+    if (d.basicAuthExclude.length > 0 && d.basicAuth === undefined) {
+      fail(ctx, "basic-auth-exclude-alone", "basic_auth_exclude needs basic_auth", ["basic_auth_exclude"]);
+    }
     if (d.redirectFrom.length > 0 && !d.domain) {
       fail(ctx, "redirect-needs-domain", "redirect_from needs domain (the domain to redirect to)", [
         "redirect_from",

@@ -33,13 +33,24 @@ const managedSecret = z.discriminatedUnion(
     table({ type: z.literal("spa_token_secret"), options: noOptions }),
     table({ type: z.literal("rsa_pem_base64"), options: table(rsaSuffixes).prefault({}) }),
     table({
+      type: z.literal("basic_auth_credential"),
+      options: table({
+        username: z
+          .string()
+          .min(1)
+          .regex(/^[^:]*$/, { error: 'must not contain ":" (it separates user and password in Basic auth)' }),
+        // Absent: generated at deploy, like a password secret.
+        password: z.string().min(1).optional(),
+      }),
+    }),
+    table({
       type: z.literal("cloudfront_signing_key"),
       options: table({ ...rsaSuffixes, id_environ_suffix: envSuffix("_ID") }).prefault({}),
     }),
   ],
   {
     error:
-      'type must be one of "password", "neon_database_url", "tidb_database_url", "rsa_pem_base64", "cloudfront_signing_key", "spa_token_secret"',
+      'type must be one of "password", "neon_database_url", "tidb_database_url", "rsa_pem_base64", "cloudfront_signing_key", "spa_token_secret", "basic_auth_credential"',
   },
 );
 export type ManagedSecretSettings = z.output<typeof managedSecret>;
@@ -50,6 +61,7 @@ export const MANAGED_SECRET_TYPES = [
   "spa_token_secret",
   "rsa_pem_base64",
   "cloudfront_signing_key",
+  "basic_auth_credential",
 ] as const;
 export type ManagedSecretType = (typeof MANAGED_SECRET_TYPES)[number];
 
@@ -68,6 +80,22 @@ export const secretsSchema = lazy(() =>
     user: z.record(envName, userSecret).default({}),
     extra_resources: z.array(z.string().min(1)).default([]),
   }).superRefine((s, ctx) => {
+    for (const [kind, names] of [
+      ["managed", Object.keys(s.managed)],
+      ["user", Object.keys(s.user)],
+    ] as const) {
+      for (const name of names) {
+        if (name.toUpperCase().startsWith("POCKET_")) {
+          fail(
+            ctx,
+            "secret-reserved-prefix",
+            `secret ${name} uses the reserved POCKET_ prefix`,
+            [kind, name],
+            "pocket sets POCKET_* variables (and its own secrets, e.g. POCKET_ORIGIN_VERIFY_SECRET) itself; rename yours.",
+          );
+        }
+      }
+    }
     for (const name of Object.keys(s.user)) {
       if (name in s.managed) {
         fail(

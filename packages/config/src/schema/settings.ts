@@ -6,6 +6,7 @@ import { distributionSchema } from "./cloudfront.js";
 import { neonSchema, rdsSchema, tidbSchema } from "./databases.js";
 import { generalSchema, s3Schema } from "./general.js";
 import { schedulerSchema } from "./scheduler.js";
+import type { ManagedSecretSettings } from "./secrets.js";
 import { sesSchema } from "./ses.js";
 import { vpcSchema } from "./vpc.js";
 
@@ -17,6 +18,8 @@ export interface Credentials {
   neonApiKey?: string;
   tidbPublicKey?: string;
   tidbPrivateKey?: string;
+  /** Managed secret name → the password a `basic_auth_credential` has in pocket.toml. */
+  basicAuthPasswords?: Record<string, string>;
 }
 
 /**
@@ -74,6 +77,35 @@ function resolveUseVpc<T extends { useVpc?: boolean }>(section: "awscontainer" |
 }
 
 /**
+ * A `basic_auth_credential` password written in pocket.toml moves to the credentials (which are
+ * never printed), so `pocket config show` cannot show it; the file gets a warning.
+ */
+function withoutPasswords<T extends { secrets?: { managed: Record<string, ManagedSecretSettings> } }>(
+  c: T,
+  env: SectionEnv,
+): T {
+  if (!c.secrets) return c;
+  const managed: Record<string, ManagedSecretSettings> = {};
+  for (const [name, spec] of Object.entries(c.secrets.managed)) {
+    if (spec.type !== "basic_auth_credential" || spec.options.password === undefined) {
+      managed[name] = spec;
+      continue;
+    }
+    env.credentials.basicAuthPasswords ??= {};
+    env.credentials.basicAuthPasswords[name] = spec.options.password;
+    env.warnings.push({
+      severity: "warning",
+      code: "password-in-file",
+      message: `the basic auth password of ${name} is written in pocket.toml`,
+      path: ["awscontainer", "secrets", "managed", name, "options", "password"],
+      hint: "pocket.toml is usually committed with your code; leave password out and pocket generates one (`pocket resource cloudfront credentials --show-password` prints it).",
+    });
+    managed[name] = { ...spec, options: { username: spec.options.username } };
+  }
+  return { ...c, secrets: { ...c.secrets, managed } };
+}
+
+/**
  * One schema per top-level section; each is validated on its own so one broken section does not
  * hide the others. The section tables' own schemas are built once; the transforms here add what
  * depends on the rest of the file or on the environment.
@@ -102,7 +134,9 @@ export function sectionSchemas(env: SectionEnv) {
       return { ...t, publicKeySource: pub?.source, privateKeySource: priv?.source };
     }),
     rds: rdsSchema().transform(resolveUseVpc("rds", env)),
-    awscontainer: awscontainerSchema().transform(resolveUseVpc("awscontainer", env)),
+    awscontainer: awscontainerSchema()
+      .transform(resolveUseVpc("awscontainer", env))
+      .transform((c) => withoutPasswords(c, env)),
     ses: sesSchema(),
     scheduler: schedulerSchema(),
   };
