@@ -1,8 +1,12 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { djangoDeployWarnings } from "../src/django/checks.js";
+import { dockerfile } from "../src/django/init.js";
+import { editSettings, REPLACED_PREFIX, SETTINGS_MARKERS } from "../src/django/settings-edit.js";
 import { buildCli } from "./cli/build.js";
 import { pocket, project } from "./cli/run.js";
+import { loadInline } from "./templates/context.js";
 
 const MANAGE = `#!/usr/bin/env python
 import os, sys
@@ -12,45 +16,221 @@ if __name__ == "__main__":
     execute_from_command_line(sys.argv)
 `;
 
-function djangoProject(): string {
-  const dir = project("", "my-shop");
-  // project() writes a pocket.toml: init starts without one.
-  writeFileSync(join(dir, "pocket.toml"), "");
+// What `django-admin startproject shop` writes (Django 5.2), shortened where nothing is edited.
+const STARTPROJECT = `"""
+Django settings for shop project.
+"""
+
+from pathlib import Path
+
+# Build paths inside the project like this: BASE_DIR / 'subdir'.
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+# SECURITY WARNING: keep the secret key used in production secret!
+SECRET_KEY = 'django-insecure-abc#def'
+
+# SECURITY WARNING: don't run with debug turned on in production!
+DEBUG = True
+
+ALLOWED_HOSTS = []
+
+INSTALLED_APPS = [
+    'django.contrib.admin',
+    'django.contrib.staticfiles',
+]
+
+MIDDLEWARE = [
+    'django.middleware.security.SecurityMiddleware',
+    'django.contrib.sessions.middleware.SessionMiddleware',
+]
+
+ROOT_URLCONF = 'shop.urls'
+
+DATABASES = {
+    'default': {
+        'ENGINE': 'django.db.backends.sqlite3',
+        'NAME': BASE_DIR / 'db.sqlite3',  # a comment with ) and ]
+    }
+}
+
+LANGUAGE_CODE = 'en-us'
+STATIC_URL = 'static/'
+`;
+
+function djangoProject(name = "my-shop", files: Record<string, string> = {}): string {
+  const dir = project("", name);
+  rmSync(join(dir, "pocket.toml"));
   writeFileSync(join(dir, "manage.py"), MANAGE);
+  mkdirSync(join(dir, "shop"));
+  writeFileSync(join(dir, "shop", "settings.py"), STARTPROJECT);
+  for (const [f, text] of Object.entries(files)) writeFileSync(join(dir, f), text);
   return dir;
 }
 
+describe("settings.py wiring", () => {
+  const edit = editSettings(STARTPROJECT, { depth: 1, originVerify: false });
+
+  it("puts the block where SECRET_KEY was, comments out what it replaces, keeps the rest", () => {
+    expect(edit.ok).toBe(true);
+    if (!edit.ok) return;
+    expect(edit.replaced).toEqual(["SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DATABASES"]);
+    const text = edit.text;
+    // The block comes before the SECURITY WARNING comment of SECRET_KEY, after BASE_DIR.
+    expect(text.indexOf(SETTINGS_MARKERS.begin)).toBeGreaterThan(text.indexOf("BASE_DIR = Path"));
+    expect(text.indexOf(SETTINGS_MARKERS.begin)).toBeLessThan(text.indexOf("# SECURITY WARNING: keep"));
+    expect(text).toContain(`${REPLACED_PREFIX}SECRET_KEY = 'django-insecure-abc#def'`);
+    expect(text).toContain(`${REPLACED_PREFIX}DATABASES = {`);
+    expect(text).toContain(
+      `${REPLACED_PREFIX}        'NAME': BASE_DIR / 'db.sqlite3',  # a comment with ) and ]`,
+    );
+    expect(text).toContain(`${REPLACED_PREFIX}}`);
+    expect(text).toContain('POCKET_TOML = Path(__file__).resolve().parents[1] / "pocket.toml"');
+    expect(text).toContain("MIDDLEWARE = pocket_middleware(MIDDLEWARE, origin_verify=False)");
+    // The middleware block follows MIDDLEWARE; everything else is untouched.
+    expect(text.indexOf("pocket_middleware(MIDDLEWARE")).toBeGreaterThan(text.indexOf("MIDDLEWARE = ["));
+    expect(text.indexOf("pocket_middleware(MIDDLEWARE")).toBeLessThan(text.indexOf("ROOT_URLCONF"));
+    for (const kept of ["LANGUAGE_CODE = 'en-us'", "STATIC_URL = 'static/'", "INSTALLED_APPS = ["]) {
+      expect(text).toContain(`\n${kept}`);
+    }
+  });
+
+  it("changes nothing the second time, and rewrites only its blocks", () => {
+    if (!edit.ok) throw new Error("first edit failed");
+    const again = editSettings(edit.text, { depth: 1, originVerify: false });
+    expect(again).toEqual({ ok: true, text: edit.text, changed: false, replaced: [] });
+    const verify = editSettings(edit.text, { depth: 1, originVerify: true });
+    expect(verify.ok && verify.changed).toBe(true);
+    if (!verify.ok) return;
+    expect(verify.text).toContain("pocket_middleware(MIDDLEWARE, origin_verify=True)");
+    expect(
+      verify.text
+        .replace("origin_verify=True", "origin_verify=False")
+        .replace(
+          /\n# OriginVerify.*\n/,
+          "\n# Serves the static files collected into the image (pocket.django.static).\n",
+        ),
+    ).toBe(edit.text);
+  });
+
+  it("refuses, with the reason, what it cannot edit safely", () => {
+    const cases: [string, RegExp][] = [
+      [
+        `${STARTPROJECT}\nif DEBUG:\n    ALLOWED_HOSTS = ["*"]\n`,
+        /ALLOWED_HOSTS is assigned inside a block at line \d+/,
+      ],
+      [`${STARTPROJECT}\nDEBUG = False\n`, /DEBUG is assigned 2 times \(lines 14, 40\)/],
+      [STARTPROJECT.replace(/MIDDLEWARE = \[[^\]]*\]\n/, ""), /MIDDLEWARE is not assigned/],
+      [`${STARTPROJECT}\n${SETTINGS_MARKERS.begin}\n`, /markers .* are not one pair/],
+      [`${STARTPROJECT}\nX = (1,\n`, /ends inside a statement/],
+      [`${STARTPROJECT}\nX = 'open\n`, /unterminated string at line 40/],
+    ];
+    for (const [text, reason] of cases) {
+      const r = editSettings(text, { depth: 1, originVerify: false });
+      expect(r.ok, String(reason)).toBe(false);
+      if (!r.ok) expect(r.reason).toMatch(reason);
+    }
+  });
+});
+
 describe("pocket django init", () => {
-  it("writes a pocket.toml that validates, the Dockerfile, and the runtime copy", () => {
-    buildCli();
-    const dir = djangoProject();
-    rmSync(join(dir, "pocket.toml"));
-    const r = pocket(["django", "init"], { cwd: dir });
+  beforeAll(() => buildCli());
+
+  it("writes pocket.toml that validates, the Dockerfile, .dockerignore, .env and the runtime copy; wires settings.py", () => {
+    const dir = djangoProject("my-shop", { "requirements.txt": "Django>=5.2\n" });
+    const r = pocket(["django", "init", "--region", "eu-west-1"], { cwd: dir });
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toContain("wrote pocket.toml");
-    expect(r.stdout).toContain("from pocket.django.runtime import");
+    for (const line of [
+      "wrote pocket.toml",
+      "wrote pocket.Dockerfile",
+      "wrote .dockerignore",
+      "wrote .env",
+      "wrote .gitignore",
+    ]) {
+      expect(r.stderr).toContain(line);
+    }
+    expect(r.stderr).toContain(
+      "wired shop/settings.py (replaced SECRET_KEY, DEBUG, ALLOWED_HOSTS, DATABASES;",
+    );
+    const toml = readFileSync(join(dir, "pocket.toml"), "utf8");
+    expect(toml).toContain('region = "eu-west-1"');
+    expect(toml).toContain('project_name = "my-shop"');
+    expect(toml).toContain(
+      'staticfiles = { store = "filesystem", location = "staticfiles", static = true, manifest = true }',
+    );
     const docker = readFileSync(join(dir, "pocket.Dockerfile"), "utf8");
     expect(docker).toContain("DJANGO_SETTINGS_MODULE=shop.settings");
-    expect(docker).toContain("COPY .pocket/python-runtime /tmp/pocket-runtime");
+    expect(docker).toContain("COPY requirements.txt /tmp/deps/");
+    expect(docker).toContain("python manage.py collectstatic --noinput");
+    expect(readFileSync(join(dir, ".env"), "utf8")).toMatch(/^SECRET_KEY=.{50}$/m);
+    expect(readFileSync(join(dir, ".gitignore"), "utf8")).toContain("\n.env\n");
+    expect(readFileSync(join(dir, ".dockerignore"), "utf8")).toMatch(/^\.env$/m);
+    expect(readFileSync(join(dir, ".dockerignore"), "utf8")).not.toMatch(/^\.pocket/m);
     const runtime = join(dir, ".pocket", "python-runtime");
-    expect(existsSync(join(runtime, "pyproject.toml"))).toBe(true);
-    expect(existsSync(join(runtime, "src", "pocket", "django", "lambda_handlers.py"))).toBe(true);
+    expect(existsSync(join(runtime, "src", "pocket", "django", "static.py"))).toBe(true);
     expect(existsSync(join(runtime, "tests"))).toBe(false);
     expect(existsSync(join(runtime, ".venv"))).toBe(false);
     const valid = pocket(["config", "validate"], { cwd: dir });
     expect(valid.status, valid.stderr).toBe(0);
+
+    // Again: nothing changes (the runtime copy is refreshed with the same content).
+    const files = [
+      "pocket.toml",
+      "pocket.Dockerfile",
+      ".dockerignore",
+      ".env",
+      ".gitignore",
+      "shop/settings.py",
+    ];
+    const before = files.map((f) => readFileSync(join(dir, f), "utf8"));
+    const again = pocket(["django", "init"], { cwd: dir });
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stderr).toContain("shop/settings.py is already wired");
+    expect(again.stderr).toContain("kept pocket.toml (exists; --force replaces it)");
+    expect(files.map((f) => readFileSync(join(dir, f), "utf8"))).toEqual(before);
   });
 
-  it("never overwrites without asking: refuses on a non-terminal unless --force", () => {
-    const dir = djangoProject();
+  it("without a terminal never overwrites: an existing pocket.toml, .env and .gitignore are kept", () => {
+    const dir = djangoProject("kept", { ".env": "SECRET_KEY=mine\n", ".gitignore": "node_modules" });
     writeFileSync(join(dir, "pocket.toml"), "# mine\n");
-    const refused = pocket(["django", "init"], { cwd: dir });
-    expect(refused.status).toBe(1);
-    expect(refused.stderr).toContain("pocket.toml already exist; nothing was written.");
+    const r = pocket(["django", "init"], { cwd: dir });
+    expect(r.status, r.stderr).toBe(0);
     expect(readFileSync(join(dir, "pocket.toml"), "utf8")).toBe("# mine\n");
-    const forced = pocket(["django", "init", "--force"], { cwd: dir });
+    expect(readFileSync(join(dir, ".env"), "utf8")).toBe("SECRET_KEY=mine\n");
+    // .env is added to an existing .gitignore, the rest of it kept.
+    expect(readFileSync(join(dir, ".gitignore"), "utf8")).toBe(
+      "node_modules\n# Local secrets (pocket django init)\n.env\n",
+    );
+    const forced = pocket(["django", "init", "--force", "--database", "neon"], { cwd: dir });
     expect(forced.status, forced.stderr).toBe(0);
-    expect(readFileSync(join(dir, "pocket.toml"), "utf8")).toContain("[awscontainer.handlers.management]");
+    expect(forced.stderr).toContain("replaced pocket.toml");
+    expect(readFileSync(join(dir, "pocket.toml"), "utf8")).toContain(
+      'DATABASE_URL = { type = "neon_database_url" }',
+    );
+  });
+
+  it("writes a valid configuration for every --database", () => {
+    for (const database of ["neon", "rds", "tidb", "none"]) {
+      const dir = djangoProject(`db-${database}`);
+      const r = pocket(["django", "init", "--database", database, "--yes"], { cwd: dir });
+      expect(r.status, r.stderr).toBe(0);
+      const valid = pocket(["config", "validate"], { cwd: dir });
+      expect(valid.status, `${database}: ${valid.stderr}`).toBe(0);
+    }
+    const bad = pocket(["django", "init", "--database", "oracle"], { cwd: djangoProject("db-bad") });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("--database must be one of neon, rds, tidb, none");
+  });
+
+  it("leaves a settings file it cannot edit alone and prints the blocks with the reason", () => {
+    const dir = djangoProject("unsafe");
+    const unsafe = `${STARTPROJECT}\nif DEBUG:\n    ALLOWED_HOSTS = ["*"]\n`;
+    writeFileSync(join(dir, "shop", "settings.py"), unsafe);
+    const r = pocket(["django", "init"], { cwd: dir });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain("left shop/settings.py unchanged: ALLOWED_HOSTS is assigned inside a block");
+    expect(r.stdout).toContain(SETTINGS_MARKERS.begin);
+    expect(r.stdout).toContain("pocket_middleware(MIDDLEWARE");
+    expect(readFileSync(join(dir, "shop", "settings.py"), "utf8")).toBe(unsafe);
   });
 
   it("explains where to run it when there is no manage.py", () => {
@@ -58,5 +238,71 @@ describe("pocket django init", () => {
     const r = pocket(["django", "init"], { cwd: dir });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("there is no manage.py in");
+  });
+});
+
+describe("the Dockerfile installs from whichever dependency file exists", () => {
+  it.each([
+    ["uv.lock", "uv export --frozen --no-dev"],
+    ["poetry.lock", "poetry install --no-root --only main"],
+    ["pyproject.toml", "tomllib.load"],
+    ["requirements.txt", "pip install -r /tmp/deps/requirements.txt"],
+  ] as const)("%s", (file, install) => {
+    const text = dockerfile("shop.settings", file);
+    expect(text).toContain(install);
+    expect(text).toMatch(new RegExp(`^COPY [^\\n]*${file.replace(".", "\\.")} /tmp/deps/$`, "m"));
+  });
+  it("none: Django alone", () => {
+    expect(dockerfile("shop.settings", undefined)).toContain("RUN pip install Django && rm -rf /tmp/deps");
+  });
+});
+
+describe("deploy warnings for a Django stage", () => {
+  const toml = (top: string, extra = "") => `
+[general]
+region = "ap-northeast-1"
+project_name = "shop"
+stages = ["dev"]
+${top}
+[awscontainer]
+dockerfile_path = "Dockerfile"
+
+[awscontainer.handlers.wsgi]
+command = "pocket.django.lambda_handlers.wsgi_handler"
+${extra}`;
+  const managed = (type: string) => `\n[awscontainer.secrets.managed]\nDATABASE_URL = { type = "${type}" }\n`;
+  const neon = toml('\n[neon]\nproject_name = "shop"\n', managed("neon_database_url"));
+  const tidb = toml('\n[tidb]\nproject = "Team"\n', managed("tidb_database_url"));
+  const warn = (config: string, files: Record<string, string>) => {
+    const dir = project("", "warn");
+    for (const [f, t] of Object.entries(files)) writeFileSync(join(dir, f), t);
+    return djangoDeployWarnings(loadInline(config).context, dir).map((w) => w.code);
+  };
+
+  it("warns when no DATABASE_URL reaches Lambda", () => {
+    expect(warn(toml(""), { "requirements.txt": "Django\n" })).toEqual(["django-no-database-url"]);
+    const user = toml(
+      "",
+      '\n[awscontainer.secrets.user]\nDATABASE_URL = { name = "shop/db", store = "sm" }\n',
+    );
+    expect(warn(user, { "requirements.txt": "Django\n" })).toEqual([]);
+  });
+
+  it("warns when the database's driver is not among the dependencies", () => {
+    expect(warn(neon, { "requirements.txt": "Django\n" })).toEqual(["django-db-driver-missing"]);
+    expect(warn(neon, { "requirements.txt": "Django\npsycopg[binary]>=3.2\n" })).toEqual([]);
+    expect(
+      warn(neon, { "pyproject.toml": '[project]\ndependencies = ["django>=5", "psycopg2-binary"]\n' }),
+    ).toEqual([]);
+    expect(warn(tidb, { "uv.lock": '[[package]]\nname = "mysqlclient"\n' })).toEqual([
+      "django-db-driver-missing",
+    ]);
+    expect(warn(tidb, { "uv.lock": '[[package]]\nname = "django-tidb"\n' })).toEqual([]);
+    expect(warn(neon, {})).toEqual(["django-no-dependency-file"]);
+  });
+
+  it("says nothing for a stage that does not run Django", () => {
+    const node = toml("").replace("pocket.django.lambda_handlers.wsgi_handler", "app.web");
+    expect(warn(node, {})).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { awsClients } from "../aws/clients.js";
 import { explainAwsError } from "../aws/errors.js";
 import { deletionForbidden } from "../buckets/owners.js";
@@ -9,10 +9,16 @@ import { type GlobalOptions, loadStage } from "../config-loader.js";
 import { invocationDir } from "../cwd.js";
 import {
   copyRuntime,
-  type InitFile,
+  DATABASES,
+  type DatabaseChoice,
+  DEFAULT_REGION,
+  ignoreDotEnv,
   initFiles,
-  SETTINGS_BLOCK,
+  profileRegion,
   settingsModule,
+  usesOriginVerify,
+  wireSettings,
+  writeDotEnv,
   writeInitFile,
 } from "../django/init.js";
 import { invokeManagement, managementHandler, queueHandler, queueManagement } from "../django/management.js";
@@ -171,40 +177,87 @@ export async function storageUploadCommand(
   );
 }
 
-export async function initCommand(opts: { force?: boolean }): Promise<void> {
+export interface InitOptions {
+  region?: string;
+  database?: string;
+  yes?: boolean;
+  force?: boolean;
+}
+
+export async function initCommand(opts: InitOptions): Promise<void> {
   const projectDir = invocationDir();
-  const settings = settingsModule(projectDir);
-  const files = initFiles(projectDir, settings);
-  const existing = files.filter((f) => existsSync(f.path));
-  const write: InitFile[] = files.filter((f) => !existsSync(f.path));
-  if (existing.length > 0) {
-    const names = existing.map((f) => f.path.slice(projectDir.length + 1)).join(", ");
-    if (opts.force) {
-      write.push(...existing);
-    } else if (process.stdin.isTTY && process.stderr.isTTY) {
+  const module = settingsModule(projectDir);
+  const interactive = !opts.yes && process.stdin.isTTY === true && process.stderr.isTTY === true;
+  if (opts.database !== undefined && !(DATABASES as readonly string[]).includes(opts.database)) {
+    throw new CliError(
+      "usage",
+      `--database must be one of ${DATABASES.join(", ")}; got "${opts.database}".`,
+      {
+        exitCode: 2,
+      },
+    );
+  }
+  const rel = (p: string) => relative(projectDir, p);
+  const tomlExists = existsSync(join(projectDir, "pocket.toml"));
+  let database = opts.database as DatabaseChoice | undefined;
+  if (!database && interactive && (!tomlExists || opts.force)) {
+    const { isCancel, select } = await import("@clack/prompts");
+    const answer = await select({
+      message: "Which database should the stages use?",
+      options: [
+        { value: "none", label: "none", hint: "bring your own DATABASE_URL (SQLite locally)" },
+        { value: "neon", label: "Neon", hint: "serverless PostgreSQL, a branch per stage" },
+        { value: "rds", label: "Aurora Serverless v2", hint: "PostgreSQL in a VPC" },
+        { value: "tidb", label: "TiDB Cloud Serverless", hint: "MySQL-compatible" },
+      ],
+      initialValue: "none",
+    });
+    if (isCancel(answer)) throw new CliError("cancelled", "cancelled; nothing was written.");
+    database = answer as DatabaseChoice;
+  }
+  const region = opts.region ?? profileRegion() ?? DEFAULT_REGION;
+  const files = initFiles(projectDir, module, { region, database: database ?? "none" });
+  for (const f of files) {
+    if (!existsSync(f.path)) {
+      writeInitFile(f);
+      process.stderr.write(`wrote ${rel(f.path)}\n`);
+      continue;
+    }
+    let replace = opts.force === true;
+    if (!replace && interactive) {
       const { confirm, isCancel } = await import("@clack/prompts");
-      for (const f of existing) {
-        const answer = await confirm({
-          message: `${f.path.slice(projectDir.length + 1)} exists. Overwrite it?`,
-          initialValue: false,
-        });
-        if (!isCancel(answer) && answer === true) write.push(f);
-      }
+      const answer = await confirm({ message: `${rel(f.path)} exists. Replace it?`, initialValue: false });
+      replace = !isCancel(answer) && answer === true;
+    }
+    if (replace && readFileSync(f.path, "utf8") !== f.content) {
+      writeInitFile(f);
+      process.stderr.write(`replaced ${rel(f.path)}\n`);
     } else {
-      throw new CliError("init-would-overwrite", `${names} already exist; nothing was written.`, {
-        hint: "Pass --force to overwrite them, or run in a terminal to be asked file by file.",
-      });
+      process.stderr.write(`kept ${rel(f.path)}${replace ? "" : " (exists; --force replaces it)"}\n`);
     }
   }
-  for (const f of write) {
-    writeInitFile(f);
-    process.stderr.write(`wrote ${f.path.slice(projectDir.length + 1)}\n`);
-  }
-  for (const f of files)
-    if (!write.includes(f)) process.stderr.write(`kept ${f.path.slice(projectDir.length + 1)}\n`);
   const runtime = copyRuntime(projectDir);
-  process.stderr.write(`copied the pocket Python runtime to ${runtime.slice(projectDir.length + 1)}\n`);
+  process.stderr.write(`copied the pocket Python runtime to ${rel(runtime)}\n`);
+  const env = writeDotEnv(projectDir);
+  process.stderr.write(
+    `${env === "wrote" ? "wrote .env (a development SECRET_KEY, DEBUG=true)" : "kept .env"}\n`,
+  );
+  const ignored = ignoreDotEnv(projectDir);
+  if (ignored !== "kept")
+    process.stderr.write(`${ignored === "wrote" ? "wrote" : "added .env to"} .gitignore\n`);
+
+  const outcome = wireSettings(projectDir, module, usesOriginVerify(projectDir));
+  if (outcome.kind === "edited") {
+    process.stderr.write(
+      `wired ${outcome.file}${outcome.replaced.length > 0 ? ` (replaced ${outcome.replaced.join(", ")}; the old lines stay as comments)` : ""}\n`,
+    );
+  } else if (outcome.kind === "unchanged") {
+    process.stderr.write(`${outcome.file} is already wired\n`);
+  } else {
+    process.stderr.write(`left ${outcome.file} unchanged: ${outcome.reason}.\n`);
+    process.stdout.write(`\nAdd these blocks to ${outcome.file} by hand:\n\n${outcome.blocks}\n`);
+  }
   process.stdout.write(
-    `\nAdd to ${settings.replace(/\./g, "/")}.py (replacing SECRET_KEY, ALLOWED_HOSTS, DATABASES):\n\n${SETTINGS_BLOCK}\n\nThen: pocket deploy --stage dev && pocket django manage migrate --stage dev -- --noinput\n`,
+    "\nLocally: python manage.py migrate && python manage.py runserver\nDeploy:  pocket deploy --stage dev && pocket django manage migrate --stage dev -- --noinput\n",
   );
 }

@@ -15,11 +15,16 @@ export function registerDjango(program: Command, global: () => GlobalOptions): v
 
   django
     .command("init")
-    .description("write pocket.toml and pocket.Dockerfile for the Django project in this folder")
-    .option("-f, --force", "overwrite existing files without asking (needed when not in a terminal)")
+    .description(
+      "make the Django project in this folder deployable: pocket.toml, Dockerfile, settings.py wired",
+    )
+    .option("--region <region>", "the stage region (default: the AWS profile's region, else ap-northeast-1)")
+    .option("--database <kind>", "neon, rds, tidb or none (asked in a terminal; none without one)")
+    .option("-y, --yes", "ask nothing: take the options and defaults")
+    .option("-f, --force", "replace an existing pocket.toml, pocket.Dockerfile and .dockerignore")
     .addHelpText(
       "after",
-      "\nAlso copies the Python runtime of this pocket into .pocket/python-runtime (the Dockerfile installs it)\nand prints the settings.py block to add.",
+      '\nWrites pocket.toml, pocket.Dockerfile, .dockerignore, .env (a dev SECRET_KEY; git-ignored) when missing,\ncopies this pocket\'s Python runtime into .pocket/python-runtime, and wires settings.py between\n"# >>> pocket: ... >>>" markers (the replaced lines stay as comments). Running it again changes nothing.\nA settings file it cannot edit safely is left alone; the blocks to paste are printed with the reason.',
     )
     .action(async (opts) => (await actions()).initCommand(opts));
 

@@ -1,7 +1,11 @@
-import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { cpSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
 import { basename, dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { listStages, loadConfig } from "@magic-pocket/config";
 import { CliError } from "../errors.js";
+import { editSettings, middlewareBlock, settingsBlock } from "./settings-edit.js";
 
 /** Where the CLI keeps the Python runtime it ships (dist/python-runtime; python/ in a checkout). */
 export function runtimeSource(): string {
@@ -39,28 +43,92 @@ export function settingsModule(projectDir: string): string {
   return m[1]!;
 }
 
-export interface InitFile {
-  path: string;
-  content: string;
+export const DATABASES = ["neon", "rds", "tidb", "none"] as const;
+export type DatabaseChoice = (typeof DATABASES)[number];
+
+/** The dependency files the Dockerfile can install from, in the order it prefers them. */
+export const DEPENDENCY_FILES = ["uv.lock", "poetry.lock", "pyproject.toml", "requirements.txt"] as const;
+export type DependencyFile = (typeof DEPENDENCY_FILES)[number];
+
+export function dependencyFile(projectDir: string): DependencyFile | undefined {
+  return DEPENDENCY_FILES.find((f) => existsSync(join(projectDir, f)));
 }
 
-/** The files `pocket django init` writes. */
-export function initFiles(projectDir: string, settings: string): InitFile[] {
-  const project =
-    basename(projectDir)
-      .replace(/[^A-Za-z0-9-]/g, "-")
-      .toLowerCase() || "app";
-  const toml = `# Written by \`pocket django init\`. Reference: the pocket.toml section of the README.
+/** The project name pocket.toml gets: the folder's name as resource names allow it. */
+export function projectName(projectDir: string): string {
+  const name = basename(projectDir)
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/^-+|-+$/g, "");
+  return /^[a-z]/.test(name) ? name : `app-${name || "django"}`;
+}
+
+/**
+ * The region of the AWS profile in use (AWS_REGION, AWS_DEFAULT_REGION, then the profile's
+ * `region` in ~/.aws/config), else undefined.
+ */
+export function profileRegion(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const fromEnv = env.AWS_REGION || env.AWS_DEFAULT_REGION;
+  if (fromEnv) return fromEnv;
+  const file = env.AWS_CONFIG_FILE || join(homedir(), ".aws", "config");
+  if (!existsSync(file)) return undefined;
+  const profile = env.AWS_PROFILE || "default";
+  const wanted = profile === "default" ? ["default", "profile default"] : [`profile ${profile}`];
+  let inSection = false;
+  for (const raw of readFileSync(file, "utf8").split(/\r?\n/)) {
+    const line = raw.trim();
+    const section = /^\[(.+)\]$/.exec(line);
+    if (section) inSection = wanted.includes(section[1]!.trim());
+    else if (inSection) {
+      const m = /^region\s*=\s*(\S+)/.exec(line);
+      if (m) return m[1];
+    }
+  }
+  return undefined;
+}
+
+export const DEFAULT_REGION = "ap-northeast-1";
+
+function databaseToml(database: DatabaseChoice, project: string): { top: string; secrets: string } {
+  switch (database) {
+    case "neon":
+      return {
+        top: `\n# Neon: a branch per stage; NEON_API_KEY in the environment or .env.\n[neon]\nproject_name = "${project}"\n`,
+        secrets: 'DATABASE_URL = { type = "neon_database_url" }\n',
+      };
+    case "tidb":
+      return {
+        top: `\n# TiDB Cloud Serverless: a database and SQL user per stage; TIDB_PUBLIC_KEY / TIDB_PRIVATE_KEY in the environment or .env.\n[tidb]\nproject = "${project}"\n`,
+        secrets: 'DATABASE_URL = { type = "tidb_database_url" }\n',
+      };
+    case "rds":
+      return {
+        top: `\n# Aurora Serverless v2 (PostgreSQL) in a VPC pocket manages; the runtime builds DATABASE_URL.\n[vpc]\nref = "${project}"\nzone_suffixes = ["a", "c"]\n\n[rds]\n`,
+        secrets: "",
+      };
+    case "none":
+      return {
+        top: "",
+        secrets:
+          '# No database is managed: give Django one with a user secret, e.g.\n# [awscontainer.secrets.user]\n# DATABASE_URL = { name = "myapp/database-url", store = "sm" }\n# Without DATABASE_URL the functions use SQLite in /tmp, which is lost at every cold start.\n',
+      };
+  }
+}
+
+/** pocket.toml for a Django project (docs/decisions.md#i4-static-files-without-a-distribution). */
+export function pocketToml(options: { project: string; region: string; database: DatabaseChoice }): string {
+  const db = databaseToml(options.database, options.project);
+  return `# Written by \`pocket django init\`. Every key: \`pocket config schema\`; check with \`pocket config validate\`.
 [general]
-region = "ap-northeast-1"
-project_name = "${project}"
+region = "${options.region}"
+project_name = "${options.project}"
 stages = ["dev", "prd"]
 
 [s3]
-
+${db.top}
 [awscontainer]
 dockerfile_path = "pocket.Dockerfile"
-
+${options.database === "rds" ? "use_vpc = true\n" : ""}
 [awscontainer.handlers.wsgi]
 command = "pocket.django.lambda_handlers.wsgi_handler"
 apigateway = {}
@@ -71,41 +139,174 @@ timeout = 600
 
 [awscontainer.secrets.managed]
 SECRET_KEY = { type = "password", options = { length = 50 } }
-
+${db.secrets}
 [awscontainer.django.storages]
+# Uploads go to the stage's private bucket (signed URLs).
 default = { store = "s3", location = "media" }
-staticfiles = { store = "s3", location = "static", static = true, manifest = true }
+# Collected into the image when it is built and served by the app (pocket.django.static), so the
+# admin's stylesheets work with no CloudFront. With a distribution, use an S3 storage on its route.
+staticfiles = { store = "filesystem", location = "staticfiles", static = true, manifest = true }
 `;
-  const dockerfile = `# Written by \`pocket django init\`: the Lambda image of this project.
+}
+
+/** The command that installs the project's dependencies in the image, per dependency file. */
+function installStep(file: DependencyFile | undefined): { copy: string; run: string } {
+  switch (file) {
+    case "uv.lock":
+      return {
+        copy: "COPY pyproject.toml uv.lock /tmp/deps/",
+        run: "pip install uv && cd /tmp/deps && uv export --frozen --no-dev --no-emit-project --no-hashes -o requirements.txt && pip install -r requirements.txt",
+      };
+    case "poetry.lock":
+      return {
+        copy: "COPY pyproject.toml poetry.lock /tmp/deps/",
+        run: "pip install poetry && cd /tmp/deps && POETRY_VIRTUALENVS_CREATE=false poetry install --no-root --only main --no-interaction",
+      };
+    case "pyproject.toml":
+      return {
+        copy: "COPY pyproject.toml /tmp/deps/",
+        run: `python -c "import tomllib; print(chr(10).join(tomllib.load(open('/tmp/deps/pyproject.toml', 'rb')).get('project', {}).get('dependencies', [])))" > /tmp/deps/requirements.txt && pip install -r /tmp/deps/requirements.txt`,
+      };
+    case "requirements.txt":
+      return { copy: "COPY requirements.txt /tmp/deps/", run: "pip install -r /tmp/deps/requirements.txt" };
+    default:
+      // No dependency file: at least Django, so the image can start.
+      return { copy: "", run: "pip install Django" };
+  }
+}
+
+export function dockerfile(settings: string, deps: DependencyFile | undefined): string {
+  const step = installStep(deps);
+  return `# Written by \`pocket django init\`: the Lambda image of this project.
 FROM public.ecr.aws/lambda/python:3.12
-ENV PYTHONUNBUFFERED=1 DJANGO_SETTINGS_MODULE=${settings}
+ENV PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 DJANGO_SETTINGS_MODULE=${settings}
 # The pocket runtime copied from the CLI that deploys this image (\`pocket django init\` refreshes it).
 COPY .pocket/python-runtime /tmp/pocket-runtime
-COPY requirements.tx[t] /tmp/
-RUN pip install --no-cache-dir "/tmp/pocket-runtime[storages,signing]" \\
-    && if [ -f /tmp/requirements.txt ]; then pip install --no-cache-dir -r /tmp/requirements.txt; fi \\
-    && rm -rf /tmp/pocket-runtime
+RUN pip install "/tmp/pocket-runtime[storages,signing]" && rm -rf /tmp/pocket-runtime
+# The project's dependencies (${deps ?? "no dependency file was found: only Django"}).
+${step.copy ? `${step.copy}\n` : ""}RUN ${step.run} && rm -rf /tmp/deps
 COPY . \${LAMBDA_TASK_ROOT}
+# Static files into the image (staticfiles in pocket.toml); the app serves them (pocket.django.static).
+RUN POCKET_STATICFILES_BACKEND_OVERRIDE=django.contrib.staticfiles.storage.ManifestStaticFilesStorage \\
+    POCKET_STATICFILES_LOCATION_OVERRIDE=\${LAMBDA_TASK_ROOT}/staticfiles \\
+    python manage.py collectstatic --noinput
 CMD ["pocket.django.lambda_handlers.wsgi_handler"]
 `;
+}
+
+const DOCKERIGNORE = `# Written by \`pocket django init\`: what the image build leaves out.
+.git
+.env
+.venv
+venv
+__pycache__
+*.pyc
+db.sqlite3
+media
+staticfiles
+node_modules
+`;
+
+export interface InitFile {
+  path: string;
+  content: string;
+}
+
+/** The files `pocket django init` writes when they do not exist yet. */
+export function initFiles(
+  projectDir: string,
+  settings: string,
+  options: { region: string; database: DatabaseChoice },
+): InitFile[] {
   return [
-    { path: join(projectDir, "pocket.toml"), content: toml },
-    { path: join(projectDir, "pocket.Dockerfile"), content: dockerfile },
+    {
+      path: join(projectDir, "pocket.toml"),
+      content: pocketToml({ project: projectName(projectDir), ...options }),
+    },
+    {
+      path: join(projectDir, "pocket.Dockerfile"),
+      content: dockerfile(settings, dependencyFile(projectDir)),
+    },
+    { path: join(projectDir, ".dockerignore"), content: DOCKERIGNORE },
   ];
 }
 
-export const SETTINGS_BLOCK = `import os
-from pocket.django.runtime import (
-    get_allowed_hosts, get_caches, get_databases, get_django_settings, get_storages, set_envs,
-)
+/** A development SECRET_KEY: 50 characters of Django's own alphabet. */
+export function devSecretKey(): string {
+  const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789!@#%^&*(-_=+)";
+  return [...randomBytes(50)].map((b) => alphabet[b % alphabet.length]).join("");
+}
 
-set_envs()  # deployed: secrets -> os.environ; locally: .env next to pocket.toml
-SECRET_KEY = os.environ["SECRET_KEY"]
-ALLOWED_HOSTS = get_allowed_hosts(["localhost", "127.0.0.1"])
-DATABASES = get_databases()
-STORAGES = get_storages()
-CACHES = get_caches()
-vars().update(get_django_settings())`;
+export type LocalFileResult = "wrote" | "kept" | "appended";
+
+/** `.env` for local runs (a dev SECRET_KEY, DEBUG on); an existing one is never changed. */
+export function writeDotEnv(projectDir: string): LocalFileResult {
+  const file = join(projectDir, ".env");
+  if (existsSync(file)) return "kept";
+  writeFileSync(
+    file,
+    `# Written by \`pocket django init\` for local runs only (git- and docker-ignored).\nDEBUG=true\nSECRET_KEY=${devSecretKey()}\n`,
+  );
+  return "wrote";
+}
+
+/** `.env` must never be committed: adds it to .gitignore (creating it) unless already ignored. */
+export function ignoreDotEnv(projectDir: string): LocalFileResult {
+  const file = join(projectDir, ".gitignore");
+  const lines = existsSync(file) ? readFileSync(file, "utf8").split(/\r?\n/) : undefined;
+  if (lines?.some((l) => /^\/?\.env\/?$/.test(l.trim()) || l.trim() === "*.env")) return "kept";
+  const add = "# Local secrets (pocket django init)\n.env\n";
+  if (!lines) {
+    writeFileSync(file, add);
+    return "wrote";
+  }
+  const text = readFileSync(file, "utf8");
+  writeFileSync(file, `${text}${text.endsWith("\n") || text === "" ? "" : "\n"}${add}`);
+  return "appended";
+}
+
+/** Whether any stage of the project's pocket.toml has a distribution with enable_origin_verify. */
+export function usesOriginVerify(projectDir: string): boolean {
+  const configPath = join(projectDir, "pocket.toml");
+  if (!existsSync(configPath)) return false;
+  for (const stage of listStages({ configPath })) {
+    const r = loadConfig({ configPath, stage });
+    if (!r.ok) continue;
+    const cloudfront = (
+      r.config.settings as { cloudfront?: Record<string, { enableOriginVerify?: boolean }> }
+    ).cloudfront;
+    if (Object.values(cloudfront ?? {}).some((d) => d.enableOriginVerify)) return true;
+  }
+  return false;
+}
+
+export type SettingsOutcome =
+  | { kind: "edited"; file: string; replaced: string[] }
+  | { kind: "unchanged"; file: string }
+  | { kind: "refused"; file: string; reason: string; blocks: string };
+
+/** Wires the settings module in place, or says why not (and what to paste). */
+export function wireSettings(projectDir: string, module: string, originVerify: boolean): SettingsOutcome {
+  const parts = module.split(".");
+  const file = join(projectDir, ...parts) + ".py";
+  const depth = parts.length - 1;
+  const blocks = `${settingsBlock(depth)}\n\n# after MIDDLEWARE:\n${middlewareBlock(originVerify)}`;
+  const shown = relative(projectDir, file);
+  if (!existsSync(file)) {
+    const pkg = join(projectDir, ...parts);
+    const reason =
+      existsSync(pkg) && statSync(pkg).isDirectory()
+        ? `${module} is a package (settings split over several files): pocket cannot tell which file wins`
+        : `${shown} does not exist`;
+    return { kind: "refused", file: shown, reason, blocks };
+  }
+  const text = readFileSync(file, "utf8");
+  const edit = editSettings(text, { depth, originVerify });
+  if (!edit.ok) return { kind: "refused", file: shown, reason: edit.reason, blocks };
+  if (!edit.changed) return { kind: "unchanged", file: shown };
+  writeFileSync(file, edit.text);
+  return { kind: "edited", file: shown, replaced: edit.replaced };
+}
 
 /** Copies the runtime package to `.pocket/python-runtime` (always: it is generated, not edited). */
 export function copyRuntime(projectDir: string): string {
