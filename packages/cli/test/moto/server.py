@@ -27,6 +27,8 @@
    CloudFormation does not model although moto's WAFv2 API exists: each is created in moto's
    WAFv2 backend (CLOUDFRONT scope in its global region, as the API does), so `pocket waf ip`
    edits the set a deploy made, and a stack deletion deletes them.
+8. `NoEcho` parameters read back as `****` from DescribeStacks, as on AWS; moto 5 compares the
+   parameter's value instead of its key with the NoEcho keys, so it shows them in clear.
 """
 
 import json
@@ -127,6 +129,17 @@ def _create_resources_or_fail(self):
 
 
 Stack.create_resources = _create_resources_or_fail
+
+
+def _parameter_list(self):
+    hidden = self.resource_map.no_echo_parameter_keys
+    return [
+        {"ParameterKey": k, "ParameterValue": "****" if k in hidden else v}
+        for k, v in self.resource_map.resolved_parameters.items()
+    ]
+
+
+Stack.parameter_list = property(_parameter_list)
 
 
 def _cloudfront_id(prefix="E"):
