@@ -4,6 +4,7 @@ import type { AwsClients } from "../aws/clients.js";
 import { awsErrorName } from "../aws/errors.js";
 import { CliError } from "../errors.js";
 import type { Change, Progress, ResourceStatus } from "../resources/resource.js";
+import { pollUntil } from "../util/time.js";
 import { sameTemplate } from "./compare.js";
 import type { StackSpec } from "./spec.js";
 
@@ -16,7 +17,7 @@ export interface StackResult {
 }
 
 /** How long to wait between polls; stacks take minutes on AWS, milliseconds on an emulator. */
-const POLL = { firstMs: 1000, maxMs: 10_000 };
+const POLL = { firstMs: 1000, maxMs: 10_000, timeoutMs: 3 * 60 * 60_000 };
 
 export async function describeStack(clients: AwsClients, name: string): Promise<Stack | undefined> {
   const { DescribeStacksCommand } = await import("@aws-sdk/client-cloudformation");
@@ -186,20 +187,30 @@ export async function waitForStack(
   progress: Progress,
 ): Promise<Stack | undefined> {
   const seen = new Set<string>();
-  let delay = POLL.firstMs;
-  for (;;) {
-    const stack = await describeStack(clients, name);
-    for (const e of await newEvents(clients, name, since, seen)) {
-      if (e.LogicalResourceId === name) continue;
-      progress.log(
-        `${e.LogicalResourceId} ${e.ResourceStatus}${e.ResourceStatusReason && e.ResourceStatus?.includes("FAILED") ? `: ${e.ResourceStatusReason}` : ""}`,
-      );
-    }
-    if (!stack || !inProgress(stack.StackStatus ?? "")) return stack;
-    progress.update(stack.StackStatus!.toLowerCase().replaceAll("_", " "));
-    await new Promise((r) => setTimeout(r, delay));
-    delay = Math.min(delay * 1.5, POLL.maxMs);
-  }
+  // The stack is an object, or "gone" once deleted: pollUntil stops at anything but undefined.
+  const final = await pollUntil(
+    `stack ${name}`,
+    async (): Promise<Stack | "gone" | undefined> => {
+      const stack = await describeStack(clients, name);
+      for (const e of await newEvents(clients, name, since, seen)) {
+        if (e.LogicalResourceId === name) continue;
+        progress.log(
+          `${e.LogicalResourceId} ${e.ResourceStatus}${e.ResourceStatusReason && e.ResourceStatus?.includes("FAILED") ? `: ${e.ResourceStatusReason}` : ""}`,
+        );
+      }
+      if (!stack) return "gone";
+      if (!inProgress(stack.StackStatus ?? "")) return stack;
+      progress.update(stack.StackStatus!.toLowerCase().replaceAll("_", " "));
+      return undefined;
+    },
+    {
+      everyMs: POLL.firstMs,
+      maxEveryMs: POLL.maxMs,
+      timeoutMs: POLL.timeoutMs,
+      hint: `CloudFormation may still be working on it: watch it with \`aws cloudformation describe-stack-events --stack-name ${name}\`.`,
+    },
+  );
+  return final === "gone" ? undefined : final;
 }
 
 async function newEvents(
@@ -279,9 +290,12 @@ export async function planStack(clients: AwsClients, spec: StackSpec): Promise<C
     }));
   }
   if (await isSynced(clients, stack, spec)) return [];
-  const { CreateChangeSetCommand, DeleteChangeSetCommand, DescribeChangeSetCommand } = await import(
-    "@aws-sdk/client-cloudformation"
-  );
+  const {
+    CreateChangeSetCommand,
+    DeleteChangeSetCommand,
+    DescribeChangeSetCommand,
+    waitUntilChangeSetCreateComplete,
+  } = await import("@aws-sdk/client-cloudformation");
   const cfn = await clients.cloudformation();
   const ChangeSetName = `pocket-plan-${Date.now()}`;
   await cfn.send(
@@ -298,37 +312,40 @@ export async function planStack(clients: AwsClients, spec: StackSpec): Promise<C
     }),
   );
   try {
-    let delay = 500;
-    for (;;) {
-      const cs = await cfn.send(new DescribeChangeSetCommand({ StackName: spec.name, ChangeSetName }));
-      if (cs.Status === "CREATE_PENDING" || cs.Status === "CREATE_IN_PROGRESS") {
-        await new Promise((r) => setTimeout(r, delay));
-        delay = Math.min(delay * 1.5, 5000);
-        continue;
-      }
-      if (cs.Status === "FAILED") {
-        if (/didn't contain changes|No updates/i.test(cs.StatusReason ?? "")) return [];
-        throw new CliError("plan-failed", `CloudFormation could not plan ${spec.name}: ${cs.StatusReason}`);
-      }
-      const changes = (cs.Changes ?? []).flatMap((c): Change[] => {
-        const rc = c.ResourceChange;
-        if (!rc) return [];
-        const replace = rc.Replacement === "True" || rc.Replacement === "Conditional";
-        const action: Change["action"] =
-          rc.Action === "Add" ? "create" : rc.Action === "Remove" ? "delete" : replace ? "replace" : "update";
-        return [
-          {
-            action,
-            target: `${rc.ResourceType} ${rc.LogicalResourceId}`,
-            ...(rc.Replacement === "Conditional" ? { detail: "may be replaced" } : {}),
-          },
-        ];
-      });
-      // Parameter-only updates have no resource changes listed, yet the stack differs.
-      return changes.length > 0
-        ? changes
-        : [{ action: "update", target: `stack ${spec.name}`, detail: "parameters" }];
+    // The SDK's waiter; a change set that FAILED ends it with an error, and is read below.
+    await waitUntilChangeSetCreateComplete(
+      { client: cfn, minDelay: 0.5, maxDelay: 5, maxWaitTime: 15 * 60 },
+      { StackName: spec.name, ChangeSetName },
+    ).catch(() => undefined);
+    const cs = await cfn.send(new DescribeChangeSetCommand({ StackName: spec.name, ChangeSetName }));
+    if (cs.Status === "CREATE_PENDING" || cs.Status === "CREATE_IN_PROGRESS") {
+      throw new CliError(
+        "plan-timeout",
+        `CloudFormation did not finish planning ${spec.name} in 15 minutes.`,
+      );
     }
+    if (cs.Status === "FAILED") {
+      if (/didn't contain changes|No updates/i.test(cs.StatusReason ?? "")) return [];
+      throw new CliError("plan-failed", `CloudFormation could not plan ${spec.name}: ${cs.StatusReason}`);
+    }
+    const changes = (cs.Changes ?? []).flatMap((c): Change[] => {
+      const rc = c.ResourceChange;
+      if (!rc) return [];
+      const replace = rc.Replacement === "True" || rc.Replacement === "Conditional";
+      const action: Change["action"] =
+        rc.Action === "Add" ? "create" : rc.Action === "Remove" ? "delete" : replace ? "replace" : "update";
+      return [
+        {
+          action,
+          target: `${rc.ResourceType} ${rc.LogicalResourceId}`,
+          ...(rc.Replacement === "Conditional" ? { detail: "may be replaced" } : {}),
+        },
+      ];
+    });
+    // Parameter-only updates have no resource changes listed, yet the stack differs.
+    return changes.length > 0
+      ? changes
+      : [{ action: "update", target: `stack ${spec.name}`, detail: "parameters" }];
   } finally {
     await cfn
       .send(new DeleteChangeSetCommand({ StackName: spec.name, ChangeSetName }))
