@@ -55,7 +55,8 @@ PARTNER_TOKEN = { name = "/shared/partner-token", store = "ssm" }
 
 // The app module the image would hold; it imports the runtime as built for npm.
 const APP = `
-import { enqueue, generateToken, httpHandler, sqsHandler, taskHandler, verifyToken } from ${JSON.stringify(
+import ${JSON.stringify(pathToFileURL(join(repoRoot, "packages/runtime/dist/env-entry.js")).href)};
+import { envLoaded, enqueue, generateToken, httpHandler, sqsHandler, taskHandler, verifyToken } from ${JSON.stringify(
   pathToFileURL(join(repoRoot, "packages/runtime/dist/index.js")).href,
 )};
 export const web = httpHandler(async (req) => {
@@ -70,6 +71,7 @@ export const web = httpHandler(async (req) => {
     partner: process.env.PARTNER_TOKEN,
     allowedHosts: process.env.ALLOWED_HOSTS,
     tokenOk: verifyToken(token) === "u1",
+    entryLoaded: envLoaded(),
   });
 });
 export const worker = sqsHandler((body) => { if (body.fail) throw new Error("record failed"); }, { logError() {} });
@@ -185,6 +187,8 @@ describe("a deployed Node app's handlers, in the deployed functions' environment
       partner: "partner-value",
       allowedHosts: functionEnv.get("web")!.POCKET_HOSTS,
       tokenOk: true,
+      // The side-effect entry and the main entry share one load (one chunk in dist/).
+      entryLoaded: true,
     });
   });
 
