@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { registerConfig } from "./commands/config.js";
+import { registerDev } from "./commands/dev.js";
 import { registerDjango } from "./commands/django.js";
 import { registerInvoke } from "./commands/invoke.js";
 import { registerLogs } from "./commands/logs.js";
@@ -46,6 +47,7 @@ registerDjango(program, global);
 registerLogs(program, global);
 registerInvoke(program, global);
 registerWaf(program, global);
+registerDev(program, global);
 // `pocket version`, as the Python magic-pocket spells it.
 program
   .command("version")

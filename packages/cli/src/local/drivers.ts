@@ -98,7 +98,8 @@ let handler;
 try {
   const dot = spec.lastIndexOf(".");
   const base = join(process.cwd(), spec.slice(0, dot));
-  const file = [".js", ".mjs", ".cjs"].map((x) => base + x).find((f) => existsSync(f));
+  // .ts/.mts only load when the process runs with a TypeScript loader (pocket dev: --import tsx).
+  const file = [".js", ".mjs", ".cjs", ".ts", ".mts"].map((x) => base + x).find((f) => existsSync(f));
   if (!file) throw new Error("Cannot find module '" + spec.slice(0, dot) + "' (.js, .mjs, .cjs) in " + process.cwd());
   const mod = await import(pathToFileURL(file).href);
   const name = spec.slice(dot + 1);

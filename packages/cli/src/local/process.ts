@@ -179,8 +179,15 @@ export async function startHandlerProcess(options: HandlerProcessOptions): Promi
   }
 
   let queue: Promise<unknown> = Promise.resolve();
+  // A write racing with stop() must fail the one invocation, not the whole program.
+  child.stdin?.on("error", () => undefined);
   const invokeNow = (event: unknown): Promise<unknown> => {
     if (exited) return Promise.reject(exited);
+    if (!child.stdin || child.stdin.writableEnded) {
+      return Promise.reject(
+        new CliError("handler-process-exited", `the ${options.handler} process is stopping.`),
+      );
+    }
     const id = randomUUID();
     const deadlineMs = Date.now() + timeoutMs;
     const context = {

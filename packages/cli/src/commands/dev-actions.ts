@@ -1,0 +1,116 @@
+import { dirname, join } from "node:path";
+import { type ManagedSecretContext, type PocketContext, readDotEnv } from "@magic-pocket/config";
+import { type AwsClients, awsClients } from "../aws/clients.js";
+import { type GlobalOptions, loadStage } from "../config-loader.js";
+import { withAwsErrors } from "../engine/aws-errors.js";
+import { CliError } from "../errors.js";
+import { startDev } from "../local/dev.js";
+import { useColor } from "../output.js";
+import { managedSecretStore } from "../resources/secrets/store.js";
+import type { SecretValue } from "../resources/secrets/values.js";
+
+export interface DevCommandOptions {
+  stage?: string;
+  profile?: string;
+  port: number;
+  remoteSecrets?: boolean;
+}
+
+/** `pocket dev`: runs until Ctrl-C (or SIGTERM), then stops every handler and exits 0. */
+export async function devCommand(global: GlobalOptions, opts: DevCommandOptions): Promise<void> {
+  const config = await loadStage(global, opts.stage);
+  const ctx = config.context;
+  const projectDir = dirname(config.file);
+  const secrets: Record<string, string> = Object.fromEntries(readDotEnv(join(projectDir, ".env")));
+  if (opts.remoteSecrets) {
+    Object.assign(secrets, await remoteSecrets(ctx, opts.profile));
+  }
+  const out = process.stderr;
+  const session = await startDev({
+    ctx,
+    projectDir,
+    port: opts.port,
+    secrets,
+    write: (line) => out.write(`${line}\n`),
+    color: useColor(out),
+    visibilityTimeoutSeconds: process.env.POCKET_DEV_VISIBILITY_TIMEOUT
+      ? Number(process.env.POCKET_DEV_VISIBILITY_TIMEOUT)
+      : undefined,
+  });
+  const lines = [`pocket dev: stage ${ctx.stage} of ${ctx.project}`];
+  for (const e of session.endpoints) {
+    lines.push(`  ${e.kind === "api" ? `api ${e.name}` : `cloudfront ${e.name}`}: ${e.url}`);
+  }
+  for (const h of Object.values(ctx.container?.handlers ?? {})) {
+    if (h.sqs) lines.push(`  queue ${h.key}: ${h.queueName} (local, ${session.sqsEndpoint})`);
+  }
+  lines.push(`  secrets: .env${opts.remoteSecrets ? " and the deployed stage" : ""}`, "Ctrl-C to stop.");
+  // The URLs go to stdout (something to read or pipe); the logs to stderr.
+  process.stdout.write(`${lines.join("\n")}\n`);
+
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      process.off("SIGINT", done);
+      process.off("SIGTERM", done);
+      resolve();
+    };
+    process.on("SIGINT", done);
+    process.on("SIGTERM", done);
+  });
+  out.write("pocket dev: stopping\n");
+  await session.stop();
+}
+
+/**
+ * The deployed stage's secret values, read-only: the managed ones from the stage's store and
+ * each user secret from its own, as the runtimes would load them at cold start.
+ */
+export async function remoteSecrets(ctx: PocketContext, profile?: string): Promise<Record<string, string>> {
+  const s = ctx.container?.secrets;
+  if (!s) return {};
+  const clients = awsClients(s.region, { profile });
+  return withAwsErrors(clients.region, async () => {
+    const stored = await managedSecretStore(clients, s, ctx.stage, ctx.project).read();
+    const out: Record<string, string> = {};
+    const missing: string[] = [];
+    for (const [name, spec] of Object.entries(s.managed)) {
+      const value = stored[name];
+      if (value === undefined) {
+        missing.push(name);
+        continue;
+      }
+      Object.assign(out, managedVariables(spec, value));
+    }
+    if (missing.length > 0) {
+      throw new CliError(
+        "remote-secrets-missing",
+        `stage ${ctx.stage} has no stored value for ${missing.join(", ")}.`,
+        {
+          hint: `Deploy the stage first (pocket deploy --stage ${ctx.stage}), or run without --remote-secrets.`,
+        },
+      );
+    }
+    for (const [name, u] of Object.entries(s.user)) out[name] = await userSecret(clients, u.name, u.store);
+    return out;
+  });
+}
+
+/** The variables a managed value sets (docs/runtime-contract.md, POCKET_SECRETS). */
+function managedVariables(spec: ManagedSecretContext, value: SecretValue): Record<string, string> {
+  if ("pemEnv" in spec) {
+    const pair = typeof value === "string" ? { pem: value, pub: "" } : value;
+    return { [spec.pemEnv]: pair.pem, [spec.pubEnv]: pair.pub };
+  }
+  return { [spec.env]: typeof value === "string" ? value : JSON.stringify(value) };
+}
+
+async function userSecret(clients: AwsClients, name: string, store: "sm" | "ssm"): Promise<string> {
+  if (store === "sm") {
+    const { GetSecretValueCommand } = await import("@aws-sdk/client-secrets-manager");
+    const out = await (await clients.secretsManager()).send(new GetSecretValueCommand({ SecretId: name }));
+    return out.SecretString ?? "";
+  }
+  const { GetParameterCommand } = await import("@aws-sdk/client-ssm");
+  const out = await (await clients.ssm()).send(new GetParameterCommand({ Name: name, WithDecryption: true }));
+  return out.Parameter?.Value ?? "";
+}
