@@ -35,25 +35,7 @@ export const ORIGIN_VERIFY_HEADER = "X-Pocket-Origin-Verify";
 /** The KVS logical id: `TokenKvs`, as before basic auth, so existing stacks keep their store. */
 export const KVS_LOGICAL_ID = "TokenKvs";
 
-/**
- * The context fields this reads. Until `@magic-pocket/config` derives them, they are optional
- * here, so a context without them means "no edge protection".
- */
-export interface EdgeContextFields {
-  originVerify: { secret: string };
-  basicAuth: { secret: string; exclude: string[]; kvsName: string };
-  waf: {
-    webAclName: string;
-    ipSetNames: { v4: string; v6: string };
-    ipAllowList: boolean | string[];
-    managedRuleGroups: string[];
-    rateLimit?: number;
-    allowPaths: string[];
-  };
-}
-
-export function edgeProtection(context: CloudFrontContext): EdgeProtection {
-  const cf = context as CloudFrontContext & Partial<EdgeContextFields>;
+export function edgeProtection(cf: CloudFrontContext): EdgeProtection {
   const out: EdgeProtection = {};
   if (cf.originVerify) out.originVerify = { secret: cf.originVerify.secret };
   if (cf.basicAuth) {

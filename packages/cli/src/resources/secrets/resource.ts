@@ -82,5 +82,5 @@ function valueFor(
     }
     return url;
   }
-  return generateSecret(spec);
+  return generateSecret(spec, { password: run.credentials.basicAuthPasswords?.[name] });
 }

@@ -7,6 +7,8 @@ export type SecretValue = string | { pem: string; pub: string };
 /** Values of one stage and project, by managed name. */
 export type SecretValues = Record<string, SecretValue>;
 
+const ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
 /** `length` characters drawn from `alphabet`; randomInt is uniform (no modulo bias). */
 export function randomString(length: number, alphabet: string): string {
   let out = "";
@@ -19,12 +21,22 @@ export function randomString(length: number, alphabet: string): string {
  * (docs/decisions.md#b5-managed-secret-values). Database URLs are not made here: they come from
  * the Neon/TiDB resources, which must exist first.
  */
-export function generateSecret(spec: ManagedSecretContext): SecretValue {
+export function generateSecret(
+  spec: ManagedSecretContext,
+  /** A `basic_auth_credential`'s password from pocket.toml, when it has one. */
+  given: { password?: string } = {},
+): SecretValue {
   switch (spec.type) {
     case "password":
       return randomString(spec.length, spec.chars);
     case "spa_token_secret":
       return randomBytes(32).toString("hex");
+    case "origin_verify":
+      // Hex: safe in a header and never holds the "," that separates values during a rotation.
+      return randomBytes(32).toString("hex");
+    case "basic_auth_credential":
+      // Letters and digits only: easy to type into a browser's prompt, 24 of them ≈ 142 bits.
+      return `${spec.username}:${given.password ?? randomString(24, ALPHANUMERIC)}`;
     case "rsa_pem_base64":
     case "cloudfront_signing_key": {
       const { privateKey, publicKey } = generateKeyPairSync("rsa", {

@@ -1,0 +1,275 @@
+import { createHash } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
+import { GetFunctionConfigurationCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runContext } from "../../src/engine/run-context.js";
+import { editAllowList, listAllowList, parseCidr } from "../../src/resources/cloudfront/waf-ip.js";
+import type { RunContext } from "../../src/resources/resource.js";
+import { cloudfrontTemplate } from "../../src/templates/cloudfront.js";
+import { buildCli } from "../cli/build.js";
+import { pocketAsync, project } from "../cli/run.js";
+import { motoEnv, putTestImage, resetMoto, useMoto } from "../moto/moto.js";
+import { cfnLint, lintErrors } from "../templates/cfn-lint.js";
+import { loadInline } from "../templates/context.js";
+
+/*
+ * Issue 14 end to end on moto: a staging distribution behind basic auth and a production one
+ * with origin verification and a WAF allow list for /admin. moto's CloudFormation models neither
+ * CloudFront nor WAFv2: test/moto/server.py stands in for both (the WAF objects are created in
+ * moto's own WAFv2 API, so `pocket waf ip` edits what the deploy made). moto has no CloudFront
+ * KeyValueStore data plane, so a contract server below stands in for it, as in
+ * token-secret-kvs.test.ts.
+ */
+const REGION = "ap-northeast-1";
+const TOML = `
+[general]
+region = "${REGION}"
+project_name = "edge"
+stages = ["stg", "prd"]
+
+[s3]
+
+[awscontainer]
+dockerfile_path = "Dockerfile"
+
+[awscontainer.handlers.wsgi]
+command = "pocket.django.lambda_handlers.wsgi_handler"
+apigateway = {}
+
+[awscontainer.secrets.managed]
+SECRET_KEY = { type = "password", options = { length = 50 } }
+STAGING_LOGIN = { type = "basic_auth_credential", options = { username = "preview" } }
+
+[cloudfront.main]
+routes = [
+    { is_default = true, is_spa = true },
+    { path_pattern = "/api/*", type = "api", handler = "wsgi" },
+    { path_pattern = "/admin*", type = "api", handler = "wsgi" },
+]
+
+[stg.cloudfront.main]
+basic_auth = "STAGING_LOGIN"
+basic_auth_exclude = ["/health"]
+
+[prd.cloudfront.main]
+enable_origin_verify = true
+waf = { ip_allow_list = ["/admin"], managed_rule_groups = ["AWSManagedRulesCommonRuleSet"], rate_limit = 2000, allow_paths = ["/health"] }
+`;
+
+/** The KVS data plane's REST shapes, any store: GET/PUT keys, GET store (ETag), If-Match on writes. */
+function startKvsServer() {
+  const data = new Map<string, string>();
+  let etag = 1;
+  const server: Server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => {
+      body += c;
+    });
+    req.on("end", () => {
+      const parts = new URL(req.url ?? "/", "http://x").pathname
+        .split("/")
+        .filter(Boolean)
+        .map(decodeURIComponent);
+      const send = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
+        res.writeHead(status, { "Content-Type": "application/json", ...headers });
+        res.end(JSON.stringify(payload));
+      };
+      const key = parts[3] ? `${parts[1]}|${parts[3]}` : "";
+      if (parts[0] !== "key-value-stores")
+        return send(404, { Message: "no" }, { "x-amzn-errortype": "ResourceNotFoundException" });
+      if (parts.length === 2 && req.method === "GET") {
+        return send(
+          200,
+          { KvsARN: parts[1], ItemCount: data.size, TotalSizeInBytes: 0, Status: "READY" },
+          { ETag: `E${etag}` },
+        );
+      }
+      if (parts[2] === "keys" && req.method === "GET") {
+        const value = data.get(key);
+        if (value === undefined)
+          return send(404, { Message: "no key" }, { "x-amzn-errortype": "ResourceNotFoundException" });
+        return send(200, { Key: parts[3], Value: value, ItemCount: data.size, TotalSizeInBytes: 0 });
+      }
+      if (parts[2] === "keys" && req.method === "PUT") {
+        if (req.headers["if-match"] !== `E${etag}`)
+          return send(409, { Message: "ETag" }, { "x-amzn-errortype": "ConflictException" });
+        data.set(key, JSON.parse(body).Value);
+        etag++;
+        return send(200, { ItemCount: data.size, TotalSizeInBytes: 0 }, { ETag: `E${etag}` });
+      }
+      return send(400, { Message: "unsupported" }, { "x-amzn-errortype": "ValidationException" });
+    });
+  });
+  return { server, data };
+}
+
+const kvs = startKvsServer();
+let kvsUrl = "";
+let dir: string;
+const images: Record<string, string> = {};
+const env = () => ({ ...motoEnv(REGION), AWS_ENDPOINT_URL_CLOUDFRONT_KEYVALUESTORE: kvsUrl });
+const run = (stage: string, ...args: string[]) =>
+  pocketAsync([...args, "--stage", stage], { cwd: dir, env: env() });
+const deploy = (stage: string) => run(stage, "deploy", "--image", images[stage]!);
+const cfn = () => new CloudFormationClient({ region: "us-east-1" });
+const stackOf = async (name: string) =>
+  (await cfn().send(new DescribeStacksCommand({ StackName: name }))).Stacks![0]!;
+
+beforeAll(async () => {
+  buildCli();
+  await resetMoto();
+  useMoto();
+  await new Promise<void>((resolve) => kvs.server.listen(0, "127.0.0.1", resolve));
+  kvsUrl = `http://localhost:${(kvs.server.address() as AddressInfo).port}`;
+  for (const stage of ["stg", "prd"])
+    images[stage] = await putTestImage(`${stage}-edge-pocket-lambda`, stage, REGION);
+  dir = project(TOML, "edge");
+});
+afterAll(async () => {
+  await new Promise<void>((resolve) => kvs.server.close(() => resolve()));
+});
+
+describe("protecting a stage, on moto", () => {
+  it("validates, renders without secrets and passes cfn-lint", async () => {
+    const validate = await pocketAsync(["config", "validate"], { cwd: dir, env: env() });
+    expect(validate.status, validate.stdout + validate.stderr).toBe(0);
+    const yaml = await pocketAsync(["resource", "cloudfront", "yaml", "--stage", "prd"], { cwd: dir });
+    expect(yaml.status, yaml.stderr).toBe(0);
+    expect(yaml.stdout).toContain("NoEcho: true");
+    expect(yaml.stdout).toContain("AWS::WAFv2::WebACL");
+    const templates = Object.fromEntries(
+      ["stg", "prd"].map((stage) => [
+        stage,
+        cloudfrontTemplate(loadInline(TOML, stage).context.cloudfront!.main!),
+      ]),
+    );
+    const lint = cfnLint(templates, { regions: ["us-east-1"] });
+    for (const stage of ["stg", "prd"]) expect(lintErrors(lint.get(stage)!), stage).toEqual([]);
+  });
+
+  it("deploys staging with basic auth: the KVS holds the digest, credentials prints the login", async () => {
+    const r = await deploy("stg");
+    expect(r.status, r.stderr).toBe(0);
+    const creds = await run("stg", "resource", "cloudfront", "credentials", "--show-password");
+    expect(creds.status, creds.stderr).toBe(0);
+    const [user, password] = creds.stdout
+      .trim()
+      .split("\n")
+      .map((l) => l.split(": ")[1]!);
+    expect(user).toBe("preview");
+    expect(password).toMatch(/^[A-Za-z0-9]{24}$/);
+    const digest = createHash("sha256").update(`preview:${password}`).digest("hex");
+    expect([...kvs.data.entries()].filter(([k]) => k.endsWith("|basic_auth")).map(([, v]) => v)).toEqual([
+      digest,
+    ]);
+    const hidden = await run("stg", "resource", "cloudfront", "credentials");
+    expect(hidden.stdout).not.toContain(password);
+    const status = await run("stg", "status");
+    expect(status.stdout).toContain("basic auth (user preview)");
+  });
+
+  it("deploys production with origin verification and the WAF; a second deploy changes nothing", async () => {
+    const r = await deploy("prd");
+    expect(r.status, r.stderr).toBe(0);
+    const stack = await stackOf("prd-edge-main-cloudfront");
+    expect(stack.Parameters?.find((p) => p.ParameterKey === "OriginVerifySecret")?.ParameterValue).toBe(
+      "****",
+    );
+    expect(stack.Tags?.find((t) => t.Key === "pocket:origin-verify-fingerprint")?.Value).toMatch(
+      /^[0-9a-f]{16}$/,
+    );
+    const wsgi = await new LambdaClient({ region: REGION }).send(
+      new GetFunctionConfigurationCommand({ FunctionName: "prd-edge-pocket-wsgi" }),
+    );
+    expect(JSON.stringify(wsgi.Environment?.Variables ?? {})).toContain("POCKET_ORIGIN_VERIFY_SECRET");
+    const again = await deploy("prd");
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stderr).toContain("No changes");
+  });
+
+  it("edits the allow list with pocket waf ip and shows its size in status", async () => {
+    expect((await run("prd", "waf", "ip", "list")).stderr).toContain("empty");
+    const add = await run("prd", "waf", "ip", "add", "203.0.113.7", "2001:db8::/48");
+    expect(add.status, add.stderr).toBe(0);
+    expect(add.stderr).toContain("203.0.113.7/32, 2001:db8::/48 added");
+    const again = await run("prd", "waf", "ip", "add", "203.0.113.7");
+    expect(again.stderr).toContain("No change");
+    const list = await run("prd", "waf", "ip", "list", "--json");
+    expect(JSON.parse(list.stdout)).toEqual({
+      distribution: "main",
+      addresses: ["203.0.113.7/32", "2001:db8::/48"],
+    });
+    const bad = await run("prd", "waf", "ip", "add", "10.1.2.3/16");
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("10.1.0.0/16");
+    const status = await run("prd", "status");
+    expect(status.stdout).toContain("origin verify on");
+    expect(status.stdout).toContain("allow list: 2 entries");
+    const remove = await run("prd", "waf", "ip", "remove", "2001:db8::/48");
+    expect(remove.status, remove.stderr).toBe(0);
+    const noList = await run("stg", "waf", "ip", "list");
+    expect(noList.status).toBe(1);
+    expect(noList.stderr).toContain("no distribution of this stage has a WAF allow list");
+  });
+
+  it("retries an edit that lost the race for the lock token", async () => {
+    const config = loadInline(TOML, "prd");
+    const base = runContext(config, {});
+    const cf = config.context.cloudfront!.main!;
+    let raced = false;
+    // Another edit lands between our read and our write, once.
+    const racing: RunContext = {
+      ...base,
+      aws: (region: string) => {
+        const clients = base.aws(region);
+        return {
+          ...clients,
+          wafv2: async () => {
+            const waf = await clients.wafv2();
+            return {
+              region: waf.region,
+              send: async <T>(op: string, input: Record<string, unknown>): Promise<T> => {
+                if (op === "UpdateIPSet" && !raced) {
+                  raced = true;
+                  const now = await waf.send<{ LockToken: string; IPSet: { Addresses: string[] } }>(
+                    "GetIPSet",
+                    {
+                      Name: input.Name,
+                      Scope: "CLOUDFRONT",
+                      Id: input.Id,
+                    },
+                  );
+                  await waf.send("UpdateIPSet", {
+                    Name: input.Name,
+                    Scope: "CLOUDFRONT",
+                    Id: input.Id,
+                    Addresses: [...now.IPSet.Addresses, "198.51.100.0/24"],
+                    LockToken: now.LockToken,
+                  });
+                }
+                return waf.send<T>(op, input);
+              },
+            };
+          },
+        };
+      },
+    };
+    expect(await editAllowList(racing, cf, "add", [parseCidr("192.0.2.1")])).toEqual(["192.0.2.1/32"]);
+    expect(raced).toBe(true);
+    expect(await listAllowList(base, cf)).toEqual(["203.0.113.7/32", "198.51.100.0/24", "192.0.2.1/32"]);
+  });
+
+  it("destroy removes the WebACL and the IPSets with the stack", async () => {
+    const r = await run("prd", "destroy", "--yes");
+    expect(r.status, r.stderr).toBe(0);
+    const waf = await runContext(loadInline(TOML, "prd"), {}).aws("us-east-1").wafv2();
+    expect(
+      (await waf.send<{ IPSets?: unknown[] }>("ListIPSets", { Scope: "CLOUDFRONT" })).IPSets ?? [],
+    ).toEqual([]);
+    expect(
+      (await waf.send<{ WebACLs?: unknown[] }>("ListWebACLs", { Scope: "CLOUDFRONT" })).WebACLs ?? [],
+    ).toEqual([]);
+  });
+});
