@@ -5,6 +5,7 @@ import neon from "./neon/index.js";
 import rds from "./rds/index.js";
 import type { Resource, ResourceKind } from "./resource.js";
 import s3 from "./s3/index.js";
+import scheduler from "./scheduler/index.js";
 import secrets from "./secrets/index.js";
 import stateBucket from "./state-bucket/index.js";
 import tidb from "./tidb/index.js";
@@ -25,6 +26,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
   rds,
   cloudfrontKeys,
   container,
+  scheduler,
   cloudfront,
 ];
 

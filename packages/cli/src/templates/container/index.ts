@@ -10,6 +10,7 @@ import {
 import { checkEnvironmentSize, containerEnvironment } from "./environment.js";
 import { lambdaRole } from "./iam.js";
 import { containerParameters, parameterNames } from "./parameters.js";
+import { addSchedules } from "./schedules.js";
 
 export { checkEnvironmentSize, containerEnvironment } from "./environment.js";
 export {
@@ -150,6 +151,7 @@ export function containerTemplate(ctx: PocketContext): Template {
     if (h.apigateway) httpApi(ctx, h, r, outputs);
     if (h.sqs) queue(h, r);
   }
+  addSchedules(ctx, r, outputs);
   return {
     AWSTemplateFormatVersion: "2010-09-09",
     Description: `magic-pocket container stack ${c.stackName}`,
