@@ -8,7 +8,7 @@ import { isTable, type MergedDocument, mergeStage } from "./merge.js";
 import { environmentSizeIssues } from "./rules/environment.js";
 import { nameIssues } from "./rules/names.js";
 import { extraResourceWarnings } from "./rules/secrets.js";
-import { storageSyncIssues } from "./rules/storage.js";
+import { lifecycleWarnings, storageSyncIssues } from "./rules/storage.js";
 import { SECTION_NAMES, type Settings } from "./schema/settings.js";
 import { locate, nodeAt } from "./toml/locations.js";
 import { type ParsedToml, parseTomlWithLocations, type TomlValue } from "./toml/parse.js";
@@ -261,6 +261,7 @@ function runStage(prepared: Prepared, stage: string): StageRun {
       ...storageSyncIssues(out.settings, run.context),
       ...environmentSizeIssues(run.context),
       ...extraResourceWarnings(run.context),
+      ...lifecycleWarnings(run.context),
     );
   }
   return run;

@@ -411,3 +411,91 @@ describe("[cloudfront.<name>] edge protection", () => {
     ]);
   });
 });
+
+describe("[s3] versioning, cors, lifecycle_rules and [rds] backups", () => {
+  it("carries the bucket settings into the context", () => {
+    const c = context(`${GENERAL}
+[s3]
+versioning = true
+cors = [{ allowed_origins = ["https://example.com"], allowed_methods = ["GET", "PUT"], max_age = 3000 }]
+lifecycle_rules = [{ id = "tmp", prefix = "tmp/", expiration_days = 1, noncurrent_version_expiration_days = 7 }]
+`);
+    expect(c.s3).toEqual({
+      bucketName: "dev-testprj-pocket",
+      region: "ap-northeast-1",
+      versioning: true,
+      cors: [
+        {
+          allowedOrigins: ["https://example.com"],
+          allowedMethods: ["GET", "PUT"],
+          allowedHeaders: [],
+          maxAge: 3000,
+        },
+      ],
+      lifecycleRules: [{ id: "tmp", prefix: "tmp/", expirationDays: 1, noncurrentVersionExpirationDays: 7 }],
+    });
+  });
+
+  it("checks rules at the line", () => {
+    const s3 = (body: string) => problems(`${GENERAL}\n[s3]\n${body}\n`)[0]!;
+    expect(s3('lifecycle_rules = [{ id = "x" }]')).toMatchObject({
+      code: "lifecycle-rule-empty",
+      path: "s3.lifecycle_rules[0]",
+    });
+    expect(s3('lifecycle_rules = [{ id = "x", noncurrent_version_expiration_days = 3 }]')).toMatchObject({
+      code: "lifecycle-noncurrent-versioning",
+      path: "s3.lifecycle_rules[0].noncurrent_version_expiration_days",
+    });
+    expect(
+      s3('lifecycle_rules = [{ id = "x", expiration_days = 1 }, { id = "x", expiration_days = 2 }]').code,
+    ).toBe("lifecycle-rule-duplicate");
+    expect(s3('cors = [{ allowed_origins = ["example.com"], allowed_methods = ["GET"] }]').path).toBe(
+      "s3.cors[0].allowed_origins[0]",
+    );
+    expect(s3('cors = [{ allowed_origins = ["*"], allowed_methods = ["PATCH"] }]').path).toBe(
+      "s3.cors[0].allowed_methods[0]",
+    );
+  });
+
+  it("warns when a rule would expire a storage's or a front-end route's files, naming it", () => {
+    const toml = `${GENERAL}
+[s3]
+lifecycle_rules = [{ id = "all", expiration_days = 30 }, { id = "uploads", prefix = "media/tmp", expiration_days = 1 }, { id = "ok", prefix = "scratch/", expiration_days = 1 }]
+
+${CONTAINER}
+[awscontainer.django.storages]
+default = { store = "s3", location = "media" }
+staticfiles = { store = "s3", location = "static", static = true }
+
+[cloudfront.main]
+routes = [{ is_default = true, is_spa = true }]
+`;
+    const r = load(toml);
+    if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
+    const w = r.config.warnings.filter((d) => d.code === "lifecycle-expires-files");
+    expect(w.map((d) => d.path)).toEqual(["s3.lifecycle_rules[0].prefix", "s3.lifecycle_rules[1].prefix"]);
+    expect(w[0]!.message).toContain('Django storage "default"');
+    expect(w[0]!.message).toContain('Django storage "staticfiles"');
+    expect(w[0]!.message).toContain("[cloudfront.main]");
+    expect(w[1]!.message).toContain('Django storage "default"');
+    expect(w[1]!.message).not.toContain("staticfiles");
+  });
+
+  it("rds: backup retention (default 7, 1-35) and a window of 30 minutes or more", () => {
+    const vpc = `${GENERAL}\n[vpc]\nref = "main"\nzone_suffixes = ["a", "c"]\n\n${CONTAINER}\n[rds]\n`;
+    const c = context(vpc);
+    expect(c.rds).toMatchObject({ backupRetentionDays: 7, preferredBackupWindow: undefined });
+    expect(
+      context(`${vpc}backup_retention_days = 35\npreferred_backup_window = "23:45-00:15"\n`).rds,
+    ).toMatchObject({
+      backupRetentionDays: 35,
+      preferredBackupWindow: "23:45-00:15",
+    });
+    expect(problems(`${vpc}backup_retention_days = 0\n`)[0]!.path).toBe("rds.backup_retention_days");
+    expect(problems(`${vpc}preferred_backup_window = "17:00-17:20"\n`)[0]!).toMatchObject({
+      code: "rds-backup-window",
+      path: "rds.preferred_backup_window",
+    });
+    expect(problems(`${vpc}preferred_backup_window = "5pm"\n`)[0]!.path).toBe("rds.preferred_backup_window");
+  });
+});

@@ -50,7 +50,13 @@ describe("the original's default.toml", () => {
         reportBatchItemFailures: true,
       },
     });
-    expect(c.s3).toEqual({ bucketName: "dev-testprj-pocket", region: "ap-southeast-1" });
+    expect(c.s3).toEqual({
+      bucketName: "dev-testprj-pocket",
+      region: "ap-southeast-1",
+      versioning: false,
+      cors: [],
+      lifecycleRules: [],
+    });
     expect(c.cloudfront!.main!.bucketName).toBe(c.s3!.bucketName);
     expect(c.cloudfront!.main!.routes[0]).toMatchObject({
       name: "root",

@@ -47,7 +47,26 @@ export function buildContext(settings: Settings): PocketContext {
       format,
     }),
   };
-  if (settings.s3) ctx.s3 = { bucketName: format(settings.s3.bucketNameFormat), region };
+  if (settings.s3) {
+    const s3 = settings.s3;
+    ctx.s3 = {
+      bucketName: format(s3.bucketNameFormat),
+      region,
+      versioning: s3.versioning,
+      cors: s3.cors.map((c) => ({
+        allowedOrigins: c.allowedOrigins,
+        allowedMethods: c.allowedMethods,
+        allowedHeaders: c.allowedHeaders,
+        maxAge: c.maxAge,
+      })),
+      lifecycleRules: s3.lifecycleRules.map((r) => ({
+        id: r.id,
+        prefix: r.prefix,
+        expirationDays: r.expirationDays,
+        noncurrentVersionExpirationDays: r.noncurrentVersionExpirationDays,
+      })),
+    };
+  }
 
   const c = settings.awscontainer;
   const usedBy: VpcContext["usedBy"] = [];
@@ -115,6 +134,8 @@ export function buildContext(settings: Settings): PocketContext {
       instanceClass: "db.serverless",
       minCapacity: settings.rds.minCapacity,
       maxCapacity: settings.rds.maxCapacity,
+      backupRetentionDays: settings.rds.backupRetentionDays,
+      preferredBackupWindow: settings.rds.preferredBackupWindow,
       region,
       finalSnapshotPrefix: `${resourcePrefix}aurora-final-`,
     };

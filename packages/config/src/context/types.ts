@@ -92,6 +92,16 @@ export interface SesContext {
 export interface S3Context {
   bucketName: string;
   region: string;
+  /** `s3.versioning`: Enabled when true; an unchanged stage never changes it. */
+  versioning: boolean;
+  cors: { allowedOrigins: string[]; allowedMethods: string[]; allowedHeaders: string[]; maxAge?: number }[];
+  lifecycleRules: {
+    id: string;
+    /** Key prefix ("" = the whole bucket). */
+    prefix: string;
+    expirationDays?: number;
+    noncurrentVersionExpirationDays?: number;
+  }[];
 }
 
 export interface VpcContext {
@@ -317,6 +327,10 @@ export interface RdsContext {
   instanceClass: "db.serverless";
   minCapacity: number;
   maxCapacity: number;
+  /** 1-35 days (default 7). */
+  backupRetentionDays: number;
+  /** `hh:mm-hh:mm` UTC; RDS picks one when absent. */
+  preferredBackupWindow?: string;
   region: string;
   finalSnapshotPrefix: string;
 }

@@ -55,3 +55,41 @@ export function storageSyncIssues(settings: Settings, ctx: PocketContext): Issue
   }
   return issues;
 }
+
+/**
+ * A lifecycle rule that expires current objects under a prefix deletes whatever lives there: a
+ * Django storage's uploads or static files, a front-end route's files. Allowed (a `tmp/` folder
+ * of a storage may be meant to expire), with a warning naming what it reaches.
+ */
+export function lifecycleWarnings(ctx: PocketContext): Issue[] {
+  const s3 = ctx.s3;
+  if (!s3) return [];
+  const owners: { what: string; prefix: string }[] = [];
+  for (const [name, entry] of Object.entries(ctx.container?.django.storages ?? {})) {
+    const o = (entry.OPTIONS ?? {}) as { bucket_name?: unknown; location?: unknown };
+    if (o.bucket_name === s3.bucketName && typeof o.location === "string")
+      owners.push({ what: `Django storage "${name}"`, prefix: normalize(o.location) });
+  }
+  for (const cf of Object.values(ctx.cloudfront ?? {})) {
+    for (const r of cf.routes) {
+      if (r.type !== "s3") continue;
+      const route = r.pathPattern === "" ? "default route" : `route "${r.pathPattern}"`;
+      owners.push({ what: `the ${route} of [cloudfront.${cf.name}]`, prefix: normalize(r.keyPrefix) });
+    }
+  }
+  const issues: Issue[] = [];
+  s3.lifecycleRules.forEach((rule, i) => {
+    if (rule.expirationDays === undefined) return;
+    const prefix = normalize(rule.prefix);
+    const reached = owners.filter((o) => prefix === "" || overlap(o.prefix, prefix) !== undefined);
+    if (reached.length === 0) return;
+    issues.push({
+      severity: "warning",
+      code: "lifecycle-expires-files",
+      message: `lifecycle rule "${rule.id}" deletes objects under "${prefix === "" ? "(the whole bucket)" : `${prefix}/`}" after ${rule.expirationDays} days, which reaches ${reached.map((o) => o.what).join(", ")}`,
+      path: ["s3", "lifecycle_rules", i, "prefix"],
+      hint: 'Give the rule a prefix of its own (e.g. "tmp/"), unless these files are meant to expire.',
+    });
+  });
+  return issues;
+}

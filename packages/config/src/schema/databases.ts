@@ -33,7 +33,30 @@ export const rdsSchema = lazy(() =>
     min_capacity: acu.default(0.5),
     max_capacity: acu.min(1).default(2),
     use_vpc: z.boolean().optional(),
+    backup_retention_days: z.int().min(1).max(35).default(7),
+    /** `hh:mm-hh:mm` in UTC, at least 30 minutes (RDS's rule). */
+    preferred_backup_window: z
+      .string()
+      .regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, {
+        error: 'must be "hh:mm-hh:mm" in UTC, e.g. "17:00-17:30"',
+      })
+      .optional(),
   }).superRefine((r, ctx) => {
+    if (r.preferredBackupWindow) {
+      const [from, to] = r.preferredBackupWindow.split("-").map((t) => {
+        const [h, m] = t.split(":").map(Number);
+        return h! * 60 + m!;
+      });
+      const minutes = (to! - from! + 24 * 60) % (24 * 60);
+      if (minutes < 30) {
+        fail(
+          ctx,
+          "rds-backup-window",
+          `preferred_backup_window "${r.preferredBackupWindow}" is ${minutes} minutes; RDS needs at least 30`,
+          ["preferred_backup_window"],
+        );
+      }
+    }
     if (r.minCapacity > r.maxCapacity) {
       fail(
         ctx,

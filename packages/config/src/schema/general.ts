@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { formatString, lazy, table } from "./base.js";
+import { bool, fail, formatString, lazy, table } from "./base.js";
 import { djangoSchema } from "./django.js";
 
 /** Stage names become Docker image tags: the reference's pattern, 128 characters at most. */
@@ -30,9 +30,62 @@ export const generalSchema = lazy(() =>
 );
 export type GeneralSettings = z.output<ReturnType<typeof generalSchema>>;
 
+const cors = table({
+  allowed_origins: z
+    .array(
+      z
+        .string()
+        .regex(/^(\*|https?:\/\/[^\s/]+)$/, { error: 'must be "*" or an origin like "https://example.com"' }),
+    )
+    .min(1),
+  allowed_methods: z.array(z.enum(["GET", "PUT", "POST", "DELETE", "HEAD"])).min(1),
+  allowed_headers: z.array(z.string().min(1)).default([]),
+  max_age: z.int().min(0).max(2_147_483_647).optional(),
+});
+
+const lifecycleRule = table({
+  id: z.string().min(1).max(255),
+  /** Key prefix in the bucket; "" (the default) is the whole bucket. */
+  prefix: z.string().default(""),
+  expiration_days: z.int().min(1).optional(),
+  noncurrent_version_expiration_days: z.int().min(1).optional(),
+}).superRefine((r, ctx) => {
+  if (r.expirationDays === undefined && r.noncurrentVersionExpirationDays === undefined) {
+    fail(
+      ctx,
+      "lifecycle-rule-empty",
+      `lifecycle rule "${r.id}" expires nothing: set expiration_days or noncurrent_version_expiration_days`,
+      [],
+    );
+  }
+});
+
 export const s3Schema = lazy(() =>
   table({
     bucket_name_format: formatString("{stage}-{project}-{namespace}", /^[a-z0-9{][{}a-z0-9._-]*$/),
+    versioning: bool(false),
+    cors: z.array(cors).max(100).default([]),
+    lifecycle_rules: z.array(lifecycleRule).max(1000).default([]),
+  }).superRefine((s, ctx) => {
+    const ids = new Set<string>();
+    s.lifecycleRules.forEach((r, i) => {
+      if (ids.has(r.id))
+        fail(ctx, "lifecycle-rule-duplicate", `lifecycle rule id "${r.id}" is used twice`, [
+          "lifecycle_rules",
+          i,
+          "id",
+        ]);
+      ids.add(r.id);
+      if (r.noncurrentVersionExpirationDays !== undefined && !s.versioning) {
+        fail(
+          ctx,
+          "lifecycle-noncurrent-versioning",
+          `lifecycle rule "${r.id}" expires noncurrent versions, but versioning is off`,
+          ["lifecycle_rules", i, "noncurrent_version_expiration_days"],
+          "Set versioning = true in [s3], or remove noncurrent_version_expiration_days.",
+        );
+      }
+    });
   }),
 );
 export type S3Settings = z.output<ReturnType<typeof s3Schema>>;
