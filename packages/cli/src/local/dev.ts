@@ -412,7 +412,9 @@ class DevHandler {
         timeoutSeconds: this.context.timeout,
         onLog: (line) => this.log(line),
       });
-      this.log(`ready: ${this.launch.describe}, ${this.launch.handler} (${Date.now() - started} ms)`);
+      this.log(
+        `ready: ${this.launch.describe}, ${this.launch.handler}, pid ${p.pid} (${Date.now() - started} ms)`,
+      );
       return p;
     } catch (error) {
       this.log(`failed to start: ${(error as Error).message}`);
