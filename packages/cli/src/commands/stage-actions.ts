@@ -1,4 +1,6 @@
+import { dirname } from "node:path";
 import type { GlobalOptions } from "../config-loader.js";
+import { warnDjango } from "../django/checks.js";
 import { deployResources, seconds } from "../engine/deploy.js";
 import { destroyResources } from "../engine/destroy.js";
 import { planOf, statusOf } from "../engine/inspect.js";
@@ -15,6 +17,7 @@ export interface DeployOptions extends RunOptions {
 export async function deployCommand(global: GlobalOptions, opts: DeployOptions): Promise<void> {
   const { config, resources, run } = await prepareStage(global, opts);
   const stage = config.settings.stage;
+  warnDjango(config.context, dirname(config.file));
   const t0 = Date.now();
   const outcome = await deployResources(run, resources, {
     command: "deploy",

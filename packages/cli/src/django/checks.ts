@@ -108,3 +108,10 @@ export function djangoDeployWarnings(ctx: PocketContext, projectDir: string): Dj
   }
   return out;
 }
+
+/** Prints the Django warnings of a deploy (the deploy goes on). */
+export function warnDjango(ctx: PocketContext, projectDir: string): void {
+  for (const w of djangoDeployWarnings(ctx, projectDir)) {
+    process.stderr.write(`warning[${w.code}]: ${w.message}\n  hint: ${w.hint}\n`);
+  }
+}
