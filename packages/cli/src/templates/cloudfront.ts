@@ -1,12 +1,14 @@
 import type { ApiRouteContext, CloudFrontContext, RouteContext, S3RouteContext } from "@magic-pocket/config";
 import { logicalId } from "@magic-pocket/config";
 import {
+  CLOUDFRONT_FUNCTION_MAX_BYTES,
   KVS_ID_PLACEHOLDER,
   redirectFunctionSource,
   usesKvs,
   type ViewerRequestOptions,
   viewerRequestFunction,
 } from "../cloudfront/functions/index.js";
+import { CliError } from "../errors.js";
 import { type EdgeProtection, edgeProtection, KVS_LOGICAL_ID, ORIGIN_VERIFY_HEADER } from "./edge.js";
 import { cfn, type Json, type Template, type TemplateParameter, type TemplateResource } from "./template.js";
 import { WAF_IDS, wafResources } from "./waf.js";
@@ -127,6 +129,13 @@ export function cloudfrontTemplate(
     const options = viewerRequestOptions(cf, protection, route);
     if (!options) return;
     const source = viewerRequestFunction(options);
+    if (Buffer.byteLength(source) > CLOUDFRONT_FUNCTION_MAX_BYTES) {
+      throw new CliError(
+        "edge-function-too-large",
+        `the viewer-request function of ${cf.name} route ${route.pathPattern || "/"} would be ${Buffer.byteLength(source)} bytes; CloudFront allows ${CLOUDFRONT_FUNCTION_MAX_BYTES}.`,
+        { hint: "Shorten basic_auth_exclude (fewer, shorter prefixes)." },
+      );
+    }
     let id = functionIds.get(source);
     if (!id) {
       id =
