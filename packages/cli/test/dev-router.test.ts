@@ -13,7 +13,13 @@ import {
   routeRequest,
 } from "../src/local/cloudfront.js";
 import { devEnvironment } from "../src/local/dev.js";
-import { httpResponse, requestEvent } from "../src/local/http-server.js";
+import {
+  closeServers,
+  httpResponse,
+  listenLocal,
+  requestEvent,
+  writeResponse,
+} from "../src/local/http-server.js";
 import { dockerfileEnv, pythonFor, resolveLaunch } from "../src/local/launch.js";
 import { isWatched } from "../src/local/watch.js";
 import { loadInline } from "./templates/context.js";
@@ -236,6 +242,30 @@ describe("HTTP API 2.0 events and responses", () => {
   });
 });
 
+describe("writing responses", () => {
+  it("frames the body itself, whatever length the handler claimed, and keeps every Set-Cookie", async () => {
+    const servers = await listenLocal(0, (_req, res) =>
+      writeResponse(res, {
+        status: 200,
+        headers: [
+          ["Content-Length", "2"],
+          ["set-cookie", "a=1"],
+          ["set-cookie", "b=2"],
+        ],
+        body: Buffer.from("hello"),
+      }),
+    );
+    try {
+      const port = (servers[0]!.address() as { port: number }).port;
+      const res = await fetch(`http://127.0.0.1:${port}/`);
+      expect(await res.text()).toBe("hello");
+      expect(res.headers.getSetCookie()).toEqual(["a=1", "b=2"]);
+    } finally {
+      await closeServers(servers);
+    }
+  });
+});
+
 describe("launching handlers", () => {
   it("tells Node from Python by the command and the files beside pocket.toml", () => {
     const dir = tempDir();
@@ -253,6 +283,16 @@ describe("launching handlers", () => {
       executable: "python3",
     });
     expect(resolveLaunch("w", "a.b", dir, { POCKET_PYTHON: "/opt/py" }).executable).toBe("/opt/py");
+    // With package.json, `index.handler` is an unbuilt Node handler, not a Python module.
+    writeFileSync(join(dir, "package.json"), "{}");
+    expect(() => resolveLaunch("web", "index.web", dir, {})).toThrow(
+      expect.objectContaining({ code: "handler-not-built" }),
+    );
+    writeFileSync(join(dir, "index.py"), "def web(e, c): pass");
+    expect(resolveLaunch("web", "index.web", dir, {}).runtime).toBe("python");
+    expect(resolveLaunch("wsgi", "pocket.django.lambda_handlers.wsgi_handler", dir, {}).runtime).toBe(
+      "python",
+    );
     mkdirSync(join(dir, ".venv/bin"), { recursive: true });
     writeFileSync(join(dir, ".venv/bin/python"), "");
     expect(pythonFor(dir, {})).toBe(join(dir, ".venv/bin/python"));

@@ -103,13 +103,17 @@ export function writeResponse(res: ServerResponse, parts: HttpResponseParts): vo
   const grouped = new Map<string, string[]>();
   for (const [k, v] of parts.headers) {
     const name = k.toLowerCase();
+    // API Gateway frames the body itself: a length or encoding the handler claims is not used.
+    if (HOP_BY_HOP.has(name)) continue;
     grouped.set(name, [...(grouped.get(name) ?? []), v]);
   }
   for (const [k, vs] of grouped) res.setHeader(k, vs.length === 1 && k !== "set-cookie" ? vs[0]! : vs);
-  if (!grouped.has("content-length")) res.setHeader("content-length", parts.body.length);
+  res.setHeader("content-length", parts.body.length);
   res.statusCode = parts.status;
   res.end(parts.body);
 }
+
+const HOP_BY_HOP = new Set(["content-length", "transfer-encoding", "connection", "keep-alive", "upgrade"]);
 
 export async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];

@@ -47,7 +47,14 @@ export function resolveLaunch(
   const jsFile = JS.map((x) => base + x).find((f) => existsSync(f));
   const tsx = tsxInstalled(projectDir);
   const tsFile = [...TS.map((x) => base + x), ...sourceOf(projectDir, modulePart)].find((f) => existsSync(f));
-  const looksNode = command.includes("/") || jsFile !== undefined || tsFile !== undefined;
+  // `index.handler` is Node in a folder with package.json and no index.py; a longer dotted path
+  // (`pocket.django.lambda_handlers.wsgi_handler`) is a Python module, often an installed one.
+  const bareNode =
+    !modulePart.includes(".") &&
+    existsSync(join(projectDir, "package.json")) &&
+    !existsSync(`${base}.py`) &&
+    !existsSync(join(base, "__init__.py"));
+  const looksNode = command.includes("/") || jsFile !== undefined || tsFile !== undefined || bareNode;
   if (!looksNode) {
     const executable = pythonFor(projectDir, env);
     return { runtime: "python", handler: command, executable, env: {}, describe: `python (${executable})` };
