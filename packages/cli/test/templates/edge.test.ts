@@ -243,7 +243,7 @@ describe("edge protection templates", () => {
 
   it("refuse a function over CloudFront's 10 KB limit with the setting to shorten", () => {
     const cf = loadInline(TOML).context.cloudfront!.main!;
-    const exclude = Array.from({ length: 200 }, (_, i) => `/a/rather/long/excluded/prefix/${i}`);
+    const exclude = Array.from({ length: 400 }, (_, i) => `/a/rather/long/excluded/prefix/${i}`);
     expect(() => cloudfrontTemplate(cf, { basicAuth: { ...AUTH, exclude }, kvs: kvsOf(cf) })).toThrow(
       /would be \d+ bytes; CloudFront allows 10240/,
     );
