@@ -105,7 +105,11 @@ function toIncomingMessage(event: ApiGatewayV2Event, socket: MemorySocket): Inco
  * block, then the body) are kept and split apart when the response finishes.
  */
 class MemorySocket extends EventEmitter {
-  readonly chunks: Buffer[] = [];
+  // What ServerResponse wrote, as given: strings stay strings (with their encoding) so that the
+  // common case, one string holding the header block and a text body, is never converted to
+  // bytes and back.
+  private readonly parts: (string | Buffer)[] = [];
+  private readonly encodings: (BufferEncoding | undefined)[] = [];
   readonly encrypted = true;
   readonly remotePort = 443;
   readonly localPort = 443;
@@ -129,7 +133,15 @@ class MemorySocket extends EventEmitter {
       encoding = undefined;
     }
     if (data.length > 0) {
-      this.chunks.push(typeof data === "string" ? Buffer.from(data, encoding ?? "utf8") : Buffer.from(data));
+      if (typeof data === "string") {
+        this.parts.push(data);
+        this.encodings.push(encoding ?? "utf8");
+      } else {
+        this.parts.push(
+          Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+        );
+        this.encodings.push(undefined);
+      }
     }
     callback?.();
     return true;
@@ -174,10 +186,24 @@ class MemorySocket extends EventEmitter {
 
   /** Splits what ServerResponse wrote into status, headers, cookies and body. */
   result(head: boolean): ApiGatewayV2Result {
-    const raw = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
-    const end = raw.indexOf("\r\n\r\n");
-    const headText = raw.toString("latin1", 0, end < 0 ? raw.length : end);
-    let body = end < 0 ? Buffer.alloc(0) : raw.subarray(end + 4);
+    // The header block comes first, whole, as a Latin-1 string (possibly with the body's start).
+    let headText = "";
+    let body: { parts: (string | Buffer)[]; encodings: (BufferEncoding | undefined)[] };
+    const first = this.parts[0];
+    const end = typeof first === "string" ? first.indexOf("\r\n\r\n") : -1;
+    if (typeof first === "string" && end >= 0) {
+      headText = first.slice(0, end);
+      const rest = first.slice(end + 4);
+      body = {
+        parts: rest ? [rest, ...this.parts.slice(1)] : this.parts.slice(1),
+        encodings: rest ? [this.encodings[0], ...this.encodings.slice(1)] : this.encodings.slice(1),
+      };
+    } else {
+      const raw = Buffer.concat(this.parts.map((p, i) => toBuffer(p, this.encodings[i])));
+      const at = raw.indexOf("\r\n\r\n");
+      headText = raw.toString("latin1", 0, at < 0 ? raw.length : at);
+      body = { parts: at < 0 ? [] : [raw.subarray(at + 4)], encodings: [undefined] };
+    }
     const lines = headText.split("\r\n");
     const statusCode = Number(lines[0]!.split(" ")[1]);
     const headers: Record<string, string> = {};
@@ -188,25 +214,35 @@ class MemorySocket extends EventEmitter {
       const colon = line.indexOf(":");
       if (colon <= 0) continue;
       const name = line.slice(0, colon).trim().toLowerCase();
-      // Node writes header strings as Latin-1, which headText decoded back exactly.
+      // Node writes header strings as Latin-1, which headText holds exactly.
       const value = line.slice(colon + 1).trim();
       if (name === "set-cookie") cookies.push(value);
       else if (name === "transfer-encoding") chunked = value.toLowerCase().includes("chunked");
       else if (name === "connection" || name === "keep-alive") continue;
       else headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
     }
-    if (chunked) body = dechunk(body);
     const result: ApiGatewayV2Result = { statusCode, headers, body: "", isBase64Encoded: false };
     if (cookies.length > 0) result.cookies = cookies;
-    if (head || body.length === 0) return result;
-    if (isTextBody(headers["content-type"], headers["content-encoding"])) {
-      result.body = body.toString("utf8");
+    if (head || body.parts.length === 0) return result;
+    const text = isTextBody(headers["content-type"], headers["content-encoding"]);
+    if (text && !chunked && body.encodings.every((e) => e === "utf8" || e === "utf-8")) {
+      result.body = body.parts.join("");
+      return result;
+    }
+    let bytes: Buffer = Buffer.concat(body.parts.map((p, i) => toBuffer(p, body.encodings[i])));
+    if (chunked) bytes = dechunk(bytes);
+    if (text) {
+      result.body = bytes.toString("utf8");
     } else {
-      result.body = body.toString("base64");
+      result.body = bytes.toString("base64");
       result.isBase64Encoded = true;
     }
     return result;
   }
+}
+
+function toBuffer(part: string | Buffer, encoding: BufferEncoding | undefined): Buffer {
+  return typeof part === "string" ? Buffer.from(part, encoding ?? "utf8") : part;
 }
 
 /** Removes chunked transfer framing (an app that set `Transfer-Encoding: chunked` itself). */

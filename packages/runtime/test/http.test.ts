@@ -239,6 +239,32 @@ describe("nodeHttpHandler", () => {
     expect(head).toMatchObject({ statusCode: 202, body: "" });
   });
 
+  it("undoes chunked framing the app asked for, and keeps Latin-1 and binary writes byte-exact", async () => {
+    const chunkedApp = nodeHttpHandler((_req, res) => {
+      res.setHeader("transfer-encoding", "chunked");
+      res.setHeader("content-type", "text/plain; charset=utf-8");
+      res.write("first ");
+      res.write(Buffer.from("second ", "utf8"));
+      res.end("ünïcode");
+    });
+    const chunked = await chunkedApp(apiEvent("GET", "/"));
+    expect(chunked.body).toBe("first second ünïcode");
+    expect(chunked.headers["transfer-encoding"]).toBeUndefined();
+    const latin1 = nodeHttpHandler((_req, res) => {
+      res.setHeader("content-type", "application/octet-stream");
+      res.end("\u00ff\u00fe\u0000A", "latin1");
+    });
+    expect(Buffer.from((await latin1(apiEvent("GET", "/"))).body, "base64")).toEqual(
+      Buffer.from([255, 254, 0, 65]),
+    );
+    const mixed = nodeHttpHandler((_req, res) => {
+      res.setHeader("content-type", "text/plain");
+      res.write(new Uint8Array([0x68, 0x69]));
+      res.end(" there");
+    });
+    expect((await mixed(apiEvent("GET", "/"))).body).toBe("hi there");
+  });
+
   it("rejects when the listener throws or its promise rejects", async () => {
     await expect(
       nodeHttpHandler(() => {
