@@ -7,7 +7,8 @@ const ARN = "arn:${AWS::Partition}";
 /**
  * The execution role, least privilege: every statement names the stage's own resources. The few
  * `Resource: "*"` statements are for actions AWS does not scope to resources; each says so.
- * No AWS managed policy is attached (the reference attached several *FullAccess ones).
+ * pocket attaches no AWS managed policy (the reference attached several *FullAccess ones); the
+ * user's `[awscontainer.iam]` policies and boundary are added as written.
  */
 export function lambdaRole(ctx: PocketContext): TemplateResource {
   const c = ctx.container!;
@@ -131,11 +132,18 @@ export function lambdaRole(ctx: PocketContext): TemplateResource {
       ...(c.permissionsBoundary
         ? { PermissionsBoundary: permissionsBoundaryArn(c.permissionsBoundary) }
         : {}),
+      // [awscontainer.iam]: the user's own grants, as written, beside pocket's least-privilege
+      // policy (docs/decisions.md#e2-container-iam).
+      ...(c.iam.managedPolicyArns.length > 0 ? { ManagedPolicyArns: [...c.iam.managedPolicyArns] } : {}),
       Policies: [
         {
           PolicyName: `${c.roleName}-policy`,
           PolicyDocument: { Version: "2012-10-17", Statement: statements },
         },
+        ...Object.entries(c.iam.inlinePolicies).map(([name, document]) => ({
+          PolicyName: name,
+          PolicyDocument: document as unknown as Json,
+        })),
       ],
     },
   };

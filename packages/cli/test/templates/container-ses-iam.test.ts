@@ -30,18 +30,20 @@ sqs = { report_batch_item_failures = false }
 type Statement = { Sid: string; Action: string[]; Resource: unknown };
 
 function statements(t: Template): Statement[] {
-  const role = t.Resources.LambdaRole as {
+  const role = t.Resources.LambdaRole as unknown as {
     Properties: { Policies: { PolicyDocument: { Statement: Statement[] } }[] };
   };
   return role.Properties.Policies[0]!.PolicyDocument.Statement;
 }
 
 function variables(t: Template, fn = "WsgiLambdaFunction"): Record<string, unknown> {
-  const f = t.Resources[fn] as { Properties: { Environment: { Variables: Record<string, unknown> } } };
+  const f = t.Resources[fn] as unknown as {
+    Properties: { Environment: { Variables: Record<string, unknown> } };
+  };
   return f.Properties.Environment.Variables;
 }
 
-describe("container template: [ses] and SQS failure reporting (runtime contract)", () => {
+describe("container template: [ses], SQS failure reporting and [awscontainer.iam]", () => {
   const withSes = containerTemplate(
     loadInline(`${BASE}
 [ses]
@@ -52,6 +54,7 @@ configuration_set = "tracking"
   );
   const domainOnly = containerTemplate(loadInline(`${BASE}\n[ses]\nfrom_email = "example.org"\n`).context);
   const without = containerTemplate(loadInline(BASE).context);
+  let iamTemplate: Template | undefined;
 
   it("hands the sender, the SES region and the configuration set to every function", () => {
     for (const fn of ["WsgiLambdaFunction", "ManagementLambdaFunction", "SqsMgmtLambdaFunction"]) {
@@ -111,8 +114,46 @@ configuration_set = "tracking"
     expect(mapping("SqsMgmtSqsEventSourceMapping")).toBeUndefined();
   });
 
+  it("adds [awscontainer.iam]: managed policies, inline policies and the boundary, as written", () => {
+    const t = containerTemplate(
+      loadInline(`${BASE}
+[awscontainer.iam]
+managed_policy_arns = ["arn:aws:iam::aws:policy/AmazonTextractFullAccess", "arn:aws:iam::123456789012:policy/team-read"]
+permissions_boundary = "arn:aws:iam::123456789012:policy/boundary"
+
+[awscontainer.iam.inline_policies.translate]
+Version = "2012-10-17"
+Statement = [{ Effect = "Allow", Action = ["translate:TranslateText"], Resource = "*" }]
+`).context,
+    );
+    const role = (t.Resources.LambdaRole as unknown as { Properties: Record<string, unknown> }).Properties;
+    expect(role.ManagedPolicyArns).toEqual([
+      "arn:aws:iam::aws:policy/AmazonTextractFullAccess",
+      "arn:aws:iam::123456789012:policy/team-read",
+    ]);
+    expect(role.PermissionsBoundary).toBe("arn:aws:iam::123456789012:policy/boundary");
+    const policies = role.Policies as { PolicyName: string; PolicyDocument: unknown }[];
+    expect(policies.map((p) => p.PolicyName)).toEqual(["lambda-dev-myapp-pocket-policy", "translate"]);
+    expect(policies[1]!.PolicyDocument).toEqual({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Action: ["translate:TranslateText"], Resource: "*" }],
+    });
+    const plain = (without.Resources.LambdaRole as unknown as { Properties: Record<string, unknown> })
+      .Properties;
+    expect(plain).not.toHaveProperty("ManagedPolicyArns");
+    expect(plain).not.toHaveProperty("PermissionsBoundary");
+    expect((plain.Policies as unknown[]).length).toBe(1);
+    iamTemplate = t;
+  });
+
   it("is cfn-lint clean", () => {
-    const lint = cfnLint({ ses: withSes, sesDomain: domainOnly, noSes: without });
+    const lint = cfnLint({
+      ses: withSes,
+      sesDomain: domainOnly,
+      noSes: without,
+      ...(iamTemplate ? { iam: iamTemplate } : {}),
+    });
+    expect(iamTemplate, "the [awscontainer.iam] test ran first").toBeDefined();
     for (const [name, matches] of lint) expect(lintErrors(matches), name).toEqual([]);
   });
 });
