@@ -82,13 +82,18 @@ export function wafResources(waf: WafProtection): Record<string, TemplateResourc
     );
   }
   for (const group of waf.managedRuleGroups) {
+    // AWS's groups by name; another vendor's as "Vendor:Name".
+    const at = group.lastIndexOf(":");
+    const vendor = at < 0 ? "AWS" : group.slice(0, at);
+    const name = at < 0 ? group : group.slice(at + 1);
+    const ruleName = at < 0 ? group : `${vendor}-${name}`.replace(/[^\w-]/g, "-");
     rules.push({
-      Name: group,
+      Name: ruleName,
       Priority: rules.length,
-      Statement: { ManagedRuleGroupStatement: { VendorName: "AWS", Name: group } },
+      Statement: { ManagedRuleGroupStatement: { VendorName: vendor, Name: name } },
       // The group's own actions apply (None = do not override them).
       OverrideAction: { None: {} },
-      VisibilityConfig: visibility(`${waf.metricPrefix}-${group}`),
+      VisibilityConfig: visibility(`${waf.metricPrefix}-${ruleName}`),
     });
   }
 

@@ -222,6 +222,17 @@ describe("edge protection templates", () => {
     expect(t.Outputs?.AllowListV4Id?.Value).toEqual({ "Fn::GetAtt": ["AllowListV4", "Id"] });
   });
 
+  it("name another vendor's managed group as Vendor:Name", () => {
+    const cf = loadInline(TOML).context.cloudfront!.main!;
+    const t = cloudfrontTemplate(cf, { waf: { ...WAF, managedRuleGroups: ["F5 Networks:OWASP_Rules"] } });
+    const last = (t.Resources.WebAcl!.Properties as any).Rules.at(-1);
+    expect(last.Name).toBe("F5-Networks-OWASP_Rules");
+    expect(last.Statement).toEqual({
+      ManagedRuleGroupStatement: { VendorName: "F5 Networks", Name: "OWASP_Rules" },
+    });
+    expect(lintErrors(cfnLint({ vendor: t }, { regions: ["us-east-1"] }).get("vendor")!)).toEqual([]);
+  });
+
   it("protect the whole site with the allow list when asked, and skip the list when off", () => {
     const whole = (templates["main.waf-whole-site"]!.Resources.WebAcl!.Properties as any).Rules;
     expect(whole.map((r: any) => r.Name)).toEqual([
