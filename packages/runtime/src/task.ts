@@ -1,7 +1,7 @@
 /**
  * `taskHandler({ name: fn })`: the Node counterpart of the Django management handler. Direct
- * invocations (`{ "command": "name", "args": [...] }`, or `{ "manage": "name --flag value" }` as
- * schedules send) return `{ exitCode, output }`; an SQS batch of such events (sent with
+ * invocations and schedules (`{ "command": "name", "args": [...] }`, or a command line as
+ * `{ "manage": "name --flag value" }`) return `{ exitCode, output }`; an SQS batch of such events (sent with
  * `enqueue`) runs each one and reports the failed ones as the worker does.
  */
 import type { LambdaContext } from "./apigateway.js";

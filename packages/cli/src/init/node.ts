@@ -172,10 +172,16 @@ apigateway = {}
 command = "${module}.worker"
 sqs = {}
 
-# Tasks and schedules -> management = taskHandler({ ... }); invoked with {"command", "args"}.
+# Tasks -> management = taskHandler({ ... }); invoked with {"command", "args"}.
 [awscontainer.handlers.management]
 command = "${module}.management"
 timeout = 600
+
+# A task on a schedule (EventBridge Scheduler):
+# [scheduler.schedules.nightly]
+# cron = "0 3 * * ? *"
+# handler = "management"
+# input = { command = "hello", args = ["scheduler"] }
 
 # Secrets arrive in process.env when loadEnv() runs (the handlers call it):
 # [awscontainer.secrets.managed]
