@@ -195,25 +195,36 @@ describe("pocket dev against examples/hono (Node)", () => {
     const file = join(dir, "dist/index.js");
     writeFileSync(file, readFileSync(file, "utf8").replace("Hello, ", "Howdy, "));
     await dev.waitFor(/\[web\] +restarting: dist\/index\.js changed/);
-    await new Promise<void>((resolve, reject) => {
-      const poll = setInterval(() => {
-        if (/\[web\] +ready/.test(dev.output().slice(before))) {
-          clearInterval(poll);
-          resolve();
-        }
-      }, 50);
-      setTimeout(() => {
-        clearInterval(poll);
-        reject(new Error(`no restart:\n${dev.output()}`));
-      }, 20_000);
-    });
+    await until(() => /\[web\] +ready/.test(dev.output().slice(before)), dev.output);
     expect(await (await fetch(`http://localhost:${port}/?name=Ada`)).text()).toContain("Howdy, Ada!");
+  }, 30_000);
+
+  it("reads .env again when it changes", async () => {
+    const before = dev.output().length;
+    writeFileSync(
+      join(dir, ".env"),
+      `API_TOKEN=rotated-token\nSPA_TOKEN_SECRET=${"0123456789abcdef".repeat(4)}\n`,
+    );
+    await dev.waitFor(/\[web\] +restarting: \.env changed/);
+    await until(() => /\[web\] +ready/.test(dev.output().slice(before)), dev.output);
+    const items = await fetch(`http://localhost:${port}/api/items`, {
+      headers: { authorization: "Bearer rotated-token" },
+    });
+    expect(items.status).toBe(200);
   }, 30_000);
 
   it("stops cleanly on SIGINT", async () => {
     await stopCleanly(dev);
   });
 });
+
+async function until(done: () => boolean, output: () => string, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > end) throw new Error(`timed out; output:\n${output()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 describe("pocket dev against examples/django (Python)", () => {
   const venvPython = join(repoRoot, "python/.venv/bin/python");

@@ -21,16 +21,18 @@ export async function devCommand(global: GlobalOptions, opts: DevCommandOptions)
   const config = await loadStage(global, opts.stage);
   const ctx = config.context;
   const projectDir = dirname(config.file);
-  const secrets: Record<string, string> = Object.fromEntries(readDotEnv(join(projectDir, ".env")));
-  if (opts.remoteSecrets) {
-    Object.assign(secrets, await remoteSecrets(ctx, opts.profile));
-  }
+  // Read once: the deployed values do not change while pocket dev runs; .env is read again when
+  // it changes, and the deployed values stay on top of it (the runtime's loading order).
+  const remote = opts.remoteSecrets ? await remoteSecrets(ctx, opts.profile) : {};
+  const readSecrets = () => ({ ...Object.fromEntries(readDotEnv(join(projectDir, ".env"))), ...remote });
+  const secrets = readSecrets();
   const out = process.stderr;
   const session = await startDev({
     ctx,
     projectDir,
     port: opts.port,
     secrets,
+    readSecrets,
     write: (line) => out.write(`${line}\n`),
     color: useColor(out),
     visibilityTimeoutSeconds: process.env.POCKET_DEV_VISIBILITY_TIMEOUT
@@ -57,8 +59,21 @@ export async function devCommand(global: GlobalOptions, opts: DevCommandOptions)
     process.on("SIGINT", done);
     process.on("SIGTERM", done);
   });
-  out.write("pocket dev: stopping\n");
-  await session.stop();
+  out.write("pocket dev: stopping (Ctrl-C again to stop without waiting)\n");
+  // A handler that ignores the end of its input and SIGTERM would keep pocket dev waiting: a
+  // second Ctrl-C ends it now (the drivers also end when their input closes with this process).
+  const force = () => {
+    out.write("pocket dev: stopped without waiting for the handlers\n");
+    process.exit(130);
+  };
+  process.once("SIGINT", force);
+  process.once("SIGTERM", force);
+  try {
+    await session.stop();
+  } finally {
+    process.off("SIGINT", force);
+    process.off("SIGTERM", force);
+  }
 }
 
 /**

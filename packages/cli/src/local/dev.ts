@@ -43,6 +43,8 @@ export interface DevOptions {
   port: number;
   /** Secret values by variable name (`.env`, and the deployed ones with --remote-secrets). */
   secrets: Record<string, string>;
+  /** Reads the secrets again when `.env` changes (default: they stay as given). */
+  readSecrets?: () => Record<string, string>;
   /** This process's environment (interpreter choice, credentials, PYTHONPATH pass through). */
   parentEnv?: NodeJS.ProcessEnv;
   /** One log line (already prefixed). */
@@ -143,13 +145,8 @@ export async function startDev(o: DevOptions): Promise<DevSession> {
     );
   }
 
-  const environment = devEnvironment(
-    o,
-    apiPorts,
-    cfPorts,
-    receiver,
-    [...launches.values()].some((l) => l.runtime === "python"),
-  );
+  const usesPython = [...launches.values()].some((l) => l.runtime === "python");
+  let environment = devEnvironment(o, apiPorts, cfPorts, receiver, usesPython);
   const baseEnv: Record<string, string> = {};
   for (const k of PASS_THROUGH) if (parentEnv[k]) baseEnv[k] = parentEnv[k]!;
   Object.assign(baseEnv, dockerfileEnv(join(o.projectDir, c.dockerfilePath)));
@@ -270,6 +267,21 @@ export async function startDev(o: DevOptions): Promise<DevSession> {
       o.projectDir,
       (changed) => {
         const what = changed.length === 1 ? changed[0] : `${changed[0]} and ${changed.length - 1} more`;
+        if (changed.includes(".env") && o.readSecrets) {
+          try {
+            environment = devEnvironment(
+              { ...o, secrets: o.readSecrets() },
+              apiPorts,
+              cfPorts,
+              receiver,
+              usesPython,
+            );
+            for (const h of handlers.values())
+              h.env = { ...baseEnv, ...environment, ...launches.get(h.context.key)!.env };
+          } catch (error) {
+            o.write(`pocket dev: .env not reloaded: ${(error as Error).message}`);
+          }
+        }
         for (const h of handlers.values()) void h.restart(`${what} changed`);
       },
       { ignoreDirs: DEFAULT_IGNORED_DIRS.filter((d) => !buildDirs.has(d)), ignorePaths },
@@ -391,7 +403,7 @@ class DevHandler {
   constructor(
     readonly context: HandlerContext,
     private readonly launch: Launch,
-    readonly env: Record<string, string>,
+    public env: Record<string, string>,
     private readonly projectDir: string,
     private readonly log: (line: string) => void,
   ) {

@@ -40,6 +40,7 @@ const SOURCE_FILE = /\.(py|js|mjs|cjs|ts|mts|cts|tsx|jsx|json|html|mo)$/;
 
 /** Whether a changed path (relative to the watched folder) matters. */
 export function isWatched(rel: string, root: string, options: WatchOptions = {}): boolean {
+  if (rel === ".env") return true;
   if (rel === "" || IGNORED_FILE.test(rel) || !SOURCE_FILE.test(rel)) return false;
   const dirs = new Set(options.ignoreDirs ?? DEFAULT_IGNORED_DIRS);
   const parts = rel.split(/[\\/]/);
