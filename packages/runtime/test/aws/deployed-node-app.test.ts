@@ -8,7 +8,11 @@ import {
   ListEventSourceMappingsCommand,
   UpdateEventSourceMappingCommand,
 } from "@aws-sdk/client-lambda";
-import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import {
+  CreateSecretCommand,
+  GetSecretValueCommand,
+  SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
 import { ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -19,12 +23,16 @@ import { motoEnv, putTestImage, resetMoto, useMoto } from "../../../cli/test/mot
 // A Node app deployed with `pocket deploy --image` against moto; its handlers then run in a fresh
 // Node process given exactly the environment the deploy gave each Lambda function (plus what
 // Lambda itself adds: region and credentials), on the built runtime package, as in the image.
+// The stage has a CloudFront distribution with origin verification (moto's stand-in, see
+// packages/cli/test/moto/server.py), so its domain and the origin-verify secret reach the app too.
 const REGION = "ap-northeast-1";
 const TOML = `
 [general]
 region = "${REGION}"
 project_name = "nodeapp"
 stages = ["dev", "prd"]
+
+[s3]
 
 [awscontainer]
 dockerfile_path = "pocket.Dockerfile"
@@ -51,6 +59,13 @@ SPA_TOKEN_SECRET = { type = "spa_token_secret" }
 [awscontainer.secrets.user]
 API_KEY = { name = "shared/node-api-key", store = "sm" }
 PARTNER_TOKEN = { name = "/shared/partner-token", store = "ssm" }
+
+[cloudfront.main]
+enable_origin_verify = true
+routes = [
+  { is_default = true, is_spa = true },
+  { path_pattern = "/api/*", type = "api", handler = "web" },
+]
 `;
 
 // The app module the image would hold; it imports the runtime as built for npm.
@@ -60,6 +75,7 @@ import { envLoaded, enqueue, generateToken, httpHandler, sqsHandler, taskHandler
   pathToFileURL(join(repoRoot, "packages/runtime/dist/index.js")).href,
 )};
 export const web = httpHandler(async (req) => {
+  if (new URL(req.url).pathname === "/api/origin") return Response.json({ verified: true });
   const url = new URL(req.url);
   if (url.pathname === "/enqueue") return Response.json({ id: await enqueue("worker", { n: 1 }) });
   const token = generateToken("u1", { maxAge: 60 });
@@ -74,6 +90,7 @@ export const web = httpHandler(async (req) => {
     entryLoaded: envLoaded(),
   });
 });
+export const guarded = httpHandler(() => Response.json({ verified: true }), { verifyOrigin: true });
 export const worker = sqsHandler((body) => { if (body.fail) throw new Error("record failed"); }, { logError() {} });
 export const management = taskHandler({ ping: (args) => "pong " + args.join(" ") });
 `;
@@ -98,7 +115,7 @@ function invoke(handler: string, event: unknown): { ok?: unknown; error?: string
   const moto = motoEnv(REGION);
   const env = {
     PATH: process.env.PATH ?? "",
-    ...functionEnv.get(handler),
+    ...functionEnv.get(handler === "guarded" ? "web" : handler),
     AWS_REGION: REGION,
     AWS_ACCESS_KEY_ID: moto.AWS_ACCESS_KEY_ID,
     AWS_SECRET_ACCESS_KEY: moto.AWS_SECRET_ACCESS_KEY,
@@ -125,13 +142,13 @@ function invoke(handler: string, event: unknown): { ok?: unknown; error?: string
 // unresolved, so the event does not take it from there).
 const API_HOST = "abc123.execute-api.ap-northeast-1.amazonaws.com";
 
-function httpEvent(path: string) {
+function httpEvent(path: string, headers: Record<string, string> = {}) {
   const host = API_HOST;
   return {
     version: "2.0",
     rawPath: path,
     rawQueryString: "",
-    headers: { host },
+    headers: { host, ...headers },
     requestContext: { domainName: host, http: { method: "GET", path, sourceIp: "203.0.113.1" } },
     isBase64Encoded: false,
   };
@@ -185,7 +202,8 @@ describe("a deployed Node app's handlers, in the deployed functions' environment
       secretKeyLength: 40,
       apiKey: "api-key-value",
       partner: "partner-value",
-      allowedHosts: functionEnv.get("web")!.POCKET_HOSTS,
+      // API Gateway's host, then the distribution's domain.
+      allowedHosts: `${functionEnv.get("web")!.POCKET_HOSTS},${functionEnv.get("web")!.POCKET_CLOUDFRONT_MAIN_DOMAIN}`,
       tokenOk: true,
       // The side-effect entry and the main entry share one load (one chunk in dist/).
       entryLoaded: true,
@@ -210,6 +228,30 @@ describe("a deployed Node app's handlers, in the deployed functions' environment
       ],
     };
     expect(invoke("worker", batch)).toEqual({ ok: { batchItemFailures: [{ itemIdentifier: "bad" }] } });
+  });
+
+  it("origin verification: the managed secret reaches the app, only CloudFront's header passes", async () => {
+    const doc = JSON.parse(functionEnv.get("web")!.POCKET_SECRETS!);
+    expect(doc.managed.POCKET_ORIGIN_VERIFY_SECRET).toEqual({
+      type: "origin_verify",
+      env: "POCKET_ORIGIN_VERIFY_SECRET",
+    });
+    const stored = JSON.parse(
+      (
+        await new SecretsManagerClient({ region: REGION }).send(
+          new GetSecretValueCommand({ SecretId: doc.key }),
+        )
+      ).SecretString!,
+    );
+    const header = stored.dev.nodeapp.POCKET_ORIGIN_VERIFY_SECRET.split(",")[0];
+    expect(header).toMatch(/^[0-9a-f]{64}$/);
+    const direct = invoke("guarded", httpEvent("/api/origin")) as { ok: { statusCode: number } };
+    expect(direct.ok.statusCode).toBe(403);
+    const viaCloudFront = invoke(
+      "guarded",
+      httpEvent("/api/origin", { "x-pocket-origin-verify": header, "x-forwarded-host": "www.example.com" }),
+    ) as { ok: { statusCode: number; body: string } };
+    expect(viaCloudFront.ok.statusCode).toBe(200);
   });
 
   it("management: a task runs with its exit code and output", () => {
