@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runContext } from "../../src/engine/run-context.js";
 import { editAllowList, listAllowList, parseCidr } from "../../src/resources/cloudfront/waf-ip.js";
 import type { RunContext } from "../../src/resources/resource.js";
+import { managedSecretStore } from "../../src/resources/secrets/store.js";
 import { cloudfrontTemplate } from "../../src/templates/cloudfront.js";
 import { buildCli } from "../cli/build.js";
 import { pocketAsync, project } from "../cli/run.js";
@@ -187,6 +188,35 @@ describe("protecting a stage, on moto", () => {
     const again = await deploy("prd");
     expect(again.status, again.stderr).toBe(0);
     expect(again.stderr).toContain("No changes");
+  });
+
+  it("rotates the origin-verify value: new and old accepted, CloudFront switched, then the new alone", async () => {
+    const config = loadInline(TOML, "prd");
+    const secrets = config.context.container!.secrets!;
+    const store = () =>
+      managedSecretStore(runContext(config, {}).aws(secrets.region), secrets, "prd", config.context.project);
+    const before = (await store().read()).POCKET_ORIGIN_VERIFY_SECRET as string;
+    expect(before).toMatch(/^[0-9a-f]{64}$/);
+    const start = await run("prd", "resource", "cloudfront", "rotate-origin-verify");
+    expect(start.status, start.stderr).toBe(0);
+    expect(start.stderr).toContain("secrets reload");
+    const both = (await store().read()).POCKET_ORIGIN_VERIFY_SECRET as string;
+    const [fresh, old] = both.split(",");
+    expect(old).toBe(before);
+    expect(fresh).toMatch(/^[0-9a-f]{64}$/);
+    expect((await run("prd", "resource", "cloudfront", "rotate-origin-verify")).stderr).toContain(
+      "already holds a new and an old value",
+    );
+    const deployed = await deploy("prd");
+    expect(deployed.status, deployed.stderr).toBe(0);
+    const tag = (await stackOf("prd-edge-main-cloudfront")).Tags?.find(
+      (t) => t.Key === "pocket:origin-verify-fingerprint",
+    )?.Value;
+    expect(tag).toBe(createHash("sha256").update(fresh!).digest("hex").slice(0, 16));
+    const finish = await run("prd", "resource", "cloudfront", "rotate-origin-verify", "--finish");
+    expect(finish.status, finish.stderr).toBe(0);
+    expect((await store().read()).POCKET_ORIGIN_VERIFY_SECRET).toBe(fresh);
+    expect((await deploy("prd")).stderr).toContain("No changes");
   });
 
   it("edits the allow list with pocket waf ip and shows its size in status", async () => {

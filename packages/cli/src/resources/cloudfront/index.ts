@@ -47,6 +47,13 @@ export default resourceKind({
       ],
       run: async () => (await import("./credentials.js")).printCredentials,
     },
+    "rotate-origin-verify": {
+      description:
+        "store a new origin-verify value beside the old one (--finish: keep the new one only); prints the steps that follow",
+      aws: true,
+      options: [["--finish", "drop the old value once CloudFront sends the new one"]],
+      run: async () => (await import("./rotate.js")).rotateOriginVerify,
+    },
     context: {
       description: "print each distribution's derived context and deploy parameters as JSON (offline)",
       named: true,
