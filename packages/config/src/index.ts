@@ -29,6 +29,7 @@ export {
 } from "./load.js";
 export { mergeStage } from "./merge.js";
 export {
+  type EnvParameterNames,
   type EnvValue,
   LAMBDA_ENV_LIMIT,
   lambdaEnvironment,

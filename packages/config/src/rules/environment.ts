@@ -46,11 +46,32 @@ function estimate(value: unknown): number {
   return 100;
 }
 
+/** The container stack's parameters that variables refer to (the template names them). */
+export interface EnvParameterNames {
+  rdsSecretArn: string;
+  rdsEndpoint: string;
+  rdsPort: string;
+  signingKeyId: (envName: string) => string;
+  distributionDomain: (envName: string) => string;
+}
+
+const PARAMETER_NAMES: EnvParameterNames = {
+  rdsSecretArn: "RdsSecretArn",
+  rdsEndpoint: "RdsEndpoint",
+  rdsPort: "RdsPort",
+  signingKeyId: (name) => `SigningKeyId${logicalId(name)}`,
+  distributionDomain: (name) => `DistributionDomain${logicalId(name)}`,
+};
+
 /**
  * The variables every function of the stage gets (docs/runtime-contract.md), with deploy-time
- * values in the CloudFormation form the container template uses, for measuring at validate time.
+ * values in CloudFormation form: the container template writes exactly these (passing its
+ * parameter names), and `config validate` measures them.
  */
-export function lambdaEnvironment(ctx: PocketContext): Record<string, EnvValue> {
+export function lambdaEnvironment(
+  ctx: PocketContext,
+  p: EnvParameterNames = PARAMETER_NAMES,
+): Record<string, EnvValue> {
   const c = ctx.container;
   if (!c) return {};
   const env: Record<string, EnvValue> = {
@@ -77,18 +98,20 @@ export function lambdaEnvironment(ctx: PocketContext): Record<string, EnvValue> 
   for (const h of Object.values(c.handlers)) {
     if (!h.sqs) continue;
     env[h.sqs.queueUrlEnv] = { Ref: `${h.logicalId}SqsQueue` };
+    // The runtime must know whether Lambda reads batchItemFailures: when it does not, a failed
+    // message has to raise, or it would be deleted with no retry and never reach the DLQ.
     env[`POCKET_${h.envKey}_REPORT_BATCH_ITEM_FAILURES`] = h.sqs.reportBatchItemFailures ? "true" : "false";
   }
   if (c.secrets) env.POCKET_SECRETS = JSON.stringify(c.secrets.runtime);
   if (c.usesRds && ctx.rds) {
-    env.POCKET_RDS_SECRET_ARN = { Ref: "RdsSecretArn" };
-    env.POCKET_RDS_ENDPOINT = { Ref: "RdsEndpoint" };
-    env.POCKET_RDS_PORT = { Ref: "RdsPort" };
+    env.POCKET_RDS_SECRET_ARN = { Ref: p.rdsSecretArn };
+    env.POCKET_RDS_ENDPOINT = { Ref: p.rdsEndpoint };
+    env.POCKET_RDS_PORT = { Ref: p.rdsPort };
     env.POCKET_RDS_DBNAME = ctx.rds.databaseName;
   }
-  for (const name of Object.keys(c.signingKeyIds)) env[name] = { Ref: `SigningKeyId${logicalId(name)}` };
+  for (const name of Object.keys(c.signingKeyIds)) env[name] = { Ref: p.signingKeyId(name) };
   for (const [name, d] of Object.entries(c.distributionDomains)) {
-    env[name] = d.domain ?? { Ref: `DistributionDomain${logicalId(name)}` };
+    env[name] = d.domain ?? { Ref: p.distributionDomain(name) };
   }
   if (ctx.ses) {
     env[ctx.ses.env.fromEmail] = ctx.ses.fromEmail;
