@@ -52,17 +52,27 @@ function loadWithCodeCache(file) {
   }
   const mod = { exports: {} };
   script.runInThisContext()(mod.exports, require, mod, file, dirname(file));
-  if (cachedData === undefined || script.cachedDataRejected) {
-    // At exit, so the functions this run compiled are in the cache too.
-    process.once("exit", () => {
-      try {
-        const tmp = `${cacheFile}.${process.pid}`;
-        writeFileSync(tmp, script.createCachedData());
-        renameSync(tmp, cacheFile);
-      } catch {
-        // A read-only install: no cache, only a slower start.
-      }
-    });
+  if (cachedData !== undefined && !script.cachedDataRejected) return mod.exports;
+  // Written at exit, so the functions this run compiled are in the cache too; and only by a run
+  // that loaded a configuration (not `pocket --version`), so the cache holds that path.
+  let loaded = false;
+  const exports = { ...mod.exports };
+  for (const name of ["loadConfig", "validateAllStages"]) {
+    const original = exports[name];
+    exports[name] = (...args) => {
+      loaded = true;
+      return original(...args);
+    };
   }
-  return mod.exports;
+  process.once("exit", () => {
+    if (!loaded) return;
+    try {
+      const tmp = `${cacheFile}.${process.pid}`;
+      writeFileSync(tmp, script.createCachedData());
+      renameSync(tmp, cacheFile);
+    } catch {
+      // A read-only install: no cache, only a slower start.
+    }
+  });
+  return exports;
 }
