@@ -42,7 +42,8 @@ function once(command) {
   return ms;
 }
 
-// One warm-up round fills the file cache (and Node's compile cache where the runtime has one).
+// One warm-up round fills the file cache and the code caches (Node 22+: enableCompileCache;
+// Node 20: bin/pocket.js keeps one for dist/config.cjs).
 for (const c of commands) once(c);
 const times = commands.map(() => []);
 for (let i = 0; i < runs; i++) {
