@@ -40,6 +40,8 @@ MIDDLEWARE = [
     # requests that bypassed CloudFront and restores the viewer's IP and host; otherwise a no-op.
     "pocket.django.middleware.OriginVerifyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # The static files collected into the image (pocket.toml's staticfiles is a local folder).
+    "pocket.django.static.StaticFilesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
