@@ -4,6 +4,7 @@ import { registerDev } from "./commands/dev.js";
 import { registerDjango } from "./commands/django.js";
 import { registerInvoke } from "./commands/invoke.js";
 import { registerLogs } from "./commands/logs.js";
+import { registerPermissions } from "./commands/permissions.js";
 import { registerResource } from "./commands/resource.js";
 import { registerStageCommands } from "./commands/stage.js";
 import { registerWaf } from "./commands/waf.js";
@@ -46,6 +47,7 @@ await registerResource(program, global, process.argv.slice(2));
 registerDjango(program, global);
 registerLogs(program, global);
 registerInvoke(program, global);
+registerPermissions(program, global);
 registerWaf(program, global);
 registerDev(program, global);
 // `pocket version`, as the Python magic-pocket spells it.

@@ -1,6 +1,6 @@
 import type { PocketContext, ScheduleContext } from "@magic-pocket/config";
-import { awsErrorName } from "../../aws/errors.js";
-import type { Resource, ResourceStatus, RunContext } from "../resource.js";
+import { describeStack, stackOutputs } from "../../stacks/stack.js";
+import type { Resource, ResourceStatus } from "../resource.js";
 import { formatRun, nextRun } from "./next-run.js";
 
 /**
@@ -11,20 +11,6 @@ import { formatRun, nextRun } from "./next-run.js";
 export function scheduleResource(ctx: PocketContext, schedule: ScheduleContext): Resource {
   const c = ctx.container!;
   const title = `schedule ${schedule.key} (${schedule.expression}${schedule.timezone === "UTC" ? "" : ` ${schedule.timezone}`} → ${schedule.handler})`;
-  const read = async (run: RunContext) => {
-    const { DescribeStackResourceCommand } = await import("@aws-sdk/client-cloudformation");
-    const cfn = await run.aws(c.region).cloudformation();
-    try {
-      const out = await cfn.send(
-        new DescribeStackResourceCommand({ StackName: c.stackName, LogicalResourceId: schedule.logicalId }),
-      );
-      return out.StackResourceDetail;
-    } catch (error) {
-      // No stack, or a stack deployed before the schedule was added.
-      if (awsErrorName(error) === "ValidationError") return undefined;
-      throw error;
-    }
-  };
   return {
     id: `schedule:${schedule.key}`,
     title,
@@ -32,13 +18,17 @@ export function scheduleResource(ctx: PocketContext, schedule: ScheduleContext):
     name: schedule.key,
     dependsOn: ["container"],
     async status(run): Promise<ResourceStatus> {
-      const detail = await read(run);
-      if (!detail) return { state: "missing", detail: "deployed with the container stack" };
-      const status = detail.ResourceStatus ?? "";
-      if (status.endsWith("_FAILED"))
-        return { state: "failed", detail: detail.ResourceStatusReason ?? status.toLowerCase() };
+      const stack = await describeStack(run.aws(c.region), c.stackName);
+      if (!stack) return { state: "missing", detail: "deployed with the container stack" };
+      const status = stack.StackStatus ?? "";
       if (status.endsWith("_IN_PROGRESS")) return { state: "in-progress", detail: status.toLowerCase() };
-      return { state: "in-sync", detail: nextRunText(schedule, Date.now(), detail.LastUpdatedTimestamp) };
+      if (!stackOutputs(stack)[`${schedule.logicalId}Arn`]) {
+        return { state: "needs-update", detail: "the container stack does not hold it yet (pocket deploy)" };
+      }
+      // A rate schedule counts from when it was created: the stack's last update is the closest
+      // time pocket knows (nextRunText says "about").
+      const updated = stack.LastUpdatedTime ?? stack.CreationTime;
+      return { state: "in-sync", detail: nextRunText(schedule, Date.now(), updated, true) };
     },
     async plan() {
       // The container stack's change set lists the schedule's own changes.
@@ -54,10 +44,15 @@ export function scheduleResource(ctx: PocketContext, schedule: ScheduleContext):
 }
 
 /** `next run 2026-03-02 04:30 UTC`, `disabled`, or why there is none. */
-export function nextRunText(schedule: ScheduleContext, now: number, created?: Date): string {
+export function nextRunText(
+  schedule: ScheduleContext,
+  now: number,
+  created?: Date,
+  approximate = false,
+): string {
   if (schedule.state === "DISABLED") return "disabled";
   const next = nextRun(schedule.expression, schedule.timezone, now, created?.getTime());
   if (!next) return "no future run (its year field is in the past)";
-  const approx = schedule.expression.startsWith("rate(") && !created ? "about " : "";
+  const approx = schedule.expression.startsWith("rate(") && (approximate || !created) ? "about " : "";
   return `next run ${approx}${formatRun(next, schedule.timezone)}`;
 }

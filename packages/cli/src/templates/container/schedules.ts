@@ -22,7 +22,6 @@ export function addSchedules(
     Type: "AWS::Scheduler::ScheduleGroup",
     Properties: { Name: s.groupName },
   };
-  outputs.ScheduleGroup = { Value: cfn.ref("ScheduleGroup") };
   for (const schedule of Object.values(s.schedules)) {
     const handler = c.handlers[schedule.handler];
     if (!handler)
@@ -79,6 +78,14 @@ export function addSchedules(
           },
         ],
       },
+    };
+    // `pocket status` reads it to tell that the deployed stack holds the schedule. Spelled from
+    // the names (no GetAtt): the same value, and emulators without Scheduler (moto) can still
+    // create the stack.
+    outputs[`${L}Arn`] = {
+      Value: cfn.sub(
+        `${ARN}:scheduler:\${AWS::Region}:\${AWS::AccountId}:schedule/${s.groupName}/${schedule.name}`,
+      ),
     };
     r[L] = {
       Type: "AWS::Scheduler::Schedule",

@@ -1,0 +1,288 @@
+import { operationOf, type RecordedRequest, rawBody } from "./aws/recorder.js";
+
+/**
+ * A small IAM evaluator for the `pocket permissions` proof: a recorded AWS request becomes the
+ * IAM action it needs and the ARNs it acts on, and a policy allows it when one Allow statement
+ * matches the action (wildcards `*` and `?`, case-insensitive) and every ARN (wildcards,
+ * case-sensitive). Conditions are not evaluated (they only narrow a statement further). A call
+ * whose resource cannot be read from the request is matched on its action only; `resources`
+ * is empty for those, and the proof test checks which services may be so.
+ */
+export interface IamCall {
+  service: string;
+  action: string;
+  resources: string[];
+}
+
+export interface PolicyDocument {
+  Version: string;
+  Statement: {
+    Sid?: string;
+    Effect: string;
+    Action: string | string[];
+    Resource: string | string[];
+    Condition?: Record<string, Record<string, unknown>>;
+  }[];
+}
+
+function glob(pattern: string, flags = ""): RegExp {
+  const body = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
+  return new RegExp(`^${body}$`, flags);
+}
+
+export function matches(pattern: string, value: string, caseInsensitive = false): boolean {
+  return glob(pattern, caseInsensitive ? "i" : "").test(value);
+}
+
+/** Calls IAM always allows (they need no permission). */
+const ALWAYS = new Set(["sts:GetCallerIdentity"]);
+
+export function isAllowed(policy: PolicyDocument, call: IamCall): boolean {
+  if (ALWAYS.has(call.action)) return true;
+  return policy.Statement.some((s) => {
+    if (s.Effect !== "Allow") return false;
+    const actions = Array.isArray(s.Action) ? s.Action : [s.Action];
+    if (!actions.some((a) => matches(a, call.action, true))) return false;
+    const resources = Array.isArray(s.Resource) ? s.Resource : [s.Resource];
+    return call.resources.every((arn) => resources.some((r) => matches(r, arn)));
+  });
+}
+
+function header(r: RecordedRequest, name: string): string | undefined {
+  const key = Object.keys(r.headers).find((k) => k.toLowerCase() === name);
+  return key ? r.headers[key] : undefined;
+}
+
+/** The signing scope: region and service of the request. */
+function scope(r: RecordedRequest): { region: string; service: string } {
+  const auth = header(r, "authorization") ?? "";
+  const parts = /Credential=[^/]+\/\d+\/([^,]+)\/aws4_request/.exec(auth)?.[1]?.split("/") ?? [];
+  // SigV4A (CloudFront KeyValueStore) has no region in its scope.
+  if (parts.length === 1) return { region: "", service: parts[0]! };
+  return { region: parts[0] ?? "", service: parts[1] ?? "" };
+}
+
+function params(r: RecordedRequest): Record<string, unknown> {
+  const text = rawBody(r).toString("utf8");
+  const type = header(r, "content-type") ?? "";
+  if (type.includes("json") && text) {
+    try {
+      return JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      return {};
+    }
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of new URLSearchParams(text)) out[k] = v;
+  for (const [k, v] of new URL(r.url).searchParams) out[k] ??= v;
+  return out;
+}
+
+const S3_ACTIONS: Record<string, string> = {
+  ListObjectsV2: "ListBucket",
+  ListObjects: "ListBucket",
+  HeadBucket: "ListBucket",
+  ListObjectVersions: "ListBucketVersions",
+  HeadObject: "GetObject",
+  DeleteObjects: "DeleteObject",
+  PutPublicAccessBlock: "PutBucketPublicAccessBlock",
+  GetPublicAccessBlock: "GetBucketPublicAccessBlock",
+  PutBucketCors: "PutBucketCORS",
+  GetBucketCors: "GetBucketCORS",
+  PutBucketLifecycleConfiguration: "PutLifecycleConfiguration",
+  GetBucketLifecycleConfiguration: "GetLifecycleConfiguration",
+  DeleteBucketLifecycle: "PutLifecycleConfiguration",
+  DeleteBucketCors: "PutBucketCORS",
+};
+
+function s3Call(r: RecordedRequest, account: string): IamCall {
+  const url = new URL(r.url);
+  const [, bucket = "", ...keyParts] = url.pathname.split("/");
+  const key = decodeURIComponent(keyParts.join("/"));
+  let op = url.searchParams.get("x-id") ?? "";
+  const q = url.searchParams;
+  if (!op) {
+    const sub = [
+      "policy",
+      "publicAccessBlock",
+      "versioning",
+      "cors",
+      "lifecycle",
+      "location",
+      "versions",
+      "delete",
+    ].find((s) => q.has(s));
+    const m = r.method;
+    if (sub === "location") op = "GetBucketLocation";
+    else if (sub === "policy")
+      op = m === "GET" ? "GetBucketPolicy" : m === "PUT" ? "PutBucketPolicy" : "DeleteBucketPolicy";
+    else if (sub === "publicAccessBlock") op = m === "GET" ? "GetPublicAccessBlock" : "PutPublicAccessBlock";
+    else if (sub === "versioning") op = m === "GET" ? "GetBucketVersioning" : "PutBucketVersioning";
+    else if (sub === "cors")
+      op = m === "GET" ? "GetBucketCors" : m === "PUT" ? "PutBucketCors" : "DeleteBucketCors";
+    else if (sub === "lifecycle")
+      op =
+        m === "GET"
+          ? "GetBucketLifecycleConfiguration"
+          : m === "PUT"
+            ? "PutBucketLifecycleConfiguration"
+            : "DeleteBucketLifecycle";
+    else if (sub === "versions") op = "ListObjectVersions";
+    else if (sub === "delete") op = "DeleteObjects";
+    else if (!key)
+      op =
+        m === "PUT"
+          ? "CreateBucket"
+          : m === "DELETE"
+            ? "DeleteBucket"
+            : m === "HEAD"
+              ? "HeadBucket"
+              : "ListObjectsV2";
+    else
+      op =
+        m === "PUT"
+          ? "PutObject"
+          : m === "DELETE"
+            ? "DeleteObject"
+            : m === "HEAD"
+              ? "HeadObject"
+              : "GetObject";
+  }
+  let action = S3_ACTIONS[op] ?? op;
+  if (
+    (op === "DeleteObject" && q.has("versionId")) ||
+    (op === "DeleteObjects" && /<VersionId>/.test(rawBody(r).toString()))
+  ) {
+    action = "DeleteObjectVersion";
+  }
+  const objectLevel = /Object/.test(action) && action !== "ListBucket";
+  void account;
+  return {
+    service: "s3",
+    action: `s3:${action}`,
+    resources: [objectLevel ? `arn:aws:s3:::${bucket}/${key || "*"}` : `arn:aws:s3:::${bucket}`],
+  };
+}
+
+function lambdaCall(r: RecordedRequest, region: string, account: string): IamCall {
+  const path = new URL(r.url).pathname;
+  const fn = /\/functions\/([^/]+)/.exec(path)?.[1];
+  const arn = fn ? [`arn:aws:lambda:${region}:${account}:function:${decodeURIComponent(fn)}`] : [];
+  let op = "";
+  if (/\/configuration$/.test(path))
+    op = r.method === "GET" ? "GetFunctionConfiguration" : "UpdateFunctionConfiguration";
+  else if (/\/invocations$/.test(path)) op = "InvokeFunction";
+  else if (/\/event-source-mappings/.test(path)) op = "ListEventSourceMappings";
+  else if (fn)
+    op = r.method === "GET" ? "GetFunction" : r.method === "DELETE" ? "DeleteFunction" : "UpdateFunctionCode";
+  return {
+    service: "lambda",
+    action: `lambda:${op}`,
+    resources: op === "ListEventSourceMappings" ? [] : arn,
+  };
+}
+
+function restCall(r: RecordedRequest, service: string, account: string): IamCall {
+  const path = new URL(r.url).pathname;
+  let op = "";
+  if (service === "cloudfront") {
+    const dist = /\/distribution\/([^/]+)/.exec(path)?.[1];
+    if (/\/invalidation$/.test(path)) op = "CreateInvalidation";
+    else if (/\/invalidation\//.test(path)) op = "GetInvalidation";
+    else if (/\/key-value-store\//.test(path)) op = "DescribeKeyValueStore";
+    else if (dist) op = /\/config$/.test(path) ? "GetDistributionConfig" : "GetDistribution";
+    return {
+      service,
+      action: `cloudfront:${op || `${r.method} ${path}`}`,
+      resources: dist ? [`arn:aws:cloudfront::${account}:distribution/${dist}`] : [],
+    };
+  }
+  if (service === "cloudfront-keyvaluestore") {
+    const arn = /\/key-value-stores\/([^/]+)/.exec(path)?.[1];
+    if (/\/keys\//.test(path))
+      op = r.method === "PUT" ? "PutKey" : r.method === "DELETE" ? "DeleteKey" : "GetKey";
+    else if (/\/keys$/.test(path)) op = r.method === "POST" ? "UpdateKeys" : "ListKeys";
+    else op = "DescribeKeyValueStore";
+    return { service, action: `${service}:${op}`, resources: arn ? [decodeURIComponent(arn)] : [] };
+  }
+  if (service === "route53") {
+    if (/\/hostedzonesbyname/.test(path)) op = "ListHostedZonesByName";
+    else if (/\/hostedzone$/.test(path)) op = "ListHostedZones";
+    return { service, action: `route53:${op || `${r.method} ${path}`}`, resources: [] };
+  }
+  return { service, action: `${service}:${r.method} ${path}`, resources: [] };
+}
+
+const str = (v: unknown): string[] =>
+  v === undefined || v === null ? [] : Array.isArray(v) ? v.map(String) : [String(v)];
+
+/** The action and ARNs of a recorded request (see the module comment). */
+export function iamRequest(r: RecordedRequest, account: string): IamCall {
+  const { region, service } = scope(r);
+  if (service === "s3") return s3Call(r, account);
+  if (service === "lambda") return lambdaCall(r, region, account);
+  if (["cloudfront", "cloudfront-keyvaluestore", "route53"].includes(service))
+    return restCall(r, service, account);
+  const op = operationOf(r);
+  const p = params(r);
+  const prefix = service === "api.ecr" ? "ecr" : service;
+  const call: IamCall = { service: prefix, action: `${prefix}:${op}`, resources: [] };
+  const arn = (kind: string, name: string) => (name.startsWith("arn:") ? name : `${kind}${name}`);
+  switch (prefix) {
+    case "cloudformation":
+      call.resources = str(p.StackName).map((n) =>
+        arn(`arn:aws:cloudformation:${region}:${account}:stack/`, `${n}/id`),
+      );
+      break;
+    case "sqs":
+      call.resources = [...str(p.QueueUrl).map((u) => u.split("/").pop()!), ...str(p.QueueName)].map(
+        (q) => `arn:aws:sqs:${region}:${account}:${q}`,
+      );
+      break;
+    case "secretsmanager":
+      call.resources = [...str(p.SecretId), ...str(p.Name)].map((n) =>
+        arn(`arn:aws:secretsmanager:${region}:${account}:secret:`, `${n}-AbCdEf`),
+      );
+      break;
+    case "ssm":
+      call.resources = [...str(p.Name), ...str(p.Names), ...str(p.Path)].map(
+        (n) =>
+          `arn:aws:ssm:${region}:${account}:parameter${n.startsWith("/") ? n.replace(/\/$/, "") : `/${n}`}`,
+      );
+      break;
+    case "ecr":
+      call.resources = [...str(p.repositoryName), ...str(p.repositoryNames)].map(
+        (n) => `arn:aws:ecr:${region}:${account}:repository/${n}`,
+      );
+      break;
+    case "iam":
+      call.resources = str(p.RoleName).map((n) => `arn:aws:iam::${account}:role/${n}`);
+      break;
+    case "codebuild":
+      call.resources = [
+        ...str(p.name),
+        ...str(p.projectName),
+        ...str(p.names),
+        ...str(p.ids).map((id) => id.split(":")[0]!),
+      ].map((n) => arn(`arn:aws:codebuild:${region}:${account}:project/`, n));
+      break;
+    case "logs":
+      call.resources = str(p.logGroupName).map((g) => `arn:aws:logs:${region}:${account}:log-group:${g}`);
+      break;
+    case "rds": {
+      const id = (k: string, kind: string) =>
+        str(p[k]).map((n) => arn(`arn:aws:rds:${region}:${account}:${kind}:`, n));
+      call.resources = [
+        ...id("DBClusterIdentifier", "cluster"),
+        ...id("DBInstanceIdentifier", "db"),
+        ...id("DBSubnetGroupName", "subgrp"),
+        ...id("DBClusterSnapshotIdentifier", "cluster-snapshot"),
+      ];
+      break;
+    }
+  }
+  return call;
+}
