@@ -157,17 +157,6 @@ export async function startDev(o: DevOptions): Promise<DevSession> {
     baseEnv.AWS_SECRET_ACCESS_KEY = "pocket-dev";
   }
 
-  for (const h of served) {
-    const launch = launches.get(h.key)!;
-    handlers.set(
-      h.key,
-      new DevHandler(h, launch, { ...baseEnv, ...environment, ...launch.env }, o.projectDir, (line) =>
-        log(h.key, line),
-      ),
-    );
-  }
-  await Promise.all([...handlers.values()].map((h) => h.ready()));
-
   const servers: import("node:http").Server[] = [];
   const endpoints: DevEndpoint[] = [];
   const stopAll = async () => {
@@ -179,12 +168,13 @@ export async function startDev(o: DevOptions): Promise<DevSession> {
   let watcher: { close(): void } | undefined;
   try {
     for (const [key, port] of apiPorts) {
-      const h = handlers.get(key)!;
       servers.push(
         ...(await listen(port, async (req, res) => {
           const started = Date.now();
           const body = await readBody(req);
-          const parts = await invokeHttp(h, requestEvent(req, body, port));
+          const h = handlers.get(key);
+          // The ports are taken before the handlers start: a request in between waits for nothing.
+          const parts = h ? await invokeHttp(h, requestEvent(req, body, port)) : gatewayError(503);
           writeResponse(res, parts);
           log(key, `${req.method} ${req.url} -> ${parts.status} (${Date.now() - started} ms)`);
         })),
@@ -202,6 +192,18 @@ export async function startDev(o: DevOptions): Promise<DevSession> {
     await stopAll();
     throw error;
   }
+
+  // Handlers start once every port is ours, so a taken port stops pocket dev before any process runs.
+  for (const h of served) {
+    const launch = launches.get(h.key)!;
+    handlers.set(
+      h.key,
+      new DevHandler(h, launch, { ...baseEnv, ...environment, ...launch.env }, o.projectDir, (line) =>
+        log(h.key, line),
+      ),
+    );
+  }
+  await Promise.all([...handlers.values()].map((h) => h.ready()));
 
   async function serveDistribution(
     dist: LocalDistribution,
@@ -429,7 +431,14 @@ class DevHandler {
       );
       return p;
     } catch (error) {
-      this.log(`failed to start: ${(error as Error).message}`);
+      const message = (error as Error).message;
+      this.log(`failed to start: ${message}`);
+      if (this.launch.runtime === "python" && /No module named '?pocket'?\b/.test(message)) {
+        this.log(
+          `hint: pocket's Python runtime is not importable by ${this.launch.executable}: install it in the project's virtualenv (pip install .pocket/python-runtime, written by \`pocket django init\`) or point POCKET_PYTHON at an interpreter that has it.`,
+        );
+      }
+      this.log("fix the code and save: the handler restarts on the next change");
       return error as Error;
     }
   }
