@@ -226,6 +226,63 @@ async function until(done: () => boolean, output: () => string, timeoutMs = 20_0
   }
 }
 
+describe("pocket dev runs handler processes as Lambda runs sandboxes", () => {
+  let port: number;
+  let dev: Dev;
+
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), "pocket-dev-node-"));
+    temps.push(dir);
+    writeFileSync(
+      join(dir, "pocket.toml"),
+      `[general]
+region = "ap-northeast-1"
+project_name = "tiny"
+stages = ["dev"]
+
+[awscontainer]
+dockerfile_path = "Dockerfile"
+
+[awscontainer.handlers.web]
+command = "app.web"
+apigateway = {}
+`,
+    );
+    writeFileSync(
+      join(dir, "app.mjs"),
+      `export const web = async (event) => {
+  if (event.rawPath === "/crash") process.exit(3);
+  if (event.rawPath === "/slow") await new Promise((r) => setTimeout(r, 600));
+  return { statusCode: 200, body: String(process.pid) };
+};
+`,
+    );
+    port = await freePorts();
+    dev = startDev(dir, port);
+    await dev.waitFor(/Ctrl-C to stop/);
+  }, 60_000);
+
+  it("answers concurrent requests from separate processes", async () => {
+    // Each answer names the process that ran it: one process at a time would give one pid.
+    const pids = await Promise.all(
+      [1, 2, 3].map(async () => (await fetch(`http://localhost:${port}/slow`)).text()),
+    );
+    expect(new Set(pids).size).toBe(3);
+  });
+
+  it("answers 500 when the process dies, and runs the next event in a new one", async () => {
+    const crash = await fetch(`http://localhost:${port}/crash`);
+    expect(crash.status).toBe(500);
+    expect(await crash.json()).toEqual({ message: "Internal Server Error" });
+    await dev.waitFor(/\[web\] +the app\.web process ended \(exit 3\)/);
+    expect((await fetch(`http://localhost:${port}/`)).status).toBe(200);
+  });
+
+  it("stops cleanly on SIGINT", async () => {
+    await stopCleanly(dev);
+  });
+});
+
 describe("pocket dev against examples/django (Python)", () => {
   const venvPython = join(repoRoot, "python/.venv/bin/python");
   let dir: string;

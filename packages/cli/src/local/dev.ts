@@ -88,6 +88,9 @@ const PASS_THROUGH = [
   "AWS_SHARED_CREDENTIALS_FILE",
 ];
 
+/** Processes per API handler at most: concurrency for a browser, not a load test. */
+const MAX_INSTANCES = 4;
+
 const COLORS = ["cyan", "magenta", "yellow", "green", "blue", "red"] as const;
 
 export async function startDev(o: DevOptions): Promise<DevSession> {
@@ -198,8 +201,14 @@ export async function startDev(o: DevOptions): Promise<DevSession> {
     const launch = launches.get(h.key)!;
     handlers.set(
       h.key,
-      new DevHandler(h, launch, { ...baseEnv, ...environment, ...launch.env }, o.projectDir, (line) =>
-        log(h.key, line),
+      new DevHandler(
+        h,
+        launch,
+        { ...baseEnv, ...environment, ...launch.env },
+        o.projectDir,
+        (line) => log(h.key, line),
+        // Lambda runs concurrent requests in separate sandboxes; a queue's batches come one at a time.
+        h.apigateway ? Math.max(1, Math.min(h.reservedConcurrency ?? MAX_INSTANCES, MAX_INSTANCES)) : 1,
       ),
     );
   }
@@ -394,12 +403,14 @@ function hasCredentials(env: NodeJS.ProcessEnv): boolean {
 }
 
 /**
- * One handler's process, replaced when the sources change or when it died (Lambda starts a new
- * sandbox after a crash or a timeout). A handler whose INIT failed answers its events with that
- * error until the next change.
+ * One handler's processes, replaced when the sources change or when one died (Lambda starts a
+ * new sandbox after a crash or a timeout). Like Lambda, events that arrive while every instance
+ * is busy get another instance, up to `maxInstances`; each instance runs one event at a time.
+ * A handler whose INIT failed answers its events with that error until the next change.
  */
 class DevHandler {
-  private current: Promise<HandlerProcess | Error>;
+  private instances: Instance[] = [];
+  private generation = 0;
   private stopped = false;
 
   constructor(
@@ -408,8 +419,13 @@ class DevHandler {
     public env: Record<string, string>,
     private readonly projectDir: string,
     private readonly log: (line: string) => void,
+    private readonly maxInstances: number,
   ) {
-    this.current = this.start();
+    this.instances.push(this.spawn(Promise.resolve()));
+  }
+
+  private spawn(after: Promise<unknown>): Instance {
+    return { process: after.then(() => this.start()), busy: 0, generation: this.generation };
   }
 
   private async start(): Promise<HandlerProcess | Error> {
@@ -444,49 +460,88 @@ class DevHandler {
   }
 
   async ready(): Promise<void> {
-    await this.current;
+    await Promise.all(this.instances.map((i) => i.process));
+  }
+
+  /** An idle instance, else a new one while under the limit, else the least busy. */
+  private pick(): Instance {
+    const idle = this.instances.find((i) => i.busy === 0);
+    if (idle) return idle;
+    if (this.instances.length < this.maxInstances) {
+      const fresh = this.spawn(Promise.resolve());
+      this.instances.push(fresh);
+      return fresh;
+    }
+    return this.instances.reduce((a, b) => (b.busy < a.busy ? b : a));
   }
 
   async invoke(event: unknown, retried = false): Promise<unknown> {
-    const current = this.current;
-    const p = await current;
-    if (p instanceof Error) throw p;
+    const instance = this.pick();
+    instance.busy += 1;
+    let p: HandlerProcess | Error | undefined;
     try {
+      p = await instance.process;
+      if (p instanceof Error) throw p;
       return await p.invoke(event);
     } catch (error) {
-      // A restart (source change) stopped the process under this event: run it on the new one.
-      if (!(error instanceof HandlerError) && current !== this.current && !retried && !this.stopped) {
-        return this.invoke(event, true);
-      }
+      // INIT failed: every event gets that error until a change restarts the handler.
+      if (p === undefined || p instanceof Error) throw error;
       if (error instanceof HandlerError) {
         const f = error.failure;
         this.log(`${f.errorType}: ${f.errorMessage}`);
         for (const line of f.stackTrace.join("\n").trimEnd().split("\n").slice(-12))
           this.log(`  ${line.trimEnd()}`);
-      } else {
-        this.log((error as Error).message);
-        // The process is gone (crash, or killed at the timeout): the next event gets a new one.
-        void this.restart("the process ended");
+        throw error;
       }
+      if (instance.generation !== this.generation) {
+        // A restart (source change) stopped the process under this event: run it on a new one.
+        if (!retried && !this.stopped) return this.invoke(event, true);
+        throw error;
+      }
+      this.log((error as Error).message);
+      // The process is gone (a crash, or killed at the timeout): the next event gets a new one.
+      this.drop(instance, p);
       throw error;
+    } finally {
+      instance.busy -= 1;
+    }
+  }
+
+  private drop(instance: Instance, p: HandlerProcess): void {
+    const i = this.instances.indexOf(instance);
+    if (i >= 0) this.instances.splice(i, 1);
+    void p.stop();
+    if (this.instances.length === 0 && !this.stopped) {
+      this.log("a new process starts for the next event");
+      this.instances.push(this.spawn(Promise.resolve()));
     }
   }
 
   restart(reason: string): Promise<void> {
     if (this.stopped) return Promise.resolve();
-    const old = this.current;
     this.log(`restarting: ${reason}`);
-    this.current = (async () => {
-      const p = await old;
-      if (!(p instanceof Error)) await p.stop();
-      return this.start();
-    })();
-    return this.current.then(() => undefined);
+    this.generation += 1;
+    const old = this.instances;
+    const gone = Promise.all(
+      old.map((i) => i.process.then((p) => (p instanceof Error ? undefined : p.stop()))),
+    );
+    const fresh = this.spawn(gone);
+    this.instances = [fresh];
+    return fresh.process.then(() => undefined);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    const p = await this.current;
-    if (!(p instanceof Error)) await p.stop();
+    const all = this.instances;
+    this.instances = [];
+    await Promise.all(all.map((i) => i.process.then((p) => (p instanceof Error ? undefined : p.stop()))));
   }
+}
+
+interface Instance {
+  process: Promise<HandlerProcess | Error>;
+  /** Events given to it and not yet answered. */
+  busy: number;
+  /** The restart it belongs to: an event that fails on an older one was cut off by a restart. */
+  generation: number;
 }
