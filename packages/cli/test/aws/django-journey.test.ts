@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import {
   appendFileSync,
+  cpSync,
   existsSync,
   mkdtempSync,
   readFileSync,
@@ -85,270 +86,296 @@ interface HttpResult {
   isBase64Encoded: boolean;
 }
 
-let root: string;
-let dir: string;
-let dbFile: string;
-let host: string;
-let wsgi: HandlerProcess;
-let management: HandlerProcess;
-let deployOutput: string;
-let functionEnv: Record<string, string>;
-const processes: HandlerProcess[] = [];
-
-function python(args: string[], env: Record<string, string | undefined>, cwd = dir) {
-  const r = spawnSync(PYTHON, args, {
-    cwd,
-    encoding: "utf8",
-    env: { PATH: process.env.PATH, PYTHONPATH: pythonPath(), ...env } as NodeJS.ProcessEnv,
-  });
-  return { status: r.status, out: `${r.stdout}${r.stderr}` };
-}
-
-/** What the image has on its path: the runtime init copied, and django-storages. */
-function pythonPath(): string {
-  return [join(dir, ".pocket", "python-runtime", "src"), DEPS_SITE].join(":");
-}
-
 function cookie(result: HttpResult, name: string): string {
   const line = (result.cookies ?? []).find((c) => c.startsWith(`${name}=`));
   if (!line) throw new Error(`no ${name} cookie in ${JSON.stringify(result.cookies)}`);
   return line.split(";")[0]!;
 }
 
-async function ses(script: string): Promise<string> {
-  const r = python(
-    ["-c", `import boto3, json\nses = boto3.client("ses", region_name="${REGION}")\n${script}`],
-    {
-      ...motoEnv(REGION),
-    },
-  );
-  if (r.status !== 0) throw new Error(r.out);
-  return r.out.trim();
-}
+/** A Django project in `root`, as a user has it before `pocket django init`; returns its folder. */
+type MakeProject = (
+  root: string,
+  python: (args: string[], cwd: string) => { status: number | null; out: string },
+) => string;
 
-beforeAll(async () => {
-  ensurePython();
-  buildCli();
-  await resetMoto();
-  useMoto();
-  root = mkdtempSync(join(tmpdir(), "pocket-journey-"));
-  dir = join(root, "mysite");
-  const made = python([join(PY_DIR, ".venv", "bin", "django-admin"), "startproject", "mysite"], {}, root);
-  expect(made.status, made.out).toBe(0);
-  writeFileSync(join(dir, "mysite", "journey_views.py"), VIEWS);
-  appendFileSync(join(dir, "mysite", "urls.py"), URLS);
-  writeFileSync(join(dir, "requirements.txt"), "Django>=5.2,<6\ndjango-storages[s3]\n");
-}, 300_000);
+function journey(title: string, make: MakeProject): void {
+  let root: string;
+  let dir: string;
+  let dbFile: string;
+  let host: string;
+  let wsgi: HandlerProcess;
+  let management: HandlerProcess;
+  let deployOutput: string;
+  let functionEnv: Record<string, string>;
+  const processes: HandlerProcess[] = [];
 
-afterAll(async () => {
-  for (const p of processes) await p.stop();
-  if (root) rmSync(root, { recursive: true, force: true });
-});
+  function python(args: string[], env: Record<string, string | undefined>, cwd = dir) {
+    const r = spawnSync(PYTHON, args, {
+      cwd,
+      encoding: "utf8",
+      env: { PATH: process.env.PATH, PYTHONPATH: pythonPath(), ...env } as NodeJS.ProcessEnv,
+    });
+    return { status: r.status, out: `${r.stdout}${r.stderr}` };
+  }
 
-describe("the Django journey: startproject → pocket django init → deploy → the handlers as Lambda runs them", () => {
-  it("init makes the project deployable with no hand edits, and it still runs locally without AWS", () => {
-    const r = pocket(["django", "init", "--yes"], { cwd: dir, env: { AWS_REGION: REGION } });
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toContain("wired mysite/settings.py");
-    // Locally: no POCKET_STAGE, no AWS (an unreachable endpoint would fail any call).
-    const local = { AWS_ENDPOINT_URL: "http://127.0.0.1:9" };
-    const check = python(["manage.py", "check"], local);
-    expect(check.status, check.out).toBe(0);
-    const migrate = python(["manage.py", "migrate", "--noinput"], local);
-    expect(migrate.status, migrate.out).toBe(0);
-    expect(existsSync(join(dir, "db.sqlite3"))).toBe(true);
-  });
+  /** What the image has on its path: the runtime init copied, and django-storages. */
+  function pythonPath(): string {
+    return [join(dir ?? root, ".pocket", "python-runtime", "src"), DEPS_SITE].join(":");
+  }
 
-  it("deploys with --image, a user secret DATABASE_URL and [ses], with no Django warning", async () => {
-    const toml = readFileSync(join(dir, "pocket.toml"), "utf8");
-    // What a user adds: a superuser password the management handler can use, the database,
-    // and email.
-    writeFileSync(
-      join(dir, "pocket.toml"),
-      `${toml.replace(
-        /^SECRET_KEY = .*$/m,
-        (line) => `${line}\nDJANGO_SUPERUSER_PASSWORD = { type = "password", options = { length = 16 } }`,
-      )}
+  async function ses(script: string): Promise<string> {
+    const r = python(
+      ["-c", `import boto3, json\nses = boto3.client("ses", region_name="${REGION}")\n${script}`],
+      {
+        ...motoEnv(REGION),
+      },
+    );
+    if (r.status !== 0) throw new Error(r.out);
+    return r.out.trim();
+  }
+
+  describe(title, () => {
+    beforeAll(async () => {
+      ensurePython();
+      buildCli();
+      await resetMoto();
+      useMoto();
+      root = mkdtempSync(join(tmpdir(), "pocket-journey-"));
+      dir = make(root, (args, cwd) => python(args, {}, cwd));
+      writeFileSync(join(dir, "mysite", "journey_views.py"), VIEWS);
+      appendFileSync(join(dir, "mysite", "urls.py"), URLS);
+      writeFileSync(join(dir, "requirements.txt"), "Django>=5.2,<6\ndjango-storages[s3]\n");
+    }, 300_000);
+
+    afterAll(async () => {
+      for (const p of processes) await p.stop();
+      if (root) rmSync(root, { recursive: true, force: true });
+    });
+
+    it("init makes the project deployable with no hand edits, and it still runs locally without AWS", () => {
+      const r = pocket(["django", "init", "--yes"], { cwd: dir, env: { AWS_REGION: REGION } });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr).toContain("wired mysite/settings.py");
+      // Locally: no POCKET_STAGE, no AWS (an unreachable endpoint would fail any call).
+      const local = { AWS_ENDPOINT_URL: "http://127.0.0.1:9" };
+      const check = python(["manage.py", "check"], local);
+      expect(check.status, check.out).toBe(0);
+      const migrate = python(["manage.py", "migrate", "--noinput"], local);
+      expect(migrate.status, migrate.out).toBe(0);
+      expect(existsSync(join(dir, "db.sqlite3"))).toBe(true);
+    });
+
+    it("deploys with --image, a user secret DATABASE_URL and [ses], with no Django warning", async () => {
+      const toml = readFileSync(join(dir, "pocket.toml"), "utf8");
+      // What a user adds: a superuser password the management handler can use, the database,
+      // and email.
+      writeFileSync(
+        join(dir, "pocket.toml"),
+        `${toml.replace(
+          /^SECRET_KEY = .*$/m,
+          (line) => `${line}\nDJANGO_SUPERUSER_PASSWORD = { type = "password", options = { length = 16 } }`,
+        )}
 [awscontainer.secrets.user]
 DATABASE_URL = { name = "mysite/database-url", store = "sm" }
 
 [ses]
 from_email = "${SENDER}"
 `,
-    );
-    dbFile = join(root, "lambda-db.sqlite3");
-    await new SecretsManagerClient({ region: REGION }).send(
-      new CreateSecretCommand({ Name: "mysite/database-url", SecretString: `sqlite:///${dbFile}` }),
-    );
-    await ses(`ses.verify_email_identity(EmailAddress="${SENDER}")`);
-    const image = await putTestImage("dev-mysite-pocket-lambda", "dev", REGION);
-    const r = pocket(["deploy", "--stage", "dev", "--image", image], { cwd: dir, env: motoEnv(REGION) });
-    deployOutput = r.stderr;
-    expect(r.status, r.stderr).toBe(0);
-    expect(deployOutput).not.toContain("warning[django-");
-    const env = await deployedEnvironment(awsClients(REGION), "dev-mysite-pocket-wsgi");
-    functionEnv = env.variables;
-    expect(env.placeholders).toHaveProperty("WsgiApi");
-    host = functionEnv.POCKET_WSGI_HOST!;
-    expect(host).toBe(`${env.placeholders.WsgiApi}.execute-api.ap-northeast-1.amazonaws.com`);
-    expect(functionEnv).toMatchObject({
-      POCKET_STAGE: "dev",
-      POCKET_SES_FROM_EMAIL: SENDER,
-      POCKET_SES_REGION: REGION,
+      );
+      dbFile = join(root, "lambda-db.sqlite3");
+      await new SecretsManagerClient({ region: REGION }).send(
+        new CreateSecretCommand({ Name: "mysite/database-url", SecretString: `sqlite:///${dbFile}` }),
+      );
+      await ses(`ses.verify_email_identity(EmailAddress="${SENDER}")`);
+      const image = await putTestImage("dev-mysite-pocket-lambda", "dev", REGION);
+      const r = pocket(["deploy", "--stage", "dev", "--image", image], { cwd: dir, env: motoEnv(REGION) });
+      deployOutput = r.stderr;
+      expect(r.status, r.stderr).toBe(0);
+      expect(deployOutput).not.toContain("warning[django-");
+      const env = await deployedEnvironment(awsClients(REGION), "dev-mysite-pocket-wsgi");
+      functionEnv = env.variables;
+      expect(env.placeholders).toHaveProperty("WsgiApi");
+      host = functionEnv.POCKET_WSGI_HOST!;
+      expect(host).toBe(`${env.placeholders.WsgiApi}.execute-api.ap-northeast-1.amazonaws.com`);
+      expect(functionEnv).toMatchObject({
+        POCKET_STAGE: "dev",
+        POCKET_SES_FROM_EMAIL: SENDER,
+        POCKET_SES_REGION: REGION,
+      });
+      const mgmt = await deployedEnvironment(awsClients(REGION), "dev-mysite-pocket-management");
+      expect(mgmt.variables).toEqual(functionEnv);
     });
-    const mgmt = await deployedEnvironment(awsClients(REGION), "dev-mysite-pocket-management");
-    expect(mgmt.variables).toEqual(functionEnv);
-  });
 
-  it("the image build collects the static files (no .env, no AWS), as pocket.Dockerfile does", () => {
-    const docker = readFileSync(join(dir, "pocket.Dockerfile"), "utf8");
-    expect(docker).toContain(
-      "POCKET_STATICFILES_BACKEND_OVERRIDE=django.contrib.staticfiles.storage.ManifestStaticFilesStorage",
-    );
-    // .dockerignore leaves .env and the local database out of the image.
-    renameSync(join(dir, ".env"), join(root, "dev.env"));
-    rmSync(join(dir, "db.sqlite3"));
-    const collect = python(["manage.py", "collectstatic", "--noinput"], {
-      DJANGO_SETTINGS_MODULE: "mysite.settings",
-      POCKET_STATICFILES_BACKEND_OVERRIDE: "django.contrib.staticfiles.storage.ManifestStaticFilesStorage",
-      POCKET_STATICFILES_LOCATION_OVERRIDE: join(dir, "staticfiles"),
-      AWS_ENDPOINT_URL: "http://127.0.0.1:9",
+    it("the image build collects the static files (no .env, no AWS), as pocket.Dockerfile does", () => {
+      const docker = readFileSync(join(dir, "pocket.Dockerfile"), "utf8");
+      expect(docker).toContain(
+        "POCKET_STATICFILES_BACKEND_OVERRIDE=django.contrib.staticfiles.storage.ManifestStaticFilesStorage",
+      );
+      // .dockerignore leaves .env and the local database out of the image.
+      renameSync(join(dir, ".env"), join(root, "dev.env"));
+      rmSync(join(dir, "db.sqlite3"));
+      const collect = python(["manage.py", "collectstatic", "--noinput"], {
+        DJANGO_SETTINGS_MODULE: "mysite.settings",
+        POCKET_STATICFILES_BACKEND_OVERRIDE: "django.contrib.staticfiles.storage.ManifestStaticFilesStorage",
+        POCKET_STATICFILES_LOCATION_OVERRIDE: join(dir, "staticfiles"),
+        AWS_ENDPOINT_URL: "http://127.0.0.1:9",
+      });
+      expect(collect.status, collect.out).toBe(0);
+      expect(existsSync(join(dir, "staticfiles", "staticfiles.json"))).toBe(true);
     });
-    expect(collect.status, collect.out).toBe(0);
-    expect(existsSync(join(dir, "staticfiles", "staticfiles.json"))).toBe(true);
-  });
 
-  it("migrate and createsuperuser succeed through the management handler", async () => {
-    const env = {
-      ...functionEnv,
-      // What the image adds (pocket.Dockerfile's ENV, the installed packages) and what Lambda
-      // gives the function (credentials; here moto's).
-      DJANGO_SETTINGS_MODULE: "mysite.settings",
-      PYTHONPATH: pythonPath(),
-      ...motoEnv(REGION),
-    };
-    management = await startHandlerProcess({
-      runtime: "python",
-      executable: PYTHON,
-      handler: "pocket.django.lambda_handlers.management_command_handler",
-      env,
-      cwd: dir,
-      functionName: "dev-mysite-pocket-management",
-      timeoutSeconds: 120,
+    it("migrate and createsuperuser succeed through the management handler", async () => {
+      const env = {
+        ...functionEnv,
+        // What the image adds (pocket.Dockerfile's ENV, the installed packages) and what Lambda
+        // gives the function (credentials; here moto's).
+        DJANGO_SETTINGS_MODULE: "mysite.settings",
+        PYTHONPATH: pythonPath(),
+        ...motoEnv(REGION),
+      };
+      management = await startHandlerProcess({
+        runtime: "python",
+        executable: PYTHON,
+        handler: "pocket.django.lambda_handlers.management_command_handler",
+        env,
+        cwd: dir,
+        functionName: "dev-mysite-pocket-management",
+        timeoutSeconds: 120,
+      });
+      processes.push(management);
+      wsgi = await startHandlerProcess({
+        runtime: "python",
+        executable: PYTHON,
+        handler: "pocket.django.lambda_handlers.wsgi_handler",
+        env,
+        cwd: dir,
+        functionName: "dev-mysite-pocket-wsgi",
+      });
+      processes.push(wsgi);
+      const migrate = await management.invoke<{ exitCode: number; output: string }>(
+        managementEvent("migrate", ["--noinput"]),
+      );
+      expect(migrate.exitCode, migrate.output).toBe(0);
+      expect(migrate.output).toContain("Applying auth.0001_initial... OK");
+      // The database is the user secret's SQLite file, not /tmp.
+      expect(existsSync(dbFile)).toBe(true);
+      const su = await management.invoke<{ exitCode: number; output: string }>(
+        managementEvent("createsuperuser", [
+          "--noinput",
+          "--username",
+          "admin",
+          "--email",
+          "admin@example.com",
+        ]),
+      );
+      expect(su.exitCode, su.output).toBe(0);
+      expect(su.output).toContain("Superuser created successfully.");
+    }, 180_000);
+
+    it("the admin: login page 200, login POST with the CSRF token 302, /admin/ 200 with the session; its stylesheet is served", async () => {
+      const page = await wsgi.invoke<HttpResult>(
+        httpEvent({ path: "/admin/login/", query: "next=/admin/", host }),
+      );
+      expect(page.statusCode, page.body.slice(0, 2000)).toBe(200);
+      const csrf = cookie(page, "csrftoken");
+      const token = /name="csrfmiddlewaretoken" value="([^"]+)"/.exec(page.body)?.[1];
+      expect(token).toBeDefined();
+
+      // The stylesheet: a path on this host, hashed, served by the app to an anonymous visitor.
+      const href = /<link rel="stylesheet" href="([^"]*base[^"]*\.css)"/.exec(page.body)?.[1];
+      expect(href).toMatch(/^\/static\/admin\/css\/base\.[0-9a-f]{12}\.css$/);
+      const css = await wsgi.invoke<HttpResult>(httpEvent({ path: href!, host }));
+      expect(css.statusCode).toBe(200);
+      expect(css.headers["content-type"]).toBe("text/css; charset=utf-8");
+      expect(css.headers["cache-control"]).toBe("public, max-age=31536000, immutable");
+      expect(css.isBase64Encoded ? Buffer.from(css.body, "base64").toString() : css.body).toContain("body");
+
+      const secret = await new SecretsManagerClient({ region: REGION }).send(
+        new GetSecretValueCommand({ SecretId: "dev-mysite-pocket" }),
+      );
+      const password = JSON.parse(secret.SecretString!).dev.mysite.DJANGO_SUPERUSER_PASSWORD as string;
+      const login = await wsgi.invoke<HttpResult>(
+        httpEvent({
+          method: "POST",
+          path: "/admin/login/",
+          query: "next=/admin/",
+          host,
+          headers: {
+            "content-type": "application/x-www-form-urlencoded",
+            origin: `https://${host}`,
+            referer: `https://${host}/admin/login/?next=/admin/`,
+          },
+          cookies: [csrf],
+          body: new URLSearchParams({
+            csrfmiddlewaretoken: token!,
+            username: "admin",
+            password,
+            next: "/admin/",
+          }).toString(),
+        }),
+      );
+      expect(login.statusCode, login.body.slice(0, 2000)).toBe(302);
+      expect(login.headers.location).toBe("/admin/");
+      const session = cookie(login, "sessionid");
+      const admin = await wsgi.invoke<HttpResult>(
+        httpEvent({ path: "/admin/", host, cookies: [csrf, session] }),
+      );
+      expect(admin.statusCode).toBe(200);
+      expect(admin.body).toContain("Site administration");
+      const anonymous = await wsgi.invoke<HttpResult>(httpEvent({ path: "/admin/", host }));
+      expect(anonymous.statusCode).toBe(302);
     });
-    processes.push(management);
-    wsgi = await startHandlerProcess({
-      runtime: "python",
-      executable: PYTHON,
-      handler: "pocket.django.lambda_handlers.wsgi_handler",
-      env,
-      cwd: dir,
-      functionName: "dev-mysite-pocket-wsgi",
+
+    it("a view's send_mail reaches SES as the [ses] sender", async () => {
+      const before = Number(await ses('print(int(ses.get_send_quota()["SentLast24Hours"]))'));
+      const r = await wsgi.invoke<HttpResult>(httpEvent({ path: "/mail/", host }));
+      expect(r.statusCode, r.body).toBe(200);
+      expect(JSON.parse(r.body)).toEqual({ sent: 1 });
+      // moto refuses a sender that is not verified, so the mail went out as the [ses] identity;
+      // its count adds the envelope recipients and the To header both.
+      expect(Number(await ses('print(int(ses.get_send_quota()["SentLast24Hours"]))'))).toBeGreaterThan(
+        before,
+      );
     });
-    processes.push(wsgi);
-    const migrate = await management.invoke<{ exitCode: number; output: string }>(
-      managementEvent("migrate", ["--noinput"]),
-    );
-    expect(migrate.exitCode, migrate.output).toBe(0);
-    expect(migrate.output).toContain("Applying auth.0001_initial... OK");
-    // The database is the user secret's SQLite file, not /tmp.
-    expect(existsSync(dbFile)).toBe(true);
-    const su = await management.invoke<{ exitCode: number; output: string }>(
-      managementEvent("createsuperuser", [
-        "--noinput",
-        "--username",
-        "admin",
-        "--email",
-        "admin@example.com",
-      ]),
-    );
-    expect(su.exitCode, su.output).toBe(0);
-    expect(su.output).toContain("Superuser created successfully.");
-  }, 180_000);
 
-  it("the admin: login page 200, login POST with the CSRF token 302, /admin/ 200 with the session; its stylesheet is served", async () => {
-    const page = await wsgi.invoke<HttpResult>(
-      httpEvent({ path: "/admin/login/", query: "next=/admin/", host }),
-    );
-    expect(page.statusCode, page.body.slice(0, 2000)).toBe(200);
-    const csrf = cookie(page, "csrftoken");
-    const token = /name="csrfmiddlewaretoken" value="([^"]+)"/.exec(page.body)?.[1];
-    expect(token).toBeDefined();
+    it("default_storage.save lands under the media location in the stage's bucket", async () => {
+      const r = await wsgi.invoke<HttpResult>(httpEvent({ path: "/upload/", host }));
+      expect(r.statusCode, r.body).toBe(200);
+      const { name } = JSON.parse(r.body) as { name: string };
+      const object = await new S3Client({ region: REGION, forcePathStyle: true }).send(
+        new GetObjectCommand({ Bucket: "dev-mysite-pocket", Key: `media/${name}` }),
+      );
+      expect(await object.Body!.transformToString()).toBe("hello from lambda");
+    });
 
-    // The stylesheet: a path on this host, hashed, served by the app to an anonymous visitor.
-    const href = /<link rel="stylesheet" href="([^"]*base[^"]*\.css)"/.exec(page.body)?.[1];
-    expect(href).toMatch(/^\/static\/admin\/css\/base\.[0-9a-f]{12}\.css$/);
-    const css = await wsgi.invoke<HttpResult>(httpEvent({ path: href!, host }));
-    expect(css.statusCode).toBe(200);
-    expect(css.headers["content-type"]).toBe("text/css; charset=utf-8");
-    expect(css.headers["cache-control"]).toBe("public, max-age=31536000, immutable");
-    expect(css.isBase64Encoded ? Buffer.from(css.body, "base64").toString() : css.body).toContain("body");
-
-    const secret = await new SecretsManagerClient({ region: REGION }).send(
-      new GetSecretValueCommand({ SecretId: "dev-mysite-pocket" }),
-    );
-    const password = JSON.parse(secret.SecretString!).dev.mysite.DJANGO_SUPERUSER_PASSWORD as string;
-    const login = await wsgi.invoke<HttpResult>(
-      httpEvent({
-        method: "POST",
-        path: "/admin/login/",
-        query: "next=/admin/",
-        host,
-        headers: {
-          "content-type": "application/x-www-form-urlencoded",
-          origin: `https://${host}`,
-          referer: `https://${host}/admin/login/?next=/admin/`,
-        },
-        cookies: [csrf],
-        body: new URLSearchParams({
-          csrfmiddlewaretoken: token!,
-          username: "admin",
-          password,
-          next: "/admin/",
-        }).toString(),
-      }),
-    );
-    expect(login.statusCode, login.body.slice(0, 2000)).toBe(302);
-    expect(login.headers.location).toBe("/admin/");
-    const session = cookie(login, "sessionid");
-    const admin = await wsgi.invoke<HttpResult>(
-      httpEvent({ path: "/admin/", host, cookies: [csrf, session] }),
-    );
-    expect(admin.statusCode).toBe(200);
-    expect(admin.body).toContain("Site administration");
-    const anonymous = await wsgi.invoke<HttpResult>(httpEvent({ path: "/admin/", host }));
-    expect(anonymous.statusCode).toBe(302);
+    it("runs the runtime copy init made, and logged no traceback", async () => {
+      const r = await management.invoke<{ exitCode: number; output: string }>(
+        managementEvent("shell", ["-c", "import pocket; print(pocket.__file__)"]),
+      );
+      expect(r.exitCode, r.output).toBe(0);
+      // (Django 5.2's shell also reports the objects it imported.)
+      expect(r.output.trim().split("\n")).toContain(
+        join(dir, ".pocket", "python-runtime", "src", "pocket", "__init__.py"),
+      );
+      expect(wsgi.logs()).not.toMatch(/Traceback/);
+    });
   });
+}
 
-  it("a view's send_mail reaches SES as the [ses] sender", async () => {
-    const before = Number(await ses('print(int(ses.get_send_quota()["SentLast24Hours"]))'));
-    const r = await wsgi.invoke<HttpResult>(httpEvent({ path: "/mail/", host }));
-    expect(r.statusCode, r.body).toBe(200);
-    expect(JSON.parse(r.body)).toEqual({ sent: 1 });
-    // moto refuses a sender that is not verified, so the mail went out as the [ses] identity;
-    // its count adds the envelope recipients and the To header both.
-    expect(Number(await ses('print(int(ses.get_send_quota()["SentLast24Hours"]))'))).toBeGreaterThan(before);
-  });
+journey(
+  "the Django journey: startproject → pocket django init → deploy → the handlers as Lambda runs them",
+  (root, python) => {
+    const made = python([join(PY_DIR, ".venv", "bin", "django-admin"), "startproject", "mysite"], root);
+    expect(made.status, made.out).toBe(0);
+    return join(root, "mysite");
+  },
+);
 
-  it("default_storage.save lands under the media location in the stage's bucket", async () => {
-    const r = await wsgi.invoke<HttpResult>(httpEvent({ path: "/upload/", host }));
-    expect(r.statusCode, r.body).toBe(200);
-    const { name } = JSON.parse(r.body) as { name: string };
-    const object = await new S3Client({ region: REGION, forcePathStyle: true }).send(
-      new GetObjectCommand({ Bucket: "dev-mysite-pocket", Key: `media/${name}` }),
-    );
-    expect(await object.Body!.transformToString()).toBe("hello from lambda");
+journey("the same journey for examples/django (a project already written for pocket)", (root) => {
+  const dir = join(root, "mysite");
+  cpSync(join(repoRoot, "examples", "django"), dir, {
+    recursive: true,
+    filter: (src) => !/__pycache__|db\.sqlite3$|[/\\](\.pocket|staticfiles|media|\.env)$/.test(src),
   });
-
-  it("runs the runtime copy init made, and logged no traceback", async () => {
-    const r = await management.invoke<{ exitCode: number; output: string }>(
-      managementEvent("shell", ["-c", "import pocket; print(pocket.__file__)"]),
-    );
-    expect(r.exitCode, r.output).toBe(0);
-    // (Django 5.2's shell also reports the objects it imported.)
-    expect(r.output.trim().split("\n")).toContain(
-      join(dir, ".pocket", "python-runtime", "src", "pocket", "__init__.py"),
-    );
-    expect(wsgi.logs()).not.toMatch(/Traceback/);
-  });
+  return dir;
 });
