@@ -7,6 +7,16 @@ import {
   deleteBucket,
   hasObjects,
 } from "./bucket.js";
+import {
+  applySettings,
+  type BucketSettings,
+  type CurrentSettings,
+  readSettings,
+  settingsDrift,
+} from "./bucket-settings.js";
+
+/** A bucket's settings before pocket sets any. */
+const EMPTY: CurrentSettings = { versioning: "Never", cors: [], lifecycle: [] };
 
 const TAKEN_HINT =
   "Bucket names are global across AWS accounts. Change general.namespace (or the bucket name format) so the name is yours.";
@@ -25,6 +35,8 @@ export function bucketResource(o: {
   dependsOn: string[];
   keep: Keep;
   holdsLock?: boolean;
+  /** `[s3]` versioning, cors and lifecycle rules, reconciled on deploy (the app bucket only). */
+  settings?: BucketSettings;
 }): Resource {
   const { bucket, region } = o;
   const outputs = { bucketName: bucket };
@@ -38,31 +50,58 @@ export function bucketResource(o: {
     async status(run) {
       const s3 = await run.aws(region).s3();
       if ((await bucketState(s3, bucket, TAKEN_HINT)) === "missing") return { state: "missing" };
-      if (!(await blocksPublicAccess(s3, bucket))) {
-        return { state: "needs-update", detail: "public access is not fully blocked" };
-      }
+      const problems: string[] = [];
+      if (!(await blocksPublicAccess(s3, bucket))) problems.push("public access is not fully blocked");
+      if (o.settings) problems.push(...settingsDrift(await readSettings(s3, bucket), o.settings).details);
+      if (problems.length > 0) return { state: "needs-update", detail: problems.join("; ") };
       return { state: "in-sync" };
     },
     async plan(run) {
-      const status = await this.status(run);
-      if (status.state === "missing") return [{ action: "create", target: `S3 bucket ${bucket}` }];
-      if (status.state === "needs-update") {
-        return [{ action: "update", target: `S3 bucket ${bucket}`, detail: "block all public access" }];
+      const s3 = await run.aws(region).s3();
+      if ((await bucketState(s3, bucket, TAKEN_HINT)) === "missing") {
+        const extra = o.settings ? settingsDrift(EMPTY, o.settings).details : [];
+        return [
+          {
+            action: "create",
+            target: `S3 bucket ${bucket}`,
+            ...(extra.length ? { detail: extra.join("; ") } : {}),
+          },
+        ];
       }
-      return [];
+      const changes: Awaited<ReturnType<Resource["plan"]>> = [];
+      if (!(await blocksPublicAccess(s3, bucket))) {
+        changes.push({ action: "update", target: `S3 bucket ${bucket}`, detail: "block all public access" });
+      }
+      if (o.settings) {
+        for (const detail of settingsDrift(await readSettings(s3, bucket), o.settings).details)
+          changes.push({ action: "update", target: `S3 bucket ${bucket}`, detail });
+      }
+      return changes;
     },
     async deploy(run, progress) {
       const s3 = await run.aws(region).s3();
+      const done: string[] = [];
+      let created = false;
       if ((await bucketState(s3, bucket, TAKEN_HINT)) === "missing") {
         progress.update("creating");
         await createBucket(s3, bucket, region);
-        return { changed: true, summary: "created", outputs };
-      }
-      if (!(await blocksPublicAccess(s3, bucket))) {
+        created = true;
+        done.push("created");
+      } else if (!(await blocksPublicAccess(s3, bucket))) {
         await blockPublicAccess(s3, bucket);
-        return { changed: true, summary: "public access blocked", outputs };
+        done.push("public access blocked");
       }
-      return { changed: false, summary: "no changes", outputs };
+      if (o.settings) {
+        // A new bucket has none of the settings: no need to read them back.
+        const drift = settingsDrift(created ? EMPTY : await readSettings(s3, bucket), o.settings);
+        if (drift.details.length > 0) {
+          progress.update(drift.details.join("; "));
+          await applySettings(s3, bucket, drift);
+          if (!created) done.push(...drift.details);
+        }
+      }
+      if (done.length === 0) return { changed: false, summary: "no changes", outputs };
+      return { changed: true, summary: done.join("; "), outputs };
     },
     async destroy(run, progress, { onlyIfEmpty }) {
       const s3 = await run.aws(region).s3();

@@ -19,6 +19,7 @@ export default resourceKind({
             region: ctx.s3.region,
             dependsOn: ["state"],
             keep: { unless: "withData", whenEmpty: "delete" },
+            settings: ctx.s3,
           }),
         ]
       : [],
