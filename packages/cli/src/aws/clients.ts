@@ -13,9 +13,9 @@ import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { SSMClient } from "@aws-sdk/client-ssm";
 import type { STSClient } from "@aws-sdk/client-sts";
+import type { WAFV2Client } from "@aws-sdk/client-wafv2";
 import type { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { LogsClient } from "./logs.js";
-import type { Wafv2Client } from "./wafv2.js";
 
 /**
  * The one place AWS clients are made. Each service's SDK package is imported the first time a
@@ -47,7 +47,7 @@ export interface AwsClients {
   /** CloudWatch Logs (read-only: `pocket logs`, `pocket invoke --log`). */
   logs(): Promise<LogsClient>;
   /** AWS WAFv2 (the allow-list IPSets; CloudFront scope is called in us-east-1). */
-  wafv2(): Promise<Wafv2Client>;
+  wafv2(): Promise<WAFV2Client>;
 }
 
 export interface AwsOptions {
@@ -158,7 +158,10 @@ export function awsClients(region: string, options: AwsOptions = {}): AwsClients
       return new RDSClient(base);
     }),
     logs: lazy("logs", async () => (await import("./logs.js")).logsClient(region, options)),
-    wafv2: lazy("wafv2", async () => (await import("./wafv2.js")).wafv2Client(region, options)),
+    wafv2: lazy("wafv2", async () => {
+      const { WAFV2Client } = await import("@aws-sdk/client-wafv2");
+      return new WAFV2Client(base);
+    }),
   };
   cache.set(key, clients);
   return clients;

@@ -3,6 +3,13 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import { GetFunctionConfigurationCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import {
+  GetIPSetCommand,
+  ListIPSetsCommand,
+  ListWebACLsCommand,
+  UpdateIPSetCommand,
+  WAFV2Client,
+} from "@aws-sdk/client-wafv2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runContext } from "../../src/engine/run-context.js";
 import { editAllowList, listAllowList, parseCidr } from "../../src/resources/cloudfront/waf-ip.js";
@@ -249,43 +256,33 @@ describe("protecting a stage, on moto", () => {
     const base = runContext(config, {});
     const cf = config.context.cloudfront!.main!;
     let raced = false;
-    // Another edit lands between our read and our write, once.
-    const racing: RunContext = {
-      ...base,
-      aws: (region: string) => {
-        const clients = base.aws(region);
-        return {
-          ...clients,
-          wafv2: async () => {
-            const waf = await clients.wafv2();
-            return {
-              region: waf.region,
-              send: async <T>(op: string, input: Record<string, unknown>): Promise<T> => {
-                if (op === "UpdateIPSet" && !raced) {
-                  raced = true;
-                  const now = await waf.send<{ LockToken: string; IPSet: { Addresses: string[] } }>(
-                    "GetIPSet",
-                    {
-                      Name: input.Name,
-                      Scope: "CLOUDFRONT",
-                      Id: input.Id,
-                    },
-                  );
-                  await waf.send("UpdateIPSet", {
-                    Name: input.Name,
-                    Scope: "CLOUDFRONT",
-                    Id: input.Id,
-                    Addresses: [...now.IPSet.Addresses, "198.51.100.0/24"],
-                    LockToken: now.LockToken,
-                  });
-                }
-                return waf.send<T>(op, input);
-              },
-            };
-          },
-        };
+    // Another edit lands between our read and our write, once: a second client edits the set
+    // just before pocket's first UpdateIPSet goes out.
+    const waf = await base.aws(cf.region).wafv2();
+    const other = new WAFV2Client({ region: cf.region });
+    waf.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = (args as { input: { Name?: string; Id?: string } }).input;
+        if (context.commandName === "UpdateIPSetCommand" && !raced) {
+          raced = true;
+          const now = await other.send(
+            new GetIPSetCommand({ Name: input.Name, Scope: "CLOUDFRONT", Id: input.Id }),
+          );
+          await other.send(
+            new UpdateIPSetCommand({
+              Name: input.Name,
+              Scope: "CLOUDFRONT",
+              Id: input.Id,
+              Addresses: [...(now.IPSet?.Addresses ?? []), "198.51.100.0/24"],
+              LockToken: now.LockToken,
+            }),
+          );
+        }
+        return next(args);
       },
-    };
+      { step: "initialize", name: "raceOnce" },
+    );
+    const racing: RunContext = base;
     expect(await editAllowList(racing, cf, "add", [parseCidr("192.0.2.1")])).toEqual(["192.0.2.1/32"]);
     expect(raced).toBe(true);
     expect(await listAllowList(base, cf)).toEqual(["203.0.113.7/32", "198.51.100.0/24", "192.0.2.1/32"]);
@@ -294,12 +291,8 @@ describe("protecting a stage, on moto", () => {
   it("destroy removes the WebACL and the IPSets with the stack", async () => {
     const r = await run("prd", "destroy", "--yes");
     expect(r.status, r.stderr).toBe(0);
-    const waf = await runContext(loadInline(TOML, "prd"), {}).aws("us-east-1").wafv2();
-    expect(
-      (await waf.send<{ IPSets?: unknown[] }>("ListIPSets", { Scope: "CLOUDFRONT" })).IPSets ?? [],
-    ).toEqual([]);
-    expect(
-      (await waf.send<{ WebACLs?: unknown[] }>("ListWebACLs", { Scope: "CLOUDFRONT" })).WebACLs ?? [],
-    ).toEqual([]);
+    const waf = new WAFV2Client({ region: "us-east-1" });
+    expect((await waf.send(new ListIPSetsCommand({ Scope: "CLOUDFRONT" }))).IPSets ?? []).toEqual([]);
+    expect((await waf.send(new ListWebACLsCommand({ Scope: "CLOUDFRONT" }))).WebACLs ?? []).toEqual([]);
   });
 });

@@ -97,10 +97,6 @@ interface IpSetRef {
   version: 4 | 6;
 }
 
-interface IpSet {
-  Addresses?: string[];
-}
-
 /** The distributions of the stage with an allow list, narrowed by `--name`. */
 export function allowListDistributions(
   ctx: { cloudfront?: Record<string, CloudFrontContext> },
@@ -165,14 +161,11 @@ async function ipSets(run: RunContext, cf: CloudFrontContext): Promise<IpSetRef[
 
 /** The addresses of both sets: IPv4 first, each sorted as WAF returns them. */
 export async function listAllowList(run: RunContext, cf: CloudFrontContext): Promise<string[]> {
+  const { GetIPSetCommand } = await import("@aws-sdk/client-wafv2");
   const waf = await run.aws(cf.region).wafv2();
   const out: string[] = [];
   for (const set of await ipSets(run, cf)) {
-    const got = await waf.send<{ IPSet?: IpSet }>("GetIPSet", {
-      Name: set.name,
-      Scope: "CLOUDFRONT",
-      Id: set.id,
-    });
+    const got = await waf.send(new GetIPSetCommand({ Name: set.name, Scope: "CLOUDFRONT", Id: set.id }));
     out.push(...(got.IPSet?.Addresses ?? []));
   }
   return out;
@@ -192,17 +185,14 @@ export async function editAllowList(
   action: "add" | "remove",
   cidrs: Cidr[],
 ): Promise<string[]> {
+  const { GetIPSetCommand, UpdateIPSetCommand } = await import("@aws-sdk/client-wafv2");
   const waf = await run.aws(cf.region).wafv2();
   const changed: string[] = [];
   for (const set of await ipSets(run, cf)) {
     const mine = cidrs.filter((c) => c.version === set.version).map((c) => c.cidr);
     if (mine.length === 0) continue;
     for (let attempt = 1; ; attempt++) {
-      const got = await waf.send<{ IPSet?: IpSet; LockToken?: string }>("GetIPSet", {
-        Name: set.name,
-        Scope: "CLOUDFRONT",
-        Id: set.id,
-      });
+      const got = await waf.send(new GetIPSetCommand({ Name: set.name, Scope: "CLOUDFRONT", Id: set.id }));
       const current = got.IPSet?.Addresses ?? [];
       const next =
         action === "add"
@@ -214,13 +204,15 @@ export async function editAllowList(
           : current.filter((c) => !next.includes(c));
       if (delta.length === 0) break;
       try {
-        await waf.send("UpdateIPSet", {
-          Name: set.name,
-          Scope: "CLOUDFRONT",
-          Id: set.id,
-          Addresses: next,
-          LockToken: got.LockToken,
-        });
+        await waf.send(
+          new UpdateIPSetCommand({
+            Name: set.name,
+            Scope: "CLOUDFRONT",
+            Id: set.id,
+            Addresses: next,
+            LockToken: got.LockToken,
+          }),
+        );
         changed.push(...delta);
         break;
       } catch (error) {
