@@ -301,6 +301,14 @@ ${extra}`;
     expect(warn(neon, {})).toEqual(["django-no-dependency-file"]);
   });
 
+  it("warns that an S3 staticfiles storage without a distribution gives browsers 403", () => {
+    const s3 = toml(
+      "\n[s3]\n",
+      `${managed("password").replace("DATABASE_URL", "SECRET_KEY")}\n[awscontainer.envs]\nDATABASE_URL = "postgres://u:p@h/db"\n\n[awscontainer.django.storages]\ndefault = { store = "s3", location = "media" }\nstaticfiles = { store = "s3", location = "static", static = true, manifest = true }\n`,
+    );
+    expect(warn(s3, { "requirements.txt": "psycopg\n" })).toEqual(["django-static-unsigned-bucket"]);
+  });
+
   it("says nothing for a stage that does not run Django", () => {
     const node = toml("").replace("pocket.django.lambda_handlers.wsgi_handler", "app.web");
     expect(warn(node, {})).toEqual([]);

@@ -215,6 +215,11 @@ export async function initCommand(opts: InitOptions): Promise<void> {
     if (isCancel(answer)) throw new CliError("cancelled", "cancelled; nothing was written.");
     database = answer as DatabaseChoice;
   }
+  if (tomlExists && !opts.force && (opts.database !== undefined || opts.region !== undefined)) {
+    process.stderr.write(
+      "note: --database and --region shape a new pocket.toml; the existing one is kept as is\n",
+    );
+  }
   const region = opts.region ?? profileRegion() ?? DEFAULT_REGION;
   const files = initFiles(projectDir, module, { region, database: database ?? "none" });
   for (const f of files) {

@@ -5,7 +5,11 @@ import { DEPENDENCY_FILES } from "./init.js";
 
 /** A problem a deploy goes on with but the user should hear about. */
 export interface DjangoWarning {
-  code: "django-no-database-url" | "django-db-driver-missing" | "django-no-dependency-file";
+  code:
+    | "django-no-database-url"
+    | "django-db-driver-missing"
+    | "django-no-dependency-file"
+    | "django-static-unsigned-bucket";
   message: string;
   hint: string;
 }
@@ -83,6 +87,16 @@ export function djangoDeployWarnings(ctx: PocketContext, projectDir: string): Dj
       code: "django-no-database-url",
       message: `stage ${ctx.stage} gives its functions no DATABASE_URL: Django will use SQLite in /tmp, which loses every write at each cold start.`,
       hint: 'Add a database ([neon], [tidb] or [rds]), or a user secret: [awscontainer.secrets.user] DATABASE_URL = { name = "...", store = "sm" }.',
+    });
+  }
+  const statics = c.django.storages.staticfiles;
+  if (statics?.BACKEND.startsWith("storages.backends.s3boto3.")) {
+    // S3StaticStorage's URLs are unsigned by design, and the stage's bucket blocks public access.
+    out.push({
+      code: "django-static-unsigned-bucket",
+      message:
+        "staticfiles is an S3 storage without a CloudFront distribution: its URLs are unsigned links into a private bucket, so browsers get 403 for every stylesheet.",
+      hint: 'Serve them from the image: staticfiles = { store = "filesystem", location = "staticfiles", static = true, manifest = true } (see pocket django init), or put them on a distribution route.',
     });
   }
   const { files, names } = declaredPackages(projectDir);
