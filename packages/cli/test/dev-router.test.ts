@@ -12,7 +12,7 @@ import {
   parseCookies,
   routeRequest,
 } from "../src/local/cloudfront.js";
-import { devEnvironment } from "../src/local/dev.js";
+import { devEnvironment, startDev } from "../src/local/dev.js";
 import {
   closeServers,
   httpResponse,
@@ -387,6 +387,30 @@ describe("the handlers' environment", () => {
       BACKEND: "django.contrib.staticfiles.storage.StaticFilesStorage",
       OPTIONS: { location: "collected" },
     });
+  });
+});
+
+describe("starting", () => {
+  it("refuses a stage with nothing to serve", async () => {
+    const config = loadInline(`
+[general]
+region = "ap-northeast-1"
+project_name = "shop"
+stages = ["dev"]
+[awscontainer]
+dockerfile_path = "Dockerfile"
+[awscontainer.handlers.management]
+command = "pocket.django.lambda_handlers.management_command_handler"
+`);
+    await expect(
+      startDev({
+        ctx: config.context,
+        projectDir: tempDir(),
+        port: 3000,
+        secrets: {},
+        write: () => undefined,
+      }),
+    ).rejects.toMatchObject({ code: "nothing-to-serve" });
   });
 });
 

@@ -107,6 +107,15 @@ export async function startDev(o: DevOptions): Promise<DevSession> {
   const parentEnv = o.parentEnv ?? process.env;
   const all = Object.values(c.handlers);
   const served = all.filter((h) => h.apigateway || h.sqs);
+  if (served.length === 0) {
+    throw new CliError(
+      "nothing-to-serve",
+      `stage ${o.ctx.stage} has no handler with apigateway or sqs to run locally.`,
+      {
+        hint: "Give a handler `apigateway = {}` (an HTTP API) or `sqs = {}` (a queue worker) in pocket.toml.",
+      },
+    );
+  }
   const width = Math.max(...served.map((h) => h.key.length), 3);
   const colorOf = new Map(served.map((h, i) => [h.key, COLORS[i % COLORS.length]!]));
   const prefix = (key: string) => {
@@ -330,6 +339,16 @@ async function listen(
     });
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
+    if (e.code === "ERR_SOCKET_BAD_PORT") {
+      throw new CliError(
+        "invalid-port",
+        `port ${port} is out of range (the APIs and distributions need one port each).`,
+        {
+          hint: "Pass a lower first port with --port N.",
+          exitCode: 2,
+        },
+      );
+    }
     if (e.code === "EADDRINUSE" || e.code === "EACCES") {
       throw new CliError(
         "port-in-use",
