@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { djangoDeployWarnings } from "../src/django/checks.js";
-import { dockerfile } from "../src/django/init.js";
+import { dockerfile, profileRegion } from "../src/django/init.js";
 import { editSettings, REPLACED_PREFIX, SETTINGS_MARKERS } from "../src/django/settings-edit.js";
 import { buildCli } from "./cli/build.js";
 import { pocket, project } from "./cli/run.js";
@@ -200,6 +200,11 @@ describe("pocket django init", () => {
     expect(readFileSync(join(dir, ".gitignore"), "utf8")).toBe(
       "node_modules\n# Local secrets (pocket django init)\n.env\n",
     );
+    const noted = pocket(["django", "init", "--database", "neon"], { cwd: dir });
+    expect(noted.stderr).toContain(
+      "note: --database and --region shape a new pocket.toml; the existing one is kept as is",
+    );
+    expect(readFileSync(join(dir, "pocket.toml"), "utf8")).toBe("# mine\n");
     const forced = pocket(["django", "init", "--force", "--database", "neon"], { cwd: dir });
     expect(forced.status, forced.stderr).toBe(0);
     expect(forced.stderr).toContain("replaced pocket.toml");
@@ -238,6 +243,23 @@ describe("pocket django init", () => {
     const r = pocket(["django", "init"], { cwd: dir });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("there is no manage.py in");
+  });
+});
+
+describe("the default region", () => {
+  it("is the environment's, else the AWS profile's in the config file", () => {
+    const dir = project("", "aws-config");
+    const file = join(dir, "config");
+    writeFileSync(
+      file,
+      "[default]\nregion = us-west-2\n\n[profile work]\noutput = json\nregion = eu-central-1\n",
+    );
+    expect(profileRegion({ AWS_REGION: "sa-east-1", AWS_CONFIG_FILE: file })).toBe("sa-east-1");
+    expect(profileRegion({ AWS_DEFAULT_REGION: "ca-central-1", AWS_CONFIG_FILE: file })).toBe("ca-central-1");
+    expect(profileRegion({ AWS_CONFIG_FILE: file })).toBe("us-west-2");
+    expect(profileRegion({ AWS_CONFIG_FILE: file, AWS_PROFILE: "work" })).toBe("eu-central-1");
+    expect(profileRegion({ AWS_CONFIG_FILE: file, AWS_PROFILE: "none" })).toBeUndefined();
+    expect(profileRegion({ AWS_CONFIG_FILE: join(dir, "missing") })).toBeUndefined();
   });
 });
 
