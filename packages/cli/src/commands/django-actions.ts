@@ -228,13 +228,17 @@ export async function initCommand(opts: InitOptions): Promise<void> {
       process.stderr.write(`wrote ${rel(f.path)}\n`);
       continue;
     }
+    if (readFileSync(f.path, "utf8") === f.content) {
+      process.stderr.write(`${rel(f.path)} is up to date\n`);
+      continue;
+    }
     let replace = opts.force === true;
     if (!replace && interactive) {
       const { confirm, isCancel } = await import("@clack/prompts");
       const answer = await confirm({ message: `${rel(f.path)} exists. Replace it?`, initialValue: false });
       replace = !isCancel(answer) && answer === true;
     }
-    if (replace && readFileSync(f.path, "utf8") !== f.content) {
+    if (replace) {
       writeInitFile(f);
       process.stderr.write(`replaced ${rel(f.path)}\n`);
     } else {
