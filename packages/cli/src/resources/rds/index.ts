@@ -17,5 +17,11 @@ export default resourceKind({
       options: [["--json", "print JSON for scripts"]],
       run: async () => (await import("./endpoint.js")).printEndpoint,
     },
+    snapshot: {
+      description: "take a manual snapshot of the cluster and wait until it is available",
+      aws: true,
+      options: [["--no-wait", "start the snapshot and print its id without waiting"]],
+      run: async () => (await import("./snapshot.js")).takeSnapshot,
+    },
   },
 });

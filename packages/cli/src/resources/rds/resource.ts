@@ -34,9 +34,16 @@ export function rdsResource(ctx: PocketContext): Resource {
   // A cluster made by an earlier pocket (or by hand) gets deletion protection on its next deploy:
   // only `destroy --with-data` may delete the database, never a console click or another tool.
   const unprotected = (c: DBCluster) => c.DeletionProtection !== true;
+  // Backups: retention always as configured; the window only when one is configured (otherwise
+  // RDS picks one, and pocket leaves it alone).
+  const retentionDiffers = (c: DBCluster) => c.BackupRetentionPeriod !== rds.backupRetentionDays;
+  const windowDiffers = (c: DBCluster) =>
+    rds.preferredBackupWindow !== undefined && c.PreferredBackupWindow !== rds.preferredBackupWindow;
   const clusterChanges = (c: DBCluster): string[] => [
     ...(capacityDiffers(c) ? [`capacity ${rds.minCapacity}-${rds.maxCapacity} ACU`] : []),
     ...(unprotected(c) ? ["deletion protection on"] : []),
+    ...(retentionDiffers(c) ? [`backup retention ${rds.backupRetentionDays} days`] : []),
+    ...(windowDiffers(c) ? [`backup window ${rds.preferredBackupWindow} UTC`] : []),
   ];
 
   const changesFor = (s: RdsState): Change[] => {
@@ -135,6 +142,8 @@ export function rdsResource(ctx: PocketContext): Resource {
             StorageEncrypted: true,
             CopyTagsToSnapshot: true,
             DeletionProtection: true,
+            BackupRetentionPeriod: rds.backupRetentionDays,
+            ...(rds.preferredBackupWindow ? { PreferredBackupWindow: rds.preferredBackupWindow } : {}),
             Tags: tags,
           }),
         );
@@ -154,6 +163,8 @@ export function rdsResource(ctx: PocketContext): Resource {
                 }
               : {}),
             ...(unprotected(s.cluster) ? { DeletionProtection: true } : {}),
+            ...(retentionDiffers(s.cluster) ? { BackupRetentionPeriod: rds.backupRetentionDays } : {}),
+            ...(windowDiffers(s.cluster) ? { PreferredBackupWindow: rds.preferredBackupWindow } : {}),
             ApplyImmediately: true,
           }),
         );
