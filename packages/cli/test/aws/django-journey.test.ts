@@ -165,6 +165,16 @@ function journey(title: string, make: MakeProject): void {
       expect(existsSync(join(dir, "db.sqlite3"))).toBe(true);
     });
 
+    it("a first deploy as init left it warns that SQLite in /tmp loses data at each cold start", async () => {
+      const image = await putTestImage("dev-mysite-pocket-lambda", "dev", REGION);
+      const r = pocket(["deploy", "--stage", "dev", "--image", image], { cwd: dir, env: motoEnv(REGION) });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr).toContain(
+        "warning[django-no-database-url]: stage dev gives its functions no DATABASE_URL",
+      );
+      expect(r.stderr).not.toContain("warning[django-static-unsigned-bucket]");
+    });
+
     it("deploys with --image, a user secret DATABASE_URL and [ses], with no Django warning", async () => {
       const toml = readFileSync(join(dir, "pocket.toml"), "utf8");
       // What a user adds: a superuser password the management handler can use, the database,
