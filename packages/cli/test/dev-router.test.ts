@@ -21,7 +21,7 @@ import {
   writeResponse,
 } from "../src/local/http-server.js";
 import { dockerfileEnv, pythonFor, resolveLaunch } from "../src/local/launch.js";
-import { isWatched } from "../src/local/watch.js";
+import { isWatched, watchSources } from "../src/local/watch.js";
 import { loadInline } from "./templates/context.js";
 
 const dirs: string[] = [];
@@ -428,5 +428,29 @@ describe("watching sources", () => {
     expect(isWatched("media/upload.png", root)).toBe(false);
     expect(isWatched("public/app.js", root, { ignorePaths: ["/p/public"] })).toBe(false);
     expect(isWatched("err.txt", root)).toBe(false);
+  });
+
+  it("reports source changes together, including folders created after the start, never ignored trees", async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, "src"));
+    mkdirSync(join(dir, "node_modules/pkg"), { recursive: true });
+    const batches: string[][] = [];
+    const w = watchSources(dir, (changed) => batches.push(changed), { delayMs: 100 });
+    const settle = () => new Promise((r) => setTimeout(r, 400));
+    try {
+      writeFileSync(join(dir, "node_modules/pkg/index.js"), "x");
+      writeFileSync(join(dir, "src/a.ts"), "1");
+      writeFileSync(join(dir, "src/b.ts"), "2");
+      await settle();
+      expect(batches).toEqual([["src/a.ts", "src/b.ts"]]);
+      mkdirSync(join(dir, "lib"));
+      await settle();
+      writeFileSync(join(dir, "lib/c.py"), "3");
+      writeFileSync(join(dir, ".env"), "A=1");
+      await settle();
+      expect(batches.slice(1).flat().sort()).toEqual([".env", "lib/c.py"]);
+    } finally {
+      w.close();
+    }
   });
 });

@@ -1,5 +1,5 @@
-import { type FSWatcher, watch } from "node:fs";
-import { isAbsolute, relative, resolve, sep } from "node:path";
+import { type FSWatcher, readdirSync, statSync, watch } from "node:fs";
+import { isAbsolute, join, relative, resolve, sep } from "node:path";
 
 /**
  * Source changes for `pocket dev`: one recursive fs.watch on the project folder, changes
@@ -60,11 +60,10 @@ export function watchSources(
   options: WatchOptions = {},
 ): { close(): void } {
   const delay = options.delayMs ?? 150;
+  const ignoredDirs = new Set(options.ignoreDirs ?? DEFAULT_IGNORED_DIRS);
   let pending = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
-  const watcher: FSWatcher = watch(root, { recursive: true }, (_event, file) => {
-    if (!file) return;
-    const rel = String(file).split(sep).join("/");
+  const report = (rel: string) => {
     if (!isWatched(rel, root, options)) return;
     pending.add(rel);
     clearTimeout(timer);
@@ -73,13 +72,47 @@ export function watchSources(
       pending = new Set();
       onChange(changed);
     }, delay);
-  });
-  // A watched folder that disappears (a checkout switching branches) must not end pocket dev.
-  watcher.on("error", () => undefined);
+  };
+  const watchers = new Map<string, FSWatcher>();
+  const add = (name: string, recursive: boolean) => {
+    const path = name === "" ? root : join(root, name);
+    try {
+      const w = watch(path, { recursive }, (_event, file) => {
+        if (!file) return;
+        const rel = [name, String(file)].filter(Boolean).join("/").split(sep).join("/");
+        report(rel);
+        // A folder created at the top after the start gets its own watcher.
+        if (name === "") watchFolder(String(file));
+      });
+      // A watched folder that disappears (a checkout switching branches) must not end pocket dev.
+      w.on("error", () => {
+        w.close();
+        watchers.delete(name);
+      });
+      watchers.set(name, w);
+    } catch {
+      // Gone between listing and watching: nothing to watch.
+    }
+  };
+  // Each top-level folder is watched on its own, so ignored trees (node_modules, .venv: tens of
+  // thousands of folders) are never walked; a recursive watch of the root would register them all.
+  const watchFolder = (name: string) => {
+    if (watchers.has(name) || ignoredDirs.has(name) || name.includes("/") || name.includes(sep)) return;
+    try {
+      if (!statSync(join(root, name)).isDirectory()) return;
+    } catch {
+      return;
+    }
+    if (options.ignorePaths?.some((p) => resolve(p) === resolve(root, name))) return;
+    add(name, true);
+  };
+  add("", false);
+  for (const entry of readdirSync(root)) watchFolder(entry);
   return {
     close() {
       clearTimeout(timer);
-      watcher.close();
+      for (const w of watchers.values()) w.close();
+      watchers.clear();
     },
   };
 }
