@@ -154,6 +154,7 @@ describe("pocket django init", () => {
     const toml = readFileSync(join(dir, "pocket.toml"), "utf8");
     expect(toml).toContain('region = "eu-west-1"');
     expect(toml).toContain('project_name = "my-shop"');
+    expect(toml).toContain('DJANGO_SUPERUSER_PASSWORD = { type = "password", options = { length = 16 } }');
     expect(toml).toContain(
       'staticfiles = { store = "filesystem", location = "staticfiles", static = true, manifest = true }',
     );

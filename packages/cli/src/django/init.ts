@@ -114,6 +114,8 @@ timeout = 600
 
 [awscontainer.secrets.managed]
 SECRET_KEY = { type = "password", options = { length = 50 } }
+# Read by \`createsuperuser --noinput\`; see it with \`pocket resource awscontainer secrets list --show-values\`.
+DJANGO_SUPERUSER_PASSWORD = { type = "password", options = { length = 16 } }
 ${db.secrets}
 [awscontainer.django.storages]
 # Uploads go to the stage's private bucket (signed URLs).

@@ -177,14 +177,19 @@ function journey(title: string, make: MakeProject): void {
 
     it("deploys with --image, a user secret DATABASE_URL and [ses], with no Django warning", async () => {
       const toml = readFileSync(join(dir, "pocket.toml"), "utf8");
-      // What a user adds: a superuser password the management handler can use, the database,
-      // and email.
+      // What a user adds: the database and email (and, to examples/django's own pocket.toml, the
+      // superuser password init writes into a new one).
       writeFileSync(
         join(dir, "pocket.toml"),
-        `${toml.replace(
-          /^SECRET_KEY = .*$/m,
-          (line) => `${line}\nDJANGO_SUPERUSER_PASSWORD = { type = "password", options = { length = 16 } }`,
-        )}
+        `${
+          toml.includes("DJANGO_SUPERUSER_PASSWORD")
+            ? toml
+            : toml.replace(
+                /^SECRET_KEY = .*$/m,
+                (line) =>
+                  `${line}\nDJANGO_SUPERUSER_PASSWORD = { type = "password", options = { length = 16 } }`,
+              )
+        }
 [awscontainer.secrets.user]
 DATABASE_URL = { name = "mysite/database-url", store = "sm" }
 
