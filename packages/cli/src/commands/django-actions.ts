@@ -267,6 +267,6 @@ export async function initCommand(opts: InitOptions): Promise<void> {
     process.stdout.write(`\nAdd these blocks to ${outcome.file} by hand:\n\n${outcome.blocks}\n`);
   }
   process.stdout.write(
-    "\nLocally: python manage.py migrate && python manage.py runserver\nDeploy:  pocket deploy --stage dev && pocket django manage migrate --stage dev -- --noinput\n",
+    "\nLocally: pip install ./.pocket/python-runtime && python manage.py migrate && python manage.py runserver\nDeploy:  pocket deploy --stage dev && pocket django manage migrate --stage dev -- --noinput\n",
   );
 }
