@@ -227,6 +227,40 @@ describe("pocket django init", () => {
     expect(bad.stderr).toContain("--database must be one of neon, rds, tidb, none");
   });
 
+  it("puts OriginVerifyMiddleware first when a stage's distribution has enable_origin_verify", () => {
+    const dir = djangoProject("verify");
+    writeFileSync(
+      join(dir, "pocket.toml"),
+      `[general]
+region = "ap-northeast-1"
+project_name = "verify"
+stages = ["dev", "prd"]
+
+[s3]
+
+[awscontainer]
+dockerfile_path = "pocket.Dockerfile"
+
+[awscontainer.handlers.wsgi]
+command = "pocket.django.lambda_handlers.wsgi_handler"
+apigateway = {}
+
+[cloudfront.main]
+routes = [
+    { is_default = true, is_spa = true },
+    { path_pattern = "/api/*", type = "api", handler = "wsgi" },
+]
+
+[prd.cloudfront.main]
+enable_origin_verify = true
+`,
+    );
+    const r = pocket(["django", "init"], { cwd: dir });
+    expect(r.status, r.stderr).toBe(0);
+    const text = readFileSync(join(dir, "shop", "settings.py"), "utf8");
+    expect(text).toContain("MIDDLEWARE = pocket_middleware(MIDDLEWARE, origin_verify=True)");
+  });
+
   it("leaves a settings file it cannot edit alone and prints the blocks with the reason", () => {
     const dir = djangoProject("unsafe");
     const unsafe = `${STARTPROJECT}\nif DEBUG:\n    ALLOWED_HOSTS = ["*"]\n`;
