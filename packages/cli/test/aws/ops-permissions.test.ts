@@ -43,6 +43,7 @@ async function step(name: string, args: string[]) {
   const r = await record(() => pocket(args, { cwd: dir, env: env() }));
   expect(r.result.status, `${name}: ${r.result.stderr}`).toBe(0);
   for (const request of r.requests) requests.push({ step: name, request });
+  return r.result;
 }
 
 beforeAll(async () => {
@@ -58,7 +59,12 @@ describe("pocket permissions against the calls a deploy makes", () => {
     await step("deploy", ["deploy", "--stage", "dev", "--image", image]);
     writeFileSync(join(dir, "pocket.toml"), TOML(1024));
     await step("redeploy", ["deploy", "--stage", "dev", "--image", image]);
-    await step("status", ["status", "--stage", "dev"]);
+    const status = await step("status", ["status", "--stage", "dev"]);
+    // Each schedule is listed with its next run (moto's stack keeps the name-built output).
+    expect(status.stdout + status.stderr).toMatch(
+      /schedule clearsessions .*next run \d{4}-\d\d-\d\d 04:30 UTC/,
+    );
+    expect(status.stdout + status.stderr).toMatch(/schedule ping .*next run about \d{4}-/);
     await step("destroy", ["destroy", "--stage", "dev", "--yes", "--with-data"]);
 
     const loaded = loadConfig({ configPath: join(dir, "pocket.toml"), env: {}, stage: "dev" });
