@@ -1,6 +1,7 @@
 import type { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import type { CloudFrontClient } from "@aws-sdk/client-cloudfront";
 import type { CloudFrontKeyValueStoreClient } from "@aws-sdk/client-cloudfront-keyvaluestore";
+import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import type { CodeBuildClient } from "@aws-sdk/client-codebuild";
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { ECRClient } from "@aws-sdk/client-ecr";
@@ -15,7 +16,6 @@ import type { SSMClient } from "@aws-sdk/client-ssm";
 import type { STSClient } from "@aws-sdk/client-sts";
 import type { WAFV2Client } from "@aws-sdk/client-wafv2";
 import type { NodeHttpHandler } from "@smithy/node-http-handler";
-import type { LogsClient } from "./logs.js";
 
 /**
  * The one place AWS clients are made. Each service's SDK package is imported the first time a
@@ -45,7 +45,7 @@ export interface AwsClients {
   cloudfrontKvs(): Promise<CloudFrontKeyValueStoreClient>;
   rds(): Promise<RDSClient>;
   /** CloudWatch Logs (read-only: `pocket logs`, `pocket invoke --log`). */
-  logs(): Promise<LogsClient>;
+  logs(): Promise<CloudWatchLogsClient>;
   /** AWS WAFv2 (the allow-list IPSets; CloudFront scope is called in us-east-1). */
   wafv2(): Promise<WAFV2Client>;
 }
@@ -157,7 +157,10 @@ export function awsClients(region: string, options: AwsOptions = {}): AwsClients
       const { RDSClient } = await import("@aws-sdk/client-rds");
       return new RDSClient(base);
     }),
-    logs: lazy("logs", async () => (await import("./logs.js")).logsClient(region, options)),
+    logs: lazy("logs", async () => {
+      const { CloudWatchLogsClient } = await import("@aws-sdk/client-cloudwatch-logs");
+      return new CloudWatchLogsClient(base);
+    }),
     wafv2: lazy("wafv2", async () => {
       const { WAFV2Client } = await import("@aws-sdk/client-wafv2");
       return new WAFV2Client(base);

@@ -1,7 +1,7 @@
+import type { CloudWatchLogsClient as LogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import type { ContainerContext, HandlerContext } from "@magic-pocket/config";
 import { awsClients } from "../aws/clients.js";
 import { explainAwsError } from "../aws/errors.js";
-import type { FilterLogEventsOutput, LogsClient } from "../aws/logs.js";
 import { type GlobalOptions, loadStage } from "../config-loader.js";
 import { CliError } from "../errors.js";
 import { useColor } from "../output.js";
@@ -52,12 +52,15 @@ async function fetchGroup(
   let nextToken: string | undefined;
   try {
     do {
-      const out = await logs.send<FilterLogEventsOutput>("FilterLogEvents", {
-        logGroupName: handler.logGroupName,
-        startTime: start,
-        ...(filter ? { filterPattern: filter } : {}),
-        ...(nextToken ? { nextToken } : {}),
-      });
+      const { FilterLogEventsCommand } = await import("@aws-sdk/client-cloudwatch-logs");
+      const out = await logs.send(
+        new FilterLogEventsCommand({
+          logGroupName: handler.logGroupName,
+          startTime: start,
+          ...(filter ? { filterPattern: filter } : {}),
+          ...(nextToken ? { nextToken } : {}),
+        }),
+      );
       for (const e of out.events ?? []) {
         events.push({
           handler: handler.key,
@@ -79,10 +82,10 @@ async function fetchGroup(
 /** True when the group has at least one stream, i.e. the function has run at least once. */
 async function hasRun(logs: LogsClient, handler: HandlerContext): Promise<boolean> {
   try {
-    const out = await logs.send<{ logStreams?: unknown[] }>("DescribeLogStreams", {
-      logGroupName: handler.logGroupName,
-      limit: 1,
-    });
+    const { DescribeLogStreamsCommand } = await import("@aws-sdk/client-cloudwatch-logs");
+    const out = await logs.send(
+      new DescribeLogStreamsCommand({ logGroupName: handler.logGroupName, limit: 1 }),
+    );
     return (out.logStreams?.length ?? 0) > 0;
   } catch (error) {
     if ((error as { name?: string }).name === "ResourceNotFoundException") return false;

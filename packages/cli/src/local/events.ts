@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
+import { regionPartition } from "../aws/partition.js";
 
 /**
  * Lambda events as AWS sends them, for running handlers outside Lambda (the journey test, and
@@ -159,7 +160,7 @@ export function queueArn(queue: string, options: { region?: string; accountId?: 
   const m = /^https?:\/\/[^/]+\/(\d{12})\/([^/?#]+)/.exec(queue);
   const region = options.region ?? /sqs\.([a-z0-9-]+)\./.exec(queue)?.[1] ?? "us-east-1";
   const account = m?.[1] ?? options.accountId ?? "123456789012";
-  return `arn:aws:sqs:${region}:${account}:${m?.[2] ?? queue}`;
+  return `arn:${regionPartition(region)}:sqs:${region}:${account}:${m?.[2] ?? queue}`;
 }
 
 /**

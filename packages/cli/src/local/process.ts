@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { regionPartition } from "../aws/partition.js";
 import { CliError } from "../errors.js";
 import { NODE_DRIVER, PYTHON_DRIVER } from "./drivers.js";
 
@@ -193,7 +194,7 @@ export async function startHandlerProcess(options: HandlerProcessOptions): Promi
     const context = {
       functionName,
       functionVersion: "$LATEST",
-      invokedFunctionArn: `arn:aws:lambda:${region}:123456789012:function:${functionName}`,
+      invokedFunctionArn: `arn:${regionPartition(region)}:lambda:${region}:123456789012:function:${functionName}`,
       memoryLimitInMB: String(memory),
       awsRequestId: id,
       logGroupName: `/aws/lambda/${functionName}`,

@@ -1,8 +1,13 @@
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import {
+  CloudWatchLogsClient,
+  CreateLogGroupCommand,
+  CreateLogStreamCommand,
+  PutLogEventsCommand,
+} from "@aws-sdk/client-cloudwatch-logs";
 import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { CreateFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { logsClient } from "../../src/aws/logs.js";
 import { buildCli } from "../cli/build.js";
 import { pocket, pocketAsync, project } from "../cli/run.js";
 import { motoEnv, putTestImage, resetMoto, useMoto } from "../moto/moto.js";
@@ -29,19 +34,21 @@ sqs = {}
 command = "app.cron"
 `;
 const env = () => motoEnv(REGION);
-const logs = () => logsClient(REGION);
+const logs = () => new CloudWatchLogsClient({ region: REGION });
 const T0 = Date.now() - 60_000;
 let dir: string;
 
 async function putEvents(group: string, stream: string, events: [number, string][]): Promise<void> {
   await logs()
-    .send("CreateLogStream", { logGroupName: group, logStreamName: stream })
+    .send(new CreateLogStreamCommand({ logGroupName: group, logStreamName: stream }))
     .catch(() => undefined);
-  await logs().send("PutLogEvents", {
-    logGroupName: group,
-    logStreamName: stream,
-    logEvents: events.map(([timestamp, message]) => ({ timestamp, message })),
-  });
+  await logs().send(
+    new PutLogEventsCommand({
+      logGroupName: group,
+      logStreamName: stream,
+      logEvents: events.map(([timestamp, message]) => ({ timestamp, message })),
+    }),
+  );
 }
 
 async function motoConfig(config: unknown): Promise<void> {
@@ -60,7 +67,7 @@ beforeAll(async () => {
   dir = project(TOML, "ops");
   // Log groups as the container stack creates them; "cron" has a group and no stream (never ran).
   for (const key of ["wsgi", "worker", "cron"])
-    await logs().send("CreateLogGroup", { logGroupName: `/aws/lambda/dev-ops-pocket-${key}` });
+    await logs().send(new CreateLogGroupCommand({ logGroupName: `/aws/lambda/dev-ops-pocket-${key}` }));
   await putEvents("/aws/lambda/dev-ops-pocket-wsgi", "2026/03/01/[$LATEST]a", [
     [T0, "INIT_START Runtime Version: python:3.12.v40\n"],
     [T0 + 1, "START RequestId: 11111111-aaaa-bbbb-cccc-000000000001 Version: $LATEST\n"],
