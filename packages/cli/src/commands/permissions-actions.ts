@@ -8,7 +8,13 @@ import { writeJson } from "../output.js";
 import { stageResources } from "../resources/index.js";
 import { renderYaml } from "../templates/render.js";
 import type { Json, Template } from "../templates/template.js";
-import { concretePolicy, type PolicyStatement, type StagePolicy, stagePolicy } from "./permissions-policy.js";
+import {
+  concretePolicy,
+  type PolicyStatement,
+  type StagePolicy,
+  stagePolicy,
+  substituteStatements,
+} from "./permissions-policy.js";
 
 export interface PermissionsOptions {
   stage?: string;
@@ -93,22 +99,7 @@ export function roleTemplate(ctx: PocketContext, policy: StagePolicy, spec: stri
         Description: `pocket deploy of stage ${ctx.stage} (${i + 1}/${parts.length})`,
         PolicyDocument: {
           Version: "2012-10-17",
-          Statement: statements.map((s) => ({
-            ...s,
-            Resource: s.Resource === "*" ? "*" : s.Resource.map(sub),
-            ...(s.Condition
-              ? {
-                  Condition: Object.fromEntries(
-                    Object.entries(s.Condition).map(([op, kv]) => [
-                      op,
-                      Object.fromEntries(
-                        Object.entries(kv).map(([k, v]) => [k, Array.isArray(v) ? v.map(sub) : sub(v)]),
-                      ),
-                    ]),
-                  ),
-                }
-              : {}),
-          })) as unknown as Json,
+          Statement: substituteStatements(statements, sub) as unknown as Json,
         },
       },
       // Why each wildcard is there, next to the statements (IAM documents hold no comments).

@@ -773,27 +773,29 @@ export function stagePolicy(ctx: PocketContext, types: readonly string[]): Stage
   return { statements, reasons, resourceTypes };
 }
 
+/** Statements with `sub` applied to every resource and condition value. */
+export function substituteStatements<T>(statements: readonly PolicyStatement[], sub: (s: string) => T) {
+  return statements.map((s) => ({
+    ...s,
+    Resource: s.Resource === "*" ? "*" : s.Resource.map(sub),
+    ...(s.Condition
+      ? {
+          Condition: Object.fromEntries(
+            Object.entries(s.Condition).map(([op, kv]) => [
+              op,
+              Object.fromEntries(
+                Object.entries(kv).map(([k, v]) => [k, Array.isArray(v) ? v.map(sub) : sub(v)]),
+              ),
+            ]),
+          ),
+        }
+      : {}),
+  }));
+}
+
 /** The policy with the account and partition filled in, as `aws iam put-role-policy` takes it. */
 export function concretePolicy(policy: StagePolicy, account: string, partition: string) {
   const sub = (s: string) =>
     s.replaceAll("${AWS::Partition}", partition).replaceAll("${AWS::AccountId}", account);
-  return {
-    Version: "2012-10-17",
-    Statement: policy.statements.map((s) => ({
-      ...s,
-      Resource: s.Resource === "*" ? "*" : s.Resource.map(sub),
-      ...(s.Condition
-        ? {
-            Condition: Object.fromEntries(
-              Object.entries(s.Condition).map(([op, kv]) => [
-                op,
-                Object.fromEntries(
-                  Object.entries(kv).map(([k, v]) => [k, Array.isArray(v) ? v.map(sub) : sub(v)]),
-                ),
-              ]),
-            ),
-          }
-        : {}),
-    })),
-  };
+  return { Version: "2012-10-17", Statement: substituteStatements(policy.statements, sub) };
 }
