@@ -4,7 +4,7 @@ import { containerResource } from "./resource.js";
 /** `[awscontainer]`: the ECR repository, the image and the `{slug}-container` stack. */
 export default resourceKind({
   group: "awscontainer",
-  noun: "the container stack",
+  noun: "the container stack and its managed secrets",
   description: "the container stack: Lambda functions, API Gateway, SQS, IAM",
   section: "[awscontainer]",
   stacks: true,
