@@ -58,7 +58,7 @@ export function registerResourceGroups(resource: Command, global: () => GlobalOp
         for (const part of path.slice(0, -1)) {
           parent =
             parent.commands.find((c) => c.name() === part) ??
-            parent.command(part).description(`the ${part} of ${what}`);
+            parent.command(part).description(`the stage's ${part}`);
         }
         let c = parent.command(path[path.length - 1]!).description(op.description);
         c = op.aws ? withAwsStage(c) : withStage(c);
