@@ -137,5 +137,11 @@ if (watch) {
   const ctx = await context(options);
   await ctx.watch();
 } else {
-  await build(options);
+  // Same as for the runtime: overwrite in place, then remove the chunks no longer produced.
+  const cliBuild = await build({ ...options, metafile: true });
+  const cliOutputs = new Set(Object.keys(cliBuild.metafile.outputs));
+  const cliChunks = "packages/cli/dist/chunks";
+  for (const f of existsSync(cliChunks) ? readdirSync(cliChunks) : []) {
+    if (!cliOutputs.has(`${cliChunks}/${f}`)) rmSync(`${cliChunks}/${f}`);
+  }
 }

@@ -2,7 +2,7 @@ import type { LoadedConfig } from "@magic-pocket/config";
 import { awsClients } from "../aws/clients.js";
 import type { Resource, RunContext } from "../resources/resource.js";
 import { resolveParameters } from "./parameters.js";
-import { runTiming } from "./timing.js";
+import { runTiming, vendorEndpoints } from "./timing.js";
 
 export interface RunOptions {
   yes?: boolean;
@@ -32,6 +32,7 @@ export function runContext(
     skipBuild: options.skipBuild === true,
     assumeYes: options.yes === true,
     timing: runTiming(),
+    vendorEndpoints: vendorEndpoints(),
     aws: (region) => awsClients(region, { profile: options.profile }),
     confirm: async (question) => {
       if (options.yes) return true;

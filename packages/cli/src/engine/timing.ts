@@ -1,4 +1,4 @@
-import type { Timing } from "../resources/resource.js";
+import type { Timing, VendorEndpoints } from "../resources/resource.js";
 
 /**
  * Poll intervals for one run. Real AWS takes minutes, an emulator milliseconds: the test harness
@@ -18,5 +18,15 @@ export function runTiming(env: NodeJS.ProcessEnv = process.env): Timing {
     iamSettleMs: ms("POCKET_IAM_SETTLE_MS", 10_000),
     neonPollMs: ms("POCKET_NEON_POLL_MS", 1000),
     tidbPollMs: ms("POCKET_TIDB_POLL_MS", 5000),
+    policyRetryScale: ms("POCKET_POLICY_RETRY_SCALE", 1),
+  };
+}
+
+/** The documented API URL overrides (README: "For proxies and tests only"), read once per run. */
+export function vendorEndpoints(env: NodeJS.ProcessEnv = process.env): VendorEndpoints {
+  return {
+    neonApi: env.POCKET_NEON_API_URL || undefined,
+    tidbIam: env.POCKET_TIDB_IAM_URL || undefined,
+    tidbApi: env.POCKET_TIDB_API_URL || undefined,
   };
 }

@@ -75,6 +75,15 @@ export interface Timing {
   iamSettleMs: number;
   neonPollMs: number;
   tidbPollMs: number;
+  /** Multiplies the waits between bucket-policy retries (tests make them short). */
+  policyRetryScale: number;
+}
+
+/** Base URLs of the vendor APIs, when a proxy (or a contract server in tests) stands in. */
+export interface VendorEndpoints {
+  neonApi?: string;
+  tidbIam?: string;
+  tidbApi?: string;
 }
 
 /** Shared state of one command run. */
@@ -98,6 +107,7 @@ export interface RunContext {
   /** Answer yes to confirmations (`--yes`). */
   assumeYes: boolean;
   timing: Timing;
+  vendorEndpoints: VendorEndpoints;
   /** AWS clients for a region (the stage's region, or us-east-1 for CloudFront). */
   aws(region: string): AwsClients;
   /** Asks the user (or answers from --yes; false when nobody can answer). */

@@ -72,7 +72,7 @@ async function updatePolicy(
         if (!conflict(error)) throw error;
       }
       if (holds(await readPolicy(run, cf))) return wrote;
-      await delay(Math.min(200 * 2 ** attempt, 3000) * Number(process.env.POCKET_POLICY_RETRY_SCALE ?? 1));
+      await delay(Math.min(200 * 2 ** attempt, 3000) * run.timing.policyRetryScale);
     }
     throw new CliError(
       "bucket-policy-conflict",

@@ -33,7 +33,7 @@ export interface NeonOperation {
 
 export interface NeonApiOptions {
   apiKey: string;
-  /** `POCKET_NEON_API_URL` overrides it (a proxy, or the contract server in tests). */
+  /** Set from `POCKET_NEON_API_URL` by the engine (a proxy, or the contract server in tests). */
   baseUrl?: string;
   /** Milliseconds between operation polls (tests shorten it). */
   pollMs?: number;
@@ -47,7 +47,7 @@ export class NeonApi {
   private readonly pollMs: number;
 
   constructor(private readonly options: NeonApiOptions) {
-    this.baseUrl = (options.baseUrl ?? process.env.POCKET_NEON_API_URL ?? DEFAULT_URL).replace(/\/$/, "");
+    this.baseUrl = (options.baseUrl ?? DEFAULT_URL).replace(/\/$/, "");
     this.pollMs = options.pollMs ?? 1000;
   }
 

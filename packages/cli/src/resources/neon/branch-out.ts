@@ -17,7 +17,7 @@ export async function branchOut({ run }: OperationContext, opts: { baseStage?: s
   if (opts.baseStage === neon.branch) {
     throw new CliError("neon-same-stage", "--base-stage must name another stage than --stage.");
   }
-  const api = neonApi(run.credentials, run.timing.neonPollMs);
+  const api = neonApi(run);
   const project = await api.project(neon.projectName);
   const [base, existing] = await Promise.all([
     api.branch(project.id, opts.baseStage),

@@ -1,4 +1,4 @@
-import type { Credentials, NeonContext } from "@magic-pocket/config";
+import type { NeonContext } from "@magic-pocket/config";
 import { CliError } from "../../errors.js";
 import type { Change, Resource, RunContext } from "../resource.js";
 import { NeonApi, type NeonBranch, type NeonEndpoint, type NeonProject } from "./api.js";
@@ -13,14 +13,15 @@ interface NeonState {
 }
 
 /** The Neon API client for the stage's key, or the error that says where the key goes. */
-export function neonApi(credentials: Credentials, pollMs: number): NeonApi {
+export function neonApi(run: Pick<RunContext, "credentials" | "timing" | "vendorEndpoints">): NeonApi {
+  const credentials = run.credentials;
   const apiKey = credentials.neonApiKey;
   if (!apiKey) {
     throw new CliError("neon-key-missing", "[neon] is configured but NEON_API_KEY is not set.", {
       hint: "Create an API key in the Neon console and put NEON_API_KEY=... in the environment or in .env next to pocket.toml.",
     });
   }
-  return new NeonApi({ apiKey, pollMs });
+  return new NeonApi({ apiKey, pollMs: run.timing.neonPollMs, baseUrl: run.vendorEndpoints.neonApi });
 }
 
 /**
@@ -29,7 +30,7 @@ export function neonApi(credentials: Credentials, pollMs: number): NeonApi {
  * `databaseUrl` fills `neon_database_url` managed secrets and is never printed.
  */
 export function neonResource(neon: NeonContext): Resource {
-  const apiFor = (run: RunContext): NeonApi => neonApi(run.credentials, run.timing.neonPollMs);
+  const apiFor = (run: RunContext): NeonApi => neonApi(run);
 
   const inspect = async (api: NeonApi): Promise<NeonState> => {
     const project = await api.project(neon.projectName);

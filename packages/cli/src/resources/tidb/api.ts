@@ -26,7 +26,7 @@ export interface TidbCluster {
 export interface TidbApiOptions {
   publicKey: string;
   privateKey: string;
-  /** `POCKET_TIDB_IAM_URL` / `POCKET_TIDB_API_URL` override them (a proxy, or the contract server in tests). */
+  /** Set from `POCKET_TIDB_IAM_URL` / `POCKET_TIDB_API_URL` by the engine (a proxy, or the contract server in tests). */
   iamUrl?: string;
   serverlessUrl?: string;
   /** Milliseconds between cluster state polls. */
@@ -44,11 +44,8 @@ export class TidbApi {
   private nc = 0;
 
   constructor(private readonly options: TidbApiOptions) {
-    this.iamUrl = (options.iamUrl ?? process.env.POCKET_TIDB_IAM_URL ?? IAM_URL).replace(/\/$/, "");
-    this.serverlessUrl = (options.serverlessUrl ?? process.env.POCKET_TIDB_API_URL ?? SERVERLESS_URL).replace(
-      /\/$/,
-      "",
-    );
+    this.iamUrl = (options.iamUrl ?? IAM_URL).replace(/\/$/, "");
+    this.serverlessUrl = (options.serverlessUrl ?? SERVERLESS_URL).replace(/\/$/, "");
     this.pollMs = options.pollMs ?? 5000;
   }
 

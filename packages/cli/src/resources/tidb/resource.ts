@@ -55,6 +55,8 @@ export function tidbResource(ctx: PocketContext): Resource {
       publicKey: tidbPublicKey,
       privateKey: tidbPrivateKey,
       pollMs: run.timing.tidbPollMs,
+      iamUrl: run.vendorEndpoints.tidbIam,
+      serverlessUrl: run.vendorEndpoints.tidbApi,
     });
   };
 
