@@ -1,11 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CloudFormationClient, CreateStackCommand } from "@aws-sdk/client-cloudformation";
-import {
-  CloudFrontClient,
-  CreateDistributionCommand,
-  ListInvalidationsCommand,
-} from "@aws-sdk/client-cloudfront";
+import { CloudFrontClient, ListInvalidationsCommand } from "@aws-sdk/client-cloudfront";
 import {
   CreateBucketCommand,
   HeadObjectCommand,
@@ -25,6 +20,8 @@ import { loadInline } from "../templates/context.js";
  * CloudFront distributions, so the distribution is made through moto's CloudFront API and a
  * stand-in stack carries its id as the `DistributionId` output, which is all the upload reads.
  */
+import { standInDistribution } from "./stand-in-distribution.js";
+
 const REGION = "ap-northeast-1";
 const BUCKET = "dev-fe-pocket";
 const TOML = `
@@ -81,40 +78,7 @@ beforeAll(async () => {
   // Another route's file and a stale one from an earlier build.
   await s3().send(new PutObjectCommand({ Bucket: BUCKET, Key: "spa/static/site.css", Body: "body{}" }));
   await s3().send(new PutObjectCommand({ Bucket: BUCKET, Key: "spa/old-build.js", Body: "old" }));
-  const created = await new CloudFrontClient({ region: "us-east-1" }).send(
-    new CreateDistributionCommand({
-      DistributionConfig: {
-        CallerReference: "pocket-test",
-        Comment: "stand-in",
-        Enabled: true,
-        Origins: {
-          Quantity: 1,
-          Items: [
-            {
-              Id: "s3",
-              DomainName: `${BUCKET}.s3.amazonaws.com`,
-              S3OriginConfig: { OriginAccessIdentity: "" },
-            },
-          ],
-        },
-        DefaultCacheBehavior: {
-          TargetOriginId: "s3",
-          ViewerProtocolPolicy: "redirect-to-https",
-          CachePolicyId: "658327ea-f89d-4fab-a63d-7e88639e58f6",
-        },
-      },
-    }),
-  );
-  distributionId = created.Distribution!.Id!;
-  await new CloudFormationClient({ region: "us-east-1" }).send(
-    new CreateStackCommand({
-      StackName: "dev-fe-main-cloudfront",
-      TemplateBody: JSON.stringify({
-        Resources: { Placeholder: { Type: "AWS::CloudFormation::WaitConditionHandle" } },
-        Outputs: { DistributionId: { Value: distributionId } },
-      }),
-    }),
-  );
+  distributionId = await standInDistribution(BUCKET, "dev-fe-main-cloudfront");
 });
 
 describe("front-end upload (build_dir)", () => {

@@ -1,7 +1,5 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CloudFormationClient, CreateStackCommand } from "@aws-sdk/client-cloudformation";
-import { CloudFrontClient, CreateDistributionCommand } from "@aws-sdk/client-cloudfront";
 import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildCli } from "../cli/build.js";
@@ -14,6 +12,8 @@ import { operationOf, record } from "./recorder.js";
  * moto's CloudFormation makes no distributions, so one is made through moto's CloudFront API
  * and a stand-in stack carries its id.
  */
+import { standInDistribution } from "./stand-in-distribution.js";
+
 const REGION = "ap-northeast-1";
 const BUCKET = "dev-order-pocket";
 const TOML = `
@@ -55,39 +55,7 @@ beforeAll(async () => {
     new CreateBucketCommand({ Bucket: BUCKET, CreateBucketConfiguration: { LocationConstraint: REGION } }),
   );
   await s3().send(new PutObjectCommand({ Bucket: BUCKET, Key: "spa/old-build.js", Body: "old" }));
-  const created = await new CloudFrontClient({ region: "us-east-1" }).send(
-    new CreateDistributionCommand({
-      DistributionConfig: {
-        CallerReference: "pocket-order-test",
-        Comment: "stand-in",
-        Enabled: true,
-        Origins: {
-          Quantity: 1,
-          Items: [
-            {
-              Id: "s3",
-              DomainName: `${BUCKET}.s3.amazonaws.com`,
-              S3OriginConfig: { OriginAccessIdentity: "" },
-            },
-          ],
-        },
-        DefaultCacheBehavior: {
-          TargetOriginId: "s3",
-          ViewerProtocolPolicy: "redirect-to-https",
-          CachePolicyId: "658327ea-f89d-4fab-a63d-7e88639e58f6",
-        },
-      },
-    }),
-  );
-  await new CloudFormationClient({ region: "us-east-1" }).send(
-    new CreateStackCommand({
-      StackName: "dev-order-main-cloudfront",
-      TemplateBody: JSON.stringify({
-        Resources: { Placeholder: { Type: "AWS::CloudFormation::WaitConditionHandle" } },
-        Outputs: { DistributionId: { Value: created.Distribution!.Id! } },
-      }),
-    }),
-  );
+  await standInDistribution(BUCKET, "dev-order-main-cloudfront");
 });
 
 /** The bucket writes of one upload, in the order S3 received them. */

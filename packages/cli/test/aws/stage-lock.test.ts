@@ -2,14 +2,13 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { CloudFormationClient, CreateStackCommand } from "@aws-sdk/client-cloudformation";
-import { CloudFrontClient, CreateDistributionCommand } from "@aws-sdk/client-cloudfront";
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildCli } from "../cli/build.js";
 import { pocket, project, repoRoot } from "../cli/run.js";
 import { motoEnv, resetMoto, useMoto } from "../moto/moto.js";
 import { record } from "./recorder.js";
+import { standInDistribution } from "./stand-in-distribution.js";
 
 /*
  * The stage lock, exercised with real CLI processes against moto. A front-end upload (which takes
@@ -103,39 +102,7 @@ beforeAll(async () => {
     const r = pocket(["resource", group, "deploy", "--stage", "dev"], { cwd: dir, env: env() });
     expect(r.status, r.stderr).toBe(0);
   }
-  const created = await new CloudFrontClient({ region: "us-east-1" }).send(
-    new CreateDistributionCommand({
-      DistributionConfig: {
-        CallerReference: "pocket-lock-test",
-        Comment: "stand-in",
-        Enabled: true,
-        Origins: {
-          Quantity: 1,
-          Items: [
-            {
-              Id: "s3",
-              DomainName: "dev-locky-pocket.s3.amazonaws.com",
-              S3OriginConfig: { OriginAccessIdentity: "" },
-            },
-          ],
-        },
-        DefaultCacheBehavior: {
-          TargetOriginId: "s3",
-          ViewerProtocolPolicy: "redirect-to-https",
-          CachePolicyId: "658327ea-f89d-4fab-a63d-7e88639e58f6",
-        },
-      },
-    }),
-  );
-  await new CloudFormationClient({ region: "us-east-1" }).send(
-    new CreateStackCommand({
-      StackName: "dev-locky-main-cloudfront",
-      TemplateBody: JSON.stringify({
-        Resources: { Placeholder: { Type: "AWS::CloudFormation::WaitConditionHandle" } },
-        Outputs: { DistributionId: { Value: created.Distribution!.Id! } },
-      }),
-    }),
-  );
+  await standInDistribution("dev-locky-pocket", "dev-locky-main-cloudfront");
 }, 120_000);
 
 afterAll(() => {
