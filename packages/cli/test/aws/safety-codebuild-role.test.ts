@@ -35,6 +35,20 @@ command = "pocket.django.lambda_handlers.wsgi_handler"
 const ROLE = "forge-dev-cbr-pocket-codebuild-role";
 const env = () => ({ ...motoEnv(REGION), POCKET_CODEBUILD_POLL_MS: "50", POCKET_IAM_SETTLE_MS: "0" });
 const iam = () => new IAMClient({ region: REGION });
+
+/** A customer managed policy allowing `action` on everything; its ARN. */
+async function managedPolicy(name: string, action: string): Promise<string> {
+  const out = await iam().send(
+    new CreatePolicyCommand({
+      PolicyName: name,
+      PolicyDocument: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Action: action, Resource: "*" }],
+      }),
+    }),
+  );
+  return out.Policy!.Arn!;
+}
 const deploy = () =>
   record(() => pocket(["deploy", "--stage", "dev", "--rebuild"], { cwd: dir, env: env() }));
 const doc = (text: string | undefined) => JSON.parse(decodeURIComponent(text ?? "{}"));
@@ -94,17 +108,7 @@ describe("the CodeBuild role against moto", () => {
   });
 
   it("refuses a role that someone attached a managed policy to, and builds nothing", async () => {
-    const arn = (
-      await iam().send(
-        new CreatePolicyCommand({
-          PolicyName: "extra-admin",
-          PolicyDocument: JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }],
-          }),
-        }),
-      )
-    ).Policy!.Arn!;
+    const arn = await managedPolicy("extra-admin", "*");
     await iam().send(new AttachRolePolicyCommand({ RoleName: ROLE, PolicyArn: arn }));
     const { result, operations } = await deploy();
     expect(result.status).toBe(1);
@@ -145,17 +149,7 @@ describe("the CodeBuild role against moto", () => {
         }),
       }),
     );
-    const boundary = (
-      await iam().send(
-        new CreatePolicyCommand({
-          PolicyName: "someone-elses-boundary",
-          PolicyDocument: JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }],
-          }),
-        }),
-      )
-    ).Policy!.Arn!;
+    const boundary = await managedPolicy("someone-elses-boundary", "*");
     await iam().send(
       new PutRolePermissionsBoundaryCommand({ RoleName: ROLE, PermissionsBoundary: boundary }),
     );
@@ -168,17 +162,7 @@ describe("the CodeBuild role against moto", () => {
   });
 
   it("destroy leaves a role alone that carries something pocket did not put there, and deletes its own", async () => {
-    const arn = (
-      await iam().send(
-        new CreatePolicyCommand({
-          PolicyName: "added-later",
-          PolicyDocument: JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [{ Effect: "Allow", Action: "s3:ListAllMyBuckets", Resource: "*" }],
-          }),
-        }),
-      )
-    ).Policy!.Arn!;
+    const arn = await managedPolicy("added-later", "s3:ListAllMyBuckets");
     await iam().send(new AttachRolePolicyCommand({ RoleName: ROLE, PolicyArn: arn }));
     const kept = pocket(["destroy", "--stage", "dev", "--yes"], { cwd: dir, env: env() });
     expect(kept.status, kept.stderr).toBe(0);

@@ -146,22 +146,10 @@ def _cloudfront_id(prefix="E"):
     return prefix + "".join(random.choices(string.ascii_uppercase + string.digits, k=13))
 
 
-class _CloudFrontStandIn:
-    """The part every stand-in shares: an id, attributes, and no-op update and delete."""
+class _AttributeTable:
+    """`Fn::GetAtt` answered from the class's ATTRIBUTES table (name -> function of the resource)."""
 
-    def __init__(self, account_id, region_name, name, properties):
-        self.account_id = account_id
-        self.region_name = region_name
-        self.name = name
-        self.properties = properties
-        self.id = self.new_id()
-
-    def new_id(self):
-        return _cloudfront_id()
-
-    @property
-    def physical_resource_id(self):
-        return self.id
+    ATTRIBUTES = {}
 
     @staticmethod
     def cloudformation_name_type():
@@ -177,6 +165,24 @@ class _CloudFrontStandIn:
 
             raise UnformattedGetAttTemplateException()
         return self.ATTRIBUTES[attr](self)
+
+
+class _CloudFrontStandIn(_AttributeTable):
+    """The part every stand-in shares: an id, attributes, and no-op update and delete."""
+
+    def __init__(self, account_id, region_name, name, properties):
+        self.account_id = account_id
+        self.region_name = region_name
+        self.name = name
+        self.properties = properties
+        self.id = self.new_id()
+
+    def new_id(self):
+        return _cloudfront_id()
+
+    @property
+    def physical_resource_id(self):
+        return self.id
 
     @classmethod
     def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
@@ -238,7 +244,7 @@ def _waf_backend(account_id, region_name, scope):
     return wafv2_backends[account_id][GLOBAL_REGION if scope == "CLOUDFRONT" else region_name]
 
 
-class _WafStandIn:
+class _WafStandIn(_AttributeTable):
     """Creates the WAFv2 object through moto's backend; Ref and GetAtt read it back."""
 
     ATTRIBUTES = {"Arn": lambda r: r.obj.arn, "Id": lambda r: r.obj_id}
@@ -255,21 +261,6 @@ class _WafStandIn:
     def physical_resource_id(self):
         # AWS: "name|id|scope".
         return f"{self.obj.name}|{self.obj_id}|{self.scope}"
-
-    @staticmethod
-    def cloudformation_name_type():
-        return ""
-
-    @classmethod
-    def has_cfn_attr(cls, attr):
-        return attr in cls.ATTRIBUTES
-
-    def get_cfn_attribute(self, attr):
-        if attr not in self.ATTRIBUTES:
-            from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
-
-            raise UnformattedGetAttTemplateException()
-        return self.ATTRIBUTES[attr](self)
 
     @classmethod
     def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
