@@ -1,4 +1,4 @@
-import * as z from "zod";
+import type * as z from "zod";
 import type { Issue, PathSegment } from "./diagnostics.js";
 import { isTable } from "./merge.js";
 import { type CheckedSettings, crossSectionIssues, ok } from "./rules/cross.js";
@@ -16,10 +16,6 @@ import { closest } from "./suggest.js";
 import type { TomlTable } from "./toml/parse.js";
 
 export type { Credentials };
-
-// pocket validates one small document per process: compiling each object schema into a
-// specialised function (zod's JIT, `new Function`) costs more than it saves on a single parse.
-z.config({ jitless: true });
 
 export interface ValidationInput {
   /** The stage-merged document (stage tables removed). */
