@@ -11,7 +11,7 @@ import { extraResourceWarnings } from "./rules/secrets.js";
 import { lifecycleWarnings, storageSyncIssues } from "./rules/storage.js";
 import { SECTION_NAMES, type Settings } from "./schema/settings.js";
 import { locate, nodeAt } from "./toml/locations.js";
-import { type ParsedToml, parseTomlWithLocations, type TomlValue } from "./toml/parse.js";
+import { type ParsedToml, parseToml, type TomlValue } from "./toml/parse.js";
 import { type Credentials, validateDocument } from "./validate.js";
 
 export interface SourceOptions {
@@ -127,7 +127,7 @@ function prepare(
   const read = readConfigSource(options);
   if (!read.ok) return read;
   const { source } = read;
-  const result = parseTomlWithLocations(source.text, source.file);
+  const result = parseToml(source.text, source.file);
   if (!result.ok) return { ok: false, source, diagnostics: [result.diagnostic] };
   const { parsed } = result;
   const diagnostics: Diagnostic[] = [];
@@ -245,7 +245,7 @@ interface StageRun {
 }
 
 function runStage(prepared: Prepared, stage: string): StageRun {
-  const merged = mergeStage(prepared.parsed.value, prepared.parsed.locations, stage, prepared.stages);
+  const merged = mergeStage(prepared.parsed, stage, prepared.stages);
   const out = validateDocument({
     doc: merged.value,
     stage,

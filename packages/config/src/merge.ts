@@ -1,11 +1,12 @@
 import type { LocationNode } from "./toml/locations.js";
-import { newTable, type TomlTable, type TomlValue } from "./toml/parse.js";
+import { newTable, type ParsedToml, type TomlTable, type TomlValue } from "./toml/parse.js";
 
 export interface MergedDocument {
   value: TomlTable;
-  locations: LocationNode;
+  /** Where each key of the merged document was written; built on first read (only diagnostics need it). */
+  readonly locations: LocationNode;
   /** Location nodes that came from the selected stage's tables (to tell where a problem lives). */
-  stageNodes: Set<LocationNode>;
+  readonly stageNodes: Set<LocationNode>;
 }
 
 export function isTable(v: unknown): v is TomlTable {
@@ -17,47 +18,84 @@ export function isTable(v: unknown): v is TomlTable {
  * key; every other value, lists included, is replaced whole. A stage table can add or override,
  * never delete.
  * Top-level keys named like any stage are dropped from the result.
+ *
+ * The values are merged now; the positions, with the same rules, only when a diagnostic first
+ * reads them (docs/decisions.md#p19-toml-parsing).
  */
 export function mergeStage(
-  doc: TomlTable,
-  locations: LocationNode,
+  parsed: ParsedToml,
   stage: string | undefined,
   stages: readonly string[],
 ): MergedDocument {
+  const { value } = merge(parsed.value, undefined, stage, stages);
+  let located: Located | undefined;
+  const locate = () => {
+    located ??= merge(parsed.value, parsed.locations, stage, stages).located!;
+    return located;
+  };
+  return {
+    value,
+    get locations() {
+      return locate().locations;
+    },
+    get stageNodes() {
+      return locate().stageNodes;
+    },
+  };
+}
+
+interface Located {
+  locations: LocationNode;
+  stageNodes: Set<LocationNode>;
+}
+
+function merge(
+  doc: TomlTable,
+  locations: LocationNode | undefined,
+  stage: string | undefined,
+  stages: readonly string[],
+): { value: TomlTable; located?: Located } {
   const value: TomlTable = newTable();
-  const merged: LocationNode = { ...locations, children: new Map() };
+  const merged: LocationNode | undefined = locations && { ...locations, children: new Map() };
   for (const [key, v] of Object.entries(doc)) {
     if (stages.includes(key)) continue;
     define(value, key, v);
-    const node = locations.children.get(key);
-    if (node) merged.children.set(key, node);
+    const node = locations?.children.get(key);
+    if (node) merged!.children.set(key, node);
   }
   const stageNodes = new Set<LocationNode>();
   const overlay = stage === undefined ? undefined : doc[stage];
-  const overlayNode = stage === undefined ? undefined : locations.children.get(stage);
-  if (isTable(overlay) && overlayNode) {
-    collect(overlayNode, stageNodes);
-    mergeInto(value, merged, overlay, overlayNode);
+  const overlayNode = stage === undefined ? undefined : locations?.children.get(stage);
+  if (isTable(overlay)) {
+    if (overlayNode) collect(overlayNode, stageNodes);
+    mergeInto(value, overlay, merged && overlayNode && { target: merged, source: overlayNode });
   }
-  return { value, locations: merged, stageNodes };
+  return { value, located: merged && { locations: merged, stageNodes } };
 }
 
-function mergeInto(target: TomlTable, targetNode: LocationNode, source: TomlTable, sourceNode: LocationNode) {
+/** Merges `source` into `target`, and the position trees alongside when given. */
+function mergeInto(
+  target: TomlTable,
+  source: TomlTable,
+  nodes: { target: LocationNode; source: LocationNode } | undefined,
+) {
   for (const [key, sv] of Object.entries(source)) {
     const tv = Object.hasOwn(target, key) ? target[key] : undefined;
-    const sNode = sourceNode.children.get(key);
-    const tNode = targetNode.children.get(key);
+    const sNode = nodes?.source.children.get(key);
+    const tNode = nodes?.target.children.get(key);
     if (isTable(tv) && isTable(sv)) {
       const copy: TomlTable = Object.assign(newTable(), tv);
-      const node: LocationNode = tNode
-        ? { ...tNode, children: new Map(tNode.children) }
-        : (sNode ?? { position: targetNode.position, children: new Map() });
-      if (sNode) mergeInto(copy, node, sv, sNode);
+      const node: LocationNode | undefined =
+        nodes &&
+        (tNode
+          ? { ...tNode, children: new Map(tNode.children) }
+          : (sNode ?? { position: nodes.target.position, children: new Map() }));
+      mergeInto(copy, sv, node && sNode && { target: node, source: sNode });
       define(target, key, copy);
-      targetNode.children.set(key, node);
+      if (node) nodes!.target.children.set(key, node);
     } else {
       define(target, key, structuredClone(sv) as TomlValue);
-      if (sNode) targetNode.children.set(key, sNode);
+      if (sNode) nodes!.target.children.set(key, sNode);
     }
   }
 }

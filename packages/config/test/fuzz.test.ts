@@ -134,7 +134,6 @@ describe("fuzzed pocket.toml", () => {
     for (const body of [
       `x = ${"[".repeat(2000)}${"]".repeat(2000)}`,
       `x = ${"{a=".repeat(3000)}1${"}".repeat(3000)}`,
-      `x = "${"a".repeat(1_000_000)}"`,
       `[general.django_fallback.settings]\nx = ${"[".repeat(100)}${"]".repeat(100)}`,
     ]) {
       const r = loadConfig({
@@ -146,6 +145,15 @@ describe("fuzzed pocket.toml", () => {
       expect(r.ok).toBe(false);
       if (!r.ok) expect(r.diagnostics.map((d) => d.code)).toEqual(["toml-syntax"]);
     }
+    // A value long enough to exhaust the position-keeping parser is still valid TOML: it is read
+    // (src/toml/parse.ts), and the only problem is the key that [general] does not have.
+    const long = loadConfig({
+      configPath: "/virtual/p/pocket.toml",
+      source: `${general}x = "${"a".repeat(1_000_000)}"`,
+      env: {},
+      stage: "dev",
+    });
+    expect(!long.ok && long.diagnostics.map((d) => [d.code, d.path])).toEqual([["unknown-key", "general.x"]]);
     const big = `${general}# ${"x".repeat(MAX_CONFIG_BYTES)}\n`;
     const r = loadConfig({ configPath: "/virtual/p/pocket.toml", source: big, env: {}, stage: "dev" });
     expect(!r.ok && r.diagnostics[0]!.code).toBe("config-too-large");

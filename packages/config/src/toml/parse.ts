@@ -1,3 +1,4 @@
+import { parse as parseValues } from "smol-toml";
 import { type AST, ParseError, parseTOML } from "toml-eslint-parser";
 import type { Diagnostic, SourcePosition } from "../diagnostics.js";
 import { childKey, type LocationNode, newLocationNode } from "./locations.js";
@@ -9,19 +10,93 @@ export interface TomlTable {
 
 export interface ParsedToml {
   value: TomlTable;
-  locations: LocationNode;
+  /** Where every key and value was written; built on first read (docs/decisions.md#p19-toml-parsing). */
+  readonly locations: LocationNode;
 }
+
+/** Deeper than any configuration needs, far below what exhausts the stack. */
+export const MAX_DEPTH = 64;
+
+/**
+ * smol-toml stops above this depth (its own count, which differs a little from ours), so a deep
+ * document fails fast there and toml-eslint-parser then finds where it goes too deep.
+ */
+const FAST_PARSE_DEPTH = 2 * MAX_DEPTH;
+
+const TOML_VERSION = "1.1";
 
 export type ParseResult = { ok: true; parsed: ParsedToml } | { ok: false; diagnostic: Diagnostic };
 
 /**
- * Parses TOML 1.0 and records where every key and value was written. The parser
+ * Parses a pocket.toml (TOML 1.1, and so every TOML 1.0 file). Two parsers share the work
+ * (docs/decisions.md#p19-toml-parsing): smol-toml reads the values, several times faster than a
+ * parser that keeps positions; toml-eslint-parser records where each key was written, only when a
+ * diagnostic asks for a position, and decides about any file smol-toml refuses, so syntax errors
+ * keep its messages and positions.
+ */
+export function parseToml(source: string, file?: string): ParseResult {
+  let value: TomlTable;
+  try {
+    value = parseValues(source, { maxDepth: FAST_PARSE_DEPTH }) as TomlTable;
+  } catch {
+    return parseTomlWithLocations(source, file);
+  }
+  if (!normalise(value, 0)) return parseTomlWithLocations(source, file);
+  let locations: LocationNode | undefined;
+  return {
+    ok: true,
+    parsed: {
+      value,
+      get locations() {
+        locations ??= locateAll(source);
+        return locations;
+      },
+    },
+  };
+}
+
+/**
+ * Gives the values the shapes toml-eslint-parser gives (a date is a plain Date: a local date or
+ * time reads as UTC) and checks the nesting depth; false when the document nests deeper than
+ * MAX_DEPTH, which the slower parser then reports with a position.
+ */
+function normalise(value: TomlValue, depth: number): boolean {
+  if (depth > MAX_DEPTH) return false;
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) {
+      if (item instanceof Date) value[i] = new Date(item.getTime());
+      else if (!normalise(item, depth + 1)) return false;
+    }
+  } else if (typeof value === "object" && !(value instanceof Date)) {
+    for (const key of Object.keys(value)) {
+      const item = value[key]!;
+      if (item instanceof Date) value[key] = new Date(item.getTime());
+      else if (!normalise(item, depth + 1)) return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * The positions of a document smol-toml accepted. Both parsers implement TOML 1.1; should
+ * toml-eslint-parser still refuse the file, diagnostics point at its first line rather than fail.
+ */
+function locateAll(source: string): LocationNode {
+  try {
+    return walk(parseTOML(source, { tomlVersion: TOML_VERSION })).locations;
+  } catch {
+    return newLocationNode({ line: 1, column: 1 });
+  }
+}
+
+/**
+ * Parses TOML and records where every key and value was written. The parser
  * (toml-eslint-parser) already rejects redefinitions and type clashes, so the walk below can
  * trust the shape it sees.
  */
 export function parseTomlWithLocations(source: string, file?: string): ParseResult {
   try {
-    return { ok: true, parsed: walk(parseTOML(source, { tomlVersion: "1.0" })) };
+    return { ok: true, parsed: walk(parseTOML(source, { tomlVersion: TOML_VERSION })) };
   } catch (error) {
     if (error instanceof ParseError) {
       return syntaxError(file, `TOML syntax error: ${error.message.replace(/\.$/, "")}`, {
@@ -51,9 +126,6 @@ export function parseTomlWithLocations(source: string, file?: string): ParseResu
   }
 }
 
-/** Deeper than any configuration needs, far below what exhausts the stack. */
-export const MAX_DEPTH = 64;
-
 class TooDeep extends Error {
   constructor(readonly position: SourcePosition) {
     super("too deep");
@@ -64,7 +136,7 @@ function syntaxError(
   file: string | undefined,
   message: string,
   position: SourcePosition,
-  hint = "pocket.toml must be valid TOML 1.0 (https://toml.io/en/v1.0.0).",
+  hint = "pocket.toml must be valid TOML 1.1 (https://toml.io/en/v1.1.0).",
 ): ParseResult {
   return {
     ok: false,
