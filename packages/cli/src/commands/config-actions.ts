@@ -1,10 +1,10 @@
 import { writeFileSync } from "node:fs";
 import { pocketTomlJsonSchema, validateAllStages } from "@magic-pocket/config";
-import { stringify } from "yaml";
 import { type GlobalOptions, loadStage, throwIfNotFound } from "../config-loader.js";
 import { invocationDir } from "../cwd.js";
 import { CliError } from "../errors.js";
 import { printDiagnostics, writeJson } from "../output.js";
+import { toYaml } from "../util/yaml.js";
 
 export async function validateCommand(global: GlobalOptions, opts: { stage?: string }): Promise<void> {
   if (opts.stage) {
@@ -33,9 +33,7 @@ export async function showCommand(
     writeJson(view);
     return;
   }
-  process.stdout.write(
-    `# ${config.file}, stage ${config.settings.stage}\n${stringify(view, { aliasDuplicateObjects: false })}`,
-  );
+  process.stdout.write(`# ${config.file}, stage ${config.settings.stage}\n${toYaml(view)}`);
 }
 
 export async function schemaCommand(opts: { output?: string }): Promise<void> {

@@ -2,6 +2,8 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { isDeepStrictEqual } from "node:util";
+import { parse } from "yaml";
 import { renderYaml } from "../../src/templates/render.js";
 import type { Template } from "../../src/templates/template.js";
 
@@ -25,7 +27,12 @@ export function cfnLint(
   const dir = mkdtempSync(join(tmpdir(), "pocket-cfn-lint-"));
   const files = Object.entries(templates).map(([name, template]) => {
     const file = join(dir, `${name.replace(/[^A-Za-z0-9_.-]/g, "_")}.yaml`);
-    writeFileSync(file, renderYaml(template));
+    const yaml = renderYaml(template);
+    // What cfn-lint reads must be the template itself: YAML 1.1 read back gives the same value.
+    if (!isDeepStrictEqual(parse(yaml, { version: "1.1" }), JSON.parse(JSON.stringify(template)))) {
+      throw new Error(`${name}: the YAML does not read back as the template`);
+    }
+    writeFileSync(file, yaml);
     return [name, file] as const;
   });
   const args = [

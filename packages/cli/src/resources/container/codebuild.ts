@@ -1,13 +1,13 @@
 import type { Build, ComputeType, CreateProjectCommandInput, Project } from "@aws-sdk/client-codebuild";
 import type { Role } from "@aws-sdk/client-iam";
 import type { ContainerContext } from "@magic-pocket/config";
-import { stringify } from "yaml";
 import { type AwsClients, accountId } from "../../aws/clients.js";
 import { awsErrorName } from "../../aws/errors.js";
 import { callerPartition, regionPartition } from "../../aws/partition.js";
 import { bucketObject } from "../../buckets/object.js";
 import { CliError } from "../../errors.js";
 import { pollUntil, sleep } from "../../util/time.js";
+import { toYaml } from "../../util/yaml.js";
 import type { Progress, Timing } from "../resource.js";
 import { zipBuildContext } from "./build-context.js";
 
@@ -169,26 +169,23 @@ export async function codebuildWouldBuild(clients: AwsClients, inputs: CodeBuild
  * platform pins the image architecture to what the Lambda functions declare.
  */
 export function buildspec(): string {
-  return stringify(
-    {
-      version: 0.2,
-      env: { variables: { DOCKER_BUILDKIT: "1" } },
-      phases: {
-        pre_build: {
-          commands: [
-            "aws ecr get-login-password --region $AWS_DEFAULT_REGION | docker login --username AWS --password-stdin $ECR_HOST",
-          ],
-        },
-        build: {
-          commands: [
-            'docker build --platform "$PLATFORM" --provenance=false --tag "$IMAGE_TAG" --file "$DOCKERFILE" .',
-            'docker push "$IMAGE_TAG"',
-          ],
-        },
+  return toYaml({
+    version: 0.2,
+    env: { variables: { DOCKER_BUILDKIT: "1" } },
+    phases: {
+      pre_build: {
+        commands: [
+          "aws ecr get-login-password --region $AWS_DEFAULT_REGION | docker login --username AWS --password-stdin $ECR_HOST",
+        ],
+      },
+      build: {
+        commands: [
+          'docker build --platform "$PLATFORM" --provenance=false --tag "$IMAGE_TAG" --file "$DOCKERFILE" .',
+          'docker push "$IMAGE_TAG"',
+        ],
       },
     },
-    { lineWidth: 0 },
-  );
+  });
 }
 
 /** Where a person follows the build in the console (the API's deep link only exists once logs do). */
