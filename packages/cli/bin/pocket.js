@@ -13,10 +13,20 @@ import vm from "node:vm";
 if (module.enableCompileCache) {
   module.enableCompileCache();
 } else {
+  // Loaded when a command first needs it (the CLI bundle reads it from here), so `pocket
+  // --version`, `--help` and the commands without a pocket.toml never load it.
   const file = fileURLToPath(new URL("../dist/config.cjs", import.meta.url));
-  globalThis[Symbol.for("magic-pocket.config")] = loadWithCodeCache(file);
+  let config;
+  Object.defineProperty(globalThis, Symbol.for("magic-pocket.config"), {
+    configurable: true,
+    get: () => {
+      config ??= loadWithCodeCache(file);
+      return config;
+    },
+  });
 }
-await import("../dist/main.js");
+const { run } = await import("../dist/main.js");
+process.exitCode = await run(process.argv);
 
 /**
  * Runs a CommonJS bundle as `require` would, with V8's code cache: the cache (beside the bundle)

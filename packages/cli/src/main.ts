@@ -30,39 +30,58 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-const program = new Command("pocket")
-  .description(
-    "Deploy a pocket.toml to AWS: Lambda containers, API Gateway, SQS, secrets, S3, VPC, databases and CloudFront.",
-  )
-  .version(VERSION, "-v, --version", "print the pocket version")
-  .option("-c, --config <path>", "use this pocket.toml instead of searching from the current folder upwards")
-  .showHelpAfterError("(run with --help for usage)")
-  .showSuggestionAfterError(true)
-  .configureHelp({ sortSubcommands: false, showGlobalOptions: true })
-  .exitOverride();
+/**
+ * Runs the `pocket` command line (`argv` as in process.argv) and returns the exit status. Only the
+ * commands a line can reach are loaded: `resource` loads the resource kinds only when named.
+ */
+export async function run(argv: string[]): Promise<number> {
+  const program = await buildProgram(argv.slice(2));
+  try {
+    await program.parseAsync(argv);
+    // A command may end with a status of its own (`pocket django manage` passes the command's on).
+    return typeof process.exitCode === "number" ? process.exitCode : EXIT.ok;
+  } catch (error) {
+    return report(error);
+  }
+}
 
-const global = (): GlobalOptions => program.opts<GlobalOptions>();
-registerStageCommands(program, global);
-registerConfig(program, global);
-await registerResource(program, global, process.argv.slice(2));
-registerInit(program);
-registerDjango(program, global);
-registerLogs(program, global);
-registerInvoke(program, global);
-registerPermissions(program, global);
-registerWaf(program, global);
-registerDev(program, global);
-// `pocket version`, as the Python magic-pocket spells it.
-program
-  .command("version")
-  .description("print the pocket version")
-  .action(() => {
-    process.stdout.write(`${VERSION}\n`);
-  });
+async function buildProgram(args: string[]): Promise<Command> {
+  const program = new Command("pocket")
+    .description(
+      "Deploy a pocket.toml to AWS: Lambda containers, API Gateway, SQS, secrets, S3, VPC, databases and CloudFront.",
+    )
+    .version(VERSION, "-v, --version", "print the pocket version")
+    .option(
+      "-c, --config <path>",
+      "use this pocket.toml instead of searching from the current folder upwards",
+    )
+    .showHelpAfterError("(run with --help for usage)")
+    .showSuggestionAfterError(true)
+    .configureHelp({ sortSubcommands: false, showGlobalOptions: true })
+    .exitOverride();
 
-program.addHelpText(
-  "after",
-  `
+  const global = (): GlobalOptions => program.opts<GlobalOptions>();
+  registerStageCommands(program, global);
+  registerConfig(program, global);
+  await registerResource(program, global, args);
+  registerInit(program);
+  registerDjango(program, global);
+  registerLogs(program, global);
+  registerInvoke(program, global);
+  registerPermissions(program, global);
+  registerWaf(program, global);
+  registerDev(program, global);
+  // `pocket version`, as the Python magic-pocket spells it.
+  program
+    .command("version")
+    .description("print the pocket version")
+    .action(() => {
+      process.stdout.write(`${VERSION}\n`);
+    });
+
+  program.addHelpText(
+    "after",
+    `
 Environment:
   POCKET_STAGE        default stage for commands that take --stage
   NEON_API_KEY        Neon API key (also read from .env next to pocket.toml)
@@ -72,16 +91,8 @@ Environment:
   CODEBUILD_PERMISSIONS_BOUNDARY  permissions boundary for the CodeBuild role
   NO_COLOR            disable colours
   POCKET_DEBUG=1      show the stack trace of an internal error`,
-);
-
-async function main(): Promise<number> {
-  try {
-    await program.parseAsync(process.argv);
-    // A command may end with a status of its own (`pocket django manage` passes the command's on).
-    return typeof process.exitCode === "number" ? process.exitCode : EXIT.ok;
-  } catch (error) {
-    return report(error);
-  }
+  );
+  return program;
 }
 
 function report(error: unknown): number {
@@ -107,5 +118,3 @@ function report(error: unknown): number {
   );
   return EXIT.internal;
 }
-
-process.exitCode = await main();
