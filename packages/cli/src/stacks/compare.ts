@@ -1,4 +1,3 @@
-import { parse } from "yaml";
 import type { Template } from "../templates/template.js";
 
 /**
@@ -6,19 +5,23 @@ import type { Template } from "../templates/template.js";
  * are JSON; a stack deployed by the Python tool has YAML, which is parsed too. Object key order
  * does not matter, list order does (CloudFront behaviours are ordered).
  */
-export function sameTemplate(deployedBody: string | undefined, template: Template): boolean {
-  const deployed = parseTemplateBody(deployedBody);
+export async function sameTemplate(deployedBody: string | undefined, template: Template): Promise<boolean> {
+  const deployed = await parseTemplateBody(deployedBody);
   // Unreadable (e.g. short-form tags): redeploying normalises it.
   return deployed !== undefined && canonical(deployed) === canonical(template);
 }
 
-/** A deployed template body (JSON from us, YAML from the Python tool), or undefined if unreadable. */
-export function parseTemplateBody(body: string | undefined): unknown {
+/**
+ * A deployed template body (JSON from us, YAML from the Python tool), or undefined if unreadable.
+ * The YAML reader is loaded only for a YAML body: commands that never meet one skip it.
+ */
+export async function parseTemplateBody(body: string | undefined): Promise<unknown> {
   if (!body) return undefined;
   try {
     return JSON.parse(body);
   } catch {
     try {
+      const { parse } = await import("yaml");
       return parse(body);
     } catch {
       return undefined;

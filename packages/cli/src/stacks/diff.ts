@@ -57,7 +57,7 @@ export async function stackDifferences(
 ): Promise<JsonChange[] | undefined> {
   const stack = await describeStack(clients, spec.name);
   if (!stack) return undefined;
-  const deployed = parseTemplateBody(await deployedTemplateBody(clients, spec.name)) ?? null;
+  const deployed = (await parseTemplateBody(await deployedTemplateBody(clients, spec.name))) ?? null;
   const deployedParameters = Object.fromEntries(
     (stack.Parameters ?? []).map((p) => [p.ParameterKey, p.ParameterValue]),
   );

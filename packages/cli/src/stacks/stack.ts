@@ -65,7 +65,7 @@ export async function deployedTemplateBody(clients: AwsClients, name: string): P
 }
 
 async function isSynced(clients: AwsClients, stack: Stack, spec: StackSpec): Promise<boolean> {
-  if (!sameTemplate(await deployedTemplateBody(clients, spec.name), spec.template)) return false;
+  if (!(await sameTemplate(await deployedTemplateBody(clients, spec.name), spec.template))) return false;
   const current = Object.fromEntries((stack.Parameters ?? []).map((p) => [p.ParameterKey, p.ParameterValue]));
   const wanted = spec.parameters ?? {};
   if (Object.keys(current).length !== Object.keys(wanted).length) return false;
