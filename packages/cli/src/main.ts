@@ -61,23 +61,11 @@ async function buildProgram(args: string[]): Promise<Command> {
     .exitOverride();
 
   const global = (): GlobalOptions => program.opts<GlobalOptions>();
-  registerStageCommands(program, global);
-  registerConfig(program, global);
-  await registerResource(program, global, args);
-  registerInit(program);
-  registerDjango(program, global);
-  registerLogs(program, global);
-  registerInvoke(program, global);
-  registerPermissions(program, global);
-  registerWaf(program, global);
-  registerDev(program, global);
-  // `pocket version`, as the Python magic-pocket spells it.
-  program
-    .command("version")
-    .description("print the pocket version")
-    .action(() => {
-      process.stdout.write(`${VERSION}\n`);
-    });
+  const named = commandWord(args);
+  const wanted = COMMANDS.some((c) => c.names.includes(named ?? "")) ? named : undefined;
+  for (const { names, register } of COMMANDS) {
+    if (wanted === undefined || names.includes(wanted)) await register(program, global, args);
+  }
 
   program.addHelpText(
     "after",
@@ -93,6 +81,49 @@ Environment:
   POCKET_DEBUG=1      show the stack trace of an internal error`,
   );
   return program;
+}
+
+type Register = (program: Command, global: () => GlobalOptions, args: string[]) => void | Promise<void>;
+
+/**
+ * Every top-level command, by the names it registers. A command line that names one registers
+ * only that one (building the others' options and help is start-up time it would not use); any
+ * other line (help, a typo to suggest for, no command) registers them all, in this order.
+ */
+export const COMMANDS: readonly { names: readonly string[]; register: Register }[] = [
+  { names: ["deploy", "status", "plan", "destroy"], register: registerStageCommands },
+  { names: ["config"], register: registerConfig },
+  { names: ["resource"], register: registerResource },
+  { names: ["init"], register: (program) => registerInit(program) },
+  { names: ["django"], register: registerDjango },
+  { names: ["logs"], register: registerLogs },
+  { names: ["invoke"], register: registerInvoke },
+  { names: ["permissions"], register: registerPermissions },
+  { names: ["waf"], register: registerWaf },
+  { names: ["dev"], register: registerDev },
+  {
+    // `pocket version`, as the Python magic-pocket spells it.
+    names: ["version"],
+    register: (program) => {
+      program
+        .command("version")
+        .description("print the pocket version")
+        .action(() => {
+          process.stdout.write(`${VERSION}\n`);
+        });
+    },
+  },
+];
+
+/** The first word of the command line that is not a global option or its value. */
+export function commandWord(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "-c" || arg === "--config") i++;
+    else if (arg === "--") return args[i + 1];
+    else if (!arg.startsWith("-")) return arg;
+  }
+  return undefined;
 }
 
 function report(error: unknown): number {
