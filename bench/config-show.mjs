@@ -43,7 +43,7 @@ function once(command) {
 }
 
 // One warm-up round fills the file cache and the code caches (Node 22+: enableCompileCache;
-// Node 20: bin/pocket.js keeps one for dist/config.cjs).
+// Node 20: bin/pocket.js keeps one for each bundle named in dist/bundles.json).
 for (const c of commands) once(c);
 const times = commands.map(() => []);
 for (let i = 0; i < runs; i++) {

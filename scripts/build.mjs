@@ -2,22 +2,29 @@
 // costs ~40 ms at every start, a single bundled file ~10 ms. Code splitting keeps every
 // `await import()` (AWS SDK clients, deploy engine) in its own chunk, so `pocket config`
 // commands never load them.
-import { cpSync, existsSync, readdirSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { resolve } from "node:path";
 import { build } from "esbuild";
 
 const watch = process.argv.includes("--watch");
 
-// @magic-pocket/config (zod, the TOML parser, the rules: most of what `pocket config` and the
-// template commands run) is bundled on its own as CommonJS, so bin/pocket.js can load it with a
-// V8 code cache on Node versions without module.enableCompileCache (Node 20): compiling it was
-// about a third of `pocket config show`'s time. The CLI bundle reads it through a tiny module
-// that takes what the bin loaded (configModule below).
-const CONFIG_BUNDLE = "packages/cli/dist/config.cjs";
-const configOptions = {
-  entryPoints: ["packages/config/src/index.ts"],
-  outfile: CONFIG_BUNDLE,
+// Bundles loaded with a V8 code cache. Node 20 has no module.enableCompileCache, and compiling
+// is a large part of a short command: @magic-pocket/config (zod, the TOML parsers, the rules:
+// most of `pocket config` and the template commands) was about a third of `pocket config show`,
+// and commander is needed by every command. Each is bundled on its own as CommonJS, which
+// bin/pocket.js runs with a code cache kept beside it; the CLI bundle reads each through a tiny
+// module that takes what the bin loaded (cachedBundles below). dist/bundles.json names each
+// bundle's content hash, so the bin never hashes a bundle to name its cache.
+const CACHED_BUNDLES = [
+  { name: "config", specifier: "@magic-pocket/config", entry: "packages/config/src/index.ts" },
+  { name: "commander", specifier: "commander", entry: createRequire(import.meta.url).resolve("commander") },
+];
+const bundleFile = (name) => `packages/cli/dist/${name}.cjs`;
+const bundleOptions = (bundle) => ({
+  entryPoints: [bundle.entry],
+  outfile: bundleFile(bundle.name),
   bundle: true,
   format: "cjs",
   platform: "node",
@@ -25,43 +32,60 @@ const configOptions = {
   conditions: ["source"],
   sourcemap: "linked",
   logLevel: "warning",
-};
+  // After every build of it, watch mode included: the bin names the bundle's cache after this hash.
+  plugins: [{ name: "pocket-bundle-hash", setup: (b) => b.onEnd(() => recordHash(bundle.name)) }],
+});
 
-/** The names @magic-pocket/config exports, read from the built bundle. */
-function configExports() {
-  const require = createRequire(import.meta.url);
-  const file = resolve(CONFIG_BUNDLE);
-  delete require.cache[file];
-  return Object.keys(require(file)).filter((name) => name !== "__esModule");
+/** Writes the bundle's content hash into dist/bundles.json (name → hash). */
+function recordHash(name) {
+  const manifest = "packages/cli/dist/bundles.json";
+  const hashes = existsSync(manifest) ? JSON.parse(readFileSync(manifest, "utf8")) : {};
+  hashes[name] = createHash("sha256")
+    .update(readFileSync(bundleFile(name)))
+    .digest("hex")
+    .slice(0, 16);
+  writeFileSync(manifest, `${JSON.stringify(hashes, null, 2)}\n`);
 }
 
-/** Resolves `@magic-pocket/config` in the CLI bundle to the separately built, cached one. */
-const configModule = {
-  name: "pocket-config-bundle",
+/** The names a cached bundle exports, read from the built bundle. */
+function bundleExports(name) {
+  const require = createRequire(import.meta.url);
+  const file = resolve(bundleFile(name));
+  delete require.cache[file];
+  return Object.keys(require(file)).filter((key) => key !== "__esModule" && key !== "default");
+}
+
+/** Resolves each cached bundle's package in the CLI bundle to the separately built, cached one. */
+const cachedBundles = {
+  name: "pocket-cached-bundles",
   setup(b) {
-    b.onResolve({ filter: /^@magic-pocket\/config$/ }, () => ({
-      path: "config",
-      namespace: "pocket-config",
-    }));
-    b.onLoad({ filter: /.*/, namespace: "pocket-config" }, () => ({
+    for (const { name, specifier } of CACHED_BUNDLES) {
+      const filter = new RegExp(`^${specifier.replace(/[/.@-]/g, (c) => `\\${c}`)}$`);
+      b.onResolve({ filter }, () => ({ path: name, namespace: "pocket-cached-bundle" }));
+    }
+    b.onLoad({ filter: /.*/, namespace: "pocket-cached-bundle" }, ({ path: name }) => ({
       loader: "js",
       resolveDir: resolve("packages/cli/dist"),
       contents: [
         'import { createRequire } from "node:module";',
         // bin/pocket.js puts the loaded bundle here; a direct import of dist/main.js requires it.
-        'const m = globalThis[Symbol.for("magic-pocket.config")] ?? findBundle();',
+        `const m = globalThis[Symbol.for("magic-pocket.${name}")] ?? findBundle();`,
         "function findBundle() {",
         "  const require = createRequire(import.meta.url);",
-        '  for (const path of ["./config.cjs", "../config.cjs"]) {',
+        `  for (const path of ["./${name}.cjs", "../${name}.cjs"]) {`,
         '    try { return require(path); } catch (error) { if (error.code !== "MODULE_NOT_FOUND") throw error; }',
         "  }",
-        '  throw new Error("pocket: dist/config.cjs is missing; run the build again");',
+        `  throw new Error("pocket: dist/${name}.cjs is missing; run the build again");`,
         "}",
-        `export const { ${configExports().join(", ")} } = m;`,
+        `export const { ${bundleExports(name).join(", ")} } = m;`,
       ].join("\n"),
     }));
   },
 };
+
+async function buildCachedBundles() {
+  for (const bundle of CACHED_BUNDLES) await build(bundleOptions(bundle));
+}
 
 const options = {
   entryPoints: { main: "packages/cli/src/main.ts" },
@@ -77,7 +101,7 @@ const options = {
   // and loading one bundled chunk instead of ~60 package files cut a no-op deploy from ~330 ms
   // to ~290 ms (bench/deploy-noop.mjs).
   mainFields: ["module", "main"],
-  plugins: [configModule],
+  plugins: [cachedBundles],
   sourcemap: "linked",
   outExtension: { ".js": ".js" },
   chunkNames: "chunks/[name]-[hash]",
@@ -128,12 +152,11 @@ for (const f of existsSync(runtimeChunks) ? readdirSync(runtimeChunks) : []) {
 for (const f of existsSync("packages/cli/dist") ? readdirSync("packages/cli/dist") : []) {
   if (f.endsWith(".v8cache")) rmSync(`packages/cli/dist/${f}`, { force: true });
 }
-await build(configOptions);
+await buildCachedBundles();
 if (watch) {
   const { context } = await import("esbuild");
-  // Watches both; a change of the config package's exported names needs a full build.
-  const configCtx = await context(configOptions);
-  await configCtx.watch();
+  // Watches them all; a change of a cached bundle's exported names needs a full build.
+  for (const bundle of CACHED_BUNDLES) await (await context(bundleOptions(bundle))).watch();
   const ctx = await context(options);
   await ctx.watch();
 } else {
