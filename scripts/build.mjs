@@ -19,8 +19,34 @@ const watch = process.argv.includes("--watch");
 // bundle's content hash, so the bin never hashes a bundle to name its cache.
 const CACHED_BUNDLES = [
   { name: "config", specifier: "@magic-pocket/config", entry: "packages/config/src/index.ts" },
-  { name: "commander", specifier: "commander", entry: createRequire(import.meta.url).resolve("commander") },
+  {
+    name: "commander",
+    specifier: "commander",
+    entry: createRequire(import.meta.url).resolve("commander"),
+    // commander requires node:child_process when loaded, for executable sub-commands, which
+    // pocket has none of; loading it (with net, dgram and streams) is start-up time for nothing.
+    lazyBuiltins: ["child_process"],
+  },
 ];
+
+/** Replaces `require("node:NAME")` with an object that requires NAME on first use. */
+const lazyBuiltins = (names) => ({
+  name: "pocket-lazy-builtins",
+  setup(b) {
+    const filter = new RegExp(`^(node:)?(${names.join("|")})$`);
+    // The stand-in's own require is the real module (left to Node, as every builtin is).
+    b.onResolve({ filter }, ({ path, namespace }) =>
+      namespace === "pocket-lazy-builtin"
+        ? { path, external: true }
+        : { path: path.replace(/^node:/, ""), namespace: "pocket-lazy-builtin" },
+    );
+    b.onLoad({ filter: /.*/, namespace: "pocket-lazy-builtin" }, ({ path }) => ({
+      loader: "js",
+      contents: `module.exports = new Proxy({}, { get: (_, key) => require("node:${path}")[key] });`,
+    }));
+  },
+});
+
 const bundleFile = (name) => `packages/cli/dist/${name}.cjs`;
 const bundleOptions = (bundle) => ({
   entryPoints: [bundle.entry],
@@ -33,7 +59,10 @@ const bundleOptions = (bundle) => ({
   sourcemap: "linked",
   logLevel: "warning",
   // After every build of it, watch mode included: the bin names the bundle's cache after this hash.
-  plugins: [{ name: "pocket-bundle-hash", setup: (b) => b.onEnd(() => recordHash(bundle.name)) }],
+  plugins: [
+    ...(bundle.lazyBuiltins ? [lazyBuiltins(bundle.lazyBuiltins)] : []),
+    { name: "pocket-bundle-hash", setup: (b) => b.onEnd(() => recordHash(bundle.name)) },
+  ],
 });
 
 /** Writes the bundle's content hash into dist/bundles.json (name → hash). */

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { MANAGEMENT_COMMAND_HANDLER } from "../schema/awscontainer.js";
 import { applyFormat, type FormatVariables } from "../schema/base.js";
 import { secretsSchema } from "../schema/secrets.js";
@@ -403,5 +402,8 @@ function tidbSqlUser(stage: string): string {
   const clean = stage.toLowerCase().replace(/[^a-z0-9_]/g, "_");
   const name = `pk_${clean}`;
   if (name.length <= 15) return name;
+  // node:crypto is taken here, not imported: only a long stage name needs it, and loading it is
+  // start-up time for every command.
+  const { createHash } = process.getBuiltinModule("node:crypto");
   return `pk_${clean.slice(0, 7)}_${createHash("sha256").update(stage).digest("hex").slice(0, 4)}`;
 }
