@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const bin = join(root, "packages/cli/bin/pocket.js");
 const config = join(root, "bench/fixtures/large.toml");
-if (!existsSync(join(root, "packages/cli/dist/main.js"))) {
+if (!existsSync(join(root, "packages/cli/dist/cli.cjs"))) {
   console.error("build first: npm run build");
   process.exit(1);
 }
@@ -43,7 +43,7 @@ function once(command) {
 }
 
 // One warm-up round fills the file cache and the code caches (Node 22+: enableCompileCache;
-// Node 20: bin/pocket.js keeps one for each bundle named in dist/bundles.json).
+// Node 20: bin/pocket.js keeps one per command for dist/cli.cjs).
 for (const c of commands) once(c);
 const times = commands.map(() => []);
 for (let i = 0; i < runs; i++) {

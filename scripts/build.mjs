@@ -1,145 +1,134 @@
-// Bundles the CLI into dist/. Bundling is a speed decision: resolving zod's ~100 module files
-// costs ~40 ms at every start, a single bundled file ~10 ms. Code splitting keeps every
-// `await import()` (AWS SDK clients, deploy engine) in its own chunk, so `pocket config`
-// commands never load them.
+// Bundles the CLI into dist/, for start-up speed (bench/config-show.mjs; docs/decisions.md#p21-cli-bundle).
+// - dist/cli.cjs: pocket's own code with @magic-pocket/config, zod, the TOML parsers and commander,
+//   one CommonJS file. bin/pocket.js runs it with a V8 code cache on Node 20, which has no
+//   module.enableCompileCache (Node 22+ caches every module itself): compiling was a third of a
+//   short command's time, and one cached file replaces ~40 ES module files each compiled anew.
+//   Every `await import()` inside it stays lazy (esbuild runs such a module on first import), so
+//   `pocket config` never runs the deploy engine.
+// - dist/vendor/: the large packages pocket imports only when it needs them (the AWS SDK clients,
+//   prompts, the YAML reader, MySQL, ...), bundled as ES modules with their shared code split
+//   out; loading one bundled client instead of ~60 package files cut a no-op deploy from ~330 ms
+//   to ~290 ms (bench/deploy-noop.mjs).
 import { createHash } from "node:crypto";
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { resolve } from "node:path";
 import { build } from "esbuild";
 
 const watch = process.argv.includes("--watch");
+const DIST = "packages/cli/dist";
 
-// Bundles loaded with a V8 code cache. Node 20 has no module.enableCompileCache, and compiling
-// is a large part of a short command: @magic-pocket/config (zod, the TOML parsers, the rules:
-// most of `pocket config` and the template commands) was about a third of `pocket config show`,
-// and commander is needed by every command. Each is bundled on its own as CommonJS, which
-// bin/pocket.js runs with a code cache kept beside it; the CLI bundle reads each through a tiny
-// module that takes what the bin loaded (cachedBundles below). dist/bundles.json names each
-// bundle's content hash, so the bin never hashes a bundle to name its cache.
-const CACHED_BUNDLES = [
-  { name: "config", specifier: "@magic-pocket/config", entry: "packages/config/src/index.ts" },
-  {
-    name: "commander",
-    specifier: "commander",
-    entry: createRequire(import.meta.url).resolve("commander"),
-    // commander requires node:child_process when loaded, for executable sub-commands, which
-    // pocket has none of; loading it (with net, dgram and streams) is start-up time for nothing.
-    lazyBuiltins: ["child_process"],
-  },
-];
+/** Packages loaded only on demand (always through `await import()`), from dist/vendor/. */
+const VENDOR =
+  /^(@aws-sdk\/|@smithy\/|@clack\/prompts$|yaml$|mysql2(\/|$)|fflate$|mime-types$|@balena\/dockerignore$)/;
+const vendorFile = (specifier) => `${specifier.replace(/^@/, "").replace(/[^A-Za-z0-9.-]/g, "-")}.js`;
 
-/** Replaces `require("node:NAME")` with an object that requires NAME on first use. */
-const lazyBuiltins = (names) => ({
-  name: "pocket-lazy-builtins",
-  setup(b) {
-    const filter = new RegExp(`^(node:)?(${names.join("|")})$`);
-    // The stand-in's own require is the real module (left to Node, as every builtin is).
-    b.onResolve({ filter }, ({ path, namespace }) =>
-      namespace === "pocket-lazy-builtin"
-        ? { path, external: true }
-        : { path: path.replace(/^node:/, ""), namespace: "pocket-lazy-builtin" },
-    );
-    b.onLoad({ filter: /.*/, namespace: "pocket-lazy-builtin" }, ({ path }) => ({
-      loader: "js",
-      contents: `module.exports = new Proxy({}, { get: (_, key) => require("node:${path}")[key] });`,
-    }));
-  },
-});
+/** Points each vendor import of the CLI bundle at its file in dist/vendor/, and records them. */
+function vendorImports(found) {
+  return {
+    name: "pocket-vendor-imports",
+    setup(b) {
+      b.onResolve({ filter: VENDOR }, ({ path, kind }) => {
+        if (kind !== "dynamic-import") {
+          return {
+            errors: [{ text: `${path} is imported statically; pocket loads it with await import()` }],
+          };
+        }
+        found.add(path);
+        return { path: `./vendor/${vendorFile(path)}`, external: true };
+      });
+    },
+  };
+}
 
-const bundleFile = (name) => `packages/cli/dist/${name}.cjs`;
-const bundleOptions = (bundle) => ({
-  entryPoints: [bundle.entry],
-  outfile: bundleFile(bundle.name),
+const vendorsFound = new Set();
+const cliOptions = {
+  entryPoints: ["packages/cli/src/main.ts"],
+  outfile: `${DIST}/cli.cjs`,
   bundle: true,
   format: "cjs",
   platform: "node",
   target: "node20",
   conditions: ["source"],
+  mainFields: ["module", "main"],
+  plugins: [vendorImports(vendorsFound)],
+  // The sources are ES modules; in the CommonJS bundle, import.meta.url is the bundle's URL.
+  define: { "import.meta.url": "__pocketBundleUrl" },
+  banner: {
+    js: [
+      'const __pocketBundleUrl = require("node:url").pathToFileURL(__filename).href;',
+      // Loads a dist/vendor/ file (see withVendorLoader). bin/pocket.js, which runs this bundle
+      // from a code cache on Node 20, passes an import() of its own: Node 20 loses a vm
+      // script's dynamic-import hook when its code comes from a cache.
+      "const __pocketImport = (path) => {",
+      "  const url = new URL(path, __pocketBundleUrl).href;",
+      '  const load = globalThis[Symbol.for("magic-pocket.import")];',
+      "  return load ? load(url) : import(url);",
+      "};",
+    ].join("\n"),
+  },
   sourcemap: "linked",
   logLevel: "warning",
-  // After every build of it, watch mode included: the bin names the bundle's cache after this hash.
-  plugins: [
-    ...(bundle.lazyBuiltins ? [lazyBuiltins(bundle.lazyBuiltins)] : []),
-    { name: "pocket-bundle-hash", setup: (b) => b.onEnd(() => recordHash(bundle.name)) },
-  ],
-});
-
-/** Writes the bundle's content hash into dist/bundles.json (name → hash). */
-function recordHash(name) {
-  const manifest = "packages/cli/dist/bundles.json";
-  const hashes = existsSync(manifest) ? JSON.parse(readFileSync(manifest, "utf8")) : {};
-  hashes[name] = createHash("sha256")
-    .update(readFileSync(bundleFile(name)))
-    .digest("hex")
-    .slice(0, 16);
-  writeFileSync(manifest, `${JSON.stringify(hashes, null, 2)}\n`);
-}
-
-/** The names a cached bundle exports, read from the built bundle. */
-function bundleExports(name) {
-  const require = createRequire(import.meta.url);
-  const file = resolve(bundleFile(name));
-  delete require.cache[file];
-  return Object.keys(require(file)).filter((key) => key !== "__esModule" && key !== "default");
-}
-
-/** Resolves each cached bundle's package in the CLI bundle to the separately built, cached one. */
-const cachedBundles = {
-  name: "pocket-cached-bundles",
-  setup(b) {
-    for (const { name, specifier } of CACHED_BUNDLES) {
-      const filter = new RegExp(`^${specifier.replace(/[/.@-]/g, (c) => `\\${c}`)}$`);
-      b.onResolve({ filter }, () => ({ path: name, namespace: "pocket-cached-bundle" }));
-    }
-    b.onLoad({ filter: /.*/, namespace: "pocket-cached-bundle" }, ({ path: name }) => ({
-      loader: "js",
-      resolveDir: resolve("packages/cli/dist"),
-      contents: [
-        'import { createRequire } from "node:module";',
-        // bin/pocket.js puts the loaded bundle here; a direct import of dist/main.js requires it.
-        `const m = globalThis[Symbol.for("magic-pocket.${name}")] ?? findBundle();`,
-        "function findBundle() {",
-        "  const require = createRequire(import.meta.url);",
-        `  for (const path of ["./${name}.cjs", "../${name}.cjs"]) {`,
-        '    try { return require(path); } catch (error) { if (error.code !== "MODULE_NOT_FOUND") throw error; }',
-        "  }",
-        `  throw new Error("pocket: dist/${name}.cjs is missing; run the build again");`,
-        "}",
-        `export const { ${bundleExports(name).join(", ")} } = m;`,
-      ].join("\n"),
-    }));
-  },
 };
 
-async function buildCachedBundles() {
-  for (const bundle of CACHED_BUNDLES) await build(bundleOptions(bundle));
+/**
+ * Each vendor file re-exports its package's names as Node sees them (a CommonJS package's too:
+ * bundled as the entry itself, it would export only `default`). The build runs from the
+ * repository root, where the workspace's packages resolve.
+ */
+async function vendorEntries() {
+  const entries = {};
+  for (const specifier of vendorsFound) {
+    const ns = await import(specifier);
+    const names = Object.keys(ns).filter((n) => n !== "default" && /^[A-Za-z_$][\w$]*$/.test(n));
+    const lines = [`export { ${names.join(", ")} } from ${JSON.stringify(specifier)};`];
+    // A default that is more than the CommonJS exports object again (a package that exports a
+    // function, like @balena/dockerignore) is re-exported too.
+    if (typeof ns.default === "function") lines.push(`export { default } from ${JSON.stringify(specifier)};`);
+    entries[vendorFile(specifier).replace(/\.js$/, "")] = lines.join("\n");
+  }
+  return entries;
 }
 
-const options = {
-  entryPoints: { main: "packages/cli/src/main.ts" },
-  outdir: "packages/cli/dist",
+const vendorOptions = (entries) => ({
+  entryPoints: Object.keys(entries).map((name) => ({ in: `vendor:${name}`, out: name })),
+  outdir: `${DIST}/vendor`,
   bundle: true,
   splitting: true,
   format: "esm",
   platform: "node",
   target: "node20",
-  conditions: ["source"],
-  // The AWS SDK is bundled too, from its ES module builds ("module"; its CommonJS builds lose
-  // their named exports when bundled): each client still lands in its own lazily loaded chunk,
-  // and loading one bundled chunk instead of ~60 package files cut a no-op deploy from ~330 ms
-  // to ~290 ms (bench/deploy-noop.mjs).
+  // The SDK's ES module builds: its CommonJS builds lose their named exports when bundled.
   mainFields: ["module", "main"],
-  plugins: [cachedBundles],
-  sourcemap: "linked",
-  outExtension: { ".js": ".js" },
   chunkNames: "chunks/[name]-[hash]",
   logLevel: "warning",
+  plugins: [
+    {
+      name: "pocket-vendor-entries",
+      setup(b) {
+        b.onResolve({ filter: /^vendor:/ }, ({ path }) => ({
+          path: path.slice(7),
+          namespace: "pocket-vendor",
+        }));
+        b.onLoad({ filter: /.*/, namespace: "pocket-vendor" }, ({ path }) => ({
+          contents: entries[path],
+          resolveDir: resolve("."),
+          loader: "js",
+        }));
+      },
+    },
+  ],
   banner: {
-    // Bundled CommonJS dependencies (toml-eslint-parser) call require(); give them one.
+    // Bundled CommonJS dependencies (mysql2, mime-types) call require(); give them one.
     js: "import { createRequire as __pocketCreateRequire } from 'node:module'; const require = __pocketCreateRequire(import.meta.url);",
   },
-};
+});
+
+/** dist/bundles.json: the CLI bundle's content hash, which names its code cache (bin/pocket.js). */
+function recordHash(text) {
+  const hash = createHash("sha256").update(text).digest("hex").slice(0, 16);
+  writeFileSync(`${DIST}/bundles.json`, `${JSON.stringify({ cli: hash }, null, 2)}\n`);
+}
+
 // `pocket django init` copies the Python runtime package into the user's project, so the image
 // runs the runtime of the CLI that deploys it. Ship it next to the bundle (sources only).
 
@@ -177,23 +166,55 @@ for (const f of existsSync(runtimeChunks) ? readdirSync(runtimeChunks) : []) {
   if (!runtimeOutputs.has(`${runtimeChunks}/${f}`)) rmSync(`${runtimeChunks}/${f}`);
 }
 
-// Code caches of earlier builds (bin/pocket.js names each after its bundle's hash).
-for (const f of existsSync("packages/cli/dist") ? readdirSync("packages/cli/dist") : []) {
-  if (f.endsWith(".v8cache")) rmSync(`packages/cli/dist/${f}`, { force: true });
+// Code caches of earlier builds (bin/pocket.js names each after its bundle's hash), and the
+// layout of earlier versions (an ES module CLI in chunks, separately cached bundles).
+for (const f of existsSync(DIST) ? readdirSync(DIST) : []) {
+  if (f.endsWith(".v8cache") || /^(main\.js|config\.cjs|commander\.cjs)(\.map)?$/.test(f))
+    rmSync(`${DIST}/${f}`);
 }
-await buildCachedBundles();
-if (watch) {
-  const { context } = await import("esbuild");
-  // Watches them all; a change of a cached bundle's exported names needs a full build.
-  for (const bundle of CACHED_BUNDLES) await (await context(bundleOptions(bundle))).watch();
-  const ctx = await context(options);
-  await ctx.watch();
-} else {
-  // Same as for the runtime: overwrite in place, then remove the chunks no longer produced.
-  const cliBuild = await build({ ...options, metafile: true });
-  const cliOutputs = new Set(Object.keys(cliBuild.metafile.outputs));
-  const cliChunks = "packages/cli/dist/chunks";
-  for (const f of existsSync(cliChunks) ? readdirSync(cliChunks) : []) {
-    if (!cliOutputs.has(`${cliChunks}/${f}`)) rmSync(`${cliChunks}/${f}`);
+rmSync(`${DIST}/chunks`, { recursive: true, force: true });
+
+/**
+ * The CLI bundle with every import of a dist/vendor/ file made through __pocketImport (the
+ * banner): esbuild writes each as `import("./vendor/NAME.js")`, from vendorImports above.
+ */
+function withVendorLoader(code) {
+  const vendor = /\bimport\((?="\.\/vendor\/[^"]+\.js"\))/g;
+  const count = code.match(vendor)?.length ?? 0;
+  if (count === 0) throw new Error("build: no vendor import found in the CLI bundle; check vendorImports");
+  return code.replace(vendor, "__pocketImport(");
+}
+
+const cli = await build({ ...cliOptions, write: false });
+for (const out of cli.outputFiles) {
+  if (out.path.endsWith(".cjs")) {
+    const code = withVendorLoader(out.text);
+    writeFileSync(out.path, code);
+    recordHash(code);
+  } else {
+    writeFileSync(out.path, out.contents);
   }
+}
+// Same as for the runtime: overwrite in place, then remove the chunks no longer produced.
+const vendor = await build({ ...vendorOptions(await vendorEntries()), metafile: true });
+const vendorOutputs = new Set(Object.keys(vendor.metafile.outputs));
+for (const dir of [`${DIST}/vendor`, `${DIST}/vendor/chunks`]) {
+  for (const f of existsSync(dir) ? readdirSync(dir) : []) {
+    if (f !== "chunks" && !vendorOutputs.has(`${dir}/${f}`)) rmSync(`${dir}/${f}`);
+  }
+}
+
+if (watch) {
+  // Rebuilds the CLI bundle on change; a new vendor import needs a full build.
+  const { context } = await import("esbuild");
+  const hash = {
+    name: "pocket-bundle-hash",
+    setup: (b) =>
+      b.onEnd(() => {
+        const code = withVendorLoader(readFileSync(`${DIST}/cli.cjs`, "utf8"));
+        writeFileSync(`${DIST}/cli.cjs`, code);
+        recordHash(code);
+      }),
+  };
+  await (await context({ ...cliOptions, plugins: [...cliOptions.plugins, hash] })).watch();
 }

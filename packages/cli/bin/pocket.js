@@ -1,41 +1,33 @@
 #!/usr/bin/env node
 // Start-up speed: compiling JavaScript is a large part of a short command's time, so compiled
-// code is kept on disk between runs. Node 22+ does it for every module (enableCompileCache);
-// on older versions the bundles the build lists in dist/bundles.json (the configuration package
-// and commander, the largest parts of a short command) are loaded with a V8 code cache kept
-// beside them.
+// code is kept on disk between runs (docs/decisions.md#p21-cli-bundle). Node 22+ does it for
+// every module (enableCompileCache); on Node 20 the CLI bundle (dist/cli.cjs) is run with a V8
+// code cache kept beside it.
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import module, { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import vm from "node:vm";
 
+const file = fileURLToPath(new URL("../dist/cli.cjs", import.meta.url));
+let cli;
 if (module.enableCompileCache) {
   module.enableCompileCache();
+  cli = createRequire(file)(file);
 } else {
-  let hashes = {};
+  cli = loadWithCodeCache(file, bundleHash());
+}
+process.exitCode = await cli.run(process.argv);
+
+/** The bundle's content hash, recorded by the build (undefined: run it without a cache). */
+function bundleHash() {
   try {
-    hashes = JSON.parse(readFileSync(new URL("../dist/bundles.json", import.meta.url), "utf8"));
+    const { cli: hash } = JSON.parse(readFileSync(new URL("../dist/bundles.json", import.meta.url), "utf8"));
+    return /^[0-9a-f]{16}$/.test(hash) ? hash : undefined;
   } catch {
-    // No list: the CLI bundle requires each bundle itself, without a cache.
-  }
-  for (const [name, hash] of Object.entries(hashes)) {
-    if (!/^[a-z-]+$/.test(name) || !/^[0-9a-f]{16}$/.test(hash)) continue;
-    // Loaded when the CLI first reads it, so a command that never needs the configuration
-    // (`pocket --version`, `--help`, `init`) never loads it.
-    const file = fileURLToPath(new URL(`../dist/${name}.cjs`, import.meta.url));
-    let exports;
-    Object.defineProperty(globalThis, Symbol.for(`magic-pocket.${name}`), {
-      configurable: true,
-      get: () => {
-        exports ??= loadWithCodeCache(file, hash);
-        return exports;
-      },
-    });
+    return undefined;
   }
 }
-const { run } = await import("../dist/main.js");
-process.exitCode = await run(process.argv);
 
 /**
  * Runs a CommonJS bundle as `require` would, with V8's code cache. V8 checks only the source's
@@ -43,23 +35,29 @@ process.exitCode = await run(process.argv);
  * Node version): a rebuilt bundle never runs another build's code. The cache is written at exit,
  * so the functions this run compiled are in it too, when there was none or V8 rejected it. Only
  * a cache beside the bundle is used, never one in a shared folder: cached code runs as is.
- * Without a readable bundle, a plain require reports it.
+ * Without a readable bundle or a hash, a plain require runs it (or reports what is missing).
  */
 function loadWithCodeCache(file, hash) {
   const require = createRequire(file);
   let source;
   let cachedData;
   try {
+    if (hash === undefined) return require(file);
     source = readFileSync(file, "utf8");
   } catch {
     return require(file);
   }
-  const cacheFile = `${file}.${hash}.${process.version}-${process.arch}.v8cache`;
+  // One cache per command: a cache holds the functions the run that wrote it compiled, so
+  // `pocket --version` writing the first one would leave `pocket deploy` compiling its own.
+  const cacheFile = `${file}.${hash}.${commandName()}.${process.version}-${process.arch}.v8cache`;
   try {
     cachedData = readFileSync(cacheFile);
   } catch {
     cachedData = undefined;
   }
+  // The bundle's `await import()`s of dist/vendor/ files come here: Node 20 loses a vm script's
+  // own dynamic-import hook when its code comes from a cache.
+  globalThis[Symbol.for("magic-pocket.import")] = (url) => import(url);
   let script;
   try {
     script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
@@ -83,4 +81,14 @@ function loadWithCodeCache(file, hash) {
     });
   }
   return mod.exports;
+}
+
+/** The command's first word, for the cache's name ("none" for `pocket --help` and the like). */
+function commandName() {
+  const args = process.argv.slice(2);
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "-c" || args[i] === "--config") i++;
+    else if (!args[i].startsWith("-")) return /^[a-z][a-z-]{0,31}$/.test(args[i]) ? args[i] : "other";
+  }
+  return "none";
 }

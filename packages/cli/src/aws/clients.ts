@@ -178,11 +178,9 @@ export function awsClients(region: string, options: AwsOptions = {}): AwsClients
 async function localhostSubdomains(): Promise<{ requestHandler?: NodeHttpHandler }> {
   const url = process.env.AWS_ENDPOINT_URL_CLOUDFRONT_KEYVALUESTORE ?? process.env.AWS_ENDPOINT_URL;
   if (!url || new URL(url).hostname !== "localhost") return {};
-  const [{ NodeHttpHandler }, { Agent }, dns] = await Promise.all([
-    import("@smithy/node-http-handler"),
-    import("node:http"),
-    import("node:dns"),
-  ]);
+  const { NodeHttpHandler } = await import("@smithy/node-http-handler");
+  const { Agent } = process.getBuiltinModule("node:http");
+  const dns = process.getBuiltinModule("node:dns");
   const lookup: typeof dns.lookup = ((hostname: string, options: unknown, callback: unknown) => {
     const name = hostname.endsWith(".localhost") ? "localhost" : hostname;
     return (dns.lookup as (...a: unknown[]) => void)(name, options, callback);
