@@ -48,7 +48,7 @@ function loadWithCodeCache(file, hash) {
     return require(file);
   }
   // One cache per command: a cache holds the functions the run that wrote it compiled, so
-  // `pocket --version` writing the first one would leave `pocket deploy` compiling its own.
+  // `pocket --version` writing the only one would leave `pocket deploy` compiling its own.
   const cacheFile = `${file}.${hash}.${commandName()}.${process.version}-${process.arch}.v8cache`;
   try {
     cachedData = readFileSync(cacheFile);
@@ -83,12 +83,16 @@ function loadWithCodeCache(file, hash) {
   return mod.exports;
 }
 
-/** The command's first word, for the cache's name ("none" for `pocket --help` and the like). */
+/**
+ * The command's first two words, for the cache's name (`config-show`, `resource-vpc`; "none" for
+ * `pocket --help` and the like): the code a run compiles depends on them.
+ */
 function commandName() {
   const args = process.argv.slice(2);
-  for (let i = 0; i < args.length; i++) {
+  const words = [];
+  for (let i = 0; i < args.length && words.length < 2; i++) {
     if (args[i] === "-c" || args[i] === "--config") i++;
-    else if (!args[i].startsWith("-")) return /^[a-z][a-z-]{0,31}$/.test(args[i]) ? args[i] : "other";
+    else if (!args[i].startsWith("-")) words.push(/^[a-z][a-z0-9-]{0,31}$/.test(args[i]) ? args[i] : "other");
   }
-  return "none";
+  return words.join("-") || "none";
 }
