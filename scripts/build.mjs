@@ -51,6 +51,10 @@ const cliOptions = {
   conditions: ["source"],
   mainFields: ["module", "main"],
   plugins: [vendorImports(vendorsFound)],
+  // Smaller source is less to read and scan at every start (~15 ms on `pocket config show`);
+  // names are kept, so stack traces (POCKET_DEBUG=1) stay readable.
+  minifyWhitespace: true,
+  minifySyntax: true,
   // The sources are ES modules; in the CommonJS bundle, import.meta.url is the bundle's URL.
   define: { "import.meta.url": "__pocketBundleUrl" },
   banner: {
