@@ -40,6 +40,35 @@ function vendorImports(found) {
   };
 }
 
+/**
+ * `require("node:child_process")` made lazy: commander requires it when loaded, for executable
+ * sub-commands (pocket has none), and with it net, dgram and the streams: start-up time for the
+ * commands that never start a process. The stand-in loads the module on first use.
+ */
+const lazyChildProcess = {
+  name: "pocket-lazy-child-process",
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?child_process$/ }, ({ namespace }) =>
+      namespace === "pocket-lazy"
+        ? { path: "node:child_process", external: true }
+        : { path: "child_process", namespace: "pocket-lazy" },
+    );
+    b.onLoad({ filter: /.*/, namespace: "pocket-lazy" }, () => ({
+      loader: "js",
+      contents: [
+        "let loaded;",
+        'const load = () => (loaded ??= require("node:child_process"));',
+        "module.exports = new Proxy({}, {",
+        "  get: (_, key) => load()[key],",
+        "  has: (_, key) => key in load(),",
+        "  ownKeys: () => Reflect.ownKeys(load()),",
+        "  getOwnPropertyDescriptor: (_, key) => ({ ...Reflect.getOwnPropertyDescriptor(load(), key), configurable: true }),",
+        "});",
+      ].join("\n"),
+    }));
+  },
+};
+
 const vendorsFound = new Set();
 const cliOptions = {
   entryPoints: ["packages/cli/src/main.ts"],
@@ -50,7 +79,7 @@ const cliOptions = {
   target: "node20",
   conditions: ["source"],
   mainFields: ["module", "main"],
-  plugins: [vendorImports(vendorsFound)],
+  plugins: [vendorImports(vendorsFound), lazyChildProcess],
   // Smaller source is less to read and scan at every start (~15 ms on `pocket config show`);
   // names are kept, so stack traces (POCKET_DEBUG=1) stay readable.
   minifyWhitespace: true,
