@@ -10,7 +10,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const bin = join(root, "packages/cli/bin/pocket.js");
+const bin = join(root, "packages/cli/bin/pocket.cjs");
 const config = join(root, "bench/fixtures/large.toml");
 if (!existsSync(join(root, "packages/cli/dist/cli.cjs"))) {
   console.error("build first: npm run build");
@@ -43,7 +43,7 @@ function once(command) {
 }
 
 // One warm-up round fills the file cache and the code caches (Node 22+: enableCompileCache;
-// Node 20: bin/pocket.js keeps one per command for dist/cli.cjs).
+// Node 20: bin/pocket.cjs keeps one per command for dist/cli.cjs).
 for (const c of commands) once(c);
 const times = commands.map(() => []);
 for (let i = 0; i < runs; i++) {

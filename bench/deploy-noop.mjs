@@ -13,7 +13,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const bin = join(root, "packages/cli/bin/pocket.js");
+const bin = join(root, "packages/cli/bin/pocket.cjs");
 const runs = Number(process.argv[2] ?? 10);
 
 const port = await new Promise((resolve) => {

@@ -1,6 +1,6 @@
 // Bundles the CLI into dist/, for start-up speed (bench/config-show.mjs; docs/decisions.md#p21-cli-bundle).
 // - dist/cli.cjs: pocket's own code with @magic-pocket/config, zod, the TOML parsers and commander,
-//   one CommonJS file. bin/pocket.js runs it with a V8 code cache on Node 20, which has no
+//   one CommonJS file. bin/pocket.cjs runs it with a V8 code cache on Node 20, which has no
 //   module.enableCompileCache (Node 22+ caches every module itself): compiling was a third of a
 //   short command's time, and one cached file replaces ~40 ES module files each compiled anew.
 //   Every `await import()` inside it stays lazy (esbuild runs such a module on first import), so
@@ -89,7 +89,7 @@ const cliOptions = {
   banner: {
     js: [
       'const __pocketBundleUrl = require("node:url").pathToFileURL(__filename).href;',
-      // Loads a dist/vendor/ file (see withVendorLoader). bin/pocket.js, which runs this bundle
+      // Loads a dist/vendor/ file (see withVendorLoader). bin/pocket.cjs, which runs this bundle
       // from a code cache on Node 20, passes an import() of its own: Node 20 loses a vm
       // script's dynamic-import hook when its code comes from a cache.
       "const __pocketImport = (path) => {",
@@ -156,7 +156,7 @@ const vendorOptions = (entries) => ({
   },
 });
 
-/** dist/bundles.json: the CLI bundle's content hash, which names its code cache (bin/pocket.js). */
+/** dist/bundles.json: the CLI bundle's content hash, which names its code cache (bin/pocket.cjs). */
 function recordHash(text) {
   const hash = createHash("sha256").update(text).digest("hex").slice(0, 16);
   writeFileSync(`${DIST}/bundles.json`, `${JSON.stringify({ cli: hash }, null, 2)}\n`);
@@ -199,7 +199,7 @@ for (const f of existsSync(runtimeChunks) ? readdirSync(runtimeChunks) : []) {
   if (!runtimeOutputs.has(`${runtimeChunks}/${f}`)) rmSync(`${runtimeChunks}/${f}`);
 }
 
-// Code caches of earlier builds (bin/pocket.js names each after its bundle's hash), and the
+// Code caches of earlier builds (bin/pocket.cjs names each after its bundle's hash), and the
 // layout of earlier versions (an ES module CLI in chunks, separately cached bundles).
 for (const f of existsSync(DIST) ? readdirSync(DIST) : []) {
   if (f.endsWith(".v8cache") || /^(main\.js|config\.cjs|commander\.cjs)(\.map)?$/.test(f))

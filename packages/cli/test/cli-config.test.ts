@@ -70,7 +70,7 @@ describe("pocket (top level)", () => {
   });
 
   it("stops quietly when the reader closes the pipe early (pocket ... | head)", () => {
-    const bin = join(repoRoot, "packages/cli/bin/pocket.js");
+    const bin = join(repoRoot, "packages/cli/bin/pocket.cjs");
     const r = spawnSync(
       "bash",
       ["-c", `"${process.execPath}" "${bin}" --help | true; echo "status=\${PIPESTATUS[0]}"`],

@@ -11,7 +11,7 @@ import { repoRoot } from "./cli/run.js";
 // `pocket dev` as a user runs it: the bundled CLI in a real process, against the example apps,
 // spoken to over HTTP (and, for Django, over SQS from boto3), stopped with Ctrl-C (SIGINT).
 
-const bin = join(repoRoot, "packages/cli/bin/pocket.js");
+const bin = join(repoRoot, "packages/cli/bin/pocket.cjs");
 const temps: string[] = [];
 const running: ChildProcess[] = [];
 

@@ -166,7 +166,7 @@ describe("fuzzed pocket.toml", () => {
 
 /** Through the real binary (built by the test run): an exit code of 70 means "internal error". */
 describe("fuzzed pocket.toml through the CLI", () => {
-  const bin = join(ROOT, "packages/cli/bin/pocket.js");
+  const bin = join(ROOT, "packages/cli/bin/pocket.cjs");
   it("exits 0 or 1 with diagnostics, never 70 or a stack trace", () => {
     const dir = mkdtempSync(join(tmpdir(), "pocket-fuzz-"));
     const file = join(dir, "pocket.toml");

@@ -89,7 +89,7 @@ describe("pocket dev --remote-secrets", () => {
     const child = spawn(
       process.execPath,
       [
-        join(repoRoot, "packages/cli/bin/pocket.js"),
+        join(repoRoot, "packages/cli/bin/pocket.cjs"),
         "dev",
         "--stage",
         "dev",

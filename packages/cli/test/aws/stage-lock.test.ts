@@ -71,7 +71,7 @@ async function heldDeploy(): Promise<{
   for (const f of ["started", "release"]) spawnSync("rm", ["-f", join(dir, f)]);
   const child = spawn(
     process.execPath,
-    [join(repoRoot, "packages/cli/bin/pocket.js"), "resource", "cloudfront", "upload", "--stage", "dev"],
+    [join(repoRoot, "packages/cli/bin/pocket.cjs"), "resource", "cloudfront", "upload", "--stage", "dev"],
     {
       cwd: dir,
       env: { ...process.env, ...env(), NO_COLOR: "1", POCKET_STAGE: "" },

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll } from "vitest";
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "../../../..");
-const bin = join(repoRoot, "packages/cli/bin/pocket.js");
+const bin = join(repoRoot, "packages/cli/bin/pocket.cjs");
 
 export interface CliRun {
   status: number | null;

@@ -3,26 +3,28 @@
 // code is kept on disk between runs (docs/decisions.md#p21-cli-bundle). Node 22+ does it for
 // every module (enableCompileCache); on Node 20 the CLI bundle (dist/cli.cjs) is run with a V8
 // code cache kept beside it.
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
-import module, { createRequire } from "node:module";
-import { dirname } from "node:path";
-import { fileURLToPath } from "node:url";
-import vm from "node:vm";
+// CommonJS, like the bundle: an ES module here would start Node's ES module loader for nothing.
+const { readFileSync, renameSync, writeFileSync } = require("node:fs");
+const nodeModule = require("node:module");
+const { dirname, join } = require("node:path");
+const vm = require("node:vm");
 
-const file = fileURLToPath(new URL("../dist/cli.cjs", import.meta.url));
+const file = join(__dirname, "../dist/cli.cjs");
 let cli;
-if (module.enableCompileCache) {
-  module.enableCompileCache();
-  cli = createRequire(file)(file);
+if (nodeModule.enableCompileCache) {
+  nodeModule.enableCompileCache();
+  cli = require(file);
 } else {
   cli = loadWithCodeCache(file, bundleHash());
 }
-process.exitCode = await cli.run(process.argv);
+cli.run(process.argv).then((status) => {
+  process.exitCode = status;
+});
 
 /** The bundle's content hash, recorded by the build (undefined: run it without a cache). */
 function bundleHash() {
   try {
-    const { cli: hash } = JSON.parse(readFileSync(new URL("../dist/bundles.json", import.meta.url), "utf8"));
+    const { cli: hash } = JSON.parse(readFileSync(join(__dirname, "../dist/bundles.json"), "utf8"));
     return /^[0-9a-f]{16}$/.test(hash) ? hash : undefined;
   } catch {
     return undefined;
@@ -38,7 +40,7 @@ function bundleHash() {
  * Without a readable bundle or a hash, a plain require runs it (or reports what is missing).
  */
 function loadWithCodeCache(file, hash) {
-  const require = createRequire(file);
+  const require = nodeModule.createRequire(file);
   let source;
   let cachedData;
   try {
