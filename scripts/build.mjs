@@ -84,6 +84,8 @@ const cliOptions = {
   // names are kept, so stack traces (POCKET_DEBUG=1) stay readable.
   minifyWhitespace: true,
   minifySyntax: true,
+  // ASCII only: the bin reads the bundle without decoding UTF-8 (bin/pocket.cjs).
+  charset: "ascii",
   // The sources are ES modules; in the CommonJS bundle, import.meta.url is the bundle's URL.
   define: { "import.meta.url": "__pocketBundleUrl" },
   banner: {

@@ -45,7 +45,8 @@ function loadWithCodeCache(file, hash) {
   let cachedData;
   try {
     if (hash === undefined) return require(file);
-    source = readFileSync(file, "utf8");
+    // esbuild writes ASCII only (other characters as escapes), so no UTF-8 decoding is needed.
+    source = readFileSync(file, "latin1");
   } catch {
     return require(file);
   }
