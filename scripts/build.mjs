@@ -7,8 +7,8 @@
 //   `pocket config` never runs the deploy engine.
 // - dist/vendor/: the large packages pocket imports only when it needs them (the AWS SDK clients,
 //   prompts, the YAML reader, MySQL, ...), bundled as ES modules with their shared code split
-//   out; loading one bundled client instead of ~60 package files cut a no-op deploy from ~330 ms
-//   to ~290 ms (bench/deploy-noop.mjs).
+//   out: loading one bundled client is faster than loading its ~60 package files
+//   (bench/deploy-noop.mjs).
 import { createHash } from "node:crypto";
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
