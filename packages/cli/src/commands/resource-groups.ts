@@ -11,11 +11,16 @@ Prints the CloudFormation template as YAML without calling AWS. Values known onl
 (image digest, hosted-zone ids, values from stacks in other regions) are template Parameters;
 the comment at the top lists them and where the deploy takes each from.`;
 
-/** One sub-command group per resource group, with the commands its kinds declare. */
-export function registerResourceGroups(resource: Command, global: () => GlobalOptions): void {
+/**
+ * One sub-command group per resource group, with the commands its kinds declare; only the
+ * `named` group when it is one (the others' commands would be start-up time for nothing).
+ */
+export function registerResourceGroups(resource: Command, global: () => GlobalOptions, named?: string): void {
   const groups = new Map<string, ResourceKind[]>();
   for (const kind of RESOURCE_KINDS) groups.set(kind.group, [...(groups.get(kind.group) ?? []), kind]);
+  const only = named !== undefined && groups.has(named) ? named : undefined;
   for (const [name, kinds] of groups) {
+    if (only !== undefined && name !== only) continue;
     const main = kinds.find((k) => k.stacks) ?? kinds[0]!;
     const g = resource.command(name).description(main.description);
     const named = kinds.find((k) => k.named)?.named;

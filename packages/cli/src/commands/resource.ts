@@ -15,7 +15,13 @@ export async function registerResource(
     .command("resource")
     .description("act on one resource of a stage: print its template, status, deploy, destroy, ...")
     .addHelpText("after", "\nRun `pocket resource <group> --help` for a group's commands.");
-  if (!argv.includes("resource")) return;
+  const at = argv.indexOf("resource");
+  if (at < 0) return;
   const { registerResourceGroups } = await import("./resource-groups.js");
-  registerResourceGroups(resource, global);
+  // The group the line names, if any: only its commands are built (help lists them all).
+  registerResourceGroups(
+    resource,
+    global,
+    argv.slice(at + 1).find((a) => !a.startsWith("-")),
+  );
 }
