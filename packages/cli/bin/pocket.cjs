@@ -88,7 +88,8 @@ function loadWithCodeCache(file, hash) {
 
 /**
  * The command's first two words, for the cache's name (`config-show`, `resource-vpc`; "none" for
- * `pocket --help` and the like): the code a run compiles depends on them.
+ * `pocket --help` and the like): the code a run compiles depends on them. The scan is the one
+ * of src/commands/argv.ts, which is inside the bundle this names the cache for.
  */
 function commandName() {
   const args = process.argv.slice(2);

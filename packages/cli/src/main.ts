@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "commander";
+import { commandWord } from "./commands/argv.js";
 import { registerConfig } from "./commands/config.js";
 import { registerDev } from "./commands/dev.js";
 import { registerDjango } from "./commands/django.js";
@@ -114,17 +115,6 @@ export const COMMANDS: readonly { names: readonly string[]; register: Register }
     },
   },
 ];
-
-/** The first word of the command line that is not a global option or its value. */
-export function commandWord(args: readonly string[]): string | undefined {
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === "-c" || arg === "--config") i++;
-    else if (arg === "--") return args[i + 1];
-    else if (!arg.startsWith("-")) return arg;
-  }
-  return undefined;
-}
 
 function report(error: unknown): number {
   if (error instanceof CommanderError) {

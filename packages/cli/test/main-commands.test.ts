@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { describe, expect, it } from "vitest";
-import { COMMANDS, commandWord } from "../src/main.js";
+import { commandWord } from "../src/commands/argv.js";
+import { COMMANDS } from "../src/main.js";
 
 // A command line that names a command registers only that entry of COMMANDS (src/main.ts), so
 // each entry's names must be exactly the commands it registers.

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import type { GlobalOptions } from "../config-loader.js";
+import { commandWord } from "./argv.js";
 
 /**
  * `pocket resource <group> <command>`. The groups and their commands are generated from the
@@ -19,9 +20,5 @@ export async function registerResource(
   if (at < 0) return;
   const { registerResourceGroups } = await import("./resource-groups.js");
   // The group the line names, if any: only its commands are built (help lists them all).
-  registerResourceGroups(
-    resource,
-    global,
-    argv.slice(at + 1).find((a) => !a.startsWith("-")),
-  );
+  registerResourceGroups(resource, global, commandWord(argv.slice(at + 1)));
 }
