@@ -41,33 +41,30 @@ function vendorImports(found) {
 }
 
 /**
- * `require("node:child_process")` made lazy: commander requires it when loaded, for executable
- * sub-commands (pocket has none), and with it net, dgram and the streams: start-up time for the
- * commands that never start a process. The stand-in loads the module on first use.
+ * Node's built-in modules that `node -e 0` does not load, made lazy in the CLI bundle: each
+ * `require()` of one becomes `__pocketLazyRequire()` (the banner), a stand-in that loads the
+ * module on first use. esbuild runs every module a command imports, and so their `require()`s:
+ * commander requires child_process when loaded (for executable sub-commands, which pocket has
+ * none of), and with it net, dgram and the streams; the resources' modules require crypto,
+ * readline, http, ... Loading them was ~10 ms of `pocket config show` (bench/config-show.mjs).
+ * The sources import these modules by name only (`import { x } from "node:crypto"`), which
+ * esbuild compiles to a property read at each use, so the stand-in stays unloaded until then.
  */
-const lazyChildProcess = {
-  name: "pocket-lazy-child-process",
-  setup(b) {
-    b.onResolve({ filter: /^(node:)?child_process$/ }, ({ namespace }) =>
-      namespace === "pocket-lazy"
-        ? { path: "node:child_process", external: true }
-        : { path: "child_process", namespace: "pocket-lazy" },
-    );
-    b.onLoad({ filter: /.*/, namespace: "pocket-lazy" }, () => ({
-      loader: "js",
-      contents: [
-        "let loaded;",
-        'const load = () => (loaded ??= require("node:child_process"));',
-        "module.exports = new Proxy({}, {",
-        "  get: (_, key) => load()[key],",
-        "  has: (_, key) => key in load(),",
-        "  ownKeys: () => Reflect.ownKeys(load()),",
-        "  getOwnPropertyDescriptor: (_, key) => ({ ...Reflect.getOwnPropertyDescriptor(load(), key), configurable: true }),",
-        "});",
-      ].join("\n"),
-    }));
-  },
-};
+const LAZY_BUILTINS = [
+  "child_process",
+  "crypto",
+  "fs/promises",
+  "http",
+  "net",
+  "os",
+  "readline",
+  "timers/promises",
+];
+
+function withLazyBuiltins(code) {
+  const lazy = new RegExp(`\\brequire\\((?="(?:node:)?(?:${LAZY_BUILTINS.join("|")})"\\))`, "g");
+  return code.replace(lazy, "__pocketLazyRequire(");
+}
 
 const vendorsFound = new Set();
 const cliOptions = {
@@ -79,7 +76,7 @@ const cliOptions = {
   target: "node20",
   conditions: ["source"],
   mainFields: ["module", "main"],
-  plugins: [vendorImports(vendorsFound), lazyChildProcess],
+  plugins: [vendorImports(vendorsFound)],
   // Smaller source is less to read and scan at every start (~15 ms on `pocket config show`);
   // names are kept, so stack traces (POCKET_DEBUG=1) stay readable.
   minifyWhitespace: true,
@@ -98,6 +95,17 @@ const cliOptions = {
       "  const url = new URL(path, __pocketBundleUrl).href;",
       '  const load = globalThis[Symbol.for("magic-pocket.import")];',
       "  return load ? load(url) : import(url);",
+      "};",
+      // A built-in module loaded on first use (see withLazyBuiltins).
+      "const __pocketLazyRequire = (name) => {",
+      "  let loaded;",
+      "  const load = () => (loaded ??= require(name));",
+      "  return new Proxy({}, {",
+      "    get: (_, key) => load()[key],",
+      "    has: (_, key) => key in load(),",
+      "    ownKeys: () => Reflect.ownKeys(load()),",
+      "    getOwnPropertyDescriptor: (_, key) => ({ ...Reflect.getOwnPropertyDescriptor(load(), key), configurable: true }),",
+      "  });",
       "};",
     ].join("\n"),
   },
@@ -223,7 +231,7 @@ function withVendorLoader(code) {
 const cli = await build({ ...cliOptions, write: false });
 for (const out of cli.outputFiles) {
   if (out.path.endsWith(".cjs")) {
-    const code = withVendorLoader(out.text);
+    const code = withLazyBuiltins(withVendorLoader(out.text));
     writeFileSync(out.path, code);
     recordHash(code);
   } else {
@@ -246,7 +254,7 @@ if (watch) {
     name: "pocket-bundle-hash",
     setup: (b) =>
       b.onEnd(() => {
-        const code = withVendorLoader(readFileSync(`${DIST}/cli.cjs`, "utf8"));
+        const code = withLazyBuiltins(withVendorLoader(readFileSync(`${DIST}/cli.cjs`, "utf8")));
         writeFileSync(`${DIST}/cli.cjs`, code);
         recordHash(code);
       }),

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { distributionSchema, sectionSchemas } from "./schema/settings.js";
 
 /**
@@ -22,7 +22,7 @@ export function pocketTomlJsonSchema(): Record<string, unknown> {
   const properties: Record<string, unknown> = {};
   const stageProperties: Record<string, unknown> = {};
   for (const [name, schema] of Object.entries(sections)) {
-    const json = z.toJSONSchema(schema as z.ZodType, {
+    const json = z.toJSONSchema(schema, {
       io: "input",
       unrepresentable: "any",
       target: "draft-07",

@@ -1,4 +1,4 @@
-import type * as z from "zod";
+import type * as z from "zod/mini";
 import type { Issue, PathSegment } from "./diagnostics.js";
 import { isTable } from "./merge.js";
 import { type CheckedSettings, crossSectionIssues, ok } from "./rules/cross.js";
@@ -40,7 +40,7 @@ export interface ValidationOutput {
   credentials: Credentials;
 }
 
-function parseSection<S extends z.ZodType>(
+function parseSection<S extends z.ZodMiniType>(
   schema: S,
   value: unknown,
   path: PathSegment[],
@@ -77,7 +77,7 @@ export function validateDocument(input: ValidationInput): ValidationOutput {
     warnings: [],
   };
   const schemas = sectionSchemas(env);
-  const section = <S extends z.ZodType>(name: string, schema: S) =>
+  const section = <S extends z.ZodMiniType>(name: string, schema: S) =>
     Object.hasOwn(doc, name) ? parseSection(schema, doc[name], [name], issues) : undefined;
   const checked: CheckedSettings = {
     general: section("general", schemas.general),

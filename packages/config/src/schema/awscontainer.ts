@@ -1,22 +1,22 @@
-import * as z from "zod";
-import { bool, envName, fail, int, lazy, table } from "./base.js";
+import * as z from "zod/mini";
+import { anyTable, bool, envName, fail, int, lazy, nonEmpty, optionalNonEmpty, table } from "./base.js";
 import { djangoSchema } from "./django.js";
 import { secretsSchema } from "./secrets.js";
 
 export const MANAGEMENT_COMMAND_HANDLER = "pocket.django.lambda_handlers.management_command_handler";
 
 const apigateway = table({
-  domain: z.string().min(1).optional(),
+  domain: optionalNonEmpty,
   create_records: bool(true),
-  hosted_zone_id_override: z.string().min(1).optional(),
+  hosted_zone_id_override: optionalNonEmpty,
 });
 
 const sqs = table({
-  batch_size: int(1, 10_000).default(10),
-  message_retention_period: int(60, 1_209_600).default(345_600),
-  maximum_concurrency: int(2, 1000).default(2),
-  dead_letter_max_receive_count: int(1, 1000).default(5),
-  dead_letter_message_retention_period: int(60, 1_209_600).default(1_209_600),
+  batch_size: z._default(int(1, 10_000), 10),
+  message_retention_period: z._default(int(60, 1_209_600), 345_600),
+  maximum_concurrency: z._default(int(2, 1000), 2),
+  dead_letter_max_receive_count: z._default(int(1, 1000), 5),
+  dead_letter_message_retention_period: z._default(int(60, 1_209_600), 1_209_600),
   report_batch_item_failures: bool(true),
 });
 
@@ -24,181 +24,208 @@ const sqs = table({
 const HTTP_API_TIMEOUT = 30;
 
 const handler = table({
-  command: z.string().min(1),
-  timeout: int(1, 900).default(30),
-  memory_size: int(128, 10_240).default(512),
-  reserved_concurrency: int(0, 100_000).optional(),
-  apigateway: apigateway.optional(),
-  sqs: sqs.optional(),
-}).superRefine((h, ctx) => {
-  // An HTTP API (and CloudFront's api routes in front of it) answers 503 after 30 s whatever the
-  // function's timeout: a longer timeout only hides requests that have already failed.
-  if (h.apigateway && h.timeout > HTTP_API_TIMEOUT) {
-    fail(
-      ctx,
-      "apigateway-timeout",
-      `timeout = ${h.timeout} is over ${HTTP_API_TIMEOUT} seconds, the longest an HTTP API (and a CloudFront api route) waits for the function`,
-      ["timeout"],
-      "Keep web requests under 30 s and move long work to a queue worker: a handler with sqs = {} (e.g. the management command handler, called with pocket_call_command).",
-    );
-  }
-});
+  command: nonEmpty,
+  timeout: z._default(int(1, 900), 30),
+  memory_size: z._default(int(128, 10_240), 512),
+  reserved_concurrency: z.optional(int(0, 100_000)),
+  apigateway: z.optional(apigateway),
+  sqs: z.optional(sqs),
+}).check(
+  z.superRefine((h, ctx) => {
+    // An HTTP API (and CloudFront's api routes in front of it) answers 503 after 30 s whatever the
+    // function's timeout: a longer timeout only hides requests that have already failed.
+    if (h.apigateway && h.timeout > HTTP_API_TIMEOUT) {
+      fail(
+        ctx,
+        "apigateway-timeout",
+        `timeout = ${h.timeout} is over ${HTTP_API_TIMEOUT} seconds, the longest an HTTP API (and a CloudFront api route) waits for the function`,
+        ["timeout"],
+        "Keep web requests under 30 s and move long work to a queue worker: a handler with sqs = {} (e.g. the management command handler, called with pocket_call_command).",
+      );
+    }
+  }),
+);
 export type HandlerSettings = z.output<typeof handler>;
 
 /** Handler keys become function names, env var parts and CloudFormation logical ids. */
 const HANDLER_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
 
 /** A managed policy: AWS's own (`arn:aws:iam::aws:policy/...`) or one of an account. */
-const policyArn = z.string().regex(/^arn:aws[a-z-]*:iam::(\d{12}|aws):policy\/[\w+=,.@/-]+$/, {
-  error: "must be an IAM policy ARN (arn:aws:iam::123456789012:policy/NAME)",
-});
+const policyArn = z.string().check(
+  z.regex(/^arn:aws[a-z-]*:iam::(\d{12}|aws):policy\/[\w+=,.@/-]+$/, {
+    error: "must be an IAM policy ARN (arn:aws:iam::123456789012:policy/NAME)",
+  }),
+);
+
+const optionalPolicyArn = z.optional(policyArn);
 
 /** IAM's limit for all inline policies of one role together (whitespace not counted). */
 export const INLINE_POLICY_LIMIT = 10_240;
 /** Managed policies per role (IAM quota, at its maximum). */
 const MANAGED_POLICY_LIMIT = 20;
 
-const stringOrList = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
+const optionalStringOrList = z.optional(z.union([nonEmpty, z.array(nonEmpty).check(z.minLength(1))]));
 /** An identity-based policy statement as IAM accepts it; keys keep AWS's spelling. */
 const statement = z
   .strictObject({
-    Sid: z
-      .string()
-      .regex(/^[A-Za-z0-9]*$/, { error: "Sid may only contain letters and digits" })
-      .optional(),
+    Sid: z.optional(
+      z.string().check(z.regex(/^[A-Za-z0-9]*$/, { error: "Sid may only contain letters and digits" })),
+    ),
     Effect: z.enum(["Allow", "Deny"]),
-    Action: stringOrList.optional(),
-    NotAction: stringOrList.optional(),
-    Resource: stringOrList.optional(),
-    NotResource: stringOrList.optional(),
-    Condition: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+    Action: optionalStringOrList,
+    NotAction: optionalStringOrList,
+    Resource: optionalStringOrList,
+    NotResource: optionalStringOrList,
+    Condition: z.optional(z.record(z.string(), anyTable)),
   })
-  .superRefine((st, ctx) => {
-    if ((st.Action === undefined) === (st.NotAction === undefined)) {
-      fail(ctx, "policy-statement-action", "a statement needs exactly one of Action or NotAction", []);
-    }
-    if ((st.Resource === undefined) === (st.NotResource === undefined)) {
-      fail(ctx, "policy-statement-resource", "a statement needs exactly one of Resource or NotResource", []);
-    }
-  });
+  .check(
+    z.superRefine((st, ctx) => {
+      if ((st.Action === undefined) === (st.NotAction === undefined)) {
+        fail(ctx, "policy-statement-action", "a statement needs exactly one of Action or NotAction", []);
+      }
+      if ((st.Resource === undefined) === (st.NotResource === undefined)) {
+        fail(
+          ctx,
+          "policy-statement-resource",
+          "a statement needs exactly one of Resource or NotResource",
+          [],
+        );
+      }
+    }),
+  );
 const policyDocument = z.strictObject({
-  Version: z.enum(["2012-10-17", "2008-10-17"]).default("2012-10-17"),
-  Statement: z.array(statement).min(1, { error: "needs at least one statement" }),
+  Version: z._default(z.enum(["2012-10-17", "2008-10-17"]), "2012-10-17"),
+  Statement: z.array(statement).check(z.minLength(1, { error: "needs at least one statement" })),
 });
 export type PolicyDocument = z.output<typeof policyDocument>;
 
 /** `[awscontainer.iam]`: what the Lambda role gets beyond pocket's own least-privilege policies. */
 const iam = table({
-  managed_policy_arns: z.array(policyArn).max(MANAGED_POLICY_LIMIT).default([]),
-  inline_policies: z
-    .record(
-      z.string().regex(/^[\w+=,.@-]{1,128}$/, {
-        error: "policy names are 1-128 letters, digits and +=,.@_-",
-      }),
+  managed_policy_arns: z._default(z.array(policyArn).check(z.maxLength(MANAGED_POLICY_LIMIT)), []),
+  inline_policies: z._default(
+    z.record(
+      z.string().check(
+        z.regex(/^[\w+=,.@-]{1,128}$/, {
+          error: "policy names are 1-128 letters, digits and +=,.@_-",
+        }),
+      ),
       policyDocument,
-    )
-    .default({}),
-  permissions_boundary: policyArn.optional(),
-}).superRefine((i, ctx) => {
-  const dup = i.managedPolicyArns.find((a, n) => i.managedPolicyArns.indexOf(a) !== n);
-  if (dup) fail(ctx, "managed-policy-duplicate", `${dup} is listed twice`, ["managed_policy_arns"]);
-  const size = Object.values(i.inlinePolicies).reduce((n, d) => n + JSON.stringify(d).length, 0);
-  if (size > INLINE_POLICY_LIMIT) {
-    fail(
-      ctx,
-      "inline-policies-too-large",
-      `the inline policies add up to ${size} characters; IAM allows ${INLINE_POLICY_LIMIT} per role (pocket's own policies count too)`,
-      ["inline_policies"],
-      "Move large policies into a managed policy and list its ARN in managed_policy_arns.",
-    );
-  }
-});
+    ),
+    {},
+  ),
+  permissions_boundary: optionalPolicyArn,
+}).check(
+  z.superRefine((i, ctx) => {
+    const dup = i.managedPolicyArns.find((a, n) => i.managedPolicyArns.indexOf(a) !== n);
+    if (dup) fail(ctx, "managed-policy-duplicate", `${dup} is listed twice`, ["managed_policy_arns"]);
+    const size = Object.values(i.inlinePolicies).reduce((n, d) => n + JSON.stringify(d).length, 0);
+    if (size > INLINE_POLICY_LIMIT) {
+      fail(
+        ctx,
+        "inline-policies-too-large",
+        `the inline policies add up to ${size} characters; IAM allows ${INLINE_POLICY_LIMIT} per role (pocket's own policies count too)`,
+        ["inline_policies"],
+        "Move large policies into a managed policy and list its ARN in managed_policy_arns.",
+      );
+    }
+  }),
+);
 
 const BUILD_BACKENDS = ["docker", "codebuild", "depot"] as const;
 const build = z.union([
-  z.enum(BUILD_BACKENDS).transform((backend) => ({ backend })),
+  z.pipe(
+    z.enum(BUILD_BACKENDS),
+    z.transform((backend: (typeof BUILD_BACKENDS)[number]) => ({ backend })),
+  ),
   table({
     backend: z.enum(BUILD_BACKENDS),
-    compute_type: z
-      .enum([
+    compute_type: z.optional(
+      z.enum([
         "BUILD_GENERAL1_SMALL",
         "BUILD_GENERAL1_MEDIUM",
         "BUILD_GENERAL1_LARGE",
         "BUILD_GENERAL1_XLARGE",
         "BUILD_GENERAL1_2XLARGE",
-      ])
-      .optional(),
-    depot_project_id: z.string().min(1).optional(),
+      ]),
+    ),
+    depot_project_id: optionalNonEmpty,
   }),
 ]);
 
 export const awscontainerSchema = lazy(() =>
   table({
-    dockerfile_path: z.string().min(1),
-    platform: z.enum(["linux/amd64", "linux/arm64"]).default("linux/amd64"),
-    envs: z.record(envName, z.string()).default({}),
-    use_vpc: z.boolean().optional(),
-    handlers: z
-      .record(
-        z.string().regex(HANDLER_NAME, {
-          error: "handler names may only contain letters, digits, _ and -, starting with a letter",
-        }),
+    dockerfile_path: nonEmpty,
+    platform: z._default(z.enum(["linux/amd64", "linux/arm64"]), "linux/amd64"),
+    envs: z._default(z.record(envName, z.string()), {}),
+    use_vpc: z.optional(z.boolean()),
+    handlers: z._default(
+      z.record(
+        z.string().check(
+          z.regex(HANDLER_NAME, {
+            error: "handler names may only contain letters, digits, _ and -, starting with a letter",
+          }),
+        ),
         handler,
-      )
-      .default({}),
-    secrets: secretsSchema().optional(),
-    django: djangoSchema().optional(),
+      ),
+      {},
+    ),
+    secrets: z.optional(secretsSchema()),
+    django: z.optional(djangoSchema()),
     // Kept for the guide's spelling; [awscontainer.iam].permissions_boundary is the same setting.
-    permissions_boundary: policyArn.optional(),
-    iam: iam.optional(),
-    build: build.optional(),
-  }).superRefine((c, ctx) => {
-    if (
-      c.permissionsBoundary &&
-      c.iam?.permissionsBoundary &&
-      c.permissionsBoundary !== c.iam.permissionsBoundary
-    ) {
-      fail(
-        ctx,
-        "permissions-boundary-twice",
-        "permissions_boundary is set both in [awscontainer] and in [awscontainer.iam], to different policies",
-        ["iam", "permissions_boundary"],
-        "Keep one: [awscontainer.iam] permissions_boundary is the same setting.",
-      );
-    }
-    for (const name of Object.keys(c.envs)) {
-      if (name.toUpperCase().startsWith("POCKET_")) {
+    permissions_boundary: optionalPolicyArn,
+    iam: z.optional(iam),
+    build: z.optional(build),
+  }).check(
+    z.superRefine((c, ctx) => {
+      if (
+        c.permissionsBoundary &&
+        c.iam?.permissionsBoundary &&
+        c.permissionsBoundary !== c.iam.permissionsBoundary
+      ) {
         fail(
           ctx,
-          "env-reserved-prefix",
-          `environment variable ${name} uses the reserved POCKET_ prefix`,
-          ["envs", name],
-          "pocket sets POCKET_* variables itself; rename yours.",
+          "permissions-boundary-twice",
+          "permissions_boundary is set both in [awscontainer] and in [awscontainer.iam], to different policies",
+          ["iam", "permissions_boundary"],
+          "Keep one: [awscontainer.iam] permissions_boundary is the same setting.",
         );
       }
-    }
-    const management = Object.entries(c.handlers).filter(([, h]) => h.command === MANAGEMENT_COMMAND_HANDLER);
-    for (const [name] of management.slice(1)) {
-      fail(
-        ctx,
-        "management-handler-duplicate",
-        `only one handler may run ${MANAGEMENT_COMMAND_HANDLER}; "${management[0]![0]}" already does`,
-        ["handlers", name, "command"],
-        "Give the management command handler an sqs table if you also want it queued.",
-      );
-    }
-    const envKeys = new Map<string, string>();
-    for (const name of Object.keys(c.handlers)) {
-      const key = name.toUpperCase().replace(/[^A-Z0-9]/g, "_");
-      const other = envKeys.get(key);
-      if (other) {
-        fail(ctx, "handler-name-clash", `handlers "${other}" and "${name}" both become POCKET_${key}_*`, [
-          "handlers",
-          name,
-        ]);
+      for (const name of Object.keys(c.envs)) {
+        if (name.toUpperCase().startsWith("POCKET_")) {
+          fail(
+            ctx,
+            "env-reserved-prefix",
+            `environment variable ${name} uses the reserved POCKET_ prefix`,
+            ["envs", name],
+            "pocket sets POCKET_* variables itself; rename yours.",
+          );
+        }
       }
-      envKeys.set(key, name);
-    }
-  }),
+      const management = Object.entries(c.handlers).filter(
+        ([, h]) => h.command === MANAGEMENT_COMMAND_HANDLER,
+      );
+      for (const [name] of management.slice(1)) {
+        fail(
+          ctx,
+          "management-handler-duplicate",
+          `only one handler may run ${MANAGEMENT_COMMAND_HANDLER}; "${management[0]![0]}" already does`,
+          ["handlers", name, "command"],
+          "Give the management command handler an sqs table if you also want it queued.",
+        );
+      }
+      const envKeys = new Map<string, string>();
+      for (const name of Object.keys(c.handlers)) {
+        const key = name.toUpperCase().replace(/[^A-Z0-9]/g, "_");
+        const other = envKeys.get(key);
+        if (other) {
+          fail(ctx, "handler-name-clash", `handlers "${other}" and "${name}" both become POCKET_${key}_*`, [
+            "handlers",
+            name,
+          ]);
+        }
+        envKeys.set(key, name);
+      }
+    }),
+  ),
 );
 export type AwsContainerSettings = z.output<ReturnType<typeof awscontainerSchema>>;

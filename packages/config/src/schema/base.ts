@@ -1,5 +1,5 @@
 import "./jitless.js";
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { PathSegment } from "../diagnostics.js";
 
 type CamelCase<S extends string> = S extends `${infer H}_${infer T}` ? `${H}${Capitalize<CamelCase<T>>}` : S;
@@ -16,12 +16,25 @@ function camel(key: string): string {
  * Django settings) live in records and keep their spelling.
  */
 export function table<S extends z.core.$ZodLooseShape>(shape: S) {
-  return z.strictObject(shape).transform((value) => {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[camel(k)] = v;
-    return out as CamelKeys<z.output<z.ZodObject<S, z.core.$strict>>>;
-  });
+  type Parsed = z.output<z.ZodMiniObject<S, z.core.$strict>>;
+  return z.pipe(
+    z.strictObject(shape),
+    z.transform((value: Parsed) => {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value)) if (v !== undefined) out[camel(k)] = v;
+      return out as CamelKeys<Parsed>;
+    }),
+  );
 }
+
+/**
+ * Schemas used in many places, built once: a schema is immutable, and building one is most of
+ * zod's cost in a short command (docs/decisions.md#p22-zod-mini).
+ */
+export const nonEmpty = z.string().check(z.minLength(1));
+export const optionalNonEmpty = z.optional(nonEmpty);
+export const optionalString = z.optional(z.string());
+export const anyTable = z.record(z.string(), z.unknown());
 
 /** Attach our stable code (and hint) to a zod issue so diagnostics can carry it. */
 export interface RuleParams {
@@ -59,12 +72,15 @@ export function applyFormat(template: string, vars: FormatVariables): string {
 
 /** A format string with `{stage}`, `{project}`, `{namespace}`; `pattern` restricts its characters. */
 export function formatString(defaultValue: string, pattern?: RegExp) {
-  let s = z.string().min(1, { error: "must not be empty" });
+  const checks: z.core.$ZodCheck<string>[] = [z.minLength(1, { error: "must not be empty" })];
   if (pattern) {
-    s = s.max(128).regex(pattern, { error: `may only contain a-z, 0-9, ".", "_", "-" and {placeholders}` });
+    checks.push(
+      z.maxLength(128),
+      z.regex(pattern, { error: `may only contain a-z, 0-9, ".", "_", "-" and {placeholders}` }),
+    );
   }
-  return s
-    .superRefine((value, ctx) => {
+  checks.push(
+    z.superRefine((value: string, ctx) => {
       for (const problem of placeholderProblems(value)) {
         fail(
           ctx,
@@ -74,25 +90,28 @@ export function formatString(defaultValue: string, pattern?: RegExp) {
           "Available placeholders: {stage}, {project}, {namespace}. Write {{ or }} for a literal brace.",
         );
       }
-    })
-    .default(defaultValue);
+    }),
+  );
+  return z._default(z.string().check(...checks), defaultValue);
 }
 
 /** `^[a-z0-9{][{}a-z0-9._-]*$`: the reference's pattern for bucket and secret-key formats. */
 export const NAME_FORMAT = /^[a-z0-9{][{}a-z0-9._-]*$/;
 
-export const bool = (value: boolean) => z.boolean().default(value);
+export const bool = (value: boolean) => z._default(z.boolean(), value);
 
 /** Integer with an inclusive range. */
 export function int(min: number, max: number) {
-  return z.int().min(min).max(max);
+  return z.int().check(z.gte(min), z.lte(max));
 }
 
 /** Environment variable names. */
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-export const envName = z.string().regex(ENV_NAME, {
-  error: "must be a valid environment variable name (letters, digits and _, not starting with a digit)",
-});
+export const envName = z.string().check(
+  z.regex(ENV_NAME, {
+    error: "must be a valid environment variable name (letters, digits and _, not starting with a digit)",
+  }),
+);
 
 /**
  * A schema built on first use: zod schemas cost time to build, and a command (or a file) that

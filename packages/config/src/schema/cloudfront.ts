@@ -1,6 +1,6 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { PathSegment } from "../diagnostics.js";
-import { bool, fail, lazy, table } from "./base.js";
+import { bool, fail, lazy, nonEmpty, optionalNonEmpty, optionalString, table } from "./base.js";
 
 type Ctx = z.core.$RefinementCtx;
 
@@ -20,140 +20,148 @@ function checkOriginPath(ctx: Ctx, value: string, path: PathSegment[]) {
   }
 }
 
+const emptyByDefault = z._default(z.string(), "");
+
 const route = table({
-  type: z.enum(["s3", "api"]).default("s3"),
-  handler: z.string().optional(),
-  path_pattern: z.string().default(""),
+  type: z._default(z.enum(["s3", "api"]), "s3"),
+  handler: optionalString,
+  path_pattern: emptyByDefault,
   is_default: bool(false),
   is_spa: bool(false),
   is_versioned: bool(false),
-  spa_fallback_html: z
-    .string()
-    .regex(/^[^/\s][^\s]*$/, { error: 'must be a file name relative to the route, e.g. "index.html"' })
-    .default("index.html"),
-  versioned_max_age: z
-    .int()
-    .min(0)
-    .max(31_536_000 * 10)
-    .default(31_536_000),
-  ref: z.string().default(""),
+  spa_fallback_html: z._default(
+    z
+      .string()
+      .check(
+        z.regex(/^[^/\s][^\s]*$/, { error: 'must be a file name relative to the route, e.g. "index.html"' }),
+      ),
+    "index.html",
+  ),
+  versioned_max_age: z._default(z.int().check(z.gte(0), z.lte(31_536_000 * 10)), 31_536_000),
+  ref: emptyByDefault,
   signed: bool(false),
-  build: z.string().min(1).optional(),
-  build_dir: z.string().min(1).optional(),
+  build: optionalNonEmpty,
+  build_dir: optionalNonEmpty,
   require_token: bool(false),
-  login_path: z
-    .string()
-    .regex(/^\/[^\s?#]*$/, { error: 'must be a path on this distribution, e.g. "/api/auth/login"' })
-    .default("/api/auth/login"),
-  origin_path: z.string().optional(),
-}).superRefine((r, ctx) => {
-  if (r.type === "api") {
-    if (r.originPath !== undefined) {
-      fail(
-        ctx,
-        "route-api-origin-path",
-        `type = "api" routes cannot use origin_path`,
-        ["origin_path"],
-        "API routes go to API Gateway, not to the bucket.",
+  login_path: z._default(
+    z
+      .string()
+      .check(
+        z.regex(/^\/[^\s?#]*$/, { error: 'must be a path on this distribution, e.g. "/api/auth/login"' }),
+      ),
+    "/api/auth/login",
+  ),
+  origin_path: optionalString,
+}).check(
+  z.superRefine((r, ctx) => {
+    if (r.type === "api") {
+      if (r.originPath !== undefined) {
+        fail(
+          ctx,
+          "route-api-origin-path",
+          `type = "api" routes cannot use origin_path`,
+          ["origin_path"],
+          "API routes go to API Gateway, not to the bucket.",
+        );
+      }
+      if (!r.handler) {
+        fail(
+          ctx,
+          "route-api-handler",
+          `type = "api" routes need a handler`,
+          ["handler"],
+          'Name an awscontainer handler that has apigateway, e.g. handler = "wsgi".',
+        );
+      }
+      const flags = (["is_spa", "is_versioned", "signed", "is_default", "require_token"] as const).filter(
+        (f) => r[camelFlag(f)],
       );
+      if (flags.length > 0) {
+        fail(
+          ctx,
+          "route-api-flags",
+          `type = "api" routes cannot use ${flags.join(", ")}`,
+          [flags[0]!],
+          "API routes are never the default route and are never cached, signed or token-protected at the edge.",
+        );
+      }
+      if (r.build !== undefined || r.buildDir !== undefined) {
+        fail(ctx, "route-api-build", `type = "api" routes cannot use build or build_dir`, [
+          r.build !== undefined ? "build" : "build_dir",
+        ]);
+      }
+      if (r.pathPattern === "") {
+        fail(ctx, "route-api-pattern", `type = "api" routes need a path_pattern, e.g. "/api/*"`, [
+          "path_pattern",
+        ]);
+      }
+    } else {
+      if (r.originPath !== undefined) checkOriginPath(ctx, r.originPath, ["origin_path"]);
+      if (r.handler !== undefined) {
+        fail(
+          ctx,
+          "route-handler-type",
+          `handler is only for type = "api" routes`,
+          ["handler"],
+          'Add type = "api" or remove handler.',
+        );
+      }
+      if (r.requireToken && !r.isSpa) {
+        fail(ctx, "route-require-token-spa", "require_token = true needs is_spa = true", ["require_token"]);
+      }
+      if (r.isSpa && r.isVersioned) {
+        fail(ctx, "route-spa-versioned", "is_spa and is_versioned cannot both be true", ["is_versioned"]);
+      }
+      if (r.isDefault && r.pathPattern !== "") {
+        fail(
+          ctx,
+          "route-default-pattern",
+          "the is_default route must have an empty path_pattern",
+          ["path_pattern"],
+          "The default route matches every path no other route matches.",
+        );
+      }
+      if (!r.isDefault && r.pathPattern === "") {
+        fail(
+          ctx,
+          "route-pattern-required",
+          "a route that is not is_default needs a path_pattern",
+          ["path_pattern"],
+          'e.g. path_pattern = "/static/*", or set is_default = true.',
+        );
+      }
     }
-    if (!r.handler) {
-      fail(
-        ctx,
-        "route-api-handler",
-        `type = "api" routes need a handler`,
-        ["handler"],
-        'Name an awscontainer handler that has apigateway, e.g. handler = "wsgi".',
-      );
-    }
-    const flags = (["is_spa", "is_versioned", "signed", "is_default", "require_token"] as const).filter(
-      (f) => r[camelFlag(f)],
-    );
-    if (flags.length > 0) {
-      fail(
-        ctx,
-        "route-api-flags",
-        `type = "api" routes cannot use ${flags.join(", ")}`,
-        [flags[0]!],
-        "API routes are never the default route and are never cached, signed or token-protected at the edge.",
-      );
-    }
-    if (r.build !== undefined || r.buildDir !== undefined) {
-      fail(ctx, "route-api-build", `type = "api" routes cannot use build or build_dir`, [
-        r.build !== undefined ? "build" : "build_dir",
+    if (r.build !== undefined && r.buildDir === undefined) {
+      fail(ctx, "route-build-dir", "build needs build_dir (the folder the build writes, which is uploaded)", [
+        "build_dir",
       ]);
     }
-    if (r.pathPattern === "") {
-      fail(ctx, "route-api-pattern", `type = "api" routes need a path_pattern, e.g. "/api/*"`, [
-        "path_pattern",
-      ]);
+    if (r.pathPattern !== "") {
+      if (!r.pathPattern.startsWith("/")) {
+        fail(ctx, "route-pattern-format", `path_pattern must start with "/" (got "${r.pathPattern}")`, [
+          "path_pattern",
+        ]);
+      } else if (r.pathPattern.endsWith("/")) {
+        fail(
+          ctx,
+          "route-pattern-format",
+          `path_pattern must not end with "/" (got "${r.pathPattern}")`,
+          ["path_pattern"],
+          `Use "${r.pathPattern}*".`,
+        );
+      }
     }
-  } else {
-    if (r.originPath !== undefined) checkOriginPath(ctx, r.originPath, ["origin_path"]);
-    if (r.handler !== undefined) {
+    if (r.ref !== "" && !r.pathPattern.endsWith("/*")) {
       fail(
         ctx,
-        "route-handler-type",
-        `handler is only for type = "api" routes`,
-        ["handler"],
-        'Add type = "api" or remove handler.',
+        "route-ref-pattern",
+        `a route with ref needs a path_pattern ending in "/*"`,
+        ["ref"],
+        "Storages resolve their S3 location from the folder the pattern names.",
       );
     }
-    if (r.requireToken && !r.isSpa) {
-      fail(ctx, "route-require-token-spa", "require_token = true needs is_spa = true", ["require_token"]);
-    }
-    if (r.isSpa && r.isVersioned) {
-      fail(ctx, "route-spa-versioned", "is_spa and is_versioned cannot both be true", ["is_versioned"]);
-    }
-    if (r.isDefault && r.pathPattern !== "") {
-      fail(
-        ctx,
-        "route-default-pattern",
-        "the is_default route must have an empty path_pattern",
-        ["path_pattern"],
-        "The default route matches every path no other route matches.",
-      );
-    }
-    if (!r.isDefault && r.pathPattern === "") {
-      fail(
-        ctx,
-        "route-pattern-required",
-        "a route that is not is_default needs a path_pattern",
-        ["path_pattern"],
-        'e.g. path_pattern = "/static/*", or set is_default = true.',
-      );
-    }
-  }
-  if (r.build !== undefined && r.buildDir === undefined) {
-    fail(ctx, "route-build-dir", "build needs build_dir (the folder the build writes, which is uploaded)", [
-      "build_dir",
-    ]);
-  }
-  if (r.pathPattern !== "") {
-    if (!r.pathPattern.startsWith("/")) {
-      fail(ctx, "route-pattern-format", `path_pattern must start with "/" (got "${r.pathPattern}")`, [
-        "path_pattern",
-      ]);
-    } else if (r.pathPattern.endsWith("/")) {
-      fail(
-        ctx,
-        "route-pattern-format",
-        `path_pattern must not end with "/" (got "${r.pathPattern}")`,
-        ["path_pattern"],
-        `Use "${r.pathPattern}*".`,
-      );
-    }
-  }
-  if (r.ref !== "" && !r.pathPattern.endsWith("/*")) {
-    fail(
-      ctx,
-      "route-ref-pattern",
-      `a route with ref needs a path_pattern ending in "/*"`,
-      ["ref"],
-      "Storages resolve their S3 location from the folder the pattern names.",
-    );
-  }
-});
+  }),
+);
 export type RouteSettings = z.output<typeof route>;
 
 function camelFlag(f: "is_spa" | "is_versioned" | "signed" | "is_default" | "require_token") {
@@ -169,132 +177,141 @@ function camelFlag(f: "is_spa" | "is_versioned" | "signed" | "is_default" | "req
 }
 
 /** A path prefix as CloudFront sees request paths: starting with "/". */
-const pathPrefix = z.string().regex(/^\/[^\s?#*]*$/, {
-  error: 'must be a path prefix starting with "/", e.g. "/health" (no *, ? or #)',
-});
+const pathPrefix = z.string().check(
+  z.regex(/^\/[^\s?#*]*$/, {
+    error: 'must be a path prefix starting with "/", e.g. "/health" (no *, ? or #)',
+  }),
+);
+const pathPrefixes = z._default(z.array(pathPrefix), []);
 
 /** A WAF managed rule group: AWS's by name, another vendor's as "Vendor:Name". */
-const ruleGroup = z.string().regex(/^(?:[A-Za-z0-9 ._-]{1,128}:)?[A-Za-z0-9_-]{1,128}$/, {
-  error: 'must be a managed rule group name, e.g. "AWSManagedRulesCommonRuleSet"',
-});
+const ruleGroup = z.string().check(
+  z.regex(/^(?:[A-Za-z0-9 ._-]{1,128}:)?[A-Za-z0-9_-]{1,128}$/, {
+    error: 'must be a managed rule group name, e.g. "AWSManagedRulesCommonRuleSet"',
+  }),
+);
 
 const waf = table({
   /** true: only listed addresses reach the distribution; a list: only these path prefixes are restricted. */
-  ip_allow_list: z.union([z.boolean(), z.array(pathPrefix).min(1)]).default(false),
-  managed_rule_groups: z.array(ruleGroup).default([]),
+  ip_allow_list: z._default(z.union([z.boolean(), z.array(pathPrefix).check(z.minLength(1))]), false),
+  managed_rule_groups: z._default(z.array(ruleGroup), []),
   /** Requests per client IP in any five minutes (WAF's minimum is 10). */
-  rate_limit: z.int().min(10).max(2_000_000_000).optional(),
-  allow_paths: z.array(pathPrefix).default([]),
-}).superRefine((w, ctx) => {
-  const dup = w.managedRuleGroups.find((g, i) => w.managedRuleGroups.indexOf(g) !== i);
-  if (dup)
-    fail(ctx, "waf-rule-group-duplicate", `managed rule group ${dup} is listed twice`, [
-      "managed_rule_groups",
-    ]);
-  if (!w.ipAllowList && w.managedRuleGroups.length === 0 && w.rateLimit === undefined) {
-    fail(
-      ctx,
-      "waf-empty",
-      "waf has no rule: set ip_allow_list, managed_rule_groups or rate_limit",
-      [],
-      'e.g. waf = { managed_rule_groups = ["AWSManagedRulesCommonRuleSet"], rate_limit = 2000 }',
-    );
-  }
-});
+  rate_limit: z.optional(z.int().check(z.gte(10), z.lte(2_000_000_000))),
+  allow_paths: pathPrefixes,
+}).check(
+  z.superRefine((w, ctx) => {
+    const dup = w.managedRuleGroups.find((g, i) => w.managedRuleGroups.indexOf(g) !== i);
+    if (dup)
+      fail(ctx, "waf-rule-group-duplicate", `managed rule group ${dup} is listed twice`, [
+        "managed_rule_groups",
+      ]);
+    if (!w.ipAllowList && w.managedRuleGroups.length === 0 && w.rateLimit === undefined) {
+      fail(
+        ctx,
+        "waf-empty",
+        "waf has no rule: set ip_allow_list, managed_rule_groups or rate_limit",
+        [],
+        'e.g. waf = { managed_rule_groups = ["AWSManagedRulesCommonRuleSet"], rate_limit = 2000 }',
+      );
+    }
+  }),
+);
 
 const redirectFrom = table({
-  domain: z.string().min(1),
-  hosted_zone_id_override: z.string().min(1).optional(),
+  domain: nonEmpty,
+  hosted_zone_id_override: optionalNonEmpty,
 });
 
 export const distributionSchema = lazy(() =>
   table({
-    domain: z.string().min(1).optional(),
-    origin_path: z.string().default("/spa"),
-    hosted_zone_id_override: z.string().min(1).optional(),
-    redirect_from: z.array(redirectFrom).default([]),
+    domain: optionalNonEmpty,
+    origin_path: z._default(z.string(), "/spa"),
+    hosted_zone_id_override: optionalNonEmpty,
+    redirect_from: z._default(z.array(redirectFrom), []),
     routes: z.array(route),
-    signing_key: z.string().min(1).optional(),
-    token_secret: z.string().min(1).optional(),
+    signing_key: optionalNonEmpty,
+    token_secret: optionalNonEmpty,
     enable_origin_verify: bool(false),
-    basic_auth: z.string().min(1).optional(),
-    basic_auth_exclude: z.array(pathPrefix).default([]),
-    waf: waf.optional(),
-  }).superRefine((d, ctx) => {
-    checkOriginPath(ctx, d.originPath, ["origin_path"]);
-    if (d.enableOriginVerify && !d.routes.some((r) => r.type === "api")) {
-      fail(
-        ctx,
-        "origin-verify-needs-api",
-        'enable_origin_verify needs at least one route with type = "api": it protects the API origins',
-        ["enable_origin_verify"],
-        'Add { path_pattern = "/api/*", type = "api", handler = "wsgi" } to routes, or remove enable_origin_verify.',
-      );
-    }
-    if (d.basicAuthExclude.length > 0 && d.basicAuth === undefined) {
-      fail(ctx, "basic-auth-exclude-alone", "basic_auth_exclude needs basic_auth", ["basic_auth_exclude"]);
-    }
-    if (d.redirectFrom.length > 0 && !d.domain) {
-      fail(ctx, "redirect-needs-domain", "redirect_from needs domain (the domain to redirect to)", [
-        "redirect_from",
-      ]);
-    }
-    d.redirectFrom.forEach((r, i) => {
-      if (r.domain === d.domain)
-        fail(ctx, "redirect-to-self", `redirect_from lists the distribution's own domain ${r.domain}`, [
-          "redirect_from",
-          i,
-          "domain",
-        ]);
-    });
-    const tokenRoute = d.routes.findIndex((r) => r.requireToken);
-    if (tokenRoute >= 0 && !d.tokenSecret) {
-      fail(
-        ctx,
-        "token-secret-required",
-        "a route has require_token = true, so the distribution needs token_secret",
-        ["routes", tokenRoute, "require_token"],
-        'Add token_secret = "SPA_TOKEN_SECRET" and a managed secret of type "spa_token_secret" with that name.',
-      );
-    }
-    if (d.routes.length === 0) {
-      fail(
-        ctx,
-        "routes-required",
-        "routes needs at least one route",
-        ["routes"],
-        "e.g. routes = [{ is_default = true, is_spa = true }]",
-      );
-    } else {
-      const defaults = d.routes.filter((r) => r.isDefault).length;
-      if (defaults !== 1) {
+    basic_auth: optionalNonEmpty,
+    basic_auth_exclude: pathPrefixes,
+    waf: z.optional(waf),
+  }).check(
+    z.superRefine((d, ctx) => {
+      checkOriginPath(ctx, d.originPath, ["origin_path"]);
+      if (d.enableOriginVerify && !d.routes.some((r) => r.type === "api")) {
         fail(
           ctx,
-          "routes-one-default",
-          `routes must have exactly one is_default = true route (found ${defaults})`,
-          ["routes"],
+          "origin-verify-needs-api",
+          'enable_origin_verify needs at least one route with type = "api": it protects the API origins',
+          ["enable_origin_verify"],
+          'Add { path_pattern = "/api/*", type = "api", handler = "wsgi" } to routes, or remove enable_origin_verify.',
         );
       }
-    }
-    const seen = new Map<string, number>();
-    d.routes.forEach((r, i) => {
-      if (r.pathPattern !== "") {
-        if (seen.has(r.pathPattern))
-          fail(ctx, "route-pattern-duplicate", `path_pattern "${r.pathPattern}" is used by two routes`, [
-            "routes",
-            i,
-            "path_pattern",
-          ]);
-        seen.set(r.pathPattern, i);
+      if (d.basicAuthExclude.length > 0 && d.basicAuth === undefined) {
+        fail(ctx, "basic-auth-exclude-alone", "basic_auth_exclude needs basic_auth", ["basic_auth_exclude"]);
       }
-    });
-    const refs = new Set<string>();
-    d.routes.forEach((r, i) => {
-      if (r.ref === "") return;
-      if (refs.has(r.ref))
-        fail(ctx, "route-ref-duplicate", `ref "${r.ref}" is used by two routes`, ["routes", i, "ref"]);
-      refs.add(r.ref);
-    });
-  }),
+      if (d.redirectFrom.length > 0 && !d.domain) {
+        fail(ctx, "redirect-needs-domain", "redirect_from needs domain (the domain to redirect to)", [
+          "redirect_from",
+        ]);
+      }
+      d.redirectFrom.forEach((r, i) => {
+        if (r.domain === d.domain)
+          fail(ctx, "redirect-to-self", `redirect_from lists the distribution's own domain ${r.domain}`, [
+            "redirect_from",
+            i,
+            "domain",
+          ]);
+      });
+      const tokenRoute = d.routes.findIndex((r) => r.requireToken);
+      if (tokenRoute >= 0 && !d.tokenSecret) {
+        fail(
+          ctx,
+          "token-secret-required",
+          "a route has require_token = true, so the distribution needs token_secret",
+          ["routes", tokenRoute, "require_token"],
+          'Add token_secret = "SPA_TOKEN_SECRET" and a managed secret of type "spa_token_secret" with that name.',
+        );
+      }
+      if (d.routes.length === 0) {
+        fail(
+          ctx,
+          "routes-required",
+          "routes needs at least one route",
+          ["routes"],
+          "e.g. routes = [{ is_default = true, is_spa = true }]",
+        );
+      } else {
+        const defaults = d.routes.filter((r) => r.isDefault).length;
+        if (defaults !== 1) {
+          fail(
+            ctx,
+            "routes-one-default",
+            `routes must have exactly one is_default = true route (found ${defaults})`,
+            ["routes"],
+          );
+        }
+      }
+      const seen = new Map<string, number>();
+      d.routes.forEach((r, i) => {
+        if (r.pathPattern !== "") {
+          if (seen.has(r.pathPattern))
+            fail(ctx, "route-pattern-duplicate", `path_pattern "${r.pathPattern}" is used by two routes`, [
+              "routes",
+              i,
+              "path_pattern",
+            ]);
+          seen.set(r.pathPattern, i);
+        }
+      });
+      const refs = new Set<string>();
+      d.routes.forEach((r, i) => {
+        if (r.ref === "") return;
+        if (refs.has(r.ref))
+          fail(ctx, "route-ref-duplicate", `ref "${r.ref}" is used by two routes`, ["routes", i, "ref"]);
+        refs.add(r.ref);
+      });
+    }),
+  ),
 );
 export type DistributionSettings = z.output<ReturnType<typeof distributionSchema>>;

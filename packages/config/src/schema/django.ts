@@ -1,5 +1,5 @@
-import * as z from "zod";
-import { bool, fail, lazy, table } from "./base.js";
+import * as z from "zod/mini";
+import { anyTable, bool, fail, lazy, optionalNonEmpty, optionalString, table } from "./base.js";
 
 /** "", "/", "./", "//": no folder at all. */
 function isRoot(location: string): boolean {
@@ -8,50 +8,52 @@ function isRoot(location: string): boolean {
 
 const storage = table({
   store: z.enum(["s3", "filesystem"]),
-  location: z.string().optional(),
+  location: optionalString,
   static: bool(false),
   manifest: bool(false),
-  distribution: z.string().min(1).optional(),
-  route: z.string().min(1).optional(),
-  options: z.record(z.string(), z.unknown()).default({}),
-}).superRefine((s, ctx) => {
-  if (s.manifest && !s.static) {
-    fail(ctx, "storage-manifest-static", "manifest = true needs static = true", ["manifest"]);
-  }
-  if (s.store === "s3" && s.location === undefined && s.distribution === undefined) {
-    fail(
-      ctx,
-      "storage-s3-location",
-      "an s3 storage needs a location (the key prefix in the bucket)",
-      [],
-      'Add location = "media" (or serve it through CloudFront with distribution = "NAME").',
-    );
-  }
-  // The bucket's (or the disk's) root: `pocket django storage upload --delete` would sync the
-  // whole bucket. With a distribution, location is relative to the route's folder, never the root.
-  if (s.location !== undefined && s.distribution === undefined && isRoot(s.location)) {
-    fail(
-      ctx,
-      "storage-location-root",
-      `location ${JSON.stringify(s.location)} is the root of the ${s.store === "s3" ? "bucket" : "file system"}; a storage needs a folder of its own`,
-      ["location"],
-      'Use a folder, e.g. location = "media": other files of the stage (the front end, static files, pocket\'s own) live in the same bucket.',
-    );
-  }
-  if (s.route !== undefined && s.distribution === undefined) {
-    fail(ctx, "storage-route-distribution", "route needs distribution", ["route"]);
-  }
-  if (s.distribution !== undefined && s.store !== "s3") {
-    fail(ctx, "storage-distribution-store", 'distribution can only be used with store = "s3"', [
-      "distribution",
-    ]);
-  }
-});
+  distribution: optionalNonEmpty,
+  route: optionalNonEmpty,
+  options: z._default(anyTable, {}),
+}).check(
+  z.superRefine((s, ctx) => {
+    if (s.manifest && !s.static) {
+      fail(ctx, "storage-manifest-static", "manifest = true needs static = true", ["manifest"]);
+    }
+    if (s.store === "s3" && s.location === undefined && s.distribution === undefined) {
+      fail(
+        ctx,
+        "storage-s3-location",
+        "an s3 storage needs a location (the key prefix in the bucket)",
+        [],
+        'Add location = "media" (or serve it through CloudFront with distribution = "NAME").',
+      );
+    }
+    // The bucket's (or the disk's) root: `pocket django storage upload --delete` would sync the
+    // whole bucket. With a distribution, location is relative to the route's folder, never the root.
+    if (s.location !== undefined && s.distribution === undefined && isRoot(s.location)) {
+      fail(
+        ctx,
+        "storage-location-root",
+        `location ${JSON.stringify(s.location)} is the root of the ${s.store === "s3" ? "bucket" : "file system"}; a storage needs a folder of its own`,
+        ["location"],
+        'Use a folder, e.g. location = "media": other files of the stage (the front end, static files, pocket\'s own) live in the same bucket.',
+      );
+    }
+    if (s.route !== undefined && s.distribution === undefined) {
+      fail(ctx, "storage-route-distribution", "route needs distribution", ["route"]);
+    }
+    if (s.distribution !== undefined && s.store !== "s3") {
+      fail(ctx, "storage-distribution-store", 'distribution can only be used with store = "s3"', [
+        "distribution",
+      ]);
+    }
+  }),
+);
 export type StorageSettings = z.output<typeof storage>;
 
 const cache = table({
   store: z.enum(["locmem", "efs"]),
-  location_subdir: z.string().default("{stage}"),
+  location_subdir: z._default(z.string(), "{stage}"),
 });
 export type CacheSettings = z.output<typeof cache>;
 
@@ -61,13 +63,13 @@ const DEFAULT_STORAGES = {
 } as const satisfies Record<string, StorageSettings>;
 
 /** `[awscontainer.django]` and `[general.django_fallback]`. */
-export const djangoSchema = lazy(() =>
-  table({
-    storages: z.record(z.string(), storage).optional(),
-    caches: z.record(z.string(), cache).optional(),
-    settings: z.record(z.string(), z.unknown()).default({}),
-  })
-    .superRefine((d, ctx) => {
+export const djangoSchema = lazy(() => {
+  const django = table({
+    storages: z.optional(z.record(z.string(), storage)),
+    caches: z.optional(z.record(z.string(), cache)),
+    settings: z._default(anyTable, {}),
+  }).check(
+    z.superRefine((d, ctx) => {
       if (d.storages === undefined) return;
       const hint = "Django needs both: default (media) and staticfiles (static = true).";
       if (!("staticfiles" in d.storages)) {
@@ -91,11 +93,15 @@ export const djangoSchema = lazy(() =>
           );
         }
       }
-    })
-    .transform((d) => ({
+    }),
+  );
+  return z.pipe(
+    django,
+    z.transform((d: z.output<typeof django>) => ({
       storages: (d.storages ?? structuredClone(DEFAULT_STORAGES)) as Record<string, StorageSettings>,
       caches: d.caches ?? { default: { store: "locmem" as const, locationSubdir: "{stage}" } },
       settings: d.settings,
     })),
-);
+  );
+});
 export type DjangoSettings = z.output<ReturnType<typeof djangoSchema>>;

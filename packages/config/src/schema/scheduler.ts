@@ -1,5 +1,5 @@
-import * as z from "zod";
-import { bool, fail, lazy, table } from "./base.js";
+import * as z from "zod/mini";
+import { anyTable, bool, fail, lazy, nonEmpty, optionalNonEmpty, table } from "./base.js";
 
 /** Keys become schedule and role names: letters, digits, _ and -. */
 const SCHEDULE_KEY = /^[A-Za-z][A-Za-z0-9_-]*$/;
@@ -86,67 +86,72 @@ export function isTimeZone(name: string): boolean {
 }
 
 const schedule = table({
-  cron: z.string().min(1).optional(),
-  rate: z.string().min(1).optional(),
-  handler: z.string().min(1),
-  timezone: z.string().default("UTC"),
+  cron: optionalNonEmpty,
+  rate: optionalNonEmpty,
+  handler: nonEmpty,
+  timezone: z._default(z.string(), "UTC"),
   enabled: bool(true),
-  description: z.string().max(512).optional(),
+  description: z.optional(z.string().check(z.maxLength(512))),
   /** Plain handler: the event, as a table. */
-  input: z.record(z.string(), z.unknown()).optional(),
+  input: z.optional(anyTable),
   /** Management-command handler: the command line. */
-  manage: z.string().min(1).optional(),
+  manage: optionalNonEmpty,
   /** SQS handler: the message body (a table is sent as JSON). */
-  message: z.union([z.string().min(1), z.record(z.string(), z.unknown())]).optional(),
-}).superRefine((s, ctx) => {
-  if ((s.cron === undefined) === (s.rate === undefined)) {
-    fail(
-      ctx,
-      "schedule-expression",
-      "a schedule needs exactly one of cron or rate",
-      s.cron === undefined ? [] : ["rate"],
-      'e.g. cron = "30 4 * * ? *" (04:30 every day) or rate = "15 minutes"',
-    );
-  }
-  for (const problem of s.cron === undefined ? [] : cronProblems(s.cron)) {
-    fail(
-      ctx,
-      "schedule-cron",
-      `cron "${s.cron}" ${problem}`,
-      ["cron"],
-      'e.g. "0 3 * * ? *" (03:00 every day)',
-    );
-  }
-  for (const problem of s.rate === undefined ? [] : rateProblems(s.rate)) {
-    fail(ctx, "schedule-rate", `rate "${s.rate}" ${problem}`, ["rate"]);
-  }
-  if (!isTimeZone(s.timezone)) {
-    fail(
-      ctx,
-      "schedule-timezone",
-      `timezone "${s.timezone}" is not an IANA time zone name`,
-      ["timezone"],
-      'e.g. "Asia/Tokyo" or "UTC"',
-    );
-  }
-  const payloads = (["input", "manage", "message"] as const).filter((k) => s[k] !== undefined);
-  if (payloads.length > 1) {
-    fail(ctx, "schedule-payload", `a schedule sends one payload, not ${payloads.join(" and ")}`, [
-      payloads[1]!,
-    ]);
-  }
-});
+  message: z.optional(z.union([nonEmpty, anyTable])),
+}).check(
+  z.superRefine((s, ctx) => {
+    if ((s.cron === undefined) === (s.rate === undefined)) {
+      fail(
+        ctx,
+        "schedule-expression",
+        "a schedule needs exactly one of cron or rate",
+        s.cron === undefined ? [] : ["rate"],
+        'e.g. cron = "30 4 * * ? *" (04:30 every day) or rate = "15 minutes"',
+      );
+    }
+    for (const problem of s.cron === undefined ? [] : cronProblems(s.cron)) {
+      fail(
+        ctx,
+        "schedule-cron",
+        `cron "${s.cron}" ${problem}`,
+        ["cron"],
+        'e.g. "0 3 * * ? *" (03:00 every day)',
+      );
+    }
+    for (const problem of s.rate === undefined ? [] : rateProblems(s.rate)) {
+      fail(ctx, "schedule-rate", `rate "${s.rate}" ${problem}`, ["rate"]);
+    }
+    if (!isTimeZone(s.timezone)) {
+      fail(
+        ctx,
+        "schedule-timezone",
+        `timezone "${s.timezone}" is not an IANA time zone name`,
+        ["timezone"],
+        'e.g. "Asia/Tokyo" or "UTC"',
+      );
+    }
+    const payloads = (["input", "manage", "message"] as const).filter((k) => s[k] !== undefined);
+    if (payloads.length > 1) {
+      fail(ctx, "schedule-payload", `a schedule sends one payload, not ${payloads.join(" and ")}`, [
+        payloads[1]!,
+      ]);
+    }
+  }),
+);
 
 /** `[scheduler]`: jobs EventBridge Scheduler starts on a handler. */
 export const schedulerSchema = lazy(() =>
   table({
-    schedules: z
-      .record(
-        z.string().regex(SCHEDULE_KEY, {
-          error: "schedule names may only contain letters, digits, _ and -, starting with a letter",
-        }),
+    schedules: z._default(
+      z.record(
+        z.string().check(
+          z.regex(SCHEDULE_KEY, {
+            error: "schedule names may only contain letters, digits, _ and -, starting with a letter",
+          }),
+        ),
         schedule,
-      )
-      .default({}),
+      ),
+      {},
+    ),
   }),
 );

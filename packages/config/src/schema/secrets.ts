@@ -1,9 +1,19 @@
-import * as z from "zod";
-import { envName, fail, formatString, int, lazy, NAME_FORMAT, table } from "./base.js";
+import * as z from "zod/mini";
+import {
+  envName,
+  fail,
+  formatString,
+  int,
+  lazy,
+  NAME_FORMAT,
+  nonEmpty,
+  optionalNonEmpty,
+  table,
+} from "./base.js";
 
 const DEFAULT_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789!@#$%^&*(-_=+)";
 
-const noOptions = table({}).default({} as never);
+const noOptions = z._default(table({}), {} as never);
 
 const rsaSuffixes = {
   pem_base64_environ_suffix: envSuffix("_PEM_BASE64"),
@@ -11,10 +21,10 @@ const rsaSuffixes = {
 };
 
 function envSuffix(value: string) {
-  return z
-    .string()
-    .regex(/^[A-Za-z0-9_]+$/, { error: "may only contain letters, digits and _" })
-    .default(value);
+  return z._default(
+    z.string().check(z.regex(/^[A-Za-z0-9_]+$/, { error: "may only contain letters, digits and _" })),
+    value,
+  );
 }
 
 /** `[awscontainer.secrets.managed.NAME]`: a discriminated union on `type`. */
@@ -23,29 +33,34 @@ const managedSecret = z.discriminatedUnion(
   [
     table({
       type: z.literal("password"),
-      options: table({
-        length: int(1, 4096).default(16),
-        chars: z.string().min(1).default(DEFAULT_CHARS),
-      }).prefault({}),
+      options: z.prefault(
+        table({
+          length: z._default(int(1, 4096), 16),
+          chars: z._default(nonEmpty, DEFAULT_CHARS),
+        }),
+        {},
+      ),
     }),
     table({ type: z.literal("neon_database_url"), options: noOptions }),
     table({ type: z.literal("tidb_database_url"), options: noOptions }),
     table({ type: z.literal("spa_token_secret"), options: noOptions }),
-    table({ type: z.literal("rsa_pem_base64"), options: table(rsaSuffixes).prefault({}) }),
+    table({ type: z.literal("rsa_pem_base64"), options: z.prefault(table(rsaSuffixes), {}) }),
     table({
       type: z.literal("basic_auth_credential"),
       options: table({
-        username: z
-          .string()
-          .min(1)
-          .regex(/^[^:]*$/, { error: 'must not contain ":" (it separates user and password in Basic auth)' }),
+        username: z.string().check(
+          z.minLength(1),
+          z.regex(/^[^:]*$/, {
+            error: 'must not contain ":" (it separates user and password in Basic auth)',
+          }),
+        ),
         // Absent: generated at deploy, like a password secret.
-        password: z.string().min(1).optional(),
+        password: optionalNonEmpty,
       }),
     }),
     table({
       type: z.literal("cloudfront_signing_key"),
-      options: table({ ...rsaSuffixes, id_environ_suffix: envSuffix("_ID") }).prefault({}),
+      options: z.prefault(table({ ...rsaSuffixes, id_environ_suffix: envSuffix("_ID") }), {}),
     }),
   ],
   {
@@ -66,46 +81,48 @@ export const MANAGED_SECRET_TYPES = [
 export type ManagedSecretType = (typeof MANAGED_SECRET_TYPES)[number];
 
 const userSecret = table({
-  name: z.string().min(1),
-  store: z.enum(["sm", "ssm"]).optional(),
+  name: nonEmpty,
+  store: z.optional(z.enum(["sm", "ssm"])),
 });
 export type UserSecretSettings = z.output<typeof userSecret>;
 
 export const secretsSchema = lazy(() =>
   table({
-    store: z.enum(["sm", "ssm"]).default("sm"),
+    store: z._default(z.enum(["sm", "ssm"]), "sm"),
     pocket_key_format: formatString("{stage}-{project}-{namespace}", NAME_FORMAT),
-    require_list_secrets: z.boolean().default(false),
-    managed: z.record(envName, managedSecret).default({}),
-    user: z.record(envName, userSecret).default({}),
-    extra_resources: z.array(z.string().min(1)).default([]),
-  }).superRefine((s, ctx) => {
-    for (const [kind, names] of [
-      ["managed", Object.keys(s.managed)],
-      ["user", Object.keys(s.user)],
-    ] as const) {
-      for (const name of names) {
-        if (name.toUpperCase().startsWith("POCKET_")) {
+    require_list_secrets: z._default(z.boolean(), false),
+    managed: z._default(z.record(envName, managedSecret), {}),
+    user: z._default(z.record(envName, userSecret), {}),
+    extra_resources: z._default(z.array(nonEmpty), []),
+  }).check(
+    z.superRefine((s, ctx) => {
+      for (const [kind, names] of [
+        ["managed", Object.keys(s.managed)],
+        ["user", Object.keys(s.user)],
+      ] as const) {
+        for (const name of names) {
+          if (name.toUpperCase().startsWith("POCKET_")) {
+            fail(
+              ctx,
+              "secret-reserved-prefix",
+              `secret ${name} uses the reserved POCKET_ prefix`,
+              [kind, name],
+              "pocket sets POCKET_* variables (and its own secrets, e.g. POCKET_ORIGIN_VERIFY_SECRET) itself; rename yours.",
+            );
+          }
+        }
+      }
+      for (const name of Object.keys(s.user)) {
+        if (name in s.managed) {
           fail(
             ctx,
-            "secret-reserved-prefix",
-            `secret ${name} uses the reserved POCKET_ prefix`,
-            [kind, name],
-            "pocket sets POCKET_* variables (and its own secrets, e.g. POCKET_ORIGIN_VERIFY_SECRET) itself; rename yours.",
+            "secret-name-clash",
+            `"${name}" is both a managed and a user secret; both would set the same environment variable`,
+            ["user", name],
           );
         }
       }
-    }
-    for (const name of Object.keys(s.user)) {
-      if (name in s.managed) {
-        fail(
-          ctx,
-          "secret-name-clash",
-          `"${name}" is both a managed and a user secret; both would set the same environment variable`,
-          ["user", name],
-        );
-      }
-    }
-  }),
+    }),
+  ),
 );
 export type SecretsSettings = z.output<ReturnType<typeof secretsSchema>>;

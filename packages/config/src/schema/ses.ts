@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { fail, lazy, table } from "./base.js";
 
 const DOMAIN = /^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
@@ -23,26 +23,32 @@ export function parseSender(
 /** `[ses]`: email sent by the app through Amazon SES (docs/runtime-contract.md). */
 export const sesSchema = lazy(() =>
   table({
-    from_email: z.string().min(1, { error: "must not be empty" }),
-    region: z
-      .string()
-      .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { error: 'must be an AWS region code, e.g. "ap-northeast-1"' })
-      .optional(),
-    configuration_set: z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{1,64}$/, {
-        error: "must be an SES configuration set name: up to 64 letters, digits, _ and -",
-      })
-      .optional(),
-  }).superRefine((s, ctx) => {
-    if (!parseSender(s.fromEmail)) {
-      fail(
-        ctx,
-        "ses-from-email",
-        `from_email "${s.fromEmail}" is neither an email address nor a domain`,
-        ["from_email"],
-        'e.g. from_email = "noreply@example.com", "Shop <noreply@example.com>" or "example.com" (a verified SES identity).',
-      );
-    }
-  }),
+    from_email: z.string().check(z.minLength(1, { error: "must not be empty" })),
+    region: z.optional(
+      z
+        .string()
+        .check(
+          z.regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { error: 'must be an AWS region code, e.g. "ap-northeast-1"' }),
+        ),
+    ),
+    configuration_set: z.optional(
+      z.string().check(
+        z.regex(/^[A-Za-z0-9_-]{1,64}$/, {
+          error: "must be an SES configuration set name: up to 64 letters, digits, _ and -",
+        }),
+      ),
+    ),
+  }).check(
+    z.superRefine((s, ctx) => {
+      if (!parseSender(s.fromEmail)) {
+        fail(
+          ctx,
+          "ses-from-email",
+          `from_email "${s.fromEmail}" is neither an email address nor a domain`,
+          ["from_email"],
+          'e.g. from_email = "noreply@example.com", "Shop <noreply@example.com>" or "example.com" (a verified SES identity).',
+        );
+      }
+    }),
+  ),
 );

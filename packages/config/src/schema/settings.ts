@@ -1,4 +1,4 @@
-import type * as z from "zod";
+import * as z from "zod/mini";
 import type { Issue } from "../diagnostics.js";
 import { awscontainerSchema } from "./awscontainer.js";
 import { fail } from "./base.js";
@@ -60,20 +60,28 @@ function apiKey(
   return env.credential(variable);
 }
 
-/** `use_vpc` (seed: absent = auto, true = required, false = off). */
-function resolveUseVpc<T extends { useVpc?: boolean }>(section: "awscontainer" | "rds", env: SectionEnv) {
-  return (value: T, ctx: z.core.$RefinementCtx) => {
-    if (value.useVpc === true && !env.vpcDefined) {
-      fail(
-        ctx,
-        "use-vpc-without-vpc",
-        `${section}.use_vpc = true, but there is no [vpc] table`,
-        ["use_vpc"],
-        'Add [vpc] with ref = "main" and zone_suffixes, or remove use_vpc.',
-      );
-    }
-    return { ...value, useVpc: value.useVpc ?? env.vpcDefined };
-  };
+/**
+ * `use_vpc` (seed: absent = auto, true = required, false = off). The check runs after the value
+ * is filled in, where `true` without a [vpc] can only have been written in the file.
+ */
+function resolveUseVpc<S extends z.ZodMiniType<{ useVpc?: boolean }>>(
+  schema: S,
+  section: "awscontainer" | "rds",
+  env: SectionEnv,
+) {
+  return then(schema, (value) => ({ ...value, useVpc: value.useVpc ?? env.vpcDefined })).check(
+    z.superRefine((value, ctx) => {
+      if (value.useVpc === true && !env.vpcDefined) {
+        fail(
+          ctx,
+          "use-vpc-without-vpc",
+          `${section}.use_vpc = true, but there is no [vpc] table`,
+          ["use_vpc"],
+          'Add [vpc] with ref = "main" and zone_suffixes, or remove use_vpc.',
+        );
+      }
+    }),
+  );
 }
 
 /**
@@ -112,7 +120,7 @@ function withoutPasswords<T extends { secrets?: { managed: Record<string, Manage
  */
 export function sectionSchemas(env: SectionEnv) {
   return {
-    general: generalSchema().transform(({ projectName, ...g }) => ({
+    general: then(generalSchema(), ({ projectName, ...g }) => ({
       ...g,
       projectName: projectName ?? env.directoryName,
       /** Where projectName came from: the file, or the name of the folder that holds pocket.toml. */
@@ -120,12 +128,12 @@ export function sectionSchemas(env: SectionEnv) {
     })),
     vpc: vpcSchema(),
     s3: s3Schema(),
-    neon: neonSchema().transform(({ neonApiKey, ...n }) => {
+    neon: then(neonSchema(), ({ neonApiKey, ...n }) => {
       const found = apiKey(env, neonApiKey, "NEON_API_KEY", ["neon", "neon_api_key"], "the Neon API key");
       if (found) env.credentials.neonApiKey = found.value;
       return { ...n, apiKeySource: found?.source };
     }),
-    tidb: tidbSchema().transform(({ tidbPublicKey, tidbPrivateKey, ...t }) => {
+    tidb: then(tidbSchema(), ({ tidbPublicKey, tidbPrivateKey, ...t }) => {
       const what = "a TiDB API key";
       const pub = apiKey(env, tidbPublicKey, "TIDB_PUBLIC_KEY", ["tidb", "tidb_public_key"], what);
       const priv = apiKey(env, tidbPrivateKey, "TIDB_PRIVATE_KEY", ["tidb", "tidb_private_key"], what);
@@ -133,13 +141,18 @@ export function sectionSchemas(env: SectionEnv) {
       if (priv) env.credentials.tidbPrivateKey = priv.value;
       return { ...t, publicKeySource: pub?.source, privateKeySource: priv?.source };
     }),
-    rds: rdsSchema().transform(resolveUseVpc("rds", env)),
-    awscontainer: awscontainerSchema()
-      .transform(resolveUseVpc("awscontainer", env))
-      .transform((c) => withoutPasswords(c, env)),
+    rds: resolveUseVpc(rdsSchema(), "rds", env),
+    awscontainer: then(resolveUseVpc(awscontainerSchema(), "awscontainer", env), (c) =>
+      withoutPasswords(c, env),
+    ),
     ses: sesSchema(),
     scheduler: schedulerSchema(),
   };
+}
+
+/** `schema`, then `transform` on its output (zod/mini's spelling of classic zod's `.transform`). */
+function then<S extends z.ZodMiniType, T>(schema: S, transform: (value: z.output<S>) => T) {
+  return z.pipe(schema, z.transform(transform));
 }
 
 type Sections = ReturnType<typeof sectionSchemas>;
