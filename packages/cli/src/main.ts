@@ -12,6 +12,7 @@ import { registerStageCommands } from "./commands/stage.js";
 import { registerWaf } from "./commands/waf.js";
 import type { GlobalOptions } from "./config-loader.js";
 import { CliError, EXIT } from "./errors.js";
+import { watchStdio, writeErr, writeOut } from "./util/stdio.js";
 import { VERSION } from "./version.js";
 
 // The SDK warns on every run that a future release will need Node 22; pocket supports Node 20
@@ -23,13 +24,9 @@ process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
   (emitWarning as (...args: unknown[]) => void)(warning, ...rest);
 }) as typeof process.emitWarning;
 
-// `pocket ... | head` closes the pipe early: that is the reader being done, not an error.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
-    throw error;
-  });
-}
+// Output goes to the file descriptors until something creates process.stdout / stderr; a closed
+// pipe (`pocket ... | head`) ends the command quietly either way (util/stdio.ts).
+watchStdio();
 
 /**
  * Runs the `pocket` command line (`argv` as in process.argv) and returns the exit status. Only the
@@ -110,7 +107,7 @@ export const COMMANDS: readonly { names: readonly string[]; register: Register }
         .command("version")
         .description("print the pocket version")
         .action(() => {
-          process.stdout.write(`${VERSION}\n`);
+          writeOut(`${VERSION}\n`);
         });
     },
   },
@@ -122,17 +119,17 @@ function report(error: unknown): number {
     return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   }
   if (error instanceof CliError) {
-    process.stderr.write(`error: ${error.message}\n${error.hint ? `hint: ${error.hint}\n` : ""}`);
+    writeErr(`error: ${error.message}\n${error.hint ? `hint: ${error.hint}\n` : ""}`);
     return error.exitCode;
   }
   const aws = error as { name?: string; message?: string; $metadata?: unknown };
   if (aws && typeof aws === "object" && aws.$metadata) {
     // An AWS service said no in a way we have no specific advice for: not a bug in pocket.
-    process.stderr.write(`error: AWS ${aws.name}: ${aws.message}\n`);
+    writeErr(`error: AWS ${aws.name}: ${aws.message}\n`);
     return EXIT.failure;
   }
   const e = error as Error;
-  process.stderr.write(
+  writeErr(
     `internal error: ${e?.message ?? String(error)}\n` +
       "This is a bug in pocket. Please report it with the command you ran and `pocket --version`.\n" +
       (process.env.POCKET_DEBUG ? `${e?.stack ?? ""}\n` : "Set POCKET_DEBUG=1 to see the stack trace.\n"),

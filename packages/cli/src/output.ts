@@ -1,5 +1,6 @@
 import { type Diagnostic, formatDiagnostics, summarize } from "@magic-pocket/config";
 import { invocationDir } from "./cwd.js";
+import { writeErr, writeOut } from "./util/stdio.js";
 
 /** Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org). */
 export function useColor(stream: NodeJS.WriteStream = process.stderr): boolean {
@@ -11,11 +12,11 @@ export function useColor(stream: NodeJS.WriteStream = process.stderr): boolean {
 export function printDiagnostics(diagnostics: readonly Diagnostic[], sources: Map<string, string>): void {
   if (diagnostics.length === 0) return;
   const color = useColor();
-  process.stderr.write(
+  writeErr(
     `${formatDiagnostics(diagnostics, { color, sources, cwd: invocationDir() })}\n\n${summarize(diagnostics)}\n`,
   );
 }
 
 export function writeJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  writeOut(`${JSON.stringify(value, null, 2)}\n`);
 }

@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -80,6 +80,25 @@ describe("pocket (top level)", () => {
     );
     expect(r.stderr).not.toContain("EPIPE");
     expect(r.stdout.trim()).toBe("status=0");
+  });
+
+  it("stops quietly when the pipe is closed before pocket writes its output", async () => {
+    // pocket writes its own output with writeSync (util/stdio.ts): a closed pipe is EPIPE there.
+    const dir = project(VALID);
+    const bin = join(repoRoot, "packages/cli/bin/pocket.cjs");
+    const child = spawn(process.execPath, [bin, "config", "show", "--stage", "dev", "--json"], {
+      cwd: dir,
+      env: { ...process.env, NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout.destroy();
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const status = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect(stderr).toBe("");
+    expect(status).toBe(0);
   });
 
   it("rejects an unknown command with a suggestion and usage exit code", () => {

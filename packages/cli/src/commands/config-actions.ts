@@ -4,12 +4,13 @@ import { type GlobalOptions, loadStage, throwIfNotFound } from "../config-loader
 import { invocationDir } from "../cwd.js";
 import { CliError } from "../errors.js";
 import { printDiagnostics, writeJson } from "../output.js";
+import { writeErr, writeOut } from "../util/stdio.js";
 import { toYaml } from "../util/yaml.js";
 
 export async function validateCommand(global: GlobalOptions, opts: { stage?: string }): Promise<void> {
   if (opts.stage) {
     const config = await loadStage(global, opts.stage);
-    process.stderr.write(`${config.file}: stage ${opts.stage} is valid\n`);
+    writeErr(`${config.file}: stage ${opts.stage} is valid\n`);
     return;
   }
   const result = validateAllStages({ configPath: global.config, cwd: invocationDir() });
@@ -20,7 +21,7 @@ export async function validateCommand(global: GlobalOptions, opts: { stage?: str
   if (result.diagnostics.some((d) => d.severity === "error")) {
     throw new CliError("invalid-config", "pocket.toml has errors.", { exitCode: 1 });
   }
-  process.stderr.write(`${result.source?.file}: valid (stages: ${result.stages.join(", ")})\n`);
+  writeErr(`${result.source?.file}: valid (stages: ${result.stages.join(", ")})\n`);
 }
 
 export async function showCommand(
@@ -33,15 +34,15 @@ export async function showCommand(
     writeJson(view);
     return;
   }
-  process.stdout.write(`# ${config.file}, stage ${config.settings.stage}\n${toYaml(view)}`);
+  writeOut(`# ${config.file}, stage ${config.settings.stage}\n${toYaml(view)}`);
 }
 
 export async function schemaCommand(opts: { output?: string }): Promise<void> {
   const text = `${JSON.stringify(pocketTomlJsonSchema(), null, 2)}\n`;
   if (opts.output) {
     writeFileSync(opts.output, text);
-    process.stderr.write(`wrote ${opts.output}\n`);
+    writeErr(`wrote ${opts.output}\n`);
   } else {
-    process.stdout.write(text);
+    writeOut(text);
   }
 }

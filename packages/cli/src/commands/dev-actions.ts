@@ -8,6 +8,7 @@ import { startDev } from "../local/dev.js";
 import { useColor } from "../output.js";
 import { managedSecretStore } from "../resources/secrets/store.js";
 import type { SecretValue } from "../resources/secrets/values.js";
+import { writeOut } from "../util/stdio.js";
 
 export interface DevCommandOptions {
   stage?: string;
@@ -48,7 +49,7 @@ export async function devCommand(global: GlobalOptions, opts: DevCommandOptions)
   }
   lines.push(`  secrets: .env${opts.remoteSecrets ? " and the deployed stage" : ""}`, "Ctrl-C to stop.");
   // The URLs go to stdout (something to read or pipe); the logs to stderr.
-  process.stdout.write(`${lines.join("\n")}\n`);
+  writeOut(`${lines.join("\n")}\n`);
 
   await new Promise<void>((resolve) => {
     const done = () => {

@@ -25,6 +25,7 @@ import { invokeManagement, managementHandler, queueHandler, queueManagement } fr
 import { collectstatic, localStaticBackend, storageTarget } from "../django/static.js";
 import { ProgressView } from "../engine/progress.js";
 import { CliError } from "../errors.js";
+import { writeErr, writeOut } from "../util/stdio.js";
 
 interface AwsOptions {
   stage?: string;
@@ -53,17 +54,15 @@ export async function manageCommand(
     if (opts.async) {
       const handler = queueHandler(container, opts.handler);
       const id = await queueManagement(clients, handler, event);
-      process.stderr.write(`queued ${command} on ${handler.queueName} (message ${id})\n`);
+      writeErr(`queued ${command} on ${handler.queueName} (message ${id})\n`);
       return;
     }
     const handler = managementHandler(container, opts.handler);
-    process.stderr.write(`running ${command} in ${handler.functionName}...\n`);
+    writeErr(`running ${command} in ${handler.functionName}...\n`);
     const result = await invokeManagement(clients, handler, event);
-    process.stdout.write(
-      result.output.endsWith("\n") || result.output === "" ? result.output : `${result.output}\n`,
-    );
+    writeOut(result.output.endsWith("\n") || result.output === "" ? result.output : `${result.output}\n`);
     if (result.exitCode !== 0) {
-      process.stderr.write(`${command} exited with status ${result.exitCode}\n`);
+      writeErr(`${command} exited with status ${result.exitCode}\n`);
       process.exitCode = result.exitCode;
     }
   });
@@ -84,9 +83,8 @@ async function sync(
   const changes = actions.filter((a) => a.kind !== "keep");
   const where = `s3://${target.bucket}/${target.prefix}${target.prefix ? "/" : ""}`;
   if (options.dryrun) {
-    for (const a of changes)
-      process.stderr.write(`(dryrun) ${a.kind === "delete" ? "delete" : "upload"}: ${a.key}\n`);
-    process.stderr.write(`dryrun: would ${syncSummary(actions)} at ${where}; nothing was changed\n`);
+    for (const a of changes) writeErr(`(dryrun) ${a.kind === "delete" ? "delete" : "upload"}: ${a.key}\n`);
+    writeErr(`dryrun: would ${syncSummary(actions)} at ${where}; nothing was changed\n`);
     return;
   }
   const view = new ProgressView();
@@ -128,7 +126,7 @@ export async function deploystaticCommand(
     if (!dir) {
       temp = mkdtempSync(join(tmpdir(), "pocket-static-"));
       dir = temp;
-      process.stderr.write(`collectstatic (${backend.split(".").pop()}) into a build folder\n`);
+      writeErr(`collectstatic (${backend.split(".").pop()}) into a build folder\n`);
       await collectstatic(projectDir, backend, dir);
     }
     const clients = awsClients(config.context.region, { profile: opts.profile });
@@ -216,20 +214,18 @@ export async function initCommand(opts: InitOptions): Promise<void> {
     database = answer as DatabaseChoice;
   }
   if (tomlExists && !opts.force && (opts.database !== undefined || opts.region !== undefined)) {
-    process.stderr.write(
-      "note: --database and --region shape a new pocket.toml; the existing one is kept as is\n",
-    );
+    writeErr("note: --database and --region shape a new pocket.toml; the existing one is kept as is\n");
   }
   const region = opts.region ?? profileRegion() ?? DEFAULT_REGION;
   const files = initFiles(projectDir, module, { region, database: database ?? "none" });
   for (const f of files) {
     if (!existsSync(f.path)) {
       writeInitFile(f);
-      process.stderr.write(`wrote ${rel(f.path)}\n`);
+      writeErr(`wrote ${rel(f.path)}\n`);
       continue;
     }
     if (readFileSync(f.path, "utf8") === f.content) {
-      process.stderr.write(`${rel(f.path)} is up to date\n`);
+      writeErr(`${rel(f.path)} is up to date\n`);
       continue;
     }
     let replace = opts.force === true;
@@ -240,33 +236,30 @@ export async function initCommand(opts: InitOptions): Promise<void> {
     }
     if (replace) {
       writeInitFile(f);
-      process.stderr.write(`replaced ${rel(f.path)}\n`);
+      writeErr(`replaced ${rel(f.path)}\n`);
     } else {
-      process.stderr.write(`kept ${rel(f.path)}${replace ? "" : " (exists; --force replaces it)"}\n`);
+      writeErr(`kept ${rel(f.path)}${replace ? "" : " (exists; --force replaces it)"}\n`);
     }
   }
   const runtime = copyRuntime(projectDir);
-  process.stderr.write(`copied the pocket Python runtime to ${rel(runtime)}\n`);
+  writeErr(`copied the pocket Python runtime to ${rel(runtime)}\n`);
   const env = writeDotEnv(projectDir);
-  process.stderr.write(
-    `${env === "wrote" ? "wrote .env (a development SECRET_KEY, DEBUG=true)" : "kept .env"}\n`,
-  );
+  writeErr(`${env === "wrote" ? "wrote .env (a development SECRET_KEY, DEBUG=true)" : "kept .env"}\n`);
   const ignored = ignoreDotEnv(projectDir);
-  if (ignored !== "kept")
-    process.stderr.write(`${ignored === "wrote" ? "wrote" : "added .env to"} .gitignore\n`);
+  if (ignored !== "kept") writeErr(`${ignored === "wrote" ? "wrote" : "added .env to"} .gitignore\n`);
 
   const outcome = wireSettings(projectDir, module, usesOriginVerify(projectDir));
   if (outcome.kind === "edited") {
-    process.stderr.write(
+    writeErr(
       `wired ${outcome.file}${outcome.replaced.length > 0 ? ` (replaced ${outcome.replaced.join(", ")}; the old lines stay as comments)` : ""}\n`,
     );
   } else if (outcome.kind === "unchanged") {
-    process.stderr.write(`${outcome.file} is already wired\n`);
+    writeErr(`${outcome.file} is already wired\n`);
   } else {
-    process.stderr.write(`left ${outcome.file} unchanged: ${outcome.reason}.\n`);
-    process.stdout.write(`\nAdd these blocks to ${outcome.file} by hand:\n\n${outcome.blocks}\n`);
+    writeErr(`left ${outcome.file} unchanged: ${outcome.reason}.\n`);
+    writeOut(`\nAdd these blocks to ${outcome.file} by hand:\n\n${outcome.blocks}\n`);
   }
-  process.stdout.write(
+  writeOut(
     "\nLocally: pip install ./.pocket/python-runtime && python manage.py migrate && python manage.py runserver\nDeploy:  pocket deploy --stage dev && pocket django manage migrate --stage dev -- --noinput\n",
   );
 }

@@ -2,6 +2,7 @@ import { DEFAULT_REGION, profileRegion } from "../aws/region.js";
 import { invocationDir } from "../cwd.js";
 import { CliError } from "../errors.js";
 import { initNodeProject } from "../init/node.js";
+import { writeErr } from "../util/stdio.js";
 
 export async function initCommand(opts: { runtime: string; region?: string; yes?: boolean }): Promise<void> {
   if (opts.runtime !== "node") {
@@ -19,7 +20,7 @@ export async function initCommand(opts: { runtime: string; region?: string; yes?
     yes: opts.yes === true,
     interactive: process.stdin.isTTY === true && process.stderr.isTTY === true,
   });
-  for (const f of result.written) process.stderr.write(`wrote ${f}\n`);
-  for (const f of result.kept) process.stderr.write(`kept  ${f} (exists; not overwritten)\n`);
-  process.stderr.write(`\nNext:\n${result.nextSteps.map((s) => `  ${s}`).join("\n")}\n`);
+  for (const f of result.written) writeErr(`wrote ${f}\n`);
+  for (const f of result.kept) writeErr(`kept  ${f} (exists; not overwritten)\n`);
+  writeErr(`\nNext:\n${result.nextSteps.map((s) => `  ${s}`).join("\n")}\n`);
 }

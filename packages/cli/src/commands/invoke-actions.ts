@@ -5,6 +5,7 @@ import { explainAwsError } from "../aws/errors.js";
 import { type GlobalOptions, loadStage } from "../config-loader.js";
 import { invocationDir } from "../cwd.js";
 import { CliError } from "../errors.js";
+import { writeErr, writeOut } from "../util/stdio.js";
 import { selectHandlers } from "./logs-actions.js";
 import { condense, parseLambdaLine } from "./logs-format.js";
 
@@ -83,12 +84,12 @@ export async function invokeCommand(global: GlobalOptions, key: string, opts: In
   }
   if (opts.log && out.LogResult) {
     const tail = Buffer.from(out.LogResult, "base64").toString("utf8");
-    process.stderr.write("── log tail ──\n");
+    writeErr("── log tail ──\n");
     for (const raw of tail.split(/\n(?=START |END |REPORT |INIT_START |\[|\d{4}-\d{2}-\d{2}T)/)) {
       const text = condense(parseLambdaLine(raw));
-      if (text !== undefined && text.trim() !== "") process.stderr.write(`${text.replace(/\n+$/, "")}\n`);
+      if (text !== undefined && text.trim() !== "") writeErr(`${text.replace(/\n+$/, "")}\n`);
     }
-    process.stderr.write("──────────────\n");
+    writeErr("──────────────\n");
   }
   const text = out.Payload ? new TextDecoder().decode(out.Payload) : "";
   if (out.FunctionError) {
@@ -101,14 +102,12 @@ export async function invokeCommand(global: GlobalOptions, key: string, opts: In
     } catch {
       // not JSON: show it as it is
     }
-    process.stderr.write(`error: ${handler!.functionName} failed (${out.FunctionError}): ${message}\n`);
+    writeErr(`error: ${handler!.functionName} failed (${out.FunctionError}): ${message}\n`);
     if (!opts.log)
-      process.stderr.write(
-        `hint: run again with --log, or: pocket logs --stage ${config.settings.stage} ${key}\n`,
-      );
+      writeErr(`hint: run again with --log, or: pocket logs --stage ${config.settings.stage} ${key}\n`);
     process.exitCode = 1;
     return;
   }
   const body = formatResponse(text, process.stdout.isTTY === true);
-  process.stdout.write(body.endsWith("\n") || body === "" ? body : `${body}\n`);
+  writeOut(body.endsWith("\n") || body === "" ? body : `${body}\n`);
 }

@@ -5,6 +5,7 @@ import { explainAwsError } from "../aws/errors.js";
 import { type GlobalOptions, loadStage } from "../config-loader.js";
 import { CliError } from "../errors.js";
 import { useColor } from "../output.js";
+import { writeErr, writeOut } from "../util/stdio.js";
 import { jsonEvent, type LogEvent, parseSince, textEvent } from "./logs-format.js";
 
 export interface LogsOptions {
@@ -105,11 +106,11 @@ export async function logsCommand(global: GlobalOptions, names: string[], opts: 
   const index = new Map(Object.keys(container!.handlers).map((k, i) => [k, i]));
   const print = (e: LogEvent) => {
     if (opts.json) {
-      process.stdout.write(`${JSON.stringify(jsonEvent(e))}\n`);
+      writeOut(`${JSON.stringify(jsonEvent(e))}\n`);
       return;
     }
     const line = textEvent(e, { width, color, index: index.get(e.handler) ?? 0 });
-    if (line !== undefined) process.stdout.write(`${line}\n`);
+    if (line !== undefined) writeOut(`${line}\n`);
   };
   try {
     const logs = await clients.logs();
@@ -122,13 +123,13 @@ export async function logsCommand(global: GlobalOptions, names: string[], opts: 
         const h = handlers[i]!;
         if (result === undefined) {
           if (first)
-            process.stderr.write(
+            writeErr(
               `${h.key}: no log group ${h.logGroupName} yet: the handler has never run (or the stage is not deployed)\n`,
             );
           continue;
         }
         if (first && result.length === 0 && !(await hasRun(logs, h)))
-          process.stderr.write(`${h.key}: has never run (log group ${h.logGroupName} is empty)\n`);
+          writeErr(`${h.key}: has never run (log group ${h.logGroupName} is empty)\n`);
         events.push(...result);
       }
       // Stable merge by time; ties keep handler order, then CloudWatch's own order.
@@ -140,7 +141,7 @@ export async function logsCommand(global: GlobalOptions, names: string[], opts: 
         print(e);
       }
       if (first && events.length === 0 && !opts.follow)
-        process.stderr.write(`no log events since ${new Date(start).toISOString()}\n`);
+        writeErr(`no log events since ${new Date(start).toISOString()}\n`);
       // Events arrive late (ingestion delay): poll again from a little before the newest one,
       // the ids above make sure nothing prints twice.
       const newest = events.reduce((m, e) => Math.max(m, e.timestamp), since);
@@ -156,7 +157,7 @@ export async function logsCommand(global: GlobalOptions, names: string[], opts: 
     };
     process.once("SIGINT", onSignal);
     process.once("SIGTERM", onSignal);
-    if (!opts.json) process.stderr.write("following (Ctrl-C to stop)\n");
+    if (!opts.json) writeErr("following (Ctrl-C to stop)\n");
     try {
       for (let n = 0; !stop && n < maxPolls; n++) {
         await sleepUnless(pollMs, () => stop);

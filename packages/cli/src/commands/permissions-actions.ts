@@ -8,6 +8,7 @@ import { writeJson } from "../output.js";
 import { stageResources } from "../resources/index.js";
 import { renderYaml } from "../templates/render.js";
 import type { Json, Template } from "../templates/template.js";
+import { writeErr, writeOut } from "../util/stdio.js";
 import {
   concretePolicy,
   type PolicyStatement,
@@ -161,7 +162,7 @@ export async function permissionsCommand(global: GlobalOptions, opts: Permission
   const ctx = config.context;
   const policy = policyFor(ctx);
   if (opts.roleTemplate) {
-    process.stdout.write(renderYaml(roleTemplate(ctx, policy, opts.roleTemplate)));
+    writeOut(renderYaml(roleTemplate(ctx, policy, opts.roleTemplate)));
     return;
   }
   let account = opts.account;
@@ -191,7 +192,7 @@ export async function permissionsCommand(global: GlobalOptions, opts: Permission
   }
   writeJson(document);
   const size = JSON.stringify(document).length;
-  process.stderr.write(
+  writeErr(
     `\n${document.Statement.length} statements, ${size} characters (an inline role policy holds 10240; --role-template splits it into managed policies).\nWildcards, and why:\n${Object.entries(
       policy.reasons,
     )

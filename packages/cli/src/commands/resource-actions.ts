@@ -9,6 +9,7 @@ import type { Operation, ResourceKind } from "../resources/resource.js";
 import { formatDiff, stackDifferences } from "../stacks/diff.js";
 import { renderYaml } from "../templates/render.js";
 import type { Template } from "../templates/template.js";
+import { writeOut } from "../util/stdio.js";
 import type { NameOptions } from "./options.js";
 
 type GroupOptions = NameOptions &
@@ -29,7 +30,7 @@ export async function groupYaml(global: GlobalOptions, kinds: ResourceKind[], op
       ? [document(`${r.name ? `[${r.name}] ` : ""}${r.stack.name} (${r.stack.region})`, r.stack.template())]
       : [],
   );
-  process.stdout.write(docs.join("---\n"));
+  writeOut(docs.join("---\n"));
 }
 
 /** The template as YAML, headed by comments naming the stack and the deploy-time parameters. */
@@ -49,7 +50,7 @@ export async function groupStatus(global: GlobalOptions, kinds: ResourceKind[], 
   const statuses = await statusOf(prepared.run, targets);
   for (const { resource, status, error } of statuses) {
     if (error) continue;
-    process.stdout.write(`${resource.title}: ${status.state}${status.detail ? ` (${status.detail})` : ""}\n`);
+    writeOut(`${resource.title}: ${status.state}${status.detail ? ` (${status.detail})` : ""}\n`);
     if (status.state === "failed") process.exitCode = 1;
   }
   // Asked for this group alone: a resource that cannot be asked is the command's error, with its hint.
@@ -94,9 +95,9 @@ export async function groupYamlDiff(global: GlobalOptions, kinds: ResourceKind[]
     const changes = await withAwsErrors(region, async () =>
       stackDifferences(run.aws(region), await r.stackSpec!(run)),
     );
-    process.stdout.write(`# ${r.stack.name} (${region})\n`);
-    if (!changes) process.stdout.write("not deployed: the whole template is new\n");
-    else process.stdout.write(changes.length ? `${formatDiff(changes)}\n` : "no differences\n");
+    writeOut(`# ${r.stack.name} (${region})\n`);
+    if (!changes) writeOut("not deployed: the whole template is new\n");
+    else writeOut(changes.length ? `${formatDiff(changes)}\n` : "no differences\n");
   }
 }
 

@@ -8,6 +8,7 @@ import type { RunOptions } from "../engine/run-context.js";
 import { prepareStage } from "../engine/stage.js";
 import { writeJson } from "../output.js";
 import type { Change, ResourceStatus } from "../resources/resource.js";
+import { writeErr, writeOut } from "../util/stdio.js";
 
 export interface DeployOptions extends RunOptions {
   stage?: string;
@@ -24,10 +25,10 @@ export async function deployCommand(global: GlobalOptions, opts: DeployOptions):
     forceUnlock: opts.forceUnlock,
     heading: `Deploying stage ${stage} of ${config.context.project} (${config.context.region})`,
   });
-  process.stderr.write(
+  writeErr(
     `\n${outcome.changed ? `Deployed stage ${stage}` : `No changes: stage ${stage} is up to date`} in ${seconds(Date.now() - t0)}.\n`,
   );
-  for (const url of outcome.urls) process.stdout.write(`${url}\n`);
+  for (const url of outcome.urls) writeOut(`${url}\n`);
 }
 
 const STATE_LABEL: Record<ResourceStatus["state"], string> = {
@@ -60,7 +61,7 @@ export async function statusCommand(
   }
   const width = Math.max(...statuses.map((s) => s.resource.title.length));
   for (const { resource, status } of statuses) {
-    process.stdout.write(
+    writeOut(
       `${resource.title.padEnd(width)}  ${STATE_LABEL[status.state]}${status.detail ? ` (${status.detail})` : ""}\n`,
     );
   }
@@ -79,17 +80,14 @@ export async function planCommand(
   let total = 0;
   for (const { resource, changes } of plans) {
     if (changes.length === 0) {
-      process.stdout.write(`  ${resource.title}: no changes\n`);
+      writeOut(`  ${resource.title}: no changes\n`);
       continue;
     }
-    process.stdout.write(`  ${resource.title}:\n`);
-    for (const c of changes)
-      process.stdout.write(`    ${symbol(c)} ${c.target}${c.detail ? ` (${c.detail})` : ""}\n`);
+    writeOut(`  ${resource.title}:\n`);
+    for (const c of changes) writeOut(`    ${symbol(c)} ${c.target}${c.detail ? ` (${c.detail})` : ""}\n`);
     total += changes.length;
   }
-  process.stdout.write(
-    total === 0 ? "\nNo changes.\n" : `\n${total} change(s). Run \`pocket deploy\` to apply.\n`,
-  );
+  writeOut(total === 0 ? "\nNo changes.\n" : `\n${total} change(s). Run \`pocket deploy\` to apply.\n`);
 }
 
 function symbol(c: Change): string {
@@ -123,5 +121,5 @@ export async function destroyCommand(global: GlobalOptions, opts: DestroyCommand
       question: `Delete these resources of stage ${stage}? This cannot be undone.`,
     },
   );
-  process.stderr.write(`\nDestroyed stage ${stage} in ${seconds(Date.now() - t0)}.\n`);
+  writeErr(`\nDestroyed stage ${stage} in ${seconds(Date.now() - t0)}.\n`);
 }

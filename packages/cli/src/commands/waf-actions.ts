@@ -8,6 +8,7 @@ import {
   listAllowList,
   parseCidr,
 } from "../resources/cloudfront/waf-ip.js";
+import { writeErr, writeOut } from "../util/stdio.js";
 import type { NameOptions } from "./options.js";
 
 /** `pocket waf ip list`. */
@@ -17,10 +18,10 @@ export async function wafIpList(global: GlobalOptions, opts: NameOptions & { jso
     const addresses = await withAwsErrors(cf.region, () => listAllowList(run, cf));
     if (opts.json) writeJson({ distribution: cf.name, addresses });
     else if (addresses.length === 0) {
-      process.stderr.write(
+      writeErr(
         `The allow list of ${cf.name} is empty: only allow_paths reach the protected paths. Add one with pocket waf ip add CIDR.\n`,
       );
-    } else process.stdout.write(`${addresses.join("\n")}\n`);
+    } else writeOut(`${addresses.join("\n")}\n`);
   }
 }
 
@@ -37,11 +38,11 @@ export async function wafIpEdit(
     const changed = await withAwsErrors(cf.region, () => editAllowList(run, cf, action, cidrs));
     const verb = action === "add" ? "added to" : "removed from";
     if (changed.length === 0) {
-      process.stderr.write(
+      writeErr(
         `No change: the allow list of ${cf.name} already ${action === "add" ? "has" : "lacks"} ${texts.join(", ")}.\n`,
       );
     } else {
-      process.stderr.write(`${changed.join(", ")} ${verb} the allow list of ${cf.name}.\n`);
+      writeErr(`${changed.join(", ")} ${verb} the allow list of ${cf.name}.\n`);
     }
   }
 }

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { PocketContext } from "@magic-pocket/config";
+import { writeErr } from "../util/stdio.js";
 import { DEPENDENCY_FILES } from "./init.js";
 
 /** A problem a deploy goes on with but the user should hear about. */
@@ -126,6 +127,6 @@ export function djangoDeployWarnings(ctx: PocketContext, projectDir: string): Dj
 /** Prints the Django warnings of a deploy (the deploy goes on). */
 export function warnDjango(ctx: PocketContext, projectDir: string): void {
   for (const w of djangoDeployWarnings(ctx, projectDir)) {
-    process.stderr.write(`warning[${w.code}]: ${w.message}\n  hint: ${w.hint}\n`);
+    writeErr(`warning[${w.code}]: ${w.message}\n  hint: ${w.hint}\n`);
   }
 }

@@ -1,4 +1,5 @@
 import { DESTROY_FLAGS, type DestroyOptions, type Resource, type RunContext } from "../resources/resource.js";
+import { writeErr } from "../util/stdio.js";
 import { withAwsErrors } from "./aws-errors.js";
 import { confirmOrStop } from "./confirm.js";
 import { inDependencyOrder } from "./order.js";
@@ -30,10 +31,10 @@ export async function destroyResources(
   flags: DestroyOptions,
   options: { command: string; heading: string; question: string; forceUnlock?: boolean },
 ): Promise<void> {
-  process.stderr.write(`${options.heading}\n`);
+  writeErr(`${options.heading}\n`);
   for (const r of [...targets].reverse()) {
     const note = destroyNote(r, flags);
-    process.stderr.write(`  - ${r.title}${note ? ` (${note})` : ""}\n`);
+    writeErr(`  - ${r.title}${note ? ` (${note})` : ""}\n`);
   }
   await confirmOrStop(run, options.question);
   const view = new ProgressView();

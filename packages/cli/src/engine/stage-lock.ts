@@ -1,5 +1,6 @@
 import { awsErrorName } from "../aws/errors.js";
 import type { Resource, RunContext } from "../resources/resource.js";
+import { writeErr } from "../util/stdio.js";
 import { acquireDeployLock, type DeployLock } from "./lock.js";
 import type { ProgressView } from "./progress.js";
 
@@ -37,10 +38,10 @@ export async function withStageLock<T>(
         );
       }
     }
-    process.stderr.write(`${lines.join("\n")}\n`);
+    writeErr(`${lines.join("\n")}\n`);
     const release = lock ? lock.release() : Promise.resolve({ released: false as const, problem: undefined });
     void release.then((r) => {
-      process.stderr.write(
+      writeErr(
         r.released
           ? "Released the stage lock.\n"
           : r.problem

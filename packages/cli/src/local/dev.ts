@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { styleText } from "node:util";
 import type { HandlerContext, PocketContext } from "@magic-pocket/config";
 import { CliError } from "../errors.js";
+import { writeErr } from "../util/stdio.js";
 import {
   fileResponse,
   type LocalDistribution,
@@ -334,7 +335,7 @@ async function listen(
     return await listenLocal(port, (req, res) => {
       handler(req, res).catch((error: Error) => {
         if (!res.headersSent) writeResponse(res, gatewayError(500));
-        process.stderr.write(`pocket dev: ${error.message}\n`);
+        writeErr(`pocket dev: ${error.message}\n`);
       });
     });
   } catch (error) {

@@ -1,5 +1,6 @@
 import { CliError } from "../../errors.js";
 import { edgeProtection } from "../../templates/edge.js";
+import { writeErr, writeOut } from "../../util/stdio.js";
 import type { OperationContext } from "../resource.js";
 import { managedSecretStore } from "../secrets/store.js";
 import { basicAuthCredential } from "../secrets/values.js";
@@ -44,6 +45,6 @@ export async function printCredentials(
     lines.push(`${prefix}username: ${credential.username}`);
     if (opts.showPassword) lines.push(`${prefix}password: ${credential.password}`);
   }
-  process.stdout.write(`${lines.join("\n")}\n`);
-  if (!opts.showPassword) process.stderr.write("The password is hidden; add --show-password to print it.\n");
+  writeOut(`${lines.join("\n")}\n`);
+  if (!opts.showPassword) writeErr("The password is hidden; add --show-password to print it.\n");
 }

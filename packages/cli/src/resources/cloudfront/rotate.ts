@@ -1,5 +1,6 @@
 import { CliError } from "../../errors.js";
 import { edgeProtection } from "../../templates/edge.js";
+import { writeErr } from "../../util/stdio.js";
 import type { OperationContext } from "../resource.js";
 import { managedSecretStore } from "../secrets/store.js";
 import { generateSecret } from "../secrets/values.js";
@@ -44,7 +45,7 @@ export async function rotateOriginVerify({ run }: OperationContext, opts: { fini
       });
     }
     await store.write({ ...stored, [secretName]: values[0]! });
-    process.stderr.write(
+    writeErr(
       `${secretName} now holds the new value only. Run ${reload} so the functions stop accepting the old one.\n`,
     );
     return;
@@ -56,7 +57,7 @@ export async function rotateOriginVerify({ run }: OperationContext, opts: { fini
   }
   const fresh = generateSecret(spec) as string;
   await store.write({ ...stored, [secretName]: `${fresh},${values[0]}` });
-  process.stderr.write(
+  writeErr(
     [
       `${secretName} now holds a new value and the old one. Next, in this order:`,
       `  1. ${reload}    (the functions accept both)`,

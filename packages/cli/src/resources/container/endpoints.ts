@@ -1,5 +1,6 @@
 import { CliError } from "../../errors.js";
 import { describeStack, stackOutputs } from "../../stacks/stack.js";
+import { writeOut } from "../../util/stdio.js";
 import type { OperationContext } from "../resource.js";
 import { endpoints } from "./resource.js";
 
@@ -12,5 +13,5 @@ export async function printEndpoints({ run }: OperationContext) {
       hint: "Give a handler `apigateway = {}` and run `pocket deploy`.",
     });
   }
-  for (const u of urls) process.stdout.write(`${u}\n`);
+  for (const u of urls) writeOut(`${u}\n`);
 }

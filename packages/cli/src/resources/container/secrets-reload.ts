@@ -1,6 +1,7 @@
 import { awsErrorName } from "../../aws/errors.js";
 import { CliError } from "../../errors.js";
 import { describeStack } from "../../stacks/stack.js";
+import { writeErr, writeOut } from "../../util/stdio.js";
 import type { OperationContext } from "../resource.js";
 
 /**
@@ -61,7 +62,7 @@ export async function reloadSecrets({ run }: OperationContext): Promise<void> {
       );
     }
     const variables = { ...(current.Environment?.Variables ?? {}), [SECRETS_REVISION_ENV]: revision };
-    process.stderr.write(`reloading ${h.key} (${h.functionName})\n`);
+    writeErr(`reloading ${h.key} (${h.functionName})\n`);
     await lambda.send(
       new UpdateFunctionConfigurationCommand({
         FunctionName: h.functionName,
@@ -77,7 +78,7 @@ export async function reloadSecrets({ run }: OperationContext): Promise<void> {
     );
     touched.push(h.functionName);
   }
-  for (const name of missing) process.stderr.write(`skipped ${name}: the function does not exist\n`);
+  for (const name of missing) writeErr(`skipped ${name}: the function does not exist\n`);
   if (touched.length === 0) {
     throw new CliError(
       "no-functions",
@@ -87,7 +88,7 @@ export async function reloadSecrets({ run }: OperationContext): Promise<void> {
       },
     );
   }
-  process.stdout.write(
+  writeOut(
     `reloaded ${touched.length} function${touched.length === 1 ? "" : "s"} (${SECRETS_REVISION_ENV}=${revision}); new invocations read the current secret values:\n${touched.map((n) => `  ${n}\n`).join("")}`,
   );
 }

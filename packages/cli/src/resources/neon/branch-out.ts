@@ -1,4 +1,5 @@
 import { CliError } from "../../errors.js";
+import { writeErr } from "../../util/stdio.js";
 import type { OperationContext } from "../resource.js";
 import { neonApi } from "./resource.js";
 
@@ -37,9 +38,9 @@ export async function branchOut({ run }: OperationContext, opts: { baseStage?: s
       hint: `Delete it first (pocket resource neon destroy --stage ${neon.branch} --with-data) to branch out again.`,
     });
   }
-  process.stderr.write(`creating Neon branch ${neon.branch} from ${opts.baseStage}...\n`);
+  writeErr(`creating Neon branch ${neon.branch} from ${opts.baseStage}...\n`);
   await api.createBranch(project.id, neon.branch, base.id);
-  process.stderr.write(
+  writeErr(
     `created: ${neon.branch} starts as a copy of ${opts.baseStage}. Run \`pocket deploy --stage ${neon.branch}\` to use it.\n`,
   );
 }

@@ -1,5 +1,6 @@
 import { CliError } from "../../errors.js";
 import { writeJson } from "../../output.js";
+import { writeOut } from "../../util/stdio.js";
 import type { OperationContext } from "../resource.js";
 import { readRdsOutputs } from "./resource.js";
 
@@ -20,5 +21,5 @@ export async function printEndpoint({ run }: OperationContext, opts: { json?: bo
     passwordSecretArn: out.secretArn,
   };
   if (opts.json) return writeJson(info);
-  for (const [k, v] of Object.entries(info)) process.stdout.write(`${k}: ${v}\n`);
+  for (const [k, v] of Object.entries(info)) writeOut(`${k}: ${v}\n`);
 }

@@ -1,5 +1,6 @@
 import { awsErrorName } from "../../aws/errors.js";
 import { CliError } from "../../errors.js";
+import { writeErr, writeOut } from "../../util/stdio.js";
 import type { OperationContext } from "../resource.js";
 
 /** How long a manual snapshot may take before pocket stops waiting (it goes on in RDS). */
@@ -42,9 +43,9 @@ export async function takeSnapshot({ run }: OperationContext, opts: { wait?: boo
     }
     throw error;
   }
-  process.stderr.write(`snapshot ${id} of ${rds.clusterIdentifier} started\n`);
+  writeErr(`snapshot ${id} of ${rds.clusterIdentifier} started\n`);
   if (opts.wait === false) {
-    process.stdout.write(`${id}\n`);
+    writeOut(`${id}\n`);
     return;
   }
   const seconds = Math.max(run.timing.rdsPollMs, 1) / 1000;
@@ -67,6 +68,6 @@ export async function takeSnapshot({ run }: OperationContext, opts: { wait?: boo
       },
     );
   }
-  process.stderr.write(`snapshot ${id} is available\n`);
-  process.stdout.write(`${id}\n`);
+  writeErr(`snapshot ${id} is available\n`);
+  writeOut(`${id}\n`);
 }

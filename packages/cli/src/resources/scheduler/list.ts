@@ -1,5 +1,6 @@
 import { CliError } from "../../errors.js";
 import { writeJson } from "../../output.js";
+import { writeErr, writeOut } from "../../util/stdio.js";
 import type { OperationContext } from "../resource.js";
 import { formatRun, nextRun } from "./next-run.js";
 
@@ -40,7 +41,7 @@ export async function listSchedules({ run }: OperationContext, opts: { json?: bo
     return;
   }
   if (rows.length === 0) {
-    process.stderr.write(`stage ${run.ctx.stage} has no [scheduler.schedules]\n`);
+    writeErr(`stage ${run.ctx.stage} has no [scheduler.schedules]\n`);
     return;
   }
   for (const { s, runs } of rows) {
@@ -50,6 +51,6 @@ export async function listSchedules({ run }: OperationContext, opts: { json?: bo
         : runs.length === 0
           ? "no future run"
           : runs.map((r) => formatRun(r, s.timezone)).join(", ");
-    process.stdout.write(`${s.key}: ${s.expression} → ${s.handler}: ${when}\n`);
+    writeOut(`${s.key}: ${s.expression} → ${s.handler}: ${when}\n`);
   }
 }

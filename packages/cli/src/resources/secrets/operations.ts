@@ -1,6 +1,7 @@
 import type { SecretsContext } from "@magic-pocket/config";
 import { CliError } from "../../errors.js";
 import { writeJson } from "../../output.js";
+import { writeOut } from "../../util/stdio.js";
 import type { OperationContext, RunContext } from "../resource.js";
 import { managedSecretStore } from "./store.js";
 import { maskSecret, type SecretValue } from "./values.js";
@@ -42,7 +43,7 @@ export async function listSecrets({ run }: OperationContext, opts: { showValues?
     return;
   }
   for (const r of rows) {
-    process.stdout.write(
+    writeOut(
       `${r.name}: ${r.kind === "managed" ? `${r.type} (${r.state})` : `${r.secret} (store=${r.store})`}${r.value !== undefined ? ` = ${r.value}` : ""}\n`,
     );
   }
