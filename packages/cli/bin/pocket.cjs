@@ -4,7 +4,7 @@
 // every module (enableCompileCache); on Node 20 the CLI bundle (dist/cli.cjs) is run with a V8
 // code cache kept beside it.
 // CommonJS, like the bundle: an ES module here would start Node's ES module loader for nothing.
-const { readFileSync, renameSync, writeFileSync } = require("node:fs");
+const { readFileSync, renameSync, rmSync, writeFileSync } = require("node:fs");
 const nodeModule = require("node:module");
 const { dirname, join } = require("node:path");
 const vm = require("node:vm");
@@ -35,14 +35,15 @@ function bundleHash() {
  * Runs a CommonJS bundle as `require` would, with V8's code cache. V8 checks only the source's
  * length, so the cache file is named after the hash of the source the build recorded (and the
  * Node version): a rebuilt bundle never runs another build's code. The cache is written at exit,
- * so the functions this run compiled are in it too, when there was none or V8 rejected it. Only
- * a cache beside the bundle is used, never one in a shared folder: cached code runs as is.
+ * so the functions this run compiled are in it too. A run that fails stops early and compiles
+ * less, so its cache is kept as "partial", used until a run that succeeds replaces it: otherwise
+ * a first `pocket config show` on a broken file would slow every later one. Only a cache beside
+ * the bundle is used, never one in a shared folder: cached code runs as is.
  * Without a readable bundle or a hash, a plain require runs it (or reports what is missing).
  */
 function loadWithCodeCache(file, hash) {
   const require = nodeModule.createRequire(file);
   let source;
-  let cachedData;
   try {
     if (hash === undefined) return require(file);
     // esbuild writes ASCII only (other characters as escapes), so no UTF-8 decoding is needed.
@@ -52,11 +53,19 @@ function loadWithCodeCache(file, hash) {
   }
   // One cache per command: a cache holds the functions the run that wrote it compiled, so
   // `pocket --version` writing the only one would leave `pocket deploy` compiling its own.
-  const cacheFile = `${file}.${hash}.${commandName()}.${process.version}-${process.arch}.v8cache`;
-  try {
-    cachedData = readFileSync(cacheFile);
-  } catch {
-    cachedData = undefined;
+  const base = `${file}.${hash}.${commandName()}.${process.version}-${process.arch}`;
+  const full = `${base}.v8cache`;
+  const partial = `${base}.partial.v8cache`;
+  let used;
+  let cachedData;
+  for (const candidate of [full, partial]) {
+    try {
+      cachedData = readFileSync(candidate);
+      used = candidate;
+      break;
+    } catch {
+      // Not written yet.
+    }
   }
   // The bundle's `await import()`s of dist/vendor/ files come here: Node 20 loses a vm script's
   // own dynamic-import hook when its code comes from a cache.
@@ -72,17 +81,19 @@ function loadWithCodeCache(file, hash) {
   }
   const mod = { exports: {} };
   script.runInThisContext()(mod.exports, require, mod, file, dirname(file));
-  if (cachedData === undefined || script.cachedDataRejected) {
-    process.once("exit", () => {
-      try {
-        const tmp = `${cacheFile}.${process.pid}`;
-        writeFileSync(tmp, script.createCachedData());
-        renameSync(tmp, cacheFile);
-      } catch {
-        // A read-only install: no cache, only a slower start.
-      }
-    });
-  }
+  const fresh = used === undefined || script.cachedDataRejected;
+  process.once("exit", (status) => {
+    const target = status === 0 ? full : partial;
+    if (!(fresh || (used === partial && target === full))) return;
+    try {
+      const tmp = `${target}.${process.pid}`;
+      writeFileSync(tmp, script.createCachedData());
+      renameSync(tmp, target);
+      if (target === full && used === partial) rmSync(partial, { force: true });
+    } catch {
+      // A read-only install: no cache, only a slower start.
+    }
+  });
   return mod.exports;
 }
 

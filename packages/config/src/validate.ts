@@ -77,18 +77,19 @@ export function validateDocument(input: ValidationInput): ValidationOutput {
     warnings: [],
   };
   const schemas = sectionSchemas(env);
-  const section = <S extends z.ZodMiniType>(name: string, schema: S) =>
-    Object.hasOwn(doc, name) ? parseSection(schema, doc[name], [name], issues) : undefined;
+  // A section's schema is read (and so built) only when the file has the section.
+  const section = <S extends z.ZodMiniType>(name: keyof typeof schemas, schema: () => S) =>
+    Object.hasOwn(doc, name) ? parseSection(schema(), doc[name], [name], issues) : undefined;
   const checked: CheckedSettings = {
-    general: section("general", schemas.general),
-    vpc: section("vpc", schemas.vpc),
-    s3: section("s3", schemas.s3),
-    neon: section("neon", schemas.neon),
-    tidb: section("tidb", schemas.tidb),
-    rds: section("rds", schemas.rds),
-    awscontainer: section("awscontainer", schemas.awscontainer),
-    ses: section("ses", schemas.ses),
-    scheduler: section("scheduler", schemas.scheduler),
+    general: section("general", () => schemas.general),
+    vpc: section("vpc", () => schemas.vpc),
+    s3: section("s3", () => schemas.s3),
+    neon: section("neon", () => schemas.neon),
+    tidb: section("tidb", () => schemas.tidb),
+    rds: section("rds", () => schemas.rds),
+    awscontainer: section("awscontainer", () => schemas.awscontainer),
+    ses: section("ses", () => schemas.ses),
+    scheduler: section("scheduler", () => schemas.scheduler),
     cloudfront: {},
   };
   issues.push(...env.warnings);

@@ -1,5 +1,16 @@
 import * as z from "zod/mini";
-import { anyTable, bool, envName, fail, int, lazy, nonEmpty, optionalNonEmpty, table } from "./base.js";
+import {
+  anyTable,
+  bool,
+  envName,
+  fail,
+  int,
+  lazy,
+  nonEmpty,
+  optionalLazy,
+  optionalNonEmpty,
+  table,
+} from "./base.js";
 import { djangoSchema } from "./django.js";
 import { secretsSchema } from "./secrets.js";
 
@@ -64,93 +75,103 @@ export const INLINE_POLICY_LIMIT = 10_240;
 /** Managed policies per role (IAM quota, at its maximum). */
 const MANAGED_POLICY_LIMIT = 20;
 
-const optionalStringOrList = z.optional(z.union([nonEmpty, z.array(nonEmpty).check(z.minLength(1))]));
+const optionalStringOrList = lazy(() =>
+  z.optional(z.union([nonEmpty, z.array(nonEmpty).check(z.minLength(1))])),
+);
 /** An identity-based policy statement as IAM accepts it; keys keep AWS's spelling. */
-const statement = z
-  .strictObject({
-    Sid: z.optional(
-      z.string().check(z.regex(/^[A-Za-z0-9]*$/, { error: "Sid may only contain letters and digits" })),
+const statement = lazy(() =>
+  z
+    .strictObject({
+      Sid: z.optional(
+        z.string().check(z.regex(/^[A-Za-z0-9]*$/, { error: "Sid may only contain letters and digits" })),
+      ),
+      Effect: z.enum(["Allow", "Deny"]),
+      Action: optionalStringOrList(),
+      NotAction: optionalStringOrList(),
+      Resource: optionalStringOrList(),
+      NotResource: optionalStringOrList(),
+      Condition: z.optional(z.record(z.string(), anyTable)),
+    })
+    .check(
+      z.superRefine((st, ctx) => {
+        if ((st.Action === undefined) === (st.NotAction === undefined)) {
+          fail(ctx, "policy-statement-action", "a statement needs exactly one of Action or NotAction", []);
+        }
+        if ((st.Resource === undefined) === (st.NotResource === undefined)) {
+          fail(
+            ctx,
+            "policy-statement-resource",
+            "a statement needs exactly one of Resource or NotResource",
+            [],
+          );
+        }
+      }),
     ),
-    Effect: z.enum(["Allow", "Deny"]),
-    Action: optionalStringOrList,
-    NotAction: optionalStringOrList,
-    Resource: optionalStringOrList,
-    NotResource: optionalStringOrList,
-    Condition: z.optional(z.record(z.string(), anyTable)),
-  })
-  .check(
-    z.superRefine((st, ctx) => {
-      if ((st.Action === undefined) === (st.NotAction === undefined)) {
-        fail(ctx, "policy-statement-action", "a statement needs exactly one of Action or NotAction", []);
-      }
-      if ((st.Resource === undefined) === (st.NotResource === undefined)) {
+);
+const policyDocument = lazy(() =>
+  z.strictObject({
+    Version: z._default(z.enum(["2012-10-17", "2008-10-17"]), "2012-10-17"),
+    Statement: z.array(statement()).check(z.minLength(1, { error: "needs at least one statement" })),
+  }),
+);
+export type PolicyDocument = z.output<ReturnType<typeof policyDocument>>;
+
+/** `[awscontainer.iam]`: what the Lambda role gets beyond pocket's own least-privilege policies. */
+const iam = lazy(() =>
+  table({
+    managed_policy_arns: z._default(z.array(policyArn).check(z.maxLength(MANAGED_POLICY_LIMIT)), []),
+    inline_policies: z._default(
+      z.record(
+        z.string().check(
+          z.regex(/^[\w+=,.@-]{1,128}$/, {
+            error: "policy names are 1-128 letters, digits and +=,.@_-",
+          }),
+        ),
+        policyDocument(),
+      ),
+      {},
+    ),
+    permissions_boundary: optionalPolicyArn,
+  }).check(
+    z.superRefine((i, ctx) => {
+      const dup = i.managedPolicyArns.find((a, n) => i.managedPolicyArns.indexOf(a) !== n);
+      if (dup) fail(ctx, "managed-policy-duplicate", `${dup} is listed twice`, ["managed_policy_arns"]);
+      const size = Object.values(i.inlinePolicies).reduce((n, d) => n + JSON.stringify(d).length, 0);
+      if (size > INLINE_POLICY_LIMIT) {
         fail(
           ctx,
-          "policy-statement-resource",
-          "a statement needs exactly one of Resource or NotResource",
-          [],
+          "inline-policies-too-large",
+          `the inline policies add up to ${size} characters; IAM allows ${INLINE_POLICY_LIMIT} per role (pocket's own policies count too)`,
+          ["inline_policies"],
+          "Move large policies into a managed policy and list its ARN in managed_policy_arns.",
         );
       }
     }),
-  );
-const policyDocument = z.strictObject({
-  Version: z._default(z.enum(["2012-10-17", "2008-10-17"]), "2012-10-17"),
-  Statement: z.array(statement).check(z.minLength(1, { error: "needs at least one statement" })),
-});
-export type PolicyDocument = z.output<typeof policyDocument>;
-
-/** `[awscontainer.iam]`: what the Lambda role gets beyond pocket's own least-privilege policies. */
-const iam = table({
-  managed_policy_arns: z._default(z.array(policyArn).check(z.maxLength(MANAGED_POLICY_LIMIT)), []),
-  inline_policies: z._default(
-    z.record(
-      z.string().check(
-        z.regex(/^[\w+=,.@-]{1,128}$/, {
-          error: "policy names are 1-128 letters, digits and +=,.@_-",
-        }),
-      ),
-      policyDocument,
-    ),
-    {},
   ),
-  permissions_boundary: optionalPolicyArn,
-}).check(
-  z.superRefine((i, ctx) => {
-    const dup = i.managedPolicyArns.find((a, n) => i.managedPolicyArns.indexOf(a) !== n);
-    if (dup) fail(ctx, "managed-policy-duplicate", `${dup} is listed twice`, ["managed_policy_arns"]);
-    const size = Object.values(i.inlinePolicies).reduce((n, d) => n + JSON.stringify(d).length, 0);
-    if (size > INLINE_POLICY_LIMIT) {
-      fail(
-        ctx,
-        "inline-policies-too-large",
-        `the inline policies add up to ${size} characters; IAM allows ${INLINE_POLICY_LIMIT} per role (pocket's own policies count too)`,
-        ["inline_policies"],
-        "Move large policies into a managed policy and list its ARN in managed_policy_arns.",
-      );
-    }
-  }),
 );
 
 const BUILD_BACKENDS = ["docker", "codebuild", "depot"] as const;
-const build = z.union([
-  z.pipe(
-    z.enum(BUILD_BACKENDS),
-    z.transform((backend: (typeof BUILD_BACKENDS)[number]) => ({ backend })),
-  ),
-  table({
-    backend: z.enum(BUILD_BACKENDS),
-    compute_type: z.optional(
-      z.enum([
-        "BUILD_GENERAL1_SMALL",
-        "BUILD_GENERAL1_MEDIUM",
-        "BUILD_GENERAL1_LARGE",
-        "BUILD_GENERAL1_XLARGE",
-        "BUILD_GENERAL1_2XLARGE",
-      ]),
+const build = lazy(() =>
+  z.union([
+    z.pipe(
+      z.enum(BUILD_BACKENDS),
+      z.transform((backend: (typeof BUILD_BACKENDS)[number]) => ({ backend })),
     ),
-    depot_project_id: optionalNonEmpty,
-  }),
-]);
+    table({
+      backend: z.enum(BUILD_BACKENDS),
+      compute_type: z.optional(
+        z.enum([
+          "BUILD_GENERAL1_SMALL",
+          "BUILD_GENERAL1_MEDIUM",
+          "BUILD_GENERAL1_LARGE",
+          "BUILD_GENERAL1_XLARGE",
+          "BUILD_GENERAL1_2XLARGE",
+        ]),
+      ),
+      depot_project_id: optionalNonEmpty,
+    }),
+  ]),
+);
 
 export const awscontainerSchema = lazy(() =>
   table({
@@ -173,8 +194,8 @@ export const awscontainerSchema = lazy(() =>
     django: z.optional(djangoSchema()),
     // Kept for the guide's spelling; [awscontainer.iam].permissions_boundary is the same setting.
     permissions_boundary: optionalPolicyArn,
-    iam: z.optional(iam),
-    build: z.optional(build),
+    iam: optionalLazy(iam),
+    build: optionalLazy(build),
   }).check(
     z.superRefine((c, ctx) => {
       if (

@@ -114,6 +114,20 @@ export const envName = z.string().check(
 );
 
 /**
+ * An optional table whose schema is built the first time a file has it (`z.lazy`): most files
+ * leave out most optional tables, and building their schemas would be start-up time for nothing.
+ */
+export function optionalLazy<T extends z.core.SomeType>(build: () => T) {
+  return z.optional(z.lazy(build));
+}
+
+/** A list of tables, empty by default, whose schema is built the first time a file has one. */
+export function listLazy<T extends z.core.$ZodType<readonly unknown[]>>(build: () => T) {
+  // `never`: an empty list is a value of every list type, which TypeScript cannot see through T.
+  return z._default(z.lazy(build), [] as never);
+}
+
+/**
  * A schema built on first use: zod schemas cost time to build, and a command (or a file) that
  * never reads a section should not pay for it at start-up.
  */

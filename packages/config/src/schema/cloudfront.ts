@@ -1,6 +1,16 @@
 import * as z from "zod/mini";
 import type { PathSegment } from "../diagnostics.js";
-import { bool, fail, lazy, nonEmpty, optionalNonEmpty, optionalString, table } from "./base.js";
+import {
+  bool,
+  fail,
+  lazy,
+  listLazy,
+  nonEmpty,
+  optionalLazy,
+  optionalNonEmpty,
+  optionalString,
+  table,
+} from "./base.js";
 
 type Ctx = z.core.$RefinementCtx;
 
@@ -191,50 +201,52 @@ const ruleGroup = z.string().check(
   }),
 );
 
-const waf = table({
-  /** true: only listed addresses reach the distribution; a list: only these path prefixes are restricted. */
-  ip_allow_list: z._default(z.union([z.boolean(), z.array(pathPrefix).check(z.minLength(1))]), false),
-  managed_rule_groups: z._default(z.array(ruleGroup), []),
-  /** Requests per client IP in any five minutes (WAF's minimum is 10). */
-  rate_limit: z.optional(z.int().check(z.gte(10), z.lte(2_000_000_000))),
-  allow_paths: pathPrefixes,
-}).check(
-  z.superRefine((w, ctx) => {
-    const dup = w.managedRuleGroups.find((g, i) => w.managedRuleGroups.indexOf(g) !== i);
-    if (dup)
-      fail(ctx, "waf-rule-group-duplicate", `managed rule group ${dup} is listed twice`, [
-        "managed_rule_groups",
-      ]);
-    if (!w.ipAllowList && w.managedRuleGroups.length === 0 && w.rateLimit === undefined) {
-      fail(
-        ctx,
-        "waf-empty",
-        "waf has no rule: set ip_allow_list, managed_rule_groups or rate_limit",
-        [],
-        'e.g. waf = { managed_rule_groups = ["AWSManagedRulesCommonRuleSet"], rate_limit = 2000 }',
-      );
-    }
+const waf = lazy(() =>
+  table({
+    /** true: only listed addresses reach the distribution; a list: only these path prefixes are restricted. */
+    ip_allow_list: z._default(z.union([z.boolean(), z.array(pathPrefix).check(z.minLength(1))]), false),
+    managed_rule_groups: z._default(z.array(ruleGroup), []),
+    /** Requests per client IP in any five minutes (WAF's minimum is 10). */
+    rate_limit: z.optional(z.int().check(z.gte(10), z.lte(2_000_000_000))),
+    allow_paths: pathPrefixes,
+  }).check(
+    z.superRefine((w, ctx) => {
+      const dup = w.managedRuleGroups.find((g, i) => w.managedRuleGroups.indexOf(g) !== i);
+      if (dup)
+        fail(ctx, "waf-rule-group-duplicate", `managed rule group ${dup} is listed twice`, [
+          "managed_rule_groups",
+        ]);
+      if (!w.ipAllowList && w.managedRuleGroups.length === 0 && w.rateLimit === undefined) {
+        fail(
+          ctx,
+          "waf-empty",
+          "waf has no rule: set ip_allow_list, managed_rule_groups or rate_limit",
+          [],
+          'e.g. waf = { managed_rule_groups = ["AWSManagedRulesCommonRuleSet"], rate_limit = 2000 }',
+        );
+      }
+    }),
+  ),
+);
+const redirectFrom = lazy(() =>
+  table({
+    domain: nonEmpty,
+    hosted_zone_id_override: optionalNonEmpty,
   }),
 );
-
-const redirectFrom = table({
-  domain: nonEmpty,
-  hosted_zone_id_override: optionalNonEmpty,
-});
-
 export const distributionSchema = lazy(() =>
   table({
     domain: optionalNonEmpty,
     origin_path: z._default(z.string(), "/spa"),
     hosted_zone_id_override: optionalNonEmpty,
-    redirect_from: z._default(z.array(redirectFrom), []),
+    redirect_from: listLazy(() => z.array(redirectFrom())),
     routes: z.array(route),
     signing_key: optionalNonEmpty,
     token_secret: optionalNonEmpty,
     enable_origin_verify: bool(false),
     basic_auth: optionalNonEmpty,
     basic_auth_exclude: pathPrefixes,
-    waf: z.optional(waf),
+    waf: optionalLazy(waf),
   }).check(
     z.superRefine((d, ctx) => {
       checkOriginPath(ctx, d.originPath, ["origin_path"]);

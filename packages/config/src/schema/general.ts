@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { bool, fail, formatString, lazy, nonEmpty, table } from "./base.js";
+import { bool, fail, formatString, lazy, listLazy, nonEmpty, table } from "./base.js";
 import { djangoSchema } from "./django.js";
 
 /** Stage names become Docker image tags: the reference's pattern, 128 characters at most. */
@@ -39,46 +39,48 @@ export const generalSchema = lazy(() =>
 );
 export type GeneralSettings = z.output<ReturnType<typeof generalSchema>>;
 
-const cors = table({
-  allowed_origins: z
-    .array(
-      z.string().check(
-        z.regex(/^(\*|https?:\/\/[^\s/]+)$/, {
-          error: 'must be "*" or an origin like "https://example.com"',
-        }),
-      ),
-    )
-    .check(z.minLength(1)),
-  allowed_methods: z.array(z.enum(["GET", "PUT", "POST", "DELETE", "HEAD"])).check(z.minLength(1)),
-  allowed_headers: z._default(z.array(nonEmpty), []),
-  max_age: z.optional(z.int().check(z.gte(0), z.lte(2_147_483_647))),
-});
-
-const lifecycleRule = table({
-  id: z.string().check(z.minLength(1), z.maxLength(255)),
-  /** Key prefix in the bucket; "" (the default) is the whole bucket. */
-  prefix: z._default(z.string(), ""),
-  expiration_days: z.optional(z.int().check(z.gte(1))),
-  noncurrent_version_expiration_days: z.optional(z.int().check(z.gte(1))),
-}).check(
-  z.superRefine((r, ctx) => {
-    if (r.expirationDays === undefined && r.noncurrentVersionExpirationDays === undefined) {
-      fail(
-        ctx,
-        "lifecycle-rule-empty",
-        `lifecycle rule "${r.id}" expires nothing: set expiration_days or noncurrent_version_expiration_days`,
-        [],
-      );
-    }
+const cors = lazy(() =>
+  table({
+    allowed_origins: z
+      .array(
+        z.string().check(
+          z.regex(/^(\*|https?:\/\/[^\s/]+)$/, {
+            error: 'must be "*" or an origin like "https://example.com"',
+          }),
+        ),
+      )
+      .check(z.minLength(1)),
+    allowed_methods: z.array(z.enum(["GET", "PUT", "POST", "DELETE", "HEAD"])).check(z.minLength(1)),
+    allowed_headers: z._default(z.array(nonEmpty), []),
+    max_age: z.optional(z.int().check(z.gte(0), z.lte(2_147_483_647))),
   }),
 );
-
+const lifecycleRule = lazy(() =>
+  table({
+    id: z.string().check(z.minLength(1), z.maxLength(255)),
+    /** Key prefix in the bucket; "" (the default) is the whole bucket. */
+    prefix: z._default(z.string(), ""),
+    expiration_days: z.optional(z.int().check(z.gte(1))),
+    noncurrent_version_expiration_days: z.optional(z.int().check(z.gte(1))),
+  }).check(
+    z.superRefine((r, ctx) => {
+      if (r.expirationDays === undefined && r.noncurrentVersionExpirationDays === undefined) {
+        fail(
+          ctx,
+          "lifecycle-rule-empty",
+          `lifecycle rule "${r.id}" expires nothing: set expiration_days or noncurrent_version_expiration_days`,
+          [],
+        );
+      }
+    }),
+  ),
+);
 export const s3Schema = lazy(() =>
   table({
     bucket_name_format: formatString("{stage}-{project}-{namespace}", /^[a-z0-9{][{}a-z0-9._-]*$/),
     versioning: bool(false),
-    cors: z._default(z.array(cors).check(z.maxLength(100)), []),
-    lifecycle_rules: z._default(z.array(lifecycleRule).check(z.maxLength(1000)), []),
+    cors: listLazy(() => z.array(cors()).check(z.maxLength(100))),
+    lifecycle_rules: listLazy(() => z.array(lifecycleRule()).check(z.maxLength(1000))),
   }).check(
     z.superRefine((s, ctx) => {
       const ids = new Set<string>();

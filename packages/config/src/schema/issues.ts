@@ -24,6 +24,8 @@ function unwrap(schema: AnySchema): AnySchema[] {
       return unwrap(def.innerType as AnySchema);
     case "pipe":
       return unwrap(def.in as AnySchema);
+    case "lazy":
+      return unwrap((def.getter as () => AnySchema)());
     case "union":
       return (def.options as AnySchema[]).flatMap(unwrap);
     default:

@@ -115,38 +115,55 @@ function withoutPasswords<T extends { secrets?: { managed: Record<string, Manage
 
 /**
  * One schema per top-level section; each is validated on its own so one broken section does not
- * hide the others. The section tables' own schemas are built once; the transforms here add what
- * depends on the rest of the file or on the environment.
+ * hide the others. The section tables' own schemas are built once, when a file first has the
+ * section (each is a getter); the transforms here add what depends on the rest of the file or on
+ * the environment.
  */
 export function sectionSchemas(env: SectionEnv) {
   return {
-    general: then(generalSchema(), ({ projectName, ...g }) => ({
-      ...g,
-      projectName: projectName ?? env.directoryName,
-      /** Where projectName came from: the file, or the name of the folder that holds pocket.toml. */
-      projectNameSource: projectName === undefined ? ("directory" as const) : ("pocket.toml" as const),
-    })),
-    vpc: vpcSchema(),
-    s3: s3Schema(),
-    neon: then(neonSchema(), ({ neonApiKey, ...n }) => {
-      const found = apiKey(env, neonApiKey, "NEON_API_KEY", ["neon", "neon_api_key"], "the Neon API key");
-      if (found) env.credentials.neonApiKey = found.value;
-      return { ...n, apiKeySource: found?.source };
-    }),
-    tidb: then(tidbSchema(), ({ tidbPublicKey, tidbPrivateKey, ...t }) => {
-      const what = "a TiDB API key";
-      const pub = apiKey(env, tidbPublicKey, "TIDB_PUBLIC_KEY", ["tidb", "tidb_public_key"], what);
-      const priv = apiKey(env, tidbPrivateKey, "TIDB_PRIVATE_KEY", ["tidb", "tidb_private_key"], what);
-      if (pub) env.credentials.tidbPublicKey = pub.value;
-      if (priv) env.credentials.tidbPrivateKey = priv.value;
-      return { ...t, publicKeySource: pub?.source, privateKeySource: priv?.source };
-    }),
-    rds: resolveUseVpc(rdsSchema(), "rds", env),
-    awscontainer: then(resolveUseVpc(awscontainerSchema(), "awscontainer", env), (c) =>
-      withoutPasswords(c, env),
-    ),
-    ses: sesSchema(),
-    scheduler: schedulerSchema(),
+    get general() {
+      return then(generalSchema(), ({ projectName, ...g }) => ({
+        ...g,
+        projectName: projectName ?? env.directoryName,
+        /** Where projectName came from: the file, or the name of the folder that holds pocket.toml. */
+        projectNameSource: projectName === undefined ? ("directory" as const) : ("pocket.toml" as const),
+      }));
+    },
+    get vpc() {
+      return vpcSchema();
+    },
+    get s3() {
+      return s3Schema();
+    },
+    get neon() {
+      return then(neonSchema(), ({ neonApiKey, ...n }) => {
+        const found = apiKey(env, neonApiKey, "NEON_API_KEY", ["neon", "neon_api_key"], "the Neon API key");
+        if (found) env.credentials.neonApiKey = found.value;
+        return { ...n, apiKeySource: found?.source };
+      });
+    },
+    get tidb() {
+      return then(tidbSchema(), ({ tidbPublicKey, tidbPrivateKey, ...t }) => {
+        const what = "a TiDB API key";
+        const pub = apiKey(env, tidbPublicKey, "TIDB_PUBLIC_KEY", ["tidb", "tidb_public_key"], what);
+        const priv = apiKey(env, tidbPrivateKey, "TIDB_PRIVATE_KEY", ["tidb", "tidb_private_key"], what);
+        if (pub) env.credentials.tidbPublicKey = pub.value;
+        if (priv) env.credentials.tidbPrivateKey = priv.value;
+        return { ...t, publicKeySource: pub?.source, privateKeySource: priv?.source };
+      });
+    },
+    get rds() {
+      return resolveUseVpc(rdsSchema(), "rds", env);
+    },
+    get awscontainer() {
+      return then(resolveUseVpc(awscontainerSchema(), "awscontainer", env), (c) => withoutPasswords(c, env));
+    },
+    get ses() {
+      return sesSchema();
+    },
+    get scheduler() {
+      return schedulerSchema();
+    },
   };
 }
 
