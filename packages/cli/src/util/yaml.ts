@@ -22,16 +22,14 @@ type Json = string | number | boolean | null | Date | Json[] | { [key: string]: 
 /** A non-empty array or object: written over lines of its own. */
 function isBlock(value: unknown): value is Json[] | Record<string, Json> {
   if (Array.isArray(value)) return value.length > 0;
-  return isObject(value) && entries(value).length > 0;
+  if (!isObject(value)) return false;
+  // An object's keys with a value count (JSON leaves out undefined; so does this).
+  for (const key in value) if (Object.hasOwn(value, key) && value[key] !== undefined) return true;
+  return false;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
-}
-
-/** An object's keys with a value (JSON leaves out undefined; so does this). */
-function entries(value: Record<string, unknown>): [string, unknown][] {
-  return Object.entries(value).filter(([, v]) => v !== undefined);
 }
 
 function block(value: Json[] | Record<string, Json>, indent: number, out: string[]): void {
@@ -49,7 +47,9 @@ function block(value: Json[] | Record<string, Json>, indent: number, out: string
     }
     return;
   }
-  for (const [key, item] of entries(value)) {
+  for (const key of Object.keys(value)) {
+    const item = value[key];
+    if (item === undefined) continue;
     const k = string(key, indent, true);
     if (isBlock(item)) {
       out.push(`${pad}${k}:`);
