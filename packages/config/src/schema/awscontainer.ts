@@ -9,6 +9,7 @@ import {
   nonEmpty,
   optionalLazy,
   optionalNonEmpty,
+  strictObject,
   table,
 } from "./base.js";
 import { djangoSchema } from "./django.js";
@@ -80,36 +81,34 @@ const optionalStringOrList = lazy(() =>
 );
 /** An identity-based policy statement as IAM accepts it; keys keep AWS's spelling. */
 const statement = lazy(() =>
-  z
-    .strictObject({
-      Sid: z.optional(
-        z.string().check(z.regex(/^[A-Za-z0-9]*$/, { error: "Sid may only contain letters and digits" })),
-      ),
-      Effect: z.enum(["Allow", "Deny"]),
-      Action: optionalStringOrList(),
-      NotAction: optionalStringOrList(),
-      Resource: optionalStringOrList(),
-      NotResource: optionalStringOrList(),
-      Condition: z.optional(z.record(z.string(), anyTable)),
-    })
-    .check(
-      z.superRefine((st, ctx) => {
-        if ((st.Action === undefined) === (st.NotAction === undefined)) {
-          fail(ctx, "policy-statement-action", "a statement needs exactly one of Action or NotAction", []);
-        }
-        if ((st.Resource === undefined) === (st.NotResource === undefined)) {
-          fail(
-            ctx,
-            "policy-statement-resource",
-            "a statement needs exactly one of Resource or NotResource",
-            [],
-          );
-        }
-      }),
+  strictObject({
+    Sid: z.optional(
+      z.string().check(z.regex(/^[A-Za-z0-9]*$/, { error: "Sid may only contain letters and digits" })),
     ),
+    Effect: z.enum(["Allow", "Deny"]),
+    Action: optionalStringOrList(),
+    NotAction: optionalStringOrList(),
+    Resource: optionalStringOrList(),
+    NotResource: optionalStringOrList(),
+    Condition: z.optional(z.record(z.string(), anyTable)),
+  }).check(
+    z.superRefine((st, ctx) => {
+      if ((st.Action === undefined) === (st.NotAction === undefined)) {
+        fail(ctx, "policy-statement-action", "a statement needs exactly one of Action or NotAction", []);
+      }
+      if ((st.Resource === undefined) === (st.NotResource === undefined)) {
+        fail(
+          ctx,
+          "policy-statement-resource",
+          "a statement needs exactly one of Resource or NotResource",
+          [],
+        );
+      }
+    }),
+  ),
 );
 const policyDocument = lazy(() =>
-  z.strictObject({
+  strictObject({
     Version: z._default(z.enum(["2012-10-17", "2008-10-17"]), "2012-10-17"),
     Statement: z.array(statement()).check(z.minLength(1, { error: "needs at least one statement" })),
   }),

@@ -17,14 +17,26 @@ function camel(key: string): string {
  */
 export function table<S extends z.core.$ZodLooseShape>(shape: S) {
   type Parsed = z.output<z.ZodMiniObject<S, z.core.$strict>>;
-  return z.pipe(
-    z.strictObject(shape),
-    z.transform((value: Parsed) => {
-      const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value)) if (v !== undefined) out[camel(k)] = v;
-      return out as CamelKeys<Parsed>;
-    }),
-  );
+  return z.pipe(strictObject(shape), CAMEL_KEYS as z.ZodMiniTransform<CamelKeys<Parsed>, Parsed>);
+}
+
+/** The step of every table that renames its keys: one schema for all, as it holds no state. */
+const CAMEL_KEYS: z.ZodMiniTransform<unknown, unknown> = z.transform((value) => {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>))
+    if (v !== undefined) out[camel(k)] = v;
+  return out;
+});
+
+/** What a strict object answers for keys it does not declare: one schema for all tables. */
+const NO_OTHER_KEYS = z.never();
+
+/** `z.strictObject(shape)` (the same definition), sharing its catch-all with every other table. */
+export function strictObject<S extends z.core.$ZodLooseShape>(shape: S): z.ZodMiniObject<S, z.core.$strict> {
+  return new z.ZodMiniObject({ type: "object", shape, catchall: NO_OTHER_KEYS }) as z.ZodMiniObject<
+    S,
+    z.core.$strict
+  >;
 }
 
 /**
@@ -98,7 +110,10 @@ export function formatString(defaultValue: string, pattern?: RegExp) {
 /** `^[a-z0-9{][{}a-z0-9._-]*$`: the reference's pattern for bucket and secret-key formats. */
 export const NAME_FORMAT = /^[a-z0-9{][{}a-z0-9._-]*$/;
 
-export const bool = (value: boolean) => z._default(z.boolean(), value);
+const TRUE_BY_DEFAULT = z._default(z.boolean(), true);
+const FALSE_BY_DEFAULT = z._default(z.boolean(), false);
+/** A boolean key with its default (two shared schemas). */
+export const bool = (value: boolean) => (value ? TRUE_BY_DEFAULT : FALSE_BY_DEFAULT);
 
 /** Integer with an inclusive range. */
 export function int(min: number, max: number) {
