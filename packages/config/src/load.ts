@@ -186,23 +186,34 @@ function prepare(
  */
 const RESERVED_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 
-function reservedKeyIssues(value: TomlValue, path: PathSegment[] = []): Issue[] {
+function reservedKeyIssues(value: TomlValue): Issue[] {
   const issues: Issue[] = [];
-  if (Array.isArray(value)) {
-    for (const [i, item] of value.entries()) issues.push(...reservedKeyIssues(item, [...path, i]));
-  } else if (isTable(value)) {
-    for (const [key, child] of Object.entries(value)) {
-      if (RESERVED_KEYS.has(key)) {
-        issues.push({
-          code: "reserved-key",
-          message: `"${key}" cannot be used as a key in pocket.toml`,
-          path: [...path, key],
-          hint: `"${key}" has a special meaning in JavaScript, where pocket reads the file; rename it.`,
-        });
+  // One path, extended and shortened while walking: the file's every key is visited.
+  const path: PathSegment[] = [];
+  const walk = (node: TomlValue) => {
+    if (Array.isArray(node)) {
+      node.forEach((item, i) => {
+        path.push(i);
+        walk(item);
+        path.pop();
+      });
+    } else if (isTable(node)) {
+      for (const key of Object.keys(node)) {
+        path.push(key);
+        if (RESERVED_KEYS.has(key)) {
+          issues.push({
+            code: "reserved-key",
+            message: `"${key}" cannot be used as a key in pocket.toml`,
+            path: [...path],
+            hint: `"${key}" has a special meaning in JavaScript, where pocket reads the file; rename it.`,
+          });
+        }
+        walk(node[key]!);
+        path.pop();
       }
-      issues.push(...reservedKeyIssues(child, [...path, key]));
     }
-  }
+  };
+  walk(value);
   return issues;
 }
 

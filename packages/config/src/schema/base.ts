@@ -5,8 +5,15 @@ import type { PathSegment } from "../diagnostics.js";
 type CamelCase<S extends string> = S extends `${infer H}_${infer T}` ? `${H}${Capitalize<CamelCase<T>>}` : S;
 export type CamelKeys<T> = { [K in keyof T as K extends string ? CamelCase<K> : K]: T[K] };
 
+/** snake_case to camelCase; a file repeats its keys (and each stage is validated), so kept. */
+const camels = new Map<string, string>();
 function camel(key: string): string {
-  return key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  let out = camels.get(key);
+  if (out === undefined) {
+    out = key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+    camels.set(key, out);
+  }
+  return out;
 }
 
 /**
