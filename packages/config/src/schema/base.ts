@@ -16,17 +16,6 @@ function camel(key: string): string {
   return out;
 }
 
-/**
- * A TOML table with a fixed set of snake_case keys: unknown keys are errors
- * (docs/decisions.md#d2-unknown-keys-are-errors-everywhere), and the parsed value uses camelCase.
- * Only the table's own declared keys are renamed; user-named keys (handler names, env vars,
- * Django settings) live in records and keep their spelling.
- */
-export function table<S extends z.core.$ZodLooseShape>(shape: S) {
-  type Parsed = z.output<z.ZodMiniObject<S, z.core.$strict>>;
-  return z.pipe(strictObject(shape), CAMEL_KEYS as z.ZodMiniTransform<CamelKeys<Parsed>, Parsed>);
-}
-
 /** The step of every table that renames its keys: one schema for all, as it holds no state. */
 const CAMEL_KEYS: z.ZodMiniTransform<unknown, unknown> = z.transform((value) => {
   const out: Record<string, unknown> = {};
@@ -44,6 +33,17 @@ export function strictObject<S extends z.core.$ZodLooseShape>(shape: S): z.ZodMi
     S,
     z.core.$strict
   >;
+}
+
+/**
+ * A TOML table with a fixed set of snake_case keys: unknown keys are errors
+ * (docs/decisions.md#d2-unknown-keys-are-errors-everywhere), and the parsed value uses camelCase.
+ * Only the table's own declared keys are renamed; user-named keys (handler names, env vars,
+ * Django settings) live in records and keep their spelling.
+ */
+export function table<S extends z.core.$ZodLooseShape>(shape: S) {
+  type Parsed = z.output<z.ZodMiniObject<S, z.core.$strict>>;
+  return z.pipe(strictObject(shape), CAMEL_KEYS as z.ZodMiniTransform<CamelKeys<Parsed>, Parsed>);
 }
 
 /**
