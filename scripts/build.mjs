@@ -228,12 +228,17 @@ function withVendorLoader(code) {
   return code.replace(vendor, "__pocketImport(");
 }
 
+/** Writes the CLI bundle as esbuild made it, with both rewrites above, and records its hash. */
+function writeCliBundle(path, text) {
+  const code = withLazyBuiltins(withVendorLoader(text));
+  writeFileSync(path, code);
+  recordHash(code);
+}
+
 const cli = await build({ ...cliOptions, write: false });
 for (const out of cli.outputFiles) {
   if (out.path.endsWith(".cjs")) {
-    const code = withLazyBuiltins(withVendorLoader(out.text));
-    writeFileSync(out.path, code);
-    recordHash(code);
+    writeCliBundle(out.path, out.text);
   } else {
     writeFileSync(out.path, out.contents);
   }
@@ -253,11 +258,7 @@ if (watch) {
   const hash = {
     name: "pocket-bundle-hash",
     setup: (b) =>
-      b.onEnd(() => {
-        const code = withLazyBuiltins(withVendorLoader(readFileSync(`${DIST}/cli.cjs`, "utf8")));
-        writeFileSync(`${DIST}/cli.cjs`, code);
-        recordHash(code);
-      }),
+      b.onEnd(() => writeCliBundle(`${DIST}/cli.cjs`, readFileSync(`${DIST}/cli.cjs`, "utf8"))),
   };
   await (await context({ ...cliOptions, plugins: [...cliOptions.plugins, hash] })).watch();
 }

@@ -3,6 +3,7 @@ import type { PathSegment } from "../diagnostics.js";
 import {
   bool,
   fail,
+  int,
   lazy,
   listLazy,
   nonEmpty,
@@ -47,7 +48,7 @@ const route = table({
       ),
     "index.html",
   ),
-  versioned_max_age: z._default(z.int().check(z.gte(0), z.lte(31_536_000 * 10)), 31_536_000),
+  versioned_max_age: z._default(int(0, 31_536_000 * 10), 31_536_000),
   ref: emptyByDefault,
   signed: bool(false),
   build: optionalNonEmpty,
@@ -207,7 +208,7 @@ const waf = lazy(() =>
     ip_allow_list: z._default(z.union([z.boolean(), z.array(pathPrefix).check(z.minLength(1))]), false),
     managed_rule_groups: z._default(z.array(ruleGroup), []),
     /** Requests per client IP in any five minutes (WAF's minimum is 10). */
-    rate_limit: z.optional(z.int().check(z.gte(10), z.lte(2_000_000_000))),
+    rate_limit: z.optional(int(10, 2_000_000_000)),
     allow_paths: pathPrefixes,
   }).check(
     z.superRefine((w, ctx) => {

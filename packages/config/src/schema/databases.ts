@@ -1,10 +1,10 @@
 import * as z from "zod/mini";
-import { fail, lazy, nonEmpty, optionalNonEmpty, optionalString, table } from "./base.js";
+import { fail, int, lazy, nonEmpty, optionalNonEmpty, optionalString, table } from "./base.js";
 
 export const neonSchema = lazy(() =>
   table({
     project_name: nonEmpty,
-    pg_version: z._default(z.int().check(z.gte(14), z.lte(17)), 15),
+    pg_version: z._default(int(14, 17), 15),
     neon_api_key: optionalString,
   }),
 );
@@ -33,7 +33,7 @@ export const rdsSchema = lazy(() =>
     min_capacity: z._default(acu, 0.5),
     max_capacity: z._default(acu.check(z.gte(1)), 2),
     use_vpc: z.optional(z.boolean()),
-    backup_retention_days: z._default(z.int().check(z.gte(1), z.lte(35)), 7),
+    backup_retention_days: z._default(int(1, 35), 7),
     /** `hh:mm-hh:mm` in UTC, at least 30 minutes (RDS's rule). */
     preferred_backup_window: z.optional(
       z.string().check(

@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { bool, fail, formatString, lazy, listLazy, nonEmpty, table } from "./base.js";
+import { bool, fail, formatString, int, lazy, listLazy, nonEmpty, table } from "./base.js";
 import { djangoSchema } from "./django.js";
 
 /** Stage names become Docker image tags: the reference's pattern, 128 characters at most. */
@@ -52,7 +52,7 @@ const cors = lazy(() =>
       .check(z.minLength(1)),
     allowed_methods: z.array(z.enum(["GET", "PUT", "POST", "DELETE", "HEAD"])).check(z.minLength(1)),
     allowed_headers: z._default(z.array(nonEmpty), []),
-    max_age: z.optional(z.int().check(z.gte(0), z.lte(2_147_483_647))),
+    max_age: z.optional(int(0, 2_147_483_647)),
   }),
 );
 const lifecycleRule = lazy(() =>
