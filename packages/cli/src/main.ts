@@ -1,5 +1,5 @@
 import { Command, CommanderError } from "commander";
-import { commandWord } from "./commands/argv.js";
+import { commandWord, withoutHelpForUnknownCommand } from "./commands/argv.js";
 import { registerConfig } from "./commands/config.js";
 import { registerDev } from "./commands/dev.js";
 import { registerDjango } from "./commands/django.js";
@@ -35,7 +35,8 @@ watchStdio();
 export async function run(argv: string[]): Promise<number> {
   const program = await buildProgram(argv.slice(2));
   try {
-    await program.parseAsync(argv);
+    const unknown = withoutHelpForUnknownCommand(program, argv.slice(2));
+    await program.parseAsync(unknown ? [...argv.slice(0, 2), ...unknown] : argv);
     // A command may end with a status of its own (`pocket django manage` passes the command's on).
     return typeof process.exitCode === "number" ? process.exitCode : EXIT.ok;
   } catch (error) {

@@ -106,6 +106,29 @@ describe("pocket (top level)", () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toContain("config");
   });
+
+  it("rejects an unknown command asked for --help, as without it (no help, usage exit code)", () => {
+    for (const args of [
+      ["history", "--help"],
+      ["confgi", "-h"],
+      ["-c", "x.toml", "confgi", "--help"],
+      ["config", "shwo", "--help"],
+      ["resource", "vpcc", "--help"],
+    ]) {
+      const r = pocket(args);
+      const word = args.find(
+        (a) => !a.startsWith("-") && a !== "x.toml" && a !== "config" && a !== "resource",
+      );
+      expect(r.stderr).toContain(`unknown command '${word}'`);
+      expect(r.stdout).not.toContain("Usage:");
+      expect(r.status).toBe(2);
+    }
+    expect(pocket(["history", "--help"]).stderr).toContain("(Did you mean destroy?)");
+    expect(pocket(["config", "shwo", "--help"]).stderr).toContain("(Did you mean show?)");
+    // A known command's help is unchanged, and so is a leaf command's operand before --help.
+    expect(pocket(["config", "show", "--help"]).status).toBe(0);
+    expect(pocket(["django", "manage", "migrate", "--help"]).stdout).toContain("Usage: pocket django manage");
+  });
 });
 
 describe("pocket config validate", () => {
@@ -282,6 +305,33 @@ describe("pocket config schema", () => {
     const schema = JSON.parse(r.stdout);
     for (const s of ["general", "vpc", "s3", "neon", "tidb", "rds", "awscontainer", "cloudfront"]) {
       expect(schema.properties).toHaveProperty(s);
+    }
+  });
+
+  it("writes -o relative to the folder pocket was run in (npx starts in the package root)", () => {
+    const dir = project(VALID);
+    const sub = join(dir, "sub");
+    mkdirSync(sub);
+    const r = pocket(["config", "schema", "-o", "schema.json"], {
+      cwd: dir,
+      env: { npm_command: "exec", INIT_CWD: sub },
+    });
+    expect(r.status).toBe(0);
+    expect(JSON.parse(readFileSync(join(sub, "schema.json"), "utf8"))).toHaveProperty("properties");
+  });
+
+  it("says why -o cannot be written (a missing folder, a folder, a file as a folder) and exits 1", () => {
+    const dir = project(VALID);
+    const cases: [string, RegExp][] = [
+      [join(dir, "missing/x.json"), /cannot write .*missing\/x\.json: the folder .*missing does not exist\./],
+      [dir, /cannot write .*: it is a folder\.\nhint: give a file name, e\.g\. -o .*pocket\.schema\.json/],
+      [join(dir, "pocket.toml/x.json"), /a part of .*pocket\.toml is a file, not a folder/],
+    ];
+    for (const [output, message] of cases) {
+      const r = pocket(["config", "schema", "-o", output], { cwd: dir });
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toContain("internal error");
+      expect(r.status).toBe(1);
     }
   });
 });
