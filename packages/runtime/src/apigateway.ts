@@ -1,4 +1,5 @@
 import { PocketRuntimeError } from "./errors.js";
+import { FORWARDED_HOST_HEADER, type OriginCheck, VIEWER_IP_HEADER, verifyOrigin } from "./origin.js";
 
 /** The API Gateway HTTP API payload 2.0 shapes, as far as the adapters read and write them. */
 export interface ApiGatewayV2Event {
@@ -40,11 +41,32 @@ export interface LambdaContext {
 
 /**
  * The host the viewer asked for: CloudFront does not forward `Host` to an API origin, so the
- * distribution passes it as `x-forwarded-host`; directly, it is the API's own domain.
+ * distribution passes it as `x-forwarded-host`, which counts only on a request whose origin-verify
+ * header matched (anyone can send it to the API directly); otherwise it is the API's own domain.
  */
-export function eventHost(event: ApiGatewayV2Event): string {
+export function eventHost(event: ApiGatewayV2Event, check: OriginCheck = eventOrigin(event)): string {
   const headers = event.headers ?? {};
-  return headers["x-forwarded-host"] || event.requestContext.domainName || headers.host || "localhost";
+  return (check.verified && check.host) || event.requestContext.domainName || headers.host || "localhost";
+}
+
+/** `verifyOrigin` for an event's headers. */
+export function eventOrigin(event: ApiGatewayV2Event): OriginCheck {
+  return verifyOrigin(event.headers ?? {});
+}
+
+/**
+ * The event's headers (names lower-cased) for the app: the viewer headers of a request that is
+ * not verified are dropped, so no framework (Express's `trust proxy`) takes them for CloudFront's.
+ */
+export function appHeaders(event: ApiGatewayV2Event, check: OriginCheck): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(event.headers ?? {})) {
+    if (value === undefined) continue;
+    const lower = name.toLowerCase();
+    if (!check.verified && (lower === FORWARDED_HOST_HEADER || lower === VIEWER_IP_HEADER)) continue;
+    headers[lower] = value;
+  }
+  return headers;
 }
 
 export function eventBody(event: ApiGatewayV2Event): Buffer | undefined {
@@ -84,6 +106,15 @@ export function assertHttpEvent(event: unknown): asserts event is ApiGatewayV2Ev
 export const FORBIDDEN: ApiGatewayV2Result = {
   statusCode: 403,
   headers: { "content-type": "text/plain; charset=utf-8" },
-  body: "Forbidden",
+  body: "Forbidden: this origin only answers requests forwarded by its CloudFront distribution.\n",
   isBase64Encoded: false,
 };
+
+/**
+ * Whether an adapter refuses the request: with `POCKET_ORIGIN_VERIFY_SECRET` set, a request whose
+ * origin-verify header does not match is refused unless the app opted out (`verifyOrigin: false`),
+ * as the Python `OriginVerifyMiddleware` does.
+ */
+export function refusedOrigin(check: OriginCheck, option: boolean | undefined): boolean {
+  return option !== false && !check.ok;
+}

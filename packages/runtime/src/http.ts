@@ -5,16 +5,19 @@
 import {
   type ApiGatewayV2Event,
   type ApiGatewayV2Result,
+  appHeaders,
   assertHttpEvent,
   eventBody,
   eventHost,
+  eventOrigin,
   FORBIDDEN,
   isTextBody,
   type LambdaContext,
   pathWithQuery,
+  refusedOrigin,
 } from "./apigateway.js";
 import { envLoaded, loadEnv } from "./env.js";
-import { verifyOrigin } from "./origin.js";
+import type { OriginCheck } from "./origin.js";
 
 /** What the app receives as its second argument (Hono: `c.env`). */
 export interface LambdaBindings {
@@ -28,7 +31,8 @@ export type FetchApp = FetchFunction | { fetch: FetchFunction };
 export interface HttpHandlerOptions {
   /**
    * Answer 403 to requests that did not come through the stage's CloudFront distribution
-   * (see `verifyOrigin`). Off by default.
+   * (see `verifyOrigin`). On whenever `POCKET_ORIGIN_VERIFY_SECRET` is set; `false` serves direct
+   * calls too (their `x-forwarded-host` is still ignored).
    */
   verifyOrigin?: boolean;
 }
@@ -40,24 +44,26 @@ export function httpHandler(app: FetchApp, options: HttpHandlerOptions = {}): Ht
   return async (event, context) => {
     if (!envLoaded()) await loadEnv();
     assertHttpEvent(event);
-    const request = toRequest(event);
-    if (options.verifyOrigin && !verifyOrigin(request).ok)
+    const check = eventOrigin(event);
+    if (refusedOrigin(check, options.verifyOrigin))
       return { ...FORBIDDEN, headers: { ...FORBIDDEN.headers } };
+    const request = toRequest(event, check);
     const response = await call(request, { event, lambdaContext: context });
     return fromResponse(response, request.method);
   };
 }
 
-/** The web-standard Request for an API Gateway v2 event. */
-export function toRequest(event: ApiGatewayV2Event): Request {
+/**
+ * The web-standard Request for an API Gateway v2 event. The viewer headers count only when the
+ * origin check verified them (`check`, by default computed from the event).
+ */
+export function toRequest(event: ApiGatewayV2Event, check: OriginCheck = eventOrigin(event)): Request {
   const method = event.requestContext.http.method.toUpperCase();
   const headers = new Headers();
-  for (const [name, value] of Object.entries(event.headers ?? {})) {
-    if (value !== undefined) headers.append(name, value);
-  }
+  for (const [name, value] of Object.entries(appHeaders(event, check))) headers.append(name, value);
   // API Gateway moves the Cookie header into `cookies`; apps expect it back in one header.
   if (event.cookies?.length) headers.set("cookie", event.cookies.join("; "));
-  const url = `https://${eventHost(event)}${pathWithQuery(event)}`;
+  const url = `https://${eventHost(event, check)}${pathWithQuery(event)}`;
   const body = method === "GET" || method === "HEAD" ? undefined : eventBody(event);
   // A Buffer is a valid body; the cast only bridges the DOM lib's narrower BodyInit typing
   // (ArrayBuffer-backed views only), which an app's tsconfig may include.

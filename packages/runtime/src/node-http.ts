@@ -9,22 +9,28 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import {
   type ApiGatewayV2Event,
   type ApiGatewayV2Result,
+  appHeaders,
   assertHttpEvent,
   eventBody,
   eventHost,
+  eventOrigin,
   FORBIDDEN,
   isTextBody,
   type LambdaContext,
   pathWithQuery,
+  refusedOrigin,
 } from "./apigateway.js";
 import { nodeHttp } from "./builtins.js";
 import { envLoaded, loadEnv } from "./env.js";
-import { verifyOrigin } from "./origin.js";
+import type { OriginCheck } from "./origin.js";
 
 export type NodeListener = (req: IncomingMessage, res: ServerResponse) => unknown;
 
 export interface NodeHttpHandlerOptions {
-  /** Answer 403 to requests that did not come through the stage's CloudFront distribution. */
+  /**
+   * Answer 403 to requests that did not come through the stage's CloudFront distribution. On
+   * whenever `POCKET_ORIGIN_VERIFY_SECRET` is set; `false` serves direct calls too.
+   */
   verifyOrigin?: boolean;
 }
 
@@ -45,10 +51,11 @@ export function nodeHttpHandler(
   return async (event, context) => {
     if (!envLoaded()) await loadEnv();
     assertHttpEvent(event);
-    const socket = new MemorySocket(event.requestContext.http.sourceIp);
-    const req = toIncomingMessage(event, socket) as LambdaRequest;
-    if (options.verifyOrigin && !verifyOrigin(req).ok)
+    const check = eventOrigin(event);
+    if (refusedOrigin(check, options.verifyOrigin))
       return { ...FORBIDDEN, headers: { ...FORBIDDEN.headers } };
+    const socket = new MemorySocket(event.requestContext.http.sourceIp);
+    const req = toIncomingMessage(event, socket, check) as LambdaRequest;
     req.lambda = { event, context };
     const res = new (nodeHttp().ServerResponse)(req);
     // No chunked framing and no keep-alive: the body is read back whole from the socket.
@@ -71,14 +78,15 @@ export function nodeHttpHandler(
   };
 }
 
-function toIncomingMessage(event: ApiGatewayV2Event, socket: MemorySocket): IncomingMessage {
+function toIncomingMessage(
+  event: ApiGatewayV2Event,
+  socket: MemorySocket,
+  check: OriginCheck,
+): IncomingMessage {
   const req = new (nodeHttp().IncomingMessage)(socket as never);
   const method = event.requestContext.http.method.toUpperCase();
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(event.headers ?? {})) {
-    if (value !== undefined) headers[name.toLowerCase()] = value;
-  }
-  headers.host = eventHost(event);
+  const headers = appHeaders(event, check);
+  headers.host = eventHost(event, check);
   if (event.cookies?.length) headers.cookie = event.cookies.join("; ");
   const body = method === "GET" || method === "HEAD" ? undefined : eventBody(event);
   // Body parsers only read a body announced by content-length or transfer-encoding.

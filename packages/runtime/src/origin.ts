@@ -9,14 +9,17 @@ export type HeaderSource =
 export interface OriginCheck {
   /** The request came through the stage's CloudFront distribution (or no check is configured). */
   ok: boolean;
-  /** The viewer's address as CloudFront saw it (`x-pocket-viewer-ip`), when present. */
+  /** A check is configured and the header matched: only then are `viewerIp` and `host` set. */
+  verified: boolean;
+  /** The viewer's address as CloudFront saw it (`x-pocket-viewer-ip`), on a verified request. */
   viewerIp: string | undefined;
-  /** The host the viewer asked for (`x-forwarded-host`), when present. */
+  /** The host the viewer asked for (`x-forwarded-host`), on a verified request. */
   host: string | undefined;
 }
 
 export const ORIGIN_VERIFY_HEADER = "x-pocket-origin-verify";
 export const VIEWER_IP_HEADER = "x-pocket-viewer-ip";
+export const FORWARDED_HOST_HEADER = "x-forwarded-host";
 export const ORIGIN_VERIFY_VARIABLE = "POCKET_ORIGIN_VERIFY_SECRET";
 
 // Duck-typed rather than `instanceof Headers`: touching the global Headers makes Node 20 load its
@@ -35,23 +38,30 @@ export function headerValue(source: HeaderSource, name: string): string | undefi
  * Checks that a request came through the stage's CloudFront distribution: the distribution adds
  * the header `x-pocket-origin-verify`, and `POCKET_ORIGIN_VERIFY_SECRET` lists the accepted values
  * (comma-separated, so a rotation can accept the old and the new one). With the variable unset,
- * every request is accepted. Values are compared through their SHA-256 digests with
- * `timingSafeEqual`, every accepted value each time, so the timing says nothing about them.
+ * every request is accepted but none is `verified`. Values are compared through their SHA-256
+ * digests with `timingSafeEqual`, every accepted value each time, so the timing says nothing
+ * about them. The viewer headers are reported only for a verified request: anyone calling the API
+ * directly can send them (docs/runtime-contract.md, POCKET_ORIGIN_VERIFY_SECRET).
  */
 export function verifyOrigin(request: HeaderSource, env: NodeJS.ProcessEnv = process.env): OriginCheck {
-  const viewerIp = headerValue(request, VIEWER_IP_HEADER) || undefined;
-  const host = headerValue(request, "x-forwarded-host") || undefined;
   const accepted = (env[ORIGIN_VERIFY_VARIABLE] ?? "")
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
-  if (accepted.length === 0) return { ok: true, viewerIp, host };
+  const refused = { ok: false, verified: false, viewerIp: undefined, host: undefined };
+  if (accepted.length === 0) return { ...refused, ok: true };
   const given = headerValue(request, ORIGIN_VERIFY_HEADER);
-  if (!given) return { ok: false, viewerIp, host };
+  if (!given) return refused;
   const { createHash, timingSafeEqual } = nodeCrypto();
   const digest = (s: string) => createHash("sha256").update(s, "utf8").digest();
   const givenDigest = digest(given);
   let ok = false;
   for (const value of accepted) ok = timingSafeEqual(givenDigest, digest(value)) || ok;
-  return { ok, viewerIp, host };
+  if (!ok) return refused;
+  return {
+    ok,
+    verified: true,
+    viewerIp: headerValue(request, VIEWER_IP_HEADER) || undefined,
+    host: headerValue(request, FORWARDED_HOST_HEADER)?.split(",")[0]?.trim() || undefined,
+  };
 }

@@ -83,8 +83,10 @@ describe("httpHandler", () => {
     expect(out.body).toBe("ok");
   });
 
-  it("uses x-forwarded-host through CloudFront", async () => {
-    const out = await handler(apiEvent("GET", "/p", { headers: { "x-forwarded-host": "www.example.com" } }));
+  it("uses x-forwarded-host through CloudFront (the origin-verify header matches)", async () => {
+    process.env.POCKET_ORIGIN_VERIFY_SECRET = "s3cret";
+    const headers = { "x-forwarded-host": "www.example.com", "x-pocket-origin-verify": "s3cret" };
+    const out = await handler(apiEvent("GET", "/p", { headers }));
     expect(JSON.parse(out.body).url).toBe("https://www.example.com/p");
   });
 
@@ -113,6 +115,61 @@ describe("httpHandler", () => {
   });
 });
 
+describe("origin verification by default (POCKET_ORIGIN_VERIFY_SECRET set)", () => {
+  const forged = { "x-forwarded-host": "evil.example", "x-pocket-viewer-ip": "192.0.2.66" };
+
+  it("httpHandler answers 403 to a direct call without verifyOrigin being asked for", async () => {
+    process.env.POCKET_ORIGIN_VERIFY_SECRET = "s3cret";
+    const out = await httpHandler(echo)(apiEvent("GET", "/p", { headers: forged }));
+    expect(out.statusCode).toBe(403);
+    expect(out.body).not.toContain("evil.example");
+    // Through CloudFront (the header matches) the viewer's host is the request's.
+    const headers = { "x-pocket-origin-verify": "s3cret", "x-forwarded-host": "www.example.com" };
+    const verified = await httpHandler(echo)(apiEvent("GET", "/p", { headers }));
+    expect(verified.statusCode).toBe(200);
+    expect(JSON.parse(verified.body).url).toBe("https://www.example.com/p");
+  });
+
+  it("nodeHttpHandler answers 403 to a direct call without verifyOrigin being asked for", async () => {
+    process.env.POCKET_ORIGIN_VERIFY_SECRET = "s3cret";
+    let host: string | undefined;
+    const node = nodeHttpHandler((req, res) => {
+      host = req.headers.host;
+      res.end("in");
+    });
+    expect((await node(apiEvent("GET", "/", { headers: forged }))).statusCode).toBe(403);
+    const headers = { "x-pocket-origin-verify": "s3cret", "x-forwarded-host": "www.example.com" };
+    expect((await node(apiEvent("GET", "/", { headers }))).statusCode).toBe(200);
+    expect(host).toBe("www.example.com");
+  });
+
+  it("verifyOrigin: false serves direct calls, but never with the forwarded host", async () => {
+    process.env.POCKET_ORIGIN_VERIFY_SECRET = "s3cret";
+    const out = await httpHandler(echo, { verifyOrigin: false })(apiEvent("GET", "/p", { headers: forged }));
+    expect(out.statusCode).toBe(200);
+    expect(JSON.parse(out.body).url).toBe("https://abc123.execute-api.ap-northeast-1.amazonaws.com/p");
+    let seen: Record<string, unknown> = {};
+    const node = nodeHttpHandler(
+      (req, res) => {
+        seen = { ...req.headers };
+        res.end("in");
+      },
+      { verifyOrigin: false },
+    );
+    expect((await node(apiEvent("GET", "/", { headers: forged }))).statusCode).toBe(200);
+    expect(seen.host).toBe("abc123.execute-api.ap-northeast-1.amazonaws.com");
+    expect(seen["x-forwarded-host"]).toBeUndefined();
+    expect(seen["x-pocket-viewer-ip"]).toBeUndefined();
+  });
+
+  it("without the variable, x-forwarded-host is not trusted (nothing can verify it)", async () => {
+    delete process.env.POCKET_ORIGIN_VERIFY_SECRET;
+    const out = await httpHandler(echo)(apiEvent("GET", "/p", { headers: forged }));
+    expect(out.statusCode).toBe(200);
+    expect(JSON.parse(out.body).url).toBe("https://abc123.execute-api.ap-northeast-1.amazonaws.com/p");
+  });
+});
+
 describe("events of the wrong kind", () => {
   it("both adapters refuse an SQS batch or a REST API (1.0) event with a clear error", async () => {
     const sqs = { Records: [{ messageId: "m", body: "{}", eventSource: "aws:sqs" }] };
@@ -127,12 +184,29 @@ describe("events of the wrong kind", () => {
 });
 
 describe("verifyOrigin", () => {
-  it("accepts everything when the variable is unset and reports viewer ip and host", () => {
+  it("accepts everything when the variable is unset, but reports no viewer ip or host", () => {
     delete process.env.POCKET_ORIGIN_VERIFY_SECRET;
     const r = new Request("https://x/", {
       headers: { "x-pocket-viewer-ip": "203.0.113.9", "x-forwarded-host": "app.example.com" },
     });
-    expect(verifyOrigin(r)).toEqual({ ok: true, viewerIp: "203.0.113.9", host: "app.example.com" });
+    expect(verifyOrigin(r)).toEqual({ ok: true, verified: false, viewerIp: undefined, host: undefined });
+  });
+
+  it("reports viewer ip and host of a verified request only", () => {
+    const env = { POCKET_ORIGIN_VERIFY_SECRET: "a1" };
+    const headers = { "x-pocket-viewer-ip": "203.0.113.9", "x-forwarded-host": "app.example.com" };
+    expect(verifyOrigin({ ...headers, "x-pocket-origin-verify": "a1" }, env)).toEqual({
+      ok: true,
+      verified: true,
+      viewerIp: "203.0.113.9",
+      host: "app.example.com",
+    });
+    expect(verifyOrigin({ ...headers, "x-pocket-origin-verify": "a2" }, env)).toEqual({
+      ok: false,
+      verified: false,
+      viewerIp: undefined,
+      host: undefined,
+    });
   });
 
   it("checks each listed value, from web Headers or Node header records", () => {
@@ -140,7 +214,12 @@ describe("verifyOrigin", () => {
     expect(verifyOrigin({ headers: { "x-pocket-origin-verify": "b2" } }, env).ok).toBe(true);
     expect(verifyOrigin(new Headers({ "X-Pocket-Origin-Verify": "a1" }), env).ok).toBe(true);
     expect(verifyOrigin({ "x-pocket-origin-verify": "a" }, env).ok).toBe(false);
-    expect(verifyOrigin({}, env)).toEqual({ ok: false, viewerIp: undefined, host: undefined });
+    expect(verifyOrigin({}, env)).toEqual({
+      ok: false,
+      verified: false,
+      viewerIp: undefined,
+      host: undefined,
+    });
   });
 });
 

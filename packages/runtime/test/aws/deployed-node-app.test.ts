@@ -154,6 +154,19 @@ function httpEvent(path: string, headers: Record<string, string> = {}) {
   };
 }
 
+/** The header CloudFront adds to requests for the API (the first stored origin-verify value). */
+async function throughCloudFront(): Promise<Record<string, string>> {
+  const doc = JSON.parse(functionEnv.get("web")!.POCKET_SECRETS!);
+  const stored = JSON.parse(
+    (
+      await new SecretsManagerClient({ region: REGION }).send(
+        new GetSecretValueCommand({ SecretId: doc.key }),
+      )
+    ).SecretString!,
+  );
+  return { "x-pocket-origin-verify": stored.dev.nodeapp.POCKET_ORIGIN_VERIFY_SECRET.split(",")[0] };
+}
+
 beforeAll(async () => {
   buildCli(); // also builds packages/runtime/dist
   await resetMoto();
@@ -192,8 +205,13 @@ describe("a deployed Node app's handlers, in the deployed functions' environment
     expect(functionEnv.get("management")).toEqual(functionEnv.get("web"));
   });
 
-  it("web: managed secrets (SM), user secrets (SM and SSM), hosts and envs reach the app", () => {
-    const out = invoke("web", httpEvent("/")) as { ok: { statusCode: number; body: string } };
+  it("web: managed secrets (SM), user secrets (SM and SSM), hosts and envs reach the app", async () => {
+    // The stage verifies its origin: httpHandler refuses a direct call without being asked to.
+    const direct = invoke("web", httpEvent("/")) as { ok: { statusCode: number } };
+    expect(direct.ok.statusCode).toBe(403);
+    const out = invoke("web", httpEvent("/", await throughCloudFront())) as {
+      ok: { statusCode: number; body: string };
+    };
     expect(out.ok.statusCode).toBe(200);
     const body = JSON.parse(out.ok.body);
     expect(body).toEqual({
@@ -211,7 +229,7 @@ describe("a deployed Node app's handlers, in the deployed functions' environment
   });
 
   it("web -> enqueue -> the worker's queue; the worker reports only the failing record", async () => {
-    const sent = invoke("web", httpEvent("/enqueue")) as { ok: { body: string } };
+    const sent = invoke("web", httpEvent("/enqueue", await throughCloudFront())) as { ok: { body: string } };
     expect(sent.ok, JSON.stringify(sent)).toBeDefined();
     expect(JSON.parse(sent.ok.body).id).toMatch(/\S/);
     const url = functionEnv.get("worker")!.POCKET_WORKER_QUEUEURL!;
