@@ -1,4 +1,5 @@
 import { dirname } from "node:path";
+import type { LoadedConfig } from "@magic-pocket/config";
 import type { GlobalOptions } from "../config-loader.js";
 import { warnDjango } from "../django/checks.js";
 import { deployResources, seconds } from "../engine/deploy.js";
@@ -6,6 +7,7 @@ import { destroyResources } from "../engine/destroy.js";
 import { planOf, statusOf } from "../engine/inspect.js";
 import type { RunOptions } from "../engine/run-context.js";
 import { prepareStage } from "../engine/stage.js";
+import { CliError } from "../errors.js";
 import { writeJson } from "../output.js";
 import type { Change, ResourceStatus } from "../resources/resource.js";
 import { writeErr, writeOut } from "../util/stdio.js";
@@ -18,6 +20,7 @@ export interface DeployOptions extends RunOptions {
 export async function deployCommand(global: GlobalOptions, opts: DeployOptions): Promise<void> {
   const { config, resources, run } = await prepareStage(global, opts);
   const stage = config.settings.stage;
+  imageNeedsContainer(config, opts.image);
   warnDjango(config.context, dirname(config.file));
   const t0 = Date.now();
   const outcome = await deployResources(run, resources, {
@@ -71,7 +74,8 @@ export async function planCommand(
   global: GlobalOptions,
   opts: { stage?: string; json?: boolean } & RunOptions,
 ) {
-  const { resources, run } = await prepareStage(global, opts);
+  const { config, resources, run } = await prepareStage(global, opts);
+  imageNeedsContainer(config, opts.image);
   const plans = await planOf(run, resources);
   if (opts.json) {
     writeJson(plans.map((p) => ({ id: p.resource.id, title: p.resource.title, changes: p.changes })));
@@ -88,6 +92,16 @@ export async function planCommand(
     total += changes.length;
   }
   writeOut(total === 0 ? "\nNo changes.\n" : `\n${total} change(s). Run \`pocket deploy\` to apply.\n`);
+}
+
+/** `--image` on a stage without `[awscontainer]` would be ignored: say so instead. */
+function imageNeedsContainer(config: LoadedConfig, image: string | undefined): void {
+  if (image === undefined || config.context.container) return;
+  throw new CliError(
+    "image-without-container",
+    `--image was given, but stage ${config.settings.stage} has no [awscontainer] to run it; nothing was changed.`,
+    { hint: `Leave out --image, or add [awscontainer] to ${config.file}.` },
+  );
 }
 
 function symbol(c: Change): string {

@@ -43,6 +43,8 @@ export async function deployResources(
   };
   try {
     await withAwsErrors(run.ctx.region, async () => {
+      // A bad input must stop the run while nothing has changed, so its error can say so.
+      await checkInputs(run, targets);
       const first = targets.filter((r) => r.holdsLock);
       await inDependencyOrder(first, async (r) => reports.set(r.id, await deployOne(r)));
       await withStageLock(
@@ -73,3 +75,8 @@ export async function deployResources(
 }
 
 export { seconds };
+
+/** Every target's read-only `check`, at the same time; the first failure is the run's error. */
+export async function checkInputs(run: RunContext, targets: readonly Resource[]): Promise<void> {
+  await Promise.all(targets.map((r) => r.check?.(run)));
+}

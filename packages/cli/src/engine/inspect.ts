@@ -1,6 +1,7 @@
 import { CliError } from "../errors.js";
 import type { Change, Resource, ResourceStatus, RunContext } from "../resources/resource.js";
 import { withAwsErrors } from "./aws-errors.js";
+import { checkInputs } from "./deploy.js";
 
 /** Every resource's state, asked at the same time; one that cannot be asked is `unknown`, not fatal. */
 export function statusOf(
@@ -28,7 +29,8 @@ export function planOf(
   run: RunContext,
   resources: readonly Resource[],
 ): Promise<{ resource: Resource; changes: Change[] }[]> {
-  return withAwsErrors(run.ctx.region, () =>
-    Promise.all(resources.map(async (resource) => ({ resource, changes: await resource.plan(run) }))),
-  );
+  return withAwsErrors(run.ctx.region, async () => {
+    await checkInputs(run, resources);
+    return Promise.all(resources.map(async (resource) => ({ resource, changes: await resource.plan(run) })));
+  });
 }

@@ -147,6 +147,11 @@ export interface Resource {
   refreshAfter?: string[];
   stack?: StackDeclaration;
   status(run: RunContext): Promise<ResourceStatus>;
+  /**
+   * Read-only checks of the run's inputs (`--image`), made for every target before a deploy's
+   * first change, the state bucket included, and before a plan. Throws the CliError that says why.
+   */
+  check?(run: RunContext): Promise<void>;
   /** What deploy would change, without changing anything. */
   plan(run: RunContext): Promise<Change[]>;
   deploy(run: RunContext, progress: Progress): Promise<DeployReport>;

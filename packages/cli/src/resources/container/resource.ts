@@ -86,6 +86,9 @@ export function containerResource(ctx: PocketContext): Resource {
       }
       return stackStatus(run.aws(c.region), current);
     },
+    async check(run) {
+      if (run.image) await verifyGivenImage(run.aws(c.region), run.image, { unchanged: true });
+    },
     async plan(run) {
       const current = await currentSpec(run);
       const changes = current
@@ -119,7 +122,8 @@ export function containerResource(ctx: PocketContext): Resource {
       const again = run.outputs.get("container")?.imageUri ?? run.image;
       if (again) {
         progress.update("checking --image in ECR");
-        image = await verifyGivenImage(clients, again);
+        // Checked before the first change too (check); by now other resources may have changed.
+        image = await verifyGivenImage(clients, again, { unchanged: false });
       } else {
         progress.update(`ECR repository ${c.ecrRepository}`);
         const repo = await ensureRepository(clients, c.ecrRepository);
