@@ -17,6 +17,8 @@ export interface StackResourceOptions
   /** Parameter values no declared source can give (a public key read from the secrets store). */
   extraParameters?: (run: RunContext) => Promise<Record<string, string>>;
   tags?: (run: RunContext) => Promise<Record<string, string>>;
+  /** NoEcho parameter -> the tag (set by `tags`) holding its value's fingerprint (see StackSpec). */
+  secretFingerprintTags?: Record<string, string>;
   namedIam?: boolean;
   /** Runs once the stack is in place (bucket policy, ...); true when it changed something. */
   after?: (run: RunContext, outputs: Record<string, string>, progress: Progress) => Promise<boolean>;
@@ -39,6 +41,7 @@ export function stackResource(o: StackResourceOptions): Resource {
       ...(Object.keys(parameters).length > 0 ? { parameters } : {}),
       ...(tags ? { tags } : {}),
       ...(o.namedIam ? { namedIam: true } : {}),
+      ...(o.secretFingerprintTags ? { secretFingerprintTags: o.secretFingerprintTags } : {}),
     };
   };
   return {

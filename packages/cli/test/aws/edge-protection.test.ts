@@ -214,6 +214,11 @@ describe("protecting a stage, on moto", () => {
     expect((await run("prd", "resource", "cloudfront", "rotate-origin-verify")).stderr).toContain(
       "already holds a new and an old value",
     );
+    // yaml-diff tells a changed NoEcho value by its fingerprint tag and never prints it (issue 20, item 4).
+    const diff = await run("prd", "resource", "cloudfront", "yaml-diff");
+    expect(diff.status, diff.stderr).toBe(0);
+    expect(diff.stdout).toContain("~ (values) Parameters.OriginVerifySecret: (secret, changed)");
+    for (const value of [fresh!, old!, "****"]) expect(diff.stdout).not.toContain(value);
     const deployed = await deploy("prd");
     expect(deployed.status, deployed.stderr).toBe(0);
     const tag = (await stackOf("prd-edge-main-cloudfront")).Tags?.find(
@@ -224,6 +229,10 @@ describe("protecting a stage, on moto", () => {
     expect(finish.status, finish.stderr).toBe(0);
     expect((await store().read()).POCKET_ORIGIN_VERIFY_SECRET).toBe(fresh);
     expect((await deploy("prd")).stderr).toContain("No changes");
+    const same = await run("prd", "resource", "cloudfront", "yaml-diff");
+    expect(same.status, same.stderr).toBe(0);
+    expect(same.stdout).toContain("no differences");
+    expect(same.stdout).not.toContain(fresh);
   });
 
   it("edits the allow list with pocket waf ip and shows its size in status", async () => {

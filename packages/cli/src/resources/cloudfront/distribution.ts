@@ -79,6 +79,7 @@ export function distributionResource(ctx: PocketContext, cf: CloudFrontContext):
           tags: async (run: RunContext) => ({
             [ORIGIN_VERIFY_TAG]: secretFingerprint(await originVerifyValue(run)),
           }),
+          secretFingerprintTags: { [ORIGIN_VERIFY_PARAMETER]: ORIGIN_VERIFY_TAG },
         }
       : {}),
     after: async (run, outputs, progress) => {
