@@ -81,7 +81,7 @@ def rsa_sha1_signer(pem: bytes) -> Callable[[bytes], bytes]:
         import rsa
     except ImportError:
         raise PocketStorageConfigurationError(
-            "signed CloudFront URLs need an RSA library: pip install 'magic-pocket[signing]' "
+            "signed CloudFront URLs need an RSA library: pip install 'pocket-cli-runtime[signing]' "
             "(cryptography) or rsa"
         ) from None
     try:
