@@ -298,6 +298,25 @@ describe("pocket config show", () => {
   });
 });
 
+describe("pocket --config", () => {
+  it("refuses a named pipe instead of waiting for a writer", () => {
+    const dir = project(VALID);
+    const fifo = join(dir, "fifo.toml");
+    expect(spawnSync("mkfifo", [fifo]).status).toBe(0);
+    const bin = join(repoRoot, "packages/cli/bin/pocket.cjs");
+    const r = spawnSync(process.execPath, [bin, "--config", fifo, "config", "show", "--stage", "dev"], {
+      cwd: dir,
+      encoding: "utf8",
+      env: { ...process.env, NO_COLOR: "1", POCKET_STAGE: undefined },
+      timeout: 10_000,
+    });
+    expect(r.stderr).toContain(
+      "fifo.toml is a named pipe (FIFO); pocket reads its configuration from a regular file",
+    );
+    expect(r.status).toBe(1);
+  });
+});
+
 describe("pocket config schema", () => {
   it("prints a JSON Schema with every section", () => {
     const r = pocket(["config", "schema"]);

@@ -1,4 +1,14 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fstatSync,
+  openSync,
+  readFileSync,
+  readSync,
+  type Stats,
+  statSync,
+} from "node:fs";
 import { dirname, join, resolve } from "node:path";
 
 export const CONFIG_FILE_NAME = "pocket.toml";
@@ -13,6 +23,47 @@ export function findConfigFile(cwd: string): string | undefined {
     if (parent === dir) return undefined;
     dir = parent;
   }
+}
+
+export type BoundedRead =
+  | { ok: true; bytes: Buffer }
+  | { ok: false; reason: "not-a-file"; kind: string }
+  | { ok: false; reason: "too-large"; size: number };
+
+/**
+ * The bytes of a regular file of at most `maxBytes`. The size a path reports says nothing for a
+ * device (`/dev/zero` reports 0 and never ends) and opening a FIFO waits for a writer, so the file
+ * is opened without blocking, its descriptor (not its path) is checked, and at most
+ * `maxBytes + 1` bytes are read. An error opening or reading it (ENOENT, EACCES) is thrown.
+ */
+export function readRegularFile(path: string, maxBytes: number): BoundedRead {
+  const fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) return { ok: false, reason: "not-a-file", kind: fileKind(stats) };
+    if (stats.size > maxBytes) return { ok: false, reason: "too-large", size: stats.size };
+    const buffer = Buffer.allocUnsafe(maxBytes + 1);
+    let length = 0;
+    for (;;) {
+      const n = readSync(fd, buffer, length, buffer.length - length, null);
+      if (n === 0) break;
+      length += n;
+      // A file that grew after fstat (or a /proc file that reports 0 bytes) is still bounded.
+      if (length > maxBytes) return { ok: false, reason: "too-large", size: Math.max(length, stats.size) };
+    }
+    return { ok: true, bytes: buffer.subarray(0, length) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function fileKind(stats: Stats): string {
+  if (stats.isDirectory()) return "a folder";
+  if (stats.isFIFO()) return "a named pipe (FIFO)";
+  if (stats.isCharacterDevice()) return "a character device";
+  if (stats.isBlockDevice()) return "a block device";
+  if (stats.isSocket()) return "a socket";
+  return "not a regular file";
 }
 
 /**

@@ -1,9 +1,8 @@
-import { readFileSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { buildContext } from "./context/build.js";
 import type { PocketContext } from "./context/types.js";
 import { type Diagnostic, formatPath, hasErrors, type Issue, type PathSegment } from "./diagnostics.js";
-import { CONFIG_FILE_NAME, findConfigFile, readDotEnv } from "./files.js";
+import { CONFIG_FILE_NAME, findConfigFile, readDotEnv, readRegularFile } from "./files.js";
 import { isTable, type MergedDocument, mergeStage } from "./merge.js";
 import { environmentSizeIssues } from "./rules/environment.js";
 import { nameIssues } from "./rules/names.js";
@@ -12,6 +11,7 @@ import { lifecycleWarnings, storageSyncIssues } from "./rules/storage.js";
 import { SECTION_NAMES, type Settings } from "./schema/settings.js";
 import { locate, nodeAt } from "./toml/locations.js";
 import { type ParsedToml, parseToml, type TomlValue } from "./toml/parse.js";
+import { decodeUtf8 } from "./utf8.js";
 import { type Credentials, validateDocument } from "./validate.js";
 
 export interface SourceOptions {
@@ -50,7 +50,10 @@ export interface ValidateAllResult {
   diagnostics: Diagnostic[];
 }
 
-type Read = { ok: true; source: ConfigSource } | { ok: false; diagnostics: Diagnostic[] };
+type Read =
+  | { ok: true; source: ConfigSource }
+  /** `source`, when there is one, is the text to show the problem in (invalid UTF-8). */
+  | { ok: false; source?: ConfigSource; diagnostics: Diagnostic[] };
 
 export function readConfigSource(options: SourceOptions): Read {
   const cwd = options.cwd ?? process.cwd();
@@ -75,10 +78,28 @@ export function readConfigSource(options: SourceOptions): Read {
     return { ok: true, source: { file, text: options.source } };
   }
   try {
-    // Checked before reading: a huge file is refused without holding it in memory.
-    const size = statSync(file).size;
-    if (size > MAX_CONFIG_BYTES) return tooLarge(file, size);
-    return { ok: true, source: { file, text: readFileSync(file, "utf8") } };
+    // Read with a cap: a huge file, a device or a FIFO is refused without holding it in memory.
+    const read = readRegularFile(file, MAX_CONFIG_BYTES);
+    if (!read.ok && read.reason === "too-large") return tooLarge(file, read.size);
+    if (!read.ok) return notAFile(file, read.kind);
+    const decoded = decodeUtf8(read.bytes);
+    if (decoded.ok) return { ok: true, source: { file, text: decoded.text } };
+    const { byte, position } = decoded;
+    return {
+      ok: false,
+      source: { file, text: decoded.text },
+      diagnostics: [
+        {
+          severity: "error",
+          code: "invalid-utf8",
+          message: `the file is not valid UTF-8: byte 0x${byte.toString(16).toUpperCase().padStart(2, "0")} does not begin a well-formed character`,
+          path: "",
+          file,
+          position,
+          hint: "TOML files are UTF-8: save pocket.toml as UTF-8 (e.g. `iconv -f <its encoding> -t UTF-8`).",
+        },
+      ],
+    };
   } catch (error) {
     const reason =
       (error as NodeJS.ErrnoException).code === "ENOENT"
@@ -107,6 +128,22 @@ function tooLarge(file: string, size: number): Read {
         path: "",
         file,
         hint: "Check that --config names your pocket.toml; settings this large belong in files the app reads itself.",
+      },
+    ],
+  };
+}
+
+function notAFile(file: string, kind: string): Read {
+  return {
+    ok: false,
+    diagnostics: [
+      {
+        severity: "error",
+        code: "config-not-a-file",
+        message: `${file} is ${kind}; pocket reads its configuration from a regular file`,
+        path: "",
+        file,
+        hint: "Pass --config the path of your pocket.toml.",
       },
     ],
   };
