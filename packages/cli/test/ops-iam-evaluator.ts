@@ -2,16 +2,20 @@ import { operationOf, type RecordedRequest, rawBody } from "./aws/recorder.js";
 
 /**
  * A small IAM evaluator for the `pocket permissions` proof: a recorded AWS request becomes the
- * IAM action it needs and the ARNs it acts on, and a policy allows it when one Allow statement
- * matches the action (wildcards `*` and `?`, case-insensitive) and every ARN (wildcards,
- * case-sensitive). Conditions are not evaluated (they only narrow a statement further). A call
- * whose resource cannot be read from the request is matched on its action only; `resources`
- * is empty for those, and the proof test checks which services may be so.
+ * IAM action it needs and the ARNs it acts on, and a policy allows it when no Deny statement
+ * matches and one Allow statement matches the action (wildcards `*` and `?`, case-insensitive)
+ * and every ARN (wildcards, case-sensitive). A call with a `context` (the request's condition
+ * keys, as the escalation test builds them) has its statements' conditions evaluated, a missing
+ * key failing all but the ...IfExists operators; a recorded call has none, and an Allow's
+ * conditions are then not evaluated (they only narrow it). A call whose resource cannot be read
+ * from the request is matched on its action only; `resources` is empty for those, and the proof
+ * test checks which services may be so.
  */
 export interface IamCall {
   service: string;
   action: string;
   resources: string[];
+  context?: Record<string, string>;
 }
 
 export interface PolicyDocument {
@@ -40,15 +44,39 @@ export function matches(pattern: string, value: string, caseInsensitive = false)
 /** Calls IAM always allows (they need no permission). */
 const ALWAYS = new Set(["sts:GetCallerIdentity"]);
 
+type Statement = PolicyDocument["Statement"][number];
+
+function applies(s: Statement, call: IamCall): boolean {
+  const actions = Array.isArray(s.Action) ? s.Action : [s.Action];
+  if (!actions.some((a) => matches(a, call.action, true))) return false;
+  const resources = Array.isArray(s.Resource) ? s.Resource : [s.Resource];
+  if (s.Effect === "Deny" && call.resources.length === 0) return resources.includes("*");
+  return call.resources.every((arn) => resources.some((r) => matches(r, arn)));
+}
+
+/** IAM's condition operators the generated policies use. */
+function conditionHolds(condition: Statement["Condition"], context: Record<string, string>): boolean {
+  return Object.entries(condition ?? {}).every(([op, keys]) =>
+    Object.entries(keys).every(([key, expected]) => {
+      const ifExists = op.endsWith("IfExists");
+      const base = op.replace(/IfExists$/, "");
+      const value = Object.entries(context).find(([k]) => k.toLowerCase() === key.toLowerCase())?.[1];
+      if (value === undefined) return ifExists;
+      const wanted = (Array.isArray(expected) ? expected : [expected]).map(String);
+      if (base === "StringEquals" || base === "ArnEquals") return wanted.includes(value);
+      if (base === "StringLike" || base === "ArnLike") return wanted.some((w) => matches(w, value));
+      throw new Error(`the evaluator knows no condition operator ${op}`);
+    }),
+  );
+}
+
 export function isAllowed(policy: PolicyDocument, call: IamCall): boolean {
   if (ALWAYS.has(call.action)) return true;
-  return policy.Statement.some((s) => {
-    if (s.Effect !== "Allow") return false;
-    const actions = Array.isArray(s.Action) ? s.Action : [s.Action];
-    if (!actions.some((a) => matches(a, call.action, true))) return false;
-    const resources = Array.isArray(s.Resource) ? s.Resource : [s.Resource];
-    return call.resources.every((arn) => resources.some((r) => matches(r, arn)));
-  });
+  const holds = (s: Statement) => !call.context || conditionHolds(s.Condition, call.context);
+  // A Deny with a condition denies only when it holds (a recorded call's context is empty).
+  const denies = (s: Statement) => !s.Condition || conditionHolds(s.Condition, call.context ?? {});
+  if (policy.Statement.some((s) => s.Effect === "Deny" && applies(s, call) && denies(s))) return false;
+  return policy.Statement.some((s) => s.Effect === "Allow" && applies(s, call) && holds(s));
 }
 
 function header(r: RecordedRequest, name: string): string | undefined {

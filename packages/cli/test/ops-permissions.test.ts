@@ -12,6 +12,9 @@ import { cfnLint } from "./templates/cfn-lint.js";
 import { loadInline } from "./templates/context.js";
 
 const SCHEDULES = `
+[dev.awscontainer.iam]
+permissions_boundary = "arn:aws:iam::123456789012:policy/dev-full-pocket-boundary"
+
 [scheduler.schedules.ping]
 rate = "1 hour"
 handler = "wsgi"
@@ -133,11 +136,44 @@ describe("pocket permissions: the generated policy", () => {
 
 describe("pocket permissions --role-template", () => {
   it("reads github:OWNER/REPO[:ref] into the token's sub claim", () => {
-    expect(githubSubject("github:acme/shop").sub).toBe("repo:acme/shop:*");
     expect(githubSubject("github:acme/shop:main").sub).toBe("repo:acme/shop:ref:refs/heads/main");
-    expect(githubSubject("github:acme/shop:refs/tags/v*").sub).toBe("repo:acme/shop:ref:refs/tags/v*");
+    expect(githubSubject("github:acme/shop:refs/tags/v1.2.0").sub).toBe(
+      "repo:acme/shop:ref:refs/tags/v1.2.0",
+    );
     expect(githubSubject("github:acme/shop:environment:prd").sub).toBe("repo:acme/shop:environment:prd");
     expect(() => githubSubject("gitlab:acme/shop")).toThrow(/not github:OWNER\/REPO/);
+  });
+
+  // Issue 20 item 2: never the whole repository, and no wildcard unless asked for.
+  it("trusts the main branch when no ref is given, not every branch and pull request", () => {
+    const s = githubSubject("github:acme/shop");
+    expect(s.sub).toBe("repo:acme/shop:ref:refs/heads/main");
+    expect(s.trusts).toMatch(/acme\/shop on the branch main, and nothing else/);
+  });
+
+  it("refuses a wildcard in the ref unless --allow-wildcard-subject", () => {
+    for (const spec of [
+      "github:acme/shop:main*",
+      "github:acme/shop:refs/tags/v*",
+      "github:acme/shop:environment:p?d",
+    ])
+      expect(() => githubSubject(spec), spec).toThrow(/has a wildcard/);
+    expect(githubSubject("github:acme/shop:refs/tags/v*", { allowWildcard: true }).sub).toBe(
+      "repo:acme/shop:ref:refs/tags/v*",
+    );
+    const exact = roleTemplate(ctx, generated, "github:acme/shop").Resources.DeployRole!.Properties as any;
+    const trust = exact.AssumeRolePolicyDocument.Statement[0].Condition;
+    expect(trust).toEqual({
+      StringEquals: {
+        "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+        "token.actions.githubusercontent.com:sub": "repo:acme/shop:ref:refs/heads/main",
+      },
+    });
+    const wild = roleTemplate(ctx, generated, "github:acme/shop:refs/tags/v*", { allowWildcard: true })
+      .Resources.DeployRole!.Properties as any;
+    expect(wild.AssumeRolePolicyDocument.Statement[0].Condition.StringLike).toEqual({
+      "token.actions.githubusercontent.com:sub": "repo:acme/shop:ref:refs/tags/v*",
+    });
   });
 
   it("is a role GitHub's OIDC provider may assume for that repository only, and cfn-lint clean", () => {
@@ -147,13 +183,17 @@ describe("pocket permissions --role-template", () => {
     expect(trust.Action).toBe("sts:AssumeRoleWithWebIdentity");
     expect(trust.Condition.StringEquals).toEqual({
       "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-    });
-    expect(trust.Condition.StringLike).toEqual({
       "token.actions.githubusercontent.com:sub": "repo:acme/shop:ref:refs/heads/main",
     });
     expect(t.Resources.GitHubOidcProvider!.Condition).toBe("CreateProvider");
-    const policies = Object.entries(t.Resources).filter(([, r]) => r.Type === "AWS::IAM::ManagedPolicy");
+    const policies = Object.entries(t.Resources).filter(
+      ([id, r]) => r.Type === "AWS::IAM::ManagedPolicy" && id !== "StageBoundary",
+    );
     expect(role.ManagedPolicyArns).toHaveLength(policies.length);
+    // The stage's boundary is made here, by whoever deploys the template, not by the deploy role.
+    const boundary = t.Resources.StageBoundary!.Properties as any;
+    expect(boundary.ManagedPolicyName).toBe("dev-full-pocket-boundary");
+    expect(JSON.stringify(boundary.PolicyDocument).length).toBeLessThan(6144);
     // Each managed policy fits IAM's 6144-character limit (whitespace is not counted).
     for (const [, p] of policies)
       expect(JSON.stringify(p.Properties!.PolicyDocument).length).toBeLessThan(6144);

@@ -9,6 +9,8 @@ import { stageResources } from "../resources/index.js";
 import { renderYaml } from "../templates/render.js";
 import type { Json, Template } from "../templates/template.js";
 import { writeErr, writeOut } from "../util/stdio.js";
+import { ownBoundaryName, stageBoundary } from "./permissions/boundary.js";
+import { githubSubject } from "./permissions/github-subject.js";
 import {
   concretePolicy,
   type PolicyStatement,
@@ -23,6 +25,7 @@ export interface PermissionsOptions {
   json?: boolean;
   account?: string;
   roleTemplate?: string;
+  allowWildcardSubject?: boolean;
 }
 
 /** The resource types of every stack the stage deploys (templates rendered offline). */
@@ -39,22 +42,15 @@ export function policyFor(ctx: PocketContext): StagePolicy {
   return stagePolicy(ctx, stackResourceTypes(ctx));
 }
 
-/** `github:OWNER/REPO[:ref]` → the `sub` claim pattern GitHub's OIDC token carries. */
-export function githubSubject(spec: string): { repo: string; sub: string } {
-  const m = /^github:([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)(?::(.+))?$/.exec(spec);
-  if (!m) {
-    throw new CliError("invalid-role-template", `--role-template ${spec} is not github:OWNER/REPO[:ref].`, {
-      hint: "For example --role-template github:acme/shop:main, github:acme/shop:refs/tags/v*, github:acme/shop:environment:prd.",
-      exitCode: 2,
-    });
-  }
-  const repo = `${m[1]}/${m[2]}`;
-  const ref = m[3];
-  if (!ref) return { repo, sub: `repo:${repo}:*` };
-  if (ref.startsWith("environment:")) return { repo, sub: `repo:${repo}:${ref}` };
-  if (ref.startsWith("refs/")) return { repo, sub: `repo:${repo}:ref:${ref}` };
-  return { repo, sub: `repo:${repo}:ref:refs/heads/${ref}` };
+/** The stage's permissions boundary document (permissions/boundary.ts), from its templates offline. */
+export function boundaryFor(ctx: PocketContext) {
+  const templates = stageResources(ctx).flatMap((r) =>
+    r.stack ? [{ region: r.stack.region, template: r.stack.template() }] : [],
+  );
+  return stageBoundary(ctx, templates);
 }
+
+export { githubSubject } from "./permissions/github-subject.js";
 
 /** IAM's size limit of one managed policy (characters, whitespace not counted). */
 const MANAGED_POLICY_LIMIT = 6144;
@@ -77,9 +73,23 @@ function chunks(statements: PolicyStatement[]): PolicyStatement[][] {
 
 const sub = (value: string): Json => (value.includes("${") ? { "Fn::Sub": value } : value);
 
+/** Every string of a statement with `${...}` wrapped in Fn::Sub. */
+function subAll(value: Json): Json {
+  if (typeof value === "string") return sub(value);
+  if (Array.isArray(value)) return value.map(subAll);
+  if (value && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, subAll(v)]));
+  return value;
+}
+
 /** A role GitHub Actions assumes through OIDC, with the stage's policy as managed policies. */
-export function roleTemplate(ctx: PocketContext, policy: StagePolicy, spec: string): Template {
-  const { repo, sub: subject } = githubSubject(spec);
+export function roleTemplate(
+  ctx: PocketContext,
+  policy: StagePolicy,
+  spec: string,
+  options: { allowWildcard?: boolean } = {},
+): Template {
+  const { repo, sub: subject, wildcard } = githubSubject(spec, options);
   const resources: Template["Resources"] = {
     GitHubOidcProvider: {
       Type: "AWS::IAM::OIDCProvider",
@@ -107,6 +117,24 @@ export function roleTemplate(ctx: PocketContext, policy: StagePolicy, spec: stri
       Metadata: { PocketWildcardReasons: policy.reasons },
     };
   });
+  // The boundary of the stage's roles, when the configuration names one for pocket to make: made
+  // here, by whoever deploys this template, and out of the deploy role's reach (it may not write
+  // it: DenyBoundaryPolicyWrites). A boundary given as an ARN is the user's own policy.
+  const boundaryName = ownBoundaryName(ctx);
+  if (boundaryName) {
+    const boundary = boundaryFor(ctx);
+    resources.StageBoundary = {
+      Type: "AWS::IAM::ManagedPolicy",
+      Properties: {
+        ManagedPolicyName: boundaryName,
+        Description: `pocket: the most the roles of stage ${ctx.stage} may do`,
+        PolicyDocument: {
+          Version: boundary.Version,
+          Statement: boundary.Statement.map((s) => subAll(s)) as Json[],
+        },
+      },
+    };
+  }
   resources.DeployRole = {
     Type: "AWS::IAM::Role",
     Properties: {
@@ -124,10 +152,18 @@ export function roleTemplate(ctx: PocketContext, policy: StagePolicy, spec: stri
               },
             },
             Action: "sts:AssumeRoleWithWebIdentity",
-            Condition: {
-              StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" },
-              StringLike: { "token.actions.githubusercontent.com:sub": subject },
-            },
+            // StringLike only for a wildcard the user asked for (--allow-wildcard-subject).
+            Condition: wildcard
+              ? {
+                  StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" },
+                  StringLike: { "token.actions.githubusercontent.com:sub": subject },
+                }
+              : {
+                  StringEquals: {
+                    "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+                    "token.actions.githubusercontent.com:sub": subject,
+                  },
+                },
           },
         ],
       },
@@ -136,7 +172,7 @@ export function roleTemplate(ctx: PocketContext, policy: StagePolicy, spec: stri
   };
   return {
     AWSTemplateFormatVersion: "2010-09-09",
-    Description: `Role for GitHub Actions (${subject}) to deploy pocket stage ${ctx.stage}`,
+    Description: `Role for GitHub Actions (${subject}) to deploy pocket stage ${ctx.stage}; it may write the stage's roles only within their permissions boundary`,
     Parameters: {
       GitHubOidcProviderArn: {
         Type: "String",
@@ -162,7 +198,11 @@ export async function permissionsCommand(global: GlobalOptions, opts: Permission
   const ctx = config.context;
   const policy = policyFor(ctx);
   if (opts.roleTemplate) {
-    writeOut(renderYaml(roleTemplate(ctx, policy, opts.roleTemplate)));
+    const subject = githubSubject(opts.roleTemplate, { allowWildcard: opts.allowWildcardSubject });
+    writeOut(
+      renderYaml(roleTemplate(ctx, policy, opts.roleTemplate, { allowWildcard: opts.allowWildcardSubject })),
+    );
+    writeErr(`\nThe role trusts ${subject.trusts} (token sub ${subject.sub}).\n`);
     return;
   }
   let account = opts.account;

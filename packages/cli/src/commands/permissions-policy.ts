@@ -1,4 +1,8 @@
 import type { PocketContext } from "@magic-pocket/config";
+import { roleStatements } from "./permissions/role-writes.js";
+import { A, P, type PolicyStatement } from "./permissions/statement.js";
+
+export type { PolicyStatement };
 
 /**
  * The IAM policy a CI principal needs to deploy, update and destroy one stage, generated from
@@ -9,16 +13,9 @@ import type { PocketContext } from "@magic-pocket/config";
  * permissions), and each such statement says why in `reasons`.
  *
  * ARNs are written with `${AWS::Partition}` and `${AWS::AccountId}`, so the same statements
- * serve the role template (`Fn::Sub`) and, substituted, the JSON policy.
+ * serve the role template (`Fn::Sub`) and, substituted, the JSON policy. What the CI principal
+ * may do to IAM roles is in permissions/role-writes.ts: only ever within the stage's boundary.
  */
-export interface PolicyStatement {
-  Sid: string;
-  Effect: "Allow";
-  Action: string[];
-  Resource: string[] | "*";
-  Condition?: Record<string, Record<string, string | string[]>>;
-}
-
 export interface StagePolicy {
   statements: PolicyStatement[];
   /** Sid → why the statement needs a wildcard resource. */
@@ -26,9 +23,6 @@ export interface StagePolicy {
   /** Every CloudFormation resource type of the stage's stacks → its create/update/delete actions. */
   resourceTypes: Record<string, string[]>;
 }
-
-const P = "${AWS::Partition}";
-const A = "${AWS::AccountId}";
 
 /** What API Gateway's access logging calls on the caller's behalf (CloudWatch Logs delivery). */
 const ACCESS_LOG_DELIVERY = [
@@ -46,22 +40,21 @@ const ACCESS_LOG_DELIVERY = [
  * resource type pocket's templates use (from each type's handler permissions).
  */
 export const RESOURCE_TYPE_ACTIONS: Record<string, string[]> = {
+  // No UpdateAssumeRolePolicy, DeleteRolePermissionsBoundary or Attach/DetachRolePolicy: pocket's
+  // trust policies never change, its roles keep their boundary, and it attaches only the managed
+  // policies the configuration lists (permissions/role-writes.ts grants those few).
   "AWS::IAM::Role": [
     "iam:CreateRole",
     "iam:GetRole",
     "iam:DeleteRole",
     "iam:UpdateRole",
     "iam:UpdateRoleDescription",
-    "iam:UpdateAssumeRolePolicy",
     "iam:PutRolePolicy",
     "iam:GetRolePolicy",
     "iam:DeleteRolePolicy",
     "iam:ListRolePolicies",
     "iam:ListAttachedRolePolicies",
-    "iam:AttachRolePolicy",
-    "iam:DetachRolePolicy",
     "iam:PutRolePermissionsBoundary",
-    "iam:DeleteRolePermissionsBoundary",
     "iam:TagRole",
     "iam:UntagRole",
     "iam:ListInstanceProfilesForRole",
@@ -337,8 +330,6 @@ export const RESOURCE_TYPE_ACTIONS: Record<string, string[]> = {
 function scopeOf(type: string, s: Scope): { resources: string[] | "*"; reason?: string } {
   const service = type.split("::")[1];
   switch (service) {
-    case "IAM":
-      return { resources: s.roles.map((r) => `arn:${P}:iam::${A}:role/${r}`) };
     case "Lambda":
       if (type === "AWS::Lambda::EventSourceMapping")
         return {
@@ -395,7 +386,6 @@ function fn(s: Scope, name: string): string {
 
 interface Scope {
   region: string;
-  roles: string[];
   functions: string[];
   logGroups: string[];
   queues: string[];
@@ -613,7 +603,6 @@ export function stagePolicy(ctx: PocketContext, types: readonly string[]): Stage
   ]);
   const scope: Scope = {
     region: c?.region ?? region,
-    roles,
     functions,
     logGroups,
     queues,
@@ -631,6 +620,8 @@ export function stagePolicy(ctx: PocketContext, types: readonly string[]): Stage
     const actions = RESOURCE_TYPE_ACTIONS[type];
     if (!actions) throw new Error(`no IAM actions are known for ${type}; add them to RESOURCE_TYPE_ACTIONS`);
     resourceTypes[type] = actions;
+    // Role writes are granted by roleStatements below, each under the boundary condition.
+    if (type === "AWS::IAM::Role") continue;
     // PassRole and log delivery get statements of their own below.
     const own = actions.filter((a) => a !== "iam:PassRole" && !ACCESS_LOG_DELIVERY.includes(a));
     const { resources, reason } = scopeOf(type, scope);
@@ -679,12 +670,17 @@ export function stagePolicy(ctx: PocketContext, types: readonly string[]): Stage
   if (scheduleRoles.length > 0) pass("PassScheduleRoles", scheduleRoles, "scheduler.amazonaws.com");
   if (c && c.build.backend !== "docker" && c.build.backend !== "depot") {
     pass("PassCodeBuildRole", [c.build.codebuildRole], "codebuild.amazonaws.com");
-    // The CodeBuild role is made by pocket itself (not a stack): the same role actions apply.
-    if (!types.includes("AWS::IAM::Role"))
-      allow("CodeBuildRole", RESOURCE_TYPE_ACTIONS["AWS::IAM::Role"]!, [
-        `arn:${P}:iam::${A}:role/${c.build.codebuildRole}`,
-      ]);
   }
+
+  // The roles' own IAM calls: CloudFormation's for the stacks' roles, pocket's for the CodeBuild role.
+  const iam = roleStatements({
+    resourcePrefix: ctx.resourcePrefix,
+    roles,
+    boundary: c?.permissionsBoundary,
+    managed: c ? { role: c.roleName, arns: c.iam.managedPolicyArns } : undefined,
+  });
+  statements.push(...iam.statements);
+  Object.assign(reasons, iam.reasons);
 
   if (ctx.rds) {
     const r = ctx.rds;

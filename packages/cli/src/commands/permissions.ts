@@ -18,14 +18,18 @@ export function registerPermissions(program: Command, global: () => GlobalOption
     )
     .option(
       "--role-template <github:OWNER/REPO[:ref]>",
-      "print a CloudFormation template for a role GitHub Actions assumes through OIDC, with this policy",
+      "print a CloudFormation template for a role GitHub Actions assumes through OIDC, with this policy (ref: main when not given)",
     )
+    .option("--allow-wildcard-subject", "let the --role-template ref hold * or ? (trusts every match)")
     .addHelpText(
       "after",
       `
 Resources are the stage's own names wherever the service can scope an action to a name; each
 statement with a wildcard says why. --role-template works offline: the ARNs use the template's
-account and partition. A ref is a branch (main), a full ref (refs/tags/v*) or environment:NAME.`,
+account and partition. A ref is a branch (main, the default), a full ref (refs/tags/v1.2.0) or
+environment:NAME. The stage's roles must carry a permissions boundary ([awscontainer.iam]
+permissions_boundary): the CI role may write them only with it, and --role-template creates a
+boundary given by name with the most pocket's configuration gives those roles.`,
     )
     .action(async (opts) => (await actions()).permissionsCommand(global(), opts));
 }

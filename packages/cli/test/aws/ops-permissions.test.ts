@@ -21,6 +21,9 @@ import { operationOf, type RecordedRequest, rawBody, record } from "./recorder.j
  */
 const REGION = "ap-northeast-1";
 const SCHEDULES = `
+[dev.awscontainer.iam]
+permissions_boundary = "arn:aws:iam::123456789012:policy/dev-full-pocket-boundary"
+
 [scheduler.schedules.clearsessions]
 cron = "30 4 * * ? *"
 handler = "management"
@@ -153,5 +156,12 @@ describe("pocket permissions against the calls a deploy makes", () => {
       "token.actions.githubusercontent.com:sub: repo:acme/shop:ref:refs/heads/main",
     );
     expect(role.stdout).toContain("AWS::IAM::ManagedPolicy");
+    expect(role.stderr).toContain("The role trusts runs of acme/shop on the branch main, and nothing else");
+    const wide = pocket(["permissions", "--stage", "dev", "--role-template", "github:acme/shop:main*"], {
+      cwd: dir,
+      env: { AWS_ACCESS_KEY_ID: undefined, AWS_ENDPOINT_URL: undefined },
+    });
+    expect(wide.status).toBe(2);
+    expect(wide.stderr).toContain("--allow-wildcard-subject");
   });
 });
