@@ -70,6 +70,26 @@ describe("basic auth", () => {
     expect((await run(auth, viewerRequest("/admin/health"))).statusCode).toBe(401);
   });
 
+  it.each([
+    ["a longer first segment", "/healthcheck-admin"],
+    ["a dot-dot segment", "/health/../admin"],
+    ["an encoded dot-dot segment", "/health/%2e%2e/admin"],
+    ["encoded slashes around dot-dot", "/health%2F..%2Fadmin"],
+    ["a dot segment", "/health/./db"],
+    ["a dot-dot segment with a parameter", "/health/..;/admin"],
+    ["a backslash", "/health\\..\\admin"],
+    ["a double-encoded dot-dot", "/health/%252e%252e/admin"],
+    ["a malformed escape", "/health/%zz"],
+  ])("asks for credentials on %s (%s)", async (_why, uri) => {
+    expect((await run(auth, viewerRequest(uri))).statusCode).toBe(401);
+  });
+
+  it("matches excluded prefixes on the decoded path, with repeated slashes collapsed", async () => {
+    expect((await run(auth, viewerRequest("/%68ealth"))).uri).toBe("/%68ealth");
+    expect((await run(auth, viewerRequest("//health//db"))).uri).toBe("//health//db");
+    expect((await run(auth, viewerRequest("/.well-known"))).uri).toBe("/.well-known");
+  });
+
   it("fails closed when the store has no digest or cannot be read", async () => {
     const header = { headers: { authorization: basic(USER, PASSWORD) } };
     const empty = { get: async () => Promise.reject(new Error("KVS unavailable")) };

@@ -222,6 +222,31 @@ describe("edge protection templates", () => {
     expect(t.Outputs?.AllowListV4Id?.Value).toEqual({ "Fn::GetAtt": ["AllowListV4", "Id"] });
   });
 
+  it("allow only whole segments of allow_paths, on the decoded and normalised path", () => {
+    const cf = loadInline(TOML).context.cloudfront!.main!;
+    const t = cloudfrontTemplate(cf, { waf: { ...WAF, allowPaths: ["/health", "/.well-known/"] } });
+    const allow = (t.Resources.WebAcl!.Properties as any).Rules[0];
+    expect(allow.Name).toBe("allow-paths");
+    for (const path of [
+      "/health",
+      "/health/db",
+      "/%68ealth",
+      "/x/../health",
+      "/.well-known",
+      "/.well-known/acme",
+    ])
+      expect(wafMatches(allow.Statement, path), path).toBe(true);
+    for (const path of [
+      "/health-anything",
+      "/healthcheck-admin",
+      "/health/../admin",
+      "/admin/health",
+      "/.well-knownx",
+    ])
+      expect(wafMatches(allow.Statement, path), path).toBe(false);
+    expect(lintErrors(cfnLint({ paths: t }, { regions: ["us-east-1"] }).get("paths")!)).toEqual([]);
+  });
+
   it("name another vendor's managed group as Vendor:Name", () => {
     const cf = loadInline(TOML).context.cloudfront!.main!;
     const t = cloudfrontTemplate(cf, { waf: { ...WAF, managedRuleGroups: ["F5 Networks:OWASP_Rules"] } });
@@ -266,3 +291,30 @@ describe("edge protection templates", () => {
     expect(yaml).not.toMatch(/HeaderValue: [^\n{]*[0-9a-f]{32}/);
   });
 });
+
+/**
+ * WAF's reading of the statements this template uses, for paths: byte matches on the URI path
+ * after their text transformations (URL_DECODE, NORMALIZE_PATH, LOWERCASE), in OR and AND.
+ */
+function wafMatches(statement: any, path: string): boolean {
+  if (statement.OrStatement) return statement.OrStatement.Statements.some((s: any) => wafMatches(s, path));
+  if (statement.AndStatement) return statement.AndStatement.Statements.every((s: any) => wafMatches(s, path));
+  const m = statement.ByteMatchStatement;
+  if (!m?.FieldToMatch?.UriPath) throw new Error(`statement not modelled: ${JSON.stringify(statement)}`);
+  let value = path;
+  for (const { Type } of [...m.TextTransformations].sort((a: any, b: any) => a.Priority - b.Priority)) {
+    if (Type === "URL_DECODE") value = decodeURIComponent(value);
+    else if (Type === "NORMALIZE_PATH") value = new URL(value.replace(/\/+/g, "/"), "http://x").pathname;
+    else if (Type === "LOWERCASE") value = value.toLowerCase();
+    else throw new Error(`transformation not modelled: ${Type}`);
+  }
+  const search = m.SearchString as string;
+  switch (m.PositionalConstraint) {
+    case "EXACTLY":
+      return value === search;
+    case "STARTS_WITH":
+      return value.startsWith(search);
+    default:
+      throw new Error(`constraint not modelled: ${m.PositionalConstraint}`);
+  }
+}

@@ -5,7 +5,8 @@
  *
  * 1. basic auth: the `Authorization` header's `user:password`, hashed with SHA-256, must equal the
  *    digest stored under `basic_auth` in the distribution's KeyValueStore (compared without an
- *    early exit); paths starting with an excluded prefix pass. Otherwise 401 with
+ *    early exit); a path under an excluded prefix passes: equal to it or below it, whole
+ *    segments of the decoded path (`openPrefixes`). Otherwise 401 with
  *    `WWW-Authenticate: Basic realm="..."`.
  * 2. redirect: a `redirect_from` distribution answers every request with a 301 to the main domain.
  * 3. SPA token: with `require_token`, the `pocket-spa-token` cookie must carry a valid, unexpired
@@ -68,7 +69,7 @@ export function viewerRequestFunction(o: ViewerRequestOptions): string {
   }
   if (auth) {
     out.push(`var REALM = ${JSON.stringify(`Basic realm="${auth.realm.replace(/["\\]/g, "")}"`)};`);
-    out.push(`var OPEN = ${JSON.stringify(auth.exclude)};`);
+    out.push(`var OPEN = ${JSON.stringify(openPrefixes(auth.exclude))};`);
   }
   if (o.redirectTo) out.push(`var TARGET = ${JSON.stringify(o.redirectTo)};`);
   if (token) out.push(`var LOGIN = ${JSON.stringify(token.loginPath ?? "/api/auth/login")};`);
@@ -140,10 +141,37 @@ const ORIGINAL_URL = `function originalUrl(request) {
 }
 `;
 
+/**
+ * The excluded prefixes as `isOpen` compares them: without trailing slashes (`/health/` and
+ * `/health` both mean the segment `health`; `/` becomes "" and opens every path), once each.
+ */
+export function openPrefixes(exclude: string[]): string[] {
+  return [...new Set(exclude.map((p) => p.replace(/\/+$/, "")))];
+}
+
+// A prefix opens a path equal to it or below it, whole segments only (`/health` opens
+// `/health/db`, not `/healthcheck-admin`), on the decoded path with repeated slashes collapsed.
+// A path the origin could read differently stays closed: a malformed or double escape, a
+// backslash, a `.` or `..` segment (also `..;`, which some servers read as `..`).
 // The digest of the decoded "user:password" is compared, so the store never holds the password
 // and both sides have the same length whatever the viewer sent.
 const BASIC_AUTH = `function isOpen(uri) {
-  for (var i = 0; i < OPEN.length; i++) if (uri.indexOf(OPEN[i]) === 0) return true;
+  var path;
+  try {
+    path = decodeURIComponent(uri);
+  } catch (e) {
+    return false;
+  }
+  if (path.indexOf('%') !== -1 || path.indexOf('\\\\') !== -1) return false;
+  path = path.replace(/\\/+/g, '/');
+  var segments = path.split('/');
+  for (var s = 0; s < segments.length; s++) {
+    var name = segments[s].split(';')[0];
+    if (name === '.' || name === '..') return false;
+  }
+  for (var i = 0; i < OPEN.length; i++) {
+    if (path === OPEN[i] || path.indexOf(OPEN[i] + '/') === 0) return true;
+  }
   return false;
 }
 
