@@ -10,7 +10,7 @@
 //   out: loading one bundled client is faster than loading its ~60 package files
 //   (bench/deploy-noop.mjs).
 import { createHash } from "node:crypto";
-import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { build } from "esbuild";
 
@@ -172,17 +172,10 @@ function recordHash(text) {
   writeFileSync(`${DIST}/bundles.json`, `${JSON.stringify({ cli: hash }, null, 2)}\n`);
 }
 
-// `pocket django init` copies the Python runtime package into the user's project, so the image
-// runs the runtime of the CLI that deploys it. Ship it next to the bundle (sources only).
-
-const runtime = "packages/cli/dist/python-runtime";
-rmSync(runtime, { recursive: true, force: true });
-for (const part of ["pyproject.toml", "README.md", "src"]) {
-  cpSync(`python/${part}`, `${runtime}/${part}`, {
-    recursive: true,
-    filter: (src) => !src.includes("__pycache__") && !src.endsWith(".pyc"),
-  });
-}
+// The runtimes `pocket init` and `pocket django init` put into a project are packed by
+// scripts/release/pack-runtimes.mjs (a tarball and a wheel in dist/runtimes), not here: packing
+// takes seconds, and a checkout's CLI packs them on first use.
+rmSync("packages/cli/dist/python-runtime", { recursive: true, force: true });
 
 // @magic-pocket/runtime runs inside users' Lambda images, where every module file costs cold-start
 // time: its two entry points are bundled (shared code in one chunk, so both see one loadEnv
@@ -257,8 +250,7 @@ if (watch) {
   const { context } = await import("esbuild");
   const hash = {
     name: "pocket-bundle-hash",
-    setup: (b) =>
-      b.onEnd(() => writeCliBundle(`${DIST}/cli.cjs`, readFileSync(`${DIST}/cli.cjs`, "utf8"))),
+    setup: (b) => b.onEnd(() => writeCliBundle(`${DIST}/cli.cjs`, readFileSync(`${DIST}/cli.cjs`, "utf8"))),
   };
   await (await context({ ...cliOptions, plugins: [...cliOptions.plugins, hash] })).watch();
 }

@@ -5,4 +5,7 @@ import { join } from "node:path";
 import { ROOT } from "./versions.mjs";
 
 execFileSync(process.execPath, [join(ROOT, "scripts/build.mjs")], { cwd: ROOT, stdio: "inherit" });
-execFileSync(process.execPath, [join(ROOT, "scripts/release/pack-runtimes.mjs")], { cwd: ROOT, stdio: "inherit" });
+execFileSync(process.execPath, [join(ROOT, "scripts/release/pack-runtimes.mjs")], {
+  cwd: ROOT,
+  stdio: "inherit",
+});

@@ -10,7 +10,17 @@
 // checkout can call this before every init (packages/cli/src/init/carried-runtimes.ts).
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { ROOT, rootVersion } from "./versions.mjs";
@@ -21,7 +31,15 @@ const OUT = outArg >= 0 ? args[outArg + 1] : join(ROOT, "packages/cli/dist/runti
 const quiet = args.includes("--quiet");
 const log = (m) => quiet || process.stderr.write(`pack-runtimes: ${m}\n`);
 
-const INPUTS = ["python/pyproject.toml", "python/README.md", "python/src", "packages/runtime/package.json", "packages/runtime/README.md", "packages/runtime/src", "packages/runtime/tsconfig.json"];
+const INPUTS = [
+  "python/pyproject.toml",
+  "python/README.md",
+  "python/src",
+  "packages/runtime/package.json",
+  "packages/runtime/README.md",
+  "packages/runtime/src",
+  "packages/runtime/tsconfig.json",
+];
 
 function inputsHash() {
   const h = createHash("sha256");
@@ -29,7 +47,8 @@ function inputsHash() {
     const abs = join(ROOT, p);
     if (!existsSync(abs)) return;
     if (statSync(abs).isDirectory()) {
-      for (const f of readdirSync(abs).sort()) if (f !== "__pycache__" && !f.endsWith(".pyc")) walk(join(p, f));
+      for (const f of readdirSync(abs).sort())
+        if (f !== "__pycache__" && !f.endsWith(".pyc")) walk(join(p, f));
     } else {
       h.update(`${p}\0`).update(readFileSync(abs)).update("\0");
     }
@@ -53,10 +72,20 @@ if (existsSync(manifestPath)) {
 rmSync(OUT, { recursive: true, force: true });
 mkdirSync(OUT, { recursive: true });
 
-// npm tarball: the package's prepack builds dist/ and its .d.ts files.
+// npm tarball of the runtime's dist/ as scripts/build.mjs last wrote it (npm ci, and every test
+// run, build it; the release runs the build first), with its .d.ts files written here. Not its
+// prepack: that rebuilds the CLI bundle, which may be the process that called this script.
 log("npm pack @magic-pocket/runtime");
+execFileSync(
+  process.execPath,
+  [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "packages/runtime/tsconfig.json"],
+  {
+    cwd: ROOT,
+    stdio: "inherit",
+  },
+);
 const packed = JSON.parse(
-  execFileSync("npm", ["pack", "--json", "--pack-destination", OUT], {
+  execFileSync("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", OUT], {
     cwd: join(ROOT, "packages/runtime"),
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],
@@ -70,10 +99,27 @@ const venv = join(ROOT, "node_modules/.cache/pocket-release/python");
 const py = join(venv, "bin/python");
 if (!existsSync(join(venv, ".ready"))) {
   log(`creating ${relative(ROOT, venv)} (build, setuptools, wheel)`);
-  execFileSync(process.env.POCKET_RELEASE_PYTHON ?? "python3", ["-m", "venv", "--clear", venv], { stdio: "inherit" });
-  execFileSync(py, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--retries", "0", "build", "setuptools>=61", "wheel"], {
+  execFileSync(process.env.POCKET_RELEASE_PYTHON ?? "python3", ["-m", "venv", "--clear", venv], {
     stdio: "inherit",
   });
+  execFileSync(
+    py,
+    [
+      "-m",
+      "pip",
+      "install",
+      "--quiet",
+      "--disable-pip-version-check",
+      "--retries",
+      "0",
+      "build",
+      "setuptools>=61",
+      "wheel",
+    ],
+    {
+      stdio: "inherit",
+    },
+  );
   writeFileSync(join(venv, ".ready"), "");
 }
 const stage = mkdtempSync(join(tmpdir(), "pocket-python-build-"));
@@ -85,15 +131,25 @@ try {
     });
   }
   log("python -m build (sdist, then the wheel from it)");
-  execFileSync(py, ["-m", "build", "--no-isolation", "--outdir", OUT, stage], { stdio: quiet ? "ignore" : ["ignore", "ignore", "inherit"] });
+  execFileSync(py, ["-m", "build", "--no-isolation", "--outdir", OUT, stage], {
+    stdio: quiet ? "ignore" : ["ignore", "ignore", "inherit"],
+  });
 } finally {
   rmSync(stage, { recursive: true, force: true });
 }
 const wheel = readdirSync(OUT).find((f) => f.endsWith(".whl"));
 const sdist = readdirSync(OUT).find((f) => f.endsWith(".tar.gz"));
-if (!wheel || !sdist || !wheel.includes(`-${version}-`)) throw new Error(`pack-runtimes: expected a ${version} wheel and sdist in ${OUT}`);
+if (!wheel || !sdist || !wheel.includes(`-${version}-`))
+  throw new Error(`pack-runtimes: expected a ${version} wheel and sdist in ${OUT}`);
 
 const entry = (file) => ({ file, sha256: sha256(join(OUT, file)) });
-const manifest = { version, cli: version, inputs: hash, node: entry(tarball), python: entry(wheel), sdist: entry(sdist) };
+const manifest = {
+  version,
+  cli: version,
+  inputs: hash,
+  node: entry(tarball),
+  python: entry(wheel),
+  sdist: entry(sdist),
+};
 writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
 log(`${tarball}, ${wheel}, ${sdist} -> ${relative(ROOT, OUT) || OUT}`);

@@ -7,7 +7,11 @@ import { join } from "node:path";
 export const ROOT = join(import.meta.dirname, "../..");
 const at = (p) => join(ROOT, p);
 
-const PACKAGES = ["packages/config/package.json", "packages/cli/package.json", "packages/runtime/package.json"];
+const PACKAGES = [
+  "packages/config/package.json",
+  "packages/cli/package.json",
+  "packages/runtime/package.json",
+];
 const VERSION_TS = "packages/cli/src/version.ts";
 const PYPROJECT = "python/pyproject.toml";
 
@@ -56,7 +60,8 @@ export function setVersion(version) {
       pkg.version = version;
       if (pkg.pocket?.cli !== undefined) pkg.pocket.cli = version;
       for (const deps of [pkg.dependencies, pkg.devDependencies]) {
-        for (const name of Object.keys(deps ?? {})) if (name.startsWith("@magic-pocket/")) deps[name] = version;
+        for (const name of Object.keys(deps ?? {}))
+          if (name.startsWith("@magic-pocket/")) deps[name] = version;
       }
     });
   }

@@ -8,12 +8,12 @@ import { applySync, planSync, type SyncTarget, syncSummary } from "../buckets/sy
 import { type GlobalOptions, loadStage } from "../config-loader.js";
 import { invocationDir } from "../cwd.js";
 import {
-  copyRuntime,
   DATABASES,
   type DatabaseChoice,
   DEFAULT_REGION,
   ignoreDotEnv,
   initFiles,
+  placeRuntime,
   profileRegion,
   settingsModule,
   usesOriginVerify,
@@ -25,6 +25,7 @@ import { invokeManagement, managementHandler, queueHandler, queueManagement } fr
 import { collectstatic, localStaticBackend, storageTarget } from "../django/static.js";
 import { ProgressView } from "../engine/progress.js";
 import { CliError } from "../errors.js";
+import { describeRefresh } from "../init/carried-runtimes.js";
 import { writeErr, writeOut } from "../util/stdio.js";
 
 interface AwsOptions {
@@ -180,6 +181,7 @@ export interface InitOptions {
   database?: string;
   yes?: boolean;
   force?: boolean;
+  fromRegistry?: boolean;
 }
 
 export async function initCommand(opts: InitOptions): Promise<void> {
@@ -217,7 +219,8 @@ export async function initCommand(opts: InitOptions): Promise<void> {
     writeErr("note: --database and --region shape a new pocket.toml; the existing one is kept as is\n");
   }
   const region = opts.region ?? profileRegion() ?? DEFAULT_REGION;
-  const files = initFiles(projectDir, module, { region, database: database ?? "none" });
+  const fromRegistry = opts.fromRegistry === true;
+  const files = initFiles(projectDir, module, { region, database: database ?? "none", fromRegistry });
   for (const f of files) {
     if (!existsSync(f.path)) {
       writeInitFile(f);
@@ -241,8 +244,9 @@ export async function initCommand(opts: InitOptions): Promise<void> {
       writeErr(`kept ${rel(f.path)}${replace ? "" : " (exists; --force replaces it)"}\n`);
     }
   }
-  const runtime = copyRuntime(projectDir);
-  writeErr(`copied the pocket Python runtime to ${rel(runtime)}\n`);
+  // The wheel is placed even with --from-registry: the local virtualenv installs it (below).
+  const runtime = placeRuntime(projectDir);
+  writeErr(`${describeRefresh(runtime)}\n`);
   const env = writeDotEnv(projectDir);
   writeErr(`${env === "wrote" ? "wrote .env (a development SECRET_KEY, DEBUG=true)" : "kept .env"}\n`);
   const ignored = ignoreDotEnv(projectDir);
@@ -260,6 +264,6 @@ export async function initCommand(opts: InitOptions): Promise<void> {
     writeOut(`\nAdd these blocks to ${outcome.file} by hand:\n\n${outcome.blocks}\n`);
   }
   writeOut(
-    "\nLocally: pip install ./.pocket/python-runtime && python manage.py migrate && python manage.py runserver\nDeploy:  pocket deploy --stage dev && pocket django manage migrate --stage dev -- --noinput\n",
+    `\nLocally: pip install "./${runtime.file}[storages]" && python manage.py migrate && python manage.py runserver\nDeploy:  pocket deploy --stage dev && pocket django manage migrate --stage dev -- --noinput\n`,
   );
 }

@@ -22,9 +22,13 @@ export function registerDjango(program: Command, global: () => GlobalOptions): v
     .option("--database <kind>", "neon, rds, tidb or none (asked in a terminal; none without one)")
     .option("-y, --yes", "ask nothing: take the options and defaults")
     .option("-f, --force", "replace an existing pocket.toml, pocket.Dockerfile and .dockerignore")
+    .option(
+      "--from-registry",
+      "the Dockerfile installs the published pocket-cli-runtime instead of the wheel this pocket carries into .pocket/",
+    )
     .addHelpText(
       "after",
-      '\nWrites pocket.toml, pocket.Dockerfile, .dockerignore, .env (a dev SECRET_KEY; git-ignored) when missing,\ncopies this pocket\'s Python runtime into .pocket/python-runtime, and wires settings.py between\n"# >>> pocket: ... >>>" markers (the replaced lines stay as comments). Running it again changes nothing.\nA settings file it cannot edit safely is left alone; the blocks to paste are printed with the reason.',
+      '\nWrites pocket.toml, pocket.Dockerfile, .dockerignore, .env (a dev SECRET_KEY; git-ignored) when missing,\nputs the Python runtime wheel this pocket carries into .pocket/ (refreshed on every run), and wires settings.py between\n"# >>> pocket: ... >>>" markers (the replaced lines stay as comments). Running it again changes nothing.\nA settings file it cannot edit safely is left alone; the blocks to paste are printed with the reason.',
     )
     .action(async (opts) => (await actions()).initCommand(opts));
 

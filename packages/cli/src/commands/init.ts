@@ -15,8 +15,15 @@ export function registerInit(program: Command): void {
     )
     .option("--region <region>", "general.region (default: the AWS profile's region, else ap-northeast-1)")
     .option("-y, --yes", "write into a folder that has files but no package.json without asking")
-    .addHelpText("after", "\nExisting files are never overwritten: they are listed as kept.")
-    .action(async (opts: { runtime: string; region?: string; yes?: boolean }) => {
+    .option(
+      "--from-registry",
+      "depend on the published @magic-pocket/runtime and @magic-pocket/cli instead of the copies this pocket carries into .pocket/",
+    )
+    .addHelpText(
+      "after",
+      "\nExisting files are never overwritten: they are listed as kept. The runtime and CLI tarballs in .pocket/\nand package.json's file: references to them are refreshed to this pocket's version on every run.",
+    )
+    .action(async (opts: { runtime: string; region?: string; yes?: boolean; fromRegistry?: boolean }) => {
       const { initCommand } = await import("./init-actions.js");
       await initCommand(opts);
     });

@@ -1,29 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { cpSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { basename, dirname, join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { basename, join, relative } from "node:path";
 import { listStages, loadConfig } from "@magic-pocket/config";
 import { CliError } from "../errors.js";
+import { carriedRuntimes, placeInProject, type Refreshed } from "../init/carried-runtimes.js";
+import { VERSION } from "../version.js";
 import { editSettings, middlewareBlock, settingsBlock } from "./settings-edit.js";
-
-/** Where the CLI keeps the Python runtime it ships (dist/python-runtime; python/ in a checkout). */
-export function runtimeSource(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    for (const candidate of [join(dir, "python-runtime"), join(dir, "python")]) {
-      if (existsSync(join(candidate, "pyproject.toml")) && existsSync(join(candidate, "src", "pocket")))
-        return candidate;
-    }
-    dir = dirname(dir);
-  }
-  throw new CliError(
-    "runtime-missing",
-    "this pocket installation does not contain the Python runtime package.",
-    {
-      hint: "Reinstall pocket (npm ci runs the build that bundles it).",
-    },
-  );
-}
 
 /** The Django project's settings module, from manage.py. */
 export function settingsModule(projectDir: string): string {
@@ -152,16 +134,29 @@ function installStep(file: DependencyFile | undefined): { copy: string; run: str
   }
 }
 
-export function dockerfile(settings: string, deps: DependencyFile | undefined): string {
+/** The Python distribution of pocket's runtime (docs/decisions.md#r8-release-artifacts). */
+export const PYTHON_RUNTIME = "pocket-cli-runtime";
+
+/**
+ * The image's steps that install pocket's runtime: the wheel the CLI carried into `.pocket/`
+ * (one file: `pocket django init` removes other versions), or the published one.
+ */
+function runtimeStep(fromRegistry: boolean): string {
+  if (fromRegistry) return `RUN pip install "${PYTHON_RUNTIME}[storages,signing]==${VERSION}"`;
+  return `COPY .pocket/pocket_cli_runtime-*.whl /tmp/pocket-runtime/
+RUN pip install "$(ls /tmp/pocket-runtime/*.whl)[storages,signing]" && rm -rf /tmp/pocket-runtime`;
+}
+
+export function dockerfile(settings: string, deps: DependencyFile | undefined, fromRegistry = false): string {
   const step = installStep(deps);
   return `# Written by \`pocket django init\`: the Lambda image of this project.
 FROM public.ecr.aws/lambda/python:3.12
 ENV PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 DJANGO_SETTINGS_MODULE=${settings}
-# The pocket runtime copied from the CLI that deploys this image (\`pocket django init\` refreshes it).
-COPY .pocket/python-runtime /tmp/pocket-runtime
-RUN pip install "/tmp/pocket-runtime[storages,signing]" && rm -rf /tmp/pocket-runtime
-# The project's dependencies (${deps ?? "no dependency file was found: only Django"}).
+# The project's dependencies first (${deps ?? "no dependency file was found: only Django"}), so Django is
+# installed once, at the version the project pins; the runtime below only requires Django>=4.2.
 ${step.copy ? `${step.copy}\n` : ""}RUN ${step.run} && rm -rf /tmp/deps
+# pocket's runtime, ${fromRegistry ? `version ${VERSION} from the package index` : "the wheel the deploying CLI carries (`pocket django init` refreshes .pocket/)"}.
+${runtimeStep(fromRegistry)}
 COPY . \${LAMBDA_TASK_ROOT}
 # Static files into the image (staticfiles in pocket.toml); the app serves them (pocket.django.static).
 RUN POCKET_STATICFILES_BACKEND_OVERRIDE=django.contrib.staticfiles.storage.ManifestStaticFilesStorage \\
@@ -182,6 +177,10 @@ db.sqlite3
 media
 staticfiles
 node_modules
+# Left by a pip install of a source folder (earlier pocket versions copied one into .pocket/).
+.pocket/python-runtime
+build
+*.egg-info
 `;
 
 export interface InitFile {
@@ -193,16 +192,20 @@ export interface InitFile {
 export function initFiles(
   projectDir: string,
   settings: string,
-  options: { region: string; database: DatabaseChoice },
+  options: { region: string; database: DatabaseChoice; fromRegistry?: boolean },
 ): InitFile[] {
   return [
     {
       path: join(projectDir, "pocket.toml"),
-      content: pocketToml({ project: projectName(projectDir), ...options }),
+      content: pocketToml({
+        project: projectName(projectDir),
+        region: options.region,
+        database: options.database,
+      }),
     },
     {
       path: join(projectDir, "pocket.Dockerfile"),
-      content: dockerfile(settings, dependencyFile(projectDir)),
+      content: dockerfile(settings, dependencyFile(projectDir), options.fromRegistry === true),
     },
     { path: join(projectDir, ".dockerignore"), content: DOCKERIGNORE },
   ];
@@ -285,15 +288,20 @@ export function wireSettings(projectDir: string, module: string, originVerify: b
   return { kind: "edited", file: shown, replaced: edit.replaced };
 }
 
-/** Copies the runtime package to `.pocket/python-runtime` (always: it is generated, not edited). */
-export function copyRuntime(projectDir: string): string {
-  const target = join(projectDir, ".pocket", "python-runtime");
-  const source = runtimeSource();
-  rmSync(target, { recursive: true, force: true });
-  // From a checkout (python/), only what a pip install needs: no virtualenv, tests or caches.
-  const skip = /^(\.venv|\.deps|\.pytest_cache|tests|scripts)(\/|\\|$)|__pycache__|\.pyc$/;
-  cpSync(source, target, { recursive: true, filter: (src) => !skip.test(relative(source, src)) });
-  return target;
+/**
+ * Puts the runtime wheel this CLI carries into `.pocket/` (always: it is generated, not edited),
+ * replacing other versions and the source copy earlier versions of pocket left in
+ * `.pocket/python-runtime`.
+ */
+export function placeRuntime(projectDir: string): Refreshed {
+  const refreshed = placeInProject(projectDir, "python", carriedRuntimes().python);
+  const old = join(projectDir, ".pocket", "python-runtime");
+  if (existsSync(old)) {
+    rmSync(old, { recursive: true, force: true });
+    refreshed.removed.push(".pocket/python-runtime");
+    refreshed.outcome = "replaced";
+  }
+  return refreshed;
 }
 
 export function writeInitFile(file: InitFile): void {

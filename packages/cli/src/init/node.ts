@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { basename, dirname, join, posix } from "node:path";
 import { CliError } from "../errors.js";
 import { VERSION } from "../version.js";
+import { carriedRuntimes, describeRefresh, packCliInto, placeInProject } from "./carried-runtimes.js";
 
 export interface InitNodeOptions {
   /** `general.region` of the new pocket.toml. */
@@ -15,6 +16,11 @@ export interface InitNodeOptions {
   yes?: boolean;
   /** A terminal can be asked (otherwise that question is a refusal, unless `yes`). */
   interactive?: boolean;
+  /**
+   * Depend on the published @magic-pocket/runtime and @magic-pocket/cli instead of the copies this
+   * CLI carries into `.pocket/` (docs/decisions.md#r8-release-artifacts).
+   */
+  fromRegistry?: boolean;
 }
 
 export interface InitNodeResult {
@@ -24,6 +30,8 @@ export interface InitNodeResult {
   written: string[];
   /** Files that already existed and were left as they were. */
   kept: string[];
+  /** What happened to `.pocket/` and package.json's references to it, one line each. */
+  refreshed: string[];
   /** What to do next, one command or sentence per entry. */
   nextSteps: string[];
 }
@@ -33,6 +41,52 @@ interface PackageJson {
   main?: string;
   scripts?: Record<string, string>;
   dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+}
+
+/** The specs package.json gets for our two packages, and what was placed into `.pocket/`. */
+interface OurPackages {
+  runtime: string;
+  cli: string;
+  refreshed: string[];
+}
+
+function ourPackages(dir: string, fromRegistry: boolean): OurPackages {
+  if (fromRegistry) return { runtime: `^${VERSION}`, cli: `^${VERSION}`, refreshed: [] };
+  const carried = carriedRuntimes();
+  const runtime = placeInProject(dir, "node", carried.node);
+  const cli = packCliInto(dir, carried);
+  return {
+    runtime: `file:${runtime.file}`,
+    cli: `file:${cli.file}`,
+    refreshed: [describeRefresh(runtime), describeRefresh(cli)],
+  };
+}
+
+/**
+ * Points an existing package.json at our packages: adds them when missing, and moves references
+ * to an earlier `.pocket/` copy to the new one; a version the user chose (a registry range) is kept.
+ */
+function referencePackages(path: string, ours: OurPackages): string | undefined {
+  const text = readFileSync(path, "utf8");
+  const pkg = JSON.parse(text) as PackageJson;
+  const changed: string[] = [];
+  const set = (field: "dependencies" | "devDependencies", name: string, spec: string) => {
+    pkg[field] ??= {};
+    const deps = pkg[field];
+    const other = field === "dependencies" ? pkg.devDependencies : pkg.dependencies;
+    const current = deps[name] ?? other?.[name];
+    if (current === spec || (current !== undefined && !current.startsWith("file:.pocket/"))) return;
+    if (other?.[name] !== undefined && deps[name] === undefined) other[name] = spec;
+    else deps[name] = spec;
+    changed.push(`${name}: ${spec}`);
+  };
+  set("dependencies", "@magic-pocket/runtime", ours.runtime);
+  set("devDependencies", "@magic-pocket/cli", ours.cli);
+  if (changed.length === 0) return undefined;
+  const indent = /^[{]\r?\n([ \t]+)/.exec(text)?.[1] ?? "  ";
+  writeFileSync(path, `${JSON.stringify(pkg, null, indent)}\n`);
+  return `updated package.json (${changed.join(", ")})`;
 }
 
 // Files a fresh `git init` or an editor leave in an otherwise empty folder.
@@ -65,14 +119,16 @@ export async function initNodeProject(dir: string, options: InitNodeOptions): Pr
   const starter = pkg === undefined;
   const hasBuild = starter || Boolean(pkg?.scripts?.build);
   const module = starter ? "dist/index" : handlerModule(dir, pkg!);
+  const fromRegistry = options.fromRegistry === true;
+  const ours = ourPackages(dir, fromRegistry);
   const files: [string, string][] = [
     ["pocket.toml", pocketToml(project, options.region, module)],
-    ["pocket.Dockerfile", dockerfile(hasBuild, module)],
+    ["pocket.Dockerfile", dockerfile(hasBuild, module, !fromRegistry)],
     [".dockerignore", DOCKERIGNORE],
   ];
   if (starter) {
     files.push(
-      ["package.json", starterPackageJson(project)],
+      ["package.json", starterPackageJson(project, ours)],
       ["tsconfig.json", STARTER_TSCONFIG],
       ["src/index.ts", STARTER_INDEX],
       [".gitignore", "node_modules/\ndist/\n.env\n"],
@@ -92,17 +148,25 @@ export async function initNodeProject(dir: string, options: InitNodeOptions): Pr
     writeFileSync(path, content, { flag: "wx" });
     written.push(name);
   }
+  const refreshed = [...ours.refreshed];
+  if (!starter) {
+    const updated = referencePackages(pkgPath, ours);
+    if (updated) refreshed.push(updated);
+  }
+  // `npx @magic-pocket/cli`, never `npx pocket`: in a folder without the devDependency installed,
+  // npx would fetch and run the unrelated registry package named "pocket".
+  const deploy = "npx @magic-pocket/cli deploy --stage dev";
   const nextSteps = starter
-    ? ["npm install", "npm run build", "npx pocket deploy --stage dev"]
+    ? ["npm install", "npm run build", deploy]
     : [
-        `npm install @magic-pocket/runtime`,
+        "npm install",
         `export the handlers pocket.toml names from ${module}.js: ` +
           "web = httpHandler(app) (or nodeHttpHandler(app) for Express), worker = sqsHandler(fn), " +
           "management = taskHandler({ ... }) (see @magic-pocket/runtime's README)",
         ...(hasBuild ? [] : ["without a build script the image runs your sources as they are"]),
-        "npx pocket deploy --stage dev",
+        deploy,
       ];
-  return { kind: starter ? "starter" : "existing", written, kept, nextSteps };
+  return { kind: starter ? "starter" : "existing", written, kept, refreshed, nextSteps };
 }
 
 async function confirmStarter(dir: string, others: string[], options: InitNodeOptions): Promise<boolean> {
@@ -189,14 +253,17 @@ timeout = 600
 `;
 }
 
-function dockerfile(build: boolean, module: string): string {
+function dockerfile(build: boolean, module: string, carried: boolean): string {
+  // The runtime and CLI tarballs package.json references (file:.pocket/...) must be in place
+  // before the install.
+  const copy = carried ? "COPY package*.json ./\nCOPY .pocket/ ./.pocket/" : "COPY package*.json ./";
   const install = "RUN if [ -f package-lock.json ]; then npm ci; else npm install; fi";
   if (!build) {
     return `# Written by \`pocket init --runtime node\`: the Lambda image of this project.
 FROM public.ecr.aws/lambda/nodejs:22
 ENV NODE_ENV=production
 WORKDIR \${LAMBDA_TASK_ROOT}
-COPY package*.json ./
+${copy}
 ${install.replace("npm ci;", "npm ci --omit=dev;").replace("npm install;", "npm install --omit=dev;")}
 COPY . .
 CMD ["${module}.web"]
@@ -207,7 +274,7 @@ CMD ["${module}.web"]
 # the production dependencies only.
 FROM public.ecr.aws/lambda/nodejs:22 AS build
 WORKDIR /build
-COPY package*.json ./
+${copy}
 ${install}
 COPY . .
 RUN npm run build && npm prune --omit=dev
@@ -225,15 +292,15 @@ dist
 .env
 `;
 
-function starterPackageJson(project: string): string {
+function starterPackageJson(project: string, ours: OurPackages): string {
   const pkg = {
     name: project,
     version: "0.1.0",
     private: true,
     type: "module",
     scripts: { build: "tsc -p tsconfig.json", typecheck: "tsc -p tsconfig.json --noEmit" },
-    dependencies: { "@magic-pocket/runtime": `^${VERSION}`, hono: "^4.6.0" },
-    devDependencies: { "@types/node": "^22.0.0", typescript: "^5.6.0" },
+    dependencies: { "@magic-pocket/runtime": ours.runtime, hono: "^4.6.0" },
+    devDependencies: { "@magic-pocket/cli": ours.cli, "@types/node": "^22.0.0", typescript: "^5.6.0" },
   };
   return `${JSON.stringify(pkg, null, 2)}\n`;
 }

@@ -471,7 +471,7 @@ class DevHandler {
       this.log(`failed to start: ${message}`);
       if (this.launch.runtime === "python" && /No module named '?pocket'?\b/.test(message)) {
         this.log(
-          `hint: pocket's Python runtime is not importable by ${this.launch.executable}: install it in the project's virtualenv (pip install .pocket/python-runtime, written by \`pocket django init\`) or point POCKET_PYTHON at an interpreter that has it.`,
+          `hint: pocket's Python runtime is not importable by ${this.launch.executable}: install it in the project's virtualenv (pip install the wheel \`pocket django init\` put in .pocket/) or point POCKET_PYTHON at an interpreter that has it.`,
         );
       }
       this.log("fix the code and save: the handler restarts on the next change");
