@@ -4,6 +4,7 @@ import {
   cpSync,
   existsSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -120,7 +121,9 @@ function journey(title: string, make: MakeProject): void {
 
   /** What the image has on its path: the runtime init copied, and django-storages. */
   function pythonPath(): string {
-    return [join(dir ?? root, ".pocket", "python-runtime", "src"), DEPS_SITE].join(":");
+    // A wheel of pure Python is importable from its zip, as pip would install it.
+    const wheel = readdirSync(join(dir ?? root, ".pocket")).find((f) => f.endsWith(".whl"));
+    return [join(dir ?? root, ".pocket", wheel ?? "missing.whl"), DEPS_SITE].join(":");
   }
 
   async function ses(script: string): Promise<string> {
@@ -363,14 +366,20 @@ from_email = "${SENDER}"
       expect(await object.Body!.transformToString()).toBe("hello from lambda");
     });
 
-    it("runs the runtime copy init made, and logged no traceback", async () => {
+    it("runs the runtime wheel init placed, and logged no traceback", async () => {
       const r = await management.invoke<{ exitCode: number; output: string }>(
         managementEvent("shell", ["-c", "import pocket; print(pocket.__file__)"]),
       );
       expect(r.exitCode, r.output).toBe(0);
       // (Django 5.2's shell also reports the objects it imported.)
       expect(r.output.trim().split("\n")).toContain(
-        join(dir, ".pocket", "python-runtime", "src", "pocket", "__init__.py"),
+        join(
+          dir,
+          ".pocket",
+          readdirSync(join(dir, ".pocket")).find((f) => f.endsWith(".whl"))!,
+          "pocket",
+          "__init__.py",
+        ),
       );
       expect(wsgi.logs()).not.toMatch(/Traceback/);
     });
