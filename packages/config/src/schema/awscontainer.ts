@@ -13,12 +13,13 @@ import {
   table,
 } from "./base.js";
 import { djangoSchema } from "./django.js";
+import { optionalHostName } from "./host-name.js";
 import { secretsSchema } from "./secrets.js";
 
 export const MANAGEMENT_COMMAND_HANDLER = "pocket.django.lambda_handlers.management_command_handler";
 
 const apigateway = table({
-  domain: optionalNonEmpty,
+  domain: optionalHostName,
   create_records: bool(true),
   hosted_zone_id_override: optionalNonEmpty,
 });

@@ -6,12 +6,12 @@ import {
   int,
   lazy,
   listLazy,
-  nonEmpty,
   optionalLazy,
   optionalNonEmpty,
   optionalString,
   table,
 } from "./base.js";
+import { hostName, optionalHostName } from "./host-name.js";
 
 type Ctx = z.core.$RefinementCtx;
 
@@ -231,13 +231,13 @@ const waf = lazy(() =>
 );
 const redirectFrom = lazy(() =>
   table({
-    domain: nonEmpty,
+    domain: hostName,
     hosted_zone_id_override: optionalNonEmpty,
   }),
 );
 export const distributionSchema = lazy(() =>
   table({
-    domain: optionalNonEmpty,
+    domain: optionalHostName,
     origin_path: z._default(z.string(), "/spa"),
     hosted_zone_id_override: optionalNonEmpty,
     redirect_from: listLazy(() => z.array(redirectFrom())),
