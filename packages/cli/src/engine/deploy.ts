@@ -51,15 +51,20 @@ export async function deployResources(
         run,
         view,
         { command: options.command, force: options.forceUnlock === true, running: () => running },
-        async () => {
+        async (lock) => {
+          // ensureHeld: a safe point; a run that lost its lock starts no further change.
           await inDependencyOrder(
             targets.filter((r) => !r.holdsLock),
-            async (r) => reports.set(r.id, await deployOne(r)),
+            async (r) => {
+              await lock.ensureHeld();
+              reports.set(r.id, await deployOne(r));
+            },
             { onSkip: (r, why) => view.for(r.id, r.title).done(why, "skip") },
           );
           for (const r of targets) {
             const after = (r.refreshAfter ?? []).filter((id) => reports.get(id)?.changed);
             if (after.length === 0 || !reports.has(r.id)) continue;
+            await lock.ensureHeld();
             const report = await deployOne(r, `${r.title} (again: ${after.join(", ")} changed)`);
             if (report.changed) reports.set(`${r.id}#again`, report);
           }

@@ -45,10 +45,12 @@ export async function destroyResources(
         run,
         view,
         { command: options.command, force: options.forceUnlock === true, running: () => running },
-        () =>
+        (lock) =>
           inDependencyOrder(
             targets,
             async (r) => {
+              // A safe point: a run that lost its lock deletes nothing more.
+              await lock.ensureHeld();
               const p = view.for(r.id, r.title);
               if (kept(r, flags)) {
                 p.done(`kept (${r.keep!.because ?? `no ${DESTROY_FLAGS[r.keep!.unless]}`})`, "skip");

@@ -2,11 +2,12 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildCli } from "../cli/build.js";
-import { pocket, project, repoRoot } from "../cli/run.js";
+import { pocket, pocketAsync, project, repoRoot } from "../cli/run.js";
 import { motoEnv, resetMoto, useMoto } from "../moto/moto.js";
+import { type FaultProxy, faultProxy } from "./fault-proxy.js";
 import { record } from "./recorder.js";
 import { standInDistribution } from "./stand-in-distribution.js";
 
@@ -64,7 +65,7 @@ async function until(what: string, check: () => boolean | Promise<boolean>, ms =
 }
 
 /** Starts a front-end upload and waits until it holds the lock and sits in the build. */
-async function heldDeploy(): Promise<{
+async function heldDeploy(extraEnv: Record<string, string> = {}): Promise<{
   child: ChildProcess;
   done: Promise<{ status: number | null; stderr: string }>;
 }> {
@@ -74,7 +75,7 @@ async function heldDeploy(): Promise<{
     [join(repoRoot, "packages/cli/bin/pocket.cjs"), "resource", "cloudfront", "upload", "--stage", "dev"],
     {
       cwd: dir,
-      env: { ...process.env, ...env(), NO_COLOR: "1", POCKET_STAGE: "" },
+      env: { ...process.env, ...env(), NO_COLOR: "1", POCKET_STAGE: "", ...extraEnv },
       stdio: ["ignore", "pipe", "pipe"],
     },
   );
@@ -155,8 +156,11 @@ describe("the stage lock", () => {
     await s3().send(new PutObjectCommand({ Bucket: STATE, Key: LOCK, Body: JSON.stringify(theirs) }));
     writeFileSync(join(dir, "release"), "");
     const r = await done;
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toContain("the stage lock was not released: the lock is now held by ci@runner-2");
+    // Two runs may have changed the stage at once: the run says so and fails.
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toContain(
+      `error: this run lost the stage lock s3://${STATE}/${LOCK}: it is now held by ci@runner-2`,
+    );
     expect((await readLock())?.token).toBe("theirs");
     const forced = pocket(["resource", "s3", "deploy", "--stage", "dev", "--force-unlock"], {
       cwd: dir,
@@ -167,23 +171,98 @@ describe("the stage lock", () => {
     expect(await readLock()).toBeUndefined();
   }, 90_000);
 
-  it("clears a lock left by a process of this machine that is no longer alive, with a notice", async () => {
+  it("respects a live lease even when its holder looks like a dead process of this machine", async () => {
+    // Same hostname, a pid that is not running here: a run in a container (another PID
+    // namespace) looks like this. Its lease is live, so it is not stale.
     const gone = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], {
       encoding: "utf8",
     });
-    const stale = {
+    const live = {
       user: "me",
       host: hostname(),
       pid: Number(gone.stdout),
       startedAt: new Date().toISOString(),
       command: "deploy",
-      token: "old",
+      token: "in-a-container",
+      leaseSeconds: 60,
+      renewedAt: new Date().toISOString(),
+    };
+    await s3().send(new PutObjectCommand({ Bucket: STATE, Key: LOCK, Body: JSON.stringify(live) }));
+    const r = pocket(["resource", "s3", "deploy", "--stage", "dev"], { cwd: dir, env: env() });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toContain(`another deploy of stage dev is running: me@${hostname()} (pid ${live.pid}`);
+    expect(r.stderr).toMatch(/its lease ends \(in \d+ s unless it is renewed\)/);
+    expect((await readLock())?.token).toBe("in-a-container");
+    await s3().send(new DeleteObjectCommand({ Bucket: STATE, Key: LOCK }));
+  }, 90_000);
+
+  it("takes over a lock whose lease ran out, from any machine, with a notice naming the holder", async () => {
+    const stale = {
+      user: "ci",
+      host: "runner-9",
+      pid: 77,
+      startedAt: new Date().toISOString(),
+      command: "deploy",
+      token: "killed-job",
+      leaseSeconds: 1,
+      renewedAt: new Date().toISOString(),
     };
     await s3().send(new PutObjectCommand({ Bucket: STATE, Key: LOCK, Body: JSON.stringify(stale) }));
+    // The lease (1 s) plus the one second S3's whole-second clock can hide.
+    await new Promise((r) => setTimeout(r, 3000));
     const r = pocket(["resource", "s3", "deploy", "--stage", "dev"], { cwd: dir, env: env() });
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toContain(`cleared a stale lock: me@${hostname()} (pid ${stale.pid}`);
+    expect(r.stderr).toContain("notice: took over a stale lock: ci@runner-9 (pid 77, pocket deploy) since ");
+    expect(r.stderr).toContain("did not renew it for 1 s");
     expect(await readLock()).toBeUndefined();
+  }, 90_000);
+
+  it("renews its lease while it works, so a long run keeps its lock", async () => {
+    const lease = { POCKET_LOCK_LEASE_SECONDS: "2" };
+    const { done } = await heldDeploy(lease);
+    const first = await s3().send(new GetObjectCommand({ Bucket: STATE, Key: LOCK }));
+    await new Promise((r) => setTimeout(r, 3500));
+    const later = await s3().send(new GetObjectCommand({ Bucket: STATE, Key: LOCK }));
+    expect(later.ETag).not.toBe(first.ETag);
+    const holder = JSON.parse(await later.Body!.transformToString()) as Record<string, unknown>;
+    expect(holder.leaseSeconds).toBe(2);
+    // Past the first lease, and still held: a second run is refused.
+    const second = pocket(["resource", "s3", "deploy", "--stage", "dev"], {
+      cwd: dir,
+      env: { ...env(), ...lease },
+    });
+    expect(second.status, second.stderr).toBe(1);
+    expect(second.stderr).toContain("another resource cloudfront upload of stage dev is running:");
+    writeFileSync(join(dir, "release"), "");
+    const r = await done;
+    expect(r.status, r.stderr).toBe(0);
+    expect(await readLock()).toBeUndefined();
+  }, 90_000);
+
+  it("prints a forged lock holder's fields as visible escapes, never as terminal controls", async () => {
+    const forged = {
+      user: "evil\u001b]0;pwned\u0007",
+      host: "box\u001b[2J",
+      pid: 1,
+      startedAt: "now\u009b31m",
+      command: "deploy\u001b[31m",
+      token: "forged",
+      leaseSeconds: 60,
+    };
+    await s3().send(new PutObjectCommand({ Bucket: STATE, Key: LOCK, Body: JSON.stringify(forged) }));
+    const r = pocket(["resource", "s3", "deploy", "--stage", "dev"], { cwd: dir, env: env() });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+    expect(r.stderr).toContain(
+      "evil\\x1b]0;pwned\\x07@box\\x1b[2J (pid 1, pocket deploy\\x1b[31m) since now\\x9b31m",
+    );
+    const forced = pocket(["resource", "s3", "deploy", "--stage", "dev", "--force-unlock"], {
+      cwd: dir,
+      env: env(),
+    });
+    expect(forced.status, forced.stderr).toBe(0);
+    expect(forced.stderr).not.toMatch(/\u001b/);
+    expect(forced.stderr).toContain("cleared the lock held by evil\\x1b]0;pwned\\x07@box");
   }, 90_000);
 
   it("names the expected bucket owner on every S3 call that reads or writes a bucket", async () => {
@@ -209,6 +288,118 @@ describe("the stage lock", () => {
         r.headers["x-amz-expected-bucket-owner"] ?? r.headers["X-Amz-Expected-Bucket-Owner"],
         `${r.method} ${r.url}`,
       ).toBe("123456789012");
+    }
+  }, 90_000);
+});
+
+/*
+ * The lock under network faults: the CLI talks to moto through a loopback proxy that drops the
+ * answer to chosen requests, or stops answering altogether (fault-proxy.ts).
+ */
+describe("the stage lock under faults", () => {
+  let proxy: FaultProxy;
+  const viaProxy = () => ({ AWS_ENDPOINT_URL: proxy.url });
+  const lockPath = `/${STATE}/${LOCK}`;
+  const isLock = (path: string) => path.split("?")[0] === lockPath;
+
+  beforeAll(async () => {
+    proxy = await faultProxy(env().AWS_ENDPOINT_URL ?? "");
+  });
+  afterAll(async () => {
+    await proxy?.close();
+  });
+
+  it("takes the lock when the answer to its own PutObject is lost and the retry meets it", async () => {
+    let cut = 0;
+    proxy.rule = ({ method, path, headers }) =>
+      method === "PUT" && isLock(path) && headers["if-none-match"] === "*" && cut++ === 0
+        ? "cut-answer"
+        : "pass";
+    const r = await pocketAsync(["resource", "s3", "deploy", "--stage", "dev"], {
+      cwd: dir,
+      env: { ...env(), ...viaProxy() },
+    });
+    proxy.rule = () => "pass";
+    expect(cut).toBeGreaterThan(1); // the cut write, then the SDK's retry of it
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain("is running");
+    expect(await readLock()).toBeUndefined();
+  }, 90_000);
+
+  it("retries a release whose read was cut, and the lock is gone after a successful run", async () => {
+    let cut = 0;
+    proxy.rule = ({ method, path }) =>
+      method === "GET" && isLock(path) && cut++ === 0 ? "cut-body" : "pass";
+    const r = await pocketAsync(["resource", "s3", "deploy", "--stage", "dev"], {
+      cwd: dir,
+      env: { ...env(), ...viaProxy() },
+    });
+    proxy.rule = () => "pass";
+    expect(cut).toBeGreaterThan(1);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain("warning");
+    expect(await readLock()).toBeUndefined();
+  }, 90_000);
+
+  it("fails, naming the lock, when the release cannot get through before its deadline", async () => {
+    // A 3 s lease caps the release's deadline at 3 s.
+    proxy.rule = ({ method, path }) => (method === "GET" && isLock(path) ? "cut-body" : "pass");
+    const t0 = Date.now();
+    const r = await pocketAsync(["resource", "s3", "deploy", "--stage", "dev"], {
+      cwd: dir,
+      env: { ...env(), ...viaProxy(), POCKET_LOCK_LEASE_SECONDS: "3" },
+    });
+    proxy.rule = () => "pass";
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toContain(`error: Could not release the stage lock: `);
+    expect(r.stderr).toContain(
+      `The stage lock s3://${STATE}/${LOCK} may be left; it is stale for every run 3 s after`,
+    );
+    expect(Date.now() - t0).toBeLessThan(30_000);
+    expect((await readLock())?.command).toBe("resource s3 deploy");
+    await s3().send(new DeleteObjectCommand({ Bucket: STATE, Key: LOCK }));
+  }, 90_000);
+
+  it("on Ctrl-C with AWS not answering, gives up the release after 10 s, naming the lock", async () => {
+    const { child, done } = await heldDeploy(viaProxy());
+    proxy.rule = () => "hang";
+    const t0 = Date.now();
+    child.kill("SIGINT");
+    const r = await Promise.race([
+      done,
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error("still running 20 s after Ctrl-C")), 20_000),
+      ),
+    ]);
+    const waited = Date.now() - t0;
+    proxy.rule = () => "pass";
+    expect(r.status).toBe(130);
+    expect(waited).toBeGreaterThan(9_000);
+    expect(r.stderr).toContain("Interrupted: pocket is no longer waiting.");
+    expect(r.stderr).toContain(`The stage lock s3://${STATE}/${LOCK} may be left`);
+    await s3().send(new DeleteObjectCommand({ Bucket: STATE, Key: LOCK }));
+  }, 90_000);
+
+  it("exits at once on a second Ctrl-C or a SIGTERM while the release waits", async () => {
+    for (const second of ["SIGINT", "SIGTERM"] as const) {
+      const { child, done } = await heldDeploy(viaProxy());
+      proxy.rule = () => "hang";
+      child.kill("SIGINT");
+      await until("the release to start", () => proxy.log.at(-1)?.endsWith("hang") === true);
+      const t0 = Date.now();
+      child.kill(second);
+      const r = await Promise.race([
+        done,
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error(`still running after ${second}`)), 5_000),
+        ),
+      ]);
+      proxy.rule = () => "pass";
+      expect(Date.now() - t0).toBeLessThan(3_000);
+      expect(r.status).toBe(130);
+      expect(r.stderr).toContain(`Stopped waiting for the lock release (${second}).`);
+      expect(r.stderr).toContain(`The stage lock s3://${STATE}/${LOCK} may be left`);
+      await s3().send(new DeleteObjectCommand({ Bucket: STATE, Key: LOCK }));
     }
   }, 90_000);
 });
