@@ -298,6 +298,19 @@ describe("pocket config show", () => {
   });
 });
 
+describe("pocket dev --port", () => {
+  it("takes decimal integers from 1 to 65535 only, before reading pocket.toml", () => {
+    // Number() reads "0x10" as 16 and "1e3" as 1000: a typo would serve on a port nobody asked for.
+    for (const port of ["0x10", "1e3", "0b1", " 80", "80.0", "0", "65536", ""]) {
+      const r = pocket(["dev", "--port", port, "--stage", "dev"]);
+      expect(r.stderr, port).toContain(
+        `--port ${port} is not a port number: give a decimal integer from 1 to 65535.`,
+      );
+      expect(r.status, port).toBe(2);
+    }
+  });
+});
+
 describe("pocket --config", () => {
   it("refuses a named pipe instead of waiting for a writer", () => {
     const dir = project(VALID);

@@ -32,10 +32,15 @@ Ctrl-C stops every handler process.`,
     .action(async (opts) => (await actions()).devCommand(global(), opts));
 }
 
+/** Decimal digits only: Number() would also take "0x10", "1e3", "0b1" and " 80 " as ports. */
 function parsePort(value: string): number {
-  const n = Number(value);
+  const n = /^[0-9]{1,5}$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isInteger(n) || n < 1 || n > 65535) {
-    throw new CliError("invalid-port", `--port ${value} is not a port number (1-65535).`, { exitCode: 2 });
+    throw new CliError(
+      "invalid-port",
+      `--port ${value} is not a port number: give a decimal integer from 1 to 65535.`,
+      { exitCode: 2 },
+    );
   }
   return n;
 }
