@@ -30,12 +30,17 @@ export async function wafIpEdit(
   global: GlobalOptions,
   action: "add" | "remove",
   texts: string[],
-  opts: NameOptions,
+  opts: NameOptions & { yes?: boolean },
 ) {
   const cidrs = texts.map(parseCidr);
   const { run } = await prepareStage(global, opts);
   for (const cf of allowListDistributions(run.ctx, opts.name)) {
-    const changed = await withAwsErrors(cf.region, () => editAllowList(run, cf, action, cidrs));
+    const changed = await withAwsErrors(cf.region, () =>
+      editAllowList(run, cf, action, cidrs, {
+        allowBroad: opts.yes,
+        warn: (message) => writeErr(`Warning: ${message}\n`),
+      }),
+    );
     const verb = action === "add" ? "added to" : "removed from";
     if (changed.length === 0) {
       writeErr(

@@ -21,13 +21,17 @@ export function registerWaf(program: Command, global: () => GlobalOptions): void
     ["add", "add addresses or CIDR blocks to the allow list (IPv4 and IPv6)"],
     ["remove", "remove addresses or CIDR blocks from the allow list"],
   ] as const) {
-    withDistribution(
+    const command = withDistribution(
       withAwsStage(
         ip
           .command(action)
           .description(description)
           .argument("<cidr...>", "203.0.113.7, 203.0.113.0/24, 2001:db8::/32"),
       ),
-    ).action(async (cidrs: string[], opts) => (await actions()).wafIpEdit(global(), action, cidrs, opts));
+    );
+    if (action === "add") command.option("-y, --yes", "add even when the list would cover more than a /8");
+    command.action(async (cidrs: string[], opts) =>
+      (await actions()).wafIpEdit(global(), action, cidrs, opts),
+    );
   }
 }

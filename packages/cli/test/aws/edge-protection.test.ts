@@ -297,6 +297,30 @@ describe("protecting a stage, on moto", () => {
     expect(await listAllowList(base, cf)).toEqual(["203.0.113.7/32", "198.51.100.0/24", "192.0.2.1/32"]);
   });
 
+  it("refuses an allow list wider than a /8 without --yes; stores IPv4-mapped addresses as IPv4", async () => {
+    const list = async () => JSON.parse((await run("prd", "waf", "ip", "list", "--json")).stdout).addresses;
+    const before = await list();
+    const wide = await run("prd", "waf", "ip", "add", "0.0.0.0/1", "128.0.0.0/1");
+    expect(wide.status).toBe(1);
+    expect(wide.stderr).toContain("would cover 100% of all IPv4 addresses, more than a /8");
+    expect(wide.stderr).toContain("--yes");
+    expect(await list()).toEqual(before);
+    // In total: each /9 fits beside the listed addresses, the two together are more than a /8.
+    const first = await run("prd", "waf", "ip", "add", "10.0.0.0/9");
+    expect(first.status, first.stderr).toBe(0);
+    const more = await run("prd", "waf", "ip", "add", "11.0.0.0/9");
+    expect(more.status).toBe(1);
+    const yes = await run("prd", "waf", "ip", "add", "11.0.0.0/9", "--yes");
+    expect(yes.status, yes.stderr).toBe(0);
+    expect(yes.stderr).toContain("Warning: the allow list of main would cover 0.39% of all IPv4 addresses");
+    expect((await run("prd", "waf", "ip", "remove", "10.0.0.0/9", "11.0.0.0/9")).status).toBe(0);
+    const mapped = await run("prd", "waf", "ip", "add", "::ffff:198.51.100.9");
+    expect(mapped.status, mapped.stderr).toBe(0);
+    expect(mapped.stderr).toContain("198.51.100.9/32 added");
+    expect(await list()).toEqual([...before, "198.51.100.9/32"]);
+    expect((await run("prd", "waf", "ip", "remove", "198.51.100.9")).status).toBe(0);
+  });
+
   it("destroy removes the WebACL and the IPSets with the stack", async () => {
     const r = await run("prd", "destroy", "--yes");
     expect(r.status, r.stderr).toBe(0);

@@ -15,7 +15,9 @@ export interface Cidr {
 /**
  * `203.0.113.7` → `203.0.113.7/32`, `2001:db8::/32` as is; a network with host bits set
  * (`10.0.0.1/24`) is refused with its network form in the hint, since WAF would reject it and
- * silently widening or narrowing an allow list is worse than asking.
+ * silently widening or narrowing an allow list is worse than asking. An IPv4-mapped address
+ * (`::ffff:192.0.2.1`) becomes IPv4: a viewer that reaches CloudFront over IPv4 is only ever
+ * compared with the IPv4 set, so in the IPv6 set it would never match.
  */
 export function parseCidr(text: string): Cidr {
   const [address = "", prefixText, ...rest] = text.trim().split("/");
@@ -46,7 +48,58 @@ export function parseCidr(text: string): Cidr {
       `The network of that block is ${shown}/${prefix}; use it, or ${address}/${bits} for one address.`,
     );
   }
+  if (version === 6 && prefix >= 96 && network >> 32n === 0xffffn) {
+    if (prefix === 96) {
+      throw bad(
+        "::ffff:0:0/96 stands for every IPv4 address",
+        "Write the IPv4 addresses or blocks you mean (203.0.113.0/24).",
+      );
+    }
+    return { cidr: `${bigIntToIpv4(network & 0xffffffffn)}/${prefix - 96}`, version: 4 };
+  }
   return { cidr: `${shown}/${prefix}`, version };
+}
+
+/** More addresses than a /8 holds (a 256th of the family's space) is too broad to add unasked. */
+const BROAD_PREFIX = 8;
+
+export interface BroadAllowList {
+  version: 4 | 6;
+  message: string;
+}
+
+/**
+ * The families whose blocks, together (overlaps counted once), cover more than a /8: two
+ * `/1` blocks are the whole internet, which an allow list almost never means.
+ */
+export function broadAllowList(cidrs: Cidr[]): BroadAllowList[] {
+  const out: BroadAllowList[] = [];
+  for (const version of [4, 6] as const) {
+    const bits = version === 4 ? 32 : 128;
+    const ranges = cidrs
+      .filter((c) => c.version === version)
+      .map((c) => {
+        const [address = "", prefix = ""] = c.cidr.split("/");
+        const start = version === 4 ? ipv4ToBigInt(address) : ipv6ToBigInt(address);
+        return { start, end: start + (1n << BigInt(bits - Number(prefix))) };
+      })
+      .sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+    let covered = 0n;
+    let reach = 0n;
+    for (const r of ranges) {
+      const from = r.start > reach ? r.start : reach;
+      if (r.end > from) covered += r.end - from;
+      if (r.end > reach) reach = r.end;
+    }
+    if (covered > 1n << BigInt(bits - BROAD_PREFIX)) {
+      const hundredths = Number((covered * 10_000n) >> BigInt(bits));
+      out.push({
+        version,
+        message: `would cover ${hundredths / 100}% of all IPv${version} addresses, more than a /${BROAD_PREFIX}`,
+      });
+    }
+  }
+  return out;
 }
 
 function ipv4ToBigInt(a: string): bigint {
@@ -174,21 +227,47 @@ export async function listAllowList(run: RunContext, cf: CloudFrontContext): Pro
 /** How many times a lost race for the lock token is retried before giving up. */
 const LOCK_ATTEMPTS = 5;
 
+export interface EditAllowListOptions {
+  /** `--yes`: add even when the list would cover more than a /8 (with a warning). */
+  allowBroad?: boolean;
+  warn?: (message: string) => void;
+}
+
 /**
  * Adds or removes addresses. Each set is read with its lock token and written with it; when
  * another edit got in between (WAFOptimisticLockException) the set is read again and the change
  * re-applied, so concurrent edits never overwrite each other. Returns what actually changed.
+ * An addition that leaves a family's list covering more than a /8 is refused before any set is
+ * written unless `allowBroad` (then warned about).
  */
 export async function editAllowList(
   run: RunContext,
   cf: CloudFrontContext,
   action: "add" | "remove",
   cidrs: Cidr[],
+  options: EditAllowListOptions = {},
 ): Promise<string[]> {
   const { GetIPSetCommand, UpdateIPSetCommand } = await import("@aws-sdk/client-wafv2");
   const waf = await run.aws(cf.region).wafv2();
+  const sets = await ipSets(run, cf);
+  if (action === "add") {
+    const listed: string[] = [];
+    for (const set of sets) {
+      const got = await waf.send(new GetIPSetCommand({ Name: set.name, Scope: "CLOUDFRONT", Id: set.id }));
+      listed.push(...(got.IPSet?.Addresses ?? []));
+    }
+    const adds = cidrs.some((c) => !listed.includes(c.cidr));
+    const broad = adds ? broadAllowList([...listed.map(parseCidr), ...cidrs]) : [];
+    const message = `the allow list of ${cf.name} ${broad.map((b) => b.message).join(" and ")}`;
+    if (broad.length > 0 && !options.allowBroad) {
+      throw new CliError("allow-list-too-broad", `nothing added: ${message}.`, {
+        hint: "Check the blocks (0.0.0.0/1 and 128.0.0.0/1 are the whole internet); pass --yes to add them anyway.",
+      });
+    }
+    if (broad.length > 0) options.warn?.(`${message}; added anyway (--yes).`);
+  }
   const changed: string[] = [];
-  for (const set of await ipSets(run, cf)) {
+  for (const set of sets) {
     const mine = cidrs.filter((c) => c.version === set.version).map((c) => c.cidr);
     if (mine.length === 0) continue;
     for (let attempt = 1; ; attempt++) {
