@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "commander";
+import { explainAwsError } from "./aws/errors.js";
 import { commandWord, withoutHelpForUnknownCommand } from "./commands/argv.js";
 import { registerConfig } from "./commands/config.js";
 import { registerDev } from "./commands/dev.js";
@@ -123,6 +124,9 @@ function report(error: unknown): number {
     writeErr(`error: ${error.message}\n${error.hint ? `hint: ${error.hint}\n` : ""}`);
     return error.exitCode;
   }
+  // A network failure or a foreign answer outside the engine's wrapping is not a bug either.
+  const explained = explainAwsError(error);
+  if (explained) return report(explained);
   const aws = error as { name?: string; message?: string; $metadata?: unknown };
   if (aws && typeof aws === "object" && aws.$metadata) {
     // An AWS service said no in a way we have no specific advice for: not a bug in pocket.

@@ -16,6 +16,7 @@ import type { SSMClient } from "@aws-sdk/client-ssm";
 import type { STSClient } from "@aws-sdk/client-sts";
 import type { WAFV2Client } from "@aws-sdk/client-wafv2";
 import type { NodeHttpHandler } from "@smithy/node-http-handler";
+import { tagFailedCalls, type WithMiddleware } from "./failed-call.js";
 
 /**
  * The one place AWS clients are made. Each service's SDK package is imported the first time a
@@ -57,6 +58,23 @@ export interface AwsOptions {
 /** Throttling is retried with adaptive backoff; a deploy makes bursts of calls. */
 const RETRY = { maxAttempts: 8, retryMode: "adaptive" } as const;
 
+/**
+ * A connection that never opens, or an answer that never comes, fails (and is retried like any
+ * network failure) instead of hanging the command; the SDK sets no timeout by default. Connect
+ * within 10 s; the answer's status line within 2 minutes (CloudFront's and CodeBuild's slowest
+ * calls take seconds); no 2 minutes without a byte either way.
+ */
+const TIMEOUTS = {
+  connectionTimeout: 10_000,
+  requestTimeout: 120_000,
+  socketTimeout: 120_000,
+  throwOnRequestTimeout: true,
+} as const;
+/** A synchronous Lambda Invoke answers when the function returns: up to its 900 s maximum. */
+const LAMBDA_TIMEOUTS = { ...TIMEOUTS, requestTimeout: 960_000, socketTimeout: 960_000 } as const;
+/** The answer to an S3 upload comes after the whole body (a build archive) is sent. */
+const S3_TIMEOUTS = { ...TIMEOUTS, requestTimeout: 900_000 } as const;
+
 const cache = new Map<string, AwsClients>();
 
 /** Clients for one region, cached for the process (CloudFront stacks use `forRegion("us-east-1")`). */
@@ -64,14 +82,19 @@ export function awsClients(region: string, options: AwsOptions = {}): AwsClients
   const key = `${region}\0${options.profile ?? ""}`;
   const hit = cache.get(key);
   if (hit) return hit;
-  const base = { region, ...RETRY, ...(options.profile ? { profile: options.profile } : {}) };
+  const base = {
+    region,
+    ...RETRY,
+    requestHandler: TIMEOUTS,
+    ...(options.profile ? { profile: options.profile } : {}),
+  };
   const made = new Map<string, Promise<unknown>>();
   const lazy =
-    <T>(name: string, make: () => Promise<T>) =>
+    <T extends WithMiddleware>(name: string, make: () => Promise<T>) =>
     (): Promise<T> => {
       let p = made.get(name) as Promise<T> | undefined;
       if (!p) {
-        p = make();
+        p = make().then(tagFailedCalls);
         made.set(name, p);
       }
       return p;
@@ -82,7 +105,11 @@ export function awsClients(region: string, options: AwsOptions = {}): AwsClients
     s3: lazy("s3", async () => {
       const { S3Client } = await import("@aws-sdk/client-s3");
       // Emulators on loopback (moto, localstack) cannot serve virtual-hosted bucket names.
-      const s3 = new S3Client({ ...base, forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL) });
+      const s3 = new S3Client({
+        ...base,
+        requestHandler: S3_TIMEOUTS,
+        forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL),
+      });
       // Bucket names are predictable: one pre-created in another account must never receive a
       // build archive, a lock or a front end. Every call that names a bucket says whose it must
       // be; S3 answers 403 when it belongs to someone else (CreateBucket has no such field and
@@ -117,7 +144,7 @@ export function awsClients(region: string, options: AwsOptions = {}): AwsClients
     }),
     lambda: lazy("lambda", async () => {
       const { LambdaClient } = await import("@aws-sdk/client-lambda");
-      return new LambdaClient(base);
+      return new LambdaClient({ ...base, requestHandler: LAMBDA_TIMEOUTS });
     }),
     sqs: lazy("sqs", async () => {
       const { SQSClient } = await import("@aws-sdk/client-sqs");
@@ -173,19 +200,32 @@ export function awsClients(region: string, options: AwsOptions = {}): AwsClients
 /**
  * The KVS endpoint rules put the account id in front of the host (`{account}.{endpoint host}`),
  * which an emulator or proxy on `localhost` cannot answer as glibc does not resolve
- * `*.localhost`. RFC 6761 reserves those names for loopback; resolve them so.
+ * `*.localhost`, and which is no URL at all for an address (`{account}.127.0.0.1`: "Invalid
+ * URL"). RFC 6761 reserves `*.localhost` for loopback: resolve those names so, and point a client
+ * given an address at `localhost` on the same port, resolved to that address.
  */
-async function localhostSubdomains(): Promise<{ requestHandler?: NodeHttpHandler }> {
+async function localhostSubdomains(): Promise<{ endpoint?: string; requestHandler?: NodeHttpHandler }> {
   const url = process.env.AWS_ENDPOINT_URL_CLOUDFRONT_KEYVALUESTORE ?? process.env.AWS_ENDPOINT_URL;
-  if (!url || new URL(url).hostname !== "localhost") return {};
+  if (!url) return {};
+  const endpoint = new URL(url);
+  const bare = endpoint.hostname.replace(/^\[(.*)\]$/, "$1");
+  const address = process.getBuiltinModule("node:net").isIP(bare) ? bare : undefined;
+  if (endpoint.hostname !== "localhost" && !address) return {};
   const { NodeHttpHandler } = await import("@smithy/node-http-handler");
   const { Agent } = process.getBuiltinModule("node:http");
   const dns = process.getBuiltinModule("node:dns");
   const lookup: typeof dns.lookup = ((hostname: string, options: unknown, callback: unknown) => {
-    const name = hostname.endsWith(".localhost") ? "localhost" : hostname;
+    const name =
+      hostname === "localhost" || hostname.endsWith(".localhost") ? (address ?? "localhost") : hostname;
     return (dns.lookup as (...a: unknown[]) => void)(name, options, callback);
   }) as typeof dns.lookup;
-  return { requestHandler: new NodeHttpHandler({ httpAgent: new Agent({ lookup }) }) };
+  const path = endpoint.pathname === "/" ? "" : endpoint.pathname;
+  return {
+    ...(address
+      ? { endpoint: `${endpoint.protocol}//localhost${endpoint.port ? `:${endpoint.port}` : ""}${path}` }
+      : {}),
+    requestHandler: new NodeHttpHandler({ ...TIMEOUTS, httpAgent: new Agent({ lookup }) }),
+  };
 }
 
 /** Who the credentials are: account and partition, asked once per process and profile. */

@@ -1,11 +1,16 @@
 import { CliError } from "../errors.js";
+import { printable } from "../util/printable.js";
+import { type FailedCall, failedCallOf } from "./failed-call.js";
 
 interface SdkError {
   name?: string;
   message?: string;
   Code?: string;
   code?: string;
-  $metadata?: { httpStatusCode?: number };
+  cause?: unknown;
+  $fault?: string;
+  $metadata?: { httpStatusCode?: number; attempts?: number };
+  $response?: { statusCode?: number; headers?: Record<string, string>; body?: unknown };
 }
 
 /**
@@ -50,28 +55,56 @@ export function explainAwsError(error: unknown, region?: string): CliError | und
       },
     );
   }
+  const call = failedCallOf(error);
   if (
     name === "ThrottlingException" ||
     name === "Throttling" ||
     name === "TooManyRequestsException" ||
-    name === "RequestLimitExceeded"
+    name === "RequestLimitExceeded" ||
+    name === "SlowDown"
   ) {
-    return new CliError("aws-throttled", "AWS kept throttling requests, even after retrying with backoff.", {
-      hint: "Wait a minute and run the command again; nothing is left half-done by a throttled call.",
-    });
+    return new CliError(
+      "aws-throttled",
+      `AWS kept throttling ${call ? callName(call) : "requests"}, even after retrying with backoff.`,
+      {
+        hint: "Wait a minute and run the command again; nothing is left half-done by a throttled call.",
+      },
+    );
   }
-  if (
-    /ENOTFOUND|ECONNREFUSED|EAI_AGAIN|getaddrinfo/.test(message) ||
+  // A reset connection elsewhere (Neon's or TiDB's API) is not AWS's: only an SDK call's counts.
+  const fromAws =
+    call !== undefined ||
+    e.$metadata !== undefined ||
     name === "TimeoutError" ||
-    name === "UnknownEndpoint"
-  ) {
+    /ENOTFOUND|ECONNREFUSED|EAI_AGAIN|getaddrinfo/.test(message);
+  const network = fromAws ? networkFailure(e) : undefined;
+  if (network) return networkError(network, e, call, region);
+  if (name === "UnknownEndpoint") {
     return new CliError(
       "aws-unreachable",
       `cannot reach AWS${region ? ` in ${region}` : ""}: ${firstSentence(message)}`,
       {
-        hint: process.env.AWS_ENDPOINT_URL
-          ? `AWS_ENDPOINT_URL is set to ${process.env.AWS_ENDPOINT_URL}; is that endpoint running?`
-          : "Check your network and that general.region in pocket.toml is a real region (e.g. ap-northeast-1).",
+        hint: endpointHint(),
+      },
+    );
+  }
+  const foreign = foreignAnswer(e);
+  if (foreign) {
+    return new CliError(
+      "aws-bad-answer",
+      `${call ? callName(call) : "a call to AWS"} got an answer that is not from AWS (${where(call, region)}, ${foreign}${attempts(e)}).`,
+      {
+        hint: `Something between pocket and AWS answered instead (a proxy, a firewall's page, an outage). Run the command again; a deploy picks up where it stopped. If it keeps failing, check the network and any proxy (HTTPS_PROXY)${endpointHint(", and ")}`,
+      },
+    );
+  }
+  const status = e.$metadata?.httpStatusCode;
+  if (status !== undefined && status >= 500 && e.$fault === "server") {
+    return new CliError(
+      "aws-server-error",
+      `${call ? callName(call) : "a call to AWS"} failed on AWS's side: HTTP ${status} ${printable(name)} (${where(call, region)}${attempts(e)}).`,
+      {
+        hint: "Run the command again in a minute; a deploy picks up where it stopped. If it keeps failing, look at the AWS Health Dashboard for the region.",
       },
     );
   }
@@ -85,6 +118,99 @@ export function explainAwsError(error: unknown, region?: string): CliError | und
     );
   }
   return undefined;
+}
+
+/**
+ * Why the connection failed, when it did: no connection, or one that broke before the whole
+ * answer arrived. The SDK has already retried these.
+ */
+function networkFailure(e: SdkError): { reason: string; connected: boolean } | undefined {
+  const codes = [e.code, (e.cause as SdkError | undefined)?.code];
+  const has = (...wanted: string[]) => codes.some((c) => c !== undefined && wanted.includes(c));
+  const message = e.message ?? "";
+  if (/^aborted\b/.test(message)) {
+    return { reason: "the connection closed in the middle of the answer", connected: true };
+  }
+  if (/socket hang up/.test(message)) {
+    return { reason: "the connection closed before the answer", connected: true };
+  }
+  if (has("ENOTFOUND", "EAI_AGAIN") || /getaddrinfo/.test(message)) {
+    return { reason: `the host name does not resolve (${firstSentence(message)})`, connected: false };
+  }
+  if (has("ECONNREFUSED") || /ECONNREFUSED/.test(message)) {
+    return { reason: `the connection was refused (${firstSentence(message)})`, connected: false };
+  }
+  if (has("EHOSTUNREACH", "ENETUNREACH")) {
+    return { reason: `no route to the endpoint (${firstSentence(message)})`, connected: false };
+  }
+  // The SDK names these TimeoutError too: the code says what happened.
+  if (has("ECONNRESET", "EPIPE", "ECONNABORTED")) {
+    return { reason: "the connection was reset", connected: true };
+  }
+  if (e.name === "TimeoutError" || has("ETIMEDOUT")) {
+    const connecting = /did not establish a connection/.test(message);
+    return {
+      reason: connecting ? "no connection within the time limit" : "no answer within the time limit",
+      connected: !connecting,
+    };
+  }
+  return undefined;
+}
+
+function networkError(
+  network: { reason: string; connected: boolean },
+  e: SdkError,
+  call: FailedCall | undefined,
+  region: string | undefined,
+): CliError {
+  const what = call ? `${callName(call)} at ${call.endpoint ?? "its endpoint"}` : "the call";
+  const status = e.$metadata?.httpStatusCode ?? e.$response?.statusCode;
+  const details = [status ? `HTTP ${status}` : "", attempts(e).replace(/^, /, "")].filter(Boolean).join(", ");
+  const message = `${network.connected ? `the connection to AWS${region ? ` in ${region}` : ""} failed` : `cannot reach AWS${region ? ` in ${region}` : ""}`}: ${what}: ${network.reason}${details ? ` (${details})` : ""}.`;
+  return new CliError("aws-unreachable", message, {
+    hint: network.connected
+      ? `A network problem, not your configuration: run the command again; a deploy picks up where it stopped. If it keeps failing, check the network and any proxy (HTTPS_PROXY)${endpointHint(", and ")}`
+      : endpointHint(),
+  });
+}
+
+/** Where AWS_ENDPOINT_URL points, when it is set; otherwise the region check. */
+function endpointHint(joiner?: string): string {
+  const url = process.env.AWS_ENDPOINT_URL;
+  if (joiner !== undefined) return url ? `${joiner}AWS_ENDPOINT_URL (set to ${url}).` : ".";
+  return url
+    ? `AWS_ENDPOINT_URL is set to ${url}; is that endpoint running?`
+    : "Check your network and that general.region in pocket.toml is a real region (e.g. ap-northeast-1).";
+}
+
+/**
+ * An answer in no AWS protocol: an HTML page (a proxy's, a load balancer's), or a body the SDK
+ * could not parse. Returns its description: status and content type (the SDK keeps no body).
+ */
+function foreignAnswer(e: SdkError): string | undefined {
+  const response = e.$response;
+  const type = response?.headers?.["content-type"] ?? "";
+  const unparsed = /Deserialization error/.test(e.message ?? "");
+  const html = /html/i.test(type);
+  const unknown = (e.name === "Unknown" || e.name === "UnknownError") && response !== undefined;
+  if (!unparsed && !html && !unknown) return undefined;
+  const status = response?.statusCode ?? e.$metadata?.httpStatusCode;
+  return [status ? `HTTP ${status}` : "", type ? printable(type) : "unknown content type"]
+    .filter(Boolean)
+    .join(", ");
+}
+
+function callName(call: FailedCall): string {
+  return `${call.service} ${call.operation}`;
+}
+
+function where(call: FailedCall | undefined, region: string | undefined): string {
+  return call?.endpoint ?? (region ? `region ${region}` : "AWS");
+}
+
+function attempts(e: SdkError): string {
+  const n = e.$metadata?.attempts;
+  return n && n > 1 ? `, after ${n} attempts` : "";
 }
 
 function firstSentence(text: string): string {
