@@ -7,6 +7,12 @@ import { CliError } from "../../errors.js";
 import { describeStack, stackOutputs } from "../../stacks/stack.js";
 import { runTool } from "../../util/process.js";
 import type { Change, DeployReport, Progress, Resource, RunContext } from "../resource.js";
+import {
+  createInvalidation,
+  describePending,
+  INVALIDATION_PATHS,
+  pendingInvalidation,
+} from "./pending-invalidation.js";
 
 /**
  * A distribution's front end (docs/decisions.md#p7-front-end-upload; the guide's `build` /
@@ -14,7 +20,9 @@ import type { Change, DeployReport, Progress, Resource, RunContext } from "../re
  * synced to the route's key prefix in the `[s3]` bucket, and the distribution is invalidated once
  * if anything changed. Unlike the original, files are compared (MD5 against ETag) instead of all re-uploaded, so an
  * unchanged front end deploys as "no changes"; and deletion never touches keys that belong to
- * another route or to a Django storage under the same prefix.
+ * another route or to a Django storage under the same prefix. The invalidation is recorded as
+ * owed before the first file changes and finished by a later deploy if this one stops before it
+ * (pending-invalidation.ts).
  */
 export function uploadableRoutes(cf: CloudFrontContext): S3RouteContext[] {
   return cf.routes.filter((r): r is S3RouteContext => r.type === "s3" && r.buildDir !== undefined);
@@ -77,6 +85,15 @@ export function frontendResource(ctx: PocketContext, cf: CloudFrontContext): Res
     return out;
   };
 
+  const buildAndPlan = async (run: RunContext, progress: Progress): Promise<RoutePlan[]> => {
+    for (const route of routes) {
+      if (!route.build || run.skipBuild) continue;
+      progress.update(`building ${describe(route)}: ${route.build}`);
+      await runBuild(route, dirname(run.config.file), progress);
+    }
+    return plans(run);
+  };
+
   const distributionId = async (run: RunContext): Promise<string> => {
     const id =
       run.outputs.get(`cloudfront:${cf.name}`)?.DistributionId ??
@@ -97,15 +114,31 @@ export function frontendResource(ctx: PocketContext, cf: CloudFrontContext): Res
     dependsOn: ["s3", `cloudfront:${cf.name}`],
     goesWith: "kept: the files go with the S3 bucket (--with-data)",
     async status(run) {
+      // Uploaded files behind a stale cache are not in sync: viewers still get the old ones.
+      const pending = await pendingInvalidation(run, ctx, cf).read();
+      const owed = pending ? [`${describePending(pending)}: the next deploy finishes it`] : [];
       const missing = routes.filter((r) => !existsSync(folderOf(run, r)));
-      if (missing.length > 0)
-        return { state: "needs-update", detail: `not built yet: ${missing.map(describe).join(", ")}` };
+      if (missing.length > 0) {
+        const detail = [`not built yet: ${missing.map(describe).join(", ")}`, ...owed].join("; ");
+        return { state: "needs-update", detail };
+      }
       const changed = (await plans(run)).flatMap((p) => p.actions.filter((a) => a.kind !== "keep"));
-      return changed.length === 0
+      const differ = changed.length > 0 ? [`${changed.length} file(s) differ`] : [];
+      return differ.length + owed.length === 0
         ? { state: "in-sync", detail: "the built files are uploaded" }
-        : { state: "needs-update", detail: `${changed.length} file(s) differ` };
+        : { state: "needs-update", detail: [...differ, ...owed].join("; ") };
     },
     async plan(run) {
+      const pending = await pendingInvalidation(run, ctx, cf).read();
+      const owed: Change[] = pending
+        ? [
+            {
+              action: "update",
+              target: `invalidation of distribution ${cf.name}`,
+              detail: `${describePending(pending)}: an earlier deploy did not finish it`,
+            },
+          ]
+        : [];
       const changes: Change[] = routes
         .filter((r) => r.build)
         .map((r) => ({
@@ -113,6 +146,7 @@ export function frontendResource(ctx: PocketContext, cf: CloudFrontContext): Res
           target: `front end build ${describe(r)}`,
           detail: `runs ${r.build}; the files below are from the last build`,
         }));
+      changes.push(...owed);
       if (routes.some((r) => !existsSync(folderOf(run, r)))) return changes;
       for (const p of await plans(run)) {
         for (const a of p.actions) {
@@ -126,18 +160,29 @@ export function frontendResource(ctx: PocketContext, cf: CloudFrontContext): Res
       return changes;
     },
     async deploy(run, progress): Promise<DeployReport> {
-      if (run.skipFrontend) return { changed: false, summary: "skipped (--skip-frontend)" };
-      for (const route of routes) {
-        if (!route.build || run.skipBuild) continue;
-        progress.update(`building ${describe(route)}: ${route.build}`);
-        await runBuild(route, dirname(run.config.file), progress);
-      }
-      const clients = run.aws(cf.bucketRegion);
-      const routePlans = await plans(run);
+      const owed = pendingInvalidation(run, ctx, cf);
+      // Left by a run that stopped between the upload and the invalidation: finished below even
+      // when no file changes now (and with --skip-frontend: the files are already out there).
+      const pending = await owed.read();
+      if (run.skipFrontend && !pending) return { changed: false, summary: "skipped (--skip-frontend)" };
+      const routePlans = run.skipFrontend ? [] : await buildAndPlan(run, progress);
       const parts = routePlans.map((p) => `${p.route.keyPrefix}/: ${syncSummary(p.actions)}`);
       const phases = uploadPhases(routePlans);
       const total = phases.reduce((n, phase) => n + phase.reduce((m, step) => m + step.actions.length, 0), 0);
       const changed = total > 0;
+      if (!changed && !pending) return { changed: false, summary: "no changes" };
+      const id = await distributionId(run);
+      const paths = [...new Set([...(pending?.paths ?? []), ...(changed ? INVALIDATION_PATHS : [])])];
+      if (changed && !pending) {
+        // Before the first file changes: a run stopped anywhere after this leaves the debt on record.
+        const recorded = await owed.record({ distributionId: id, paths, since: new Date().toISOString() });
+        if (!recorded) {
+          progress.log(
+            `warning: no state bucket ${ctx.stateBucket}: if the invalidation fails, the next deploy will not know to retry it`,
+          );
+        }
+      }
+      const clients = run.aws(cf.bucketRegion);
       let done = 0;
       for (const phase of phases) {
         for (const step of phase) {
@@ -154,20 +199,14 @@ export function frontendResource(ctx: PocketContext, cf: CloudFrontContext): Res
           );
         }
       }
-      if (!changed) return { changed: false, summary: "no changes" };
-      const id = await distributionId(run);
       progress.update("invalidating the distribution's cache");
-      const { CreateInvalidationCommand } = await import("@aws-sdk/client-cloudfront");
-      await (await run.aws("us-east-1").cloudfront()).send(
-        new CreateInvalidationCommand({
-          DistributionId: id,
-          InvalidationBatch: {
-            CallerReference: `pocket-${Date.now()}`,
-            Paths: { Quantity: 1, Items: ["/*"] },
-          },
-        }),
-      );
-      return { changed: true, summary: `${parts.join("; ")}; invalidated /*` };
+      await createInvalidation(run, id, paths);
+      await owed.clear();
+      const finished = pending ? `finished the invalidation pending since ${pending.since}` : undefined;
+      const summary = changed
+        ? `${parts.join("; ")}; invalidated ${paths.join(" ")}${finished ? ` (${finished})` : ""}`
+        : `no file changes; ${finished} (${paths.join(" ")})`;
+      return { changed: true, summary };
     },
     async destroy(_run, progress) {
       progress.log(
