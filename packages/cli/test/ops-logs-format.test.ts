@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { formatResponse, readPayload } from "../src/commands/invoke-actions.js";
 import { condense, jsonEvent, parseLambdaLine, parseSince, textEvent } from "../src/commands/logs-format.js";
+import { secretMasker } from "../src/util/mask.js";
 
 const NOW = Date.parse("2026-03-01T12:00:00Z");
 const REPORT_COLD =
@@ -115,6 +116,54 @@ describe("printed events", () => {
       type: "message",
       message: "hello\nworld",
     });
+  });
+});
+
+describe("log lines are text, never terminal commands or secrets (issue 20, item 5)", () => {
+  const at = Date.parse("2026-03-01T11:59:01.250Z");
+  const line = (message: string) => ({ handler: "wsgi", timestamp: at, message });
+  it("escapes control characters (a title change, a screen clear) and keeps line breaks and tabs", () => {
+    const text = textEvent(line("owned\u001b]0;pwned\u0007\u001b[2J\tcol\r\nnext\u009b31m\n"), {
+      width: 4,
+      color: false,
+      index: 0,
+    })!;
+    expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+    expect(text).toBe(
+      "11:59:01.250 wsgi │ owned\\x1b]0;pwned\\x07\\x1b[2J\tcol\n                    next\\x9b31m",
+    );
+  });
+  it("masks every known secret value of 8 characters or more, in text and JSON", () => {
+    const dbUrl = "postgres://app:s3cr3t%2Fpw@db.example.com/app";
+    const mask = secretMasker([
+      { name: "SECRET_KEY", value: "k3y-0f-50-characters-xxxxxxxxxxxxxxxxxxxxxxxxxxxx" },
+      { name: "STAGING_LOGIN", value: "preview:Zx81Qq0Lm2Vb7Nc4Tr6Ys3Wd" },
+      { name: "DATABASE_URL", value: dbUrl },
+      { name: "SHORT", value: "admin" },
+    ]);
+    const message =
+      "key=k3y-0f-50-characters-xxxxxxxxxxxxxxxxxxxxxxxxxxxx pw=Zx81Qq0Lm2Vb7Nc4Tr6Ys3Wd url=postgres://app:s3cr3t%2Fpw@db.example.com/app raw=s3cr3t/pw user=admin\n";
+    const text = textEvent(line(message), { width: 4, color: false, index: 0, mask })!;
+    expect(text).toBe(
+      "11:59:01.250 wsgi │ key=[masked SECRET_KEY] pw=[masked STAGING_LOGIN] url=[masked DATABASE_URL] raw=[masked DATABASE_URL] user=admin",
+    );
+    const json = JSON.stringify(jsonEvent(line(`{"password": "Zx81Qq0Lm2Vb7Nc4Tr6Ys3Wd"}`), { mask }));
+    expect(json).not.toContain("Zx81Qq0Lm2Vb7Nc4Tr6Ys3Wd");
+    expect(json).toContain("[masked STAGING_LOGIN]");
+    // Without a mask (--show-secrets) the text is the app's own.
+    expect(textEvent(line("pw=Zx81Qq0Lm2Vb7Nc4Tr6Ys3Wd"), { width: 4, color: false, index: 0 })).toContain(
+      "Zx81Qq0Lm2Vb7Nc4Tr6Ys3Wd",
+    );
+  });
+  it("masks a private key printed as PEM and an origin-verify value during a rotation", () => {
+    const pem =
+      "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEAvLine1xxxxxxxxxxxx\nLine2yyyyyyyyyyyyyyyyyy\n-----END RSA PRIVATE KEY-----\n";
+    const mask = secretMasker([
+      { name: "SIGNING_KEY", value: Buffer.from(pem).toString("base64") },
+      { name: "POCKET_ORIGIN_VERIFY_SECRET", value: `${"a".repeat(64)},${"b".repeat(64)}` },
+    ]);
+    expect(mask(`got ${pem}`)).not.toMatch(/Line1|Line2/);
+    expect(mask(`header ${"b".repeat(64)}`)).toBe("header [masked POCKET_ORIGIN_VERIFY_SECRET]");
   });
 });
 

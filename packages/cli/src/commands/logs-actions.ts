@@ -5,8 +5,10 @@ import { explainAwsError } from "../aws/errors.js";
 import { type GlobalOptions, loadStage } from "../config-loader.js";
 import { CliError } from "../errors.js";
 import { useColor } from "../output.js";
+import { secretMasker } from "../util/mask.js";
 import { writeErr, writeOut } from "../util/stdio.js";
-import { jsonEvent, type LogEvent, parseSince, textEvent } from "./logs-format.js";
+import { jsonEvent, type LogEvent, type Mask, parseSince, textEvent } from "./logs-format.js";
+import { loadStageSecrets } from "./logs-secrets.js";
 
 export interface LogsOptions {
   stage?: string;
@@ -15,6 +17,8 @@ export interface LogsOptions {
   follow?: boolean;
   filter?: string;
   json?: boolean;
+  /** Print the stage's secret values where they occur instead of masking them. */
+  showSecrets?: boolean;
 }
 
 /** The handlers named on the command line (all of them when none is), or a usage error. */
@@ -104,15 +108,27 @@ export async function logsCommand(global: GlobalOptions, names: string[], opts: 
   const width = Math.max(...handlers.map((h) => h.key.length));
   const color = useColor(process.stdout);
   const index = new Map(Object.keys(container!.handlers).map((k, i) => [k, i]));
+  let mask: Mask | undefined;
   const print = (e: LogEvent) => {
     if (opts.json) {
-      writeOut(`${JSON.stringify(jsonEvent(e))}\n`);
+      writeOut(`${JSON.stringify(jsonEvent(e, { mask }))}\n`);
       return;
     }
-    const line = textEvent(e, { width, color, index: index.get(e.handler) ?? 0 });
+    const line = textEvent(e, { width, color, index: index.get(e.handler) ?? 0, mask });
     if (line !== undefined) writeOut(`${line}\n`);
   };
   try {
+    // Read once, before the first line is printed; values rotated during --follow are not seen.
+    const secrets = container!.secrets;
+    if (secrets && !opts.showSecrets) {
+      const known = await loadStageSecrets(
+        awsClients(secrets.region, { profile: opts.profile }),
+        secrets,
+        config.context.stage,
+        config.context.project,
+      );
+      mask = secretMasker(known);
+    }
     const logs = await clients.logs();
     const seen = new Set<string>();
     let since = start;

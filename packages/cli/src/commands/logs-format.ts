@@ -1,5 +1,6 @@
 import { styleText } from "node:util";
 import { CliError } from "../errors.js";
+import { printable } from "../util/printable.js";
 
 /**
  * Pure parts of `pocket logs`: the `--since` value, Lambda's platform lines (START, END, REPORT,
@@ -109,9 +110,16 @@ export interface LogEvent {
   eventId?: string;
 }
 
-/** `--json`: one object per event, platform lines parsed (START/END/INIT_START kept, as data). */
-export function jsonEvent(e: LogEvent): Record<string, unknown> {
-  const line = parseLambdaLine(e.message);
+/** Replaces the stage's secret values in a message (util/mask.ts `secretMasker`); none: as is. */
+export type Mask = (text: string) => string;
+const unmasked: Mask = (text) => text;
+
+/**
+ * `--json`: one object per event, platform lines parsed (START/END/INIT_START kept, as data).
+ * JSON.stringify escapes control characters itself; secrets are masked like the text output's.
+ */
+export function jsonEvent(e: LogEvent, options: { mask?: Mask } = {}): Record<string, unknown> {
+  const line = parseLambdaLine((options.mask ?? unmasked)(e.message));
   return {
     time: new Date(e.timestamp).toISOString(),
     handler: e.handler,
@@ -127,14 +135,19 @@ export function jsonEvent(e: LogEvent): Record<string, unknown> {
 
 const COLORS = ["cyan", "magenta", "yellow", "green", "blue", "red"] as const;
 
-/** The printed line: time, coloured handler prefix (padded to the longest key), message. */
+/**
+ * The printed line: time, coloured handler prefix (padded to the longest key), message. The
+ * message is the app's (or anyone's who can call it): its secrets are masked and its control
+ * characters escaped, so a log line can neither show a secret nor drive the terminal.
+ */
 export function textEvent(
   e: LogEvent,
-  options: { width: number; color: boolean; index: number },
+  options: { width: number; color: boolean; index: number; mask?: Mask },
 ): string | undefined {
-  const line = parseLambdaLine(e.message);
-  const text = condense(line);
-  if (text === undefined) return undefined;
+  const line = parseLambdaLine((options.mask ?? unmasked)(e.message));
+  const condensed = condense(line);
+  if (condensed === undefined) return undefined;
+  const text = printable(condensed.replace(/\r\n/g, "\n"), { keepNewlines: true });
   const time = new Date(e.timestamp).toISOString().slice(11, 23);
   const prefix = e.handler.padEnd(options.width);
   const colour = COLORS[options.index % COLORS.length]!;

@@ -16,9 +16,16 @@ export function registerLogs(program: Command, global: () => GlobalOptions): voi
     .option("-f, --follow", "keep polling for new events until Ctrl-C")
     .option("--filter <pattern>", "CloudWatch Logs filter pattern, e.g. ERROR or '{ $.level = \"error\" }'")
     .option("--json", "one JSON object per event (START/END/REPORT parsed)")
+    .option("--show-secrets", "print the stage's secret values where they occur (masked by default)")
     .addHelpText(
       "after",
-      "\nLambda's START and END lines are left out; REPORT becomes one line with the duration, the memory\nused and, for a cold start, the init time. A handler that never ran says so.",
+      [
+        "",
+        "Lambda's START and END lines are left out; REPORT becomes one line with the duration, the memory",
+        "used and, for a cold start, the init time. A handler that never ran says so.",
+        "The stage's secret values (managed and user, 8 characters or longer) are shown as [masked NAME]",
+        "unless --show-secrets is given; control characters in log lines are shown as escapes (\\x1b).",
+      ].join("\n"),
     )
     .action(async (handlers: string[], opts) => (await actions()).logsCommand(global(), handlers, opts));
 }

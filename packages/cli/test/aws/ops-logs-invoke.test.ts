@@ -7,10 +7,14 @@ import {
 } from "@aws-sdk/client-cloudwatch-logs";
 import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { CreateFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { runContext } from "../../src/engine/run-context.js";
+import { managedSecretStore } from "../../src/resources/secrets/store.js";
 import { buildCli } from "../cli/build.js";
 import { pocket, pocketAsync, project } from "../cli/run.js";
 import { motoEnv, putTestImage, resetMoto, useMoto } from "../moto/moto.js";
+import { loadInline } from "../templates/context.js";
 import { record } from "./recorder.js";
 
 const REGION = "ap-northeast-1";
@@ -32,6 +36,12 @@ sqs = {}
 
 [awscontainer.handlers.cron]
 command = "app.cron"
+
+[awscontainer.secrets.managed]
+SECRET_KEY = { type = "password", options = { length = 50 } }
+
+[awscontainer.secrets.user]
+API_TOKEN = { name = "/ops/api-token", store = "ssm" }
 `;
 const env = () => motoEnv(REGION);
 const logs = () => new CloudWatchLogsClient({ region: REGION });
@@ -159,6 +169,56 @@ describe("pocket logs against moto's CloudWatch Logs", () => {
     expect(r.stdout.match(/job failed/g)).toHaveLength(1);
     expect(r.stdout.match(/late line/g)).toHaveLength(1);
     expect(r.stderr).toContain("following (Ctrl-C to stop)");
+  });
+});
+
+describe("pocket logs prints text, never terminal commands or the stage's secrets (issue 20, item 5)", () => {
+  const secretKey = `k3y${"x".repeat(47)}`;
+  const apiToken = "tok_3f9a7c21b8e4d605";
+  beforeAll(async () => {
+    const config = loadInline(TOML, "dev");
+    const secrets = config.context.container!.secrets!;
+    await managedSecretStore(
+      runContext(config, {}).aws(secrets.region),
+      secrets,
+      "dev",
+      config.context.project,
+    ).write({
+      SECRET_KEY: secretKey,
+    });
+    await new SSMClient({ region: REGION }).send(
+      new PutParameterCommand({ Name: "/ops/api-token", Value: apiToken, Type: "SecureString" }),
+    );
+    await putEvents("/aws/lambda/dev-ops-pocket-wsgi", "2026/03/01/[$LATEST]s", [
+      [T0 + 40, `settings SECRET_KEY=${secretKey} token=${apiToken}\u001b]0;owned\u0007\u001b[2J\n`],
+    ]);
+  });
+
+  it("masks managed and user secret values and escapes control characters", () => {
+    const r = pocket(["logs", "wsgi", "--stage", "dev", "--since", "1h", "--filter", "settings"], {
+      cwd: dir,
+      env: env(),
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      / wsgi │ settings SECRET_KEY=\[masked SECRET_KEY\] token=\[masked API_TOKEN\]\\x1b\]0;owned\\x07\\x1b\[2J\n$/,
+    );
+    expect(r.stdout).not.toContain("\u001b");
+    for (const value of [secretKey, apiToken]) expect(r.stdout + r.stderr).not.toContain(value);
+  });
+
+  it("masks them in --json too, and shows them with --show-secrets", () => {
+    const args = ["logs", "wsgi", "--stage", "dev", "--since", "1h", "--filter", "settings"];
+    const json = pocket([...args, "--json"], { cwd: dir, env: env() });
+    expect(json.status, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout).message).toContain(
+      "SECRET_KEY=[masked SECRET_KEY] token=[masked API_TOKEN]",
+    );
+    for (const value of [secretKey, apiToken]) expect(json.stdout).not.toContain(value);
+    const shown = pocket([...args, "--show-secrets"], { cwd: dir, env: env() });
+    expect(shown.status, shown.stderr).toBe(0);
+    expect(shown.stdout).toContain(`SECRET_KEY=${secretKey} token=${apiToken}`);
+    expect(shown.stdout).toContain("\\x1b[2J");
   });
 });
 

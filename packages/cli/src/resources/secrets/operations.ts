@@ -3,7 +3,7 @@ import { CliError } from "../../errors.js";
 import { writeJson } from "../../output.js";
 import { writeOut } from "../../util/stdio.js";
 import type { OperationContext, RunContext } from "../resource.js";
-import { managedSecretStore } from "./store.js";
+import { managedSecretStore, readUserSecret } from "./store.js";
 import { maskSecret, type SecretValue } from "./values.js";
 
 function secretsOf(run: RunContext): SecretsContext {
@@ -35,7 +35,7 @@ export async function listSecrets({ run }: OperationContext, opts: { showValues?
   }
   for (const [name, u] of Object.entries(s.user)) {
     const row: Record<string, unknown> = { name, kind: "user", secret: u.name, store: u.store };
-    if (opts.showValues) row.value = await readUserSecret(run, u.name, u.store);
+    if (opts.showValues) row.value = await readUserSecret(run.aws(run.ctx.region), u.name, u.store);
     rows.push(row);
   }
   if (!process.stdout.isTTY) {
@@ -47,22 +47,6 @@ export async function listSecrets({ run }: OperationContext, opts: { showValues?
       `${r.name}: ${r.kind === "managed" ? `${r.type} (${r.state})` : `${r.secret} (store=${r.store})`}${r.value !== undefined ? ` = ${r.value}` : ""}\n`,
     );
   }
-}
-
-async function readUserSecret(run: RunContext, name: string, store: "sm" | "ssm"): Promise<string> {
-  const clients = run.aws(run.ctx.region);
-  if (store === "sm") {
-    const { GetSecretValueCommand } = await import("@aws-sdk/client-secrets-manager");
-    return (
-      (await (await clients.secretsManager()).send(new GetSecretValueCommand({ SecretId: name })))
-        .SecretString ?? ""
-    );
-  }
-  const { GetParameterCommand } = await import("@aws-sdk/client-ssm");
-  return (
-    (await (await clients.ssm()).send(new GetParameterCommand({ Name: name, WithDecryption: true })))
-      .Parameter?.Value ?? ""
-  );
 }
 
 /** `create-pocket-managed`: the secrets resource's own deploy (adds what is missing, never regenerates). */

@@ -143,3 +143,23 @@ function ssmStore(clients: AwsClients, pocketKey: string): ManagedSecretStore {
     },
   };
 }
+
+/** A user secret's value: a secret or SecureString the user made and named in pocket.toml. */
+export async function readUserSecret(
+  clients: AwsClients,
+  name: string,
+  store: "sm" | "ssm",
+): Promise<string> {
+  if (store === "sm") {
+    const { GetSecretValueCommand } = await import("@aws-sdk/client-secrets-manager");
+    return (
+      (await (await clients.secretsManager()).send(new GetSecretValueCommand({ SecretId: name })))
+        .SecretString ?? ""
+    );
+  }
+  const { GetParameterCommand } = await import("@aws-sdk/client-ssm");
+  return (
+    (await (await clients.ssm()).send(new GetParameterCommand({ Name: name, WithDecryption: true })))
+      .Parameter?.Value ?? ""
+  );
+}
