@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -145,6 +146,21 @@ describe("pocket dev against examples/hono (Node)", () => {
         .subarray(1, 4)
         .toString(),
     ).toBe("PNG");
+  });
+
+  it("refuses a request naming another host (DNS rebinding) on the API and the distribution", async () => {
+    for (const p of [port, port + 1]) {
+      const status = await new Promise<number | undefined>((resolve, reject) =>
+        request({ host: "127.0.0.1", port: p, path: "/", headers: { host: "rebind.example" } }, (res) => {
+          res.resume();
+          resolve(res.statusCode);
+        })
+          .on("error", reject)
+          .end(),
+      );
+      expect(status, `port ${p}`).toBe(403);
+    }
+    expect(dev.output()).not.toContain("GET / -> 403");
   });
 
   it("delivers a message the app enqueues to the worker, and dead-letters one that keeps failing", async () => {

@@ -14,6 +14,7 @@ export interface DevCommandOptions {
   stage?: string;
   profile?: string;
   port: number;
+  host?: string;
   remoteSecrets?: boolean;
 }
 
@@ -32,6 +33,7 @@ export async function devCommand(global: GlobalOptions, opts: DevCommandOptions)
     ctx,
     projectDir,
     port: opts.port,
+    host: opts.host,
     secrets,
     readSecrets,
     write: (line) => out.write(`${line}\n`),

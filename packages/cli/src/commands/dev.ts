@@ -20,6 +20,10 @@ export function registerDev(program: Command, global: () => GlobalOptions): void
       parsePort,
       3000,
     )
+    .option(
+      "--host <address>",
+      "listen on this address instead of loopback, and answer requests naming it (0.0.0.0: every address of this machine)",
+    )
     .option("--remote-secrets", "read the secrets of the deployed stage (read-only) on top of .env")
     .option(...PROFILE_OPTION)
     .addHelpText(

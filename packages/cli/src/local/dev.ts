@@ -17,10 +17,12 @@ import { localEnvironment } from "./environment.js";
 import { queueArn } from "./events.js";
 import {
   closeServers,
+  extraHostNames,
   gatewayError,
   type HttpResponseParts,
   httpResponse,
   listenLocal,
+  localUrl,
   readBody,
   requestEvent,
   writeResponse,
@@ -42,6 +44,8 @@ export interface DevOptions {
   projectDir: string;
   /** The first port; the next APIs and distributions take the ports above it. */
   port: number;
+  /** `--host`: the address to listen on (default: loopback); requests may also name it in Host. */
+  host?: string;
   /** Secret values by variable name (`.env`, and the deployed ones with --remote-secrets). */
   secrets: Record<string, string>;
   /** Reads the secrets again when `.env` changes (default: they stay as given). */
@@ -182,7 +186,7 @@ export async function startDev(o: DevOptions): Promise<DevSession> {
   try {
     for (const [key, port] of apiPorts) {
       servers.push(
-        ...(await listen(port, async (req, res) => {
+        ...(await listen(port, o.host, async (req, res) => {
           const started = Date.now();
           const body = await readBody(req);
           const h = handlers.get(key);
@@ -192,14 +196,14 @@ export async function startDev(o: DevOptions): Promise<DevSession> {
           log(key, `${req.method} ${req.url} -> ${parts.status} (${Date.now() - started} ms)`);
         })),
       );
-      endpoints.push({ kind: "api", name: key, url: `http://localhost:${port}`, port });
+      endpoints.push({ kind: "api", name: key, url: localUrl(port, o.host), port });
     }
     for (const cf of distributions) {
       const port = cfPorts.get(cf.name)!;
       const dist = localDistribution(o.ctx, cf, o.projectDir);
       for (const line of dist.unserved) o.write(`${prefix("cloudfront")} ${cf.name}: ${line}: answers 404`);
-      servers.push(...(await listen(port, (req, res) => serveDistribution(dist, port, req, res))));
-      endpoints.push({ kind: "cloudfront", name: cf.name, url: `http://localhost:${port}`, port });
+      servers.push(...(await listen(port, o.host, (req, res) => serveDistribution(dist, port, req, res))));
+      endpoints.push({ kind: "cloudfront", name: cf.name, url: localUrl(port, o.host), port });
     }
   } catch (error) {
     await stopAll();
@@ -326,18 +330,23 @@ export async function startDev(o: DevOptions): Promise<DevSession> {
 
 async function listen(
   port: number,
+  host: string | undefined,
   handler: (
     req: import("node:http").IncomingMessage,
     res: import("node:http").ServerResponse,
   ) => Promise<void>,
 ) {
   try {
-    return await listenLocal(port, (req, res) => {
-      handler(req, res).catch((error: Error) => {
-        if (!res.headersSent) writeResponse(res, gatewayError(500));
-        writeErr(`pocket dev: ${error.message}\n`);
-      });
-    });
+    return await listenLocal(
+      port,
+      (req, res) => {
+        handler(req, res).catch((error: Error) => {
+          if (!res.headersSent) writeResponse(res, gatewayError(500));
+          writeErr(`pocket dev: ${error.message}\n`);
+        });
+      },
+      { host },
+    );
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
     if (e.code === "ERR_SOCKET_BAD_PORT") {
@@ -369,7 +378,7 @@ async function listen(
  * the Django storages and caches of the local fallback, and secrets as plain values.
  */
 export function devEnvironment(
-  o: Pick<DevOptions, "ctx" | "projectDir" | "secrets">,
+  o: Pick<DevOptions, "ctx" | "projectDir" | "secrets" | "host">,
   apiPorts: Map<string, number>,
   cfPorts: Map<string, number>,
   receiver: Pick<SqsReceiver, "queueUrl" | "endpoint"> | undefined,
@@ -387,7 +396,7 @@ export function devEnvironment(
     hosts.push(`localhost:${port}`);
   }
   // Django compares ALLOWED_HOSTS without the port: the bare names make local requests pass.
-  vars.POCKET_HOSTS = [...hosts, "localhost", "127.0.0.1"].join(",");
+  vars.POCKET_HOSTS = [...hosts, "localhost", "127.0.0.1", ...extraHostNames(o.host)].join(",");
   for (const cf of Object.values(o.ctx.cloudfront ?? {})) {
     const port = cfPorts.get(cf.name);
     if (port !== undefined) vars[cf.domainEnv] = `localhost:${port}`;

@@ -1,4 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { isIPv4 } from "node:net";
+import { networkInterfaces } from "node:os";
 import { type HttpApiEvent, httpEvent } from "./events.js";
 
 /**
@@ -121,20 +123,34 @@ export async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+export interface ListenOptions {
+  /** `pocket dev --host`: the address to listen on instead of the loopback addresses. */
+  host?: string;
+}
+
 /**
  * Listens on `port` on the loopback addresses (IPv4, and IPv6 where there is one), so
- * `http://localhost:PORT` works whichever address `localhost` resolves to first.
+ * `http://localhost:PORT` works whichever address `localhost` resolves to first; with
+ * `options.host`, on that address alone. A request whose `Host` is not a name of this server
+ * (`acceptsHost`) gets 403 and never reaches `handler`.
  */
 export async function listenLocal(
   port: number,
   handler: (req: IncomingMessage, res: ServerResponse) => void,
+  options: ListenOptions = {},
 ): Promise<Server[]> {
+  const names = extraHostNames(options.host);
+  const guarded = (req: IncomingMessage, res: ServerResponse) => {
+    if (acceptsHost(req.headers.host, names)) handler(req, res);
+    else writeResponse(res, wrongHost(req.headers.host));
+  };
   const listen = (host: string) =>
     new Promise<Server>((resolve, reject) => {
-      const server = createServer(handler);
+      const server = createServer(guarded);
       server.once("error", reject);
       server.listen(port, host, () => resolve(server));
     });
+  if (options.host && options.host !== "localhost") return [await listen(options.host)];
   const servers = [await listen("127.0.0.1")];
   try {
     servers.push(await listen("::1"));
@@ -142,6 +158,63 @@ export async function listenLocal(
     // No IPv6 loopback on this machine (or the port is taken there): IPv4 serves alone.
   }
   return servers;
+}
+
+/**
+ * Whether a `Host` header names this server: a loopback name (`localhost`, `*.localhost`,
+ * `127.x.x.x`, `[::1]`) or one of `extra` (from `--host`), with any port. Anything else is a
+ * page on another site reaching the server through DNS rebinding (its name resolving to
+ * 127.0.0.1): it must not get the app, which would trust that name as its own.
+ */
+export function acceptsHost(header: string | undefined, extra: readonly string[] = []): boolean {
+  if (!header) return false;
+  const name = hostName(header);
+  if (name === "localhost" || name.endsWith(".localhost") || name === "[::1]") return true;
+  if (isIPv4(name) && name.startsWith("127.")) return true;
+  return extra.includes(name);
+}
+
+/** The host name of a `Host` header: lower-case, without the port or a trailing dot. */
+function hostName(header: string): string {
+  const h = header.trim().toLowerCase();
+  const name = h.startsWith("[") ? h.slice(0, h.indexOf("]") + 1) : h.replace(/:\d*$/, "");
+  return name.replace(/\.$/, "");
+}
+
+/**
+ * The names `--host` adds: the address itself (IPv6 in brackets, as in a `Host` header), and
+ * for a wildcard address (`0.0.0.0`, `::`) every address of this machine's interfaces, which is
+ * what another device on the network will put in `Host`.
+ */
+export function extraHostNames(host: string | undefined): string[] {
+  if (!host) return [];
+  const bracket = (a: string) => (a.includes(":") ? `[${a.replace(/^\[|\]$/g, "")}]` : a);
+  const names = [hostName(bracket(host))];
+  if (["0.0.0.0", "::", "[::]"].includes(host)) {
+    for (const list of Object.values(networkInterfaces())) {
+      for (const a of list ?? []) names.push(bracket(a.address.split("%")[0]!.toLowerCase()));
+    }
+  }
+  return names;
+}
+
+/** The URL pocket dev prints for a port: `localhost`, or the `--host` address when it names one. */
+export function localUrl(port: number, host?: string): string {
+  if (!host || ["localhost", "0.0.0.0", "::", "[::]"].includes(host)) return `http://localhost:${port}`;
+  return `http://${host.includes(":") && !host.startsWith("[") ? `[${host}]` : host}:${port}`;
+}
+
+function wrongHost(header: string | undefined): HttpResponseParts {
+  const shown = JSON.stringify((header ?? "").slice(0, 200));
+  return {
+    status: 403,
+    headers: [["content-type", "text/plain; charset=utf-8"]],
+    body: Buffer.from(
+      `pocket dev answers only requests for localhost, 127.0.0.1 or [::1], not Host ${shown}: ` +
+        "another name could be a web page reaching this server through DNS rebinding. " +
+        "To serve another name, run pocket dev --host with it (or 0.0.0.0 for every address of this machine).\n",
+    ),
+  };
 }
 
 export async function closeServers(servers: Server[]): Promise<void> {
