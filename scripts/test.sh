@@ -8,4 +8,11 @@ echo "== typecheck"; npx tsc -p tsconfig.json
 echo "== lint";      npx biome check . && node scripts/check-cycles.mjs
 echo "== build";     node scripts/build.mjs
 echo "== python";    bash python/scripts/test.sh
-echo "== vitest";    npx vitest run
+# vitest on the lowest Node package.json's engines allow, then the journeys on the newest LTS
+# (scripts/test-node.sh fetches a pinned one on first use); PATH first, so child processes (the
+# CLI, handlers, npm) run on it too.
+node22="$(bash scripts/test-node.sh 22)"
+node24="$(bash scripts/test-node.sh 24)"
+echo "== vitest (Node $("$node22/node" --version))"; PATH="$node22:$PATH" npx vitest run
+echo "== smoke (Node $("$node24/node" --version))"
+PATH="$node24:$PATH" npx vitest run packages/cli/test/init-node.test.ts packages/cli/test/aws/django-journey.test.ts

@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { djangoDeployWarnings } from "../src/django/checks.js";
 import { dockerfile, profileRegion } from "../src/django/init.js";
 import { editSettings, REPLACED_PREFIX, SETTINGS_MARKERS } from "../src/django/settings-edit.js";
+import { VERSION } from "../src/version.js";
 import { buildCli } from "./cli/build.js";
 import { pocket, project } from "./cli/run.js";
 import { loadInline } from "./templates/context.js";
@@ -165,11 +166,12 @@ describe("pocket django init", () => {
     expect(readFileSync(join(dir, ".env"), "utf8")).toMatch(/^SECRET_KEY=.{50}$/m);
     expect(readFileSync(join(dir, ".gitignore"), "utf8")).toContain("\n.env\n");
     expect(readFileSync(join(dir, ".dockerignore"), "utf8")).toMatch(/^\.env$/m);
-    expect(readFileSync(join(dir, ".dockerignore"), "utf8")).not.toMatch(/^\.pocket/m);
-    const runtime = join(dir, ".pocket", "python-runtime");
-    expect(existsSync(join(runtime, "src", "pocket", "django", "static.py"))).toBe(true);
-    expect(existsSync(join(runtime, "tests"))).toBe(false);
-    expect(existsSync(join(runtime, ".venv"))).toBe(false);
+    // The image needs .pocket/'s wheel; only the source copy of earlier versions is left out.
+    expect(readFileSync(join(dir, ".dockerignore"), "utf8")).not.toMatch(/^\.pocket\/?$/m);
+    expect(readdirSync(join(dir, ".pocket"))).toEqual([`pocket_cli_runtime-${VERSION}-py3-none-any.whl`]);
+    expect(docker.indexOf("pip install -r /tmp/deps/requirements.txt")).toBeLessThan(
+      docker.indexOf("COPY .pocket/pocket_cli_runtime-*.whl"),
+    );
     const valid = pocket(["config", "validate"], { cwd: dir });
     expect(valid.status, valid.stderr).toBe(0);
 

@@ -41,7 +41,7 @@ describe("pocket init --runtime node", () => {
     ]);
     expect(r.kept).toEqual([".gitignore"]);
     expect(readFileSync(join(dir, ".gitignore"), "utf8")).toBe("mine\n");
-    expect(r.nextSteps).toEqual(["npm install", "npm run build", "npx pocket deploy --stage dev"]);
+    expect(r.nextSteps).toEqual(["npm install", "npm run build", "npx @magic-pocket/cli deploy --stage dev"]);
     validates(dir);
     const toml = readFileSync(join(dir, "pocket.toml"), "utf8");
     expect(toml).toContain('region = "eu-west-1"');
@@ -104,7 +104,10 @@ describe("pocket init --runtime node", () => {
     const toml = readFileSync(join(dir, "pocket.toml"), "utf8");
     expect(toml).toContain('project_name = "shop-api"');
     expect(toml).toContain('command = "build/index.web"');
-    expect(r.nextSteps[0]).toBe("npm install @magic-pocket/runtime");
+    expect(r.nextSteps[0]).toBe("npm install");
+    expect(
+      JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).dependencies["@magic-pocket/runtime"],
+    ).toMatch(/^file:\.pocket\/magic-pocket-runtime-/);
     validates(dir);
   });
 
