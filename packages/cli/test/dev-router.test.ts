@@ -388,6 +388,18 @@ describe("the handlers' environment", () => {
       OPTIONS: { location: "collected" },
     });
   });
+
+  it("leaves out the origin-verify value (--remote-secrets): no local CloudFront sends it", () => {
+    const config = loadInline(TOML);
+    const env = devEnvironment(
+      { ctx: config.context, projectDir: "/work/shop", secrets: { POCKET_ORIGIN_VERIFY_SECRET: "new,old" } },
+      new Map([["wsgi", 3000]]),
+      new Map(),
+      undefined,
+      false,
+    );
+    expect(env).not.toHaveProperty("POCKET_ORIGIN_VERIFY_SECRET");
+  });
 });
 
 describe("starting", () => {

@@ -414,6 +414,9 @@ export function devEnvironment(
     });
   }
   Object.assign(vars, o.secrets);
+  // No CloudFront sends the origin-verify header to a local handler: with the value set, both
+  // runtimes would refuse every request (docs/runtime-contract.md, POCKET_ORIGIN_VERIFY_SECRET).
+  delete vars.POCKET_ORIGIN_VERIFY_SECRET;
   // Deployed without a DATABASE_URL, the Python runtime uses SQLite in /tmp (the only writable
   // place on Lambda); here the database belongs next to pocket.toml, as a local run keeps it.
   if (python && !vars.DATABASE_URL) vars.DATABASE_URL = `sqlite:///${join(o.projectDir, "db.sqlite3")}`;
