@@ -13,6 +13,7 @@ import { registerStageCommands } from "./commands/stage.js";
 import { registerWaf } from "./commands/waf.js";
 import type { GlobalOptions } from "./config-loader.js";
 import { CliError, EXIT } from "./errors.js";
+import { printable } from "./util/printable.js";
 import { watchStdio, writeErr, writeOut } from "./util/stdio.js";
 import { VERSION } from "./version.js";
 
@@ -121,7 +122,9 @@ function report(error: unknown): number {
     return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   }
   if (error instanceof CliError) {
-    writeErr(`error: ${error.message}\n${error.hint ? `hint: ${error.hint}\n` : ""}`);
+    // Messages quote AWS (a stack's status reason, a failed resource's reason): printable text only.
+    const text = (t: string) => printable(t, { keepNewlines: true });
+    writeErr(`error: ${text(error.message)}\n${error.hint ? `hint: ${text(error.hint)}\n` : ""}`);
     return error.exitCode;
   }
   // A network failure or a foreign answer outside the engine's wrapping is not a bug either.
@@ -130,12 +133,14 @@ function report(error: unknown): number {
   const aws = error as { name?: string; message?: string; $metadata?: unknown };
   if (aws && typeof aws === "object" && aws.$metadata) {
     // An AWS service said no in a way we have no specific advice for: not a bug in pocket.
-    writeErr(`error: AWS ${aws.name}: ${aws.message}\n`);
+    writeErr(
+      `error: AWS ${printable(String(aws.name))}: ${printable(String(aws.message), { keepNewlines: true })}\n`,
+    );
     return EXIT.failure;
   }
   const e = error as Error;
   writeErr(
-    `internal error: ${e?.message ?? String(error)}\n` +
+    `internal error: ${printable(e?.message ?? String(error), { keepNewlines: true })}\n` +
       "This is a bug in pocket. Please report it with the command you ran and `pocket --version`.\n" +
       (process.env.POCKET_DEBUG ? `${e?.stack ?? ""}\n` : "Set POCKET_DEBUG=1 to see the stack trace.\n"),
   );

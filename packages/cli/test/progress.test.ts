@@ -40,3 +40,17 @@ describe("the progress view in plain logs (CI, pipes)", () => {
     }
   });
 });
+
+describe("text read from AWS in progress lines (issue 20, item 5)", () => {
+  it("shows a stack event's control characters as escapes, in logged lines and in the status", () => {
+    const { view, text } = plainView();
+    const p = view.for("cloudfront:main", "CloudFront");
+    p.log("Distribution CREATE_FAILED: bad\u001b[2J\u001b]0;owned\u0007 reason");
+    p.update("waiting\u001b[1A");
+    p.done("failed\u009b2J", "fail");
+    view.stop();
+    expect(text()).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    expect(text()).toContain("CloudFront: Distribution CREATE_FAILED: bad\\x1b[2J\\x1b]0;owned\\x07 reason");
+    expect(text()).toContain("CloudFront: waiting\\x1b[1A");
+  });
+});

@@ -5,6 +5,7 @@ import { explainAwsError } from "../aws/errors.js";
 import { type GlobalOptions, loadStage } from "../config-loader.js";
 import { invocationDir } from "../cwd.js";
 import { CliError } from "../errors.js";
+import { printable } from "../util/printable.js";
 import { writeErr, writeOut } from "../util/stdio.js";
 import { selectHandlers } from "./logs-actions.js";
 import { condense, parseLambdaLine } from "./logs-format.js";
@@ -87,7 +88,8 @@ export async function invokeCommand(global: GlobalOptions, key: string, opts: In
     writeErr("── log tail ──\n");
     for (const raw of tail.split(/\n(?=START |END |REPORT |INIT_START |\[|\d{4}-\d{2}-\d{2}T)/)) {
       const text = condense(parseLambdaLine(raw));
-      if (text !== undefined && text.trim() !== "") writeErr(`${text.replace(/\n+$/, "")}\n`);
+      if (text !== undefined && text.trim() !== "")
+        writeErr(`${printable(text.replace(/\n+$/, ""), { keepNewlines: true })}\n`);
     }
     writeErr("──────────────\n");
   }
@@ -102,7 +104,10 @@ export async function invokeCommand(global: GlobalOptions, key: string, opts: In
     } catch {
       // not JSON: show it as it is
     }
-    writeErr(`error: ${handler!.functionName} failed (${out.FunctionError}): ${message}\n`);
+    // The function's own words: printable text only, like its log lines.
+    writeErr(
+      `error: ${handler!.functionName} failed (${printable(out.FunctionError)}): ${printable(message, { keepNewlines: true })}\n`,
+    );
     if (!opts.log)
       writeErr(`hint: run again with --log, or: pocket logs --stage ${config.settings.stage} ${key}\n`);
     process.exitCode = 1;

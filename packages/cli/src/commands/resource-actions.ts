@@ -9,6 +9,7 @@ import type { Operation, ResourceKind } from "../resources/resource.js";
 import { formatDiff, stackDifferences } from "../stacks/diff.js";
 import { renderYaml } from "../templates/render.js";
 import type { Template } from "../templates/template.js";
+import { printable } from "../util/printable.js";
 import { writeOut } from "../util/stdio.js";
 import type { NameOptions } from "./options.js";
 
@@ -50,7 +51,7 @@ export async function groupStatus(global: GlobalOptions, kinds: ResourceKind[], 
   const statuses = await statusOf(prepared.run, targets);
   for (const { resource, status, error } of statuses) {
     if (error) continue;
-    writeOut(`${resource.title}: ${status.state}${status.detail ? ` (${status.detail})` : ""}\n`);
+    writeOut(`${resource.title}: ${status.state}${status.detail ? ` (${printable(status.detail)})` : ""}\n`);
     if (status.state === "failed") process.exitCode = 1;
   }
   // Asked for this group alone: a resource that cannot be asked is the command's error, with its hint.

@@ -10,6 +10,7 @@ import { prepareStage } from "../engine/stage.js";
 import { CliError } from "../errors.js";
 import { writeJson } from "../output.js";
 import type { Change, ResourceStatus } from "../resources/resource.js";
+import { printable } from "../util/printable.js";
 import { writeErr, writeOut } from "../util/stdio.js";
 
 export interface DeployOptions extends RunOptions {
@@ -65,7 +66,8 @@ export async function statusCommand(
   const width = Math.max(...statuses.map((s) => s.resource.title.length));
   for (const { resource, status } of statuses) {
     writeOut(
-      `${resource.title.padEnd(width)}  ${STATE_LABEL[status.state]}${status.detail ? ` (${status.detail})` : ""}\n`,
+      // The detail quotes AWS (a stack's status reason): printable text only.
+      `${resource.title.padEnd(width)}  ${STATE_LABEL[status.state]}${status.detail ? ` (${printable(status.detail)})` : ""}\n`,
     );
   }
 }
@@ -88,7 +90,8 @@ export async function planCommand(
       continue;
     }
     writeOut(`  ${resource.title}:\n`);
-    for (const c of changes) writeOut(`    ${symbol(c)} ${c.target}${c.detail ? ` (${c.detail})` : ""}\n`);
+    for (const c of changes)
+      writeOut(`    ${symbol(c)} ${printable(c.target)}${c.detail ? ` (${printable(c.detail)})` : ""}\n`);
     total += changes.length;
   }
   writeOut(total === 0 ? "\nNo changes.\n" : `\n${total} change(s). Run \`pocket deploy\` to apply.\n`);

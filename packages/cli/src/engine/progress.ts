@@ -2,6 +2,7 @@ import { clearScreenDown, moveCursor } from "node:readline";
 import { styleText } from "node:util";
 import { useColor } from "../output.js";
 import type { Progress } from "../resources/resource.js";
+import { printable } from "../util/printable.js";
 
 type Line = {
   title: string;
@@ -63,8 +64,12 @@ export class ProgressView {
     };
   }
 
-  /** A line that stays above the live block. */
-  print(message: string): void {
+  /**
+   * A line that stays above the live block. Messages carry text read from AWS (a stack event's
+   * reason, a lock holder): `printable` keeps it from driving the terminal.
+   */
+  print(text: string): void {
+    const message = printable(text, { keepNewlines: true });
     if (!this.tty) {
       this.out.write(`[${seconds(Date.now() - this.t0).padStart(6)}] ${message}\n`);
       return;
@@ -93,7 +98,8 @@ export class ProgressView {
     for (const line of this.lines.values()) {
       const elapsed = seconds((line.finished ?? Date.now()) - line.started);
       const mark = line.mark ? symbol(line.mark) : spinner();
-      const text = `${mark} ${line.title}: ${line.status} (${elapsed})`.slice(0, width - 1);
+      // One screen line each, or the redraw above moves the cursor by the wrong count.
+      const text = printable(`${mark} ${line.title}: ${line.status} (${elapsed})`).slice(0, width - 1);
       this.out.write(`${this.color && !line.mark ? styleText("dim", text) : text}\n`);
       this.drawn++;
     }

@@ -254,6 +254,14 @@ describe("pocket invoke against Lambda's wire format", () => {
       seen = req.headers;
       req.resume();
       req.on("end", () => {
+        if (req.url?.includes("dev-ops-pocket-worker")) {
+          res.writeHead(409, {
+            "content-type": "application/json",
+            "x-amzn-errortype": "ResourceConflictException",
+          });
+          res.end(JSON.stringify({ Type: "User", message: "busy\u001b]0;owned\u0007\u001b[2J" }));
+          return;
+        }
         if (req.url?.includes("dev-ops-pocket-wsgi")) {
           res.writeHead(404, {
             "content-type": "application/json",
@@ -264,7 +272,7 @@ describe("pocket invoke against Lambda's wire format", () => {
         }
         const tail = [
           "START RequestId: 33333333-aaaa-bbbb-cccc-000000000003 Version: $LATEST",
-          "[ERROR]\t2026-03-01T00:00:00.000Z\t33333333-aaaa-bbbb-cccc-000000000003\tZeroDivisionError: division by zero",
+          "[ERROR]\t2026-03-01T00:00:00.000Z\t33333333-aaaa-bbbb-cccc-000000000003\tZeroDivisionError: division by zero\u001b[2J",
           "END RequestId: 33333333-aaaa-bbbb-cccc-000000000003",
           "REPORT RequestId: 33333333-aaaa-bbbb-cccc-000000000003\tDuration: 5.00 ms\tBilled Duration: 6 ms\tMemory Size: 512 MB\tMax Memory Used: 80 MB\t",
           "",
@@ -278,7 +286,7 @@ describe("pocket invoke against Lambda's wire format", () => {
         res.end(
           JSON.stringify({
             errorType: "ZeroDivisionError",
-            errorMessage: "division by zero",
+            errorMessage: "division by zero\u001b]0;owned\u0007",
             stackTrace: ['  File "/var/task/app.py", line 3, in cron\n'],
           }),
         );
@@ -305,6 +313,23 @@ describe("pocket invoke against Lambda's wire format", () => {
     );
     expect(r.stderr).toContain('File "/var/task/app.py", line 3, in cron');
     expect(r.stdout).toBe("");
+  });
+
+  it("prints the function's words and AWS's errors as text, never as terminal commands (issue 20, item 5)", async () => {
+    const failed = await pocketAsync(["invoke", "cron", "--stage", "dev", "--log"], {
+      cwd: dir,
+      env: { ...env(), AWS_ENDPOINT_URL_LAMBDA: url },
+    });
+    expect(failed.stderr).not.toContain("\u001b");
+    expect(failed.stderr).toContain("ERROR ZeroDivisionError: division by zero\\x1b[2J");
+    expect(failed.stderr).toContain("ZeroDivisionError: division by zero\\x1b]0;owned\\x07");
+    const refused = await pocketAsync(["invoke", "worker", "--stage", "dev"], {
+      cwd: dir,
+      env: { ...env(), AWS_ENDPOINT_URL_LAMBDA: url },
+    });
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain("error: AWS ResourceConflictException: busy\\x1b]0;owned\\x07\\x1b[2J");
+    expect(refused.stderr).not.toContain("\u001b");
   });
 
   it("says that a function that is not deployed does not exist", async () => {
