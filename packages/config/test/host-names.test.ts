@@ -61,6 +61,6 @@ describe("domain keys hold host names", () => {
       expect(hostNameProblem(good), good).toBeUndefined();
     }
     const ctx = context(distribution("xn--r8jz45g.jp", "www.xn--r8jz45g.jp"));
-    expect(ctx.cloudfront.main?.domain).toBe("xn--r8jz45g.jp");
+    expect(ctx.cloudfront?.main?.domain).toBe("xn--r8jz45g.jp");
   });
 });
