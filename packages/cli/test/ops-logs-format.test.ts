@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { formatResponse, readPayload } from "../src/commands/invoke-actions.js";
-import { condense, jsonEvent, parseLambdaLine, parseSince, textEvent } from "../src/commands/logs-format.js";
+import {
+  condense,
+  jsonEvent,
+  jsonLine,
+  parseLambdaLine,
+  parseSince,
+  textEvent,
+} from "../src/commands/logs-format.js";
 import { secretMasker } from "../src/util/mask.js";
 
 const NOW = Date.parse("2026-03-01T12:00:00Z");
@@ -154,6 +161,13 @@ describe("log lines are text, never terminal commands or secrets (issue 20, item
     expect(textEvent(line("pw=Zx81Qq0Lm2Vb7Nc4Tr6Ys3Wd"), { width: 4, color: false, index: 0 })).toContain(
       "Zx81Qq0Lm2Vb7Nc4Tr6Ys3Wd",
     );
+  });
+  it("escapes DEL and the C1 controls in --json lines too, the parsed value unchanged", () => {
+    const event = line("a\u009b2J\u007fb\u001b[0m");
+    const printed = jsonLine(jsonEvent(event));
+    expect(printed).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+    expect(printed).toContain("a\\u009b2J\\u007fb\\u001b[0m");
+    expect(JSON.parse(printed).message).toBe("a\u009b2J\u007fb\u001b[0m");
   });
   it("masks a private key printed as PEM and an origin-verify value during a rotation", () => {
     const pem =

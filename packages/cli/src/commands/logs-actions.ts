@@ -7,7 +7,7 @@ import { CliError } from "../errors.js";
 import { useColor } from "../output.js";
 import { secretMasker } from "../util/mask.js";
 import { writeErr, writeOut } from "../util/stdio.js";
-import { jsonEvent, type LogEvent, type Mask, parseSince, textEvent } from "./logs-format.js";
+import { jsonEvent, jsonLine, type LogEvent, type Mask, parseSince, textEvent } from "./logs-format.js";
 import { loadStageSecrets } from "./logs-secrets.js";
 
 export interface LogsOptions {
@@ -111,7 +111,7 @@ export async function logsCommand(global: GlobalOptions, names: string[], opts: 
   let mask: Mask | undefined;
   const print = (e: LogEvent) => {
     if (opts.json) {
-      writeOut(`${JSON.stringify(jsonEvent(e, { mask }))}\n`);
+      writeOut(`${jsonLine(jsonEvent(e, { mask }))}\n`);
       return;
     }
     const line = textEvent(e, { width, color, index: index.get(e.handler) ?? 0, mask });

@@ -133,6 +133,17 @@ export function jsonEvent(e: LogEvent, options: { mask?: Mask } = {}): Record<st
   };
 }
 
+/**
+ * One `--json` line. JSON.stringify escapes C0 controls (ESC becomes \u001b) but leaves DEL and the
+ * C1 controls (U+009B is a one-character CSI) raw; they get \u escapes too, the value unchanged.
+ */
+export function jsonLine(value: unknown): string {
+  return JSON.stringify(value).replace(
+    /[\u007f-\u009f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
 const COLORS = ["cyan", "magenta", "yellow", "green", "blue", "red"] as const;
 
 /**
