@@ -6,7 +6,6 @@
  */
 export function printable(text: string, options: { keepNewlines?: boolean } = {}): string {
   // Fast path: most text has no control character at all.
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
   if (!/[\u0000-\u001f\u007f-\u009f]/.test(text)) return text;
   let out = "";
   for (const ch of text) {
