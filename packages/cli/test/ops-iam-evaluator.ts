@@ -15,8 +15,11 @@ export interface IamCall {
   service: string;
   action: string;
   resources: string[];
-  context?: Record<string, string>;
+  context?: Context;
 }
+
+/** Condition keys of a request; a multivalued key (record names) is a list. */
+export type Context = Record<string, string | string[]>;
 
 export interface PolicyDocument {
   Version: string;
@@ -54,18 +57,27 @@ function applies(s: Statement, call: IamCall): boolean {
   return call.resources.every((arn) => resources.some((r) => matches(r, arn)));
 }
 
-/** IAM's condition operators the generated policies use. */
-function conditionHolds(condition: Statement["Condition"], context: Record<string, string>): boolean {
+/** IAM's condition operators the generated policies use, with ForAllValues/ForAnyValue. */
+function conditionHolds(condition: Statement["Condition"], context: Context): boolean {
   return Object.entries(condition ?? {}).every(([op, keys]) =>
     Object.entries(keys).every(([key, expected]) => {
-      const ifExists = op.endsWith("IfExists");
-      const base = op.replace(/IfExists$/, "");
+      const [set, operator] = op.includes(":") ? (op.split(":") as [string, string]) : ["", op];
+      const ifExists = operator.endsWith("IfExists");
+      const base = operator.replace(/IfExists$/, "");
       const value = Object.entries(context).find(([k]) => k.toLowerCase() === key.toLowerCase())?.[1];
-      if (value === undefined) return ifExists;
       const wanted = (Array.isArray(expected) ? expected : [expected]).map(String);
-      if (base === "StringEquals" || base === "ArnEquals") return wanted.includes(value);
-      if (base === "StringLike" || base === "ArnLike") return wanted.some((w) => matches(w, value));
-      throw new Error(`the evaluator knows no condition operator ${op}`);
+      if (base === "Null") return wanted.includes(String(value === undefined));
+      const one = (v: string) => {
+        if (base === "StringEquals" || base === "ArnEquals") return wanted.includes(v);
+        if (base === "StringLike" || base === "ArnLike") return wanted.some((w) => matches(w, v));
+        throw new Error(`the evaluator knows no condition operator ${op}`);
+      };
+      // ForAllValues holds for a missing key, as in IAM (hence the Null check beside it).
+      if (set === "ForAllValues") return (Array.isArray(value) ? value : value ? [value] : []).every(one);
+      if (value === undefined) return ifExists;
+      if (set === "ForAnyValue" || Array.isArray(value))
+        return (Array.isArray(value) ? value : [value]).some(one);
+      return one(value);
     }),
   );
 }

@@ -26,6 +26,7 @@ export interface PermissionsOptions {
   account?: string;
   roleTemplate?: string;
   allowWildcardSubject?: boolean;
+  boundary?: boolean;
 }
 
 /** The resource types of every stack the stage deploys (templates rendered offline). */
@@ -202,7 +203,7 @@ export async function permissionsCommand(global: GlobalOptions, opts: Permission
     writeOut(
       renderYaml(roleTemplate(ctx, policy, opts.roleTemplate, { allowWildcard: opts.allowWildcardSubject })),
     );
-    writeErr(`\nThe role trusts ${subject.trusts} (token sub ${subject.sub}).\n`);
+    writeErr(`\nThe role trusts ${subject.trusts}: token sub ${subject.sub}.\n`);
     return;
   }
   let account = opts.account;
@@ -224,6 +225,14 @@ export async function permissionsCommand(global: GlobalOptions, opts: Permission
           })
         : error;
     }
+  }
+  if (opts.boundary) {
+    // The same substitution as the policy: the boundary's statements use the same placeholders.
+    const text = JSON.stringify(boundaryFor(ctx))
+      .replaceAll("${AWS::Partition}", partition)
+      .replaceAll("${AWS::AccountId}", account!);
+    writeJson(JSON.parse(text));
+    return;
   }
   const document = concretePolicy(policy, account!, partition);
   if (opts.json) {

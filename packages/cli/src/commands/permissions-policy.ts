@@ -1,5 +1,6 @@
 import type { PocketContext } from "@magic-pocket/config";
 import { roleStatements } from "./permissions/role-writes.js";
+import { splitAnyStatement, stageNames } from "./permissions/stage-scope.js";
 import { A, P, type PolicyStatement } from "./permissions/statement.js";
 
 export type { PolicyStatement };
@@ -373,10 +374,10 @@ const REASONS: Record<string, string> = {
   CertificateManager:
     "RequestCertificate has no resource-level permissions and certificate ids are chosen by ACM",
   Route53: "hosted zone ids are looked up at deploy time, change ids are chosen by Route 53",
-  EC2: "EC2 Create* and Describe* calls for VPC networking have no resource-level permissions by name; ids are chosen by AWS",
-  EFS: "file system, mount target and access point ids are chosen by AWS at creation",
+  EC2: "EC2 Create* and Describe* calls for VPC networking have no resource-level permissions by name; ids are chosen by AWS; the Modify*, Associate*, Attach*, egress and tag calls are made by CloudFormation while it creates the resource (deletes and changes of existing ones are in StackEC2OwnStacks)",
+  EFS: "file system, mount target and access point ids are chosen by AWS at creation; the mount targets' network interfaces are made by EFS without the stack's tags (deletes are in StackEFSOwnStacks)",
   CloudFront:
-    "CloudFront ids (distributions, keys, policies, origin access controls) are chosen by AWS; several of its create calls have no resource-level permissions",
+    "CloudFront ids (distributions, keys, policies, origin access controls) are chosen by AWS; its create calls have no resource-level permissions, and functions, keys, key groups, origin access controls and response headers policies carry no tags (CloudFront refuses to delete one a distribution still uses; distributions are in StackCloudFrontOwnStacks)",
   WAFv2: "web ACL and IP set ids are chosen by AWS at creation",
 };
 
@@ -631,19 +632,30 @@ export function stagePolicy(ctx: PocketContext, types: readonly string[]): Stage
     g.types.push(type);
     grouped.set(key, g);
   }
+  const names = stageNames(
+    ctx,
+    stacks.map((s) => s.name),
+  );
   for (const [key, g] of grouped) {
-    const sid = `Stack${key.replace(/[^A-Za-z0-9]/g, "")}${g.resources === "*" ? "Any" : ""}`;
+    const base = `Stack${key.replace(/[^A-Za-z0-9]/g, "")}`;
+    const why = (reason: string | undefined) => (reason ? `${g.types.join(", ")}: ${reason}` : undefined);
+    if (g.resources === "*" && key !== "LambdaEsm") {
+      // What can name the stage (a tag only CloudFormation sets, a name, a record name) is split off.
+      for (const part of splitAnyStatement(key, g.actions, names))
+        allow(
+          `${base}${part.suffix}`,
+          part.actions,
+          part.resources,
+          why(part.reason ?? (part.resources === "*" ? g.reason : undefined)),
+          part.condition,
+        );
+      continue;
+    }
     const condition =
       key === "LambdaEsm"
         ? { StringLikeIfExists: { "lambda:FunctionArn": functions.map((f) => fn(scope, f)) } }
         : undefined;
-    allow(
-      sid,
-      g.actions,
-      g.resources,
-      g.reason ? `${g.types.join(", ")}: ${g.reason}` : undefined,
-      condition,
-    );
+    allow(`${base}${g.resources === "*" ? "Any" : ""}`, g.actions, g.resources, why(g.reason), condition);
   }
   if (types.includes("AWS::ApiGatewayV2::Stage")) {
     allow(
@@ -719,15 +731,21 @@ export function stagePolicy(ctx: PocketContext, types: readonly string[]): Stage
       "DatabaseNetwork",
       [
         "ec2:CreateSecurityGroup",
-        "ec2:DeleteSecurityGroup",
         "ec2:DescribeSecurityGroups",
-        "ec2:AuthorizeSecurityGroupIngress",
         "ec2:DescribeSubnets",
         "ec2:DescribeVpcs",
         "ec2:CreateTags",
       ],
       "*",
       "the database's security group and subnets have ids chosen by AWS, and EC2's create and describe calls allow no resource names",
+    );
+    // pocket creates the group itself (not a stack) with its Name tag in the create call.
+    allow(
+      "DatabaseSecurityGroup",
+      ["ec2:AuthorizeSecurityGroupIngress", "ec2:DeleteSecurityGroup"],
+      "*",
+      "the group's id is chosen by AWS; the condition limits these calls to the group carrying the stage's Name tag",
+      { StringEquals: { "aws:ResourceTag/Name": r.securityGroupName } },
     );
     allow(
       "RdsServiceRole",

@@ -20,6 +20,10 @@ export function registerPermissions(program: Command, global: () => GlobalOption
       "--role-template <github:OWNER/REPO[:ref]>",
       "print a CloudFormation template for a role GitHub Actions assumes through OIDC, with this policy (ref: main when not given)",
     )
+    .option(
+      "--boundary",
+      "print the stage's permissions boundary policy instead (for aws iam create-policy, when not using --role-template)",
+    )
     .option("--allow-wildcard-subject", "let the --role-template ref hold * or ? (trusts every match)")
     .addHelpText(
       "after",

@@ -145,6 +145,14 @@ describe("pocket permissions against the calls a deploy makes", () => {
     expect(text.stdout).toContain(":210987654321:");
     expect(text.stderr).toContain("Wildcards, and why:");
     expect(text.stderr).toContain("EcrLogin: GetAuthorizationToken");
+    const boundary = pocket(["permissions", "--stage", "dev", "--boundary", "--account", "210987654321"], {
+      cwd: dir,
+      env: env(),
+    });
+    expect(boundary.status, boundary.stderr).toBe(0);
+    expect(JSON.parse(boundary.stdout).Statement.length).toBeGreaterThan(3);
+    expect(boundary.stdout).toContain("arn:aws:s3:::dev-full-pocket/*");
+    expect(boundary.stdout).not.toContain("${AWS::");
     const bad = pocket(["permissions", "--stage", "dev", "--account", "12"], { cwd: dir, env: env() });
     expect(bad.status).toBe(2);
     const role = pocket(["permissions", "--stage", "dev", "--role-template", "github:acme/shop:main"], {

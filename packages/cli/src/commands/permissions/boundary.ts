@@ -5,7 +5,7 @@ import type { Json, Template } from "../../templates/template.js";
 import { A, P, policyArn } from "./statement.js";
 
 /**
- * The stage's permissions boundary (docs/decisions.md#p23-deploy-role): the union of what pocket
+ * The stage's permissions boundary (docs/decisions.md#e11-deploy-role-boundary): the union of what pocket
  * grants the stage's roles (the function role with the user's `[awscontainer.iam]` inline
  * policies, each schedule's role, the CodeBuild role), read from the rendered templates with
  * their CloudFormation references turned into the stage's ARNs. A role bounded by it can do no

@@ -2,7 +2,7 @@ import { CliError } from "../../errors.js";
 import { A, P, type PolicyStatement, policyArn } from "./statement.js";
 
 /**
- * What the CI principal may do to the stage's IAM roles (docs/decisions.md#p23-deploy-role).
+ * What the CI principal may do to the stage's IAM roles (docs/decisions.md#e11-deploy-role-boundary).
  * Every call that writes a role's permissions (CreateRole, PutRolePolicy, DeleteRolePolicy,
  * PutRolePermissionsBoundary, Attach/DetachRolePolicy) is allowed only when the role carries the
  * stage's permissions boundary, so whatever the CI principal (or CloudFormation on its
