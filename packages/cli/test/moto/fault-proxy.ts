@@ -16,6 +16,8 @@ export interface FaultProxy {
   readonly url: string;
   /** Requests seen and faults injected since the start (or the last `resetCounts`). */
   readonly counts: Record<FaultKind | "pass", number>;
+  /** `kind METHOD operation-or-path` of each fault injected, in order. */
+  readonly faults: readonly string[];
   resetCounts(): void;
   close(): Promise<void>;
 }
@@ -44,6 +46,7 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
   const kinds = options.kinds ?? FAULT_KINDS;
   const zero = () => ({ pass: 0, throttle: 0, "server-error": 0, html: 0, cut: 0 });
   let counts: Record<FaultKind | "pass", number> = zero();
+  let faults: string[] = [];
   const upstream = new URL(target);
 
   const server: Server = createServer((req, res) => {
@@ -53,6 +56,7 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
       const body = Buffer.concat(chunks);
       const fault = random() < options.rate ? kinds[Math.floor(random() * kinds.length)]! : undefined;
       counts[fault ?? "pass"]++;
+      if (fault) faults.push(`${fault} ${req.method} ${operationOf(req, body)}`);
       const protocol = protocolOf(req);
       if (fault === "throttle") return sendError(res, throttleAnswer(protocol));
       if (fault === "server-error") return sendError(res, serverErrorAnswer(protocol));
@@ -108,8 +112,12 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
     get counts() {
       return counts;
     },
+    get faults() {
+      return faults;
+    },
     resetCounts() {
       counts = zero();
+      faults = [];
     },
     close: () =>
       new Promise<void>((resolve) => {
@@ -117,6 +125,15 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
         server.close(() => resolve());
       }),
   };
+}
+
+/** The operation a request names (JSON target, query Action, S3's x-id), else its path. */
+function operationOf(req: IncomingMessage, body: Buffer): string {
+  const target = req.headers["x-amz-target"];
+  if (typeof target === "string") return target.split(".").pop()!;
+  const url = new URL(req.url ?? "/", "http://proxy");
+  const action = /(?:^|&)Action=(\w+)/.exec(body.toString("latin1"))?.[1] ?? url.searchParams.get("Action");
+  return action ?? url.searchParams.get("x-id") ?? url.pathname;
 }
 
 type Protocol = "json" | "rest-json" | "query" | "s3" | "rest-xml";
