@@ -326,6 +326,26 @@ describe("the stage lock under faults", () => {
     expect(await readLock()).toBeUndefined();
   }, 90_000);
 
+  it("keeps its lease when the answer to a renewal is lost and the retry meets its own write", async () => {
+    const renewals: string[] = [];
+    proxy.rule = ({ method, path, headers }) => {
+      if (method !== "PUT" || !isLock(path) || !headers["if-match"]) return "pass";
+      renewals.push(String(headers["if-match"]));
+      return renewals.length === 1 ? "cut-answer" : "pass";
+    };
+    const { done } = await heldDeploy({ ...viaProxy(), POCKET_LOCK_LEASE_SECONDS: "2" });
+    // The cut renewal, the SDK's retry of it (412: the ETag moved), then renewals from the new ETag.
+    await until("three renewals after the cut one", () => renewals.length >= 5);
+    expect(renewals[1]).toBe(renewals[0]);
+    expect(renewals[2]).not.toBe(renewals[1]);
+    writeFileSync(join(dir, "release"), "");
+    const r = await done;
+    proxy.rule = () => "pass";
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain("lost");
+    expect(await readLock()).toBeUndefined();
+  }, 90_000);
+
   it("retries a release whose read was cut, and the lock is gone after a successful run", async () => {
     let cut = 0;
     proxy.rule = ({ method, path }) =>
