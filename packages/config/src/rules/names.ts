@@ -184,8 +184,8 @@ export function nameIssues(ctx: PocketContext): Issue[] {
           code: "route-name-clash",
           message:
             r.name === ""
-              ? `route #${r.index + 1}'s path_pattern "${r.pathPattern}" names no folder`
-              : `routes #${other! + 1} and #${r.index + 1} both get the name "${r.name}" (from their path_pattern)`,
+              ? `routes[${r.index}]'s path_pattern "${r.pathPattern}" names no folder`
+              : `routes[${other!}] and routes[${r.index}] both get the name "${r.name}" (from their path_pattern)`,
           path: rat,
           hint: "Route names (the folders of path_pattern, letters and digits only) name CloudFront resources; make them distinct.",
         });

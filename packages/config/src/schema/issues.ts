@@ -1,5 +1,5 @@
 import type * as z from "zod/mini";
-import type { Issue, PathSegment } from "../diagnostics.js";
+import { formatPath, type Issue, type PathSegment } from "../diagnostics.js";
 import { closest } from "../suggest.js";
 
 type AnySchema = z.core.$ZodType;
@@ -87,11 +87,13 @@ const EXPECTED: Record<string, string> = {
   record: "a table",
 };
 
+/**
+ * `[a.b]` for a table; a table inside an array has no TOML header, so its key path, numbered as
+ * every diagnostic's path is (`routes[1]`, from 0).
+ */
 function tableName(path: readonly PathSegment[]): string {
-  const named = path.filter((p) => typeof p === "string");
-  return named.length
-    ? `[${path.map((p) => (typeof p === "number" ? `#${p + 1}` : p)).join(".")}]`
-    : "the top level";
+  if (!path.some((p) => typeof p === "string")) return "the top level";
+  return path.some((p) => typeof p === "number") ? formatPath(path) : `[${path.join(".")}]`;
 }
 
 /** Turns one zod issue into our issues (an unknown-keys issue becomes one per key). */
@@ -190,12 +192,14 @@ export function fromZodIssue(
         },
       ];
     case "invalid_union": {
+      // zod puts the discriminator at the end of the path itself in some versions: name it once.
       const discriminator = (issue as { discriminator?: string }).discriminator;
+      const named = discriminator === undefined || path[path.length - 1] === discriminator;
       return [
         {
           code: "invalid-value",
           message: issue.message,
-          path: discriminator ? [...path, discriminator] : path,
+          path: named ? path : [...path, discriminator],
         },
       ];
     }
