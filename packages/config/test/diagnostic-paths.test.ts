@@ -5,7 +5,9 @@ import { CONTAINER, GENERAL, problems } from "./helpers.js";
 // 0-based, as `formatPath` writes it) and every message and label says the same (issue 24, item 8).
 describe("diagnostic paths", () => {
   it("names an invalid managed secret type once, at awscontainer.secrets.managed.A.type", () => {
-    const ds = problems(`${GENERAL}\n${CONTAINER}\n[awscontainer.secrets.managed]\nA = { type = "passwrd" }\n`);
+    const ds = problems(
+      `${GENERAL}\n${CONTAINER}\n[awscontainer.secrets.managed]\nA = { type = "passwrd" }\n`,
+    );
     const d = ds.find((x) => x.path.startsWith("awscontainer.secrets.managed.A"))!;
     expect(d.path).toBe("awscontainer.secrets.managed.A.type");
     expect(d.position?.line).toBeGreaterThan(0);
