@@ -1,6 +1,7 @@
 import type { Credentials, LoadedConfig, PocketContext, Settings } from "@magic-pocket/config";
 import type { AwsClients } from "../aws/clients.js";
 import type { StackSpec } from "../stacks/spec.js";
+import type { Change, Progress, ResourceStatus } from "../status.js";
 import type { ParameterSource, Template } from "../templates/template.js";
 
 /**
@@ -11,20 +12,7 @@ import type { ParameterSource, Template } from "../templates/template.js";
  * says what it is and how to read, change and delete it.
  */
 
-export type ResourceState = "missing" | "in-sync" | "needs-update" | "in-progress" | "failed" | "unknown";
-
-export interface Change {
-  action: "create" | "update" | "replace" | "delete";
-  /** What changes, e.g. `AWS::Lambda::Function WsgiLambdaFunction` or `secret SECRET_KEY`. */
-  target: string;
-  detail?: string;
-}
-
-export interface ResourceStatus {
-  state: ResourceState;
-  /** One line for people: why it needs an update, the failure reason, ... */
-  detail?: string;
-}
+export type { Change, Progress, ResourceState, ResourceStatus } from "../status.js";
 
 export interface DeployReport {
   /** False when nothing was changed (no mutating AWS call was made). */
@@ -59,13 +47,6 @@ export interface Keep {
    * `destroy`, with `onlyIfEmpty`, and the resource checks.
    */
   whenEmpty?: "delete";
-}
-
-export interface Progress {
-  /** A short status line that replaces the previous one for this resource. */
-  update(message: string): void;
-  /** A line that stays in the log (stack events, warnings). */
-  log(message: string): void;
 }
 
 /** How long to wait between polls, and for how long at most. Tests shorten them. */

@@ -3,7 +3,7 @@ import type { Parameter, Stack, StackEvent, Tag } from "@aws-sdk/client-cloudfor
 import type { AwsClients } from "../aws/clients.js";
 import { awsErrorName } from "../aws/errors.js";
 import { CliError } from "../errors.js";
-import type { Change, Progress, ResourceStatus } from "../resources/resource.js";
+import type { Change, Progress, ResourceStatus } from "../status.js";
 import { pollUntil } from "../util/time.js";
 import { sameTemplate } from "./compare.js";
 import type { StackSpec } from "./spec.js";

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { CliError } from "../errors.js";
-import type { Progress } from "../resources/resource.js";
+import type { Progress } from "../status.js";
 
 export interface RunResult {
   code: number;

@@ -1,9 +1,9 @@
 import { CliError } from "../../errors.js";
-import { stackResource } from "../../stacks/stack-resource.js";
 import { cloudfrontKeysTemplate, PUBLIC_KEY_PARAMETER } from "../../templates/cloudfront-keys.js";
 import { resourceKind } from "../resource.js";
 import { managedSecretStore } from "../secrets/store.js";
 import { publicKeyPem } from "../secrets/values.js";
+import { stackResource } from "../stack-resource.js";
 
 /**
  * The public half of each signed distribution's key (a managed `cloudfront_signing_key`) and its

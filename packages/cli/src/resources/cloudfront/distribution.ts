@@ -1,6 +1,5 @@
 import type { CloudFrontContext, PocketContext } from "@magic-pocket/config";
 import { CliError } from "../../errors.js";
-import { stackResource } from "../../stacks/stack-resource.js";
 import {
   cloudfrontParameters,
   cloudfrontTemplate,
@@ -11,6 +10,7 @@ import type { ParameterSource } from "../../templates/template.js";
 import type { Resource, RunContext } from "../resource.js";
 import { managedSecretStore } from "../secrets/store.js";
 import { originVerifyHeaderValue, secretFingerprint } from "../secrets/values.js";
+import { stackResource } from "../stack-resource.js";
 import { ensureBucketPolicyStatement, removeBucketPolicyStatement } from "./bucket-policy.js";
 import { protectionSummary } from "./protection.js";
 import { ensureEdgeSecretsInKvs } from "./token-secret.js";

@@ -1,4 +1,4 @@
-import { bucketResource } from "../../buckets/bucket-resource.js";
+import { bucketResource } from "../bucket-resource.js";
 import { resourceKind } from "../resource.js";
 
 /**

@@ -1,7 +1,7 @@
 import { describeStack } from "../../stacks/stack.js";
-import { stackResource } from "../../stacks/stack-resource.js";
 import { vpcStackTags, vpcTemplate } from "../../templates/vpc.js";
 import { resourceKind } from "../resource.js";
+import { stackResource } from "../stack-resource.js";
 import { consumerTags, refuseVpcInUse } from "./consumers.js";
 
 /** `[vpc]` with manage = true: the VPC stack (subnets, NAT, optional EFS), deployed when something uses it. */

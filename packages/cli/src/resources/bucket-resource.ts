@@ -1,4 +1,3 @@
-import type { Keep, Resource } from "../resources/resource.js";
 import {
   blockPublicAccess,
   blocksPublicAccess,
@@ -6,14 +5,15 @@ import {
   createBucket,
   deleteBucket,
   hasObjects,
-} from "./bucket.js";
+} from "../buckets/bucket.js";
 import {
   applySettings,
   type BucketSettings,
   type CurrentSettings,
   readSettings,
   settingsDrift,
-} from "./bucket-settings.js";
+} from "../buckets/bucket-settings.js";
+import type { Keep, Resource } from "./resource.js";
 
 /** A bucket's settings before pocket sets any. */
 const EMPTY: CurrentSettings = { versioning: "Never", cors: [], lifecycle: [] };

@@ -1,7 +1,7 @@
-import type { Progress, Resource, RunContext } from "../resources/resource.js";
+import type { StackSpec } from "../stacks/spec.js";
+import { deployStack, destroyStack, planStack, stackStatus } from "../stacks/stack.js";
 import type { ParameterSource, Template } from "../templates/template.js";
-import type { StackSpec } from "./spec.js";
-import { deployStack, destroyStack, planStack, stackStatus } from "./stack.js";
+import type { Progress, Resource, RunContext } from "./resource.js";
 
 /** Everything a one-stack resource declares; the stack mechanics are the same for all of them. */
 export interface StackResourceOptions
