@@ -1,6 +1,6 @@
 """Framework-neutral entry points: ``from pocket.runtime import set_envs``.
 
-Besides :func:`set_envs` (whose loader lives in :mod:`pocket.django.runtime`, which imports
+Besides :func:`set_envs` (whose loader lives in :mod:`pocket.django.environment`, which imports
 nothing from Django at module level) this module keeps the original runtime's public functions
 with their names, signatures and meaning, implemented on the environment contract
 (docs/runtime-contract.md): the deploy passes every name and document as environment variables,
@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 from pocket._deprecation import deprecated
-from pocket.django.runtime import check_stage, reset_envs_loaded, set_envs
+from pocket.django.environment import check_stage, reset_envs_loaded, set_envs
 from pocket.errors import PocketRuntimeError
 from pocket.secrets import load_secret_values, parse_secrets_document, pocket_region
 

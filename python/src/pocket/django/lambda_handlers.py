@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pocket._deprecation import deprecated
-from pocket.django.runtime import set_envs
+from pocket.django.environment import set_envs
 from pocket.django.wsgi_adapter import WsgiApp, call_app
 from pocket.errors import PocketRuntimeError
 

@@ -30,7 +30,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from pocket.django.runtime import set_envs
+from pocket.django.environment import set_envs
 
 __all__ = ["ORIGIN_VERIFY_HEADER", "ORIGIN_VERIFY_SECRET_ENV", "OriginVerifyMiddleware", "accepted_origin_secrets"]
 

@@ -2,7 +2,7 @@
 
 ``get_storages``, ``get_static_storage``, ``get_caches`` and ``get_databases`` are importable
 from here as in the original (``from pocket.django.utils import get_caches, get_storages``);
-they are the functions of :mod:`pocket.django.runtime`.
+they are the functions of :mod:`pocket.django.runtime` (see there why both modules exist).
 """
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pocket.django.runtime import (
+from pocket.django.databases import get_databases
+from pocket.django.environment import is_deployed
+from pocket.django.stage_settings import (
     get_caches,
-    get_databases,
     get_email_backend,
     get_email_settings,
     get_static_storage,
     get_storages,
-    is_deployed,
 )
 from pocket.errors import PocketRuntimeError
 
