@@ -165,7 +165,7 @@ def test_rsa_package_fallback_signs_identically(signing_env, rsa_keypair, monkey
 def test_no_rsa_library_is_a_clear_error(signing_env, monkeypatch):
     monkeypatch.setitem(sys.modules, "cryptography.hazmat.primitives", None)
     monkeypatch.setitem(sys.modules, "rsa", None)
-    with pytest.raises(PocketStorageConfigurationError, match=r"magic-pocket\[signing\]"):
+    with pytest.raises(PocketStorageConfigurationError, match=r"pocket-cli-runtime\[signing\]"):
         media_storage().url("a.png")
 
 
