@@ -112,7 +112,7 @@ export async function acquireDeployLock(
     // SDK's retry met the object that write had made.
     const current = await readLock(clients, bucket, stage);
     if (ours(current)) {
-      etag = current!.etag;
+      etag = current!.etag ?? "";
       break;
     }
     if (!current) {
@@ -130,7 +130,7 @@ export async function acquireDeployLock(
       if (!isPreconditionFailed(error) && !isMissing(error)) throw error;
       const now = await readLock(clients, bucket, stage);
       if (ours(now)) {
-        etag = now!.etag;
+        etag = now!.etag ?? "";
         replaced = current;
       }
     }
