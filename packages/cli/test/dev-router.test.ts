@@ -12,7 +12,8 @@ import {
   parseCookies,
   routeRequest,
 } from "../src/local/cloudfront.js";
-import { devEnvironment, startDev } from "../src/local/dev.js";
+import { startDev } from "../src/local/dev.js";
+import { devEnvironment } from "../src/local/dev-environment.js";
 import {
   closeServers,
   httpResponse,
