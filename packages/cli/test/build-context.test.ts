@@ -5,13 +5,13 @@ import { unzipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { zipBuildContext } from "../src/resources/container/build-context.js";
+import { buildFailure } from "../src/resources/container/codebuild/build.js";
+import { codebuildPolicy } from "../src/resources/container/codebuild/policies.js";
 import {
   buildConsoleUrl,
-  buildFailure,
   buildspec,
   codebuildEnvironment,
-  codebuildPolicy,
-} from "../src/resources/container/codebuild.js";
+} from "../src/resources/container/codebuild/project.js";
 
 function tree(files: Record<string, string>): string {
   const root = mkdtempSync(join(tmpdir(), "pocket-context-"));

@@ -1,9 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  codebuildPolicy,
-  codebuildTrustPolicy,
-  foreignRoleParts,
-} from "../src/resources/container/codebuild.js";
+import { codebuildPolicy, codebuildTrustPolicy } from "../src/resources/container/codebuild/policies.js";
+import { foreignRoleParts } from "../src/resources/container/codebuild/role.js";
 
 const names = { region: "ap-northeast-1", account: "123456789012", project: "dev-x-pocket-codebuild" };
 const trust = codebuildTrustPolicy(names);

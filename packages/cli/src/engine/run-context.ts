@@ -2,7 +2,7 @@ import type { LoadedConfig } from "@magic-pocket/config";
 import { awsClients } from "../aws/clients.js";
 import type { Resource, RunContext } from "../resources/resource.js";
 import { resolveParameters } from "./parameters.js";
-import { runTiming, vendorEndpoints } from "./timing.js";
+import { builderEnvironment, runTiming, vendorEndpoints } from "./timing.js";
 
 export interface RunOptions {
   yes?: boolean;
@@ -33,6 +33,7 @@ export function runContext(
     assumeYes: options.yes === true,
     timing: runTiming(),
     vendorEndpoints: vendorEndpoints(),
+    builders: builderEnvironment(),
     aws: (region) => awsClients(region, { profile: options.profile }),
     confirm: async (question) => {
       if (options.yes) return true;

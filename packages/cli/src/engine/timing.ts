@@ -1,4 +1,4 @@
-import type { Timing, VendorEndpoints } from "../resources/resource.js";
+import type { BuilderEnvironment, Timing, VendorEndpoints } from "../resources/resource.js";
 
 /**
  * Poll intervals for one run. Real AWS takes minutes, an emulator milliseconds: the test harness
@@ -28,5 +28,14 @@ export function vendorEndpoints(env: NodeJS.ProcessEnv = process.env): VendorEnd
     neonApi: env.POCKET_NEON_API_URL || undefined,
     tidbIam: env.POCKET_TIDB_IAM_URL || undefined,
     tidbApi: env.POCKET_TIDB_API_URL || undefined,
+  };
+}
+
+/** The image builders' tokens and overrides (README "Environment variables"), read once per run. */
+export function builderEnvironment(env: NodeJS.ProcessEnv = process.env): BuilderEnvironment {
+  return {
+    depotToken: env.DEPOT_TOKEN ?? env.DEPOT_API_KEY,
+    depotProjectId: env.DEPOT_PROJECT_ID,
+    codebuildPermissionsBoundary: env.CODEBUILD_PERMISSIONS_BOUNDARY || undefined,
   };
 }

@@ -67,6 +67,19 @@ export interface VendorEndpoints {
   tidbApi?: string;
 }
 
+/**
+ * What the image builders take from the environment (README "Environment variables"), read once
+ * by the engine: resources never read the environment.
+ */
+export interface BuilderEnvironment {
+  /** `DEPOT_TOKEN`, else `DEPOT_API_KEY`: the depot builder's token. */
+  depotToken?: string;
+  /** `DEPOT_PROJECT_ID`, when `awscontainer` names no depot project. */
+  depotProjectId?: string;
+  /** `CODEBUILD_PERMISSIONS_BOUNDARY`: overrides `permissions_boundary` for the CodeBuild role. */
+  codebuildPermissionsBoundary?: string;
+}
+
 /** Shared state of one command run. */
 export interface RunContext {
   config: LoadedConfig;
@@ -89,6 +102,7 @@ export interface RunContext {
   assumeYes: boolean;
   timing: Timing;
   vendorEndpoints: VendorEndpoints;
+  builders: BuilderEnvironment;
   /** AWS clients for a region (the stage's region, or us-east-1 for CloudFront). */
   aws(region: string): AwsClients;
   /** Asks the user (or answers from --yes; false when nobody can answer). */

@@ -47,7 +47,15 @@ const failed = (status: string) => status.endsWith("_FAILED") || status === "ROL
 
 /** A stack's state compared with what pocket would deploy (docs/decisions.md#p2-stack-status). */
 export async function stackStatus(clients: AwsClients, spec: StackSpec): Promise<ResourceStatus> {
-  const stack = await describeStack(clients, spec.name);
+  return describedStackStatus(clients, await describeStack(clients, spec.name), spec);
+}
+
+/** `stackStatus` of a stack the caller has just described (undefined: there is none). */
+export async function describedStackStatus(
+  clients: AwsClients,
+  stack: Stack | undefined,
+  spec: StackSpec,
+): Promise<ResourceStatus> {
   if (!stack) return { state: "missing" };
   const status = stack.StackStatus ?? "UNKNOWN";
   if (inProgress(status)) return { state: "in-progress", detail: status };

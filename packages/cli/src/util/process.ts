@@ -18,6 +18,8 @@ export function runTool(
   options: {
     input?: string;
     env?: NodeJS.ProcessEnv;
+    /** Variables added to this process's environment (ignored when `env` is given). */
+    addEnv?: Record<string, string>;
     progress?: Progress;
     cwd?: string;
     shell?: boolean;
@@ -26,7 +28,7 @@ export function runTool(
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd: options.cwd,
-      env: options.env ?? process.env,
+      env: options.env ?? (options.addEnv ? { ...process.env, ...options.addEnv } : process.env),
       shell: options.shell === true,
       stdio: ["pipe", "pipe", "pipe"],
     });

@@ -1,5 +1,5 @@
 import type { PocketContext } from "@magic-pocket/config";
-import { codebuildPolicy } from "../../resources/container/codebuild.js";
+import { codebuildPolicy } from "../../resources/container/codebuild/policies.js";
 import { parameterNames } from "../../templates/container/parameters.js";
 import type { Json, Template } from "../../templates/template.js";
 import { A, P, policyArn } from "./statement.js";

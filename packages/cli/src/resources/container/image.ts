@@ -1,120 +1,24 @@
 import type { BuildBackend, ContainerContext } from "@magic-pocket/config";
 import type { AwsClients } from "../../aws/clients.js";
-import { awsErrorName } from "../../aws/errors.js";
 import { CliError } from "../../errors.js";
 import { runTool } from "../../util/process.js";
-import type { Progress, Timing } from "../resource.js";
+import type { BuilderEnvironment, Progress, Timing } from "../resource.js";
 import { dockerEngineAvailable } from "./docker.js";
-
-export interface ImageRef {
-  /** `{registry}/{repository}@sha256:{hex}` */
-  uri: string;
-  digest: string;
-}
-
-const DIGEST_URI =
-  /^([0-9]{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([^@:\s]+)@(sha256:[a-f0-9]{64})$/;
-
-/** The repository for the stage's images; created on first use (docs/decisions.md#i1-the-ecr-repository). */
-export async function ensureRepository(
-  clients: AwsClients,
-  name: string,
-): Promise<{ uri: string; created: boolean }> {
-  const existing = await describeRepository(clients, name);
-  if (existing) return { uri: existing, created: false };
-  const { CreateRepositoryCommand } = await import("@aws-sdk/client-ecr");
-  const out = await (await clients.ecr()).send(
-    new CreateRepositoryCommand({ repositoryName: name, imageScanningConfiguration: { scanOnPush: true } }),
-  );
-  return { uri: out.repository!.repositoryUri!, created: true };
-}
-
-export async function describeRepository(clients: AwsClients, name: string): Promise<string | undefined> {
-  const { DescribeRepositoriesCommand } = await import("@aws-sdk/client-ecr");
-  try {
-    const out = await (await clients.ecr()).send(
-      new DescribeRepositoriesCommand({ repositoryNames: [name] }),
-    );
-    return out.repositories?.[0]?.repositoryUri;
-  } catch (error) {
-    if (awsErrorName(error) === "RepositoryNotFoundException") return undefined;
-    throw error;
-  }
-}
-
-/** The digest currently tagged with the stage, if any. */
-export async function taggedDigest(
-  clients: AwsClients,
-  repository: string,
-  tag: string,
-): Promise<string | undefined> {
-  const { DescribeImagesCommand } = await import("@aws-sdk/client-ecr");
-  try {
-    const out = await (await clients.ecr()).send(
-      new DescribeImagesCommand({ repositoryName: repository, imageIds: [{ imageTag: tag }] }),
-    );
-    return out.imageDetails?.[0]?.imageDigest;
-  } catch (error) {
-    const name = awsErrorName(error);
-    if (name === "ImageNotFoundException" || name === "RepositoryNotFoundException") return undefined;
-    throw error;
-  }
-}
+import { taggedDigest } from "./ecr.js";
+import type { ImageRef } from "./given-image.js";
 
 /**
- * `--image URI@sha256:DIGEST`: an image built elsewhere (CI, or another stage). Its shape and
- * region are checked offline, before any AWS call; `verifyGivenImage` then finds it in ECR.
+ * Building the stage's image with the configured builder: Docker here, depot, or CodeBuild in
+ * the stage's account (`./codebuild/`). Each pushes `{repository}:{stage}`; the digest is read
+ * back from ECR.
  */
-export function parseGivenImage(image: string, region: string): ImageRef & { repository: string } {
-  const m = DIGEST_URI.exec(image);
-  if (!m) {
-    throw new CliError("image-not-digest", `--image must be an ECR image by digest, got "${image}".`, {
-      hint: "Use ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPOSITORY@sha256:<64 hex> (docker inspect or `aws ecr describe-images` prints it).",
-    });
-  }
-  const [, , imageRegion, repository, digest] = m;
-  if (imageRegion !== region) {
-    throw new CliError(
-      "image-wrong-region",
-      `--image is in ${imageRegion}, but the stage deploys to ${region}.`,
-      {
-        hint: "Lambda only runs images from ECR in its own region; replicate or push the image there first.",
-      },
-    );
-  }
-  return { uri: image, digest: digest!, repository: repository! };
-}
 
-/**
- * Finds a given image in ECR (read-only): Lambda only runs images from ECR in the function's own
- * region. `unchanged` says the caller has changed nothing yet, so the error may say so: a deploy
- * checks `--image` before its first change (docs/decisions.md#p23-inputs-checked-before-the-first-change).
- */
-export async function verifyGivenImage(
-  clients: AwsClients,
-  image: string,
-  options: { unchanged: boolean },
-): Promise<ImageRef> {
-  const ref = parseGivenImage(image, clients.region);
-  const { DescribeImagesCommand } = await import("@aws-sdk/client-ecr");
-  try {
-    await (await clients.ecr()).send(
-      new DescribeImagesCommand({ repositoryName: ref.repository, imageIds: [{ imageDigest: ref.digest }] }),
-    );
-  } catch (error) {
-    const name = awsErrorName(error);
-    if (name === "ImageNotFoundException" || name === "RepositoryNotFoundException") {
-      throw new CliError(
-        "image-not-found",
-        `the image ${image} is not in ECR (${name})${options.unchanged ? "; nothing was changed" : ""}.`,
-        {
-          hint: "Push it first, or deploy without --image to build from the Dockerfile.",
-        },
-      );
-    }
-    throw error;
-  }
-  return { uri: ref.uri, digest: ref.digest };
+/** What a build takes besides the container's context. */
+export interface BuildOptions {
+  stateBucket: string;
+  rebuild: boolean;
+  timing: Timing;
+  builders: BuilderEnvironment;
 }
 
 /**
@@ -127,14 +31,15 @@ async function resolveBackend(c: ContainerContext): Promise<BuildBackend> {
 }
 
 /** What decides whether a CodeBuild build is due: the sources, and the image the stage has now. */
-function codebuildSources(clients: AwsClients, c: ContainerContext, cwd: string, stateBucket: string) {
+function codebuildSources(c: ContainerContext, cwd: string, stateBucket: string) {
   return {
     build: c.build,
     stateBucket,
     platform: c.platform,
     dockerfile: c.dockerfilePath,
     cwd,
-    currentDigest: () => taggedDigest(clients, c.ecrRepository, c.imageTag),
+    repository: c.ecrRepository,
+    imageTag: c.imageTag,
   };
 }
 
@@ -153,8 +58,8 @@ export async function plannedBuilder(
   if (backend === "docker") return "Docker";
   if (backend === "depot") return "depot";
   if (options.rebuild) return "CodeBuild";
-  const { codebuildWouldBuild } = await import("./codebuild.js");
-  return (await codebuildWouldBuild(clients, codebuildSources(clients, c, cwd, options.stateBucket)))
+  const { codebuildWouldBuild } = await import("./codebuild/build.js");
+  return (await codebuildWouldBuild(clients, codebuildSources(c, cwd, options.stateBucket)))
     ? "CodeBuild"
     : false;
 }
@@ -169,72 +74,29 @@ export async function buildAndPush(
   repositoryUri: string,
   cwd: string,
   progress: Progress,
-  options: { stateBucket: string; rebuild: boolean; timing: Timing },
+  options: BuildOptions,
 ): Promise<ImageRef> {
   const target = `${repositoryUri}:${c.imageTag}`;
   const backend = await resolveBackend(c);
   if (backend === "codebuild" && c.build.backend === "auto")
     progress.log("no Docker engine answers here: building with CodeBuild in your account");
   if (backend === "codebuild") {
-    const { codebuildBuildAndPush } = await import("./codebuild.js");
+    const { codebuildBuildAndPush } = await import("./codebuild/build.js");
     const result = await codebuildBuildAndPush(
       clients,
       {
-        ...codebuildSources(clients, c, cwd, options.stateBucket),
+        ...codebuildSources(c, cwd, options.stateBucket),
         target,
-        repository: c.ecrRepository,
-        permissionsBoundary: c.permissionsBoundary,
+        permissionsBoundary: options.builders.codebuildPermissionsBoundary || c.permissionsBoundary,
         rebuild: options.rebuild,
         timing: options.timing,
       },
       progress,
     );
     return { uri: `${repositoryUri}@${result.digest}`, digest: result.digest };
-  } else if (backend === "docker") {
-    await dockerLogin(clients, repositoryUri, progress);
-    progress.update(`docker buildx build --platform ${c.platform}`);
-    const r = await runTool(
-      "docker",
-      [
-        "buildx",
-        "build",
-        "--platform",
-        c.platform,
-        "--file",
-        c.dockerfilePath,
-        "--tag",
-        target,
-        "--provenance=false",
-        "--push",
-        ".",
-      ],
-      { cwd, progress },
-    );
-    if (r.code !== 0) throw buildFailed("docker buildx build", r.stderr);
-  } else {
-    const token = process.env.DEPOT_TOKEN ?? process.env.DEPOT_API_KEY;
-    if (!token) {
-      throw new CliError("depot-token-missing", "the depot builder needs DEPOT_TOKEN (or DEPOT_API_KEY).", {
-        hint: "Create a token in depot.dev and export DEPOT_TOKEN before deploying.",
-      });
-    }
-    const project = c.build.depotProjectId ?? process.env.DEPOT_PROJECT_ID;
-    const args = [
-      "build",
-      ".",
-      "--file",
-      c.dockerfilePath,
-      "--tag",
-      target,
-      "--platform",
-      c.platform,
-      "--push",
-    ];
-    if (project) args.push("--project", project);
-    progress.update("depot build");
-    const r = await runTool("depot", args, { cwd, progress, env: { ...process.env, DEPOT_TOKEN: token } });
-    if (r.code !== 0) throw buildFailed("depot build", r.stderr);
   }
+  if (backend === "docker") await dockerBuild(clients, c, repositoryUri, target, cwd, progress);
+  else await depotBuild(c, target, cwd, options.builders, progress);
   const digest = await taggedDigest(clients, c.ecrRepository, c.imageTag);
   if (!digest) {
     throw new CliError("image-not-pushed", `the build finished but ${target} is not in ECR.`, {
@@ -242,6 +104,67 @@ export async function buildAndPush(
     });
   }
   return { uri: `${repositoryUri}@${digest}`, digest };
+}
+
+async function dockerBuild(
+  clients: AwsClients,
+  c: ContainerContext,
+  repositoryUri: string,
+  target: string,
+  cwd: string,
+  progress: Progress,
+): Promise<void> {
+  await dockerLogin(clients, repositoryUri, progress);
+  progress.update(`docker buildx build --platform ${c.platform}`);
+  const r = await runTool(
+    "docker",
+    [
+      "buildx",
+      "build",
+      "--platform",
+      c.platform,
+      "--file",
+      c.dockerfilePath,
+      "--tag",
+      target,
+      "--provenance=false",
+      "--push",
+      ".",
+    ],
+    { cwd, progress },
+  );
+  if (r.code !== 0) throw buildFailed("docker buildx build", r.stderr);
+}
+
+async function depotBuild(
+  c: ContainerContext,
+  target: string,
+  cwd: string,
+  builders: BuilderEnvironment,
+  progress: Progress,
+): Promise<void> {
+  const token = builders.depotToken;
+  if (!token) {
+    throw new CliError("depot-token-missing", "the depot builder needs DEPOT_TOKEN (or DEPOT_API_KEY).", {
+      hint: "Create a token in depot.dev and export DEPOT_TOKEN before deploying.",
+    });
+  }
+  const project = c.build.depotProjectId ?? builders.depotProjectId;
+  const args = [
+    "build",
+    ".",
+    "--file",
+    c.dockerfilePath,
+    "--tag",
+    target,
+    "--platform",
+    c.platform,
+    "--push",
+  ];
+  if (project) args.push("--project", project);
+  progress.update("depot build");
+  const r = await runTool("depot", args, { cwd, progress, addEnv: { DEPOT_TOKEN: token } });
+  if (r.code !== 0) throw buildFailed("depot build", r.stderr);
 }
 
 async function dockerLogin(clients: AwsClients, repositoryUri: string, progress: Progress): Promise<void> {
