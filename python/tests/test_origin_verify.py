@@ -80,12 +80,19 @@ def test_new_and_old_secret_both_pass_during_rotation(mw, rf, monkeypatch, secre
     assert response.content.decode() == "2001:db8::7|www.example.com|False"
 
 
-@pytest.mark.parametrize("bad_ip", ["not-an-ip", "203.0.113.9:443", "", "999.1.1.1"])
+@pytest.mark.parametrize("bad_ip", ["not-an-ip", "203.0.113.9:http", "", "999.1.1.1"])
 def test_invalid_viewer_ip_leaves_remote_addr_alone(mw, rf, monkeypatch, bad_ip):
     monkeypatch.setenv("POCKET_ORIGIN_VERIFY_SECRET", "s3cret")
     response = mw(_get(rf, HTTP_X_POCKET_ORIGIN_VERIFY="s3cret", HTTP_X_POCKET_VIEWER_IP=bad_ip))
     assert response.status_code == 200
     assert response.content.decode() == "130.176.0.10|abc.execute-api.ap-northeast-1.amazonaws.com|False"
+
+
+def test_viewer_address_with_a_port_gives_the_address(mw, rf, monkeypatch):
+    # CloudFront-Viewer-Address form (address:port), as pocket.django.client_ip parses it.
+    monkeypatch.setenv("POCKET_ORIGIN_VERIFY_SECRET", "s3cret")
+    response = mw(_get(rf, HTTP_X_POCKET_ORIGIN_VERIFY="s3cret", HTTP_X_POCKET_VIEWER_IP="203.0.113.9:443"))
+    assert response.content.decode().split("|")[0] == "203.0.113.9"
 
 
 def test_a_stage_with_origin_verify_warns_when_the_middleware_is_missing_or_late():

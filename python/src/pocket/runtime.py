@@ -5,6 +5,10 @@ nothing from Django at module level) this module keeps the original runtime's pu
 with their names, signatures and meaning, implemented on the environment contract
 (docs/runtime-contract.md): the deploy passes every name and document as environment variables,
 so nothing here discovers a resource through AWS; only secret values are read.
+``get_context()`` (in :mod:`pocket.runtime_context`) answers from those variables too.
+
+This module and :mod:`pocket.utils` both exist because the original runtime had both and
+settings written for it import from each (see :mod:`pocket.django.runtime`).
 """
 
 from __future__ import annotations
@@ -15,10 +19,14 @@ from pathlib import Path
 from pocket._deprecation import deprecated
 from pocket.django.environment import check_stage, reset_envs_loaded, set_envs
 from pocket.errors import PocketRuntimeError
+from pocket.runtime_context import HandlerContext, RuntimeContext, get_context
 from pocket.secrets import load_secret_values, parse_secrets_document, pocket_region
 
 __all__ = [
+    "HandlerContext",
     "PocketRuntimeError",
+    "RuntimeContext",
+    "get_context",
     "get_secrets",
     "get_secrets_from_secretsmanager",
     "get_user_secrets_from_secretsmanager",

@@ -17,7 +17,13 @@ from pocket.django.environment import TomlPath, check_stage, is_deployed, set_en
 from pocket.errors import PocketRuntimeError
 from pocket.local import find_toml_path
 
-__all__ = ["LAMBDA_SQLITE_PATH", "TIDB_ENGINE", "get_databases", "parse_database_url"]
+__all__ = [
+    "LAMBDA_SQLITE_PATH",
+    "TIDB_ENGINE",
+    "get_databases",
+    "parse_database_url",
+    "parse_database_url_credentials",
+]
 
 _ENGINES = {
     "postgres": "django.db.backends.postgresql",
@@ -49,18 +55,7 @@ def parse_database_url(url: str) -> dict[str, Any]:
         if not parts.netloc and name.startswith("/"):
             name = name[1:]
         return {"ENGINE": engine, "NAME": name or ":memory:"}
-    try:
-        port = parts.port
-    except ValueError as e:
-        raise PocketRuntimeError(f"DATABASE_URL has an invalid port: {e}", code="database-url-invalid") from e
-    entry: dict[str, Any] = {
-        "ENGINE": engine,
-        "NAME": unquote(parts.path[1:]) if parts.path.startswith("/") else unquote(parts.path),
-        "USER": unquote(parts.username or ""),
-        "PASSWORD": unquote(parts.password or ""),
-        "HOST": unquote(parts.hostname or ""),
-        "PORT": str(port) if port is not None else "",
-    }
+    entry: dict[str, Any] = {"ENGINE": engine, **parse_database_url_credentials(url)}
     options: dict[str, Any] = dict(parse_qsl(parts.query, keep_blank_values=True))
     if scheme == "mysql" and options.get("ssl_mode", "").upper().startswith("VERIFY_") and "ssl" not in options:
         # TiDB Cloud URLs (pocket writes ?ssl_mode=VERIFY_IDENTITY) need a CA bundle to verify
@@ -73,6 +68,24 @@ def parse_database_url(url: str) -> dict[str, Any]:
     if options:
         entry["OPTIONS"] = options
     return entry
+
+
+def parse_database_url_credentials(database_url: str) -> dict[str, str]:
+    """``NAME``, ``USER``, ``PASSWORD``, ``HOST`` and ``PORT`` of a database URL, percent-decoded
+    (pocket percent-encodes the user and password it writes into URLs), for any scheme; absent
+    parts are ``""``. The original runtime's ``pocket.django.db_url`` helper."""
+    parts = urlsplit(database_url)
+    try:
+        port = parts.port
+    except ValueError as e:
+        raise PocketRuntimeError(f"DATABASE_URL has an invalid port: {e}", code="database-url-invalid") from e
+    return {
+        "NAME": unquote(parts.path[1:]) if parts.path.startswith("/") else unquote(parts.path),
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": unquote(parts.hostname or ""),
+        "PORT": str(port) if port is not None else "",
+    }
 
 
 _TIDB_HOST_SUFFIXES = (".tidbcloud.com",)

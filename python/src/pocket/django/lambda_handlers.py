@@ -79,6 +79,8 @@ def _wsgi_app() -> WsgiApp:
 
 
 ORIGIN_VERIFY_MIDDLEWARE = "pocket.django.middleware.OriginVerifyMiddleware"
+# The same middleware under the original runtime's path (pocket.django.origin_verify).
+ORIGIN_VERIFY_MIDDLEWARE_PATHS = (ORIGIN_VERIFY_MIDDLEWARE, "pocket.django.origin_verify.OriginVerifyMiddleware")
 
 
 def origin_verify_problem(middleware: list[str], environ: Mapping[str, str] | None = None) -> str | None:
@@ -89,12 +91,12 @@ def origin_verify_problem(middleware: list[str], environ: Mapping[str, str] | No
     environ = os.environ if environ is None else environ
     if not environ.get("POCKET_ORIGIN_VERIFY_SECRET", "").strip(", "):
         return None
-    if ORIGIN_VERIFY_MIDDLEWARE not in middleware:
+    if not any(path in middleware for path in ORIGIN_VERIFY_MIDDLEWARE_PATHS):
         return (
             f"origin verification is enabled for this stage but {ORIGIN_VERIFY_MIDDLEWARE} is not "
             "in MIDDLEWARE: requests that bypass CloudFront are served. Add it first in MIDDLEWARE."
         )
-    if middleware[0] != ORIGIN_VERIFY_MIDDLEWARE:
+    if middleware[0] not in ORIGIN_VERIFY_MIDDLEWARE_PATHS:
         return (
             f"{ORIGIN_VERIFY_MIDDLEWARE} is not first in MIDDLEWARE: {middleware[0]} runs before "
             "the origin check, with CloudFront's address instead of the viewer's. Move it first."

@@ -10,8 +10,8 @@ rotation both the new and the old value pass.
 When the variable is set (and not empty):
 - a request without the header, or with a value matching none of the accepted ones (compared in
   constant time), gets 403: it went to the API Gateway URL directly, around CloudFront;
-- a matching request is trusted: ``REMOTE_ADDR`` becomes ``x-pocket-viewer-ip`` (when it is a
-  valid IP address) and ``HTTP_HOST`` becomes ``x-forwarded-host`` (when present), so
+- a matching request is trusted: ``REMOTE_ADDR`` becomes ``x-pocket-viewer-ip`` (when it holds
+  an IP address, see :func:`pocket.django.client_ip.parse_viewer_ip`) and ``HTTP_HOST`` becomes ``x-forwarded-host`` (when present), so
   ``request.get_host()``, ``ALLOWED_HOSTS``, CSRF and absolute URLs see the viewer's host
   without ``USE_X_FORWARDED_HOST`` (which would trust the header on every request, verified or
   not). The secret header is removed from ``request.META`` so error reports never show it.
@@ -24,22 +24,29 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import logging
 import os
 from collections.abc import Callable
 from typing import Any
 
+from pocket.django.client_ip import parse_viewer_ip
 from pocket.django.environment import set_envs
 
-__all__ = ["ORIGIN_VERIFY_HEADER", "ORIGIN_VERIFY_SECRET_ENV", "OriginVerifyMiddleware", "accepted_origin_secrets"]
+__all__ = [
+    "ORIGIN_VERIFY_HEADER",
+    "ORIGIN_VERIFY_SECRET_ENV",
+    "VERIFY_META",
+    "VIEWER_IP_META",
+    "OriginVerifyMiddleware",
+    "accepted_origin_secrets",
+]
 
 logger = logging.getLogger("pocket")
 
 ORIGIN_VERIFY_SECRET_ENV = "POCKET_ORIGIN_VERIFY_SECRET"
 ORIGIN_VERIFY_HEADER = "X-Pocket-Origin-Verify"
-_VERIFY_META = "HTTP_X_POCKET_ORIGIN_VERIFY"
-_VIEWER_IP_META = "HTTP_X_POCKET_VIEWER_IP"
+VERIFY_META = "HTTP_X_POCKET_ORIGIN_VERIFY"
+VIEWER_IP_META = "HTTP_X_POCKET_VIEWER_IP"
 _FORWARDED_HOST_META = "HTTP_X_FORWARDED_HOST"
 
 
@@ -60,13 +67,6 @@ def _matches(presented: str, accepted: list[bytes]) -> bool:
     return ok
 
 
-def _valid_ip(value: str) -> str | None:
-    try:
-        return str(ipaddress.ip_address(value.strip()))
-    except ValueError:
-        return None
-
-
 class OriginVerifyMiddleware:
     sync_capable = True
     async_capable = False
@@ -81,7 +81,7 @@ class OriginVerifyMiddleware:
         accepted = accepted_origin_secrets()
         if not accepted:
             return self.get_response(request)
-        presented = request.META.pop(_VERIFY_META, None)
+        presented = request.META.pop(VERIFY_META, None)
         if presented is None or not _matches(presented, accepted):
             logger.warning(
                 "pocket: refused a request to %s that did not come through CloudFront (%s %s)",
@@ -95,7 +95,7 @@ class OriginVerifyMiddleware:
                 "Forbidden: this origin only answers requests forwarded by its CloudFront distribution.\n",
                 content_type="text/plain; charset=utf-8",
             )
-        viewer_ip = _valid_ip(request.META.get(_VIEWER_IP_META, ""))
+        viewer_ip = parse_viewer_ip(request.META.get(VIEWER_IP_META, ""))
         if viewer_ip:
             request.META["REMOTE_ADDR"] = viewer_ip
         forwarded_host = request.META.get(_FORWARDED_HOST_META, "").split(",")[0].strip()

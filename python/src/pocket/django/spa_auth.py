@@ -20,6 +20,7 @@ import os
 import re
 import time
 
+from pocket._deprecation import deprecated
 from pocket.errors import PocketRuntimeError
 
 __all__ = [
@@ -108,8 +109,8 @@ def _signature(key: bytes, user_id: str, expiry: str) -> str:
 def generate_token(
     user_id: object,
     secret: str | None = None,
-    *,
     max_age: int = DEFAULT_MAX_AGE,
+    *,
     now: float | None = None,
 ) -> str:
     """A token for ``user_id`` valid until ``floor(now) + max_age`` (``now`` defaults to the
@@ -147,7 +148,7 @@ def verify_token(token: object, secret: str | None = None, *, now: float | None 
     return user_id
 
 
-def spa_login(response, user_id: object, *, secret: str | None = None, max_age: int = DEFAULT_MAX_AGE) -> str:
+def spa_login(response, user_id: object, secret: str | None = None, max_age: int = DEFAULT_MAX_AGE) -> str:
     """Set the ``pocket-spa-token`` cookie on a Django response; returns the token.
 
     The user id must be cookie-safe (letters, digits and ``!#$%&'*+-.^_`|~``): Django would
@@ -185,12 +186,15 @@ class SpaTokenMiddleware:
     """Keep the SPA cookie in step with the Django session.
 
     Place it after ``AuthenticationMiddleware``. For a logged-in user it (re)issues the cookie
-    when it is missing, invalid, for another user, or past half its lifetime (the 7-day token
-    would otherwise expire inside a 14-day session and send the user through the login path
-    again); for an anonymous request carrying the cookie it clears it. A response that already
-    sets the cookie (a view called ``spa_login``/``spa_logout``) is left alone.
+    when :meth:`_should_issue` says so (by default: missing, invalid, for another user, or past
+    half its lifetime, since the 7-day token would otherwise expire inside a 14-day session and
+    send the user through the login path again); for an anonymous request carrying the cookie it
+    clears it. A response that already sets the cookie (a view called ``spa_login``/``spa_logout``)
+    is left alone. Without the secret (``SPA_TOKEN_SECRET`` unset, e.g. locally) it does nothing.
 
-    Subclass and change ``max_age`` for another lifetime.
+    The two hooks are the original runtime's extension points: override ``_should_issue(request)``
+    (for example a stricter refresh rule) and ``_max_age()`` (a shorter token; the class attribute
+    ``max_age`` is its default).
     """
 
     max_age = DEFAULT_MAX_AGE
@@ -204,6 +208,19 @@ class SpaTokenMiddleware:
         self.process_response(request, response)
         return response
 
+    def _max_age(self) -> int:
+        """Lifetime of the tokens this middleware issues, in seconds."""
+        return self.max_age
+
+    def _should_issue(self, request) -> bool:
+        """Whether the logged-in user of ``request`` needs a new token: none, not valid for this
+        user (expired, forged, another user's), or past half of :meth:`_max_age`."""
+        current = request.COOKIES.get(COOKIE_NAME)
+        if current is None or verify_token(current, get_secret()) != str(request.user.pk):
+            return True
+        expiry = int(current.split(":")[1])
+        return expiry - time.time() <= self._max_age() / 2
+
     def process_response(self, request, response) -> None:
         if COOKIE_NAME in response.cookies:
             return
@@ -215,9 +232,8 @@ class SpaTokenMiddleware:
                 "SpaTokenMiddleware needs request.user: put it after "
                 "django.contrib.auth.middleware.AuthenticationMiddleware"
             )
-        current = request.COOKIES.get(COOKIE_NAME)
         if not user.is_authenticated:
-            if current is not None:
+            if COOKIE_NAME in request.COOKIES:
                 spa_logout(response)
             return
         try:
@@ -227,17 +243,21 @@ class SpaTokenMiddleware:
                 logger.warning("pocket: SpaTokenMiddleware is inactive: %s", e)
                 self._warned = True
             return
-        uid = str(user.pk)
-        if current is not None and verify_token(current, secret) == uid:
-            expiry = int(current.split(":")[1])
-            if expiry - time.time() > self.max_age / 2:
-                return
+        if not self._should_issue(request):
+            return
         try:
-            spa_login(response, uid, secret=secret, max_age=self.max_age)
+            spa_login(response, str(user.pk), secret=secret, max_age=self._max_age())
         except ValueError as e:
             logger.error("pocket: cannot issue the SPA token: %s", e)
 
 
-# The original runtime's later name for the same middleware, so a MIDDLEWARE list written for it
-# keeps working.
-SpaTokenCookieMiddleware = SpaTokenMiddleware
+class SpaTokenCookieMiddleware(SpaTokenMiddleware):
+    """The original runtime's later name for :class:`SpaTokenMiddleware`, so a ``MIDDLEWARE``
+    list (or a subclass) written for it keeps working; logs a deprecation notice once."""
+
+    def __init__(self, get_response):
+        deprecated(
+            "pocket.django.spa_auth.SpaTokenCookieMiddleware",
+            "list pocket.django.spa_auth.SpaTokenMiddleware in MIDDLEWARE (same behaviour)",
+        )
+        super().__init__(get_response)

@@ -268,5 +268,21 @@ def get_email_settings() -> dict[str, Any]:
 
 
 def get_email_backend() -> dict[str, Any]:
-    """The original's later name of :func:`get_email_settings`."""
-    return get_email_settings()
+    """The original runtime's email helper, with the behaviour its docs give it.
+
+    - deployed with ``[ses]``: :func:`get_email_settings` (pocket's SES backend, the verified
+      sender), plus ``AWS_SES_REGION_NAME`` and, when set, ``AWS_SES_CONFIGURATION_SET``: the
+      names the original returned for django-ses, so settings that read them keep working;
+    - otherwise ``{}``, locally too, so Django's own email settings stay in force (unlike
+      :func:`get_email_settings`, which prints mails to the console locally).
+    """
+    if not is_deployed() or not os.environ.get("POCKET_SES_FROM_EMAIL"):
+        return {}
+    settings = get_email_settings()
+    region = os.environ.get("POCKET_SES_REGION")
+    if region:
+        settings["AWS_SES_REGION_NAME"] = region
+    configuration_set = os.environ.get("POCKET_SES_CONFIGURATION_SET")
+    if configuration_set:
+        settings["AWS_SES_CONFIGURATION_SET"] = configuration_set
+    return settings

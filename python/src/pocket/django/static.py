@@ -30,6 +30,8 @@ __all__ = [
 ]
 
 ORIGIN_VERIFY_MIDDLEWARE = "pocket.django.middleware.OriginVerifyMiddleware"
+# The original runtime's path of the same middleware: replaced by ours, never listed twice.
+HEAD_ORIGIN_VERIFY_MIDDLEWARE = "pocket.django.origin_verify.OriginVerifyMiddleware"
 STATIC_MIDDLEWARE = "pocket.django.static.StaticFilesMiddleware"
 SECURITY_MIDDLEWARE = "django.middleware.security.SecurityMiddleware"
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -43,7 +45,7 @@ def pocket_middleware(middleware: Iterable[str], *, origin_verify: bool = False)
     ``StaticFilesMiddleware`` right after ``SecurityMiddleware`` (so static responses get its
     headers), else right after the origin check. Calling it again gives the same list.
     """
-    own = (ORIGIN_VERIFY_MIDDLEWARE, STATIC_MIDDLEWARE)
+    own = (ORIGIN_VERIFY_MIDDLEWARE, HEAD_ORIGIN_VERIFY_MIDDLEWARE, STATIC_MIDDLEWARE)
     out = [m for m in middleware if m not in own]
     at = out.index(SECURITY_MIDDLEWARE) + 1 if SECURITY_MIDDLEWARE in out else 0
     out.insert(at, STATIC_MIDDLEWARE)
