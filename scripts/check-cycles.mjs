@@ -129,4 +129,6 @@ if (cycles.length > 0) {
   console.error("Break each circle: move what both sides need into a module of its own.");
   process.exit(1);
 }
-console.log(`no import circles in ${files.length} files; layer order holds in ${Object.keys(LAYERS).join(", ")}`);
+console.log(
+  `no import circles in ${files.length} files; layer order holds in ${Object.keys(LAYERS).join(", ")}`,
+);
