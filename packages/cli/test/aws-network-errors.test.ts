@@ -99,7 +99,7 @@ describe("network failures and foreign answers become one clear error", () => {
     const e = explainAwsError(error, "ap-northeast-1");
     expect(e?.code).toBe("aws-bad-answer");
     expect(e?.message).toBe(
-      "SecretsManager GetSecretValue got an answer that is not from AWS (http://127.0.0.1:4566, HTTP 503, text/html, after 8 attempts).",
+      "SecretsManager GetSecretValue got an answer that is not in AWS's format (http://127.0.0.1:4566, HTTP 503, text/html, after 8 attempts).",
     );
     expect(`${e?.message} ${e?.hint}`).not.toMatch(/Deserialization|\$response/);
   });
@@ -117,6 +117,30 @@ describe("network failures and foreign answers become one clear error", () => {
     const e = explainAwsError(error, "ap-northeast-1");
     expect(e?.code).toBe("aws-bad-answer");
     expect(e?.message).toContain("HTTP 503, text/html");
+  });
+
+  it("an AWS error whose answer merely says text/html (moto's JSON does) is AWS's own error", () => {
+    const error = withResponse(
+      Object.assign(new Error("Secrets Manager can't find the specified secret."), {
+        name: "ResourceNotFoundException",
+        $fault: "client",
+        $metadata: { httpStatusCode: 400 },
+      }),
+      400,
+      "text/html; charset=utf-8",
+    );
+    expect(explainAwsError(error)).toBeUndefined();
+    // While an answer the SDK found no code in, behind a 5xx, is not.
+    const codeless = withResponse(
+      Object.assign(new Error("UnknownError"), {
+        name: "Unknown",
+        $fault: "server",
+        $metadata: { httpStatusCode: 502 },
+      }),
+      502,
+      "application/octet-stream",
+    );
+    expect(explainAwsError(codeless)?.code).toBe("aws-bad-answer");
   });
 
   it("a 5xx that outlasted the retries says it is AWS's side", () => {

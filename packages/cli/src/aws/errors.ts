@@ -92,7 +92,7 @@ export function explainAwsError(error: unknown, region?: string): CliError | und
   if (foreign) {
     return new CliError(
       "aws-bad-answer",
-      `${call ? callName(call) : "a call to AWS"} got an answer that is not from AWS (${where(call, region)}, ${foreign}${attempts(e)}).`,
+      `${call ? callName(call) : "a call to AWS"} got an answer that is not in AWS's format (${where(call, region)}, ${foreign}${attempts(e)}).`,
       {
         hint: `Something between pocket and AWS answered instead (a proxy, a firewall's page, an outage). Run the command again; a deploy picks up where it stopped. If it keeps failing, check the network and any proxy (HTTPS_PROXY)${endpointHint(", and ")}`,
       },
@@ -184,17 +184,21 @@ function endpointHint(joiner?: string): string {
 }
 
 /**
- * An answer in no AWS protocol: an HTML page (a proxy's, a load balancer's), or a body the SDK
- * could not parse. Returns its description: status and content type (the SDK keeps no body).
+ * An answer in no AWS protocol: a body the SDK could not parse (an HTML page where JSON was due),
+ * or an error it found no code in (an HTML page where XML was due). The content type alone says
+ * nothing: moto labels some of its JSON `text/html`. Returns the answer's status and content type
+ * (the SDK keeps no body).
  */
 function foreignAnswer(e: SdkError): string | undefined {
   const response = e.$response;
   const type = response?.headers?.["content-type"] ?? "";
-  const unparsed = /Deserialization error/.test(e.message ?? "");
-  const html = /html/i.test(type);
-  const unknown = (e.name === "Unknown" || e.name === "UnknownError") && response !== undefined;
-  if (!unparsed && !html && !unknown) return undefined;
   const status = response?.statusCode ?? e.$metadata?.httpStatusCode;
+  const unparsed = /Deserialization error/.test(e.message ?? "");
+  const codeless =
+    (e.name === "Unknown" || e.name === "UnknownError") &&
+    response !== undefined &&
+    (/html/i.test(type) || (status ?? 0) >= 500);
+  if (!unparsed && !codeless) return undefined;
   return [status ? `HTTP ${status}` : "", type ? printable(type) : "unknown content type"]
     .filter(Boolean)
     .join(", ");

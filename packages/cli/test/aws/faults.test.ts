@@ -256,7 +256,7 @@ describe("an endpoint that always fails says so in one clear error", () => {
     ],
     [
       "html",
-      /^error: \w+ \w+ got an answer that is not from AWS \(http:\/\/127\.0\.0\.1:\d+, HTTP 503, text\/html, after 8 attempts\)/m,
+      /^error: \w+ \w+ got an answer that is not in AWS's format \(http:\/\/127\.0\.0\.1:\d+, HTTP 503, text\/html, after 8 attempts\)/m,
     ],
     [
       "server-error",
