@@ -9,6 +9,7 @@ import { registerInvoke } from "./commands/invoke.js";
 import { registerLogs } from "./commands/logs.js";
 import { registerPermissions } from "./commands/permissions.js";
 import { registerResource } from "./commands/resource.js";
+import { registerSecrets } from "./commands/secrets.js";
 import { registerStageCommands } from "./commands/stage.js";
 import { registerWaf } from "./commands/waf.js";
 import type { GlobalOptions } from "./config-loader.js";
@@ -95,6 +96,7 @@ export const COMMANDS: readonly { names: readonly string[]; register: Register }
   { names: ["deploy", "status", "plan", "destroy"], register: registerStageCommands },
   { names: ["config"], register: registerConfig },
   { names: ["resource"], register: registerResource },
+  { names: ["secrets"], register: registerSecrets },
   { names: ["init"], register: (program) => registerInit(program) },
   { names: ["django"], register: registerDjango },
   { names: ["logs"], register: registerLogs },

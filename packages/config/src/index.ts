@@ -38,4 +38,5 @@ export {
 export { MANAGEMENT_COMMAND_HANDLER } from "./schema/awscontainer.js";
 export type { Settings } from "./schema/settings.js";
 export { SECTION_NAMES } from "./schema/settings.js";
+export { closest } from "./suggest.js";
 export type { Credentials } from "./validate.js";

@@ -1,28 +1,30 @@
-import { dirname } from "node:path";
 import type { LoadedConfig } from "@magic-pocket/config";
 import type { GlobalOptions } from "../config-loader.js";
-import { warnDjango } from "../django/checks.js";
 import { deployResources, seconds } from "../engine/deploy.js";
 import { destroyResources } from "../engine/destroy.js";
 import { planOf, statusOf } from "../engine/inspect.js";
+import { preflight, reportPreflight, strictMode, userSecretStates } from "../engine/preflight.js";
 import type { RunOptions } from "../engine/run-context.js";
 import { prepareStage } from "../engine/stage.js";
 import { CliError } from "../errors.js";
 import { writeJson } from "../output.js";
 import type { Change, ResourceStatus } from "../resources/resource.js";
+import { describeUserSecret, setCommand } from "../resources/secrets/user-secrets.js";
 import { printable } from "../util/printable.js";
 import { writeErr, writeOut } from "../util/stdio.js";
 
 export interface DeployOptions extends RunOptions {
   stage?: string;
   forceUnlock?: boolean;
+  /** Refuse when a pre-flight check finds what the functions cannot start without. */
+  strict?: boolean;
 }
 
 export async function deployCommand(global: GlobalOptions, opts: DeployOptions): Promise<void> {
   const { config, resources, run } = await prepareStage(global, opts);
   const stage = config.settings.stage;
   imageNeedsContainer(config, opts.image);
-  warnDjango(config.context, dirname(config.file));
+  reportPreflight(await preflight(run), strictMode(opts.strict));
   const t0 = Date.now();
   const outcome = await deployResources(run, resources, {
     command: "deploy",
@@ -49,7 +51,17 @@ export async function statusCommand(
   opts: { stage?: string; json?: boolean } & RunOptions,
 ) {
   const { config, resources, run } = await prepareStage(global, opts);
-  const statuses = await statusOf(run, resources);
+  const [statuses, userSecrets] = await Promise.all([statusOf(run, resources), userSecretStates(run)]);
+  const secretRows = userSecrets.map(({ secret, presence }) => ({
+    title: `user secret ${secret.env} (${describeUserSecret(secret)})`,
+    state: presence.state,
+    detail:
+      presence.state === "unknown"
+        ? presence.reason
+        : presence.state === "present"
+          ? undefined
+          : `create it: ${setCommand(secret.env, config.settings.stage)}`,
+  }));
   // Scripts read the exit status whether or not they asked for JSON.
   if (statuses.some((s) => s.status.state === "failed" || s.status.state === "unknown")) process.exitCode = 1;
   if (opts.json) {
@@ -60,15 +72,28 @@ export async function statusCommand(
         title: resource.title,
         ...status,
       })),
+      userSecrets: userSecrets.map(({ secret, presence }) => ({
+        name: secret.env,
+        secret: secret.name,
+        store: secret.store,
+        ...presence,
+      })),
     });
     return;
   }
-  const width = Math.max(...statuses.map((s) => s.resource.title.length));
+  const width = Math.max(
+    ...statuses.map((s) => s.resource.title.length),
+    ...secretRows.map((r) => r.title.length),
+  );
   for (const { resource, status } of statuses) {
     writeOut(
       // The detail quotes AWS (a stack's status reason): printable text only.
       `${resource.title.padEnd(width)}  ${STATE_LABEL[status.state]}${status.detail ? ` (${printable(status.detail)})` : ""}\n`,
     );
+  }
+  for (const r of secretRows) {
+    const label = r.state === "missing" ? "MISSING" : r.state.replace(/-/g, " ");
+    writeOut(`${printable(r.title.padEnd(width))}  ${label}${r.detail ? ` (${printable(r.detail)})` : ""}\n`);
   }
 }
 
@@ -78,6 +103,8 @@ export async function planCommand(
 ) {
   const { config, resources, run } = await prepareStage(global, opts);
   imageNeedsContainer(config, opts.image);
+  // The warnings deploy would print, from the same checks; plan never refuses.
+  reportPreflight(await preflight(run), undefined);
   const plans = await planOf(run, resources);
   if (opts.json) {
     writeJson(plans.map((p) => ({ id: p.resource.id, title: p.resource.title, changes: p.changes })));

@@ -17,6 +17,10 @@ export function registerStageCommands(program: Command, global: () => GlobalOpti
     .option("--skip-frontend", "do not build or upload the CloudFront routes' front ends (build_dir)")
     .option("-y, --yes", "answer yes to questions (recreate a stack whose creation failed)")
     .option(...FORCE_UNLOCK_OPTION)
+    .option(
+      "--strict",
+      "refuse, before any change, when a pre-flight check finds what the functions cannot start without (a missing user secret); on by itself when CI is set",
+    )
     .addHelpText("after", "\nA second deploy with no change makes no changes and says so.")
     .action(async (opts) => (await actions()).deployCommand(global(), opts));
 
