@@ -61,13 +61,13 @@ HEAD_NAMES = [
     ("pocket.django.client_ip.parse_viewer_ip", "configuration.md 詐称耐性 client IP (HEAD module, issue 21)", "new"),
     ("pocket.django.db_url.parse_database_url_credentials", "HEAD module pocket.django.db_url (issue 21)", "new"),
     ("pocket.runtime.get_context", "reference: get_context(stage) (issue 21)", "new"),
+    ("pocket.django.db_backends.rds.base.DatabaseWrapper", "configuration.md [rds] (rotated password re-read)", "new"),
 ]
 
 # HEAD names of features pocket does not have (docs section): not importable.
 NOT_PROVIDED = [
     ("pocket.runtime.refresh_dsql_token", "configuration.md [dsql]"),
     ("pocket.naming.stored_user_secret_name", "configuration.md [dsql] / changelog 0.15.0"),
-    ("pocket.django.db_backends.rds.base.DatabaseWrapper", "configuration.md [rds] (credential refresh backend)"),
 ]
 
 

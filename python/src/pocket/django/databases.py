@@ -19,6 +19,7 @@ from pocket.local import find_toml_path
 
 __all__ = [
     "LAMBDA_SQLITE_PATH",
+    "RDS_ENGINE",
     "TIDB_ENGINE",
     "get_databases",
     "parse_database_url",
@@ -88,6 +89,9 @@ def parse_database_url_credentials(database_url: str) -> dict[str, str]:
     }
 
 
+# Django's PostgreSQL backend that re-reads a rotated Aurora password (db_backends/rds/base.py).
+RDS_ENGINE = "pocket.django.db_backends.rds"
+
 _TIDB_HOST_SUFFIXES = (".tidbcloud.com",)
 TIDB_ENGINE = "django_tidb"
 
@@ -128,7 +132,9 @@ def get_databases(
 ) -> dict[str, Any]:
     """Django ``DATABASES`` from ``DATABASE_URL`` (after :func:`set_envs`), whatever set it: a
     managed ``neon_database_url``/``tidb_database_url``, the ``[rds]`` cluster, a user secret, or
-    ``[awscontainer.envs]``.
+    ``[awscontainer.envs]``. With ``[rds]`` (``POCKET_RDS_SECRET_ARN`` set) the engine is
+    :data:`RDS_ENGINE`, which re-reads a rotated password instead of failing until the next
+    cold start.
 
     Without ``DATABASE_URL``: SQLite. Locally ``db.sqlite3`` next to ``pocket.toml`` (or in the
     cwd). On Lambda ``/tmp/db.sqlite3``, the only writable place, with a warning: ``/tmp``
@@ -140,7 +146,11 @@ def get_databases(
     set_envs(toml_path=toml_path)
     url = os.environ.get("DATABASE_URL")
     if url:
-        return {"default": parse_database_url(url)}
+        entry = parse_database_url(url)
+        if os.environ.get("POCKET_RDS_SECRET_ARN") and entry["ENGINE"] == _ENGINES["postgres"]:
+            # The URL is the cluster's (set_envs puts it last); this backend survives a rotation.
+            entry["ENGINE"] = RDS_ENGINE
+        return {"default": entry}
     if is_deployed() or os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
         warn_once(
             "sqlite-in-tmp",

@@ -1,0 +1,1 @@
+"""Django database backends pocket selects by itself (``ENGINE`` in ``get_databases()``)."""
