@@ -2,7 +2,7 @@ import { CliError } from "../../errors.js";
 import { writeJson } from "../../output.js";
 import { writeOut } from "../../util/stdio.js";
 import type { OperationContext } from "../resource.js";
-import { readRdsOutputs } from "./resource.js";
+import { readRdsOutputs } from "./state.js";
 
 /** `pocket resource rds endpoint`: where to connect, and where the password is (never the password). */
 export async function printEndpoint({ run }: OperationContext, opts: { json?: boolean }) {
