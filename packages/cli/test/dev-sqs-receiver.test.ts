@@ -8,13 +8,8 @@ import {
 } from "@aws-sdk/client-sqs";
 import { afterEach, describe, expect, it } from "vitest";
 import type { SqsRecord } from "../src/local/events.js";
-import {
-  attributesMd5,
-  type Deliver,
-  type LocalQueueOptions,
-  type SqsReceiver,
-  startSqsReceiver,
-} from "../src/local/sqs-receiver.js";
+import type { Deliver, LocalQueueOptions } from "../src/local/sqs-queue.js";
+import { attributesMd5, type SqsReceiver, startSqsReceiver } from "../src/local/sqs-receiver.js";
 
 const QUEUE: LocalQueueOptions = {
   key: "worker",

@@ -70,149 +70,188 @@ const LOG_KEEP = 200_000;
  * Lambda itself sets. Resolves once INIT succeeded; an INIT failure rejects with its error.
  */
 export async function startHandlerProcess(options: HandlerProcessOptions): Promise<HandlerProcess> {
-  const functionName = options.functionName ?? options.handler;
-  const memory = options.memoryMb ?? 512;
-  const timeoutMs = (options.timeoutSeconds ?? 30) * 1000;
-  const region = options.env.AWS_REGION ?? options.env.POCKET_REGION ?? "us-east-1";
-  const driverDir = mkdtempSync(join(tmpdir(), "pocket-driver-"));
+  const sandbox = sandboxSettings(options);
   const isPython = options.runtime === "python";
+  const driverDir = mkdtempSync(join(tmpdir(), "pocket-driver-"));
   const driver = join(driverDir, isPython ? "pocket_driver.py" : "pocket-driver.mjs");
   writeFileSync(driver, isPython ? PYTHON_DRIVER : NODE_DRIVER);
-  // Lambda's own variables first: the function's cannot override them on Lambda, but a caller
-  // that points the SDK at an emulator needs to (AWS_REGION with its endpoint and credentials).
-  const env: Record<string, string> = {
+  const executable = options.executable ?? (isPython ? "python3" : process.execPath);
+  const child: ChildProcess = spawn(executable, [driver, options.handler], {
+    cwd: options.cwd,
+    env: sandboxEnvironment(options, sandbox),
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  const driverLine = new DriverLine(child, options, executable, sandbox.timeoutMs);
+  child.on("exit", () => rmSync(driverDir, { recursive: true, force: true }));
+  try {
+    await driverLine.ready;
+  } catch (error) {
+    await driverLine.stop();
+    throw error;
+  }
+  let queue: Promise<unknown> = Promise.resolve();
+  return {
+    pid: child.pid!,
+    invoke<T>(event: unknown): Promise<T> {
+      const run = queue.then(
+        () => driverLine.invoke(event, lambdaContext(sandbox, child.pid)),
+        () => driverLine.invoke(event, lambdaContext(sandbox, child.pid)),
+      );
+      queue = run.catch(() => undefined);
+      return run as Promise<T>;
+    },
+    logs: () => driverLine.logs,
+    stop: () => driverLine.stop(),
+  };
+}
+
+/** What Lambda knows of the function: its name, memory, timeout and region. */
+interface SandboxSettings {
+  functionName: string;
+  memory: number;
+  timeoutMs: number;
+  region: string;
+}
+
+function sandboxSettings(options: HandlerProcessOptions): SandboxSettings {
+  return {
+    functionName: options.functionName ?? options.handler,
+    memory: options.memoryMb ?? 512,
+    timeoutMs: (options.timeoutSeconds ?? 30) * 1000,
+    region: options.env.AWS_REGION ?? options.env.POCKET_REGION ?? "us-east-1",
+  };
+}
+
+/**
+ * Lambda's own variables first: the function's cannot override them on Lambda, but a caller
+ * that points the SDK at an emulator needs to (AWS_REGION with its endpoint and credentials).
+ */
+function sandboxEnvironment(options: HandlerProcessOptions, s: SandboxSettings): Record<string, string> {
+  return {
     PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
     LANG: "en_US.UTF-8",
     TZ: ":UTC",
     LAMBDA_TASK_ROOT: options.cwd,
-    AWS_LAMBDA_FUNCTION_NAME: functionName,
+    AWS_LAMBDA_FUNCTION_NAME: s.functionName,
     AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memory),
-    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${functionName}`,
-    AWS_REGION: region,
-    AWS_DEFAULT_REGION: region,
-    ...(isPython ? { PYTHONUNBUFFERED: "1", PYTHONDONTWRITEBYTECODE: "1" } : {}),
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(s.memory),
+    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${s.functionName}`,
+    AWS_REGION: s.region,
+    AWS_DEFAULT_REGION: s.region,
+    ...(options.runtime === "python" ? { PYTHONUNBUFFERED: "1", PYTHONDONTWRITEBYTECODE: "1" } : {}),
     ...options.env,
   };
-  const executable = options.executable ?? (isPython ? "python3" : process.execPath);
-  const child: ChildProcess = spawn(executable, [driver, options.handler], {
-    cwd: options.cwd,
-    env,
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  let logs = "";
-  const errLines = createInterface({ input: child.stderr! });
-  errLines.on("line", (line) => {
-    logs = (logs + line + "\n").slice(-LOG_KEEP);
-    options.onLog?.(line);
-  });
+}
 
-  const waiting = new Map<string, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  let exited: Error | undefined;
-  let onReady: { resolve: () => void; reject: (e: Error) => void } | undefined;
-  const ready = new Promise<void>((resolve, reject) => {
-    onReady = { resolve, reject };
-  });
-  const failAll = (error: Error) => {
-    exited ??= error;
-    onReady?.reject(error);
-    for (const w of waiting.values()) w.reject(error);
-    waiting.clear();
+/** The Lambda context object one invocation gets (the drivers add its methods). */
+function lambdaContext(s: SandboxSettings, pid: number | undefined) {
+  return {
+    functionName: s.functionName,
+    functionVersion: "$LATEST",
+    invokedFunctionArn: `arn:${regionPartition(s.region)}:lambda:${s.region}:123456789012:function:${s.functionName}`,
+    memoryLimitInMB: String(s.memory),
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${s.functionName}`,
+    logStreamName: `local/${pid}`,
+    deadlineMs: Date.now() + s.timeoutMs,
   };
-  child.on("error", (e: NodeJS.ErrnoException) => {
-    failAll(
-      new CliError(
-        e.code === "ENOENT" ? "tool-missing" : "handler-process-failed",
-        e.code === "ENOENT" ? `\`${executable}\` is not installed or not on PATH.` : e.message,
-        {
-          hint: isPython ? "Set the Python to use (POCKET_PYTHON) to your project's interpreter." : undefined,
-        },
-      ),
-    );
-  });
-  child.on("exit", (code, signal) => {
-    rmSync(driverDir, { recursive: true, force: true });
-    failAll(
-      new CliError(
-        "handler-process-exited",
-        `the ${options.handler} process ended (${signal ?? `exit ${code}`}).${tail(logs)}`,
-      ),
-    );
-  });
-  createInterface({ input: child.stdout! }).on("line", (line) => {
+}
+
+/**
+ * The line protocol with the driver in the process: events out on stdin, one JSON line each;
+ * `ready`, `init-error` and each invocation's result or error back on stdout; the handler's logs
+ * on stderr (and any stdout line that is not the driver's), of which the last ones are kept.
+ */
+class DriverLine {
+  logs = "";
+  readonly ready: Promise<void>;
+  private readonly waiting = new Map<string, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private exited: Error | undefined;
+  private onReady: { resolve: () => void; reject: (e: Error) => void } | undefined;
+
+  constructor(
+    private readonly child: ChildProcess,
+    private readonly options: HandlerProcessOptions,
+    executable: string,
+    private readonly timeoutMs: number,
+  ) {
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.onReady = { resolve, reject };
+    });
+    createInterface({ input: child.stderr! }).on("line", (line) => {
+      this.keep(line);
+      options.onLog?.(line);
+    });
+    child.on("error", (e: NodeJS.ErrnoException) => this.failAll(spawnError(e, executable, options.runtime)));
+    child.on("exit", (code, signal) => {
+      this.failAll(
+        new CliError(
+          "handler-process-exited",
+          `the ${options.handler} process ended (${signal ?? `exit ${code}`}).${tail(this.logs)}`,
+        ),
+      );
+    });
+    createInterface({ input: child.stdout! }).on("line", (line) => this.receive(line));
+    // A write racing with stop() must fail the one invocation, not the whole program.
+    child.stdin?.on("error", () => undefined);
+  }
+
+  private keep(line: string): void {
+    this.logs = (this.logs + line + "\n").slice(-LOG_KEEP);
+  }
+
+  private failAll(error: Error): void {
+    this.exited ??= error;
+    this.onReady?.reject(error);
+    for (const w of this.waiting.values()) w.reject(error);
+    this.waiting.clear();
+  }
+
+  private receive(line: string): void {
     let message: Message;
     try {
       message = JSON.parse(line) as Message;
     } catch {
-      logs = (logs + line + "\n").slice(-LOG_KEEP);
+      this.keep(line);
       return;
     }
-    if (message.type === "ready") onReady?.resolve();
+    if (message.type === "ready") this.onReady?.resolve();
     else if (message.type === "init-error") {
-      onReady?.reject(
+      this.onReady?.reject(
         new CliError(
           "handler-init-failed",
-          `${options.handler} failed at import (INIT): ${message.error.errorType}: ${message.error.errorMessage}${tail(logs)}`,
+          `${this.options.handler} failed at import (INIT): ${message.error.errorType}: ${message.error.errorMessage}${tail(this.logs)}`,
         ),
       );
     } else {
-      const w = waiting.get(message.id);
-      waiting.delete(message.id);
+      const w = this.waiting.get(message.id);
+      this.waiting.delete(message.id);
       if (message.type === "result") w?.resolve(message.result);
-      else w?.reject(new HandlerError(options.handler, message.error));
+      else w?.reject(new HandlerError(this.options.handler, message.error));
     }
-  });
-
-  const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-    child.stdin?.end();
-    const timer = setTimeout(() => child.kill("SIGTERM"), 2000);
-    await gone;
-    clearTimeout(timer);
-  };
-
-  try {
-    await ready;
-  } catch (error) {
-    await stop();
-    throw error;
   }
 
-  let queue: Promise<unknown> = Promise.resolve();
-  // A write racing with stop() must fail the one invocation, not the whole program.
-  child.stdin?.on("error", () => undefined);
-  const invokeNow = (event: unknown): Promise<unknown> => {
-    if (exited) return Promise.reject(exited);
-    if (!child.stdin || child.stdin.writableEnded) {
+  /** Sends one event; the process is ended when it runs past the timeout, as Lambda ends the sandbox. */
+  invoke(event: unknown, context: ReturnType<typeof lambdaContext>): Promise<unknown> {
+    if (this.exited) return Promise.reject(this.exited);
+    const stdin = this.child.stdin;
+    if (!stdin || stdin.writableEnded) {
       return Promise.reject(
-        new CliError("handler-process-exited", `the ${options.handler} process is stopping.`),
+        new CliError("handler-process-exited", `the ${this.options.handler} process is stopping.`),
       );
     }
-    const id = randomUUID();
-    const deadlineMs = Date.now() + timeoutMs;
-    const context = {
-      functionName,
-      functionVersion: "$LATEST",
-      invokedFunctionArn: `arn:${regionPartition(region)}:lambda:${region}:123456789012:function:${functionName}`,
-      memoryLimitInMB: String(memory),
-      awsRequestId: id,
-      logGroupName: `/aws/lambda/${functionName}`,
-      logStreamName: `local/${child.pid}`,
-      deadlineMs,
-    };
+    const id = context.awsRequestId;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        // Lambda ends the sandbox when the timeout runs out; so does this.
         const error = new CliError(
           "handler-timeout",
-          `${options.handler} did not finish within ${timeoutMs / 1000} s.${tail(logs)}`,
+          `${this.options.handler} did not finish within ${this.timeoutMs / 1000} s.${tail(this.logs)}`,
         );
-        waiting.delete(id);
+        this.waiting.delete(id);
         reject(error);
-        child.kill("SIGKILL");
-      }, timeoutMs);
-      waiting.set(id, {
+        this.child.kill("SIGKILL");
+      }, this.timeoutMs);
+      this.waiting.set(id, {
         resolve: (v) => {
           clearTimeout(timer);
           resolve(v);
@@ -222,23 +261,33 @@ export async function startHandlerProcess(options: HandlerProcessOptions): Promi
           reject(e);
         },
       });
-      child.stdin!.write(`${JSON.stringify({ id, event, context })}\n`);
+      stdin.write(`${JSON.stringify({ id, event, context })}\n`);
     });
-  };
+  }
 
-  return {
-    pid: child.pid!,
-    invoke<T>(event: unknown): Promise<T> {
-      const run = queue.then(
-        () => invokeNow(event),
-        () => invokeNow(event),
-      );
-      queue = run.catch(() => undefined);
-      return run as Promise<T>;
+  /** Ends the process: stdin closed, then SIGTERM after a grace period. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    child.stdin?.end();
+    const timer = setTimeout(() => child.kill("SIGTERM"), 2000);
+    await gone;
+    clearTimeout(timer);
+  }
+}
+
+function spawnError(e: NodeJS.ErrnoException, executable: string, runtime: HandlerRuntime): CliError {
+  return new CliError(
+    e.code === "ENOENT" ? "tool-missing" : "handler-process-failed",
+    e.code === "ENOENT" ? `\`${executable}\` is not installed or not on PATH.` : e.message,
+    {
+      hint:
+        runtime === "python"
+          ? "Set the Python to use (POCKET_PYTHON) to your project's interpreter."
+          : undefined,
     },
-    logs: () => logs,
-    stop,
-  };
+  );
 }
 
 function tail(logs: string): string {
