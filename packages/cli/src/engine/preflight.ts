@@ -70,7 +70,7 @@ async function userSecretFindings(run: RunContext): Promise<PreflightFinding[]> 
         out.push({
           code: "user-secret-unchecked",
           message: `could not check that ${what} exists (${presence.reason}).`,
-          hint: "Grant secretsmanager:DescribeSecret / ssm:DescribeParameters on it to the deploying principal, or check it by hand.",
+          hint: "Grant secretsmanager:DescribeSecret (sm) or ssm:GetParameter (ssm) on it to the deploying principal, or check it by hand.",
           blocking: false,
         });
     }

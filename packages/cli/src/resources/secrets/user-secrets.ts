@@ -57,13 +57,13 @@ export async function userSecretPresence(clients: AwsClients, u: UserSecret): Pr
       );
       return out.DeletedDate ? { state: "scheduled-for-deletion" } : { state: "present" };
     }
-    const { DescribeParametersCommand } = await import("@aws-sdk/client-ssm");
-    const out = await (await clients.ssm()).send(
-      new DescribeParametersCommand({
-        ParameterFilters: [{ Key: "Name", Option: "Equals", Values: [ssmName(u.name)] }],
-      }),
+    // Without decryption: ssm:GetParameter on the one parameter (DescribeParameters takes no
+    // resource), and no kms:Decrypt; the ciphertext it returns is not kept.
+    const { GetParameterCommand } = await import("@aws-sdk/client-ssm");
+    await (await clients.ssm()).send(
+      new GetParameterCommand({ Name: ssmName(u.name), WithDecryption: false }),
     );
-    return (out.Parameters ?? []).length > 0 ? { state: "present" } : { state: "missing" };
+    return { state: "present" };
   } catch (error) {
     const name = awsErrorName(error) ?? "";
     if (NOT_FOUND.has(name)) return { state: "missing" };
