@@ -1,5 +1,7 @@
 import type * as z from "zod/mini";
 import type { Issue, PathSegment } from "./diagnostics.js";
+import { validateHeadSpelling } from "./head/front-door.js";
+import { spellingOf } from "./head/spelling.js";
 import { isTable } from "./merge.js";
 import { type CheckedSettings, crossSectionIssues, ok } from "./rules/cross.js";
 import { fromZodIssue } from "./schema/issues.js";
@@ -9,6 +11,7 @@ import {
   SECTION_NAMES,
   type SecretSource,
   type SectionEnv,
+  type SectionName,
   type Settings,
   sectionSchemas,
 } from "./schema/settings.js";
@@ -52,11 +55,54 @@ function parseSection<S extends z.ZodMiniType>(
   return "failed";
 }
 
+/**
+ * Two front doors, one schema (docs/decisions.md#d11-two-spellings-one-schema): a file in the
+ * original's current spelling is rewritten into the seed's and validated by the same schemas.
+ */
 export function validateDocument(input: ValidationInput): ValidationOutput {
-  const { doc, stage } = input;
-  const issues: Issue[] = [];
+  const read = spellingOf(input.doc);
+  if ("mixed" in read) return { issues: [read.mixed], credentials: {} };
+  return read.spelling === "head"
+    ? validateHeadSpelling(input, validateSeedSpelling)
+    : validateSeedSpelling(input);
+}
 
-  for (const key of Object.keys(doc)) {
+function validateSeedSpelling(input: ValidationInput): ValidationOutput {
+  const { doc, stage } = input;
+  const issues = unknownSections(input);
+  const env: SectionEnv = {
+    directoryName: input.directoryName,
+    vpcDefined: Object.hasOwn(doc, "vpc"),
+    credential: input.credential,
+    credentials: {},
+    warnings: [],
+  };
+  const checked = checkSections(doc, env, issues);
+  issues.push(...env.warnings);
+  if (!Object.hasOwn(doc, "general")) issues.push(MISSING_GENERAL);
+  checked.cloudfront = checkDistributions(doc, issues);
+  issues.push(...crossSectionIssues(checked));
+
+  const { general } = checked;
+  if (issues.some((i) => i.severity !== "warning") || !ok(general)) {
+    return { issues, credentials: env.credentials };
+  }
+  return { issues, settings: toSettings(checked, general, stage), credentials: env.credentials };
+}
+
+/** The sections that are one table each, in the order they are validated (`cloudfront` is a table of tables). */
+const TABLE_SECTIONS = SECTION_NAMES.filter((name): name is SectionName => name !== "cloudfront");
+
+const MISSING_GENERAL: Issue = {
+  code: "missing-section",
+  message: "pocket.toml needs a [general] table",
+  path: [],
+  hint: '[general]\nregion = "ap-northeast-1"\nstages = ["dev", "prd"]',
+};
+
+function unknownSections(input: ValidationInput): Issue[] {
+  const issues: Issue[] = [];
+  for (const key of Object.keys(input.doc)) {
     if ((SECTION_NAMES as readonly string[]).includes(key)) continue;
     const guess = closest(key, [...SECTION_NAMES, ...input.stages]);
     issues.push({
@@ -68,79 +114,60 @@ export function validateDocument(input: ValidationInput): ValidationOutput {
         : `Sections are ${SECTION_NAMES.join(", ")}. If "${key}" is a stage, add it to general.stages.`,
     });
   }
+  return issues;
+}
 
-  const env: SectionEnv = {
-    directoryName: input.directoryName,
-    vpcDefined: Object.hasOwn(doc, "vpc"),
-    credential: input.credential,
-    credentials: {},
-    warnings: [],
-  };
+/** Each table section on its own, so one broken section does not hide the others. */
+function checkSections(doc: TomlTable, env: SectionEnv, issues: Issue[]): CheckedSettings {
   const schemas = sectionSchemas(env);
-  // A section's schema is read (and so built) only when the file has the section.
-  const section = <S extends z.ZodMiniType>(name: keyof typeof schemas, schema: () => S) =>
-    Object.hasOwn(doc, name) ? parseSection(schema(), doc[name], [name], issues) : undefined;
-  const checked: CheckedSettings = {
-    general: section("general", () => schemas.general),
-    vpc: section("vpc", () => schemas.vpc),
-    s3: section("s3", () => schemas.s3),
-    neon: section("neon", () => schemas.neon),
-    tidb: section("tidb", () => schemas.tidb),
-    rds: section("rds", () => schemas.rds),
-    awscontainer: section("awscontainer", () => schemas.awscontainer),
-    ses: section("ses", () => schemas.ses),
-    scheduler: section("scheduler", () => schemas.scheduler),
-    cloudfront: {},
-  };
-  issues.push(...env.warnings);
-  if (!Object.hasOwn(doc, "general")) {
-    issues.push({
-      code: "missing-section",
-      message: "pocket.toml needs a [general] table",
-      path: [],
-      hint: '[general]\nregion = "ap-northeast-1"\nstages = ["dev", "prd"]',
-    });
+  // Keyed by a name from the list, so the value's type is the union of the sections'.
+  const checked: Record<string, unknown> = {};
+  for (const name of TABLE_SECTIONS) {
+    // A section's schema is read (and so built) only when the file has the section.
+    checked[name] = Object.hasOwn(doc, name)
+      ? parseSection(schemas[name], doc[name], [name], issues)
+      : undefined;
   }
+  checked.cloudfront = {};
+  return checked as CheckedSettings;
+}
 
+function checkDistributions(doc: TomlTable, issues: Issue[]): CheckedSettings["cloudfront"] {
+  const distributions: CheckedSettings["cloudfront"] = {};
   const cloudfront = Object.hasOwn(doc, "cloudfront") ? doc.cloudfront : undefined;
-  if (cloudfront !== undefined && !isTable(cloudfront)) {
+  if (cloudfront === undefined) return distributions;
+  if (!isTable(cloudfront)) {
     issues.push({
       code: "invalid-type",
       message: "cloudfront must be a table of named distributions",
       path: ["cloudfront"],
       hint: "Write [cloudfront.main] (one table per distribution).",
     });
-  } else if (cloudfront) {
-    for (const [name, value] of Object.entries(cloudfront)) {
-      if (!isTable(value)) {
-        issues.push({
-          code: "invalid-type",
-          message: `cloudfront.${name} must be a table`,
-          path: ["cloudfront", name],
-          hint: `Distributions are named tables: [cloudfront.main] with routes = [...]. "${name}" looks like a distribution setting written one level too high.`,
-        });
-        continue;
-      }
-      checked.cloudfront[name] = parseSection(distributionSchema(), value, ["cloudfront", name], issues);
+    return distributions;
+  }
+  for (const [name, value] of Object.entries(cloudfront)) {
+    if (!isTable(value)) {
+      issues.push({
+        code: "invalid-type",
+        message: `cloudfront.${name} must be a table`,
+        path: ["cloudfront", name],
+        hint: `Distributions are named tables: [cloudfront.main] with routes = [...]. "${name}" looks like a distribution setting written one level too high.`,
+      });
+      continue;
     }
+    distributions[name] = parseSection(distributionSchema(), value, ["cloudfront", name], issues);
   }
+  return distributions;
+}
 
-  issues.push(...crossSectionIssues(checked));
-
-  const { general } = checked;
-  if (issues.some((i) => i.severity !== "warning") || !ok(general)) {
-    return { issues, credentials: env.credentials };
-  }
+/** The sections that validated, in `Settings`' key order (`pocket config show` prints it). */
+function toSettings(checked: CheckedSettings, general: Settings["general"], stage: string): Settings {
   const distributions: Settings["cloudfront"] = {};
   for (const [name, d] of Object.entries(checked.cloudfront)) if (d !== "failed") distributions[name] = d;
   const settings: Settings = { stage, general, cloudfront: distributions };
-  if (ok(checked.vpc)) settings.vpc = checked.vpc;
-  if (ok(checked.s3)) settings.s3 = checked.s3;
-  if (ok(checked.neon)) settings.neon = checked.neon;
-  if (ok(checked.tidb)) settings.tidb = checked.tidb;
-  if (ok(checked.rds)) settings.rds = checked.rds;
-  if (ok(checked.awscontainer)) settings.awscontainer = checked.awscontainer;
-  if (ok(checked.ses)) settings.ses = checked.ses;
-  if (ok(checked.scheduler)) settings.scheduler = checked.scheduler;
-  return { issues, settings, credentials: env.credentials };
+  for (const name of TABLE_SECTIONS) {
+    const value = checked[name];
+    if (name !== "general" && ok(value)) (settings as Record<string, unknown>)[name] = value;
+  }
+  return settings;
 }

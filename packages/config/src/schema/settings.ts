@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import type { Issue } from "../diagnostics.js";
+import type { HeadFacts } from "../head/front-door.js";
 import { awscontainerSchema } from "./awscontainer.js";
 import { fail } from "./base.js";
 import { distributionSchema } from "./cloudfront.js";
@@ -208,4 +209,6 @@ export type Settings = {
   stage: string;
   general: GeneralSettings;
   cloudfront: Record<string, DistributionSettings>;
+  /** Set when the file uses the original's current spelling (`[container.<name>]`). */
+  head?: HeadFacts;
 } & { [K in Exclude<SectionName, "general">]?: SectionSettings<K> };

@@ -1,0 +1,106 @@
+import type { Issue, PathSegment } from "../diagnostics.js";
+import type { AwsContainerSettings } from "../schema/settings.js";
+import type { ValidationInput, ValidationOutput } from "../validate.js";
+import { containerTables, type HeadRewrite, rewriteForContainer } from "./normalise.js";
+import { unbuiltIssues } from "./unbuilt.js";
+
+/**
+ * What a file in the original's current spelling says beyond the settings both spellings share:
+ * the names it derives differ (docs/decisions.md#d11-two-spellings-one-schema).
+ */
+export interface HeadFacts {
+  spelling: "head";
+  /** The container the settings' `awscontainer` holds (the first declared), if any. */
+  container?: string;
+  /** Every declared container's settings, by name, when there are several. */
+  containers?: Record<string, AwsContainerSettings>;
+  /** Managed secrets declared `shared = true`. */
+  sharedSecrets: string[];
+  /** `[rds] database`, when written. */
+  rdsDatabase?: string;
+}
+
+type ValidateSeed = (input: ValidationInput) => ValidationOutput;
+
+/**
+ * The second front door: the file is rewritten into the seed's spelling once per container and
+ * validated by the same schemas; every problem is reported at the key the file wrote.
+ */
+export function validateHeadSpelling(input: ValidationInput, validateSeed: ValidateSeed): ValidationOutput {
+  const { names, issues } = Object.hasOwn(input.doc, "container")
+    ? containerTables(input.doc)
+    : { names: [], issues: [] };
+  const unbuilt = unbuiltIssues(input.doc);
+  issues.push(...unbuilt);
+  const runs = (names.length ? names : [undefined]).map((name) => {
+    const { rewrite, issues: own } = rewriteForContainer(input.doc, name, names);
+    return { rewrite, own, out: validateSeed({ ...input, doc: rewrite.doc }) };
+  });
+  for (const run of runs) {
+    issues.push(...run.own, ...run.out.issues.map((i) => inHeadSpelling(i, run.rewrite)));
+  }
+  const reported = dedupe(issues).filter(
+    (i) => i.code === "unsupported-feature" || !underAny(i.path, unbuilt),
+  );
+  const first = runs[0]!;
+  if (names.length > 1) reported.push(severalContainers(names));
+  const settings = first.out.settings;
+  if (reported.some((i) => i.severity !== "warning") || !settings) {
+    return { issues: reported, credentials: first.out.credentials };
+  }
+  const containers: Record<string, AwsContainerSettings> = {};
+  for (const { rewrite, out } of runs) {
+    if (rewrite.container && out.settings?.awscontainer)
+      containers[rewrite.container] = out.settings.awscontainer;
+  }
+  const head: HeadFacts = {
+    spelling: "head",
+    container: first.rewrite.container,
+    sharedSecrets: [...new Set(runs.flatMap((r) => r.rewrite.sharedSecrets))],
+  };
+  if (names.length > 1) head.containers = containers;
+  if (first.rewrite.rdsDatabase !== undefined) head.rdsDatabase = first.rewrite.rdsDatabase;
+  return { issues: reported, settings: { ...settings, head }, credentials: first.out.credentials };
+}
+
+/** A problem found in the rewritten document, told in the file's own spelling. */
+function inHeadSpelling(issue: Issue, rewrite: HeadRewrite): Issue {
+  const name = `container.${rewrite.container ?? "main"}`;
+  const say = (text: string) =>
+    text
+      .replace(/\[awscontainer/g, `[${name}`)
+      .replace(/\bawscontainer\b/g, name)
+      .replace(/type = "api"/g, 'type = "lambda"');
+  const out: Issue = { ...issue, path: rewrite.toHeadPath(issue.path), message: say(issue.message) };
+  if (issue.hint !== undefined) out.hint = say(issue.hint);
+  return out;
+}
+
+function dedupe(issues: Issue[]): Issue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const key = `${i.code}|${i.path.join(".")}|${i.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** Whether `path` is at or below one of the refused keys (their other problems are noise). */
+function underAny(path: readonly PathSegment[], refused: Issue[]): boolean {
+  return refused.some((r) => r.path.length <= path.length && r.path.every((s, i) => path[i] === s));
+}
+
+/**
+ * Several containers are validated and named, but a deploy of several container stacks is not
+ * built: the CLI refuses such a stage before any change (rather than deploying one container).
+ */
+function severalContainers(names: string[]): Issue {
+  return {
+    severity: "warning",
+    code: "several-containers",
+    message: `this stage declares ${names.length} containers (${names.join(", ")}); pocket validates them, but cannot deploy more than one container per stage yet`,
+    path: ["container"],
+    hint: "pocket deploy refuses this stage with unsupported-feature; keep one container per stage to deploy with pocket.",
+  };
+}

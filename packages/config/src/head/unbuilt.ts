@@ -1,0 +1,181 @@
+import type { Issue, PathSegment } from "../diagnostics.js";
+import { isTable } from "../merge.js";
+import type { TomlTable, TomlValue } from "../toml/parse.js";
+
+/**
+ * Keys of the original's current spelling whose feature pocket has not built. Each is refused
+ * with `unsupported-feature` where it is written: a key accepted and then ignored would deploy
+ * something other than what the file says (docs/decisions.md#d11-two-spellings-one-schema).
+ * A key written with the value that means "off" (the original's default) is no feature and is
+ * accepted.
+ */
+export function unbuiltIssues(doc: TomlTable): Issue[] {
+  const issues: Issue[] = [];
+  const refuse = (path: PathSegment[], what: string, hint?: string) =>
+    issues.push({
+      code: "unsupported-feature",
+      message: `${path.join(".")}: ${what} is not supported by pocket yet`,
+      path,
+      hint: hint ?? "Remove the key; pocket refuses it rather than deploying without it.",
+    });
+
+  for (const section of ["upstash", "dsql", "backup"] as const) {
+    if (Object.hasOwn(doc, section)) refuse([section], `[${section}] (${SECTION_FEATURES[section]})`);
+  }
+  for (const section of ["neon", "tidb"] as const) {
+    const t = doc[section];
+    if (isTable(t) && Object.hasOwn(t, "provisioning") && t.provisioning !== "deploy") {
+      refuse(
+        [section, "provisioning"],
+        `provisioning = ${JSON.stringify(t.provisioning)} (provisioning the database outside deploy)`,
+        'pocket provisions the database during deploy: remove provisioning (or write "deploy").',
+      );
+    }
+  }
+  const rds = doc.rds;
+  if (isTable(rds)) {
+    if (rds.managed === false) refuse(["rds", "managed"], "managed = false (an existing RDS cluster)");
+    for (const key of ["snapshot_identifier", "secret_arn", "security_group_id"]) {
+      if (Object.hasOwn(rds, key)) refuse(["rds", key], `${key} (${RDS_FEATURES[key]})`);
+    }
+  }
+  const containers = doc.container;
+  if (isTable(containers)) {
+    for (const [name, c] of Object.entries(containers)) {
+      if (isTable(c)) containerIssues(c, ["container", name], refuse);
+    }
+  }
+  const cloudfront = doc.cloudfront;
+  if (isTable(cloudfront)) {
+    for (const [name, d] of Object.entries(cloudfront)) {
+      if (isTable(d)) distributionIssues(d, ["cloudfront", name], refuse);
+    }
+  }
+  return issues;
+}
+
+type Refuse = (path: PathSegment[], what: string, hint?: string) => void;
+
+const SECTION_FEATURES = {
+  upstash: "Upstash Redis",
+  dsql: "Aurora DSQL",
+  backup: "AWS Backup plans",
+} as const;
+
+const RDS_FEATURES: Record<string, string> = {
+  snapshot_identifier: "restoring the cluster from a snapshot",
+  secret_arn: "an existing RDS cluster",
+  security_group_id: "an existing RDS cluster",
+};
+
+function containerIssues(c: TomlTable, at: PathSegment[], refuse: Refuse) {
+  if (Object.hasOwn(c, "ecr_name")) {
+    refuse(
+      [...at, "ecr_name"],
+      "ecr_name (a repository shared between stages)",
+      "Remove ecr_name: pocket names the repository per stage and would delete a shared one on destroy.",
+    );
+  }
+  const handlers = c.handlers;
+  if (isTable(handlers)) {
+    for (const [key, h] of Object.entries(handlers)) {
+      if (isTable(h) && Object.hasOwn(h, "envs")) {
+        refuse(
+          [...at, "handlers", key, "envs"],
+          "per-handler envs",
+          `Move the variables to [${at.join(".")}.envs] (they then reach every handler).`,
+        );
+      }
+    }
+  }
+  const secrets = c.secrets;
+  const managed = isTable(secrets) ? secrets.managed : undefined;
+  if (isTable(managed)) {
+    for (const [key, spec] of Object.entries(managed)) {
+      if (isTable(spec) && spec.type === "upstash_redis_url") {
+        refuse([...at, "secrets", "managed", key, "type"], 'type = "upstash_redis_url" (Upstash Redis)');
+      }
+      if (isTable(spec) && spec.type === "auto_database_url") {
+        refuse(
+          [...at, "secrets", "managed", key, "type"],
+          'type = "auto_database_url"',
+          'Name the database: type = "neon_database_url" or "tidb_database_url" ([rds] sets DATABASE_URL itself).',
+        );
+      }
+    }
+  }
+  const django = c.django;
+  const caches = isTable(django) ? django.caches : undefined;
+  if (isTable(caches)) {
+    for (const [key, cache] of Object.entries(caches)) {
+      if (isTable(cache) && cache.store === "redis") {
+        refuse([...at, "django", "caches", key, "store"], 'store = "redis" (Upstash Redis)');
+      }
+    }
+  }
+  const storages = isTable(django) ? django.storages : undefined;
+  if (isTable(storages)) {
+    for (const [key, s] of Object.entries(storages)) {
+      if (!isTable(s)) continue;
+      if (Object.hasOwn(s, "link") && s.link !== false) {
+        refuse([...at, "django", "storages", key, "link"], "link = true (collectstatic --link)");
+      }
+      if (Object.hasOwn(s, "publish") && s.publish !== "deploy") {
+        refuse(
+          [...at, "django", "storages", key, "publish"],
+          `publish = ${JSON.stringify(s.publish)} (publishing static files outside deploy)`,
+        );
+      }
+    }
+  }
+}
+
+function distributionIssues(d: TomlTable, at: PathSegment[], refuse: Refuse) {
+  if (Object.hasOwn(d, "managed_assets"))
+    refuse([...at, "managed_assets"], "managed_assets (per-stage files)");
+  const routes: TomlValue[] = Array.isArray(d.routes) ? d.routes : [];
+  routes.forEach((r, i) => {
+    if (!isTable(r)) return;
+    if (r.versioning === "deploy_hash") {
+      refuse(
+        [...at, "routes", i, "versioning"],
+        'versioning = "deploy_hash"',
+        'Use versioning = "content_hash".',
+      );
+    }
+    if (r.type === "lambda" && r.is_default === true) {
+      refuse(
+        [...at, "routes", i, "is_default"],
+        "a lambda route as the default route (CloudFront in front of the API only)",
+        'Keep an S3 default route ({ is_default = true, is_spa = true }) and route the app\'s paths, e.g. path_pattern = "/app/*", to the lambda.',
+      );
+    }
+    const prefixed = typeof r.path_pattern === "string" && r.path_pattern !== "" && r.path_pattern !== "/*";
+    if (
+      r.type !== "lambda" &&
+      prefixed &&
+      !Object.hasOwn(r, "origin_path") &&
+      !Object.hasOwn(d, "origin_path")
+    ) {
+      refuse(
+        [...at, "routes", i, "path_pattern"],
+        "an S3 route without origin_path (objects keyed by path_pattern alone)",
+        `Write origin_path on the route, e.g. origin_path = "/${String(r.path_pattern).replace(/^\/|\/\*$/g, "")}" (the objects then live under that folder of the bucket).`,
+      );
+    }
+  });
+  const waf = d.waf;
+  const rules: TomlValue[] = isTable(waf) && Array.isArray(waf.allow_rules) ? waf.allow_rules : [];
+  rules.forEach((rule, i) => {
+    if (!isTable(rule)) return;
+    if (Object.hasOwn(rule, "header")) {
+      refuse([...at, "waf", "allow_rules", i, "header"], "a WAF allow rule on a secret header");
+    } else if (typeof rule.path === "string" && !rule.path.endsWith("*")) {
+      refuse(
+        [...at, "waf", "allow_rules", i, "path"],
+        "a WAF allow rule on one exact path",
+        `Allow the prefix instead: path = "${rule.path}*".`,
+      );
+    }
+  });
+}

@@ -1,0 +1,163 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { load } from "./helpers.js";
+
+/**
+ * The original's current configuration guide lives beside the checkout, never in it. CI has it
+ * (read-only, next to the clone): a missing guide fails here, it does not skip.
+ */
+const GUIDE = join(import.meta.dirname, "../../../../shared/seed/original-head/configuration.md");
+
+function tomlBlocks(file: string): string[] {
+  if (!existsSync(file)) throw new Error(`the original's configuration guide is missing: ${file}`);
+  return [...readFileSync(file, "utf8").matchAll(/```toml\n([\s\S]*?)```/g)].map((m) => dedent(m[1]!));
+}
+
+function dedent(block: string): string {
+  const lines = block.split("\n");
+  const indent = Math.min(...lines.filter((l) => l.trim()).map((l) => /^ */.exec(l)![0].length));
+  return lines.map((l) => l.slice(indent)).join("\n");
+}
+
+const GENERAL =
+  '[general]\nregion = "ap-northeast-1"\nproject_name = "testprj"\nstages = ["dev", "prod", "sandbox"]\n';
+
+/**
+ * Most blocks are excerpts: one section, as a reader pastes it into a file that has the rest.
+ * Each is completed with what the docs imply (in the original's current spelling): a [general]
+ * with the stages the block names, `dockerfile_path` for each container it names, routes for
+ * each distribution it names, the secrets its distributions name, and then the smallest set of
+ * companions that makes it load: the handlers its routes and schedules start, the [vpc] RDS
+ * needs, the [neon] a Neon URL needs, the distributions a storage or CORS rule names, versioning
+ * for noncurrent-version lifecycle rules.
+ */
+const COMPANIONS = [
+  `[container.main.handlers.wsgi]\ncommand = "pocket.django.lambda_handlers.wsgi_handler"\napigateway = {}\n\n[container.main.handlers.worker]\ncommand = "worker"\n\n[container.main.handlers.management]\ncommand = "pocket.django.lambda_handlers.management_command_handler"\ntimeout = 600\n`,
+  '[vpc]\nref = "main"\nzone_suffixes = ["a", "c"]\n',
+  '[neon]\nproject_name = "head"\n',
+  '[cloudfront.web]\nroutes = [{ is_default = true, is_spa = true, origin_path = "/web" }, { path_pattern = "/static/*", ref = "static", origin_path = "/static" }]\n\n[cloudfront.media]\nroutes = [{ is_default = true, origin_path = "/media" }]\n\n[cloudfront.main]\nroutes = [{ is_default = true, is_spa = true, origin_path = "/main" }, { path_pattern = "/static/*", ref = "static", origin_path = "/static" }]\n',
+  "[s3]\n",
+  "[s3]\nversioning = true\n",
+];
+
+/** The block with what every completion needs: the tables it implies but does not write. */
+function implied(raw: string): string {
+  let block = /^routes = \[/m.test(raw) && !/^\[/m.test(raw) ? `[cloudfront.main]\n${raw}` : raw;
+  const lines: string[] = [];
+  for (const name of new Set(
+    [...block.matchAll(/^\[(?:[a-z]+\.)?container\.([a-z0-9]+)/gm)].map((m) => m[1]!),
+  )) {
+    const header = new RegExp(`^\\[container\\.${name}\\]\\s*$`, "m");
+    if (!header.test(block)) lines.push(`[container.${name}]\ndockerfile_path = "Dockerfile"\n`);
+    else if (!/^dockerfile_path/m.test(block))
+      block = block.replace(header, (h) => `${h}\ndockerfile_path = "Dockerfile"`);
+  }
+  for (const name of new Set(
+    [...block.matchAll(/^\[(?:[a-z]+\.)?cloudfront\.([a-z0-9]+)/gm)].map((m) => m[1]!),
+  )) {
+    if (!new RegExp(`^\\[cloudfront\\.${name}\\]`, "m").test(block)) {
+      lines.push(
+        `[cloudfront.${name}]\nroutes = [{ is_default = true, is_spa = true, origin_path = "/${name}" }]\n`,
+      );
+    }
+  }
+  block = block.replace(
+    /^(\[(?:[a-z]+\.)?container\.[a-z0-9]+\.django\.storages\]\s*)$(?![\s\S]*^default =)/m,
+    '$1\ndefault = { store = "filesystem" }',
+  );
+  return [block, ...lines].join("\n");
+}
+
+function complete(raw: string): { toml: string; diagnostics: string[] } {
+  const block = implied(raw);
+  const general = /^\[general\]/m.test(block) ? "" : GENERAL;
+  const keys = [...block.matchAll(/(?:signing_key|token_secret|basic_auth)\s*=\s*"([^"]+)"/g)].map(
+    (m) => m[1],
+  );
+  const declared = (k: string) => new RegExp(`^${k}\\s*=|\\.${k}\\]`, "m").test(block);
+  const missing = [...new Set(keys)].filter((k) => !declared(k!));
+  const managed = missing.length
+    ? `\n[container.main.secrets.managed]\n${missing.map((k) => `${k} = { type = "${secretType(block, k!)}"${secretType(block, k!) === "basic_auth_credential" ? ', options = { username = "u" }' : ""} }`).join("\n")}\n`
+    : "";
+  // A file in the original's current spelling has a container (it is what the spelling is named after).
+  const needsContainer = /^\[container\.main\]/m.test(block)
+    ? ""
+    : '\n[container.main]\ndockerfile_path = "Dockerfile"\n';
+  let best: string[] | undefined;
+  for (let mask = 0; mask < 1 << COMPANIONS.length; mask++) {
+    const extra = COMPANIONS.filter((_, i) => mask & (1 << i)).join("\n");
+    const toml = `${general}\n${block}\n${extra}${managed}${needsContainer}`;
+    const r = loadEveryStage(toml);
+    if (r.length === 0) return { toml, diagnostics: [] };
+    const score = (ds: string[]) => ds.filter((d) => !d.startsWith("unsupported-feature")).length;
+    if (!best || score(r) < score(best)) best = r;
+  }
+  return { toml: block, diagnostics: best ?? [] };
+}
+
+function secretType(block: string, key: string): string {
+  if (new RegExp(`basic_auth\\s*=\\s*"${key}"`).test(block)) return "basic_auth_credential";
+  if (new RegExp(`token_secret\\s*=\\s*"${key}"`).test(block)) return "spa_token_secret";
+  return "cloudfront_signing_key";
+}
+
+function loadEveryStage(toml: string): string[] {
+  const stages = /stages\s*=\s*\[([^\]]*)\]/
+    .exec(toml)?.[1]
+    ?.match(/"([^"]+)"/g)
+    ?.map((s) => s.slice(1, -1)) ?? ["dev"];
+  for (const stage of stages) {
+    const r = load(toml, stage);
+    if (!r.ok)
+      return r.diagnostics
+        .filter((d) => d.severity === "error")
+        .map((d) => `${d.code} ${d.path}: ${d.message}`);
+  }
+  return [];
+}
+
+/** The overview of the file's layout: section names with comments, no values. */
+const OVERVIEW = /^\[general\]\s+#/;
+/** Two alternatives in one block ("# または詳細指定": the shorthand, or the table). */
+const ALTERNATIVES = /^# または.*$/m;
+/**
+ * Features of the original pocket has not built: a block that uses one must be refused with
+ * `unsupported-feature` (and nothing else), never loaded and silently ignored.
+ */
+const UNBUILT =
+  /^\[(?:(?:dev|prod|sandbox)\.)?(?:upstash|dsql|backup)\b|provisioning = "command"|auto_database_url|link = true|publish = "command"|managed_assets|deploy_hash|ecr_name|^envs = |header = |is_default = true, type = "lambda"|type = "lambda", handler = "[^"]+", is_default = true|snapshot_identifier|managed = false|path = "\/api\/health"/m;
+
+/** An S3 route keyed by its path_pattern alone (no origin_path on it or on its distribution). */
+const KEYED_BY_PATTERN =
+  /\{ path_pattern = "\/[^"*]+\/\*"(?![^}]*origin_path)(?![^}]*type = "lambda")[^}]*\}/;
+const unbuilt = (block: string) =>
+  UNBUILT.test(block) || (KEYED_BY_PATTERN.test(block) && !/^origin_path =/m.test(block));
+
+const blocks = tomlBlocks(GUIDE);
+
+describe("every TOML block of the original's current guide (configuration.md)", () => {
+  it("finds the guide's blocks", () => {
+    expect(blocks.length).toBeGreaterThan(60);
+  });
+
+  it.each(blocks.map((b, i) => [i + 1, b] as const))("block %i", (_i, block) => {
+    if (OVERVIEW.test(block)) {
+      expect(block).toContain("[dev.container.main]");
+      return;
+    }
+    const parts = ALTERNATIVES.test(block) ? block.split(ALTERNATIVES) : [block];
+    for (const part of parts) {
+      const { diagnostics } = complete(part);
+      if (unbuilt(part)) {
+        expect(diagnostics.length, `expected unsupported-feature for:\n${part}`).toBeGreaterThan(0);
+        expect(
+          diagnostics.filter((d) => !d.startsWith("unsupported-feature")),
+          `only unsupported-feature expected for:\n${part}`,
+        ).toEqual([]);
+      } else {
+        expect(diagnostics, `block does not load:\n${part}`).toEqual([]);
+      }
+    }
+  });
+});
