@@ -55,8 +55,16 @@ export interface AwsOptions {
   profile?: string;
 }
 
-/** Throttling is retried with adaptive backoff; a deploy makes bursts of calls. */
-const RETRY = { maxAttempts: 8, retryMode: "adaptive" } as const;
+/**
+ * Throttling is retried with adaptive backoff; a deploy makes bursts of calls. AWS_MAX_ATTEMPTS,
+ * the SDK's own setting, still wins when a user sets it (an explicit option would hide it).
+ */
+const RETRY = { maxAttempts: maxAttempts(), retryMode: "adaptive" } as const;
+
+function maxAttempts(): number {
+  const set = Number(process.env.AWS_MAX_ATTEMPTS);
+  return Number.isInteger(set) && set >= 1 ? set : 8;
+}
 
 /**
  * A connection that never opens, or an answer that never comes, fails (and is retried like any

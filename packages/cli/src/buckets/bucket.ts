@@ -1,4 +1,5 @@
 import type { S3Client } from "@aws-sdk/client-s3";
+import { awsErrorName } from "../aws/errors.js";
 import { CliError } from "../errors.js";
 
 /** The public-access block every pocket bucket gets: nothing in them is ever public. */
@@ -108,6 +109,12 @@ export async function deleteBucket(s3: S3Client, bucket: string): Promise<number
     KeyMarker = page.NextKeyMarker;
     VersionIdMarker = page.NextVersionIdMarker;
   }
-  await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+  try {
+    await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+  } catch (error) {
+    // The SDK retries a DeleteBucket whose answer was lost; the retry then finds the bucket gone,
+    // which is the state this function exists to reach.
+    if (awsErrorName(error) !== "NoSuchBucket") throw error;
+  }
   return deleted;
 }

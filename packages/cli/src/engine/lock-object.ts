@@ -51,6 +51,38 @@ export async function readLock(
   stage: string,
   abortSignal?: AbortSignal,
 ): Promise<StoredLock | undefined> {
+  // The SDK retries a call whose answer failed, but not a body cut after the headers arrived:
+  // reading is harmless, so a cut read is tried again before the lock protocol sees a failure.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await readLockOnce(clients, bucket, stage, abortSignal);
+    } catch (error) {
+      if (attempt >= READ_ATTEMPTS || abortSignal?.aborted || !isCutAnswer(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
+    }
+  }
+}
+
+const READ_ATTEMPTS = 4;
+
+/** A connection closed or reset while the answer's body was being read. */
+function isCutAnswer(error: unknown): boolean {
+  const e = error as { name?: string; code?: string; message?: string } | undefined;
+  return Boolean(
+    e &&
+      (e.code === "ECONNRESET" ||
+        e.code === "ECONNABORTED" ||
+        e.code === "ERR_STREAM_PREMATURE_CLOSE" ||
+        /^(aborted|socket hang up|premature close)/i.test(e.message ?? "")),
+  );
+}
+
+async function readLockOnce(
+  clients: AwsClients,
+  bucket: string,
+  stage: string,
+  abortSignal?: AbortSignal,
+): Promise<StoredLock | undefined> {
   const { GetObjectCommand } = await import("@aws-sdk/client-s3");
   const command = new GetObjectCommand({ Bucket: bucket, Key: lockKey(stage) });
   let serverDate: string | undefined;
