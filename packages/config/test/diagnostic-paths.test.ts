@@ -26,4 +26,24 @@ routes = [
       expect(`${d.message} ${d.hint ?? ""}`).not.toMatch(/#\d/);
     }
   });
+
+  it("numbers routes the same way in the cross-section rules", () => {
+    const source = `${GENERAL}
+[cloudfront.main]
+routes = [
+    { is_default = true, is_spa = true },
+    { path_pattern = "/api/*", type = "api", handler = "wsgi" },
+    { path_pattern = "/media/*", signed = true },
+]
+`;
+    const ds = problems(source).filter((x) => x.path.includes("routes"));
+    expect(ds.map((d) => d.code)).toEqual(
+      expect.arrayContaining(["route-api-container", "route-signed-key"]),
+    );
+    for (const d of ds) {
+      const index = /routes\[(\d+)\]/.exec(d.path)?.[1];
+      expect(d.message).toContain(`routes[${index}]`);
+      expect(d.message).not.toMatch(/#\d/);
+    }
+  });
 });

@@ -59,7 +59,7 @@ function signedRouteHasKey(r: RouteSettings, i: number, { name, d, at, add }: Di
   if (!r.signed || d.signingKey) return;
   add(
     "route-signed-key",
-    `route #${i + 1} is signed, so [cloudfront.${name}] needs signing_key`,
+    `routes[${i}] is signed, so [cloudfront.${name}] needs signing_key`,
     at("routes", i, "signed"),
     'Add signing_key = "CF_KEY" and a managed secret of type "cloudfront_signing_key" named CF_KEY.',
   );
@@ -71,7 +71,7 @@ function apiRouteHasHandler(r: RouteSettings, i: number, { c, at, add }: Distrib
   if (c === undefined) {
     add(
       "route-api-container",
-      `route #${i + 1} is type = "api", which needs [awscontainer]`,
+      `routes[${i}] is type = "api", which needs [awscontainer]`,
       at("routes", i, "handler"),
     );
     return;
