@@ -1,7 +1,12 @@
 import { PocketRuntimeError } from "./errors.js";
 import { FORWARDED_HOST_HEADER, type OriginCheck, VIEWER_IP_HEADER, verifyOrigin } from "./origin.js";
 
-/** The API Gateway HTTP API payload 2.0 shapes, as far as the adapters read and write them. */
+/**
+ * An API Gateway HTTP API (payload format 2.0) proxy event: the one declaration of its shape,
+ * which the adapters read and `pocket dev` builds (packages/cli/src/local/events.ts `httpEvent`).
+ * API Gateway fills every field but the optional lists; only `rawPath` and `requestContext.http`
+ * are required here, so an event written by hand in a test needs no more than the adapters read.
+ */
 export interface ApiGatewayV2Event {
   version?: string;
   routeKey?: string;
@@ -13,10 +18,17 @@ export interface ApiGatewayV2Event {
   pathParameters?: Record<string, string | undefined>;
   stageVariables?: Record<string, string | undefined>;
   requestContext: {
+    accountId?: string;
+    apiId?: string;
     domainName?: string;
+    domainPrefix?: string;
     stage?: string;
     requestId?: string;
+    routeKey?: string;
     http: { method: string; path?: string; protocol?: string; sourceIp?: string; userAgent?: string };
+    /** `12/Mar/2020:19:03:58 +0000` */
+    time?: string;
+    timeEpoch?: number;
     [key: string]: unknown;
   };
   body?: string;
@@ -38,6 +50,9 @@ export interface LambdaContext {
   getRemainingTimeInMillis?: () => number;
   [key: string]: unknown;
 }
+
+/** A Lambda handler for an HTTP API: what `httpHandler` and `nodeHttpHandler` return. */
+export type HttpHandler = (event: ApiGatewayV2Event, context?: LambdaContext) => Promise<ApiGatewayV2Result>;
 
 /**
  * The host the viewer asked for: CloudFront does not forward `Host` to an API origin, so the

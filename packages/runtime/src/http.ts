@@ -11,6 +11,7 @@ import {
   eventHost,
   eventOrigin,
   FORBIDDEN,
+  type HttpHandler,
   isTextBody,
   type LambdaContext,
   pathWithQuery,
@@ -36,8 +37,6 @@ export interface HttpHandlerOptions {
    */
   verifyOrigin?: boolean;
 }
-
-export type HttpHandler = (event: ApiGatewayV2Event, context?: LambdaContext) => Promise<ApiGatewayV2Result>;
 
 export function httpHandler(app: FetchApp, options: HttpHandlerOptions = {}): HttpHandler {
   const call: FetchFunction = typeof app === "function" ? app : app.fetch.bind(app);

@@ -1,4 +1,4 @@
-export type { ApiGatewayV2Event, ApiGatewayV2Result, LambdaContext } from "./apigateway.js";
+export type { ApiGatewayV2Event, ApiGatewayV2Result, HttpHandler, LambdaContext } from "./apigateway.js";
 export { findTomlPath, parseDotenv } from "./dotenv.js";
 export {
   allowedHosts,
@@ -13,7 +13,6 @@ export { PocketRuntimeError } from "./errors.js";
 export {
   type FetchApp,
   fromResponse,
-  type HttpHandler,
   type HttpHandlerOptions,
   httpHandler,
   type LambdaBindings,

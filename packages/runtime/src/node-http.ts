@@ -15,6 +15,7 @@ import {
   eventHost,
   eventOrigin,
   FORBIDDEN,
+  type HttpHandler,
   isTextBody,
   type LambdaContext,
   pathWithQuery,
@@ -39,15 +40,10 @@ export interface LambdaRequest extends IncomingMessage {
   lambda?: { event: ApiGatewayV2Event; context: LambdaContext | undefined };
 }
 
-export type NodeHttpHandler = (
-  event: ApiGatewayV2Event,
-  context?: LambdaContext,
-) => Promise<ApiGatewayV2Result>;
+/** The same type as `HttpHandler`; the name stays for code written against it. */
+export type NodeHttpHandler = HttpHandler;
 
-export function nodeHttpHandler(
-  listener: NodeListener,
-  options: NodeHttpHandlerOptions = {},
-): NodeHttpHandler {
+export function nodeHttpHandler(listener: NodeListener, options: NodeHttpHandlerOptions = {}): HttpHandler {
   return async (event, context) => {
     if (!envLoaded()) await loadEnv();
     assertHttpEvent(event);
