@@ -68,6 +68,7 @@ function inHeadSpelling(issue: Issue, rewrite: HeadRewrite): Issue {
   const name = `container.${rewrite.container ?? "main"}`;
   const say = (text: string) =>
     text
+      .replace(/\ban awscontainer\b/g, `a ${name}`)
       .replace(/\[awscontainer/g, `[${name}`)
       .replace(/\bawscontainer\b/g, name)
       .replace(/type = "api"/g, 'type = "lambda"');

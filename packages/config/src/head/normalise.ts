@@ -373,7 +373,8 @@ function rewriteRoute(
   }
   if (r.type === "lambda") {
     const target = ref(r.handler, [...written, "handler"]);
-    if (target === "other") return undefined;
+    // Another container's route is checked with that container; a wrong reference is reported.
+    if (target === "other" || target === "invalid") return undefined;
     out.type = "api";
     if (typeof target === "object") out.handler = target.handler;
   } else if (r.type === "api") {
@@ -482,7 +483,7 @@ function rewriteScheduler(scheduler: TomlTable, ref: Ref): TomlTable {
     }
     const at: PathSegment[] = ["scheduler", "schedules", key];
     const target = ref(s.handler, [...at, "handler"]);
-    if (target === "other") continue;
+    if (target === "other" || (target === "invalid" && typeof s.handler === "string")) continue;
     const out = without(s, "scheduler", "handler");
     if (typeof target === "object") out.handler = target.handler;
     const kind = typeof s.scheduler === "string" ? s.scheduler : "pocket.lambda_scheduler";
