@@ -108,6 +108,24 @@ describe("SPA token function", () => {
     );
   });
 
+  it.each([
+    "/api/auth/login/../../dashboard",
+    "/api/auth/login/%2e%2e/%2e%2e/dashboard",
+    "/api/auth/login/..;/admin",
+    "/api/auth/login%2F..%2F..%2Fadmin",
+    "/api/auth/login/%252e%252e/admin",
+  ])("does not take %s for the login path (the origin could read it as another path)", async (uri) => {
+    const out = (await guarded().handler(viewerRequest(uri))) as { statusCode: number };
+    expect(out.statusCode).toBe(302);
+  });
+
+  it("takes the login path with repeated or escaped slashes for what it is", async () => {
+    const f = guarded();
+    expect(((await f.handler(viewerRequest("//api/auth/login"))) as { uri: string }).uri).toBe(
+      "//api/auth/login",
+    );
+  });
+
   it("fails closed when the KVS cannot be read", async () => {
     const broken = { get: async () => Promise.reject(new Error("KVS unavailable")) };
     const out = (await guarded({ kvs: broken, now: NOW }).handler(

@@ -72,11 +72,13 @@ export function viewerRequestFunction(o: ViewerRequestOptions): string {
     out.push(`var OPEN = ${JSON.stringify(openPrefixes(auth.exclude))};`);
   }
   if (o.redirectTo) out.push(`var TARGET = ${JSON.stringify(o.redirectTo)};`);
-  if (token) out.push(`var LOGIN = ${JSON.stringify(token.loginPath ?? "/api/auth/login")};`);
+  if (token)
+    out.push(`var LOGIN = ${JSON.stringify((token.loginPath ?? "/api/auth/login").replace(/\/+$/, ""))};`);
   if (o.spa) out.push(`var FALLBACK = ${JSON.stringify(`${o.spa.routePrefix}${o.spa.fallbackHtml}`)};`);
   out.push("");
   if (kvs) out.push(SAME_TEXT, READ_KVS);
   if (o.redirectTo || token) out.push(ORIGINAL_URL);
+  if (auth || token) out.push(SAFE_PATH);
   if (auth) out.push(BASIC_AUTH);
   if (o.redirectTo) out.push(REDIRECT);
   if (token) out.push(SPA_TOKEN);
@@ -149,28 +151,39 @@ export function openPrefixes(exclude: string[]): string[] {
   return [...new Set(exclude.map((p) => p.replace(/\/+$/, "")))];
 }
 
-// A prefix opens a path equal to it or below it, whole segments only (`/health` opens
-// `/health/db`, not `/healthcheck-admin`), on the decoded path with repeated slashes collapsed.
-// A path the origin could read differently stays closed: a malformed or double escape, a
-// backslash, a `.` or `..` segment (also `..;`, which some servers read as `..`).
-// The digest of the decoded "user:password" is compared, so the store never holds the password
-// and both sides have the same length whatever the viewer sent.
-const BASIC_AUTH = `function isOpen(uri) {
+// A path is compared decoded, with repeated slashes collapsed, whole segments only (`/health`
+// covers `/health/db`, not `/healthcheck-admin`). A path the origin could read differently is
+// never taken for an open or login path: a malformed or double escape, a backslash, a `.` or
+// `..` segment (also `..;`, which some servers read as `..`).
+const SAFE_PATH = `function safePath(uri) {
   var path;
   try {
     path = decodeURIComponent(uri);
   } catch (e) {
-    return false;
+    return null;
   }
-  if (path.indexOf('%') !== -1 || path.indexOf('\\\\') !== -1) return false;
+  if (path.indexOf('%') !== -1 || path.indexOf('\\\\') !== -1) return null;
   path = path.replace(/\\/+/g, '/');
   var segments = path.split('/');
   for (var s = 0; s < segments.length; s++) {
     var name = segments[s].split(';')[0];
-    if (name === '.' || name === '..') return false;
+    if (name === '.' || name === '..') return null;
   }
+  return path;
+}
+
+function underPrefix(path, prefix) {
+  return path === prefix || path.indexOf(prefix + '/') === 0;
+}
+`;
+
+// The digest of the decoded "user:password" is compared, so the store never holds the password
+// and both sides have the same length whatever the viewer sent.
+const BASIC_AUTH = `function isOpen(uri) {
+  var path = safePath(uri);
+  if (path === null) return false;
   for (var i = 0; i < OPEN.length; i++) {
-    if (path === OPEN[i] || path.indexOf(OPEN[i] + '/') === 0) return true;
+    if (underPrefix(path, OPEN[i])) return true;
   }
   return false;
 }
@@ -203,7 +216,8 @@ const REDIRECT = `function redirect(request) {
 `;
 
 const SPA_TOKEN = `function isLoginPath(uri) {
-  return uri === LOGIN || uri.indexOf(LOGIN + '/') === 0;
+  var path = safePath(uri);
+  return path !== null && underPrefix(path, LOGIN);
 }
 
 function toLogin(request) {
