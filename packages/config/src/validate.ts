@@ -79,7 +79,7 @@ function validateSeedSpelling(input: ValidationInput): ValidationOutput {
   };
   const checked = checkSections(doc, env, issues);
   issues.push(...env.warnings);
-  if (!Object.hasOwn(doc, "general")) issues.push(MISSING_GENERAL);
+  if (!Object.hasOwn(doc, "general")) issues.push(missingGeneral());
   checked.cloudfront = checkDistributions(doc, issues);
   issues.push(...crossSectionIssues(checked));
 
@@ -93,12 +93,12 @@ function validateSeedSpelling(input: ValidationInput): ValidationOutput {
 /** The sections that are one table each, in the order they are validated (`cloudfront` is a table of tables). */
 const TABLE_SECTIONS = SECTION_NAMES.filter((name): name is SectionName => name !== "cloudfront");
 
-const MISSING_GENERAL: Issue = {
+const missingGeneral = (): Issue => ({
   code: "missing-section",
   message: "pocket.toml needs a [general] table",
   path: [],
   hint: '[general]\nregion = "ap-northeast-1"\nstages = ["dev", "prd"]',
-};
+});
 
 function unknownSections(input: ValidationInput): Issue[] {
   const issues: Issue[] = [];
