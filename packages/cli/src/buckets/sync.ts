@@ -2,10 +2,26 @@ import { createHash } from "node:crypto";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import type { AwsClients } from "../aws/clients.js";
+import {
+  type ManifestEntry,
+  manifestPath,
+  readManifest,
+  sameStamp,
+  stampOf,
+  type UploadManifest,
+  updateManifest,
+} from "./upload-manifest.js";
+import { runPool } from "./upload-pool.js";
+
+/** Where an uploaded file's stamp and MD5 are recorded (upload-manifest.ts). */
+export interface ManifestSlot {
+  path: string;
+  rel: string;
+}
 
 /** One file's fate in a sync: upload (new or changed), keep (same MD5), delete (gone locally). */
 export type SyncAction =
-  | { kind: "upload"; key: string; file: string; reason: "new" | "changed" }
+  | { kind: "upload"; key: string; file: string; reason: "new" | "changed"; manifest?: ManifestSlot }
   | { kind: "keep"; key: string }
   | { kind: "delete"; key: string };
 
@@ -39,10 +55,26 @@ export async function localFiles(dir: string): Promise<string[]> {
 
 const keyFor = (target: SyncTarget, rel: string) => (target.prefix ? `${target.prefix}/${rel}` : rel);
 
+/** The MD5 of a file's content, hex: what a single-part upload's ETag is. */
+export async function md5OfFile(file: string): Promise<string> {
+  return createHash("md5")
+    .update(await readFile(file))
+    .digest("hex");
+}
+
+interface RemoteObject {
+  etag: string;
+  size: number;
+}
+
 /**
- * What a sync would do, comparing each file's MD5 with the object's ETag. Uploads are single-part
- * (see `applySync`), so an ETag is the MD5 of the content; a multipart ETag (with `-`) never
- * matches and the file is uploaded again, which is safe.
+ * What a sync would do. A file is new when its key is absent, changed when its size differs from
+ * the object's; otherwise its MD5 is compared with the object's ETag, read from the cached
+ * manifest when the file's stamp has not changed since it was last hashed (upload-manifest.ts),
+ * else by reading the file. Uploads are single-part (see `applySync`), so an ETag is the MD5 of
+ * the content; a multipart or SSE-KMS ETag never matches and the file is uploaded again, which
+ * is safe. `manifest: false` neither reads nor writes the cache; `hash` is the file reader (a
+ * test counts its calls).
  */
 export async function planSync(
   clients: AwsClients,
@@ -52,11 +84,59 @@ export async function planSync(
     delete: boolean;
     /** Keys under the prefix that belong to something else (another route, a storage): never deleted. */
     protect?: (key: string) => boolean;
+    manifest?: false;
+    hash?: (file: string) => Promise<string>;
   },
 ): Promise<SyncAction[]> {
+  const hash = options.hash ?? md5OfFile;
+  const cachePath = options.manifest === false ? undefined : manifestPath(dir, target.bucket, target.prefix);
+  const [remote, cached, locals] = await Promise.all([
+    remoteObjects(clients, target),
+    cachePath ? readManifest(cachePath) : Promise.resolve<UploadManifest>({}),
+    localFiles(dir),
+  ]);
+
+  const actions: SyncAction[] = [];
+  const verified: UploadManifest = {};
+  const seen = new Set<string>();
+  for (const rel of locals) {
+    const key = keyFor(target, rel);
+    seen.add(key);
+    const file = join(dir, rel);
+    const manifest = cachePath ? { path: cachePath, rel } : undefined;
+    const object = remote.get(key);
+    if (object === undefined) {
+      actions.push({ kind: "upload", key, file, reason: "new", manifest });
+      continue;
+    }
+    const stamp = stampOf(await stat(file));
+    if (stamp.size !== object.size) {
+      actions.push({ kind: "upload", key, file, reason: "changed", manifest });
+      continue;
+    }
+    const entry = cached[rel];
+    const md5 = entry && sameStamp(entry, stamp) && entry.md5 === object.etag ? entry.md5 : await hash(file);
+    if (md5 === object.etag) {
+      verified[rel] = { ...stamp, md5 };
+      actions.push({ kind: "keep", key });
+    } else {
+      actions.push({ kind: "upload", key, file, reason: "changed", manifest });
+    }
+  }
+  // Only what was just verified against the bucket is kept: the uploads add theirs (applySync).
+  if (cachePath) await updateManifest(cachePath, verified, Object.keys(cached));
+  if (options.delete) {
+    for (const key of [...remote.keys()].sort()) {
+      if (!seen.has(key) && !options.protect?.(key)) actions.push({ kind: "delete", key });
+    }
+  }
+  return actions;
+}
+
+async function remoteObjects(clients: AwsClients, target: SyncTarget): Promise<Map<string, RemoteObject>> {
   const { ListObjectsV2Command } = await import("@aws-sdk/client-s3");
   const s3 = await clients.s3();
-  const remote = new Map<string, string>();
+  const remote = new Map<string, RemoteObject>();
   let token: string | undefined;
   do {
     const out = await s3.send(
@@ -66,37 +146,21 @@ export async function planSync(
         ContinuationToken: token,
       }),
     );
-    for (const o of out.Contents ?? []) if (o.Key) remote.set(o.Key, (o.ETag ?? "").replaceAll('"', ""));
+    for (const o of out.Contents ?? []) {
+      if (o.Key) remote.set(o.Key, { etag: (o.ETag ?? "").replaceAll('"', ""), size: o.Size ?? -1 });
+    }
     token = out.IsTruncated ? out.NextContinuationToken : undefined;
   } while (token);
-
-  const actions: SyncAction[] = [];
-  const seen = new Set<string>();
-  for (const rel of await localFiles(dir)) {
-    const key = keyFor(target, rel);
-    seen.add(key);
-    const file = join(dir, rel);
-    const etag = remote.get(key);
-    if (etag === undefined) {
-      actions.push({ kind: "upload", key, file, reason: "new" });
-      continue;
-    }
-    const md5 = createHash("md5")
-      .update(await readFile(file))
-      .digest("hex");
-    actions.push(etag === md5 ? { kind: "keep", key } : { kind: "upload", key, file, reason: "changed" });
-  }
-  if (options.delete) {
-    for (const key of [...remote.keys()].sort()) {
-      if (!seen.has(key) && !options.protect?.(key)) actions.push({ kind: "delete", key });
-    }
-  }
-  return actions;
+  return remote;
 }
 
 export type SyncProgress = (done: number, total: number, action: SyncAction) => void;
 
-/** Carries out the uploads (8 at a time) and deletions of a plan. */
+/**
+ * Carries out the uploads and deletions of a plan. Uploads run as many at once as S3 allows
+ * (upload-pool.ts: from 32 up to 48 on the client's kept-alive connections, halved on SlowDown);
+ * each uploaded file's stamp and MD5 go into its manifest, so the next sync need not read it.
+ */
 export async function applySync(
   clients: AwsClients,
   target: SyncTarget,
@@ -114,28 +178,35 @@ export async function applySync(
   const deletes = actions.filter((a) => a.kind === "delete").map((a) => a.key);
   const total = uploads.length + deletes.length;
   let done = 0;
-  let next = 0;
-  const worker = async () => {
-    for (;;) {
-      const a = uploads[next++];
-      if (!a) return;
+  const recorded = new Map<string, Record<string, ManifestEntry>>();
+  try {
+    await runPool(uploads, async (a) => {
+      // The stamp before the read: a file rewritten meanwhile has a newer one and is read next time.
+      const stamp = stampOf(await stat(a.file));
       const body = await readFile(a.file);
       const type = lookup(a.key) || "application/octet-stream";
-      await s3.send(
+      const out = await s3.send(
         new PutObjectCommand({
           Bucket: target.bucket,
           Key: a.key,
           Body: body,
-          ContentLength: (await stat(a.file)).size,
+          ContentLength: body.length,
           ContentType:
             type.startsWith("text/") || type.endsWith("javascript") ? `${type}; charset=utf-8` : type,
           CacheControl: cacheControl(a.key),
         }),
       );
+      if (a.manifest) {
+        const entries = recorded.get(a.manifest.path) ?? {};
+        entries[a.manifest.rel] = { ...stamp, md5: createHash("md5").update(body).digest("hex") };
+        recorded.set(a.manifest.path, entries);
+      }
       progress(++done, total, a);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(8, uploads.length) }, worker));
+      return { slowed: (out.$metadata.attempts ?? 1) > 1 };
+    });
+  } finally {
+    for (const [path, entries] of recorded) await updateManifest(path, entries);
+  }
   for (let i = 0; i < deletes.length; i += 1000) {
     const batch = deletes.slice(i, i + 1000);
     await s3.send(
