@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { randomPassword, tidbDatabaseUrl } from "../src/resources/tidb/access.js";
 import { digestAuthorization, parseDigestChallenge } from "../src/resources/tidb/digest.js";
-import { randomPassword, tidbDatabaseUrl } from "../src/resources/tidb/resource.js";
 
 // RFC 7616 §3.9.1: the worked example, for MD5 and SHA-256.
 const CHALLENGE =
