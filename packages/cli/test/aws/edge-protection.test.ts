@@ -1,6 +1,4 @@
 import { createHash } from "node:crypto";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import { GetFunctionConfigurationCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import {
@@ -16,19 +14,19 @@ import { editAllowList, listAllowList, parseCidr } from "../../src/resources/clo
 import type { RunContext } from "../../src/resources/resource.js";
 import { managedSecretStore } from "../../src/resources/secrets/store.js";
 import { cloudfrontTemplate } from "../../src/templates/cloudfront.js";
-import { buildCli } from "../cli/build.js";
 import { pocketAsync, project } from "../cli/run.js";
-import { motoEnv, putTestImage, resetMoto, useMoto } from "../moto/moto.js";
+import { motoEnv, putTestImage } from "../moto/moto.js";
 import { cfnLint, lintErrors } from "../templates/cfn-lint.js";
 import { loadInline } from "../templates/context.js";
+import { freshMoto } from "./harness.js";
+import { type KvsServer, startKvsServer } from "./kvs-server.js";
 
 /*
  * Issue 14 end to end on moto: a staging distribution behind basic auth and a production one
  * with origin verification and a WAF allow list for /admin. moto's CloudFormation models neither
  * CloudFront nor WAFv2: test/moto/server.py stands in for both (the WAF objects are created in
  * moto's own WAFv2 API, so `pocket waf ip` edits what the deploy made). moto has no CloudFront
- * KeyValueStore data plane, so a contract server below stands in for it, as in
- * token-secret-kvs.test.ts.
+ * KeyValueStore data plane, so kvs-server.ts stands in for it, as in token-secret-kvs.test.ts.
  */
 const REGION = "ap-northeast-1";
 const TOML = `
@@ -66,54 +64,7 @@ enable_origin_verify = true
 waf = { ip_allow_list = ["/admin"], managed_rule_groups = ["AWSManagedRulesCommonRuleSet"], rate_limit = 2000, allow_paths = ["/health"] }
 `;
 
-/** The KVS data plane's REST shapes, any store: GET/PUT keys, GET store (ETag), If-Match on writes. */
-function startKvsServer() {
-  const data = new Map<string, string>();
-  let etag = 1;
-  const server: Server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (c) => {
-      body += c;
-    });
-    req.on("end", () => {
-      const parts = new URL(req.url ?? "/", "http://x").pathname
-        .split("/")
-        .filter(Boolean)
-        .map(decodeURIComponent);
-      const send = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
-        res.writeHead(status, { "Content-Type": "application/json", ...headers });
-        res.end(JSON.stringify(payload));
-      };
-      const key = parts[3] ? `${parts[1]}|${parts[3]}` : "";
-      if (parts[0] !== "key-value-stores")
-        return send(404, { Message: "no" }, { "x-amzn-errortype": "ResourceNotFoundException" });
-      if (parts.length === 2 && req.method === "GET") {
-        return send(
-          200,
-          { KvsARN: parts[1], ItemCount: data.size, TotalSizeInBytes: 0, Status: "READY" },
-          { ETag: `E${etag}` },
-        );
-      }
-      if (parts[2] === "keys" && req.method === "GET") {
-        const value = data.get(key);
-        if (value === undefined)
-          return send(404, { Message: "no key" }, { "x-amzn-errortype": "ResourceNotFoundException" });
-        return send(200, { Key: parts[3], Value: value, ItemCount: data.size, TotalSizeInBytes: 0 });
-      }
-      if (parts[2] === "keys" && req.method === "PUT") {
-        if (req.headers["if-match"] !== `E${etag}`)
-          return send(409, { Message: "ETag" }, { "x-amzn-errortype": "ConflictException" });
-        data.set(key, JSON.parse(body).Value);
-        etag++;
-        return send(200, { ItemCount: data.size, TotalSizeInBytes: 0 }, { ETag: `E${etag}` });
-      }
-      return send(400, { Message: "unsupported" }, { "x-amzn-errortype": "ValidationException" });
-    });
-  });
-  return { server, data };
-}
-
-const kvs = startKvsServer();
+let kvs: KvsServer;
 let kvsUrl = "";
 let dir: string;
 const images: Record<string, string> = {};
@@ -126,17 +77,15 @@ const stackOf = async (name: string) =>
   (await cfn().send(new DescribeStacksCommand({ StackName: name }))).Stacks![0]!;
 
 beforeAll(async () => {
-  buildCli();
-  await resetMoto();
-  useMoto();
-  await new Promise<void>((resolve) => kvs.server.listen(0, "127.0.0.1", resolve));
-  kvsUrl = `http://localhost:${(kvs.server.address() as AddressInfo).port}`;
+  await freshMoto();
+  kvs = await startKvsServer();
+  kvsUrl = `http://localhost:${kvs.port}`;
   for (const stage of ["stg", "prd"])
     images[stage] = await putTestImage(`${stage}-edge-pocket-lambda`, stage, REGION);
   dir = project(TOML, "edge");
 });
 afterAll(async () => {
-  await new Promise<void>((resolve) => kvs.server.close(() => resolve()));
+  await kvs.close();
 });
 
 describe("protecting a stage, on moto", () => {

@@ -64,3 +64,12 @@ export async function putTestImage(
   );
   return `${uri}@${out.image!.imageId!.imageDigest}`;
 }
+
+/** Sets moto's own configuration (moto-api/config), e.g. whether its Lambda runs images in Docker. */
+export async function motoConfig(config: unknown): Promise<void> {
+  const r = await fetch(`${inject("motoEndpoint")}/moto-api/config`, {
+    method: "POST",
+    body: JSON.stringify(config),
+  });
+  if (!r.ok) throw new Error(`moto config: ${r.status}`);
+}

@@ -1,0 +1,50 @@
+import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
+import { buildCli } from "../cli/build.js";
+import { resetMoto, useMoto } from "../moto/moto.js";
+
+/*
+ * What the test files under test/aws share (as python/tests/conftest.py does for the Python
+ * runtime's tests): the start of a file on an empty moto account, waiting for a condition, and
+ * reading CloudFormation's view of a stack. The servers that stand in for what moto lacks have
+ * their own modules beside this one (kvs-server.ts, ../moto/fault-proxy.ts).
+ */
+
+/**
+ * A test file's start: the CLI bundled (the tests run the binary), moto emptied (files run one
+ * by one against one moto), and this process's SDK pointed at it. `cli: false` for a file that
+ * calls the engine in process and never runs the binary.
+ */
+export async function freshMoto(options: { cli?: boolean } = {}): Promise<void> {
+  if (options.cli !== false) buildCli();
+  await resetMoto();
+  useMoto();
+}
+
+/**
+ * Polls `check` every 50 ms until it holds; after `ms` throws "timed out waiting for `what`",
+ * followed by `detail()` (e.g. a child process's output so far) when given.
+ */
+export async function until(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  options: { ms?: number; detail?: () => string } = {},
+): Promise<void> {
+  const end = Date.now() + (options.ms ?? 30_000);
+  while (!(await check())) {
+    if (Date.now() > end)
+      throw new Error(`timed out waiting for ${what}${options.detail ? `:\n${options.detail()}` : ""}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Whether CloudFormation in `region` holds a stack of that name not yet deleted. */
+export async function stackExists(name: string, region: string): Promise<boolean> {
+  try {
+    const out = await new CloudFormationClient({ region }).send(
+      new DescribeStacksCommand({ StackName: name }),
+    );
+    return (out.Stacks ?? []).some((s) => s.StackStatus !== "DELETE_COMPLETE");
+  } catch {
+    return false;
+  }
+}
