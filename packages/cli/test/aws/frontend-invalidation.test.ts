@@ -1,22 +1,22 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { createServer, request as httpRequest, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { CloudFrontClient, ListInvalidationsCommand } from "@aws-sdk/client-cloudfront";
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildCli } from "../cli/build.js";
 import { pocketAsync, project, repoRoot } from "../cli/run.js";
-import { motoEnv, resetMoto, useMoto } from "../moto/moto.js";
+import { type FaultProxy, type FaultRequest, startFaultProxy } from "../moto/fault-proxy.js";
+import { motoEnv } from "../moto/moto.js";
+import { freshMoto } from "./harness.js";
 import { standInDistribution } from "./stand-in-distribution.js";
 
 /*
  * A front-end upload whose invalidation does not happen: CloudFront answers 500 on every retry,
  * or Ctrl-C comes while the call is on its way. The files are out, so the debt is recorded in the
  * state bucket; status says so, and the next run (with nothing left to upload) pays it.
- * CloudFront's calls go through a loopback proxy in front of moto (AWS_ENDPOINT_URL_CLOUDFRONT)
- * that spoils only CreateInvalidation, and only while told to; everything else is moto's.
+ * CloudFront's calls go through a loopback proxy in front of moto (AWS_ENDPOINT_URL_CLOUDFRONT,
+ * ../moto/fault-proxy.ts) that spoils only CreateInvalidation, and only while told to; everything
+ * else is moto's.
  */
 const REGION = "ap-northeast-1";
 const BUCKET = "dev-inv-pocket";
@@ -34,16 +34,13 @@ stages = ["dev"]
 routes = [{ is_default = true, is_spa = true, build_dir = "dist" }]
 `;
 
-type Mode = "pass" | "fail" | "hang";
-let mode: Mode = "pass";
-let spoiled = 0;
-let hanging: (() => void) | undefined;
-let proxy: Server;
-let proxyUrl: string;
+let proxy: FaultProxy;
 let dir: string;
 let distributionId: string;
 
-const env = () => ({ ...motoEnv(REGION), AWS_ENDPOINT_URL_CLOUDFRONT: proxyUrl });
+const env = () => ({ ...motoEnv(REGION), AWS_ENDPOINT_URL_CLOUDFRONT: proxy.url });
+const isInvalidation = ({ method, path }: FaultRequest) =>
+  method === "POST" && /\/distribution\/[^/]+\/invalidation$/.test(path);
 const s3 = () => new S3Client({ region: REGION, forcePathStyle: true });
 const invalidations = async () =>
   (
@@ -73,37 +70,8 @@ const writeBuild = (version: string) => {
 };
 
 beforeAll(async () => {
-  buildCli();
-  await resetMoto();
-  useMoto();
-  const target = new URL(motoEnv().AWS_ENDPOINT_URL!);
-  proxy = createServer((req, res) => {
-    const spoil = req.method === "POST" && /\/distribution\/[^/]+\/invalidation$/.test(req.url ?? "");
-    if (spoil && mode === "fail") {
-      spoiled++;
-      const body =
-        "<ErrorResponse><Error><Type>Receiver</Type><Code>InternalFailure</Code><Message>We encountered an internal error. Please try again.</Message></Error><RequestId>proxy-0</RequestId></ErrorResponse>";
-      res.writeHead(500, { "Content-Type": "text/xml", "x-amzn-RequestId": "proxy-0" });
-      res.end(body);
-      return;
-    }
-    if (spoil && mode === "hang") {
-      // Never answered: the test interrupts the CLI while it waits.
-      hanging?.();
-      return;
-    }
-    const out = httpRequest(
-      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.rawHeaders);
-        answer.pipe(res);
-      },
-    );
-    out.on("error", () => req.socket.destroy());
-    req.pipe(out);
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
-  proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  await freshMoto();
+  proxy = await startFaultProxy(motoEnv().AWS_ENDPOINT_URL!);
 
   dir = project(TOML, "inv");
   mkdirSync(join(dir, "dist"));
@@ -117,17 +85,16 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  proxy.closeAllConnections();
-  await new Promise<void>((resolve) => proxy.close(() => resolve()));
+  await proxy.close();
 });
 
 describe("a front-end invalidation that did not happen", () => {
   it("is recorded when CreateInvalidation fails after the upload", async () => {
-    mode = "fail";
+    proxy.rule = (req) => (isInvalidation(req) ? "server-error" : "pass");
     const r = await upload();
-    mode = "pass";
+    proxy.rule = () => "pass";
     expect(r.status).toBe(1);
-    expect(spoiled).toBeGreaterThan(1); // the SDK retried before giving up
+    expect(proxy.counts["server-error"]).toBeGreaterThan(1); // the SDK retried before giving up
     await s3().send(new HeadObjectCommand({ Bucket: BUCKET, Key: "spa/index.html" }));
     expect(await invalidations()).toEqual([]);
     expect((await record())?.paths).toEqual(["/*"]);
@@ -157,9 +124,13 @@ describe("a front-end invalidation that did not happen", () => {
 
   it("is recorded when Ctrl-C comes between the upload and the invalidation, and finished next time", async () => {
     writeBuild("v2");
-    mode = "hang";
+    // Never answered: the test interrupts the CLI while it waits.
     const reached = new Promise<void>((resolve) => {
-      hanging = resolve;
+      proxy.rule = (req) => {
+        if (!isInvalidation(req)) return "pass";
+        resolve();
+        return "hang";
+      };
     });
     const child = spawn(
       process.execPath,
@@ -174,7 +145,7 @@ describe("a front-end invalidation that did not happen", () => {
     await reached;
     child.kill("SIGINT");
     const code = await exited;
-    mode = "pass";
+    proxy.rule = () => "pass";
     expect(code, stderr).toBe(130);
     const body = await s3().send(new GetObjectCommand({ Bucket: BUCKET, Key: "spa/index.html" }));
     expect(await body.Body!.transformToString()).toBe("<p>v2</p>");

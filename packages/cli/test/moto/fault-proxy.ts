@@ -2,22 +2,50 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import type { AddressInfo } from "node:net";
 
 /**
- * An HTTP proxy between the CLI and moto that spoils a share of the answers, the way a real
- * network and a busy AWS do: throttling, 5xx, an HTML error page from something in between, and
- * answers cut mid-body. Which request gets which fault is drawn from a seeded generator, so a
- * seed names one sequence of draws (the CLI's concurrent calls may still take them in another
- * order from run to run).
+ * An HTTP proxy between the CLI and moto that spoils answers, the way a real network and a busy
+ * AWS do. Two ways to choose which request gets which fault:
+ * - seeded (`seed`, `rate`, `kinds`): a share of the requests, drawn from a seeded generator, so a
+ *   seed names one sequence of draws (the CLI's concurrent calls may still take them in another
+ *   order from run to run);
+ * - by rule: `proxy.rule` decides each request from its method, path and headers; replace it at
+ *   any time (a test that spoils one chosen call).
  */
+/** The faults a seeded proxy draws from. */
 export type FaultKind = "throttle" | "server-error" | "html" | "cut";
 export const FAULT_KINDS: readonly FaultKind[] = ["throttle", "server-error", "html", "cut"];
+
+/**
+ * What the proxy does with one request:
+ * - `pass`: forwards it and its answer;
+ * - `throttle`, `server-error`: answers as the request's service does when it throttles or fails
+ *   (never forwarded); `html`: answers a load balancer's HTML page;
+ * - `cut`: forwards it (the server acts on it), then sends half of the answer and closes the
+ *   connection (an empty answer: closes without a byte);
+ * - `cut-answer`: forwards it, then closes the connection without a byte of the answer, as a
+ *   network that drops the reply does;
+ * - `cut-body`: forwards it, sends the answer's status and headers, then closes the connection
+ *   before the body (the SDK has already handed the stream to the caller, so it does not retry);
+ * - `hang`: never answers and never forwards, as an endpoint that stopped answering.
+ */
+export type Fault = "pass" | FaultKind | "cut-answer" | "cut-body" | "hang";
+
+export interface FaultRequest {
+  method: string;
+  path: string;
+  headers: IncomingMessage["headers"];
+}
 
 export interface FaultProxy {
   /** Point AWS_ENDPOINT_URL here. */
   readonly url: string;
-  /** Requests seen and faults injected since the start (or the last `resetCounts`). */
-  readonly counts: Record<FaultKind | "pass", number>;
+  /** Decides each request's fault (seeded draws when the proxy was started with a seed). */
+  rule: (req: FaultRequest) => Fault;
+  /** Requests seen, by the fault they got, since the start (or the last `resetCounts`). */
+  readonly counts: Record<Fault, number>;
   /** `kind METHOD operation-or-path` of each fault injected, in order. */
   readonly faults: readonly string[];
+  /** `METHOD path fault` of every request seen, in order. */
+  readonly log: readonly string[];
   resetCounts(): void;
   close(): Promise<void>;
 }
@@ -41,12 +69,28 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-export async function startFaultProxy(target: string, options: FaultProxyOptions): Promise<FaultProxy> {
+/** A rule that spoils a seeded share of the requests with faults drawn from `kinds`. */
+export function seededFaults(options: FaultProxyOptions): () => Fault {
   const random = mulberry32(options.seed);
   const kinds = options.kinds ?? FAULT_KINDS;
-  const zero = () => ({ pass: 0, throttle: 0, "server-error": 0, html: 0, cut: 0 });
-  let counts: Record<FaultKind | "pass", number> = zero();
+  return () => (random() < options.rate ? kinds[Math.floor(random() * kinds.length)]! : "pass");
+}
+
+/** Starts the proxy in front of `target`: seeded when given options, else passing all until told. */
+export async function startFaultProxy(target: string, options?: FaultProxyOptions): Promise<FaultProxy> {
+  const zero = (): Record<Fault, number> => ({
+    pass: 0,
+    throttle: 0,
+    "server-error": 0,
+    html: 0,
+    cut: 0,
+    "cut-answer": 0,
+    "cut-body": 0,
+    hang: 0,
+  });
+  let counts = zero();
   let faults: string[] = [];
+  const log: string[] = [];
   const upstream = new URL(target);
 
   const server: Server = createServer((req, res) => {
@@ -54,27 +98,35 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const body = Buffer.concat(chunks);
-      const fault = random() < options.rate ? kinds[Math.floor(random() * kinds.length)]! : undefined;
-      counts[fault ?? "pass"]++;
-      if (fault) faults.push(`${fault} ${req.method} ${operationOf(req, body)}`);
+      const method = req.method ?? "GET";
+      const path = req.url ?? "/";
+      const fault = proxy.rule({ method, path, headers: req.headers });
+      counts[fault]++;
+      log.push(`${method} ${path} ${fault}`);
+      if (fault !== "pass") faults.push(`${fault} ${method} ${operationOf(req, body)}`);
+      if (fault === "hang") return;
       const protocol = protocolOf(req);
       if (fault === "throttle") return sendError(res, throttleAnswer(protocol));
       if (fault === "server-error") return sendError(res, serverErrorAnswer(protocol));
       if (fault === "html") return sendError(res, HTML_ANSWER);
       forward(req, body, (answer, answerBody) => {
-        if (fault !== "cut") {
-          res.writeHead(answer.statusCode ?? 502, answer.rawHeaders);
-          res.end(answerBody);
-          return;
-        }
-        // The request has reached moto and done its work; only the answer is lost. An empty
-        // answer is lost as a closed connection ("socket hang up"), any other halfway through.
-        if (answerBody.length < 2) {
+        // For every cut the request has reached moto and done its work; only the answer is lost.
+        if (fault === "cut-answer" || (fault === "cut" && answerBody.length < 2)) {
+          // Lost as a closed connection ("socket hang up").
           res.socket?.destroy();
           return;
         }
-        res.writeHead(answer.statusCode ?? 200, answer.rawHeaders);
-        res.write(answerBody.subarray(0, Math.floor(answerBody.length / 2)), () => res.socket?.destroy());
+        res.writeHead(answer.statusCode ?? 502, answer.rawHeaders);
+        if (fault === "cut-body") {
+          res.flushHeaders();
+          setTimeout(() => res.socket?.destroy(), 20);
+          return;
+        }
+        if (fault === "cut") {
+          res.write(answerBody.subarray(0, Math.floor(answerBody.length / 2)), () => res.socket?.destroy());
+          return;
+        }
+        res.end(answerBody);
       });
     });
   });
@@ -107,14 +159,16 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
 
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
-  return {
+  const proxy: FaultProxy = {
     url: `http://127.0.0.1:${port}`,
+    rule: options ? seededFaults(options) : () => "pass",
     get counts() {
       return counts;
     },
     get faults() {
       return faults;
     },
+    log,
     resetCounts() {
       counts = zero();
       faults = [];
@@ -125,6 +179,7 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
         server.close(() => resolve());
       }),
   };
+  return proxy;
 }
 
 /** The operation a request names (JSON target, query Action, S3's x-id), else its path. */
