@@ -34,6 +34,8 @@ export interface AwsClients {
   ssm(): Promise<SSMClient>;
   ecr(): Promise<ECRClient>;
   lambda(): Promise<LambdaClient>;
+  /** Lambda for synchronous invocations only: the SDK never repeats a call (see aws/invoke.ts). */
+  lambdaInvoke(): Promise<LambdaClient>;
   sqs(): Promise<SQSClient>;
   sts(): Promise<STSClient>;
   codebuild(): Promise<CodeBuildClient>;
@@ -153,6 +155,10 @@ export function awsClients(region: string, options: AwsOptions = {}): AwsClients
     lambda: lazy("lambda", async () => {
       const { LambdaClient } = await import("@aws-sdk/client-lambda");
       return new LambdaClient({ ...base, requestHandler: LAMBDA_TIMEOUTS });
+    }),
+    lambdaInvoke: lazy("lambdaInvoke", async () => {
+      const { LambdaClient } = await import("@aws-sdk/client-lambda");
+      return new LambdaClient({ ...base, maxAttempts: 1, requestHandler: LAMBDA_TIMEOUTS });
     }),
     sqs: lazy("sqs", async () => {
       const { SQSClient } = await import("@aws-sdk/client-sqs");

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { awsClients } from "../aws/clients.js";
 import { explainAwsError } from "../aws/errors.js";
+import { invokeFunction } from "../aws/invoke.js";
 import { type GlobalOptions, loadStage } from "../config-loader.js";
 import { invocationDir } from "../cwd.js";
 import { CliError } from "../errors.js";
@@ -64,17 +65,14 @@ export async function invokeCommand(global: GlobalOptions, key: string, opts: In
   const config = await loadStage(global, opts.stage);
   const [handler] = selectHandlers(config.context.container, [key]);
   const clients = awsClients(config.context.container!.region, { profile: opts.profile });
-  const { InvokeCommand } = await import("@aws-sdk/client-lambda");
   let out: import("@aws-sdk/client-lambda").InvokeCommandOutput;
   try {
-    out = await (await clients.lambda()).send(
-      new InvokeCommand({
-        FunctionName: handler!.functionName,
-        InvocationType: "RequestResponse",
-        LogType: opts.log ? "Tail" : "None",
-        Payload: new TextEncoder().encode(payload),
-      }),
-    );
+    out = await invokeFunction(clients, {
+      FunctionName: handler!.functionName,
+      InvocationType: "RequestResponse",
+      LogType: opts.log ? "Tail" : "None",
+      Payload: new TextEncoder().encode(payload),
+    });
   } catch (error) {
     if ((error as { name?: string }).name === "ResourceNotFoundException") {
       throw new CliError("function-missing", `the function ${handler!.functionName} does not exist.`, {

@@ -1,6 +1,7 @@
 import type { ContainerContext, HandlerContext } from "@magic-pocket/config";
 import { MANAGEMENT_COMMAND_HANDLER } from "@magic-pocket/config";
 import type { AwsClients } from "../aws/clients.js";
+import { invokeFunction } from "../aws/invoke.js";
 import { CliError } from "../errors.js";
 
 /** The command event the Python `management_command_handler` takes (direct invoke or SQS body). */
@@ -76,14 +77,11 @@ export async function invokeManagement(
   handler: HandlerContext,
   event: ManagementEvent,
 ): Promise<ManagementResult> {
-  const { InvokeCommand } = await import("@aws-sdk/client-lambda");
-  const out = await (await clients.lambda()).send(
-    new InvokeCommand({
-      FunctionName: handler.functionName,
-      InvocationType: "RequestResponse",
-      Payload: new TextEncoder().encode(JSON.stringify(event)),
-    }),
-  );
+  const out = await invokeFunction(clients, {
+    FunctionName: handler.functionName,
+    InvocationType: "RequestResponse",
+    Payload: new TextEncoder().encode(JSON.stringify(event)),
+  });
   const text = out.Payload ? new TextDecoder().decode(out.Payload) : "";
   if (out.FunctionError) {
     let message = text;
