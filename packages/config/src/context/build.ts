@@ -61,6 +61,7 @@ function stageNames(settings: Settings, format: (t: string) => string): PocketCo
     slug: `${stage}-${project}`,
     resourcePrefix,
     stateBucket: `${resourcePrefix}state`,
+    lockKey: `locks/${stage}.json`,
     djangoFallback: resolveDjango(general.djangoFallback, {
       bucketName: general.s3FallbackBucketName,
       cloudfront: {},

@@ -15,6 +15,8 @@ export interface PocketContext {
   resourcePrefix: string;
   /** `{resourcePrefix}state`: deploy state and locks. */
   stateBucket: string;
+  /** `locks/{stage}.json` in the state bucket: the stage lock, one change to a stage at a time. */
+  lockKey: string;
   s3?: S3Context;
   vpc?: VpcContext;
   container?: ContainerContext;
