@@ -1,54 +1,37 @@
-// Times a `pocket deploy` that has nothing to do (the second deploy of the README's tour
-// config: state bucket, S3 bucket, secrets, two handlers with API Gateway and a custom domain
-// only in prd) against moto's server on loopback, whole process included, and the first
-// deploy for comparison. The figure that matters is the no-op: it is what users pay on every
-// CI run. moto answers in microseconds, so this measures pocket's own work (start-up, SDK
-// loading, the comparisons), not AWS latency.
-// Usage: node bench/deploy-noop.mjs [runs]   (needs the build and python3 with moto)
-import { spawn, spawnSync } from "node:child_process";
+// A `pocket deploy` that has nothing to do (state bucket, S3 bucket, secrets, a container stack
+// with two handlers, API Gateway and a queue, and a distribution) against moto through the
+// latency proxy (bench/lib/latency-proxy.mjs) at 0, 25 and 150 ms per request, whole process
+// included; the first deploy for scale. Per latency: the wall time, the requests made, the most
+// in flight at once, and the sequential round trips (the longest chain of requests each started
+// after the previous one ended: the critical-path depth). The no-op is what users pay on every
+// CI run. Goal (issue 25): at most 6 sequential round trips.
+// Usage: node bench/deploy-noop.mjs [runs per latency, default 3] [--trace: list the requests of
+// the last run at the highest latency]   (needs the build and python3 with moto;
+// BENCH_LATENCIES=25,150 picks the latencies)
+import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { startLatencyProxy } from "./lib/latency-proxy.mjs";
+import { awsEnv, startMoto } from "./lib/moto.mjs";
+import { median } from "./lib/pairs.mjs";
+import { runTimed } from "./lib/processes.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const bin = join(root, "packages/cli/bin/pocket.cjs");
-const runs = Number(process.argv[2] ?? 10);
+const runs = Number(process.argv[2] ?? 3);
+const trace = process.argv.includes("--trace");
+const LATENCIES = process.env.BENCH_LATENCIES
+  ? process.env.BENCH_LATENCIES.split(",").map(Number)
+  : [0, 25, 150];
+const DEPTH_GOAL = 6;
 
-const port = await new Promise((resolve) => {
-  const s = createServer();
-  s.listen(0, "127.0.0.1", () => {
-    const { port } = s.address();
-    s.close(() => resolve(port));
-  });
-});
-const moto = spawn(
-  "python3",
-  [join(root, "packages/cli/test/moto/server.py"), "-H", "127.0.0.1", "-p", String(port)],
-  {
-    cwd: mkdtempSync(join(tmpdir(), "pocket-bench-moto-")),
-    stdio: "ignore",
-  },
-);
-const endpoint = `http://127.0.0.1:${port}`;
+const moto = await startMoto();
+const proxy = await startLatencyProxy(moto.url);
+const endpoint = moto.url;
 try {
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${endpoint}/moto-api/data.json`)).ok) break;
-    } catch {}
-    if (i > 150) throw new Error("moto did not start");
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  const env = {
-    ...process.env,
-    NO_COLOR: "1",
-    AWS_ENDPOINT_URL: endpoint,
-    AWS_ACCESS_KEY_ID: "bench",
-    AWS_SECRET_ACCESS_KEY: "bench",
-    AWS_REGION: "ap-northeast-1",
-    AWS_EC2_METADATA_DISABLED: "true",
-  };
+  const env = awsEnv(endpoint);
   const dir = join(mkdtempSync(join(tmpdir(), "pocket-bench-")), "benchapp");
   mkdirSync(dir);
   writeFileSync(
@@ -73,6 +56,9 @@ sqs = {}
 
 [awscontainer.secrets.managed]
 SECRET_KEY = { type = "password", options = { length = 50 } }
+
+[cloudfront.main]
+routes = [{ is_default = true, is_spa = true }]
 `,
   );
   const image = spawnSync(
@@ -88,29 +74,42 @@ print("123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/dev-benchapp-pocket-lam
     ],
     { encoding: "utf8", env },
   ).stdout.trim();
-  const deploy = () => {
-    const t0 = process.hrtime.bigint();
-    const r = spawnSync(process.execPath, [bin, "deploy", "--stage", "dev", "--image", image], {
+  const deploy = async (via) => {
+    const r = await runTimed(process.execPath, [bin, "deploy", "--stage", "dev", "--image", image], {
       cwd: dir,
-      encoding: "utf8",
-      env,
+      env: awsEnv(via),
     });
-    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    if (r.status !== 0) throw new Error(`deploy failed (${r.status}): ${r.stderr}`);
-    return { ms, noop: r.stderr.includes("No changes") };
+    return { ms: r.ms, noop: r.stderr.includes("No changes") };
   };
-  const first = deploy();
-  const times = Array.from({ length: runs }, () => {
-    const r = deploy();
-    if (!r.noop) throw new Error("a repeated deploy changed something");
-    return r.ms;
-  }).sort((a, b) => a - b);
-  const q = (p) => times[Math.min(times.length - 1, Math.floor(p * times.length))];
-  console.log(`pocket deploy --stage dev --image ... against moto (${runs} no-op runs)`);
-  console.log(`  first deploy (creates everything): ${first.ms.toFixed(0)} ms`);
+  const first = await deploy(endpoint);
   console.log(
-    `  no-op deploy: median ${q(0.5).toFixed(0)} ms   p10 ${q(0.1).toFixed(0)} ms   p90 ${q(0.9).toFixed(0)} ms   min ${times[0].toFixed(0)} ms   max ${times[times.length - 1].toFixed(0)} ms`,
+    `pocket deploy --stage dev --image ... (bucket, secrets, container stack, distribution), moto through the latency proxy, ${runs} no-op runs per latency, Node ${process.version}`,
   );
+  console.log(`  first deploy (creates everything, no added latency): ${first.ms.toFixed(0)} ms`);
+  for (const latency of LATENCIES) {
+    proxy.setDelay({ delayMs: latency });
+    const seen = [];
+    for (let i = 0; i < runs; i++) {
+      proxy.reset();
+      const r = await deploy(proxy.url);
+      if (!r.noop) throw new Error("a repeated deploy changed something");
+      seen.push({ ms: r.ms, ...proxy.stats() });
+    }
+    const m = (key) => median(seen.map((s) => s[key]));
+    const depth = Math.max(...seen.map((s) => s.depth));
+    if (trace && latency === LATENCIES.at(-1)) {
+      const t0 = proxy.requests()[0]?.start ?? 0;
+      for (const q of proxy.requests()) {
+        console.log(
+          `      ${(q.start - t0).toFixed(0).padStart(6)} - ${(q.end - t0).toFixed(0).padStart(6)} ms  ${q.call}`,
+        );
+      }
+    }
+    console.log(
+      `  ${String(latency).padStart(3)} ms per request  no-op deploy: median ${m("ms").toFixed(0).padStart(5)} ms  requests ${m("requests")}  most in flight ${m("maxInFlight")}  sequential round trips ${depth} (goal <= ${DEPTH_GOAL}: ${depth <= DEPTH_GOAL ? "met" : "NOT met"})`,
+    );
+  }
 } finally {
-  moto.kill();
+  await proxy.close();
+  moto.stop();
 }

@@ -36,7 +36,7 @@ export async function startLatencyProxy(target, { delayMs = 0, perKbMs = 0 } = {
             res.writeHead(answer.statusCode ?? 502, answer.headers);
             answer.pipe(res);
             answer.on("end", () =>
-              log.push({ start: started, end: performance.now(), method: req.method, url: req.url }),
+              log.push({ start: started, end: performance.now(), call: callName(req, body) }),
             );
           },
         );
@@ -58,6 +58,10 @@ export async function startLatencyProxy(target, { delayMs = 0, perKbMs = 0 } = {
     /** Forgets the requests recorded so far (call before the run to measure). */
     reset() {
       log = [];
+    },
+    /** The requests since the last reset, in order of start: `{ start, end, call }`. */
+    requests() {
+      return [...log].sort((a, b) => a.start - b.start);
     },
     /** The requests since the last reset: how many, the most at once, and the depth. */
     stats() {
@@ -98,4 +102,15 @@ export function trafficStats(requests) {
     most = Math.max(most, now);
   }
   return { requests: requests.length, maxInFlight: most, depth };
+}
+
+/** `cloudformation DescribeStacks`, `s3 GET /bucket?list-type=2`: the service and the operation. */
+function callName(req, body) {
+  const service =
+    /Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\//.exec(req.headers.authorization ?? "")?.[1] ?? "?";
+  const target = req.headers["x-amz-target"];
+  if (target) return `${service} ${String(target).split(".").pop()}`;
+  const action = /(?:^|&)Action=([A-Za-z0-9]+)/.exec(body.toString("latin1"))?.[1];
+  if (action) return `${service} ${action}`;
+  return `${service} ${req.method} ${req.url.length > 60 ? `${req.url.slice(0, 60)}...` : req.url}`;
 }
