@@ -134,6 +134,42 @@ describe("pocket permissions: the generated policy", () => {
   });
 });
 
+describe("pocket permissions: the user's own secrets", () => {
+  const withUser = (store: string) =>
+    concretePolicy(
+      policyFor(
+        loadInline(`${FULL_STAGE}${SCHEDULES}
+[awscontainer.secrets]
+store = "${store}"
+
+[awscontainer.secrets.user]
+API_KEY = { name = "shop/api-key" }
+`).context,
+      ),
+      "123456789012",
+      "aws",
+    ) as PolicyDocument;
+  it("lets plan, deploy and status ask whether each exists, and nothing more", () => {
+    const sm = withUser("sm");
+    const call = (secret: string, action = "secretsmanager:DescribeSecret") => ({
+      service: "secretsmanager",
+      action,
+      resources: [`arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:${secret}`],
+    });
+    expect(isAllowed(sm, call("shop/api-key-AbCdEf"))).toBe(true);
+    expect(isAllowed(sm, call("shop/api-key-AbCdEf", "secretsmanager:GetSecretValue"))).toBe(false);
+    expect(isAllowed(sm, call("shop/other-AbCdEf"))).toBe(false);
+    const ssm = withUser("ssm");
+    const parameter = (name: string) => ({
+      service: "ssm",
+      action: "ssm:GetParameter",
+      resources: [`arn:aws:ssm:ap-northeast-1:123456789012:parameter/${name}`],
+    });
+    expect(isAllowed(ssm, parameter("shop/api-key"))).toBe(true);
+    expect(isAllowed(ssm, parameter("shop/other"))).toBe(false);
+  });
+});
+
 describe("pocket permissions --role-template", () => {
   it("reads github:OWNER/REPO[:ref] into the token's sub claim", () => {
     expect(githubSubject("github:acme/shop:main").sub).toBe("repo:acme/shop:ref:refs/heads/main");

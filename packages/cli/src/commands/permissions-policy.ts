@@ -545,6 +545,34 @@ export function stagePolicy(ctx: PocketContext, types: readonly string[]): Stage
     );
   }
 
+  // The user's own secrets: plan, deploy and status ask only whether each exists (its metadata,
+  // or an SSM parameter read without decryption); their values are read by the functions' role.
+  const userSecrets = Object.values(sec?.user ?? {});
+  const smUsers = userSecrets.filter((u) => u.store === "sm");
+  const ssmUsers = userSecrets.filter((u) => u.store === "ssm");
+  if (sec && smUsers.length > 0) {
+    allow(
+      "UserSecretsPresence",
+      ["secretsmanager:DescribeSecret"],
+      smUsers.map((u) =>
+        u.name.startsWith("arn:")
+          ? u.name
+          : `arn:${P}:secretsmanager:${sec.region}:${A}:secret:${u.name}-??????`,
+      ),
+    );
+  }
+  if (sec && ssmUsers.length > 0) {
+    allow(
+      "UserParametersPresence",
+      ["ssm:GetParameter"],
+      ssmUsers.map((u) =>
+        u.name.startsWith("arn:")
+          ? u.name
+          : `arn:${P}:ssm:${sec.region}:${A}:parameter${u.name.startsWith("/") ? "" : "/"}${u.name}`,
+      ),
+    );
+  }
+
   if (c) {
     allow(
       "StageRepository",
