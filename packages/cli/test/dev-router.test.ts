@@ -212,7 +212,7 @@ describe("HTTP API 2.0 events and responses", () => {
       requestContext: { domainName: "localhost:3000", http: { method: "POST", sourceIp: "127.0.0.1" } },
     });
     expect(e.headers).not.toHaveProperty("cookie");
-    expect(e.headers["x-forwarded-proto"]).toBe("http");
+    expect(e.headers?.["x-forwarded-proto"]).toBe("http");
     const binary = requestEvent(req({ host: "h", "content-type": "image/png" }), Buffer.from([0, 255]), 3000);
     expect(binary).toMatchObject({ body: "AP8=", isBase64Encoded: true });
   });

@@ -45,7 +45,7 @@ async function start(
   const logs: string[] = [];
   const deliver: Deliver = async (_key, event) => {
     events.push(event.Records);
-    return handle(event.Records, Number(event.Records[0]!.attributes.ApproximateReceiveCount));
+    return handle(event.Records, Number(event.Records[0]!.attributes?.ApproximateReceiveCount));
   };
   receiver = await startSqsReceiver([{ ...QUEUE, ...options }], deliver, (key, line) =>
     logs.push(`${key}: ${line}`),
@@ -118,7 +118,7 @@ describe("the local SQS receiver (AWS JSON 1.0, as SDK v3 and boto3 send it)", (
       new SendMessageCommand({ QueueUrl: r.queueUrl(QUEUE.name), MessageBody: "boom" }),
     );
     await queue.idle();
-    expect(events.map((e) => e[0]!.attributes.ApproximateReceiveCount)).toEqual(["1", "2", "3"]);
+    expect(events.map((e) => e[0]!.attributes?.ApproximateReceiveCount)).toEqual(["1", "2", "3"]);
     expect(queue.size).toBe(0);
     expect(logs.join("\n")).toContain(
       `worker: message ${out.MessageId} dead-lettered (dev-app-pocket-worker-dead-letter) after 3 attempts; body: boom`,

@@ -1,11 +1,17 @@
 import { createHash, randomUUID } from "node:crypto";
+// Types only: the event shapes are declared once, by the runtime that reads them; the CLI
+// bundle carries none of the runtime's code.
+import type { ApiGatewayV2Event, SqsEvent, SqsRecord } from "@magic-pocket/runtime";
 import { regionPartition } from "../aws/partition.js";
 
 /**
- * Lambda events as AWS sends them, for running handlers outside Lambda (the journey test, and
- * `pocket dev`). Only the fields the pocket runtimes and common frameworks read are filled; each
- * has the shape AWS documents, so a handler cannot tell these from real ones.
+ * Lambda events as AWS sends them, for running handlers outside Lambda (the journey test,
+ * `pocket dev`, and the runtime's own tests: packages/runtime/test/fixtures.ts). Only the fields
+ * the pocket runtimes and common frameworks read are filled; each has the shape AWS documents,
+ * so a handler cannot tell these from real ones.
  */
+
+export type { ApiGatewayV2Event, SqsEvent, SqsRecord };
 
 export interface HttpEventInput {
   method?: string;
@@ -27,31 +33,8 @@ export interface HttpEventInput {
   stage?: string;
   /** When the request arrived (default: now). */
   time?: Date;
-}
-
-/** An API Gateway HTTP API (payload format 2.0) proxy event. */
-export interface HttpApiEvent {
-  version: "2.0";
-  routeKey: string;
-  rawPath: string;
-  rawQueryString: string;
-  cookies?: string[];
-  headers: Record<string, string>;
-  queryStringParameters?: Record<string, string>;
-  requestContext: {
-    accountId: string;
-    apiId: string;
-    domainName: string;
-    domainPrefix: string;
-    http: { method: string; path: string; protocol: string; sourceIp: string; userAgent: string };
-    requestId: string;
-    routeKey: string;
-    stage: string;
-    time: string;
-    timeEpoch: number;
-  };
-  body?: string;
-  isBase64Encoded: boolean;
+  /** `requestContext.requestId` (default: a fresh UUID, as each request gets one). */
+  requestId?: string;
 }
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
@@ -80,7 +63,8 @@ function encodeQuery(query: HttpEventInput["query"]): { raw: string; params?: Re
   return { raw: typeof query === "string" ? query : search.toString(), params };
 }
 
-export function httpEvent(input: HttpEventInput): HttpApiEvent {
+/** An API Gateway HTTP API (payload format 2.0) proxy event for one request. */
+export function httpEvent(input: HttpEventInput): ApiGatewayV2Event {
   const method = (input.method ?? "GET").toUpperCase();
   const host = input.host ?? "localhost";
   const time = input.time ?? new Date();
@@ -112,7 +96,7 @@ export function httpEvent(input: HttpEventInput): HttpApiEvent {
   }
   const { raw, params } = encodeQuery(input.query);
   const apiId = host.split(".")[0] ?? host;
-  const event: HttpApiEvent = {
+  const event: ApiGatewayV2Event = {
     version: "2.0",
     routeKey: "$default",
     rawPath: input.path,
@@ -124,7 +108,7 @@ export function httpEvent(input: HttpEventInput): HttpApiEvent {
       domainName: host,
       domainPrefix: apiId,
       http: { method, path: input.path, protocol: "HTTP/1.1", sourceIp, userAgent },
-      requestId: randomUUID(),
+      requestId: input.requestId ?? randomUUID(),
       routeKey: "$default",
       stage: input.stage ?? "$default",
       time: clfTime(time),
@@ -136,22 +120,6 @@ export function httpEvent(input: HttpEventInput): HttpApiEvent {
   if (params) event.queryStringParameters = params;
   if (body !== undefined) event.body = body;
   return event;
-}
-
-export interface SqsRecord {
-  messageId: string;
-  receiptHandle: string;
-  body: string;
-  attributes: Record<string, string>;
-  messageAttributes: Record<string, unknown>;
-  md5OfBody: string;
-  eventSource: "aws:sqs";
-  eventSourceARN: string;
-  awsRegion: string;
-}
-
-export interface SqsEvent {
-  Records: SqsRecord[];
 }
 
 /** The queue ARN for a queue URL (`https://sqs.{region}.amazonaws.com/{account}/{name}`) or name. */

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { isIPv4 } from "node:net";
 import { networkInterfaces } from "node:os";
-import { type HttpApiEvent, httpEvent } from "./events.js";
+import { type ApiGatewayV2Event, httpEvent } from "./events.js";
 
 /**
  * HTTP for `pocket dev`: a request becomes the API Gateway HTTP API (payload 2.0) event the
@@ -10,7 +10,7 @@ import { type HttpApiEvent, httpEvent } from "./events.js";
  */
 
 /** Runs one event through a handler. */
-export type InvokeHttp = (event: HttpApiEvent) => Promise<unknown>;
+export type InvokeHttp = (event: ApiGatewayV2Event) => Promise<unknown>;
 
 export interface HttpResponseParts {
   status: number;
@@ -23,7 +23,7 @@ const TEXT =
   /^(text\/|application\/(json|[\w.+-]+\+json|xml|[\w.+-]+\+xml|javascript|x-www-form-urlencoded|graphql))/i;
 
 /** The event for an incoming request (its body already read). */
-export function requestEvent(req: IncomingMessage, body: Buffer, port: number): HttpApiEvent {
+export function requestEvent(req: IncomingMessage, body: Buffer, port: number): ApiGatewayV2Event {
   const url = req.url ?? "/";
   const q = url.indexOf("?");
   const headers: Record<string, string> = {};

@@ -12,7 +12,7 @@ export {
   withPlaceholders,
 } from "./environment.js";
 export {
-  type HttpApiEvent,
+  type ApiGatewayV2Event,
   type HttpEventInput,
   httpEvent,
   manageLineEvent,

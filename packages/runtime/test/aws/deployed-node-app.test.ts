@@ -19,6 +19,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { buildCli } from "../../../cli/test/cli/build.js";
 import { pocket, project, repoRoot } from "../../../cli/test/cli/run.js";
 import { motoEnv, putTestImage, resetMoto, useMoto } from "../../../cli/test/moto/moto.js";
+import { apiEvent } from "../fixtures.js";
 
 // A Node app deployed with `pocket deploy --image` against moto; its handlers then run in a fresh
 // Node process given exactly the environment the deploy gave each Lambda function (plus what
@@ -143,15 +144,7 @@ function invoke(handler: string, event: unknown): { ok?: unknown; error?: string
 const API_HOST = "abc123.execute-api.ap-northeast-1.amazonaws.com";
 
 function httpEvent(path: string, headers: Record<string, string> = {}) {
-  const host = API_HOST;
-  return {
-    version: "2.0",
-    rawPath: path,
-    rawQueryString: "",
-    headers: { host, ...headers },
-    requestContext: { domainName: host, http: { method: "GET", path, sourceIp: "203.0.113.1" } },
-    isBase64Encoded: false,
-  };
+  return apiEvent("GET", path, { headers, domainName: API_HOST });
 }
 
 /** The header CloudFront adds to requests for the API (the first stored origin-verify value). */
