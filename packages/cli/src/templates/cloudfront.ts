@@ -64,6 +64,35 @@ export function cloudfrontTemplate(
   cf: CloudFrontContext,
   protection: EdgeProtection = edgeProtection(cf),
 ): Template {
+  const parameters = templateParameters(cf, protection);
+  const zone = hostedZone(cf.hostedZoneIdOverride, "HostedZoneId");
+  const resources: Record<string, TemplateResource> = {
+    OriginAccessControl: originAccessControl(cf),
+    ...(cf.domain ? { Certificate: certificate(cf.domain, zone, cf.certificateTag) } : {}),
+    ...(protection.kvs ? { [KVS_LOGICAL_ID]: keyValueStore(cf, protection) } : {}),
+    ...(protection.waf ? wafResources(protection.waf) : {}),
+  };
+  const dependsOn = ["OriginAccessControl", ...(cf.domain ? ["Certificate"] : [])];
+  const behaviors = routeBehaviors(cf, protection, resources, dependsOn);
+  resources.Distribution = distribution(cf, protection, behaviors, dependsOn);
+  if (cf.domain) Object.assign(resources, aliasRecords("Dns", cf.domain, zone, "Distribution"));
+  for (const rf of cf.redirectFrom) Object.assign(resources, redirectResources(cf, rf));
+  return {
+    AWSTemplateFormatVersion: "2010-09-09",
+    Description: `magic-pocket CloudFront distribution ${cf.slug}`,
+    ...(Object.keys(parameters).length > 0 ? { Parameters: parameters } : {}),
+    Resources: resources,
+    Outputs: templateOutputs(protection),
+  };
+}
+
+/** A hosted zone id given in the configuration, else the parameter the deploy fills. */
+const hostedZone = (override: string | undefined, parameter: string): Json => override ?? cfn.ref(parameter);
+
+function templateParameters(
+  cf: CloudFrontContext,
+  protection: EdgeProtection,
+): Record<string, TemplateParameter> {
   const parameters: Record<string, TemplateParameter> = {};
   for (const [name, p] of Object.entries(cloudfrontParameters(cf))) {
     parameters[name] =
@@ -87,55 +116,51 @@ export function cloudfrontTemplate(
       AllowedPattern: "[A-Za-z0-9_.~-]{32,}",
     };
   }
-  const resources: Record<string, TemplateResource> = {
-    OriginAccessControl: {
-      Type: "AWS::CloudFront::OriginAccessControl",
-      Properties: {
-        OriginAccessControlConfig: {
-          Name: cf.originAccessControlName,
-          OriginAccessControlOriginType: "s3",
-          SigningBehavior: "always",
-          SigningProtocol: "sigv4",
-        },
+  return parameters;
+}
+
+function originAccessControl(cf: CloudFrontContext): TemplateResource {
+  return {
+    Type: "AWS::CloudFront::OriginAccessControl",
+    Properties: {
+      OriginAccessControlConfig: {
+        Name: cf.originAccessControlName,
+        OriginAccessControlOriginType: "s3",
+        SigningBehavior: "always",
+        SigningProtocol: "sigv4",
       },
     },
   };
-  const zone = (override: string | undefined, parameter: string): Json => override ?? cfn.ref(parameter);
+}
 
-  if (cf.domain) {
-    resources.Certificate = certificate(
-      cf.domain,
-      zone(cf.hostedZoneIdOverride, "HostedZoneId"),
-      cf.certificateTag,
-    );
-  }
-  if (protection.kvs) {
-    const held = [
-      ...(protection.basicAuth ? ["basic auth digest"] : []),
-      ...(cf.tokenSecret ? ["SPA token secret"] : []),
-    ];
-    resources[KVS_LOGICAL_ID] = {
-      Type: "AWS::CloudFront::KeyValueStore",
-      Properties: { Name: protection.kvs.name, Comment: `${held.join(" and ")} of ${cf.slug}` },
-    };
-  }
-  if (protection.waf) Object.assign(resources, wafResources(protection.waf));
+function keyValueStore(cf: CloudFrontContext, protection: EdgeProtection): TemplateResource {
+  const held = [
+    ...(protection.basicAuth ? ["basic auth digest"] : []),
+    ...(cf.tokenSecret ? ["SPA token secret"] : []),
+  ];
+  return {
+    Type: "AWS::CloudFront::KeyValueStore",
+    Properties: { Name: protection.kvs!.name, Comment: `${held.join(" and ")} of ${cf.slug}` },
+  };
+}
 
+/**
+ * Each route's cache behavior, with its viewer-request function and (versioned assets) its
+ * response headers policy; those are added to `resources` and to the distribution's `dependsOn`.
+ */
+function routeBehaviors(
+  cf: CloudFrontContext,
+  protection: EdgeProtection,
+  resources: Record<string, TemplateResource>,
+  dependsOn: string[],
+): Map<RouteContext, Record<string, Json>> {
   const behaviors = new Map<RouteContext, Record<string, Json>>();
-  const dependsOn = ["OriginAccessControl", ...(cf.domain ? ["Certificate"] : [])];
   // One function per distinct code: routes with the same needs share it.
   const functionIds = new Map<string, string>();
   const attachFunction = (route: RouteContext, behavior: Record<string, Json>) => {
     const options = viewerRequestOptions(cf, protection, route);
     if (!options) return;
-    const source = viewerRequestFunction(options);
-    if (Buffer.byteLength(source) > CLOUDFRONT_FUNCTION_MAX_BYTES) {
-      throw new CliError(
-        "edge-function-too-large",
-        `the viewer-request function of ${cf.name} route ${route.pathPattern || "/"} would be ${Buffer.byteLength(source)} bytes; CloudFront allows ${CLOUDFRONT_FUNCTION_MAX_BYTES}.`,
-        { hint: "Shorten basic_auth_exclude (fewer, shorter prefixes)." },
-      );
-    }
+    const source = checkedFunctionSource(cf, route, options);
     let id = functionIds.get(source);
     if (!id) {
       id =
@@ -151,45 +176,66 @@ export function cloudfrontTemplate(
     ];
   };
   for (const route of cf.routes) {
-    if (route.type === "api") {
-      const behavior = apiBehavior(route);
-      attachFunction(route, behavior);
-      behaviors.set(route, behavior);
-      continue;
-    }
-    const behavior = s3Behavior(cf, route);
+    const behavior = route.type === "api" ? apiBehavior(route) : s3Behavior(cf, route);
     attachFunction(route, behavior);
-    if (route.isVersioned) {
+    if (route.type === "s3" && route.isVersioned) {
       const id = `VersionedHeaders${route.logicalId}`;
-      resources[id] = {
-        Type: "AWS::CloudFront::ResponseHeadersPolicy",
-        Properties: {
-          ResponseHeadersPolicyConfig: {
-            Name: route.headersPolicyName!,
-            Comment: `long cache for versioned assets under ${route.pathPattern || "/"}`,
-            CustomHeadersConfig: {
-              Items: [
-                {
-                  Header: "cache-control",
-                  Value: `public, max-age=${route.versionedMaxAge}, immutable`,
-                  Override: true,
-                },
-              ],
-            },
-          },
-        },
-      };
+      resources[id] = versionedHeadersPolicy(route);
       behavior.ResponseHeadersPolicyId = cfn.ref(id);
       dependsOn.push(id);
     }
     behaviors.set(route, behavior);
   }
+  return behaviors;
+}
 
+function checkedFunctionSource(
+  cf: CloudFrontContext,
+  route: RouteContext,
+  options: ViewerRequestOptions,
+): string {
+  const source = viewerRequestFunction(options);
+  if (Buffer.byteLength(source) > CLOUDFRONT_FUNCTION_MAX_BYTES) {
+    throw new CliError(
+      "edge-function-too-large",
+      `the viewer-request function of ${cf.name} route ${route.pathPattern || "/"} would be ${Buffer.byteLength(source)} bytes; CloudFront allows ${CLOUDFRONT_FUNCTION_MAX_BYTES}.`,
+      { hint: "Shorten basic_auth_exclude (fewer, shorter prefixes)." },
+    );
+  }
+  return source;
+}
+
+function versionedHeadersPolicy(route: S3RouteContext): TemplateResource {
+  return {
+    Type: "AWS::CloudFront::ResponseHeadersPolicy",
+    Properties: {
+      ResponseHeadersPolicyConfig: {
+        Name: route.headersPolicyName!,
+        Comment: `long cache for versioned assets under ${route.pathPattern || "/"}`,
+        CustomHeadersConfig: {
+          Items: [
+            {
+              Header: "cache-control",
+              Value: `public, max-age=${route.versionedMaxAge}, immutable`,
+              Override: true,
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+function distribution(
+  cf: CloudFrontContext,
+  protection: EdgeProtection,
+  behaviors: Map<RouteContext, Record<string, Json>>,
+  dependsOn: string[],
+): TemplateResource {
   const defaultRoute = cf.routes.find((r) => r.isDefault)!;
   const { PathPattern: _unused, ...defaultBehavior } = behaviors.get(defaultRoute)!;
   const cacheBehaviors = cf.routes.filter((r) => !r.isDefault).map((r) => behaviors.get(r)!);
-
-  resources.Distribution = {
+  return {
     Type: "AWS::CloudFront::Distribution",
     DependsOn: dependsOn,
     Properties: {
@@ -207,20 +253,20 @@ export function cloudfrontTemplate(
       },
     },
   };
-  if (cf.domain) {
-    Object.assign(
-      resources,
-      aliasRecords("Dns", cf.domain, zone(cf.hostedZoneIdOverride, "HostedZoneId"), "Distribution"),
-    );
-  }
+}
 
-  for (const rf of cf.redirectFrom) {
-    const cert = `RedirectCertificate${rf.logicalId}`;
-    const fn = `RedirectFunction${rf.logicalId}`;
-    const dist = `RedirectDistribution${rf.logicalId}`;
-    const rfZone = zone(rf.hostedZoneIdOverride, `HostedZoneId${rf.logicalId}`);
-    resources[cert] = certificate(rf.domain, rfZone, `${cf.certificateTag}-${rf.domain}`);
-    resources[fn] = {
+/** A `redirect_from` domain: its certificate, a 301 function, a distribution and DNS. */
+function redirectResources(
+  cf: CloudFrontContext,
+  rf: CloudFrontContext["redirectFrom"][number],
+): Record<string, TemplateResource> {
+  const cert = `RedirectCertificate${rf.logicalId}`;
+  const fn = `RedirectFunction${rf.logicalId}`;
+  const dist = `RedirectDistribution${rf.logicalId}`;
+  const rfZone = hostedZone(rf.hostedZoneIdOverride, `HostedZoneId${rf.logicalId}`);
+  return {
+    [cert]: certificate(rf.domain, rfZone, `${cf.certificateTag}-${rf.domain}`),
+    [fn]: {
       Type: "AWS::CloudFront::Function",
       Properties: {
         Name: `${cf.slug}-redirect-${rf.logicalId}`.slice(0, 64),
@@ -228,8 +274,8 @@ export function cloudfrontTemplate(
         FunctionCode: redirectFunctionSource(cf.domain!),
         FunctionConfig: { Comment: `301 from ${rf.domain} to ${cf.domain}`, Runtime: "cloudfront-js-2.0" },
       },
-    };
-    resources[dist] = {
+    },
+    [dist]: {
       Type: "AWS::CloudFront::Distribution",
       DependsOn: [cert, fn],
       Properties: {
@@ -257,10 +303,12 @@ export function cloudfrontTemplate(
           ViewerCertificate: viewerCertificate(cert),
         },
       },
-    };
-    Object.assign(resources, aliasRecords(`RedirectDns${rf.logicalId}`, rf.domain, rfZone, dist));
-  }
+    },
+    ...aliasRecords(`RedirectDns${rf.logicalId}`, rf.domain, rfZone, dist),
+  };
+}
 
+function templateOutputs(protection: EdgeProtection): Template["Outputs"] {
   const outputs: Template["Outputs"] = {
     DistributionId: { Value: cfn.ref("Distribution") },
     DistributionDomainName: { Value: cfn.getAtt("Distribution", "DomainName") },
@@ -278,13 +326,7 @@ export function cloudfrontTemplate(
       outputs.AllowListV6Id = { Value: cfn.getAtt(WAF_IDS.ipSetV6, "Id") };
     }
   }
-  return {
-    AWSTemplateFormatVersion: "2010-09-09",
-    Description: `magic-pocket CloudFront distribution ${cf.slug}`,
-    ...(Object.keys(parameters).length > 0 ? { Parameters: parameters } : {}),
-    Resources: resources,
-    Outputs: outputs,
-  };
+  return outputs;
 }
 
 function origins(cf: CloudFrontContext, protection: EdgeProtection): Json[] {

@@ -12,113 +12,15 @@ const ARN = "arn:${AWS::Partition}";
  */
 export function lambdaRole(ctx: PocketContext): TemplateResource {
   const c = ctx.container!;
-  const p = parameterNames();
-  const statements: Json[] = [];
-  const allow = (sid: string, action: string[], resource: Json[] | "*", condition?: Json): void => {
-    statements.push({
-      Sid: sid,
-      Effect: "Allow",
-      Action: action,
-      Resource: resource,
-      ...(condition ? { Condition: condition } : {}),
-    });
-  };
-
-  allow(
-    "WriteOwnLogs",
-    ["logs:CreateLogStream", "logs:PutLogEvents"],
-    Object.values(c.handlers).map((h) =>
-      cfn.sub(`${ARN}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:${h.logGroupName}:*`),
-    ),
-  );
-  if (c.useVpc) {
-    // Lambda creates and removes its network interfaces in the VPC; EC2 does not support
-    // resource-level permissions for these actions, so AWS requires "*" (as in its
-    // AWSLambdaVPCAccessExecutionRole policy).
-    allow(
-      "ManageVpcNetworkInterfaces",
-      [
-        "ec2:CreateNetworkInterface",
-        "ec2:DescribeNetworkInterfaces",
-        "ec2:DescribeSubnets",
-        "ec2:DeleteNetworkInterface",
-        "ec2:AssignPrivateIpAddresses",
-        "ec2:UnassignPrivateIpAddresses",
-      ],
-      "*",
-    );
-  }
-  if (ctx.s3) {
-    const bucket = `${ARN}:s3:::${ctx.s3.bucketName}`;
-    allow("ListStageBucket", ["s3:ListBucket", "s3:GetBucketLocation"], [cfn.sub(bucket)]);
-    // No s3:GetObjectAcl / s3:PutObjectAcl: the bucket's objects are owner-only (S3 creates
-    // buckets with ACLs disabled, and pocket blocks public access), so the app never needs an
-    // ACL, and without the grant code in the image cannot try to make an object public.
-    allow(
-      "UseStageBucketObjects",
-      [
-        "s3:GetObject",
-        "s3:PutObject",
-        "s3:DeleteObject",
-        "s3:AbortMultipartUpload",
-        "s3:ListMultipartUploadParts",
-      ],
-      [cfn.sub(`${bucket}/*`)],
-    );
-  }
-  const queues = Object.values(c.handlers).filter((h) => h.sqs);
-  if (queues.length > 0) {
-    allow(
-      "UseOwnQueues",
-      [
-        "sqs:SendMessage",
-        "sqs:ReceiveMessage",
-        "sqs:DeleteMessage",
-        "sqs:ChangeMessageVisibility",
-        "sqs:GetQueueAttributes",
-        "sqs:GetQueueUrl",
-      ],
-      queues.map((h) => cfn.getAtt(`${h.logicalId}SqsQueue`, "Arn")),
-    );
-  }
-  const s = c.secrets;
-  if (s && s.allowedSmResources.length > 0) {
-    allow("ReadSecrets", ["secretsmanager:GetSecretValue"], s.allowedSmResources.map(smResource));
-  }
-  if (s?.requireListSecrets) {
-    // ListSecrets has no resource-level permissions: AWS only accepts "*" for it.
-    allow("ListSecrets", ["secretsmanager:ListSecrets"], "*");
-  }
-  if (s && s.allowedSsmResources.length > 0) {
-    allow(
-      "ReadParameters",
-      ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"],
-      s.allowedSsmResources.map(ssmResource),
-    );
-  }
-  if (c.usesRds) {
-    // The RDS-managed master secret uses the aws/secretsmanager key, which needs no KMS grant.
-    allow("ReadRdsSecret", ["secretsmanager:GetSecretValue"], [cfn.ref(p.rdsSecretArn)]);
-  }
-  if (c.useEfs && ctx.vpc) {
-    allow(
-      "MountEfsAccessPoint",
-      ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
-      [cfn.sub(`${ARN}:elasticfilesystem:\${AWS::Region}:\${AWS::AccountId}:file-system/*`)],
-      {
-        StringEquals: { "elasticfilesystem:AccessPointArn": cfn.importValue(ctx.vpc.exports.efsAccessPoint) },
-      },
-    );
-  }
-  if (ctx.ses) {
-    // Only the [ses] identity (and its configuration set): a leaked role cannot send as anyone
-    // else (docs/decisions.md#e1-ses).
-    allow(
-      "SendEmailAsIdentity",
-      ["ses:SendEmail", "ses:SendRawEmail"],
-      ctx.ses.sendResources.map((r) => cfn.sub(r)),
-    );
-  }
+  const statements = [
+    ...logStatements(c),
+    ...vpcStatements(c),
+    ...bucketStatements(ctx),
+    ...queueStatements(c),
+    ...secretStatements(c),
+    ...mountStatements(ctx),
+    ...emailStatements(ctx),
+  ];
   return {
     Type: "AWS::IAM::Role",
     Properties: {
@@ -147,6 +49,150 @@ export function lambdaRole(ctx: PocketContext): TemplateResource {
       ],
     },
   };
+}
+
+type Container = NonNullable<PocketContext["container"]>;
+
+function allow(sid: string, action: string[], resource: Json[] | "*", condition?: Json): Json {
+  return {
+    Sid: sid,
+    Effect: "Allow",
+    Action: action,
+    Resource: resource,
+    ...(condition ? { Condition: condition } : {}),
+  };
+}
+
+function logStatements(c: Container): Json[] {
+  return [
+    allow(
+      "WriteOwnLogs",
+      ["logs:CreateLogStream", "logs:PutLogEvents"],
+      Object.values(c.handlers).map((h) =>
+        cfn.sub(`${ARN}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:${h.logGroupName}:*`),
+      ),
+    ),
+  ];
+}
+
+function vpcStatements(c: Container): Json[] {
+  if (!c.useVpc) return [];
+  // Lambda creates and removes its network interfaces in the VPC; EC2 does not support
+  // resource-level permissions for these actions, so AWS requires "*" (as in its
+  // AWSLambdaVPCAccessExecutionRole policy).
+  return [
+    allow(
+      "ManageVpcNetworkInterfaces",
+      [
+        "ec2:CreateNetworkInterface",
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeSubnets",
+        "ec2:DeleteNetworkInterface",
+        "ec2:AssignPrivateIpAddresses",
+        "ec2:UnassignPrivateIpAddresses",
+      ],
+      "*",
+    ),
+  ];
+}
+
+function bucketStatements(ctx: PocketContext): Json[] {
+  if (!ctx.s3) return [];
+  const bucket = `${ARN}:s3:::${ctx.s3.bucketName}`;
+  return [
+    allow("ListStageBucket", ["s3:ListBucket", "s3:GetBucketLocation"], [cfn.sub(bucket)]),
+    // No s3:GetObjectAcl / s3:PutObjectAcl: the bucket's objects are owner-only (S3 creates
+    // buckets with ACLs disabled, and pocket blocks public access), so the app never needs an
+    // ACL, and without the grant code in the image cannot try to make an object public.
+    allow(
+      "UseStageBucketObjects",
+      [
+        "s3:GetObject",
+        "s3:PutObject",
+        "s3:DeleteObject",
+        "s3:AbortMultipartUpload",
+        "s3:ListMultipartUploadParts",
+      ],
+      [cfn.sub(`${bucket}/*`)],
+    ),
+  ];
+}
+
+function queueStatements(c: Container): Json[] {
+  const queues = Object.values(c.handlers).filter((h) => h.sqs);
+  if (queues.length === 0) return [];
+  return [
+    allow(
+      "UseOwnQueues",
+      [
+        "sqs:SendMessage",
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:ChangeMessageVisibility",
+        "sqs:GetQueueAttributes",
+        "sqs:GetQueueUrl",
+      ],
+      queues.map((h) => cfn.getAtt(`${h.logicalId}SqsQueue`, "Arn")),
+    ),
+  ];
+}
+
+/** The stage's secrets and parameters, and the RDS-managed master secret. */
+function secretStatements(c: Container): Json[] {
+  const s = c.secrets;
+  const out: Json[] = [];
+  if (s && s.allowedSmResources.length > 0) {
+    out.push(allow("ReadSecrets", ["secretsmanager:GetSecretValue"], s.allowedSmResources.map(smResource)));
+  }
+  if (s?.requireListSecrets) {
+    // ListSecrets has no resource-level permissions: AWS only accepts "*" for it.
+    out.push(allow("ListSecrets", ["secretsmanager:ListSecrets"], "*"));
+  }
+  if (s && s.allowedSsmResources.length > 0) {
+    out.push(
+      allow(
+        "ReadParameters",
+        ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"],
+        s.allowedSsmResources.map(ssmResource),
+      ),
+    );
+  }
+  if (c.usesRds) {
+    // The RDS-managed master secret uses the aws/secretsmanager key, which needs no KMS grant.
+    out.push(
+      allow("ReadRdsSecret", ["secretsmanager:GetSecretValue"], [cfn.ref(parameterNames().rdsSecretArn)]),
+    );
+  }
+  return out;
+}
+
+function mountStatements(ctx: PocketContext): Json[] {
+  if (!ctx.container!.useEfs || !ctx.vpc) return [];
+  return [
+    allow(
+      "MountEfsAccessPoint",
+      ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+      [cfn.sub(`${ARN}:elasticfilesystem:\${AWS::Region}:\${AWS::AccountId}:file-system/*`)],
+      {
+        StringEquals: { "elasticfilesystem:AccessPointArn": cfn.importValue(ctx.vpc.exports.efsAccessPoint) },
+      },
+    ),
+  ];
+}
+
+/**
+ * Only the [ses] identity (and its configuration set): a leaked role cannot send as anyone else
+ * (docs/decisions.md#e1-ses).
+ */
+function emailStatements(ctx: PocketContext): Json[] {
+  if (!ctx.ses) return [];
+  return [
+    allow(
+      "SendEmailAsIdentity",
+      ["ses:SendEmail", "ses:SendRawEmail"],
+      ctx.ses.sendResources.map((r) => cfn.sub(r)),
+    ),
+  ];
 }
 
 /** Secrets Manager names become ARNs matching any random suffix (the reference missed it). */
