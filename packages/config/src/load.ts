@@ -3,6 +3,7 @@ import { buildContext } from "./context/build.js";
 import type { PocketContext } from "./context/types.js";
 import { type Diagnostic, formatPath, hasErrors, type Issue, type PathSegment } from "./diagnostics.js";
 import { CONFIG_FILE_NAME, findConfigFile, readDotEnv, readRegularFile } from "./files.js";
+import { withHeadNames } from "./head/names.js";
 import { isTable, type MergedDocument, mergeStage } from "./merge.js";
 import { environmentSizeIssues } from "./rules/environment.js";
 import { nameIssues } from "./rules/names.js";
@@ -303,7 +304,9 @@ function runStage(prepared: Prepared, stage: string): StageRun {
   });
   const run: StageRun = { merged, issues: out.issues, settings: out.settings, credentials: out.credentials };
   if (out.settings) {
-    run.context = buildContext(out.settings);
+    const context = buildContext(out.settings);
+    // A file in the original's current spelling gets that version's names (docs/decisions.md#d11-two-spellings-one-schema).
+    run.context = out.settings.head ? withHeadNames(context, out.settings.head) : context;
     run.issues.push(
       ...nameIssues(run.context),
       ...storageSyncIssues(out.settings, run.context),

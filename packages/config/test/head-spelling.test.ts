@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { CONTAINER, codes, context, GENERAL, load, problems } from "./helpers.js";
 
 /** The original's own rendering fixtures: one configuration in both spellings (beside the checkout). */
-const TEMPLATES = join(import.meta.dirname, "../../../../shared/spec/original-templates");
+const TEMPLATES = join(import.meta.dirname, "../../../..", "shared", "spec", "original-templates");
 const fixture = (folder: string, file: string) => readFileSync(join(TEMPLATES, folder, file), "utf8");
 
 const HEAD_CONTAINER = `[s3]
@@ -24,8 +24,14 @@ describe("two spellings, one schema (docs/decisions.md D11)", () => {
     if (!seed.ok || !head.ok) throw new Error(JSON.stringify([seed, head].filter((r) => !r.ok)));
     const { head: facts, ...settings } = head.config.settings;
     expect(facts).toMatchObject({ spelling: "head", container: "main" });
-    // Same meaning, except the original's current defaults: CodeBuild builds, 35 days of backups.
-    const seedContainer = { ...seed.config.settings.awscontainer!, build: { backend: "codebuild" } };
+    // Same meaning, except the original's current defaults: CodeBuild builds, and managed
+    // secrets live in the container's store.
+    const { awscontainer } = seed.config.settings;
+    const seedContainer = {
+      ...awscontainer!,
+      build: { backend: "codebuild" },
+      secrets: { ...awscontainer!.secrets!, pocketKeyFormat: "{stage}-{project}-main-{namespace}" },
+    };
     expect(settings).toEqual({ ...seed.config.settings, awscontainer: seedContainer });
   });
 
@@ -74,7 +80,7 @@ handler = "main.worker"
     expect(s.rds!.backupRetentionDays).toBe(14);
     expect(s.awscontainer!.secrets!.managed).not.toHaveProperty("DATABASE_URL");
     expect(s.awscontainer!.secrets!.user.NEON_URL).toEqual({
-      name: "/{stage}-{project}-{namespace}-user/neon_database_url",
+      name: "/dev-testprj-pocket-user/neon_database_url",
       store: "ssm",
     });
     expect(s.head!.sharedSecrets).toEqual(["SECRET_KEY"]);

@@ -33,7 +33,7 @@ export function validateHeadSpelling(input: ValidationInput, validateSeed: Valid
   const unbuilt = unbuiltIssues(input.doc);
   issues.push(...unbuilt);
   const runs = (names.length ? names : [undefined]).map((name) => {
-    const { rewrite, issues: own } = rewriteForContainer(input.doc, name, names);
+    const { rewrite, issues: own } = rewriteForContainer(input.doc, name, names, input);
     return { rewrite, own, out: validateSeed({ ...input, doc: rewrite.doc }) };
   });
   for (const run of runs) {

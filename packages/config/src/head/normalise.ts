@@ -75,10 +75,18 @@ type Renamed = [seed: PathSegment[], head: PathSegment[]];
  * container's handler are left out (that container's own rewrite checks them); their problems
  * are the only ones of the file that need the other containers.
  */
+/** What the rewrite needs from outside the file: names are formatted for the stage being read. */
+export interface RewriteEnv {
+  stage: string;
+  /** The folder of pocket.toml: the project name when `general.project_name` is absent. */
+  directoryName: string;
+}
+
 export function rewriteForContainer(
   doc: TomlTable,
   container: string | undefined,
   containers: string[],
+  env: RewriteEnv,
 ): {
   rewrite: HeadRewrite;
   issues: Issue[];
@@ -97,7 +105,7 @@ export function rewriteForContainer(
 
   if (container !== undefined) {
     const c = (doc.container as TomlTable)[container] as TomlTable;
-    out.awscontainer = rewriteContainer(c, shared, isTable(doc.rds));
+    out.awscontainer = rewriteContainer(c, container, shared, isTable(doc.rds), formatter(doc, env));
   }
   if (isTable(doc.rds)) {
     const { rds, database } = rewriteRds(doc.rds, renamed);
@@ -189,29 +197,41 @@ function without(t: TomlTable, ...keys: string[]): TomlTable {
  * The container table. The original builds on CodeBuild unless told otherwise; `shared` moves a
  * managed secret to the project's key; `rds_database_url` is what [rds] does anyway.
  */
-function rewriteContainer(c: TomlTable, shared: string[], hasRds: boolean): TomlTable {
+function rewriteContainer(
+  c: TomlTable,
+  name: string,
+  shared: string[],
+  hasRds: boolean,
+  format: (t: string) => string,
+): TomlTable {
   const out = without(c, "ecr_name");
   if (!Object.hasOwn(c, "build")) out.build = "codebuild";
   if (isTable(c.secrets)) {
     const secrets = without(c.secrets);
     if (isTable(c.secrets.managed)) {
       const managed = newTable();
-      for (const [name, spec] of Object.entries(c.secrets.managed)) {
+      for (const [key, spec] of Object.entries(c.secrets.managed)) {
         if (!isTable(spec)) {
-          managed[name] = spec;
+          managed[key] = spec;
           continue;
         }
-        if (spec.shared === true) shared.push(name);
+        if (spec.shared === true) shared.push(key);
         // [rds] hands DATABASE_URL to the runtime itself (built from the cluster's secret).
-        if (spec.type === "rds_database_url" && hasRds && name === "DATABASE_URL") continue;
-        managed[name] = without(spec, "shared");
+        if (spec.type === "rds_database_url" && hasRds && key === "DATABASE_URL") continue;
+        managed[key] = without(spec, "shared");
       }
       secrets.managed = managed;
     }
+    // Managed secrets live in the container's store unless shared (unbuilt.ts refuses a mix).
+    if (!Object.hasOwn(c.secrets, "pocket_key_format") && shared.length === 0) {
+      secrets.pocket_key_format = `{stage}-{project}-${name}-{namespace}`;
+    }
     if (isTable(c.secrets.user)) {
       const user = newTable();
-      for (const [name, spec] of Object.entries(c.secrets.user)) {
-        user[name] = isTable(spec) && typeof spec.type === "string" ? storedUrl(spec) : spec;
+      for (const [key, spec] of Object.entries(c.secrets.user)) {
+        const named = isTable(spec) && typeof spec.type === "string" ? storedUrl(spec) : spec;
+        user[key] =
+          isTable(named) && typeof named.name === "string" ? { ...named, name: format(named.name) } : named;
       }
       secrets.user = user;
     }
@@ -219,12 +239,23 @@ function rewriteContainer(c: TomlTable, shared: string[], hasRds: boolean): Toml
   }
   if (isTable(c.django) && isTable(c.django.storages)) {
     const storages = newTable();
-    for (const [name, s] of Object.entries(c.django.storages)) {
-      storages[name] = isTable(s) ? without(s, "link", "publish") : s;
+    for (const [key, s] of Object.entries(c.django.storages)) {
+      storages[key] = isTable(s) ? without(s, "link", "publish") : s;
     }
     out.django = { ...without(c.django), storages };
   }
   return out;
+}
+
+/** `{stage}`, `{project}` and `{namespace}` in a user secret's name (the original formats them). */
+function formatter(doc: TomlTable, env: RewriteEnv): (t: string) => string {
+  const general = isTable(doc.general) ? doc.general : {};
+  const values: Record<string, string> = {
+    stage: env.stage,
+    project: typeof general.project_name === "string" ? general.project_name : env.directoryName,
+    namespace: typeof general.namespace === "string" ? general.namespace : "pocket",
+  };
+  return (t) => t.replace(/\{(stage|project|namespace)\}/g, (_, k: string) => values[k]!);
 }
 
 /**

@@ -1,0 +1,93 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { context } from "./helpers.js";
+
+/**
+ * What the original's current version renders for its own fixtures (beside the checkout, never
+ * in it; CI has it): a file in its spelling must get exactly these names, so that a stage it
+ * deployed is updated in place (docs/decisions.md D11).
+ */
+const TEMPLATES = join(import.meta.dirname, "../../../..", "shared", "spec", "original-templates");
+const read = (folder: string, file: string) => readFileSync(join(TEMPLATES, folder, file), "utf8");
+
+/** Literal names written for a property (`Key: "name"` or `Key:\n  Fn::Sub: "name"`), in order. */
+function literals(yaml: string, key: string): string[] {
+  return [...yaml.matchAll(new RegExp(`\\b${key}:\\s*(?:Fn::Sub:\\s*)?"([^"$]+)"`, "g"))].map((m) => m[1]!);
+}
+const apiNames = (yaml: string) =>
+  [...yaml.matchAll(/AWS::ApiGatewayV2::Api\s+Properties:\s+Name:\s*"([^"]+)"/g)].map((m) => m[1]!);
+const exportNames = (yaml: string) => [...yaml.matchAll(/Export:\s+Name:\s*"([^"]+)"/g)].map((m) => m[1]!);
+const imports = (yaml: string) =>
+  [...yaml.matchAll(/Fn::ImportValue:\s*"([^"]+-api-domain)"/g)].map((m) => m[1]!);
+const sorted = (xs: (string | undefined)[]) => xs.filter((x): x is string => x !== undefined).sort();
+
+describe.each(["tk", "tk2"])("%s: names of a file in the original's current spelling", (folder) => {
+  const c = context(read(folder, "pocket-head.toml"));
+  const container = read(folder, "head-container.yaml");
+  const handlers = Object.values(c.container!.handlers);
+
+  it("the container stack is {slug}-container-{name}", () => {
+    expect(c.container!.stackName).toBe("dev-myapp-container-main");
+  });
+
+  it("functions, queues and dead-letter queues", () => {
+    expect(sorted(handlers.map((h) => h.functionName))).toEqual(sorted(literals(container, "FunctionName")));
+    expect(sorted(handlers.flatMap((h) => [h.queueName, h.deadLetterQueueName]))).toEqual(
+      sorted(literals(container, "QueueName")),
+    );
+  });
+
+  it("role, security group and repository", () => {
+    expect(literals(container, "RoleName")).toEqual([c.container!.roleName]);
+    expect(literals(container, "GroupName")).toEqual(sorted([c.container!.securityGroupName]));
+    const images = [...container.matchAll(/amazonaws\.com\/([^:"]+):([^"]+)"/g)].map(
+      (m) => `${m[1]}:${m[2]}`,
+    );
+    expect(new Set(images)).toEqual(new Set([`${c.container!.ecrRepository}:${c.container!.imageTag}`]));
+  });
+
+  it("APIs, their access logs, certificates and exports", () => {
+    expect(sorted(handlers.map((h) => h.apiName))).toEqual(sorted(apiNames(container)));
+    expect(sorted(handlers.map((h) => h.apigateway?.accessLogGroupName))).toEqual(
+      sorted(literals(container, "LogGroupName")),
+    );
+    const certs = [...container.matchAll(/Value:\s*"([^"]+-cert)"/g)].map((m) => m[1]!);
+    expect(
+      sorted(handlers.filter((h) => h.apigateway?.domain).map((h) => h.apigateway!.certificateTag)),
+    ).toEqual(sorted(certs));
+    expect(sorted(handlers.map((h) => h.apigateway?.exportApiDomain))).toEqual(
+      sorted(exportNames(container)),
+    );
+  });
+
+  it("the distribution imports the API's export by the same name", () => {
+    const origins = Object.values(c.cloudfront!.main!.apiOrigins).map((o) => o.exportName);
+    expect(sorted(origins)).toEqual(sorted(imports(read(folder, "head-cf.yaml"))));
+  });
+
+  it("managed secrets live under the container's key", () => {
+    expect(c.container!.secrets!.pocketKey).toBe("dev-myapp-main-pocket");
+  });
+});
+
+describe("names of the seed's spelling do not change", () => {
+  it("tk: the seed-spelled fixture keeps the seed's names", () => {
+    const c = context(read("tk", "pocket-42a3468.toml"));
+    const container = read("tk", "42a3468-container.yaml");
+    expect(c.container!.stackName).toBe("dev-myapp-container");
+    expect(sorted(Object.values(c.container!.handlers).map((h) => h.functionName))).toEqual(
+      sorted(literals(container, "FunctionName")),
+    );
+    expect(literals(container, "RoleName")).toEqual([c.container!.roleName]);
+  });
+});
+
+describe("Aurora's database of a file in the original's current spelling", () => {
+  const file = (rds: string) =>
+    `[general]\nregion = "ap-northeast-1"\nproject_name = "myapp"\nstages = ["dev"]\n\n[vpc]\nref = "main"\nzone_suffixes = ["a", "c"]\n\n${rds}\n[container.main]\ndockerfile_path = "Dockerfile"\n`;
+  it("is {stage}_{project}, or [rds] database", () => {
+    expect(context(file("[rds]\n")).rds!.databaseName).toBe("dev_myapp");
+    expect(context(file('[rds]\ndatabase = "prod_myapp"\n')).rds!.databaseName).toBe("prod_myapp");
+  });
+});
