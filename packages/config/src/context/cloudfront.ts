@@ -1,4 +1,4 @@
-import type { DistributionSettings } from "../schema/cloudfront.js";
+import type { DistributionSettings, RouteSettings } from "../schema/cloudfront.js";
 import { commonFolder, envKey, keyPrefix, logicalId, routeName } from "./names.js";
 import type { CloudFrontContext, RouteContext } from "./types.js";
 
@@ -17,51 +17,7 @@ export function buildDistribution(
   inputs: CloudFrontInputs,
 ): CloudFrontContext {
   const slug = `${inputs.slug}-${name}`;
-  const routes: RouteContext[] = d.routes.map((r, index) => {
-    const rname = routeName(r.pathPattern);
-    const base = {
-      index,
-      name: rname,
-      logicalId: logicalId(rname) || `Route${index + 1}`,
-      pathPattern: r.pathPattern,
-      isDefault: r.isDefault,
-      ref: r.ref,
-    };
-    if (r.type === "api") {
-      return {
-        ...base,
-        type: "api" as const,
-        handler: r.handler!,
-        originId: `${inputs.resourcePrefix}api-${r.handler}`,
-      };
-    }
-    const originPath = r.originPath ?? d.originPath;
-    const prefix = keyPrefix(originPath, r.pathPattern);
-    return {
-      ...base,
-      type: "s3" as const,
-      originId: `${inputs.resourcePrefix}${rname}`,
-      originPath,
-      keyPrefix: prefix,
-      isSpa: r.isSpa,
-      isVersioned: r.isVersioned,
-      spaFallbackHtml: r.spaFallbackHtml,
-      versionedMaxAge: r.versionedMaxAge,
-      signed: r.signed,
-      build: r.build,
-      buildDir: r.buildDir,
-      syncPrefix: r.buildDir !== undefined ? prefix : undefined,
-      requireToken: r.requireToken,
-      loginPath: r.loginPath,
-      functionName: r.isSpa ? `${slug}-${rname}-fallback` : undefined,
-      headersPolicyName: r.isVersioned ? `${slug}-${rname}-headers` : undefined,
-    };
-  });
-  const apiOrigins: CloudFrontContext["apiOrigins"] = {};
-  for (const r of routes) {
-    if (r.type === "api")
-      apiOrigins[r.handler] = { exportName: apiDomainExport(inputs.slug, r.handler), originId: r.originId };
-  }
+  const routes = d.routes.map((r, index) => buildRoute(r, index, d, slug, inputs.resourcePrefix));
   const cfLogicalId = logicalId(slug);
   const s3Paths = routes.flatMap((r) => (r.type === "s3" ? [r.originPath] : []));
   return {
@@ -81,52 +37,130 @@ export function buildDistribution(
       logicalId: logicalId(...r.domain.split(".")),
     })),
     routes,
-    apiOrigins,
+    apiOrigins: apiOrigins(routes, inputs.slug),
     bucketPolicyPrefix: commonFolder(s3Paths),
     bucketPolicySid: `AllowCloudFrontReadOnly${cfLogicalId}`,
     originAccessControlName: `${slug}-oac`,
     certificateTag: `${slug}-cert`,
-    signingKey: d.signingKey
-      ? {
-          secret: d.signingKey,
-          keysStackName: `${slug}-cloudfront-keys`,
-          // Per distribution, unlike the original, whose names clashed with two signed
-          // distributions (docs/decisions.md#n1-derived-names).
-          publicKeyName: `${slug}-publickey`,
-          keyGroupName: `${slug}-keygroup`,
-          idEnv: inputs.signingKeyIdEnv(d.signingKey),
-          exports: { publicKeyId: `${slug}-public-key-id`, keyGroupId: `${slug}-key-group-id` },
-        }
-      : undefined,
-    tokenSecret: d.tokenSecret
-      ? {
-          secret: d.tokenSecret,
-          kvsName: `${slug}-token-kvs`,
-          kvsExport: `${slug}-token-kvs-arn`,
-          kvsKey: "token_secret",
-        }
-      : undefined,
+    signingKey: d.signingKey ? signingKey(d.signingKey, slug, inputs) : undefined,
+    tokenSecret: d.tokenSecret ? tokenSecret(d.tokenSecret, slug) : undefined,
     domainEnv: `POCKET_CLOUDFRONT_${envKey(name)}_DOMAIN`,
     originVerify: d.enableOriginVerify
       ? { secret: "POCKET_ORIGIN_VERIFY_SECRET", header: "X-Pocket-Origin-Verify" }
       : undefined,
-    basicAuth: d.basicAuth
-      ? {
-          secret: d.basicAuth,
-          exclude: d.basicAuthExclude,
-          kvsName: d.tokenSecret ? `${slug}-token-kvs` : `${slug}-auth-kvs`,
-        }
-      : undefined,
-    waf: d.waf
-      ? {
-          webAclName: `${slug}-waf`,
-          ipSetNames: { v4: `${slug}-allow-v4`, v6: `${slug}-allow-v6` },
-          ipAllowList: d.waf.ipAllowList,
-          managedRuleGroups: d.waf.managedRuleGroups,
-          rateLimit: d.waf.rateLimit,
-          allowPaths: d.waf.allowPaths,
-        }
-      : undefined,
+    basicAuth: d.basicAuth ? basicAuth(d.basicAuth, d, slug) : undefined,
+    waf: d.waf ? waf(d.waf, slug) : undefined,
+  };
+}
+
+/** One route's names: an API origin for `type = "api"`, else a folder of the stage's bucket. */
+function buildRoute(
+  r: RouteSettings,
+  index: number,
+  d: DistributionSettings,
+  slug: string,
+  resourcePrefix: string,
+): RouteContext {
+  const rname = routeName(r.pathPattern);
+  const base = {
+    index,
+    name: rname,
+    logicalId: logicalId(rname) || `Route${index + 1}`,
+    pathPattern: r.pathPattern,
+    isDefault: r.isDefault,
+    ref: r.ref,
+  };
+  if (r.type === "api") {
+    return {
+      ...base,
+      type: "api" as const,
+      handler: r.handler!,
+      originId: `${resourcePrefix}api-${r.handler}`,
+    };
+  }
+  const originPath = r.originPath ?? d.originPath;
+  const prefix = keyPrefix(originPath, r.pathPattern);
+  return {
+    ...base,
+    type: "s3" as const,
+    originId: `${resourcePrefix}${rname}`,
+    originPath,
+    keyPrefix: prefix,
+    isSpa: r.isSpa,
+    isVersioned: r.isVersioned,
+    spaFallbackHtml: r.spaFallbackHtml,
+    versionedMaxAge: r.versionedMaxAge,
+    signed: r.signed,
+    build: r.build,
+    buildDir: r.buildDir,
+    syncPrefix: r.buildDir !== undefined ? prefix : undefined,
+    requireToken: r.requireToken,
+    loginPath: r.loginPath,
+    functionName: r.isSpa ? `${slug}-${rname}-fallback` : undefined,
+    headersPolicyName: r.isVersioned ? `${slug}-${rname}-headers` : undefined,
+  };
+}
+
+/** Each handler an `api` route points at: the container stack's export of its API domain. */
+function apiOrigins(routes: RouteContext[], stageSlug: string): CloudFrontContext["apiOrigins"] {
+  const origins: CloudFrontContext["apiOrigins"] = {};
+  for (const r of routes) {
+    if (r.type === "api")
+      origins[r.handler] = { exportName: apiDomainExport(stageSlug, r.handler), originId: r.originId };
+  }
+  return origins;
+}
+
+function signingKey(
+  secret: string,
+  slug: string,
+  inputs: CloudFrontInputs,
+): NonNullable<CloudFrontContext["signingKey"]> {
+  return {
+    secret,
+    keysStackName: `${slug}-cloudfront-keys`,
+    // Per distribution, unlike the original, whose names clashed with two signed
+    // distributions (docs/decisions.md#n1-derived-names).
+    publicKeyName: `${slug}-publickey`,
+    keyGroupName: `${slug}-keygroup`,
+    idEnv: inputs.signingKeyIdEnv(secret),
+    exports: { publicKeyId: `${slug}-public-key-id`, keyGroupId: `${slug}-key-group-id` },
+  };
+}
+
+function tokenSecret(secret: string, slug: string): NonNullable<CloudFrontContext["tokenSecret"]> {
+  return {
+    secret,
+    kvsName: `${slug}-token-kvs`,
+    kvsExport: `${slug}-token-kvs-arn`,
+    kvsKey: "token_secret",
+  };
+}
+
+function basicAuth(
+  secret: string,
+  d: DistributionSettings,
+  slug: string,
+): NonNullable<CloudFrontContext["basicAuth"]> {
+  return {
+    secret,
+    exclude: d.basicAuthExclude,
+    // Beside the token in one store when the distribution has both.
+    kvsName: d.tokenSecret ? `${slug}-token-kvs` : `${slug}-auth-kvs`,
+  };
+}
+
+function waf(
+  w: NonNullable<DistributionSettings["waf"]>,
+  slug: string,
+): NonNullable<CloudFrontContext["waf"]> {
+  return {
+    webAclName: `${slug}-waf`,
+    ipSetNames: { v4: `${slug}-allow-v4`, v6: `${slug}-allow-v6` },
+    ipAllowList: w.ipAllowList,
+    managedRuleGroups: w.managedRuleGroups,
+    rateLimit: w.rateLimit,
+    allowPaths: w.allowPaths,
   };
 }
 

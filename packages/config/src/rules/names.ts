@@ -1,4 +1,9 @@
-import type { PocketContext } from "../context/types.js";
+import type {
+  CloudFrontContext,
+  ContainerContext,
+  PocketContext,
+  SchedulerContext,
+} from "../context/types.js";
 import type { Issue, PathSegment } from "../diagnostics.js";
 
 /** What the derived names are made of, for the hint: the keys a user can change. */
@@ -93,10 +98,30 @@ const LOGICAL_ID: Rule = {
   patternText: "contain letters or digits",
 };
 
+/** Checks one derived name against its rule; `parts` says what the name is made of. */
+type Check = (rule: Rule, name: string, path: PathSegment[], parts?: string) => void;
+
+const GENERAL: PathSegment[] = ["general", "project_name"];
+
 /** AWS name limits, checked before any AWS call (docs/decisions.md#n2-name-length-limits). */
 export function nameIssues(ctx: PocketContext): Issue[] {
   const issues: Issue[] = [];
-  const check = (rule: Rule, name: string, path: PathSegment[], parts = NAME_PARTS) => {
+  const check = limitCheck(issues);
+  check(BUCKET, ctx.stateBucket, GENERAL);
+  if (ctx.s3) check(BUCKET, ctx.s3.bucketName, ["s3", "bucket_name_format"], "s3.bucket_name_format");
+  if (ctx.vpc) check(STACK, ctx.vpc.stackName, ["vpc", "ref"], "vpc.ref and general.namespace");
+  if (ctx.container) containerNames(ctx.container, check, issues);
+  if (ctx.scheduler) schedulerNames(ctx.scheduler, check);
+  if (ctx.rds) {
+    check(RDS_ID, ctx.rds.instanceIdentifier, GENERAL);
+    check(DB_NAME, ctx.rds.databaseName, GENERAL, "general.project_name and the stage name");
+  }
+  for (const cf of Object.values(ctx.cloudfront ?? {})) distributionNames(cf, check, issues);
+  return issues;
+}
+
+function limitCheck(issues: Issue[]): Check {
+  return (rule, name, path, parts = NAME_PARTS) => {
     if (name.length > rule.max) {
       issues.push({
         code: "name-too-long",
@@ -113,85 +138,78 @@ export function nameIssues(ctx: PocketContext): Issue[] {
       });
     }
   };
-  const general: PathSegment[] = ["general", "project_name"];
-  check(BUCKET, ctx.stateBucket, general);
-  if (ctx.s3) check(BUCKET, ctx.s3.bucketName, ["s3", "bucket_name_format"], "s3.bucket_name_format");
-  if (ctx.vpc) check(STACK, ctx.vpc.stackName, ["vpc", "ref"], "vpc.ref and general.namespace");
-  const c = ctx.container;
-  if (c) {
-    check(DOCKER_TAG, c.imageTag, general, "the stage name");
-    check(STACK, c.stackName, general);
-    check(ECR, c.ecrRepository, general);
-    check(ROLE, c.roleName, general);
-    check(POLICY, c.inlinePolicyNames.cloudFormation, general);
-    check(FUNCTION, c.build.codebuildProject, general);
-    check(ROLE, c.build.codebuildRole, general);
-    const logicalIds = new Map<string, string>();
-    for (const h of Object.values(c.handlers)) {
-      const at: PathSegment[] = ["awscontainer", "handlers", h.key];
-      const parts = `the handler name "${h.key}" and ${NAME_PARTS}`;
-      check(FUNCTION, h.functionName, at, parts);
-      if (h.queueName) check(QUEUE, `${h.queueName}-dead-letter`, at, parts);
-      if (h.apiName) check(HTTP_API, h.apiName, at, parts);
-      check(LOGICAL_ID, h.logicalId, at, `the handler name "${h.key}"`);
-      const other = logicalIds.get(h.logicalId);
-      if (other) {
-        issues.push({
-          code: "handler-name-clash",
-          message: `handlers "${other}" and "${h.key}" both become the CloudFormation id ${h.logicalId}`,
-          path: at,
-          hint: "Rename one of them.",
-        });
-      }
-      logicalIds.set(h.logicalId, h.key);
+}
+
+function containerNames(c: ContainerContext, check: Check, issues: Issue[]): void {
+  check(DOCKER_TAG, c.imageTag, GENERAL, "the stage name");
+  check(STACK, c.stackName, GENERAL);
+  check(ECR, c.ecrRepository, GENERAL);
+  check(ROLE, c.roleName, GENERAL);
+  check(POLICY, c.inlinePolicyNames.cloudFormation, GENERAL);
+  check(FUNCTION, c.build.codebuildProject, GENERAL);
+  check(ROLE, c.build.codebuildRole, GENERAL);
+  const logicalIds = new Map<string, string>();
+  for (const h of Object.values(c.handlers)) {
+    const at: PathSegment[] = ["awscontainer", "handlers", h.key];
+    const parts = `the handler name "${h.key}" and ${NAME_PARTS}`;
+    check(FUNCTION, h.functionName, at, parts);
+    if (h.queueName) check(QUEUE, `${h.queueName}-dead-letter`, at, parts);
+    if (h.apiName) check(HTTP_API, h.apiName, at, parts);
+    check(LOGICAL_ID, h.logicalId, at, `the handler name "${h.key}"`);
+    const other = logicalIds.get(h.logicalId);
+    if (other) {
+      issues.push({
+        code: "handler-name-clash",
+        message: `handlers "${other}" and "${h.key}" both become the CloudFormation id ${h.logicalId}`,
+        path: at,
+        hint: "Rename one of them.",
+      });
     }
-    if (c.secrets)
-      check(
-        SECRET,
-        c.secrets.pocketKey,
-        ["awscontainer", "secrets", "pocket_key_format"],
-        "awscontainer.secrets.pocket_key_format",
-      );
+    logicalIds.set(h.logicalId, h.key);
   }
-  if (ctx.scheduler) {
-    check(SCHEDULE, ctx.scheduler.groupName, general);
-    for (const sch of Object.values(ctx.scheduler.schedules)) {
-      const at: PathSegment[] = ["scheduler", "schedules", sch.key];
-      const parts = `the schedule name "${sch.key}" and ${NAME_PARTS}`;
-      check(SCHEDULE, sch.name, at, `the schedule name "${sch.key}"`);
-      check(ROLE, sch.roleName, at, parts);
-      check(LOGICAL_ID, sch.logicalId, at, `the schedule name "${sch.key}"`);
+  if (c.secrets)
+    check(
+      SECRET,
+      c.secrets.pocketKey,
+      ["awscontainer", "secrets", "pocket_key_format"],
+      "awscontainer.secrets.pocket_key_format",
+    );
+}
+
+function schedulerNames(scheduler: SchedulerContext, check: Check): void {
+  check(SCHEDULE, scheduler.groupName, GENERAL);
+  for (const sch of Object.values(scheduler.schedules)) {
+    const at: PathSegment[] = ["scheduler", "schedules", sch.key];
+    const parts = `the schedule name "${sch.key}" and ${NAME_PARTS}`;
+    check(SCHEDULE, sch.name, at, `the schedule name "${sch.key}"`);
+    check(ROLE, sch.roleName, at, parts);
+    check(LOGICAL_ID, sch.logicalId, at, `the schedule name "${sch.key}"`);
+  }
+}
+
+function distributionNames(cf: CloudFrontContext, check: Check, issues: Issue[]): void {
+  const at: PathSegment[] = ["cloudfront", cf.name];
+  const parts = `the distribution name "${cf.name}" and ${NAME_PARTS}`;
+  check(STACK, cf.stackName, at, parts);
+  if (cf.signingKey) check(STACK, cf.signingKey.keysStackName, at, parts);
+  check(LOGICAL_ID, cf.logicalId, at, parts);
+  const routeNames = new Map<string, number>();
+  for (const r of cf.routes) {
+    const rat: PathSegment[] = [...at, "routes", r.index, r.isDefault ? "is_default" : "path_pattern"];
+    if (r.type === "s3" && r.functionName)
+      check(CF_FUNCTION, r.functionName, rat, `${parts} and the route's path_pattern`);
+    const other = routeNames.get(r.name);
+    if (r.name === "" || other !== undefined) {
+      issues.push({
+        code: "route-name-clash",
+        message:
+          r.name === ""
+            ? `routes[${r.index}]'s path_pattern "${r.pathPattern}" names no folder`
+            : `routes[${other!}] and routes[${r.index}] both get the name "${r.name}" (from their path_pattern)`,
+        path: rat,
+        hint: "Route names (the folders of path_pattern, letters and digits only) name CloudFront resources; make them distinct.",
+      });
     }
+    routeNames.set(r.name, r.index);
   }
-  if (ctx.rds) {
-    check(RDS_ID, ctx.rds.instanceIdentifier, general);
-    check(DB_NAME, ctx.rds.databaseName, general, "general.project_name and the stage name");
-  }
-  for (const cf of Object.values(ctx.cloudfront ?? {})) {
-    const at: PathSegment[] = ["cloudfront", cf.name];
-    const parts = `the distribution name "${cf.name}" and ${NAME_PARTS}`;
-    check(STACK, cf.stackName, at, parts);
-    if (cf.signingKey) check(STACK, cf.signingKey.keysStackName, at, parts);
-    check(LOGICAL_ID, cf.logicalId, at, parts);
-    const routeNames = new Map<string, number>();
-    for (const r of cf.routes) {
-      const rat: PathSegment[] = [...at, "routes", r.index, r.isDefault ? "is_default" : "path_pattern"];
-      if (r.type === "s3" && r.functionName)
-        check(CF_FUNCTION, r.functionName, rat, `${parts} and the route's path_pattern`);
-      const other = routeNames.get(r.name);
-      if (r.name === "" || other !== undefined) {
-        issues.push({
-          code: "route-name-clash",
-          message:
-            r.name === ""
-              ? `routes[${r.index}]'s path_pattern "${r.pathPattern}" names no folder`
-              : `routes[${other!}] and routes[${r.index}] both get the name "${r.name}" (from their path_pattern)`,
-          path: rat,
-          hint: "Route names (the folders of path_pattern, letters and digits only) name CloudFront resources; make them distinct.",
-        });
-      }
-      routeNames.set(r.name, r.index);
-    }
-  }
-  return issues;
 }
