@@ -103,86 +103,18 @@ export function fromZodIssue(
   prefix: readonly PathSegment[],
 ): Issue[] {
   const path = [...prefix, ...(issue.path as PathSegment[])];
-  const local = issue.path as PathSegment[];
   switch (issue.code) {
-    case "custom": {
-      const params = (issue.params ?? {}) as { code?: string; hint?: string; severity?: "warning" };
-      return [
-        {
-          code: params.code ?? "invalid-value",
-          message: issue.message,
-          path,
-          hint: params.hint,
-          severity: params.severity,
-        },
-      ];
-    }
+    case "custom":
+      return [customIssue(issue, path)];
     case "unrecognized_keys":
-      return issue.keys.map((key) => {
-        const known = knownKeysAt(root, local);
-        const guess = closest(key, known);
-        return {
-          code: "unknown-key",
-          message: `unknown key "${key}" in ${tableName(path)}`,
-          path: [...path, key],
-          hint: guess
-            ? `Did you mean "${guess}"?`
-            : known.length
-              ? `Known keys: ${known.join(", ")}.`
-              : "This table takes no keys.",
-        };
-      });
-    case "invalid_type": {
-      const key = subject(path);
-      if (issue.input === undefined) {
-        return [{ code: "missing-key", message: `missing required key "${String(key)}"`, path }];
-      }
-      const expected = EXPECTED[issue.expected] ?? issue.expected;
-      return [
-        {
-          code: "invalid-type",
-          message: `${String(key ?? "value")} must be ${expected}, not ${describe(issue.input)}`,
-          path,
-        },
-      ];
-    }
-    case "invalid_value": {
-      const allowed = issue.values.map((v) => JSON.stringify(v)).join(", ");
-      if (issue.input === undefined) {
-        // A discriminating key (store, type) that was left out.
-        return [
-          {
-            code: "missing-key",
-            message: `missing required key "${subject(path)}" (one of ${allowed})`,
-            path,
-          },
-        ];
-      }
-      return [
-        {
-          code: "invalid-value",
-          message: `${subject(path)} must be ${issue.values.length > 1 ? "one of " : ""}${allowed}, not ${JSON.stringify(issue.input)}`,
-          path,
-        },
-      ];
-    }
+      return unknownKeys(issue, path, root);
+    case "invalid_type":
+      return [invalidType(issue, path)];
+    case "invalid_value":
+      return [invalidValue(issue, path)];
     case "too_small":
-    case "too_big": {
-      const key = subject(path);
-      const bound = Number(issue.code === "too_small" ? issue.minimum : issue.maximum);
-      let message: string;
-      if (issue.origin === "string") {
-        message =
-          issue.code === "too_small" && bound === 1
-            ? `${key} must not be empty`
-            : `${key} must be ${issue.code === "too_small" ? "at least" : "at most"} ${bound} characters long`;
-      } else if (issue.origin === "array") {
-        message = `${key} needs ${issue.code === "too_small" ? "at least" : "at most"} ${bound} item${bound === 1 ? "" : "s"}`;
-      } else {
-        message = `${key} must be ${issue.code === "too_small" ? "at least" : "at most"} ${bound}, not ${String(issue.input)}`;
-      }
-      return [{ code: "out-of-range", message, path }];
-    }
+    case "too_big":
+      return [outOfRange(issue, path)];
     case "invalid_format":
       return [
         {
@@ -191,18 +123,8 @@ export function fromZodIssue(
           path,
         },
       ];
-    case "invalid_union": {
-      // zod puts the discriminator at the end of the path itself in some versions: name it once.
-      const discriminator = (issue as { discriminator?: string }).discriminator;
-      const named = discriminator === undefined || path[path.length - 1] === discriminator;
-      return [
-        {
-          code: "invalid-value",
-          message: issue.message,
-          path: named ? path : [...path, discriminator],
-        },
-      ];
-    }
+    case "invalid_union":
+      return [invalidUnion(issue, path)];
     case "invalid_key": {
       const inner = issue.issues[0];
       return [
@@ -216,6 +138,89 @@ export function fromZodIssue(
     default:
       return [{ code: "invalid-value", message: issue.message, path }];
   }
+}
+
+/** A rule of ours (`fail()` in base.ts): its code, hint and severity travel in the params. */
+function customIssue(issue: z.core.$ZodIssueCustom, path: PathSegment[]): Issue {
+  const params = (issue.params ?? {}) as { code?: string; hint?: string; severity?: "warning" };
+  return {
+    code: params.code ?? "invalid-value",
+    message: issue.message,
+    path,
+    hint: params.hint,
+    severity: params.severity,
+  };
+}
+
+function unknownKeys(issue: z.core.$ZodIssueUnrecognizedKeys, path: PathSegment[], root: AnySchema): Issue[] {
+  return issue.keys.map((key) => {
+    const known = knownKeysAt(root, issue.path as PathSegment[]);
+    const guess = closest(key, known);
+    return {
+      code: "unknown-key",
+      message: `unknown key "${key}" in ${tableName(path)}`,
+      path: [...path, key],
+      hint: guess
+        ? `Did you mean "${guess}"?`
+        : known.length
+          ? `Known keys: ${known.join(", ")}.`
+          : "This table takes no keys.",
+    };
+  });
+}
+
+function invalidType(issue: z.core.$ZodIssueInvalidType, path: PathSegment[]): Issue {
+  const key = subject(path);
+  if (issue.input === undefined)
+    return { code: "missing-key", message: `missing required key "${String(key)}"`, path };
+  const expected = EXPECTED[issue.expected] ?? issue.expected;
+  return {
+    code: "invalid-type",
+    message: `${String(key ?? "value")} must be ${expected}, not ${describe(issue.input)}`,
+    path,
+  };
+}
+
+function invalidValue(issue: z.core.$ZodIssueInvalidValue, path: PathSegment[]): Issue {
+  const allowed = issue.values.map((v) => JSON.stringify(v)).join(", ");
+  if (issue.input === undefined) {
+    // A discriminating key (store, type) that was left out.
+    return {
+      code: "missing-key",
+      message: `missing required key "${subject(path)}" (one of ${allowed})`,
+      path,
+    };
+  }
+  return {
+    code: "invalid-value",
+    message: `${subject(path)} must be ${issue.values.length > 1 ? "one of " : ""}${allowed}, not ${JSON.stringify(issue.input)}`,
+    path,
+  };
+}
+
+function outOfRange(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig, path: PathSegment[]): Issue {
+  const key = subject(path);
+  const small = issue.code === "too_small";
+  const bound = Number(small ? issue.minimum : issue.maximum);
+  let message: string;
+  if (issue.origin === "string") {
+    message =
+      small && bound === 1
+        ? `${key} must not be empty`
+        : `${key} must be ${small ? "at least" : "at most"} ${bound} characters long`;
+  } else if (issue.origin === "array") {
+    message = `${key} needs ${small ? "at least" : "at most"} ${bound} item${bound === 1 ? "" : "s"}`;
+  } else {
+    message = `${key} must be ${small ? "at least" : "at most"} ${bound}, not ${String(issue.input)}`;
+  }
+  return { code: "out-of-range", message, path };
+}
+
+function invalidUnion(issue: z.core.$ZodIssueInvalidUnion, path: PathSegment[]): Issue {
+  // zod puts the discriminator at the end of the path itself in some versions: name it once.
+  const discriminator = (issue as { discriminator?: string }).discriminator;
+  const named = discriminator === undefined || path[path.length - 1] === discriminator;
+  return { code: "invalid-value", message: issue.message, path: named ? path : [...path, discriminator] };
 }
 
 /** What a message talks about: the key, or `stages[0]` for a list item (never a bare index). */
