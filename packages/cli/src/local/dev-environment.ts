@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type { HandlerContext, PocketContext } from "@magic-pocket/config";
+import type { DevPorts } from "./dev-servers.js";
 import { localEnvironment } from "./environment.js";
 import { extraHostNames } from "./http-server.js";
 import { dockerfileEnv } from "./launch.js";
@@ -116,4 +117,41 @@ export function baseEnvironment(parentEnv: NodeJS.ProcessEnv, dockerfile: string
     env.AWS_SECRET_ACCESS_KEY = "pocket-dev";
   }
   return env;
+}
+
+/**
+ * Every handler's environment while pocket dev runs: the stage's variables (`devEnvironment`)
+ * over the base, under the handler's own launch variables. A changed `.env` replaces the stage's.
+ */
+export class DevEnvironments {
+  private stage: Record<string, string>;
+
+  constructor(
+    private readonly input: DevEnvironmentInput,
+    private readonly ports: DevPorts,
+    private readonly receiver: Pick<SqsReceiver, "queueUrl" | "endpoint"> | undefined,
+    private readonly python: boolean,
+    private readonly base: Record<string, string>,
+  ) {
+    this.stage = this.stageVariables(input.secrets);
+  }
+
+  /** The stage's variables as they are now (the distributions route on them). */
+  get variables(): Record<string, string> {
+    return this.stage;
+  }
+
+  forHandler(launchEnv: Record<string, string>): Record<string, string> {
+    return { ...this.base, ...this.stage, ...launchEnv };
+  }
+
+  /** New secrets; on an error the variables stay as they were. */
+  reload(secrets: Record<string, string>): void {
+    this.stage = this.stageVariables(secrets);
+  }
+
+  private stageVariables(secrets: Record<string, string>): Record<string, string> {
+    const input = { ...this.input, secrets };
+    return devEnvironment(input, this.ports.api, this.ports.cloudfront, this.receiver, this.python);
+  }
 }

@@ -4,7 +4,7 @@ import { styleText } from "node:util";
 import type { ContainerContext, HandlerContext, PocketContext } from "@magic-pocket/config";
 import { CliError } from "../errors.js";
 import { localDistribution } from "./cloudfront.js";
-import { baseEnvironment, devEnvironment } from "./dev-environment.js";
+import { baseEnvironment, DevEnvironments } from "./dev-environment.js";
 import { DevHandler, maxInstances } from "./dev-handler.js";
 import { type DevEndpoint, type DevPorts, listenEndpoints } from "./dev-servers.js";
 import { queueArn } from "./events.js";
@@ -67,9 +67,8 @@ export async function startDev(o: DevOptions): Promise<DevSession> {
   const handlers = new Map<string, DevHandler>();
   const receiver = await startQueues(o, container, served, handlers, log);
   const usesPython = [...launches.values()].some((l) => l.runtime === "python");
-  let environment = devEnvironment(o, ports.api, ports.cloudfront, receiver, usesPython);
-  const baseEnv = baseEnvironment(parentEnv, join(o.projectDir, container.dockerfilePath));
-  const handlerEnv = (key: string) => ({ ...baseEnv, ...environment, ...launches.get(key)!.env });
+  const base = baseEnvironment(parentEnv, join(o.projectDir, container.dockerfilePath));
+  const env = new DevEnvironments(o, ports, receiver, usesPython, base);
 
   const servers: Server[] = [];
   let watcher: { close(): void } | undefined;
@@ -81,45 +80,53 @@ export async function startDev(o: DevOptions): Promise<DevSession> {
   };
   let endpoints: DevEndpoint[];
   try {
-    const serving = { ...o, handlers, environment: () => environment, log };
-    endpoints = await listenEndpoints(serving, ports, servers);
+    endpoints = await listenEndpoints(
+      { ...o, handlers, environment: () => env.variables, log },
+      ports,
+      servers,
+    );
   } catch (error) {
     await stop();
     throw error;
   }
-
   // Handlers start once every port is ours, so a taken port stops pocket dev before any process runs.
   for (const h of served) {
     const launch = launches.get(h.key)!;
     const line = (text: string) => log(h.key, text);
-    handlers.set(h.key, new DevHandler(h, launch, handlerEnv(h.key), o.projectDir, line, maxInstances(h)));
+    handlers.set(
+      h.key,
+      new DevHandler(h, launch, env.forHandler(launch.env), o.projectDir, line, maxInstances(h)),
+    );
   }
   await Promise.all([...handlers.values()].map((h) => h.ready()));
-
   if (o.watch !== false) {
-    const reloadSecrets = (readSecrets: () => Record<string, string>) => {
-      environment = devEnvironment(
-        { ...o, secrets: readSecrets() },
-        ports.api,
-        ports.cloudfront,
-        receiver,
-        usesPython,
-      );
-      for (const h of handlers.values()) h.env = handlerEnv(h.context.key);
-    };
-    watcher = watchChanges(o, launches, (changed) => {
-      if (changed.includes(".env") && o.readSecrets) {
-        try {
-          reloadSecrets(o.readSecrets);
-        } catch (error) {
-          o.write(`pocket dev: .env not reloaded: ${(error as Error).message}`);
-        }
-      }
-      const what = changed.length === 1 ? changed[0] : `${changed[0]} and ${changed.length - 1} more`;
-      for (const h of handlers.values()) void h.restart(`${what} changed`);
-    });
+    watcher = watchChanges(o, launches, (changed) => restartOnChange(o, changed, env, handlers, launches));
   }
+  reportUnserved(all, log);
+  return { endpoints, sqsEndpoint: receiver?.endpoint, environment: env.variables, stop };
+}
 
+/** A source change restarts every handler; a changed `.env` first gives them its secrets. */
+function restartOnChange(
+  o: DevOptions,
+  changed: string[],
+  env: DevEnvironments,
+  handlers: Map<string, DevHandler>,
+  launches: Map<string, Launch>,
+): void {
+  if (changed.includes(".env") && o.readSecrets) {
+    try {
+      env.reload(o.readSecrets());
+      for (const h of handlers.values()) h.env = env.forHandler(launches.get(h.context.key)!.env);
+    } catch (error) {
+      o.write(`pocket dev: .env not reloaded: ${(error as Error).message}`);
+    }
+  }
+  const what = changed.length === 1 ? changed[0] : `${changed[0]} and ${changed.length - 1} more`;
+  for (const h of handlers.values()) void h.restart(`${what} changed`);
+}
+
+function reportUnserved(all: HandlerContext[], log: DevLog): void {
   for (const h of all) {
     if (!h.apigateway && !h.sqs) {
       log(
@@ -128,7 +135,6 @@ export async function startDev(o: DevOptions): Promise<DevSession> {
       );
     }
   }
-  return { endpoints, sqsEndpoint: receiver?.endpoint, environment, stop };
 }
 
 /** The stage's handlers, and those pocket dev runs (an API or a queue); an error when there are none. */
