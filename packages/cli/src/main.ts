@@ -18,8 +18,9 @@ import { printable } from "./util/printable.js";
 import { watchStdio, writeErr, writeOut } from "./util/stdio.js";
 import { VERSION } from "./version.js";
 
-// The SDK warns on every run that a future release will need Node 22; pocket supports Node 20
-// and pins the SDK, so the notice is noise for our users.
+// The SDK warns on every run under Node 20 that a future release will need Node 22. pocket needs
+// Node 22 (engines), where the SDK is silent; a checkout run on an older Node (npm ci's prepare
+// builds there too) already hears it from npm's engine check, once, not on every command.
 const emitWarning = process.emitWarning.bind(process);
 process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
   const type = typeof rest[0] === "string" ? rest[0] : (rest[0] as { type?: string } | undefined)?.type;
