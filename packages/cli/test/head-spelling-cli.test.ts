@@ -1,0 +1,53 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { buildCli } from "./cli/build.js";
+import { pocket, project } from "./cli/run.js";
+
+beforeAll(buildCli);
+
+/** No AWS at all: a refusal before any change needs none. */
+const noCredentials = {
+  AWS_ACCESS_KEY_ID: undefined,
+  AWS_SECRET_ACCESS_KEY: undefined,
+  AWS_SESSION_TOKEN: undefined,
+  AWS_PROFILE: undefined,
+  AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/credentials",
+  AWS_CONFIG_FILE: "/nonexistent/config",
+  AWS_EC2_METADATA_DISABLED: "true",
+  AWS_CONTAINER_CREDENTIALS_FULL_URI: undefined,
+  AWS_ENDPOINT_URL: "http://127.0.0.1:9",
+};
+
+const GENERAL = '[general]\nregion = "ap-northeast-1"\nstages = ["dev"]\n\n[s3]\n';
+const container = (name: string, dockerfile: string) =>
+  `[container.${name}]\ndockerfile_path = "${dockerfile}"\n\n[container.${name}.handlers.wsgi]\ncommand = "pocket.django.lambda_handlers.wsgi_handler"\napigateway = {}\n`;
+
+describe("the original's current spelling on the command line (docs/decisions.md D11)", () => {
+  it('pocket config validate accepts [container.<name>] with type = "lambda" routes', () => {
+    const dir = project(
+      `${GENERAL}\n${container("main", "Dockerfile")}\n[cloudfront.main]\nroutes = [{ is_default = true, is_spa = true, origin_path = "/spa" }, { path_pattern = "/api/*", type = "lambda", handler = "main.wsgi" }]\n`,
+    );
+    const r = pocket(["config", "validate"], { cwd: dir });
+    expect(r.stderr).toContain("valid (stages: dev)");
+    expect(r.status).toBe(0);
+  });
+
+  it("pocket config validate names an unbuilt HEAD feature with unsupported-feature", () => {
+    const dir = project(`${GENERAL}\n${container("main", "Dockerfile")}\n[dsql]\n`);
+    const r = pocket(["config", "validate"], { cwd: dir });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("unsupported-feature");
+    expect(r.stderr).toContain("dsql");
+  });
+
+  it("pocket deploy refuses a stage of several containers before any AWS call", () => {
+    const dir = project(
+      `${GENERAL}\n${container("mydjango", "Dockerfile")}\n${container("v2", "v2/Dockerfile")}`,
+    );
+    const r = pocket(["deploy", "--stage", "dev"], { cwd: dir, env: noCredentials });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("unsupported-feature");
+    expect(r.stderr).toContain("2 containers (mydjango, v2)");
+    expect(r.stderr).toContain("nothing was changed");
+    expect(r.stderr).not.toMatch(/credential/i);
+  });
+});
