@@ -1,8 +1,8 @@
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { buildContext } from "./context/build.js";
 import type { PocketContext } from "./context/types.js";
 import { type Diagnostic, formatPath, hasErrors, type Issue, type PathSegment } from "./diagnostics.js";
-import { CONFIG_FILE_NAME, findConfigFile, readDotEnv, readRegularFile } from "./files.js";
+import { readDotEnv } from "./files.js";
 import { withHeadNames } from "./head/names.js";
 import { isTable, type MergedDocument, mergeStage } from "./merge.js";
 import { environmentSizeIssues } from "./rules/environment.js";
@@ -10,27 +10,12 @@ import { nameIssues } from "./rules/names.js";
 import { extraResourceWarnings } from "./rules/secrets.js";
 import { lifecycleWarnings, storageSyncIssues } from "./rules/storage.js";
 import { SECTION_NAMES, type Settings } from "./schema/settings.js";
+import { type ConfigSource, readConfigSource, type SourceOptions } from "./source.js";
 import { locate, nodeAt } from "./toml/locations.js";
 import { type ParsedToml, parseToml, type TomlValue } from "./toml/parse.js";
-import { decodeUtf8 } from "./utf8.js";
 import { type Credentials, validateDocument } from "./validate.js";
 
-export interface SourceOptions {
-  /** Where to start looking for pocket.toml (default: process.cwd()). */
-  cwd?: string;
-  /** An explicit pocket.toml (`--config PATH`). */
-  configPath?: string;
-  /** Environment for NEON_API_KEY / TIDB_* (default: process.env). */
-  env?: Record<string, string | undefined>;
-  /** The file's text, when the caller already has it (tests); `configPath` names it. */
-  source?: string;
-}
-
-/** A pocket.toml that was found and read. */
-export interface ConfigSource {
-  file: string;
-  text: string;
-}
+export { type ConfigSource, MAX_CONFIG_BYTES, readConfigSource, type SourceOptions } from "./source.js";
 
 export interface LoadedConfig {
   file: string;
@@ -49,105 +34,6 @@ export interface ValidateAllResult {
   source?: ConfigSource;
   stages: string[];
   diagnostics: Diagnostic[];
-}
-
-type Read =
-  | { ok: true; source: ConfigSource }
-  /** `source`, when there is one, is the text to show the problem in (invalid UTF-8). */
-  | { ok: false; source?: ConfigSource; diagnostics: Diagnostic[] };
-
-export function readConfigSource(options: SourceOptions): Read {
-  const cwd = options.cwd ?? process.cwd();
-  const file = options.configPath ? resolve(cwd, options.configPath) : findConfigFile(cwd);
-  if (!file) {
-    return {
-      ok: false,
-      diagnostics: [
-        {
-          severity: "error",
-          code: "config-not-found",
-          message: `no ${CONFIG_FILE_NAME} in ${resolve(cwd)} or any parent folder`,
-          path: "",
-          hint: "Run pocket in your project, pass --config PATH, or create one with `pocket django init`.",
-        },
-      ],
-    };
-  }
-  if (options.source !== undefined) {
-    const size = Buffer.byteLength(options.source, "utf8");
-    if (size > MAX_CONFIG_BYTES) return tooLarge(file, size);
-    return { ok: true, source: { file, text: options.source } };
-  }
-  try {
-    // Read with a cap: a huge file, a device or a FIFO is refused without holding it in memory.
-    const read = readRegularFile(file, MAX_CONFIG_BYTES);
-    if (!read.ok && read.reason === "too-large") return tooLarge(file, read.size);
-    if (!read.ok) return notAFile(file, read.kind);
-    const decoded = decodeUtf8(read.bytes);
-    if (decoded.ok) return { ok: true, source: { file, text: decoded.text } };
-    const { byte, position } = decoded;
-    return {
-      ok: false,
-      source: { file, text: decoded.text },
-      diagnostics: [
-        {
-          severity: "error",
-          code: "invalid-utf8",
-          message: `the file is not valid UTF-8: byte 0x${byte.toString(16).toUpperCase().padStart(2, "0")} does not begin a well-formed character`,
-          path: "",
-          file,
-          position,
-          hint: "TOML files are UTF-8: save pocket.toml as UTF-8 (e.g. `iconv -f <its encoding> -t UTF-8`).",
-        },
-      ],
-    };
-  } catch (error) {
-    const reason =
-      (error as NodeJS.ErrnoException).code === "ENOENT"
-        ? "does not exist"
-        : `cannot be read (${(error as Error).message})`;
-    return {
-      ok: false,
-      diagnostics: [
-        { severity: "error", code: "config-not-found", message: `${file} ${reason}`, path: "", file },
-      ],
-    };
-  }
-}
-
-/** A configuration is a few kilobytes; anything past 1 MiB is not one (and would be slow to parse). */
-export const MAX_CONFIG_BYTES = 1024 * 1024;
-
-function tooLarge(file: string, size: number): Read {
-  return {
-    ok: false,
-    diagnostics: [
-      {
-        severity: "error",
-        code: "config-too-large",
-        message: `${file} is ${(size / 1024 / 1024).toFixed(1)} MiB; pocket reads configuration files up to 1 MiB`,
-        path: "",
-        file,
-        hint: "Check that --config names your pocket.toml; settings this large belong in files the app reads itself.",
-      },
-    ],
-  };
-}
-
-function notAFile(file: string, kind: string): Read {
-  return {
-    ok: false,
-    diagnostics: [
-      {
-        severity: "error",
-        code: "config-not-a-file",
-        message: `${file} is ${kind}; pocket reads its configuration from a regular file`,
-        path: "",
-        file,
-        hint: "Pass --config the path of your pocket.toml.",
-      },
-    ],
-  };
 }
 
 interface Prepared {
