@@ -1,6 +1,6 @@
 import type { NeonContext } from "@magic-pocket/config";
 import { CliError } from "../../errors.js";
-import type { Change, Resource, RunContext } from "../resource.js";
+import type { Change, DeployReport, Progress, Resource, ResourceStatus, RunContext } from "../resource.js";
 import { NeonApi, type NeonBranch, type NeonEndpoint, type NeonProject } from "./api.js";
 
 /** What exists of the stage's Neon branch (docs/decisions.md#b4-neon-branch-per-stage). */
@@ -30,104 +30,100 @@ export function neonApi(run: Pick<RunContext, "credentials" | "timing" | "vendor
  * `databaseUrl` fills `neon_database_url` managed secrets and is never printed.
  */
 export function neonResource(neon: NeonContext): Resource {
-  const apiFor = (run: RunContext): NeonApi => neonApi(run);
-
-  const inspect = async (api: NeonApi): Promise<NeonState> => {
-    const project = await api.project(neon.projectName);
-    const branch = await api.branch(project.id, neon.branch);
-    if (!branch) return { project, role: false, database: false };
-    const [endpoint, role, database] = await Promise.all([
-      api.endpoint(project.id, branch.id),
-      api.hasRole(project.id, branch.id, neon.role),
-      api.hasDatabase(project.id, branch.id, neon.database),
-    ]);
-    return { project, branch, endpoint, role, database };
-  };
-
-  const missingParts = (s: NeonState): Change[] => {
-    const changes: Change[] = [];
-    if (!s.branch)
-      changes.push({
-        action: "create",
-        target: `Neon branch ${neon.branch}`,
-        detail: "with a read-write endpoint",
-      });
-    if (!s.role) changes.push({ action: "create", target: `Neon role ${neon.role}` });
-    if (!s.database) changes.push({ action: "create", target: `Neon database ${neon.database}` });
-    return changes;
-  };
-
   return {
     id: "neon",
     title: `Neon branch ${neon.branch} (project ${neon.projectName})`,
     group: "neon",
     dependsOn: ["state"],
     keep: { unless: "withData" },
-    async status(run) {
-      const s = await inspect(apiFor(run));
-      if (!s.branch) return { state: "missing" };
-      if (!s.endpoint) return { state: "failed", detail: "the branch has no compute endpoint" };
-      const missing = missingParts(s);
-      return missing.length === 0
-        ? { state: "in-sync", detail: `host ${s.endpoint.host}` }
-        : { state: "needs-update", detail: missing.map((c) => c.target).join(", ") };
-    },
-    async plan(run) {
-      return missingParts(await inspect(apiFor(run)));
-    },
-    async deploy(run, progress) {
-      const api = apiFor(run);
-      progress.update("looking up the Neon project");
-      let s = await inspect(api);
-      const done: string[] = [];
-      let branch = s.branch;
-      if (!branch) {
-        progress.update(`creating branch ${neon.branch}`);
-        branch = await api.createBranch(s.project.id, neon.branch);
-        done.push("branch");
-        s = await inspect(api);
-      }
-      if (!s.role) {
-        progress.update(`creating role ${neon.role}`);
-        await api.createRole(s.project.id, branch.id, neon.role);
-        done.push("role");
-      }
-      if (!s.database) {
-        progress.update(`creating database ${neon.database}`);
-        await api.createDatabase(s.project.id, branch.id, neon.database, neon.role);
-        done.push("database");
-      }
-      const endpoint = s.endpoint ?? (await api.endpoint(s.project.id, branch.id));
-      if (!endpoint) {
-        throw new CliError(
-          "neon-endpoint-missing",
-          `the Neon branch ${neon.branch} has no compute endpoint.`,
-          {
-            hint: "Add a read-write compute to the branch in the Neon console, then deploy again.",
-          },
-        );
-      }
-      progress.update("reading the role's password");
-      const password = await api.revealPassword(s.project.id, branch.id, neon.role);
-      return {
-        changed: done.length > 0,
-        summary: done.length > 0 ? `created ${done.join(", ")}` : "no changes",
-        outputs: { databaseUrl: neonDatabaseUrl(neon, endpoint.host, password), host: endpoint.host },
-      };
-    },
-    async destroy(run, progress) {
-      const api = apiFor(run);
-      const s = await inspect(api);
-      if (!s.branch) return { changed: false, summary: "already absent" };
-      if (s.endpoint) {
-        progress.update("deleting the compute endpoint");
-        await api.deleteEndpoint(s.project.id, s.endpoint.id);
-      }
-      progress.update(`deleting branch ${neon.branch}`);
-      await api.deleteBranch(s.project.id, s.branch.id);
-      return { changed: true, summary: "deleted" };
-    },
+    status: async (run) => neonStatus(neon, await inspectNeon(neon, neonApi(run))),
+    plan: async (run) => missingParts(neon, await inspectNeon(neon, neonApi(run))),
+    deploy: async (run, progress) => deployNeon(neon, neonApi(run), progress),
+    destroy: async (run, progress) => destroyNeon(neon, neonApi(run), progress),
   };
+}
+
+async function inspectNeon(neon: NeonContext, api: NeonApi): Promise<NeonState> {
+  const project = await api.project(neon.projectName);
+  const branch = await api.branch(project.id, neon.branch);
+  if (!branch) return { project, role: false, database: false };
+  const [endpoint, role, database] = await Promise.all([
+    api.endpoint(project.id, branch.id),
+    api.hasRole(project.id, branch.id, neon.role),
+    api.hasDatabase(project.id, branch.id, neon.database),
+  ]);
+  return { project, branch, endpoint, role, database };
+}
+
+function missingParts(neon: NeonContext, s: NeonState): Change[] {
+  const changes: Change[] = [];
+  if (!s.branch)
+    changes.push({
+      action: "create",
+      target: `Neon branch ${neon.branch}`,
+      detail: "with a read-write endpoint",
+    });
+  if (!s.role) changes.push({ action: "create", target: `Neon role ${neon.role}` });
+  if (!s.database) changes.push({ action: "create", target: `Neon database ${neon.database}` });
+  return changes;
+}
+
+function neonStatus(neon: NeonContext, s: NeonState): ResourceStatus {
+  if (!s.branch) return { state: "missing" };
+  if (!s.endpoint) return { state: "failed", detail: "the branch has no compute endpoint" };
+  const missing = missingParts(neon, s);
+  return missing.length === 0
+    ? { state: "in-sync", detail: `host ${s.endpoint.host}` }
+    : { state: "needs-update", detail: missing.map((c) => c.target).join(", ") };
+}
+
+/** Creates what is missing (branch, role, database), then reads the URL's host and password. */
+async function deployNeon(neon: NeonContext, api: NeonApi, progress: Progress): Promise<DeployReport> {
+  progress.update("looking up the Neon project");
+  let s = await inspectNeon(neon, api);
+  const done: string[] = [];
+  let branch = s.branch;
+  if (!branch) {
+    progress.update(`creating branch ${neon.branch}`);
+    branch = await api.createBranch(s.project.id, neon.branch);
+    done.push("branch");
+    s = await inspectNeon(neon, api);
+  }
+  if (!s.role) {
+    progress.update(`creating role ${neon.role}`);
+    await api.createRole(s.project.id, branch.id, neon.role);
+    done.push("role");
+  }
+  if (!s.database) {
+    progress.update(`creating database ${neon.database}`);
+    await api.createDatabase(s.project.id, branch.id, neon.database, neon.role);
+    done.push("database");
+  }
+  const endpoint = s.endpoint ?? (await api.endpoint(s.project.id, branch.id));
+  if (!endpoint) {
+    throw new CliError("neon-endpoint-missing", `the Neon branch ${neon.branch} has no compute endpoint.`, {
+      hint: "Add a read-write compute to the branch in the Neon console, then deploy again.",
+    });
+  }
+  progress.update("reading the role's password");
+  const password = await api.revealPassword(s.project.id, branch.id, neon.role);
+  return {
+    changed: done.length > 0,
+    summary: done.length > 0 ? `created ${done.join(", ")}` : "no changes",
+    outputs: { databaseUrl: neonDatabaseUrl(neon, endpoint.host, password), host: endpoint.host },
+  };
+}
+
+async function destroyNeon(neon: NeonContext, api: NeonApi, progress: Progress): Promise<DeployReport> {
+  const s = await inspectNeon(neon, api);
+  if (!s.branch) return { changed: false, summary: "already absent" };
+  if (s.endpoint) {
+    progress.update("deleting the compute endpoint");
+    await api.deleteEndpoint(s.project.id, s.endpoint.id);
+  }
+  progress.update(`deleting branch ${neon.branch}`);
+  await api.deleteBranch(s.project.id, s.branch.id);
+  return { changed: true, summary: "deleted" };
 }
 
 /**
