@@ -10,7 +10,7 @@
 //   out: loading one bundled client is faster than loading its ~60 package files
 //   (bench/deploy-noop.mjs).
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { build } from "esbuild";
 
@@ -228,6 +228,8 @@ function writeCliBundle(path, text) {
   recordHash(code);
 }
 
+// The CLI bundle is written by hand (write: false above), so its folder must exist on a fresh clone.
+mkdirSync(DIST, { recursive: true });
 const cli = await build({ ...cliOptions, write: false });
 for (const out of cli.outputFiles) {
   if (out.path.endsWith(".cjs")) {
