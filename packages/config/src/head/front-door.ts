@@ -1,32 +1,30 @@
 import type { Issue, PathSegment } from "../diagnostics.js";
-import type { AwsContainerSettings } from "../schema/settings.js";
-import type { ValidationInput, ValidationOutput } from "../validate.js";
+import type { AwsContainerSettings, Credentials, Settings } from "../schema/settings.js";
+import type { TomlTable } from "../toml/parse.js";
+import type { HeadFacts } from "./facts.js";
 import { containerTables, type HeadRewrite, rewriteForContainer } from "./normalise.js";
 import { unbuiltIssues } from "./unbuilt.js";
 
-/**
- * What a file in the original's current spelling says beyond the settings both spellings share:
- * the names it derives differ (docs/decisions.md#d11-two-spellings-one-schema).
- */
-export interface HeadFacts {
-  spelling: "head";
-  /** The container the settings' `awscontainer` holds (the first declared), if any. */
-  container?: string;
-  /** Every declared container's settings, by name, when there are several. */
-  containers?: Record<string, AwsContainerSettings>;
-  /** Managed secrets declared `shared = true`. */
-  sharedSecrets: string[];
-  /** `[rds] database`, when written. */
-  rdsDatabase?: string;
+/** The part of validate.ts's input and output the front door reads (validate.ts calls it). */
+interface ValidationInput {
+  doc: TomlTable;
+  stage: string;
+  directoryName: string;
 }
-
-type ValidateSeed = (input: ValidationInput) => ValidationOutput;
+interface ValidationOutput {
+  issues: Issue[];
+  settings?: Settings;
+  credentials: Credentials;
+}
 
 /**
  * The second front door: the file is rewritten into the seed's spelling once per container and
  * validated by the same schemas; every problem is reported at the key the file wrote.
  */
-export function validateHeadSpelling(input: ValidationInput, validateSeed: ValidateSeed): ValidationOutput {
+export function validateHeadSpelling<I extends ValidationInput>(
+  input: I,
+  validateSeed: (input: I) => ValidationOutput,
+): ValidationOutput {
   const { names, issues } = Object.hasOwn(input.doc, "container")
     ? containerTables(input.doc)
     : { names: [], issues: [] };

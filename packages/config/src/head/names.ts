@@ -1,5 +1,5 @@
 import type { ContainerContext, HandlerContext, PocketContext } from "../context/types.js";
-import type { HeadFacts } from "./front-door.js";
+import type { HeadFacts } from "./facts.js";
 
 /**
  * The names the original's current version derives for a file in its spelling: the container's

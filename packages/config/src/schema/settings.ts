@@ -1,6 +1,6 @@
 import * as z from "zod/mini";
 import type { Issue } from "../diagnostics.js";
-import type { HeadFacts } from "../head/front-door.js";
+import type { HeadFacts } from "../head/facts.js";
 import { awscontainerSchema } from "./awscontainer.js";
 import { fail } from "./base.js";
 import { distributionSchema } from "./cloudfront.js";
