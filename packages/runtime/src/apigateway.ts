@@ -1,3 +1,4 @@
+import { envLoaded, loadEnv } from "./env.js";
 import { PocketRuntimeError } from "./errors.js";
 import { FORWARDED_HOST_HEADER, type OriginCheck, VIEWER_IP_HEADER, verifyOrigin } from "./origin.js";
 
@@ -118,7 +119,7 @@ export function assertHttpEvent(event: unknown): asserts event is ApiGatewayV2Ev
   );
 }
 
-export const FORBIDDEN: ApiGatewayV2Result = {
+const FORBIDDEN: ApiGatewayV2Result = {
   statusCode: 403,
   headers: { "content-type": "text/plain; charset=utf-8" },
   body: "Forbidden: this origin only answers requests forwarded by its CloudFront distribution.\n",
@@ -130,6 +131,27 @@ export const FORBIDDEN: ApiGatewayV2Result = {
  * origin-verify header does not match is refused unless the app opted out (`verifyOrigin: false`),
  * as the Python `OriginVerifyMiddleware` does.
  */
-export function refusedOrigin(check: OriginCheck, option: boolean | undefined): boolean {
+function refusedOrigin(check: OriginCheck, option: boolean | undefined): boolean {
   return option !== false && !check.ok;
+}
+
+/**
+ * What both adapters do before the app sees a request: the environment loaded once per cold
+ * start, the event checked, the origin verified (403 when refused); then `serve` answers it.
+ */
+export function webHandler(
+  verifyOriginOption: boolean | undefined,
+  serve: (
+    event: ApiGatewayV2Event,
+    context: LambdaContext | undefined,
+    check: OriginCheck,
+  ) => Promise<ApiGatewayV2Result>,
+): HttpHandler {
+  return async (event, context) => {
+    if (!envLoaded()) await loadEnv();
+    assertHttpEvent(event);
+    const check = eventOrigin(event);
+    if (refusedOrigin(check, verifyOriginOption)) return { ...FORBIDDEN, headers: { ...FORBIDDEN.headers } };
+    return serve(event, context, check);
+  };
 }

@@ -6,18 +6,15 @@ import {
   type ApiGatewayV2Event,
   type ApiGatewayV2Result,
   appHeaders,
-  assertHttpEvent,
   eventBody,
   eventHost,
   eventOrigin,
-  FORBIDDEN,
   type HttpHandler,
   isTextBody,
   type LambdaContext,
   pathWithQuery,
-  refusedOrigin,
+  webHandler,
 } from "./apigateway.js";
-import { envLoaded, loadEnv } from "./env.js";
 import type { OriginCheck } from "./origin.js";
 
 /** What the app receives as its second argument (Hono: `c.env`). */
@@ -40,16 +37,11 @@ export interface HttpHandlerOptions {
 
 export function httpHandler(app: FetchApp, options: HttpHandlerOptions = {}): HttpHandler {
   const call: FetchFunction = typeof app === "function" ? app : app.fetch.bind(app);
-  return async (event, context) => {
-    if (!envLoaded()) await loadEnv();
-    assertHttpEvent(event);
-    const check = eventOrigin(event);
-    if (refusedOrigin(check, options.verifyOrigin))
-      return { ...FORBIDDEN, headers: { ...FORBIDDEN.headers } };
+  return webHandler(options.verifyOrigin, async (event, context, check) => {
     const request = toRequest(event, check);
     const response = await call(request, { event, lambdaContext: context });
     return fromResponse(response, request.method);
-  };
+  });
 }
 
 /**

@@ -10,19 +10,15 @@ import {
   type ApiGatewayV2Event,
   type ApiGatewayV2Result,
   appHeaders,
-  assertHttpEvent,
   eventBody,
   eventHost,
-  eventOrigin,
-  FORBIDDEN,
   type HttpHandler,
   isTextBody,
   type LambdaContext,
   pathWithQuery,
-  refusedOrigin,
+  webHandler,
 } from "./apigateway.js";
 import { nodeHttp } from "./builtins.js";
-import { envLoaded, loadEnv } from "./env.js";
 import type { OriginCheck } from "./origin.js";
 
 export type NodeListener = (req: IncomingMessage, res: ServerResponse) => unknown;
@@ -44,12 +40,7 @@ export interface LambdaRequest extends IncomingMessage {
 export type NodeHttpHandler = HttpHandler;
 
 export function nodeHttpHandler(listener: NodeListener, options: NodeHttpHandlerOptions = {}): HttpHandler {
-  return async (event, context) => {
-    if (!envLoaded()) await loadEnv();
-    assertHttpEvent(event);
-    const check = eventOrigin(event);
-    if (refusedOrigin(check, options.verifyOrigin))
-      return { ...FORBIDDEN, headers: { ...FORBIDDEN.headers } };
+  return webHandler(options.verifyOrigin, async (event, context, check) => {
     const socket = new MemorySocket(event.requestContext.http.sourceIp);
     const req = toIncomingMessage(event, socket, check) as LambdaRequest;
     req.lambda = { event, context };
@@ -71,7 +62,7 @@ export function nodeHttpHandler(listener: NodeListener, options: NodeHttpHandler
       }
     });
     return socket.result(req.method === "HEAD");
-  };
+  });
 }
 
 function toIncomingMessage(
