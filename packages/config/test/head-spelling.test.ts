@@ -235,3 +235,14 @@ routes = [
     ]);
   });
 });
+
+describe("a seed-spelled file writing a key of the original's current spelling", () => {
+  it("is mixed-spelling at that key, with which spelling to use", () => {
+    const ds = problems(
+      `${GENERAL}\n[s3]\n${CONTAINER}apigateway = {}\n\n[cloudfront.main]\nroutes = [{ is_default = true, is_spa = true }, { path_pattern = "/api/*", type = "lambda", handler = "main.wsgi" }]\n`,
+    );
+    expect(ds.map((d) => [d.code, d.path])).toEqual([["mixed-spelling", "cloudfront.main.routes[1].type"]]);
+    expect(ds[0]!.hint).toContain('type = "api"');
+    expect(ds[0]!.position?.line).toBeGreaterThan(0);
+  });
+});

@@ -1,4 +1,4 @@
-import type { Issue } from "../diagnostics.js";
+import { formatPath, type Issue, type PathSegment } from "../diagnostics.js";
 import { isTable } from "../merge.js";
 import type { TomlTable, TomlValue } from "../toml/parse.js";
 
@@ -24,7 +24,18 @@ export function spellingOf(doc: TomlTable): { spelling: Spelling } | { mixed: Is
       },
     };
   }
-  return { spelling: head || (!seed && writesHeadOnlyKey(doc)) ? "head" : "seed" };
+  const headKey = head ? undefined : headOnlyKey(doc);
+  if (seed && headKey) {
+    return {
+      mixed: {
+        code: "mixed-spelling",
+        message: `${formatPath(headKey)} is the original's current spelling, but this file uses [awscontainer] (the seed's)`,
+        path: headKey,
+        hint: 'Use one spelling in the whole file: write this key as the README\'s reference does (e.g. type = "api", handler = "wsgi"; is_versioned = true), or rename [awscontainer] to [container.main] (see "Coming from the original" in the README).',
+      },
+    };
+  }
+  return { spelling: head || headKey ? "head" : "seed" };
 }
 
 const HEAD_ONLY_SECTIONS = ["upstash", "dsql", "backup"];
@@ -38,36 +49,41 @@ const HEAD_ONLY_RDS_KEYS = [
 ];
 const HEAD_ONLY_ROUTE_KEYS = ["versioning", "upload_dir"];
 
-/** A key (or a value) that only the original's current spelling has, outside `[container]`. */
-function writesHeadOnlyKey(doc: TomlTable): boolean {
-  const has = (t: TomlValue | undefined, keys: string[]) =>
-    isTable(t) && keys.some((k) => Object.hasOwn(t, k));
-  if (HEAD_ONLY_SECTIONS.some((s) => Object.hasOwn(doc, s))) return true;
-  if (
-    has(doc.rds, HEAD_ONLY_RDS_KEYS) ||
-    has(doc.neon, ["provisioning"]) ||
-    has(doc.tidb, ["provisioning"])
-  ) {
-    return true;
+/** The first key (or value) that only the original's current spelling has, outside `[container]`. */
+function headOnlyKey(doc: TomlTable): PathSegment[] | undefined {
+  const first = (t: TomlValue | undefined, keys: string[]) =>
+    isTable(t) ? keys.find((k) => Object.hasOwn(t, k)) : undefined;
+  const section = first(doc, HEAD_ONLY_SECTIONS);
+  if (section) return [section];
+  for (const [name, keys] of [
+    ["rds", HEAD_ONLY_RDS_KEYS],
+    ["neon", ["provisioning"]],
+    ["tidb", ["provisioning"]],
+  ] as const) {
+    const key = first(doc[name], [...keys]);
+    if (key) return [name, key];
   }
-  if (isTable(doc.s3) && isTable(doc.s3.cors)) return true;
-  const distributions = isTable(doc.cloudfront) ? Object.values(doc.cloudfront) : [];
-  for (const d of distributions) {
+  if (isTable(doc.s3) && isTable(doc.s3.cors)) return ["s3", "cors"];
+  for (const [name, d] of Object.entries(isTable(doc.cloudfront) ? doc.cloudfront : {})) {
     if (!isTable(d)) continue;
-    if (has(d, ["managed_assets"]) || has(d.waf, ["enable_ip_set", "allow_rules"])) return true;
+    if (Object.hasOwn(d, "managed_assets")) return ["cloudfront", name, "managed_assets"];
+    const waf = first(d.waf, ["enable_ip_set", "allow_rules"]);
+    if (waf) return ["cloudfront", name, "waf", waf];
     const routes = Array.isArray(d.routes) ? d.routes : [];
-    if (
-      routes.some(
-        (r) => has(r, HEAD_ONLY_ROUTE_KEYS) || (isTable(r) && (r.type === "lambda" || isTable(r.build))),
-      )
-    ) {
-      return true;
+    for (const [i, r] of routes.entries()) {
+      if (!isTable(r)) continue;
+      const key =
+        first(r, HEAD_ONLY_ROUTE_KEYS) ??
+        (r.type === "lambda" ? "type" : isTable(r.build) ? "build" : undefined);
+      if (key) return ["cloudfront", name, "routes", i, key];
     }
   }
   const schedules = isTable(doc.scheduler) && isTable(doc.scheduler.schedules) ? doc.scheduler.schedules : {};
-  return Object.values(schedules).some(
-    (s) =>
-      isTable(s) &&
-      (Object.hasOwn(s, "scheduler") || (typeof s.handler === "string" && s.handler.includes("."))),
-  );
+  for (const [key, sch] of Object.entries(schedules)) {
+    if (!isTable(sch)) continue;
+    if (Object.hasOwn(sch, "scheduler")) return ["scheduler", "schedules", key, "scheduler"];
+    if (typeof sch.handler === "string" && sch.handler.includes("."))
+      return ["scheduler", "schedules", key, "handler"];
+  }
+  return undefined;
 }
