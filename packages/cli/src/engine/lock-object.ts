@@ -32,12 +32,9 @@ export function leaseSeconds(): number {
   return Number.isInteger(set) && set >= 1 && set <= 3600 ? set : 60;
 }
 
-export function lockKey(stage: string): string {
-  return `locks/${stage}.json`;
-}
-
-export function lockUrl(bucket: string, stage: string): string {
-  return `s3://${bucket}/${lockKey(stage)}`;
+/** `key` is the context's `lockKey` (`locks/<stage>.json`), derived with the other state keys. */
+export function lockUrl(bucket: string, key: string): string {
+  return `s3://${bucket}/${key}`;
 }
 
 /**
@@ -48,14 +45,14 @@ export function lockUrl(bucket: string, stage: string): string {
 export async function readLock(
   clients: AwsClients,
   bucket: string,
-  stage: string,
+  key: string,
   abortSignal?: AbortSignal,
 ): Promise<StoredLock | undefined> {
   // The SDK retries a call whose answer failed, but not a body cut after the headers arrived:
   // reading is harmless, so a cut read is tried again before the lock protocol sees a failure.
   for (let attempt = 1; ; attempt++) {
     try {
-      return await readLockOnce(clients, bucket, stage, abortSignal);
+      return await readLockOnce(clients, bucket, key, abortSignal);
     } catch (error) {
       if (attempt >= READ_ATTEMPTS || abortSignal?.aborted || !isCutAnswer(error)) throw error;
       await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
@@ -80,11 +77,11 @@ function isCutAnswer(error: unknown): boolean {
 async function readLockOnce(
   clients: AwsClients,
   bucket: string,
-  stage: string,
+  key: string,
   abortSignal?: AbortSignal,
 ): Promise<StoredLock | undefined> {
   const { GetObjectCommand } = await import("@aws-sdk/client-s3");
-  const command = new GetObjectCommand({ Bucket: bucket, Key: lockKey(stage) });
+  const command = new GetObjectCommand({ Bucket: bucket, Key: key });
   let serverDate: string | undefined;
   command.middlewareStack.add(
     (next) => async (args) => {

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { hostname, userInfo } from "node:os";
+import type { PocketContext } from "@magic-pocket/config";
 import type { AwsClients } from "../aws/clients.js";
 import { CliError } from "../errors.js";
 import { printable } from "../util/printable.js";
@@ -10,13 +11,10 @@ import {
   isPreconditionFailed,
   leaseSeconds,
   leaseState,
-  lockKey,
   lockUrl,
   readLock,
   type StoredLock,
 } from "./lock-object.js";
-
-export { lockKey } from "./lock-object.js";
 
 /** How a release ended. */
 export type ReleaseResult =
@@ -57,16 +55,15 @@ export interface DeployLock {
  */
 export async function acquireDeployLock(
   clients: AwsClients,
-  bucket: string,
-  stage: string,
+  ctx: Pick<PocketContext, "stage" | "stateBucket" | "lockKey">,
   options: { force: boolean; command: string; notice?: (message: string) => void },
 ): Promise<DeployLock> {
   const { DeleteObjectCommand, PutObjectCommand } = await import("@aws-sdk/client-s3");
   const s3 = await clients.s3();
-  const Key = lockKey(stage);
+  const { stateBucket: bucket, lockKey: key, stage } = ctx;
   if (options.force) {
-    const current = await readLock(clients, bucket, stage);
-    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key }));
+    const current = await readLock(clients, bucket, key);
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
     if (current)
       options.notice?.(`cleared the lock held by ${describeHolder(current.holder)} (--force-unlock)`);
   }
@@ -86,7 +83,7 @@ export async function acquireDeployLock(
     const out = await s3.send(
       new PutObjectCommand({
         Bucket: bucket,
-        Key,
+        Key: key,
         Body: JSON.stringify(holder),
         ContentType: "application/json",
         ...condition,
@@ -110,7 +107,7 @@ export async function acquireDeployLock(
     }
     // 412: a lock exists. It may be our own: the write landed but its answer was lost, and the
     // SDK's retry met the object that write had made.
-    const current = await readLock(clients, bucket, stage);
+    const current = await readLock(clients, bucket, key);
     if (ours(current)) {
       etag = current!.etag ?? "";
       break;
@@ -128,7 +125,7 @@ export async function acquireDeployLock(
       replaced = current;
     } catch (error) {
       if (!isPreconditionFailed(error) && !isMissing(error)) throw error;
-      const now = await readLock(clients, bucket, stage);
+      const now = await readLock(clients, bucket, key);
       if (ours(now)) {
         etag = now!.etag ?? "";
         replaced = current;
@@ -140,13 +137,13 @@ export async function acquireDeployLock(
       `took over a stale lock: ${describeHolder(replaced.holder)} did not renew it for ${replaced.holder.leaseSeconds} s`,
     );
   }
-  return heldLock({ clients, bucket, stage, lease, put, ours, etag: etag!, wroteAt });
+  return heldLock({ clients, bucket, key, lease, put, ours, etag: etag!, wroteAt });
 }
 
 interface HeldParts {
   clients: AwsClients;
   bucket: string;
-  stage: string;
+  key: string;
   lease: number;
   put: (condition: { IfMatch: string }, abortSignal?: AbortSignal) => Promise<string | undefined>;
   ours: (lock: StoredLock | undefined) => boolean;
@@ -155,8 +152,8 @@ interface HeldParts {
 }
 
 function heldLock(parts: HeldParts): DeployLock {
-  const { clients, bucket, stage, lease, put, ours } = parts;
-  const url = lockUrl(bucket, stage);
+  const { clients, bucket, key, lease, put, ours } = parts;
+  const url = lockUrl(bucket, key);
   let etag = parts.etag;
   /** When the last write that S3 took was sent, by our clock: the lease runs from after it. */
   let renewedAt = parts.wroteAt;
@@ -176,7 +173,7 @@ function heldLock(parts: HeldParts): DeployLock {
     } catch (error) {
       if (!isPreconditionFailed(error) && !isMissing(error)) return; // try again next time
       try {
-        const current = await readLock(clients, bucket, stage, signal);
+        const current = await readLock(clients, bucket, key, signal);
         if (ours(current)) {
           // Our write landed and its answer was lost: the ETag it made is the one to renew.
           etag = current!.etag ?? etag;
@@ -234,15 +231,14 @@ function heldLock(parts: HeldParts): DeployLock {
         if (left <= 0) return { state: "left", problem };
         const signal = AbortSignal.timeout(left);
         try {
-          const current = await readLock(clients, bucket, stage, signal);
+          const current = await readLock(clients, bucket, key, signal);
           if (!current) return { state: "gone" };
           if (!ours(current)) return { state: "taken", by: describeHolder(current.holder) };
           const { DeleteObjectCommand } = await import("@aws-sdk/client-s3");
           const s3 = await clients.s3();
-          await s3.send(
-            new DeleteObjectCommand({ Bucket: bucket, Key: lockKey(stage), IfMatch: current.etag }),
-            { abortSignal: signal },
-          );
+          await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, IfMatch: current.etag }), {
+            abortSignal: signal,
+          });
           return { state: "released" };
         } catch (error) {
           // 404 on the delete: an earlier delete of ours landed and its answer was lost.

@@ -122,7 +122,7 @@ async function takeLock(
   options: { command: string; force: boolean },
 ): Promise<DeployLock | undefined> {
   try {
-    return await acquireDeployLock(run.aws(run.ctx.region), run.ctx.stateBucket, run.ctx.stage, {
+    return await acquireDeployLock(run.aws(run.ctx.region), run.ctx, {
       force: options.force,
       command: options.command,
       notice: (m) => view.print(`notice: ${m}`),
