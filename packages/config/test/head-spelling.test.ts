@@ -246,3 +246,27 @@ describe("a seed-spelled file writing a key of the original's current spelling",
     expect(ds[0]!.position?.line).toBeGreaterThan(0);
   });
 });
+
+describe("user secrets of a database-URL type (the original's stored mode)", () => {
+  const file = (secrets: string) =>
+    `${GENERAL}\n[s3]\n\n[container.main]\ndockerfile_path = "Dockerfile"\n\n${secrets}`;
+  it("name the secret by type under the project's key, in the secrets' store", () => {
+    const c = context(
+      file(
+        '[container.main.secrets]\nstore = "ssm"\n\n[container.main.secrets.user]\nDATABASE_URL = { type = "tidb_database_url" }\n',
+      ),
+    );
+    expect(c.container!.secrets!.user.DATABASE_URL).toEqual({
+      name: "/dev-testprj-pocket-user/tidb_database_url",
+      store: "ssm",
+    });
+  });
+  it("type beside name, or another type, is reported where it was written", () => {
+    const both = problems(
+      file('[container.main.secrets.user]\nX = { type = "neon_database_url", name = "/x" }\n'),
+    );
+    expect(both.map((d) => d.path)).toEqual(["container.main.secrets.user.X.type"]);
+    const other = problems(file('[container.main.secrets.user]\nX = { type = "rds_database_url" }\n'));
+    expect(other.map((d) => d.path)).toContain("container.main.secrets.user.X.type");
+  });
+});

@@ -229,7 +229,9 @@ function rewriteContainer(
     if (isTable(c.secrets.user)) {
       const user = newTable();
       for (const [key, spec] of Object.entries(c.secrets.user)) {
-        const named = isTable(spec) && typeof spec.type === "string" ? storedUrl(spec) : spec;
+        const stored =
+          isTable(spec) && STORED_TYPES.includes(String(spec.type)) && !Object.hasOwn(spec, "name");
+        const named = stored ? storedUrl(spec as TomlTable, c.secrets) : spec;
         user[key] =
           isTable(named) && typeof named.name === "string" ? { ...named, name: format(named.name) } : named;
       }
@@ -263,12 +265,22 @@ function formatter(doc: TomlTable, env: RewriteEnv): (t: string) => string {
  * before deploy under a name derived from the type, `/{pocket_key}-user/{type}` in SSM or
  * `{pocket_key}-user/{type}` in Secrets Manager, with the project's key.
  */
-function storedUrl(spec: TomlTable): TomlTable {
+function storedUrl(spec: TomlTable, secrets: TomlTable): TomlTable {
   const out = without(spec, "type");
-  const store = spec.store === "ssm" ? "/" : "";
-  out.name = `${store}{stage}-{project}-{namespace}-user/${String(spec.type)}`;
+  const store = (spec.store ?? secrets.store) === "ssm" ? "/" : "";
+  const key =
+    typeof secrets.pocket_key_format === "string"
+      ? secrets.pocket_key_format
+      : "{stage}-{project}-{namespace}";
+  out.name = `${store}${key}-user/${String(spec.type)}`;
   return out;
 }
+
+/**
+ * The `type`s a user secret may have (anything else, or `type` beside `name`, stays in the table
+ * to be reported as written).
+ */
+const STORED_TYPES = ["neon_database_url", "tidb_database_url"];
 
 /** `[rds.backup] retention_days` (the original's default: 35 days) and `database`. */
 function rewriteRds(rds: TomlTable, renamed: Renamed[]): { rds: TomlTable; database?: string } {
