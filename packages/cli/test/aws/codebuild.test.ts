@@ -9,9 +9,9 @@ import { GetRoleCommand, GetRolePolicyCommand, IAMClient } from "@aws-sdk/client
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { unzipSync } from "fflate";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildCli } from "../cli/build.js";
 import { pocket, project } from "../cli/run.js";
-import { motoEnv, putTestImage, resetMoto, useMoto } from "../moto/moto.js";
+import { motoEnv, putTestImage } from "../moto/moto.js";
+import { freshMoto, general, REGION } from "./harness.js";
 import { mutating, rawBody, record } from "./recorder.js";
 
 /*
@@ -21,13 +21,8 @@ import { mutating, rawBody, record } from "./recorder.js";
  * assert everything pocket sends (the zipped context, the buildspec, the project and role) from
  * moto's request recorder and its stored state, and leave the build itself to CodeBuild.
  */
-const REGION = "ap-northeast-1";
 const TOML = `
-[general]
-region = "${REGION}"
-project_name = "cb"
-stages = ["dev"]
-
+${general("cb")}
 [awscontainer]
 dockerfile_path = "docker/app.Dockerfile"
 platform = "linux/arm64"
@@ -43,9 +38,7 @@ const env = () => ({ ...motoEnv(REGION), POCKET_CODEBUILD_POLL_MS: "50", POCKET_
 
 let dir: string;
 beforeAll(async () => {
-  buildCli();
-  await resetMoto();
-  useMoto();
+  await freshMoto();
   dir = project(TOML, "cb");
   mkdirSync(join(dir, "docker"));
   mkdirSync(join(dir, "app"));

@@ -1,22 +1,17 @@
 import { ListBucketsCommand, S3Client } from "@aws-sdk/client-s3";
 import { ListSecretsCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildCli } from "../cli/build.js";
 import { pocket, project } from "../cli/run.js";
-import { motoEnv, putTestImage, resetMoto, useMoto } from "../moto/moto.js";
+import { motoEnv, putTestImage, resetMoto } from "../moto/moto.js";
+import { freshMoto, general, REGION } from "./harness.js";
 import { mutating, record } from "./recorder.js";
 
 /*
  * `pocket deploy --image` on a fresh account: a bad image is refused before the first change
  * (the state bucket included), so nothing is left behind and "nothing was changed" is true.
  */
-const REGION = "ap-northeast-1";
 const TOML = `
-[general]
-region = "${REGION}"
-project_name = "img"
-stages = ["dev"]
-
+${general("img")}
 [s3]
 
 [awscontainer]
@@ -30,11 +25,7 @@ command = "pocket.django.lambda_handlers.wsgi_handler"
 apigateway = {}
 `;
 const NO_CONTAINER = `
-[general]
-region = "${REGION}"
-project_name = "img"
-stages = ["dev"]
-
+${general("img")}
 [s3]
 `;
 
@@ -55,9 +46,7 @@ async function leftBehind() {
 }
 
 beforeAll(async () => {
-  buildCli();
-  await resetMoto();
-  useMoto();
+  await freshMoto();
   dir = project(TOML, "img");
   // The account moto answers with, from an image URI in another repository (then forgotten).
   account = (await putTestImage("probe", "x", REGION)).split(".")[0]!;

@@ -12,27 +12,16 @@ import {
 } from "@aws-sdk/client-s3";
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { buildCli } from "../cli/build.js";
 import { pocket, project } from "../cli/run.js";
-import { motoEnv, putTestImage, resetMoto, useMoto } from "../moto/moto.js";
+import { motoConfig, motoEnv, putTestImage } from "../moto/moto.js";
+import { freshMoto, general, REGION, WSGI_CONTAINER } from "./harness.js";
 import { record } from "./recorder.js";
 
-const REGION = "ap-northeast-1";
-
 const TOML = `
-[general]
-region = "${REGION}"
-project_name = "mysite"
-stages = ["dev"]
-
+${general("mysite")}
 [s3]
 
-[awscontainer]
-dockerfile_path = "Dockerfile"
-
-[awscontainer.handlers.wsgi]
-command = "pocket.django.lambda_handlers.wsgi_handler"
-
+${WSGI_CONTAINER}
 [awscontainer.handlers.management]
 command = "pocket.django.lambda_handlers.management_command_handler"
 timeout = 600
@@ -52,11 +41,6 @@ const moto = () => inject("motoEndpoint");
 const s3 = () => new S3Client({ region: REGION, forcePathStyle: true });
 let dir: string;
 
-async function motoConfig(config: unknown): Promise<void> {
-  const r = await fetch(`${moto()}/moto-api/config`, { method: "POST", body: JSON.stringify(config) });
-  if (!r.ok) throw new Error(`moto config: ${r.status}`);
-}
-
 /** moto answers Invoke from a queue of canned results when it runs Lambda without Docker. */
 async function lambdaResults(...results: unknown[]): Promise<void> {
   const r = await fetch(`${moto()}/moto-api/static/lambda-simple/response`, {
@@ -67,9 +51,7 @@ async function lambdaResults(...results: unknown[]): Promise<void> {
 }
 
 beforeAll(async () => {
-  buildCli();
-  await resetMoto();
-  useMoto();
+  await freshMoto();
   await motoConfig({ lambda: { use_docker: false } });
   dir = project(TOML, "mysite");
   // The management function, as the container stack names it (moto runs no image; see above).

@@ -18,7 +18,7 @@ import { pocketAsync, project } from "../cli/run.js";
 import { motoEnv, putTestImage } from "../moto/moto.js";
 import { cfnLint, lintErrors } from "../templates/cfn-lint.js";
 import { loadInline } from "../templates/context.js";
-import { freshMoto } from "./harness.js";
+import { freshMoto, general, REGION } from "./harness.js";
 import { type KvsServer, startKvsServer } from "./kvs-server.js";
 
 /*
@@ -28,13 +28,8 @@ import { type KvsServer, startKvsServer } from "./kvs-server.js";
  * moto's own WAFv2 API, so `pocket waf ip` edits what the deploy made). moto has no CloudFront
  * KeyValueStore data plane, so kvs-server.ts stands in for it, as in token-secret-kvs.test.ts.
  */
-const REGION = "ap-northeast-1";
 const TOML = `
-[general]
-region = "${REGION}"
-project_name = "edge"
-stages = ["stg", "prd"]
-
+${general("edge", ["stg", "prd"])}
 [s3]
 
 [awscontainer]

@@ -4,8 +4,8 @@ import { destroyNote, destroyResources } from "../../src/engine/destroy.js";
 import { runContext } from "../../src/engine/run-context.js";
 import { type Resource, type ResourceKind, resourceKind } from "../../src/resources/resource.js";
 import stateBucket from "../../src/resources/state-bucket/index.js";
-import { resetMoto, useMoto } from "../moto/moto.js";
 import { loadInline } from "../templates/context.js";
+import { freshMoto, general } from "./harness.js";
 
 /*
  * The resource contract, followed for a new kind that lives only in this test (the recipe of
@@ -14,11 +14,7 @@ import { loadInline } from "../templates/context.js";
  * when a resource it refreshes after has changed. The stage lock lives in moto's S3.
  */
 const config = loadInline(`
-[general]
-region = "ap-northeast-1"
-project_name = "contract"
-stages = ["dev"]
-`);
+${general("contract")}`);
 
 function dummyKind(log: string[], store: Map<string, string>): ResourceKind {
   const note = (id: string, dependsOn: string[], extra: Partial<Resource> = {}): Resource => ({
@@ -61,8 +57,7 @@ function dummyKind(log: string[], store: Map<string, string>): ResourceKind {
 }
 
 beforeAll(async () => {
-  useMoto();
-  await resetMoto();
+  await freshMoto({ cli: false });
 });
 
 describe("a new resource kind, through the engine alone", () => {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pocketAsync, project, repoRoot } from "../cli/run.js";
 import { type FaultProxy, type FaultRequest, startFaultProxy } from "../moto/fault-proxy.js";
 import { motoEnv } from "../moto/moto.js";
-import { freshMoto } from "./harness.js";
+import { freshMoto, general, REGION } from "./harness.js";
 import { standInDistribution } from "./stand-in-distribution.js";
 
 /*
@@ -18,16 +18,11 @@ import { standInDistribution } from "./stand-in-distribution.js";
  * ../moto/fault-proxy.ts) that spoils only CreateInvalidation, and only while told to; everything
  * else is moto's.
  */
-const REGION = "ap-northeast-1";
 const BUCKET = "dev-inv-pocket";
 const STATE = "dev-inv-pocket-state";
 const RECORD = "invalidations/dev/main.json";
 const TOML = `
-[general]
-region = "${REGION}"
-project_name = "inv"
-stages = ["dev"]
-
+${general("inv")}
 [s3]
 
 [cloudfront.main]

@@ -10,10 +10,10 @@ import {
 } from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, it } from "vitest";
 import { stageResources } from "../../src/resources/index.js";
-import { buildCli } from "../cli/build.js";
 import { pocket, project } from "../cli/run.js";
-import { motoEnv, resetMoto, useMoto } from "../moto/moto.js";
+import { motoEnv } from "../moto/moto.js";
 import { loadInline } from "../templates/context.js";
+import { freshMoto, general, REGION } from "./harness.js";
 
 /*
  * Front-end upload (routes with build / build_dir). moto's CloudFormation does not create
@@ -22,14 +22,9 @@ import { loadInline } from "../templates/context.js";
  */
 import { standInDistribution } from "./stand-in-distribution.js";
 
-const REGION = "ap-northeast-1";
 const BUCKET = "dev-fe-pocket";
 const TOML = `
-[general]
-region = "${REGION}"
-project_name = "fe"
-stages = ["dev"]
-
+${general("fe")}
 [s3]
 
 [cloudfront.main]
@@ -66,9 +61,7 @@ const upload = (...args: string[]) =>
   pocket(["resource", "cloudfront", "upload", "--stage", "dev", ...args], { cwd: dir, env: env() });
 
 beforeAll(async () => {
-  buildCli();
-  await resetMoto();
-  useMoto();
+  await freshMoto();
   dir = project(TOML, "fe");
   writeFileSync(join(dir, "build.mjs"), BUILD);
   writeFileSync(join(dir, "VERSION"), "v1");

@@ -4,10 +4,10 @@ import { DescribeDBClustersCommand, ModifyDBClusterCommand, RDSClient } from "@a
 import { GetBucketPolicyCommand, S3Client } from "@aws-sdk/client-s3";
 import { GetQueueUrlCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildCli } from "../cli/build.js";
 import { pocket, project } from "../cli/run.js";
-import { motoEnv, putTestImage, resetMoto, useMoto } from "../moto/moto.js";
+import { motoEnv, putTestImage } from "../moto/moto.js";
 import { FULL_STAGE } from "../safety-full-stage.js";
+import { freshMoto, stackExists } from "./harness.js";
 import { mutating, operationOf, record } from "./recorder.js";
 
 /*
@@ -27,23 +27,12 @@ async function outputs(stack: string, region = REGION): Promise<Record<string, s
   return Object.fromEntries((out.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey!, o.OutputValue!]));
 }
 
-async function stackGone(stack: string, region = REGION): Promise<boolean> {
-  try {
-    const out = await cfn(region).send(new DescribeStacksCommand({ StackName: stack }));
-    return (out.Stacks ?? []).every((s) => s.StackStatus === "DELETE_COMPLETE");
-  } catch {
-    return true;
-  }
-}
-
 let dir: string;
 let image: string;
 const deploy = () => pocket(["deploy", "--stage", "dev", "--image", image], { cwd: dir, env: env() });
 
 beforeAll(async () => {
-  buildCli();
-  await resetMoto();
-  useMoto();
+  await freshMoto();
   image = await putTestImage("dev-full-pocket-lambda", "dev", REGION);
   dir = project(FULL_STAGE, "full");
 });
@@ -136,7 +125,7 @@ describe("the full stage against moto", () => {
       ["dev-full-media-cloudfront", "us-east-1"],
       ["dev-full-media-cloudfront-keys", "us-east-1"],
     ] as const) {
-      expect(await stackGone(stack, region), stack).toBe(true);
+      expect(await stackExists(stack, region), stack).toBe(false);
     }
   });
 });

@@ -9,6 +9,22 @@ import { resetMoto, useMoto } from "../moto/moto.js";
  * their own modules beside this one (kvs-server.ts, ../moto/fault-proxy.ts).
  */
 
+/** moto's region for every stage the tests here deploy. */
+export const REGION = "ap-northeast-1";
+
+/** The [general] table a test stage's pocket.toml starts with, in moto's region. */
+export function general(projectName: string, stages: readonly string[] = ["dev"]): string {
+  return `[general]\nregion = "${REGION}"\nproject_name = "${projectName}"\nstages = [${stages.map((s) => `"${s}"`).join(", ")}]\n`;
+}
+
+/** The container most test stages run: one Django WSGI handler, its image from a Dockerfile. */
+export const WSGI_CONTAINER = `[awscontainer]
+dockerfile_path = "Dockerfile"
+
+[awscontainer.handlers.wsgi]
+command = "pocket.django.lambda_handlers.wsgi_handler"
+`;
+
 /**
  * A test file's start: the CLI bundled (the tests run the binary), moto emptied (files run one
  * by one against one moto), and this process's SDK pointed at it. `cli: false` for a file that

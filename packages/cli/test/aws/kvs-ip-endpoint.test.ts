@@ -5,36 +5,13 @@ import { managedSecretStore } from "../../src/resources/secrets/store.js";
 import { useMoto } from "../moto/moto.js";
 import { loadInline } from "../templates/context.js";
 import { freshMoto } from "./harness.js";
-import { type KvsServer, startKvsServer } from "./kvs-server.js";
+import { KVS_ARN, type KvsServer, startKvsServer, TOKEN_SECRET_STAGE } from "./kvs-server.js";
 
 // Many set AWS_ENDPOINT_URL to an emulator by address (http://127.0.0.1:PORT). The KVS endpoint
 // rules put the account id in front of the host, which makes no URL of an address; pocket points
 // the KVS client at localhost on the same port, resolved to that address (src/aws/clients.ts).
 // kvs-server.ts is that emulator here: the KVS data plane (moto has none), and every other call
 // passed on to moto.
-const KVS_ARN = "arn:aws:cloudfront::123456789012:key-value-store/0a1b2c3d-4e5f-6789-abcd-ef0123456789";
-
-const TOML = `
-[general]
-region = "ap-northeast-1"
-project_name = "spa"
-stages = ["dev"]
-
-[s3]
-
-[awscontainer]
-dockerfile_path = "Dockerfile"
-
-[awscontainer.handlers.wsgi]
-command = "pocket.django.lambda_handlers.wsgi_handler"
-
-[awscontainer.secrets.managed]
-SPA_TOKEN_SECRET = { type = "spa_token_secret" }
-
-[cloudfront.main]
-token_secret = "SPA_TOKEN_SECRET"
-routes = [{ is_default = true, is_spa = true, require_token = true }]
-`;
 
 let emulator: KvsServer;
 let port = 0;
@@ -54,7 +31,7 @@ afterAll(async () => {
 
 describe("the KeyValueStore behind an endpoint given as an IP address", () => {
   it("is written through AWS_ENDPOINT_URL=http://127.0.0.1:PORT, on that address and port", async () => {
-    const config = loadInline(TOML);
+    const config = loadInline(TOKEN_SECRET_STAGE);
     const run = runContext(config, {});
     const secrets = config.context.container!.secrets!;
     const secret = "ab".repeat(32);

@@ -1,11 +1,30 @@
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { general, WSGI_CONTAINER } from "./harness.js";
 
 /*
  * moto has no CloudFront KeyValueStore data plane, so this contract server stands in for it,
  * with the REST shapes of the service's API reference: GET/PUT /key-value-stores/{arn}/keys/{key}
  * and GET /key-value-stores/{arn}, an ETag on every read and If-Match required on writes.
  */
+
+/** The store token-secret-kvs.test.ts and kvs-ip-endpoint.test.ts write into. */
+export const KVS_ARN =
+  "arn:aws:cloudfront::123456789012:key-value-store/0a1b2c3d-4e5f-6789-abcd-ef0123456789";
+
+/** A stage whose SPA routes require a token signed with a managed secret kept in the KVS. */
+export const TOKEN_SECRET_STAGE = `
+${general("spa")}
+[s3]
+
+${WSGI_CONTAINER}
+[awscontainer.secrets.managed]
+SPA_TOKEN_SECRET = { type = "spa_token_secret" }
+
+[cloudfront.main]
+token_secret = "SPA_TOKEN_SECRET"
+routes = [{ is_default = true, is_spa = true, require_token = true }]
+`;
 
 export interface KvsCall {
   method: string;

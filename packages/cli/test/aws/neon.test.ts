@@ -1,31 +1,21 @@
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildCli } from "../cli/build.js";
 import { pocketAsync, project } from "../cli/run.js";
 import { type NeonServer, startNeonServer } from "../contract/neon-server.js";
-import { motoEnv, putTestImage, resetMoto, useMoto } from "../moto/moto.js";
+import { motoEnv, putTestImage } from "../moto/moto.js";
+import { freshMoto, general, REGION, WSGI_CONTAINER } from "./harness.js";
 
-const REGION = "ap-northeast-1";
 const API_KEY = "neon-test-key-0123456789abcdef";
 
 // A stage with a Neon branch whose URL feeds a managed secret.
 const TOML = `
-[general]
-region = "${REGION}"
-project_name = "demo"
-stages = ["dev", "preview"]
-
+${general("demo", ["dev", "preview"])}
 [neon]
 project_name = "demo-neon"
 
-[awscontainer]
-dockerfile_path = "Dockerfile"
-
+${WSGI_CONTAINER}
 [awscontainer.secrets.managed]
 DATABASE_URL = { type = "neon_database_url" }
-
-[awscontainer.handlers.wsgi]
-command = "pocket.django.lambda_handlers.wsgi_handler"
 `;
 
 let neon: NeonServer;
@@ -40,9 +30,7 @@ const env = (extra: Record<string, string> = {}) => ({
 });
 
 beforeAll(async () => {
-  buildCli();
-  await resetMoto();
-  useMoto();
+  await freshMoto();
   neon = await startNeonServer({ apiKey: API_KEY, projectName: "demo-neon" });
   image = await putTestImage("dev-demo-pocket-lambda", "dev", REGION);
   dir = project(TOML, "demo");

@@ -4,11 +4,11 @@ import { loadConfig } from "@magic-pocket/config";
 import { beforeAll, describe, expect, it } from "vitest";
 import { policyFor } from "../../src/commands/permissions-actions.js";
 import { concretePolicy, RESOURCE_TYPE_ACTIONS } from "../../src/commands/permissions-policy.js";
-import { buildCli } from "../cli/build.js";
 import { pocket, project } from "../cli/run.js";
-import { motoEnv, putTestImage, resetMoto, useMoto } from "../moto/moto.js";
+import { motoEnv, putTestImage } from "../moto/moto.js";
 import { iamRequest, isAllowed, type PolicyDocument } from "../ops-iam-evaluator.js";
 import { FULL_STAGE } from "../safety-full-stage.js";
+import { freshMoto } from "./harness.js";
 import { operationOf, type RecordedRequest, rawBody, record } from "./recorder.js";
 
 /*
@@ -50,9 +50,7 @@ async function step(name: string, args: string[]) {
 }
 
 beforeAll(async () => {
-  buildCli();
-  await resetMoto();
-  useMoto();
+  await freshMoto();
   image = await putTestImage("dev-full-pocket-lambda", "dev", REGION);
   dir = project(TOML(512), "full");
 });

@@ -3,18 +3,13 @@ import { join } from "node:path";
 import { DescribeDBClusterSnapshotsCommand, DescribeDBClustersCommand, RDSClient } from "@aws-sdk/client-rds";
 import { beforeAll, describe, expect, it } from "vitest";
 import { snapshotIdentifier } from "../../src/resources/rds/snapshot.js";
-import { buildCli } from "../cli/build.js";
 import { pocket, project } from "../cli/run.js";
-import { motoEnv, resetMoto, useMoto } from "../moto/moto.js";
+import { motoEnv } from "../moto/moto.js";
+import { freshMoto, general, REGION } from "./harness.js";
 import { mutating, record } from "./recorder.js";
 
-const REGION = "ap-northeast-1";
 const TOML = (days: number, window = "18:00-18:30") => `
-[general]
-region = "${REGION}"
-project_name = "bak"
-stages = ["dev"]
-
+${general("bak")}
 [vpc]
 ref = "bak"
 zone_suffixes = ["a", "c"]
@@ -41,9 +36,7 @@ const deploy = () =>
 const changes = (ops: string[]) => mutating(ops).filter((o) => o !== "PutObject" && o !== "DeleteObject");
 
 beforeAll(async () => {
-  buildCli();
-  await resetMoto();
-  useMoto();
+  await freshMoto();
   dir = project(TOML(14), "bak");
   const vpc = pocket(["resource", "vpc", "deploy", "--stage", "dev"], { cwd: dir, env: env() });
   expect(vpc.status, vpc.stderr).toBe(0);

@@ -8,19 +8,14 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildCli } from "../cli/build.js";
 import { pocket, project } from "../cli/run.js";
-import { motoEnv, resetMoto, useMoto } from "../moto/moto.js";
+import { motoEnv } from "../moto/moto.js";
 import { iamRequest } from "../ops-iam-evaluator.js";
+import { freshMoto, general, REGION } from "./harness.js";
 import { record } from "./recorder.js";
 
-const REGION = "ap-northeast-1";
 const BASE = `
-[general]
-region = "${REGION}"
-project_name = "bkt"
-stages = ["dev"]
-`;
+${general("bkt")}`;
 const FULL = `${BASE}
 [s3]
 versioning = true
@@ -50,9 +45,7 @@ const changes = (ops: string[]) =>
   ops.filter((o) => /^(Put|Delete|Create)/.test(o) && o !== "PutObject" && o !== "DeleteObject");
 
 beforeAll(async () => {
-  buildCli();
-  await resetMoto();
-  useMoto();
+  await freshMoto();
   dir = project(FULL, "bkt");
 });
 

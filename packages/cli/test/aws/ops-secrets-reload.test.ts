@@ -1,17 +1,12 @@
 import { GetFunctionConfigurationCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildCli } from "../cli/build.js";
 import { pocket, project } from "../cli/run.js";
-import { motoEnv, putTestImage, resetMoto, useMoto } from "../moto/moto.js";
+import { motoEnv, putTestImage } from "../moto/moto.js";
+import { freshMoto, general, REGION } from "./harness.js";
 import { mutating, record } from "./recorder.js";
 
-const REGION = "ap-northeast-1";
 const TOML = `
-[general]
-region = "${REGION}"
-project_name = "rel"
-stages = ["dev"]
-
+${general("rel")}
 [awscontainer]
 dockerfile_path = "Dockerfile"
 
@@ -35,9 +30,7 @@ let dir: string;
 let image: string;
 
 beforeAll(async () => {
-  buildCli();
-  await resetMoto();
-  useMoto();
+  await freshMoto();
   image = await putTestImage("dev-rel-pocket-lambda", "dev", REGION);
   dir = project(TOML, "rel");
 });

@@ -2,18 +2,13 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildCli } from "../cli/build.js";
 import { pocket, project } from "../cli/run.js";
-import { motoEnv, resetMoto } from "../moto/moto.js";
+import { motoEnv } from "../moto/moto.js";
+import { freshMoto, general, REGION } from "./harness.js";
 
 // --profile reaches the SDK's shared config and credentials files (here pointing at moto).
-const REGION = "ap-northeast-1";
 const TOML = `
-[general]
-region = "${REGION}"
-project_name = "prof"
-stages = ["dev"]
-
+${general("prof")}
 [s3]
 `;
 
@@ -21,8 +16,7 @@ let dir: string;
 let env: Record<string, string | undefined>;
 
 beforeAll(async () => {
-  buildCli();
-  await resetMoto();
+  await freshMoto();
   dir = project(TOML, "prof");
   const aws = mkdtempSync(join(tmpdir(), "pocket-aws-config-"));
   writeFileSync(join(aws, "config"), `[profile team]\nregion = ${REGION}\n`);

@@ -8,20 +8,14 @@ import {
   RDSClient,
 } from "@aws-sdk/client-rds";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildCli } from "../cli/build.js";
 import { pocket, project } from "../cli/run.js";
-import { motoEnv, putTestImage, resetMoto, useMoto } from "../moto/moto.js";
+import { motoEnv, putTestImage } from "../moto/moto.js";
+import { freshMoto, general, REGION } from "./harness.js";
 import { mutating, record } from "./recorder.js";
-
-const REGION = "ap-northeast-1";
 
 // The seed's [rds] example: a managed VPC with two zones, the cluster, and a container in it.
 const TOML = (max = 2) => `
-[general]
-region = "${REGION}"
-project_name = "shop"
-stages = ["dev"]
-
+${general("shop")}
 [vpc]
 ref = "main"
 zone_suffixes = ["a", "c"]
@@ -42,9 +36,7 @@ let dir: string;
 let image: string;
 
 beforeAll(async () => {
-  buildCli();
-  await resetMoto();
-  useMoto();
+  await freshMoto();
   image = await putTestImage("dev-shop-pocket-lambda", "dev", REGION);
   dir = project(TOML(), "shop");
 });

@@ -12,19 +12,14 @@ import {
   UpdateAssumeRolePolicyCommand,
 } from "@aws-sdk/client-iam";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildCli } from "../cli/build.js";
 import { pocket, project } from "../cli/run.js";
-import { motoEnv, putTestImage, resetMoto, useMoto } from "../moto/moto.js";
+import { motoEnv, putTestImage } from "../moto/moto.js";
+import { freshMoto, general, REGION } from "./harness.js";
 import { record } from "./recorder.js";
 
 /* Issue 11 item 14, against moto: the CodeBuild role pocket makes, and the roles it refuses to reuse. */
-const REGION = "ap-northeast-1";
 const TOML = `
-[general]
-region = "${REGION}"
-project_name = "cbr"
-stages = ["dev"]
-
+${general("cbr")}
 [awscontainer]
 dockerfile_path = "Dockerfile"
 build = { backend = "codebuild" }
@@ -49,15 +44,27 @@ async function managedPolicy(name: string, action: string): Promise<string> {
   );
   return out.Policy!.Arn!;
 }
+/** The role's trust policy as an earlier pocket wrote it: CodeBuild, with no conditions. */
+async function trustCodeBuildUnconditioned(): Promise<void> {
+  await iam().send(
+    new UpdateAssumeRolePolicyCommand({
+      RoleName: ROLE,
+      PolicyDocument: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          { Effect: "Allow", Principal: { Service: "codebuild.amazonaws.com" }, Action: "sts:AssumeRole" },
+        ],
+      }),
+    }),
+  );
+}
 const deploy = () =>
   record(() => pocket(["deploy", "--stage", "dev", "--rebuild"], { cwd: dir, env: env() }));
 const doc = (text: string | undefined) => JSON.parse(decodeURIComponent(text ?? "{}"));
 
 let dir: string;
 beforeAll(async () => {
-  buildCli();
-  await resetMoto();
-  useMoto();
+  await freshMoto();
   dir = project(TOML, "cbr");
   mkdirSync(join(dir, "app"));
   writeFileSync(join(dir, "Dockerfile"), "FROM public.ecr.aws/lambda/python:3.12\nCOPY app ./\n");
@@ -88,17 +95,7 @@ describe("the CodeBuild role against moto", () => {
   });
 
   it("adds the conditions to a role made by an earlier pocket, and builds", async () => {
-    await iam().send(
-      new UpdateAssumeRolePolicyCommand({
-        RoleName: ROLE,
-        PolicyDocument: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            { Effect: "Allow", Principal: { Service: "codebuild.amazonaws.com" }, Action: "sts:AssumeRole" },
-          ],
-        }),
-      }),
-    );
+    await trustCodeBuildUnconditioned();
     const { result, operations } = await deploy();
     expect(result.status, result.stderr).toBe(0);
     expect(operations).toContain("UpdateAssumeRolePolicy");
@@ -138,17 +135,7 @@ describe("the CodeBuild role against moto", () => {
   });
 
   it("refuses a role with a permissions boundary the configuration does not name", async () => {
-    await iam().send(
-      new UpdateAssumeRolePolicyCommand({
-        RoleName: ROLE,
-        PolicyDocument: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            { Effect: "Allow", Principal: { Service: "codebuild.amazonaws.com" }, Action: "sts:AssumeRole" },
-          ],
-        }),
-      }),
-    );
+    await trustCodeBuildUnconditioned();
     const boundary = await managedPolicy("someone-elses-boundary", "*");
     await iam().send(
       new PutRolePermissionsBoundaryCommand({ RoleName: ROLE, PermissionsBoundary: boundary }),

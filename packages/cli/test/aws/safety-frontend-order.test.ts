@@ -2,11 +2,10 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildCli } from "../cli/build.js";
 import { pocket, project } from "../cli/run.js";
-import { motoEnv, resetMoto, useMoto } from "../moto/moto.js";
+import { motoEnv } from "../moto/moto.js";
+import { freshMoto, general, REGION } from "./harness.js";
 import { operationOf, record } from "./recorder.js";
-
 /*
  * Issue 11 item 20: the order in which a front end reaches the bucket. As in frontend.test.ts,
  * moto's CloudFormation makes no distributions, so one is made through moto's CloudFront API
@@ -14,14 +13,9 @@ import { operationOf, record } from "./recorder.js";
  */
 import { standInDistribution } from "./stand-in-distribution.js";
 
-const REGION = "ap-northeast-1";
 const BUCKET = "dev-order-pocket";
 const TOML = `
-[general]
-region = "${REGION}"
-project_name = "order"
-stages = ["dev"]
-
+${general("order")}
 [s3]
 
 [cloudfront.main]
@@ -46,9 +40,7 @@ function writeBuild(version: string): void {
 }
 
 beforeAll(async () => {
-  buildCli();
-  await resetMoto();
-  useMoto();
+  await freshMoto();
   dir = project(TOML, "order");
   writeBuild("v1");
   await s3().send(

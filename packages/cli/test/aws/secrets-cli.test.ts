@@ -8,26 +8,16 @@ import {
 } from "@aws-sdk/client-secrets-manager";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildCli } from "../cli/build.js";
 import { type CliRun, pocket, project, repoRoot } from "../cli/run.js";
-import { motoEnv, putTestImage, resetMoto, useMoto } from "../moto/moto.js";
+import { motoEnv, putTestImage } from "../moto/moto.js";
+import { freshMoto, general, REGION, WSGI_CONTAINER } from "./harness.js";
 
 // Issue 24, items 4, 5 and 7: user secrets from the CLI (`pocket secrets set|get|list|delete`),
 // a missing user secret named by plan, deploy and status (and refused by a strict deploy), and
 // plan printing the pre-flight warnings deploy prints.
-const REGION = "ap-northeast-1";
 const TOML = `
-[general]
-region = "${REGION}"
-project_name = "secapp"
-stages = ["dev"]
-
-[awscontainer]
-dockerfile_path = "Dockerfile"
-
-[awscontainer.handlers.wsgi]
-command = "pocket.django.lambda_handlers.wsgi_handler"
-
+${general("secapp")}
+${WSGI_CONTAINER}
 [awscontainer.secrets.managed]
 SECRET_KEY = { type = "password", options = { length = 30 } }
 
@@ -64,9 +54,7 @@ const run = (args: string[], extra: Record<string, string | undefined> = {}) =>
   pocket(args, { cwd: dir, env: env(extra) });
 
 beforeAll(async () => {
-  buildCli();
-  await resetMoto();
-  useMoto();
+  await freshMoto();
   dir = project(TOML, "secapp");
   writeFileSync(join(dir, "requirements.txt"), "django\n");
 }, 120_000);

@@ -4,28 +4,18 @@ import {
   DescribeStacksCommand,
 } from "@aws-sdk/client-cloudformation";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildCli } from "../cli/build.js";
 import { pocket, project } from "../cli/run.js";
-import { motoEnv, putTestImage, resetMoto, useMoto } from "../moto/moto.js";
+import { motoEnv, putTestImage } from "../moto/moto.js";
+import { freshMoto, general, REGION, WSGI_CONTAINER } from "./harness.js";
 
 /*
  * A stack whose creation failed sits in ROLLBACK_COMPLETE until it is deleted. moto never fails a
  * creation, so the harness's moto (test/moto/server.py) fails any template that carries
  * `Metadata.PocketTestFailCreate`, recording the CREATE_FAILED event AWS would.
  */
-const REGION = "ap-northeast-1";
 const TOML = `
-[general]
-region = "${REGION}"
-project_name = "rb"
-stages = ["dev"]
-
-[awscontainer]
-dockerfile_path = "Dockerfile"
-
-[awscontainer.handlers.wsgi]
-command = "pocket.django.lambda_handlers.wsgi_handler"
-`;
+${general("rb")}
+${WSGI_CONTAINER}`;
 const STACK = "dev-rb-container";
 const REASON =
   "Resource handler returned message: 'Source image is not valid' (HandlerErrorCode: InvalidRequest)";
@@ -37,9 +27,7 @@ const status = async () =>
   (await cfn().send(new DescribeStacksCommand({ StackName: STACK }))).Stacks?.[0]?.StackStatus;
 
 beforeAll(async () => {
-  buildCli();
-  await resetMoto();
-  useMoto();
+  await freshMoto();
   image = await putTestImage("dev-rb-pocket-lambda", "dev", REGION);
   dir = project(TOML, "rb");
   await cfn().send(

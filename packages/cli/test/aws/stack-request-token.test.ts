@@ -2,14 +2,13 @@ import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-clo
 import { beforeAll, describe, expect, it } from "vitest";
 import { awsClients } from "../../src/aws/clients.js";
 import { deployStack } from "../../src/stacks/stack.js";
-import { resetMoto, useMoto } from "../moto/moto.js";
+import { freshMoto } from "./harness.js";
 
 const REGION = "ap-northeast-1";
 const quiet = { update() {}, log() {} };
 
 beforeAll(async () => {
-  useMoto();
-  await resetMoto();
+  await freshMoto({ cli: false });
 });
 
 /**

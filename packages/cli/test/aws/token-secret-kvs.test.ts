@@ -4,33 +4,10 @@ import { ensureTokenSecretInKvs } from "../../src/resources/cloudfront/token-sec
 import { managedSecretStore } from "../../src/resources/secrets/store.js";
 import { loadInline } from "../templates/context.js";
 import { freshMoto } from "./harness.js";
-import { type KvsServer, startKvsServer } from "./kvs-server.js";
+import { KVS_ARN, type KvsServer, startKvsServer, TOKEN_SECRET_STAGE } from "./kvs-server.js";
 
 // moto has no CloudFront KeyValueStore data plane: kvs-server.ts stands in for it. The secret
 // itself lives in moto's Secrets Manager, as in a deploy.
-const KVS_ARN = "arn:aws:cloudfront::123456789012:key-value-store/0a1b2c3d-4e5f-6789-abcd-ef0123456789";
-
-const TOML = `
-[general]
-region = "ap-northeast-1"
-project_name = "spa"
-stages = ["dev"]
-
-[s3]
-
-[awscontainer]
-dockerfile_path = "Dockerfile"
-
-[awscontainer.handlers.wsgi]
-command = "pocket.django.lambda_handlers.wsgi_handler"
-
-[awscontainer.secrets.managed]
-SPA_TOKEN_SECRET = { type = "spa_token_secret" }
-
-[cloudfront.main]
-token_secret = "SPA_TOKEN_SECRET"
-routes = [{ is_default = true, is_spa = true, require_token = true }]
-`;
 
 let kvs: KvsServer;
 const progress = { update: () => {}, log: () => {} };
@@ -46,7 +23,7 @@ afterAll(async () => {
 });
 
 describe("the SPA token secret in the CloudFront KeyValueStore", () => {
-  const config = loadInline(TOML);
+  const config = loadInline(TOKEN_SECRET_STAGE);
   const run = runContext(config, {});
   const cf = config.context.cloudfront!.main!;
   const secrets = config.context.container!.secrets!;

@@ -2,67 +2,36 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildCli } from "../cli/build.js";
 import { pocket, project } from "../cli/run.js";
-import { motoEnv, putTestImage, resetMoto, useMoto } from "../moto/moto.js";
-
-const REGION = "ap-northeast-1";
+import { motoEnv, putTestImage } from "../moto/moto.js";
+import { freshMoto, general, REGION, stackExists, WSGI_CONTAINER } from "./harness.js";
 
 // Project A owns the VPC and shares it; project B uses it with manage = false (seed: "VPC の共有").
 const owner = (sharable: boolean) => `
-[general]
-region = "${REGION}"
-project_name = "owner"
-stages = ["dev"]
-
+${general("owner")}
 [vpc]
 ref = "main"
 zone_suffixes = ["a", "c"]
 sharable = ${sharable}
 
-[awscontainer]
-dockerfile_path = "Dockerfile"
-
-[awscontainer.handlers.wsgi]
-command = "pocket.django.lambda_handlers.wsgi_handler"
-`;
+${WSGI_CONTAINER}`;
 
 const consumer = `
-[general]
-region = "${REGION}"
-project_name = "user"
-stages = ["dev"]
-
+${general("user")}
 [vpc]
 ref = "main"
 manage = false
 
-[awscontainer]
-dockerfile_path = "Dockerfile"
-
-[awscontainer.handlers.wsgi]
-command = "pocket.django.lambda_handlers.wsgi_handler"
-`;
+${WSGI_CONTAINER}`;
 
 const env = () => motoEnv(REGION);
 const cfn = () => new CloudFormationClient({ region: REGION });
-
-async function stackExists(name: string): Promise<boolean> {
-  try {
-    const out = await cfn().send(new DescribeStacksCommand({ StackName: name }));
-    return out.Stacks?.[0]?.StackStatus !== "DELETE_COMPLETE";
-  } catch {
-    return false;
-  }
-}
 
 let ownerImage: string;
 let userImage: string;
 
 beforeAll(async () => {
-  buildCli();
-  await resetMoto();
-  useMoto();
+  await freshMoto();
   ownerImage = await putTestImage("dev-owner-pocket-lambda", "dev", REGION);
   userImage = await putTestImage("dev-user-pocket-lambda", "dev", REGION);
 });
@@ -124,13 +93,13 @@ describe("a shared VPC against moto", () => {
     expect(refused.stderr).toContain(
       "the VPC stack main-pocket-vpc is still used by dev-user; it was not deleted",
     );
-    expect(await stackExists("main-pocket-vpc")).toBe(true);
+    expect(await stackExists("main-pocket-vpc", REGION)).toBe(true);
     // The owner's own container went first (reverse deploy order); only the shared VPC stays.
-    expect(await stackExists("dev-owner-container")).toBe(false);
+    expect(await stackExists("dev-owner-container", REGION)).toBe(false);
 
     const gone = pocket(["destroy", "--stage", "dev", "--yes"], { cwd: userDir, env: env() });
     expect(gone.status, gone.stderr).toBe(0);
-    expect(await stackExists("dev-user-container")).toBe(false);
+    expect(await stackExists("dev-user-container", REGION)).toBe(false);
     expect(await stackTags("main-pocket-vpc")).not.toHaveProperty("pocket:consumer:dev-user");
   });
 });
