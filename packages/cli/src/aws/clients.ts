@@ -17,6 +17,7 @@ import type { STSClient } from "@aws-sdk/client-sts";
 import type { WAFV2Client } from "@aws-sdk/client-wafv2";
 import type { NodeHttpHandler } from "@smithy/node-http-handler";
 import { tagFailedCalls, type WithMiddleware } from "./failed-call.js";
+import { withReadAhead } from "./read-ahead.js";
 
 /**
  * The one place AWS clients are made. Each service's SDK package is imported the first time a
@@ -104,7 +105,7 @@ export function awsClients(region: string, options: AwsOptions = {}): AwsClients
     (): Promise<T> => {
       let p = made.get(name) as Promise<T> | undefined;
       if (!p) {
-        p = make().then(tagFailedCalls);
+        p = make().then(tagFailedCalls).then(withReadAhead);
         made.set(name, p);
       }
       return p;

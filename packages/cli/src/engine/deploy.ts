@@ -1,8 +1,10 @@
+import { callerIdentity } from "../aws/clients.js";
 import { CliError } from "../errors.js";
 import type { DeployReport, Resource, RunContext } from "../resources/resource.js";
 import { withAwsErrors } from "./aws-errors.js";
 import { inDependencyOrder } from "./order.js";
 import { ProgressView, seconds } from "./progress.js";
+import { readAhead } from "./read-ahead.js";
 import { withStageLock } from "./stage-lock.js";
 
 export interface DeployOutcome {
@@ -43,6 +45,8 @@ export async function deployResources(
   };
   try {
     await withAwsErrors(run.ctx.region, async () => {
+      // Every S3 call names its bucket's owner: the account is asked while the inputs are checked.
+      callerIdentity(run.aws(run.ctx.region)).catch(() => undefined);
       // A bad input must stop the run while nothing has changed, so its error can say so.
       await checkInputs(run, targets);
       const first = targets.filter((r) => r.holdsLock);
@@ -52,15 +56,24 @@ export async function deployResources(
         view,
         { command: options.command, force: options.forceUnlock === true, running: () => running },
         async (lock) => {
-          // ensureHeld: a safe point; a run that lost its lock starts no further change.
-          await inDependencyOrder(
+          // Under the lock, so nothing else changes the stage: every resource's reads at once.
+          const closeReadAhead = readAhead(
+            run,
             targets.filter((r) => !r.holdsLock),
-            async (r) => {
-              await lock.ensureHeld();
-              reports.set(r.id, await deployOne(r));
-            },
-            { onSkip: (r, why) => view.for(r.id, r.title).done(why, "skip") },
           );
+          try {
+            // ensureHeld: a safe point; a run that lost its lock starts no further change.
+            await inDependencyOrder(
+              targets.filter((r) => !r.holdsLock),
+              async (r) => {
+                await lock.ensureHeld();
+                reports.set(r.id, await deployOne(r));
+              },
+              { onSkip: (r, why) => view.for(r.id, r.title).done(why, "skip") },
+            );
+          } finally {
+            await closeReadAhead();
+          }
           for (const r of targets) {
             const after = (r.refreshAfter ?? []).filter((id) => reports.get(id)?.changed);
             if (after.length === 0 || !reports.has(r.id)) continue;

@@ -1,0 +1,97 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { closeReadAhead, keptAnswers, openReadAhead, withReadAhead } from "../src/aws/read-ahead.js";
+
+/*
+ * The read-ahead middleware (aws/read-ahead.ts) on a stand-in client: `send` runs the added
+ * middleware around a `next` that counts what would have gone to AWS.
+ */
+type Middleware = (
+  next: (args: { input: unknown }) => Promise<unknown>,
+  context: { clientName: string; commandName: string },
+) => (args: { input: unknown }) => Promise<unknown>;
+
+function client(answer: (command: string, n: number) => Promise<unknown> = async (c, n) => ({ c, n })) {
+  let middleware: Middleware | undefined;
+  const sent: string[] = [];
+  withReadAhead({
+    middlewareStack: {
+      add: (m: Middleware) => {
+        middleware = m;
+      },
+    },
+  });
+  const send = (command: string, input: unknown = { StackName: "s" }) =>
+    middleware!(
+      async () => {
+        sent.push(command);
+        return answer(command, sent.length);
+      },
+      { clientName: "CloudFormationClient", commandName: `${command}Command` },
+    )({ input });
+  return { send, sent };
+}
+
+const notFound = () => Object.assign(new Error("no such"), { $metadata: { httpStatusCode: 404 } });
+const unavailable = () => Object.assign(new Error("busy"), { $metadata: { httpStatusCode: 503 } });
+
+afterEach(() => closeReadAhead());
+
+describe("read-ahead", () => {
+  it("answers the first repetition of a read from the earlier call, and only the first", async () => {
+    const c = client();
+    openReadAhead();
+    const ahead = await c.send("DescribeStacks");
+    expect(await c.send("DescribeStacks")).toBe(ahead);
+    await c.send("DescribeStacks");
+    expect(c.sent).toEqual(["DescribeStacks", "DescribeStacks"]);
+  });
+
+  it("shares a read still in flight", async () => {
+    const c = client();
+    openReadAhead();
+    const [a, b] = await Promise.all([c.send("GetTemplate"), c.send("GetTemplate")]);
+    expect(a).toBe(b);
+    expect(c.sent).toEqual(["GetTemplate"]);
+  });
+
+  it("tells reads apart by their input, whatever the order of its keys", async () => {
+    const c = client();
+    openReadAhead();
+    await c.send("DescribeStacks", { StackName: "a", NextToken: "1" });
+    await c.send("DescribeStacks", { NextToken: "1", StackName: "a" });
+    await c.send("DescribeStacks", { StackName: "b" });
+    expect(c.sent).toEqual(["DescribeStacks", "DescribeStacks"]);
+  });
+
+  it("drops every kept answer at any call that is not a read", async () => {
+    const c = client();
+    openReadAhead();
+    await c.send("DescribeStacks");
+    await c.send("UpdateStack");
+    expect(keptAnswers()).toBe(0);
+    await c.send("DescribeStacks");
+    expect(c.sent).toEqual(["DescribeStacks", "UpdateStack", "DescribeStacks"]);
+  });
+
+  it("keeps nothing while closed, and never object bodies or secret values", async () => {
+    const c = client();
+    await c.send("DescribeStacks");
+    await c.send("DescribeStacks");
+    openReadAhead();
+    for (const command of ["GetObject", "GetObject", "GetSecretValue", "GetSecretValue"])
+      await c.send(command);
+    expect(c.sent).toHaveLength(6);
+  });
+
+  it("passes on AWS's own 4xx answer, but asks again after a 503", async () => {
+    const missing = client(async () => Promise.reject(notFound()));
+    openReadAhead();
+    await expect(missing.send("GetBucketCors")).rejects.toThrow("no such");
+    await expect(missing.send("GetBucketCors")).rejects.toThrow("no such");
+    expect(missing.sent).toHaveLength(1);
+
+    const busy = client(async (_c, n) => (n === 1 ? Promise.reject(unavailable()) : { ok: n }));
+    await expect(busy.send("GetBucketCors")).rejects.toThrow("busy");
+    expect(await busy.send("GetBucketCors")).toEqual({ ok: 2 });
+  });
+});
