@@ -45,7 +45,6 @@ const ACCESS_LOG_FORMAT = JSON.stringify({
 export function containerTemplate(ctx: PocketContext): Template {
   const c = ctx.container;
   if (!c) throw new Error("containerTemplate needs [awscontainer]");
-  const p = parameterNames();
   const environment = containerEnvironment(ctx);
   checkEnvironmentSize(environment);
 
@@ -56,86 +55,14 @@ export function containerTemplate(ctx: PocketContext): Template {
   const r: Record<string, TemplateResource> = { LambdaRole: lambdaRole(ctx) };
   const outputs: Record<string, TemplateOutput> = {};
 
-  const vpc = ctx.vpc;
-  const external = c.useVpc && vpc && !vpc.manage;
-  if (c.useVpc && vpc) {
-    r.LambdaSecurityGroup = {
-      Type: "AWS::EC2::SecurityGroup",
-      Properties: {
-        GroupName: c.securityGroupName!,
-        GroupDescription: `${c.securityGroupName}: Lambda functions of ${ctx.slug}`,
-        VpcId: cfn.importValue(vpc.exports.vpcId),
-        SecurityGroupEgress: [{ IpProtocol: "-1", CidrIp: "0.0.0.0/0", Description: "all outbound" }],
-        Tags: cfn.tags({ Name: c.securityGroupName! }),
-      },
-    };
-    if (c.useEfs) {
-      r.LambdaEFSAccess = {
-        Type: "AWS::EC2::SecurityGroupIngress",
-        Properties: {
-          GroupId: cfn.importValue(vpc.exports.efsSecurityGroup),
-          SourceSecurityGroupId: cfn.ref("LambdaSecurityGroup"),
-          IpProtocol: "tcp",
-          FromPort: 2049,
-          ToPort: 2049,
-          Description: `NFS from ${ctx.slug} Lambda`,
-        },
-      };
-    }
-    if (c.usesRds) {
-      r.LambdaRDSAccess = {
-        Type: "AWS::EC2::SecurityGroupIngress",
-        Properties: {
-          GroupId: cfn.ref(p.rdsSecurityGroupId),
-          SourceSecurityGroupId: cfn.ref("LambdaSecurityGroup"),
-          IpProtocol: "tcp",
-          FromPort: 5432,
-          ToPort: 5432,
-          Description: `PostgreSQL from ${ctx.slug} Lambda`,
-        },
-      };
-    }
-  }
-  const subnetIds: Json = external
-    ? cfn.ref(p.privateSubnetIds)
-    : (vpc?.exports.privateSubnets ?? []).map((name) => cfn.importValue(name));
-
+  Object.assign(r, networkResources(ctx));
   for (const h of Object.values(c.handlers)) {
     const K = h.logicalId;
     r[`${K}LogGroup`] = {
       Type: "AWS::Logs::LogGroup",
       Properties: { LogGroupName: h.logGroupName, RetentionInDays: c.logRetentionDays },
     };
-    r[`${K}LambdaFunction`] = {
-      Type: "AWS::Lambda::Function",
-      Properties: {
-        FunctionName: h.functionName,
-        PackageType: "Image",
-        Code: { ImageUri: cfn.ref(p.imageUri) },
-        ImageConfig: { Command: [h.command] },
-        Architectures: [c.platform === "linux/arm64" ? "arm64" : "x86_64"],
-        Role: cfn.getAtt("LambdaRole", "Arn"),
-        Timeout: h.timeout,
-        MemorySize: h.memorySize,
-        ...(h.reservedConcurrency !== undefined
-          ? { ReservedConcurrentExecutions: h.reservedConcurrency }
-          : {}),
-        Environment: { Variables: environment },
-        LoggingConfig: { LogGroup: cfn.ref(`${K}LogGroup`), LogFormat: "Text" },
-        ...(c.useVpc
-          ? { VpcConfig: { SecurityGroupIds: [cfn.ref("LambdaSecurityGroup")], SubnetIds: subnetIds } }
-          : {}),
-        ...(c.useEfs && vpc
-          ? {
-              FileSystemConfigs: [
-                { Arn: cfn.importValue(vpc.exports.efsAccessPoint), LocalMountPath: c.efsLocalMountPath! },
-              ],
-            }
-          : {}),
-      },
-      // The NFS rule must exist before Lambda tries to mount.
-      ...(c.useEfs ? { DependsOn: ["LambdaEFSAccess"] } : {}),
-    };
+    r[`${K}LambdaFunction`] = lambdaFunction(ctx, h, environment);
     outputs[`${K}LambdaFunction`] = { Value: cfn.getAtt(`${K}LambdaFunction`, "Arn") };
     if (h.isManagementCommand) {
       // A failed migrate must not run twice more on its own: retries are the user's decision.
@@ -161,6 +88,93 @@ export function containerTemplate(ctx: PocketContext): Template {
   };
 }
 
+/** The functions' security group in the VPC, and its way in to EFS and to the database. */
+function networkResources(ctx: PocketContext): Record<string, TemplateResource> {
+  const c = ctx.container!;
+  const vpc = ctx.vpc;
+  if (!c.useVpc || !vpc) return {};
+  const p = parameterNames();
+  const ingress = (groupId: Json, port: number, description: string): TemplateResource => ({
+    Type: "AWS::EC2::SecurityGroupIngress",
+    Properties: {
+      GroupId: groupId,
+      SourceSecurityGroupId: cfn.ref("LambdaSecurityGroup"),
+      IpProtocol: "tcp",
+      FromPort: port,
+      ToPort: port,
+      Description: description,
+    },
+  });
+  return {
+    LambdaSecurityGroup: {
+      Type: "AWS::EC2::SecurityGroup",
+      Properties: {
+        GroupName: c.securityGroupName!,
+        GroupDescription: `${c.securityGroupName}: Lambda functions of ${ctx.slug}`,
+        VpcId: cfn.importValue(vpc.exports.vpcId),
+        SecurityGroupEgress: [{ IpProtocol: "-1", CidrIp: "0.0.0.0/0", Description: "all outbound" }],
+        Tags: cfn.tags({ Name: c.securityGroupName! }),
+      },
+    },
+    ...(c.useEfs
+      ? {
+          LambdaEFSAccess: ingress(
+            cfn.importValue(vpc.exports.efsSecurityGroup),
+            2049,
+            `NFS from ${ctx.slug} Lambda`,
+          ),
+        }
+      : {}),
+    ...(c.usesRds
+      ? {
+          LambdaRDSAccess: ingress(cfn.ref(p.rdsSecurityGroupId), 5432, `PostgreSQL from ${ctx.slug} Lambda`),
+        }
+      : {}),
+  };
+}
+
+function lambdaFunction(
+  ctx: PocketContext,
+  h: HandlerContext,
+  environment: Record<string, Json>,
+): TemplateResource {
+  const c = ctx.container!;
+  const vpc = ctx.vpc;
+  const p = parameterNames();
+  const subnetIds: Json =
+    c.useVpc && vpc && !vpc.manage
+      ? cfn.ref(p.privateSubnetIds)
+      : (vpc?.exports.privateSubnets ?? []).map((name) => cfn.importValue(name));
+  return {
+    Type: "AWS::Lambda::Function",
+    Properties: {
+      FunctionName: h.functionName,
+      PackageType: "Image",
+      Code: { ImageUri: cfn.ref(p.imageUri) },
+      ImageConfig: { Command: [h.command] },
+      Architectures: [c.platform === "linux/arm64" ? "arm64" : "x86_64"],
+      Role: cfn.getAtt("LambdaRole", "Arn"),
+      Timeout: h.timeout,
+      MemorySize: h.memorySize,
+      ...(h.reservedConcurrency !== undefined ? { ReservedConcurrentExecutions: h.reservedConcurrency } : {}),
+      Environment: { Variables: environment },
+      LoggingConfig: { LogGroup: cfn.ref(`${h.logicalId}LogGroup`), LogFormat: "Text" },
+      ...(c.useVpc
+        ? { VpcConfig: { SecurityGroupIds: [cfn.ref("LambdaSecurityGroup")], SubnetIds: subnetIds } }
+        : {}),
+      ...(c.useEfs && vpc
+        ? {
+            FileSystemConfigs: [
+              { Arn: cfn.importValue(vpc.exports.efsAccessPoint), LocalMountPath: c.efsLocalMountPath! },
+            ],
+          }
+        : {}),
+    },
+    // The NFS rule must exist before Lambda tries to mount.
+    ...(c.useEfs ? { DependsOn: ["LambdaEFSAccess"] } : {}),
+  };
+}
+
 function httpApi(
   ctx: PocketContext,
   h: HandlerContext,
@@ -169,7 +183,6 @@ function httpApi(
 ): void {
   const api = h.apigateway!;
   const K = h.logicalId;
-  const p = parameterNames();
   r[`${K}ApiAccessLogs`] = {
     Type: "AWS::Logs::LogGroup",
     Properties: { LogGroupName: api.accessLogGroupName, RetentionInDays: ctx.container!.logRetentionDays },
@@ -224,54 +237,7 @@ function httpApi(
     },
   };
   if (api.domain) {
-    const zone: Json | undefined = api.createRecords
-      ? (api.hostedZoneIdOverride ?? cfn.ref(p.hostedZoneId(K)))
-      : undefined;
-    r[api.certificateLogicalId] = {
-      Type: "AWS::CertificateManager::Certificate",
-      Properties: {
-        DomainName: api.domain,
-        ValidationMethod: "DNS",
-        // Without create_records the user adds the validation record in their own DNS.
-        ...(zone ? { DomainValidationOptions: [{ DomainName: api.domain, HostedZoneId: zone }] } : {}),
-        Tags: cfn.tags({ Name: api.certificateTag }),
-      },
-    };
-    r[`${K}ApiGatewayDomainName`] = {
-      Type: "AWS::ApiGatewayV2::DomainName",
-      Properties: {
-        DomainName: api.domain,
-        DomainNameConfigurations: [
-          {
-            CertificateArn: cfn.ref(api.certificateLogicalId),
-            EndpointType: "REGIONAL",
-            SecurityPolicy: "TLS_1_2",
-          },
-        ],
-      },
-    };
-    r[`${K}ApiGatewayApiMapping`] = {
-      Type: "AWS::ApiGatewayV2::ApiMapping",
-      DependsOn: [`${K}ApiGatewayDomainName`, `${K}Stage`],
-      Properties: { DomainName: api.domain, ApiId: cfn.ref(`${K}Api`), Stage: "$default" },
-    };
-    if (zone) {
-      for (const type of ["A", "AAAA"] as const) {
-        r[`${K}DnsRecord${type === "A" ? "A" : "Aaaa"}`] = {
-          Type: "AWS::Route53::RecordSet",
-          Properties: {
-            Name: api.domain,
-            Type: type,
-            HostedZoneId: zone,
-            AliasTarget: {
-              DNSName: cfn.getAtt(`${K}ApiGatewayDomainName`, "RegionalDomainName"),
-              HostedZoneId: cfn.getAtt(`${K}ApiGatewayDomainName`, "RegionalHostedZoneId"),
-              EvaluateTargetHealth: false,
-            },
-          },
-        };
-      }
-    }
+    Object.assign(r, apiDomainResources(h));
     outputs[`${K}ApiEndpoint`] = { Value: `https://${api.domain}` };
   } else {
     // Same value as the API's ApiEndpoint attribute, spelled so emulators that lack
@@ -286,6 +252,64 @@ function httpApi(
       Export: { Name: api.exportApiDomain },
     };
   }
+}
+
+/** A custom domain of the handler's HTTP API: certificate, domain name, mapping, DNS records. */
+function apiDomainResources(h: HandlerContext): Record<string, TemplateResource> {
+  const api = h.apigateway!;
+  const domain = api.domain!;
+  const K = h.logicalId;
+  const p = parameterNames();
+  const r: Record<string, TemplateResource> = {};
+  const zone: Json | undefined = api.createRecords
+    ? (api.hostedZoneIdOverride ?? cfn.ref(p.hostedZoneId(K)))
+    : undefined;
+  r[api.certificateLogicalId] = {
+    Type: "AWS::CertificateManager::Certificate",
+    Properties: {
+      DomainName: domain,
+      ValidationMethod: "DNS",
+      // Without create_records the user adds the validation record in their own DNS.
+      ...(zone ? { DomainValidationOptions: [{ DomainName: domain, HostedZoneId: zone }] } : {}),
+      Tags: cfn.tags({ Name: api.certificateTag }),
+    },
+  };
+  r[`${K}ApiGatewayDomainName`] = {
+    Type: "AWS::ApiGatewayV2::DomainName",
+    Properties: {
+      DomainName: domain,
+      DomainNameConfigurations: [
+        {
+          CertificateArn: cfn.ref(api.certificateLogicalId),
+          EndpointType: "REGIONAL",
+          SecurityPolicy: "TLS_1_2",
+        },
+      ],
+    },
+  };
+  r[`${K}ApiGatewayApiMapping`] = {
+    Type: "AWS::ApiGatewayV2::ApiMapping",
+    DependsOn: [`${K}ApiGatewayDomainName`, `${K}Stage`],
+    Properties: { DomainName: domain, ApiId: cfn.ref(`${K}Api`), Stage: "$default" },
+  };
+  if (zone) {
+    for (const type of ["A", "AAAA"] as const) {
+      r[`${K}DnsRecord${type === "A" ? "A" : "Aaaa"}`] = {
+        Type: "AWS::Route53::RecordSet",
+        Properties: {
+          Name: domain,
+          Type: type,
+          HostedZoneId: zone,
+          AliasTarget: {
+            DNSName: cfn.getAtt(`${K}ApiGatewayDomainName`, "RegionalDomainName"),
+            HostedZoneId: cfn.getAtt(`${K}ApiGatewayDomainName`, "RegionalHostedZoneId"),
+            EvaluateTargetHealth: false,
+          },
+        },
+      };
+    }
+  }
+  return r;
 }
 
 function queue(h: HandlerContext, r: Record<string, TemplateResource>): void {
