@@ -33,7 +33,7 @@ function checkOriginPath(ctx: Ctx, value: string, path: PathSegment[]) {
 
 const emptyByDefault = z._default(z.string(), "");
 
-const route = table({
+const routeTable = table({
   type: z._default(z.enum(["s3", "api"]), "s3"),
   handler: optionalString,
   path_pattern: emptyByDefault,
@@ -63,116 +63,130 @@ const route = table({
     "/api/auth/login",
   ),
   origin_path: optionalString,
-}).check(
+});
+const route = routeTable.check(
   z.superRefine((r, ctx) => {
-    if (r.type === "api") {
-      if (r.originPath !== undefined) {
-        fail(
-          ctx,
-          "route-api-origin-path",
-          `type = "api" routes cannot use origin_path`,
-          ["origin_path"],
-          "API routes go to API Gateway, not to the bucket.",
-        );
-      }
-      if (!r.handler) {
-        fail(
-          ctx,
-          "route-api-handler",
-          `type = "api" routes need a handler`,
-          ["handler"],
-          'Name an awscontainer handler that has apigateway, e.g. handler = "wsgi".',
-        );
-      }
-      const flags = (["is_spa", "is_versioned", "signed", "is_default", "require_token"] as const).filter(
-        (f) => r[camelFlag(f)],
-      );
-      if (flags.length > 0) {
-        fail(
-          ctx,
-          "route-api-flags",
-          `type = "api" routes cannot use ${flags.join(", ")}`,
-          [flags[0]!],
-          "API routes are never the default route and are never cached, signed or token-protected at the edge.",
-        );
-      }
-      if (r.build !== undefined || r.buildDir !== undefined) {
-        fail(ctx, "route-api-build", `type = "api" routes cannot use build or build_dir`, [
-          r.build !== undefined ? "build" : "build_dir",
-        ]);
-      }
-      if (r.pathPattern === "") {
-        fail(ctx, "route-api-pattern", `type = "api" routes need a path_pattern, e.g. "/api/*"`, [
-          "path_pattern",
-        ]);
-      }
-    } else {
-      if (r.originPath !== undefined) checkOriginPath(ctx, r.originPath, ["origin_path"]);
-      if (r.handler !== undefined) {
-        fail(
-          ctx,
-          "route-handler-type",
-          `handler is only for type = "api" routes`,
-          ["handler"],
-          'Add type = "api" or remove handler.',
-        );
-      }
-      if (r.requireToken && !r.isSpa) {
-        fail(ctx, "route-require-token-spa", "require_token = true needs is_spa = true", ["require_token"]);
-      }
-      if (r.isSpa && r.isVersioned) {
-        fail(ctx, "route-spa-versioned", "is_spa and is_versioned cannot both be true", ["is_versioned"]);
-      }
-      if (r.isDefault && r.pathPattern !== "") {
-        fail(
-          ctx,
-          "route-default-pattern",
-          "the is_default route must have an empty path_pattern",
-          ["path_pattern"],
-          "The default route matches every path no other route matches.",
-        );
-      }
-      if (!r.isDefault && r.pathPattern === "") {
-        fail(
-          ctx,
-          "route-pattern-required",
-          "a route that is not is_default needs a path_pattern",
-          ["path_pattern"],
-          'e.g. path_pattern = "/static/*", or set is_default = true.',
-        );
-      }
-    }
-    if (r.build !== undefined && r.buildDir === undefined) {
-      fail(ctx, "route-build-dir", "build needs build_dir (the folder the build writes, which is uploaded)", [
-        "build_dir",
-      ]);
-    }
-    if (r.pathPattern !== "") {
-      if (!r.pathPattern.startsWith("/")) {
-        fail(ctx, "route-pattern-format", `path_pattern must start with "/" (got "${r.pathPattern}")`, [
-          "path_pattern",
-        ]);
-      } else if (r.pathPattern.endsWith("/")) {
-        fail(
-          ctx,
-          "route-pattern-format",
-          `path_pattern must not end with "/" (got "${r.pathPattern}")`,
-          ["path_pattern"],
-          `Use "${r.pathPattern}*".`,
-        );
-      }
-    }
-    if (r.ref !== "" && !r.pathPattern.endsWith("/*")) {
-      fail(
-        ctx,
-        "route-ref-pattern",
-        `a route with ref needs a path_pattern ending in "/*"`,
-        ["ref"],
-        "Storages resolve their S3 location from the folder the pattern names.",
-      );
-    }
+    if (r.type === "api") apiRouteRules(r, ctx);
+    else bucketRouteRules(r, ctx);
+    routePatternRules(r, ctx);
   }),
 );
+type RouteFields = z.output<typeof routeTable>;
+
+/** An `api` route goes to API Gateway: a handler, a path, none of the bucket's options. */
+function apiRouteRules(r: RouteFields, ctx: Ctx) {
+  if (r.originPath !== undefined) {
+    fail(
+      ctx,
+      "route-api-origin-path",
+      `type = "api" routes cannot use origin_path`,
+      ["origin_path"],
+      "API routes go to API Gateway, not to the bucket.",
+    );
+  }
+  if (!r.handler) {
+    fail(
+      ctx,
+      "route-api-handler",
+      `type = "api" routes need a handler`,
+      ["handler"],
+      'Name an awscontainer handler that has apigateway, e.g. handler = "wsgi".',
+    );
+  }
+  const flags = (["is_spa", "is_versioned", "signed", "is_default", "require_token"] as const).filter(
+    (f) => r[camelFlag(f)],
+  );
+  if (flags.length > 0) {
+    fail(
+      ctx,
+      "route-api-flags",
+      `type = "api" routes cannot use ${flags.join(", ")}`,
+      [flags[0]!],
+      "API routes are never the default route and are never cached, signed or token-protected at the edge.",
+    );
+  }
+  if (r.build !== undefined || r.buildDir !== undefined) {
+    fail(ctx, "route-api-build", `type = "api" routes cannot use build or build_dir`, [
+      r.build !== undefined ? "build" : "build_dir",
+    ]);
+  }
+  if (r.pathPattern === "") {
+    fail(ctx, "route-api-pattern", `type = "api" routes need a path_pattern, e.g. "/api/*"`, [
+      "path_pattern",
+    ]);
+  }
+}
+
+/** A bucket route: no handler, options that go together, exactly the default with no pattern. */
+function bucketRouteRules(r: RouteFields, ctx: Ctx) {
+  if (r.originPath !== undefined) checkOriginPath(ctx, r.originPath, ["origin_path"]);
+  if (r.handler !== undefined) {
+    fail(
+      ctx,
+      "route-handler-type",
+      `handler is only for type = "api" routes`,
+      ["handler"],
+      'Add type = "api" or remove handler.',
+    );
+  }
+  if (r.requireToken && !r.isSpa) {
+    fail(ctx, "route-require-token-spa", "require_token = true needs is_spa = true", ["require_token"]);
+  }
+  if (r.isSpa && r.isVersioned) {
+    fail(ctx, "route-spa-versioned", "is_spa and is_versioned cannot both be true", ["is_versioned"]);
+  }
+  if (r.isDefault && r.pathPattern !== "") {
+    fail(
+      ctx,
+      "route-default-pattern",
+      "the is_default route must have an empty path_pattern",
+      ["path_pattern"],
+      "The default route matches every path no other route matches.",
+    );
+  }
+  if (!r.isDefault && r.pathPattern === "") {
+    fail(
+      ctx,
+      "route-pattern-required",
+      "a route that is not is_default needs a path_pattern",
+      ["path_pattern"],
+      'e.g. path_pattern = "/static/*", or set is_default = true.',
+    );
+  }
+}
+
+/** Every route: a build names its output folder; a pattern is a path; a ref names a folder. */
+function routePatternRules(r: RouteFields, ctx: Ctx) {
+  if (r.build !== undefined && r.buildDir === undefined) {
+    fail(ctx, "route-build-dir", "build needs build_dir (the folder the build writes, which is uploaded)", [
+      "build_dir",
+    ]);
+  }
+  if (r.pathPattern !== "") {
+    if (!r.pathPattern.startsWith("/")) {
+      fail(ctx, "route-pattern-format", `path_pattern must start with "/" (got "${r.pathPattern}")`, [
+        "path_pattern",
+      ]);
+    } else if (r.pathPattern.endsWith("/")) {
+      fail(
+        ctx,
+        "route-pattern-format",
+        `path_pattern must not end with "/" (got "${r.pathPattern}")`,
+        ["path_pattern"],
+        `Use "${r.pathPattern}*".`,
+      );
+    }
+  }
+  if (r.ref !== "" && !r.pathPattern.endsWith("/*")) {
+    fail(
+      ctx,
+      "route-ref-pattern",
+      `a route with ref needs a path_pattern ending in "/*"`,
+      ["ref"],
+      "Storages resolve their S3 location from the folder the pattern names.",
+    );
+  }
+}
 export type RouteSettings = z.output<typeof route>;
 
 function camelFlag(f: "is_spa" | "is_versioned" | "signed" | "is_default" | "require_token") {
@@ -236,7 +250,17 @@ const redirectFrom = lazy(() =>
   }),
 );
 export const distributionSchema = lazy(() =>
-  table({
+  distributionTable().check(
+    z.superRefine((d, ctx) => {
+      edgeRules(d, ctx);
+      redirectRules(d, ctx);
+      routeListRules(d, ctx);
+    }),
+  ),
+);
+
+function distributionTable() {
+  return table({
     domain: optionalHostName,
     origin_path: z._default(z.string(), "/spa"),
     hosted_zone_id_override: optionalNonEmpty,
@@ -248,83 +272,91 @@ export const distributionSchema = lazy(() =>
     basic_auth: optionalNonEmpty,
     basic_auth_exclude: pathPrefixes,
     waf: optionalLazy(waf),
-  }).check(
-    z.superRefine((d, ctx) => {
-      checkOriginPath(ctx, d.originPath, ["origin_path"]);
-      if (d.enableOriginVerify && !d.routes.some((r) => r.type === "api")) {
-        fail(
-          ctx,
-          "origin-verify-needs-api",
-          'enable_origin_verify needs at least one route with type = "api": it protects the API origins',
-          ["enable_origin_verify"],
-          'Add { path_pattern = "/api/*", type = "api", handler = "wsgi" } to routes, or remove enable_origin_verify.',
-        );
-      }
-      if (d.basicAuthExclude.length > 0 && d.basicAuth === undefined) {
-        fail(ctx, "basic-auth-exclude-alone", "basic_auth_exclude needs basic_auth", ["basic_auth_exclude"]);
-      }
-      if (d.redirectFrom.length > 0 && !d.domain) {
-        fail(ctx, "redirect-needs-domain", "redirect_from needs domain (the domain to redirect to)", [
-          "redirect_from",
+  });
+}
+type DistributionFields = z.output<ReturnType<typeof distributionTable>>;
+
+function edgeRules(d: DistributionFields, ctx: Ctx) {
+  checkOriginPath(ctx, d.originPath, ["origin_path"]);
+  if (d.enableOriginVerify && !d.routes.some((r) => r.type === "api")) {
+    fail(
+      ctx,
+      "origin-verify-needs-api",
+      'enable_origin_verify needs at least one route with type = "api": it protects the API origins',
+      ["enable_origin_verify"],
+      'Add { path_pattern = "/api/*", type = "api", handler = "wsgi" } to routes, or remove enable_origin_verify.',
+    );
+  }
+  if (d.basicAuthExclude.length > 0 && d.basicAuth === undefined) {
+    fail(ctx, "basic-auth-exclude-alone", "basic_auth_exclude needs basic_auth", ["basic_auth_exclude"]);
+  }
+}
+
+function redirectRules(d: DistributionFields, ctx: Ctx) {
+  if (d.redirectFrom.length > 0 && !d.domain) {
+    fail(ctx, "redirect-needs-domain", "redirect_from needs domain (the domain to redirect to)", [
+      "redirect_from",
+    ]);
+  }
+  d.redirectFrom.forEach((r, i) => {
+    if (r.domain === d.domain)
+      fail(ctx, "redirect-to-self", `redirect_from lists the distribution's own domain ${r.domain}`, [
+        "redirect_from",
+        i,
+        "domain",
+      ]);
+  });
+}
+
+/** The routes together: a token secret when one needs it, one default, distinct patterns and refs. */
+function routeListRules(d: DistributionFields, ctx: Ctx) {
+  const tokenRoute = d.routes.findIndex((r) => r.requireToken);
+  if (tokenRoute >= 0 && !d.tokenSecret) {
+    fail(
+      ctx,
+      "token-secret-required",
+      "a route has require_token = true, so the distribution needs token_secret",
+      ["routes", tokenRoute, "require_token"],
+      'Add token_secret = "SPA_TOKEN_SECRET" and a managed secret of type "spa_token_secret" with that name.',
+    );
+  }
+  if (d.routes.length === 0) {
+    fail(
+      ctx,
+      "routes-required",
+      "routes needs at least one route",
+      ["routes"],
+      "e.g. routes = [{ is_default = true, is_spa = true }]",
+    );
+  } else {
+    const defaults = d.routes.filter((r) => r.isDefault).length;
+    if (defaults !== 1) {
+      fail(
+        ctx,
+        "routes-one-default",
+        `routes must have exactly one is_default = true route (found ${defaults})`,
+        ["routes"],
+      );
+    }
+  }
+  const seen = new Map<string, number>();
+  d.routes.forEach((r, i) => {
+    if (r.pathPattern !== "") {
+      if (seen.has(r.pathPattern))
+        fail(ctx, "route-pattern-duplicate", `path_pattern "${r.pathPattern}" is used by two routes`, [
+          "routes",
+          i,
+          "path_pattern",
         ]);
-      }
-      d.redirectFrom.forEach((r, i) => {
-        if (r.domain === d.domain)
-          fail(ctx, "redirect-to-self", `redirect_from lists the distribution's own domain ${r.domain}`, [
-            "redirect_from",
-            i,
-            "domain",
-          ]);
-      });
-      const tokenRoute = d.routes.findIndex((r) => r.requireToken);
-      if (tokenRoute >= 0 && !d.tokenSecret) {
-        fail(
-          ctx,
-          "token-secret-required",
-          "a route has require_token = true, so the distribution needs token_secret",
-          ["routes", tokenRoute, "require_token"],
-          'Add token_secret = "SPA_TOKEN_SECRET" and a managed secret of type "spa_token_secret" with that name.',
-        );
-      }
-      if (d.routes.length === 0) {
-        fail(
-          ctx,
-          "routes-required",
-          "routes needs at least one route",
-          ["routes"],
-          "e.g. routes = [{ is_default = true, is_spa = true }]",
-        );
-      } else {
-        const defaults = d.routes.filter((r) => r.isDefault).length;
-        if (defaults !== 1) {
-          fail(
-            ctx,
-            "routes-one-default",
-            `routes must have exactly one is_default = true route (found ${defaults})`,
-            ["routes"],
-          );
-        }
-      }
-      const seen = new Map<string, number>();
-      d.routes.forEach((r, i) => {
-        if (r.pathPattern !== "") {
-          if (seen.has(r.pathPattern))
-            fail(ctx, "route-pattern-duplicate", `path_pattern "${r.pathPattern}" is used by two routes`, [
-              "routes",
-              i,
-              "path_pattern",
-            ]);
-          seen.set(r.pathPattern, i);
-        }
-      });
-      const refs = new Set<string>();
-      d.routes.forEach((r, i) => {
-        if (r.ref === "") return;
-        if (refs.has(r.ref))
-          fail(ctx, "route-ref-duplicate", `ref "${r.ref}" is used by two routes`, ["routes", i, "ref"]);
-        refs.add(r.ref);
-      });
-    }),
-  ),
-);
+      seen.set(r.pathPattern, i);
+    }
+  });
+  const refs = new Set<string>();
+  d.routes.forEach((r, i) => {
+    if (r.ref === "") return;
+    if (refs.has(r.ref))
+      fail(ctx, "route-ref-duplicate", `ref "${r.ref}" is used by two routes`, ["routes", i, "ref"]);
+    refs.add(r.ref);
+  });
+}
 export type DistributionSettings = z.output<ReturnType<typeof distributionSchema>>;
