@@ -95,31 +95,59 @@ export async function deployStack(
   progress: Progress,
   options: { recreateFailed?: () => Promise<boolean> } = {},
 ): Promise<StackResult> {
-  const cfn = await clients.cloudformation();
-  const { CreateStackCommand, UpdateStackCommand } = await import("@aws-sdk/client-cloudformation");
-  let stack = await describeStack(clients, spec.name);
+  const stack = await deployableStack(clients, spec, progress, options);
+  if (stack && (await isSynced(clients, stack, spec)))
+    return { changed: false, outputs: stackOutputs(stack) };
+  const since = new Date(Date.now() - 1000);
+  // One token per request: the SDK's own retries resend it, so CloudFormation sees one request.
+  const token = requestToken();
+  if (!stack) await createStack(clients, spec, token, since, progress);
+  else if (!(await updateStack(clients, spec, token, progress)))
+    return { changed: false, outputs: stackOutputs(stack) };
+  const final = await waitForStack(clients, spec.name, since, progress);
+  const status = final?.StackStatus ?? "DELETE_COMPLETE";
+  if (!final || failed(status) || status.includes("ROLLBACK")) {
+    throw await stackFailure(clients, spec.name, since, status);
+  }
+  return { changed: true, outputs: stackOutputs(final) };
+}
+
+/**
+ * The stack as it is, if a deploy may change it: a busy stack is refused, and one whose creation
+ * was rolled back is deleted first (when `recreateFailed` agrees), as CloudFormation cannot
+ * update it.
+ */
+async function deployableStack(
+  clients: AwsClients,
+  spec: StackSpec,
+  progress: Progress,
+  options: { recreateFailed?: () => Promise<boolean> },
+): Promise<Stack | undefined> {
+  const stack = await describeStack(clients, spec.name);
   if (stack && inProgress(stack.StackStatus ?? "")) {
     throw new CliError("stack-busy", `stack ${spec.name} is busy (${stack.StackStatus}).`, {
       hint: "Another deploy or a rollback is running. Wait for it to finish (pocket status), then deploy again.",
     });
   }
-  if (stack?.StackStatus === "ROLLBACK_COMPLETE") {
-    // A stack whose creation failed can only be deleted; CloudFormation refuses to update it.
-    const ok = (await options.recreateFailed?.()) ?? false;
-    if (!ok) {
-      const cause = await failureCause(clients, spec.name, new Date(0));
-      throw new CliError(
-        "stack-rollback-complete",
-        `stack ${spec.name} failed to create earlier and was rolled back${cause ? `: ${cause}` : reasonSuffix(stack)}.`,
-        {
-          hint: "CloudFormation cannot update such a stack, only delete it. Re-run with --yes to delete and recreate it (it holds no resources), or delete it in the CloudFormation console.",
-        },
-      );
-    }
-    progress.update("deleting the rolled-back stack");
-    await destroyStack(clients, spec.name, progress);
-    stack = undefined;
+  if (stack?.StackStatus !== "ROLLBACK_COMPLETE") return stack;
+  const ok = (await options.recreateFailed?.()) ?? false;
+  if (!ok) {
+    const cause = await failureCause(clients, spec.name, new Date(0));
+    throw new CliError(
+      "stack-rollback-complete",
+      `stack ${spec.name} failed to create earlier and was rolled back${cause ? `: ${cause}` : reasonSuffix(stack)}.`,
+      {
+        hint: "CloudFormation cannot update such a stack, only delete it. Re-run with --yes to delete and recreate it (it holds no resources), or delete it in the CloudFormation console.",
+      },
+    );
   }
+  progress.update("deleting the rolled-back stack");
+  await destroyStack(clients, spec.name, progress);
+  return undefined;
+}
+
+/** What create and update send alike: template, parameters, tags, capabilities. */
+function stackRequest(spec: StackSpec) {
   const Parameters: Parameter[] = Object.entries(spec.parameters ?? {}).map(
     ([ParameterKey, ParameterValue]) => ({
       ParameterKey,
@@ -127,64 +155,60 @@ export async function deployStack(
     }),
   );
   const Tags: Tag[] = Object.entries(spec.tags ?? {}).map(([Key, Value]) => ({ Key, Value }));
-  const Capabilities = spec.namedIam ? (["CAPABILITY_NAMED_IAM"] as const) : undefined;
-  const TemplateBody = JSON.stringify(spec.template);
-  const since = new Date(Date.now() - 1000);
-  // One token per request: the SDK's own retries resend it, so CloudFormation sees one request.
-  const ClientRequestToken = requestToken();
-  if (!stack) {
-    progress.update("creating stack");
-    try {
-      await cfn.send(
-        new CreateStackCommand({
-          StackName: spec.name,
-          TemplateBody,
-          Parameters,
-          Tags,
-          Capabilities: Capabilities ? [...Capabilities] : undefined,
-          OnFailure: "ROLLBACK",
-          ClientRequestToken,
-        }),
-      );
-    } catch (error) {
-      // A create that CloudFormation accepted but answered with an error (a 500, a dropped
-      // connection) is retried by the SDK and then "already exists": that stack is ours.
-      if (
-        awsErrorName(error) !== "AlreadyExistsException" ||
-        !(await createdBy(clients, spec.name, ClientRequestToken, since))
-      )
-        throw error;
-      progress.log(
-        "the create request was retried after CloudFormation had accepted it; waiting for that stack",
-      );
-    }
-  } else {
-    if (await isSynced(clients, stack, spec)) return { changed: false, outputs: stackOutputs(stack) };
-    progress.update("updating stack");
-    try {
-      await cfn.send(
-        new UpdateStackCommand({
-          StackName: spec.name,
-          TemplateBody,
-          Parameters,
-          Tags,
-          Capabilities: Capabilities ? [...Capabilities] : undefined,
-          ClientRequestToken,
-        }),
-      );
-    } catch (error) {
-      if (/No updates are to be performed/.test((error as Error).message)) {
-        return { changed: false, outputs: stackOutputs(stack) };
-      }
+  return {
+    StackName: spec.name,
+    TemplateBody: JSON.stringify(spec.template),
+    Parameters,
+    Tags,
+    Capabilities: spec.namedIam ? ["CAPABILITY_NAMED_IAM" as const] : undefined,
+  };
+}
+
+async function createStack(
+  clients: AwsClients,
+  spec: StackSpec,
+  token: string,
+  since: Date,
+  progress: Progress,
+): Promise<void> {
+  const { CreateStackCommand } = await import("@aws-sdk/client-cloudformation");
+  progress.update("creating stack");
+  try {
+    await (await clients.cloudformation()).send(
+      new CreateStackCommand({ ...stackRequest(spec), OnFailure: "ROLLBACK", ClientRequestToken: token }),
+    );
+  } catch (error) {
+    // A create that CloudFormation accepted but answered with an error (a 500, a dropped
+    // connection) is retried by the SDK and then "already exists": that stack is ours.
+    if (
+      awsErrorName(error) !== "AlreadyExistsException" ||
+      !(await createdBy(clients, spec.name, token, since))
+    )
       throw error;
-    }
+    progress.log(
+      "the create request was retried after CloudFormation had accepted it; waiting for that stack",
+    );
   }
-  const final = await waitForStack(clients, spec.name, since, progress);
-  const status = final?.StackStatus ?? "DELETE_COMPLETE";
-  if (!final || failed(status) || status.includes("ROLLBACK")) {
-    throw await stackFailure(clients, spec.name, since, status);
+}
+
+/** False when CloudFormation finds nothing to update. */
+async function updateStack(
+  clients: AwsClients,
+  spec: StackSpec,
+  token: string,
+  progress: Progress,
+): Promise<boolean> {
+  const { UpdateStackCommand } = await import("@aws-sdk/client-cloudformation");
+  progress.update("updating stack");
+  try {
+    await (await clients.cloudformation()).send(
+      new UpdateStackCommand({ ...stackRequest(spec), ClientRequestToken: token }),
+    );
+    return true;
+  } catch (error) {
+    if (/No updates are to be performed/.test((error as Error).message)) return false;
+    throw error;
   }
-  return { changed: true, outputs: stackOutputs(final) };
 }
 
 /** Polls until the stack leaves every *_IN_PROGRESS state, logging new events. */
