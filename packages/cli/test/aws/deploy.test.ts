@@ -9,21 +9,15 @@ import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-sec
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { GetParametersByPathCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildCli } from "../cli/build.js";
 import { pocket, project } from "../cli/run.js";
-import { motoEnv, putTestImage, resetMoto, useMoto } from "../moto/moto.js";
+import { motoEnv, putTestImage } from "../moto/moto.js";
+import { freshMoto, general, REGION } from "./harness.js";
 import { mutating, record } from "./recorder.js";
-
-const REGION = "ap-northeast-1";
 
 // The seed's getting-started shape: S3, secrets, a web handler with API Gateway, and a
 // management handler with SQS.
 const GETTING_STARTED = (memory = 512) => `
-[general]
-region = "${REGION}"
-project_name = "demo"
-stages = ["dev", "prd"]
-
+${general("demo", ["dev", "prd"])}
 [s3]
 
 [awscontainer]
@@ -54,9 +48,7 @@ let image: string;
 const env = () => motoEnv(REGION);
 
 beforeAll(async () => {
-  buildCli();
-  await resetMoto();
-  useMoto();
+  await freshMoto();
   image = await putTestImage("dev-demo-pocket-lambda", "dev", REGION);
   dir = project(GETTING_STARTED(), "demo");
 });
@@ -247,11 +239,7 @@ describe("secrets with store = ssm", () => {
     image = await putTestImage("dev-demo-pocket-lambda", "dev", REGION); // destroyed above
     const ssmDir = project(
       `
-[general]
-region = "${REGION}"
-project_name = "demo"
-stages = ["dev"]
-
+${general("demo")}
 [awscontainer]
 dockerfile_path = "Dockerfile"
 

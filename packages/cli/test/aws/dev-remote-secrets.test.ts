@@ -1,25 +1,20 @@
 import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { loadConfig } from "@magic-pocket/config";
 import { beforeAll, describe, expect, it } from "vitest";
 import { remoteSecrets } from "../../src/commands/dev-actions.js";
-import { buildCli } from "../cli/build.js";
 import { project, repoRoot } from "../cli/run.js";
-import { motoEnv, resetMoto, useMoto } from "../moto/moto.js";
+import { freePort } from "../moto/free-port.js";
+import { motoEnv } from "../moto/moto.js";
+import { freshMoto, general, REGION, until } from "./harness.js";
 
 // `pocket dev --remote-secrets`: the deployed stage's managed values (its SM document) and user
 // secrets (SM and SSM), read-only, reach the local handler's environment over .env.
-const REGION = "ap-northeast-1";
 const toml = (store: "sm" | "ssm") => `
-[general]
-region = "${REGION}"
-project_name = "devapp"
-stages = ["dev"]
-
+${general("devapp")}
 [awscontainer]
 dockerfile_path = "Dockerfile"
 
@@ -60,9 +55,7 @@ function contextOf(dir: string) {
 }
 
 beforeAll(async () => {
-  buildCli();
-  await resetMoto();
-  useMoto();
+  await freshMoto();
   await new SecretsManagerClient({ region: REGION }).send(
     new CreateSecretCommand({ Name: "shared/dev-api-key", SecretString: "api-key-value" }),
   );
@@ -112,10 +105,9 @@ describe("pocket dev --remote-secrets", () => {
     });
     const exit = new Promise<number | null>((resolve) => child.on("exit", resolve));
     try {
-      await until(
-        () => out.includes("Ctrl-C to stop") || child.exitCode !== null,
-        () => out,
-      );
+      await until("pocket dev to start", () => out.includes("Ctrl-C to stop") || child.exitCode !== null, {
+        detail: () => out,
+      });
       expect(out).toContain("secrets: .env and the deployed stage");
       const body = await (await fetch(`http://localhost:${port}/`)).json();
       expect(body).toEqual({
@@ -156,22 +148,3 @@ describe("pocket dev --remote-secrets", () => {
     });
   });
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function until(done: () => boolean, output: () => string, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > end) throw new Error(`pocket dev did not start:\n${output()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

@@ -3,10 +3,10 @@ import { join } from "node:path";
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { buildCli } from "../cli/build.js";
 import { project, repoRoot } from "../cli/run.js";
 import { FAULT_KINDS, type FaultKind, startFaultProxy } from "../moto/fault-proxy.js";
-import { motoEnv, putTestImage, resetMoto, useMoto } from "../moto/moto.js";
+import { motoEnv, putTestImage } from "../moto/moto.js";
+import { freshMoto, general, REGION } from "./harness.js";
 
 /*
  * Fault injection (issue 20, "Done when"): test/moto/fault-proxy.ts sits between the CLI and
@@ -16,7 +16,6 @@ import { motoEnv, putTestImage, resetMoto, useMoto } from "../moto/moto.js";
  * hang), leave no lock after an exit 0, and lose nothing; the same command rerun without faults
  * must converge (status all in sync, or the stage gone).
  */
-const REGION = "ap-northeast-1";
 const SEED = 20_2026;
 const RATE = 0.15;
 /** A command that has not finished by then hangs: the run fails. */
@@ -28,11 +27,7 @@ const HANG_MS = 150_000;
 const LEASE_SECONDS = 10;
 
 const STAGE = (release: number) => `
-[general]
-region = "${REGION}"
-project_name = "faults"
-stages = ["dev"]
-
+${general("faults")}
 [s3]
 
 [awscontainer]
@@ -157,9 +152,7 @@ let moto: string;
 let secretsBefore: unknown;
 
 beforeAll(async () => {
-  buildCli();
-  await resetMoto();
-  useMoto();
+  await freshMoto();
   moto = inject("motoEndpoint");
   image = await putTestImage("dev-faults-pocket-lambda", "dev", REGION);
   dir = project(STAGE(1), "faults");

@@ -2,18 +2,13 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { GetFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildCli } from "../cli/build.js";
 import { pocket, project } from "../cli/run.js";
 import { fakeDocker } from "../moto/fake-docker.js";
-import { motoEnv, resetMoto, useMoto } from "../moto/moto.js";
+import { motoEnv } from "../moto/moto.js";
+import { freshMoto, general, REGION } from "./harness.js";
 
-const REGION = "ap-northeast-1";
 const TOML = `
-[general]
-region = "${REGION}"
-project_name = "built"
-stages = ["dev"]
-
+${general("built")}
 [awscontainer]
 dockerfile_path = "pocket.Dockerfile"
 platform = "linux/arm64"
@@ -24,9 +19,7 @@ command = "pocket.django.lambda_handlers.wsgi_handler"
 
 let dir: string;
 beforeAll(async () => {
-  buildCli();
-  await resetMoto();
-  useMoto();
+  await freshMoto();
   dir = project(TOML, "built");
   writeFileSync(join(dir, "pocket.Dockerfile"), "FROM public.ecr.aws/lambda/python:3.12\n");
 });

@@ -8,28 +8,18 @@ import {
 import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { CreateFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runContext } from "../../src/engine/run-context.js";
 import { managedSecretStore } from "../../src/resources/secrets/store.js";
-import { buildCli } from "../cli/build.js";
 import { pocket, pocketAsync, project } from "../cli/run.js";
-import { motoEnv, putTestImage, resetMoto, useMoto } from "../moto/moto.js";
+import { motoConfig, motoEnv, putTestImage } from "../moto/moto.js";
 import { loadInline } from "../templates/context.js";
+import { freshMoto, general, REGION, WSGI_CONTAINER } from "./harness.js";
 import { record } from "./recorder.js";
 
-const REGION = "ap-northeast-1";
 const TOML = `
-[general]
-region = "${REGION}"
-project_name = "ops"
-stages = ["dev"]
-
-[awscontainer]
-dockerfile_path = "Dockerfile"
-
-[awscontainer.handlers.wsgi]
-command = "pocket.django.lambda_handlers.wsgi_handler"
-
+${general("ops")}
+${WSGI_CONTAINER}
 [awscontainer.handlers.worker]
 command = "app.worker"
 sqs = {}
@@ -61,18 +51,8 @@ async function putEvents(group: string, stream: string, events: [number, string]
   );
 }
 
-async function motoConfig(config: unknown): Promise<void> {
-  const r = await fetch(`${inject("motoEndpoint")}/moto-api/config`, {
-    method: "POST",
-    body: JSON.stringify(config),
-  });
-  if (!r.ok) throw new Error(`moto config: ${r.status}`);
-}
-
 beforeAll(async () => {
-  buildCli();
-  await resetMoto();
-  useMoto();
+  await freshMoto();
   await motoConfig({ lambda: { use_docker: false } });
   dir = project(TOML, "ops");
   // Log groups as the container stack creates them; "cron" has a group and no stream (never ran).

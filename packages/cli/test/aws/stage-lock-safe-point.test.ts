@@ -4,9 +4,10 @@ import { deployResources } from "../../src/engine/deploy.js";
 import { runContext } from "../../src/engine/run-context.js";
 import type { Resource } from "../../src/resources/resource.js";
 import stateBucket from "../../src/resources/state-bucket/index.js";
-import { motoEnv, resetMoto, useMoto } from "../moto/moto.js";
+import { type FaultProxy, startFaultProxy } from "../moto/fault-proxy.js";
+import { motoEnv } from "../moto/moto.js";
 import { loadInline } from "../templates/context.js";
-import { type FaultProxy, faultProxy } from "./fault-proxy.js";
+import { freshMoto, general, REGION } from "./harness.js";
 
 /*
  * A run that loses its stage lock stops at the next safe point (before its next change), through
@@ -15,15 +16,10 @@ import { type FaultProxy, faultProxy } from "./fault-proxy.js";
  * of a second), so the tests take seconds. The engine's AWS clients talk to moto through a
  * loopback proxy that can stop answering the lock's renewals.
  */
-const REGION = "ap-northeast-1";
 const STATE = "dev-safepoint-pocket-state";
 const LOCK = "locks/dev.json";
 const config = loadInline(`
-[general]
-region = "${REGION}"
-project_name = "safepoint"
-stages = ["dev"]
-`);
+${general("safepoint")}`);
 
 let proxy: FaultProxy;
 const lease = process.env.POCKET_LOCK_LEASE_SECONDS;
@@ -31,9 +27,8 @@ const s3 = () =>
   new S3Client({ region: REGION, forcePathStyle: true, endpoint: motoEnv(REGION).AWS_ENDPOINT_URL });
 
 beforeAll(async () => {
-  useMoto();
-  await resetMoto();
-  proxy = await faultProxy(motoEnv(REGION).AWS_ENDPOINT_URL ?? "");
+  await freshMoto({ cli: false });
+  proxy = await startFaultProxy(motoEnv(REGION).AWS_ENDPOINT_URL ?? "");
   // The engine's clients are made after this, so they all go through the proxy.
   process.env.AWS_ENDPOINT_URL = proxy.url;
   process.env.POCKET_LOCK_LEASE_SECONDS = "1";

@@ -4,10 +4,10 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildCli } from "../cli/build.js";
 import { pocket, pocketAsync, project, repoRoot } from "../cli/run.js";
-import { motoEnv, resetMoto, useMoto } from "../moto/moto.js";
-import { type FaultProxy, faultProxy } from "./fault-proxy.js";
+import { type FaultProxy, startFaultProxy } from "../moto/fault-proxy.js";
+import { motoEnv } from "../moto/moto.js";
+import { freshMoto, general, REGION, until } from "./harness.js";
 import { record } from "./recorder.js";
 import { standInDistribution } from "./stand-in-distribution.js";
 
@@ -18,15 +18,10 @@ import { standInDistribution } from "./stand-in-distribution.js";
  * guesses. moto's CloudFormation does not create distributions, so the distribution is made
  * through moto's CloudFront API and a stand-in stack carries its id (as in frontend.test.ts).
  */
-const REGION = "ap-northeast-1";
 const STATE = "dev-locky-pocket-state";
 const LOCK = "locks/dev.json";
 const TOML = `
-[general]
-region = "${REGION}"
-project_name = "locky"
-stages = ["dev"]
-
+${general("locky")}
 [s3]
 
 [cloudfront.main]
@@ -53,14 +48,6 @@ async function readLock(): Promise<Record<string, unknown> | undefined> {
     return JSON.parse(await out.Body!.transformToString()) as Record<string, unknown>;
   } catch {
     return undefined;
-  }
-}
-
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
-  const t0 = Date.now();
-  while (!(await check())) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
@@ -94,9 +81,7 @@ async function heldDeploy(extraEnv: Record<string, string> = {}): Promise<{
 }
 
 beforeAll(async () => {
-  buildCli();
-  await resetMoto();
-  useMoto();
+  await freshMoto();
   dir = project(TOML, "locky");
   writeFileSync(join(dir, "build.mjs"), BUILD);
   for (const group of ["state", "s3"]) {
@@ -303,7 +288,7 @@ describe("the stage lock under faults", () => {
   const isLock = (path: string) => path.split("?")[0] === lockPath;
 
   beforeAll(async () => {
-    proxy = await faultProxy(env().AWS_ENDPOINT_URL ?? "");
+    proxy = await startFaultProxy(env().AWS_ENDPOINT_URL ?? "");
   });
   afterAll(async () => {
     await proxy?.close();

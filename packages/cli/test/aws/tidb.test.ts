@@ -1,32 +1,22 @@
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildCli } from "../cli/build.js";
 import { pocketAsync, project } from "../cli/run.js";
 import { startTidbServer, type TidbServer } from "../contract/tidb-server.js";
-import { motoEnv, putTestImage, resetMoto, useMoto } from "../moto/moto.js";
+import { motoEnv, putTestImage } from "../moto/moto.js";
+import { freshMoto, general, REGION, WSGI_CONTAINER } from "./harness.js";
 
-const REGION = "ap-northeast-1";
 const PUBLIC_KEY = "TIDBPUBLIC1";
 const PRIVATE_KEY = "tidb-private-0123456789abcdef";
 
 // Two stages of one project share its TiDB cluster; each gets its database and SQL user.
 const TOML = `
-[general]
-region = "${REGION}"
-project_name = "demo"
-stages = ["dev", "prd"]
-
+${general("demo", ["dev", "prd"])}
 [tidb]
 project = "Team"
 
-[awscontainer]
-dockerfile_path = "Dockerfile"
-
+${WSGI_CONTAINER}
 [awscontainer.secrets.managed]
 DATABASE_URL = { type = "tidb_database_url" }
-
-[awscontainer.handlers.wsgi]
-command = "pocket.django.lambda_handlers.wsgi_handler"
 `;
 
 let tidb: TidbServer;
@@ -54,9 +44,7 @@ const secretUrl = async (stage: string): Promise<string> => {
 const changes = () => tidb.calls.filter((c) => c.method !== "GET");
 
 beforeAll(async () => {
-  buildCli();
-  await resetMoto();
-  useMoto();
+  await freshMoto();
   tidb = await startTidbServer({
     publicKey: PUBLIC_KEY,
     privateKey: PRIVATE_KEY,

@@ -16,9 +16,9 @@ import {
 import { ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildCli } from "../../../cli/test/cli/build.js";
+import { freshMoto } from "../../../cli/test/aws/harness.js";
 import { pocket, project, repoRoot } from "../../../cli/test/cli/run.js";
-import { motoEnv, putTestImage, resetMoto, useMoto } from "../../../cli/test/moto/moto.js";
+import { motoEnv, putTestImage } from "../../../cli/test/moto/moto.js";
 import { apiEvent } from "../fixtures.js";
 
 // A Node app deployed with `pocket deploy --image` against moto; its handlers then run in a fresh
@@ -161,9 +161,7 @@ async function throughCloudFront(): Promise<Record<string, string>> {
 }
 
 beforeAll(async () => {
-  buildCli(); // also builds packages/runtime/dist
-  await resetMoto();
-  useMoto();
+  await freshMoto(); // its CLI build also builds packages/runtime/dist
   await new SecretsManagerClient({ region: REGION }).send(
     new CreateSecretCommand({ Name: "shared/node-api-key", SecretString: "api-key-value" }),
   );

@@ -2,8 +2,8 @@ import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secre
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { freshMoto } from "../../../cli/test/aws/harness.js";
 import { record } from "../../../cli/test/aws/recorder.js";
-import { resetMoto, useMoto } from "../../../cli/test/moto/moto.js";
 import { enqueue, loadEnv, resetEnvLoaded, type SqsEvent, sqsHandler } from "../../src/index.js";
 
 const REGION = "ap-northeast-1";
@@ -14,8 +14,7 @@ let userSecretArn: string;
 let rdsSecretArn: string;
 
 beforeAll(async () => {
-  useMoto();
-  await resetMoto();
+  await freshMoto({ cli: false });
   Object.assign(saved, process.env);
   sm = new SecretsManagerClient({ region: REGION });
   ssm = new SSMClient({ region: REGION });
