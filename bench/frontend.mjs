@@ -22,7 +22,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const bin = join(root, "packages/cli/bin/pocket.cjs");
 const files = Number(process.argv[2] ?? 300);
 const pairs = Number(process.argv[3] ?? 3);
-const LATENCIES = [0, 25, 150];
+const LATENCIES = process.env.BENCH_LATENCIES
+  ? process.env.BENCH_LATENCIES.split(",").map(Number)
+  : [0, 25, 150];
 
 const aws = awsCliV2();
 const moto = await startMoto();
@@ -70,8 +72,10 @@ staticfiles = { store = "s3", location = "static", static = true }
   for (const b of [pocketBucket, awsBucket])
     run(aws, ["s3", "mb", `s3://${b}`, "--endpoint-url", moto.url], direct);
 
-  const pocketUpload = () =>
-    timedRun(
+  let inFlight = [];
+  const pocketUpload = async () => {
+    proxy.reset();
+    const ms = await timedRun(
       process.execPath,
       [
         bin,
@@ -89,6 +93,9 @@ staticfiles = { store = "s3", location = "static", static = true }
       ],
       viaProxy(),
     );
+    inFlight.push(proxy.stats().maxInFlight);
+    return ms;
+  };
   const awsSync = () =>
     timedRun(
       aws,
@@ -141,6 +148,8 @@ staticfiles = { store = "s3", location = "static", static = true }
         (r) => s.before(r),
       );
       const [a, p] = results;
+      const most = Math.max(...inFlight);
+      inFlight = [];
       const ratio = median(p.ratios);
       const verdict =
         s.goal === undefined
@@ -149,7 +158,7 @@ staticfiles = { store = "s3", location = "static", static = true }
             ? `  goal <= ${s.goal}x: met`
             : `  goal <= ${s.goal}x: NOT met`;
       console.log(
-        `  ${String(latency).padStart(3)} ms  ${s.name.padEnd(13)} pocket ${median(p.times).toFixed(0).padStart(6)} ms  aws-cli ${median(a.times).toFixed(0).padStart(6)} ms  ratio ${describeRatios(p.ratios)}${verdict}`,
+        `  ${String(latency).padStart(3)} ms  ${s.name.padEnd(13)} pocket ${median(p.times).toFixed(0).padStart(6)} ms  aws-cli ${median(a.times).toFixed(0).padStart(6)} ms  ratio ${describeRatios(p.ratios)}  (pocket: at most ${most} requests at once)${verdict}`,
       );
       if (s.goal !== undefined) goals.push(ratio <= s.goal);
     }
