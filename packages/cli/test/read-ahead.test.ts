@@ -73,6 +73,25 @@ describe("read-ahead", () => {
     expect(c.sent).toEqual(["DescribeStacks", "UpdateStack", "DescribeStacks"]);
   });
 
+  it("never keeps a read that ran while a change was in flight", async () => {
+    let finishUpdate: () => void = () => {};
+    const c = client((command, n) =>
+      command === "UpdateStack"
+        ? new Promise((resolve) => {
+            finishUpdate = () => resolve({ command, n });
+          })
+        : Promise.resolve({ command, n }),
+    );
+    openReadAhead();
+    const update = c.send("UpdateStack");
+    // Read during the change: it may have seen the stage before or after it.
+    await c.send("DescribeStacks");
+    finishUpdate();
+    await update;
+    await c.send("DescribeStacks");
+    expect(c.sent).toEqual(["UpdateStack", "DescribeStacks", "DescribeStacks"]);
+  });
+
   it("keeps nothing while closed, and never object bodies or secret values", async () => {
     const c = client();
     await c.send("DescribeStacks");

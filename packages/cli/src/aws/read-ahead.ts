@@ -8,8 +8,8 @@ import type { WithMiddleware } from "./failed-call.js";
  * call (same client, command and input), which then costs no round trip.
  *
  * What keeps it correct: an answer is used once (a poll asks AWS again); any call that is not a
- * read (Create/Update/Put/Delete..., from any client) drops every kept answer, so nothing read
- * before a change is seen after it; an error is kept only when AWS answered it (a 4xx such as "no such
+ * read (Create/Update/Put/Delete..., from any client) drops every kept answer when it starts and
+ * when it ends, so nothing read before or during a change is seen after it; an error is kept only when AWS answered it (a 4xx such as "no such
  * configuration", not a throttle), others are asked again;
  * streamed bodies (GetObject) and secret values are never kept. The read-ahead opens only under
  * the stage lock, so no other deploy changes the stage in between (engine/deploy.ts).
@@ -56,9 +56,15 @@ export function withReadAhead<T extends WithMiddleware>(client: T): T {
     (next: Handler, context: CallContext) => async (args: { input?: unknown }) => {
       const command = context.commandName ?? "";
       if (!READ.test(command)) {
-        // A change (or a call we cannot tell is a read): nothing read before it is used after it.
-        if (kept.size > 0) kept = new Map();
-        return next(args);
+        // A change (or a call we cannot tell is a read): nothing read before it is used after it,
+        // nor anything read while it was in flight (that read may have seen either side of it),
+        // so the kept answers are dropped when it starts and again when it ends.
+        kept = new Map();
+        try {
+          return await next(args);
+        } finally {
+          kept = new Map();
+        }
       }
       if (!open || NEVER_KEPT.has(command)) return next(args);
       const key = `${context.clientName ?? ""}\0${command}\0${stableJson(args.input)}`;
