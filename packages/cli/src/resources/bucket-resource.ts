@@ -13,7 +13,15 @@ import {
   readSettings,
   settingsDrift,
 } from "../buckets/bucket-settings.js";
-import type { Keep, Resource } from "./resource.js";
+import type {
+  Change,
+  DeployReport,
+  Keep,
+  Progress,
+  Resource,
+  ResourceStatus,
+  RunContext,
+} from "./resource.js";
 
 /** A bucket's settings before pocket sets any. */
 const EMPTY: CurrentSettings = { versioning: "Never", cors: [], lifecycle: [] };
@@ -26,7 +34,7 @@ const TAKEN_HINT =
  * What destroy keeps is the engine's call, from `keep`; with `onlyIfEmpty` a bucket that still
  * holds objects is left alone.
  */
-export function bucketResource(o: {
+export interface BucketResourceOptions {
   id: string;
   title: string;
   group: string;
@@ -37,9 +45,10 @@ export function bucketResource(o: {
   holdsLock?: boolean;
   /** `[s3]` versioning, cors and lifecycle rules, reconciled on deploy (the app bucket only). */
   settings?: BucketSettings;
-}): Resource {
+}
+
+export function bucketResource(o: BucketResourceOptions): Resource {
   const { bucket, region } = o;
-  const outputs = { bucketName: bucket };
   return {
     id: o.id,
     title: o.title,
@@ -47,62 +56,9 @@ export function bucketResource(o: {
     dependsOn: o.dependsOn,
     keep: o.keep,
     holdsLock: o.holdsLock,
-    async status(run) {
-      const s3 = await run.aws(region).s3();
-      if ((await bucketState(s3, bucket, TAKEN_HINT)) === "missing") return { state: "missing" };
-      const problems: string[] = [];
-      if (!(await blocksPublicAccess(s3, bucket))) problems.push("public access is not fully blocked");
-      if (o.settings) problems.push(...settingsDrift(await readSettings(s3, bucket), o.settings).details);
-      if (problems.length > 0) return { state: "needs-update", detail: problems.join("; ") };
-      return { state: "in-sync" };
-    },
-    async plan(run) {
-      const s3 = await run.aws(region).s3();
-      if ((await bucketState(s3, bucket, TAKEN_HINT)) === "missing") {
-        const extra = o.settings ? settingsDrift(EMPTY, o.settings).details : [];
-        return [
-          {
-            action: "create",
-            target: `S3 bucket ${bucket}`,
-            ...(extra.length ? { detail: extra.join("; ") } : {}),
-          },
-        ];
-      }
-      const changes: Awaited<ReturnType<Resource["plan"]>> = [];
-      if (!(await blocksPublicAccess(s3, bucket))) {
-        changes.push({ action: "update", target: `S3 bucket ${bucket}`, detail: "block all public access" });
-      }
-      if (o.settings) {
-        for (const detail of settingsDrift(await readSettings(s3, bucket), o.settings).details)
-          changes.push({ action: "update", target: `S3 bucket ${bucket}`, detail });
-      }
-      return changes;
-    },
-    async deploy(run, progress) {
-      const s3 = await run.aws(region).s3();
-      const done: string[] = [];
-      let created = false;
-      if ((await bucketState(s3, bucket, TAKEN_HINT)) === "missing") {
-        progress.update("creating");
-        await createBucket(s3, bucket, region);
-        created = true;
-        done.push("created");
-      } else if (!(await blocksPublicAccess(s3, bucket))) {
-        await blockPublicAccess(s3, bucket);
-        done.push("public access blocked");
-      }
-      if (o.settings) {
-        // A new bucket has none of the settings: no need to read them back.
-        const drift = settingsDrift(created ? EMPTY : await readSettings(s3, bucket), o.settings);
-        if (drift.details.length > 0) {
-          progress.update(drift.details.join("; "));
-          await applySettings(s3, bucket, drift);
-          if (!created) done.push(...drift.details);
-        }
-      }
-      if (done.length === 0) return { changed: false, summary: "no changes", outputs };
-      return { changed: true, summary: done.join("; "), outputs };
-    },
+    status: (run) => bucketStatus(o, run),
+    plan: (run) => bucketChanges(o, run),
+    deploy: (run, progress) => deployBucket(o, run, progress),
     async destroy(run, progress, { onlyIfEmpty }) {
       const s3 = await run.aws(region).s3();
       if ((await bucketState(s3, bucket, TAKEN_HINT)) === "missing")
@@ -116,4 +72,70 @@ export function bucketResource(o: {
       return { changed: true, summary: `deleted (${n} objects)` };
     },
   };
+}
+
+async function bucketStatus(o: BucketResourceOptions, run: RunContext): Promise<ResourceStatus> {
+  const s3 = await run.aws(o.region).s3();
+  if ((await bucketState(s3, o.bucket, TAKEN_HINT)) === "missing") return { state: "missing" };
+  const problems: string[] = [];
+  if (!(await blocksPublicAccess(s3, o.bucket))) problems.push("public access is not fully blocked");
+  if (o.settings) problems.push(...settingsDrift(await readSettings(s3, o.bucket), o.settings).details);
+  if (problems.length > 0) return { state: "needs-update", detail: problems.join("; ") };
+  return { state: "in-sync" };
+}
+
+async function bucketChanges(o: BucketResourceOptions, run: RunContext): Promise<Change[]> {
+  const { bucket } = o;
+  const s3 = await run.aws(o.region).s3();
+  if ((await bucketState(s3, bucket, TAKEN_HINT)) === "missing") {
+    const extra = o.settings ? settingsDrift(EMPTY, o.settings).details : [];
+    return [
+      {
+        action: "create",
+        target: `S3 bucket ${bucket}`,
+        ...(extra.length ? { detail: extra.join("; ") } : {}),
+      },
+    ];
+  }
+  const changes: Change[] = [];
+  if (!(await blocksPublicAccess(s3, bucket))) {
+    changes.push({ action: "update", target: `S3 bucket ${bucket}`, detail: "block all public access" });
+  }
+  if (o.settings) {
+    for (const detail of settingsDrift(await readSettings(s3, bucket), o.settings).details)
+      changes.push({ action: "update", target: `S3 bucket ${bucket}`, detail });
+  }
+  return changes;
+}
+
+async function deployBucket(
+  o: BucketResourceOptions,
+  run: RunContext,
+  progress: Progress,
+): Promise<DeployReport> {
+  const { bucket, region } = o;
+  const outputs = { bucketName: bucket };
+  const s3 = await run.aws(region).s3();
+  const done: string[] = [];
+  let created = false;
+  if ((await bucketState(s3, bucket, TAKEN_HINT)) === "missing") {
+    progress.update("creating");
+    await createBucket(s3, bucket, region);
+    created = true;
+    done.push("created");
+  } else if (!(await blocksPublicAccess(s3, bucket))) {
+    await blockPublicAccess(s3, bucket);
+    done.push("public access blocked");
+  }
+  if (o.settings) {
+    // A new bucket has none of the settings: no need to read them back.
+    const drift = settingsDrift(created ? EMPTY : await readSettings(s3, bucket), o.settings);
+    if (drift.details.length > 0) {
+      progress.update(drift.details.join("; "));
+      await applySettings(s3, bucket, drift);
+      if (!created) done.push(...drift.details);
+    }
+  }
+  if (done.length === 0) return { changed: false, summary: "no changes", outputs };
+  return { changed: true, summary: done.join("; "), outputs };
 }
