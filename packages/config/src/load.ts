@@ -3,6 +3,8 @@ import { buildContext } from "./context/build.js";
 import type { PocketContext } from "./context/types.js";
 import { type Diagnostic, formatPath, hasErrors, type Issue, type PathSegment } from "./diagnostics.js";
 import { readDotEnv } from "./files.js";
+import type { HeadContainerSettings } from "./head/facts.js";
+import { inContainerSpelling } from "./head/front-door.js";
 import { withHeadNames } from "./head/names.js";
 import { isTable, type MergedDocument, mergeStage } from "./merge.js";
 import { environmentSizeIssues } from "./rules/environment.js";
@@ -192,14 +194,27 @@ function runStage(prepared: Prepared, stage: string): StageRun {
   if (out.settings) {
     const context = buildContext(out.settings);
     // A file in the original's current spelling gets that version's names (docs/decisions.md#d11-two-spellings-one-schema).
-    run.context = out.settings.head ? withHeadNames(context, out.settings.head) : context;
-    run.issues.push(
+    const { head } = out.settings;
+    const containerOf = (c: HeadContainerSettings) =>
+      buildContext({ ...out.settings!, awscontainer: c }).container;
+    run.context = head ? withHeadNames(context, head, containerOf) : context;
+    const found = [
       ...nameIssues(run.context),
       ...storageSyncIssues(out.settings, run.context),
       ...environmentSizeIssues(run.context),
       ...extraResourceWarnings(run.context),
       ...lifecycleWarnings(run.context),
-    );
+    ];
+    if (!head) run.issues.push(...found);
+    else {
+      run.issues.push(...found.map((i) => inContainerSpelling(i, head.container)));
+      // Every other container's names meet the same limits.
+      for (const [name, c] of Object.entries(run.context.containers ?? {})) {
+        if (name === head.container) continue;
+        const ctx = { ...run.context, container: c };
+        run.issues.push(...nameIssues(ctx).map((i) => inContainerSpelling(i, name)));
+      }
+    }
   }
   return run;
 }

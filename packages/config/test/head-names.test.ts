@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { context } from "./helpers.js";
+import { context, load } from "./helpers.js";
 
 /**
  * What the original's current version renders for its own fixtures (beside the checkout, never
@@ -89,5 +89,44 @@ describe("Aurora's database of a file in the original's current spelling", () =>
   it("is {stage}_{project}, or [rds] database", () => {
     expect(context(file("[rds]\n")).rds!.databaseName).toBe("dev_myapp");
     expect(context(file('[rds]\ndatabase = "prod_myapp"\n')).rds!.databaseName).toBe("prod_myapp");
+  });
+});
+
+describe("several containers: each is named with its own name", () => {
+  const two = (v2: string) => `[general]
+region = "ap-northeast-1"
+project_name = "myapp"
+stages = ["dev"]
+
+[container.mydjango]
+dockerfile_path = "Dockerfile"
+[container.mydjango.handlers.wsgi]
+command = "pocket.django.lambda_handlers.wsgi_handler"
+
+[container.${v2}]
+dockerfile_path = "v2/Dockerfile"
+[container.${v2}.handlers.wsgi]
+command = "admin-v2"
+`;
+  it("context.containers holds each, context.container the first", () => {
+    const c = context(two("v2"));
+    expect(Object.keys(c.containers!)).toEqual(["mydjango", "v2"]);
+    expect(c.container).toBe(c.containers!.mydjango);
+    const v2 = c.containers!.v2!;
+    expect([v2.stackName, v2.ecrRepository, v2.roleName, v2.handlers.wsgi!.functionName]).toEqual([
+      "dev-myapp-container-v2",
+      "dev-myapp-pocket-v2-lambda",
+      "lambda-dev-myapp-v2-pocket",
+      "dev-myapp-pocket-v2-wsgi",
+    ]);
+    expect(v2.dockerfilePath).toBe("v2/Dockerfile");
+  });
+
+  it("a name too long for AWS in any container is reported at that container", () => {
+    const key = `w${"x".repeat(50)}`;
+    const r = load(two("v2").replace("[container.v2.handlers.wsgi]", `[container.v2.handlers.${key}]`));
+    const errors = r.ok ? [] : r.diagnostics.filter((d) => d.severity === "error");
+    expect(errors.map((d) => d.path)).toEqual([`container.v2.handlers.${key}`]);
+    expect(errors[0]!.position?.line).toBeGreaterThan(0);
   });
 });

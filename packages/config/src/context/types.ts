@@ -20,6 +20,12 @@ export interface PocketContext {
   s3?: S3Context;
   vpc?: VpcContext;
   container?: ContainerContext;
+  /**
+   * A file in the original's current spelling with several `[container.<name>]` tables: each
+   * container by name, named as that version names them (`container` is the first of them).
+   * Deploy refuses such a stage for now (docs/decisions.md#d11-two-spellings-one-schema).
+   */
+  containers?: Record<string, ContainerContext>;
   rds?: RdsContext;
   neon?: NeonContext;
   tidb?: TidbContext;

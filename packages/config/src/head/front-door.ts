@@ -63,14 +63,30 @@ export function validateHeadSpelling<I extends ValidationInput>(
 
 /** A problem found in the rewritten document, told in the file's own spelling. */
 function inHeadSpelling(issue: Issue, rewrite: HeadRewrite): Issue {
-  const name = `container.${rewrite.container ?? "main"}`;
+  return toldAs(issue, rewrite.container, rewrite.toHeadPath(issue.path));
+}
+
+/**
+ * A problem found on the context of a file in the original's current spelling (the name rules,
+ * the environment's size), told in that spelling: `awscontainer` is the container `container`.
+ */
+export function inContainerSpelling(issue: Issue, container: string | undefined): Issue {
+  const path =
+    issue.path[0] === "awscontainer"
+      ? ["container", container ?? "main", ...issue.path.slice(1)]
+      : [...issue.path];
+  return toldAs(issue, container, path);
+}
+
+function toldAs(issue: Issue, container: string | undefined, path: PathSegment[]): Issue {
+  const name = `container.${container ?? "main"}`;
   const say = (text: string) =>
     text
       .replace(/\ban awscontainer\b/g, `a ${name}`)
       .replace(/\[awscontainer/g, `[${name}`)
       .replace(/\bawscontainer\b/g, name)
       .replace(/type = "api"/g, 'type = "lambda"');
-  const out: Issue = { ...issue, path: rewrite.toHeadPath(issue.path), message: say(issue.message) };
+  const out: Issue = { ...issue, path, message: say(issue.message) };
   if (issue.hint !== undefined) out.hint = say(issue.hint);
   return out;
 }

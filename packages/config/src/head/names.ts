@@ -1,5 +1,5 @@
 import type { ContainerContext, HandlerContext, PocketContext } from "../context/types.js";
-import type { HeadFacts } from "./facts.js";
+import type { HeadContainerSettings, HeadFacts } from "./facts.js";
 
 /**
  * The names the original's current version derives for a file in its spelling: the container's
@@ -8,7 +8,11 @@ import type { HeadFacts } from "./facts.js";
  * (`pocket_key_format`); this step renames what the context builders derived the seed's way, and
  * every reference to it (CloudFront's API origins, schedule targets).
  */
-export function withHeadNames(context: PocketContext, head: HeadFacts): PocketContext {
+export function withHeadNames(
+  context: PocketContext,
+  head: HeadFacts,
+  containerOf: (settings: HeadContainerSettings) => ContainerContext | undefined,
+): PocketContext {
   const out: PocketContext = { ...context };
   if (out.rds) {
     out.rds = {
@@ -20,6 +24,14 @@ export function withHeadNames(context: PocketContext, head: HeadFacts): PocketCo
   if (!out.container || name === undefined) return out;
   const { container, exports } = containerNames(out.container, context, name);
   out.container = container;
+  if (head.containers) {
+    out.containers = {};
+    for (const [other, settings] of Object.entries(head.containers)) {
+      const built = other === name ? out.container : containerOf(settings);
+      if (built)
+        out.containers[other] = other === name ? built : containerNames(built, context, other).container;
+    }
+  }
   if (out.cloudfront) {
     const cloudfront: NonNullable<PocketContext["cloudfront"]> = {};
     for (const [key, cf] of Object.entries(out.cloudfront)) {
