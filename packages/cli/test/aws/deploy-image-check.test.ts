@@ -3,7 +3,7 @@ import { ListSecretsCommand, SecretsManagerClient } from "@aws-sdk/client-secret
 import { beforeAll, describe, expect, it } from "vitest";
 import { pocket, project } from "../cli/run.js";
 import { motoEnv, putTestImage, resetMoto } from "../moto/moto.js";
-import { freshMoto, general, REGION } from "./harness.js";
+import { DJANGO_API_CONTAINER, freshMoto, general, REGION } from "./harness.js";
 import { mutating, record } from "./recorder.js";
 
 /*
@@ -14,16 +14,7 @@ const TOML = `
 ${general("img")}
 [s3]
 
-[awscontainer]
-dockerfile_path = "Dockerfile"
-
-[awscontainer.secrets.managed]
-SECRET_KEY = { type = "password", options = { length = 50 } }
-
-[awscontainer.handlers.wsgi]
-command = "pocket.django.lambda_handlers.wsgi_handler"
-apigateway = {}
-`;
+${DJANGO_API_CONTAINER}`;
 const NO_CONTAINER = `
 ${general("img")}
 [s3]

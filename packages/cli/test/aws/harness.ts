@@ -17,12 +17,27 @@ export function general(projectName: string, stages: readonly string[] = ["dev"]
   return `[general]\nregion = "${REGION}"\nproject_name = "${projectName}"\nstages = [${stages.map((s) => `"${s}"`).join(", ")}]\n`;
 }
 
-/** The container most test stages run: one Django WSGI handler, its image from a Dockerfile. */
-export const WSGI_CONTAINER = `[awscontainer]
-dockerfile_path = "Dockerfile"
+/** The container most test stages run: one Django WSGI handler, its image from `dockerfile`. */
+export function wsgiContainer(dockerfile = "Dockerfile"): string {
+  return `[awscontainer]
+dockerfile_path = "${dockerfile}"
 
 [awscontainer.handlers.wsgi]
 command = "pocket.django.lambda_handlers.wsgi_handler"
+`;
+}
+export const WSGI_CONTAINER = wsgiContainer();
+
+/** The getting-started container: the WSGI handler behind API Gateway, its SECRET_KEY managed. */
+export const DJANGO_API_CONTAINER = `[awscontainer]
+dockerfile_path = "Dockerfile"
+
+[awscontainer.secrets.managed]
+SECRET_KEY = { type = "password", options = { length = 50 } }
+
+[awscontainer.handlers.wsgi]
+command = "pocket.django.lambda_handlers.wsgi_handler"
+apigateway = {}
 `;
 
 /**

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { snapshotIdentifier } from "../../src/resources/rds/snapshot.js";
 import { pocket, project } from "../cli/run.js";
 import { motoEnv } from "../moto/moto.js";
-import { freshMoto, general, REGION } from "./harness.js";
+import { freshMoto, general, REGION, wsgiContainer } from "./harness.js";
 import { mutating, record } from "./recorder.js";
 
 const TOML = (days: number, window = "18:00-18:30") => `
@@ -18,12 +18,7 @@ zone_suffixes = ["a", "c"]
 backup_retention_days = ${days}
 preferred_backup_window = "${window}"
 
-[awscontainer]
-dockerfile_path = "pocket.Dockerfile"
-
-[awscontainer.handlers.wsgi]
-command = "pocket.django.lambda_handlers.wsgi_handler"
-`;
+${wsgiContainer("pocket.Dockerfile")}`;
 const env = () => ({ ...motoEnv(REGION), POCKET_RDS_POLL_MS: "10" });
 const rds = () => new RDSClient({ region: REGION });
 const CLUSTER = "dev-bak-pocket-aurora";

@@ -2,21 +2,12 @@ import { GetFunctionConfigurationCommand, LambdaClient } from "@aws-sdk/client-l
 import { beforeAll, describe, expect, it } from "vitest";
 import { pocket, project } from "../cli/run.js";
 import { motoEnv, putTestImage } from "../moto/moto.js";
-import { freshMoto, general, REGION } from "./harness.js";
+import { DJANGO_API_CONTAINER, freshMoto, general, REGION } from "./harness.js";
 import { mutating, record } from "./recorder.js";
 
 const TOML = `
 ${general("rel")}
-[awscontainer]
-dockerfile_path = "Dockerfile"
-
-[awscontainer.secrets.managed]
-SECRET_KEY = { type = "password", options = { length = 50 } }
-
-[awscontainer.handlers.wsgi]
-command = "pocket.django.lambda_handlers.wsgi_handler"
-apigateway = {}
-
+${DJANGO_API_CONTAINER}
 [awscontainer.handlers.worker]
 command = "app.worker"
 sqs = {}

@@ -10,7 +10,7 @@ import {
 import { beforeAll, describe, expect, it } from "vitest";
 import { pocket, project } from "../cli/run.js";
 import { motoEnv, putTestImage } from "../moto/moto.js";
-import { freshMoto, general, REGION } from "./harness.js";
+import { freshMoto, general, REGION, wsgiContainer } from "./harness.js";
 import { mutating, record } from "./recorder.js";
 
 // The seed's [rds] example: a managed VPC with two zones, the cluster, and a container in it.
@@ -23,12 +23,7 @@ zone_suffixes = ["a", "c"]
 [rds]
 max_capacity = ${max}
 
-[awscontainer]
-dockerfile_path = "pocket.Dockerfile"
-
-[awscontainer.handlers.wsgi]
-command = "pocket.django.lambda_handlers.wsgi_handler"
-`;
+${wsgiContainer("pocket.Dockerfile")}`;
 
 const env = () => ({ ...motoEnv(REGION), POCKET_RDS_POLL_MS: "10" });
 const rds = () => new RDSClient({ region: REGION });
