@@ -26,59 +26,8 @@ export function addSchedules(
     const handler = c.handlers[schedule.handler];
     if (!handler)
       throw new Error(`schedule ${schedule.key} names handler ${schedule.handler}, which is missing`);
-    const K = handler.logicalId;
     const L = schedule.logicalId;
-    const target = targetArn(schedule, K);
-    const dlq: Json | undefined = schedule.deadLetterQueueName
-      ? cfn.getAtt(`${K}DeadLetterQueue`, "Arn")
-      : undefined;
-    const statements: Json[] = [
-      schedule.target.kind === "lambda"
-        ? {
-            Sid: "StartTarget",
-            Effect: "Allow",
-            Action: ["lambda:InvokeFunction"],
-            // The unqualified ARN is what the schedule names; ":*" covers $LATEST and versions.
-            Resource: [target, cfn.sub(`\${${K}LambdaFunction.Arn}:*`)],
-          }
-        : { Sid: "StartTarget", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [target] },
-    ];
-    if (dlq) {
-      // Scheduler sends what it could not deliver to the dead-letter queue with this role.
-      statements.push({ Sid: "DeadLetter", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [dlq] });
-    }
-    r[`${L}Role`] = {
-      Type: "AWS::IAM::Role",
-      Properties: {
-        RoleName: schedule.roleName,
-        AssumeRolePolicyDocument: {
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Effect: "Allow",
-              Principal: { Service: "scheduler.amazonaws.com" },
-              Action: "sts:AssumeRole",
-              // Only schedules of this account and this group may use the role (confused deputy).
-              Condition: {
-                StringEquals: { "aws:SourceAccount": cfn.ref("AWS::AccountId") },
-                ArnLike: {
-                  "aws:SourceArn": cfn.sub(
-                    `${ARN}:scheduler:\${AWS::Region}:\${AWS::AccountId}:schedule/${s.groupName}/*`,
-                  ),
-                },
-              },
-            },
-          ],
-        },
-        ...(c.permissionsBoundary ? { PermissionsBoundary: boundary(c.permissionsBoundary) } : {}),
-        Policies: [
-          {
-            PolicyName: `${schedule.roleName}-policy`,
-            PolicyDocument: { Version: "2012-10-17", Statement: statements },
-          },
-        ],
-      },
-    };
+    r[`${L}Role`] = scheduleRole(ctx, schedule, handler.logicalId);
     // `pocket status` reads it to tell that the deployed stack holds the schedule. Spelled from
     // the names (no GetAtt): the same value, and emulators without Scheduler (moto) can still
     // create the stack.
@@ -87,29 +36,94 @@ export function addSchedules(
         `${ARN}:scheduler:\${AWS::Region}:\${AWS::AccountId}:schedule/${s.groupName}/${schedule.name}`,
       ),
     };
-    r[L] = {
-      Type: "AWS::Scheduler::Schedule",
-      Properties: {
-        Name: schedule.name,
-        GroupName: cfn.ref("ScheduleGroup"),
-        ScheduleExpression: schedule.expression,
-        ScheduleExpressionTimezone: schedule.timezone,
-        State: schedule.state,
-        ...(schedule.description ? { Description: schedule.description } : {}),
-        FlexibleTimeWindow: { Mode: "OFF" },
-        Target: {
-          Arn: target,
-          RoleArn: cfn.getAtt(`${L}Role`, "Arn"),
-          Input: schedule.target.input,
-          RetryPolicy: {
-            MaximumRetryAttempts: schedule.retryPolicy.maximumRetryAttempts,
-            MaximumEventAgeInSeconds: schedule.retryPolicy.maximumEventAgeInSeconds,
-          },
-          ...(dlq ? { DeadLetterConfig: { Arn: dlq } } : {}),
-        },
-      },
-    };
+    r[L] = scheduleResource(schedule, handler.logicalId);
   }
+}
+
+/** The handler's dead-letter queue, when the schedule has one. */
+function deadLetterQueue(schedule: ScheduleContext, handlerLogicalId: string): Json | undefined {
+  return schedule.deadLetterQueueName ? cfn.getAtt(`${handlerLogicalId}DeadLetterQueue`, "Arn") : undefined;
+}
+
+/** The schedule's own role: it may start its one target and write to its dead-letter queue. */
+function scheduleRole(ctx: PocketContext, schedule: ScheduleContext, K: string): TemplateResource {
+  const c = ctx.container!;
+  const groupName = ctx.scheduler!.groupName;
+  const target = targetArn(schedule, K);
+  const dlq = deadLetterQueue(schedule, K);
+  const statements: Json[] = [
+    schedule.target.kind === "lambda"
+      ? {
+          Sid: "StartTarget",
+          Effect: "Allow",
+          Action: ["lambda:InvokeFunction"],
+          // The unqualified ARN is what the schedule names; ":*" covers $LATEST and versions.
+          Resource: [target, cfn.sub(`\${${K}LambdaFunction.Arn}:*`)],
+        }
+      : { Sid: "StartTarget", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [target] },
+  ];
+  if (dlq) {
+    // Scheduler sends what it could not deliver to the dead-letter queue with this role.
+    statements.push({ Sid: "DeadLetter", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [dlq] });
+  }
+  return {
+    Type: "AWS::IAM::Role",
+    Properties: {
+      RoleName: schedule.roleName,
+      AssumeRolePolicyDocument: {
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Principal: { Service: "scheduler.amazonaws.com" },
+            Action: "sts:AssumeRole",
+            // Only schedules of this account and this group may use the role (confused deputy).
+            Condition: {
+              StringEquals: { "aws:SourceAccount": cfn.ref("AWS::AccountId") },
+              ArnLike: {
+                "aws:SourceArn": cfn.sub(
+                  `${ARN}:scheduler:\${AWS::Region}:\${AWS::AccountId}:schedule/${groupName}/*`,
+                ),
+              },
+            },
+          },
+        ],
+      },
+      ...(c.permissionsBoundary ? { PermissionsBoundary: boundary(c.permissionsBoundary) } : {}),
+      Policies: [
+        {
+          PolicyName: `${schedule.roleName}-policy`,
+          PolicyDocument: { Version: "2012-10-17", Statement: statements },
+        },
+      ],
+    },
+  };
+}
+
+function scheduleResource(schedule: ScheduleContext, K: string): TemplateResource {
+  const dlq = deadLetterQueue(schedule, K);
+  return {
+    Type: "AWS::Scheduler::Schedule",
+    Properties: {
+      Name: schedule.name,
+      GroupName: cfn.ref("ScheduleGroup"),
+      ScheduleExpression: schedule.expression,
+      ScheduleExpressionTimezone: schedule.timezone,
+      State: schedule.state,
+      ...(schedule.description ? { Description: schedule.description } : {}),
+      FlexibleTimeWindow: { Mode: "OFF" },
+      Target: {
+        Arn: targetArn(schedule, K),
+        RoleArn: cfn.getAtt(`${schedule.logicalId}Role`, "Arn"),
+        Input: schedule.target.input,
+        RetryPolicy: {
+          MaximumRetryAttempts: schedule.retryPolicy.maximumRetryAttempts,
+          MaximumEventAgeInSeconds: schedule.retryPolicy.maximumEventAgeInSeconds,
+        },
+        ...(dlq ? { DeadLetterConfig: { Arn: dlq } } : {}),
+      },
+    },
+  };
 }
 
 function targetArn(schedule: ScheduleContext, handlerLogicalId: string): Json {
