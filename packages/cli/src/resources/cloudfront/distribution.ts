@@ -44,12 +44,18 @@ export function distributionResource(ctx: PocketContext, cf: CloudFrontContext):
   }
   const originVerify = protection.originVerify;
   // The value is read from the secrets store once per run (parameters and tags both need it).
+  // A failed read is not kept: a status asked before the secrets resource created the value
+  // (the deploy's read-ahead) must not decide what the deploy after it finds.
   const verifyValues = new WeakMap<RunContext, Promise<string>>();
   const originVerifyValue = (run: RunContext): Promise<string> => {
     let p = verifyValues.get(run);
     if (!p) {
-      p = readOriginVerify(run, originVerify!.secret);
-      verifyValues.set(run, p);
+      const read = readOriginVerify(run, originVerify!.secret);
+      read.catch(() => {
+        if (verifyValues.get(run) === read) verifyValues.delete(run);
+      });
+      verifyValues.set(run, read);
+      p = read;
     }
     return p;
   };
