@@ -27,26 +27,7 @@ export function vpcTemplate(ctx: PocketContext): Template {
     },
   };
   const publicSubnets = vpc.internetGateway;
-  if (publicSubnets) {
-    r.InternetGateway = { Type: "AWS::EC2::InternetGateway", Properties: { Tags: tag(name) } };
-    r.InternetGatewayAttachment = {
-      Type: "AWS::EC2::VPCGatewayAttachment",
-      Properties: { InternetGatewayId: cfn.ref("InternetGateway"), VpcId: cfn.ref("VPC") },
-    };
-    r.PublicRouteTable = {
-      Type: "AWS::EC2::RouteTable",
-      Properties: { VpcId: cfn.ref("VPC"), Tags: tag(`${name}-public`) },
-    };
-    r.DefaultPublicRoute = {
-      Type: "AWS::EC2::Route",
-      DependsOn: "InternetGatewayAttachment",
-      Properties: {
-        RouteTableId: cfn.ref("PublicRouteTable"),
-        DestinationCidrBlock: "0.0.0.0/0",
-        GatewayId: cfn.ref("InternetGateway"),
-      },
-    };
-  }
+  if (publicSubnets) Object.assign(r, internetGateway(name));
   vpc.zones.forEach((zone, index) => {
     const i = index + 1;
     if (publicSubnets) {
@@ -88,6 +69,31 @@ export function vpcTemplate(ctx: PocketContext): Template {
     Description: `magic-pocket VPC ${name} (shared by every stage that uses vpc ref "${vpc.ref}")`,
     Resources: r,
     Outputs: outputs,
+  };
+}
+
+/** The internet gateway and the public subnets' route table with its default route. */
+function internetGateway(name: string): Record<string, TemplateResource> {
+  const tag = (value: string): Json => cfn.tags({ Name: value });
+  return {
+    InternetGateway: { Type: "AWS::EC2::InternetGateway", Properties: { Tags: tag(name) } },
+    InternetGatewayAttachment: {
+      Type: "AWS::EC2::VPCGatewayAttachment",
+      Properties: { InternetGatewayId: cfn.ref("InternetGateway"), VpcId: cfn.ref("VPC") },
+    },
+    PublicRouteTable: {
+      Type: "AWS::EC2::RouteTable",
+      Properties: { VpcId: cfn.ref("VPC"), Tags: tag(`${name}-public`) },
+    },
+    DefaultPublicRoute: {
+      Type: "AWS::EC2::Route",
+      DependsOn: "InternetGatewayAttachment",
+      Properties: {
+        RouteTableId: cfn.ref("PublicRouteTable"),
+        DestinationCidrBlock: "0.0.0.0/0",
+        GatewayId: cfn.ref("InternetGateway"),
+      },
+    },
   };
 }
 
