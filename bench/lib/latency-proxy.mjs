@@ -111,6 +111,7 @@ function callName(req, body) {
   const target = req.headers["x-amz-target"];
   if (target) return `${service} ${String(target).split(".").pop()}`;
   const action = /(?:^|&)Action=([A-Za-z0-9]+)/.exec(body.toString("latin1"))?.[1];
-  if (action) return `${service} ${action}`;
+  const stack = /(?:^|&)StackName=([^&]+)/.exec(body.toString("latin1"))?.[1];
+  if (action) return `${service} ${action}${stack ? ` ${decodeURIComponent(stack)}` : ""}`;
   return `${service} ${req.method} ${req.url.length > 60 ? `${req.url.slice(0, 60)}...` : req.url}`;
 }
