@@ -92,6 +92,15 @@ describe("read-ahead", () => {
     expect(c.sent).toEqual(["UpdateStack", "DescribeStacks", "DescribeStacks"]);
   });
 
+  it("keeps nothing once a change was made: AWS may still be carrying it out", async () => {
+    const c = client();
+    openReadAhead();
+    await c.send("UpdateStack");
+    await c.send("DescribeStacks");
+    await c.send("DescribeStacks");
+    expect(c.sent).toEqual(["UpdateStack", "DescribeStacks", "DescribeStacks"]);
+  });
+
   it("keeps nothing while closed, and never object bodies or secret values", async () => {
     const c = client();
     await c.send("DescribeStacks");

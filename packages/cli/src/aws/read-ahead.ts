@@ -9,10 +9,12 @@ import type { WithMiddleware } from "./failed-call.js";
  *
  * What keeps it correct: an answer is used once (a poll asks AWS again); any call that is not a
  * read (Create/Update/Put/Delete..., from any client) drops every kept answer when it starts and
- * when it ends, so nothing read before or during a change is seen after it; an error is kept only when AWS answered it (a 4xx such as "no such
- * configuration", not a throttle), others are asked again;
- * streamed bodies (GetObject) and secret values are never kept. The read-ahead opens only under
- * the stage lock, so no other deploy changes the stage in between (engine/deploy.ts).
+ * when it ends, and ends the read-ahead, so nothing read before, during or after a change is
+ * kept (a no-op deploy, the case this is for, changes nothing under the lock); an error is kept
+ * only when AWS answered it (a 4xx such as "no such configuration", not a throttle), others are
+ * asked again; streamed bodies (GetObject) and secret values are never kept. The read-ahead
+ * opens only under the stage lock, so no other deploy changes the stage in between
+ * (engine/deploy.ts).
  */
 type Handler = (args: { input?: unknown }) => Promise<unknown>;
 
@@ -58,7 +60,10 @@ export function withReadAhead<T extends WithMiddleware>(client: T): T {
       if (!READ.test(command)) {
         // A change (or a call we cannot tell is a read): nothing read before it is used after it,
         // nor anything read while it was in flight (that read may have seen either side of it),
-        // so the kept answers are dropped when it starts and again when it ends.
+        // so the kept answers are dropped when it starts and again when it ends. The read-ahead
+        // ends too: AWS goes on changing after some calls return (a stack updating), and a read
+        // kept then could be found by a resource that waits for that change to finish.
+        open = false;
         kept = new Map();
         try {
           return await next(args);
