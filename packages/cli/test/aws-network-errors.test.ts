@@ -210,7 +210,9 @@ describe("the client factory", () => {
   it("gives every client connection and request timeouts", async () => {
     const clients = awsClients("eu-west-3");
     for (const client of [await clients.cloudformation(), await clients.s3(), await clients.lambda()]) {
-      const handler = client.config.requestHandler as { configProvider: Promise<Record<string, unknown>> };
+      const handler = client.config.requestHandler as unknown as {
+        configProvider: Promise<Record<string, unknown>>;
+      };
       const config = await handler.configProvider;
       expect(config.connectionTimeout).toBeGreaterThan(0);
       expect(config.requestTimeout).toBeGreaterThan(0);
