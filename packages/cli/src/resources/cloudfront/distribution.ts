@@ -25,40 +25,9 @@ export const ORIGIN_VERIFY_TAG = "pocket:origin-verify-fingerprint";
  */
 export function distributionResource(ctx: PocketContext, cf: CloudFrontContext): Resource {
   const protection = edgeProtection(cf);
-  const parameters: Record<string, ParameterSource> = {};
-  for (const [name, p] of Object.entries(cloudfrontParameters(cf))) {
-    parameters[name] =
-      p.kind === "hosted-zone"
-        ? {
-            kind: "hosted-zone",
-            domain: p.domain,
-            overrideKey: `cloudfront.${cf.name}.hosted_zone_id_override`,
-          }
-        : {
-            kind: "stack-output",
-            region: ctx.container!.region,
-            stackName: ctx.container!.stackName,
-            output: p.exportName,
-            ifMissing: "error",
-          };
-  }
+  const parameters = parameterSources(ctx, cf);
   const originVerify = protection.originVerify;
-  // The value is read from the secrets store once per run (parameters and tags both need it).
-  // A failed read is not kept: a status asked before the secrets resource created the value
-  // (the deploy's read-ahead) must not decide what the deploy after it finds.
-  const verifyValues = new WeakMap<RunContext, Promise<string>>();
-  const originVerifyValue = (run: RunContext): Promise<string> => {
-    let p = verifyValues.get(run);
-    if (!p) {
-      const read = readOriginVerify(run, originVerify!.secret);
-      read.catch(() => {
-        if (verifyValues.get(run) === read) verifyValues.delete(run);
-      });
-      verifyValues.set(run, read);
-      p = read;
-    }
-    return p;
-  };
+  const originVerifyValue = originVerifyReader(originVerify?.secret);
   const resource = stackResource({
     id: `cloudfront:${cf.name}`,
     title: `CloudFront ${cf.stackName}`,
@@ -105,6 +74,49 @@ export function distributionResource(ctx: PocketContext, cf: CloudFrontContext):
       const summary = await protectionSummary(run, cf, protection);
       return { ...status, detail: status.detail ? `${status.detail}; ${summary}` : summary };
     },
+  };
+}
+
+/** The stack's parameters as data: hosted zones of its domains, API domains from the container stack. */
+function parameterSources(ctx: PocketContext, cf: CloudFrontContext): Record<string, ParameterSource> {
+  const parameters: Record<string, ParameterSource> = {};
+  for (const [name, p] of Object.entries(cloudfrontParameters(cf))) {
+    parameters[name] =
+      p.kind === "hosted-zone"
+        ? {
+            kind: "hosted-zone",
+            domain: p.domain,
+            overrideKey: `cloudfront.${cf.name}.hosted_zone_id_override`,
+          }
+        : {
+            kind: "stack-output",
+            region: ctx.container!.region,
+            stackName: ctx.container!.stackName,
+            output: p.exportName,
+            ifMissing: "error",
+          };
+  }
+  return parameters;
+}
+
+/**
+ * The origin-verify value, read from the secrets store once per run (parameters and tags both
+ * need it). A failed read is not kept: a status asked before the secrets resource created the
+ * value (the deploy's read-ahead) must not decide what the deploy after it finds.
+ */
+function originVerifyReader(secret: string | undefined): (run: RunContext) => Promise<string> {
+  const verifyValues = new WeakMap<RunContext, Promise<string>>();
+  return (run) => {
+    let p = verifyValues.get(run);
+    if (!p) {
+      const read = readOriginVerify(run, secret!);
+      read.catch(() => {
+        if (verifyValues.get(run) === read) verifyValues.delete(run);
+      });
+      verifyValues.set(run, read);
+      p = read;
+    }
+    return p;
   };
 }
 
