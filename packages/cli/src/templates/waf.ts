@@ -21,6 +21,8 @@ export const RATE_WINDOW_SECONDS = 300;
  * Everything else is allowed. The IPSets start empty and are edited with `pocket waf ip`, never
  * from `pocket.toml`: the template keeps `Addresses: []` and never changes it, so CloudFormation
  * does not touch the set's addresses on later deploys.
+ *
+ * Long on purpose: a flat table of the rules above, in priority order, and the resources they use.
  */
 export function wafResources(waf: WafProtection): Record<string, TemplateResource> {
   const resources: Record<string, TemplateResource> = {};

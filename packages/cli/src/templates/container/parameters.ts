@@ -17,6 +17,10 @@ export function parameterNames() {
   };
 }
 
+/**
+ * The container stack's parameters, each with where its value comes from. Long on purpose: a
+ * flat table, one entry per parameter, read top to bottom like the template's Parameters.
+ */
 export function containerParameters(
   ctx: PocketContext,
 ): Record<string, TemplateParameter & { source: ParameterSource }> {
