@@ -27,9 +27,9 @@ import {
   managementEvent,
   startHandlerProcess,
 } from "../../src/local/index.js";
-import { buildCli } from "../cli/build.js";
 import { pocket, repoRoot } from "../cli/run.js";
-import { motoEnv, putTestImage, resetMoto, useMoto } from "../moto/moto.js";
+import { motoEnv, putTestImage } from "../moto/moto.js";
+import { freshMoto } from "./harness.js";
 
 // The Django journey of issue 12, as a new user walks it: `django-admin startproject`,
 // `pocket django init`, a user secret DATABASE_URL and [ses], `pocket deploy --image`; then the
@@ -140,9 +140,7 @@ function journey(title: string, make: MakeProject): void {
   describe(title, () => {
     beforeAll(async () => {
       ensurePython();
-      buildCli();
-      await resetMoto();
-      useMoto();
+      await freshMoto();
       root = mkdtempSync(join(tmpdir(), "pocket-journey-"));
       dir = make(root, (args, cwd) => python(args, {}, cwd));
       writeFileSync(join(dir, "mysite", "journey_views.py"), VIEWS);

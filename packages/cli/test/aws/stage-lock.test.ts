@@ -279,7 +279,7 @@ describe("the stage lock", () => {
 
 /*
  * The lock under network faults: the CLI talks to moto through a loopback proxy that drops the
- * answer to chosen requests, or stops answering altogether (fault-proxy.ts).
+ * answer to chosen requests, or stops answering altogether (../moto/fault-proxy.ts).
  */
 describe("the stage lock under faults", () => {
   let proxy: FaultProxy;
