@@ -70,7 +70,7 @@ export function roleStatements(s: RoleScope): {
         "permissions-boundary-required",
         "the stage creates IAM roles but sets no permissions boundary, so a CI role that may write them could give them any permission.",
         {
-          hint: `Name one in pocket.toml under [STAGE.awscontainer.iam]: permissions_boundary = "arn:aws:iam::ACCOUNT:policy/${s.resourcePrefix}boundary" is made by --role-template with the most pocket's configuration gives the stage's roles; another name is your own policy.`,
+          hint: `Name one in pocket.toml under [STAGE.awscontainer.iam], e.g. permissions_boundary = "arn:PARTITION:iam::ACCOUNT:policy/${s.resourcePrefix}boundary" (PARTITION: aws, or aws-cn / aws-us-gov). --role-template creates a boundary of that name holding what pocket's configuration gives the stage's roles; any other name is a policy of your own.`,
           exitCode: 2,
         },
       );
