@@ -141,6 +141,10 @@ describe("TiDB Cloud Serverless against the contract server", () => {
     });
     expect(prd.status, prd.stderr).toBe(0);
     expect(tidb.clusters()).toHaveLength(0);
+    // The destroys took the stages' image repositories with them; the tests below deploy again,
+    // and deploy checks --image in ECR before anything else.
+    for (const stage of ["dev", "prd"])
+      images[stage] = await putTestImage(`${stage}-demo-pocket-lambda`, stage, REGION);
   });
 
   it("says which key is wrong, and what to set when none is", async () => {
