@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { closeReadAhead, keptAnswers, openReadAhead, withReadAhead } from "../src/aws/read-ahead.js";
+import {
+  changedOutsideSdk,
+  closeReadAhead,
+  keptAnswers,
+  openReadAhead,
+  withReadAhead,
+} from "../src/aws/read-ahead.js";
 
 /*
  * The read-ahead middleware (aws/read-ahead.ts) on a stand-in client: `send` runs the added
@@ -99,6 +105,17 @@ describe("read-ahead", () => {
     await c.send("DescribeStacks");
     await c.send("DescribeStacks");
     expect(c.sent).toEqual(["UpdateStack", "DescribeStacks", "DescribeStacks"]);
+  });
+
+  it("forgets and stops at a change made outside the SDK (docker push)", async () => {
+    const c = client();
+    openReadAhead();
+    await c.send("DescribeImages");
+    changedOutsideSdk();
+    await c.send("DescribeImages");
+    await c.send("DescribeImages");
+    expect(keptAnswers()).toBe(0);
+    expect(c.sent).toEqual(["DescribeImages", "DescribeImages", "DescribeImages"]);
   });
 
   it("keeps nothing while closed, and never object bodies or secret values", async () => {

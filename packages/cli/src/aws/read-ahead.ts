@@ -47,6 +47,15 @@ export function closeReadAhead(): void {
   kept = new Map();
 }
 
+/**
+ * A change made outside the SDK (a `docker push`, a `depot build --push`) was just carried out:
+ * nothing read before it may be used after it, and the read-ahead ends, as at an SDK change.
+ */
+export function changedOutsideSdk(): void {
+  open = false;
+  kept = new Map();
+}
+
 /** How many answers are waiting to be used (tests). */
 export function keptAnswers(): number {
   return kept.size;

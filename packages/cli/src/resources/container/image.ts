@@ -1,5 +1,6 @@
 import type { BuildBackend, ContainerContext } from "@magic-pocket/config";
 import type { AwsClients } from "../../aws/clients.js";
+import { changedOutsideSdk } from "../../aws/read-ahead.js";
 import { CliError } from "../../errors.js";
 import { runTool } from "../../util/process.js";
 import type { BuilderEnvironment, Progress, Timing } from "../resource.js";
@@ -97,6 +98,8 @@ export async function buildAndPush(
   }
   if (backend === "docker") await dockerBuild(clients, c, repositoryUri, target, cwd, progress);
   else await depotBuild(c, target, cwd, options.builders, progress);
+  // The push went to ECR outside the SDK: a tag read ahead of it must not answer the read below.
+  changedOutsideSdk();
   const digest = await taggedDigest(clients, c.ecrRepository, c.imageTag);
   if (!digest) {
     throw new CliError("image-not-pushed", `the build finished but ${target} is not in ECR.`, {
