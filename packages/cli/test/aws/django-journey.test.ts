@@ -121,9 +121,11 @@ function journey(title: string, make: MakeProject): void {
 
   /** What the image has on its path: the runtime init copied, and django-storages. */
   function pythonPath(): string {
-    // A wheel of pure Python is importable from its zip, as pip would install it.
-    const wheel = readdirSync(join(dir ?? root, ".pocket")).find((f) => f.endsWith(".whl"));
-    return [join(dir ?? root, ".pocket", wheel ?? "missing.whl"), DEPS_SITE].join(":");
+    // A wheel of pure Python is importable from its zip, as pip would install it. Before
+    // `pocket django init` (startproject) there is no runtime yet: only the dependencies.
+    const carried = join(dir ?? root, ".pocket");
+    const wheel = existsSync(carried) ? readdirSync(carried).find((f) => f.endsWith(".whl")) : undefined;
+    return [...(wheel ? [join(carried, wheel)] : []), DEPS_SITE].join(":");
   }
 
   async function ses(script: string): Promise<string> {
