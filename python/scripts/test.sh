@@ -7,8 +7,9 @@
 #     written into the tree),
 #  3. unpacks Debian's django-storages into python/.deps (apt-get download + dpkg -x: not
 #     installed as .debs, which would pull Debian's own, older Django) and puts it on PYTHONPATH,
-#  4. runs pytest on python/tests with any extra arguments given to this script.
-# Steps 1-3 are skipped when already done, so the second run goes straight to pytest.
+#  4. installs Debian's postgresql when initdb is nowhere (the RDS backend test runs a server),
+#  5. runs pytest on python/tests with any extra arguments given to this script.
+# Steps 1-4 are skipped when already done, so the second run goes straight to pytest.
 set -euo pipefail
 
 PY_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -50,6 +51,16 @@ if [[ ! -f "$DEPS_SITE/storages/backends/s3boto3.py" ]]; then
   rm -rf "$tmp"
   trap - EXIT
 fi
+
+# The RDS backend test starts a real PostgreSQL: Debian's server, installed when missing; its
+# initdb and pg_ctl live outside PATH (/usr/lib/postgresql/<version>/bin).
+pg_bin() { find /usr/lib/postgresql -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -1; }
+if ! command -v initdb >/dev/null && [[ -z "$(pg_bin)" ]]; then
+  echo "test.sh: installing Debian's postgresql" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+fi
+if ! command -v initdb >/dev/null; then export PATH="$PATH:$(pg_bin)"; fi
 
 # src first: the working tree is what gets tested.
 export PYTHONPATH="$PY_DIR/src:$DEPS_SITE${PYTHONPATH:+:$PYTHONPATH}"
