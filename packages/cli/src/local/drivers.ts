@@ -78,8 +78,9 @@ if __name__ == "__main__":
     sys.exit(main())
 `;
 
-export const NODE_DRIVER = String.raw`import { existsSync } from "node:fs";
-import { join } from "node:path";
+export const NODE_DRIVER = String.raw`import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
 
@@ -94,14 +95,39 @@ const errorOf = (e) => ({
   stackTrace: e && e.stack ? String(e.stack).split("\n") : [],
 });
 
+// Whether the nearest package.json above the file says "type": "module" (Node's own rule for .js).
+const typeModule = (file) => {
+  for (let dir = dirname(file); ; dir = dirname(dir)) {
+    const pkg = join(dir, "package.json");
+    if (existsSync(pkg)) {
+      try {
+        return JSON.parse(readFileSync(pkg, "utf8")).type === "module";
+      } catch {
+        return false;
+      }
+    }
+    if (dirname(dir) === dir) return false;
+  }
+};
+
+// Loads the module as Lambda's Node runtime does (docs/runtime-contract.md#handler-modules):
+// CommonJS with require(), so module.parent is set and require.main is not the module (an
+// Express app's "if (!module.parent) app.listen()" stays quiet); ES modules with import(). Which
+// one: .mjs/.mts import, .cjs/.cts require, .js/.ts by the nearest package.json "type". Lambda
+// tries .js, then .mjs, then .cjs. .ts/.mts/.cts only load with a TypeScript loader (pocket dev:
+// --import tsx, which hooks require() and import() alike).
+const load = async (base) => {
+  const file = [".js", ".mjs", ".cjs", ".ts", ".mts", ".cts"].map((x) => base + x).find((f) => existsSync(f));
+  if (!file) return undefined;
+  const esm = /\.m[jt]s$/.test(file) || (/\.[jt]s$/.test(file) && typeModule(file));
+  return esm ? import(pathToFileURL(file).href) : createRequire(file)(file);
+};
+
 let handler;
 try {
   const dot = spec.lastIndexOf(".");
-  const base = join(process.cwd(), spec.slice(0, dot));
-  // .ts/.mts only load when the process runs with a TypeScript loader (pocket dev: --import tsx).
-  const file = [".js", ".mjs", ".cjs", ".ts", ".mts"].map((x) => base + x).find((f) => existsSync(f));
-  if (!file) throw new Error("Cannot find module '" + spec.slice(0, dot) + "' (.js, .mjs, .cjs) in " + process.cwd());
-  const mod = await import(pathToFileURL(file).href);
+  const mod = await load(join(process.cwd(), spec.slice(0, dot)));
+  if (!mod) throw new Error("Cannot find module '" + spec.slice(0, dot) + "' (.js, .mjs, .cjs) in " + process.cwd());
   const name = spec.slice(dot + 1);
   handler = mod[name] ?? mod.default?.[name];
   if (typeof handler !== "function") throw new Error(spec + " is not a function");
