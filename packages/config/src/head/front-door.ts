@@ -1,8 +1,9 @@
 import type { Issue, PathSegment } from "../diagnostics.js";
 import type { AwsContainerSettings, Credentials, Settings } from "../schema/settings.js";
 import type { TomlTable } from "../toml/parse.js";
+import { containerTables } from "./declared-containers.js";
 import type { HeadFacts } from "./facts.js";
-import { containerTables, type HeadRewrite, rewriteForContainer } from "./normalise.js";
+import { type HeadRewrite, rewriteForContainer } from "./normalise.js";
 import { unbuiltIssues } from "./unbuilt.js";
 
 /** The part of validate.ts's input and output the front door reads (validate.ts calls it). */

@@ -1,0 +1,99 @@
+import { isTable } from "../merge.js";
+import { newTable, type TomlTable } from "../toml/parse.js";
+import { without } from "./renamed.js";
+
+/** What the rewrite needs from outside the file: names are formatted for the stage being read. */
+export interface RewriteEnv {
+  stage: string;
+  /** The folder of pocket.toml: the project name when `general.project_name` is absent. */
+  directoryName: string;
+}
+
+/**
+ * The container table. The original builds on CodeBuild unless told otherwise; `shared` moves a
+ * managed secret to the project's key; `rds_database_url` is what [rds] does anyway.
+ */
+export function rewriteContainer(
+  c: TomlTable,
+  name: string,
+  shared: string[],
+  hasRds: boolean,
+  format: (t: string) => string,
+): TomlTable {
+  const out = without(c, "ecr_name");
+  if (!Object.hasOwn(c, "build")) out.build = "codebuild";
+  if (isTable(c.secrets)) {
+    const secrets = without(c.secrets);
+    if (isTable(c.secrets.managed)) {
+      const managed = newTable();
+      for (const [key, spec] of Object.entries(c.secrets.managed)) {
+        if (!isTable(spec)) {
+          managed[key] = spec;
+          continue;
+        }
+        if (spec.shared === true) shared.push(key);
+        // [rds] hands DATABASE_URL to the runtime itself (built from the cluster's secret).
+        if (spec.type === "rds_database_url" && hasRds && key === "DATABASE_URL") continue;
+        managed[key] = without(spec, "shared");
+      }
+      secrets.managed = managed;
+    }
+    // Managed secrets live in the container's store unless shared (unbuilt.ts refuses a mix).
+    if (!Object.hasOwn(c.secrets, "pocket_key_format") && shared.length === 0) {
+      secrets.pocket_key_format = `{stage}-{project}-${name}-{namespace}`;
+    }
+    if (isTable(c.secrets.user)) {
+      const user = newTable();
+      for (const [key, spec] of Object.entries(c.secrets.user)) {
+        const stored =
+          isTable(spec) && STORED_TYPES.includes(String(spec.type)) && !Object.hasOwn(spec, "name");
+        const named = stored ? storedUrl(spec as TomlTable, c.secrets) : spec;
+        user[key] =
+          isTable(named) && typeof named.name === "string" ? { ...named, name: format(named.name) } : named;
+      }
+      secrets.user = user;
+    }
+    out.secrets = secrets;
+  }
+  if (isTable(c.django) && isTable(c.django.storages)) {
+    const storages = newTable();
+    for (const [key, s] of Object.entries(c.django.storages)) {
+      storages[key] = isTable(s) ? without(s, "link", "publish") : s;
+    }
+    out.django = { ...without(c.django), storages };
+  }
+  return out;
+}
+
+/** `{stage}`, `{project}` and `{namespace}` in a user secret's name (the original formats them). */
+export function formatter(doc: TomlTable, env: RewriteEnv): (t: string) => string {
+  const general = isTable(doc.general) ? doc.general : {};
+  const values: Record<string, string> = {
+    stage: env.stage,
+    project: typeof general.project_name === "string" ? general.project_name : env.directoryName,
+    namespace: typeof general.namespace === "string" ? general.namespace : "pocket",
+  };
+  return (t) => t.replace(/\{(stage|project|namespace)\}/g, (_, k: string) => values[k]!);
+}
+
+/**
+ * A user secret of a database-URL `type` (the original's "stored mode"): a secret provisioned
+ * before deploy under a name derived from the type, `/{pocket_key}-user/{type}` in SSM or
+ * `{pocket_key}-user/{type}` in Secrets Manager, with the project's key.
+ */
+function storedUrl(spec: TomlTable, secrets: TomlTable): TomlTable {
+  const out = without(spec, "type");
+  const store = (spec.store ?? secrets.store) === "ssm" ? "/" : "";
+  const key =
+    typeof secrets.pocket_key_format === "string"
+      ? secrets.pocket_key_format
+      : "{stage}-{project}-{namespace}";
+  out.name = `${store}${key}-user/${String(spec.type)}`;
+  return out;
+}
+
+/**
+ * The `type`s a user secret may have (anything else, or `type` beside `name`, stays in the table
+ * to be reported as written).
+ */
+const STORED_TYPES = ["neon_database_url", "tidb_database_url"];
