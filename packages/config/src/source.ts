@@ -29,18 +29,11 @@ export function readConfigSource(options: SourceOptions): Read {
   const cwd = options.cwd ?? process.cwd();
   const file = options.configPath ? resolve(cwd, options.configPath) : findConfigFile(cwd);
   if (!file) {
-    return {
-      ok: false,
-      diagnostics: [
-        {
-          severity: "error",
-          code: "config-not-found",
-          message: `no ${CONFIG_FILE_NAME} in ${resolve(cwd)} or any parent folder`,
-          path: "",
-          hint: "Run pocket in your project, pass --config PATH, or create one with `pocket django init`.",
-        },
-      ],
-    };
+    return refused({
+      code: "config-not-found",
+      message: `no ${CONFIG_FILE_NAME} in ${resolve(cwd)} or any parent folder`,
+      hint: "Run pocket in your project, pass --config PATH, or create one with `pocket django init`.",
+    });
   }
   if (options.source !== undefined) {
     const size = Buffer.byteLength(options.source, "utf8");
@@ -60,32 +53,22 @@ function readFile(file: string): Read {
     const decoded = decodeUtf8(read.bytes);
     if (decoded.ok) return { ok: true, source: { file, text: decoded.text } };
     const { byte, position } = decoded;
-    return {
-      ok: false,
-      source: { file, text: decoded.text },
-      diagnostics: [
-        {
-          severity: "error",
-          code: "invalid-utf8",
-          message: `the file is not valid UTF-8: byte 0x${byte.toString(16).toUpperCase().padStart(2, "0")} does not begin a well-formed character`,
-          path: "",
-          file,
-          position,
-          hint: "TOML files are UTF-8: save pocket.toml as UTF-8 (e.g. `iconv -f <its encoding> -t UTF-8`).",
-        },
-      ],
-    };
+    return refused(
+      {
+        code: "invalid-utf8",
+        message: `the file is not valid UTF-8: byte 0x${byte.toString(16).toUpperCase().padStart(2, "0")} does not begin a well-formed character`,
+        file,
+        position,
+        hint: "TOML files are UTF-8: save pocket.toml as UTF-8 (e.g. `iconv -f <its encoding> -t UTF-8`).",
+      },
+      { file, text: decoded.text },
+    );
   } catch (error) {
     const reason =
       (error as NodeJS.ErrnoException).code === "ENOENT"
         ? "does not exist"
         : `cannot be read (${(error as Error).message})`;
-    return {
-      ok: false,
-      diagnostics: [
-        { severity: "error", code: "config-not-found", message: `${file} ${reason}`, path: "", file },
-      ],
-    };
+    return refused({ code: "config-not-found", message: `${file} ${reason}`, file });
   }
 }
 
@@ -93,33 +76,27 @@ function readFile(file: string): Read {
 export const MAX_CONFIG_BYTES = 1024 * 1024;
 
 function tooLarge(file: string, size: number): Read {
-  return {
-    ok: false,
-    diagnostics: [
-      {
-        severity: "error",
-        code: "config-too-large",
-        message: `${file} is ${(size / 1024 / 1024).toFixed(1)} MiB; pocket reads configuration files up to 1 MiB`,
-        path: "",
-        file,
-        hint: "Check that --config names your pocket.toml; settings this large belong in files the app reads itself.",
-      },
-    ],
-  };
+  return refused({
+    code: "config-too-large",
+    message: `${file} is ${(size / 1024 / 1024).toFixed(1)} MiB; pocket reads configuration files up to 1 MiB`,
+    file,
+    hint: "Check that --config names your pocket.toml; settings this large belong in files the app reads itself.",
+  });
 }
 
 function notAFile(file: string, kind: string): Read {
-  return {
-    ok: false,
-    diagnostics: [
-      {
-        severity: "error",
-        code: "config-not-a-file",
-        message: `${file} is ${kind}; pocket reads its configuration from a regular file`,
-        path: "",
-        file,
-        hint: "Pass --config the path of your pocket.toml.",
-      },
-    ],
-  };
+  return refused({
+    code: "config-not-a-file",
+    message: `${file} is ${kind}; pocket reads its configuration from a regular file`,
+    file,
+    hint: "Pass --config the path of your pocket.toml.",
+  });
+}
+
+/** A file pocket.toml could not be read from: one error about the file as a whole (path ""). */
+function refused(problem: Omit<Diagnostic, "severity" | "path">, source?: ConfigSource): Read {
+  // In the order every diagnostic is printed with (`--json`): severity, code, message, path, ...
+  const { code, message, ...about } = problem;
+  const diagnostic: Diagnostic = { severity: "error", code, message, path: "", ...about };
+  return source ? { ok: false, source, diagnostics: [diagnostic] } : { ok: false, diagnostics: [diagnostic] };
 }

@@ -28,12 +28,10 @@ const BUCKET: Rule = {
   pattern: /^(?!xn--)(?!.*\.\.)(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
   patternText: "be 3-63 lower-case letters, digits, '.' or '-', starting and ending with a letter or digit",
 };
-const FUNCTION: Rule = {
-  what: "Lambda function name",
-  max: 64,
-  pattern: /^[A-Za-z0-9_-]+$/,
-  patternText: "contain only letters, digits, - and _",
-};
+/** The characters Lambda function, SQS queue and CloudFront function names allow. */
+const WORD_CHARS = { pattern: /^[A-Za-z0-9_-]+$/, patternText: "contain only letters, digits, - and _" };
+
+const FUNCTION: Rule = { what: "Lambda function name", max: 64, ...WORD_CHARS };
 const ROLE: Rule = {
   what: "IAM role name",
   max: 64,
@@ -41,12 +39,7 @@ const ROLE: Rule = {
   patternText: "contain only letters, digits and +=,.@_-",
 };
 const POLICY: Rule = { what: "IAM policy name", max: 128 };
-const QUEUE: Rule = {
-  what: "SQS queue name",
-  max: 80,
-  pattern: /^[A-Za-z0-9_-]+$/,
-  patternText: "contain only letters, digits, - and _",
-};
+const QUEUE: Rule = { what: "SQS queue name", max: 80, ...WORD_CHARS };
 const ECR: Rule = {
   what: "ECR repository name",
   max: 256,
@@ -73,12 +66,7 @@ const DB_NAME: Rule = {
   pattern: /^[A-Za-z][A-Za-z0-9_]*$/,
   patternText: "start with a letter and contain only letters, digits and _",
 };
-const CF_FUNCTION: Rule = {
-  what: "CloudFront function name",
-  max: 64,
-  pattern: /^[a-zA-Z0-9-_]+$/,
-  patternText: "contain only letters, digits, - and _",
-};
+const CF_FUNCTION: Rule = { what: "CloudFront function name", max: 64, ...WORD_CHARS };
 const DOCKER_TAG: Rule = {
   what: "image tag",
   max: 128,
