@@ -2,16 +2,13 @@
  * `httpHandler(app)`: API Gateway HTTP API (payload 2.0) events, directly or through CloudFront,
  * to a Fetch-API app (Hono, itty-router, anything with `fetch(Request): Response`) and back.
  */
+import type { ApiGatewayV2Event, ApiGatewayV2Result, HttpHandler, LambdaContext } from "./apigateway.js";
 import {
-  type ApiGatewayV2Event,
-  type ApiGatewayV2Result,
   appHeaders,
   eventBody,
   eventHost,
   eventOrigin,
-  type HttpHandler,
   isTextBody,
-  type LambdaContext,
   pathWithQuery,
   webHandler,
 } from "./apigateway.js";

@@ -6,18 +6,8 @@
  */
 import { EventEmitter } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import {
-  type ApiGatewayV2Event,
-  type ApiGatewayV2Result,
-  appHeaders,
-  eventBody,
-  eventHost,
-  type HttpHandler,
-  isTextBody,
-  type LambdaContext,
-  pathWithQuery,
-  webHandler,
-} from "./apigateway.js";
+import type { ApiGatewayV2Event, ApiGatewayV2Result, HttpHandler, LambdaContext } from "./apigateway.js";
+import { appHeaders, eventBody, eventHost, isTextBody, pathWithQuery, webHandler } from "./apigateway.js";
 import { nodeHttp } from "./builtins.js";
 import type { OriginCheck } from "./origin.js";
 
@@ -95,6 +85,11 @@ function toIncomingMessage(
   return req;
 }
 
+/** A socket method that changes nothing and, like net.Socket's, returns the socket for chaining. */
+function untuned<T>(this: T): T {
+  return this;
+}
+
 /**
  * Just enough of a net.Socket for ServerResponse to write into: the bytes it writes (the header
  * block, then the body) are kept and split apart when the response finishes.
@@ -154,27 +149,14 @@ class MemorySocket extends EventEmitter {
     return this;
   }
   destroySoon(): void {}
-  setTimeout(): this {
-    return this;
-  }
-  setNoDelay(): this {
-    return this;
-  }
-  setKeepAlive(): this {
-    return this;
-  }
-  ref(): this {
-    return this;
-  }
-  unref(): this {
-    return this;
-  }
-  pause(): this {
-    return this;
-  }
-  resume(): this {
-    return this;
-  }
+  // What node:http calls to tune a TCP connection or its flow: nothing to tune in memory.
+  setTimeout = untuned;
+  setNoDelay = untuned;
+  setKeepAlive = untuned;
+  ref = untuned;
+  unref = untuned;
+  pause = untuned;
+  resume = untuned;
   address(): { port: number; family: string; address: string } {
     return { port: 443, family: "IPv4", address: "127.0.0.1" };
   }
