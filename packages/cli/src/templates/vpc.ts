@@ -15,7 +15,6 @@ export function vpcTemplate(ctx: PocketContext): Template {
   const r: Record<string, TemplateResource> = {};
   const outputs: Record<string, TemplateOutput> = {};
   const name = vpc.name;
-  const tag = (value: string): Json => cfn.tags({ Name: value });
 
   r.VPC = {
     Type: "AWS::EC2::VPC",
@@ -23,7 +22,7 @@ export function vpcTemplate(ctx: PocketContext): Template {
       CidrBlock: "10.0.0.0/16",
       EnableDnsHostnames: true,
       EnableDnsSupport: true,
-      Tags: tag(name),
+      Tags: nameTag(name),
     },
   };
   const publicSubnets = vpc.internetGateway;
@@ -31,38 +30,20 @@ export function vpcTemplate(ctx: PocketContext): Template {
   vpc.zones.forEach((zone, index) => {
     const i = index + 1;
     if (publicSubnets) {
-      r[`PublicSubnet${i}`] = {
-        Type: "AWS::EC2::Subnet",
-        Properties: {
-          VpcId: cfn.ref("VPC"),
-          AvailabilityZone: zone,
-          CidrBlock: `10.0.${10 + index}.0/24`,
-          MapPublicIpOnLaunch: true,
-          Tags: tag(`${name}-public-${i}`),
-        },
-      };
+      r[`PublicSubnet${i}`] = subnet(name, zone, index, "public");
       r[`PublicSubnetRouteTableAssociation${i}`] = {
         Type: "AWS::EC2::SubnetRouteTableAssociation",
         Properties: { RouteTableId: cfn.ref("PublicRouteTable"), SubnetId: cfn.ref(`PublicSubnet${i}`) },
       };
     }
-    r[`PrivateSubnet${i}`] = {
-      Type: "AWS::EC2::Subnet",
-      Properties: {
-        VpcId: cfn.ref("VPC"),
-        AvailabilityZone: zone,
-        CidrBlock: `10.0.${20 + index}.0/24`,
-        MapPublicIpOnLaunch: false,
-        Tags: tag(`${name}-private-${i}`),
-      },
-    };
+    r[`PrivateSubnet${i}`] = subnet(name, zone, index, "private");
     outputs[`PrivateSubnet${i}`] = {
       Value: cfn.ref(`PrivateSubnet${i}`),
       Export: { Name: `${vpc.exports.privateSubnetPrefix}${i}` },
     };
     if (vpc.natGateway) natForZone(r, outputs, name, i);
   });
-  if (vpc.efs) efs(r, outputs, vpc);
+  if (vpc.efs) efs(r, outputs, vpc, ctx.original?.efsFileSystemId);
   outputs.VPC = { Value: cfn.ref("VPC"), Export: { Name: vpc.exports.vpcId } };
   return {
     AWSTemplateFormatVersion: "2010-09-09",
@@ -72,18 +53,40 @@ export function vpcTemplate(ctx: PocketContext): Template {
   };
 }
 
+/** The Name tag the EC2 console lists each network resource by. */
+function nameTag(value: string): Json {
+  return cfn.tags({ Name: value });
+}
+
+/**
+ * The `index`th zone's subnet: public ones (NAT gateways) in 10.0.1x.0/24 with public addresses,
+ * private ones (Lambda, RDS, EFS) in 10.0.2x.0/24.
+ */
+function subnet(name: string, zone: string, index: number, kind: "public" | "private"): TemplateResource {
+  const isPublic = kind === "public";
+  return {
+    Type: "AWS::EC2::Subnet",
+    Properties: {
+      VpcId: cfn.ref("VPC"),
+      AvailabilityZone: zone,
+      CidrBlock: `10.0.${(isPublic ? 10 : 20) + index}.0/24`,
+      MapPublicIpOnLaunch: isPublic,
+      Tags: nameTag(`${name}-${kind}-${index + 1}`),
+    },
+  };
+}
+
 /** The internet gateway and the public subnets' route table with its default route. */
 function internetGateway(name: string): Record<string, TemplateResource> {
-  const tag = (value: string): Json => cfn.tags({ Name: value });
   return {
-    InternetGateway: { Type: "AWS::EC2::InternetGateway", Properties: { Tags: tag(name) } },
+    InternetGateway: { Type: "AWS::EC2::InternetGateway", Properties: { Tags: nameTag(name) } },
     InternetGatewayAttachment: {
       Type: "AWS::EC2::VPCGatewayAttachment",
       Properties: { InternetGatewayId: cfn.ref("InternetGateway"), VpcId: cfn.ref("VPC") },
     },
     PublicRouteTable: {
       Type: "AWS::EC2::RouteTable",
-      Properties: { VpcId: cfn.ref("VPC"), Tags: tag(`${name}-public`) },
+      Properties: { VpcId: cfn.ref("VPC"), Tags: nameTag(`${name}-public`) },
     },
     DefaultPublicRoute: {
       Type: "AWS::EC2::Route",
@@ -105,7 +108,7 @@ function natForZone(
 ): void {
   r[`PrivateRouteTable${i}`] = {
     Type: "AWS::EC2::RouteTable",
-    Properties: { VpcId: cfn.ref("VPC"), Tags: cfn.tags({ Name: `${name}-private-${i}` }) },
+    Properties: { VpcId: cfn.ref("VPC"), Tags: nameTag(`${name}-private-${i}`) },
   };
   r[`PrivateSubnetRouteTableAssociation${i}`] = {
     Type: "AWS::EC2::SubnetRouteTableAssociation",
@@ -114,14 +117,14 @@ function natForZone(
   r[`NATGatewayIP${i}`] = {
     Type: "AWS::EC2::EIP",
     DependsOn: "InternetGatewayAttachment",
-    Properties: { Domain: "vpc", Tags: cfn.tags({ Name: `${name}-natgateway-${i}` }) },
+    Properties: { Domain: "vpc", Tags: nameTag(`${name}-natgateway-${i}`) },
   };
   r[`NATGateway${i}`] = {
     Type: "AWS::EC2::NatGateway",
     Properties: {
       AllocationId: cfn.getAtt(`NATGatewayIP${i}`, "AllocationId"),
       SubnetId: cfn.ref(`PublicSubnet${i}`),
-      Tags: cfn.tags({ Name: `${name}-${i}` }),
+      Tags: nameTag(`${name}-${i}`),
     },
   };
   r[`PrivateRoute${i}`] = {
@@ -140,9 +143,13 @@ function efs(
   r: Record<string, TemplateResource>,
   outputs: Record<string, TemplateOutput>,
   vpc: VpcContext,
+  madeByOriginal: string | undefined,
 ): void {
   const e = vpc.efs!;
-  r.EFSFileSystem = {
+  // A file system the original made through the API stays outside the stack, named by its id
+  // (docs/decisions.md#a1-taking-over-a-stage-deployed-by-the-original).
+  const fileSystemId: Json = madeByOriginal ?? cfn.ref("EFSFileSystem");
+  if (!madeByOriginal) r.EFSFileSystem = {
     Type: "AWS::EFS::FileSystem",
     DeletionPolicy: "Retain",
     UpdateReplacePolicy: "Retain",
@@ -160,16 +167,19 @@ function efs(
     Type: "AWS::EC2::SecurityGroup",
     Properties: {
       GroupName: `${vpc.name}-efs`,
-      GroupDescription: `${vpc.name}-efs: NFS from the Lambda functions that mount it`,
+      // The original's description: it forces a replacement, which a fixed-name group cannot take.
+      GroupDescription: `${vpc.name}-efs`,
       VpcId: cfn.ref("VPC"),
-      SecurityGroupEgress: [{ IpProtocol: "-1", CidrIp: "0.0.0.0/0", Description: "all outbound" }],
-      Tags: cfn.tags({ Name: `${vpc.name}-efs` }),
+      SecurityGroupEgress: [
+        { IpProtocol: "-1", CidrIp: "0.0.0.0/0", Description: "Allow all outbound traffic by default" },
+      ],
+      Tags: nameTag(`${vpc.name}-efs`),
     },
   };
   r.EfsAccessPoint = {
     Type: "AWS::EFS::AccessPoint",
     Properties: {
-      FileSystemId: cfn.ref("EFSFileSystem"),
+      FileSystemId: fileSystemId,
       PosixUser: { Uid: "1000", Gid: "1000" },
       RootDirectory: {
         Path: e.accessPointPath,
@@ -182,7 +192,7 @@ function efs(
     r[`MountTarget${i}`] = {
       Type: "AWS::EFS::MountTarget",
       Properties: {
-        FileSystemId: cfn.ref("EFSFileSystem"),
+        FileSystemId: fileSystemId,
         SubnetId: cfn.ref(`PrivateSubnet${i}`),
         SecurityGroups: [cfn.ref("EFSSecurityGroup")],
       },
@@ -200,7 +210,7 @@ function efs(
     Value: cfn.ref("EFSSecurityGroup"),
     Export: { Name: vpc.exports.efsSecurityGroup },
   };
-  outputs.EFSFileSystemId = { Value: cfn.ref("EFSFileSystem") };
+  outputs.EFSFileSystemId = { Value: fileSystemId };
 }
 
 /** Stack tags: `pocket:sharable` lets other projects attach (`manage = false`) to this VPC. */
