@@ -4,6 +4,7 @@ import { commandWord, withoutHelpForUnknownCommand } from "./commands/argv.js";
 import { registerConfig } from "./commands/config.js";
 import { registerDev } from "./commands/dev.js";
 import { registerDjango } from "./commands/django.js";
+import { registerHistory } from "./commands/history.js";
 import { registerInit } from "./commands/init.js";
 import { registerInvoke } from "./commands/invoke.js";
 import { registerLogs } from "./commands/logs.js";
@@ -101,6 +102,7 @@ export const COMMANDS: readonly { names: readonly string[]; register: Register }
   { names: ["init"], register: (program) => registerInit(program) },
   { names: ["django"], register: registerDjango },
   { names: ["logs"], register: registerLogs },
+  { names: ["history", "rollback"], register: registerHistory },
   { names: ["invoke"], register: registerInvoke },
   { names: ["permissions"], register: registerPermissions },
   { names: ["waf"], register: registerWaf },

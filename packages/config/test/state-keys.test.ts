@@ -10,6 +10,14 @@ describe("the keys pocket writes in the state bucket are derived in the context"
     expect(context(GENERAL, "prd").lockKey).toBe("locks/prd.json");
   });
 
+  it("each stage keeps its own deploy history: records and the templates they deployed", () => {
+    expect(context(GENERAL, "dev").history).toEqual({
+      records: "history/dev/deploys/",
+      templates: "history/dev/templates/",
+    });
+    expect(context(GENERAL, "prd").history.records).toBe("history/prd/deploys/");
+  });
+
   it("the CodeBuild keys sit under the stage's prefix", () => {
     expect(context(`${GENERAL}${CONTAINER}`).container?.build).toMatchObject({
       codebuildSourceKey: "codebuild/dev-testprj-pocket-codebuild/source.zip",

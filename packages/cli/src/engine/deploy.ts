@@ -2,6 +2,7 @@ import { callerIdentity } from "../aws/clients.js";
 import { CliError } from "../errors.js";
 import type { DeployReport, Resource, RunContext } from "../resources/resource.js";
 import { withAwsErrors } from "./aws-errors.js";
+import { appendDeployRecord, type HistoryEntry } from "./history.js";
 import { inDependencyOrder } from "./order.js";
 import { ProgressView, seconds } from "./progress.js";
 import { readAhead } from "./read-ahead.js";
@@ -11,6 +12,8 @@ export interface DeployOutcome {
   reports: Map<string, DeployReport>;
   changed: boolean;
   urls: string[];
+  /** The deploy history record this run appended (a run that changed nothing appends none). */
+  recorded?: number;
 }
 
 /**
@@ -21,12 +24,13 @@ export interface DeployOutcome {
 export async function deployResources(
   run: RunContext,
   targets: readonly Resource[],
-  options: { command: string; forceUnlock?: boolean; heading?: string },
+  options: { command: string; forceUnlock?: boolean; heading?: string; history?: HistoryEntry },
 ): Promise<DeployOutcome> {
   const view = new ProgressView();
   if (options.heading) view.print(options.heading);
   const reports = new Map<string, DeployReport>();
   const running = new Set<Resource>();
+  let recorded: number | undefined;
   const deployOne = async (r: Resource, title = r.title): Promise<DeployReport> => {
     const p = view.for(r.id, title);
     p.update("checking");
@@ -81,6 +85,9 @@ export async function deployResources(
             const report = await deployOne(r, `${r.title} (again: ${after.join(", ")} changed)`);
             if (report.changed) reports.set(`${r.id}#again`, report);
           }
+          // Still under the lock: records are numbered in the order the stage changed.
+          if (options.history && [...reports.values()].some((r) => r.changed))
+            recorded = await appendDeployRecord(run, targets, reports, options.history);
         },
       );
     });
@@ -89,7 +96,7 @@ export async function deployResources(
   }
   const all = [...reports.values()];
   const urls = [...new Set(all.flatMap((r) => r.urls ?? []))];
-  return { reports, changed: all.some((r) => r.changed), urls };
+  return { reports, changed: all.some((r) => r.changed), urls, recorded };
 }
 
 export { seconds };

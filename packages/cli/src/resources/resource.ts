@@ -120,6 +120,8 @@ export interface StackDeclaration {
   name: string;
   /** The template, offline (for `pocket resource <group> yaml`). */
   template(): Template;
+  /** NoEcho parameter -> the stack tag with its value's fingerprint (what deploy history records). */
+  fingerprintTags?: Record<string, string>;
 }
 
 export interface Resource {

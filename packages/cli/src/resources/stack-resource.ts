@@ -53,7 +53,12 @@ export function stackResource(o: StackResourceOptions): Resource {
     keep: o.keep,
     goesWith: o.goesWith,
     refreshAfter: o.refreshAfter,
-    stack: { region: o.region, name: o.stackName, template: o.template },
+    stack: {
+      region: o.region,
+      name: o.stackName,
+      template: o.template,
+      ...(o.secretFingerprintTags ? { fingerprintTags: o.secretFingerprintTags } : {}),
+    },
     stackSpec: (run) => spec(run),
     async status(run) {
       return stackStatus(run.aws(o.region), await spec(run));

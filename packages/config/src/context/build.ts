@@ -62,6 +62,7 @@ function stageNames(settings: Settings, format: (t: string) => string): PocketCo
     resourcePrefix,
     stateBucket: `${resourcePrefix}state`,
     lockKey: `locks/${stage}.json`,
+    history: { records: `history/${stage}/deploys/`, templates: `history/${stage}/templates/` },
     djangoFallback: resolveDjango(general.djangoFallback, {
       bucketName: general.s3FallbackBucketName,
       cloudfront: {},
