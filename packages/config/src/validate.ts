@@ -2,7 +2,7 @@ import type * as z from "zod/mini";
 import type { Issue, PathSegment } from "./diagnostics.js";
 import { validateHeadSpelling } from "./head/front-door.js";
 import { spellingOf } from "./head/spelling.js";
-import { isTable } from "./merge.js";
+import { type NamedTablesSection, namedTables } from "./named-tables.js";
 import { type CheckedSettings, crossSectionIssues, ok } from "./rules/cross.js";
 import { fromZodIssue } from "./schema/issues.js";
 import {
@@ -132,31 +132,19 @@ function checkSections(doc: TomlTable, env: SectionEnv, issues: Issue[]): Checke
   return checked as CheckedSettings;
 }
 
+const DISTRIBUTIONS: NamedTablesSection = {
+  key: "cloudfront",
+  what: "distribution",
+  example: "[cloudfront.main] with routes = [...]",
+  hint: "Write [cloudfront.main] (one table per distribution).",
+};
+
 function checkDistributions(doc: TomlTable, issues: Issue[]): CheckedSettings["cloudfront"] {
   const distributions: CheckedSettings["cloudfront"] = {};
   const cloudfront = Object.hasOwn(doc, "cloudfront") ? doc.cloudfront : undefined;
   if (cloudfront === undefined) return distributions;
-  if (!isTable(cloudfront)) {
-    issues.push({
-      code: "invalid-type",
-      message: "cloudfront must be a table of named distributions",
-      path: ["cloudfront"],
-      hint: "Write [cloudfront.main] (one table per distribution).",
-    });
-    return distributions;
-  }
-  for (const [name, value] of Object.entries(cloudfront)) {
-    if (!isTable(value)) {
-      issues.push({
-        code: "invalid-type",
-        message: `cloudfront.${name} must be a table`,
-        path: ["cloudfront", name],
-        hint: `Distributions are named tables: [cloudfront.main] with routes = [...]. "${name}" looks like a distribution setting written one level too high.`,
-      });
-      continue;
-    }
+  for (const [name, value] of namedTables(cloudfront, DISTRIBUTIONS, issues))
     distributions[name] = parseSection(distributionSchema(), value, ["cloudfront", name], issues);
-  }
   return distributions;
 }
 

@@ -111,11 +111,10 @@ function apiOrigins(routes: RouteContext[], stageSlug: string): CloudFrontContex
   return origins;
 }
 
-function signingKey(
-  secret: string,
-  slug: string,
-  inputs: CloudFrontInputs,
-): NonNullable<CloudFrontContext["signingKey"]> {
+/** One of a distribution's optional parts, as the context holds it when the file sets it. */
+type Part<K extends keyof CloudFrontContext> = NonNullable<CloudFrontContext[K]>;
+
+function signingKey(secret: string, slug: string, inputs: CloudFrontInputs): Part<"signingKey"> {
   return {
     secret,
     keysStackName: `${slug}-cloudfront-keys`,
@@ -128,7 +127,7 @@ function signingKey(
   };
 }
 
-function tokenSecret(secret: string, slug: string): NonNullable<CloudFrontContext["tokenSecret"]> {
+function tokenSecret(secret: string, slug: string): Part<"tokenSecret"> {
   return {
     secret,
     kvsName: `${slug}-token-kvs`,
@@ -137,11 +136,7 @@ function tokenSecret(secret: string, slug: string): NonNullable<CloudFrontContex
   };
 }
 
-function basicAuth(
-  secret: string,
-  d: DistributionSettings,
-  slug: string,
-): NonNullable<CloudFrontContext["basicAuth"]> {
+function basicAuth(secret: string, d: DistributionSettings, slug: string): Part<"basicAuth"> {
   return {
     secret,
     exclude: d.basicAuthExclude,
@@ -150,10 +145,7 @@ function basicAuth(
   };
 }
 
-function waf(
-  w: NonNullable<DistributionSettings["waf"]>,
-  slug: string,
-): NonNullable<CloudFrontContext["waf"]> {
+function waf(w: NonNullable<DistributionSettings["waf"]>, slug: string): Part<"waf"> {
   return {
     webAclName: `${slug}-waf`,
     ipSetNames: { v4: `${slug}-allow-v4`, v6: `${slug}-allow-v6` },
