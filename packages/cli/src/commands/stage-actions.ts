@@ -18,6 +18,8 @@ export interface DeployOptions extends RunOptions {
   forceUnlock?: boolean;
   /** Refuse when a pre-flight check finds what the functions cannot start without. */
   strict?: boolean;
+  /** Image-only changes go straight to the functions (engine/hotswap.ts). */
+  hotswap?: boolean;
 }
 
 export async function deployCommand(global: GlobalOptions, opts: DeployOptions): Promise<void> {
@@ -27,14 +29,28 @@ export async function deployCommand(global: GlobalOptions, opts: DeployOptions):
   imageNeedsContainer(config, opts.image);
   reportPreflight(await preflight(run), strictMode(opts.strict));
   const t0 = Date.now();
+  if (opts.hotswap) {
+    const { hotswapDeploy } = await import("../engine/hotswap.js");
+    const hot = await hotswapDeploy(run, resources, {
+      forceUnlock: opts.forceUnlock,
+      heading: `Hotswapping stage ${stage} of ${config.context.project} (${config.context.region})`,
+    });
+    if (hot.kind === "hotswapped") {
+      const verb = hot.report.changed
+        ? `Hotswapped stage ${stage}`
+        : `No changes: stage ${stage} runs this image`;
+      writeErr(`\n${verb} in ${seconds(Date.now() - t0)}.\n`);
+      return;
+    }
+    writeErr(`\n--hotswap: ${printable(hot.reason)}, so the whole stage deploys.\n\n`);
+  }
   const outcome = await deployResources(run, resources, {
     command: "deploy",
     forceUnlock: opts.forceUnlock,
     heading: `Deploying stage ${stage} of ${config.context.project} (${config.context.region})`,
-    history: { command: "deploy" },
   });
   writeErr(
-    `\n${outcome.changed ? `Deployed stage ${stage}` : `No changes: stage ${stage} is up to date`} in ${seconds(Date.now() - t0)}${outcome.recorded ? ` (deploy #${outcome.recorded} in \`pocket history\`)` : ""}.\n`,
+    `\n${outcome.changed ? `Deployed stage ${stage}` : `No changes: stage ${stage} is up to date`} in ${seconds(Date.now() - t0)}.\n`,
   );
   for (const url of outcome.urls) writeOut(`${url}\n`);
 }

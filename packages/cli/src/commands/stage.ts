@@ -15,6 +15,10 @@ export function registerStageCommands(program: Command, global: () => GlobalOpti
     .option("--image <uri>", "deploy this image (ECR URI@sha256:DIGEST) instead of building the Dockerfile")
     .option("--rebuild", "build the image with CodeBuild even when its sources did not change")
     .option("--skip-frontend", "do not build or upload the CloudFront routes' front ends (build_dir)")
+    .option(
+      "--hotswap",
+      "when the image is the only change, update the functions directly instead of the stack (stages with hotswap = true; front ends are not uploaded); otherwise a full deploy, saying why",
+    )
     .option("-y, --yes", "answer yes to questions (recreate a stack whose creation failed)")
     .option(...FORCE_UNLOCK_OPTION)
     .option(

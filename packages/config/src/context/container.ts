@@ -64,6 +64,7 @@ export function buildContainer(
     distributionDomains,
     usesRds: !!settings.rds,
     logRetentionDays: LOG_RETENTION_DAYS,
+    hotswap: { allowed: c.hotswap, driftKey: `hotswap/${slug}-container.json` },
   };
 }
 

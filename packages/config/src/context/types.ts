@@ -17,12 +17,6 @@ export interface PocketContext {
   stateBucket: string;
   /** `locks/{stage}.json` in the state bucket: the stage lock, one change to a stage at a time. */
   lockKey: string;
-  /**
-   * Where the stage's deploy history lives in the state bucket: one record per deploy under
-   * `records` (numbered), and the templates they deployed under `templates` (by content hash),
-   * so `pocket rollback` can apply them again.
-   */
-  history: { records: string; templates: string };
   s3?: S3Context;
   vpc?: VpcContext;
   container?: ContainerContext;
@@ -200,6 +194,18 @@ export interface ContainerContext {
   /** `POCKET_RDS_*` variables are set when `[rds]` exists. */
   usesRds: boolean;
   logRetentionDays: number;
+  hotswap: HotswapContext;
+}
+
+/** `pocket deploy --hotswap`: image-only deploys straight to the functions. */
+export interface HotswapContext {
+  /** `hotswap = true` in the stage's `[awscontainer]`. */
+  allowed: boolean;
+  /**
+   * `hotswap/{stackName}.json` in the state bucket: the image the functions run after a hotswap
+   * while the stack still names another, until a full deploy reconciles the stack.
+   */
+  driftKey: string;
 }
 
 export interface IamPolicyDocument {

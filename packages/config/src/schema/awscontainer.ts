@@ -196,6 +196,9 @@ export const awscontainerSchema = lazy(() =>
     permissions_boundary: optionalPolicyArn,
     iam: optionalLazy(iam),
     build: optionalLazy(build),
+    // Opt-in per stage: after `deploy --hotswap` the functions run an image the stack does not
+    // name until the next full deploy (docs/decisions.md#e13-image-only-deploys-by-hotswap).
+    hotswap: bool(false),
   }).check(
     z.superRefine((c, ctx) => {
       if (

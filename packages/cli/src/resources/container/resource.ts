@@ -1,5 +1,6 @@
 import type { Stack } from "@aws-sdk/client-cloudformation";
 import type { PocketContext } from "@magic-pocket/config";
+import type { AwsClients } from "../../aws/clients.js";
 import { invocationDir } from "../../cwd.js";
 import { CliError } from "../../errors.js";
 import type { StackSpec } from "../../stacks/spec.js";
@@ -13,9 +14,12 @@ import {
 } from "../../stacks/stack.js";
 import { containerParameters, containerTemplate } from "../../templates/container/index.js";
 import type { ParameterSource, Template } from "../../templates/template.js";
-import type { Change, DeployReport, Progress, Resource, RunContext } from "../resource.js";
+import type { Change, DeployReport, Progress, Resource, ResourceStatus, RunContext } from "../resource.js";
+import { viewOf } from "../container-views.js";
 import { registerVpcConsumer } from "../vpc/consumers.js";
+import { driftRecord, type HotswapDrift, statusWithDrift } from "./drift.js";
 import { deleteRepository, describeRepository, ensureRepository, taggedDigest } from "./ecr.js";
+import { updateFunctionImages } from "./function-code.js";
 import { type ImageRef, verifyGivenImage } from "./given-image.js";
 import { buildAndPush, plannedBuilder } from "./image.js";
 
@@ -27,12 +31,13 @@ import { buildAndPush, plannedBuilder } from "./image.js";
 export function containerResource(ctx: PocketContext): Resource {
   const c = ctx.container!;
   const stack = containerStack(ctx);
+  const view = viewOf(ctx);
   return {
-    id: "container",
+    id: view.id,
     title: `container stack ${c.stackName}`,
     group: "awscontainer",
     goesWith: `with ECR repository ${c.ecrRepository} and its images, and the CodeBuild project and role if any`,
-    dependsOn: ["state", "s3", "secrets", "vpc", "rds", ...signingKeyStacks(ctx)],
+    dependsOn: ["state", "s3", view.secretsId, "vpc", "rds", ...signingKeyStacks(ctx)],
     refreshAfter: generatedDomainSources(ctx),
     stack: { region: c.region, name: c.stackName, template: stack.template },
     async stackSpec(run) {
@@ -46,13 +51,8 @@ export function containerResource(ctx: PocketContext): Resource {
     },
     async status(run) {
       const clients = run.aws(c.region);
-      const { spec, described } = await stack.current(run);
-      if (!spec) {
-        return described?.stack
-          ? { state: "needs-update", detail: "no image tagged for this stage" }
-          : { state: "missing" };
-      }
-      return described ? describedStackStatus(clients, described.stack, spec) : stackStatus(clients, spec);
+      const [status, drift] = await Promise.all([stackState(stack, run), driftRecord(clients, ctx).read()]);
+      return statusWithDrift(status, drift);
     },
     async check(run) {
       if (run.image) await verifyGivenImage(run.aws(c.region), run.image, { unchanged: true });
@@ -63,10 +63,22 @@ export function containerResource(ctx: PocketContext): Resource {
   };
 }
 
-/** The container stack's template (built once), and its spec for an image. */
-type ContainerStack = ReturnType<typeof containerStack>;
+/** The stack's state for the image the stage would deploy now (without a drift a hotswap left). */
+async function stackState(stack: ContainerStack, run: RunContext): Promise<ResourceStatus> {
+  const clients = run.aws(stack.region);
+  const { spec, described } = await stack.current(run);
+  if (!spec) {
+    return described?.stack
+      ? { state: "needs-update", detail: "no image tagged for this stage" }
+      : { state: "missing" };
+  }
+  return described ? describedStackStatus(clients, described.stack, spec) : stackStatus(clients, spec);
+}
 
-function containerStack(ctx: PocketContext) {
+/** The container stack's template (built once), and its spec for an image. */
+export type ContainerStack = ReturnType<typeof containerStack>;
+
+export function containerStack(ctx: PocketContext) {
   const c = ctx.container!;
   const declared = containerParameters(ctx);
   const sources: Record<string, ParameterSource> = Object.fromEntries(
@@ -99,12 +111,13 @@ function containerStack(ctx: PocketContext) {
     // Deployed with --image (built by CI, promoted from another stage): nothing carries the
     // stage's tag, so compare with the image the stack runs.
     const described = { stack: await describeStack(clients, c.stackName) };
-    const deployed = described.stack?.Parameters?.find(
-      (p) => p.ParameterKey === imageParameter,
-    )?.ParameterValue;
+    const deployed = described.stack && deployedImage(described.stack);
     return { spec: deployed ? await spec(run, deployed) : undefined, described };
   };
-  return { template, spec, current };
+  /** The image a deployed stack names (its image parameter). */
+  const deployedImage = (described: Stack): string | undefined =>
+    described.Parameters?.find((p) => p.ParameterKey === imageParameter)?.ParameterValue;
+  return { region: c.region, template, spec, current, deployedImage };
 }
 
 /** The distributions whose signing key the functions read: their key stacks come first. */
@@ -153,11 +166,15 @@ async function planContainer(ctx: PocketContext, stack: ContainerStack, run: Run
 }
 
 /** The image this deploy ships: the given one (checked again), or one built and pushed now. */
-async function deployImage(ctx: PocketContext, run: RunContext, progress: Progress): Promise<ImageRef> {
+export async function deployImage(
+  ctx: PocketContext,
+  run: RunContext,
+  progress: Progress,
+): Promise<ImageRef> {
   const c = ctx.container!;
   const clients = run.aws(c.region);
   // Deployed again in the same run (refreshAfter): the image is the one just deployed.
-  const again = run.outputs.get("container")?.imageUri ?? run.image;
+  const again = run.outputs.get(viewOf(ctx).id)?.imageUri ?? run.image;
   if (again) {
     progress.update("checking --image in ECR");
     // Checked before the first change too (check); by now other resources may have changed.
@@ -181,7 +198,9 @@ async function deployContainer(
 ): Promise<DeployReport> {
   const c = ctx.container!;
   const clients = run.aws(c.region);
-  const image = await deployImage(ctx, run, progress);
+  const drift = driftRecord(clients, ctx);
+  // Read while the image is built or checked: a drift a hotswap left is reconciled below.
+  const [image, hotswapped] = await Promise.all([deployImage(ctx, run, progress), drift.read()]);
   const spec = await stack.spec(run, image.uri);
   const vpc = sharedVpc(ctx);
   const registered = vpc
@@ -191,12 +210,33 @@ async function deployContainer(
     recreateFailed: () =>
       run.confirm(`stack ${c.stackName} failed to create earlier; delete and recreate it?`),
   });
+  const reconciled = hotswapped
+    ? await reconcileDrift(clients, hotswapped, image.uri, result.changed, progress)
+    : false;
+  if (hotswapped) await drift.remove();
   return {
-    changed: result.changed || registered,
+    changed: result.changed || registered || reconciled,
     summary: result.changed ? `deployed ${image.digest.slice(0, 19)}` : "no changes",
     outputs: { ...result.outputs, imageUri: image.uri },
     urls: endpoints(ctx, result.outputs),
   };
+}
+
+/**
+ * After a hotswap the stack update above rolled the functions onto the stack's image (the one
+ * they already run when that is the hotswapped image). Only when the stack did not change while
+ * the functions run another image are they pointed back at the stack's image here.
+ */
+async function reconcileDrift(
+  clients: AwsClients,
+  drift: HotswapDrift,
+  image: string,
+  stackChanged: boolean,
+  progress: Progress,
+): Promise<boolean> {
+  if (stackChanged || drift.image === image) return false;
+  await updateFunctionImages(clients, drift.functions, image, progress);
+  return true;
 }
 
 async function destroyContainer(
