@@ -48,9 +48,10 @@ export async function deployCommand(global: GlobalOptions, opts: DeployOptions):
     command: "deploy",
     forceUnlock: opts.forceUnlock,
     heading: `Deploying stage ${stage} of ${config.context.project} (${config.context.region})`,
+    history: { command: "deploy" },
   });
   writeErr(
-    `\n${outcome.changed ? `Deployed stage ${stage}` : `No changes: stage ${stage} is up to date`} in ${seconds(Date.now() - t0)}.\n`,
+    `\n${outcome.changed ? `Deployed stage ${stage}` : `No changes: stage ${stage} is up to date`} in ${seconds(Date.now() - t0)}${outcome.recorded ? ` (deploy #${outcome.recorded} in \`pocket history\`)` : ""}.\n`,
   );
   for (const url of outcome.urls) writeOut(`${url}\n`);
 }

@@ -17,6 +17,12 @@ export interface PocketContext {
   stateBucket: string;
   /** `locks/{stage}.json` in the state bucket: the stage lock, one change to a stage at a time. */
   lockKey: string;
+  /**
+   * Where the stage's deploy history lives in the state bucket: one record per deploy under
+   * `records` (numbered), and the templates they deployed under `templates` (by content hash),
+   * so `pocket rollback` can apply them again.
+   */
+  history: { records: string; templates: string };
   s3?: S3Context;
   vpc?: VpcContext;
   container?: ContainerContext;
