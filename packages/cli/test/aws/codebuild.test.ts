@@ -10,8 +10,8 @@ import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { unzipSync } from "fflate";
 import { beforeAll, describe, expect, it } from "vitest";
 import { pocket, project } from "../cli/run.js";
-import { motoEnv, putTestImage } from "../moto/moto.js";
-import { freshMoto, general, REGION } from "./harness.js";
+import { motoEnv } from "../moto/moto.js";
+import { freshMoto, general, REGION, stageImage } from "./harness.js";
 import { mutating, rawBody, record } from "./recorder.js";
 
 /*
@@ -46,7 +46,7 @@ beforeAll(async () => {
   writeFileSync(join(dir, "app/main.py"), "print('v1')\n");
   writeFileSync(join(dir, "app/local.sqlite3"), "not for the image");
   writeFileSync(join(dir, ".dockerignore"), "**/*.sqlite3\n");
-  await putTestImage("dev-cb-pocket-lambda", "dev", REGION);
+  await stageImage("cb");
 });
 
 describe("image build with the codebuild backend", () => {

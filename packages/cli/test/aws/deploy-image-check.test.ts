@@ -3,7 +3,7 @@ import { ListSecretsCommand, SecretsManagerClient } from "@aws-sdk/client-secret
 import { beforeAll, describe, expect, it } from "vitest";
 import { pocket, project } from "../cli/run.js";
 import { motoEnv, putTestImage, resetMoto } from "../moto/moto.js";
-import { DJANGO_API_CONTAINER, freshMoto, general, REGION } from "./harness.js";
+import { DJANGO_API_CONTAINER, freshMoto, general, REGION, stageImage } from "./harness.js";
 import { mutating, record } from "./recorder.js";
 
 /*
@@ -74,7 +74,7 @@ describe("deploy --image is checked before the first change", () => {
   });
 
   it("refuses a digest missing from an existing repository the same way", async () => {
-    const image = await putTestImage("dev-img-pocket-lambda", "dev", REGION);
+    const image = await stageImage("img");
     const missing = image.replace(/@sha256:.*/, `@sha256:${"e".repeat(64)}`);
     const { result, operations } = await deploy(missing);
     expect(result.status).toBe(1);
@@ -90,7 +90,7 @@ describe("deploy --image is checked before the first change", () => {
   });
 
   it("refuses --image on a stage without [awscontainer] instead of ignoring it", async () => {
-    const image = await putTestImage("dev-img-pocket-lambda", "dev", REGION);
+    const image = await stageImage("img");
     const { result, operations } = await deploy(image, project(NO_CONTAINER, "img"));
     expect(result.status).toBe(1);
     expect(result.stderr).toContain("--image was given, but stage dev has no [awscontainer]");
@@ -99,7 +99,7 @@ describe("deploy --image is checked before the first change", () => {
   });
 
   it("deploys a good image (the check lets it through)", async () => {
-    const image = await putTestImage("dev-img-pocket-lambda", "dev", REGION);
+    const image = await stageImage("img");
     const { result } = await deploy(image);
     expect(result.status, result.stderr).toBe(0);
     expect((await leftBehind()).buckets.sort()).toEqual(["dev-img-pocket", "dev-img-pocket-state"]);

@@ -10,8 +10,8 @@ import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from "@aws-s
 import { GetParametersByPathCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { pocket, project } from "../cli/run.js";
-import { motoEnv, putTestImage } from "../moto/moto.js";
-import { freshMoto, general, REGION } from "./harness.js";
+import { motoEnv } from "../moto/moto.js";
+import { freshProject, general, REGION, stageImage } from "./harness.js";
 import { mutating, record } from "./recorder.js";
 
 // The seed's getting-started shape: S3, secrets, a web handler with API Gateway, and a
@@ -48,9 +48,7 @@ let image: string;
 const env = () => motoEnv(REGION);
 
 beforeAll(async () => {
-  await freshMoto();
-  image = await putTestImage("dev-demo-pocket-lambda", "dev", REGION);
-  dir = project(GETTING_STARTED(), "demo");
+  ({ dir, image } = await freshProject(GETTING_STARTED(), "demo"));
 });
 
 describe("pocket deploy against moto (getting-started)", () => {
@@ -236,7 +234,7 @@ describe("pocket deploy against moto (getting-started)", () => {
 
 describe("secrets with store = ssm", () => {
   it("stores each value as a SecureString under the pocket key path", async () => {
-    image = await putTestImage("dev-demo-pocket-lambda", "dev", REGION); // destroyed above
+    image = await stageImage("demo"); // destroyed above
     const ssmDir = project(
       `
 ${general("demo")}

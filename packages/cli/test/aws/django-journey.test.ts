@@ -28,8 +28,8 @@ import {
   startHandlerProcess,
 } from "../../src/local/index.js";
 import { pocket, repoRoot } from "../cli/run.js";
-import { motoEnv, putTestImage } from "../moto/moto.js";
-import { freshMoto } from "./harness.js";
+import { motoEnv } from "../moto/moto.js";
+import { freshMoto, stageImage } from "./harness.js";
 
 // The Django journey of issue 12, as a new user walks it: `django-admin startproject`,
 // `pocket django init`, a user secret DATABASE_URL and [ses], `pocket deploy --image`; then the
@@ -169,7 +169,7 @@ function journey(title: string, make: MakeProject): void {
     });
 
     it("a first deploy as init left it warns that SQLite in /tmp loses data at each cold start", async () => {
-      const image = await putTestImage("dev-mysite-pocket-lambda", "dev", REGION);
+      const image = await stageImage("mysite");
       const r = pocket(["deploy", "--stage", "dev", "--image", image], { cwd: dir, env: motoEnv(REGION) });
       expect(r.status, r.stderr).toBe(0);
       expect(r.stderr).toContain(
@@ -205,7 +205,7 @@ from_email = "${SENDER}"
         new CreateSecretCommand({ Name: "mysite/database-url", SecretString: `sqlite:///${dbFile}` }),
       );
       await ses(`ses.verify_email_identity(EmailAddress="${SENDER}")`);
-      const image = await putTestImage("dev-mysite-pocket-lambda", "dev", REGION);
+      const image = await stageImage("mysite");
       const r = pocket(["deploy", "--stage", "dev", "--image", image], { cwd: dir, env: motoEnv(REGION) });
       deployOutput = r.stderr;
       expect(r.status, r.stderr).toBe(0);

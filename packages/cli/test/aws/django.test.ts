@@ -13,8 +13,8 @@ import {
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { pocket, project } from "../cli/run.js";
-import { motoConfig, motoEnv, putTestImage } from "../moto/moto.js";
-import { freshMoto, general, REGION, WSGI_CONTAINER } from "./harness.js";
+import { motoConfig, motoEnv } from "../moto/moto.js";
+import { freshMoto, general, REGION, stageImage, WSGI_CONTAINER } from "./harness.js";
 import { record } from "./recorder.js";
 
 const TOML = `
@@ -64,7 +64,7 @@ beforeAll(async () => {
       Role: role.Role!.Arn!,
       PackageType: "Image",
       Code: {
-        ImageUri: (await putTestImage("dev-mysite-pocket-lambda", "dev", REGION)).replace(/@.*/, ":dev"),
+        ImageUri: (await stageImage("mysite")).replace(/@.*/, ":dev"),
       },
     }),
   );

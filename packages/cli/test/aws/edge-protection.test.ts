@@ -15,10 +15,10 @@ import type { RunContext } from "../../src/resources/resource.js";
 import { managedSecretStore } from "../../src/resources/secrets/store.js";
 import { cloudfrontTemplate } from "../../src/templates/cloudfront.js";
 import { pocketAsync, project } from "../cli/run.js";
-import { motoEnv, putTestImage } from "../moto/moto.js";
+import { motoEnv } from "../moto/moto.js";
 import { cfnLint, lintErrors } from "../templates/cfn-lint.js";
 import { loadInline } from "../templates/context.js";
-import { freshMoto, general, REGION } from "./harness.js";
+import { freshMoto, general, REGION, stageImage } from "./harness.js";
 import { type KvsServer, startKvsServer } from "./kvs-server.js";
 
 /*
@@ -75,8 +75,7 @@ beforeAll(async () => {
   await freshMoto();
   kvs = await startKvsServer();
   kvsUrl = `http://localhost:${kvs.port}`;
-  for (const stage of ["stg", "prd"])
-    images[stage] = await putTestImage(`${stage}-edge-pocket-lambda`, stage, REGION);
+  for (const stage of ["stg", "prd"]) images[stage] = await stageImage("edge", stage);
   dir = project(TOML, "edge");
 });
 afterAll(async () => {

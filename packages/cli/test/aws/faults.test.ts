@@ -5,8 +5,8 @@ import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-sec
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { project, repoRoot } from "../cli/run.js";
 import { FAULT_KINDS, type FaultKind, startFaultProxy } from "../moto/fault-proxy.js";
-import { motoEnv, putTestImage } from "../moto/moto.js";
-import { freshMoto, general, REGION } from "./harness.js";
+import { motoEnv } from "../moto/moto.js";
+import { freshProject, general, REGION, stageImage } from "./harness.js";
 
 /*
  * Fault injection (issue 20, "Done when"): test/moto/fault-proxy.ts sits between the CLI and
@@ -152,10 +152,8 @@ let moto: string;
 let secretsBefore: unknown;
 
 beforeAll(async () => {
-  await freshMoto();
+  ({ dir, image } = await freshProject(STAGE(1), "faults"));
   moto = inject("motoEndpoint");
-  image = await putTestImage("dev-faults-pocket-lambda", "dev", REGION);
-  dir = project(STAGE(1), "faults");
 });
 
 afterAll(async () => {
@@ -300,7 +298,7 @@ describe("deploy, update and destroy through a proxy that throttles, fails and c
 
   it("deploys it again and destroys it again", { timeout: 800_000 }, async () => {
     // destroy removed the image repository with the stage.
-    image = await putTestImage("dev-faults-pocket-lambda", "dev", REGION);
+    image = await stageImage("faults");
     dir = project(STAGE(4), "faults");
     await faultedThenClean("deploy (again)", deploy());
     await expectInSync();

@@ -4,10 +4,10 @@ import { DescribeDBClustersCommand, ModifyDBClusterCommand, RDSClient } from "@a
 import { GetBucketPolicyCommand, S3Client } from "@aws-sdk/client-s3";
 import { GetQueueUrlCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { pocket, project } from "../cli/run.js";
-import { motoEnv, putTestImage } from "../moto/moto.js";
+import { pocket } from "../cli/run.js";
+import { motoEnv } from "../moto/moto.js";
 import { FULL_STAGE } from "../safety-full-stage.js";
-import { freshMoto, stackExists } from "./harness.js";
+import { freshProject, stackExists } from "./harness.js";
 import { mutating, operationOf, record } from "./recorder.js";
 
 /*
@@ -32,9 +32,7 @@ let image: string;
 const deploy = () => pocket(["deploy", "--stage", "dev", "--image", image], { cwd: dir, env: env() });
 
 beforeAll(async () => {
-  await freshMoto();
-  image = await putTestImage("dev-full-pocket-lambda", "dev", REGION);
-  dir = project(FULL_STAGE, "full");
+  ({ dir, image } = await freshProject(FULL_STAGE, "full"));
 });
 
 describe("the full stage against moto", () => {

@@ -1,6 +1,7 @@
 import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import { buildCli } from "../cli/build.js";
-import { resetMoto, useMoto } from "../moto/moto.js";
+import { project } from "../cli/run.js";
+import { putTestImage, resetMoto, useMoto } from "../moto/moto.js";
 
 /*
  * What the test files under test/aws share (as python/tests/conftest.py does for the Python
@@ -49,6 +50,27 @@ export async function freshMoto(options: { cli?: boolean } = {}): Promise<void> 
   if (options.cli !== false) buildCli();
   await resetMoto();
   useMoto();
+}
+
+/**
+ * An image for a stage's container, pushed to the repository pocket derives for it
+ * (`{stage}-{project}-pocket-lambda`) and tagged with the stage: what `--image` deploys.
+ */
+export function stageImage(projectName: string, stage = "dev"): Promise<string> {
+  return putTestImage(`${stage}-${projectName}-pocket-lambda`, stage, REGION);
+}
+
+/**
+ * The start of a file that deploys one project's dev stage: moto emptied (`freshMoto`), the dev
+ * stage's image pushed, and a project folder named `projectName` holding `toml`.
+ */
+export async function freshProject(
+  toml: string,
+  projectName: string,
+): Promise<{ dir: string; image: string }> {
+  await freshMoto();
+  const image = await stageImage(projectName);
+  return { dir: project(toml, projectName), image };
 }
 
 /**

@@ -13,7 +13,8 @@ import { join } from "node:path";
 import { LambdaClient, ListFunctionsCommand } from "@aws-sdk/client-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot } from "../cli/run.js";
-import { motoEnv, putTestImage, resetMoto, useMoto } from "../moto/moto.js";
+import { motoEnv, resetMoto, useMoto } from "../moto/moto.js";
+import { stageImage } from "./harness.js";
 
 // Issue 23, as a new user outside this repository: the release artifacts are packed, the CLI is
 // installed from its tarball into a folder of its own, and the projects live in another temporary
@@ -131,7 +132,7 @@ describe("installable: the release artifacts work outside the repository", () =>
 
     await resetMoto();
     useMoto();
-    const image = await putTestImage("dev-myapi-pocket-lambda", "dev", REGION);
+    const image = await stageImage("myapi");
     const deploy = run(pocketBin, ["deploy", "--stage", "dev", "--image", image], app, motoEnv(REGION));
     expect(deploy.status, deploy.out).toBe(0);
     const lambda = new LambdaClient({ region: REGION });

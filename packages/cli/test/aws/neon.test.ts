@@ -1,9 +1,9 @@
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pocketAsync, project } from "../cli/run.js";
+import { pocketAsync } from "../cli/run.js";
 import { type NeonServer, startNeonServer } from "../contract/neon-server.js";
-import { motoEnv, putTestImage } from "../moto/moto.js";
-import { freshMoto, general, REGION, WSGI_CONTAINER } from "./harness.js";
+import { motoEnv } from "../moto/moto.js";
+import { freshProject, general, REGION, stageImage, WSGI_CONTAINER } from "./harness.js";
 
 const API_KEY = "neon-test-key-0123456789abcdef";
 
@@ -30,10 +30,8 @@ const env = (extra: Record<string, string> = {}) => ({
 });
 
 beforeAll(async () => {
-  await freshMoto();
+  ({ dir, image } = await freshProject(TOML, "demo"));
   neon = await startNeonServer({ apiKey: API_KEY, projectName: "demo-neon" });
-  image = await putTestImage("dev-demo-pocket-lambda", "dev", REGION);
-  dir = project(TOML, "demo");
 });
 afterAll(async () => neon?.close());
 
@@ -100,7 +98,7 @@ describe("Neon against the contract server", () => {
     expect(branch.parent_id).toMatch(/^br-\d+$/);
 
     const before = neon.calls.length;
-    const previewImage = await putTestImage("preview-demo-pocket-lambda", "preview", REGION);
+    const previewImage = await stageImage("demo", "preview");
     const r = await pocketAsync(["deploy", "--stage", "preview", "--image", previewImage], {
       cwd: dir,
       env: env(),

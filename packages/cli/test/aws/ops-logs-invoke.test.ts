@@ -12,9 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runContext } from "../../src/engine/run-context.js";
 import { managedSecretStore } from "../../src/resources/secrets/store.js";
 import { pocket, pocketAsync, project } from "../cli/run.js";
-import { motoConfig, motoEnv, putTestImage } from "../moto/moto.js";
+import { motoConfig, motoEnv } from "../moto/moto.js";
 import { loadInline } from "../templates/context.js";
-import { freshMoto, general, REGION, WSGI_CONTAINER } from "./harness.js";
+import { freshMoto, general, REGION, stageImage, WSGI_CONTAINER } from "./harness.js";
 import { record } from "./recorder.js";
 
 const TOML = `
@@ -79,7 +79,7 @@ beforeAll(async () => {
       FunctionName: "dev-ops-pocket-cron",
       Role: role.Role!.Arn!,
       PackageType: "Image",
-      Code: { ImageUri: (await putTestImage("dev-ops-pocket-lambda", "dev", REGION)).replace(/@.*/, ":dev") },
+      Code: { ImageUri: (await stageImage("ops")).replace(/@.*/, ":dev") },
     }),
   );
 });

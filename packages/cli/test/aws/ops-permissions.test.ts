@@ -4,11 +4,11 @@ import { loadConfig } from "@magic-pocket/config";
 import { beforeAll, describe, expect, it } from "vitest";
 import { policyFor } from "../../src/commands/permissions-actions.js";
 import { concretePolicy, RESOURCE_TYPE_ACTIONS } from "../../src/commands/permissions-policy.js";
-import { pocket, project } from "../cli/run.js";
-import { motoEnv, putTestImage } from "../moto/moto.js";
+import { pocket } from "../cli/run.js";
+import { motoEnv } from "../moto/moto.js";
 import { iamRequest, isAllowed, type PolicyDocument } from "../ops-iam-evaluator.js";
 import { FULL_STAGE } from "../safety-full-stage.js";
-import { freshMoto } from "./harness.js";
+import { freshProject } from "./harness.js";
 import { operationOf, type RecordedRequest, rawBody, record } from "./recorder.js";
 
 /*
@@ -50,9 +50,7 @@ async function step(name: string, args: string[]) {
 }
 
 beforeAll(async () => {
-  await freshMoto();
-  image = await putTestImage("dev-full-pocket-lambda", "dev", REGION);
-  dir = project(TOML(512), "full");
+  ({ dir, image } = await freshProject(TOML(512), "full"));
 });
 
 describe("pocket permissions against the calls a deploy makes", () => {

@@ -1,8 +1,8 @@
 import { GetFunctionConfigurationCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { beforeAll, describe, expect, it } from "vitest";
-import { pocket, project } from "../cli/run.js";
-import { motoEnv, putTestImage } from "../moto/moto.js";
-import { DJANGO_API_CONTAINER, freshMoto, general, REGION } from "./harness.js";
+import { pocket } from "../cli/run.js";
+import { motoEnv } from "../moto/moto.js";
+import { DJANGO_API_CONTAINER, freshProject, general, REGION } from "./harness.js";
 import { mutating, record } from "./recorder.js";
 
 const TOML = `
@@ -21,9 +21,7 @@ let dir: string;
 let image: string;
 
 beforeAll(async () => {
-  await freshMoto();
-  image = await putTestImage("dev-rel-pocket-lambda", "dev", REGION);
-  dir = project(TOML, "rel");
+  ({ dir, image } = await freshProject(TOML, "rel"));
 });
 
 describe("pocket resource awscontainer secrets reload", () => {

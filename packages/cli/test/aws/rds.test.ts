@@ -8,9 +8,9 @@ import {
   RDSClient,
 } from "@aws-sdk/client-rds";
 import { beforeAll, describe, expect, it } from "vitest";
-import { pocket, project } from "../cli/run.js";
-import { motoEnv, putTestImage } from "../moto/moto.js";
-import { freshMoto, general, REGION, wsgiContainer } from "./harness.js";
+import { pocket } from "../cli/run.js";
+import { motoEnv } from "../moto/moto.js";
+import { freshProject, general, REGION, wsgiContainer } from "./harness.js";
 import { mutating, record } from "./recorder.js";
 
 // The seed's [rds] example: a managed VPC with two zones, the cluster, and a container in it.
@@ -31,9 +31,7 @@ let dir: string;
 let image: string;
 
 beforeAll(async () => {
-  await freshMoto();
-  image = await putTestImage("dev-shop-pocket-lambda", "dev", REGION);
-  dir = project(TOML(), "shop");
+  ({ dir, image } = await freshProject(TOML(), "shop"));
 });
 
 describe("RDS Aurora Serverless v2 against moto", () => {

@@ -13,8 +13,8 @@ import {
 } from "@aws-sdk/client-iam";
 import { beforeAll, describe, expect, it } from "vitest";
 import { pocket, project } from "../cli/run.js";
-import { motoEnv, putTestImage } from "../moto/moto.js";
-import { freshMoto, general, REGION } from "./harness.js";
+import { motoEnv } from "../moto/moto.js";
+import { freshMoto, general, REGION, stageImage } from "./harness.js";
 import { record } from "./recorder.js";
 
 /* Issue 11 item 14, against moto: the CodeBuild role pocket makes, and the roles it refuses to reuse. */
@@ -69,7 +69,7 @@ beforeAll(async () => {
   mkdirSync(join(dir, "app"));
   writeFileSync(join(dir, "Dockerfile"), "FROM public.ecr.aws/lambda/python:3.12\nCOPY app ./\n");
   writeFileSync(join(dir, "app/main.py"), "print('v1')\n");
-  await putTestImage("dev-cbr-pocket-lambda", "dev", REGION);
+  await stageImage("cbr");
 });
 
 describe("the CodeBuild role against moto", () => {

@@ -2,8 +2,8 @@ import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-sec
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pocketAsync, project } from "../cli/run.js";
 import { startTidbServer, type TidbServer } from "../contract/tidb-server.js";
-import { motoEnv, putTestImage } from "../moto/moto.js";
-import { freshMoto, general, REGION, WSGI_CONTAINER } from "./harness.js";
+import { motoEnv } from "../moto/moto.js";
+import { freshMoto, general, REGION, stageImage, WSGI_CONTAINER } from "./harness.js";
 
 const PUBLIC_KEY = "TIDBPUBLIC1";
 const PRIVATE_KEY = "tidb-private-0123456789abcdef";
@@ -53,8 +53,7 @@ beforeAll(async () => {
       { id: "1372813089187041999", name: "Team" },
     ],
   });
-  for (const stage of ["dev", "prd"])
-    images[stage] = await putTestImage(`${stage}-demo-pocket-lambda`, stage, REGION);
+  for (const stage of ["dev", "prd"]) images[stage] = await stageImage("demo", stage);
   dir = project(TOML, "demo");
 });
 afterAll(async () => tidb?.close());
@@ -143,8 +142,7 @@ describe("TiDB Cloud Serverless against the contract server", () => {
     expect(tidb.clusters()).toHaveLength(0);
     // The destroys took the stages' image repositories with them; the tests below deploy again,
     // and deploy checks --image in ECR before anything else.
-    for (const stage of ["dev", "prd"])
-      images[stage] = await putTestImage(`${stage}-demo-pocket-lambda`, stage, REGION);
+    for (const stage of ["dev", "prd"]) images[stage] = await stageImage("demo", stage);
   });
 
   it("says which key is wrong, and what to set when none is", async () => {

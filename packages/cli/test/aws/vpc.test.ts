@@ -3,8 +3,8 @@ import { join } from "node:path";
 import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import { beforeAll, describe, expect, it } from "vitest";
 import { pocket, project } from "../cli/run.js";
-import { motoEnv, putTestImage } from "../moto/moto.js";
-import { freshMoto, general, REGION, stackExists, WSGI_CONTAINER } from "./harness.js";
+import { motoEnv } from "../moto/moto.js";
+import { freshMoto, general, REGION, stackExists, stageImage, WSGI_CONTAINER } from "./harness.js";
 
 // Project A owns the VPC and shares it; project B uses it with manage = false (seed: "VPC の共有").
 const owner = (sharable: boolean) => `
@@ -32,8 +32,8 @@ let userImage: string;
 
 beforeAll(async () => {
   await freshMoto();
-  ownerImage = await putTestImage("dev-owner-pocket-lambda", "dev", REGION);
-  userImage = await putTestImage("dev-user-pocket-lambda", "dev", REGION);
+  ownerImage = await stageImage("owner");
+  userImage = await stageImage("user");
 });
 
 async function stackTags(name: string): Promise<Record<string, string>> {
