@@ -18,6 +18,8 @@ export interface DeployOptions extends RunOptions {
   forceUnlock?: boolean;
   /** Refuse when a pre-flight check finds what the functions cannot start without. */
   strict?: boolean;
+  /** Deploy the image another stage runs (`--image-from dev`). */
+  imageFrom?: string;
   /** Image-only changes go straight to the functions (engine/hotswap.ts). */
   hotswap?: boolean;
 }
@@ -27,6 +29,8 @@ export async function deployCommand(global: GlobalOptions, opts: DeployOptions):
   const stage = config.settings.stage;
   refuseSeveralContainers(config);
   imageNeedsContainer(config, opts.image);
+  if (opts.imageFrom !== undefined)
+    await (await import("./image-from.js")).useImageFrom(global, run, { ...opts, imageFrom: opts.imageFrom });
   reportPreflight(await preflight(run), strictMode(opts.strict));
   const t0 = Date.now();
   if (opts.hotswap) {

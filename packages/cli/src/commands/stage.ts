@@ -13,6 +13,10 @@ export function registerStageCommands(program: Command, global: () => GlobalOpti
       .description("create or update every resource of a stage; unchanged resources are left alone"),
   )
     .option("--image <uri>", "deploy this image (ECR URI@sha256:DIGEST) instead of building the Dockerfile")
+    .option(
+      "--image-from <stage>",
+      "deploy the image digest that another stage runs (copied into this stage's repository), e.g. --stage prd --image-from dev",
+    )
     .option("--rebuild", "build the image with CodeBuild even when its sources did not change")
     .option("--skip-frontend", "do not build or upload the CloudFront routes' front ends (build_dir)")
     .option(
