@@ -14,17 +14,29 @@ export function registerInit(program: Command): void {
       `the app's runtime: ${RUNTIMES.join(", ")} (Django: \`pocket django init\`)`,
     )
     .option("--region <region>", "general.region (default: the AWS profile's region, else ap-northeast-1)")
-    .option("-y, --yes", "write into a folder that has files but no package.json without asking")
+    .option(
+      "-y, --yes",
+      "write into a folder that has files but no package.json, and make the edit an existing app needs, without asking",
+    )
+    .option("--with <handlers>", "also declare these handlers beside web: worker, tasks (comma-separated)")
     .option(
       "--from-registry",
       "depend on the published @magic-pocket/runtime and @magic-pocket/cli instead of the copies this pocket carries into .pocket/",
     )
     .addHelpText(
       "after",
-      "\nExisting files are never overwritten: they are listed as kept. The runtime and CLI tarballs in .pocket/\nand package.json's file: references to them are refreshed to this pocket's version on every run.",
+      "\nAn existing Express, Koa, Fastify, Hono or node:http app is wired through pocket.entry.mjs, which imports\nthe app and exports the handlers; the app's files stay as they are unless its module starts a server when\nloaded: then the smallest edit is shown and made with consent (without a terminal it is printed to stdout\nand nothing is written).\nExisting files are never overwritten: they are listed as kept. The runtime and CLI tarballs in .pocket/\nand package.json's file: references to them are refreshed to this pocket's version on every run.",
     )
-    .action(async (opts: { runtime: string; region?: string; yes?: boolean; fromRegistry?: boolean }) => {
-      const { initCommand } = await import("./init-actions.js");
-      await initCommand(opts);
-    });
+    .action(
+      async (opts: {
+        runtime: string;
+        region?: string;
+        yes?: boolean;
+        fromRegistry?: boolean;
+        with?: string;
+      }) => {
+        const { initCommand } = await import("./init-actions.js");
+        await initCommand(opts);
+      },
+    );
 }

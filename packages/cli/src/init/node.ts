@@ -8,6 +8,10 @@ import { basename, dirname, join, posix } from "node:path";
 import { CliError } from "../errors.js";
 import { VERSION } from "../version.js";
 import { carriedRuntimes, describeRefresh, packCliInto, placeInProject } from "./carried-runtimes.js";
+import { findNodeApp, type NodeApp, type PackageJson, tsCompilerOptions } from "./node-app.js";
+import { installCommand, nodeDockerfile, packageManagerOf } from "./node-dockerfile.js";
+import { ENTRY_FILE, type Extras, entryModule, JOBS_FILE, JOBS_MODULE } from "./node-entry.js";
+import { patchApp } from "./node-patch.js";
 
 export interface InitNodeOptions {
   /** `general.region` of the new pocket.toml. */
@@ -21,11 +25,20 @@ export interface InitNodeOptions {
    * CLI carries into `.pocket/` (docs/decisions.md#r8-release-artifacts).
    */
   fromRegistry?: boolean;
+  /** `--with worker,tasks`: declare those handlers too (pocket.jobs.mjs holds their code). */
+  with?: Partial<Extras>;
 }
 
 export interface InitNodeResult {
-  /** `starter`: an empty folder got the Hono starter; `existing`: a package.json was there. */
-  kind: "starter" | "existing";
+  /**
+   * `starter`: an empty folder got the Hono starter; `existing`: a package.json was there;
+   * `needs-patch`: the app's module starts a server when loaded and nothing was written (`patch`).
+   */
+  kind: "starter" | "existing" | "needs-patch";
+  /** The existing app found and wired through pocket.entry.mjs, if one was. */
+  app?: { framework: string; source: string; patched: boolean };
+  /** For `needs-patch`: the edit that makes the app's module loadable, as a unified diff. */
+  patch?: string;
   /** Files written, relative to the folder, in writing order. */
   written: string[];
   /** Files that already existed and were left as they were. */
@@ -34,14 +47,6 @@ export interface InitNodeResult {
   refreshed: string[];
   /** What to do next, one command or sentence per entry. */
   nextSteps: string[];
-}
-
-interface PackageJson {
-  name?: string;
-  main?: string;
-  scripts?: Record<string, string>;
-  dependencies?: Record<string, string>;
-  devDependencies?: Record<string, string>;
 }
 
 /** The specs package.json gets for our two packages, and what was placed into `.pocket/`. */
@@ -117,14 +122,34 @@ export async function initNodeProject(dir: string, options: InitNodeOptions): Pr
   }
   const project = projectName(pkg?.name ?? basename(dir));
   const starter = pkg === undefined;
+  const wired = pkg ? await wireExistingApp(dir, pkg, options) : undefined;
+  if (wired?.kind === "needs-patch") {
+    return {
+      kind: "needs-patch",
+      patch: wired.diff,
+      app: wired.app,
+      written: [],
+      kept: [],
+      refreshed: [],
+      nextSteps: wired.nextSteps,
+    };
+  }
   const hasBuild = starter || Boolean(pkg?.scripts?.build);
-  const module = starter ? "dist/index" : handlerModule(dir, pkg!);
+  const module = starter ? "dist/index" : wired ? ENTRY_FILE.replace(/\.mjs$/, "") : handlerModule(dir, pkg!);
+  const extras: Extras = starter
+    ? { worker: true, tasks: true }
+    : (wired?.extras ?? { worker: false, tasks: false });
   const fromRegistry = options.fromRegistry === true;
   const ours = ourPackages(dir, fromRegistry);
+  const pm = packageManagerOf(dir);
   const files: [string, string][] = [
-    ["pocket.toml", pocketToml(project, options.region, module)],
-    ["pocket.Dockerfile", dockerfile(hasBuild, module, !fromRegistry)],
+    ["pocket.toml", pocketToml(project, options.region, module, extras)],
+    [
+      "pocket.Dockerfile",
+      nodeDockerfile({ build: hasBuild, command: `${module}.web`, carried: !fromRegistry, pm, dir }),
+    ],
     [".dockerignore", DOCKERIGNORE],
+    ...(wired?.files ?? []),
   ];
   if (starter) {
     files.push(
@@ -135,6 +160,36 @@ export async function initNodeProject(dir: string, options: InitNodeOptions): Pr
       [".env", STARTER_DOTENV],
     );
   }
+  const { written, kept } = writeNew(dir, files);
+  const refreshed = [...ours.refreshed];
+  if (!starter) {
+    const updated = referencePackages(pkgPath, ours);
+    if (updated) refreshed.push(updated);
+  }
+  // `npx @magic-pocket/cli`, never `npx pocket`: in a folder without the devDependency installed,
+  // npx would fetch and run the unrelated registry package named "pocket".
+  const deploy = "npx @magic-pocket/cli deploy --stage dev";
+  const install = installCommand(pm);
+  const build = pm === "npm" ? "npm run build" : `${pm.replace("-berry", "")} run build`;
+  const nextSteps = starter
+    ? ["npm install", "npm run build", deploy]
+    : wired
+      ? [install, ...(hasBuild ? [build] : []), "npx @magic-pocket/cli dev", deploy]
+      : [
+          install,
+          `export the handler pocket.toml names from ${module}.js: web = httpHandler(app) ` +
+            "(or nodeHttpHandler(app) for Express) (see @magic-pocket/runtime's README)",
+          ...(hasBuild ? [] : ["without a build script the image runs your sources as they are"]),
+          deploy,
+        ];
+  const app = wired
+    ? { framework: wired.app.framework, source: wired.app.source, patched: wired.patched }
+    : undefined;
+  return { kind: starter ? "starter" : "existing", app, written, kept, refreshed, nextSteps };
+}
+
+/** Writes each file that does not exist yet; the ones that do are kept as they are. */
+function writeNew(dir: string, files: [string, string][]): { written: string[]; kept: string[] } {
   const written: string[] = [];
   const kept: string[] = [];
   for (const [name, content] of files) {
@@ -148,25 +203,94 @@ export async function initNodeProject(dir: string, options: InitNodeOptions): Pr
     writeFileSync(path, content, { flag: "wx" });
     written.push(name);
   }
-  const refreshed = [...ours.refreshed];
-  if (!starter) {
-    const updated = referencePackages(pkgPath, ours);
-    if (updated) refreshed.push(updated);
+  return { written, kept };
+}
+
+type Wired =
+  | {
+      kind: "wired";
+      app: NodeApp & { framework: string };
+      patched: boolean;
+      extras: Extras;
+      /** pocket.entry.mjs (and pocket.jobs.mjs with --with). */
+      files: [string, string][];
+    }
+  | {
+      kind: "needs-patch";
+      app: { framework: string; source: string; patched: false };
+      diff: string;
+      nextSteps: string[];
+    };
+
+/**
+ * The existing app, found and made reachable: pocket.entry.mjs imports it and exports the
+ * handlers. An app whose module opens a server when loaded gets the smallest edit that stops
+ * that, with the user's consent; without a terminal the edit is returned (printed) instead.
+ * undefined: no app was recognised (the user exports the handlers).
+ */
+async function wireExistingApp(
+  dir: string,
+  pkg: PackageJson,
+  options: InitNodeOptions,
+): Promise<Wired | undefined> {
+  const app = findNodeApp(dir, pkg);
+  if (!app) return undefined;
+  let reach = app.reach;
+  let patched = false;
+  if (app.starters.length > 0 || !reach) {
+    const file = join(dir, app.source);
+    const patch = patchApp(app, readFileSync(file, "utf8"));
+    if ("refused" in patch) {
+      throw new CliError(
+        "init-app-not-loadable",
+        `${app.source} starts a server when it is loaded, and pocket cannot make the edit that stops it (${patch.refused.join("; ")}).`,
+        {
+          hint: `Export the ${app.framework} app from ${app.source} and run its listen() only when the module is the program (\`if (require.main === module)\`, or \`if (import.meta.filename === process.argv[1])\` in an ES module), then run \`pocket init --runtime node\` again.`,
+        },
+      );
+    }
+    const why =
+      app.starters.length > 0
+        ? "starts a server when it is loaded (on Lambda too)"
+        : `does not export the ${app.framework} app`;
+    if (!(await confirmPatch(app.source, why, patch.diff, options))) {
+      return {
+        kind: "needs-patch",
+        app: { framework: app.framework, source: app.source, patched: false },
+        diff: patch.diff,
+        nextSteps: [
+          `${app.source} ${why}. Apply this edit (git apply, or patch -p1 < the patch), or make it yourself, then run \`pocket init --runtime node\` again.`,
+        ],
+      };
+    }
+    writeFileSync(file, patch.text);
+    reach = patch.reach;
+    patched = true;
   }
-  // `npx @magic-pocket/cli`, never `npx pocket`: in a folder without the devDependency installed,
-  // npx would fetch and run the unrelated registry package named "pocket".
-  const deploy = "npx @magic-pocket/cli deploy --stage dev";
-  const nextSteps = starter
-    ? ["npm install", "npm run build", deploy]
-    : [
-        "npm install",
-        `export the handlers pocket.toml names from ${module}.js: ` +
-          "web = httpHandler(app) (or nodeHttpHandler(app) for Express), worker = sqsHandler(fn), " +
-          "management = taskHandler({ ... }) (see @magic-pocket/runtime's README)",
-        ...(hasBuild ? [] : ["without a build script the image runs your sources as they are"]),
-        deploy,
-      ];
-  return { kind: starter ? "starter" : "existing", written, kept, refreshed, nextSteps };
+  const jobsExist = existsSync(join(dir, JOBS_FILE));
+  const jobs = jobsExist ? readFileSync(join(dir, JOBS_FILE), "utf8") : "";
+  const extras: Extras = {
+    worker:
+      options.with?.worker === true || /export\s+(?:async\s+)?(?:function|const|let)\s+worker/.test(jobs),
+    tasks: options.with?.tasks === true || /export\s+(?:const|let)\s+tasks/.test(jobs),
+  };
+  const files: [string, string][] = [[ENTRY_FILE, entryModule(app, reach!, extras)]];
+  if ((extras.worker || extras.tasks) && !jobsExist) files.push([JOBS_FILE, JOBS_MODULE]);
+  return { kind: "wired", app, patched, extras, files };
+}
+
+async function confirmPatch(
+  source: string,
+  why: string,
+  diff: string,
+  options: InitNodeOptions,
+): Promise<boolean> {
+  if (options.yes) return true;
+  if (!options.interactive) return false;
+  const { confirm, isCancel } = await import("@clack/prompts");
+  process.stderr.write(`\n${source} ${why}. The smallest edit that stops it:\n\n${diff}\n`);
+  const answer = await confirm({ message: `Make this edit to ${source}?`, initialValue: true });
+  return !isCancel(answer) && answer === true;
 }
 
 async function confirmStarter(dir: string, others: string[], options: InitNodeOptions): Promise<boolean> {
@@ -201,22 +325,19 @@ function handlerModule(dir: string, pkg: PackageJson): string {
 }
 
 function tsOutDir(dir: string): string | undefined {
-  const path = join(dir, "tsconfig.json");
-  if (!existsSync(path)) return undefined;
-  // tsconfig.json allows comments and trailing commas; strip them well enough to read one field.
-  const text = readFileSync(path, "utf8")
-    .replace(/\/\*[\s\S]*?\*\//g, "")
-    .replace(/(^|[^:"])\/\/.*$/gm, "$1")
-    .replace(/,(\s*[}\]])/g, "$1");
-  try {
-    const outDir = (JSON.parse(text) as { compilerOptions?: { outDir?: string } }).compilerOptions?.outDir;
-    return outDir ? posix.normalize(outDir.replace(/\\/g, "/")).replace(/^\.\/|\/$/g, "") : undefined;
-  } catch {
-    return undefined;
-  }
+  const outDir = tsCompilerOptions(dir).outDir;
+  return outDir ? posix.normalize(outDir.replace(/\\/g, "/")).replace(/^\.\/|\/$/g, "") : undefined;
 }
 
-function pocketToml(project: string, region: string, module: string): string {
+function pocketToml(project: string, region: string, module: string, extras: Extras): string {
+  const worker = `[awscontainer.handlers.worker]
+command = "${module}.worker"
+sqs = {}`;
+  const management = `[awscontainer.handlers.management]
+command = "${module}.management"
+timeout = 600`;
+  // Only what the app has is declared; the rest stays as commented examples.
+  const declare = (on: boolean, text: string) => (on ? text : text.replace(/^/gm, "# "));
   return `# Written by \`pocket init --runtime node\`. Reference: the pocket.toml section of pocket's README.
 [general]
 region = "${region}"
@@ -226,20 +347,16 @@ stages = ["dev", "prd"]
 [awscontainer]
 dockerfile_path = "pocket.Dockerfile"
 
-# HTTP API -> the app: ${module}.js exports web = httpHandler(app).
+# HTTP API -> the app: ${module} exports web.
 [awscontainer.handlers.web]
 command = "${module}.web"
 apigateway = {}
 
-# An SQS queue -> worker = sqsHandler(fn); the app sends with enqueue("worker", body).
-[awscontainer.handlers.worker]
-command = "${module}.worker"
-sqs = {}
+# An SQS queue -> worker = sqsHandler(fn); the app sends with enqueue("worker", body)${extras.worker ? "" : " (pocket init --with worker)"}.
+${declare(extras.worker, worker)}
 
-# Tasks -> management = taskHandler({ ... }); invoked with {"command", "args"}.
-[awscontainer.handlers.management]
-command = "${module}.management"
-timeout = 600
+# Tasks -> management = taskHandler({ ... }); invoked with {"command", "args"}${extras.tasks ? "" : " (pocket init --with tasks)"}.
+${declare(extras.tasks, management)}
 
 # A task on a schedule (EventBridge Scheduler):
 # [scheduler.schedules.nightly]
@@ -250,39 +367,6 @@ timeout = 600
 # Secrets arrive in process.env when loadEnv() runs (the handlers call it):
 # [awscontainer.secrets.managed]
 # SESSION_SECRET = { type = "password", options = { length = 50 } }
-`;
-}
-
-function dockerfile(build: boolean, module: string, carried: boolean): string {
-  // The runtime and CLI tarballs package.json references (file:.pocket/...) must be in place
-  // before the install.
-  const copy = carried ? "COPY package*.json ./\nCOPY .pocket/ ./.pocket/" : "COPY package*.json ./";
-  const install = "RUN if [ -f package-lock.json ]; then npm ci; else npm install; fi";
-  if (!build) {
-    return `# Written by \`pocket init --runtime node\`: the Lambda image of this project.
-FROM public.ecr.aws/lambda/nodejs:22
-ENV NODE_ENV=production
-WORKDIR \${LAMBDA_TASK_ROOT}
-${copy}
-${install.replace("npm ci;", "npm ci --omit=dev;").replace("npm install;", "npm install --omit=dev;")}
-COPY . .
-CMD ["${module}.web"]
-`;
-  }
-  return `# Written by \`pocket init --runtime node\`: the Lambda image of this project.
-# Stage 1 installs every dependency and runs \`npm run build\`; stage 2 keeps the build output and
-# the production dependencies only.
-FROM public.ecr.aws/lambda/nodejs:22 AS build
-WORKDIR /build
-${copy}
-${install}
-COPY . .
-RUN npm run build && npm prune --omit=dev
-
-FROM public.ecr.aws/lambda/nodejs:22
-ENV NODE_ENV=production
-COPY --from=build /build/ \${LAMBDA_TASK_ROOT}/
-CMD ["${module}.web"]
 `;
 }
 
