@@ -11,7 +11,7 @@ import { GetParametersByPathCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { pocket, project } from "../cli/run.js";
 import { motoEnv } from "../moto/moto.js";
-import { freshProject, general, REGION, stageImage } from "./harness.js";
+import { djangoContainer, freshProject, general, REGION, stageImage } from "./harness.js";
 import { mutating, record } from "./recorder.js";
 
 // The seed's getting-started shape: S3, secrets, a web handler with API Gateway, and a
@@ -20,28 +20,12 @@ const GETTING_STARTED = (memory = 512) => `
 ${general("demo", ["dev", "prd"])}
 [s3]
 
-[awscontainer]
-dockerfile_path = "Dockerfile"
-
-[awscontainer.envs]
-GREETING = "hello"
-
-[awscontainer.secrets.managed]
-SECRET_KEY = { type = "password", options = { length = 50 } }
-SPA_TOKEN_SECRET = { type = "spa_token_secret" }
-JWT_KEY = { type = "rsa_pem_base64" }
-
-[awscontainer.handlers.wsgi]
-command = "pocket.django.lambda_handlers.wsgi_handler"
-memory_size = ${memory}
-reserved_concurrency = 3
-apigateway = {}
-
-[awscontainer.handlers.management]
-command = "pocket.django.lambda_handlers.management_command_handler"
-timeout = 600
-sqs = { batch_size = 5 }
-`;
+${djangoContainer({
+  envs: { GREETING: "hello" },
+  managed: ['SPA_TOKEN_SECRET = { type = "spa_token_secret" }', 'JWT_KEY = { type = "rsa_pem_base64" }'],
+  wsgi: [`memory_size = ${memory}`, "reserved_concurrency = 3"],
+  management: ["sqs = { batch_size = 5 }"],
+})}`;
 
 let dir: string;
 let image: string;

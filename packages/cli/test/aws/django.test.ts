@@ -1,7 +1,5 @@
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
-import { CreateFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import {
   CreateBucketCommand,
   GetObjectCommand,
@@ -14,7 +12,7 @@ import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/c
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { pocket, project } from "../cli/run.js";
 import { motoConfig, motoEnv } from "../moto/moto.js";
-import { freshMoto, general, REGION, stageImage, WSGI_CONTAINER } from "./harness.js";
+import { freshMoto, general, REGION, standInFunction, WSGI_CONTAINER } from "./harness.js";
 import { record } from "./recorder.js";
 
 const TOML = `
@@ -55,19 +53,7 @@ beforeAll(async () => {
   await motoConfig({ lambda: { use_docker: false } });
   dir = project(TOML, "mysite");
   // The management function, as the container stack names it (moto runs no image; see above).
-  const role = await new IAMClient({ region: REGION }).send(
-    new CreateRoleCommand({ RoleName: "django-test", AssumeRolePolicyDocument: "{}" }),
-  );
-  await new LambdaClient({ region: REGION }).send(
-    new CreateFunctionCommand({
-      FunctionName: "dev-mysite-pocket-management",
-      Role: role.Role!.Arn!,
-      PackageType: "Image",
-      Code: {
-        ImageUri: (await stageImage("mysite")).replace(/@.*/, ":dev"),
-      },
-    }),
-  );
+  await standInFunction("mysite", "management");
   await s3().send(
     new CreateBucketCommand({
       Bucket: "dev-mysite-pocket",

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { project, repoRoot } from "../cli/run.js";
 import { FAULT_KINDS, type FaultKind, startFaultProxy } from "../moto/fault-proxy.js";
 import { motoEnv } from "../moto/moto.js";
-import { freshProject, general, REGION, stageImage } from "./harness.js";
+import { djangoContainer, freshProject, general, REGION, stageImage } from "./harness.js";
 
 /*
  * Fault injection (issue 20, "Done when"): test/moto/fault-proxy.ts sits between the CLI and
@@ -30,25 +30,11 @@ const STAGE = (release: number) => `
 ${general("faults")}
 [s3]
 
-[awscontainer]
-dockerfile_path = "Dockerfile"
-
-[awscontainer.envs]
-RELEASE = "${release}"
-
-[awscontainer.secrets.managed]
-SECRET_KEY = { type = "password", options = { length = 50 } }
-SPA_TOKEN_SECRET = { type = "spa_token_secret" }
-
-[awscontainer.handlers.wsgi]
-command = "pocket.django.lambda_handlers.wsgi_handler"
-apigateway = {}
-
-[awscontainer.handlers.management]
-command = "pocket.django.lambda_handlers.management_command_handler"
-timeout = 600
-sqs = { batch_size = 5 }
-
+${djangoContainer({
+  envs: { RELEASE: `${release}` },
+  managed: ['SPA_TOKEN_SECRET = { type = "spa_token_secret" }'],
+  management: ["sqs = { batch_size = 5 }"],
+})}
 [cloudfront.main]
 origin_path = "/spa"
 routes = [

@@ -1,4 +1,6 @@
 import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
+import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
+import { CreateFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { buildCli } from "../cli/build.js";
 import { project } from "../cli/run.js";
 import { putTestImage, resetMoto, useMoto } from "../moto/moto.js";
@@ -29,17 +31,56 @@ command = "pocket.django.lambda_handlers.wsgi_handler"
 }
 export const WSGI_CONTAINER = wsgiContainer();
 
-/** The getting-started container: the WSGI handler behind API Gateway, its SECRET_KEY managed. */
-export const DJANGO_API_CONTAINER = `[awscontainer]
-dockerfile_path = "Dockerfile"
+/** What a test stage's Django container adds to the getting-started one (`djangoContainer`). */
+export interface DjangoContainerParts {
+  /** `[awscontainer.envs]`. */
+  envs?: Record<string, string>;
+  /** Managed secrets beside SECRET_KEY, as TOML lines (`JWT = { type = "rsa_pem_base64" }`). */
+  managed?: string[];
+  /** Lines added to the WSGI handler's table (`memory_size = 1024`). */
+  wsgi?: string[];
+  /** The management command handler (timeout 600) with these lines added; none when absent. */
+  management?: string[];
+  /** Further handlers: each one's table lines, its command first. */
+  handlers?: Record<string, string[]>;
+}
 
-[awscontainer.secrets.managed]
-SECRET_KEY = { type = "password", options = { length = 50 } }
+/**
+ * The getting-started container (Dockerfile, SECRET_KEY managed, the WSGI handler behind API
+ * Gateway) with what a test adds to it, as the [awscontainer] tables of a pocket.toml.
+ */
+export function djangoContainer(parts: DjangoContainerParts = {}): string {
+  const table = (name: string, lines: readonly string[]) => [`[${name}]`, ...lines, ""];
+  const envs = Object.entries(parts.envs ?? {}).map(([key, value]) => `${key} = ${JSON.stringify(value)}`);
+  const handlers: [string, string[]][] = [
+    [
+      "wsgi",
+      ['command = "pocket.django.lambda_handlers.wsgi_handler"', "apigateway = {}", ...(parts.wsgi ?? [])],
+    ],
+  ];
+  if (parts.management)
+    handlers.push([
+      "management",
+      [
+        'command = "pocket.django.lambda_handlers.management_command_handler"',
+        "timeout = 600",
+        ...parts.management,
+      ],
+    ]);
+  handlers.push(...Object.entries(parts.handlers ?? {}));
+  return [
+    ...table("awscontainer", ['dockerfile_path = "Dockerfile"']),
+    ...(envs.length > 0 ? table("awscontainer.envs", envs) : []),
+    ...table("awscontainer.secrets.managed", [
+      'SECRET_KEY = { type = "password", options = { length = 50 } }',
+      ...(parts.managed ?? []),
+    ]),
+    ...handlers.flatMap(([name, lines]) => table(`awscontainer.handlers.${name}`, lines)),
+  ].join("\n");
+}
 
-[awscontainer.handlers.wsgi]
-command = "pocket.django.lambda_handlers.wsgi_handler"
-apigateway = {}
-`;
+/** The getting-started container as it is: the WSGI handler behind API Gateway, SECRET_KEY managed. */
+export const DJANGO_API_CONTAINER = djangoContainer();
 
 /**
  * A test file's start: the CLI bundled (the tests run the binary), moto emptied (files run one
@@ -71,6 +112,25 @@ export async function freshProject(
   await freshMoto();
   const image = await stageImage(projectName);
   return { dir: project(toml, projectName), image };
+}
+
+/**
+ * A handler's function as the container stack names it (`{stage}-{project}-pocket-{handler}`),
+ * made directly in moto from the stage's image: for a command that calls a deployed function
+ * (`pocket invoke`, `pocket django manage`) without deploying the whole stage first.
+ */
+export async function standInFunction(projectName: string, handler: string, stage = "dev"): Promise<void> {
+  const role = await new IAMClient({ region: REGION }).send(
+    new CreateRoleCommand({ RoleName: `${projectName}-${handler}-test`, AssumeRolePolicyDocument: "{}" }),
+  );
+  await new LambdaClient({ region: REGION }).send(
+    new CreateFunctionCommand({
+      FunctionName: `${stage}-${projectName}-pocket-${handler}`,
+      Role: role.Role!.Arn!,
+      PackageType: "Image",
+      Code: { ImageUri: (await stageImage(projectName, stage)).replace(/@.*/, `:${stage}`) },
+    }),
+  );
 }
 
 /**

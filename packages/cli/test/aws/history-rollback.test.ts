@@ -6,24 +6,15 @@ import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-sec
 import { beforeAll, describe, expect, it } from "vitest";
 import { pocket, project } from "../cli/run.js";
 import { motoEnv, putTestImage } from "../moto/moto.js";
-import { freshMoto, general, REGION } from "./harness.js";
+import { djangoContainer, freshMoto, general, REGION } from "./harness.js";
 
 /*
  * Day two (issue 26): every deploy that changes the stage is recorded in the state bucket,
  * `pocket history` lists the records, and `pocket rollback` puts the recorded image digest and
  * templates back while the data (a user upload, a secret's value) stays as it is.
  */
-const container = (timeout: number) => `[awscontainer]
-dockerfile_path = "Dockerfile"
-
-[awscontainer.secrets.managed]
-SECRET_KEY = { type = "password", options = { length = 50 } }
-
-[awscontainer.handlers.wsgi]
-command = "pocket.django.lambda_handlers.wsgi_handler"
-apigateway = {}
-timeout = ${timeout}
-`;
+// tracing = true on the handler: X-Ray active tracing shows in the function configuration.
+const container = (timeout: number) => djangoContainer({ wsgi: [`timeout = ${timeout}`, "tracing = true"] });
 const toml = (timeout: number) => `${general("hist")}\n[s3]\n\n${container(timeout)}`;
 
 const env = () => motoEnv(REGION);
@@ -49,10 +40,11 @@ beforeAll(async () => {
 }, 120_000);
 
 describe("deploy history and rollback", () => {
-  it("records each deploy that changed the stage, and none for one that changed nothing", () => {
+  it("records each deploy that changed the stage, and none for one that changed nothing", async () => {
     const one = run(["deploy", "--image", first]);
     expect(one.status, one.stderr).toBe(0);
     expect(one.stderr).toContain("(deploy #1 in `pocket history`)");
+    expect((await functionConfig()).TracingConfig?.Mode).toBe("Active");
     const again = run(["deploy", "--image", first]);
     expect(again.status, again.stderr).toBe(0);
     expect(again.stderr).not.toContain("in `pocket history`");

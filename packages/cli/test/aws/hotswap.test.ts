@@ -4,7 +4,7 @@ import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, it } from "vitest";
 import { pocket, project } from "../cli/run.js";
 import { motoEnv, putTestImage } from "../moto/moto.js";
-import { freshMoto, general, REGION } from "./harness.js";
+import { djangoContainer, freshMoto, general, REGION } from "./harness.js";
 import { record } from "./recorder.js";
 
 // A stage that allows hotswaps (dev) and one that does not (prd), each with S3, a managed secret
@@ -13,23 +13,7 @@ const config = (greeting: string) => `
 ${general("hot", ["dev", "prd"])}
 [s3]
 
-[awscontainer]
-dockerfile_path = "Dockerfile"
-
-[awscontainer.envs]
-GREETING = "${greeting}"
-
-[awscontainer.secrets.managed]
-SECRET_KEY = { type = "password", options = { length = 50 } }
-
-[awscontainer.handlers.wsgi]
-command = "pocket.django.lambda_handlers.wsgi_handler"
-apigateway = {}
-
-[awscontainer.handlers.management]
-command = "pocket.django.lambda_handlers.management_command_handler"
-timeout = 600
-
+${djangoContainer({ envs: { GREETING: greeting }, management: [] })}
 [dev.awscontainer]
 hotswap = true
 `;

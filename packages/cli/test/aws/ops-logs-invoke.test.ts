@@ -5,8 +5,6 @@ import {
   CreateLogStreamCommand,
   PutLogEventsCommand,
 } from "@aws-sdk/client-cloudwatch-logs";
-import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
-import { CreateFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runContext } from "../../src/engine/run-context.js";
@@ -14,7 +12,7 @@ import { managedSecretStore } from "../../src/resources/secrets/store.js";
 import { pocket, pocketAsync, project } from "../cli/run.js";
 import { motoConfig, motoEnv } from "../moto/moto.js";
 import { loadInline } from "../templates/context.js";
-import { freshMoto, general, REGION, stageImage, WSGI_CONTAINER } from "./harness.js";
+import { freshMoto, general, REGION, standInFunction, WSGI_CONTAINER } from "./harness.js";
 import { record } from "./recorder.js";
 
 const TOML = `
@@ -71,17 +69,7 @@ beforeAll(async () => {
   await putEvents("/aws/lambda/dev-ops-pocket-worker", "2026/03/01/[$LATEST]b", [
     [T0 + 20, "[ERROR]\t2026-03-01T00:00:00.000Z\t22222222-aaaa-bbbb-cccc-000000000002\tjob failed\n"],
   ]);
-  const role = await new IAMClient({ region: REGION }).send(
-    new CreateRoleCommand({ RoleName: "ops-test", AssumeRolePolicyDocument: "{}" }),
-  );
-  await new LambdaClient({ region: REGION }).send(
-    new CreateFunctionCommand({
-      FunctionName: "dev-ops-pocket-cron",
-      Role: role.Role!.Arn!,
-      PackageType: "Image",
-      Code: { ImageUri: (await stageImage("ops")).replace(/@.*/, ":dev") },
-    }),
-  );
+  await standInFunction("ops", "cron");
 });
 afterAll(async () => {
   await motoConfig({ lambda: { use_docker: true } });

@@ -2,16 +2,12 @@ import { GetFunctionConfigurationCommand, LambdaClient } from "@aws-sdk/client-l
 import { beforeAll, describe, expect, it } from "vitest";
 import { pocket } from "../cli/run.js";
 import { motoEnv } from "../moto/moto.js";
-import { DJANGO_API_CONTAINER, freshProject, general, REGION } from "./harness.js";
+import { djangoContainer, freshProject, general, REGION } from "./harness.js";
 import { mutating, record } from "./recorder.js";
 
 const TOML = `
 ${general("rel")}
-${DJANGO_API_CONTAINER}
-[awscontainer.handlers.worker]
-command = "app.worker"
-sqs = {}
-`;
+${djangoContainer({ handlers: { worker: ['command = "app.worker"', "sqs = {}"] } })}`;
 const env = () => motoEnv(REGION);
 const lambda = () => new LambdaClient({ region: REGION });
 const variables = async (name: string) =>
