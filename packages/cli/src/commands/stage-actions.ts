@@ -1,5 +1,6 @@
 import type { LoadedConfig } from "@magic-pocket/config";
 import type { GlobalOptions } from "../config-loader.js";
+import { withAwsErrors } from "../engine/aws-errors.js";
 import { deployResources, seconds } from "../engine/deploy.js";
 import { destroyResources } from "../engine/destroy.js";
 import { planOf, statusOf } from "../engine/inspect.js";
@@ -10,6 +11,7 @@ import { CliError } from "../errors.js";
 import { writeJson } from "../output.js";
 import type { Change, ResourceStatus } from "../resources/resource.js";
 import { describeUserSecret, setCommand } from "../resources/secrets/user-secrets.js";
+import { describeTakeover, planTakeover, takeOverBeforeDeploy, takeoverRefusals } from "../takeover/index.js";
 import { printable } from "../util/printable.js";
 import { writeErr, writeOut } from "../util/stdio.js";
 
@@ -30,6 +32,7 @@ export async function deployCommand(global: GlobalOptions, opts: DeployOptions):
   refuseSeveralContainers(config);
   imageNeedsContainer(config, opts.image);
   if (opts.imageFrom !== undefined)
+  await withAwsErrors(run.ctx.region, () => takeOverBeforeDeploy(run, (line) => writeErr(`${line}\n`)));
     await (await import("./image-from.js")).useImageFrom(global, run, { ...opts, imageFrom: opts.imageFrom });
   reportPreflight(await preflight(run), strictMode(opts.strict));
   const t0 = Date.now();
@@ -73,6 +76,8 @@ export async function statusCommand(
   global: GlobalOptions,
   opts: { stage?: string; json?: boolean } & RunOptions,
 ) {
+  // A stage taken over from the original is in sync in the original's shape.
+  await withAwsErrors(run.ctx.region, () => planTakeover(run));
   const { config, resources, run } = await prepareStage(global, opts);
   const [statuses, userSecrets] = await Promise.all([statusOf(run, resources), userSecretStates(run)]);
   const secretRows = userSecrets.map(({ secret, presence }) => ({
@@ -125,6 +130,13 @@ export async function planCommand(
   opts: { stage?: string; json?: boolean } & RunOptions,
 ) {
   const { config, resources, run } = await prepareStage(global, opts);
+  const takeover = await withAwsErrors(run.ctx.region, () => planTakeover(run));
+  for (const line of [
+    ...describeTakeover(takeover),
+    ...takeoverRefusals(takeover).map((r) => `refused: ${r}`),
+  ]) {
+    writeErr(`${line}\n`);
+  }
   imageNeedsContainer(config, opts.image);
   // The warnings deploy would print, from the same checks; plan never refuses.
   reportPreflight(await preflight(run), undefined);

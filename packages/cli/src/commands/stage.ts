@@ -34,6 +34,19 @@ export function registerStageCommands(program: Command, global: () => GlobalOpti
 
   withAwsStage(
     program
+      .command("adopt")
+      .description(
+        "tell what deployed the stage (the original, which version) and what taking it over changes and keeps; changes nothing",
+      ),
+  )
+    .addHelpText(
+      "after",
+      "\nExit status: 1 when the takeover would replace or delete something. `pocket deploy` runs the same check first.",
+    )
+    .action(async (opts) => (await import("./adopt-actions.js")).adoptCommand(global(), opts));
+
+  withAwsStage(
+    program
       .command("status")
       .description("show each resource's state: missing, in sync, needs update, in progress, failed"),
   )

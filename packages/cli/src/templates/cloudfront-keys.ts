@@ -10,11 +10,17 @@ export const PUBLIC_KEY_PARAMETER = "EncodedPublicKey";
  * be rendered without reading secrets and "did it change?" compares the parameter value too
  * (the original rendered an empty key offline, so an existing stack always looked stale:
  * docs/decisions.md#p4-signing-key-id-without-a-cross-region-import). Names carry the
- * distribution, so two signed distributions in one stage do not collide.
+ * distribution, so two signed distributions in one stage do not collide; a stage the original
+ * deployed keeps its names (`kept`): CloudFront changes only a key's comment in place
+ * (docs/decisions.md#a1-taking-over-a-stage-deployed-by-the-original).
  */
-export function cloudfrontKeysTemplate(cf: CloudFrontContext): Template {
+export function cloudfrontKeysTemplate(
+  cf: CloudFrontContext,
+  kept?: { publicKey: string; keyGroup: string },
+): Template {
   const key = cf.signingKey;
   if (!key) throw new Error(`distribution ${cf.name} has no signing_key`);
+  const publicKeyName = kept?.publicKey ?? key.publicKeyName;
   return {
     AWSTemplateFormatVersion: "2010-09-09",
     Description: `magic-pocket CloudFront signing keys for ${cf.slug}`,
@@ -30,8 +36,8 @@ export function cloudfrontKeysTemplate(cf: CloudFrontContext): Template {
         Type: "AWS::CloudFront::PublicKey",
         Properties: {
           PublicKeyConfig: {
-            Name: key.publicKeyName,
-            CallerReference: key.publicKeyName,
+            Name: publicKeyName,
+            CallerReference: publicKeyName,
             EncodedKey: cfn.ref(PUBLIC_KEY_PARAMETER),
             Comment: `signing key ${key.secret} of ${cf.slug}`,
           },
@@ -40,7 +46,7 @@ export function cloudfrontKeysTemplate(cf: CloudFrontContext): Template {
       KeyGroup: {
         Type: "AWS::CloudFront::KeyGroup",
         Properties: {
-          KeyGroupConfig: { Name: key.keyGroupName, Items: [cfn.ref("PublicKey")] },
+          KeyGroupConfig: { Name: kept?.keyGroup ?? key.keyGroupName, Items: [cfn.ref("PublicKey")] },
         },
       },
     },

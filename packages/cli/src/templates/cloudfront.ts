@@ -59,6 +59,8 @@ export function apiDomainParameter(handler: string): string {
   return `ApiDomain${logicalId(handler)}`;
 }
 
+const DISTRIBUTION_ID = "CloudFrontDistribution";
+
 /** `{cfSlug}-cloudfront` (us-east-1): one distribution with its routes, functions and DNS. */
 export function cloudfrontTemplate(
   cf: CloudFrontContext,
@@ -74,8 +76,10 @@ export function cloudfrontTemplate(
   };
   const dependsOn = ["OriginAccessControl", ...(cf.domain ? ["Certificate"] : [])];
   const behaviors = routeBehaviors(cf, protection, resources, dependsOn);
-  resources.Distribution = distribution(cf, protection, behaviors, dependsOn);
-  if (cf.domain) Object.assign(resources, aliasRecords("Dns", cf.domain, zone, "Distribution"));
+  // Logical ids are the original's, so a stage it deployed keeps its distribution, functions,
+  // header policies and records (docs/decisions.md#a1-taking-over-a-stage-deployed-by-the-original).
+  resources[DISTRIBUTION_ID] = distribution(cf, protection, behaviors, dependsOn);
+  if (cf.domain) Object.assign(resources, aliasRecords("", cf.domain, zone, DISTRIBUTION_ID));
   for (const rf of cf.redirectFrom) Object.assign(resources, redirectResources(cf, rf));
   return {
     AWSTemplateFormatVersion: "2010-09-09",
@@ -165,7 +169,7 @@ function routeBehaviors(
     if (!id) {
       id =
         route.type === "s3" && route.isSpa
-          ? `SpaFunction${route.logicalId}`
+          ? `UrlFallbackFunction${route.logicalId}`
           : `EdgeFunction${route.logicalId}`;
       resources[id] = edgeFunction(cf, route, options, source);
       functionIds.set(source, id);
@@ -179,7 +183,7 @@ function routeBehaviors(
     const behavior = route.type === "api" ? apiBehavior(route) : s3Behavior(cf, route);
     attachFunction(route, behavior);
     if (route.type === "s3" && route.isVersioned) {
-      const id = `VersionedHeaders${route.logicalId}`;
+      const id = `ResponseHeadersPolicy${route.logicalId}`;
       resources[id] = versionedHeadersPolicy(route);
       behavior.ResponseHeadersPolicyId = cfn.ref(id);
       dependsOn.push(id);
@@ -260,9 +264,9 @@ function redirectResources(
   cf: CloudFrontContext,
   rf: CloudFrontContext["redirectFrom"][number],
 ): Record<string, TemplateResource> {
-  const cert = `RedirectCertificate${rf.logicalId}`;
+  const cert = `Certificate${rf.logicalId}`;
   const fn = `RedirectFunction${rf.logicalId}`;
-  const dist = `RedirectDistribution${rf.logicalId}`;
+  const dist = `${DISTRIBUTION_ID}${rf.logicalId}`;
   const rfZone = hostedZone(rf.hostedZoneIdOverride, `HostedZoneId${rf.logicalId}`);
   return {
     [cert]: certificate(rf.domain, rfZone, `${cf.certificateTag}-${rf.domain}`),
@@ -304,14 +308,14 @@ function redirectResources(
         },
       },
     },
-    ...aliasRecords(`RedirectDns${rf.logicalId}`, rf.domain, rfZone, dist),
+    ...aliasRecords(rf.logicalId, rf.domain, rfZone, dist),
   };
 }
 
 function templateOutputs(protection: EdgeProtection): Template["Outputs"] {
   const outputs: Template["Outputs"] = {
-    DistributionId: { Value: cfn.ref("Distribution") },
-    DistributionDomainName: { Value: cfn.getAtt("Distribution", "DomainName") },
+    DistributionId: { Value: cfn.ref(DISTRIBUTION_ID) },
+    DistributionDomainName: { Value: cfn.getAtt(DISTRIBUTION_ID, "DomainName") },
   };
   if (protection.kvs) {
     outputs.TokenKvsArn = {
@@ -496,8 +500,9 @@ function viewerCertificate(certificateId: string | undefined): Json {
 }
 
 /** A and AAAA alias records (the distributions have IPv6 enabled). */
+/** The A record as the original named it (`DNSRecord<suffix>`), and ours for AAAA beside it. */
 function aliasRecords(
-  id: string,
+  suffix: string,
   domain: string,
   hostedZoneId: Json,
   distribution: string,
@@ -515,7 +520,7 @@ function aliasRecords(
       },
     },
   });
-  return { [`${id}A`]: record("A"), [`${id}Aaaa`]: record("AAAA") };
+  return { [`DNSRecord${suffix}`]: record("A"), [`DnsRecordAaaa${suffix}`]: record("AAAA") };
 }
 
 /**

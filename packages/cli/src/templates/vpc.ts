@@ -149,20 +149,22 @@ function efs(
   // A file system the original made through the API stays outside the stack, named by its id
   // (docs/decisions.md#a1-taking-over-a-stage-deployed-by-the-original).
   const fileSystemId: Json = madeByOriginal ?? cfn.ref("EFSFileSystem");
-  if (!madeByOriginal) r.EFSFileSystem = {
-    Type: "AWS::EFS::FileSystem",
-    DeletionPolicy: "Retain",
-    UpdateReplacePolicy: "Retain",
-    Properties: {
-      Encrypted: true,
-      BackupPolicy: { Status: "ENABLED" },
-      LifecyclePolicies: [
-        { TransitionToIA: "AFTER_30_DAYS" },
-        { TransitionToPrimaryStorageClass: "AFTER_1_ACCESS" },
-      ],
-      FileSystemTags: [{ Key: "Name", Value: e.name }],
-    },
-  };
+  if (!madeByOriginal) {
+    r.EFSFileSystem = {
+      Type: "AWS::EFS::FileSystem",
+      DeletionPolicy: "Retain",
+      UpdateReplacePolicy: "Retain",
+      Properties: {
+        Encrypted: true,
+        BackupPolicy: { Status: "ENABLED" },
+        LifecyclePolicies: [
+          { TransitionToIA: "AFTER_30_DAYS" },
+          { TransitionToPrimaryStorageClass: "AFTER_1_ACCESS" },
+        ],
+        FileSystemTags: [{ Key: "Name", Value: e.name }],
+      },
+    };
+  }
   r.EFSSecurityGroup = {
     Type: "AWS::EC2::SecurityGroup",
     Properties: {

@@ -103,7 +103,7 @@ beforeAll(() => {
 });
 
 const dist = (t: Template) =>
-  (t.Resources.Distribution!.Properties as { DistributionConfig: Record<string, Json> })
+  (t.Resources.CloudFrontDistribution!.Properties as { DistributionConfig: Record<string, Json> })
     .DistributionConfig as Record<string, any>;
 
 describe("CloudFront templates", () => {

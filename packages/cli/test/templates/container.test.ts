@@ -241,18 +241,18 @@ describe("container and VPC templates", () => {
     )!;
     expect(res(t, certId).DomainValidationOptions[0].HostedZoneId).toEqual({ Ref: "HostedZoneIdWsgi" });
     expect(res(t, "WsgiApiGatewayApiMapping").DomainName).toBe("api.example.com");
-    expect(res(t, "WsgiDnsRecordA").AliasTarget.DNSName).toEqual({
+    expect(res(t, "WsgiDNSRecord").AliasTarget.DNSName).toEqual({
       "Fn::GetAtt": ["WsgiApiGatewayDomainName", "RegionalDomainName"],
     });
     const manual = templates["custom-domain-no-records.container"]!;
-    expect(manual.Resources.WsgiDnsRecordA).toBeUndefined();
+    expect(manual.Resources.WsgiDNSRecord).toBeUndefined();
     const manualCert = Object.entries(manual.Resources).find(
       ([, r]) =>
         r.Type === "AWS::CertificateManager::Certificate" &&
         (r.Properties as any).DomainName === "api.example.com",
     )!;
     expect((manualCert[1].Properties as any).DomainValidationOptions).toBeUndefined();
-    expect(res(manual, "AdminDnsRecordA").HostedZoneId).toBe("Z0OVERRIDE");
+    expect(res(manual, "AdminDNSRecord").HostedZoneId).toBe("Z0OVERRIDE");
     expect(Object.keys(manual.Parameters!)).toEqual(["ImageUri"]);
   });
 

@@ -95,7 +95,7 @@ beforeAll(() => {
 });
 
 const config = (t: Template) =>
-  (t.Resources.Distribution!.Properties as { DistributionConfig: Record<string, any> }).DistributionConfig;
+  (t.Resources.CloudFrontDistribution!.Properties as { DistributionConfig: Record<string, any> }).DistributionConfig;
 const behaviours = (t: Template): Record<string, any>[] => [
   config(t).DefaultCacheBehavior,
   ...(config(t).CacheBehaviors ?? []),

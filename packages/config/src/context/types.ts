@@ -40,6 +40,27 @@ export interface PocketContext {
   scheduler?: SchedulerContext;
   /** Django STORAGES/CACHES/settings used locally (no POCKET_STAGE). */
   djangoFallback: DjangoRuntime;
+  /**
+   * Set by the CLI before it renders (never by the config package): what of the original's shape
+   * the stage's deployed stacks carry and the templates keep, because changing it would replace
+   * something (docs/decisions.md#a1-taking-over-a-stage-deployed-by-the-original). Absent for a
+   * stage the original never deployed.
+   */
+  original?: OriginalShape;
+}
+
+/** What a stage deployed by the original keeps of its shape, as read from its deployed stacks. */
+export interface OriginalShape {
+  /** The version of the original that deployed it (the file's spelling says which). */
+  version: "42a3468" | "head";
+  /** Container stack: HTTP APIs made by quick create (`Target`, managed overrides, route `ANY /{proxy+}`). */
+  quickCreateApis?: boolean;
+  /** Container stack: the `/aws/lambda/<function>` log groups Lambda made, outside the stack. */
+  lambdaLogGroupsOutside?: boolean;
+  /** VPC stack: the EFS file system made through the API, by id (no `EFSFileSystem` resource). */
+  efsFileSystemId?: string;
+  /** Signing-key stacks by distribution: the original's public key and key group names. */
+  signingKeyNames?: Record<string, { publicKey: string; keyGroup: string }>;
 }
 
 /** `[scheduler]`: EventBridge Scheduler schedules in the container stack. */

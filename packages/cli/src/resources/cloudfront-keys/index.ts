@@ -36,7 +36,7 @@ export default resourceKind({
           dependsOn: ["secrets"],
           region: "us-east-1",
           stackName: key.keysStackName,
-          template: () => cloudfrontKeysTemplate(cf),
+          template: () => cloudfrontKeysTemplate(cf, ctx.original?.signingKeyNames?.[cf.name]),
           // The PEM comes from the secrets store: no declared source kind reads it.
           extraParameters: async (run) => {
             const stored = await managedSecretStore(

@@ -13,7 +13,7 @@ const ARN = "arn:${AWS::Partition}";
 export function lambdaRole(ctx: PocketContext): TemplateResource {
   const c = ctx.container!;
   const statements = [
-    ...logStatements(c),
+    ...logStatements(c, ctx.original?.lambdaLogGroupsOutside === true),
     ...vpcStatements(c),
     ...bucketStatements(ctx),
     ...queueStatements(c),
@@ -63,11 +63,12 @@ function allow(sid: string, action: string[], resource: Json[] | "*", condition?
   };
 }
 
-function logStatements(c: Container): Json[] {
+function logStatements(c: Container, groupsOutsideStack: boolean): Json[] {
   return [
     allow(
       "WriteOwnLogs",
-      ["logs:CreateLogStream", "logs:PutLogEvents"],
+      // Log groups left to Lambda (a stage the original deployed) are made by it on first invoke.
+      [...(groupsOutsideStack ? ["logs:CreateLogGroup"] : []), "logs:CreateLogStream", "logs:PutLogEvents"],
       Object.values(c.handlers).map((h) =>
         cfn.sub(`${ARN}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:${h.logGroupName}:*`),
       ),

@@ -58,10 +58,13 @@ export function containerTemplate(ctx: PocketContext): Template {
   Object.assign(r, networkResources(ctx));
   for (const h of Object.values(c.handlers)) {
     const K = h.logicalId;
-    r[`${K}LogGroup`] = {
-      Type: "AWS::Logs::LogGroup",
-      Properties: { LogGroupName: h.logGroupName, RetentionInDays: c.logRetentionDays },
-    };
+    // The original left these to Lambda (made on first invoke): a taken-over stage keeps them so.
+    if (!ctx.original?.lambdaLogGroupsOutside) {
+      r[`${K}LogGroup`] = {
+        Type: "AWS::Logs::LogGroup",
+        Properties: { LogGroupName: h.logGroupName, RetentionInDays: c.logRetentionDays },
+      };
+    }
     r[`${K}LambdaFunction`] = lambdaFunction(ctx, h, environment);
     outputs[`${K}LambdaFunction`] = { Value: cfn.getAtt(`${K}LambdaFunction`, "Arn") };
     if (h.isManagementCommand) {
@@ -110,9 +113,12 @@ function networkResources(ctx: PocketContext): Record<string, TemplateResource> 
       Type: "AWS::EC2::SecurityGroup",
       Properties: {
         GroupName: c.securityGroupName!,
-        GroupDescription: `${c.securityGroupName}: Lambda functions of ${ctx.slug}`,
+        // The original's description: it forces a replacement, which a fixed-name group cannot take.
+        GroupDescription: c.securityGroupName!,
         VpcId: cfn.importValue(vpc.exports.vpcId),
-        SecurityGroupEgress: [{ IpProtocol: "-1", CidrIp: "0.0.0.0/0", Description: "all outbound" }],
+        SecurityGroupEgress: [
+          { IpProtocol: "-1", CidrIp: "0.0.0.0/0", Description: "Allow all outbound traffic by default" },
+        ],
         Tags: cfn.tags({ Name: c.securityGroupName! }),
       },
     },
@@ -158,7 +164,9 @@ function lambdaFunction(
       MemorySize: h.memorySize,
       ...(h.reservedConcurrency !== undefined ? { ReservedConcurrentExecutions: h.reservedConcurrency } : {}),
       Environment: { Variables: environment },
-      LoggingConfig: { LogGroup: cfn.ref(`${h.logicalId}LogGroup`), LogFormat: "Text" },
+      ...(ctx.original?.lambdaLogGroupsOutside
+        ? {}
+        : { LoggingConfig: { LogGroup: cfn.ref(`${h.logicalId}LogGroup`), LogFormat: "Text" } }),
       ...(c.useVpc
         ? { VpcConfig: { SecurityGroupIds: [cfn.ref("LambdaSecurityGroup")], SubnetIds: subnetIds } }
         : {}),
@@ -183,7 +191,9 @@ function httpApi(
 ): void {
   const api = h.apigateway!;
   const K = h.logicalId;
-  r[`${K}ApiAccessLogs`] = {
+  const quickCreate = ctx.original?.quickCreateApis === true;
+  // The original's logical id, so a stage it deployed keeps its log group (docs/decisions.md#a1).
+  r[accessLogGroupId(K)] = {
     Type: "AWS::Logs::LogGroup",
     Properties: { LogGroupName: api.accessLogGroupName, RetentionInDays: ctx.container!.logRetentionDays },
   };
@@ -194,6 +204,7 @@ function httpApi(
       ProtocolType: "HTTP",
       // With a custom domain the execute-api URL would be a second, unprotected way in.
       DisableExecuteApiEndpoint: api.disableExecuteApiEndpoint,
+      ...(quickCreate ? { Target: cfn.getAtt(`${K}LambdaFunction`, "Arn") } : {}),
     },
   };
   r[`${K}Integration`] = {
@@ -209,22 +220,12 @@ function httpApi(
     Type: "AWS::ApiGatewayV2::Route",
     Properties: {
       ApiId: cfn.ref(`${K}Api`),
-      RouteKey: "$default",
+      // Quick create made its own `$default` route: the original routed `ANY /{proxy+}` beside it.
+      RouteKey: quickCreate ? "ANY /{proxy+}" : "$default",
       Target: cfn.join("/", ["integrations", cfn.ref(`${K}Integration`)]),
     },
   };
-  r[`${K}Stage`] = {
-    Type: "AWS::ApiGatewayV2::Stage",
-    Properties: {
-      ApiId: cfn.ref(`${K}Api`),
-      StageName: "$default",
-      AutoDeploy: true,
-      AccessLogSettings: {
-        DestinationArn: cfn.getAtt(`${K}ApiAccessLogs`, "Arn"),
-        Format: ACCESS_LOG_FORMAT,
-      },
-    },
-  };
+  Object.assign(r, apiStage(K, quickCreate));
   r[`${K}Permission`] = {
     Type: "AWS::Lambda::Permission",
     Properties: {
@@ -237,7 +238,7 @@ function httpApi(
     },
   };
   if (api.domain) {
-    Object.assign(r, apiDomainResources(h));
+    Object.assign(r, apiDomainResources(h, quickCreate));
     outputs[`${K}ApiEndpoint`] = { Value: `https://${api.domain}` };
   } else {
     // Same value as the API's ApiEndpoint attribute, spelled so emulators that lack
@@ -255,7 +256,7 @@ function httpApi(
 }
 
 /** A custom domain of the handler's HTTP API: certificate, domain name, mapping, DNS records. */
-function apiDomainResources(h: HandlerContext): Record<string, TemplateResource> {
+function apiDomainResources(h: HandlerContext, quickCreate: boolean): Record<string, TemplateResource> {
   const api = h.apigateway!;
   const domain = api.domain!;
   const K = h.logicalId;
@@ -289,12 +290,13 @@ function apiDomainResources(h: HandlerContext): Record<string, TemplateResource>
   };
   r[`${K}ApiGatewayApiMapping`] = {
     Type: "AWS::ApiGatewayV2::ApiMapping",
-    DependsOn: [`${K}ApiGatewayDomainName`, `${K}Stage`],
+    DependsOn: [`${K}ApiGatewayDomainName`, quickCreate ? `${K}Api` : `${K}Stage`],
     Properties: { DomainName: domain, ApiId: cfn.ref(`${K}Api`), Stage: "$default" },
   };
   if (zone) {
     for (const type of ["A", "AAAA"] as const) {
-      r[`${K}DnsRecord${type === "A" ? "A" : "Aaaa"}`] = {
+      // The A record under the original's logical id (a stage it deployed keeps the record).
+      r[type === "A" ? `${K}DNSRecord` : `${K}DnsRecordAaaa`] = {
         Type: "AWS::Route53::RecordSet",
         Properties: {
           Name: domain,
@@ -310,6 +312,33 @@ function apiDomainResources(h: HandlerContext): Record<string, TemplateResource>
     }
   }
   return r;
+}
+
+const accessLogGroupId = (K: string) => `${K}ApigatewayCloudWatchLogsGroup`;
+
+/**
+ * The API's `$default` stage with its access log: our own Stage resource, or, on an API made by
+ * quick create (a stage the original deployed), the overrides of the stage quick create made.
+ */
+function apiStage(K: string, quickCreate: boolean): Record<string, TemplateResource> {
+  const settings = {
+    AutoDeploy: true,
+    AccessLogSettings: { DestinationArn: cfn.getAtt(accessLogGroupId(K), "Arn"), Format: ACCESS_LOG_FORMAT },
+  };
+  if (quickCreate) {
+    return {
+      [`${K}ApiGatewayManagedOverrides`]: {
+        Type: "AWS::ApiGatewayV2::ApiGatewayManagedOverrides",
+        Properties: { ApiId: cfn.ref(`${K}Api`), Stage: settings },
+      },
+    };
+  }
+  return {
+    [`${K}Stage`]: {
+      Type: "AWS::ApiGatewayV2::Stage",
+      Properties: { ApiId: cfn.ref(`${K}Api`), StageName: "$default", ...settings },
+    },
+  };
 }
 
 function queue(h: HandlerContext, r: Record<string, TemplateResource>): void {

@@ -1,0 +1,81 @@
+import type { OriginalShape, PocketContext } from "@magic-pocket/config";
+import type { Resource, RunContext } from "../resources/resource.js";
+import { deployedTemplateBody, describeStack } from "../stacks/stack.js";
+import { deployedByPocket, type ReadTemplate, readTemplateBody } from "./template-body.js";
+
+/** A stack of the stage as deployed, and whether the original deployed it. */
+export interface DeployedStack {
+  resource: Resource;
+  name: string;
+  region: string;
+  template: ReadTemplate;
+  byOriginal: boolean;
+}
+
+/** The stage's stacks that exist, each with its deployed template (read at the same time). */
+export async function readDeployedStacks(run: RunContext): Promise<DeployedStack[]> {
+  const read = run.resources.map(async (resource): Promise<DeployedStack | undefined> => {
+    if (!resource.stack) return undefined;
+    const { name, region } = resource.stack;
+    const clients = run.aws(region);
+    if (!(await describeStack(clients, name))) return undefined;
+    const template = await readTemplateBody(await deployedTemplateBody(clients, name));
+    if (!template) return undefined;
+    return { resource, name, region, template, byOriginal: !deployedByPocket(template) };
+  });
+  return (await Promise.all(read)).filter((s): s is DeployedStack => s !== undefined);
+}
+
+/**
+ * What of the original's shape the deployed stacks carry, read from their templates: so a stage
+ * keeps it after the takeover too (pocket's own description by then), and a stage pocket deployed
+ * from the start has none. Undefined when nothing of it is there.
+ */
+export function originalShape(
+  ctx: PocketContext,
+  stacks: readonly Pick<DeployedStack, "name" | "template" | "byOriginal">[],
+  head: boolean,
+): OriginalShape | undefined {
+  const byName = new Map(stacks.map((s) => [s.name, s.template]));
+  const shape: OriginalShape = { version: head ? "head" : "42a3468" };
+  const container = ctx.container && byName.get(ctx.container.stackName);
+  if (container) {
+    const resources = Object.values(container.Resources ?? {});
+    if (resources.some((r) => r.Type === "AWS::ApiGatewayV2::Api" && r.Properties?.Target !== undefined)) {
+      shape.quickCreateApis = true;
+    }
+    const lambdaGroups = resources.filter(
+      (r) =>
+        r.Type === "AWS::Logs::LogGroup" &&
+        String(r.Properties?.LogGroupName ?? "").startsWith("/aws/lambda/"),
+    );
+    if (resources.some((r) => r.Type === "AWS::Lambda::Function") && lambdaGroups.length === 0) {
+      shape.lambdaLogGroupsOutside = true;
+    }
+  }
+  const vpc = ctx.vpc && byName.get(ctx.vpc.stackName);
+  if (vpc) {
+    const resources = Object.values(vpc.Resources ?? {});
+    const accessPoint = resources.find((r) => r.Type === "AWS::EFS::AccessPoint");
+    const id = accessPoint?.Properties?.FileSystemId;
+    if (accessPoint && !resources.some((r) => r.Type === "AWS::EFS::FileSystem") && typeof id === "string") {
+      shape.efsFileSystemId = id;
+    }
+  }
+  for (const cf of Object.values(ctx.cloudfront ?? {})) {
+    const keys = cf.signingKey && byName.get(cf.signingKey.keysStackName);
+    const publicKey = keys?.Resources?.PublicKey?.Properties?.PublicKeyConfig as
+      | { Name?: string }
+      | undefined;
+    const keyGroup = keys?.Resources?.KeyGroup?.Properties?.KeyGroupConfig as { Name?: string } | undefined;
+    if (!cf.signingKey || !publicKey?.Name || !keyGroup?.Name) continue;
+    if (publicKey.Name === cf.signingKey.publicKeyName && keyGroup.Name === cf.signingKey.keyGroupName)
+      continue;
+    shape.signingKeyNames = {
+      ...shape.signingKeyNames,
+      [cf.name]: { publicKey: publicKey.Name, keyGroup: keyGroup.Name },
+    };
+  }
+  const found = Object.keys(shape).length > 1 || stacks.some((s) => s.byOriginal);
+  return found ? shape : undefined;
+}

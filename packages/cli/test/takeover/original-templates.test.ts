@@ -1,0 +1,123 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { compareTemplates } from "../../src/takeover/compare.js";
+import { originalShape } from "../../src/takeover/detect.js";
+import { takeoverRefusals } from "../../src/takeover/index.js";
+import { deployedByPocket, readTemplateBody } from "../../src/takeover/template-body.js";
+import { cloudfrontTemplate } from "../../src/templates/cloudfront.js";
+import { cloudfrontKeysTemplate } from "../../src/templates/cloudfront-keys.js";
+import { containerTemplate } from "../../src/templates/container/index.js";
+import type { Template } from "../../src/templates/template.js";
+import { vpcTemplate } from "../../src/templates/vpc.js";
+import { loadInline } from "../templates/context.js";
+
+/*
+ * The original's templates at the seed's version (beside the checkout, never in it; CI has it),
+ * each compared with what pocket renders for the same file once it has read them as a deploy
+ * does: no named or stateful resource may be replaced or deleted (docs/decisions.md#a1).
+ * tk2's distribution template is not read: the original renders its SPA-token function with a
+ * broken indent (not YAML), so no stage was ever deployed with it.
+ */
+const TEMPLATES = join(import.meta.dirname, "../../../../..", "shared", "spec", "original-templates");
+const read = (folder: string, file: string) => readFileSync(join(TEMPLATES, folder, file), "utf8");
+// What a deployed stage holds where the offline rendering wrote "None": the file system's id.
+const FILE_SYSTEM = "fs-0123456789abcdef0";
+
+async function takeover(folder: string, stacks: Record<string, string>) {
+  const config = loadInline(read(folder, "pocket-42a3468.toml"));
+  const ctx = config.context;
+  const deployed = await Promise.all(
+    Object.entries(stacks).map(async ([name, file]) => {
+      const template = (await readTemplateBody(read(folder, file).replaceAll('"None"', `"${FILE_SYSTEM}"`)))!;
+      return { name, template, byOriginal: !deployedByPocket(template) };
+    }),
+  );
+  ctx.original = originalShape(ctx, deployed, false);
+  const ours: Record<string, () => Template> = {
+    [ctx.container!.stackName]: () => containerTemplate(ctx),
+    ...(ctx.vpc ? { [ctx.vpc.stackName]: () => vpcTemplate(ctx) } : {}),
+    ...Object.fromEntries(
+      Object.values(ctx.cloudfront ?? {}).flatMap((cf) => [
+        [cf.stackName, () => cloudfrontTemplate(cf)],
+        ...(cf.signingKey
+          ? [
+              [
+                cf.signingKey.keysStackName,
+                () => cloudfrontKeysTemplate(cf, ctx.original?.signingKeyNames?.[cf.name]),
+              ],
+            ]
+          : []),
+      ]),
+    ),
+  };
+  const plan = {
+    shape: ctx.original,
+    stacks: deployed.map((d) => ({
+      name: d.name,
+      region: "",
+      changes: compareTemplates(d.template, ours[d.name]!()),
+    })),
+  };
+  return { ctx, plan };
+}
+
+describe("taking over a stage the original deployed at the seed's version", () => {
+  it("tk: the VPC with EFS, the container with an API and a worker, a distribution and its keys", async () => {
+    const { ctx, plan } = await takeover("tk", {
+      "dev-myapp-container": "42a3468-container.yaml",
+      "main-pocket-vpc": "42a3468-vpc.yaml",
+      "dev-myapp-main-cloudfront": "42a3468-cf.yaml",
+      "dev-myapp-main-cloudfront-keys": "42a3468-cfkeys.yaml",
+    });
+    expect(ctx.original).toEqual({
+      version: "42a3468",
+      quickCreateApis: true,
+      lambdaLogGroupsOutside: true,
+      efsFileSystemId: FILE_SYSTEM,
+      signingKeyNames: {
+        main: { publicKey: "dev-myapp-pocket-publickey", keyGroup: "dev-myapp-pocket-keygroup" },
+      },
+    });
+    if (process.env.TAKEOVER_DEBUG) console.log(JSON.stringify(plan.stacks, null, 1));
+    expect(takeoverRefusals(plan)).toEqual([]);
+    const byStack = Object.fromEntries(plan.stacks.map((s) => [s.name, s.changes]));
+    const action = (stack: string, id: string) => byStack[stack]!.find((c) => c.logicalId === id)?.action;
+    // Each blocker of the issue, by the original's logical id.
+    expect(action("dev-myapp-container", "WsgiApigatewayCloudWatchLogsGroup")).toBe("kept");
+    expect(action("dev-myapp-container", "WsgiApiGatewayManagedOverrides")).toBe("updated");
+    expect(action("dev-myapp-container", "WsgiRoute")).toBe("kept");
+    expect(action("dev-myapp-container", "LambdaSecurityGroup")).toBe("kept");
+    expect(action("dev-myapp-container", "WsgiLogGroup")).toBeUndefined();
+    expect(action("main-pocket-vpc", "EFSSecurityGroup")).toBe("kept");
+    expect(action("main-pocket-vpc", "EfsAccessPoint")).toBe("kept");
+    expect(action("main-pocket-vpc", "EFSFileSystem")).toBeUndefined();
+    expect(action("dev-myapp-main-cloudfront", "CloudFrontDistribution")).toBe("updated");
+    expect(action("dev-myapp-main-cloudfront", "UrlFallbackFunctionRoot")).toMatch(/kept|updated/);
+    expect(action("dev-myapp-main-cloudfront-keys", "PublicKey")).toMatch(/kept|updated/);
+  });
+
+  it("tk2: custom API domain, a second API, redirect_from, signed media, SPA token, versioned static", async () => {
+    const { plan } = await takeover("tk2", {
+      "dev-myapp-container": "42a3468-container.yaml",
+      "dev-myapp-main-cloudfront-keys": "42a3468-cfkeys.yaml",
+    });
+    expect(takeoverRefusals(plan)).toEqual([]);
+    const container = plan.stacks.find((s) => s.name === "dev-myapp-container")!.changes;
+    expect(container.find((c) => c.logicalId === "WsgiDNSRecord")?.action).toMatch(/kept|updated/);
+    expect(container.find((c) => c.logicalId === "WsgiCertificate")?.action).toMatch(/kept|updated/);
+  });
+
+  it("refuses a VPC stack whose file system is not named by its id", async () => {
+    const config = loadInline(read("tk", "pocket-42a3468.toml"));
+    const template = (await readTemplateBody(read("tk", "42a3468-vpc.yaml")))!;
+    const shape = originalShape(
+      config.context,
+      [{ name: "main-pocket-vpc", template, byOriginal: true }],
+      false,
+    );
+    expect(takeoverRefusals({ shape, stacks: [] })).toEqual([
+      'the VPC stack names its EFS file system "None", not an id pocket can keep',
+    ]);
+  });
+});
