@@ -32,8 +32,8 @@ export async function deployCommand(global: GlobalOptions, opts: DeployOptions):
   refuseSeveralContainers(config);
   imageNeedsContainer(config, opts.image);
   if (opts.imageFrom !== undefined)
-  await withAwsErrors(run.ctx.region, () => takeOverBeforeDeploy(run, (line) => writeErr(`${line}\n`)));
     await (await import("./image-from.js")).useImageFrom(global, run, { ...opts, imageFrom: opts.imageFrom });
+  await withAwsErrors(run.ctx.region, () => takeOverBeforeDeploy(run, (line) => writeErr(`${line}\n`)));
   reportPreflight(await preflight(run), strictMode(opts.strict));
   const t0 = Date.now();
   if (opts.hotswap) {
@@ -76,9 +76,9 @@ export async function statusCommand(
   global: GlobalOptions,
   opts: { stage?: string; json?: boolean } & RunOptions,
 ) {
+  const { config, resources, run } = await prepareStage(global, opts);
   // A stage taken over from the original is in sync in the original's shape.
   await withAwsErrors(run.ctx.region, () => planTakeover(run));
-  const { config, resources, run } = await prepareStage(global, opts);
   const [statuses, userSecrets] = await Promise.all([statusOf(run, resources), userSecretStates(run)]);
   const secretRows = userSecrets.map(({ secret, presence }) => ({
     title: `user secret ${secret.env} (${describeUserSecret(secret)})`,
@@ -130,6 +130,7 @@ export async function planCommand(
   opts: { stage?: string; json?: boolean } & RunOptions,
 ) {
   const { config, resources, run } = await prepareStage(global, opts);
+  imageNeedsContainer(config, opts.image);
   const takeover = await withAwsErrors(run.ctx.region, () => planTakeover(run));
   for (const line of [
     ...describeTakeover(takeover),
@@ -137,7 +138,6 @@ export async function planCommand(
   ]) {
     writeErr(`${line}\n`);
   }
-  imageNeedsContainer(config, opts.image);
   // The warnings deploy would print, from the same checks; plan never refuses.
   reportPreflight(await preflight(run), undefined);
   const plans = await planOf(run, resources);
