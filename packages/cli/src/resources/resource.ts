@@ -3,6 +3,7 @@ import type { AwsClients } from "../aws/clients.js";
 import type { StackSpec } from "../stacks/spec.js";
 import type { Change, Progress, ResourceStatus } from "../status.js";
 import type { ParameterSource, Template } from "../templates/template.js";
+import type { KindPermissions } from "./permissions.js";
 
 /**
  * The one contract every deployable thing implements. A resource folder's `index.ts` exports a
@@ -210,6 +211,8 @@ export interface ResourceKind {
   /** The section to add, for the generic "stage has no ..." error. */
   section: string;
   create(ctx: PocketContext): Resource[];
+  /** What deploying the kind takes, for `pocket permissions` (its `permissions.ts`). */
+  permissions?: KindPermissions;
 }
 
 export function resourceKind(kind: ResourceKind): ResourceKind {

@@ -1,8 +1,9 @@
 import type { PocketContext } from "@magic-pocket/config";
+import { usesCodeBuild } from "../../resources/container/codebuild/permissions.js";
 import { codebuildPolicy } from "../../resources/container/codebuild/policies.js";
+import { A, P, policyArn } from "../../resources/permissions.js";
 import { parameterNames } from "../../templates/container/parameters.js";
 import type { Json, Template } from "../../templates/template.js";
-import { A, P, policyArn } from "./statement.js";
 
 /**
  * The stage's permissions boundary (docs/decisions.md#e11-deploy-role-boundary): the union of what pocket
@@ -60,7 +61,7 @@ export function stageBoundary(ctx: PocketContext, templates: { region: string; t
     }
   }
   const c = ctx.container;
-  if (c && c.build.backend !== "docker" && c.build.backend !== "depot") {
+  if (c && usesCodeBuild(c)) {
     const build = codebuildPolicy({
       region: c.region,
       account: A,

@@ -1,5 +1,5 @@
 import { CliError } from "../../errors.js";
-import { A, P, type PolicyStatement, policyArn } from "./statement.js";
+import { A, P, type PolicyStatement, policyArn } from "../../resources/permissions.js";
 
 /**
  * What the CI principal may do to the stage's IAM roles (docs/decisions.md#e11-deploy-role-boundary).

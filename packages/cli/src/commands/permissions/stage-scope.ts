@@ -1,5 +1,5 @@
 import type { PocketContext } from "@magic-pocket/config";
-import { A, P, type PolicyStatement } from "./statement.js";
+import { A, P, type PolicyStatement } from "../../resources/permissions.js";
 
 /**
  * Narrowing the statements of services whose resources get ids chosen by AWS

@@ -3,6 +3,7 @@ import type { Resource } from "../resource.js";
 import { resourceKind } from "../resource.js";
 import { distributionResource } from "./distribution.js";
 import { frontendResource, uploadableRoutes } from "./frontend.js";
+import { cloudfrontPermissions } from "./permissions.js";
 
 /** `[cloudfront.NAME]`: each distribution's stack, then its front end (routes with build_dir). */
 export default resourceKind({
@@ -11,6 +12,7 @@ export default resourceKind({
   description: "CloudFront distributions (us-east-1)",
   named: "distribution",
   section: "[cloudfront.NAME]",
+  permissions: cloudfrontPermissions,
   stacks: true,
   create: (ctx) => {
     const all: CloudFrontContext[] = Object.values(ctx.cloudfront ?? {});

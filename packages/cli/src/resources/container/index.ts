@@ -1,4 +1,5 @@
 import { resourceKind } from "../resource.js";
+import { containerPermissions } from "./permissions.js";
 import { containerResource } from "./resource.js";
 
 /** `[awscontainer]`: the ECR repository, the image and the `{slug}-container` stack. */
@@ -7,6 +8,7 @@ export default resourceKind({
   noun: "the container stack and its managed secrets",
   description: "the container stack: Lambda functions, API Gateway, SQS, IAM",
   section: "[awscontainer]",
+  permissions: containerPermissions,
   stacks: true,
   create: (ctx) => (ctx.container ? [containerResource(ctx)] : []),
   operations: {

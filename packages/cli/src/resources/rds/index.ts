@@ -1,4 +1,5 @@
 import { resourceKind } from "../resource.js";
+import { rdsPermissions } from "./permissions.js";
 import { rdsResource } from "./resource.js";
 
 /** `[rds]`: Aurora PostgreSQL Serverless v2 in the stage's VPC. */
@@ -7,6 +8,7 @@ export default resourceKind({
   noun: "the Aurora cluster",
   description: "the stage's [rds] Aurora cluster",
   section: "[rds]",
+  permissions: rdsPermissions,
   keeps: { withData: "required: deletes the cluster (a final snapshot is always kept)" },
   create: (ctx) => (ctx.rds ? [rdsResource(ctx)] : []),
   operations: {

@@ -1,5 +1,6 @@
 import { bucketResource } from "../bucket-resource.js";
 import { resourceKind } from "../resource.js";
+import { s3Permissions } from "./permissions.js";
 
 /** `[s3]`: the app's private bucket (uploads, static files, front ends). */
 export default resourceKind({
@@ -7,6 +8,7 @@ export default resourceKind({
   noun: "the [s3] bucket",
   description: "the [s3] bucket: the app's private uploads, static files and front ends",
   section: "[s3]",
+  permissions: s3Permissions,
   keeps: { withData: "also delete the bucket's contents (kept if not empty otherwise)" },
   create: (ctx) =>
     ctx.s3

@@ -1,4 +1,5 @@
 import { resourceKind } from "../resource.js";
+import { secretsPermissions } from "./permissions.js";
 import { secretsResource } from "./resource.js";
 
 const operations = () => import("./operations.js");
@@ -9,6 +10,7 @@ export default resourceKind({
   noun: "the managed secrets",
   description: "the stage's managed secrets",
   section: "[awscontainer.secrets]",
+  permissions: secretsPermissions,
   keeps: { withSecrets: "also delete the managed secrets" },
   create: (ctx) => {
     const secrets = ctx.container?.secrets;

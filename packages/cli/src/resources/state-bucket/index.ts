@@ -1,5 +1,6 @@
 import { bucketResource } from "../bucket-resource.js";
 import { resourceKind } from "../resource.js";
+import { stateBucketPermissions } from "./permissions.js";
 
 /**
  * The stage's state bucket: deploy locks, build archives and records. First of everything,
@@ -10,6 +11,7 @@ export default resourceKind({
   noun: "the state bucket",
   description: "the stage's state bucket (locks, build archives, records)",
   section: "[general]",
+  permissions: stateBucketPermissions,
   keeps: { withStateBucket: "also delete the state bucket (kept by default)" },
   create: (ctx) => [
     bucketResource({

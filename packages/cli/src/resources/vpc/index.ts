@@ -3,6 +3,7 @@ import { vpcStackTags, vpcTemplate } from "../../templates/vpc.js";
 import { resourceKind } from "../resource.js";
 import { stackResource } from "../stack-resource.js";
 import { consumerTags, refuseVpcInUse } from "./consumers.js";
+import { vpcPermissions } from "./permissions.js";
 
 /** `[vpc]` with manage = true: the VPC stack (subnets, NAT, optional EFS), deployed when something uses it. */
 export default resourceKind({
@@ -10,6 +11,7 @@ export default resourceKind({
   noun: "the VPC stack",
   description: "the [vpc] stack: VPC, subnets, NAT gateways, optional EFS",
   section: "[vpc]",
+  permissions: vpcPermissions,
   stacks: true,
   keeps: { withData: "also delete the VPC when the stage's Aurora cluster goes with it" },
   absent: (ctx) => {
