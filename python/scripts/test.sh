@@ -5,7 +5,7 @@
 #  2. installs Django 5.2, dj-database-url and psycopg from the configured pip index (the
 #     package itself is used from python/src through PYTHONPATH: no build step, no egg-info
 #     written into the tree),
-#  3. unpacks Debian's django-storages into python/.deps (apt-get download + dpkg -x: not
+#  3. unpacks Debian's django-storages (and WhiteNoise, django-environ, python-decouple) into python/.deps (apt-get download + dpkg -x: not
 #     installed as .debs, which would pull Debian's own, older Django) and puts it on PYTHONPATH,
 #  4. installs Debian's postgresql when initdb is nowhere (the RDS backend test runs a server),
 #  5. runs pytest on python/tests with any extra arguments given to this script.
@@ -36,13 +36,16 @@ if [[ ! -f "$STAMP" || "$(cat "$STAMP")" != "$want_stamp" ]]; then
   echo "$want_stamp" >"$STAMP"
 fi
 
-if [[ ! -f "$DEPS_SITE/storages/backends/s3boto3.py" ]]; then
+# WhiteNoise, django-environ and python-decouple: the project shapes `pocket django init` is
+# tested on (packages/cli/test/django/shapes.ts) import them.
+if [[ ! -f "$DEPS_SITE/storages/backends/s3boto3.py" || ! -f "$DEPS_SITE/decouple.py" ]]; then
   echo "test.sh: fetching Debian's django-storages into $DEPS" >&2
   tmp="$(mktemp -d)"
   trap 'rm -rf "$tmp"' EXIT
   # apt-get download writes into the cwd; the _apt sandbox user cannot write to mktemp's
   # private directory, which only produces a warning (the download runs as the caller).
-  (cd "$tmp" && apt-get download python3-django-storages python3-django-storages-boto3)
+  (cd "$tmp" && apt-get download python3-django-storages python3-django-storages-boto3 \
+    python3-whitenoise python3-django-environ python3-decouple)
   mkdir -p "$DEPS"
   for deb in "$tmp"/*.deb; do
     dpkg -x "$deb" "$DEPS"

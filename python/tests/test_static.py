@@ -101,3 +101,36 @@ def test_removes_itself_for_s3_storages_or_a_static_url_elsewhere(collected):
     with override_settings(STORAGES=s3):
         with pytest.raises(MiddlewareNotUsed):
             StaticFilesMiddleware(app)
+
+
+def test_pocket_middleware_takes_whitenoise_out():
+    whitenoise = "whitenoise.middleware.WhiteNoiseMiddleware"
+    # The order a PaaS guide gives: WhiteNoise right after SecurityMiddleware.
+    assert pocket_middleware([SECURITY, whitenoise, SESSIONS]) == [SECURITY, STATIC_MIDDLEWARE, SESSIONS]
+
+
+def test_serves_the_precompressed_file_the_browser_accepts(collected):
+    import gzip
+
+    css = collected / "admin" / "css" / "base.0123456789ab.css"
+    (collected / "admin" / "css" / "base.0123456789ab.css.gz").write_bytes(gzip.compress(b"body{}"))
+    (collected / "admin" / "css" / "base.0123456789ab.css.br").write_bytes(b"brotli bytes")
+    middleware = StaticFilesMiddleware(app)
+    path = "/static/admin/css/base.0123456789ab.css"
+
+    def get(encoding):
+        return middleware(RequestFactory().get(path, HTTP_ACCEPT_ENCODING=encoding))
+
+    br = get("gzip, deflate, br")
+    assert br["Content-Encoding"] == "br"
+    assert b"".join(br.streaming_content) == b"brotli bytes"
+    assert br["Content-Type"] == "text/css; charset=utf-8"
+    assert br["Cache-Control"] == IMMUTABLE
+    gz = get("gzip")
+    assert gz["Content-Encoding"] == "gzip"
+    assert gzip.decompress(b"".join(gz.streaming_content)) == b"body{}"
+    plain = get("")
+    assert not plain.has_header("Content-Encoding")
+    assert b"".join(plain.streaming_content) == css.read_bytes()
+    for response in (br, gz, plain):
+        assert response["Vary"] == "Accept-Encoding"

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -98,7 +99,7 @@ describe("settings.py wiring", () => {
   it("changes nothing the second time, and rewrites only its blocks", () => {
     if (!edit.ok) throw new Error("first edit failed");
     const again = editSettings(edit.text, { depth: 1, originVerify: false });
-    expect(again).toEqual({ ok: true, text: edit.text, changed: false, replaced: [] });
+    expect(again).toMatchObject({ ok: true, text: edit.text, changed: false, replaced: [] });
     const verify = editSettings(edit.text, { depth: 1, originVerify: true });
     expect(verify.ok && verify.changed).toBe(true);
     if (!verify.ok) return;
@@ -116,10 +117,9 @@ describe("settings.py wiring", () => {
   it("refuses, with the reason, what it cannot edit safely", () => {
     const cases: [string, RegExp][] = [
       [
-        `${STARTPROJECT}\nif DEBUG:\n    ALLOWED_HOSTS = ["*"]\n`,
-        /ALLOWED_HOSTS is assigned inside a block at line \d+/,
+        `${STARTPROJECT}\nif 'DATABASE_URL' in os.environ: DATABASES['default'] = dj_database_url.config()\n`,
+        /DATABASES is set on the same line as the `if` at line 40: put it on a line of its own/,
       ],
-      [`${STARTPROJECT}\nDEBUG = False\n`, /DEBUG is assigned 2 times \(lines 14, 40\)/],
       [STARTPROJECT.replace(/MIDDLEWARE = \[[^\]]*\]\n/, ""), /MIDDLEWARE is not assigned/],
       [`${STARTPROJECT}\n${SETTINGS_MARKERS.begin}\n`, /markers .* are not one pair/],
       [`${STARTPROJECT}\nX = (1,\n`, /ends inside a statement/],
@@ -130,6 +130,79 @@ describe("settings.py wiring", () => {
       expect(r.ok, String(reason)).toBe(false);
       if (!r.ok) expect(r.reason).toMatch(reason);
     }
+  });
+});
+
+describe("settings.py wiring: later assignments never win over pocket's block (issue 24)", () => {
+  const PAAS = `${STARTPROJECT}
+import os
+if 'DATABASE_URL' in os.environ:
+    DATABASES['default'] = dj_database_url.config(conn_max_age=500, ssl_require=True)
+else:
+    DATABASES.update({'replica': {}})
+DEBUG = False
+try:
+    STATICFILES_STORAGE = 'whitenoise.storage.CompressedManifestStaticFilesStorage'
+except Exception:
+    pass
+if DEBUG:
+    ALLOWED_HOSTS += ['debug.local']
+
+def helper():
+    DATABASES = {}
+    return DATABASES
+
+EMAIL_BACKEND = os.environ.get('EMAIL_BACKEND', 'django.core.mail.backends.smtp.EmailBackend')
+if os.environ.get('EMAIL_HOST'):
+    EMAIL_HOST = os.environ['EMAIL_HOST']
+`;
+  const edit = editSettings(PAAS, { depth: 1, originVerify: false });
+
+  it("comments out every later assignment, item set and update, inside if/else/try too, with the line numbers", () => {
+    if (!edit.ok) throw new Error(edit.reason);
+    expect(edit.lines.map((l) => `${l.name}:${l.line}${l.nested ? " nested" : ""}`)).toEqual([
+      "SECRET_KEY:11",
+      "DEBUG:14",
+      "ALLOWED_HOSTS:16",
+      "DATABASES:30",
+      "DATABASES:42 nested",
+      "DATABASES:44 nested",
+      "DEBUG:45",
+      "STATICFILES_STORAGE:47 nested",
+    ]);
+    expect(edit.text).toContain(
+      "if 'DATABASE_URL' in os.environ:\n    pass  # pocket: DATABASES below commented out (pocket's block and pocket.toml decide)\n    # replaced by pocket: DATABASES['default'] = dj_database_url.config(conn_max_age=500, ssl_require=True)\nelse:\n    pass  #",
+    );
+    expect(edit.text).toContain(`${REPLACED_PREFIX}DEBUG = False`);
+    // Additions keep pocket's value; a function's own names are not settings.
+    expect(edit.text).toContain("    ALLOWED_HOSTS += ['debug.local']");
+    expect(edit.text).toContain("    DATABASES = {}\n    return DATABASES");
+    expect(edit.compressed).toBe(true);
+  });
+
+  it("keeps the project's email settings and puts pocket's email block after them", () => {
+    if (!edit.ok) throw new Error(edit.reason);
+    expect(edit.text).toContain("\nEMAIL_BACKEND = os.environ.get('EMAIL_BACKEND'");
+    const block = edit.text.slice(
+      edit.text.indexOf(SETTINGS_MARKERS.begin),
+      edit.text.indexOf(SETTINGS_MARKERS.end),
+    );
+    expect(block).not.toContain("get_email_settings())");
+    expect(edit.text.indexOf("# >>> pocket: email >>>")).toBeGreaterThan(
+      edit.text.indexOf("    EMAIL_HOST = os.environ['EMAIL_HOST']"),
+    );
+    expect(edit.text.trimEnd().endsWith("# <<< pocket: email <<<")).toBe(true);
+    const again = editSettings(edit.text, { depth: 1, originVerify: false });
+    expect(again).toMatchObject({ ok: true, changed: false });
+  });
+
+  it("the result is Python that compiles", () => {
+    if (!edit.ok) throw new Error(edit.reason);
+    const r = spawnSync("python3", ["-c", "import sys; compile(sys.stdin.read(), 'settings.py', 'exec')"], {
+      input: edit.text,
+      encoding: "utf8",
+    });
+    expect(r.status, r.stderr).toBe(0);
   });
 });
 
@@ -265,11 +338,13 @@ enable_origin_verify = true
 
   it("leaves a settings file it cannot edit alone and prints the blocks with the reason", () => {
     const dir = djangoProject("unsafe");
-    const unsafe = `${STARTPROJECT}\nif DEBUG:\n    ALLOWED_HOSTS = ["*"]\n`;
+    const unsafe = `${STARTPROJECT}\nif DEBUG: ALLOWED_HOSTS = ["*"]\n`;
     writeFileSync(join(dir, "shop", "settings.py"), unsafe);
     const r = pocket(["django", "init"], { cwd: dir });
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toContain("left shop/settings.py unchanged: ALLOWED_HOSTS is assigned inside a block");
+    expect(r.stderr).toContain(
+      "left shop/settings.py unchanged: ALLOWED_HOSTS is set on the same line as the `if` at line 40",
+    );
     expect(r.stdout).toContain(SETTINGS_MARKERS.begin);
     expect(r.stdout).toContain("pocket_middleware(MIDDLEWARE");
     expect(readFileSync(join(dir, "shop", "settings.py"), "utf8")).toBe(unsafe);
@@ -358,6 +433,33 @@ ${extra}`;
     ]);
     expect(warn(tidb, { "uv.lock": '[[package]]\nname = "django-tidb"\n' })).toEqual([]);
     expect(warn(neon, {})).toEqual(["django-no-dependency-file"]);
+  });
+
+  it("warns when the deployed email backend would be SMTP to localhost (no [ses], no mail server given)", () => {
+    const django = (settings: string) => {
+      const dir = project("", "mail");
+      writeFileSync(join(dir, "requirements.txt"), "Django\npsycopg\n");
+      writeFileSync(join(dir, "manage.py"), MANAGE);
+      mkdirSync(join(dir, "shop"));
+      writeFileSync(join(dir, "shop", "settings.py"), settings);
+      return dir;
+    };
+    const codes = (config: string, dir: string) =>
+      djangoDeployWarnings(loadInline(config).context, dir).map((w) => w.code);
+    const db = '\n[awscontainer.secrets.user]\nDATABASE_URL = { name = "shop/db", store = "sm" }\n';
+    const plain = django(STARTPROJECT);
+    expect(codes(toml("", db), plain)).toEqual(["django-email-smtp-localhost"]);
+    // [ses], a mail server from the stage, or one in the settings: no warning.
+    expect(codes(toml('\n[ses]\nfrom_email = "a@example.com"\n', db), plain)).toEqual([]);
+    expect(
+      codes(toml("", `${db}EMAIL_HOST_PASSWORD = { name = "shop/smtp", store = "sm" }\n`), plain),
+    ).toEqual([]);
+    const own = django(`${STARTPROJECT}EMAIL_HOST = os.environ.get("EMAIL_HOST", "smtp.sendgrid.net")\n`);
+    expect(codes(toml("", db), own)).toEqual([]);
+    const environ = django(
+      `${STARTPROJECT}vars().update(env.email_url("EMAIL_URL", default="smtp://localhost:25"))\n`,
+    );
+    expect(codes(toml("", db), environ)).toEqual(["django-email-smtp-localhost"]);
   });
 
   it("warns that an S3 staticfiles storage without a distribution gives browsers 403", () => {

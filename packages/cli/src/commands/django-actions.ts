@@ -16,6 +16,7 @@ import {
   placeRuntime,
   profileRegion,
   settingsModule,
+  usesCompressedStatic,
   usesOriginVerify,
   wireSettings,
   writeDotEnv,
@@ -220,7 +221,12 @@ export async function initCommand(opts: InitOptions): Promise<void> {
   }
   const region = opts.region ?? profileRegion() ?? DEFAULT_REGION;
   const fromRegistry = opts.fromRegistry === true;
-  const files = initFiles(projectDir, module, { region, database: database ?? "none", fromRegistry });
+  const files = initFiles(projectDir, module, {
+    region,
+    database: database ?? "none",
+    fromRegistry,
+    compressed: usesCompressedStatic(projectDir, module),
+  });
   for (const f of files) {
     if (!existsSync(f.path)) {
       writeInitFile(f);
@@ -257,6 +263,12 @@ export async function initCommand(opts: InitOptions): Promise<void> {
     writeErr(
       `wired ${outcome.file}${outcome.replaced.length > 0 ? ` (replaced ${outcome.replaced.join(", ")}; the old lines stay as comments)` : ""}\n`,
     );
+    // Each line of the project's that would have won over pocket's block, and why it is pocket's.
+    for (const l of outcome.lines) {
+      writeErr(
+        `  line ${l.line}${l.nested ? " (inside a block)" : ""}: ${l.name} commented out: ${l.reason}\n`,
+      );
+    }
   } else if (outcome.kind === "unchanged") {
     writeErr(`${outcome.file} is already wired\n`);
   } else {

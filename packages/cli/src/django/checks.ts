@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { PocketContext } from "@magic-pocket/config";
 import { writeErr } from "../util/stdio.js";
-import { DEPENDENCY_FILES } from "./init.js";
+import { DEPENDENCY_FILES, settingsModule, settingsTexts } from "./init.js";
 
 /** A problem a deploy goes on with but the user should hear about. */
 export interface DjangoWarning {
@@ -10,7 +10,8 @@ export interface DjangoWarning {
     | "django-no-database-url"
     | "django-db-driver-missing"
     | "django-no-dependency-file"
-    | "django-static-unsigned-bucket";
+    | "django-static-unsigned-bucket"
+    | "django-email-smtp-localhost";
   message: string;
   hint: string;
 }
@@ -100,6 +101,8 @@ export function djangoDeployWarnings(ctx: PocketContext, projectDir: string): Dj
       hint: 'Serve them from the image: staticfiles = { store = "filesystem", location = "staticfiles", static = true, manifest = true } (see pocket django init), or put them on a distribution route.',
     });
   }
+  const email = smtpToLocalhost(ctx, projectDir);
+  if (email) out.push(email);
   const { files, names } = declaredPackages(projectDir);
   if (files.length === 0) {
     out.push({
@@ -122,6 +125,41 @@ export function djangoDeployWarnings(ctx: PocketContext, projectDir: string): Dj
     }
   }
   return out;
+}
+
+/** An email backend other than Django's SMTP one, named by a settings file. */
+const OTHER_BACKEND =
+  /["'](?:[\w.]*\.(?:console|filebased|locmem|dummy)\.EmailBackend|anymail\.[\w.]+|django_ses[\w.]*|pocket\.django\.mail\.[\w.]+)["']/;
+/** EMAIL_HOST given a host of its own (a default too): `EMAIL_HOST = env("EMAIL_HOST", "smtp.x")`. */
+const OWN_HOST = /^\s*EMAIL_HOST\s*=.*["'](?!localhost["']|127\.0\.0\.1["'])[\w-]+\.[\w.-]+["']/m;
+
+/**
+ * A stage without [ses] keeps the project's email settings (pocket's email block sets nothing
+ * then): when nothing gives Django a mail server, it sends to localhost:25, where Lambda has none,
+ * and password-reset mails are lost without a log line under DEBUG=False (issue 24).
+ */
+function smtpToLocalhost(ctx: PocketContext, projectDir: string): DjangoWarning | undefined {
+  const c = ctx.container;
+  if (ctx.ses || !c) return undefined;
+  const given = [
+    ...Object.keys(c.envs),
+    ...Object.keys(c.secrets?.runtime.user ?? {}),
+    ...Object.values(c.secrets?.runtime.managed ?? {}).map((m) => (m as { env?: string }).env ?? ""),
+    ...Object.keys(c.django.settings ?? {}),
+  ];
+  if (given.some((name) => /^EMAIL_/.test(name))) return undefined;
+  let texts: string[];
+  try {
+    texts = settingsTexts(projectDir, settingsModule(projectDir));
+  } catch {
+    return undefined; // not a Django project folder: nothing to read
+  }
+  if (texts.some((t) => OTHER_BACKEND.test(t) || OWN_HOST.test(t))) return undefined;
+  return {
+    code: "django-email-smtp-localhost",
+    message: `stage ${ctx.stage} has no [ses] and nothing gives Django a mail server: its SMTP backend sends to localhost:25, where Lambda has none, so every mail (password resets too) fails.`,
+    hint: 'Add [ses] with from_email = "..." (a verified sender), or give EMAIL_HOST and its credentials with [awscontainer.envs] or [awscontainer.secrets.user].',
+  };
 }
 
 /** Prints the Django warnings of a deploy (the deploy goes on). */

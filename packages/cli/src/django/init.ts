@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join, relative } from "node:path";
 import { listStages, loadConfig } from "@magic-pocket/config";
 import { CliError } from "../errors.js";
 import { carriedRuntimes, placeInProject, type Refreshed } from "../init/carried-runtimes.js";
 import { VERSION } from "../version.js";
-import { editSettings, middlewareBlock, settingsBlock } from "./settings-edit.js";
+import { editSettings, middlewareBlock, type ReplacedLine, settingsBlock } from "./settings-edit.js";
 
 /** The Django project's settings module, from manage.py. */
 export function settingsModule(projectDir: string): string {
@@ -147,7 +147,19 @@ function runtimeStep(fromRegistry: boolean): string {
 RUN pip install "$(ls /tmp/pocket-runtime/*.whl)[storages,signing]" && rm -rf /tmp/pocket-runtime`;
 }
 
-export function dockerfile(settings: string, deps: DependencyFile | undefined, fromRegistry = false): string {
+/** The storage the image's collectstatic writes with: WhiteNoise's when the project compressed. */
+function collectBackend(compressed: boolean): string {
+  return compressed
+    ? "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    : "django.contrib.staticfiles.storage.ManifestStaticFilesStorage";
+}
+
+export function dockerfile(
+  settings: string,
+  deps: DependencyFile | undefined,
+  fromRegistry = false,
+  compressed = false,
+): string {
   const step = installStep(deps);
   return `# Written by \`pocket django init\`: the Lambda image of this project.
 FROM public.ecr.aws/lambda/python:3.12
@@ -158,8 +170,8 @@ ${step.copy ? `${step.copy}\n` : ""}RUN ${step.run} && rm -rf /tmp/deps
 # pocket's runtime, ${fromRegistry ? `version ${VERSION} from the package index` : "the wheel the deploying CLI carries (`pocket django init` refreshes .pocket/)"}.
 ${runtimeStep(fromRegistry)}
 COPY . \${LAMBDA_TASK_ROOT}
-# Static files into the image (staticfiles in pocket.toml); the app serves them (pocket.django.static).
-RUN POCKET_STATICFILES_BACKEND_OVERRIDE=django.contrib.staticfiles.storage.ManifestStaticFilesStorage \\
+# Static files into the image (staticfiles in pocket.toml); the app serves them (pocket.django.static)${compressed ? ",\n# with the .gz and .br files WhiteNoise's storage writes (served to browsers that accept them)" : ""}.
+RUN POCKET_STATICFILES_BACKEND_OVERRIDE=${collectBackend(compressed)} \\
     POCKET_STATICFILES_LOCATION_OVERRIDE=\${LAMBDA_TASK_ROOT}/staticfiles \\
     python manage.py collectstatic --noinput
 CMD ["pocket.django.lambda_handlers.wsgi_handler"]
@@ -192,7 +204,7 @@ export interface InitFile {
 export function initFiles(
   projectDir: string,
   settings: string,
-  options: { region: string; database: DatabaseChoice; fromRegistry?: boolean },
+  options: { region: string; database: DatabaseChoice; fromRegistry?: boolean; compressed?: boolean },
 ): InitFile[] {
   return [
     {
@@ -205,7 +217,12 @@ export function initFiles(
     },
     {
       path: join(projectDir, "pocket.Dockerfile"),
-      content: dockerfile(settings, dependencyFile(projectDir), options.fromRegistry === true),
+      content: dockerfile(
+        settings,
+        dependencyFile(projectDir),
+        options.fromRegistry === true,
+        options.compressed === true,
+      ),
     },
     { path: join(projectDir, ".dockerignore"), content: DOCKERIGNORE },
   ];
@@ -261,31 +278,53 @@ export function usesOriginVerify(projectDir: string): boolean {
 }
 
 export type SettingsOutcome =
-  | { kind: "edited"; file: string; replaced: string[] }
+  | { kind: "edited"; file: string; replaced: string[]; lines: ReplacedLine[] }
   | { kind: "unchanged"; file: string }
   | { kind: "refused"; file: string; reason: string; blocks: string };
 
+/** The file that holds a settings module: `a/settings.py`, or a package's `__init__.py`. */
+export function settingsFile(projectDir: string, module: string): { file: string; depth: number } {
+  const parts = module.split(".");
+  const pkg = join(projectDir, ...parts);
+  if (!existsSync(`${pkg}.py`) && existsSync(join(pkg, "__init__.py"))) {
+    return { file: join(pkg, "__init__.py"), depth: parts.length };
+  }
+  return { file: `${pkg}.py`, depth: parts.length - 1 };
+}
+
+/** The settings module's text and, split settings, every file of its package. */
+export function settingsTexts(projectDir: string, module: string): string[] {
+  const { file } = settingsFile(projectDir, module);
+  const folder = join(file, "..");
+  // A settings package (settings/__init__.py, or settings/production.py over settings/base.py).
+  const split = basename(file) === "__init__.py" || module.split(".").length > 2;
+  const files = split
+    ? readdirSync(folder)
+        .filter((f) => f.endsWith(".py"))
+        .map((f) => join(folder, f))
+    : [file];
+  return files.filter((f) => existsSync(f)).map((f) => readFileSync(f, "utf8"));
+}
+
+/** Whether the project compressed its static files with WhiteNoise: the image then keeps doing so. */
+export function usesCompressedStatic(projectDir: string, module: string): boolean {
+  return settingsTexts(projectDir, module).some((t) =>
+    /\bCompressed(?:Manifest)?StaticFilesStorage\b/.test(t),
+  );
+}
+
 /** Wires the settings module in place, or says why not (and what to paste). */
 export function wireSettings(projectDir: string, module: string, originVerify: boolean): SettingsOutcome {
-  const parts = module.split(".");
-  const file = join(projectDir, ...parts) + ".py";
-  const depth = parts.length - 1;
+  const { file, depth } = settingsFile(projectDir, module);
   const blocks = `${settingsBlock(depth)}\n\n# after MIDDLEWARE:\n${middlewareBlock(originVerify)}`;
   const shown = relative(projectDir, file);
-  if (!existsSync(file)) {
-    const pkg = join(projectDir, ...parts);
-    const reason =
-      existsSync(pkg) && statSync(pkg).isDirectory()
-        ? `${module} is a package (settings split over several files): pocket cannot tell which file wins`
-        : `${shown} does not exist`;
-    return { kind: "refused", file: shown, reason, blocks };
-  }
+  if (!existsSync(file)) return { kind: "refused", file: shown, reason: `${shown} does not exist`, blocks };
   const text = readFileSync(file, "utf8");
   const edit = editSettings(text, { depth, originVerify });
   if (!edit.ok) return { kind: "refused", file: shown, reason: edit.reason, blocks };
   if (!edit.changed) return { kind: "unchanged", file: shown };
   writeFileSync(file, edit.text);
-  return { kind: "edited", file: shown, replaced: edit.replaced };
+  return { kind: "edited", file: shown, replaced: edit.replaced, lines: edit.lines };
 }
 
 /**

@@ -1,22 +1,14 @@
 /**
  * Wires a Django settings.py in place: the settings pocket provides go between marked comments,
- * the user's own assignments of those names become comments, everything else is kept. The scan
- * is a small Python lexer (strings, brackets, continuations): enough to find where a top-level
- * statement ends, never a guess about what it means. Anything it cannot be sure of makes the
- * edit refuse with a reason, and the file is left as it was.
+ * the project's own assignments of them (top level or inside if/try blocks, found by
+ * settings-scan.ts) become comments, everything else is kept. Anything it cannot be sure of makes
+ * the edit refuse with a reason and line numbers, and the file is left as it was.
  */
+import type { Statement } from "./python-statements.js";
+import { scanSettings, type Touch, WIRED_SETTINGS } from "./settings-scan.js";
 
-/** The settings the block assigns; the user's own top-level assignments of them are replaced. */
-export const REPLACED_SETTINGS = [
-  "SECRET_KEY",
-  "DEBUG",
-  "ALLOWED_HOSTS",
-  "CSRF_TRUSTED_ORIGINS",
-  "DATABASES",
-  "STORAGES",
-  "CACHES",
-  "EMAIL_BACKEND",
-] as const;
+/** The settings the block assigns; the project's own assignments of them are replaced. */
+export const REPLACED_SETTINGS = Object.keys(WIRED_SETTINGS);
 
 export const REPLACED_PREFIX = "# replaced by pocket: ";
 
@@ -28,11 +20,24 @@ export const MIDDLEWARE_MARKERS = {
   begin: "# >>> pocket: middleware >>>",
   end: "# <<< pocket: middleware <<<",
 } as const;
+export const EMAIL_MARKERS = {
+  begin: "# >>> pocket: email >>>",
+  end: "# <<< pocket: email <<<",
+} as const;
 
 const NOTE = "# Written by `pocket django init`: each run rewrites the lines between these markers.";
 
-/** The settings block, for a settings module `depth` packages below the project folder. */
-export function settingsBlock(depth: number): string {
+const EMAIL_LINES = [
+  "# With [ses]: pocket's SES backend and sender. Deployed without [ses]: nothing, so the",
+  "# project's own email settings stay in force. Locally: the console backend.",
+  "vars().update(get_email_settings())",
+];
+
+/**
+ * The settings block, for a settings module `depth` packages below the project folder; `email`
+ * false when the project sets email later in the file (the email block follows those lines).
+ */
+export function settingsBlock(depth: number, email = true): string {
   return [
     SETTINGS_MARKERS.begin,
     NOTE,
@@ -62,9 +67,20 @@ export function settingsBlock(depth: number): string {
     "DATABASES = get_databases(toml_path=POCKET_TOML)",
     "STORAGES = get_storages(toml_path=POCKET_TOML)",
     "CACHES = get_caches(toml_path=POCKET_TOML)",
-    "# SES when deployed with [ses]; the console backend locally.",
-    "vars().update(get_email_settings())",
+    ...(email ? EMAIL_LINES : []),
     SETTINGS_MARKERS.end,
+  ].join("\n");
+}
+
+/** The email block, after the project's own email settings (so [ses] wins over them). */
+export function emailBlock(): string {
+  return [
+    EMAIL_MARKERS.begin,
+    NOTE,
+    "from pocket.django.runtime import get_email_settings",
+    "",
+    ...EMAIL_LINES,
+    EMAIL_MARKERS.end,
   ].join("\n");
 }
 
@@ -78,91 +94,38 @@ export function middlewareBlock(originVerify: boolean): string {
     originVerify
       ? "# OriginVerifyMiddleware first (a distribution has enable_origin_verify), then the static files."
       : "# Serves the static files collected into the image (pocket.django.static).",
+    "# WhiteNoise's middleware is taken out: this one serves the same files, compressed ones too.",
     `MIDDLEWARE = pocket_middleware(MIDDLEWARE, origin_verify=${originVerify ? "True" : "False"})`,
     MIDDLEWARE_MARKERS.end,
   ].join("\n");
 }
 
+/** A statement of the project's that init commented out, and why. */
+export interface ReplacedLine {
+  name: string;
+  /** 1-based, in the file as it was. */
+  line: number;
+  nested: boolean;
+  reason: string;
+}
+
 export type SettingsEdit =
-  | { ok: true; text: string; changed: boolean; replaced: string[] }
+  | {
+      ok: true;
+      text: string;
+      changed: boolean;
+      /** The settings replaced, each once, in the order they came. */
+      replaced: string[];
+      lines: ReplacedLine[];
+      /** WhiteNoise's compressing storage was in use (the image keeps compressing). */
+      compressed: boolean;
+    }
   | { ok: false; reason: string };
 
-interface Statement {
-  /** First and last physical line (0-based, inclusive). */
-  start: number;
-  end: number;
-  indented: boolean;
-  first: string;
-}
-
-/** Splits Python source into logical lines (statements), or says why it cannot. */
-export function statements(text: string): Statement[] | string {
-  const lines = text.split("\n");
-  const out: Statement[] = [];
-  let depth = 0;
-  let quote: string | undefined; // the open string's delimiter: ', ", ''' or """
-  let start = -1;
-  let continued = false;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (start === -1) {
-      if (line.trim() === "" || line.trimStart().startsWith("#")) {
-        if (quote === undefined && depth === 0) continue;
-      }
-      start = i;
-    }
-    let j = 0;
-    while (j < line.length) {
-      const ch = line[j]!;
-      if (quote !== undefined) {
-        if (ch === "\\") {
-          j += 2;
-          continue;
-        }
-        if (line.startsWith(quote, j)) {
-          j += quote.length;
-          quote = undefined;
-          continue;
-        }
-        j++;
-        continue;
-      }
-      if (ch === "#") break;
-      if (ch === '"' || ch === "'") {
-        quote = line.startsWith(ch.repeat(3), j) ? ch.repeat(3) : ch;
-        j += quote.length;
-        continue;
-      }
-      if ("([{".includes(ch)) depth++;
-      else if (")]}".includes(ch)) depth--;
-      if (depth < 0) return `unbalanced brackets at line ${i + 1}`;
-      j++;
-    }
-    // A one-quote string cannot span lines without a backslash.
-    if (quote === "'" || quote === '"') {
-      if (!line.endsWith("\\")) return `unterminated string at line ${i + 1}`;
-    }
-    continued = line.endsWith("\\") && !line.trimStart().startsWith("#");
-    if (depth === 0 && quote === undefined && !continued) {
-      const first = lines[start]!;
-      out.push({ start, end: i, indented: /^\s/.test(first), first });
-      start = -1;
-    }
-  }
-  if (start !== -1) return "the file ends inside a statement (an open bracket or string)";
-  return out;
-}
-
-function assigns(first: string, name: string): boolean {
-  // NAME = ..., NAME: type = ...; not NAME == ..., not NAME += ... (that keeps our value).
-  return new RegExp(`^\\s*${name}\\s*(:[^=]*)?=(?!=)`).test(first);
-}
+type Block = { begin: number; end: number };
 
 /** Finds one marked block; "absent", or its line range, or a reason when malformed. */
-function findBlock(
-  lines: string[],
-  markers: { begin: string; end: string },
-): { begin: number; end: number } | "absent" | string {
+function findBlock(lines: string[], markers: { begin: string; end: string }): Block | "absent" | string {
   const begins = lines.flatMap((l, i) => (l.trim() === markers.begin ? [i] : []));
   const ends = lines.flatMap((l, i) => (l.trim() === markers.end ? [i] : []));
   if (begins.length === 0 && ends.length === 0) return "absent";
@@ -172,105 +135,162 @@ function findBlock(
   return { begin: begins[0]!, end: ends[0]! };
 }
 
+/** The lines of a statement of the project's, as comments; `pass` keeps an if/try body valid. */
+function commentedOut(lines: string[], s: Statement, names: string[]): string[] {
+  const body = lines.slice(s.start, s.end + 1).map((l) => {
+    const own = l.startsWith(s.indent) ? l.slice(s.indent.length) : l.trimStart();
+    return `${s.indent}${REPLACED_PREFIX}${own}`;
+  });
+  if (s.indent === "") return body;
+  return [
+    `${s.indent}pass  # pocket: ${names.join(", ")} below commented out (pocket's block and pocket.toml decide)`,
+    ...body,
+  ];
+}
+
 /**
  * The settings file with pocket's blocks in place. Idempotent: run on its own output it returns
  * the same text with `changed: false`.
  */
 export function editSettings(text: string, options: { depth: number; originVerify: boolean }): SettingsEdit {
-  const settings = settingsBlock(options.depth);
-  const middleware = middlewareBlock(options.originVerify);
-  let lines = text.split("\n");
-  const sBlock = findBlock(lines, SETTINGS_MARKERS);
-  const mBlock = findBlock(lines, MIDDLEWARE_MARKERS);
-  if (typeof sBlock === "string" && sBlock !== "absent") return { ok: false, reason: sBlock };
-  if (typeof mBlock === "string" && mBlock !== "absent") return { ok: false, reason: mBlock };
+  const lines = text.split("\n");
+  const found = {
+    settings: findBlock(lines, SETTINGS_MARKERS),
+    middleware: findBlock(lines, MIDDLEWARE_MARKERS),
+    email: findBlock(lines, EMAIL_MARKERS),
+  };
+  const blocks: Partial<Record<keyof typeof found, Block>> = {};
+  for (const [key, b] of Object.entries(found) as [keyof typeof found, Block | string][]) {
+    if (typeof b === "string" && b !== "absent") return { ok: false, reason: b };
+    if (typeof b !== "string") blocks[key] = b;
+  }
 
   // Scan the file without our own blocks (their content is ours to rewrite).
   const ours = new Set<number>();
-  for (const b of [sBlock, mBlock]) {
-    if (typeof b !== "string") for (let i = b.begin; i <= b.end; i++) ours.add(i);
-  }
-  const scanned = lines.map((l, i) => (ours.has(i) ? "" : l)).join("\n");
-  const parsed = statements(scanned);
-  if (typeof parsed === "string") return { ok: false, reason: `cannot read the file safely: ${parsed}` };
+  for (const b of Object.values(blocks)) for (let i = b.begin; i <= b.end; i++) ours.add(i);
+  const scan = scanSettings(lines.map((l, i) => (ours.has(i) ? "" : l)).join("\n"));
+  if (typeof scan === "string") return { ok: false, reason: scan };
 
-  const replace: Statement[] = [];
-  for (const name of REPLACED_SETTINGS) {
-    const found = parsed.filter((s) => assigns(s.first, name));
-    if (found.some((s) => s.indented)) {
-      const s = found.find((x) => x.indented)!;
-      return {
-        ok: false,
-        reason: `${name} is assigned inside a block at line ${s.start + 1} (under an if, try or def), so which value wins is decided at run time`,
-      };
-    }
-    if (found.length > 1) {
-      return {
-        ok: false,
-        reason: `${name} is assigned ${found.length} times (lines ${found.map((s) => s.start + 1).join(", ")})`,
-      };
-    }
-    replace.push(...found);
+  const out = new Output(lines);
+  const byStatement = new Map<Statement, Touch[]>();
+  for (const t of scan.touches) byStatement.set(t.statement, [...(byStatement.get(t.statement) ?? []), t]);
+  for (const [s, touches] of byStatement) {
+    out.replace(s.start, s.end, commentedOut(lines, s, [...new Set(touches.map((t) => t.name))]));
   }
-  const middlewareDefs = parsed.filter((s) => assigns(s.first, "MIDDLEWARE"));
-  if (middlewareDefs.length !== 1 || middlewareDefs[0]!.indented) {
-    return {
-      ok: false,
-      reason:
-        middlewareDefs.length === 0
-          ? "MIDDLEWARE is not assigned in this file"
-          : "MIDDLEWARE is assigned more than once or inside a block",
-    };
-  }
-  const middlewareEnd = middlewareDefs[0]!.end;
 
-  // Edits from the bottom up, so earlier line numbers stay valid.
-  type Edit = { at: number; remove: number; insert: string[] };
-  const edits: Edit[] = [];
-  for (const s of replace) {
-    edits.push({
-      at: s.start,
-      remove: s.end - s.start + 1,
-      insert: lines.slice(s.start, s.end + 1).map((l) => `${REPLACED_PREFIX}${l}`),
-    });
-  }
-  const sLines = settings.split("\n");
-  if (typeof sBlock !== "string") {
-    edits.push({ at: sBlock.begin, remove: sBlock.end - sBlock.begin + 1, insert: sLines });
-  } else {
-    // Where the first replaced setting was, so later settings that read DEBUG and friends work;
-    // without any, after the imports at the top.
-    let first = replace.length > 0 ? Math.min(...replace.map((s) => s.start)) : afterImports(parsed);
+  // Where the first replaced setting was (its top-level statement), so later settings that read
+  // DEBUG and friends work; without any, after the imports at the top (a star import included).
+  const topStarts = scan.touches.map((t) => topStart(scan.parsed, t.statement));
+  let settingsAt =
+    blocks.settings?.begin ?? (topStarts.length > 0 ? Math.min(...topStarts) : afterImports(scan.parsed));
+  if (!blocks.settings) {
     // Above the comment lines that belong to that statement (no blank line between).
-    while (first > 0 && replace.length > 0 && /^#/.test(lines[first - 1]!) && !ours.has(first - 1)) first--;
-    edits.push({ at: first, remove: 0, insert: [...sLines, ""] });
+    while (
+      settingsAt > 0 &&
+      topStarts.length > 0 &&
+      /^#/.test(lines[settingsAt - 1]!) &&
+      !ours.has(settingsAt - 1)
+    )
+      settingsAt--;
   }
-  const mLines = middleware.split("\n");
-  if (typeof mBlock !== "string") {
-    if (mBlock.begin < middlewareEnd) {
-      return { ok: false, reason: "the pocket middleware block comes before MIDDLEWARE is assigned" };
-    }
-    edits.push({ at: mBlock.begin, remove: mBlock.end - mBlock.begin + 1, insert: mLines });
-  } else {
-    edits.push({ at: middlewareEnd + 1, remove: 0, insert: ["", ...mLines] });
+  const separateEmail = scan.emailEnd !== undefined && scan.emailEnd >= settingsAt;
+  const settings = settingsBlock(options.depth, !separateEmail).split("\n");
+  if (blocks.settings) out.replace(blocks.settings.begin, blocks.settings.end, settings);
+  else out.insert(settingsAt, [...settings, ""]);
+
+  if (scan.middlewareEnd === undefined && !scan.starImport) {
+    return { ok: false, reason: "MIDDLEWARE is not assigned in this file" };
   }
-  // Bottom up; at the same line the replacement (same line count) first, then the insertion
-  // before it.
-  edits.sort((a, b) => b.at - a.at || b.remove - a.remove);
-  for (const e of edits) lines = [...lines.slice(0, e.at), ...e.insert, ...lines.slice(e.at + e.remove)];
-  const out = lines.join("\n");
+  // After the last change to MIDDLEWARE; in a file that imports its settings (production.py over
+  // base.py) and never changes MIDDLEWARE, at its end.
+  const middlewareAfter = scan.middlewareEnd ?? scan.parsed.at(-1)?.end ?? lines.length - 1;
+  const between = (i: number) => ours.has(i) || lines[i]!.trim() === "";
+  place(out, between, blocks.middleware, middlewareAfter, middlewareBlock(options.originVerify).split("\n"));
+  if (separateEmail) place(out, between, blocks.email, scan.emailEnd!, emailBlock().split("\n"));
+  else if (blocks.email) out.replace(blocks.email.begin, blocks.email.end, []);
+
+  const edited = out.text();
   return {
     ok: true,
-    text: out,
-    changed: out !== text,
-    replaced: [...new Set(replace.map((s) => /^\s*([A-Z_]+)/.exec(s.first)![1]!))],
+    text: edited,
+    changed: edited !== text,
+    replaced: [...new Set(scan.touches.map((t) => t.name))],
+    lines: scan.touches.map((t) => ({
+      name: t.name,
+      line: t.statement.start + 1,
+      nested: t.nested,
+      reason: WIRED_SETTINGS[t.name],
+    })),
+    compressed: scan.compressed,
   };
+}
+
+/** The first line of the top-level statement `s` belongs to. */
+function topStart(parsed: Statement[], s: Statement): number {
+  let start = s.start;
+  for (const p of parsed) {
+    if (p.start > s.start) break;
+    if (p.indent === "") start = p.start;
+  }
+  return start;
+}
+
+/**
+ * A block after line `after`: where it is when only blank lines and pocket's other blocks
+ * (`between`) separate them (so a second run changes nothing), else moved there.
+ */
+function place(
+  out: Output,
+  between: (line: number) => boolean,
+  existing: Block | undefined,
+  after: number,
+  block: string[],
+): void {
+  if (existing && existing.begin > after) {
+    let i = after + 1;
+    while (i < existing.begin && between(i)) i++;
+    if (i === existing.begin) {
+      out.replace(existing.begin, existing.end, block);
+      return;
+    }
+  }
+  if (existing) out.replace(existing.begin, existing.end, []);
+  out.insert(after + 1, ["", ...block]);
+}
+
+/** The file's lines with statements replaced and blocks inserted, in the original numbering. */
+class Output {
+  private readonly before = new Map<number, string[]>();
+  private readonly replaced = new Map<number, { end: number; with: string[] }>();
+  constructor(private readonly lines: string[]) {}
+
+  insert(at: number, add: string[]): void {
+    this.before.set(at, [...(this.before.get(at) ?? []), ...add]);
+  }
+
+  replace(start: number, end: number, add: string[]): void {
+    this.replaced.set(start, { end, with: add });
+  }
+
+  text(): string {
+    const out: string[] = [];
+    for (let i = 0; i <= this.lines.length; i++) {
+      out.push(...(this.before.get(i) ?? []));
+      if (i === this.lines.length) break;
+      const r = this.replaced.get(i);
+      if (r) {
+        out.push(...r.with);
+        i = r.end;
+      } else out.push(this.lines[i]!);
+    }
+    return out.join("\n");
+  }
 }
 
 function afterImports(parsed: Statement[]): number {
   let at = 0;
   for (const s of parsed) {
-    if (s.indented) continue;
+    if (s.indent !== "") continue;
     if (/^(import|from)\s/.test(s.first) || /^("""|''')/.test(s.first)) at = s.end + 1;
     else break;
   }

@@ -34,6 +34,9 @@ ORIGIN_VERIFY_MIDDLEWARE = "pocket.django.middleware.OriginVerifyMiddleware"
 HEAD_ORIGIN_VERIFY_MIDDLEWARE = "pocket.django.origin_verify.OriginVerifyMiddleware"
 STATIC_MIDDLEWARE = "pocket.django.static.StaticFilesMiddleware"
 SECURITY_MIDDLEWARE = "django.middleware.security.SecurityMiddleware"
+# Serves the same STATIC_URL from the same collected folder: left after ours it would only answer
+# what ours already answered (issue 24), so pocket_middleware takes it out.
+WHITENOISE_MIDDLEWARE = "whitenoise.middleware.WhiteNoiseMiddleware"
 IMMUTABLE = "public, max-age=31536000, immutable"
 SHORT_CACHE = "public, max-age=3600"
 
@@ -43,9 +46,10 @@ def pocket_middleware(middleware: Iterable[str], *, origin_verify: bool = False)
 
     ``OriginVerifyMiddleware`` goes first (it must see every request before anything answers);
     ``StaticFilesMiddleware`` right after ``SecurityMiddleware`` (so static responses get its
-    headers), else right after the origin check. Calling it again gives the same list.
+    headers), else right after the origin check; WhiteNoise's middleware is taken out (ours
+    serves the same files, its precompressed ones too). Calling it again gives the same list.
     """
-    own = (ORIGIN_VERIFY_MIDDLEWARE, HEAD_ORIGIN_VERIFY_MIDDLEWARE, STATIC_MIDDLEWARE)
+    own = (ORIGIN_VERIFY_MIDDLEWARE, HEAD_ORIGIN_VERIFY_MIDDLEWARE, STATIC_MIDDLEWARE, WHITENOISE_MIDDLEWARE)
     out = [m for m in middleware if m not in own]
     at = out.index(SECURITY_MIDDLEWARE) + 1 if SECURITY_MIDDLEWARE in out else 0
     out.insert(at, STATIC_MIDDLEWARE)
@@ -111,7 +115,8 @@ class StaticFilesMiddleware:
         path = self._file(name)
         if path is None:
             return None
-        stat = os.stat(path)
+        encoded, encoding = self._precompressed(request, path)
+        stat = os.stat(encoded)
         # A .gz file is served as the bytes it is, never with Content-Encoding: the browser
         # would unpack a download it was meant to save.
         content_type, _encoding = mimetypes.guess_type(path)
@@ -129,7 +134,27 @@ class StaticFilesMiddleware:
             response = HttpResponse(b"", content_type=content_type)
             response["Content-Length"] = str(stat.st_size)
         else:
-            response = FileResponse(open(path, "rb"), content_type=content_type)  # noqa: SIM115 - closed by Django
+            response = FileResponse(open(encoded, "rb"), content_type=content_type)  # noqa: SIM115 - closed by Django
         for key, value in headers.items():
             response[key] = value
+        if encoding:
+            response["Content-Encoding"] = encoding
+        if encoding or self._has_precompressed(path):
+            response["Vary"] = "Accept-Encoding"
         return response
+
+    @staticmethod
+    def _has_precompressed(path: str) -> bool:
+        return any(os.path.isfile(path + suffix) for suffix in (".br", ".gz"))
+
+    @staticmethod
+    def _precompressed(request: Any, path: str) -> tuple[str, str | None]:
+        """The .br or .gz file WhiteNoise's compressing storage wrote beside ``path``, when the
+        browser accepts that encoding (Brotli first); else the file itself."""
+        accepted = {
+            part.split(";")[0].strip().lower() for part in request.META.get("HTTP_ACCEPT_ENCODING", "").split(",")
+        }
+        for suffix, encoding in ((".br", "br"), (".gz", "gzip")):
+            if encoding in accepted and os.path.isfile(path + suffix):
+                return path + suffix, encoding
+        return path, None
