@@ -96,19 +96,15 @@ describe("front-end upload (build_dir)", () => {
     expect(r.stderr).toContain("invalidated /*");
   });
 
-  it("changes nothing and invalidates nothing when the build output is the same", async () => {
+  it.each([
+    ["changes nothing and invalidates nothing when the build output is the same", "v1", "no changes", 1],
+    ["uploads only what changed", "v2", "uploaded 1, unchanged 2", 2],
+  ])("%s", async (_, version, says, invalidated) => {
+    writeFileSync(join(dir, "VERSION"), version);
     const r = upload();
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toContain("no changes");
-    expect(await invalidations()).toBe(1);
-  });
-
-  it("uploads only what changed", async () => {
-    writeFileSync(join(dir, "VERSION"), "v2");
-    const r = upload();
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toContain("uploaded 1, unchanged 2");
-    expect(await invalidations()).toBe(2);
+    expect(r.stderr).toContain(says);
+    expect(await invalidations()).toBe(invalidated);
   });
 
   it("stops on a failed build with its output, uploading nothing; --skip-build uploads the folder as it is", async () => {

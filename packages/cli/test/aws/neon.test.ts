@@ -142,21 +142,22 @@ describe("Neon against the contract server", () => {
     expect(neon.branches()).not.toContain("dev");
   });
 
-  it("says which key is wrong when Neon refuses it, without printing it", async () => {
-    const r = await pocketAsync(["resource", "neon", "status", "--stage", "dev"], {
+  // The branch's status read with another NEON_API_KEY than the stage's.
+  const statusWithKey = (key: string) =>
+    pocketAsync(["resource", "neon", "status", "--stage", "dev"], {
       cwd: dir,
-      env: env({ NEON_API_KEY: "wrong-key-abcdefghijklmnop" }),
+      env: env({ NEON_API_KEY: key }),
     });
+
+  it("says which key is wrong when Neon refuses it, without printing it", async () => {
+    const r = await statusWithKey("wrong-key-abcdefghijklmnop");
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("the Neon API rejected the key (wron…mnop (26 chars))");
     expect(r.stderr).not.toContain("wrong-key-abcdefghijklmnop");
   });
 
   it("names NEON_API_KEY when it is missing", async () => {
-    const r = await pocketAsync(["resource", "neon", "status", "--stage", "dev"], {
-      cwd: dir,
-      env: env({ NEON_API_KEY: "" }),
-    });
+    const r = await statusWithKey("");
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("NEON_API_KEY");
     // The whole stage's status still reports every other resource.

@@ -222,22 +222,15 @@ describe("pocket invoke against Lambda's wire format", () => {
       seen = req.headers;
       req.resume();
       req.on("end", () => {
-        if (req.url?.includes("dev-ops-pocket-worker")) {
-          res.writeHead(409, {
-            "content-type": "application/json",
-            "x-amzn-errortype": "ResourceConflictException",
-          });
-          res.end(JSON.stringify({ Type: "User", message: "busy\u001b]0;owned\u0007\u001b[2J" }));
-          return;
-        }
-        if (req.url?.includes("dev-ops-pocket-wsgi")) {
-          res.writeHead(404, {
-            "content-type": "application/json",
-            "x-amzn-errortype": "ResourceNotFoundException",
-          });
-          res.end(JSON.stringify({ Type: "User", message: "Function not found: dev-ops-pocket-wsgi" }));
-          return;
-        }
+        // Lambda's API refusing the call: the error type in a header, the message in the body.
+        const refuse = (status: number, type: string, message: string) => {
+          res.writeHead(status, { "content-type": "application/json", "x-amzn-errortype": type });
+          res.end(JSON.stringify({ Type: "User", message }));
+        };
+        if (req.url?.includes("dev-ops-pocket-worker"))
+          return refuse(409, "ResourceConflictException", "busy\u001b]0;owned\u0007\u001b[2J");
+        if (req.url?.includes("dev-ops-pocket-wsgi"))
+          return refuse(404, "ResourceNotFoundException", "Function not found: dev-ops-pocket-wsgi");
         const tail = [
           "START RequestId: 33333333-aaaa-bbbb-cccc-000000000003 Version: $LATEST",
           "[ERROR]\t2026-03-01T00:00:00.000Z\t33333333-aaaa-bbbb-cccc-000000000003\tZeroDivisionError: division by zero\u001b[2J",
