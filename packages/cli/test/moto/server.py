@@ -29,6 +29,9 @@
    edits the set a deploy made, and a stack deletion deletes them.
 8. `NoEcho` parameters read back as `****` from DescribeStacks, as on AWS; moto 5 compares the
    parameter's value instead of its key with the NoEcho keys, so it shows them in clear.
+9. A Lambda function's `TracingConfig` from CloudFormation (X-Ray active tracing), which moto's
+   CloudFormation leaves out on create and update: the function's configuration then reads
+   back the mode the template set, as on AWS.
 """
 
 import json
@@ -413,6 +416,32 @@ def _access_point_ref():
 
 
 _access_point_ref()
+
+
+def _lambda_tracing():
+    from moto.awslambda.models import LambdaFunction
+
+    create = LambdaFunction.create_from_cloudformation_json.__func__
+    update = LambdaFunction.update_from_cloudformation_json.__func__
+
+    def traced(fn, properties):
+        fn.tracing_config = properties.get("TracingConfig") or {"Mode": "PassThrough"}
+        return fn
+
+    def create_traced(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        fn = create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        return traced(fn, cloudformation_json["Properties"])
+
+    # moto passes these by keyword: the names are moto's.
+    def update_traced(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+        fn = update(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name)
+        return traced(fn, cloudformation_json["Properties"])
+
+    LambdaFunction.create_from_cloudformation_json = classmethod(create_traced)
+    LambdaFunction.update_from_cloudformation_json = classmethod(update_traced)
+
+
+_lambda_tracing()
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

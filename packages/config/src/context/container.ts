@@ -85,7 +85,7 @@ function buildHandlers(
   const handlers: Record<string, HandlerContext> = {};
   let managementHandler: string | undefined;
   for (const [key, h] of Object.entries(c.handlers)) {
-    handlers[key] = buildHandler(key, h, ctx, apiTargets.has(key));
+    handlers[key] = buildHandler(key, h, ctx, apiTargets.has(key), h.tracing ?? c.tracing);
     if (handlers[key].isManagementCommand) managementHandler = key;
   }
   return { handlers, managementHandler };
@@ -96,6 +96,7 @@ function buildHandler(
   h: HandlerSettings,
   ctx: PocketContext,
   apiTarget: boolean,
+  tracing: boolean,
 ): HandlerContext {
   const { slug, resourcePrefix: prefix } = ctx;
   const functionName = `${prefix}${key}`;
@@ -110,6 +111,7 @@ function buildHandler(
     timeout: h.timeout,
     memorySize: h.memorySize,
     reservedConcurrency: h.reservedConcurrency,
+    tracing,
     isManagementCommand: h.command === MANAGEMENT_COMMAND_HANDLER,
     apiName: h.apigateway ? `${slug}-${key}` : undefined,
     queueName: h.sqs ? functionName : undefined,

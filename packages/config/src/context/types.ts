@@ -270,6 +270,8 @@ export interface HandlerContext {
   timeout: number;
   memorySize: number;
   reservedConcurrency?: number;
+  /** X-Ray active tracing (`tracing` of the handler, else of `[awscontainer]`). */
+  tracing: boolean;
   isManagementCommand: boolean;
   /** HTTP API name `{slug}-{key}`, when the handler has apigateway. */
   apiName?: string;

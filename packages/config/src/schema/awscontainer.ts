@@ -41,6 +41,8 @@ const handler = table({
   timeout: z._default(int(1, 900), 30),
   memory_size: z._default(int(128, 10_240), 512),
   reserved_concurrency: z.optional(int(0, 100_000)),
+  // Overrides [awscontainer] tracing for this handler's function.
+  tracing: z.optional(z.boolean()),
   apigateway: z.optional(apigateway),
   sqs: z.optional(sqs),
 }).check(
@@ -199,6 +201,8 @@ export const awscontainerSchema = lazy(() =>
     // Opt-in per stage: after `deploy --hotswap` the functions run an image the stack does not
     // name until the next full deploy (docs/decisions.md#e13-image-only-deploys-by-hotswap).
     hotswap: bool(false),
+    // X-Ray active tracing on every function (a handler's own `tracing` overrides it).
+    tracing: bool(false),
   }).check(
     z.superRefine((c, ctx) => {
       if (

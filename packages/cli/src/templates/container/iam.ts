@@ -20,6 +20,7 @@ export function lambdaRole(ctx: PocketContext): TemplateResource {
     ...secretStatements(c),
     ...mountStatements(ctx),
     ...emailStatements(ctx),
+    ...tracingStatements(c),
   ];
   return {
     Type: "AWS::IAM::Role",
@@ -61,6 +62,13 @@ function allow(sid: string, action: string[], resource: Json[] | "*", condition?
     Resource: resource,
     ...(condition ? { Condition: condition } : {}),
   };
+}
+
+/** X-Ray active tracing: the functions send their segments (a handler with `tracing`). */
+function tracingStatements(c: Container): Json[] {
+  if (!Object.values(c.handlers).some((h) => h.tracing)) return [];
+  // X-Ray has no resource-level permissions for these two actions: "*" is the only resource.
+  return [allow("XRayTraces", ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "*")];
 }
 
 function logStatements(c: Container, groupsOutsideStack: boolean): Json[] {

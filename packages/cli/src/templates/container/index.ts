@@ -163,6 +163,7 @@ function lambdaFunction(
       Timeout: h.timeout,
       MemorySize: h.memorySize,
       ...(h.reservedConcurrency !== undefined ? { ReservedConcurrentExecutions: h.reservedConcurrency } : {}),
+      ...(h.tracing ? { TracingConfig: { Mode: "Active" } } : {}),
       Environment: { Variables: environment },
       ...(ctx.original?.lambdaLogGroupsOutside
         ? {}
