@@ -3,7 +3,7 @@ import { buildContext } from "./context/build.js";
 import type { PocketContext } from "./context/types.js";
 import { type Diagnostic, formatPath, hasErrors, type Issue, type PathSegment } from "./diagnostics.js";
 import { readDotEnv } from "./files.js";
-import type { HeadContainerSettings } from "./head/facts.js";
+import type { HeadContainerView } from "./head/facts.js";
 import { inContainerSpelling } from "./head/front-door.js";
 import { withHeadNames } from "./head/names.js";
 import { isTable, type MergedDocument, mergeStage } from "./merge.js";
@@ -195,9 +195,15 @@ function runStage(prepared: Prepared, stage: string): StageRun {
     const context = buildContext(out.settings);
     // A file in the original's current spelling gets that version's names (docs/decisions.md#d11-two-spellings-one-schema).
     const { head } = out.settings;
-    const containerOf = (c: HeadContainerSettings) =>
-      buildContext({ ...out.settings!, awscontainer: c }).container;
-    run.context = head ? withHeadNames(context, head, containerOf) : context;
+    // Another container's view: its own container, API routes and schedules.
+    const contextOf = (view: HeadContainerView) =>
+      buildContext({
+        ...out.settings!,
+        awscontainer: view.awscontainer,
+        cloudfront: view.cloudfront,
+        scheduler: view.scheduler,
+      });
+    run.context = head ? withHeadNames(context, head, contextOf) : context;
     const found = [
       ...nameIssues(run.context),
       ...storageSyncIssues(out.settings, run.context),

@@ -220,9 +220,20 @@ routes = [
 `;
     const r = load(two);
     if (!r.ok) throw new Error(r.diagnostics.map((d) => `${d.code} ${d.path} ${d.message}`).join("\n"));
-    expect(codes(r.config.warnings)).toContain("several-containers");
+    expect(codes(r.config.warnings)).not.toContain("several-containers");
     expect(Object.keys(r.config.settings.head!.containers!)).toEqual(["mydjango", "v2"]);
-    expect(r.config.settings.head!.containers!.v2!.dockerfilePath).toBe("v2/Dockerfile");
+    expect(r.config.settings.head!.containers!.v2!.awscontainer.dockerfilePath).toBe("v2/Dockerfile");
+    // The distribution routes to both containers' APIs, in the file's order.
+    const web = r.config.context.cloudfront!.web!;
+    expect(web.routes.map((route) => [route.pathPattern, route.originId])).toEqual([
+      ["/v2/*", "dev-testprj-pocket-api-v2.wsgi"],
+      ["/api/*", "dev-testprj-pocket-api-mydjango.wsgi"],
+      ["", "dev-testprj-pocket-root"],
+    ]);
+    expect(Object.values(web.apiOrigins).map((o) => o.exportName)).toEqual([
+      "dev-testprj-mydjango-wsgi-api-domain",
+      "dev-testprj-v2-wsgi-api-domain",
+    ]);
     const errors = (source: string) => problems(source).filter((d) => d.severity === "error");
     const broken = errors(two.replace('command = "admin-v2"', 'command = "admin-v2"\ntimeout = 0'));
     expect(broken.map((d) => d.path)).toEqual(["container.v2.handlers.wsgi.timeout"]);

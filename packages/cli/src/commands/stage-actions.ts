@@ -29,7 +29,6 @@ export interface DeployOptions extends RunOptions {
 export async function deployCommand(global: GlobalOptions, opts: DeployOptions): Promise<void> {
   const { config, resources, run } = await prepareStage(global, opts);
   const stage = config.settings.stage;
-  refuseSeveralContainers(config);
   imageNeedsContainer(config, opts.image);
   if (opts.imageFrom !== undefined)
     await (await import("./image-from.js")).useImageFrom(global, run, { ...opts, imageFrom: opts.imageFrom });
@@ -160,21 +159,6 @@ export async function planCommand(
 }
 
 /** `--image` on a stage without `[awscontainer]` would be ignored: say so instead. */
-/**
- * Several `[container.<name>]` tables validate, but a deploy of several container stacks is not
- * built (docs/decisions.md#d11-two-spellings-one-schema): refused before any change rather than
- * deploying one container of the stage.
- */
-function refuseSeveralContainers(config: LoadedConfig): void {
-  const names = Object.keys(config.settings.head?.containers ?? {});
-  if (names.length < 2) return;
-  throw new CliError(
-    "unsupported-feature",
-    `stage ${config.settings.stage} declares ${names.length} containers (${names.join(", ")}); pocket deploys one container per stage, so nothing was changed.`,
-    { hint: `Keep one [container.<name>] for this stage in ${config.file} to deploy it with pocket.` },
-  );
-}
-
 function imageNeedsContainer(config: LoadedConfig, image: string | undefined): void {
   if (image === undefined || config.context.container) return;
   throw new CliError(

@@ -29,7 +29,7 @@ export interface PocketContext {
   /**
    * A file in the original's current spelling with several `[container.<name>]` tables: each
    * container by name, named as that version names them (`container` is the first of them).
-   * Deploy refuses such a stage for now (docs/decisions.md#d11-two-spellings-one-schema).
+   * Each is deployed as its own stack (docs/decisions.md#d11-two-spellings-one-schema).
    */
   containers?: Record<string, ContainerContext>;
   rds?: RdsContext;
@@ -427,8 +427,11 @@ export interface CloudFrontContext {
   originPath: string;
   redirectFrom: { domain: string; hostedZoneIdOverride?: string; logicalId: string }[];
   routes: RouteContext[];
-  /** Handler key → the container stack export that holds its execute-api domain. */
-  apiOrigins: Record<string, { exportName: string; originId: string }>;
+  /**
+   * Handler key → the container stack export that holds its execute-api domain; `stackName` when
+   * the stage has several container stacks (the one that exports it), else the stage's one.
+   */
+  apiOrigins: Record<string, { exportName: string; originId: string; stackName?: string }>;
   /** Longest common folder of the S3 origin paths: the bucket-policy grant. */
   bucketPolicyPrefix: string;
   bucketPolicySid: string;

@@ -1,7 +1,22 @@
+import type * as z from "zod/mini";
 import type { AwsContainerSettings } from "../schema/awscontainer.js";
+import type { DistributionSettings } from "../schema/cloudfront.js";
+import type { schedulerSchema } from "../schema/scheduler.js";
 
 /** A container's settings as the section's transforms leave them (`use_vpc` resolved). */
 export type HeadContainerSettings = AwsContainerSettings & { useVpc: boolean };
+
+/**
+ * One of several containers, with the parts of the stage its own rewrite reads differently: the
+ * distributions hold only its API routes, the scheduler only the schedules that start it.
+ */
+export interface HeadContainerView {
+  awscontainer: HeadContainerSettings;
+  cloudfront: Record<string, DistributionSettings>;
+  scheduler?: z.output<ReturnType<typeof schedulerSchema>>;
+  /** Per distribution, the index the file wrote each of these routes at. */
+  routeOrder: Record<string, number[]>;
+}
 
 /**
  * What a file in the original's current spelling says beyond the settings both spellings share:
@@ -11,8 +26,8 @@ export interface HeadFacts {
   spelling: "head";
   /** The container the settings' `awscontainer` holds (the first declared), if any. */
   container?: string;
-  /** Every declared container's settings, by name, when there are several. */
-  containers?: Record<string, HeadContainerSettings>;
+  /** Every declared container (the first one too), by name, when there are several. */
+  containers?: Record<string, HeadContainerView>;
   /** Managed secrets declared `shared = true`. */
   sharedSecrets: string[];
   /** `[rds] database`, when written. */

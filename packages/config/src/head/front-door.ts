@@ -1,8 +1,8 @@
 import type { Issue, PathSegment } from "../diagnostics.js";
-import type { AwsContainerSettings, Credentials, Settings } from "../schema/settings.js";
+import type { Credentials, Settings } from "../schema/settings.js";
 import type { TomlTable } from "../toml/parse.js";
 import { containerTables } from "./declared-containers.js";
-import type { HeadFacts } from "./facts.js";
+import type { HeadContainerSettings, HeadContainerView, HeadFacts } from "./facts.js";
 import { type HeadRewrite, rewriteForContainer } from "./normalise.js";
 import { unbuiltIssues } from "./unbuilt.js";
 
@@ -42,15 +42,21 @@ export function validateHeadSpelling<I extends ValidationInput>(
     (i) => i.code === "unsupported-feature" || !underAny(i.path, unbuilt),
   );
   const first = runs[0]!;
-  if (names.length > 1) reported.push(severalContainers(names));
+  for (const run of runs.slice(1)) reported.push(...schedulesOfLaterContainers(run));
   const settings = first.out.settings;
   if (reported.some((i) => i.severity !== "warning") || !settings) {
     return { issues: reported, credentials: first.out.credentials };
   }
-  const containers: Record<string, AwsContainerSettings> = {};
+  const containers: Record<string, HeadContainerView> = {};
   for (const { rewrite, out } of runs) {
-    if (rewrite.container && out.settings?.awscontainer)
-      containers[rewrite.container] = out.settings.awscontainer;
+    if (rewrite.container && out.settings?.awscontainer) {
+      containers[rewrite.container] = {
+        awscontainer: out.settings.awscontainer as HeadContainerSettings,
+        cloudfront: out.settings.cloudfront,
+        scheduler: out.settings.scheduler,
+        routeOrder: rewrite.routeOrder,
+      };
+    }
   }
   const head: HeadFacts = {
     spelling: "head",
@@ -108,15 +114,14 @@ function underAny(path: readonly PathSegment[], refused: Issue[]): boolean {
 }
 
 /**
- * Several containers are validated and named, but a deploy of several container stacks is not
- * built: the CLI refuses such a stage before any change (rather than deploying one container).
+ * The schedule group is created by the stack that holds the schedules; with several containers
+ * that is the first container's stack only, so a schedule may start only its handlers for now.
  */
-function severalContainers(names: string[]): Issue {
-  return {
-    severity: "warning",
-    code: "several-containers",
-    message: `this stage declares ${names.length} containers (${names.join(", ")}); pocket validates them, but cannot deploy more than one container per stage yet`,
-    path: ["container"],
-    hint: "pocket deploy refuses this stage with unsupported-feature; keep one container per stage to deploy with pocket.",
-  };
+function schedulesOfLaterContainers(run: { rewrite: HeadRewrite; out: ValidationOutput }): Issue[] {
+  return Object.keys(run.out.settings?.scheduler?.schedules ?? {}).map((key) => ({
+    code: "unsupported-feature",
+    message: `schedule ${key} starts a handler of container ${run.rewrite.container}; pocket schedules only the first declared container's handlers of a stage yet`,
+    path: ["scheduler", "schedules", key, "handler"],
+    hint: "Start a handler of the first [container.<name>] from this schedule, or keep one container per stage.",
+  }));
 }

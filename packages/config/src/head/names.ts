@@ -1,5 +1,11 @@
-import type { ContainerContext, HandlerContext, PocketContext } from "../context/types.js";
-import type { HeadContainerSettings, HeadFacts } from "./facts.js";
+import type {
+  CloudFrontContext,
+  ContainerContext,
+  HandlerContext,
+  PocketContext,
+  RouteContext,
+} from "../context/types.js";
+import type { HeadContainerView, HeadFacts } from "./facts.js";
 
 /**
  * The names the original's current version derives for a file in its spelling: the container's
@@ -11,35 +17,33 @@ import type { HeadContainerSettings, HeadFacts } from "./facts.js";
 export function withHeadNames(
   context: PocketContext,
   head: HeadFacts,
-  containerOf: (settings: HeadContainerSettings) => ContainerContext | undefined,
+  contextOf: (view: HeadContainerView) => PocketContext,
 ): PocketContext {
+  const out = named(context, head.container, head.rdsDatabase);
+  if (!head.containers || head.container === undefined) return out;
+  const views: Record<string, PocketContext> = {};
+  for (const [name, view] of Object.entries(head.containers)) {
+    views[name] = name === head.container ? out : named(contextOf(view), name, head.rdsDatabase);
+  }
+  return severalContainers(out, views, head.containers);
+}
+
+/** One container's view of the stage, with that container's names. */
+function named(context: PocketContext, name: string | undefined, rdsDatabase?: string): PocketContext {
   const out: PocketContext = { ...context };
   if (out.rds) {
     out.rds = {
       ...out.rds,
-      databaseName: head.rdsDatabase ?? `${context.stage}_${context.project}`.replace(/-/g, "_"),
+      databaseName: rdsDatabase ?? `${context.stage}_${context.project}`.replace(/-/g, "_"),
     };
   }
-  const name = head.container;
   if (!out.container || name === undefined) return out;
   const { container, exports } = containerNames(out.container, context, name);
   out.container = container;
-  if (head.containers) {
-    out.containers = {};
-    for (const [other, settings] of Object.entries(head.containers)) {
-      const built = other === name ? out.container : containerOf(settings);
-      if (built)
-        out.containers[other] = other === name ? built : containerNames(built, context, other).container;
-    }
-  }
   if (out.cloudfront) {
     const cloudfront: NonNullable<PocketContext["cloudfront"]> = {};
     for (const [key, cf] of Object.entries(out.cloudfront)) {
-      const apiOrigins: typeof cf.apiOrigins = {};
-      for (const [handler, origin] of Object.entries(cf.apiOrigins)) {
-        apiOrigins[handler] = { ...origin, exportName: exports.get(handler) ?? origin.exportName };
-      }
-      cloudfront[key] = { ...cf, apiOrigins };
+      cloudfront[key] = apiOriginsOf(cf, name, exports, context.resourcePrefix, container.stackName);
     }
     out.cloudfront = cloudfront;
   }
@@ -56,6 +60,65 @@ export function withHeadNames(
     out.scheduler = { ...out.scheduler, schedules };
   }
   return out;
+}
+
+/**
+ * The API origins as the original names them: `{prefix}api-{container}.{handler}`, importing
+ * `{slug}-{container}-{handler}-api-domain`; keyed `{container}.{handler}`, so handlers of the
+ * same key in two containers are two origins.
+ */
+function apiOriginsOf(
+  cf: CloudFrontContext,
+  name: string,
+  exports: Map<string, string>,
+  prefix: string,
+  stackName: string,
+): CloudFrontContext {
+  const originId = (handler: string) => `${prefix}api-${name}.${handler}`;
+  const apiOrigins: CloudFrontContext["apiOrigins"] = {};
+  for (const [handler, origin] of Object.entries(cf.apiOrigins)) {
+    apiOrigins[`${name}.${handler}`] = {
+      exportName: exports.get(handler) ?? origin.exportName,
+      originId: originId(handler),
+      stackName,
+    };
+  }
+  const routes = cf.routes.map((r) => (r.type === "api" ? { ...r, originId: originId(r.handler) } : r));
+  return { ...cf, routes, apiOrigins };
+}
+
+/**
+ * A stage of several containers: every container by name; each distribution with the API routes
+ * of every container, in the file's order (each container's view holds only its own).
+ */
+function severalContainers(
+  out: PocketContext,
+  views: Record<string, PocketContext>,
+  facts: Record<string, HeadContainerView>,
+): PocketContext {
+  const containers: Record<string, ContainerContext> = {};
+  for (const [name, view] of Object.entries(views)) if (view.container) containers[name] = view.container;
+  const merged: PocketContext = { ...out, containers };
+  if (!out.cloudfront) return merged;
+  const cloudfront: NonNullable<PocketContext["cloudfront"]> = {};
+  for (const [key, cf] of Object.entries(out.cloudfront)) {
+    const placed: { at: number; route: RouteContext }[] = [];
+    let apiOrigins: CloudFrontContext["apiOrigins"] = {};
+    for (const [name, view] of Object.entries(views)) {
+      const own = view.cloudfront?.[key];
+      const order = facts[name]?.routeOrder[key] ?? [];
+      if (!own) continue;
+      own.routes.forEach((route, i) => {
+        // S3 routes are in every view: the first container's are kept.
+        if (route.type === "api" || view === out) placed.push({ at: order[i] ?? i, route });
+      });
+      apiOrigins = { ...apiOrigins, ...own.apiOrigins };
+    }
+    placed.sort((a, b) => a.at - b.at);
+    const routes = placed.map(({ route }, index) => ({ ...route, index }));
+    cloudfront[key] = { ...cf, routes, apiOrigins };
+  }
+  return { ...merged, cloudfront };
 }
 
 /**

@@ -23,6 +23,8 @@ export interface HeadRewrite {
   sharedSecrets: string[];
   /** `[rds] database`: the Aurora database name, when the file sets it. */
   rdsDatabase?: string;
+  /** Per distribution, the index the file wrote each rewritten route at. */
+  routeOrder: Record<string, number[]>;
 }
 
 /**
@@ -44,6 +46,7 @@ export function rewriteForContainer(
   const out = newTable();
   const shared: string[] = [];
   let rdsDatabase: string | undefined;
+  const routeOrder: Record<string, number[]> = {};
   for (const [key, value] of Object.entries(doc)) {
     if (key === "container") continue;
     out[key] = value;
@@ -70,7 +73,11 @@ export function rewriteForContainer(
   if (isTable(doc.cloudfront)) {
     const cloudfront = newTable();
     for (const [name, d] of Object.entries(doc.cloudfront)) {
-      cloudfront[name] = isTable(d) ? rewriteDistribution(d, ["cloudfront", name], renamed, ref, issues) : d;
+      const order: number[] = [];
+      routeOrder[name] = order;
+      cloudfront[name] = isTable(d)
+        ? rewriteDistribution(d, ["cloudfront", name], renamed, ref, issues, order)
+        : d;
     }
     out.cloudfront = cloudfront;
   }
@@ -82,6 +89,7 @@ export function rewriteForContainer(
       toHeadPath: (path) => toHeadPath(path, renamed),
       sharedSecrets: shared,
       rdsDatabase,
+      routeOrder,
     },
     issues,
   };

@@ -4,12 +4,17 @@ import type { TomlTable, TomlValue } from "../toml/parse.js";
 import type { Ref } from "./handler-ref.js";
 import { oldSpelling, type Renamed, without } from "./renamed.js";
 
+/**
+ * One distribution. `order` receives, for each rewritten route, the index the file wrote it at:
+ * routes of several containers are put back in the file's order (head/names.ts).
+ */
 export function rewriteDistribution(
   d: TomlTable,
   at: PathSegment[],
   renamed: Renamed[],
   ref: Ref,
   issues: Issue[],
+  order: number[],
 ): TomlTable {
   const out = without(d, "routes", "waf");
   if (Array.isArray(d.routes)) {
@@ -19,14 +24,17 @@ export function rewriteDistribution(
       if (!isTable(r)) {
         renamed.push([[...at, "routes", routes.length], written]);
         routes.push(r);
+        order.push(i);
         return;
       }
       const route = rewriteRoute(r, written, renamed, ref, [...at, "routes", routes.length], issues);
       if (Array.isArray(route)) {
         renamed.push([[...at, "routes", routes.length + 1], written]);
         routes.push(...route);
+        order.push(...route.map(() => i));
       } else if (route) {
         routes.push(route);
+        order.push(i);
       }
     });
     out.routes = routes;

@@ -7,6 +7,7 @@ import {
 } from "../../templates/cloudfront.js";
 import { edgeProtection } from "../../templates/edge.js";
 import type { ParameterSource } from "../../templates/template.js";
+import { containerIds } from "../container-views.js";
 import type { Resource, RunContext } from "../resource.js";
 import { managedSecretStore } from "../secrets/store.js";
 import { originVerifyHeaderValue, secretFingerprint } from "../secrets/values.js";
@@ -35,7 +36,7 @@ export function distributionResource(ctx: PocketContext, cf: CloudFrontContext):
     name: cf.name,
     dependsOn: [
       "s3",
-      "container",
+      ...containerIds(ctx),
       ...(cf.signingKey ? [`cloudfront-keys:${cf.name}`] : []),
       // The origin-verify and basic-auth values are generated with the other managed secrets.
       ...(originVerify || protection.basicAuth ? ["secrets"] : []),
@@ -80,6 +81,10 @@ export function distributionResource(ctx: PocketContext, cf: CloudFrontContext):
 /** The stack's parameters as data: hosted zones of its domains, API domains from the container stack. */
 function parameterSources(ctx: PocketContext, cf: CloudFrontContext): Record<string, ParameterSource> {
   const parameters: Record<string, ParameterSource> = {};
+  // With several containers, each API's domain is exported by its own container's stack.
+  const exporter = (exportName: string) =>
+    Object.values(cf.apiOrigins).find((o) => o.exportName === exportName)?.stackName ??
+    ctx.container!.stackName;
   for (const [name, p] of Object.entries(cloudfrontParameters(cf))) {
     parameters[name] =
       p.kind === "hosted-zone"
@@ -91,7 +96,7 @@ function parameterSources(ctx: PocketContext, cf: CloudFrontContext): Record<str
         : {
             kind: "stack-output",
             region: ctx.container!.region,
-            stackName: ctx.container!.stackName,
+            stackName: exporter(p.exportName),
             output: p.exportName,
             ifMissing: "error",
           };

@@ -1,3 +1,4 @@
+import { containerViews } from "../container-views.js";
 import { resourceKind } from "../resource.js";
 import { containerPermissions } from "./permissions.js";
 import { containerResource } from "./resource.js";
@@ -10,7 +11,7 @@ export default resourceKind({
   section: "[awscontainer]",
   permissions: containerPermissions,
   stacks: true,
-  create: (ctx) => (ctx.container ? [containerResource(ctx)] : []),
+  create: (ctx) => containerViews(ctx).map((view) => containerResource(view.ctx)),
   operations: {
     url: {
       description: "print the API endpoints of the stage's handlers",

@@ -15,6 +15,7 @@ import {
 import { containerParameters, containerTemplate } from "../../templates/container/index.js";
 import type { ParameterSource, Template } from "../../templates/template.js";
 import type { Change, DeployReport, Progress, Resource, ResourceStatus, RunContext } from "../resource.js";
+import { viewOf } from "../container-views.js";
 import { registerVpcConsumer } from "../vpc/consumers.js";
 import { driftRecord, type HotswapDrift, statusWithDrift } from "./drift.js";
 import { deleteRepository, describeRepository, ensureRepository, taggedDigest } from "./ecr.js";
@@ -30,12 +31,13 @@ import { buildAndPush, plannedBuilder } from "./image.js";
 export function containerResource(ctx: PocketContext): Resource {
   const c = ctx.container!;
   const stack = containerStack(ctx);
+  const view = viewOf(ctx);
   return {
-    id: "container",
+    id: view.id,
     title: `container stack ${c.stackName}`,
     group: "awscontainer",
     goesWith: `with ECR repository ${c.ecrRepository} and its images, and the CodeBuild project and role if any`,
-    dependsOn: ["state", "s3", "secrets", "vpc", "rds", ...signingKeyStacks(ctx)],
+    dependsOn: ["state", "s3", view.secretsId, "vpc", "rds", ...signingKeyStacks(ctx)],
     refreshAfter: generatedDomainSources(ctx),
     stack: { region: c.region, name: c.stackName, template: stack.template },
     async stackSpec(run) {
@@ -172,7 +174,7 @@ export async function deployImage(
   const c = ctx.container!;
   const clients = run.aws(c.region);
   // Deployed again in the same run (refreshAfter): the image is the one just deployed.
-  const again = run.outputs.get("container")?.imageUri ?? run.image;
+  const again = run.outputs.get(viewOf(ctx).id)?.imageUri ?? run.image;
   if (again) {
     progress.update("checking --image in ECR");
     // Checked before the first change too (check); by now other resources may have changed.

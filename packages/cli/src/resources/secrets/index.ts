@@ -1,3 +1,4 @@
+import { containerViews } from "../container-views.js";
 import { resourceKind } from "../resource.js";
 import { secretsPermissions } from "./permissions.js";
 import { secretsResource } from "./resource.js";
@@ -13,8 +14,14 @@ export default resourceKind({
   permissions: secretsPermissions,
   keeps: { withSecrets: "also delete the managed secrets" },
   create: (ctx) => {
-    const secrets = ctx.container?.secrets;
-    return secrets && Object.keys(secrets.managed).length > 0 ? [secretsResource(secrets)] : [];
+    // One store per container, unless they share one (`shared = true`): then it is created once.
+    const stores = new Set<string>();
+    return containerViews(ctx).flatMap(({ ctx: view, secretsId }) => {
+      const secrets = view.container?.secrets;
+      if (!secrets || Object.keys(secrets.managed).length === 0 || stores.has(secrets.pocketKey)) return [];
+      stores.add(secrets.pocketKey);
+      return [secretsResource(secrets, secretsId)];
+    });
   },
   operations: {
     list: {

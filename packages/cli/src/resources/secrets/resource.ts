@@ -8,7 +8,7 @@ import { generateSecret, type SecretValues } from "./values.js";
  * The stage's managed secrets (`[awscontainer.secrets.managed]`). Deploy only adds values that
  * are missing; an existing value is never regenerated, so redeploys never rotate keys by accident.
  */
-export function secretsResource(secrets: SecretsContext): Resource {
+export function secretsResource(secrets: SecretsContext, id = "secrets"): Resource {
   const storeOf = (run: RunContext): ManagedSecretStore =>
     managedSecretStore(run.aws(secrets.region), secrets, run.ctx.stage, run.ctx.project);
   const where =
@@ -18,7 +18,7 @@ export function secretsResource(secrets: SecretsContext): Resource {
     Object.entries(secrets.managed).filter(([name]) => stored[name] === undefined);
 
   return {
-    id: "secrets",
+    id,
     title: `managed secrets (${where})`,
     group: "awscontainer",
     dependsOn: ["neon", "tidb"],
