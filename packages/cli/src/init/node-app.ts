@@ -41,6 +41,8 @@ export interface NodeApp {
   appName: string;
   reach: Reach | undefined;
   starters: Starter[];
+  /** A Hono app served by @hono/node-server: its request listener answers as the app's server does. */
+  honoNodeServer: boolean;
 }
 
 export interface PackageJson {
@@ -75,6 +77,8 @@ export const GUARD =
 export function findNodeApp(dir: string, pkg: PackageJson): NodeApp | undefined {
   for (const source of candidates(dir, pkg)) {
     const text = readFileSync(join(dir, source), "utf8");
+    // A module that exports the handlers itself (the starter, an app already wired) needs no entry.
+    if (/export\s+(?:const|let|var|function)\s+web\b|exports\.web\s*=/.test(text)) return undefined;
     const app = analyse(dir, pkg, source, text);
     if (app) return app;
   }
@@ -114,6 +118,7 @@ function analyse(dir: string, pkg: PackageJson, source: string, text: string): N
     appName,
     reach: handlerExport?.reach ?? reachOf(text, appName, sourceSyntax),
     starters: startersOf(statements),
+    honoNodeServer: framework === "hono" && /["']@hono\/node-server["']/.test(text),
   };
 }
 

@@ -33,8 +33,20 @@ const WEB: Record<Framework, { imports: string; setup?: string; handler: string 
   },
 };
 
+/**
+ * A Hono app on @hono/node-server goes through that server's own request listener, so responses
+ * (header spelling included) and `c.env.incoming` are those of the app's own server.
+ */
+const HONO_NODE_SERVER = {
+  imports: "nodeHttpHandler",
+  handler: "nodeHttpHandler(getRequestListener(app.fetch))",
+  extraImport: 'import { getRequestListener } from "@hono/node-server";',
+};
+
 export function entryModule(app: NodeApp, reach: Reach, extras: Extras): string {
-  const web = WEB[app.framework];
+  const web: { imports: string; setup?: string; handler: string; extraImport?: string } = app.honoNodeServer
+    ? HONO_NODE_SERVER
+    : WEB[app.framework];
   const specifier = `./${app.loaded}`;
   const runtime = [
     web.imports,
@@ -46,6 +58,7 @@ export function entryModule(app: NodeApp, reach: Reach, extras: Extras): string 
     `// of ${app.source} (left as it is). Safe to edit; \`pocket init\` never overwrites it.`,
     "// The environment (secrets, hosts) is in process.env before the app's module runs.",
     'import "@magic-pocket/runtime/env";',
+    ...(web.extraImport ? [web.extraImport] : []),
     ...(app.format === "cjs" ? ['import { createRequire } from "node:module";'] : []),
     `import { ${runtime.sort().join(", ")} } from "@magic-pocket/runtime";`,
     "",

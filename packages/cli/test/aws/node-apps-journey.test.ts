@@ -164,7 +164,11 @@ interface Fixture {
   /** pocket dev's port (3000 for the Express app: the port its own guarded listen() would take). */
   devPort?: number;
   requests: Request[];
+  /** What the app's own answers show, so that the comparison covers it (cookies, bytes, redirects). */
+  shows: (a: Answer[]) => void;
 }
+
+const text = (a: Answer) => Buffer.from(a.body, "base64").toString("utf8");
 
 const FIXTURE_LIST: Fixture[] = [
   {
@@ -182,6 +186,16 @@ const FIXTURE_LIST: Fixture[] = [
       { path: "/pixel.png" },
       { path: "/nope" },
     ],
+    shows: (a) => {
+      expect(a[3]).toMatchObject({ status: 302, headers: { location: "/me" } });
+      expect(a[3]!.cookies.map((c) => c.split("=")[0])).toEqual(["sid", "theme"]);
+      // The session survives the round trip; without its cookie there is none.
+      expect(JSON.parse(text(a[4]!))).toEqual({ user: "kim" });
+      expect(a[5]!.status).toBe(401);
+      expect(a[6]!.body).toBe(
+        Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0xff, 0x80]).toString("base64"),
+      );
+    },
   },
   {
     name: "express-esm",
@@ -195,6 +209,11 @@ const FIXTURE_LIST: Fixture[] = [
       { path: "/cookies" },
       { path: "/missing" },
     ],
+    shows: (a) => {
+      expect(a[3]).toMatchObject({ status: 301, headers: { location: "/" } });
+      expect(a[4]!.cookies).toHaveLength(2);
+      expect(JSON.parse(text(a[2]!))).toEqual({ got: { x: "ü" } });
+    },
   },
   {
     name: "fastify-ts",
@@ -210,6 +229,12 @@ const FIXTURE_LIST: Fixture[] = [
       { path: "/cookies" },
       { path: "/nope" },
     ],
+    shows: (a) => {
+      expect(a[2]!.status).toBe(202);
+      expect(a[3]).toMatchObject({ status: 302, headers: { location: "/items/7" } });
+      expect(a[4]!.body).toBe(Buffer.from([0, 1, 2, 250, 255]).toString("base64"));
+      expect(a[5]!.cookies).toEqual(["x=1; Path=/", "y=2; Path=/; HttpOnly"]);
+    },
   },
   {
     name: "hono-node",
@@ -224,6 +249,12 @@ const FIXTURE_LIST: Fixture[] = [
       { path: "/away" },
       { path: "/blob" },
     ],
+    shows: (a) => {
+      expect(a[3]!.cookies).toHaveLength(2);
+      expect(JSON.parse(text(a[4]!))).toEqual({ visits: 2 });
+      expect(a[5]).toMatchObject({ status: 302, headers: { location: "/json?q=moved" } });
+      expect(a[6]!.body).toBe(Buffer.from([0, 255, 1, 254]).toString("base64"));
+    },
   },
 ];
 
@@ -290,6 +321,7 @@ describe("existing Node apps: pocket init, build, deploy, and the same answers f
       const own = serve(f.start, dir, { PORT: String(ownPort) });
       await answers(`http://127.0.0.1:${ownPort}/`, own.output);
       const expected = await overHttp(`http://127.0.0.1:${ownPort}`, f.requests);
+      f.shows(expected);
 
       // 5. the deployed function's handler, with that function's environment.
       const handler = await startHandlerProcess({
