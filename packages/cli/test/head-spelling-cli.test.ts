@@ -39,15 +39,15 @@ describe("the original's current spelling on the command line (docs/decisions.md
     expect(r.stderr).toContain("dsql");
   });
 
-  it("pocket deploy refuses a stage of several containers before any AWS call", () => {
-    const dir = project(
-      `${GENERAL}\n${container("mydjango", "Dockerfile")}\n${container("v2", "v2/Dockerfile")}`,
-    );
-    const r = pocket(["deploy", "--stage", "dev"], { cwd: dir, env: noCredentials });
+  it("several containers validate; a schedule of a later container is refused at its key", () => {
+    const two = `${GENERAL}\n${container("mydjango", "Dockerfile")}\n${container("v2", "v2/Dockerfile")}`;
+    const ok = pocket(["config", "validate"], { cwd: project(two) });
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stderr).not.toContain("several-containers");
+    const scheduled = `${two}\n[scheduler.schedules.tick]\nhandler = "v2.wsgi"\nrate = "1 hour"\n`;
+    const r = pocket(["config", "validate"], { cwd: project(scheduled) });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("unsupported-feature");
-    expect(r.stderr).toContain("2 containers (mydjango, v2)");
-    expect(r.stderr).toContain("nothing was changed");
-    expect(r.stderr).not.toMatch(/credential/i);
+    expect(r.stderr).toContain("scheduler.schedules.tick.handler");
   });
 });

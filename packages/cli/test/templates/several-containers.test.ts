@@ -10,7 +10,7 @@ import { loadInline } from "./context.js";
 
 /*
  * Several `[container.<name>]` (the original's configuration.md, "複数 container"): the
- * original's own fixture (../shared/spec/original-templates/tk, beside the checkout as in CI)
+ * original's own rendered fixture `tk` (beside the checkout, never in it; CI has it)
  * with a second container `v2` that copies `main`'s handlers. Every name in the original's
  * rendered container stack is the container's name in a slot, so each container's stack must
  * hold the same names with its own name in that slot.
