@@ -1,4 +1,4 @@
-import type { TidbContext } from "@magic-pocket/config";
+import type { PocketContext, TidbContext } from "@magic-pocket/config";
 import { CliError } from "../../errors.js";
 import type { Progress, RunContext } from "../resource.js";
 import { randomString } from "../secrets/values.js";
@@ -25,6 +25,18 @@ export function tidbDatabaseUrl(
   const e = encodeURIComponent;
   // TiDB Cloud only accepts verified TLS; the runtime adds the system CA bundle for it.
   return `mysql://${e(user)}:${e(password)}@${host}:${port}/${e(database)}?ssl_mode=VERIFY_IDENTITY`;
+}
+
+/** What a TiDB deploy or destroy works with: the stage's context and run, and the API for its keys. */
+export interface TidbStage {
+  ctx: PocketContext;
+  t: TidbContext;
+  run: RunContext;
+  api: TidbApi;
+}
+
+export function tidbStage(ctx: PocketContext, run: RunContext): TidbStage {
+  return { ctx, t: ctx.tidb!, run, api: tidbApi(run) };
 }
 
 /** The TiDB Cloud API with the run's key pair (an error that says where to put it when missing). */

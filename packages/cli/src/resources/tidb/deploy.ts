@@ -1,17 +1,12 @@
 import type { PocketContext, TidbContext } from "@magic-pocket/config";
 import type { DeployReport, Progress, RunContext } from "../resource.js";
-import { findCluster, randomPassword, rootLogin, tidbApi, tidbDatabaseUrl } from "./access.js";
+import { findCluster, randomPassword, rootLogin, type TidbStage, tidbDatabaseUrl } from "./access.js";
 import type { TidbApi, TidbCluster } from "./api.js";
 import { isRecorded, type Recorded, recordObject, urlNeeded } from "./record.js";
 
 /** Deploy: the project's cluster (created and waited for), then the stage's database if due. */
-export async function deployTidb(
-  ctx: PocketContext,
-  run: RunContext,
-  progress: Progress,
-): Promise<DeployReport> {
-  const t = ctx.tidb!;
-  const api = tidbApi(run);
+export async function deployTidb(stage: TidbStage, progress: Progress): Promise<DeployReport> {
+  const { ctx, t, run, api } = stage;
   const { cluster, rootPassword } = await activeCluster(api, t, progress);
   const needUrl = await urlNeeded(ctx, run);
   const created = rootPassword ? ["cluster"] : [];
@@ -92,13 +87,8 @@ async function createStageDatabase(
 }
 
 /** Destroy drops the stage's database; the cluster, shared by the project's stages, goes with the last. */
-export async function destroyTidb(
-  ctx: PocketContext,
-  run: RunContext,
-  progress: Progress,
-): Promise<DeployReport> {
-  const t = ctx.tidb!;
-  const api = tidbApi(run);
+export async function destroyTidb(stage: TidbStage, progress: Progress): Promise<DeployReport> {
+  const { ctx, t, run, api } = stage;
   const { cluster } = await findCluster(api, t);
   if (!cluster) return { changed: false, summary: "already absent" };
   const root = await rootLogin(api, t, cluster, progress);

@@ -1,6 +1,6 @@
 import type { PocketContext } from "@magic-pocket/config";
 import type { Change, Resource, ResourceStatus, RunContext } from "../resource.js";
-import { findCluster, tidbApi } from "./access.js";
+import { findCluster, tidbApi, tidbStage } from "./access.js";
 import { deployTidb, destroyTidb } from "./deploy.js";
 import { isRecorded, type Recorded, recordObject, urlNeeded } from "./record.js";
 
@@ -20,8 +20,8 @@ export function tidbResource(ctx: PocketContext): Resource {
     goesWith: "and the cluster, once it holds no other database",
     status: (run) => tidbStatus(ctx, run),
     plan: (run) => tidbChanges(ctx, run),
-    deploy: (run, progress) => deployTidb(ctx, run, progress),
-    destroy: (run, progress) => destroyTidb(ctx, run, progress),
+    deploy: async (run, progress) => deployTidb(tidbStage(ctx, run), progress),
+    destroy: async (run, progress) => destroyTidb(tidbStage(ctx, run), progress),
   };
 }
 
