@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
@@ -6,7 +5,7 @@ import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { loadConfig } from "@magic-pocket/config";
 import { beforeAll, describe, expect, it } from "vitest";
 import { remoteSecrets } from "../../src/commands/dev-actions.js";
-import { project, repoRoot } from "../cli/run.js";
+import { project, spawnPocket } from "../cli/run.js";
 import { freePort } from "../moto/free-port.js";
 import { motoEnv } from "../moto/moto.js";
 import { freshMoto, general, REGION, until } from "./harness.js";
@@ -79,23 +78,10 @@ describe("pocket dev --remote-secrets", () => {
       }),
     );
     const port = await freePort();
-    const child = spawn(
-      process.execPath,
-      [
-        join(repoRoot, "packages/cli/bin/pocket.cjs"),
-        "dev",
-        "--stage",
-        "dev",
-        "--port",
-        String(port),
-        "--remote-secrets",
-      ],
-      {
-        cwd: dir,
-        env: { ...process.env, ...motoEnv(REGION), NO_COLOR: "1", POCKET_STAGE: "" },
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
+    const child = spawnPocket(["dev", "--stage", "dev", "--port", String(port), "--remote-secrets"], {
+      cwd: dir,
+      env: motoEnv(REGION),
+    });
     let out = "";
     child.stdout.on("data", (d: Buffer) => {
       out += d;

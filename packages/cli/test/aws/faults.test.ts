@@ -1,9 +1,7 @@
-import { spawn } from "node:child_process";
-import { join } from "node:path";
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { project, repoRoot } from "../cli/run.js";
+import { project, spawnPocket } from "../cli/run.js";
 import { FAULT_KINDS, type FaultKind, startFaultProxy } from "../moto/fault-proxy.js";
 import { motoEnv } from "../moto/moto.js";
 import { djangoContainer, freshProject, general, REGION, stageImage } from "./harness.js";
@@ -59,23 +57,13 @@ interface Run {
 
 /** The bundled CLI, without blocking this process (the proxy serves from it), killed on a hang. */
 function pocketRun(args: string[], cwd: string, endpoint: string): Promise<Run> {
-  const env: Record<string, string | undefined> = {
-    ...process.env,
+  const env = {
     ...motoEnv(REGION),
     AWS_ENDPOINT_URL: endpoint,
-    NO_COLOR: "1",
-    POCKET_STAGE: undefined,
     POCKET_LOCK_LEASE_SECONDS: String(LEASE_SECONDS),
   };
-  for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(repoRoot, "packages/cli/bin/pocket.cjs"), ...args], {
-      cwd,
-      env: env as NodeJS.ProcessEnv,
-      stdio: ["ignore", "pipe", "pipe"],
-      timeout: HANG_MS,
-      killSignal: "SIGKILL",
-    });
+    const child = spawnPocket(args, { cwd, env, timeoutMs: HANG_MS });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => {

@@ -1,10 +1,9 @@
-import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CloudFrontClient, ListInvalidationsCommand } from "@aws-sdk/client-cloudfront";
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pocketAsync, project, repoRoot } from "../cli/run.js";
+import { pocketAsync, project, spawnPocket } from "../cli/run.js";
 import { type FaultProxy, type FaultRequest, startFaultProxy } from "../moto/fault-proxy.js";
 import { motoEnv } from "../moto/moto.js";
 import { freshMoto, general, REGION } from "./harness.js";
@@ -127,11 +126,10 @@ describe("a front-end invalidation that did not happen", () => {
         return "hang";
       };
     });
-    const child = spawn(
-      process.execPath,
-      [join(repoRoot, "packages/cli/bin/pocket.cjs"), "resource", "cloudfront", "upload", "--stage", "dev"],
-      { cwd: dir, env: { ...process.env, ...env(), NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] },
-    );
+    const child = spawnPocket(["resource", "cloudfront", "upload", "--stage", "dev"], {
+      cwd: dir,
+      env: env(),
+    });
     let stderr = "";
     child.stderr.setEncoding("utf8").on("data", (d: string) => {
       stderr += d;

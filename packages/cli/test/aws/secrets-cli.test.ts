@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
@@ -8,7 +7,7 @@ import {
 } from "@aws-sdk/client-secrets-manager";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { type CliRun, pocket, project, repoRoot } from "../cli/run.js";
+import { type CliRun, pocket, project } from "../cli/run.js";
 import { motoEnv, putTestImage } from "../moto/moto.js";
 import { freshMoto, general, REGION, WSGI_CONTAINER } from "./harness.js";
 
@@ -36,19 +35,8 @@ const sm = () => new SecretsManagerClient({ region: REGION });
 let dir: string;
 
 /** `pocket` with `input` on its standard input (a pipe, as in a script). */
-function pocketWithInput(args: string[], input: string): CliRun {
-  const r = spawnSync(process.execPath, [join(repoRoot, "packages/cli/bin/pocket.cjs"), ...args], {
-    cwd: dir,
-    input,
-    encoding: "utf8",
-    env: Object.fromEntries(
-      Object.entries({ ...process.env, NO_COLOR: "1", POCKET_STAGE: undefined, ...env() }).filter(
-        ([, v]) => v !== undefined,
-      ),
-    ) as NodeJS.ProcessEnv,
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const pocketWithInput = (args: string[], input: string): CliRun =>
+  pocket(args, { cwd: dir, env: env(), input });
 
 const run = (args: string[], extra: Record<string, string | undefined> = {}) =>
   pocket(args, { cwd: dir, env: env(extra) });

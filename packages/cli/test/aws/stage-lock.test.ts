@@ -1,10 +1,10 @@
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawnSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pocket, pocketAsync, project, repoRoot } from "../cli/run.js";
+import { pocket, pocketAsync, project, spawnPocket } from "../cli/run.js";
 import { type FaultProxy, startFaultProxy } from "../moto/fault-proxy.js";
 import { motoEnv } from "../moto/moto.js";
 import { freshMoto, general, REGION, until } from "./harness.js";
@@ -51,21 +51,24 @@ async function readLock(): Promise<Record<string, unknown> | undefined> {
   }
 }
 
+/** Lets a held upload's build finish; the run succeeds and leaves no lock behind. */
+async function finishesCleanly(done: Promise<{ status: number | null; stderr: string }>): Promise<void> {
+  writeFileSync(join(dir, "release"), "");
+  const r = await done;
+  expect(r.status, r.stderr).toBe(0);
+  expect(await readLock()).toBeUndefined();
+}
+
 /** Starts a front-end upload and waits until it holds the lock and sits in the build. */
 async function heldDeploy(extraEnv: Record<string, string> = {}): Promise<{
   child: ChildProcess;
   done: Promise<{ status: number | null; stderr: string }>;
 }> {
   for (const f of ["started", "release"]) spawnSync("rm", ["-f", join(dir, f)]);
-  const child = spawn(
-    process.execPath,
-    [join(repoRoot, "packages/cli/bin/pocket.cjs"), "resource", "cloudfront", "upload", "--stage", "dev"],
-    {
-      cwd: dir,
-      env: { ...process.env, ...env(), NO_COLOR: "1", POCKET_STAGE: "", ...extraEnv },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
+  const child = spawnPocket(["resource", "cloudfront", "upload", "--stage", "dev"], {
+    cwd: dir,
+    env: { ...env(), ...extraEnv },
+  });
   running.push(child);
   let stderr = "";
   child.stderr!.setEncoding("utf8").on("data", (d: string) => {
@@ -110,10 +113,7 @@ describe("the stage lock", () => {
     const resource = pocket(["resource", "s3", "deploy", "--stage", "dev"], { cwd: dir, env: env() });
     expect(resource.status).toBe(1);
     expect(resource.stderr).toContain(holder);
-    writeFileSync(join(dir, "release"), "");
-    const first = await done;
-    expect(first.status, first.stderr).toBe(0);
-    expect(await readLock()).toBeUndefined();
+    await finishesCleanly(done);
   }, 90_000);
 
   it("on Ctrl-C releases the lock, names what was still running, and exits 130", async () => {
@@ -218,10 +218,7 @@ describe("the stage lock", () => {
     });
     expect(second.status, second.stderr).toBe(1);
     expect(second.stderr).toContain("another resource cloudfront upload of stage dev is running:");
-    writeFileSync(join(dir, "release"), "");
-    const r = await done;
-    expect(r.status, r.stderr).toBe(0);
-    expect(await readLock()).toBeUndefined();
+    await finishesCleanly(done);
   }, 90_000);
 
   it("prints a forged lock holder's fields as visible escapes, never as terminal controls", async () => {

@@ -1,7 +1,8 @@
-import { spawn, spawnSync } from "node:child_process";
+import { type ChildProcessByStdio, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { afterAll } from "vitest";
 
@@ -28,35 +29,50 @@ function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessE
   return env as NodeJS.ProcessEnv;
 }
 
-/** Runs the bundled `pocket` binary as a user would (build it first: vitest globalSetup does). */
-export function pocket(
-  args: string[],
-  options: { cwd?: string; env?: Record<string, string | undefined> } = {},
-): CliRun {
+export interface CliOptions {
+  cwd?: string;
+  /** Added to (or, undefined, removed from) the test environment `cliEnv` makes. */
+  env?: Record<string, string | undefined>;
+}
+
+/**
+ * Runs the bundled `pocket` binary as a user would (build it first: vitest globalSetup does);
+ * `input` is its standard input (a pipe, as in a script).
+ */
+export function pocket(args: string[], options: CliOptions & { input?: string } = {}): CliRun {
   const env = cliEnv(options.env);
   const r = spawnSync(process.execPath, [bin, ...args], {
     cwd: options.cwd ?? repoRoot,
     encoding: "utf8",
     env,
+    input: options.input,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * The bundled `pocket` binary as a child process the test drives (signals, output as it comes);
+ * after `timeoutMs` it is killed (SIGKILL), for a test that must not hang.
+ */
+export function spawnPocket(
+  args: string[],
+  options: CliOptions & { timeoutMs?: number } = {},
+): ChildProcessByStdio<null, Readable, Readable> {
+  return spawn(process.execPath, [bin, ...args], {
+    cwd: options.cwd ?? repoRoot,
+    env: cliEnv(options.env),
+    stdio: ["ignore", "pipe", "pipe"],
+    ...(options.timeoutMs ? { timeout: options.timeoutMs, killSignal: "SIGKILL" as const } : {}),
+  });
 }
 
 /**
  * Like `pocket`, without blocking the test's event loop: needed when the test itself serves
  * HTTP to the CLI (the Neon contract server).
  */
-export function pocketAsync(
-  args: string[],
-  options: { cwd?: string; env?: Record<string, string | undefined> } = {},
-): Promise<CliRun> {
-  const env = cliEnv(options.env);
+export function pocketAsync(args: string[], options: CliOptions = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd: options.cwd ?? repoRoot,
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawnPocket(args, options);
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => {
