@@ -7,10 +7,11 @@ import type { RunOptions } from "../engine/run-context.js";
 import { operationContext, prepareStage, selectGroup } from "../engine/stage.js";
 import type { Operation, ResourceKind } from "../resources/resource.js";
 import { formatDiff, stackDifferences } from "../stacks/diff.js";
+import { planTakeover, takeOverBeforeDeploy } from "../takeover/index.js";
 import { renderYaml } from "../templates/render.js";
 import type { Template } from "../templates/template.js";
 import { printable } from "../util/printable.js";
-import { writeOut } from "../util/stdio.js";
+import { writeErr, writeOut } from "../util/stdio.js";
 import type { NameOptions } from "./options.js";
 
 type GroupOptions = NameOptions &
@@ -47,6 +48,8 @@ function document(title: string, template: Template): string {
 
 export async function groupStatus(global: GlobalOptions, kinds: ResourceKind[], opts: GroupOptions) {
   const prepared = await prepareStage(global, opts);
+  // A stage taken over from the original is compared in the shape it keeps (as deploy renders it).
+  await withAwsErrors(prepared.run.ctx.region, () => planTakeover(prepared.run));
   const targets = selectGroup(prepared, kinds, opts.name);
   const statuses = await statusOf(prepared.run, targets);
   for (const { resource, status, error } of statuses) {
@@ -61,6 +64,9 @@ export async function groupStatus(global: GlobalOptions, kinds: ResourceKind[], 
 
 export async function groupDeploy(global: GlobalOptions, kinds: ResourceKind[], opts: GroupOptions) {
   const prepared = await prepareStage(global, opts);
+  await withAwsErrors(prepared.run.ctx.region, () =>
+    takeOverBeforeDeploy(prepared.run, (line) => writeErr(`${line}\n`)),
+  );
   await deployResources(prepared.run, selectGroup(prepared, kinds, opts.name), {
     command: `resource ${groupOf(kinds)} deploy`,
     forceUnlock: opts.forceUnlock,
@@ -90,6 +96,7 @@ export async function groupDestroy(global: GlobalOptions, kinds: ResourceKind[],
 export async function groupYamlDiff(global: GlobalOptions, kinds: ResourceKind[], opts: GroupOptions) {
   const prepared = await prepareStage(global, opts);
   const { run } = prepared;
+  await withAwsErrors(run.ctx.region, () => planTakeover(run));
   for (const r of selectGroup(prepared, kinds, opts.name)) {
     if (!r.stack || !r.stackSpec) continue;
     const region = r.stack.region;

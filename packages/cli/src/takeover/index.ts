@@ -1,6 +1,7 @@
 import type { OriginalShape } from "@magic-pocket/config";
 import { CliError } from "../errors.js";
 import type { RunContext } from "../resources/resource.js";
+import { describeStack } from "../stacks/stack.js";
 import { compareTemplates, type TakeoverChange } from "./compare.js";
 import { originalShape, readDeployedStacks } from "./detect.js";
 
@@ -10,6 +11,8 @@ export type { TakeoverChange } from "./compare.js";
 export interface TakeoverPlan {
   shape?: OriginalShape;
   stacks: { name: string; region: string; changes: TakeoverChange[] }[];
+  /** Stacks of the original's current version whose takeover is not built (by name, with the region). */
+  notTakenOver?: string[];
 }
 
 /**
@@ -18,12 +21,13 @@ export interface TakeoverPlan {
  * deployed with what pocket would deploy (docs/decisions.md#a1-taking-over-a-stage-deployed-by-the-original).
  */
 export async function planTakeover(run: RunContext): Promise<TakeoverPlan> {
-  const stacks = await readDeployedStacks(run);
+  const [stacks, notTakenOver] = await Promise.all([readDeployedStacks(run), headDistributionStacks(run)]);
   const shape = originalShape(run.ctx, stacks, run.settings.head !== undefined);
   if (shape) run.ctx.original = shape;
   else delete run.ctx.original;
   return {
     shape,
+    ...(notTakenOver.length > 0 ? { notTakenOver } : {}),
     stacks: stacks
       .filter((s) => s.byOriginal && s.resource.stack)
       .map((s) => ({
@@ -34,9 +38,27 @@ export async function planTakeover(run: RunContext): Promise<TakeoverPlan> {
   };
 }
 
+/**
+ * The original's current version puts a distribution's stack (and its keys stack) in the stage's
+ * region, where pocket has none: pocket's own, in us-east-1, would be a second distribution for
+ * the same domains. Not taken over yet (README, "Taking over a stage deployed by the original").
+ */
+async function headDistributionStacks(run: RunContext): Promise<string[]> {
+  const region = run.ctx.region;
+  if (region === "us-east-1") return [];
+  const names = Object.values(run.ctx.cloudfront ?? {}).map((cf) => cf.stackName);
+  const found = await Promise.all(
+    names.map(async (name) => (await describeStack(run.aws(region), name)) !== undefined),
+  );
+  return names.filter((_, i) => found[i]).map((name) => `${name} (${region})`);
+}
+
 /** Why the takeover would lose something, one line each; empty when it may go ahead. */
 export function takeoverRefusals(plan: TakeoverPlan): string[] {
-  const out: string[] = [];
+  const out: string[] = (plan.notTakenOver ?? []).map(
+    (stack) =>
+      `${stack}: a distribution stack of the original's current version, whose takeover pocket does not build yet (pocket's would be a second distribution in us-east-1)`,
+  );
   const efs = plan.shape?.efsFileSystemId;
   if (efs !== undefined && !/^fs-[0-9a-f]+$/.test(efs)) {
     out.push(`the VPC stack names its EFS file system "${efs}", not an id pocket can keep`);
@@ -88,7 +110,7 @@ function keptShape(shape: OriginalShape | undefined): string[] {
  */
 export async function takeOverBeforeDeploy(run: RunContext, say: (line: string) => void): Promise<void> {
   const plan = await planTakeover(run);
-  if (plan.stacks.length === 0) return;
+  if (plan.stacks.length === 0 && !plan.notTakenOver) return;
   const refusals = takeoverRefusals(plan);
   if (refusals.length > 0) throw refusal(run, refusals);
   say(
