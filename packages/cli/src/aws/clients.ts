@@ -88,12 +88,18 @@ const S3_TIMEOUTS = { ...TIMEOUTS, requestTimeout: 900_000 } as const;
 
 const cache = new Map<string, AwsClients>();
 
-/** Clients for one region, cached for the process (CloudFront stacks use `forRegion("us-east-1")`). */
+/** What every client of one region is made with. */
+type ClientBase = typeof RETRY & { region: string; requestHandler: typeof TIMEOUTS; profile?: string };
+
+/**
+ * Clients for one region, cached for the process (CloudFront stacks use `forRegion("us-east-1")`).
+ * Long only as a flat table: one lazily made client per service.
+ */
 export function awsClients(region: string, options: AwsOptions = {}): AwsClients {
   const key = `${region}\0${options.profile ?? ""}`;
   const hit = cache.get(key);
   if (hit) return hit;
-  const base = {
+  const base: ClientBase = {
     region,
     ...RETRY,
     requestHandler: TIMEOUTS,
@@ -113,30 +119,7 @@ export function awsClients(region: string, options: AwsOptions = {}): AwsClients
   const clients: AwsClients = {
     region,
     profile: options.profile,
-    s3: lazy("s3", async () => {
-      const { S3Client } = await import("@aws-sdk/client-s3");
-      // Emulators on loopback (moto, localstack) cannot serve virtual-hosted bucket names.
-      const s3 = new S3Client({
-        ...base,
-        requestHandler: S3_TIMEOUTS,
-        forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL),
-      });
-      // Bucket names are predictable: one pre-created in another account must never receive a
-      // build archive, a lock or a front end. Every call that names a bucket says whose it must
-      // be; S3 answers 403 when it belongs to someone else (CreateBucket has no such field and
-      // fails on a taken name anyway).
-      s3.middlewareStack.add(
-        (next) => async (args) => {
-          const input = args.input as { Bucket?: string; ExpectedBucketOwner?: string };
-          if (input.Bucket !== undefined && input.ExpectedBucketOwner === undefined) {
-            input.ExpectedBucketOwner = await accountId(clients);
-          }
-          return next(args);
-        },
-        { step: "initialize", name: "pocketExpectedBucketOwner" },
-      );
-      return s3;
-    }),
+    s3: lazy("s3", () => s3Client(base, clients)),
     cloudformation: lazy("cloudformation", async () => {
       const { CloudFormationClient } = await import("@aws-sdk/client-cloudformation");
       return new CloudFormationClient(base);
@@ -210,6 +193,32 @@ export function awsClients(region: string, options: AwsOptions = {}): AwsClients
   };
   cache.set(key, clients);
   return clients;
+}
+
+/** S3, path-style on an emulator, with every call that names a bucket saying whose it must be. */
+async function s3Client(base: ClientBase, clients: AwsClients) {
+  const { S3Client } = await import("@aws-sdk/client-s3");
+  // Emulators on loopback (moto, localstack) cannot serve virtual-hosted bucket names.
+  const s3 = new S3Client({
+    ...base,
+    requestHandler: S3_TIMEOUTS,
+    forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL),
+  });
+  // Bucket names are predictable: one pre-created in another account must never receive a
+  // build archive, a lock or a front end. Every call that names a bucket says whose it must
+  // be; S3 answers 403 when it belongs to someone else (CreateBucket has no such field and
+  // fails on a taken name anyway).
+  s3.middlewareStack.add(
+    (next) => async (args) => {
+      const input = args.input as { Bucket?: string; ExpectedBucketOwner?: string };
+      if (input.Bucket !== undefined && input.ExpectedBucketOwner === undefined) {
+        input.ExpectedBucketOwner = await accountId(clients);
+      }
+      return next(args);
+    },
+    { step: "initialize", name: "pocketExpectedBucketOwner" },
+  );
+  return s3;
 }
 
 /**

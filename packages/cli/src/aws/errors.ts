@@ -22,6 +22,18 @@ export function explainAwsError(error: unknown, region?: string): CliError | und
   const e = error as SdkError;
   const name = e.name ?? e.Code ?? "";
   const message = e.message ?? "";
+  const call = failedCallOf(error);
+  return (
+    credentialsError(name, message) ??
+    accessDenied(name, message) ??
+    throttled(name, call) ??
+    transportError(e, call, region) ??
+    regionError(name, message, region)
+  );
+}
+
+/** No credentials, expired ones, or ones AWS does not know. */
+function credentialsError(name: string, message: string): CliError | undefined {
   if (name === "CredentialsProviderError" || /Could not load credentials/i.test(message)) {
     return new CliError("aws-credentials-missing", "no AWS credentials were found.", {
       hint: "Run `aws configure` or `aws sso login`, or set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).",
@@ -45,32 +57,44 @@ export function explainAwsError(error: unknown, region?: string): CliError | und
       hint: "Check AWS_PROFILE / AWS_ACCESS_KEY_ID: the key may be deleted, mistyped, or for another partition.",
     });
   }
-  if (name === "AccessDenied" || name === "AccessDeniedException" || name === "UnauthorizedOperation") {
-    const action = /not authorized to perform:? ([\w:-]+)/i.exec(message)?.[1];
-    return new CliError(
-      "aws-access-denied",
-      `AWS denied the request${action ? ` (${action})` : ""}: ${firstSentence(message)}`,
-      {
-        hint: `Grant ${action ?? "the missing permission"} to the identity you deploy with, or use a profile that has it.`,
-      },
-    );
-  }
-  const call = failedCallOf(error);
+  return undefined;
+}
+
+function accessDenied(name: string, message: string): CliError | undefined {
+  if (name !== "AccessDenied" && name !== "AccessDeniedException" && name !== "UnauthorizedOperation")
+    return undefined;
+  const action = /not authorized to perform:? ([\w:-]+)/i.exec(message)?.[1];
+  return new CliError(
+    "aws-access-denied",
+    `AWS denied the request${action ? ` (${action})` : ""}: ${firstSentence(message)}`,
+    {
+      hint: `Grant ${action ?? "the missing permission"} to the identity you deploy with, or use a profile that has it.`,
+    },
+  );
+}
+
+function throttled(name: string, call: FailedCall | undefined): CliError | undefined {
   if (
-    name === "ThrottlingException" ||
-    name === "Throttling" ||
-    name === "TooManyRequestsException" ||
-    name === "RequestLimitExceeded" ||
-    name === "SlowDown"
-  ) {
-    return new CliError(
-      "aws-throttled",
-      `AWS kept throttling ${call ? callName(call) : "requests"}, even after retrying with backoff.`,
-      {
-        hint: "Wait a minute and run the command again; nothing is left half-done by a throttled call.",
-      },
-    );
-  }
+    name !== "ThrottlingException" &&
+    name !== "Throttling" &&
+    name !== "TooManyRequestsException" &&
+    name !== "RequestLimitExceeded" &&
+    name !== "SlowDown"
+  )
+    return undefined;
+  return new CliError(
+    "aws-throttled",
+    `AWS kept throttling ${call ? callName(call) : "requests"}, even after retrying with backoff.`,
+    {
+      hint: "Wait a minute and run the command again; nothing is left half-done by a throttled call.",
+    },
+  );
+}
+
+/** The way to AWS failed: no connection, no endpoint, an answer not from AWS, or AWS's own 5xx. */
+function transportError(e: SdkError, call: FailedCall | undefined, region?: string): CliError | undefined {
+  const name = e.name ?? e.Code ?? "";
+  const message = e.message ?? "";
   // A reset connection elsewhere (Neon's or TiDB's API) is not AWS's: only an SDK call's counts.
   const fromAws =
     call !== undefined ||
@@ -108,16 +132,19 @@ export function explainAwsError(error: unknown, region?: string): CliError | und
       },
     );
   }
-  if (name === "InvalidRegion" || /region .* (is not|not) (valid|supported|enabled)/i.test(message)) {
-    return new CliError(
-      "aws-region",
-      `AWS does not accept region ${region ?? "(unknown)"}: ${firstSentence(message)}`,
-      {
-        hint: "Set general.region in pocket.toml to a region enabled for your account.",
-      },
-    );
-  }
   return undefined;
+}
+
+function regionError(name: string, message: string, region?: string): CliError | undefined {
+  if (name !== "InvalidRegion" && !/region .* (is not|not) (valid|supported|enabled)/i.test(message))
+    return undefined;
+  return new CliError(
+    "aws-region",
+    `AWS does not accept region ${region ?? "(unknown)"}: ${firstSentence(message)}`,
+    {
+      hint: "Set general.region in pocket.toml to a region enabled for your account.",
+    },
+  );
 }
 
 /**

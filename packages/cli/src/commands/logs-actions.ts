@@ -1,5 +1,5 @@
 import type { CloudWatchLogsClient as LogsClient } from "@aws-sdk/client-cloudwatch-logs";
-import type { ContainerContext, HandlerContext } from "@magic-pocket/config";
+import type { ContainerContext, HandlerContext, PocketContext } from "@magic-pocket/config";
 import { awsClients } from "../aws/clients.js";
 import { explainAwsError } from "../aws/errors.js";
 import { type GlobalOptions, loadStage } from "../config-loader.js";
@@ -101,15 +101,46 @@ async function hasRun(logs: LogsClient, handler: HandlerContext): Promise<boolea
 /** `pocket logs`: the handlers' CloudWatch Logs merged by time; `--follow` polls until Ctrl-C. */
 export async function logsCommand(global: GlobalOptions, names: string[], opts: LogsOptions): Promise<void> {
   const config = await loadStage(global, opts.stage);
-  const container = config.context.container;
-  const handlers = selectHandlers(container, names);
+  const container = config.context.container!;
+  const handlers = selectHandlers(config.context.container, names);
   const start = parseSince(opts.since ?? "10m");
-  const clients = awsClients(container!.region, { profile: opts.profile });
+  const clients = awsClients(container.region, { profile: opts.profile });
+  try {
+    // Read once, before the first line is printed; values rotated during --follow are not seen.
+    const mask = opts.showSecrets ? undefined : await stageSecretsMask(config.context, opts);
+    const print = eventPrinter(container, handlers, opts, mask);
+    const round = reader(await clients.logs(), handlers, start, opts, print);
+    await round(true);
+    if (opts.follow) await follow(() => round(false), opts);
+  } catch (error) {
+    throw explainAwsError(error, clients.region) ?? error;
+  }
+}
+
+/** A masker of the stage's secret values, when it has secrets. */
+async function stageSecretsMask(ctx: PocketContext, opts: LogsOptions): Promise<Mask | undefined> {
+  const secrets = ctx.container?.secrets;
+  if (!secrets) return undefined;
+  const known = await loadStageSecrets(
+    awsClients(secrets.region, { profile: opts.profile }),
+    secrets,
+    ctx.stage,
+    ctx.project,
+  );
+  return secretMasker(known);
+}
+
+/** One event as a JSON line (`--json`) or an aligned, coloured text line. */
+function eventPrinter(
+  container: ContainerContext,
+  handlers: HandlerContext[],
+  opts: LogsOptions,
+  mask: Mask | undefined,
+): (e: LogEvent) => void {
   const width = Math.max(...handlers.map((h) => h.key.length));
   const color = useColor(process.stdout);
-  const index = new Map(Object.keys(container!.handlers).map((k, i) => [k, i]));
-  let mask: Mask | undefined;
-  const print = (e: LogEvent) => {
+  const index = new Map(Object.keys(container.handlers).map((k, i) => [k, i]));
+  return (e) => {
     if (opts.json) {
       writeOut(`${jsonLine(jsonEvent(e, { mask }))}\n`);
       return;
@@ -117,74 +148,73 @@ export async function logsCommand(global: GlobalOptions, names: string[], opts: 
     const line = textEvent(e, { width, color, index: index.get(e.handler) ?? 0, mask });
     if (line !== undefined) writeOut(`${line}\n`);
   };
+}
+
+/**
+ * One read of every handler's group, printing what is new; the first also says which handlers
+ * have no log yet. Each round starts a little before the newest event seen.
+ */
+function reader(
+  logs: LogsClient,
+  handlers: HandlerContext[],
+  start: number,
+  opts: LogsOptions,
+  print: (e: LogEvent) => void,
+): (first: boolean) => Promise<void> {
+  const seen = new Set<string>();
+  let since = start;
+  return async (first) => {
+    const results = await Promise.all(handlers.map((h) => fetchGroup(logs, h, since, opts.filter)));
+    const events: LogEvent[] = [];
+    for (const [i, result] of results.entries()) {
+      const h = handlers[i]!;
+      if (result === undefined) {
+        if (first)
+          writeErr(
+            `${h.key}: no log group ${h.logGroupName} yet: the handler has never run (or the stage is not deployed)\n`,
+          );
+        continue;
+      }
+      if (first && result.length === 0 && !(await hasRun(logs, h)))
+        writeErr(`${h.key}: has never run (log group ${h.logGroupName} is empty)\n`);
+      events.push(...result);
+    }
+    // Stable merge by time; ties keep handler order, then CloudWatch's own order.
+    events.sort((a, b) => a.timestamp - b.timestamp);
+    for (const e of events) {
+      const id = e.eventId ?? `${e.handler}\0${e.logStreamName}\0${e.timestamp}\0${e.message}`;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      print(e);
+    }
+    if (first && events.length === 0 && !opts.follow)
+      writeErr(`no log events since ${new Date(start).toISOString()}\n`);
+    // Events arrive late (ingestion delay): poll again from a little before the newest one,
+    // the ids above make sure nothing prints twice.
+    const newest = events.reduce((m, e) => Math.max(m, e.timestamp), since);
+    since = Math.max(since, newest - 30_000);
+  };
+}
+
+/** `--follow`: another round every POCKET_LOGS_POLL_MS until Ctrl-C (or POCKET_LOGS_MAX_POLLS). */
+async function follow(round: () => Promise<void>, opts: LogsOptions): Promise<void> {
+  const pollMs = Number(process.env.POCKET_LOGS_POLL_MS ?? 2000);
+  const maxPolls = process.env.POCKET_LOGS_MAX_POLLS ? Number(process.env.POCKET_LOGS_MAX_POLLS) : Infinity;
+  let stop = false;
+  const onSignal = () => {
+    stop = true;
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  if (!opts.json) writeErr("following (Ctrl-C to stop)\n");
   try {
-    // Read once, before the first line is printed; values rotated during --follow are not seen.
-    const secrets = container!.secrets;
-    if (secrets && !opts.showSecrets) {
-      const known = await loadStageSecrets(
-        awsClients(secrets.region, { profile: opts.profile }),
-        secrets,
-        config.context.stage,
-        config.context.project,
-      );
-      mask = secretMasker(known);
+    for (let n = 0; !stop && n < maxPolls; n++) {
+      await sleepUnless(pollMs, () => stop);
+      if (!stop) await round();
     }
-    const logs = await clients.logs();
-    const seen = new Set<string>();
-    let since = start;
-    const round = async (first: boolean): Promise<void> => {
-      const results = await Promise.all(handlers.map((h) => fetchGroup(logs, h, since, opts.filter)));
-      const events: LogEvent[] = [];
-      for (const [i, result] of results.entries()) {
-        const h = handlers[i]!;
-        if (result === undefined) {
-          if (first)
-            writeErr(
-              `${h.key}: no log group ${h.logGroupName} yet: the handler has never run (or the stage is not deployed)\n`,
-            );
-          continue;
-        }
-        if (first && result.length === 0 && !(await hasRun(logs, h)))
-          writeErr(`${h.key}: has never run (log group ${h.logGroupName} is empty)\n`);
-        events.push(...result);
-      }
-      // Stable merge by time; ties keep handler order, then CloudWatch's own order.
-      events.sort((a, b) => a.timestamp - b.timestamp);
-      for (const e of events) {
-        const id = e.eventId ?? `${e.handler}\0${e.logStreamName}\0${e.timestamp}\0${e.message}`;
-        if (seen.has(id)) continue;
-        seen.add(id);
-        print(e);
-      }
-      if (first && events.length === 0 && !opts.follow)
-        writeErr(`no log events since ${new Date(start).toISOString()}\n`);
-      // Events arrive late (ingestion delay): poll again from a little before the newest one,
-      // the ids above make sure nothing prints twice.
-      const newest = events.reduce((m, e) => Math.max(m, e.timestamp), since);
-      since = Math.max(since, newest - 30_000);
-    };
-    await round(true);
-    if (!opts.follow) return;
-    const pollMs = Number(process.env.POCKET_LOGS_POLL_MS ?? 2000);
-    const maxPolls = process.env.POCKET_LOGS_MAX_POLLS ? Number(process.env.POCKET_LOGS_MAX_POLLS) : Infinity;
-    let stop = false;
-    const onSignal = () => {
-      stop = true;
-    };
-    process.once("SIGINT", onSignal);
-    process.once("SIGTERM", onSignal);
-    if (!opts.json) writeErr("following (Ctrl-C to stop)\n");
-    try {
-      for (let n = 0; !stop && n < maxPolls; n++) {
-        await sleepUnless(pollMs, () => stop);
-        if (!stop) await round(false);
-      }
-    } finally {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-    }
-  } catch (error) {
-    throw explainAwsError(error, clients.region) ?? error;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
   }
 }
 

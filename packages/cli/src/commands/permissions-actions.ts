@@ -90,7 +90,9 @@ export function roleTemplate(
   spec: string,
   options: { allowWildcard?: boolean } = {},
 ): Template {
-  const { repo, sub: subject, wildcard } = githubSubject(spec, options);
+  const subject = githubSubject(spec, options);
+  const policies = deployPolicies(ctx, policy);
+  const boundary = boundaryResource(ctx);
   const resources: Template["Resources"] = {
     GitHubOidcProvider: {
       Type: "AWS::IAM::OIDCProvider",
@@ -100,43 +102,84 @@ export function roleTemplate(
         ClientIdList: ["sts.amazonaws.com"],
       },
     },
+    ...policies,
+    ...(boundary ? { StageBoundary: boundary } : {}),
+    DeployRole: deployRole(ctx, subject, Object.keys(policies)),
   };
+  return {
+    AWSTemplateFormatVersion: "2010-09-09",
+    Description: `Role for GitHub Actions (${subject.sub}) to deploy pocket stage ${ctx.stage}; it may write the stage's roles only within their permissions boundary`,
+    Parameters: {
+      GitHubOidcProviderArn: {
+        Type: "String",
+        Default: "",
+        Description:
+          "ARN of the account's existing token.actions.githubusercontent.com OIDC provider; empty creates one (an account has at most one)",
+      },
+    },
+    Conditions: { CreateProvider: { "Fn::Equals": [{ Ref: "GitHubOidcProviderArn" }, ""] } },
+    Resources: resources,
+    Outputs: {
+      RoleArn: {
+        Description: "role-to-assume for aws-actions/configure-aws-credentials",
+        Value: { "Fn::GetAtt": ["DeployRole", "Arn"] },
+      },
+    },
+  };
+}
+
+/** The stage's policy as managed policies `DeployPolicy1..n`, each within IAM's size limit. */
+function deployPolicies(ctx: PocketContext, policy: StagePolicy): Template["Resources"] {
   const parts = chunks(policy.statements);
-  const policyIds = parts.map((_, i) => `DeployPolicy${i + 1}`);
-  parts.forEach((statements, i) => {
-    resources[policyIds[i]!] = {
-      Type: "AWS::IAM::ManagedPolicy",
-      Properties: {
-        ManagedPolicyName: `${ctx.resourcePrefix}deploy-${i + 1}`,
-        Description: `pocket deploy of stage ${ctx.stage} (${i + 1}/${parts.length})`,
-        PolicyDocument: {
-          Version: "2012-10-17",
-          Statement: substituteStatements(statements, sub) as unknown as Json,
+  return Object.fromEntries(
+    parts.map((statements, i) => [
+      `DeployPolicy${i + 1}`,
+      {
+        Type: "AWS::IAM::ManagedPolicy",
+        Properties: {
+          ManagedPolicyName: `${ctx.resourcePrefix}deploy-${i + 1}`,
+          Description: `pocket deploy of stage ${ctx.stage} (${i + 1}/${parts.length})`,
+          PolicyDocument: {
+            Version: "2012-10-17",
+            Statement: substituteStatements(statements, sub) as unknown as Json,
+          },
         },
+        // Why each wildcard is there, next to the statements (IAM documents hold no comments).
+        Metadata: { PocketWildcardReasons: policy.reasons },
       },
-      // Why each wildcard is there, next to the statements (IAM documents hold no comments).
-      Metadata: { PocketWildcardReasons: policy.reasons },
-    };
-  });
-  // The boundary of the stage's roles, when the configuration names one for pocket to make: made
-  // here, by whoever deploys this template, and out of the deploy role's reach (it may not write
-  // it: DenyBoundaryPolicyWrites). A boundary given as an ARN is the user's own policy.
+    ]),
+  );
+}
+
+/**
+ * The boundary of the stage's roles, when the configuration names one for pocket to make: made
+ * here, by whoever deploys this template, and out of the deploy role's reach (it may not write
+ * it: DenyBoundaryPolicyWrites). A boundary given as an ARN is the user's own policy.
+ */
+function boundaryResource(ctx: PocketContext): Template["Resources"][string] | undefined {
   const boundaryName = ownBoundaryName(ctx);
-  if (boundaryName) {
-    const boundary = boundaryFor(ctx);
-    resources.StageBoundary = {
-      Type: "AWS::IAM::ManagedPolicy",
-      Properties: {
-        ManagedPolicyName: boundaryName,
-        Description: `pocket: the most the roles of stage ${ctx.stage} may do`,
-        PolicyDocument: {
-          Version: boundary.Version,
-          Statement: boundary.Statement.map((s) => subAll(s)) as Json[],
-        },
+  if (!boundaryName) return undefined;
+  const boundary = boundaryFor(ctx);
+  return {
+    Type: "AWS::IAM::ManagedPolicy",
+    Properties: {
+      ManagedPolicyName: boundaryName,
+      Description: `pocket: the most the roles of stage ${ctx.stage} may do`,
+      PolicyDocument: {
+        Version: boundary.Version,
+        Statement: boundary.Statement.map((s) => subAll(s)) as Json[],
       },
-    };
-  }
-  resources.DeployRole = {
+    },
+  };
+}
+
+/** The role itself: trusted by GitHub's OIDC tokens of one subject, with the deploy policies. */
+function deployRole(
+  ctx: PocketContext,
+  { repo, sub: subject, wildcard }: ReturnType<typeof githubSubject>,
+  policyIds: string[],
+): Template["Resources"][string] {
+  return {
     Type: "AWS::IAM::Role",
     Properties: {
       RoleName: `${ctx.resourcePrefix}deploy`,
@@ -169,26 +212,6 @@ export function roleTemplate(
         ],
       },
       ManagedPolicyArns: policyIds.map((id) => ({ Ref: id })),
-    },
-  };
-  return {
-    AWSTemplateFormatVersion: "2010-09-09",
-    Description: `Role for GitHub Actions (${subject}) to deploy pocket stage ${ctx.stage}; it may write the stage's roles only within their permissions boundary`,
-    Parameters: {
-      GitHubOidcProviderArn: {
-        Type: "String",
-        Default: "",
-        Description:
-          "ARN of the account's existing token.actions.githubusercontent.com OIDC provider; empty creates one (an account has at most one)",
-      },
-    },
-    Conditions: { CreateProvider: { "Fn::Equals": [{ Ref: "GitHubOidcProviderArn" }, ""] } },
-    Resources: resources,
-    Outputs: {
-      RoleArn: {
-        Description: "role-to-assume for aws-actions/configure-aws-credentials",
-        Value: { "Fn::GetAtt": ["DeployRole", "Arn"] },
-      },
     },
   };
 }
