@@ -5,6 +5,7 @@ import { type GlobalOptions, loadStage } from "../config-loader.js";
 import { withAwsErrors } from "../engine/aws-errors.js";
 import { CliError } from "../errors.js";
 import { startDev } from "../local/dev.js";
+import { devSecrets, shellSettable, sourceLines } from "../local/dev-sources.js";
 import { useColor } from "../output.js";
 import { managedSecretStore } from "../resources/secrets/store.js";
 import type { SecretValue } from "../resources/secrets/values.js";
@@ -26,7 +27,11 @@ export async function devCommand(global: GlobalOptions, opts: DevCommandOptions)
   // Read once: the deployed values do not change while pocket dev runs; .env is read again when
   // it changes, and the deployed values stay on top of it (the runtime's loading order).
   const remote = opts.remoteSecrets ? await remoteSecrets(ctx, opts.profile) : {};
-  const readSecrets = () => ({ ...Object.fromEntries(readDotEnv(join(projectDir, ".env"))), ...remote });
+  // .env < an exported secret name or DATABASE_URL < the deployed stage (local/dev-sources.ts).
+  const settable = shellSettable(ctx);
+  const sourced = () =>
+    devSecrets(Object.fromEntries(readDotEnv(join(projectDir, ".env"))), process.env, settable, remote);
+  const readSecrets = () => sourced().values;
   const secrets = readSecrets();
   const out = process.stderr;
   const session = await startDev({
@@ -49,7 +54,7 @@ export async function devCommand(global: GlobalOptions, opts: DevCommandOptions)
   for (const h of Object.values(ctx.container?.handlers ?? {})) {
     if (h.sqs) lines.push(`  queue ${h.key}: ${h.queueName} (local, ${session.sqsEndpoint})`);
   }
-  lines.push(`  secrets: .env${opts.remoteSecrets ? " and the deployed stage" : ""}`, "Ctrl-C to stop.");
+  lines.push(...sourceLines(ctx, projectDir, sourced()), "Ctrl-C to stop.");
   // The URLs go to stdout (something to read or pipe); the logs to stderr.
   writeOut(`${lines.join("\n")}\n`);
 
