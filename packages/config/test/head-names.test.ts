@@ -120,6 +120,11 @@ command = "admin-v2"
       "dev-myapp-pocket-v2-wsgi",
     ]);
     expect(v2.dockerfilePath).toBe("v2/Dockerfile");
+    // Built and recorded apart: the containers deploy at the same time.
+    expect(Object.values(c.containers!).map((x) => [x.build.codebuildProject, x.hotswap.driftKey])).toEqual([
+      ["dev-myapp-pocket-mydjango-codebuild", "hotswap/dev-myapp-container-mydjango.json"],
+      ["dev-myapp-pocket-v2-codebuild", "hotswap/dev-myapp-container-v2.json"],
+    ]);
   });
 
   it("a name too long for AWS in any container is reported at that container", () => {

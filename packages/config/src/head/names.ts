@@ -88,6 +88,21 @@ function apiOriginsOf(
 }
 
 /**
+ * Containers deploy at the same time: each builds on CodeBuild with a project, role, source and
+ * record of its own (one shared project would build one container's source for the other).
+ */
+function ownBuild(c: ContainerContext, ctx: PocketContext, name: string): ContainerContext["build"] {
+  const project = `${ctx.resourcePrefix}${name}-codebuild`;
+  return {
+    ...c.build,
+    codebuildProject: project,
+    codebuildRole: `forge-${project}-role`,
+    codebuildSourceKey: `codebuild/${project}/source.zip`,
+    codebuildStateKey: `codebuild/${project}/last-build.json`,
+  };
+}
+
+/**
  * A stage of several containers: every container by name; each distribution with the API routes
  * of every container, in the file's order (each container's view holds only its own).
  */
@@ -97,8 +112,12 @@ function severalContainers(
   facts: Record<string, HeadContainerView>,
 ): PocketContext {
   const containers: Record<string, ContainerContext> = {};
-  for (const [name, view] of Object.entries(views)) if (view.container) containers[name] = view.container;
-  const merged: PocketContext = { ...out, containers };
+  for (const [name, view] of Object.entries(views)) {
+    if (view.container) containers[name] = { ...view.container, build: ownBuild(view.container, out, name) };
+  }
+  // `container` stays the first of them.
+  const first = Object.keys(views).find((name) => views[name] === out);
+  const merged: PocketContext = { ...out, containers, container: first ? containers[first] : out.container };
   if (!out.cloudfront) return merged;
   const cloudfront: NonNullable<PocketContext["cloudfront"]> = {};
   for (const [key, cf] of Object.entries(out.cloudfront)) {
@@ -165,6 +184,7 @@ function containerNames(
     roleName: `lambda-${ctx.slug}-${name}-${ctx.namespace}`,
     securityGroupName: c.securityGroupName === undefined ? undefined : `${prefix}lambda`,
     handlers,
+    hotswap: { ...c.hotswap, driftKey: `hotswap/${ctx.slug}-container-${name}.json` },
   };
   return { container, exports };
 }
