@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pocketAsync, project, spawnPocket } from "../cli/run.js";
 import { type FaultProxy, type FaultRequest, startFaultProxy } from "../moto/fault-proxy.js";
 import { motoEnv } from "../moto/moto.js";
-import { freshMoto, general, REGION } from "./harness.js";
+import { freshMoto, frontEndStage, REGION } from "./harness.js";
 import { standInDistribution } from "./stand-in-distribution.js";
 
 /*
@@ -20,13 +20,7 @@ import { standInDistribution } from "./stand-in-distribution.js";
 const BUCKET = "dev-inv-pocket";
 const STATE = "dev-inv-pocket-state";
 const RECORD = "invalidations/dev/main.json";
-const TOML = `
-${general("inv")}
-[s3]
-
-[cloudfront.main]
-routes = [{ is_default = true, is_spa = true, build_dir = "dist" }]
-`;
+const TOML = frontEndStage("inv", ['{ is_default = true, is_spa = true, build_dir = "dist" }']);
 
 let proxy: FaultProxy;
 let dir: string;

@@ -13,7 +13,7 @@ import { stageResources } from "../../src/resources/index.js";
 import { pocket, project } from "../cli/run.js";
 import { motoEnv } from "../moto/moto.js";
 import { loadInline } from "../templates/context.js";
-import { freshMoto, general, REGION } from "./harness.js";
+import { freshMoto, frontEndStage, REGION } from "./harness.js";
 
 /*
  * Front-end upload (routes with build / build_dir). moto's CloudFormation does not create
@@ -23,16 +23,10 @@ import { freshMoto, general, REGION } from "./harness.js";
 import { standInDistribution } from "./stand-in-distribution.js";
 
 const BUCKET = "dev-fe-pocket";
-const TOML = `
-${general("fe")}
-[s3]
-
-[cloudfront.main]
-routes = [
-  { is_default = true, is_spa = true, build = "node build.mjs", build_dir = "dist" },
-  { path_pattern = "/static/*", is_versioned = true },
-]
-`;
+const TOML = frontEndStage("fe", [
+  '{ is_default = true, is_spa = true, build = "node build.mjs", build_dir = "dist" }',
+  '{ path_pattern = "/static/*", is_versioned = true }',
+]);
 // A stand-in front-end build: writes dist/ from the VERSION file.
 const BUILD = `
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";

@@ -20,6 +20,14 @@ export function general(projectName: string, stages: readonly string[] = ["dev"]
   return `[general]\nregion = "${REGION}"\nproject_name = "${projectName}"\nstages = [${stages.map((s) => `"${s}"`).join(", ")}]\n`;
 }
 
+/**
+ * A front end's stage: the S3 bucket behind one CloudFront distribution (`main`) with these
+ * routes, each an inline table (`{ is_default = true, is_spa = true, build_dir = "dist" }`).
+ */
+export function frontEndStage(projectName: string, routes: readonly string[]): string {
+  return `${general(projectName)}[s3]\n\n[cloudfront.main]\nroutes = [\n${routes.map((r) => `  ${r},\n`).join("")}]\n`;
+}
+
 /** The container most test stages run: one Django WSGI handler, its image from `dockerfile`. */
 export function wsgiContainer(dockerfile = "Dockerfile"): string {
   return `[awscontainer]

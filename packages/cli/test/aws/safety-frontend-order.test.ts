@@ -4,7 +4,7 @@ import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client }
 import { beforeAll, describe, expect, it } from "vitest";
 import { pocket, project } from "../cli/run.js";
 import { motoEnv } from "../moto/moto.js";
-import { freshMoto, general, REGION } from "./harness.js";
+import { freshMoto, frontEndStage, REGION } from "./harness.js";
 import { operationOf, record } from "./recorder.js";
 /*
  * Issue 11 item 20: the order in which a front end reaches the bucket. As in frontend.test.ts,
@@ -14,15 +14,7 @@ import { operationOf, record } from "./recorder.js";
 import { standInDistribution } from "./stand-in-distribution.js";
 
 const BUCKET = "dev-order-pocket";
-const TOML = `
-${general("order")}
-[s3]
-
-[cloudfront.main]
-routes = [
-  { is_default = true, is_spa = true, build_dir = "dist" },
-]
-`;
+const TOML = frontEndStage("order", ['{ is_default = true, is_spa = true, build_dir = "dist" }']);
 
 let dir: string;
 const s3 = () => new S3Client({ region: REGION, forcePathStyle: true });

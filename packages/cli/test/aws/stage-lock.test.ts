@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pocket, pocketAsync, project, spawnPocket } from "../cli/run.js";
 import { type FaultProxy, startFaultProxy } from "../moto/fault-proxy.js";
 import { motoEnv } from "../moto/moto.js";
-import { freshMoto, general, REGION, until } from "./harness.js";
+import { freshMoto, frontEndStage, REGION, until } from "./harness.js";
 import { record } from "./recorder.js";
 import { standInDistribution } from "./stand-in-distribution.js";
 
@@ -20,13 +20,9 @@ import { standInDistribution } from "./stand-in-distribution.js";
  */
 const STATE = "dev-locky-pocket-state";
 const LOCK = "locks/dev.json";
-const TOML = `
-${general("locky")}
-[s3]
-
-[cloudfront.main]
-routes = [{ is_default = true, is_spa = true, build = "node build.mjs", build_dir = "dist" }]
-`;
+const TOML = frontEndStage("locky", [
+  '{ is_default = true, is_spa = true, build = "node build.mjs", build_dir = "dist" }',
+]);
 // Writes "started", then waits (at most 60 s) for "release" before producing dist/.
 const BUILD = `
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
