@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { lambdaEnvironment } from "../src/index.js";
 import { context, load } from "./helpers.js";
 
 /**
@@ -120,6 +121,9 @@ command = "admin-v2"
       "dev-myapp-pocket-v2-wsgi",
     ]);
     expect(v2.dockerfilePath).toBe("v2/Dockerfile");
+    // Each container's functions are told their container, as the original's are.
+    expect(lambdaEnvironment({ ...c, container: v2 }).POCKET_CONTAINER).toBe("v2");
+    expect(lambdaEnvironment(c).POCKET_CONTAINER).toBe("mydjango");
     // Built and recorded apart: the containers deploy at the same time.
     expect(Object.values(c.containers!).map((x) => [x.build.codebuildProject, x.hotswap.driftKey])).toEqual([
       ["dev-myapp-pocket-mydjango-codebuild", "hotswap/dev-myapp-container-mydjango.json"],

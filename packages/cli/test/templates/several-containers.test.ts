@@ -79,6 +79,11 @@ describe("a stage of two containers in the original's current spelling", () => {
     for (const key of ["FunctionName", "RoleName", "GroupName"]) {
       expect(valuesOf(t, key), key).toEqual(original(key, name));
     }
+    for (const fn of Object.values(t.Resources).filter((r) => r.Type === "AWS::Lambda::Function")) {
+      const vars = (fn.Properties as { Environment: { Variables: Record<string, unknown> } }).Environment
+        .Variables;
+      expect(vars.POCKET_CONTAINER).toBe(name);
+    }
     expect(valuesOf(t, "QueueName")).toEqual(
       [`dev-myapp-pocket-${name}-worker`, `dev-myapp-pocket-${name}-worker-dead-letter`].sort(),
     );

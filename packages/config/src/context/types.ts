@@ -38,6 +38,7 @@ export interface PocketContext {
   cloudfront?: Record<string, CloudFrontContext>;
   ses?: SesContext;
   scheduler?: SchedulerContext;
+  alarms?: AlarmsContext;
   /** Django STORAGES/CACHES/settings used locally (no POCKET_STAGE). */
   djangoFallback: DjangoRuntime;
   /**
@@ -61,6 +62,20 @@ export interface OriginalShape {
   efsFileSystemId?: string;
   /** Signing-key stacks by distribution: the original's public key and key group names. */
   signingKeyNames?: Record<string, { publicKey: string; keyGroup: string }>;
+}
+
+/** `[alarms]`: CloudWatch alarms in their own stack, notifying an email address or a topic. */
+export interface AlarmsContext {
+  /** `{slug}-alarms` */
+  stackName: string;
+  region: string;
+  /** Every alarm's name starts with it (`{slug}-`): `pocket status` lists those in ALARM. */
+  namePrefix: string;
+  /** The topic the stack makes for `email` (`{slug}-alarms`). */
+  topicName: string;
+  email?: string;
+  /** A topic of the user's (`sns_topic_arn`), notified as well. */
+  topicArn?: string;
 }
 
 /** `[scheduler]`: EventBridge Scheduler schedules in the container stack. */
@@ -208,6 +223,11 @@ export interface ContainerContext {
   efsLocalMountPath?: string;
   /** User `[awscontainer.envs]`, merged for the stage. */
   envs: Record<string, string>;
+  /**
+   * `<name>` of `[container.<name>]` (a file in the original's current spelling): its functions
+   * get `POCKET_CONTAINER`, as the original's do.
+   */
+  name?: string;
   handlers: Record<string, HandlerContext>;
   /** Key of the handler that runs Django management commands, if any. */
   managementHandler?: string;

@@ -179,6 +179,7 @@ function containerNames(
   }
   const container: ContainerContext = {
     ...c,
+    name,
     stackName: `${ctx.slug}-container-${name}`,
     ecrRepository: `${prefix}lambda`,
     roleName: `lambda-${ctx.slug}-${name}-${ctx.namespace}`,

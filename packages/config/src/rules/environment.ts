@@ -79,6 +79,7 @@ export function lambdaEnvironment(
     POCKET_PROJECT_NAME: ctx.project,
     POCKET_REGION: ctx.region,
   };
+  if (c.name !== undefined) env.POCKET_CONTAINER = c.name;
   const hosts: EnvValue[] = [];
   for (const h of Object.values(c.handlers)) {
     if (!h.apigateway) continue;
