@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { lambdaEnvironment, loadConfig } from "@magic-pocket/config";
@@ -8,24 +8,12 @@ import { editSettings } from "../src/django/settings-edit.js";
 import { scanSettings } from "../src/django/settings-scan.js";
 import { buildCli } from "./cli/build.js";
 import { pocket, repoRoot } from "./cli/run.js";
+import { DEPS_SITE, DJANGO_ADMIN, ensurePython, PYTHON } from "./django/python.js";
 import { type ProjectShape, SHAPES } from "./django/shapes.js";
 
 // `pocket django init` on the project shapes real apps have (issue 24): no setting of the
 // project's is left winning over pocket's block, and the settings in force, run with a deployed
 // function's environment, are the database, storages and email pocket wired.
-const PY_DIR = join(repoRoot, "python");
-const PYTHON = join(PY_DIR, ".venv", "bin", "python");
-const DEPS_SITE = join(PY_DIR, ".deps", "usr", "lib", "python3", "dist-packages");
-
-function ensurePython(): void {
-  if (existsSync(PYTHON) && existsSync(join(DEPS_SITE, "decouple.py"))) return;
-  const r = spawnSync(
-    "bash",
-    [join(PY_DIR, "scripts", "test.sh"), "-q", "--collect-only", "tests/test_errors.py"],
-    { encoding: "utf8" },
-  );
-  if (r.status !== 0) throw new Error(`python/scripts/test.sh setup failed:\n${r.stdout}\n${r.stderr}`);
-}
 
 const SHOW = `import json
 from django.conf import settings
@@ -101,7 +89,7 @@ describe.each(SHAPES)("pocket django init on $name", (shape) => {
     buildCli();
     ensurePython();
     root = mkdtempSync(join(tmpdir(), "pocket-shape-"));
-    const made = spawnSync(join(PY_DIR, ".venv", "bin", "django-admin"), ["startproject", "mysite"], {
+    const made = spawnSync(DJANGO_ADMIN, ["startproject", "mysite"], {
       cwd: root,
       encoding: "utf8",
     });

@@ -13,11 +13,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import {
-  CreateSecretCommand,
-  GetSecretValueCommand,
-  SecretsManagerClient,
-} from "@aws-sdk/client-secrets-manager";
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awsClients } from "../../src/aws/clients.js";
 import {
@@ -28,6 +24,9 @@ import {
   startHandlerProcess,
 } from "../../src/local/index.js";
 import { pocket, repoRoot } from "../cli/run.js";
+import { type Postgres, startPostgres } from "../django/postgres.js";
+import { DEPS_SITE, DJANGO_ADMIN, ensurePython, PYTHON } from "../django/python.js";
+import { ENVIRON, HEROKU, type ProjectShape, SPLIT } from "../django/shapes.js";
 import { motoEnv } from "../moto/moto.js";
 import { freshMoto, stageImage } from "./harness.js";
 
@@ -35,26 +34,11 @@ import { freshMoto, stageImage } from "./harness.js";
 // `pocket django init`, a user secret DATABASE_URL and [ses], `pocket deploy --image`; then the
 // deployed handlers run as Lambda runs them (a Python process with exactly the function's
 // environment read back from moto's Lambda, invoked with API Gateway v2 events) against moto.
+// Issue 24: walked on the shapes real projects have (test/django/shapes.ts), one of them on a real
+// PostgreSQL server, with `pocket secrets set` creating DATABASE_URL; the handler's settings in
+// force are the database, storages and email pocket wired.
 const REGION = "ap-northeast-1";
-const PY_DIR = join(repoRoot, "python");
-const PYTHON = join(PY_DIR, ".venv", "bin", "python");
-const DEPS_SITE = join(PY_DIR, ".deps", "usr", "lib", "python3", "dist-packages");
 const SENDER = "noreply@example.com";
-
-/** The Python runtime tests' environment (Django, django-storages), made by their own script. */
-function ensurePython(): void {
-  if (existsSync(PYTHON) && existsSync(join(DEPS_SITE, "storages"))) return;
-  // The script sets up python/.venv and python/.deps, then runs pytest with our arguments:
-  // collecting one small file is the cheapest run that leaves the setup behind.
-  const r = spawnSync(
-    "bash",
-    [join(PY_DIR, "scripts", "test.sh"), "-q", "--collect-only", "tests/test_errors.py"],
-    {
-      encoding: "utf8",
-    },
-  );
-  if (r.status !== 0) throw new Error(`python/scripts/test.sh setup failed:\n${r.stdout}\n${r.stderr}`);
-}
 
 const VIEWS = `from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -79,6 +63,20 @@ from mysite import journey_views
 urlpatterns += [_path("mail/", journey_views.mail), _path("upload/", journey_views.upload)]
 `;
 
+/** What the deployed settings hold, printed by the management handler's `shell -c`. */
+const IN_FORCE = `import json
+from django.conf import settings
+from django.db import connection
+d = settings.DATABASES["default"]
+connection.ensure_connection()
+print(json.dumps({
+    "engine": d["ENGINE"], "name": str(d["NAME"]), "host": d.get("HOST", ""), "user": d.get("USER", ""),
+    "connected": connection.is_usable(),
+    "storages": {k: v["BACKEND"] for k, v in settings.STORAGES.items()},
+    "email": settings.EMAIL_BACKEND, "from": settings.DEFAULT_FROM_EMAIL, "debug": settings.DEBUG,
+    "middleware": settings.MIDDLEWARE,
+}))`;
+
 interface HttpResult {
   statusCode: number;
   headers: Record<string, string>;
@@ -99,10 +97,24 @@ type MakeProject = (
   python: (args: string[], cwd: string) => { status: number | null; out: string },
 ) => string;
 
-function journey(title: string, make: MakeProject): void {
+/** What differs between the projects the journey walks. */
+interface JourneyOptions {
+  /** The settings module manage.py and the image use. */
+  module?: string;
+  /** The file init wires. */
+  wired?: string;
+  requirements?: string;
+  /** DATABASE_URL names a real PostgreSQL server started here, else a SQLite file. */
+  postgres?: boolean;
+}
+
+function journey(title: string, make: MakeProject, options: JourneyOptions = {}): void {
+  const module = options.module ?? "mysite.settings";
   let root: string;
   let dir: string;
   let dbFile: string;
+  let databaseUrl: string;
+  let postgres: Postgres | undefined;
   let host: string;
   let wsgi: HandlerProcess;
   let management: HandlerProcess;
@@ -147,18 +159,27 @@ function journey(title: string, make: MakeProject): void {
       dir = make(root, (args, cwd) => python(args, {}, cwd));
       writeFileSync(join(dir, "mysite", "journey_views.py"), VIEWS);
       appendFileSync(join(dir, "mysite", "urls.py"), URLS);
-      writeFileSync(join(dir, "requirements.txt"), "Django>=5.2,<6\ndjango-storages[s3]\n");
+      writeFileSync(
+        join(dir, "requirements.txt"),
+        options.requirements ?? "Django>=5.2,<6\ndjango-storages[s3]\n",
+      );
+      dbFile = join(root, "lambda-db.sqlite3");
+      if (options.postgres) {
+        postgres = await startPostgres();
+        databaseUrl = postgres.createDatabase("journey", "journey_app", "journey-pw-1");
+      } else databaseUrl = `sqlite:///${dbFile}`;
     }, 300_000);
 
     afterAll(async () => {
       for (const p of processes) await p.stop();
+      postgres?.stop();
       if (root) rmSync(root, { recursive: true, force: true });
     });
 
     it("init makes the project deployable with no hand edits, and it still runs locally without AWS", () => {
       const r = pocket(["django", "init", "--yes"], { cwd: dir, env: { AWS_REGION: REGION } });
       expect(r.status, r.stderr).toBe(0);
-      expect(r.stderr).toContain("wired mysite/settings.py");
+      expect(r.stderr).toContain(`wired ${options.wired ?? "mysite/settings.py"}`);
       // Locally: no POCKET_STAGE, no AWS (an unreachable endpoint would fail any call).
       const local = { AWS_ENDPOINT_URL: "http://127.0.0.1:9" };
       const check = python(["manage.py", "check"], local);
@@ -200,10 +221,16 @@ DATABASE_URL = { name = "mysite/database-url", store = "sm" }
 from_email = "${SENDER}"
 `,
       );
-      dbFile = join(root, "lambda-db.sqlite3");
-      await new SecretsManagerClient({ region: REGION }).send(
-        new CreateSecretCommand({ Name: "mysite/database-url", SecretString: `sqlite:///${dbFile}` }),
-      );
+      // The user secret, created as the README says: `pocket secrets set` (the value from a file,
+      // never echoed).
+      const valueFile = join(root, "database-url.txt");
+      writeFileSync(valueFile, `${databaseUrl}\n`);
+      const set = pocket(["secrets", "set", "DATABASE_URL", "--stage", "dev", "--from-file", valueFile], {
+        cwd: dir,
+        env: motoEnv(REGION),
+      });
+      expect(set.status, set.stderr).toBe(0);
+      expect(`${set.stdout}${set.stderr}`).not.toContain(databaseUrl);
       await ses(`ses.verify_email_identity(EmailAddress="${SENDER}")`);
       const image = await stageImage("mysite");
       const r = pocket(["deploy", "--stage", "dev", "--image", image], { cwd: dir, env: motoEnv(REGION) });
@@ -226,15 +253,19 @@ from_email = "${SENDER}"
 
     it("the image build collects the static files (no .env, no AWS), as pocket.Dockerfile does", () => {
       const docker = readFileSync(join(dir, "pocket.Dockerfile"), "utf8");
-      expect(docker).toContain(
-        "POCKET_STATICFILES_BACKEND_OVERRIDE=django.contrib.staticfiles.storage.ManifestStaticFilesStorage",
+      const backend = /POCKET_STATICFILES_BACKEND_OVERRIDE=(\S+)/.exec(docker)?.[1];
+      // WhiteNoise's compressing storage where the project used it, Django's manifest one else.
+      expect(backend).toBe(
+        options.requirements?.includes("whitenoise")
+          ? "whitenoise.storage.CompressedManifestStaticFilesStorage"
+          : "django.contrib.staticfiles.storage.ManifestStaticFilesStorage",
       );
       // .dockerignore leaves .env and the local database out of the image.
       renameSync(join(dir, ".env"), join(root, "dev.env"));
       rmSync(join(dir, "db.sqlite3"));
       const collect = python(["manage.py", "collectstatic", "--noinput"], {
-        DJANGO_SETTINGS_MODULE: "mysite.settings",
-        POCKET_STATICFILES_BACKEND_OVERRIDE: "django.contrib.staticfiles.storage.ManifestStaticFilesStorage",
+        DJANGO_SETTINGS_MODULE: module,
+        POCKET_STATICFILES_BACKEND_OVERRIDE: backend,
         POCKET_STATICFILES_LOCATION_OVERRIDE: join(dir, "staticfiles"),
         AWS_ENDPOINT_URL: "http://127.0.0.1:9",
       });
@@ -247,7 +278,7 @@ from_email = "${SENDER}"
         ...functionEnv,
         // What the image adds (pocket.Dockerfile's ENV, the installed packages) and what Lambda
         // gives the function (credentials; here moto's).
-        DJANGO_SETTINGS_MODULE: "mysite.settings",
+        DJANGO_SETTINGS_MODULE: module,
         PYTHONPATH: pythonPath(),
         ...motoEnv(REGION),
       };
@@ -275,8 +306,8 @@ from_email = "${SENDER}"
       );
       expect(migrate.exitCode, migrate.output).toBe(0);
       expect(migrate.output).toContain("Applying auth.0001_initial... OK");
-      // The database is the user secret's SQLite file, not /tmp.
-      expect(existsSync(dbFile)).toBe(true);
+      // The database is the user secret's (the SQLite file, not /tmp; or the PostgreSQL server).
+      expect(existsSync(dbFile)).toBe(!options.postgres);
       const su = await management.invoke<{ exitCode: number; output: string }>(
         managementEvent("createsuperuser", [
           "--noinput",
@@ -289,6 +320,35 @@ from_email = "${SENDER}"
       expect(su.exitCode, su.output).toBe(0);
       expect(su.output).toContain("Superuser created successfully.");
     }, 180_000);
+
+    it("the database, storages and email backend in force in the deployed handler are the ones pocket wired", async () => {
+      const r = await management.invoke<{ exitCode: number; output: string }>(
+        managementEvent("shell", ["-c", IN_FORCE]),
+      );
+      expect(r.exitCode, r.output).toBe(0);
+      const inForce = JSON.parse(r.output.trim().split("\n").at(-1)!) as Record<string, unknown>;
+      expect(inForce).toMatchObject(
+        options.postgres
+          ? {
+              engine: "django.db.backends.postgresql",
+              name: "journey",
+              host: "127.0.0.1",
+              user: "journey_app",
+            }
+          : { engine: "django.db.backends.sqlite3", name: dbFile },
+      );
+      expect(inForce).toMatchObject({
+        connected: true,
+        storages: {
+          default: "storages.backends.s3boto3.S3Boto3Storage",
+          staticfiles: "django.contrib.staticfiles.storage.ManifestStaticFilesStorage",
+        },
+        email: "pocket.django.mail.SesEmailBackend",
+        from: SENDER,
+        debug: false,
+      });
+      expect(inForce.middleware).not.toContain("whitenoise.middleware.WhiteNoiseMiddleware");
+    });
 
     it("the admin: login page 200, login POST with the CSRF token 302, /admin/ 200 with the session; its stylesheet is served", async () => {
       const page = await wsgi.invoke<HttpResult>(
@@ -386,14 +446,29 @@ from_email = "${SENDER}"
   });
 }
 
-journey(
-  "the Django journey: startproject → pocket django init → deploy → the handlers as Lambda runs them",
-  (root, python) => {
-    const made = python([join(PY_DIR, ".venv", "bin", "django-admin"), "startproject", "mysite"], root);
+/** `django-admin startproject mysite`, then a shape's edits (test/django/shapes.ts). */
+function fromStartproject(shape: ProjectShape): MakeProject {
+  return (root, python) => {
+    const made = python([DJANGO_ADMIN, "startproject", "mysite"], root);
     expect(made.status, made.out).toBe(0);
+    shape.apply(join(root, "mysite"));
     return join(root, "mysite");
-  },
-);
+  };
+}
+
+// Three shapes of issue 24 (the fourth, python-decouple, is covered by test/django-shapes.test.ts):
+// the first one on a real PostgreSQL server.
+for (const [shape, postgres] of [
+  [HEROKU, true],
+  [SPLIT, false],
+  [ENVIRON, false],
+] as const) {
+  journey(
+    `the Django journey on ${shape.name}${postgres ? " and PostgreSQL" : ""}: startproject → pocket django init → deploy → the handlers as Lambda runs them`,
+    fromStartproject(shape),
+    { module: shape.module, wired: shape.wired, requirements: shape.requirements, postgres },
+  );
+}
 
 journey("the same journey for examples/django (a project already written for pocket)", (root) => {
   const dir = join(root, "mysite");
