@@ -270,9 +270,12 @@ start();
     const dir = folder({
       "package.json": pkg({ scripts: { build: "tsc" } }),
       "tsconfig.json": '{ "compilerOptions": { "outDir": "out", "rootDir": "src", "module": "commonjs" } }',
-      "src/app.ts": `import express from "express";\nconst app = express();\nexport default app;\n`,
+      "src/app.ts": `import express from "express";\nconst app = express();\nexport default app;\napp.listen(3000);\n`,
     });
-    const r = await initNodeProject(dir, { region: "ap-northeast-1", fromRegistry: true });
+    const refused = await initNodeProject(dir, { region: "ap-northeast-1", fromRegistry: true });
+    // The output is CommonJS, where import.meta does not compile: the guard is require.main's.
+    expect(refused.patch).toContain("+if (require.main === module) app.listen(3000);");
+    const r = await initNodeProject(dir, { region: "ap-northeast-1", fromRegistry: true, yes: true });
     expect(r.app).toMatchObject({ framework: "express", source: "src/app.ts" });
     expect(readFileSync(join(dir, "pocket.entry.mjs"), "utf8")).toContain('("./out/app.js").default;');
     expect(r.nextSteps).toContain("npm run build");

@@ -36,7 +36,8 @@ export function patchApp(app: NodeApp, text: string): AppPatch | { refused: stri
   if (refused.length > 0) return { refused };
   const lines = text.split("\n");
   const edits: LineEdit[] = [];
-  const condition = guard(app.sourceSyntax);
+  // TypeScript compiled to CommonJS has no import.meta: the guard follows the loaded module.
+  const condition = guard(app.typescript ? app.format : app.sourceSyntax);
   for (const { statement: s } of app.starters) {
     const original = lines.slice(s.firstLine, s.lastLine + 1);
     const indent = /^\s*/.exec(original[0]!)![0];
