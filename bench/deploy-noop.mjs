@@ -8,18 +8,11 @@
 // Usage: node bench/deploy-noop.mjs [runs per latency, default 3] [--trace: list the requests of
 // the last run at the highest latency]   (needs the build and python3 with moto;
 // BENCH_LATENCIES=25,150 picks the latencies)
-import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { benchStage } from "./lib/bench-stage.mjs";
 import { startLatencyProxy } from "./lib/latency-proxy.mjs";
-import { awsEnv, startMoto } from "./lib/moto.mjs";
+import { startMoto } from "./lib/moto.mjs";
 import { median } from "./lib/pairs.mjs";
-import { runTimed } from "./lib/processes.mjs";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const bin = join(root, "packages/cli/bin/pocket.cjs");
 const runs = Number(process.argv[2] ?? 3);
 const trace = process.argv.includes("--trace");
 const LATENCIES = process.env.BENCH_LATENCIES
@@ -31,54 +24,10 @@ const moto = await startMoto();
 const proxy = await startLatencyProxy(moto.url);
 const endpoint = moto.url;
 try {
-  const env = awsEnv(endpoint);
-  const dir = join(mkdtempSync(join(tmpdir(), "pocket-bench-")), "benchapp");
-  mkdirSync(dir);
-  writeFileSync(
-    join(dir, "pocket.toml"),
-    `[general]
-region = "ap-northeast-1"
-stages = ["dev"]
-
-[s3]
-
-[awscontainer]
-dockerfile_path = "Dockerfile"
-
-[awscontainer.handlers.wsgi]
-command = "pocket.django.lambda_handlers.wsgi_handler"
-apigateway = {}
-
-[awscontainer.handlers.management]
-command = "pocket.django.lambda_handlers.management_command_handler"
-timeout = 600
-sqs = {}
-
-[awscontainer.secrets.managed]
-SECRET_KEY = { type = "password", options = { length = 50 } }
-
-[cloudfront.main]
-routes = [{ is_default = true, is_spa = true }]
-`,
-  );
-  const image = spawnSync(
-    "python3",
-    [
-      "-c",
-      `import boto3, json
-ecr = boto3.client("ecr", endpoint_url="${endpoint}", region_name="ap-northeast-1")
-ecr.create_repository(repositoryName="dev-benchapp-pocket-lambda")
-m = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json", "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 1, "digest": "sha256:" + "b" * 64}, "layers": []})
-d = ecr.put_image(repositoryName="dev-benchapp-pocket-lambda", imageManifest=m, imageTag="dev")["image"]["imageId"]["imageDigest"]
-print("123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/dev-benchapp-pocket-lambda@" + d)`,
-    ],
-    { encoding: "utf8", env },
-  ).stdout.trim();
+  const stage = benchStage(endpoint);
+  const image = stage.putImage();
   const deploy = async (via) => {
-    const r = await runTimed(process.execPath, [bin, "deploy", "--stage", "dev", "--image", image], {
-      cwd: dir,
-      env: awsEnv(via),
-    });
+    const r = await stage.deploy(["--image", image], via);
     return { ms: r.ms, noop: r.stderr.includes("No changes") };
   };
   const first = await deploy(endpoint);
