@@ -121,3 +121,37 @@ describe("taking over a stage the original deployed at the seed's version", () =
     ]);
   });
 });
+
+describe("taking over a stage the original deployed at its current version", () => {
+  it("tk: the container and VPC stacks, in that version's names and shape", async () => {
+    const config = loadInline(read("tk", "pocket-head.toml"));
+    const ctx = config.context;
+    const deployed = await Promise.all(
+      [
+        [ctx.container!.stackName, "head-container.yaml"],
+        [ctx.vpc!.stackName, "head-vpc.yaml"],
+      ].map(async ([name, file]) => {
+        const template = (await readTemplateBody(
+          read("tk", file!).replaceAll('"None"', `"${FILE_SYSTEM}"`),
+        ))!;
+        return { name: name!, template, byOriginal: !deployedByPocket(template) };
+      }),
+    );
+    ctx.original = originalShape(ctx, deployed, true);
+    expect(ctx.original).toMatchObject({
+      version: "head",
+      quickCreateApis: true,
+      lambdaLogGroupsOutside: true,
+    });
+    const ours = [containerTemplate(ctx), vpcTemplate(ctx)];
+    const plan = {
+      shape: ctx.original,
+      stacks: deployed.map((d, i) => ({
+        name: d.name,
+        region: "",
+        changes: compareTemplates(d.template, ours[i]!),
+      })),
+    };
+    expect(takeoverRefusals(plan)).toEqual([]);
+  });
+});

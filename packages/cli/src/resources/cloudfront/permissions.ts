@@ -101,6 +101,20 @@ export const cloudfrontPermissions: KindPermissions = {
       buckets: cfs.map((cf) => cf.bucketName),
       calls: [
         ...(cfs.some((cf) => cf.domain) ? [FIND_HOSTED_ZONES] : []),
+        // A stage the original's current version deployed has its distribution stacks in the
+        // stage's region: the takeover check looks for them (docs/decisions.md#a1).
+        ...(cfs.some((cf) => cf.region !== ctx.region)
+          ? [
+              {
+                sid: "OriginalDistributionStacks",
+                part: "front-ends" as const,
+                actions: ["cloudformation:DescribeStacks"],
+                resources: cfs.map(
+                  (cf) => `arn:${P}:cloudformation:${ctx.region}:${A}:stack/${cf.stackName}/*`,
+                ),
+              },
+            ]
+          : []),
         {
           sid: "FrontEnds",
           part: "front-ends",
