@@ -130,10 +130,27 @@ handler = "main.worker"
     });
   });
 
+  it("a handler's envs reach its function only, over the container's (a seed file: mixed-spelling)", () => {
+    const c = context(
+      `${GENERAL}\n${HEAD_CONTAINER}\n[container.main.envs]\nMODE = "web"\nKEEP = "1"\n[container.main.handlers.wsgi.envs]\nMODE = "admin"\n`,
+    );
+    expect(c.container!.envs).toEqual({ MODE: "web", KEEP: "1" });
+    expect(c.container!.handlers.wsgi!.envs).toEqual({ MODE: "admin" });
+    const reserved = problems(
+      `${GENERAL}\n${HEAD_CONTAINER}\n[container.main.handlers.wsgi.envs]\nPOCKET_X = "1"\n`,
+    );
+    expect(reserved.map((d) => [d.code, d.path])).toEqual([
+      ["env-reserved-prefix", "container.main.handlers.wsgi.envs.POCKET_X"],
+    ]);
+    const seed = problems(`${GENERAL}\n${CONTAINER}envs = { MODE = "admin" }\n`);
+    expect(seed.map((d) => [d.code, d.path])).toEqual([
+      ["mixed-spelling", "awscontainer.handlers.wsgi.envs"],
+    ]);
+  });
+
   it.each([
     ["[dsql]\n", "dsql", "[dsql]"],
     ['[neon]\nproject_name = "p"\nprovisioning = "command"\n', "neon.provisioning", "provisioning"],
-    ['[container.main.handlers.wsgi.envs]\nMODE = "admin"\n', "container.main.handlers.wsgi.envs", "envs]"],
     [
       '[container.main.secrets.managed]\nDATABASE_URL = { type = "auto_database_url" }\n',
       "container.main.secrets.managed.DATABASE_URL.type",

@@ -122,6 +122,27 @@ describe("a stage of two containers in the original's current spelling", () => {
     expect(read("head-cf.yaml")).toContain('TargetOriginId: "dev-myapp-pocket-api-main.wsgi"');
   });
 
+  it("a handler's envs are set in its function only, over the container's", () => {
+    const toml = twoContainers()
+      .replace(
+        "[container.v2.handlers.wsgi]",
+        '[container.v2.envs]\nMODE = "web"\n\n[container.v2.handlers.wsgi]',
+      )
+      .replace(
+        "[container.v2.handlers.worker]",
+        '[container.v2.handlers.worker.envs]\nMODE = "worker"\n\n[container.v2.handlers.worker]',
+      );
+    const view = containerViews(loadInline(toml).context)[1]!;
+    const t = containerTemplate(view.ctx);
+    const mode = (fn: string) =>
+      (
+        t.Resources[`${fn}LambdaFunction`]!.Properties as {
+          Environment: { Variables: Record<string, unknown> };
+        }
+      ).Environment.Variables.MODE;
+    expect([mode("Wsgi"), mode("Worker"), mode("Management")]).toEqual(["web", "worker", "web"]);
+  });
+
   it("every template is cfn-lint clean", () => {
     for (const name of Object.keys(templates)) expect(lintErrors(lint.get(name)!), name).toEqual([]);
   });

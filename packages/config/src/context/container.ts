@@ -111,6 +111,7 @@ function buildHandler(
     timeout: h.timeout,
     memorySize: h.memorySize,
     reservedConcurrency: h.reservedConcurrency,
+    envs: h.envs,
     tracing,
     isManagementCommand: h.command === MANAGEMENT_COMMAND_HANDLER,
     apiName: h.apigateway ? `${slug}-${key}` : undefined,

@@ -290,6 +290,8 @@ export interface HandlerContext {
   timeout: number;
   memorySize: number;
   reservedConcurrency?: number;
+  /** The handler's own `envs`, set over the container's in its function only. */
+  envs: Record<string, string>;
   /** X-Ray active tracing (`tracing` of the handler, else of `[awscontainer]`). */
   tracing: boolean;
   isManagementCommand: boolean;

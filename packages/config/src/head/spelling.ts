@@ -55,6 +55,10 @@ function headOnlyKey(doc: TomlTable): PathSegment[] | undefined {
     isTable(t) ? keys.find((k) => Object.hasOwn(t, k)) : undefined;
   const section = first(doc, HEAD_ONLY_SECTIONS);
   if (section) return [section];
+  const handlers = isTable(doc.awscontainer) ? doc.awscontainer.handlers : undefined;
+  for (const [key, h] of Object.entries(isTable(handlers) ? handlers : {})) {
+    if (isTable(h) && Object.hasOwn(h, "envs")) return ["awscontainer", "handlers", key, "envs"];
+  }
   for (const [name, keys] of [
     ["rds", HEAD_ONLY_RDS_KEYS],
     ["neon", ["provisioning"]],

@@ -76,18 +76,6 @@ function containerIssues(c: TomlTable, at: PathSegment[], refuse: Refuse) {
       "Remove ecr_name: pocket names the repository per stage and would delete a shared one on destroy.",
     );
   }
-  const handlers = c.handlers;
-  if (isTable(handlers)) {
-    for (const [key, h] of Object.entries(handlers)) {
-      if (isTable(h) && Object.hasOwn(h, "envs")) {
-        refuse(
-          [...at, "handlers", key, "envs"],
-          "per-handler envs",
-          `Move the variables to [${at.join(".")}.envs] (they then reach every handler).`,
-        );
-      }
-    }
-  }
   const secrets = c.secrets;
   const managed = isTable(secrets) ? secrets.managed : undefined;
   // [rds] sets DATABASE_URL itself: its declaration is stored nowhere.

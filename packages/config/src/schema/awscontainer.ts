@@ -45,8 +45,22 @@ const handler = table({
   tracing: z.optional(z.boolean()),
   apigateway: z.optional(apigateway),
   sqs: z.optional(sqs),
+  // This function's own variables, over the container's `envs` (the original's current
+  // spelling only: head/spelling.ts reports it in a seed-spelled file).
+  envs: z._default(z.record(envName, z.string()), {}),
 }).check(
   z.superRefine((h, ctx) => {
+    for (const name of Object.keys(h.envs)) {
+      if (name.toUpperCase().startsWith("POCKET_")) {
+        fail(
+          ctx,
+          "env-reserved-prefix",
+          `environment variable ${name} uses the reserved POCKET_ prefix`,
+          ["envs", name],
+          "pocket sets POCKET_* variables itself; rename yours.",
+        );
+      }
+    }
     // An HTTP API (and CloudFront's api routes in front of it) answers 503 after 30 s whatever the
     // function's timeout: a longer timeout only hides requests that have already failed.
     if (h.apigateway && h.timeout > HTTP_API_TIMEOUT) {

@@ -65,6 +65,7 @@ export function containerTemplate(ctx: PocketContext): Template {
         Properties: { LogGroupName: h.logGroupName, RetentionInDays: c.logRetentionDays },
       };
     }
+    if (Object.keys(h.envs).length > 0) checkEnvironmentSize({ ...environment, ...h.envs });
     r[`${K}LambdaFunction`] = lambdaFunction(ctx, h, environment);
     outputs[`${K}LambdaFunction`] = { Value: cfn.getAtt(`${K}LambdaFunction`, "Arn") };
     if (h.isManagementCommand) {
@@ -164,7 +165,7 @@ function lambdaFunction(
       MemorySize: h.memorySize,
       ...(h.reservedConcurrency !== undefined ? { ReservedConcurrentExecutions: h.reservedConcurrency } : {}),
       ...(h.tracing ? { TracingConfig: { Mode: "Active" } } : {}),
-      Environment: { Variables: environment },
+      Environment: { Variables: { ...environment, ...h.envs } },
       ...(ctx.original?.lambdaLogGroupsOutside
         ? {}
         : { LoggingConfig: { LogGroup: cfn.ref(`${h.logicalId}LogGroup`), LogFormat: "Text" } }),
