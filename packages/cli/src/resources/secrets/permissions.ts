@@ -56,30 +56,27 @@ function userSecretsPresence(ctx: PocketContext): Grant[] {
   const sec = ctx.container?.secrets;
   if (!sec) return [];
   const users = Object.values(sec.user ?? {});
+  // A name given as an ARN is taken as it is.
+  const presence = (sid: string, action: string, store: string, arnOf: (name: string) => string): Grant => ({
+    sid,
+    part: "secrets",
+    actions: [action],
+    resources: users
+      .filter((u) => u.store === store)
+      .map((u) => (u.name.startsWith("arn:") ? u.name : arnOf(u.name))),
+  });
   return [
-    {
-      sid: "UserSecretsPresence",
-      part: "secrets",
-      actions: ["secretsmanager:DescribeSecret"],
-      resources: users
-        .filter((u) => u.store === "sm")
-        .map((u) =>
-          u.name.startsWith("arn:")
-            ? u.name
-            : `arn:${P}:secretsmanager:${sec.region}:${A}:secret:${u.name}-??????`,
-        ),
-    },
-    {
-      sid: "UserParametersPresence",
-      part: "secrets",
-      actions: ["ssm:GetParameter"],
-      resources: users
-        .filter((u) => u.store === "ssm")
-        .map((u) =>
-          u.name.startsWith("arn:")
-            ? u.name
-            : `arn:${P}:ssm:${sec.region}:${A}:parameter${u.name.startsWith("/") ? "" : "/"}${u.name}`,
-        ),
-    },
+    presence(
+      "UserSecretsPresence",
+      "secretsmanager:DescribeSecret",
+      "sm",
+      (name) => `arn:${P}:secretsmanager:${sec.region}:${A}:secret:${name}-??????`,
+    ),
+    presence(
+      "UserParametersPresence",
+      "ssm:GetParameter",
+      "ssm",
+      (name) => `arn:${P}:ssm:${sec.region}:${A}:parameter${name.startsWith("/") ? "" : "/"}${name}`,
+    ),
   ];
 }
