@@ -220,6 +220,20 @@ beforeAll(async () => {
 }, 180_000);
 
 describe("taking over a stage deployed by the original at the seed's version (tk)", () => {
+  it("refuses, before any change, a takeover that would replace something, and names it", async () => {
+    // Another second zone than the original deployed: the VPC's subnets would be replaced.
+    const moved = project(original("pocket-42a3468.toml").replace('["a", "c"]', '["a", "d"]'), "myapp");
+    const adopt = pocket(["adopt", "--stage", "dev"], { cwd: moved, env: env() });
+    expect(adopt.status).toBe(1);
+    expect(adopt.stderr).toContain(
+      "main-pocket-vpc: PrivateSubnet2 (AWS::EC2::Subnet) would be replaced: AvailabilityZone changes",
+    );
+    const r = pocket(["deploy", "--stage", "dev", "--image", image], { cwd: moved, env: env() });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("PrivateSubnet2 (AWS::EC2::Subnet) would be replaced");
+    expect(await physicalIds()).toEqual(physicalBefore);
+  });
+
   it("adopt says what deployed it and that nothing is replaced", () => {
     const r = pocket(["adopt", "--stage", "dev"], { cwd: dir, env: env() });
     expect(r.status, r.stderr).toBe(0);
