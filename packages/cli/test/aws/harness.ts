@@ -39,6 +39,37 @@ command = "pocket.django.lambda_handlers.wsgi_handler"
 }
 export const WSGI_CONTAINER = wsgiContainer();
 
+/**
+ * The seed's [rds] stage: a managed VPC in two zones (`vpcRef`), the Aurora cluster with these
+ * settings (TOML lines), and the WSGI container (from pocket.Dockerfile) in the VPC.
+ */
+export function rdsStage(projectName: string, vpcRef: string, rds: readonly string[]): string {
+  return `${general(projectName)}[vpc]
+ref = "${vpcRef}"
+zone_suffixes = ["a", "c"]
+
+[rds]
+${rds.map((line) => `${line}\n`).join("")}
+${wsgiContainer("pocket.Dockerfile")}`;
+}
+
+/**
+ * A stage whose managed DATABASE_URL is filled from a database section (`[neon]`, `[tidb]`,
+ * given as TOML) by the secret type `urlType`, beside the usual WSGI container.
+ */
+export function databaseUrlStage(
+  projectName: string,
+  stages: readonly string[],
+  database: string,
+  urlType: string,
+): string {
+  return `${general(projectName, stages)}${database}
+${WSGI_CONTAINER}
+[awscontainer.secrets.managed]
+DATABASE_URL = { type = "${urlType}" }
+`;
+}
+
 /** What a test stage's Django container adds to the getting-started one (`djangoContainer`). */
 export interface DjangoContainerParts {
   /** `[awscontainer.envs]`. */

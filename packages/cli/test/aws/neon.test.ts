@@ -3,20 +3,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pocketAsync } from "../cli/run.js";
 import { type NeonServer, startNeonServer } from "../contract/neon-server.js";
 import { motoEnv } from "../moto/moto.js";
-import { freshProject, general, REGION, stageImage, WSGI_CONTAINER } from "./harness.js";
+import { databaseUrlStage, freshProject, REGION, stageImage } from "./harness.js";
 
 const API_KEY = "neon-test-key-0123456789abcdef";
 
 // A stage with a Neon branch whose URL feeds a managed secret.
-const TOML = `
-${general("demo", ["dev", "preview"])}
-[neon]
-project_name = "demo-neon"
-
-${WSGI_CONTAINER}
-[awscontainer.secrets.managed]
-DATABASE_URL = { type = "neon_database_url" }
-`;
+const TOML = databaseUrlStage(
+  "demo",
+  ["dev", "preview"],
+  '[neon]\nproject_name = "demo-neon"\n',
+  "neon_database_url",
+);
 
 let neon: NeonServer;
 let dir: string;

@@ -5,20 +5,11 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { snapshotIdentifier } from "../../src/resources/rds/snapshot.js";
 import { pocket, project } from "../cli/run.js";
 import { motoEnv } from "../moto/moto.js";
-import { freshMoto, general, REGION, wsgiContainer } from "./harness.js";
+import { freshMoto, REGION, rdsStage } from "./harness.js";
 import { mutating, record } from "./recorder.js";
 
-const TOML = (days: number, window = "18:00-18:30") => `
-${general("bak")}
-[vpc]
-ref = "bak"
-zone_suffixes = ["a", "c"]
-
-[rds]
-backup_retention_days = ${days}
-preferred_backup_window = "${window}"
-
-${wsgiContainer("pocket.Dockerfile")}`;
+const TOML = (days: number, window = "18:00-18:30") =>
+  rdsStage("bak", "bak", [`backup_retention_days = ${days}`, `preferred_backup_window = "${window}"`]);
 const env = () => ({ ...motoEnv(REGION), POCKET_RDS_POLL_MS: "10" });
 const rds = () => new RDSClient({ region: REGION });
 const CLUSTER = "dev-bak-pocket-aurora";

@@ -10,20 +10,11 @@ import {
 import { beforeAll, describe, expect, it } from "vitest";
 import { pocket } from "../cli/run.js";
 import { motoEnv } from "../moto/moto.js";
-import { freshProject, general, REGION, wsgiContainer } from "./harness.js";
+import { freshProject, REGION, rdsStage } from "./harness.js";
 import { mutating, record } from "./recorder.js";
 
 // The seed's [rds] example: a managed VPC with two zones, the cluster, and a container in it.
-const TOML = (max = 2) => `
-${general("shop")}
-[vpc]
-ref = "main"
-zone_suffixes = ["a", "c"]
-
-[rds]
-max_capacity = ${max}
-
-${wsgiContainer("pocket.Dockerfile")}`;
+const TOML = (max = 2) => rdsStage("shop", "main", [`max_capacity = ${max}`]);
 
 const env = () => ({ ...motoEnv(REGION), POCKET_RDS_POLL_MS: "10" });
 const rds = () => new RDSClient({ region: REGION });

@@ -3,21 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pocketAsync, project } from "../cli/run.js";
 import { startTidbServer, type TidbServer } from "../contract/tidb-server.js";
 import { motoEnv } from "../moto/moto.js";
-import { freshMoto, general, REGION, stageImage, WSGI_CONTAINER } from "./harness.js";
+import { databaseUrlStage, freshMoto, REGION, stageImage } from "./harness.js";
 
 const PUBLIC_KEY = "TIDBPUBLIC1";
 const PRIVATE_KEY = "tidb-private-0123456789abcdef";
 
 // Two stages of one project share its TiDB cluster; each gets its database and SQL user.
-const TOML = `
-${general("demo", ["dev", "prd"])}
-[tidb]
-project = "Team"
-
-${WSGI_CONTAINER}
-[awscontainer.secrets.managed]
-DATABASE_URL = { type = "tidb_database_url" }
-`;
+const TOML = databaseUrlStage("demo", ["dev", "prd"], '[tidb]\nproject = "Team"\n', "tidb_database_url");
 
 let tidb: TidbServer;
 let dir: string;
