@@ -1,12 +1,8 @@
 import { generateKeyPairSync } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import {
   CloudFormationClient,
-  CreateStackCommand,
   DescribeStacksCommand,
   ListStackResourcesCommand,
-  waitUntilStackCreateComplete,
 } from "@aws-sdk/client-cloudformation";
 import {
   CloudWatchLogsClient,
@@ -24,6 +20,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { pocket, project } from "../cli/run.js";
 import { motoEnv, putTestImage } from "../moto/moto.js";
 import { freshMoto, REGION } from "./harness.js";
+import { createStack, efs, original } from "./original-stacks.js";
 
 /*
  * Issue 22: a stage the original deployed at the seed's version (42a3468), taken over by
@@ -36,8 +33,7 @@ import { freshMoto, REGION } from "./harness.js";
  * those resources), so the quick-create API shape is checked by the template test beside
  * test/takeover, not here; test/moto/server.py stands in for the CloudFront resources.
  */
-const TEMPLATES = join(import.meta.dirname, "../../../../..", "shared", "spec", "original-templates", "tk");
-const original = (file: string) => readFileSync(join(TEMPLATES, file), "utf8");
+const tk = (file: string) => original("tk", file);
 const env = () => motoEnv(REGION);
 const cfn = (region = REGION) => new CloudFormationClient({ region });
 const SECRET_ID = "dev-myapp-pocket";
@@ -56,37 +52,6 @@ let fileSystemId: string;
 let secretBefore: string;
 let physicalBefore: Record<string, string>;
 let addressesBefore: string[];
-
-/**
- * The original's template as moto can create it, meaning the same: moto's check of the outputs
- * reads only the list form of Fn::GetAtt; its EFS access point has no Arn attribute and its
- * CloudFormation has no ApiGatewayV2 (both ARN and endpoint are spelled from the ids, as pocket's
- * own templates do); its event source mapping takes numbers only.
- */
-function forMoto(body: string): string {
-  return body
-    .replace(
-      'Fn::GetAtt: "WsgiApi.ApiEndpoint"',
-      'Fn::Sub: "https://${WsgiApi}.execute-api.${AWS::Region}.amazonaws.com"',
-    )
-    .replace(/(BatchSize|MaximumConcurrency): "(\d+)"/g, "$1: $2")
-    .replace(
-      "Fn::GetAtt: EfsAccessPoint.Arn",
-      'Fn::Sub: "arn:${AWS::Partition}:elasticfilesystem:${AWS::Region}:${AWS::AccountId}:access-point/${EfsAccessPoint}"',
-    )
-    .replace(/Fn::GetAtt: "?([A-Za-z0-9]+)\.([A-Za-z.]+)"?/g, "Fn::GetAtt: [$1, $2]");
-}
-
-async function createStack(name: string, region: string, body: string): Promise<void> {
-  await cfn(region).send(
-    new CreateStackCommand({
-      StackName: name,
-      TemplateBody: forMoto(body),
-      Capabilities: ["CAPABILITY_NAMED_IAM"],
-    }),
-  );
-  await waitUntilStackCreateComplete({ client: cfn(region), maxWaitTime: 60 }, { StackName: name });
-}
 
 async function outputs(name: string, region: string): Promise<Record<string, string>> {
   const out = await cfn(region).send(new DescribeStacksCommand({ StackName: name }));
@@ -122,23 +87,6 @@ async function physicalIds(): Promise<Record<string, string>> {
 async function elasticIps(): Promise<string[]> {
   const out = await new EC2Client({ region: REGION }).send(new DescribeAddressesCommand({}));
   return (out.Addresses ?? []).map((a) => a.PublicIp!).sort();
-}
-
-/**
- * EFS's file-system API on moto, spelled out (pocket has no EFS client: its file systems are in
- * the VPC stack); moto routes by the service in the credential scope and checks no signature.
- */
-async function efs(method: "GET" | "POST", body?: unknown): Promise<unknown> {
-  const response = await fetch(`${env().AWS_ENDPOINT_URL}/2015-02-01/file-systems`, {
-    method,
-    headers: {
-      "content-type": "application/json",
-      authorization: `AWS4-HMAC-SHA256 Credential=testing/20260101/${REGION}/elasticfilesystem/aws4_request, SignedHeaders=host, Signature=0`,
-    },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  if (!response.ok) throw new Error(`EFS ${method}: ${response.status} ${await response.text()}`);
-  return response.json();
 }
 
 async function secretString(): Promise<string> {
@@ -191,16 +139,13 @@ beforeAll(async () => {
   await createStack(
     "main-pocket-vpc",
     REGION,
-    original("42a3468-vpc.yaml").replaceAll('"None"', `"${fileSystemId}"`),
+    tk("42a3468-vpc.yaml").replaceAll('"None"', `"${fileSystemId}"`),
   );
   // Rendered offline, the key was empty: a deploy had the public half of CF_KEY.
   await createStack(
     "dev-myapp-main-cloudfront-keys",
     "us-east-1",
-    original("42a3468-cfkeys.yaml").replace(
-      /EncodedKey: \|\n\s*\n/,
-      `EncodedKey: ${JSON.stringify(publicKey)}\n`,
-    ),
+    tk("42a3468-cfkeys.yaml").replace(/EncodedKey: \|\n\s*\n/, `EncodedKey: ${JSON.stringify(publicKey)}\n`),
   );
   // The original imports the key id, exported in us-east-1, from the stage's region, which
   // CloudFormation cannot do: the literal id stands in for the import.
@@ -208,21 +153,21 @@ beforeAll(async () => {
   await createStack(
     "dev-myapp-container",
     REGION,
-    original("42a3468-container.yaml").replaceAll(
+    tk("42a3468-container.yaml").replaceAll(
       /Fn::ImportValue: "dev-myapp-main-public-key-id"/g,
       `Fn::Sub: "${keyId}"`,
     ),
   );
-  await createStack("dev-myapp-main-cloudfront", "us-east-1", original("42a3468-cf.yaml"));
+  await createStack("dev-myapp-main-cloudfront", "us-east-1", tk("42a3468-cf.yaml"));
   physicalBefore = await physicalIds();
   addressesBefore = await elasticIps();
-  dir = project(original("pocket-42a3468.toml"), "myapp");
+  dir = project(tk("pocket-42a3468.toml"), "myapp");
 }, 180_000);
 
 describe("taking over a stage deployed by the original at the seed's version (tk)", () => {
   it("refuses, before any change, a takeover that would replace something, and names it", async () => {
     // Another second zone than the original deployed: the VPC's subnets would be replaced.
-    const moved = project(original("pocket-42a3468.toml").replace('["a", "c"]', '["a", "d"]'), "myapp");
+    const moved = project(tk("pocket-42a3468.toml").replace('["a", "c"]', '["a", "d"]'), "myapp");
     const adopt = pocket(["adopt", "--stage", "dev"], { cwd: moved, env: env() });
     expect(adopt.status).toBe(1);
     expect(adopt.stderr).toContain(
