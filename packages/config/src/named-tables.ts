@@ -15,14 +15,16 @@ export interface NamedTablesSection {
 }
 
 /**
- * The section's named tables. A section that is not a table is one issue (and no tables); a key
- * whose value is not a table is one issue each (usually a setting written one level too high).
+ * The section's named tables, in the file's order. A section that is not a table is one issue
+ * (and no tables); a key whose value is not a table is one issue each (usually a setting written
+ * one level too high), pushed as the iteration passes it, so that the caller's own issues about
+ * each table stay in the file's order too.
  */
-export function namedTables(
+export function* namedTables(
   value: unknown,
   section: NamedTablesSection,
   issues: Issue[],
-): [name: string, table: TomlTable][] {
+): Generator<[name: string, table: TomlTable]> {
   const { key, what } = section;
   if (!isTable(value)) {
     issues.push({
@@ -31,11 +33,10 @@ export function namedTables(
       path: [key],
       hint: section.hint,
     });
-    return [];
+    return;
   }
-  const tables: [string, TomlTable][] = [];
   for (const [name, table] of Object.entries(value)) {
-    if (isTable(table)) tables.push([name, table]);
+    if (isTable(table)) yield [name, table];
     else
       issues.push({
         code: "invalid-type",
@@ -44,5 +45,4 @@ export function namedTables(
         hint: `${what[0]!.toUpperCase()}${what.slice(1)}s are named tables: ${section.example}. "${name}" looks like a ${what} setting written one level too high.`,
       });
   }
-  return tables;
 }

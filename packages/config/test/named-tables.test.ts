@@ -24,4 +24,18 @@ describe("a section of named tables ([cloudfront.<name>]) that holds something e
     });
     expect(found.some((p) => p.path.startsWith("cloudfront.main.routes"))).toBe(true);
   });
+
+  it("tells [container.<name>] problems in the file's order: a setting too high between two bad names", () => {
+    const found = problems(
+      '[container.A-1]\ndockerfile_path = "Dockerfile"\n\n[container]\ndockerfile_path = "x"\n\n[container.B-2]\ndockerfile_path = "Dockerfile"\n',
+    );
+    expect(found.map((p) => [p.code, p.path])).toEqual([
+      ["container-name", "container.A-1"],
+      ["invalid-type", "container.dockerfile_path"],
+      ["container-name", "container.B-2"],
+    ]);
+    expect(found[1]!.hint).toBe(
+      'Containers are named tables: [container.main] with dockerfile_path. "dockerfile_path" looks like a container setting written one level too high.',
+    );
+  });
 });

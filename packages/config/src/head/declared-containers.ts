@@ -1,6 +1,13 @@
 import type { Issue } from "../diagnostics.js";
-import { isTable } from "../merge.js";
+import { type NamedTablesSection, namedTables } from "../named-tables.js";
 import type { TomlTable } from "../toml/parse.js";
+
+const CONTAINERS: NamedTablesSection = {
+  key: "container",
+  what: "container",
+  example: "[container.main] with dockerfile_path",
+  hint: 'Write [container.main] with dockerfile_path = "Dockerfile".',
+};
 
 /** Container names: the original's rule (they are part of function, repository and stack names). */
 const CONTAINER_NAME = /^[a-z][a-z0-9]{0,31}$/;
@@ -8,26 +15,9 @@ const CONTAINER_NAME = /^[a-z][a-z0-9]{0,31}$/;
 /** The container tables of the file, and the problems of their names. */
 export function containerTables(doc: TomlTable): { names: string[]; issues: Issue[] } {
   const issues: Issue[] = [];
-  const value = doc.container;
-  if (!isTable(value)) {
-    issues.push({
-      code: "invalid-type",
-      message: "container must be a table of named containers",
-      path: ["container"],
-      hint: 'Write [container.main] with dockerfile_path = "Dockerfile".',
-    });
-    return { names: [], issues };
-  }
   const names: string[] = [];
-  for (const [name, c] of Object.entries(value)) {
-    if (!isTable(c)) {
-      issues.push({
-        code: "invalid-type",
-        message: `container.${name} must be a table`,
-        path: ["container", name],
-        hint: `Containers are named tables: [container.main] with dockerfile_path. "${name}" looks like a container setting written one level too high.`,
-      });
-    } else if (!CONTAINER_NAME.test(name)) {
+  for (const [name] of namedTables(doc.container, CONTAINERS, issues)) {
+    if (!CONTAINER_NAME.test(name)) {
       issues.push({
         code: "container-name",
         message: `container name "${name}" must be a lower case letter followed by up to 31 lower case letters or digits`,
