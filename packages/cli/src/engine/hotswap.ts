@@ -1,3 +1,4 @@
+import { callerIdentity } from "../aws/clients.js";
 import { CliError } from "../errors.js";
 import { applyHotswap, checkHotswap } from "../resources/container/hotswap.js";
 import type { DeployReport, Resource, RunContext } from "../resources/resource.js";
@@ -27,14 +28,20 @@ export async function hotswapDeploy(
   if (options.heading) view.print(options.heading);
   try {
     return await withAwsErrors(run.ctx.region, async () => {
-      await checkInputs(run, [container]);
+      // Every S3 call names its bucket's owner: the account is asked while nothing waits for it.
+      callerIdentity(run.aws(run.ctx.region)).catch(() => undefined);
       const running = new Set<Resource>();
       return withStageLock(
         run,
         view,
         { command: "deploy --hotswap", force: options.forceUnlock === true, running: () => running },
         async (lock): Promise<HotswapOutcome> => {
-          const [statuses, check] = await Promise.all([statusOf(run, others), checkHotswap(run.ctx, run)]);
+          // Read-only, all at once: the stage's state, the container stack, and --image in ECR.
+          const [statuses, check] = await Promise.all([
+            statusOf(run, others),
+            checkHotswap(run.ctx, run),
+            checkInputs(run, [container]),
+          ]);
           const behind = statuses.find((s) => s.status.state !== "in-sync");
           if (behind) {
             const { state, detail } = behind.status;
@@ -72,6 +79,14 @@ function hotswapTarget(run: RunContext, resources: readonly Resource[]): Resourc
       "hotswap-without-container",
       `--hotswap updates the functions' image, but stage ${ctx.stage} has no [awscontainer]; nothing was changed.`,
       { hint: "Leave out --hotswap." },
+    );
+  }
+  const several = Object.keys(ctx.containers ?? {});
+  if (several.length > 1) {
+    throw new CliError(
+      "unsupported-feature",
+      `--hotswap updates one container's functions, but stage ${ctx.stage} has ${several.length} containers (${several.join(", ")}); nothing was changed.`,
+      { hint: "Deploy without --hotswap." },
     );
   }
   if (!ctx.container.hotswap.allowed) {

@@ -76,10 +76,14 @@ export function bucketResource(o: BucketResourceOptions): Resource {
 
 async function bucketStatus(o: BucketResourceOptions, run: RunContext): Promise<ResourceStatus> {
   const s3 = await run.aws(o.region).s3();
+  // One round trip, not three: the settings are asked with the bucket's existence, and their
+  // answers (a missing bucket's errors included) are read only when the bucket is there.
+  const blocks = settled(blocksPublicAccess(s3, o.bucket));
+  const settings = o.settings ? settled(readSettings(s3, o.bucket)) : undefined;
   if ((await bucketState(s3, o.bucket, TAKEN_HINT)) === "missing") return { state: "missing" };
   const problems: string[] = [];
-  if (!(await blocksPublicAccess(s3, o.bucket))) problems.push("public access is not fully blocked");
-  if (o.settings) problems.push(...settingsDrift(await readSettings(s3, o.bucket), o.settings).details);
+  if (!(await blocks)()) problems.push("public access is not fully blocked");
+  if (o.settings) problems.push(...settingsDrift((await settings!)(), o.settings).details);
   if (problems.length > 0) return { state: "needs-update", detail: problems.join("; ") };
   return { state: "in-sync" };
 }
@@ -118,18 +122,21 @@ async function deployBucket(
   const s3 = await run.aws(region).s3();
   const done: string[] = [];
   let created = false;
+  // Asked with the bucket's existence (as in bucketStatus), read only when it exists.
+  const blocks = settled(blocksPublicAccess(s3, bucket));
+  const current = o.settings ? settled(readSettings(s3, bucket)) : undefined;
   if ((await bucketState(s3, bucket, TAKEN_HINT)) === "missing") {
     progress.update("creating");
     await createBucket(s3, bucket, region);
     created = true;
     done.push("created");
-  } else if (!(await blocksPublicAccess(s3, bucket))) {
+  } else if (!(await blocks)()) {
     await blockPublicAccess(s3, bucket);
     done.push("public access blocked");
   }
   if (o.settings) {
     // A new bucket has none of the settings: no need to read them back.
-    const drift = settingsDrift(created ? EMPTY : await readSettings(s3, bucket), o.settings);
+    const drift = settingsDrift(created ? EMPTY : (await current!)(), o.settings);
     if (drift.details.length > 0) {
       progress.update(drift.details.join("; "));
       await applySettings(s3, bucket, drift);
@@ -138,4 +145,14 @@ async function deployBucket(
   }
   if (done.length === 0) return { changed: false, summary: "no changes", outputs };
   return { changed: true, summary: done.join("; "), outputs };
+}
+
+/** A call started now whose outcome is read later: its value, or its error thrown then. */
+function settled<T>(call: Promise<T>): Promise<() => T> {
+  return call.then(
+    (value) => () => value,
+    (error: unknown) => () => {
+      throw error;
+    },
+  );
 }

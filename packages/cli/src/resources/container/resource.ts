@@ -10,12 +10,11 @@ import {
   describeStack,
   destroyStack,
   planStack,
-  stackStatus,
 } from "../../stacks/stack.js";
 import { containerParameters, containerTemplate } from "../../templates/container/index.js";
 import type { ParameterSource, Template } from "../../templates/template.js";
-import type { Change, DeployReport, Progress, Resource, ResourceStatus, RunContext } from "../resource.js";
 import { viewOf } from "../container-views.js";
+import type { Change, DeployReport, Progress, Resource, ResourceStatus, RunContext } from "../resource.js";
 import { registerVpcConsumer } from "../vpc/consumers.js";
 import { driftRecord, type HotswapDrift, statusWithDrift } from "./drift.js";
 import { deleteRepository, describeRepository, ensureRepository, taggedDigest } from "./ecr.js";
@@ -66,13 +65,16 @@ export function containerResource(ctx: PocketContext): Resource {
 /** The stack's state for the image the stage would deploy now (without a drift a hotswap left). */
 async function stackState(stack: ContainerStack, run: RunContext): Promise<ResourceStatus> {
   const clients = run.aws(stack.region);
-  const { spec, described } = await stack.current(run);
+  // Asked with the image and the parameters, not after them.
+  const describing = describeStack(clients, stack.name);
+  describing.catch(() => undefined);
+  const { spec, described } = await stack.current(run, describing);
   if (!spec) {
     return described?.stack
       ? { state: "needs-update", detail: "no image tagged for this stage" }
       : { state: "missing" };
   }
-  return described ? describedStackStatus(clients, described.stack, spec) : stackStatus(clients, spec);
+  return describedStackStatus(clients, described ? described.stack : await describing, spec);
 }
 
 /** The container stack's template (built once), and its spec for an image. */
@@ -102,6 +104,7 @@ export function containerStack(ctx: PocketContext) {
    */
   const current = async (
     run: RunContext,
+    describing?: Promise<Stack | undefined>,
   ): Promise<{ spec?: StackSpec; described?: { stack: Stack | undefined } }> => {
     const clients = run.aws(c.region);
     if (run.image) return { spec: await spec(run, run.image) };
@@ -110,14 +113,14 @@ export function containerStack(ctx: PocketContext) {
     if (uri && digest) return { spec: await spec(run, `${uri}@${digest}`) };
     // Deployed with --image (built by CI, promoted from another stage): nothing carries the
     // stage's tag, so compare with the image the stack runs.
-    const described = { stack: await describeStack(clients, c.stackName) };
+    const described = { stack: await (describing ?? describeStack(clients, c.stackName)) };
     const deployed = described.stack && deployedImage(described.stack);
     return { spec: deployed ? await spec(run, deployed) : undefined, described };
   };
   /** The image a deployed stack names (its image parameter). */
   const deployedImage = (described: Stack): string | undefined =>
     described.Parameters?.find((p) => p.ParameterKey === imageParameter)?.ParameterValue;
-  return { region: c.region, template, spec, current, deployedImage };
+  return { name: c.stackName, region: c.region, template, spec, current, deployedImage };
 }
 
 /** The distributions whose signing key the functions read: their key stacks come first. */
