@@ -126,13 +126,9 @@ const ALTERNATIVES = /^# または.*$/m;
  * `unsupported-feature` (and nothing else), never loaded and silently ignored.
  */
 const UNBUILT =
-  /^\[(?:(?:dev|prod|sandbox)\.)?(?:upstash|dsql|backup)\b|provisioning = "command"|auto_database_url|link = true|publish = "command"|managed_assets|deploy_hash|ecr_name|^envs = |header = |is_default = true, type = "lambda"|type = "lambda", handler = "[^"]+", is_default = true|snapshot_identifier|managed = false|path = "\/api\/health"/m;
+  /^\[(?:(?:dev|prod|sandbox)\.)?(?:dsql|backup)\b|provisioning = "command"|auto_database_url|link = true|publish = "command"|managed_assets|deploy_hash|ecr_name|header = |is_default = true, type = "lambda"|type = "lambda", handler = "[^"]+", is_default = true|snapshot_identifier|managed = false|path = "\/api\/health"/m;
 
-/** An S3 route keyed by its path_pattern alone (no origin_path on it or on its distribution). */
-const KEYED_BY_PATTERN =
-  /\{ path_pattern = "\/[^"*]+\/\*"(?![^}]*origin_path)(?![^}]*type = "lambda")[^}]*\}/;
-const unbuilt = (block: string) =>
-  UNBUILT.test(block) || (KEYED_BY_PATTERN.test(block) && !/^origin_path =/m.test(block));
+const unbuilt = (block: string) => UNBUILT.test(block);
 
 const blocks = tomlBlocks(GUIDE);
 

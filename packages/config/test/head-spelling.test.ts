@@ -130,6 +130,20 @@ handler = "main.worker"
     });
   });
 
+  it("an S3 route without origin_path is keyed by its path pattern alone, as the original keys it", () => {
+    const c = context(
+      `${GENERAL}\n${HEAD_CONTAINER}\n[cloudfront.main]\nroutes = [\n  { is_default = true, is_spa = true, origin_path = "/spa" },\n  { path_pattern = "/static/*", ref = "static" },\n  { path_pattern = "/media/*", ref = "media", origin_path = "/files" },\n]\n`,
+    );
+    const cf = c.cloudfront!.main!;
+    expect(cf.routes.map((r) => (r.type === "s3" ? [r.originPath, r.keyPrefix] : []))).toEqual([
+      ["/spa", "spa"],
+      ["", "static"],
+      ["/files", "files/media"],
+    ]);
+    // The grant covers each served folder: /spa, /static and /files have none in common.
+    expect(cf.bucketPolicyPrefix).toBe("");
+  });
+
   it("a handler's envs reach its function only, over the container's (a seed file: mixed-spelling)", () => {
     const c = context(
       `${GENERAL}\n${HEAD_CONTAINER}\n[container.main.envs]\nMODE = "web"\nKEEP = "1"\n[container.main.handlers.wsgi.envs]\nMODE = "admin"\n`,

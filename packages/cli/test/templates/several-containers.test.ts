@@ -63,6 +63,11 @@ beforeAll(() => {
   for (const view of containerViews(c))
     templates[view.ctx.container!.stackName] = containerTemplate(view.ctx);
   templates[c.cloudfront!.main!.stackName] = cloudfrontTemplate(c.cloudfront!.main!);
+  // A route keyed by its path pattern alone (no origin_path) renders an origin without a path.
+  const bare = loadInline(
+    twoContainers().replace("routes = [", 'routes = [\n  { path_pattern = "/static/*", ref = "static" },'),
+  ).context.cloudfront!.main!;
+  templates.bareRoute = cloudfrontTemplate(bare);
   lint = cfnLint(templates, { regions: ["ap-northeast-1"] });
 });
 
@@ -141,6 +146,13 @@ describe("a stage of two containers in the original's current spelling", () => {
         }
       ).Environment.Variables.MODE;
     expect([mode("Wsgi"), mode("Worker"), mode("Management")]).toEqual(["web", "worker", "web"]);
+  });
+
+  it("a route without origin_path is an origin without a path", () => {
+    const t = JSON.stringify(templates.bareRoute);
+    expect(t).toContain(
+      '"Id":"dev-myapp-pocket-static","DomainName":"dev-myapp-pocket.s3.ap-northeast-1.amazonaws.com","OriginPath":""',
+    );
   });
 
   it("every template is cfn-lint clean", () => {

@@ -19,7 +19,8 @@ export function buildDistribution(
   const slug = `${inputs.slug}-${name}`;
   const routes = d.routes.map((r, index) => buildRoute(r, index, d, slug, inputs.resourcePrefix));
   const cfLogicalId = logicalId(slug);
-  const s3Paths = routes.flatMap((r) => (r.type === "s3" ? [r.originPath] : []));
+  // A route without an origin path (the original's current spelling) serves its key folder.
+  const s3Paths = routes.flatMap((r) => (r.type === "s3" ? [r.originPath || `/${r.keyPrefix}`] : []));
   return {
     name,
     region: "us-east-1",

@@ -52,7 +52,7 @@ export function validateHeadSpelling<I extends ValidationInput>(
     if (rewrite.container && out.settings?.awscontainer) {
       containers[rewrite.container] = {
         awscontainer: out.settings.awscontainer as HeadContainerSettings,
-        cloudfront: out.settings.cloudfront,
+        cloudfront: withoutOriginPath(out.settings.cloudfront, rewrite.bareRoutes),
         scheduler: out.settings.scheduler,
         routeOrder: rewrite.routeOrder,
       };
@@ -65,7 +65,32 @@ export function validateHeadSpelling<I extends ValidationInput>(
   };
   if (names.length > 1) head.containers = containers;
   if (first.rewrite.rdsDatabase !== undefined) head.rdsDatabase = first.rewrite.rdsDatabase;
-  return { issues: reported, settings: { ...settings, head }, credentials: first.out.credentials };
+  const cloudfront = withoutOriginPath(settings.cloudfront, first.rewrite.bareRoutes);
+  return {
+    issues: reported,
+    settings: { ...settings, cloudfront, head },
+    credentials: first.out.credentials,
+  };
+}
+
+/**
+ * Routes the original keys by their path pattern alone get no origin path: the schemas gave
+ * them the distribution's default, which only the seed's spelling means.
+ */
+function withoutOriginPath(
+  cloudfront: Settings["cloudfront"],
+  bare: Record<string, number[]>,
+): Settings["cloudfront"] {
+  const out = { ...cloudfront };
+  for (const [name, indexes] of Object.entries(bare)) {
+    const d = out[name];
+    if (!d || indexes.length === 0) continue;
+    out[name] = {
+      ...d,
+      routes: d.routes.map((r, i) => (indexes.includes(i) ? { ...r, originPath: "" } : r)),
+    };
+  }
+  return out;
 }
 
 /** A problem found in the rewritten document, told in the file's own spelling. */

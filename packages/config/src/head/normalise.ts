@@ -25,6 +25,8 @@ export interface HeadRewrite {
   rdsDatabase?: string;
   /** Per distribution, the index the file wrote each rewritten route at. */
   routeOrder: Record<string, number[]>;
+  /** Per distribution, the rewritten routes keyed by their path pattern alone (no origin path). */
+  bareRoutes: Record<string, number[]>;
 }
 
 /**
@@ -47,6 +49,7 @@ export function rewriteForContainer(
   const shared: string[] = [];
   let rdsDatabase: string | undefined;
   const routeOrder: Record<string, number[]> = {};
+  const bareRoutes: Record<string, number[]> = {};
   for (const [key, value] of Object.entries(doc)) {
     if (key === "container") continue;
     out[key] = value;
@@ -63,7 +66,7 @@ export function rewriteForContainer(
     out.rds = rds;
     rdsDatabase = database;
   }
-  for (const section of ["neon", "tidb"] as const) {
+  for (const section of ["neon", "tidb", "upstash"] as const) {
     const t = doc[section];
     if (isTable(t) && t.provisioning === "deploy") out[section] = without(t, "provisioning");
   }
@@ -74,9 +77,11 @@ export function rewriteForContainer(
     const cloudfront = newTable();
     for (const [name, d] of Object.entries(doc.cloudfront)) {
       const order: number[] = [];
+      const bare: number[] = [];
       routeOrder[name] = order;
+      bareRoutes[name] = bare;
       cloudfront[name] = isTable(d)
-        ? rewriteDistribution(d, ["cloudfront", name], renamed, ref, issues, order)
+        ? rewriteDistribution(d, ["cloudfront", name], renamed, ref, issues, order, bare)
         : d;
     }
     out.cloudfront = cloudfront;
@@ -90,6 +95,7 @@ export function rewriteForContainer(
       sharedSecrets: shared,
       rdsDatabase,
       routeOrder,
+      bareRoutes,
     },
     issues,
   };

@@ -15,6 +15,7 @@ export function rewriteDistribution(
   ref: Ref,
   issues: Issue[],
   order: number[],
+  bare: number[],
 ): TomlTable {
   const out = without(d, "routes", "waf");
   if (Array.isArray(d.routes)) {
@@ -33,6 +34,7 @@ export function rewriteDistribution(
         routes.push(...route);
         order.push(...route.map(() => i));
       } else if (route) {
+        if (keyedByPattern(r, d)) bare.push(routes.length);
         routes.push(route);
         order.push(i);
       }
@@ -41,6 +43,18 @@ export function rewriteDistribution(
   }
   if (isTable(d.waf)) out.waf = rewriteWaf(d.waf, [...at, "waf"], renamed);
   return out;
+}
+
+/**
+ * An S3 route with a folder in its path pattern and no `origin_path` (nor one on the
+ * distribution): the original keys its objects by the pattern alone (`/media/*` → `media/`), with
+ * no origin path; the seed's spelling would put it under the distribution's default `/spa`.
+ */
+function keyedByPattern(r: TomlTable, d: TomlTable): boolean {
+  const prefixed = typeof r.path_pattern === "string" && r.path_pattern !== "" && r.path_pattern !== "/*";
+  return (
+    r.type !== "lambda" && prefixed && !Object.hasOwn(r, "origin_path") && !Object.hasOwn(d, "origin_path")
+  );
 }
 
 /**

@@ -19,10 +19,10 @@ export function unbuiltIssues(doc: TomlTable): Issue[] {
       hint: hint ?? "Remove the key; pocket refuses it rather than deploying without it.",
     });
 
-  for (const section of ["upstash", "dsql", "backup"] as const) {
+  for (const section of ["dsql", "backup"] as const) {
     if (Object.hasOwn(doc, section)) refuse([section], `[${section}] (${SECTION_FEATURES[section]})`);
   }
-  for (const section of ["neon", "tidb"] as const) {
+  for (const section of ["neon", "tidb", "upstash"] as const) {
     const t = doc[section];
     if (isTable(t) && Object.hasOwn(t, "provisioning") && t.provisioning !== "deploy") {
       refuse(
@@ -57,7 +57,6 @@ export function unbuiltIssues(doc: TomlTable): Issue[] {
 type Refuse = (path: PathSegment[], what: string, hint?: string) => void;
 
 const SECTION_FEATURES = {
-  upstash: "Upstash Redis",
   dsql: "Aurora DSQL",
   backup: "AWS Backup plans",
 } as const;
@@ -92,9 +91,6 @@ function containerIssues(c: TomlTable, at: PathSegment[], refuse: Refuse) {
   }
   if (isTable(managed)) {
     for (const [key, spec] of Object.entries(managed)) {
-      if (isTable(spec) && spec.type === "upstash_redis_url") {
-        refuse([...at, "secrets", "managed", key, "type"], 'type = "upstash_redis_url" (Upstash Redis)');
-      }
       if (isTable(spec) && spec.type === "auto_database_url") {
         refuse(
           [...at, "secrets", "managed", key, "type"],
@@ -105,14 +101,6 @@ function containerIssues(c: TomlTable, at: PathSegment[], refuse: Refuse) {
     }
   }
   const django = c.django;
-  const caches = isTable(django) ? django.caches : undefined;
-  if (isTable(caches)) {
-    for (const [key, cache] of Object.entries(caches)) {
-      if (isTable(cache) && cache.store === "redis") {
-        refuse([...at, "django", "caches", key, "store"], 'store = "redis" (Upstash Redis)');
-      }
-    }
-  }
   const storages = isTable(django) ? django.storages : undefined;
   if (isTable(storages)) {
     for (const [key, s] of Object.entries(storages)) {
@@ -148,19 +136,6 @@ function distributionIssues(d: TomlTable, at: PathSegment[], refuse: Refuse) {
         [...at, "routes", i, "is_default"],
         "a lambda route as the default route (CloudFront in front of the API only)",
         'Keep an S3 default route ({ is_default = true, is_spa = true }) and route the app\'s paths, e.g. path_pattern = "/app/*", to the lambda.',
-      );
-    }
-    const prefixed = typeof r.path_pattern === "string" && r.path_pattern !== "" && r.path_pattern !== "/*";
-    if (
-      r.type !== "lambda" &&
-      prefixed &&
-      !Object.hasOwn(r, "origin_path") &&
-      !Object.hasOwn(d, "origin_path")
-    ) {
-      refuse(
-        [...at, "routes", i, "path_pattern"],
-        "an S3 route without origin_path (objects keyed by path_pattern alone)",
-        `Write origin_path on the route, e.g. origin_path = "/${String(r.path_pattern).replace(/^\/|\/\*$/g, "")}" (the objects then live under that folder of the bucket).`,
       );
     }
   });
