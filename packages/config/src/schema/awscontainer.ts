@@ -16,6 +16,21 @@ import { djangoSchema } from "./django.js";
 import { optionalHostName } from "./host-name.js";
 import { secretsSchema } from "./secrets.js";
 
+/** `envs` names with pocket's own POCKET_ prefix: pocket sets those itself (container or handler). */
+function refuseReservedEnvs(envs: Record<string, string>, ctx: z.core.$RefinementCtx): void {
+  for (const name of Object.keys(envs)) {
+    if (name.toUpperCase().startsWith("POCKET_")) {
+      fail(
+        ctx,
+        "env-reserved-prefix",
+        `environment variable ${name} uses the reserved POCKET_ prefix`,
+        ["envs", name],
+        "pocket sets POCKET_* variables itself; rename yours.",
+      );
+    }
+  }
+}
+
 export const MANAGEMENT_COMMAND_HANDLER = "pocket.django.lambda_handlers.management_command_handler";
 
 const apigateway = table({
@@ -50,17 +65,7 @@ const handler = table({
   envs: z._default(z.record(envName, z.string()), {}),
 }).check(
   z.superRefine((h, ctx) => {
-    for (const name of Object.keys(h.envs)) {
-      if (name.toUpperCase().startsWith("POCKET_")) {
-        fail(
-          ctx,
-          "env-reserved-prefix",
-          `environment variable ${name} uses the reserved POCKET_ prefix`,
-          ["envs", name],
-          "pocket sets POCKET_* variables itself; rename yours.",
-        );
-      }
-    }
+    refuseReservedEnvs(h.envs, ctx);
     // An HTTP API (and CloudFront's api routes in front of it) answers 503 after 30 s whatever the
     // function's timeout: a longer timeout only hides requests that have already failed.
     if (h.apigateway && h.timeout > HTTP_API_TIMEOUT) {
@@ -232,17 +237,7 @@ export const awscontainerSchema = lazy(() =>
           "Keep one: [awscontainer.iam] permissions_boundary is the same setting.",
         );
       }
-      for (const name of Object.keys(c.envs)) {
-        if (name.toUpperCase().startsWith("POCKET_")) {
-          fail(
-            ctx,
-            "env-reserved-prefix",
-            `environment variable ${name} uses the reserved POCKET_ prefix`,
-            ["envs", name],
-            "pocket sets POCKET_* variables itself; rename yours.",
-          );
-        }
-      }
+      refuseReservedEnvs(c.envs, ctx);
       const management = Object.entries(c.handlers).filter(
         ([, h]) => h.command === MANAGEMENT_COMMAND_HANDLER,
       );
