@@ -36,6 +36,7 @@ const LAYERS = {
     ["init"],
     ["resources", "local", "django"], // the resource contract and kinds; the local harness; pocket django
     ["engine"], // order, lock, confirmation, progress, parameters
+    ["takeover"], // a stage the original deployed: its shape read back, what a takeover changes
     ["commands"],
     ["main.ts", "index.ts"],
   ],
