@@ -7,9 +7,6 @@
 import type { Statement } from "./python-statements.js";
 import { scanSettings, type Touch, WIRED_SETTINGS } from "./settings-scan.js";
 
-/** The settings the block assigns; the project's own assignments of them are replaced. */
-export const REPLACED_SETTINGS = Object.keys(WIRED_SETTINGS);
-
 export const REPLACED_PREFIX = "# replaced by pocket: ";
 
 export const SETTINGS_MARKERS = {
