@@ -194,6 +194,15 @@ if os.environ.get('EMAIL_HOST'):
     expect(edit.text.trimEnd().endsWith("# <<< pocket: email <<<")).toBe(true);
     const again = editSettings(edit.text, { depth: 1, originVerify: false });
     expect(again).toMatchObject({ ok: true, changed: false });
+    // The stage's settings table ([awscontainer.django.settings]) still wins over pocket's email.
+    const table = editSettings(`${PAAS}vars().update(get_django_settings())\n`, {
+      depth: 1,
+      originVerify: false,
+    });
+    if (!table.ok) throw new Error(table.reason);
+    expect(table.text.indexOf("# <<< pocket: email <<<")).toBeLessThan(
+      table.text.indexOf("vars().update(get_django_settings())"),
+    );
   });
 
   it("the result is Python that compiles", () => {

@@ -64,8 +64,11 @@ function afterColon(s: Statement, name: string): string | undefined {
 }
 
 const MIDDLEWARE_CHANGE = /^\s*MIDDLEWARE\b\s*(?:\[|\.|\+=|=|:)/;
+// `vars().update(env.email_url())` sets email too; pocket's own get_django_settings() is the
+// stage's settings table, which wins over pocket's email settings (stage_settings.py), so the
+// email block need not follow it.
 const EMAIL_CHANGE = new RegExp(
-  `^\\s*(?:${EMAIL}\\b\\s*(?:\\[|\\+=|=|:)|(?:vars|globals|locals)\\(\\)\\.update\\()`,
+  `^\\s*(?:${EMAIL}\\b\\s*(?:\\[|\\+=|=|:)|(?:vars|globals|locals)\\(\\)\\.update\\((?!\\s*get_django_settings\\())`,
 );
 
 /** Scans a settings file, or says why it cannot be edited safely. */
