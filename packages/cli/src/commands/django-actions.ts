@@ -1,6 +1,6 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { awsClients } from "../aws/clients.js";
 import { explainAwsError } from "../aws/errors.js";
 import { deletionForbidden } from "../buckets/owners.js";
@@ -27,6 +27,7 @@ import { collectstatic, localStaticBackend, storageTarget } from "../django/stat
 import { ProgressView } from "../engine/progress.js";
 import { CliError } from "../errors.js";
 import { describeRefresh } from "../init/carried-runtimes.js";
+import { inSpelling, spellingOption } from "../init/container-spelling.js";
 import { writeErr, writeOut } from "../util/stdio.js";
 
 interface AwsOptions {
@@ -183,9 +184,11 @@ export interface InitOptions {
   yes?: boolean;
   force?: boolean;
   fromRegistry?: boolean;
+  spelling?: string;
 }
 
 export async function initCommand(opts: InitOptions): Promise<void> {
+  const spelling = spellingOption(opts.spelling);
   const projectDir = invocationDir();
   const module = settingsModule(projectDir);
   const interactive = !opts.yes && process.stdin.isTTY === true && process.stderr.isTTY === true;
@@ -226,7 +229,9 @@ export async function initCommand(opts: InitOptions): Promise<void> {
     database: database ?? "none",
     fromRegistry,
     compressed: usesCompressedStatic(projectDir, module),
-  });
+  }).map((f) =>
+    basename(f.path) === "pocket.toml" ? { ...f, content: inSpelling(f.content, spelling) } : f,
+  );
   for (const f of files) {
     if (!existsSync(f.path)) {
       writeInitFile(f);

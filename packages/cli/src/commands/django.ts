@@ -23,6 +23,10 @@ export function registerDjango(program: Command, global: () => GlobalOptions): v
     .option("-y, --yes", "ask nothing: take the options and defaults")
     .option("-f, --force", "replace an existing pocket.toml, pocket.Dockerfile and .dockerignore")
     .option(
+      "--spelling <spelling>",
+      "seed ([awscontainer], the default) or container ([container.main], the original's current spelling)",
+    )
+    .option(
       "--from-registry",
       "the Dockerfile installs the published pocket-cli-runtime instead of the wheel this pocket carries into .pocket/",
     )

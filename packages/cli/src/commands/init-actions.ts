@@ -1,6 +1,7 @@
 import { DEFAULT_REGION, profileRegion } from "../aws/region.js";
 import { invocationDir } from "../cwd.js";
 import { CliError } from "../errors.js";
+import { spellingOption } from "../init/container-spelling.js";
 import { initNodeProject } from "../init/node.js";
 import { writeErr, writeOut } from "../util/stdio.js";
 
@@ -10,7 +11,9 @@ export async function initCommand(opts: {
   yes?: boolean;
   fromRegistry?: boolean;
   with?: string;
+  spelling?: string;
 }): Promise<void> {
+  const spelling = spellingOption(opts.spelling);
   if (opts.runtime !== "node") {
     throw new CliError("unknown-runtime", `pocket init knows no runtime "${opts.runtime}".`, {
       hint:
@@ -27,6 +30,7 @@ export async function initCommand(opts: {
     interactive: process.stdin.isTTY === true && process.stderr.isTTY === true,
     fromRegistry: opts.fromRegistry === true,
     with: parseWith(opts.with),
+    spelling,
   });
   if (result.kind === "needs-patch") {
     // The patch alone on stdout: `pocket init --runtime node > fix.patch && git apply fix.patch`.

@@ -18,6 +18,10 @@ export function registerInit(program: Command): void {
       "-y, --yes",
       "write into a folder that has files but no package.json, and make the edit an existing app needs, without asking",
     )
+    .option(
+      "--spelling <spelling>",
+      "seed ([awscontainer], the default) or container ([container.main], the original's current spelling)",
+    )
     .option("--with <handlers>", "also declare these handlers beside web: worker, tasks (comma-separated)")
     .option(
       "--from-registry",
@@ -34,6 +38,7 @@ export function registerInit(program: Command): void {
         yes?: boolean;
         fromRegistry?: boolean;
         with?: string;
+        spelling?: string;
       }) => {
         const { initCommand } = await import("./init-actions.js");
         await initCommand(opts);

@@ -8,6 +8,7 @@ import { basename, dirname, join, posix } from "node:path";
 import { CliError } from "../errors.js";
 import { VERSION } from "../version.js";
 import { carriedRuntimes, describeRefresh, packCliInto, placeInProject } from "./carried-runtimes.js";
+import { inSpelling, type Spelling } from "./container-spelling.js";
 import { findNodeApp, type NodeApp, type PackageJson, tsCompilerOptions } from "./node-app.js";
 import { installCommand, nodeDockerfile, packageManagerOf } from "./node-dockerfile.js";
 import { ENTRY_FILE, type Extras, entryModule, JOBS_FILE, JOBS_MODULE } from "./node-entry.js";
@@ -27,6 +28,8 @@ export interface InitNodeOptions {
   fromRegistry?: boolean;
   /** `--with worker,tasks`: declare those handlers too (pocket.jobs.mjs holds their code). */
   with?: Partial<Extras>;
+  /** `--spelling container`: pocket.toml in the original's current spelling. */
+  spelling?: Spelling;
 }
 
 export interface InitNodeResult {
@@ -143,7 +146,7 @@ export async function initNodeProject(dir: string, options: InitNodeOptions): Pr
   const ours = ourPackages(dir, fromRegistry);
   const pm = packageManagerOf(dir);
   const files: [string, string][] = [
-    ["pocket.toml", pocketToml(project, options.region, module, extras)],
+    ["pocket.toml", inSpelling(pocketToml(project, options.region, module, extras), options.spelling)],
     [
       "pocket.Dockerfile",
       nodeDockerfile({ build: hasBuild, command: `${module}.web`, carried: !fromRegistry, pm, dir }),
