@@ -47,6 +47,23 @@ async function readLock(): Promise<Record<string, unknown> | undefined> {
   }
 }
 
+/** Writes the stage's lock object as another run would have. */
+async function putLock(holder: object): Promise<void> {
+  await s3().send(new PutObjectCommand({ Bucket: STATE, Key: LOCK, Body: JSON.stringify(holder) }));
+}
+
+/** The lock of another run's deploy that started, and last renewed its lease, just now. */
+function deployJustStarted(holder: {
+  user: string;
+  host: string;
+  pid: number;
+  token: string;
+  leaseSeconds: number;
+}) {
+  const now = new Date().toISOString();
+  return { ...holder, startedAt: now, command: "deploy", renewedAt: now };
+}
+
 /** Lets a held upload's build finish; the run succeeds and leaves no lock behind. */
 async function finishesCleanly(done: Promise<{ status: number | null; stderr: string }>): Promise<void> {
   writeFileSync(join(dir, "release"), "");
@@ -134,7 +151,7 @@ describe("the stage lock", () => {
       startedAt: new Date().toISOString(),
       token: "theirs",
     };
-    await s3().send(new PutObjectCommand({ Bucket: STATE, Key: LOCK, Body: JSON.stringify(theirs) }));
+    await putLock(theirs);
     writeFileSync(join(dir, "release"), "");
     const r = await done;
     // Two runs may have changed the stage at once: the run says so and fails.
@@ -158,17 +175,14 @@ describe("the stage lock", () => {
     const gone = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], {
       encoding: "utf8",
     });
-    const live = {
+    const live = deployJustStarted({
       user: "me",
       host: hostname(),
       pid: Number(gone.stdout),
-      startedAt: new Date().toISOString(),
-      command: "deploy",
       token: "in-a-container",
       leaseSeconds: 60,
-      renewedAt: new Date().toISOString(),
-    };
-    await s3().send(new PutObjectCommand({ Bucket: STATE, Key: LOCK, Body: JSON.stringify(live) }));
+    });
+    await putLock(live);
     const r = pocket(["resource", "s3", "deploy", "--stage", "dev"], { cwd: dir, env: env() });
     expect(r.status, r.stderr).toBe(1);
     expect(r.stderr).toContain(`another deploy of stage dev is running: me@${hostname()} (pid ${live.pid}`);
@@ -178,17 +192,9 @@ describe("the stage lock", () => {
   }, 90_000);
 
   it("takes over a lock whose lease ran out, from any machine, with a notice naming the holder", async () => {
-    const stale = {
-      user: "ci",
-      host: "runner-9",
-      pid: 77,
-      startedAt: new Date().toISOString(),
-      command: "deploy",
-      token: "killed-job",
-      leaseSeconds: 1,
-      renewedAt: new Date().toISOString(),
-    };
-    await s3().send(new PutObjectCommand({ Bucket: STATE, Key: LOCK, Body: JSON.stringify(stale) }));
+    await putLock(
+      deployJustStarted({ user: "ci", host: "runner-9", pid: 77, token: "killed-job", leaseSeconds: 1 }),
+    );
     // The lease (1 s) plus the one second S3's whole-second clock can hide.
     await new Promise((r) => setTimeout(r, 3000));
     const r = pocket(["resource", "s3", "deploy", "--stage", "dev"], { cwd: dir, env: env() });
@@ -227,7 +233,7 @@ describe("the stage lock", () => {
       token: "forged",
       leaseSeconds: 60,
     };
-    await s3().send(new PutObjectCommand({ Bucket: STATE, Key: LOCK, Body: JSON.stringify(forged) }));
+    await putLock(forged);
     const r = pocket(["resource", "s3", "deploy", "--stage", "dev"], { cwd: dir, env: env() });
     expect(r.status, r.stderr).toBe(1);
     expect(r.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
