@@ -2,7 +2,7 @@ import { awsErrorName } from "../aws/errors.js";
 import { CliError } from "../errors.js";
 import type { Resource, RunContext } from "../resources/resource.js";
 import { writeErr } from "../util/stdio.js";
-import { acquireDeployLock, type DeployLock, lockLostError, type ReleaseResult } from "./lock.js";
+import { acquireDeployLock, type DeployLock, lockLostError, type ReleaseResult } from "./lock-protocol.js";
 import type { ProgressView } from "./progress.js";
 
 /** Exit status after Ctrl-C, as shells report a SIGINT. */
