@@ -28,6 +28,7 @@ export function vendorEndpoints(env: NodeJS.ProcessEnv = process.env): VendorEnd
     neonApi: env.POCKET_NEON_API_URL || undefined,
     tidbIam: env.POCKET_TIDB_IAM_URL || undefined,
     tidbApi: env.POCKET_TIDB_API_URL || undefined,
+    upstashApi: env.POCKET_UPSTASH_API_URL || undefined,
   };
 }
 

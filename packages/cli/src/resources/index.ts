@@ -10,6 +10,7 @@ import secrets from "./secrets/index.js";
 import stateBucket from "./state-bucket/index.js";
 import tidb from "./tidb/index.js";
 import vpc from "./vpc/index.js";
+import upstash from "./upstash/index.js";
 
 /**
  * Every kind of resource a stage can have. Order here is only the order of listings (status,
@@ -22,6 +23,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
   neon,
   tidb,
   secrets,
+  upstash,
   vpc,
   rds,
   cloudfrontKeys,

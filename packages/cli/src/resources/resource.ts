@@ -66,6 +66,7 @@ export interface VendorEndpoints {
   neonApi?: string;
   tidbIam?: string;
   tidbApi?: string;
+  upstashApi?: string;
 }
 
 /**

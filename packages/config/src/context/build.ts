@@ -8,6 +8,7 @@ import type {
   SesSettings,
   Settings,
   TidbSettings,
+  UpstashSettings,
   VpcSettings,
 } from "../schema/settings.js";
 import { buildDistribution } from "./cloudfront.js";
@@ -26,6 +27,7 @@ import type {
   SesContext,
   TidbContext,
   VpcContext,
+  UpstashContext,
 } from "./types.js";
 
 /** Derives every name from validated settings. Pure: no AWS, no file system. */
@@ -46,6 +48,8 @@ export function buildContext(settings: Settings): PocketContext {
   if (settings.neon) ctx.neon = buildNeon(settings.neon, ctx);
   if (settings.tidb) ctx.tidb = buildTidb(settings.tidb, ctx);
   return ctx;
+  if (settings.upstash) ctx.upstash = buildUpstash(settings.upstash, ctx);
+  if (settings.alarms) ctx.alarms = buildAlarms(settings.alarms, ctx);
 }
 
 /** The names every stage has, whatever its sections: the prefix, the state bucket, local Django. */
@@ -178,6 +182,15 @@ function buildNeon(neon: NeonSettings, ctx: PocketContext): NeonContext {
     pgVersion: neon.pgVersion,
     apiKeySource: neon.apiKeySource,
   };
+  };
+}
+
+function buildUpstash(u: UpstashSettings, ctx: PocketContext): UpstashContext {
+  return {
+    databaseName: `${ctx.project}-${ctx.stage}`,
+    primaryRegion: "ap-southeast-1",
+    budget: u.budget,
+    apiKeySource: u.apiKeySource,
 }
 
 function buildTidb(t: TidbSettings, ctx: PocketContext): TidbContext {

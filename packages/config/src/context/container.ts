@@ -209,6 +209,9 @@ function containerDjango(
         : undefined;
     },
     efsMountPath,
+    redisUrlEnv: Object.entries(secrets?.managed ?? {}).find(
+      ([, spec]) => spec.type === "upstash_redis_url",
+    )?.[0],
     format,
   });
 }

@@ -1,6 +1,12 @@
-import type { DjangoSettings, StorageSettings } from "../schema/django.js";
+import type { CacheSettings, DjangoSettings, StorageSettings } from "../schema/django.js";
 import { joinPath } from "./names.js";
-import type { CloudFrontContext, DjangoRuntime, DjangoStorageEntry, S3RouteContext } from "./types.js";
+import type {
+  CloudFrontContext,
+  DjangoCacheEntry,
+  DjangoRuntime,
+  DjangoStorageEntry,
+  S3RouteContext,
+} from "./types.js";
 
 /** The seed's backend table (also `vectors/django-backends.json`). */
 export function storageBackend(
@@ -22,6 +28,8 @@ export function storageBackend(
 export const CACHE_BACKENDS = {
   locmem: "django.core.cache.backends.locmem.LocMemCache",
   efs: "django.core.cache.backends.filebased.FileBasedCache",
+  /** The original's choice for `store = "redis"` (the app installs django-redis). */
+  redis: "django_redis.cache.RedisCache",
 } as const;
 
 export interface DjangoInputs {
@@ -31,6 +39,8 @@ export interface DjangoInputs {
   /** Env var names holding a distribution's signing key id and private key. */
   signingEnvs: (distribution: string) => { id_env: string; pem_env: string } | undefined;
   efsMountPath?: string;
+  /** The managed secret holding the Upstash Redis URL (a rule makes `redis` caches need one). */
+  redisUrlEnv?: string;
   format: (template: string) => string;
 }
 
@@ -40,15 +50,23 @@ export function resolveDjango(django: DjangoSettings, inputs: DjangoInputs): Dja
     storages[name] = resolveStorage(storage, inputs);
   const caches: DjangoRuntime["caches"] = {};
   for (const [name, cache] of Object.entries(django.caches)) {
-    caches[name] =
-      cache.store === "efs"
-        ? {
-            BACKEND: CACHE_BACKENDS.efs,
-            LOCATION: joinPath(inputs.efsMountPath ?? "/mnt/efs", inputs.format(cache.locationSubdir)),
-          }
-        : { BACKEND: CACHE_BACKENDS.locmem };
+    caches[name] = cacheEntry(cache, inputs);
   }
   return { storages, caches, settings: django.settings };
+}
+
+function cacheEntry(cache: CacheSettings, inputs: DjangoInputs): DjangoCacheEntry {
+  switch (cache.store) {
+    case "efs":
+      return {
+        BACKEND: CACHE_BACKENDS.efs,
+        LOCATION: joinPath(inputs.efsMountPath ?? "/mnt/efs", inputs.format(cache.locationSubdir)),
+      };
+    case "redis":
+      return { BACKEND: CACHE_BACKENDS.redis, LOCATION_ENV: inputs.redisUrlEnv };
+    case "locmem":
+      return { BACKEND: CACHE_BACKENDS.locmem };
+  }
 }
 
 function resolveStorage(s: StorageSettings, inputs: DjangoInputs): DjangoStorageEntry {

@@ -35,6 +35,7 @@ export interface PocketContext {
   rds?: RdsContext;
   neon?: NeonContext;
   tidb?: TidbContext;
+  upstash?: UpstashContext;
   cloudfront?: Record<string, CloudFrontContext>;
   ses?: SesContext;
   scheduler?: SchedulerContext;
@@ -332,6 +333,7 @@ export type ManagedSecretContext =
   | { type: "spa_token_secret"; env: string }
   | { type: "neon_database_url"; env: string }
   | { type: "tidb_database_url"; env: string }
+  | { type: "upstash_redis_url"; env: string }
   | { type: "rsa_pem_base64"; pemEnv: string; pubEnv: string }
   | { type: "cloudfront_signing_key"; pemEnv: string; pubEnv: string; idEnv: string }
   /**
@@ -378,6 +380,11 @@ export interface DjangoStorageEntry {
 export interface DjangoCacheEntry {
   BACKEND: string;
   LOCATION?: string;
+  /**
+   * A `redis` cache: the variable that holds its URL (a managed secret, so only the runtime knows
+   * the value; the Python runtime sets LOCATION from it).
+   */
+  LOCATION_ENV?: string;
 }
 
 /** The `POCKET_DJANGO` document, and the local fallback. */
@@ -413,6 +420,17 @@ export interface NeonContext {
   role: string;
   regionId: string;
   pgVersion: number;
+  apiKeySource?: "environment" | ".env" | "pocket.toml";
+}
+
+/** `[upstash]`: the stage's Upstash Redis database (docs/decisions.md#b12-upstash-database-per-stage). */
+export interface UpstashContext {
+  /** `{project}-{stage}`, as the original names it. */
+  databaseName: string;
+  /** Fixed by the original: Singapore. */
+  primaryRegion: "ap-southeast-1";
+  /** Monthly cap in dollars. */
+  budget: number;
   apiKeySource?: "environment" | ".env" | "pocket.toml";
 }
 

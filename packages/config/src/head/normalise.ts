@@ -66,7 +66,7 @@ export function rewriteForContainer(
     out.rds = rds;
     rdsDatabase = database;
   }
-  for (const section of ["neon", "tidb"] as const) {
+  for (const section of ["neon", "tidb", "upstash"] as const) {
     const t = doc[section];
     if (isTable(t) && t.provisioning === "deploy") out[section] = without(t, "provisioning");
   }

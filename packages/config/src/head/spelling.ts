@@ -38,7 +38,8 @@ export function spellingOf(doc: TomlTable): { spelling: Spelling } | { mixed: Is
   return { spelling: head || headKey ? "head" : "seed" };
 }
 
-const HEAD_ONLY_SECTIONS = ["upstash", "dsql", "backup"];
+// [upstash] is built and means the same in both spellings, so it says nothing about the file's.
+const HEAD_ONLY_SECTIONS = ["dsql", "backup"];
 const HEAD_ONLY_RDS_KEYS = [
   "backup",
   "managed",

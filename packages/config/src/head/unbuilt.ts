@@ -19,10 +19,10 @@ export function unbuiltIssues(doc: TomlTable): Issue[] {
       hint: hint ?? "Remove the key; pocket refuses it rather than deploying without it.",
     });
 
-  for (const section of ["upstash", "dsql", "backup"] as const) {
+  for (const section of ["dsql", "backup"] as const) {
     if (Object.hasOwn(doc, section)) refuse([section], `[${section}] (${SECTION_FEATURES[section]})`);
   }
-  for (const section of ["neon", "tidb"] as const) {
+  for (const section of ["neon", "tidb", "upstash"] as const) {
     const t = doc[section];
     if (isTable(t) && Object.hasOwn(t, "provisioning") && t.provisioning !== "deploy") {
       refuse(
@@ -57,7 +57,6 @@ export function unbuiltIssues(doc: TomlTable): Issue[] {
 type Refuse = (path: PathSegment[], what: string, hint?: string) => void;
 
 const SECTION_FEATURES = {
-  upstash: "Upstash Redis",
   dsql: "Aurora DSQL",
   backup: "AWS Backup plans",
 } as const;
@@ -92,9 +91,6 @@ function containerIssues(c: TomlTable, at: PathSegment[], refuse: Refuse) {
   }
   if (isTable(managed)) {
     for (const [key, spec] of Object.entries(managed)) {
-      if (isTable(spec) && spec.type === "upstash_redis_url") {
-        refuse([...at, "secrets", "managed", key, "type"], 'type = "upstash_redis_url" (Upstash Redis)');
-      }
       if (isTable(spec) && spec.type === "auto_database_url") {
         refuse(
           [...at, "secrets", "managed", key, "type"],
@@ -105,14 +101,6 @@ function containerIssues(c: TomlTable, at: PathSegment[], refuse: Refuse) {
     }
   }
   const django = c.django;
-  const caches = isTable(django) ? django.caches : undefined;
-  if (isTable(caches)) {
-    for (const [key, cache] of Object.entries(caches)) {
-      if (isTable(cache) && cache.store === "redis") {
-        refuse([...at, "django", "caches", key, "store"], 'store = "redis" (Upstash Redis)');
-      }
-    }
-  }
   const storages = isTable(django) ? django.storages : undefined;
   if (isTable(storages)) {
     for (const [key, s] of Object.entries(storages)) {

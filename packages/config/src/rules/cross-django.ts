@@ -56,6 +56,36 @@ function djangoIssues(
         'Use store = "locmem", or add efs = {} to [vpc].',
       );
     }
+    if (cache.store === "redis" && redisUrlSecret(container(s)) === undefined) {
+      add(
+        "cache-redis-without-upstash",
+        `cache "${name}" uses store = "redis", which reads its URL from a managed secret of type "upstash_redis_url"`,
+        [...base, "caches", name, "store"],
+        'Add [upstash] and REDIS_URL = { type = "upstash_redis_url" } to the container\'s managed secrets.',
+      );
+    }
+  }
+}
+
+/** The managed secret that holds the Upstash Redis URL, when the container has one. */
+export function redisUrlSecret(
+  awscontainer: { secrets?: { managed: Record<string, { type: string }> } } | undefined,
+): string | undefined {
+  const managed = awscontainer?.secrets?.managed ?? {};
+  return Object.keys(managed).find((name) => managed[name]!.type === "upstash_redis_url");
+}
+
+/** Locally there is no Upstash database: a redis cache in the fallback would never connect. */
+export function fallbackCachesLocal(s: CheckedSettings, add: Add): void {
+  if (!ok(s.general)) return;
+  for (const [name, cache] of Object.entries(s.general.djangoFallback.caches)) {
+    if (cache.store !== "redis") continue;
+    add(
+      "cache-redis-local",
+      `cache "${name}" of [general.django_fallback] uses store = "redis"; local runs have no Upstash database`,
+      ["general", "django_fallback", "caches", name, "store"],
+      'Use store = "locmem" in the fallback.',
+    );
   }
 }
 

@@ -2,7 +2,7 @@ import type { Issue } from "../diagnostics.js";
 import { MANAGEMENT_COMMAND_HANDLER } from "../schema/awscontainer.js";
 import { type Add, type CheckedSettings, type CrossRule, container, ok } from "./checked.js";
 import { cloudfrontNeedsS3, distributionReferences, signingKeyIdsDistinct } from "./cross-cloudfront.js";
-import { localDjangoReferences, stageDjangoReferences } from "./cross-django.js";
+import { fallbackCachesLocal, localDjangoReferences, stageDjangoReferences } from "./cross-django.js";
 import { scheduleTargets } from "./cross-schedules.js";
 
 export { type Checked, type CheckedSettings, ok } from "./checked.js";
@@ -24,6 +24,7 @@ const CROSS_RULES: readonly CrossRule[] = [
   stageDjangoReferences,
   managementHandlerNotHttp,
   localDjangoReferences,
+  fallbackCachesLocal,
   scheduleTargets,
 ];
 
@@ -70,7 +71,11 @@ function rdsBesideContainer(s: CheckedSettings, add: Add): void {
 }
 
 /** The section a managed secret's value comes from. */
-const SECRET_SOURCES = { neon_database_url: "neon", tidb_database_url: "tidb" } as const;
+const SECRET_SOURCES = {
+  neon_database_url: "neon",
+  tidb_database_url: "tidb",
+  upstash_redis_url: "upstash",
+} as const;
 
 function secretsNeedTheirDatabase(s: CheckedSettings, add: Add): void {
   for (const [secret, spec] of Object.entries(container(s)?.secrets?.managed ?? {})) {

@@ -21,6 +21,17 @@ export const tidbSchema = lazy(() =>
 );
 export type TidbSettings = z.output<ReturnType<typeof tidbSchema>>;
 
+/**
+ * `[upstash]`: the stage's Upstash Redis database. `budget` is the monthly cap in dollars (Upstash's
+ * minimum, $20, is the default); the API credentials come from the environment only.
+ */
+export const upstashSchema = lazy(() =>
+  table({
+    budget: z._default(int(20, 1_000_000), 20),
+  }),
+);
+export type UpstashSettings = z.output<ReturnType<typeof upstashSchema>>;
+
 /** Aurora Serverless v2 capacity: 0 to 256 ACU in steps of 0.5 (0 pauses the cluster when idle). */
 const acu = z.number().check(
   z.gte(0),

@@ -52,7 +52,7 @@ const storage = table({
 export type StorageSettings = z.output<typeof storage>;
 
 const cache = table({
-  store: z.enum(["locmem", "efs"]),
+  store: z.enum(["locmem", "efs", "redis"]),
   location_subdir: z._default(z.string(), "{stage}"),
 });
 export type CacheSettings = z.output<typeof cache>;

@@ -43,6 +43,7 @@ const managedSecret = z.discriminatedUnion(
     }),
     table({ type: z.literal("neon_database_url"), options: noOptions }),
     table({ type: z.literal("tidb_database_url"), options: noOptions }),
+    table({ type: z.literal("upstash_redis_url"), options: noOptions }),
     table({ type: z.literal("spa_token_secret"), options: noOptions }),
     table({ type: z.literal("rsa_pem_base64"), options: z.prefault(table(rsaSuffixes), {}) }),
     table({
@@ -65,7 +66,7 @@ const managedSecret = z.discriminatedUnion(
   ],
   {
     error:
-      'type must be one of "password", "neon_database_url", "tidb_database_url", "rsa_pem_base64", "cloudfront_signing_key", "spa_token_secret", "basic_auth_credential"',
+      'type must be one of "password", "neon_database_url", "tidb_database_url", "upstash_redis_url", "rsa_pem_base64", "cloudfront_signing_key", "spa_token_secret", "basic_auth_credential"',
   },
 );
 export type ManagedSecretSettings = z.output<typeof managedSecret>;
@@ -73,6 +74,7 @@ export const MANAGED_SECRET_TYPES = [
   "password",
   "neon_database_url",
   "tidb_database_url",
+  "upstash_redis_url",
   "spa_token_secret",
   "rsa_pem_base64",
   "cloudfront_signing_key",

@@ -4,7 +4,7 @@ import type { HeadFacts } from "../head/facts.js";
 import { awscontainerSchema } from "./awscontainer.js";
 import { fail } from "./base.js";
 import { distributionSchema } from "./cloudfront.js";
-import { neonSchema, rdsSchema, tidbSchema } from "./databases.js";
+import { neonSchema, rdsSchema, tidbSchema, upstashSchema } from "./databases.js";
 import { generalSchema, s3Schema } from "./general.js";
 import { schedulerSchema } from "./scheduler.js";
 import type { ManagedSecretSettings } from "./secrets.js";
@@ -20,6 +20,8 @@ export interface Credentials {
   tidbPublicKey?: string;
   tidbPrivateKey?: string;
   /** Managed secret name → the password a `basic_auth_credential` has in pocket.toml. */
+  upstashEmail?: string;
+  upstashApiKey?: string;
   basicAuthPasswords?: Record<string, string>;
 }
 
@@ -154,6 +156,15 @@ export function sectionSchemas(env: SectionEnv) {
       });
     },
     get rds() {
+    get upstash() {
+      return then(upstashSchema(), (u) => {
+        const email = env.credential("UPSTASH_EMAIL");
+        const key = env.credential("UPSTASH_API_KEY");
+        if (email) env.credentials.upstashEmail = email.value;
+        if (key) env.credentials.upstashApiKey = key.value;
+        return { ...u, apiKeySource: key?.source };
+      });
+    },
       return resolveUseVpc(rdsSchema(), "rds", env);
     },
     get awscontainer() {
@@ -187,6 +198,7 @@ export const SECTION_NAMES = [
   "awscontainer",
   "ses",
   "scheduler",
+  "upstash",
   "cloudfront",
 ] as const satisfies readonly (SectionName | "cloudfront")[];
 
@@ -202,6 +214,7 @@ export type AwsContainerSettings = SectionSettings<"awscontainer">;
 export type SesSettings = SectionSettings<"ses">;
 export type SchedulerSettings = SectionSettings<"scheduler">;
 export type DistributionSettings = z.output<ReturnType<typeof distributionSchema>>;
+export type UpstashSettings = SectionSettings<"upstash">;
 export type { DjangoSettings } from "./django.js";
 
 /** The validated, stage-merged configuration with every default filled in. */

@@ -21,7 +21,7 @@ export function secretsResource(secrets: SecretsContext, id = "secrets"): Resour
     id,
     title: `managed secrets (${where})`,
     group: "awscontainer",
-    dependsOn: ["neon", "tidb"],
+    dependsOn: ["neon", "tidb", "upstash"],
     keep: { unless: "withSecrets" },
     async status(run) {
       const stored = await storeOf(run).read();
@@ -65,18 +65,25 @@ export function secretsResource(secrets: SecretsContext, id = "secrets"): Resour
   };
 }
 
+/** The managed secrets whose value a database resource's deploy outputs (never generated here). */
+const VALUE_SOURCES = {
+  neon_database_url: { resource: "neon", output: "databaseUrl" },
+  tidb_database_url: { resource: "tidb", output: "databaseUrl" },
+  upstash_redis_url: { resource: "upstash", output: "redisUrl" },
+} as const;
+
 function valueFor(
   name: string,
   spec: ManagedSecretContext,
   run: RunContext,
 ): string | { pem: string; pub: string } {
-  if (spec.type === "neon_database_url" || spec.type === "tidb_database_url") {
-    const source = spec.type === "neon_database_url" ? "neon" : "tidb";
-    const url = run.outputs.get(source)?.databaseUrl;
+  const source = VALUE_SOURCES[spec.type as keyof typeof VALUE_SOURCES];
+  if (source) {
+    const url = run.outputs.get(source.resource)?.[source.output];
     if (!url) {
       throw new CliError(
         "secret-source-missing",
-        `${name} (${spec.type}) is filled from the ${source} database, which was not deployed in this run.`,
+        `${name} (${spec.type}) is filled from the ${source.resource} database, which was not deployed in this run.`,
         { hint: "Run `pocket deploy` for this stage: it deploys the database first." },
       );
     }

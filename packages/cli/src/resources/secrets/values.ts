@@ -52,6 +52,7 @@ export function generateSecret(
     }
     case "neon_database_url":
     case "tidb_database_url":
+    case "upstash_redis_url":
       throw new Error(`${spec.type} values come from the database resource, not from a generator`);
   }
 }
