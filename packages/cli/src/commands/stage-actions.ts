@@ -1,4 +1,5 @@
 import type { LoadedConfig } from "@magic-pocket/config";
+import { callerIdentity } from "../aws/clients.js";
 import type { GlobalOptions } from "../config-loader.js";
 import { withAwsErrors } from "../engine/aws-errors.js";
 import { deployResources, seconds } from "../engine/deploy.js";
@@ -28,6 +29,8 @@ export interface DeployOptions extends RunOptions {
 
 export async function deployCommand(global: GlobalOptions, opts: DeployOptions): Promise<void> {
   const { config, resources, run } = await prepareStage(global, opts);
+  // Every S3 call names its bucket's owner: the account is asked while the stage is read.
+  callerIdentity(run.aws(run.ctx.region)).catch(() => undefined);
   const stage = config.settings.stage;
   imageNeedsContainer(config, opts.image);
   if (opts.imageFrom !== undefined)

@@ -51,10 +51,23 @@ export async function deployResources(
     await withAwsErrors(run.ctx.region, async () => {
       // Every S3 call names its bucket's owner: the account is asked while the inputs are checked.
       callerIdentity(run.aws(run.ctx.region)).catch(() => undefined);
-      // A bad input must stop the run while nothing has changed, so its error can say so.
-      await checkInputs(run, targets);
+      // A bad input must stop the run while nothing has changed, so its error can say so. The
+      // lock's bucket is read meanwhile: deployed (created) only after the checks, and only
+      // when it is not in sync, so an unchanged stage pays no round trip of its own for it.
       const first = targets.filter((r) => r.holdsLock);
-      await inDependencyOrder(first, async (r) => reports.set(r.id, await deployOne(r)));
+      const [, firstStates] = await Promise.all([
+        checkInputs(run, targets),
+        Promise.all(first.map((r) => r.status(run).catch(() => undefined))),
+      ]);
+      for (const [i, r] of first.entries()) {
+        if (firstStates[i]?.state !== "in-sync") continue;
+        view.for(r.id, r.title).done("no changes", "skip");
+        reports.set(r.id, { changed: false, summary: "no changes" });
+      }
+      await inDependencyOrder(
+        first.filter((r) => !reports.has(r.id)),
+        async (r) => reports.set(r.id, await deployOne(r)),
+      );
       await withStageLock(
         run,
         view,
