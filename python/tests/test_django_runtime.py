@@ -277,3 +277,21 @@ def test_get_databases_deployed_takes_database_url_from_envs(deployed, monkeypat
     # [awscontainer.envs] DATABASE_URL arrives as a plain variable of the function.
     deployed(DATABASE_URL="postgres://app:pw@db.example.com:5432/app")
     assert get_databases()["default"]["HOST"] == "db.example.com"
+
+
+def test_deployed_redis_cache_gets_its_url_from_the_managed_secret(deployed):
+    # [upstash] with REDIS_URL = { type = "upstash_redis_url" } and caches.default.store = "redis".
+    django = {**DEPLOYED_DJANGO, "caches": {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION_ENV": "REDIS_URL"}}}
+    deployed(django=django, REDIS_URL="rediss://default:pw@apn1-x.upstash.io:6379")
+    assert get_caches() == {
+        "default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "rediss://default:pw@apn1-x.upstash.io:6379"}
+    }
+    assert CACHE_BACKENDS["redis"] == "django_redis.cache.RedisCache"
+
+
+def test_deployed_redis_cache_without_its_url_is_a_clear_error(deployed, monkeypatch):
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    django = {**DEPLOYED_DJANGO, "caches": {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION_ENV": "REDIS_URL"}}}
+    deployed(django=django)
+    with pytest.raises(PocketRuntimeError, match="REDIS_URL"):
+        get_caches()

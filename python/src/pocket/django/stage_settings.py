@@ -38,6 +38,8 @@ __all__ = [
 CACHE_BACKENDS = {
     "locmem": "django.core.cache.backends.locmem.LocMemCache",
     "efs": "django.core.cache.backends.filebased.FileBasedCache",
+    # [upstash]: the original's choice; the app installs django-redis.
+    "redis": "django_redis.cache.RedisCache",
 }
 
 _STORAGE_KEYS = {"store", "location", "static", "manifest", "distribution", "route", "options"}
@@ -225,7 +227,25 @@ def get_caches(
     check_stage(stage, "get_caches")
     toml_path = toml_path_arg(toml_path, path)
     set_envs(toml_path=toml_path)
-    return copy.deepcopy(_django_document(toml_path).get("caches", {}))
+    return {name: _with_location(name, entry) for name, entry in _django_document(toml_path).get("caches", {}).items()}
+
+
+def _with_location(name: str, entry: Any) -> Any:
+    """A ``redis`` cache names the variable holding its URL (``LOCATION_ENV``, a managed secret
+    loaded by :func:`set_envs`); Django gets the URL itself as ``LOCATION``."""
+    entry = copy.deepcopy(entry)
+    if not isinstance(entry, dict) or "LOCATION_ENV" not in entry:
+        return entry
+    variable = entry.pop("LOCATION_ENV")
+    url = os.environ.get(variable) if isinstance(variable, str) else None
+    if not url:
+        raise PocketRuntimeError(
+            f"cache {name!r} reads its Redis URL from {variable!r}, which is not set: "
+            "redeploy with `pocket deploy` (it stores the Upstash URL in the managed secret)",
+            code="cache-url-missing",
+        )
+    entry["LOCATION"] = url
+    return entry
 
 
 def get_django_settings(
