@@ -78,6 +78,7 @@ Environment:
   POCKET_STAGE        default stage for commands that take --stage
   NEON_API_KEY        Neon API key (also read from .env next to pocket.toml)
   TIDB_PUBLIC_KEY, TIDB_PRIVATE_KEY   TiDB Cloud API keys (also from .env)
+  UPSTASH_EMAIL, UPSTASH_API_KEY   Upstash management API credentials (also from .env)
   AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL   standard AWS SDK settings
   DEPOT_TOKEN, DEPOT_PROJECT_ID   for awscontainer.build = "depot"
   CODEBUILD_PERMISSIONS_BOUNDARY  permissions boundary for the CodeBuild role
