@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { addHeadKeys } from "./json-schema-head.js";
 import { distributionSchema, sectionSchemas } from "./schema/settings.js";
 
 /**
@@ -32,6 +33,12 @@ export function pocketTomlJsonSchema(): Record<string, unknown> {
     // A stage table may override any key, so nothing in it is required.
     stageProperties[name] = dropRequired(structuredClone(json));
   }
+  // The original's current spelling: `[container.<name>]` tables, each an [awscontainer]
+  // (docs/decisions.md#d11-two-spellings-one-schema). A file uses one of the two.
+  addHeadKeys(properties);
+  addHeadKeys(stageProperties);
+  properties.container = namedContainers(properties.awscontainer);
+  stageProperties.container = namedContainers(stageProperties.awscontainer);
   return {
     $schema: "http://json-schema.org/draft-07/schema#",
     $id: "https://magic-pocket.dev/schema/pocket.toml.json",
@@ -47,6 +54,16 @@ export function pocketTomlJsonSchema(): Record<string, unknown> {
       properties: stageProperties,
       additionalProperties: false,
     },
+  };
+}
+
+function namedContainers(container: unknown): Record<string, unknown> {
+  return {
+    type: "object",
+    description:
+      "The original's current spelling: [container.<name>] tables, each with the keys of [awscontainer] (use one spelling per file).",
+    propertyNames: { pattern: "^[a-z][a-z0-9]{0,31}$" },
+    additionalProperties: container,
   };
 }
 

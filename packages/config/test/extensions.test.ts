@@ -141,6 +141,12 @@ Statement = [{ Effect = "Allow", Action = ["sqs:ReceiveMessage"], Resource = "ar
 
   it("is in the JSON schema", () => {
     const schema = pocketTomlJsonSchema() as any;
+    // [container.<name>] (the original's current spelling) has the same keys, per named container.
+    expect(schema.properties.container.additionalProperties).toEqual(schema.properties.awscontainer);
+    expect(schema.properties.container.propertyNames.pattern).toBe("^[a-z][a-z0-9]{0,31}$");
+    expect(
+      Object.keys(schema.properties.awscontainer.properties.handlers.additionalProperties.properties),
+    ).toContain("envs");
     expect(Object.keys(schema.properties.awscontainer.properties.iam.properties)).toEqual([
       "managed_policy_arns",
       "inline_policies",
