@@ -423,7 +423,7 @@ export interface NeonContext {
   apiKeySource?: "environment" | ".env" | "pocket.toml";
 }
 
-/** `[upstash]`: the stage's Upstash Redis database (docs/decisions.md#b12-upstash-database-per-stage). */
+/** `[upstash]`: the stage's Upstash Redis database (docs/decisions.md#b6-upstash-database-per-stage). */
 export interface UpstashContext {
   /** `{project}-{stage}`, as the original names it. */
   databaseName: string;
