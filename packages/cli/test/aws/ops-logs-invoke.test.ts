@@ -32,6 +32,8 @@ SECRET_KEY = { type = "password", options = { length = 50 } }
 API_TOKEN = { name = "/ops/api-token", store = "ssm" }
 `;
 const env = () => motoEnv(REGION);
+/** `pocket` in the test project against moto. */
+const pocketHere = (args: string[]) => pocket(args, { cwd: dir, env: env() });
 const logs = () => new CloudWatchLogsClient({ region: REGION });
 const T0 = Date.now() - 60_000;
 let dir: string;
@@ -78,7 +80,7 @@ afterAll(async () => {
 describe("pocket logs against moto's CloudWatch Logs", () => {
   it("merges every handler's events by time, condenses START/END/REPORT and says who never ran", async () => {
     const { result: r, operations } = await record(() =>
-      pocket(["logs", "--stage", "dev", "--since", "1h"], { cwd: dir, env: env() }),
+      pocketHere(["logs", "--stage", "dev", "--since", "1h"]),
     );
     expect(r.status, r.stderr).toBe(0);
     const lines = r.stdout.trimEnd().split("\n");
@@ -94,10 +96,17 @@ describe("pocket logs against moto's CloudWatch Logs", () => {
   });
 
   it("reads only the named handlers, with the filter pattern, as JSON lines", () => {
-    const r = pocket(["logs", "worker", "--stage", "dev", "--since", "1h", "--json", "--filter", "failed"], {
-      cwd: dir,
-      env: env(),
-    });
+    const r = pocketHere([
+      "logs",
+      "worker",
+      "--stage",
+      "dev",
+      "--since",
+      "1h",
+      "--json",
+      "--filter",
+      "failed",
+    ]);
     expect(r.status, r.stderr).toBe(0);
     const events = r.stdout
       .trim()
@@ -109,18 +118,15 @@ describe("pocket logs against moto's CloudWatch Logs", () => {
   });
 
   it("says so for an unknown handler (usage error) and for a window without events", () => {
-    const bad = pocket(["logs", "nope", "--stage", "dev"], { cwd: dir, env: env() });
+    const bad = pocketHere(["logs", "nope", "--stage", "dev"]);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('there is no handler "nope"');
     expect(bad.stderr).toContain("wsgi, worker, cron");
-    const old = pocket(["logs", "wsgi", "--stage", "dev", "--since", "2020-01-01T00:00:00Z"], {
-      cwd: dir,
-      env: env(),
-    });
+    const old = pocketHere(["logs", "wsgi", "--stage", "dev", "--since", "2020-01-01T00:00:00Z"]);
     expect(old.status, old.stderr).toBe(0);
-    const quiet = pocket(["logs", "wsgi", "--stage", "dev", "--since", "1s"], { cwd: dir, env: env() });
+    const quiet = pocketHere(["logs", "wsgi", "--stage", "dev", "--since", "1s"]);
     expect(quiet.stderr).toContain("no log events since");
-    expect(pocket(["logs", "--stage", "dev", "--since", "soon"], { cwd: dir, env: env() }).status).toBe(2);
+    expect(pocketHere(["logs", "--stage", "dev", "--since", "soon"]).status).toBe(2);
   });
 
   it("--follow prints events that arrive later, once each", async () => {
@@ -163,10 +169,7 @@ describe("pocket logs prints text, never terminal commands or the stage's secret
   });
 
   it("masks managed and user secret values and escapes control characters", () => {
-    const r = pocket(["logs", "wsgi", "--stage", "dev", "--since", "1h", "--filter", "settings"], {
-      cwd: dir,
-      env: env(),
-    });
+    const r = pocketHere(["logs", "wsgi", "--stage", "dev", "--since", "1h", "--filter", "settings"]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(
       / wsgi │ settings SECRET_KEY=\[masked SECRET_KEY\] token=\[masked API_TOKEN\]\\x1b\]0;owned\\x07\\x1b\[2J\n$/,
@@ -177,13 +180,13 @@ describe("pocket logs prints text, never terminal commands or the stage's secret
 
   it("masks them in --json too, and shows them with --show-secrets", () => {
     const args = ["logs", "wsgi", "--stage", "dev", "--since", "1h", "--filter", "settings"];
-    const json = pocket([...args, "--json"], { cwd: dir, env: env() });
+    const json = pocketHere([...args, "--json"]);
     expect(json.status, json.stderr).toBe(0);
     expect(JSON.parse(json.stdout).message).toContain(
       "SECRET_KEY=[masked SECRET_KEY] token=[masked API_TOKEN]",
     );
     for (const value of [secretKey, apiToken]) expect(json.stdout).not.toContain(value);
-    const shown = pocket([...args, "--show-secrets"], { cwd: dir, env: env() });
+    const shown = pocketHere([...args, "--show-secrets"]);
     expect(shown.status, shown.stderr).toBe(0);
     expect(shown.stdout).toContain(`SECRET_KEY=${secretKey} token=${apiToken}`);
     expect(shown.stdout).toContain("\\x1b[2J");
@@ -193,7 +196,7 @@ describe("pocket logs prints text, never terminal commands or the stage's secret
 describe("pocket invoke", () => {
   it("invokes synchronously with the payload and prints the response (moto echoes the event)", async () => {
     const { result: r, requests } = await record(() =>
-      pocket(["invoke", "cron", "--stage", "dev", "--payload", '{"job":"report"}'], { cwd: dir, env: env() }),
+      pocketHere(["invoke", "cron", "--stage", "dev", "--payload", '{"job":"report"}']),
     );
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ job: "report" });
@@ -203,7 +206,7 @@ describe("pocket invoke", () => {
 
   it("refuses a payload that is not JSON before calling AWS", async () => {
     const { result: bad, operations } = await record(() =>
-      pocket(["invoke", "cron", "--stage", "dev", "--payload", "{job}"], { cwd: dir, env: env() }),
+      pocketHere(["invoke", "cron", "--stage", "dev", "--payload", "{job}"]),
     );
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain("--payload is not JSON");
