@@ -1,6 +1,7 @@
 import type { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import type { CloudFrontClient } from "@aws-sdk/client-cloudfront";
 import type { CloudFrontKeyValueStoreClient } from "@aws-sdk/client-cloudfront-keyvaluestore";
+import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import type { CodeBuildClient } from "@aws-sdk/client-codebuild";
 import type { EC2Client } from "@aws-sdk/client-ec2";
@@ -50,6 +51,8 @@ export interface AwsClients {
   rds(): Promise<RDSClient>;
   /** CloudWatch Logs (read-only: `pocket logs`, `pocket invoke --log`). */
   logs(): Promise<CloudWatchLogsClient>;
+  /** CloudWatch (read-only: the `[alarms]` in ALARM, for `pocket status`). */
+  cloudwatch(): Promise<CloudWatchClient>;
   /** AWS WAFv2 (the allow-list IPSets; CloudFront scope is called in us-east-1). */
   wafv2(): Promise<WAFV2Client>;
 }
@@ -185,6 +188,10 @@ export function awsClients(region: string, options: AwsOptions = {}): AwsClients
     logs: lazy("logs", async () => {
       const { CloudWatchLogsClient } = await import("@aws-sdk/client-cloudwatch-logs");
       return new CloudWatchLogsClient(base);
+    }),
+    cloudwatch: lazy("cloudwatch", async () => {
+      const { CloudWatchClient } = await import("@aws-sdk/client-cloudwatch");
+      return new CloudWatchClient(base);
     }),
     wafv2: lazy("wafv2", async () => {
       const { WAFV2Client } = await import("@aws-sdk/client-wafv2");

@@ -1,3 +1,4 @@
+import alarms from "./alarms/index.js";
 import cloudfront from "./cloudfront/index.js";
 import cloudfrontKeys from "./cloudfront-keys/index.js";
 import container from "./container/index.js";
@@ -9,8 +10,8 @@ import scheduler from "./scheduler/index.js";
 import secrets from "./secrets/index.js";
 import stateBucket from "./state-bucket/index.js";
 import tidb from "./tidb/index.js";
-import vpc from "./vpc/index.js";
 import upstash from "./upstash/index.js";
+import vpc from "./vpc/index.js";
 
 /**
  * Every kind of resource a stage can have. Order here is only the order of listings (status,
@@ -22,14 +23,15 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
   s3,
   neon,
   tidb,
-  secrets,
   upstash,
+  secrets,
   vpc,
   rds,
   cloudfrontKeys,
   container,
   scheduler,
   cloudfront,
+  alarms,
 ];
 
 /** The stage's resources, from its derived context. */

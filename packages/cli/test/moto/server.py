@@ -29,6 +29,10 @@
    edits the set a deploy made, and a stack deletion deletes them.
 8. `NoEcho` parameters read back as `****` from DescribeStacks, as on AWS; moto 5 compares the
    parameter's value instead of its key with the NoEcho keys, so it shows them in clear.
+10. CloudWatch alarms in CloudFormation (`AWS::CloudWatch::Alarm`), which moto's CloudFormation
+   does not model although moto's CloudWatch API exists: each is put in moto's CloudWatch
+   backend (PutMetricAlarm with the template's properties), so DescribeAlarms and
+   SetAlarmState see the alarms a deploy made, and a stack deletion deletes them.
 9. A Lambda function's `TracingConfig` from CloudFormation (X-Ray active tracing), which moto's
    CloudFormation leaves out on create and update: the function's configuration then reads
    back the mode the template set, as on AWS.
@@ -350,6 +354,61 @@ class StandInWebACL(_WafStandIn, CloudFormationModel):
 
     def delete(self, account_id, region_name):
         self.backend.delete_web_acl(self.obj.name, self.scope, self.obj.id, self.obj.lock_token)
+
+
+class StandInAlarm(CloudFormationModel):
+    """An `AWS::CloudWatch::Alarm` put in moto's CloudWatch backend; Ref is its name, as on AWS."""
+
+    # moto files models by the second part of their module name.
+    __module__ = "moto.cloudwatch.pocket_stand_in"
+
+    def __init__(self, account_id, region_name, properties):
+        from moto.cloudwatch.models import cloudwatch_backends
+
+        self.backend = cloudwatch_backends[account_id][region_name]
+        self.properties = properties
+        self.name = properties["AlarmName"]
+        self.apply()
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::CloudWatch::Alarm"
+
+    @property
+    def physical_resource_id(self):
+        return self.name
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        return cls(account_id, region_name, cloudformation_json.get("Properties", {}))
+
+    @classmethod
+    def update_from_cloudformation_json(
+        cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
+    ):
+        original_resource.properties = cloudformation_json.get("Properties", {})
+        original_resource.apply()
+        return original_resource
+
+    def apply(self):
+        p = self.properties
+        self.backend.put_metric_alarm(
+            name=self.name,
+            namespace=p.get("Namespace"),
+            metric_name=p.get("MetricName"),
+            comparison_operator=p["ComparisonOperator"],
+            evaluation_periods=int(p["EvaluationPeriods"]),
+            period=int(p.get("Period", 60)),
+            threshold=float(p.get("Threshold", 0)),
+            statistic=p.get("Statistic"),
+            description=p.get("AlarmDescription", ""),
+            dimensions=list(p.get("Dimensions", [])),
+            alarm_actions=list(p.get("AlarmActions", [])),
+            treat_missing_data=p.get("TreatMissingData"),
+        )
+
+    def delete(self, account_id, region_name):
+        self.backend.delete_alarms([self.name])
 
 
 def _ec2(account_id, region_name):

@@ -11,6 +11,7 @@ import type {
   UpstashSettings,
   VpcSettings,
 } from "../schema/settings.js";
+import { buildAlarms } from "./alarms.js";
 import { buildDistribution } from "./cloudfront.js";
 import { buildContainer } from "./container.js";
 import { resolveDjango } from "./django.js";
@@ -26,8 +27,8 @@ import type {
   SchedulerContext,
   SesContext,
   TidbContext,
-  VpcContext,
   UpstashContext,
+  VpcContext,
 } from "./types.js";
 
 /** Derives every name from validated settings. Pure: no AWS, no file system. */
@@ -44,12 +45,19 @@ export function buildContext(settings: Settings): PocketContext {
   if (settings.ses) ctx.ses = buildSes(settings.ses, ctx.region);
   if (settings.scheduler && ctx.container)
     ctx.scheduler = buildScheduler(settings.scheduler, ctx, ctx.container);
-  if (settings.rds) ctx.rds = buildRds(settings.rds, ctx);
+  if (settings.rds?.managed === false) {
+    ctx.rdsExisting = {
+      secretArn: settings.rds.secretArn!,
+      securityGroupId: settings.rds.securityGroupId!,
+      databaseName: settings.rds.database,
+      region: ctx.region,
+    };
+  } else if (settings.rds) ctx.rds = buildRds(settings.rds, ctx);
   if (settings.neon) ctx.neon = buildNeon(settings.neon, ctx);
   if (settings.tidb) ctx.tidb = buildTidb(settings.tidb, ctx);
-  return ctx;
   if (settings.upstash) ctx.upstash = buildUpstash(settings.upstash, ctx);
   if (settings.alarms) ctx.alarms = buildAlarms(settings.alarms, ctx);
+  return ctx;
 }
 
 /** The names every stage has, whatever its sections: the prefix, the state bucket, local Django. */
@@ -182,7 +190,6 @@ function buildNeon(neon: NeonSettings, ctx: PocketContext): NeonContext {
     pgVersion: neon.pgVersion,
     apiKeySource: neon.apiKeySource,
   };
-  };
 }
 
 function buildUpstash(u: UpstashSettings, ctx: PocketContext): UpstashContext {
@@ -191,6 +198,7 @@ function buildUpstash(u: UpstashSettings, ctx: PocketContext): UpstashContext {
     primaryRegion: "ap-southeast-1",
     budget: u.budget,
     apiKeySource: u.apiKeySource,
+  };
 }
 
 function buildTidb(t: TidbSettings, ctx: PocketContext): TidbContext {

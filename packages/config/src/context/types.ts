@@ -33,6 +33,8 @@ export interface PocketContext {
    */
   containers?: Record<string, ContainerContext>;
   rds?: RdsContext;
+  /** `[rds] managed = false`: a cluster pocket neither makes nor deletes. */
+  rdsExisting?: ExistingRdsContext;
   neon?: NeonContext;
   tidb?: TidbContext;
   upstash?: UpstashContext;
@@ -70,7 +72,7 @@ export interface AlarmsContext {
   /** `{slug}-alarms` */
   stackName: string;
   region: string;
-  /** Every alarm's name starts with it (`{slug}-`): `pocket status` lists those in ALARM. */
+  /** Every alarm's name starts with it (`{slug}-alarm-`): `pocket status` lists those in ALARM. */
   namePrefix: string;
   /** The topic the stack makes for `email` (`{slug}-alarms`). */
   topicName: string;
@@ -411,6 +413,20 @@ export interface RdsContext {
   preferredBackupWindow?: string;
   region: string;
   finalSnapshotPrefix: string;
+}
+
+/**
+ * An existing Aurora cluster (docs/decisions.md#b7-an-existing-aurora-cluster): the functions
+ * read its secret and reach it through its security group; nothing of it is pocket's.
+ */
+export interface ExistingRdsContext {
+  /** Holds host, port, username, password and dbname (the original's contract for this secret). */
+  secretArn: string;
+  /** The container stack adds ingress on 5432 from the functions' security group to it. */
+  securityGroupId: string;
+  /** `[rds] database`, else the secret's `dbname` at run time. */
+  databaseName?: string;
+  region: string;
 }
 
 export interface NeonContext {

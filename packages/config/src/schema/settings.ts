@@ -1,6 +1,7 @@
 import * as z from "zod/mini";
 import type { Issue } from "../diagnostics.js";
 import type { HeadFacts } from "../head/facts.js";
+import { alarmsSchema } from "./alarms.js";
 import { awscontainerSchema } from "./awscontainer.js";
 import { fail } from "./base.js";
 import { distributionSchema } from "./cloudfront.js";
@@ -19,9 +20,9 @@ export interface Credentials {
   neonApiKey?: string;
   tidbPublicKey?: string;
   tidbPrivateKey?: string;
-  /** Managed secret name → the password a `basic_auth_credential` has in pocket.toml. */
   upstashEmail?: string;
   upstashApiKey?: string;
+  /** Managed secret name → the password a `basic_auth_credential` has in pocket.toml. */
   basicAuthPasswords?: Record<string, string>;
 }
 
@@ -155,7 +156,6 @@ export function sectionSchemas(env: SectionEnv) {
         return { ...t, publicKeySource: pub?.source, privateKeySource: priv?.source };
       });
     },
-    get rds() {
     get upstash() {
       return then(upstashSchema(), (u) => {
         const email = env.credential("UPSTASH_EMAIL");
@@ -165,6 +165,7 @@ export function sectionSchemas(env: SectionEnv) {
         return { ...u, apiKeySource: key?.source };
       });
     },
+    get rds() {
       return resolveUseVpc(rdsSchema(), "rds", env);
     },
     get awscontainer() {
@@ -175,6 +176,9 @@ export function sectionSchemas(env: SectionEnv) {
     },
     get scheduler() {
       return schedulerSchema();
+    },
+    get alarms() {
+      return alarmsSchema();
     },
   };
 }
@@ -194,11 +198,12 @@ export const SECTION_NAMES = [
   "s3",
   "neon",
   "tidb",
+  "upstash",
   "rds",
   "awscontainer",
   "ses",
   "scheduler",
-  "upstash",
+  "alarms",
   "cloudfront",
 ] as const satisfies readonly (SectionName | "cloudfront")[];
 
@@ -209,12 +214,13 @@ export type VpcSettings = SectionSettings<"vpc">;
 export type S3Settings = SectionSettings<"s3">;
 export type NeonSettings = SectionSettings<"neon">;
 export type TidbSettings = SectionSettings<"tidb">;
+export type UpstashSettings = SectionSettings<"upstash">;
 export type RdsSettings = SectionSettings<"rds">;
 export type AwsContainerSettings = SectionSettings<"awscontainer">;
 export type SesSettings = SectionSettings<"ses">;
 export type SchedulerSettings = SectionSettings<"scheduler">;
+export type AlarmsSettings = SectionSettings<"alarms">;
 export type DistributionSettings = z.output<ReturnType<typeof distributionSchema>>;
-export type UpstashSettings = SectionSettings<"upstash">;
 export type { DjangoSettings } from "./django.js";
 
 /** The validated, stage-merged configuration with every default filled in. */

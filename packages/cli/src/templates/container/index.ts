@@ -249,6 +249,8 @@ function httpApi(
       Value: cfn.sub(`https://\${${K}Api}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}`),
     };
   }
+  // The [alarms] stack's API 5xx alarm names the API by id.
+  outputs[`${K}ApiId`] = { Value: cfn.ref(`${K}Api`) };
   if (api.exportApiDomain) {
     outputs[`${K}ApiDomain`] = {
       Value: cfn.sub(`\${${K}Api}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}`),

@@ -1,0 +1,174 @@
+import type { HandlerContext, PocketContext } from "@magic-pocket/config";
+import { cfn, type Json, type Template, type TemplateParameter, type TemplateResource } from "./template.js";
+
+/**
+ * `[alarms]`: the stage's CloudWatch alarms, in their own stack `{slug}-alarms`, each named
+ * `{slug}-alarm-...` so `pocket status` finds those in ALARM. What a small team needs to hear about:
+ * the API answering 5xx, a function failing, throttled or running close to its timeout, messages
+ * in a dead-letter queue, Aurora at its maximum capacity, schedules failing to start their job.
+ * Every alarm treats missing data as fine: an idle stage is not an alarm.
+ */
+export function alarmsTemplate(ctx: PocketContext): Template {
+  const a = ctx.alarms;
+  if (!a) throw new Error("alarmsTemplate needs [alarms]");
+  const parameters: Record<string, TemplateParameter> = {};
+  const r: Record<string, TemplateResource> = {};
+  if (a.email) {
+    r.AlarmTopic = {
+      Type: "AWS::SNS::Topic",
+      Properties: { TopicName: a.topicName, Subscription: [{ Protocol: "email", Endpoint: a.email }] },
+    };
+  }
+  const actions: Json[] = [...(a.email ? [cfn.ref("AlarmTopic")] : []), ...(a.topicArn ? [a.topicArn] : [])];
+  const alarm = (id: string, spec: AlarmSpec) => {
+    r[id] = alarmResource(`${a.namePrefix}${spec.name}`, spec, actions);
+  };
+  for (const h of Object.values(ctx.container?.handlers ?? {})) {
+    for (const [id, spec] of Object.entries(handlerAlarms(h))) alarm(id, spec);
+    if (h.apigateway) {
+      parameters[apiIdParameter(h)] = { Type: "String", Description: `HTTP API id of handler ${h.key}` };
+      alarm(`${h.logicalId}Api5xxAlarm`, {
+        name: `${h.key}-api-5xx`,
+        description: `More than 5 % of the requests to the ${h.key} API answered 5xx`,
+        namespace: "AWS/ApiGateway",
+        metric: "5xx",
+        dimensions: { ApiId: cfn.ref(apiIdParameter(h)) },
+        statistic: "Average",
+        threshold: 0.05,
+        comparison: "GreaterThanThreshold",
+      });
+    }
+  }
+  if (ctx.rds) {
+    alarm("AuroraMaxCapacityAlarm", {
+      name: "aurora-max-capacity",
+      description: `Aurora ran at its maximum capacity (${ctx.rds.maxCapacity} ACU) for 15 minutes`,
+      namespace: "AWS/RDS",
+      metric: "ServerlessDatabaseCapacity",
+      dimensions: { DBClusterIdentifier: ctx.rds.clusterIdentifier },
+      statistic: "Minimum",
+      threshold: ctx.rds.maxCapacity,
+      comparison: "GreaterThanOrEqualToThreshold",
+      periods: 3,
+    });
+  }
+  if (ctx.scheduler && Object.keys(ctx.scheduler.schedules).length > 0) {
+    const group = { ScheduleGroup: ctx.scheduler.groupName };
+    alarm("ScheduleTargetErrorsAlarm", {
+      name: "schedules-target-errors",
+      description: "A schedule could not start its job (the target call failed)",
+      namespace: "AWS/Scheduler",
+      metric: "TargetErrorCount",
+      dimensions: group,
+      statistic: "Sum",
+      threshold: 1,
+      comparison: "GreaterThanOrEqualToThreshold",
+    });
+    alarm("ScheduleDroppedAlarm", {
+      name: "schedules-dropped",
+      description: "A schedule's job was dropped after every retry",
+      namespace: "AWS/Scheduler",
+      metric: "InvocationDroppedCount",
+      dimensions: group,
+      statistic: "Sum",
+      threshold: 1,
+      comparison: "GreaterThanOrEqualToThreshold",
+    });
+  }
+  return {
+    AWSTemplateFormatVersion: "2010-09-09",
+    Description: `magic-pocket alarms stack ${a.stackName}`,
+    ...(Object.keys(parameters).length > 0 ? { Parameters: parameters } : {}),
+    Resources: r,
+  };
+}
+
+/** The stack parameter with the HTTP API id of a handler (read from the container stack). */
+export function apiIdParameter(h: HandlerContext): string {
+  return `${h.logicalId}ApiId`;
+}
+
+interface AlarmSpec {
+  /** After the stage's prefix: `wsgi-errors`. */
+  name: string;
+  description: string;
+  namespace: string;
+  metric: string;
+  dimensions: Record<string, Json>;
+  statistic: "Sum" | "Average" | "Maximum" | "Minimum";
+  threshold: number;
+  comparison: "GreaterThanThreshold" | "GreaterThanOrEqualToThreshold";
+  /** Consecutive 5-minute periods over the threshold (default 1). */
+  periods?: number;
+}
+
+/** Errors, throttles and a duration above 80 % of the timeout, for one function. */
+function handlerAlarms(h: HandlerContext): Record<string, AlarmSpec> {
+  const fn = { FunctionName: h.functionName };
+  const K = h.logicalId;
+  const specs: Record<string, AlarmSpec> = {
+    [`${K}ErrorsAlarm`]: {
+      name: `${h.key}-errors`,
+      description: `Function ${h.functionName} failed`,
+      namespace: "AWS/Lambda",
+      metric: "Errors",
+      dimensions: fn,
+      statistic: "Sum",
+      threshold: 1,
+      comparison: "GreaterThanOrEqualToThreshold",
+    },
+    [`${K}ThrottlesAlarm`]: {
+      name: `${h.key}-throttles`,
+      description: `Function ${h.functionName} was throttled (concurrency limit)`,
+      namespace: "AWS/Lambda",
+      metric: "Throttles",
+      dimensions: fn,
+      statistic: "Sum",
+      threshold: 1,
+      comparison: "GreaterThanOrEqualToThreshold",
+    },
+    [`${K}DurationAlarm`]: {
+      name: `${h.key}-duration`,
+      description: `Function ${h.functionName} ran longer than 80 % of its ${h.timeout} s timeout`,
+      namespace: "AWS/Lambda",
+      metric: "Duration",
+      dimensions: fn,
+      statistic: "Maximum",
+      threshold: Math.round(h.timeout * 1000 * 0.8),
+      comparison: "GreaterThanThreshold",
+    },
+  };
+  if (h.deadLetterQueueName) {
+    specs[`${K}DeadLetterAlarm`] = {
+      name: `${h.key}-dead-letter`,
+      description: `Messages wait in the dead-letter queue ${h.deadLetterQueueName}`,
+      namespace: "AWS/SQS",
+      metric: "ApproximateNumberOfMessagesVisible",
+      dimensions: { QueueName: h.deadLetterQueueName },
+      statistic: "Maximum",
+      threshold: 1,
+      comparison: "GreaterThanOrEqualToThreshold",
+    };
+  }
+  return specs;
+}
+
+function alarmResource(name: string, s: AlarmSpec, actions: Json[]): TemplateResource {
+  return {
+    Type: "AWS::CloudWatch::Alarm",
+    Properties: {
+      AlarmName: name,
+      AlarmDescription: s.description,
+      Namespace: s.namespace,
+      MetricName: s.metric,
+      Dimensions: Object.entries(s.dimensions).map(([Name, Value]) => ({ Name, Value })),
+      Statistic: s.statistic,
+      Period: 300,
+      EvaluationPeriods: s.periods ?? 1,
+      Threshold: s.threshold,
+      ComparisonOperator: s.comparison,
+      TreatMissingData: "notBreaching",
+      AlarmActions: actions,
+    },
+  };
+}
