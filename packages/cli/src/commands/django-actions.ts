@@ -187,11 +187,35 @@ export interface InitOptions {
   spelling?: string;
 }
 
+/** `pocket django init`: pocket.toml and the Dockerfile, the runtime wheel, .env, and the settings wired. */
 export async function initCommand(opts: InitOptions): Promise<void> {
   const spelling = spellingOption(opts.spelling);
   const projectDir = invocationDir();
   const module = settingsModule(projectDir);
   const interactive = !opts.yes && process.stdin.isTTY === true && process.stderr.isTTY === true;
+  const tomlExists = existsSync(join(projectDir, "pocket.toml"));
+  const database = await chooseDatabase(opts, interactive && (!tomlExists || opts.force === true));
+  if (tomlExists && !opts.force && (opts.database !== undefined || opts.region !== undefined)) {
+    writeErr("note: --database and --region shape a new pocket.toml; the existing one is kept as is\n");
+  }
+  const files = initFiles(projectDir, module, {
+    region: opts.region ?? profileRegion() ?? DEFAULT_REGION,
+    database: database ?? "none",
+    fromRegistry: opts.fromRegistry === true,
+    compressed: usesCompressedStatic(projectDir, module),
+  }).map((f) =>
+    basename(f.path) === "pocket.toml" ? { ...f, content: inSpelling(f.content, spelling) } : f,
+  );
+  for (const f of files) await writeOrKeep(f, projectDir, opts.force === true, interactive);
+  const runtime = placeLocalFiles(projectDir);
+  reportWiring(wireSettings(projectDir, module, usesOriginVerify(projectDir)));
+  writeOut(
+    `\nLocally: pip install "./${runtime.file}[storages]" && python manage.py migrate && python manage.py runserver\nDeploy:  pocket deploy --stage dev && pocket django manage migrate --stage dev -- --noinput\n`,
+  );
+}
+
+/** `--database`, checked; else asked on a terminal when a new pocket.toml is written. */
+async function chooseDatabase(opts: InitOptions, ask: boolean): Promise<DatabaseChoice | undefined> {
   if (opts.database !== undefined && !(DATABASES as readonly string[]).includes(opts.database)) {
     throw new CliError(
       "usage",
@@ -201,60 +225,55 @@ export async function initCommand(opts: InitOptions): Promise<void> {
       },
     );
   }
-  const rel = (p: string) => relative(projectDir, p);
-  const tomlExists = existsSync(join(projectDir, "pocket.toml"));
-  let database = opts.database as DatabaseChoice | undefined;
-  if (!database && interactive && (!tomlExists || opts.force)) {
-    const { isCancel, select } = await import("@clack/prompts");
-    const answer = await select({
-      message: "Which database should the stages use?",
-      options: [
-        { value: "none", label: "none", hint: "bring your own DATABASE_URL (SQLite locally)" },
-        { value: "neon", label: "Neon", hint: "serverless PostgreSQL, a branch per stage" },
-        { value: "rds", label: "Aurora Serverless v2", hint: "PostgreSQL in a VPC" },
-        { value: "tidb", label: "TiDB Cloud Serverless", hint: "MySQL-compatible" },
-      ],
-      initialValue: "none",
-    });
-    if (isCancel(answer)) throw new CliError("cancelled", "cancelled; nothing was written.");
-    database = answer as DatabaseChoice;
+  if (opts.database || !ask) return opts.database as DatabaseChoice | undefined;
+  const { isCancel, select } = await import("@clack/prompts");
+  const answer = await select({
+    message: "Which database should the stages use?",
+    options: [
+      { value: "none", label: "none", hint: "bring your own DATABASE_URL (SQLite locally)" },
+      { value: "neon", label: "Neon", hint: "serverless PostgreSQL, a branch per stage" },
+      { value: "rds", label: "Aurora Serverless v2", hint: "PostgreSQL in a VPC" },
+      { value: "tidb", label: "TiDB Cloud Serverless", hint: "MySQL-compatible" },
+    ],
+    initialValue: "none",
+  });
+  if (isCancel(answer)) throw new CliError("cancelled", "cancelled; nothing was written.");
+  return answer as DatabaseChoice;
+}
+
+/** A file is written when missing, replaced with --force or when the user agrees, else kept. */
+async function writeOrKeep(
+  f: Parameters<typeof writeInitFile>[0],
+  projectDir: string,
+  force: boolean,
+  interactive: boolean,
+): Promise<void> {
+  const rel = relative(projectDir, f.path);
+  if (!existsSync(f.path)) {
+    writeInitFile(f);
+    writeErr(`wrote ${rel}\n`);
+    return;
   }
-  if (tomlExists && !opts.force && (opts.database !== undefined || opts.region !== undefined)) {
-    writeErr("note: --database and --region shape a new pocket.toml; the existing one is kept as is\n");
+  if (readFileSync(f.path, "utf8") === f.content) {
+    writeErr(`${rel} is up to date\n`);
+    return;
   }
-  const region = opts.region ?? profileRegion() ?? DEFAULT_REGION;
-  const fromRegistry = opts.fromRegistry === true;
-  const files = initFiles(projectDir, module, {
-    region,
-    database: database ?? "none",
-    fromRegistry,
-    compressed: usesCompressedStatic(projectDir, module),
-  }).map((f) =>
-    basename(f.path) === "pocket.toml" ? { ...f, content: inSpelling(f.content, spelling) } : f,
-  );
-  for (const f of files) {
-    if (!existsSync(f.path)) {
-      writeInitFile(f);
-      writeErr(`wrote ${rel(f.path)}\n`);
-      continue;
-    }
-    if (readFileSync(f.path, "utf8") === f.content) {
-      writeErr(`${rel(f.path)} is up to date\n`);
-      continue;
-    }
-    let replace = opts.force === true;
-    if (!replace && interactive) {
-      const { confirm, isCancel } = await import("@clack/prompts");
-      const answer = await confirm({ message: `${rel(f.path)} exists. Replace it?`, initialValue: false });
-      replace = !isCancel(answer) && answer === true;
-    }
-    if (replace) {
-      writeInitFile(f);
-      writeErr(`replaced ${rel(f.path)}\n`);
-    } else {
-      writeErr(`kept ${rel(f.path)}${replace ? "" : " (exists; --force replaces it)"}\n`);
-    }
+  let replace = force;
+  if (!replace && interactive) {
+    const { confirm, isCancel } = await import("@clack/prompts");
+    const answer = await confirm({ message: `${rel} exists. Replace it?`, initialValue: false });
+    replace = !isCancel(answer) && answer === true;
   }
+  if (replace) {
+    writeInitFile(f);
+    writeErr(`replaced ${rel}\n`);
+  } else {
+    writeErr(`kept ${rel}${replace ? "" : " (exists; --force replaces it)"}\n`);
+  }
+}
+
+/** The runtime wheel, .env and its .gitignore line; returns the wheel placed. */
+function placeLocalFiles(projectDir: string): ReturnType<typeof placeRuntime> {
   // The wheel is placed even with --from-registry: the local virtualenv installs it (below).
   const runtime = placeRuntime(projectDir);
   writeErr(`${describeRefresh(runtime)}\n`);
@@ -262,8 +281,11 @@ export async function initCommand(opts: InitOptions): Promise<void> {
   writeErr(`${env === "wrote" ? "wrote .env (a development SECRET_KEY, DEBUG=true)" : "kept .env"}\n`);
   const ignored = ignoreDotEnv(projectDir);
   if (ignored !== "kept") writeErr(`${ignored === "wrote" ? "wrote" : "added .env to"} .gitignore\n`);
+  return runtime;
+}
 
-  const outcome = wireSettings(projectDir, module, usesOriginVerify(projectDir));
+/** What wiring the settings did, line by line; or the blocks to add by hand. */
+function reportWiring(outcome: ReturnType<typeof wireSettings>): void {
   if (outcome.kind === "edited") {
     writeErr(
       `wired ${outcome.file}${outcome.replaced.length > 0 ? ` (replaced ${outcome.replaced.join(", ")}; the old lines stay as comments)` : ""}\n`,
@@ -280,7 +302,4 @@ export async function initCommand(opts: InitOptions): Promise<void> {
     writeErr(`left ${outcome.file} unchanged: ${outcome.reason}.\n`);
     writeOut(`\nAdd these blocks to ${outcome.file} by hand:\n\n${outcome.blocks}\n`);
   }
-  writeOut(
-    `\nLocally: pip install "./${runtime.file}[storages]" && python manage.py migrate && python manage.py runserver\nDeploy:  pocket deploy --stage dev && pocket django manage migrate --stage dev -- --noinput\n`,
-  );
 }
