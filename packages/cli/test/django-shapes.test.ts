@@ -80,14 +80,17 @@ function settingsInForce(shape: ProjectShape, dir: string, env: Record<string, s
   return JSON.parse(r.stdout.trim().split("\n").at(-1)!) as InForce;
 }
 
+beforeAll(() => {
+  buildCli();
+  ensurePython();
+}, 300_000);
+
 describe.each(SHAPES)("pocket django init on $name", (shape) => {
   let root: string;
   let dir: string;
   let init: { status: number | null; stderr: string };
 
   beforeAll(() => {
-    buildCli();
-    ensurePython();
     root = mkdtempSync(join(tmpdir(), "pocket-shape-"));
     const made = spawnSync(DJANGO_ADMIN, ["startproject", "mysite"], {
       cwd: root,
@@ -105,6 +108,10 @@ describe.each(SHAPES)("pocket django init on $name", (shape) => {
   it("wires the settings file and leaves none of the project's assignments of a wired setting in force", () => {
     expect(init.status, init.stderr).toBe(0);
     expect(init.stderr).toContain(`wired ${shape.wired}`);
+    // Each line it commented out, with its number and why.
+    expect(init.stderr).toMatch(
+      /^ {2}line \d+( \(inside a block\))?: DATABASES commented out: get_databases\(\) builds it/m,
+    );
     const text = readFileSync(join(dir, shape.wired), "utf8");
     const scan = scanSettings(text.replace(/# >>> pocket: (\w+) >>>[\s\S]*?# <<< pocket: \1 <<</g, ""));
     if (typeof scan === "string") throw new Error(scan);
