@@ -109,7 +109,7 @@ describe("pocket (top level)", () => {
 
   it("rejects an unknown command asked for --help, as without it (no help, usage exit code)", () => {
     for (const args of [
-      ["history", "--help"],
+      ["deploi", "--help"],
       ["confgi", "-h"],
       ["-c", "x.toml", "confgi", "--help"],
       ["config", "shwo", "--help"],
@@ -123,7 +123,7 @@ describe("pocket (top level)", () => {
       expect(r.stdout).not.toContain("Usage:");
       expect(r.status).toBe(2);
     }
-    expect(pocket(["history", "--help"]).stderr).toContain("(Did you mean destroy?)");
+    expect(pocket(["deploi", "--help"]).stderr).toContain("(Did you mean deploy?)");
     expect(pocket(["config", "shwo", "--help"]).stderr).toContain("(Did you mean show?)");
     // A known command's help is unchanged, and so is a leaf command's operand before --help.
     expect(pocket(["config", "show", "--help"]).status).toBe(0);
