@@ -296,6 +296,8 @@ description = "keep warm"
       "input",
       "manage",
       "message",
+      // The original's current spelling names the payload by the scheduler kind.
+      "scheduler",
     ]);
   });
 });
@@ -414,6 +416,9 @@ describe("[cloudfront.<name>] edge protection", () => {
       "managed_rule_groups",
       "rate_limit",
       "allow_paths",
+      // The original's current spelling of the IP allowlist and the path rules.
+      "enable_ip_set",
+      "allow_rules",
     ]);
   });
 });
