@@ -13,6 +13,7 @@ import { findNodeApp, type NodeApp, type PackageJson, tsCompilerOptions } from "
 import { installCommand, nodeDockerfile, packageManagerOf } from "./node-dockerfile.js";
 import { ENTRY_FILE, type Extras, entryModule, JOBS_FILE, JOBS_MODULE } from "./node-entry.js";
 import { patchApp } from "./node-patch.js";
+import { starterFiles } from "./node-starter.js";
 
 export interface InitNodeOptions {
   /** `general.region` of the new pocket.toml. */
@@ -100,30 +101,14 @@ function referencePackages(path: string, ours: OurPackages): string | undefined 
 // Files a fresh `git init` or an editor leave in an otherwise empty folder.
 const IGNORABLE = new Set([".git", ".gitignore", ".DS_Store", ".idea", ".vscode", "README.md", "LICENSE"]);
 
+/**
+ * `pocket init --runtime node` in `dir`: the starter in an empty folder, else the existing app
+ * wired (or a patch it needs), then the files that are missing written and package.json's
+ * references to our packages refreshed.
+ */
 export async function initNodeProject(dir: string, options: InitNodeOptions): Promise<InitNodeResult> {
   const pkgPath = join(dir, "package.json");
-  let pkg: PackageJson | undefined;
-  if (existsSync(pkgPath)) {
-    try {
-      pkg = JSON.parse(readFileSync(pkgPath, "utf8")) as PackageJson;
-    } catch (err) {
-      throw new CliError("package-json-invalid", `${pkgPath} is not valid JSON: ${(err as Error).message}`, {
-        hint: "Fix package.json, then run `pocket init --runtime node` again.",
-      });
-    }
-  } else {
-    const others = existsSync(dir) ? readdirSync(dir).filter((f) => !IGNORABLE.has(f)) : [];
-    if (others.length > 0 && !(await confirmStarter(dir, others, options))) {
-      throw new CliError(
-        "init-not-a-node-project",
-        `${dir} has files (${others.slice(0, 5).join(", ")}${others.length > 5 ? ", ..." : ""}) but no package.json; nothing was written.`,
-        {
-          hint: "Run `pocket init --runtime node` in an empty folder (for the Hono starter) or in a Node.js project's folder; --yes writes the starter here anyway, keeping every existing file.",
-        },
-      );
-    }
-  }
-  const project = projectName(pkg?.name ?? basename(dir));
+  const pkg = await readProject(dir, pkgPath, options);
   const starter = pkg === undefined;
   const wired = pkg ? await wireExistingApp(dir, pkg, options) : undefined;
   if (wired?.kind === "needs-patch") {
@@ -137,6 +122,7 @@ export async function initNodeProject(dir: string, options: InitNodeOptions): Pr
       nextSteps: wired.nextSteps,
     };
   }
+  const project = projectName(pkg?.name ?? basename(dir));
   const hasBuild = starter || Boolean(pkg?.scripts?.build);
   const module = starter ? "dist/index" : wired ? ENTRY_FILE.replace(/\.mjs$/, "") : handlerModule(dir, pkg!);
   const extras: Extras = starter
@@ -153,42 +139,74 @@ export async function initNodeProject(dir: string, options: InitNodeOptions): Pr
     ],
     [".dockerignore", DOCKERIGNORE],
     ...(wired?.files ?? []),
+    ...(starter ? starterFiles(project, ours) : []),
   ];
-  if (starter) {
-    files.push(
-      ["package.json", starterPackageJson(project, ours)],
-      ["tsconfig.json", STARTER_TSCONFIG],
-      ["src/index.ts", STARTER_INDEX],
-      [".gitignore", "node_modules/\ndist/\n.env\n"],
-      [".env", STARTER_DOTENV],
-    );
-  }
   const { written, kept } = writeNew(dir, files);
   const refreshed = [...ours.refreshed];
   if (!starter) {
     const updated = referencePackages(pkgPath, ours);
     if (updated) refreshed.push(updated);
   }
-  // `npx @magic-pocket/cli`, never `npx pocket`: in a folder without the devDependency installed,
-  // npx would fetch and run the unrelated registry package named "pocket".
-  const deploy = "npx @magic-pocket/cli deploy --stage dev";
-  const install = installCommand(pm);
-  const build = pm === "npm" ? "npm run build" : `${pm.replace("-berry", "")} run build`;
-  const nextSteps = starter
-    ? ["npm install", "npm run build", deploy]
-    : wired
-      ? [install, ...(hasBuild ? [build] : []), "npx @magic-pocket/cli dev", deploy]
-      : [
-          install,
-          `export the handler pocket.toml names from ${module}.js: web = httpHandler(app) ` +
-            "(or nodeHttpHandler(app) for Express) (see @magic-pocket/runtime's README)",
-          ...(hasBuild ? [] : ["without a build script the image runs your sources as they are"]),
-          deploy,
-        ];
+  const nextSteps = nextStepsFor({ starter, wired: wired !== undefined, hasBuild, module, pm });
   const app = wired
     ? { framework: wired.app.framework, source: wired.app.source, patched: wired.patched }
     : undefined;
   return { kind: starter ? "starter" : "existing", app, written, kept, refreshed, nextSteps };
+}
+
+/**
+ * The folder's package.json, or undefined for a folder that gets the starter: empty, or with
+ * files and the user's yes (refused otherwise).
+ */
+async function readProject(
+  dir: string,
+  pkgPath: string,
+  options: InitNodeOptions,
+): Promise<PackageJson | undefined> {
+  if (existsSync(pkgPath)) {
+    try {
+      return JSON.parse(readFileSync(pkgPath, "utf8")) as PackageJson;
+    } catch (err) {
+      throw new CliError("package-json-invalid", `${pkgPath} is not valid JSON: ${(err as Error).message}`, {
+        hint: "Fix package.json, then run `pocket init --runtime node` again.",
+      });
+    }
+  }
+  const others = existsSync(dir) ? readdirSync(dir).filter((f) => !IGNORABLE.has(f)) : [];
+  if (others.length > 0 && !(await confirmStarter(dir, others, options))) {
+    throw new CliError(
+      "init-not-a-node-project",
+      `${dir} has files (${others.slice(0, 5).join(", ")}${others.length > 5 ? ", ..." : ""}) but no package.json; nothing was written.`,
+      {
+        hint: "Run `pocket init --runtime node` in an empty folder (for the Hono starter) or in a Node.js project's folder; --yes writes the starter here anyway, keeping every existing file.",
+      },
+    );
+  }
+  return undefined;
+}
+
+/** What to run next: install, build, try it locally, deploy; or how to export the handler by hand. */
+function nextStepsFor(o: {
+  starter: boolean;
+  wired: boolean;
+  hasBuild: boolean;
+  module: string;
+  pm: ReturnType<typeof packageManagerOf>;
+}): string[] {
+  // `npx @magic-pocket/cli`, never `npx pocket`: in a folder without the devDependency installed,
+  // npx would fetch and run the unrelated registry package named "pocket".
+  const deploy = "npx @magic-pocket/cli deploy --stage dev";
+  const install = installCommand(o.pm);
+  const build = o.pm === "npm" ? "npm run build" : `${o.pm.replace("-berry", "")} run build`;
+  if (o.starter) return ["npm install", "npm run build", deploy];
+  if (o.wired) return [install, ...(o.hasBuild ? [build] : []), "npx @magic-pocket/cli dev", deploy];
+  return [
+    install,
+    `export the handler pocket.toml names from ${o.module}.js: web = httpHandler(app) ` +
+      "(or nodeHttpHandler(app) for Express) (see @magic-pocket/runtime's README)",
+    ...(o.hasBuild ? [] : ["without a build script the image runs your sources as they are"]),
+    deploy,
+  ];
 }
 
 /** Writes each file that does not exist yet; the ones that do are kept as they are. */
@@ -377,69 +395,4 @@ const DOCKERIGNORE = `node_modules
 dist
 .git
 .env
-`;
-
-function starterPackageJson(project: string, ours: OurPackages): string {
-  const pkg = {
-    name: project,
-    version: "0.1.0",
-    private: true,
-    type: "module",
-    scripts: { build: "tsc -p tsconfig.json", typecheck: "tsc -p tsconfig.json --noEmit" },
-    dependencies: { "@magic-pocket/runtime": ours.runtime, hono: "^4.6.0" },
-    devDependencies: { "@magic-pocket/cli": ours.cli, "@types/node": "^22.0.0", typescript: "^5.6.0" },
-  };
-  return `${JSON.stringify(pkg, null, 2)}\n`;
-}
-
-const STARTER_TSCONFIG = `${JSON.stringify(
-  {
-    compilerOptions: {
-      target: "ES2022",
-      module: "NodeNext",
-      moduleResolution: "NodeNext",
-      strict: true,
-      skipLibCheck: true,
-      types: ["node"],
-      rootDir: "src",
-      outDir: "dist",
-    },
-    include: ["src"],
-  },
-  null,
-  2,
-)}\n`;
-
-const STARTER_DOTENV = `# Local values for process.env (read by loadEnv() when POCKET_STAGE is not set). Not deployed.
-GREETING=hello from .env
-`;
-
-const STARTER_INDEX = `import { Hono } from "hono";
-import { enqueue, httpHandler, sqsHandler, taskHandler } from "@magic-pocket/runtime";
-
-// The web app: any Hono (or other Fetch-API) app. Secrets are in process.env inside handlers.
-export const app = new Hono();
-
-app.get("/", (c) => c.text(\`\${process.env.GREETING ?? "hello"} from pocket\`));
-
-app.post("/api/jobs", async (c) => {
-  const job = await c.req.json<{ name?: string }>();
-  const id = await enqueue("worker", { name: job.name ?? "anonymous" });
-  return c.json({ queued: id }, 202);
-});
-
-// [awscontainer.handlers.web]: API Gateway -> app.
-export const web = httpHandler(app);
-
-// [awscontainer.handlers.worker]: one call per SQS message; a throw retries that message.
-export const worker = sqsHandler(async (job: { name: string }) => {
-  console.log(\`working on \${job.name}\`);
-});
-
-// [awscontainer.handlers.management]: {"command": "hello", "args": ["you"]} returns its output.
-export const management = taskHandler({
-  hello: (args, io) => {
-    io.log(\`hello \${args.join(" ") || "world"}\`);
-  },
-});
 `;
