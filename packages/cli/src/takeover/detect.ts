@@ -1,6 +1,8 @@
 import type { OriginalShape, PocketContext } from "@magic-pocket/config";
+import type { AwsClients } from "../aws/clients.js";
+import { awsErrorName } from "../aws/errors.js";
 import type { Resource, RunContext } from "../resources/resource.js";
-import { deployedTemplateBody, describeStack } from "../stacks/stack.js";
+import { deployedTemplateBody } from "../stacks/stack.js";
 import { deployedByPocket, type ReadTemplate, readTemplateBody } from "./template-body.js";
 
 /** A stack of the stage as deployed, and whether the original deployed it. */
@@ -12,18 +14,31 @@ export interface DeployedStack {
   byOriginal: boolean;
 }
 
-/** The stage's stacks that exist, each with its deployed template (read at the same time). */
+/**
+ * The stage's stacks that exist, each with its deployed template: one GetTemplate per stack, all
+ * at the same time (a deploy waits for this round trip before its first change).
+ */
 export async function readDeployedStacks(run: RunContext): Promise<DeployedStack[]> {
   const read = run.resources.map(async (resource): Promise<DeployedStack | undefined> => {
     if (!resource.stack) return undefined;
     const { name, region } = resource.stack;
-    const clients = run.aws(region);
-    if (!(await describeStack(clients, name))) return undefined;
-    const template = await readTemplateBody(await deployedTemplateBody(clients, name));
+    const template = await readTemplateBody(await templateIfAny(run.aws(region), name));
     if (!template) return undefined;
     return { resource, name, region, template, byOriginal: !deployedByPocket(template) };
   });
   return (await Promise.all(read)).filter((s): s is DeployedStack => s !== undefined);
+}
+
+/** A stack's template body, or undefined when there is no such stack (a deleted one counts as none). */
+async function templateIfAny(clients: AwsClients, name: string): Promise<string | undefined> {
+  try {
+    return await deployedTemplateBody(clients, name);
+  } catch (error) {
+    if (awsErrorName(error) === "ValidationError" && /does not exist/.test((error as Error).message)) {
+      return undefined;
+    }
+    throw error;
+  }
 }
 
 /**
