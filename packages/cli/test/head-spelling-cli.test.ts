@@ -4,19 +4,6 @@ import { pocket, project } from "./cli/run.js";
 
 beforeAll(buildCli);
 
-/** No AWS at all: a refusal before any change needs none. */
-const noCredentials = {
-  AWS_ACCESS_KEY_ID: undefined,
-  AWS_SECRET_ACCESS_KEY: undefined,
-  AWS_SESSION_TOKEN: undefined,
-  AWS_PROFILE: undefined,
-  AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/credentials",
-  AWS_CONFIG_FILE: "/nonexistent/config",
-  AWS_EC2_METADATA_DISABLED: "true",
-  AWS_CONTAINER_CREDENTIALS_FULL_URI: undefined,
-  AWS_ENDPOINT_URL: "http://127.0.0.1:9",
-};
-
 const GENERAL = '[general]\nregion = "ap-northeast-1"\nstages = ["dev"]\n\n[s3]\n';
 const container = (name: string, dockerfile: string) =>
   `[container.${name}]\ndockerfile_path = "${dockerfile}"\n\n[container.${name}.handlers.wsgi]\ncommand = "pocket.django.lambda_handlers.wsgi_handler"\napigateway = {}\n`;
