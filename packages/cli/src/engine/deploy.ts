@@ -6,7 +6,7 @@ import { appendDeployRecord, type HistoryEntry } from "./history.js";
 import { inDependencyOrder } from "./order.js";
 import { ProgressView, seconds } from "./progress.js";
 import { readAhead } from "./read-ahead.js";
-import { withStageLock } from "./stage-lock.js";
+import { type StageLockGuard, withStageLock } from "./stage-lock.js";
 
 export interface DeployOutcome {
   reports: Map<string, DeployReport>;
@@ -28,88 +28,112 @@ export async function deployResources(
 ): Promise<DeployOutcome> {
   const view = new ProgressView();
   if (options.heading) view.print(options.heading);
-  const reports = new Map<string, DeployReport>();
-  const running = new Set<Resource>();
+  const d = new DeployRun(run, view);
   let recorded: number | undefined;
-  const deployOne = async (r: Resource, title = r.title): Promise<DeployReport> => {
-    const p = view.for(r.id, title);
-    p.update("checking");
-    running.add(r);
-    try {
-      const report = await r.deploy(run, p);
-      if (report.outputs) run.outputs.set(r.id, report.outputs);
-      p.done(report.summary, report.changed ? "ok" : "skip");
-      return report;
-    } catch (error) {
-      p.done(error instanceof CliError ? error.message : String((error as Error).message ?? error), "fail");
-      throw error;
-    } finally {
-      running.delete(r);
-    }
-  };
   try {
     await withAwsErrors(run.ctx.region, async () => {
       // Every S3 call names its bucket's owner: the account is asked while the inputs are checked.
       callerIdentity(run.aws(run.ctx.region)).catch(() => undefined);
-      // A bad input must stop the run while nothing has changed, so its error can say so. The
-      // lock's bucket is read meanwhile: deployed (created) only after the checks, and only
-      // when it is not in sync, so an unchanged stage pays no round trip of its own for it.
-      const first = targets.filter((r) => r.holdsLock);
-      const [, firstStates] = await Promise.all([
-        checkInputs(run, targets),
-        Promise.all(first.map((r) => r.status(run).catch(() => undefined))),
-      ]);
-      for (const [i, r] of first.entries()) {
-        if (firstStates[i]?.state !== "in-sync") continue;
-        view.for(r.id, r.title).done("no changes", "skip");
-        reports.set(r.id, { changed: false, summary: "no changes" });
-      }
-      await inDependencyOrder(
-        first.filter((r) => !reports.has(r.id)),
-        async (r) => reports.set(r.id, await deployOne(r)),
-      );
+      await d.checkAndDeployLockHolders(targets);
       await withStageLock(
         run,
         view,
-        { command: options.command, force: options.forceUnlock === true, running: () => running },
+        { command: options.command, force: options.forceUnlock === true, running: () => d.running },
         async (lock) => {
-          // Under the lock, so nothing else changes the stage: every resource's reads at once.
-          const closeReadAhead = readAhead(
-            run,
-            targets.filter((r) => !r.holdsLock),
-          );
-          try {
-            // ensureHeld: a safe point; a run that lost its lock starts no further change.
-            await inDependencyOrder(
-              targets.filter((r) => !r.holdsLock),
-              async (r) => {
-                await lock.ensureHeld();
-                reports.set(r.id, await deployOne(r));
-              },
-              { onSkip: (r, why) => view.for(r.id, r.title).done(why, "skip") },
-            );
-          } finally {
-            await closeReadAhead();
-          }
-          for (const r of targets) {
-            const after = (r.refreshAfter ?? []).filter((id) => reports.get(id)?.changed);
-            if (after.length === 0 || !reports.has(r.id)) continue;
-            await lock.ensureHeld();
-            const report = await deployOne(r, `${r.title} (again: ${after.join(", ")} changed)`);
-            if (report.changed) reports.set(`${r.id}#again`, report);
-          }
+          await d.deployUnderLock(targets, lock);
+          await d.refreshAfterChanges(targets, lock);
           // Still under the lock: records are numbered in the order the stage changed.
-          if (options.history && [...reports.values()].some((r) => r.changed))
-            recorded = await appendDeployRecord(run, targets, reports, options.history);
+          if (options.history && [...d.reports.values()].some((r) => r.changed))
+            recorded = await appendDeployRecord(run, targets, d.reports, options.history);
         },
       );
     });
   } finally {
     view.stop();
   }
-  const all = [...reports.values()];
+  const all = [...d.reports.values()];
   const urls = [...new Set(all.flatMap((r) => r.urls ?? []))];
-  return { reports, changed: all.some((r) => r.changed), urls, recorded };
+  return { reports: d.reports, changed: all.some((r) => r.changed), urls, recorded };
+}
+
+/** One deploy's progress: each resource's report, and the resources deploying right now. */
+class DeployRun {
+  readonly reports = new Map<string, DeployReport>();
+  readonly running = new Set<Resource>();
+
+  constructor(
+    private readonly run: RunContext,
+    private readonly view: ProgressView,
+  ) {}
+
+  async deployOne(r: Resource, title = r.title): Promise<DeployReport> {
+    const p = this.view.for(r.id, title);
+    p.update("checking");
+    this.running.add(r);
+    try {
+      const report = await r.deploy(this.run, p);
+      if (report.outputs) this.run.outputs.set(r.id, report.outputs);
+      p.done(report.summary, report.changed ? "ok" : "skip");
+      return report;
+    } catch (error) {
+      p.done(error instanceof CliError ? error.message : String((error as Error).message ?? error), "fail");
+      throw error;
+    } finally {
+      this.running.delete(r);
+    }
+  }
+
+  /**
+   * A bad input must stop the run while nothing has changed, so its error can say so. The lock's
+   * bucket is read meanwhile: deployed (created) only after the checks, and only when it is not
+   * in sync, so an unchanged stage pays no round trip of its own for it.
+   */
+  async checkAndDeployLockHolders(targets: readonly Resource[]): Promise<void> {
+    const first = targets.filter((r) => r.holdsLock);
+    const [, firstStates] = await Promise.all([
+      checkInputs(this.run, targets),
+      Promise.all(first.map((r) => r.status(this.run).catch(() => undefined))),
+    ]);
+    for (const [i, r] of first.entries()) {
+      if (firstStates[i]?.state !== "in-sync") continue;
+      this.view.for(r.id, r.title).done("no changes", "skip");
+      this.reports.set(r.id, { changed: false, summary: "no changes" });
+    }
+    await inDependencyOrder(
+      first.filter((r) => !this.reports.has(r.id)),
+      async (r) => this.reports.set(r.id, await this.deployOne(r)),
+    );
+  }
+
+  /** Under the lock, so nothing else changes the stage: every resource's reads at once. */
+  async deployUnderLock(targets: readonly Resource[], lock: StageLockGuard): Promise<void> {
+    const rest = targets.filter((r) => !r.holdsLock);
+    const closeReadAhead = readAhead(this.run, rest);
+    try {
+      // ensureHeld: a safe point; a run that lost its lock starts no further change.
+      await inDependencyOrder(
+        rest,
+        async (r) => {
+          await lock.ensureHeld();
+          this.reports.set(r.id, await this.deployOne(r));
+        },
+        { onSkip: (r, why) => this.view.for(r.id, r.title).done(why, "skip") },
+      );
+    } finally {
+      await closeReadAhead();
+    }
+  }
+
+  /** Each resource whose `refreshAfter` names a resource that changed is deployed once more. */
+  async refreshAfterChanges(targets: readonly Resource[], lock: StageLockGuard): Promise<void> {
+    for (const r of targets) {
+      const after = (r.refreshAfter ?? []).filter((id) => this.reports.get(id)?.changed);
+      if (after.length === 0 || !this.reports.has(r.id)) continue;
+      await lock.ensureHeld();
+      const report = await this.deployOne(r, `${r.title} (again: ${after.join(", ")} changed)`);
+      if (report.changed) this.reports.set(`${r.id}#again`, report);
+    }
+  }
 }
 
 export { seconds };
