@@ -268,7 +268,8 @@ export function iamRequest(r: RecordedRequest, account: string): IamCall {
     return restCall(r, service, account);
   const op = operationOf(r);
   const p = params(r);
-  const prefix = service === "api.ecr" ? "ecr" : service;
+  // Endpoint names that are not the IAM service prefix: ECR's API, CloudWatch ("monitoring").
+  const prefix = service === "api.ecr" ? "ecr" : service === "monitoring" ? "cloudwatch" : service;
   const call: IamCall = { service: prefix, action: `${prefix}:${op}`, resources: [] };
   const arn = (kind: string, name: string) => (name.startsWith("arn:") ? name : `${kind}${name}`);
   switch (prefix) {

@@ -95,6 +95,7 @@ export function stagePolicy(ctx: PocketContext, types: readonly string[]): Stage
   policy.allowAll(part("database"));
   policy.allowAll(part("domains"));
   policy.allowAll(part("front-ends"));
+  policy.allowAll(part("monitoring"));
   return { statements: policy.statements, reasons: policy.reasons, resourceTypes };
 }
 

@@ -63,7 +63,8 @@ export type PolicyPart =
   | "on-behalf" // what a service calls on the caller's credentials while CloudFormation creates a resource
   | "database" // what pocket makes outside a stack: the Aurora cluster
   | "domains" // the hosted-zone lookup for custom domains
-  | "front-ends"; // calls on deployed distributions
+  | "front-ends" // calls on deployed distributions
+  | "monitoring"; // reads of the stage's alarms (`pocket status`)
 
 /** One statement of the policy, before the assembler sorts its actions. */
 export interface Grant {

@@ -35,6 +35,15 @@ export const alarmsPermissions: KindPermissions = {
     if (!a) return {};
     return {
       stacks: [{ name: a.stackName, region: a.region }],
+      calls: [
+        {
+          sid: "ReadAlarmStates",
+          part: "monitoring",
+          actions: ["cloudwatch:DescribeAlarms"],
+          resources: "*",
+          reason: "DescribeAlarms lists the alarms by name prefix: the request names no alarm",
+        },
+      ],
       stackScopes: {
         Alarms: {
           resources: [

@@ -31,7 +31,10 @@ export function alarmsResource(ctx: PocketContext): Resource {
   };
 }
 
-/** The HTTP API id of each handler with apigateway: an output of the container stack. */
+/**
+ * The HTTP API id of each handler with apigateway: an output of the container stack, deployed
+ * first. "" while it has none (an emulator that makes no HTTP API): the alarm then names no API.
+ */
 function apiIds(ctx: PocketContext): Record<string, ParameterSource> {
   const c = ctx.container;
   return Object.fromEntries(
@@ -44,7 +47,7 @@ function apiIds(ctx: PocketContext): Record<string, ParameterSource> {
           region: c!.region,
           stackName: c!.stackName,
           output: `${h.logicalId}ApiId`,
-          ifMissing: "error",
+          ifMissing: "empty",
         },
       ]),
   );
