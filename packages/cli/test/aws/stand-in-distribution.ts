@@ -5,7 +5,8 @@ import { CloudFrontClient, CreateDistributionCommand } from "@aws-sdk/client-clo
  * A distribution for front-end uploads on moto: made through moto's CloudFront API (which knows
  * it, so invalidations work), with a stand-in stack named as pocket names the distribution's
  * stack that carries its id as the `DistributionId` output, which is all an upload reads.
- * Returns the distribution id.
+ * Its description marks it as pocket's (as the real template's does), so the takeover check does not
+ * read it as a stack the original deployed. Returns the distribution id.
  */
 export async function standInDistribution(bucket: string, stackName: string): Promise<string> {
   const created = await new CloudFrontClient({ region: "us-east-1" }).send(
@@ -37,6 +38,7 @@ export async function standInDistribution(bucket: string, stackName: string): Pr
     new CreateStackCommand({
       StackName: stackName,
       TemplateBody: JSON.stringify({
+        Description: `magic-pocket CloudFront distribution (test stand-in for ${stackName})`,
         Resources: { Placeholder: { Type: "AWS::CloudFormation::WaitConditionHandle" } },
         Outputs: { DistributionId: { Value: id } },
       }),
