@@ -96,7 +96,7 @@ type Register = (program: Command, global: () => GlobalOptions, args: string[]) 
  * other line (help, a typo to suggest for, no command) registers them all, in this order.
  */
 export const COMMANDS: readonly { names: readonly string[]; register: Register }[] = [
-  { names: ["deploy", "status", "plan", "destroy", "adopt"], register: registerStageCommands },
+  { names: ["deploy", "adopt", "status", "plan", "destroy"], register: registerStageCommands },
   { names: ["config"], register: registerConfig },
   { names: ["resource"], register: registerResource },
   { names: ["secrets"], register: registerSecrets },
