@@ -15,7 +15,7 @@ import { loadInline } from "../templates/context.js";
 /*
  * The original's templates at the seed's version (beside the checkout, never in it; CI has it),
  * each compared with what pocket renders for the same file once it has read them as a deploy
- * does: no named or stateful resource may be replaced or deleted (docs/decisions.md#a1).
+ * does: no named or stateful resource may be replaced or deleted (docs/decisions.md#a1-taking-over-a-stage-deployed-by-the-original).
  * tk2's distribution template is not read: the original renders its SPA-token function with a
  * broken indent (not YAML), so no stage was ever deployed with it.
  */

@@ -102,7 +102,7 @@ export const cloudfrontPermissions: KindPermissions = {
       calls: [
         ...(cfs.some((cf) => cf.domain) ? [FIND_HOSTED_ZONES] : []),
         // A stage the original's current version deployed has its distribution stacks in the
-        // stage's region: the takeover check looks for them (docs/decisions.md#a1).
+        // stage's region: the takeover check looks for them (docs/decisions.md#a1-taking-over-a-stage-deployed-by-the-original).
         ...(cfs.some((cf) => cf.region !== ctx.region)
           ? [
               {

@@ -194,7 +194,7 @@ function httpApi(
   const api = h.apigateway!;
   const K = h.logicalId;
   const quickCreate = ctx.original?.quickCreateApis === true;
-  // The original's logical id, so a stage it deployed keeps its log group (docs/decisions.md#a1).
+  // The original's logical id, so a stage it deployed keeps its log group (docs/decisions.md#a1-taking-over-a-stage-deployed-by-the-original).
   r[accessLogGroupId(K)] = {
     Type: "AWS::Logs::LogGroup",
     Properties: { LogGroupName: api.accessLogGroupName, RetentionInDays: ctx.container!.logRetentionDays },
