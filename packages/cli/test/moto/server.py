@@ -251,7 +251,24 @@ def _waf_backend(account_id, region_name, scope):
     return wafv2_backends[account_id][GLOBAL_REGION if scope == "CLOUDFRONT" else region_name]
 
 
-class _WafStandIn(_AttributeTable):
+class _StandInLifecycle:
+    """A stand-in made from its template properties (`cls(account, region, properties)`), which an
+    update hands the new properties and `apply()`s."""
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        return cls(account_id, region_name, cloudformation_json.get("Properties", {}))
+
+    @classmethod
+    def update_from_cloudformation_json(
+        cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
+    ):
+        original_resource.properties = cloudformation_json.get("Properties", {})
+        original_resource.apply()
+        return original_resource
+
+
+class _WafStandIn(_StandInLifecycle, _AttributeTable):
     """Creates the WAFv2 object through moto's backend; Ref and GetAtt read it back."""
 
     ATTRIBUTES = {"Arn": lambda r: r.obj.arn, "Id": lambda r: r.obj_id}
@@ -268,18 +285,6 @@ class _WafStandIn(_AttributeTable):
     def physical_resource_id(self):
         # AWS: "name|id|scope".
         return f"{self.obj.name}|{self.obj_id}|{self.scope}"
-
-    @classmethod
-    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
-        return cls(account_id, region_name, cloudformation_json.get("Properties", {}))
-
-    @classmethod
-    def update_from_cloudformation_json(
-        cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
-    ):
-        original_resource.properties = cloudformation_json.get("Properties", {})
-        original_resource.apply()
-        return original_resource
 
 
 class StandInIPSet(_WafStandIn, CloudFormationModel):
@@ -356,7 +361,7 @@ class StandInWebACL(_WafStandIn, CloudFormationModel):
         self.backend.delete_web_acl(self.obj.name, self.scope, self.obj.id, self.obj.lock_token)
 
 
-class StandInAlarm(CloudFormationModel):
+class StandInAlarm(_StandInLifecycle, CloudFormationModel):
     """An `AWS::CloudWatch::Alarm` put in moto's CloudWatch backend; Ref is its name, as on AWS."""
 
     # moto files models by the second part of their module name.
@@ -377,18 +382,6 @@ class StandInAlarm(CloudFormationModel):
     @property
     def physical_resource_id(self):
         return self.name
-
-    @classmethod
-    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
-        return cls(account_id, region_name, cloudformation_json.get("Properties", {}))
-
-    @classmethod
-    def update_from_cloudformation_json(
-        cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
-    ):
-        original_resource.properties = cloudformation_json.get("Properties", {})
-        original_resource.apply()
-        return original_resource
 
     def apply(self):
         p = self.properties
