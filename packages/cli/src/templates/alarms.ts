@@ -54,26 +54,26 @@ export function alarmsTemplate(ctx: PocketContext): Template {
   }
   if (ctx.scheduler && Object.keys(ctx.scheduler.schedules).length > 0) {
     const group = { ScheduleGroup: ctx.scheduler.groupName };
-    alarm("ScheduleTargetErrorsAlarm", {
-      name: "schedules-target-errors",
-      description: "A schedule could not start its job (the target call failed)",
-      namespace: "AWS/Scheduler",
-      metric: "TargetErrorCount",
-      dimensions: group,
-      statistic: "Sum",
-      threshold: 1,
-      comparison: "GreaterThanOrEqualToThreshold",
-    });
-    alarm("ScheduleDroppedAlarm", {
-      name: "schedules-dropped",
-      description: "A schedule's job was dropped after every retry",
-      namespace: "AWS/Scheduler",
-      metric: "InvocationDroppedCount",
-      dimensions: group,
-      statistic: "Sum",
-      threshold: 1,
-      comparison: "GreaterThanOrEqualToThreshold",
-    });
+    alarm(
+      "ScheduleTargetErrorsAlarm",
+      anyOf(
+        "AWS/Scheduler",
+        "TargetErrorCount",
+        group,
+        "schedules-target-errors",
+        "A schedule could not start its job (the target call failed)",
+      ),
+    );
+    alarm(
+      "ScheduleDroppedAlarm",
+      anyOf(
+        "AWS/Scheduler",
+        "InvocationDroppedCount",
+        group,
+        "schedules-dropped",
+        "A schedule's job was dropped after every retry",
+      ),
+    );
   }
   return {
     AWSTemplateFormatVersion: "2010-09-09",
@@ -102,31 +102,45 @@ interface AlarmSpec {
   periods?: number;
 }
 
+/** An alarm on any occurrence of a counted event in five minutes (an error, a throttle). */
+function anyOf(
+  namespace: string,
+  metric: string,
+  dimensions: Record<string, Json>,
+  name: string,
+  description: string,
+): AlarmSpec {
+  return {
+    name,
+    description,
+    namespace,
+    metric,
+    dimensions,
+    statistic: "Sum",
+    threshold: 1,
+    comparison: "GreaterThanOrEqualToThreshold",
+  };
+}
+
 /** Errors, throttles and a duration above 80 % of the timeout, for one function. */
 function handlerAlarms(h: HandlerContext): Record<string, AlarmSpec> {
   const fn = { FunctionName: h.functionName };
   const K = h.logicalId;
   const specs: Record<string, AlarmSpec> = {
-    [`${K}ErrorsAlarm`]: {
-      name: `${h.key}-errors`,
-      description: `Function ${h.functionName} failed`,
-      namespace: "AWS/Lambda",
-      metric: "Errors",
-      dimensions: fn,
-      statistic: "Sum",
-      threshold: 1,
-      comparison: "GreaterThanOrEqualToThreshold",
-    },
-    [`${K}ThrottlesAlarm`]: {
-      name: `${h.key}-throttles`,
-      description: `Function ${h.functionName} was throttled (concurrency limit)`,
-      namespace: "AWS/Lambda",
-      metric: "Throttles",
-      dimensions: fn,
-      statistic: "Sum",
-      threshold: 1,
-      comparison: "GreaterThanOrEqualToThreshold",
-    },
+    [`${K}ErrorsAlarm`]: anyOf(
+      "AWS/Lambda",
+      "Errors",
+      fn,
+      `${h.key}-errors`,
+      `Function ${h.functionName} failed`,
+    ),
+    [`${K}ThrottlesAlarm`]: anyOf(
+      "AWS/Lambda",
+      "Throttles",
+      fn,
+      `${h.key}-throttles`,
+      `Function ${h.functionName} was throttled (concurrency limit)`,
+    ),
     [`${K}DurationAlarm`]: {
       name: `${h.key}-duration`,
       description: `Function ${h.functionName} ran longer than 80 % of its ${h.timeout} s timeout`,
