@@ -239,12 +239,6 @@ def test_rds_database_url_percent_encodes_credentials(aws_env, deployed):
     )
 
 
-def test_rds_without_endpoint_is_a_clear_error(aws_env, deployed):
-    deployed(POCKET_RDS_SECRET_ARN="arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:x")
-    with pytest.raises(PocketRuntimeError, match="POCKET_RDS_ENDPOINT"):
-        set_envs()
-
-
 def test_missing_pocket_secret_names_it_and_the_fix_then_retries(aws_calls, deployed):
     deployed(secrets=sm_doc(managed={"SECRET_KEY": {"type": "password", "env": "SECRET_KEY"}}))
     with pytest.raises(PocketRuntimeError) as err:
@@ -453,4 +447,26 @@ def test_malformed_dotenv_line_is_an_error(pocket_isolation):
     (pocket_isolation / "pocket.toml").write_text("[general]\n")
     (pocket_isolation / ".env").write_text("GOOD=1\nthis is not an assignment\n")
     with pytest.raises(PocketRuntimeError, match=r"\.env:2: expected KEY=value"):
+        set_envs()
+
+
+def test_existing_cluster_url_from_its_secret(aws_env, deployed):
+    # [rds] managed = false: the deploy leaves endpoint, port and dbname empty; the secret has them.
+    arn = boto3.client("secretsmanager", region_name=REGION).create_secret(
+        Name="legacy-db",
+        SecretString=json.dumps(
+            {"username": "app", "password": "p/w", "host": "legacy.example.internal", "port": 5433, "dbname": "legacy"}
+        ),
+    )["ARN"]
+    deployed(POCKET_RDS_SECRET_ARN=arn, POCKET_RDS_ENDPOINT="", POCKET_RDS_PORT="", POCKET_RDS_DBNAME="")
+    set_envs()
+    assert os.environ["DATABASE_URL"] == "postgres://app:p%2Fw@legacy.example.internal:5433/legacy"
+
+
+def test_rds_secret_without_host_and_no_endpoint_is_a_clear_error(aws_env, deployed):
+    arn = boto3.client("secretsmanager", region_name=REGION).create_secret(
+        Name="rds!cluster-nohost", SecretString=json.dumps({"username": "u", "password": "p"})
+    )["ARN"]
+    deployed(POCKET_RDS_SECRET_ARN=arn, POCKET_RDS_ENDPOINT="", POCKET_RDS_PORT="", POCKET_RDS_DBNAME="app")
+    with pytest.raises(PocketRuntimeError, match="host/dbname"):
         set_envs()

@@ -431,16 +431,6 @@ export async function loadSecretValues(
  */
 export async function rdsDatabaseUrl(env: NodeJS.ProcessEnv, clients: Clients): Promise<string> {
   const arn = env.POCKET_RDS_SECRET_ARN!;
-  const endpoint = env.POCKET_RDS_ENDPOINT ?? "";
-  const port = env.POCKET_RDS_PORT || "5432";
-  const dbname = env.POCKET_RDS_DBNAME ?? "";
-  if (!endpoint || !dbname) {
-    throw new PocketRuntimeError(
-      "rds-environment-incomplete",
-      "POCKET_RDS_SECRET_ARN is set but POCKET_RDS_ENDPOINT or POCKET_RDS_DBNAME is empty; redeploy with `pocket deploy`",
-      { location: endpoint ? "POCKET_RDS_DBNAME" : "POCKET_RDS_ENDPOINT" },
-    );
-  }
   const client = await clients.secretsManager(arn);
   const { GetSecretValueCommand } = await import("@aws-sdk/client-secrets-manager");
   const what = `RDS master-user secret '${arn}'`;
@@ -461,6 +451,18 @@ export async function rdsDatabaseUrl(env: NodeJS.ProcessEnv, clients: Clients): 
     throw new PocketRuntimeError("rds-secret-shape", `${what} must be JSON with username and password`, {
       location: "POCKET_RDS_SECRET_ARN",
     });
+  }
+  // An existing cluster's secret ([rds] managed = false) holds host, port and dbname; the deploy
+  // leaves those variables empty then (docs/decisions.md#b7-an-existing-aurora-cluster).
+  const endpoint = env.POCKET_RDS_ENDPOINT || String(data.host ?? "");
+  const port = env.POCKET_RDS_PORT || String(data.port ?? "5432");
+  const dbname = env.POCKET_RDS_DBNAME || String(data.dbname ?? "");
+  if (!endpoint || !dbname) {
+    throw new PocketRuntimeError(
+      "rds-environment-incomplete",
+      "POCKET_RDS_SECRET_ARN is set but neither POCKET_RDS_ENDPOINT/POCKET_RDS_DBNAME nor the secret's host/dbname give the database; redeploy with `pocket deploy`",
+      { location: endpoint ? "POCKET_RDS_DBNAME" : "POCKET_RDS_ENDPOINT" },
+    );
   }
   return `postgres://${quote(String(data.username))}:${quote(String(data.password))}@${endpoint}:${port}/${dbname}`;
 }

@@ -168,18 +168,6 @@ describe("loadEnv, deployed", () => {
     ]);
     expect(trustedOrigins(["http://localhost:3000"])[0]).toBe("http://localhost:3000");
   });
-
-  it("names the RDS variable that is missing", async () => {
-    process.env.POCKET_STAGE = "dev";
-    delete process.env.POCKET_SECRETS;
-    process.env.POCKET_RDS_SECRET_ARN = "arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:rds-x";
-    delete process.env.POCKET_RDS_ENDPOINT;
-    process.env.POCKET_RDS_DBNAME = "app";
-    await expect(loadEnv()).rejects.toMatchObject({
-      code: "rds-environment-incomplete",
-      location: "POCKET_RDS_ENDPOINT",
-    });
-  });
 });
 
 describe("signedUrl", () => {

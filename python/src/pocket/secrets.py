@@ -341,15 +341,6 @@ def rds_database_url(environ: Mapping[str, str], *, region: str | None, clients:
     (docs/decisions.md#r5-the-aurora-database-url).
     """
     arn = environ["POCKET_RDS_SECRET_ARN"]
-    endpoint = environ.get("POCKET_RDS_ENDPOINT", "")
-    port = environ.get("POCKET_RDS_PORT") or "5432"
-    dbname = environ.get("POCKET_RDS_DBNAME", "")
-    if not endpoint or not dbname:
-        raise PocketRuntimeError(
-            "POCKET_RDS_SECRET_ARN is set but POCKET_RDS_ENDPOINT or POCKET_RDS_DBNAME is empty; "
-            "redeploy with `pocket deploy`",
-            code="rds-environment-incomplete",
-        )
     clients = clients or _Clients(region)
     client = clients.get("secretsmanager", arn)
     what = f"RDS master-user secret {arn!r}"
@@ -368,6 +359,17 @@ def rds_database_url(environ: Mapping[str, str], *, region: str | None, clients:
             f"{what} must be JSON with username and password",
             code="rds-secret-malformed",
         ) from e
+    # An existing cluster's secret ([rds] managed = false) holds host, port and dbname; the deploy
+    # leaves those variables empty then (docs/decisions.md#b7-an-existing-aurora-cluster).
+    endpoint = environ.get("POCKET_RDS_ENDPOINT") or str(data.get("host") or "")
+    port = environ.get("POCKET_RDS_PORT") or str(data.get("port") or "5432")
+    dbname = environ.get("POCKET_RDS_DBNAME") or str(data.get("dbname") or "")
+    if not endpoint or not dbname:
+        raise PocketRuntimeError(
+            "POCKET_RDS_SECRET_ARN is set but neither POCKET_RDS_ENDPOINT/POCKET_RDS_DBNAME nor the "
+            "secret's host/dbname give the database; redeploy with `pocket deploy`",
+            code="rds-environment-incomplete",
+        )
     return (
         f"postgres://{quote(str(username), safe='')}:{quote(str(password), safe='')}"
         f"@{endpoint}:{port}/{dbname}"

@@ -45,7 +45,14 @@ export function buildContext(settings: Settings): PocketContext {
   if (settings.ses) ctx.ses = buildSes(settings.ses, ctx.region);
   if (settings.scheduler && ctx.container)
     ctx.scheduler = buildScheduler(settings.scheduler, ctx, ctx.container);
-  if (settings.rds) ctx.rds = buildRds(settings.rds, ctx);
+  if (settings.rds?.managed === false) {
+    ctx.rdsExisting = {
+      secretArn: settings.rds.secretArn!,
+      securityGroupId: settings.rds.securityGroupId!,
+      databaseName: settings.rds.database,
+      region: ctx.region,
+    };
+  } else if (settings.rds) ctx.rds = buildRds(settings.rds, ctx);
   if (settings.neon) ctx.neon = buildNeon(settings.neon, ctx);
   if (settings.tidb) ctx.tidb = buildTidb(settings.tidb, ctx);
   if (settings.upstash) ctx.upstash = buildUpstash(settings.upstash, ctx);

@@ -62,7 +62,7 @@ export function rewriteForContainer(
     out.awscontainer = rewriteContainer(c, container, shared, isTable(doc.rds), formatter(doc, env));
   }
   if (isTable(doc.rds)) {
-    const { rds, database } = rewriteRds(doc.rds, renamed);
+    const { rds, database } = rewriteRds(doc.rds, renamed, issues);
     out.rds = rds;
     rdsDatabase = database;
   }

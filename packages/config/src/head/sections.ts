@@ -4,9 +4,29 @@ import { newTable, type TomlTable, type TomlValue } from "../toml/parse.js";
 import type { Ref } from "./handler-ref.js";
 import { type Renamed, without } from "./renamed.js";
 
-/** `[rds.backup] retention_days` (the original's default: 35 days) and `database`. */
-export function rewriteRds(rds: TomlTable, renamed: Renamed[]): { rds: TomlTable; database?: string } {
-  const out = without(rds, "backup", "database", "managed");
+/**
+ * `[rds.backup] retention_days` (the original's default: 35 days) and `database`. An existing
+ * cluster (`managed = false`) takes none of the keys that shape a cluster pocket makes.
+ */
+export function rewriteRds(
+  rds: TomlTable,
+  renamed: Renamed[],
+  issues: Issue[],
+): { rds: TomlTable; database?: string } {
+  const database = typeof rds.database === "string" ? rds.database : undefined;
+  if (rds.managed === false) {
+    for (const key of ["min_capacity", "max_capacity", "backup", "snapshot_identifier"]) {
+      if (!Object.hasOwn(rds, key)) continue;
+      issues.push({
+        code: "rds-existing-key",
+        message: `rds.${key} shapes a cluster pocket makes; with managed = false the cluster is yours`,
+        path: ["rds", key],
+        hint: "Remove it (change the existing cluster in the RDS console), or remove managed = false.",
+      });
+    }
+    return { rds: without(rds, "min_capacity", "max_capacity", "backup", "snapshot_identifier"), database };
+  }
+  const out = without(rds, "backup", "database");
   const backup = rds.backup;
   out.backup_retention_days = isTable(backup) ? (backup.retention_days ?? 35) : 35;
   renamed.push([
@@ -17,7 +37,7 @@ export function rewriteRds(rds: TomlTable, renamed: Renamed[]): { rds: TomlTable
   const rest = isTable(backup) ? without(backup, "retention_days") : undefined;
   if (rest && Object.keys(rest).length > 0) out.backup = rest;
   else if (backup !== undefined && !isTable(backup)) out.backup = backup;
-  return { rds: out, database: typeof rds.database === "string" ? rds.database : undefined };
+  return { rds: out, database };
 }
 
 /**

@@ -34,9 +34,9 @@ export function unbuiltIssues(doc: TomlTable): Issue[] {
   }
   const rds = doc.rds;
   if (isTable(rds)) {
-    if (rds.managed === false) refuse(["rds", "managed"], "managed = false (an existing RDS cluster)");
-    for (const key of ["snapshot_identifier", "secret_arn", "security_group_id"]) {
-      if (Object.hasOwn(rds, key)) refuse(["rds", key], `${key} (${RDS_FEATURES[key]})`);
+    // managed = false with a snapshot is reported by the rewrite (rds-existing-key).
+    if (Object.hasOwn(rds, "snapshot_identifier") && rds.managed !== false) {
+      refuse(["rds", "snapshot_identifier"], "snapshot_identifier (restoring the cluster from a snapshot)");
     }
   }
   const containers = doc.container;
@@ -60,12 +60,6 @@ const SECTION_FEATURES = {
   dsql: "Aurora DSQL",
   backup: "AWS Backup plans",
 } as const;
-
-const RDS_FEATURES: Record<string, string> = {
-  snapshot_identifier: "restoring the cluster from a snapshot",
-  secret_arn: "an existing RDS cluster",
-  security_group_id: "an existing RDS cluster",
-};
 
 function containerIssues(c: TomlTable, at: PathSegment[], refuse: Refuse) {
   if (Object.hasOwn(c, "ecr_name")) {

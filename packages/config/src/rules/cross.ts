@@ -37,7 +37,8 @@ export function crossSectionIssues(s: CheckedSettings): Issue[] {
 
 /** Aurora runs in private subnets: [rds] needs the VPC, spanning two zones when pocket makes it. */
 function rdsInVpc(s: CheckedSettings, add: Add): void {
-  if (!ok(s.rds)) return;
+  // An existing cluster (managed = false) is not placed by pocket: only the container must reach it.
+  if (!ok(s.rds) || !s.rds.managed) return;
   const vpc = ok(s.vpc) ? s.vpc : undefined;
   if (!s.rds.useVpc) {
     add(
@@ -61,7 +62,19 @@ function rdsInVpc(s: CheckedSettings, add: Add): void {
 /** The database is reachable only from inside its VPC, so the container must be there too. */
 function rdsBesideContainer(s: CheckedSettings, add: Add): void {
   const c = s.awscontainer;
-  if (!ok(s.rds) || !s.rds.useVpc || c === "failed" || c?.useVpc) return;
+  if (!ok(s.rds) || c === "failed" || c?.useVpc) return;
+  if (!s.rds.managed) {
+    if (c !== undefined) {
+      add(
+        "rds-existing-container-vpc",
+        "[rds] managed = false is reached through its security group, which needs the container in the cluster's VPC",
+        ["awscontainer", "use_vpc"],
+        "Add [vpc] with ref naming the cluster's VPC (an existing one: manage = false) and keep the container in it.",
+      );
+    }
+    return;
+  }
+  if (!s.rds.useVpc) return;
   add(
     "rds-container-vpc",
     "[rds] needs [awscontainer] in the same VPC: the database is reachable only from inside it",

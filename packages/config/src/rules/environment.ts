@@ -104,11 +104,12 @@ export function lambdaEnvironment(
     env[`POCKET_${h.envKey}_REPORT_BATCH_ITEM_FAILURES`] = h.sqs.reportBatchItemFailures ? "true" : "false";
   }
   if (c.secrets) env.POCKET_SECRETS = JSON.stringify(c.secrets.runtime);
-  if (c.usesRds && ctx.rds) {
+  if (c.usesRds && (ctx.rds || ctx.rdsExisting)) {
     env.POCKET_RDS_SECRET_ARN = { Ref: p.rdsSecretArn };
     env.POCKET_RDS_ENDPOINT = { Ref: p.rdsEndpoint };
     env.POCKET_RDS_PORT = { Ref: p.rdsPort };
-    env.POCKET_RDS_DBNAME = ctx.rds.databaseName;
+    // An existing cluster's secret holds host, port and dbname: empty here means "from the secret".
+    env.POCKET_RDS_DBNAME = ctx.rds?.databaseName ?? ctx.rdsExisting?.databaseName ?? "";
   }
   for (const name of Object.keys(c.signingKeyIds)) env[name] = { Ref: p.signingKeyId(name) };
   for (const [name, d] of Object.entries(c.distributionDomains)) {

@@ -44,6 +44,20 @@ export const rdsSchema = lazy(() =>
     min_capacity: z._default(acu, 0.5),
     max_capacity: z._default(acu.check(z.gte(1)), 2),
     use_vpc: z.optional(z.boolean()),
+    /** false: an existing cluster (the original's current spelling), reached through these two. */
+    managed: z._default(z.boolean(), true),
+    secret_arn: z.optional(
+      z.string().check(
+        z.regex(/^arn:aws[\w-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, {
+          error: "must be a Secrets Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)",
+        }),
+      ),
+    ),
+    /** An existing cluster's database, when not the secret's `dbname` (the managed one's is derived). */
+    database: optionalNonEmpty,
+    security_group_id: z.optional(
+      z.string().check(z.regex(/^sg-[0-9a-f]{8,17}$/, { error: 'must be a security group id ("sg-...")' })),
+    ),
     backup_retention_days: z._default(int(1, 35), 7),
     /** `hh:mm-hh:mm` in UTC, at least 30 minutes (RDS's rule). */
     preferred_backup_window: z.optional(
@@ -70,6 +84,7 @@ export const rdsSchema = lazy(() =>
           );
         }
       }
+      existingClusterKeys(r, ctx);
       if (r.minCapacity > r.maxCapacity) {
         fail(
           ctx,
@@ -82,3 +97,27 @@ export const rdsSchema = lazy(() =>
   ),
 );
 export type RdsSettings = z.output<ReturnType<typeof rdsSchema>>;
+
+/** `managed = false` needs the cluster's secret and security group; a managed cluster takes neither. */
+function existingClusterKeys(
+  r: { managed: boolean; secretArn?: string; securityGroupId?: string },
+  ctx: Parameters<typeof fail>[0],
+) {
+  for (const [key, value] of [
+    ["secret_arn", r.secretArn],
+    ["security_group_id", r.securityGroupId],
+  ] as const) {
+    if (!r.managed && value === undefined) {
+      fail(ctx, "rds-existing-incomplete", `managed = false needs ${key} (the existing cluster's)`, [key]);
+    }
+    if (r.managed && value !== undefined) {
+      fail(
+        ctx,
+        "rds-managed-existing-key",
+        `${key} is for an existing cluster (managed = false); pocket makes its own`,
+        [key],
+        "Remove it, or write managed = false to use the existing cluster.",
+      );
+    }
+  }
+}

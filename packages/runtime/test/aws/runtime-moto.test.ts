@@ -181,6 +181,46 @@ describe("loadEnv against moto", () => {
     await expect(loadEnv()).rejects.toMatchObject({ code: "secret-not-found", location: "GONE_P" });
   });
 
+  it("an existing cluster ([rds] managed = false): host, port and dbname come from its secret", async () => {
+    const arn = (
+      await sm.send(
+        new CreateSecretCommand({
+          Name: "legacy-db",
+          SecretString: JSON.stringify({
+            username: "app",
+            password: "p/w",
+            host: "legacy.cluster-x.ap-northeast-1.rds.amazonaws.com",
+            port: 5433,
+            dbname: "legacy",
+          }),
+        }),
+      )
+    ).ARN!;
+    // What the deploy sets for an existing cluster: the endpoint, port and (without database) name empty.
+    Object.assign(process.env, {
+      POCKET_RDS_SECRET_ARN: arn,
+      POCKET_RDS_ENDPOINT: "",
+      POCKET_RDS_PORT: "",
+      POCKET_RDS_DBNAME: "",
+    });
+    await loadEnv();
+    expect(process.env.DATABASE_URL).toBe(
+      "postgres://app:p%2Fw@legacy.cluster-x.ap-northeast-1.rds.amazonaws.com:5433/legacy",
+    );
+    // [rds] database names another database on that cluster; a secret without host is refused.
+    resetEnvLoaded();
+    process.env.POCKET_RDS_DBNAME = "other";
+    await loadEnv();
+    expect(process.env.DATABASE_URL).toMatch(/:5433\/other$/);
+    resetEnvLoaded();
+    process.env.POCKET_RDS_SECRET_ARN = rdsSecretArn;
+    process.env.POCKET_RDS_DBNAME = "app";
+    await expect(loadEnv()).rejects.toMatchObject({
+      code: "rds-environment-incomplete",
+      location: "POCKET_RDS_ENDPOINT",
+    });
+  });
+
   it("no stored pocket secret at all: the hint says to deploy", async () => {
     process.env.POCKET_SECRETS = JSON.stringify({
       store: "sm",

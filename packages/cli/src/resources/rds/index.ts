@@ -1,4 +1,5 @@
 import { resourceKind } from "../resource.js";
+import { existingRdsResource } from "./existing.js";
 import { rdsPermissions } from "./permissions.js";
 import { rdsResource } from "./resource.js";
 
@@ -10,7 +11,8 @@ export default resourceKind({
   section: "[rds]",
   permissions: rdsPermissions,
   keeps: { withData: "required: deletes the cluster (a final snapshot is always kept)" },
-  create: (ctx) => (ctx.rds ? [rdsResource(ctx)] : []),
+  create: (ctx) =>
+    ctx.rds ? [rdsResource(ctx)] : ctx.rdsExisting ? [existingRdsResource(ctx.rdsExisting)] : [],
   operations: {
     endpoint: {
       description:

@@ -1,8 +1,10 @@
+import type { ExistingRdsContext } from "@magic-pocket/config";
 import { A, type KindPermissions, P, type StagePermissions } from "../permissions.js";
 
 /** pocket makes the Aurora cluster itself (not a stack): its calls, its master secret and its network. */
 export const rdsPermissions: KindPermissions = {
   forStage: (ctx): StagePermissions => {
+    if (ctx.rdsExisting) return existingRdsPermissions(ctx.rdsExisting);
     const r = ctx.rds;
     if (!r) return {};
     return {
@@ -79,3 +81,31 @@ export const rdsPermissions: KindPermissions = {
     };
   },
 };
+
+/** An existing cluster: deploy only checks that its secret (metadata, not the value) and security group exist. */
+function existingRdsPermissions(r: ExistingRdsContext): StagePermissions {
+  return {
+    calls: [
+      {
+        sid: "ExistingDatabaseSecret",
+        part: "database",
+        actions: ["secretsmanager:DescribeSecret"],
+        resources: [r.secretArn],
+      },
+      {
+        sid: "ExistingDatabaseNetwork",
+        part: "database",
+        actions: ["ec2:DescribeSecurityGroups"],
+        resources: "*",
+        reason: "EC2's describe calls allow no resource names",
+      },
+      // The container stack's ingress rule on the cluster's group (not tagged by the stage's stack).
+      {
+        sid: "ExistingDatabaseIngress",
+        part: "database",
+        actions: ["ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress"],
+        resources: [`arn:${P}:ec2:${r.region}:${A}:security-group/${r.securityGroupId}`],
+      },
+    ],
+  };
+}
