@@ -1,6 +1,7 @@
 import type { PocketContext } from "@magic-pocket/config";
 import { usesCodeBuild } from "../../resources/container/codebuild/permissions.js";
 import { codebuildPolicy } from "../../resources/container/codebuild/policies.js";
+import { containerViews } from "../../resources/container-views.js";
 import { A, P, policyArn } from "../../resources/permissions.js";
 import { parameterNames } from "../../templates/container/parameters.js";
 import type { Json, Template } from "../../templates/template.js";
@@ -41,12 +42,18 @@ export function boundaryArn(ctx: PocketContext): string | undefined {
 export function stageBoundary(ctx: PocketContext, templates: { region: string; template: Template }[]) {
   const statements: Record<string, Json>[] = [];
   const seen = new Set<string>();
+  const sids = new Set<string>();
   const add = (sid: string, statement: Record<string, Json>) => {
     const { Sid: _, ...rest } = statement;
     const key = JSON.stringify(rest);
     if (seen.has(key)) return;
     seen.add(key);
-    statements.push({ Sid: sid.replace(/[^A-Za-z0-9]/g, "").slice(0, 100), ...rest });
+    // IAM wants each Sid once; two containers' roles share logical ids, so a repeat is numbered.
+    const base = sid.replace(/[^A-Za-z0-9]/g, "");
+    let unique = base.slice(0, 100);
+    for (let n = 2; sids.has(unique); n++) unique = `${base.slice(0, 96)}${n}`;
+    sids.add(unique);
+    statements.push({ Sid: unique, ...rest });
   };
   for (const { region, template } of templates) {
     for (const [id, resource] of Object.entries(template.Resources)) {
@@ -60,8 +67,10 @@ export function stageBoundary(ctx: PocketContext, templates: { region: string; t
       }
     }
   }
-  const c = ctx.container;
-  if (c && usesCodeBuild(c)) {
+  // Each container's CodeBuild role (a stage of several containers builds each apart).
+  for (const [n, { ctx: view }] of containerViews(ctx).entries()) {
+    const c = view.container!;
+    if (!usesCodeBuild(c)) continue;
     const build = codebuildPolicy({
       region: c.region,
       account: A,
@@ -71,7 +80,7 @@ export function stageBoundary(ctx: PocketContext, templates: { region: string; t
       repository: c.ecrRepository,
     });
     for (const [i, s] of build.Statement.entries())
-      add(`CodeBuild${i}`, s as unknown as Record<string, Json>);
+      add(`${n === 0 ? "" : `Container${n}`}CodeBuild${i}`, s as unknown as Record<string, Json>);
   }
   return { Version: "2012-10-17", Statement: statements } satisfies BoundaryDocument;
 }

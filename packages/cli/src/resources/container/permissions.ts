@@ -1,4 +1,5 @@
 import type { ContainerContext, PocketContext } from "@magic-pocket/config";
+import { containerViews } from "../container-views.js";
 import { DOMAIN_TYPES, FIND_HOSTED_ZONES } from "../domain-permissions.js";
 import { A, type Grant, type KindPermissions, P, type StagePermissions } from "../permissions.js";
 import { SCHEDULE_TYPES, schedulePermissions } from "../scheduler/permissions.js";
@@ -167,19 +168,59 @@ export const containerPermissions: KindPermissions = {
     SCHEDULE_TYPES,
     ...DOMAIN_TYPES,
   ],
-  forStage: (ctx) => (ctx.container ? containerStage(ctx, ctx.container) : {}),
+  // Each container of the stage (docs/decisions.md#d11-two-spellings-one-schema), its statements
+  // named with the container's name after the first's.
+  forStage: (ctx) =>
+    mergeContainers(
+      containerViews(ctx).map((v, i) =>
+        containerStage(v.ctx, v.ctx.container!, i === 0 ? "" : sidSuffix(v.id)),
+      ),
+    ),
 };
 
-function containerStage(ctx: PocketContext, c: ContainerContext): StagePermissions {
-  const build = codebuildPermissions(c);
+/** `container:v2` → `V2`: IAM statement ids are alphanumeric. */
+export function sidSuffix(id: string): string {
+  return id
+    .replace(/^container:/, "")
+    .split(/[^A-Za-z0-9]+/)
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join("");
+}
+
+/** The containers' declarations as one: lists joined, each stack statement naming every container's resources. */
+function mergeContainers(parts: StagePermissions[]): StagePermissions {
+  if (parts.length <= 1) return parts[0] ?? {};
+  const scopes: NonNullable<StagePermissions["stackScopes"]> = {};
+  for (const [group, scope] of parts.flatMap((p) => Object.entries(p.stackScopes ?? {}))) {
+    const known = scopes[group];
+    if (!known) scopes[group] = scope;
+    else if (group === "LambdaEsm") {
+      const arns = (s: typeof scope) => s.condition?.StringLikeIfExists?.["lambda:FunctionArn"] ?? [];
+      scopes[group] = {
+        ...known,
+        condition: { StringLikeIfExists: { "lambda:FunctionArn": [...arns(known), ...arns(scope)] } },
+      };
+    } else if (known.resources !== "*" && scope.resources !== "*")
+      scopes[group] = { ...known, resources: [...new Set([...known.resources, ...scope.resources])] };
+  }
+  return {
+    stacks: parts.flatMap((p) => p.stacks ?? []),
+    calls: parts.flatMap((p) => p.calls ?? []),
+    stackScopes: scopes,
+    roles: parts.flatMap((p) => p.roles ?? []),
+  };
+}
+
+function containerStage(ctx: PocketContext, c: ContainerContext, suffix: string): StagePermissions {
+  const build = codebuildPermissions(c, suffix);
   const schedules = schedulePermissions(ctx);
   return {
     stacks: [{ name: c.stackName, region: c.region }],
-    calls: [...imageCalls(c), ...build.calls, ...apiCalls(c)],
+    calls: [...imageCalls(c, suffix), ...build.calls, ...apiCalls(c)],
     stackScopes: { ...stackScopes(c), Scheduler: schedules.scope },
     roles: [
       {
-        sid: "PassFunctionRole",
+        sid: `PassFunctionRole${suffix}`,
         names: [c.roleName],
         service: "lambda.amazonaws.com",
         managedPolicyArns: c.iam.managedPolicyArns,
@@ -191,10 +232,10 @@ function containerStage(ctx: PocketContext, c: ContainerContext): StagePermissio
 }
 
 /** The repository pocket creates and pushes the image to (docker login included). */
-function imageCalls(c: ContainerContext): Grant[] {
+function imageCalls(c: ContainerContext, suffix: string): Grant[] {
   return [
     {
-      sid: "StageRepository",
+      sid: `StageRepository${suffix}`,
       part: "image",
       actions: [
         "ecr:CreateRepository",
@@ -214,29 +255,34 @@ function imageCalls(c: ContainerContext): Grant[] {
       ],
       resources: [`arn:${P}:ecr:${c.region}:${A}:repository/${c.ecrRepository}`],
     },
-    {
-      sid: "EcrLogin",
-      part: "image",
-      actions: ["ecr:GetAuthorizationToken"],
-      resources: "*",
-      reason: "GetAuthorizationToken (docker login to ECR) has no resource-level permissions",
-    },
+    ECR_LOGIN,
   ];
 }
+
+/** One statement for every container (the same object, so the policy holds it once). */
+const ECR_LOGIN: Grant = {
+  sid: "EcrLogin",
+  part: "image",
+  actions: ["ecr:GetAuthorizationToken"],
+  resources: "*",
+  reason: "GetAuthorizationToken (docker login to ECR) has no resource-level permissions",
+};
+
+/** API Gateway's access-log delivery, once for every container with an HTTP API. */
+const ACCESS_LOG_DELIVERY_CALLS: Grant = {
+  sid: "ApiAccessLogDelivery",
+  part: "on-behalf",
+  actions: ACCESS_LOG_DELIVERY,
+  resources: "*",
+  reason:
+    "API Gateway sets up access-log delivery to CloudWatch Logs with the caller's permissions; these calls have no resource-level permissions",
+};
 
 /** What the HTTP APIs' stages and custom domains have pocket or API Gateway call outside the stack. */
 function apiCalls(c: ContainerContext): Grant[] {
   const apis = Object.values(c.handlers).flatMap((h) => (h.apigateway ? [h.apigateway] : []));
   const calls: Grant[] = [];
-  if (apis.length > 0)
-    calls.push({
-      sid: "ApiAccessLogDelivery",
-      part: "on-behalf",
-      actions: ACCESS_LOG_DELIVERY,
-      resources: "*",
-      reason:
-        "API Gateway sets up access-log delivery to CloudWatch Logs with the caller's permissions; these calls have no resource-level permissions",
-    });
+  if (apis.length > 0) calls.push(ACCESS_LOG_DELIVERY_CALLS);
   if (apis.some((a) => a.domain)) calls.push(FIND_HOSTED_ZONES);
   return calls;
 }

@@ -1,4 +1,6 @@
 import type { PocketContext } from "@magic-pocket/config";
+import { sidSuffix } from "../container/permissions.js";
+import { containerViews } from "../container-views.js";
 import { A, type Grant, type KindPermissions, P } from "../permissions.js";
 
 /**
@@ -7,15 +9,26 @@ import { A, type Grant, type KindPermissions, P } from "../permissions.js";
  * parameter read without decryption); their values are read by the functions' role.
  */
 export const secretsPermissions: KindPermissions = {
-  forStage: (ctx) => ({ calls: [...managedSecrets(ctx), ...userSecretsPresence(ctx)] }),
+  forStage: (ctx) => {
+    // Each container's (a store several containers share once), named after the first's with the container's name.
+    const stores = new Set<string>();
+    const calls = containerViews(ctx).flatMap((v, i) => {
+      const suffix = i === 0 ? "" : sidSuffix(v.id);
+      const key = v.ctx.container?.secrets?.pocketKey;
+      const managed = key && stores.has(key) ? [] : managedSecrets(v.ctx, suffix);
+      if (key) stores.add(key);
+      return [...managed, ...userSecretsPresence(v.ctx, suffix)];
+    });
+    return { calls };
+  },
 };
 
-function managedSecrets(ctx: PocketContext): Grant[] {
+function managedSecrets(ctx: PocketContext, suffix: string): Grant[] {
   const sec = ctx.container?.secrets;
   if (sec?.store === "sm")
     return [
       {
-        sid: "StageSecrets",
+        sid: `StageSecrets${suffix}`,
         part: "secrets",
         actions: [
           "secretsmanager:CreateSecret",
@@ -32,7 +45,7 @@ function managedSecrets(ctx: PocketContext): Grant[] {
   if (sec?.store === "ssm")
     return [
       {
-        sid: "StageParameters",
+        sid: `StageParameters${suffix}`,
         part: "secrets",
         actions: [
           "ssm:PutParameter",
@@ -52,13 +65,13 @@ function managedSecrets(ctx: PocketContext): Grant[] {
   return [];
 }
 
-function userSecretsPresence(ctx: PocketContext): Grant[] {
+function userSecretsPresence(ctx: PocketContext, suffix: string): Grant[] {
   const sec = ctx.container?.secrets;
   if (!sec) return [];
   const users = Object.values(sec.user ?? {});
   // A name given as an ARN is taken as it is.
   const presence = (sid: string, action: string, store: string, arnOf: (name: string) => string): Grant => ({
-    sid,
+    sid: `${sid}${suffix}`,
     part: "secrets",
     actions: [action],
     resources: users

@@ -7,12 +7,15 @@ export function usesCodeBuild(c: ContainerContext): boolean {
 }
 
 /** The CodeBuild project pocket makes and runs, and its role, passed only to CodeBuild. */
-export function codebuildPermissions(c: ContainerContext): { calls: Grant[]; roles: PassedRoles[] } {
+export function codebuildPermissions(
+  c: ContainerContext,
+  suffix = "",
+): { calls: Grant[]; roles: PassedRoles[] } {
   if (!usesCodeBuild(c)) return { calls: [], roles: [] };
   return {
     calls: [
       {
-        sid: "StageCodeBuild",
+        sid: `StageCodeBuild${suffix}`,
         part: "image",
         actions: [
           "codebuild:CreateProject",
@@ -25,6 +28,12 @@ export function codebuildPermissions(c: ContainerContext): { calls: Grant[]; rol
         resources: [`arn:${P}:codebuild:${c.region}:${A}:project/${c.build.codebuildProject}`],
       },
     ],
-    roles: [{ sid: "PassCodeBuildRole", names: [c.build.codebuildRole], service: "codebuild.amazonaws.com" }],
+    roles: [
+      {
+        sid: `PassCodeBuildRole${suffix}`,
+        names: [c.build.codebuildRole],
+        service: "codebuild.amazonaws.com",
+      },
+    ],
   };
 }
