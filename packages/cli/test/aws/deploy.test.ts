@@ -140,7 +140,15 @@ describe("pocket deploy against moto (getting-started)", () => {
       pocket(["deploy", "--stage", "dev", "--image", image], { cwd: dir, env: env() }),
     );
     expect(result.status, result.stderr).toBe(0);
-    expect(mutating(operations)).toEqual(["PutObject", "UpdateStack", "DeleteObject"]);
+    // The lock, the one stack update, the deploy history (the stack's template by hash, then the
+    // record: docs/decisions.md#e14-deploy-history-and-rollback), the lock's release.
+    expect(mutating(operations)).toEqual([
+      "PutObject",
+      "UpdateStack",
+      "PutObject",
+      "PutObject",
+      "DeleteObject",
+    ]);
     const lambda = new LambdaClient({ region: REGION });
     expect(
       (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: "dev-demo-pocket-wsgi" })))
