@@ -5,9 +5,10 @@
 #  2. installs Django 5.2, dj-database-url and psycopg from the configured pip index (the
 #     package itself is used from python/src through PYTHONPATH: no build step, no egg-info
 #     written into the tree),
-#  3. unpacks Debian's django-storages (and WhiteNoise, django-environ, python-decouple) into python/.deps (apt-get download + dpkg -x: not
+#  3. unpacks Debian's django-storages (and WhiteNoise, django-environ, python-decouple, django-redis, redis) into python/.deps (apt-get download + dpkg -x: not
 #     installed as .debs, which would pull Debian's own, older Django) and puts it on PYTHONPATH,
 #  4. installs Debian's postgresql when initdb is nowhere (the RDS backend test runs a server),
+#     and redis-server when it is missing (the redis cache test runs one),
 #  5. runs pytest on python/tests with any extra arguments given to this script.
 # Steps 1-4 are skipped when already done, so the second run goes straight to pytest.
 set -euo pipefail
@@ -38,14 +39,14 @@ fi
 
 # WhiteNoise, django-environ and python-decouple: the project shapes `pocket django init` is
 # tested on (packages/cli/test/django/shapes.ts) import them.
-if [[ ! -f "$DEPS_SITE/storages/backends/s3boto3.py" || ! -f "$DEPS_SITE/decouple.py" ]]; then
+if [[ ! -f "$DEPS_SITE/storages/backends/s3boto3.py" || ! -f "$DEPS_SITE/decouple.py" || ! -f "$DEPS_SITE/django_redis/cache.py" ]]; then
   echo "test.sh: fetching Debian's django-storages into $DEPS" >&2
   tmp="$(mktemp -d)"
   trap 'rm -rf "$tmp"' EXIT
   # apt-get download writes into the cwd; the _apt sandbox user cannot write to mktemp's
   # private directory, which only produces a warning (the download runs as the caller).
   (cd "$tmp" && apt-get download python3-django-storages python3-django-storages-boto3 \
-    python3-whitenoise python3-django-environ python3-decouple)
+    python3-whitenoise python3-django-environ python3-decouple python3-django-redis python3-redis)
   mkdir -p "$DEPS"
   for deb in "$tmp"/*.deb; do
     dpkg -x "$deb" "$DEPS"
@@ -64,6 +65,13 @@ if ! command -v initdb >/dev/null && [[ -z "$(pg_bin)" ]]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
 fi
 if ! command -v initdb >/dev/null; then export PATH="$PATH:$(pg_bin)"; fi
+
+# The redis cache test ([upstash], store = "redis") starts a real Redis: Debian's server.
+if ! command -v redis-server >/dev/null; then
+  echo "test.sh: installing Debian's redis-server" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+fi
 
 # src first: the working tree is what gets tested.
 export PYTHONPATH="$PY_DIR/src:$DEPS_SITE${PYTHONPATH:+:$PYTHONPATH}"
