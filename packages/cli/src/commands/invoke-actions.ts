@@ -8,7 +8,7 @@ import { invocationDir } from "../cwd.js";
 import { CliError } from "../errors.js";
 import { printable } from "../util/printable.js";
 import { writeErr, writeOut } from "../util/stdio.js";
-import { selectHandlers } from "./logs-actions.js";
+import { chooseHandlers } from "./container-choice.js";
 import { condense, parseLambdaLine } from "./logs-format.js";
 
 export interface InvokeOptions {
@@ -17,6 +17,8 @@ export interface InvokeOptions {
   payload?: string;
   payloadFile?: string;
   log?: boolean;
+  /** With several containers: the container whose handler `key` is. */
+  container?: string;
 }
 
 /** The event to send: `--payload`, `--payload-file` (or `-` for stdin), else `{}`; always valid JSON. */
@@ -63,19 +65,20 @@ export function formatResponse(text: string, pretty: boolean): string {
 export async function invokeCommand(global: GlobalOptions, key: string, opts: InvokeOptions): Promise<void> {
   const payload = readPayload(opts);
   const config = await loadStage(global, opts.stage);
-  const [handler] = selectHandlers(config.context.container, [key]);
-  const clients = awsClients(config.context.container!.region, { profile: opts.profile });
+  const [chosen] = chooseHandlers(config.context, [key], opts.container);
+  const handler = chosen!.handler;
+  const clients = awsClients(chosen!.ctx.container!.region, { profile: opts.profile });
   let out: import("@aws-sdk/client-lambda").InvokeCommandOutput;
   try {
     out = await invokeFunction(clients, {
-      FunctionName: handler!.functionName,
+      FunctionName: handler.functionName,
       InvocationType: "RequestResponse",
       LogType: opts.log ? "Tail" : "None",
       Payload: new TextEncoder().encode(payload),
     });
   } catch (error) {
     if ((error as { name?: string }).name === "ResourceNotFoundException") {
-      throw new CliError("function-missing", `the function ${handler!.functionName} does not exist.`, {
+      throw new CliError("function-missing", `the function ${handler.functionName} does not exist.`, {
         hint: `Deploy the stage first: pocket deploy --stage ${config.settings.stage}.`,
       });
     }
@@ -104,7 +107,7 @@ export async function invokeCommand(global: GlobalOptions, key: string, opts: In
     }
     // The function's own words: printable text only, like its log lines.
     writeErr(
-      `error: ${handler!.functionName} failed (${printable(out.FunctionError)}): ${printable(message, { keepNewlines: true })}\n`,
+      `error: ${handler.functionName} failed (${printable(out.FunctionError)}): ${printable(message, { keepNewlines: true })}\n`,
     );
     if (!opts.log)
       writeErr(`hint: run again with --log, or: pocket logs --stage ${config.settings.stage} ${key}\n`);

@@ -10,10 +10,11 @@ export function registerInvoke(program: Command, global: () => GlobalOptions): v
     program
       .command("invoke")
       .description("invoke a handler's function synchronously and print its response")
-      .argument("<handler>", "a handler key from [awscontainer.handlers]"),
+      .argument("<handler>", "a handler key from [awscontainer.handlers], or <container>.<handler>"),
   )
     .option("--payload <json>", "the event, as JSON (default {})")
     .option("--payload-file <file>", "read the event from this JSON file (- for standard input)")
+    .option("--container <name>", "with several [container.<name>]: the container whose handler it is")
     .option("--log", "also print the end of the invocation's log (the last 4 KB Lambda returns)")
     .addHelpText(
       "after",

@@ -1,12 +1,12 @@
 import type { CloudWatchLogsClient as LogsClient } from "@aws-sdk/client-cloudwatch-logs";
-import type { ContainerContext, HandlerContext, PocketContext } from "@magic-pocket/config";
+import type { ContainerContext, HandlerContext } from "@magic-pocket/config";
 import { awsClients } from "../aws/clients.js";
 import { explainAwsError } from "../aws/errors.js";
 import { type GlobalOptions, loadStage } from "../config-loader.js";
-import { CliError } from "../errors.js";
 import { useColor } from "../output.js";
 import { secretMasker } from "../util/mask.js";
 import { writeErr, writeOut } from "../util/stdio.js";
+import { type ChosenHandler, chooseHandlers } from "./container-choice.js";
 import { jsonEvent, jsonLine, type LogEvent, type Mask, parseSince, textEvent } from "./logs-format.js";
 import { loadStageSecrets } from "./logs-secrets.js";
 
@@ -19,31 +19,8 @@ export interface LogsOptions {
   json?: boolean;
   /** Print the stage's secret values where they occur instead of masking them. */
   showSecrets?: boolean;
-}
-
-/** The handlers named on the command line (all of them when none is), or a usage error. */
-export function selectHandlers(container: ContainerContext | undefined, names: string[]): HandlerContext[] {
-  if (!container) {
-    throw new CliError(
-      "no-container",
-      "this stage has no [awscontainer], so there are no handlers to read logs of.",
-      {
-        hint: "Add [awscontainer] with handlers to pocket.toml.",
-      },
-    );
-  }
-  const all = Object.values(container.handlers);
-  if (names.length === 0) return all;
-  return names.map((name) => {
-    const h = container.handlers[name];
-    if (!h) {
-      throw new CliError("unknown-handler", `there is no handler "${name}" in [awscontainer.handlers].`, {
-        hint: `Handlers of this stage: ${all.map((x) => x.key).join(", ")}.`,
-        exitCode: 2,
-      });
-    }
-    return h;
-  });
+  /** With several containers: read only this one's handlers. */
+  container?: string;
 }
 
 /** Every event of one log group in [start, end], following nextToken. Undefined: no such group. */
@@ -102,12 +79,16 @@ async function hasRun(logs: LogsClient, handler: HandlerContext): Promise<boolea
 export async function logsCommand(global: GlobalOptions, names: string[], opts: LogsOptions): Promise<void> {
   const config = await loadStage(global, opts.stage);
   const container = config.context.container!;
-  const handlers = selectHandlers(config.context.container, names);
+  const chosen = chooseHandlers(config.context, names, opts.container);
+  // With several containers a handler is shown as <container>.<handler> (keys repeat across them).
+  const handlers = chosen.map((c) =>
+    c.label === c.handler.key ? c.handler : { ...c.handler, key: c.label },
+  );
   const start = parseSince(opts.since ?? "10m");
   const clients = awsClients(container.region, { profile: opts.profile });
   try {
     // Read once, before the first line is printed; values rotated during --follow are not seen.
-    const mask = opts.showSecrets ? undefined : await stageSecretsMask(config.context, opts);
+    const mask = opts.showSecrets ? undefined : await stageSecretsMask(chosen, opts);
     const print = eventPrinter(container, handlers, opts, mask);
     const round = reader(await clients.logs(), handlers, start, opts, print);
     await round(true);
@@ -117,17 +98,21 @@ export async function logsCommand(global: GlobalOptions, names: string[], opts: 
   }
 }
 
-/** A masker of the stage's secret values, when it has secrets. */
-async function stageSecretsMask(ctx: PocketContext, opts: LogsOptions): Promise<Mask | undefined> {
-  const secrets = ctx.container?.secrets;
-  if (!secrets) return undefined;
-  const known = await loadStageSecrets(
-    awsClients(secrets.region, { profile: opts.profile }),
-    secrets,
-    ctx.stage,
-    ctx.project,
+/** A masker of the secret values of the handlers' containers, when they have secrets. */
+async function stageSecretsMask(chosen: ChosenHandler[], opts: LogsOptions): Promise<Mask | undefined> {
+  const views = [...new Set(chosen.map((c) => c.ctx))].filter((ctx) => ctx.container?.secrets);
+  if (views.length === 0) return undefined;
+  const known = await Promise.all(
+    views.map((ctx) =>
+      loadStageSecrets(
+        awsClients(ctx.container!.secrets!.region, { profile: opts.profile }),
+        ctx.container!.secrets!,
+        ctx.stage,
+        ctx.project,
+      ),
+    ),
   );
-  return secretMasker(known);
+  return secretMasker(known.flat());
 }
 
 /** One event as a JSON line (`--json`) or an aligned, coloured text line. */
@@ -140,6 +125,7 @@ function eventPrinter(
   const width = Math.max(...handlers.map((h) => h.key.length));
   const color = useColor(process.stdout);
   const index = new Map(Object.keys(container.handlers).map((k, i) => [k, i]));
+  for (const [i, h] of handlers.entries()) if (!index.has(h.key)) index.set(h.key, i);
   return (e) => {
     if (opts.json) {
       writeOut(`${jsonLine(jsonEvent(e, { mask }))}\n`);

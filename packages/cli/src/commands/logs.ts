@@ -10,11 +10,12 @@ export function registerLogs(program: Command, global: () => GlobalOptions): voi
     program
       .command("logs")
       .description("print the handlers' CloudWatch Logs merged by time (all handlers when none is named)")
-      .argument("[handlers...]", "handler keys from [awscontainer.handlers]"),
+      .argument("[handlers...]", "handler keys from [awscontainer.handlers], or <container>.<handler>"),
   )
     .option("--since <when>", "how far back: 10m, 2h, 1d, or an ISO 8601 time", "10m")
     .option("-f, --follow", "keep polling for new events until Ctrl-C")
     .option("--filter <pattern>", "CloudWatch Logs filter pattern, e.g. ERROR or '{ $.level = \"error\" }'")
+    .option("--container <name>", "with several [container.<name>]: only this container's handlers")
     .option("--json", "one JSON object per event (START/END/REPORT parsed)")
     .option("--show-secrets", "print the stage's secret values where they occur (masked by default)")
     .addHelpText(

@@ -24,9 +24,15 @@ import {
 import { maskSecret } from "../resources/secrets/values.js";
 import { printable } from "../util/printable.js";
 import { writeErr, writeOut } from "../util/stdio.js";
+import { chooseContainer } from "./container-choice.js";
 import type { StageOptions } from "./options.js";
 
-interface WriteOptions extends StageOptions {
+/** With several `[container.<name>]`: the container whose user secrets the command acts on. */
+interface ContainerOption {
+  container?: string;
+}
+
+interface WriteOptions extends StageOptions, ContainerOption {
   forceUnlock?: boolean;
   yes?: boolean;
 }
@@ -37,7 +43,7 @@ export async function setSecret(
   name: string,
   opts: WriteOptions & { fromFile?: string; fromStdin?: boolean },
 ): Promise<void> {
-  const { run } = await prepareStage(global, opts);
+  const run = await containerRun(global, opts, "secrets set");
   const secret = declared(run, name);
   const value = await readValue(secret, opts);
   const outcome = await underLock(run, "secrets set", opts, () =>
@@ -57,9 +63,9 @@ export async function setSecret(
 export async function getSecret(
   global: GlobalOptions,
   name: string,
-  opts: StageOptions & { reveal?: boolean },
+  opts: StageOptions & ContainerOption & { reveal?: boolean },
 ): Promise<void> {
-  const { run } = await prepareStage(global, opts);
+  const run = await containerRun(global, opts, "secrets get");
   const secret = declared(run, name);
   const value = await withAwsErrors(run.ctx.region, () =>
     readUserSecretValue(clientsFor(run, secret), secret, run.ctx.stage),
@@ -73,8 +79,11 @@ export async function getSecret(
 }
 
 /** `pocket secrets list`: every declared user secret and whether it exists; never a value. */
-export async function listUserSecrets(global: GlobalOptions, opts: StageOptions & { json?: boolean }) {
-  const { run } = await prepareStage(global, opts);
+export async function listUserSecrets(
+  global: GlobalOptions,
+  opts: StageOptions & ContainerOption & { json?: boolean },
+) {
+  const run = await containerRun(global, opts, "secrets list");
   const states = await userSecretStates(run);
   if (opts.json) {
     writeJson(
@@ -104,7 +113,7 @@ export async function listUserSecrets(global: GlobalOptions, opts: StageOptions 
 
 /** `pocket secrets delete NAME`: asks (or --yes), then deletes under the stage lock. */
 export async function deleteSecret(global: GlobalOptions, name: string, opts: WriteOptions): Promise<void> {
-  const { run } = await prepareStage(global, opts);
+  const run = await containerRun(global, opts, "secrets delete");
   const secret = declared(run, name);
   const clients = clientsFor(run, secret);
   const before = await withAwsErrors(run.ctx.region, () => userSecretPresence(clients, secret));
@@ -122,6 +131,17 @@ export async function deleteSecret(global: GlobalOptions, name: string, opts: Wr
       ? `Deleted user secret ${secret.env} (${printable(describeUserSecret(secret))})${secret.store === "sm" ? "; recoverable for 30 days" : ""}.\n`
       : `user secret ${secret.env} was already absent.\n`,
   );
+}
+
+/** The stage's run as the chosen container sees it (container-choice.ts: never the first one silently). */
+async function containerRun(
+  global: GlobalOptions,
+  opts: StageOptions & ContainerOption,
+  command: string,
+): Promise<RunContext> {
+  const { run } = await prepareStage(global, opts);
+  const ctx = chooseContainer(run.ctx, opts.container, command);
+  return ctx === run.ctx ? run : { ...run, ctx };
 }
 
 /** The declared user secret called `name`, or an error naming the nearest declared one. */

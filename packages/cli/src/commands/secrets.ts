@@ -21,6 +21,7 @@ export function registerSecrets(program: Command, global: () => GlobalOptions): 
 
   withAwsStage(secrets.command("set").argument("<name>", "a name from [awscontainer.secrets.user]"))
     .description("create the user secret or store a new value in it (the value is never echoed)")
+    .option("--container <name>", "with several [container.<name>]: the container whose secret it is")
     .option("--from-file <file>", "read the value from this file")
     .option("--from-stdin", "read the value from standard input")
     .option(...FORCE_UNLOCK_OPTION)
@@ -28,16 +29,19 @@ export function registerSecrets(program: Command, global: () => GlobalOptions): 
 
   withAwsStage(secrets.command("get").argument("<name>", "a name from [awscontainer.secrets.user]"))
     .description("show whether the user secret exists, its value masked; --reveal prints the value")
+    .option("--container <name>", "with several [container.<name>]: the container whose secret it is")
     .option("--reveal", "print the value itself to standard output (and nothing else)")
     .action(async (name: string, opts) => (await actions()).getSecret(global(), name, opts));
 
   withAwsStage(secrets.command("list"))
     .description("list the declared user secrets and whether each exists (no values)")
+    .option("--container <name>", "with several [container.<name>]: the container whose secret it is")
     .option("--json", "print JSON for scripts")
     .action(async (opts) => (await actions()).listUserSecrets(global(), opts));
 
   withAwsStage(secrets.command("delete").argument("<name>", "a name from [awscontainer.secrets.user]"))
     .description("delete the user secret (asks first; a Secrets Manager secret stays recoverable 30 days)")
+    .option("--container <name>", "with several [container.<name>]: the container whose secret it is")
     .option("-y, --yes", "do not ask for confirmation")
     .option(...FORCE_UNLOCK_OPTION)
     .action(async (name: string, opts) => (await actions()).deleteSecret(global(), name, opts));
