@@ -33,7 +33,10 @@ beforeAll(async () => {
   await cfn().send(
     new CreateStackCommand({
       StackName: STACK,
+      // pocket's description, as its own failed creation carries (else the takeover check reads it
+      // as a stack the original deployed).
       TemplateBody: JSON.stringify({
+        Description: "magic-pocket container stack (test stand-in)",
         Metadata: { PocketTestFailCreate: REASON },
         Resources: { WsgiLambdaFunction: { Type: "AWS::CloudFormation::WaitConditionHandle" } },
       }),
