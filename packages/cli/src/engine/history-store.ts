@@ -120,6 +120,20 @@ export async function writeTemplate(run: RunContext, hash: string, body: string)
   );
 }
 
+/** Whether a template body is stored already (an earlier record deployed the same one). */
+export async function templateStored(run: RunContext, hash: string): Promise<boolean> {
+  const { HeadObjectCommand } = await import("@aws-sdk/client-s3");
+  try {
+    await (await s3Of(run)).send(
+      new HeadObjectCommand({ Bucket: run.ctx.stateBucket, Key: `${run.ctx.history.templates}${hash}.json` }),
+    );
+    return true;
+  } catch (error) {
+    if (awsErrorName(error) === "NotFound" || awsErrorName(error) === "NoSuchKey") return false;
+    throw error;
+  }
+}
+
 export async function readTemplate(run: RunContext, hash: string): Promise<string> {
   const { GetObjectCommand } = await import("@aws-sdk/client-s3");
   const out = await (await s3Of(run)).send(

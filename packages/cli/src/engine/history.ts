@@ -9,6 +9,7 @@ import {
   type RecordedParameter,
   type StackRecord,
   sha256,
+  templateStored,
   writeRecord,
   writeTemplate,
 } from "./history-store.js";
@@ -48,7 +49,11 @@ async function writeDeployRecord(
   const [number, caller, stacks] = await Promise.all([
     nextRecordNumber(run),
     callerIdentity(run.aws(run.ctx.region)).then((c) => c.arn),
-    Promise.all(targets.flatMap((r) => (r.stack ? [recordStack(run, r.id, r.stack)] : []))),
+    Promise.all(
+      targets.flatMap((r) =>
+        r.stack ? [recordStack(run, r.id, r.stack, reports.get(r.id)?.changed === true)] : [],
+      ),
+    ),
   ]);
   const imageUri = reports.get("container")?.outputs?.imageUri;
   const record: DeployRecord = {
@@ -73,6 +78,7 @@ async function recordStack(
   run: RunContext,
   resource: string,
   stack: StackDeclaration,
+  changed: boolean,
 ): Promise<StackRecord | undefined> {
   const clients = run.aws(stack.region);
   const [described, body] = await Promise.all([
@@ -81,7 +87,8 @@ async function recordStack(
   ]);
   if (!described || body === undefined) return undefined;
   const templateHash = sha256(body);
-  await writeTemplate(run, templateHash, body);
+  // An unchanged stack's template is most often stored by an earlier record: asked, not rewritten.
+  if (changed || !(await templateStored(run, templateHash))) await writeTemplate(run, templateHash, body);
   const tags = Object.fromEntries((described.Tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""]));
   const parameters: Record<string, RecordedParameter> = {};
   for (const p of described.Parameters ?? []) {
