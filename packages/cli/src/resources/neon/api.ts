@@ -2,6 +2,7 @@ import { CliError } from "../../errors.js";
 import { parseJson } from "../../util/json.js";
 import { maskKey } from "../../util/mask.js";
 import { sleep } from "../../util/time.js";
+import { type VendorApi, vendorFetch } from "../../util/vendor-fetch.js";
 
 /**
  * A small client for the Neon API v2 (https://api-docs.neon.tech). Only what the deploy needs:
@@ -40,6 +41,7 @@ export interface NeonApiOptions {
 }
 
 const DEFAULT_URL = "https://console.neon.tech/api/v2";
+const NEON: VendorApi = { code: "neon-unreachable", name: "the Neon API", overrides: "POCKET_NEON_API_URL" };
 const TERMINAL = new Set(["finished", "skipped", "cancelled"]);
 
 export class NeonApi {
@@ -202,27 +204,11 @@ export class NeonApi {
     options: { allow?: number[] } = {},
   ): Promise<{ status: number; body: T; message?: string }> {
     for (let attempt = 0; ; attempt++) {
-      let res: Response;
-      try {
-        res = await fetch(`${this.baseUrl}${path}`, {
-          method,
-          headers: {
-            Accept: "application/json",
-            Authorization: `Bearer ${this.options.apiKey}`,
-            ...(body === undefined ? {} : { "Content-Type": "application/json" }),
-          },
-          body: body === undefined ? undefined : JSON.stringify(body),
-          signal: AbortSignal.timeout(30_000),
-        });
-      } catch (error) {
-        throw new CliError(
-          "neon-unreachable",
-          `cannot reach the Neon API at ${this.baseUrl}: ${(error as Error).message}`,
-          {
-            hint: "Check your network connection (and POCKET_NEON_API_URL if you set it).",
-          },
-        );
-      }
+      const res = await vendorFetch(NEON, `${this.baseUrl}${path}`, {
+        method,
+        authorization: `Bearer ${this.options.apiKey}`,
+        body,
+      });
       const text = await res.text();
       const json = parseJson(text);
       if (res.ok) return { status: res.status, body: json as T };

@@ -2,6 +2,7 @@ import { CliError } from "../../errors.js";
 import { parseJson } from "../../util/json.js";
 import { maskKey } from "../../util/mask.js";
 import { sleep } from "../../util/time.js";
+import { type VendorApi, vendorFetch } from "../../util/vendor-fetch.js";
 
 /**
  * A small client for Upstash's Developer API v2 (https://upstash.com/docs/devops/developer-api):
@@ -28,6 +29,11 @@ export interface UpstashApiOptions {
 }
 
 const DEFAULT_URL = "https://api.upstash.com/v2";
+const UPSTASH: VendorApi = {
+  code: "upstash-unreachable",
+  name: "the Upstash API",
+  overrides: "POCKET_UPSTASH_API_URL",
+};
 
 export class UpstashApi {
   private readonly baseUrl: string;
@@ -69,25 +75,11 @@ export class UpstashApi {
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const auth = Buffer.from(`${this.options.email}:${this.options.apiKey}`).toString("base64");
     for (let attempt = 0; ; attempt++) {
-      let res: Response;
-      try {
-        res = await fetch(`${this.baseUrl}${path}`, {
-          method,
-          headers: {
-            Accept: "application/json",
-            Authorization: `Basic ${auth}`,
-            ...(body === undefined ? {} : { "Content-Type": "application/json" }),
-          },
-          body: body === undefined ? undefined : JSON.stringify(body),
-          signal: AbortSignal.timeout(30_000),
-        });
-      } catch (error) {
-        throw new CliError(
-          "upstash-unreachable",
-          `cannot reach the Upstash API at ${this.baseUrl}: ${(error as Error).message}`,
-          { hint: "Check your network connection (and POCKET_UPSTASH_API_URL if you set it)." },
-        );
-      }
+      const res = await vendorFetch(UPSTASH, `${this.baseUrl}${path}`, {
+        method,
+        authorization: `Basic ${auth}`,
+        body,
+      });
       const text = await res.text();
       if (res.ok) return parseJson(text) as T;
       // 429/5xx: transient.

@@ -1,0 +1,41 @@
+import { CliError } from "../errors.js";
+
+/** Who answers a vendor request, for the error when it cannot be reached. */
+export interface VendorApi {
+  /** The error code, e.g. `neon-unreachable`. */
+  code: string;
+  /** The API's name in messages, e.g. "the Neon API". */
+  name: string;
+  /** The variables that override its URL, named in the hint. */
+  overrides: string;
+}
+
+/**
+ * One JSON request to a vendor's API (Neon, TiDB Cloud, Upstash), with a 30 s timeout. A request
+ * that gets no answer is the vendor's `-unreachable` error; an answer of any status is returned.
+ */
+export async function vendorFetch(
+  api: VendorApi,
+  url: string,
+  request: { method: string; authorization?: string; body?: unknown },
+): Promise<Response> {
+  const { method, authorization, body } = request;
+  try {
+    return await fetch(url, {
+      method,
+      headers: {
+        Accept: "application/json",
+        ...(authorization === undefined ? {} : { Authorization: authorization }),
+        ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(30_000),
+    });
+  } catch (error) {
+    throw new CliError(
+      api.code,
+      `cannot reach ${api.name} at ${new URL(url).origin}: ${(error as Error).message}`,
+      { hint: `Check your network connection (and ${api.overrides} if you set it).` },
+    );
+  }
+}
