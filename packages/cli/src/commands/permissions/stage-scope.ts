@@ -1,4 +1,5 @@
 import type { PocketContext } from "@magic-pocket/config";
+import { containerViews } from "../../resources/container-views.js";
 import { A, P, type PolicyStatement } from "../../resources/permissions.js";
 
 /**
@@ -72,8 +73,11 @@ export interface StageNames {
 export function stageNames(ctx: PocketContext, stacks: string[]): StageNames {
   const cfs = Object.values(ctx.cloudfront ?? {});
   const domains = [
-    ...Object.values(ctx.container?.handlers ?? {}).flatMap((h) =>
-      h.apigateway?.domain ? [h.apigateway.domain] : [],
+    // Every container's API domains (a stage of several `[container.<name>]` has one stack each).
+    ...containerViews(ctx).flatMap((v) =>
+      Object.values(v.ctx.container!.handlers).flatMap((h) =>
+        h.apigateway?.domain ? [h.apigateway.domain] : [],
+      ),
     ),
     ...cfs.flatMap((cf) => [...(cf.domain ? [cf.domain] : []), ...cf.redirectFrom.map((r) => r.domain)]),
   ].map((d) => d.toLowerCase().replace(/\.$/, ""));
