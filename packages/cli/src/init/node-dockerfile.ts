@@ -32,34 +32,23 @@ interface Steps {
 function steps(pm: PackageManager, dir: string): Steps {
   switch (pm) {
     case "pnpm":
-      return {
-        manifests: ["package.json", "pnpm-lock.yaml"],
-        install: "corepack enable && pnpm install --frozen-lockfile",
-        installProduction: "corepack enable && pnpm install --frozen-lockfile --prod",
-        build: "pnpm run build",
+      return corepackSteps("pnpm", ["pnpm-lock.yaml"], "--frozen-lockfile", {
+        productionFlag: "--prod",
         prune: "pnpm prune --prod",
-      };
+      });
     case "yarn":
-      return {
-        manifests: ["package.json", "yarn.lock"],
-        install: "corepack enable && yarn install --frozen-lockfile",
-        installProduction: "corepack enable && yarn install --frozen-lockfile --production",
-        build: "yarn run build",
+      return corepackSteps("yarn", ["yarn.lock"], "--frozen-lockfile", {
+        productionFlag: "--production",
         prune: "yarn install --frozen-lockfile --production --ignore-scripts --prefer-offline",
-      };
+      });
     case "yarn-berry":
       // Yarn 2+ reads .yarnrc.yml and .yarn/ (its release, plugins) before it installs.
-      return {
-        manifests: [
-          "package.json",
-          "yarn.lock",
-          ".yarnrc.yml",
-          ...(existsSync(join(dir, ".yarn")) ? [".yarn/"] : []),
-        ],
-        install: "corepack enable && yarn install --immutable",
-        installProduction: "corepack enable && yarn install --immutable",
-        build: "yarn run build",
-      };
+      return corepackSteps(
+        "yarn",
+        ["yarn.lock", ".yarnrc.yml", ...(existsSync(join(dir, ".yarn")) ? [".yarn/"] : [])],
+        "--immutable",
+        {},
+      );
     default:
       return {
         manifests: ["package*.json"],
@@ -70,6 +59,23 @@ function steps(pm: PackageManager, dir: string): Steps {
         prune: "npm prune --omit=dev",
       };
   }
+}
+
+/** A manager that corepack provides: its lockfile(s) beside package.json, an exact install. */
+function corepackSteps(
+  tool: "pnpm" | "yarn",
+  lockfiles: string[],
+  exactFlag: string,
+  o: { productionFlag?: string; prune?: string },
+): Steps {
+  const install = `corepack enable && ${tool} install ${exactFlag}`;
+  return {
+    manifests: ["package.json", ...lockfiles],
+    install,
+    installProduction: o.productionFlag ? `${install} ${o.productionFlag}` : install,
+    build: `${tool} run build`,
+    ...(o.prune ? { prune: o.prune } : {}),
+  };
 }
 
 export interface DockerfileOptions {
