@@ -5,14 +5,17 @@ import { spellingOption } from "../init/container-spelling.js";
 import { initNodeProject } from "../init/node.js";
 import { writeErr, writeOut } from "../util/stdio.js";
 
-export async function initCommand(opts: {
+/** `pocket init`'s options, as commander parses them. */
+export interface InitOptions {
   runtime: string;
   region?: string;
   yes?: boolean;
   fromRegistry?: boolean;
   with?: string;
   spelling?: string;
-}): Promise<void> {
+}
+
+export async function initCommand(opts: InitOptions): Promise<void> {
   const spelling = spellingOption(opts.spelling);
   if (opts.runtime !== "node") {
     throw new CliError("unknown-runtime", `pocket init knows no runtime "${opts.runtime}".`, {

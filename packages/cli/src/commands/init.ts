@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import type { InitOptions } from "./init-actions.js";
 
 const RUNTIMES = ["node"] as const;
 
@@ -31,17 +32,8 @@ export function registerInit(program: Command): void {
       "after",
       "\nAn existing Express, Koa, Fastify, Hono or node:http app is wired through pocket.entry.mjs, which imports\nthe app and exports the handlers; the app's files stay as they are unless its module starts a server when\nloaded: then the smallest edit is shown and made with consent (without a terminal it is printed to stdout\nand nothing is written).\nExisting files are never overwritten: they are listed as kept. The runtime and CLI tarballs in .pocket/\nand package.json's file: references to them are refreshed to this pocket's version on every run.",
     )
-    .action(
-      async (opts: {
-        runtime: string;
-        region?: string;
-        yes?: boolean;
-        fromRegistry?: boolean;
-        with?: string;
-        spelling?: string;
-      }) => {
-        const { initCommand } = await import("./init-actions.js");
-        await initCommand(opts);
-      },
-    );
+    .action(async (opts: InitOptions) => {
+      const { initCommand } = await import("./init-actions.js");
+      await initCommand(opts);
+    });
 }
