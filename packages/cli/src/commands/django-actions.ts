@@ -29,6 +29,7 @@ import { CliError } from "../errors.js";
 import { describeRefresh } from "../init/carried-runtimes.js";
 import { inSpelling, spellingOption } from "../init/container-spelling.js";
 import { writeErr, writeOut } from "../util/stdio.js";
+import { chooseContainer } from "./container-choice.js";
 
 interface AwsOptions {
   stage?: string;
@@ -47,10 +48,10 @@ export async function manageCommand(
   global: GlobalOptions,
   command: string,
   args: string[],
-  opts: AwsOptions & { async?: boolean; handler?: string },
+  opts: AwsOptions & { async?: boolean; handler?: string; container?: string },
 ): Promise<void> {
   const config = await loadStage(global, opts.stage);
-  const container = config.context.container;
+  const container = chooseContainer(config.context, opts.container, "django manage").container;
   const event = { command, args, kwargs: {} };
   const clients = awsClients(container?.region ?? config.context.region, { profile: opts.profile });
   await withAwsErrors(clients.region, async () => {

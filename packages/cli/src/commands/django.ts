@@ -45,6 +45,7 @@ export function registerDjango(program: Command, global: () => GlobalOptions): v
     .option(...profileOption)
     .option("--async", "queue the command on the management handler's SQS queue instead of waiting")
     .option("--handler <key>", "the handler to use (default: the management command handler)")
+    .option("--container <name>", "with several [container.<name>]: the container to run it in")
     .allowUnknownOption()
     .addHelpText("after", "\nExit status: the command's own exit status (0 when --async queued it).")
     .action(async (command: string, args: string[], opts) =>

@@ -5,6 +5,7 @@ import { CliError, EXIT } from "../errors.js";
 import { promotedImage } from "../resources/container/promote.js";
 import type { RunContext } from "../resources/resource.js";
 import { writeErr } from "../util/stdio.js";
+import { containerNames } from "./container-choice.js";
 
 /**
  * `deploy --image-from STAGE`: the run deploys the image digest that STAGE runs, copied into this
@@ -27,6 +28,17 @@ export async function useImageFrom(
     throw new CliError(
       "image-without-container",
       `--image-from was given, but stage ${stage} has no [awscontainer] to run it; nothing was changed.`,
+    );
+  }
+  const names = containerNames(run.ctx);
+  if (names.length > 1) {
+    // Each container runs its own image; promoting the first one's into all would be a silent choice.
+    throw new CliError(
+      "image-from-several-containers",
+      `--image-from promotes one image, but stage ${stage} has several containers (${names.join(", ")}); nothing was changed.`,
+      {
+        hint: "Deploy without it (each container's image is built), or give --image URI@sha256:... to run one image in every container.",
+      },
     );
   }
   const source = (await loadStage(global, opts.imageFrom)).context;

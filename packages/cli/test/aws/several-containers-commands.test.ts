@@ -17,7 +17,7 @@ import { record } from "./recorder.js";
  * when one container only has it), `--container` names the container, and a command never
  * picks the first container silently.
  */
-const TOML = `${general("multi")}
+const TOML = `${general("multi", ["dev", "prd"])}
 [container.web]
 dockerfile_path = "Dockerfile"
 [container.web.handlers.wsgi]
@@ -138,5 +138,18 @@ describe("handler and secret commands in a stage of several containers", () => {
     const web = pocketHere(["secrets", "get", "API_TOKEN", "--stage", "dev", "--container", "web"]);
     expect(web.stdout + web.stderr).toContain("API_TOKEN");
     expect(web.stdout + web.stderr).not.toContain("V2_TOKEN");
+  });
+
+  it("refuses django manage without --container and --image-from, instead of using the first container", () => {
+    const manage = pocketHere(["django", "manage", "migrate", "--stage", "dev"]);
+    expect(manage.status).toBe(2);
+    expect(manage.stderr).toContain(
+      "stage dev has several containers (web, v2): say which one `pocket django manage` acts on",
+    );
+    const promote = pocketHere(["deploy", "--stage", "dev", "--image-from", "prd", "--yes"]);
+    expect(promote.status).not.toBe(0);
+    expect(promote.stderr).toContain(
+      "--image-from promotes one image, but stage dev has several containers (web, v2); nothing was changed",
+    );
   });
 });
