@@ -2,7 +2,14 @@ import { CliError } from "../../errors.js";
 import { parseJson } from "../../util/json.js";
 import { maskKey } from "../../util/mask.js";
 import { sleep } from "../../util/time.js";
+import { type VendorApi, vendorFetch } from "../../util/vendor-fetch.js";
 import { type DigestChallenge, digestAuthorization, parseDigestChallenge } from "./digest.js";
+
+const TIDB: VendorApi = {
+  code: "tidb-unreachable",
+  name: "the TiDB Cloud API",
+  overrides: "POCKET_TIDB_API_URL / POCKET_TIDB_IAM_URL",
+};
 
 /**
  * A small client for the TiDB Cloud API v1beta1: IAM projects, and Serverless (Starter) clusters.
@@ -156,26 +163,8 @@ export class TidbApi {
 
   private async request<T>(method: string, url: string, body?: unknown): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      const headers: Record<string, string> = { Accept: "application/json" };
-      if (body !== undefined) headers["Content-Type"] = "application/json";
-      if (this.challenge) headers.Authorization = this.authorization(method, url);
-      let res: Response;
-      try {
-        res = await fetch(url, {
-          method,
-          headers,
-          body: body === undefined ? undefined : JSON.stringify(body),
-          signal: AbortSignal.timeout(30_000),
-        });
-      } catch (error) {
-        throw new CliError(
-          "tidb-unreachable",
-          `cannot reach the TiDB Cloud API at ${new URL(url).origin}: ${(error as Error).message}`,
-          {
-            hint: "Check your network connection (and POCKET_TIDB_API_URL / POCKET_TIDB_IAM_URL if you set them).",
-          },
-        );
-      }
+      const authorization = this.challenge ? this.authorization(method, url) : undefined;
+      const res = await vendorFetch(TIDB, url, { method, authorization, body });
       const text = await res.text();
       if (res.status === 401) {
         // First contact (no challenge yet) or a stale nonce: answer the new challenge once.
