@@ -1,5 +1,5 @@
 import type { Stack } from "@aws-sdk/client-cloudformation";
-import type { PocketContext } from "@magic-pocket/config";
+import type { ContainerContext, PocketContext } from "@magic-pocket/config";
 import type { AwsClients } from "../../aws/clients.js";
 import { invocationDir } from "../../cwd.js";
 import { CliError } from "../../errors.js";
@@ -142,6 +142,12 @@ function generatedDomainSources(ctx: PocketContext): string[] {
 }
 
 /** The VPC the functions join when another stage manages it (they register as its consumer). */
+/** The stage's container and the AWS clients of its region (what each step below starts from). */
+function containerAws(ctx: PocketContext, run: RunContext): { c: ContainerContext; clients: AwsClients } {
+  const c = ctx.container!;
+  return { c, clients: run.aws(c.region) };
+}
+
 function sharedVpc(ctx: PocketContext) {
   return ctx.container?.useVpc && ctx.vpc && !ctx.vpc.manage ? ctx.vpc : undefined;
 }
@@ -174,8 +180,7 @@ export async function deployImage(
   run: RunContext,
   progress: Progress,
 ): Promise<ImageRef> {
-  const c = ctx.container!;
-  const clients = run.aws(c.region);
+  const { c, clients } = containerAws(ctx, run);
   // Deployed again in the same run (refreshAfter): the image is the one just deployed.
   const again = run.outputs.get(viewOf(ctx).id)?.imageUri ?? run.image;
   if (again) {
@@ -199,8 +204,7 @@ async function deployContainer(
   run: RunContext,
   progress: Progress,
 ): Promise<DeployReport> {
-  const c = ctx.container!;
-  const clients = run.aws(c.region);
+  const { c, clients } = containerAws(ctx, run);
   const drift = driftRecord(clients, ctx);
   // Read while the image is built or checked: a drift a hotswap left is reconciled below.
   const [image, hotswapped] = await Promise.all([deployImage(ctx, run, progress), drift.read()]);
@@ -247,8 +251,7 @@ async function destroyContainer(
   run: RunContext,
   progress: Progress,
 ): Promise<DeployReport> {
-  const c = ctx.container!;
-  const clients = run.aws(c.region);
+  const { c, clients } = containerAws(ctx, run);
   const deleted = await destroyStack(clients, c.stackName, progress);
   const vpc = sharedVpc(ctx);
   const unregistered = vpc
