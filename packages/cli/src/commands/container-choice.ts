@@ -55,6 +55,16 @@ export function chooseContainer(
 }
 
 /**
+ * What a command that acts on the first container only (`pocket dev`) says about the others, in
+ * a stage of several containers; undefined with one.
+ */
+export function firstContainerOnly(ctx: PocketContext, command: string): string | undefined {
+  const [first, ...others] = containerNames(ctx);
+  if (!first || others.length === 0) return undefined;
+  return `pocket ${command} runs container ${first} only; ${others.join(", ")} ${others.length === 1 ? "is" : "are"} not run locally.`;
+}
+
+/**
  * The handlers `refs` name (every handler of the chosen containers when none is): a ref is
  * `<container>.<handler>` or a handler key; `container` (`--container`) limits the choice.
  */

@@ -10,6 +10,7 @@ import { useColor } from "../output.js";
 import { managedSecretStore } from "../resources/secrets/store.js";
 import type { SecretValue } from "../resources/secrets/values.js";
 import { writeOut } from "../util/stdio.js";
+import { firstContainerOnly } from "./container-choice.js";
 
 export interface DevCommandOptions {
   stage?: string;
@@ -48,6 +49,8 @@ export async function devCommand(global: GlobalOptions, opts: DevCommandOptions)
       : undefined,
   });
   const lines = [`pocket dev: stage ${ctx.stage} of ${ctx.project}`];
+  const partial = firstContainerOnly(ctx, "dev");
+  if (partial) lines.push(`  ${partial}`);
   for (const e of session.endpoints) {
     lines.push(`  ${e.kind === "api" ? `api ${e.name}` : `cloudfront ${e.name}`}: ${e.url}`);
   }
