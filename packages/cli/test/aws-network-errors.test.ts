@@ -21,6 +21,18 @@ function withResponse<T extends object>(error: T, status: number, contentType: s
   return error;
 }
 
+/** A service's error as the SDK throws it: the code (as name), whose side, the HTTP status. */
+function serviceError(
+  name: string,
+  message: string,
+  fault: "client" | "server",
+  status: number,
+  attempts?: number,
+) {
+  const $metadata = attempts ? { httpStatusCode: status, attempts } : { httpStatusCode: status };
+  return Object.assign(new Error(message), { name, $fault: fault, $metadata });
+}
+
 const cutMidBody = () =>
   withResponse(
     Object.assign(new Error(`aborted${DESERIALIZATION}`), {
@@ -105,15 +117,7 @@ describe("network failures and foreign answers become one clear error", () => {
   });
 
   it("an HTML page where XML was expected (the SDK's `Unknown`) is a foreign answer too", () => {
-    const error = withResponse(
-      Object.assign(new Error("Unknown"), {
-        name: "Unknown",
-        $fault: "server",
-        $metadata: { httpStatusCode: 503 },
-      }),
-      503,
-      "text/html",
-    );
+    const error = withResponse(serviceError("Unknown", "Unknown", "server", 503), 503, "text/html");
     const e = explainAwsError(error, "ap-northeast-1");
     expect(e?.code).toBe("aws-bad-answer");
     expect(e?.message).toContain("HTTP 503, text/html");
@@ -121,22 +125,19 @@ describe("network failures and foreign answers become one clear error", () => {
 
   it("an AWS error whose answer merely says text/html (moto's JSON does) is AWS's own error", () => {
     const error = withResponse(
-      Object.assign(new Error("Secrets Manager can't find the specified secret."), {
-        name: "ResourceNotFoundException",
-        $fault: "client",
-        $metadata: { httpStatusCode: 400 },
-      }),
+      serviceError(
+        "ResourceNotFoundException",
+        "Secrets Manager can't find the specified secret.",
+        "client",
+        400,
+      ),
       400,
       "text/html; charset=utf-8",
     );
     expect(explainAwsError(error)).toBeUndefined();
     // While an answer the SDK found no code in, behind a 5xx, is not.
     const codeless = withResponse(
-      Object.assign(new Error("UnknownError"), {
-        name: "Unknown",
-        $fault: "server",
-        $metadata: { httpStatusCode: 502 },
-      }),
+      serviceError("Unknown", "UnknownError", "server", 502),
       502,
       "application/octet-stream",
     );
@@ -144,11 +145,13 @@ describe("network failures and foreign answers become one clear error", () => {
   });
 
   it("a 5xx that outlasted the retries says it is AWS's side", () => {
-    const error = Object.assign(new Error("We encountered an internal error. Please try again."), {
-      name: "InternalFailure",
-      $fault: "server",
-      $metadata: { httpStatusCode: 500, attempts: 8 },
-    });
+    const error = serviceError(
+      "InternalFailure",
+      "We encountered an internal error. Please try again.",
+      "server",
+      500,
+      8,
+    );
     const e = explainAwsError(error, "ap-northeast-1");
     expect(e?.code).toBe("aws-server-error");
     expect(e?.message).toBe(
@@ -157,11 +160,7 @@ describe("network failures and foreign answers become one clear error", () => {
   });
 
   it("S3's SlowDown is throttling", () => {
-    const error = Object.assign(new Error("Please reduce your request rate."), {
-      name: "SlowDown",
-      $fault: "server",
-      $metadata: { httpStatusCode: 503 },
-    });
+    const error = serviceError("SlowDown", "Please reduce your request rate.", "server", 503);
     expect(explainAwsError(error)?.code).toBe("aws-throttled");
   });
 });
