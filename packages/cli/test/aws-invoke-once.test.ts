@@ -1,30 +1,15 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { awsClients } from "../src/aws/clients.js";
 import { invokeFunction } from "../src/aws/invoke.js";
+import { useLocalAwsEndpoint } from "./local-aws-endpoint.js";
 
 // A local Lambda endpoint: each test says how it answers. The real client from the factory.
 describe("a synchronous invocation", () => {
-  let server: Server;
   let invokes = 0;
   let answer: (n: number, res: import("node:http").ServerResponse) => void = () => {};
-  const saved = { ...process.env };
-  beforeAll(async () => {
-    server = createServer((req, res) => {
-      req.resume();
-      req.on("end", () => answer(++invokes, res));
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-      AWS_ACCESS_KEY_ID: "testing",
-      AWS_SECRET_ACCESS_KEY: "testing",
-    });
-  });
-  afterAll(async () => {
-    process.env = saved;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+  useLocalAwsEndpoint((req, res) => {
+    req.resume();
+    req.on("end", () => answer(++invokes, res));
   });
 
   it("is never sent twice when its answer is lost (the function may have run)", async () => {

@@ -1,9 +1,8 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { awsClients } from "../src/aws/clients.js";
 import { explainAwsError } from "../src/aws/errors.js";
 import { failedCallOf } from "../src/aws/failed-call.js";
+import { useLocalAwsEndpoint } from "./local-aws-endpoint.js";
 
 /*
  * Network failures and answers in no AWS protocol (issue 20 item 13), shaped as the SDK v3
@@ -168,26 +167,10 @@ describe("network failures and foreign answers become one clear error", () => {
 // A local HTTP server that cuts every answer halfway: the real SDK client from the factory, its
 // real error, and the tag naming the call.
 describe("the client factory", () => {
-  let server: Server;
-  let url: string;
-  const saved = { ...process.env };
-  beforeAll(async () => {
-    server = createServer((_req, res) => {
-      const body = JSON.stringify({ SecretString: "x".repeat(200) });
-      res.writeHead(200, { "Content-Type": "application/x-amz-json-1.1", "Content-Length": body.length });
-      res.write(body.slice(0, 100), () => res.socket?.destroy());
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL: url,
-      AWS_ACCESS_KEY_ID: "testing",
-      AWS_SECRET_ACCESS_KEY: "testing",
-    });
-  });
-  afterAll(async () => {
-    process.env = saved;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+  const endpoint = useLocalAwsEndpoint((_req, res) => {
+    const body = JSON.stringify({ SecretString: "x".repeat(200) });
+    res.writeHead(200, { "Content-Type": "application/x-amz-json-1.1", "Content-Length": body.length });
+    res.write(body.slice(0, 100), () => res.socket?.destroy());
   });
 
   it("tags a failed call with its service, operation and endpoint", async () => {
@@ -197,12 +180,12 @@ describe("the client factory", () => {
     expect(failedCallOf(error)).toEqual({
       service: "SecretsManager",
       operation: "GetSecretValue",
-      endpoint: url,
+      endpoint: endpoint.url(),
     });
     const e = explainAwsError(error, "eu-west-3");
     expect(e?.code).toBe("aws-unreachable");
     expect(e?.message).toContain(
-      `SecretsManager GetSecretValue at ${url}: the connection closed in the middle`,
+      `SecretsManager GetSecretValue at ${endpoint.url()}: the connection closed in the middle`,
     );
   });
 
