@@ -39,3 +39,19 @@ export async function vendorFetch(
     );
   }
 }
+
+/**
+ * The error for a vendor section whose API key is not set: `create` says where a key is made
+ * (e.g. "Create an API key in the Neon console"), `variables` the names it goes in.
+ */
+export function vendorKeyMissing(
+  code: string,
+  message: string,
+  create: string,
+  variables: string[],
+): CliError {
+  const put = variables.map((v) => `${v}=...`).join(" and ");
+  return new CliError(code, message, {
+    hint: `${create} and put ${put} in the environment or in .env next to pocket.toml.`,
+  });
+}

@@ -1,5 +1,6 @@
 import type { NeonContext } from "@magic-pocket/config";
 import { CliError } from "../../errors.js";
+import { vendorKeyMissing } from "../../util/vendor-fetch.js";
 import type { Change, DeployReport, Progress, Resource, ResourceStatus, RunContext } from "../resource.js";
 import { NeonApi, type NeonBranch, type NeonEndpoint, type NeonProject } from "./api.js";
 
@@ -17,9 +18,12 @@ export function neonApi(run: Pick<RunContext, "credentials" | "timing" | "vendor
   const credentials = run.credentials;
   const apiKey = credentials.neonApiKey;
   if (!apiKey) {
-    throw new CliError("neon-key-missing", "[neon] is configured but NEON_API_KEY is not set.", {
-      hint: "Create an API key in the Neon console and put NEON_API_KEY=... in the environment or in .env next to pocket.toml.",
-    });
+    throw vendorKeyMissing(
+      "neon-key-missing",
+      "[neon] is configured but NEON_API_KEY is not set.",
+      "Create an API key in the Neon console",
+      ["NEON_API_KEY"],
+    );
   }
   return new NeonApi({ apiKey, pollMs: run.timing.neonPollMs, baseUrl: run.vendorEndpoints.neonApi });
 }

@@ -1,5 +1,6 @@
 import type { PocketContext, TidbContext } from "@magic-pocket/config";
 import { CliError } from "../../errors.js";
+import { vendorKeyMissing } from "../../util/vendor-fetch.js";
 import type { Progress, RunContext } from "../resource.js";
 import { randomString } from "../secrets/values.js";
 import { TidbApi, type TidbCluster } from "./api.js";
@@ -43,12 +44,11 @@ export function tidbStage(ctx: PocketContext, run: RunContext): TidbStage {
 export function tidbApi(run: RunContext): TidbApi {
   const { tidbPublicKey, tidbPrivateKey } = run.credentials;
   if (!tidbPublicKey || !tidbPrivateKey) {
-    throw new CliError(
+    throw vendorKeyMissing(
       "tidb-keys-missing",
       "[tidb] is configured but the TiDB Cloud API key pair is not set.",
-      {
-        hint: "Create an API key at tidbcloud.com and put TIDB_PUBLIC_KEY=... and TIDB_PRIVATE_KEY=... in the environment or in .env next to pocket.toml.",
-      },
+      "Create an API key at tidbcloud.com",
+      ["TIDB_PUBLIC_KEY", "TIDB_PRIVATE_KEY"],
     );
   }
   return new TidbApi({
