@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { fail, lazy, table } from "./base.js";
+import { lazy, needsOneOf, table } from "./base.js";
 
 const EMAIL = /^[^\s@<>"]+@[^\s@<>"]+\.[A-Za-z]{2,63}$/;
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z]{2}(-[a-z]+)+-\d+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
@@ -19,16 +19,11 @@ export const alarmsSchema = lazy(() =>
         .check(z.regex(TOPIC_ARN, { error: "must be an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)" })),
     ),
   }).check(
-    z.superRefine((a, ctx) => {
-      if (a.email === undefined && a.snsTopicArn === undefined) {
-        fail(
-          ctx,
-          "alarms-no-target",
-          "[alarms] names nobody to notify",
-          [],
-          'Add email = "ops@example.com" or sns_topic_arn = "arn:aws:sns:REGION:ACCOUNT:NAME".',
-        );
-      }
-    }),
+    needsOneOf(
+      ["email", "snsTopicArn"],
+      "alarms-no-target",
+      () => "[alarms] names nobody to notify",
+      'Add email = "ops@example.com" or sns_topic_arn = "arn:aws:sns:REGION:ACCOUNT:NAME".',
+    ),
   ),
 );

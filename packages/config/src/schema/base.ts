@@ -67,6 +67,18 @@ export function fail(ctx: Ctx, code: string, message: string, path: PathSegment[
   ctx.addIssue({ code: "custom", message, path, params: { code, hint } satisfies RuleParams });
 }
 
+/** A table's check that `code` fails when it sets none of `keys` (each optional, one needed). */
+export function needsOneOf<T extends object>(
+  keys: (keyof T)[],
+  code: string,
+  message: (t: T) => string,
+  hint?: string,
+) {
+  return z.superRefine((t: T, ctx) => {
+    if (keys.every((k) => t[k] === undefined)) fail(ctx, code, message(t), [], hint);
+  });
+}
+
 export const FORMAT_VARIABLES = ["stage", "project", "namespace"] as const;
 export type FormatVariables = Record<(typeof FORMAT_VARIABLES)[number], string>;
 

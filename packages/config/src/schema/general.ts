@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { bool, fail, formatString, int, lazy, listLazy, nonEmpty, table } from "./base.js";
+import { bool, fail, formatString, int, lazy, listLazy, needsOneOf, nonEmpty, table } from "./base.js";
 import { djangoSchema } from "./django.js";
 
 /** Stage names become Docker image tags: the reference's pattern, 128 characters at most. */
@@ -63,16 +63,12 @@ const lifecycleRule = lazy(() =>
     expiration_days: z.optional(z.int().check(z.gte(1))),
     noncurrent_version_expiration_days: z.optional(z.int().check(z.gte(1))),
   }).check(
-    z.superRefine((r, ctx) => {
-      if (r.expirationDays === undefined && r.noncurrentVersionExpirationDays === undefined) {
-        fail(
-          ctx,
-          "lifecycle-rule-empty",
-          `lifecycle rule "${r.id}" expires nothing: set expiration_days or noncurrent_version_expiration_days`,
-          [],
-        );
-      }
-    }),
+    needsOneOf(
+      ["expirationDays", "noncurrentVersionExpirationDays"],
+      "lifecycle-rule-empty",
+      (r) =>
+        `lifecycle rule "${r.id}" expires nothing: set expiration_days or noncurrent_version_expiration_days`,
+    ),
   ),
 );
 export const s3Schema = lazy(() =>
