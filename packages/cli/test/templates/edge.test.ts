@@ -95,7 +95,8 @@ beforeAll(() => {
 });
 
 const config = (t: Template) =>
-  (t.Resources.CloudFrontDistribution!.Properties as { DistributionConfig: Record<string, any> }).DistributionConfig;
+  (t.Resources.CloudFrontDistribution!.Properties as { DistributionConfig: Record<string, any> })
+    .DistributionConfig;
 const behaviours = (t: Template): Record<string, any>[] => [
   config(t).DefaultCacheBehavior,
   ...(config(t).CacheBehaviors ?? []),
