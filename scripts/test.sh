@@ -5,7 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "== typecheck"; npx tsc -p tsconfig.json
-echo "== lint";      npx biome check . && node scripts/check-cycles.mjs && node scripts/check-workflows.mjs
+# One command a line: under set -e a failure before the last `&&` of a list would not stop the run.
+echo "== lint";      npx biome check .
+node scripts/check-cycles.mjs
+node scripts/check-workflows.mjs
 echo "== build";     node scripts/build.mjs
 echo "== python";    bash python/scripts/test.sh
 # vitest on the lowest Node package.json's engines allow, then the journeys on the newest LTS
