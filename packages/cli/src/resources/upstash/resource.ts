@@ -1,5 +1,6 @@
 import type { UpstashContext } from "@magic-pocket/config";
 import { CliError } from "../../errors.js";
+import { vendorKeyMissing } from "../../util/vendor-fetch.js";
 import type { DeployReport, Resource, RunContext } from "../resource.js";
 import { UpstashApi, type UpstashDatabase } from "./api.js";
 
@@ -7,12 +8,11 @@ import { UpstashApi, type UpstashDatabase } from "./api.js";
 export function upstashApi(run: Pick<RunContext, "credentials" | "vendorEndpoints">): UpstashApi {
   const { upstashEmail, upstashApiKey } = run.credentials;
   if (!upstashEmail || !upstashApiKey) {
-    throw new CliError(
+    throw vendorKeyMissing(
       "upstash-key-missing",
       "[upstash] is configured but UPSTASH_EMAIL or UPSTASH_API_KEY is not set.",
-      {
-        hint: "Create a management API key in Upstash Console > Account > Management API and put UPSTASH_EMAIL=... and UPSTASH_API_KEY=... in the environment or in .env next to pocket.toml.",
-      },
+      "Create a management API key in Upstash Console > Account > Management API",
+      ["UPSTASH_EMAIL", "UPSTASH_API_KEY"],
     );
   }
   return new UpstashApi({
