@@ -63,8 +63,19 @@ function namedContainers(container: unknown): Record<string, unknown> {
     description:
       "The original's current spelling: [container.<name>] tables, each with the keys of [awscontainer] (use one spelling per file).",
     propertyNames: { pattern: "^[a-z][a-z0-9]{0,31}$" },
-    additionalProperties: container,
+    additionalProperties: withEcrName(container),
   };
+}
+
+/** `ecr_name`: a key of `[container.<name>]` only (the seed's spelling names the repository itself). */
+function withEcrName(container: unknown): unknown {
+  const node = container as { properties?: Record<string, unknown> } | undefined;
+  if (!node?.properties) return container;
+  const ecrName = {
+    type: "string",
+    description: "The ECR repository's name (stages may share it; destroy keeps it).",
+  };
+  return { ...node, properties: { ...node.properties, ecr_name: ecrName } };
 }
 
 function dropRequired(node: unknown): unknown {

@@ -198,8 +198,13 @@ export interface ContainerContext {
   region: string;
   dockerfilePath: string;
   platform: "linux/amd64" | "linux/arm64";
-  /** `{resourcePrefix}lambda` */
+  /** `{resourcePrefix}lambda`, or the `ecr_name` of a `[container.<name>]`. */
   ecrRepository: string;
+  /**
+   * The repository was named by `ecr_name`: stages of the account may share it (build once,
+   * promote by tag), so destroy keeps it.
+   */
+  ecrRepositoryShared?: true;
   /** The stage name. */
   imageTag: string;
   /** `lambda-{slug}-{namespace}` */

@@ -30,6 +30,8 @@ export interface HeadFacts {
   containers?: Record<string, HeadContainerView>;
   /** Managed secrets declared `shared = true`. */
   sharedSecrets: string[];
+  /** `ecr_name` of the containers that set it, by container name. */
+  ecrNames?: Record<string, string>;
   /** `[rds] database`, when written. */
   rdsDatabase?: string;
 }

@@ -65,6 +65,10 @@ export function validateHeadSpelling<I extends ValidationInput>(
   };
   if (names.length > 1) head.containers = containers;
   if (first.rewrite.rdsDatabase !== undefined) head.rdsDatabase = first.rewrite.rdsDatabase;
+  const ecrNames = runs.flatMap(({ rewrite: r }) =>
+    r.container !== undefined && r.ecrName !== undefined ? [[r.container, r.ecrName] as const] : [],
+  );
+  if (ecrNames.length > 0) head.ecrNames = Object.fromEntries(ecrNames);
   const cloudfront = withoutOriginPath(settings.cloudfront, first.rewrite.bareRoutes);
   return {
     issues: reported,

@@ -19,17 +19,23 @@ export function withHeadNames(
   head: HeadFacts,
   contextOf: (view: HeadContainerView) => PocketContext,
 ): PocketContext {
-  const out = named(context, head.container, head.rdsDatabase);
+  const out = named(context, head.container, head.rdsDatabase, head.ecrNames);
   if (!head.containers || head.container === undefined) return out;
   const views: Record<string, PocketContext> = {};
   for (const [name, view] of Object.entries(head.containers)) {
-    views[name] = name === head.container ? out : named(contextOf(view), name, head.rdsDatabase);
+    views[name] =
+      name === head.container ? out : named(contextOf(view), name, head.rdsDatabase, head.ecrNames);
   }
   return severalContainers(out, views, head.containers);
 }
 
 /** One container's view of the stage, with that container's names. */
-function named(context: PocketContext, name: string | undefined, rdsDatabase?: string): PocketContext {
+function named(
+  context: PocketContext,
+  name: string | undefined,
+  rdsDatabase?: string,
+  ecrNames?: Record<string, string>,
+): PocketContext {
   const out: PocketContext = { ...context };
   if (out.rds) {
     out.rds = {
@@ -38,7 +44,7 @@ function named(context: PocketContext, name: string | undefined, rdsDatabase?: s
     };
   }
   if (!out.container || name === undefined) return out;
-  const { container, exports } = containerNames(out.container, context, name);
+  const { container, exports } = containerNames(out.container, context, name, ecrNames?.[name]);
   out.container = container;
   if (out.cloudfront) {
     const cloudfront: NonNullable<PocketContext["cloudfront"]> = {};
@@ -143,12 +149,13 @@ function severalContainers(
 /**
  * `{slug}-container-{name}`; the role `lambda-{slug}-{name}-{namespace}`; the repository, the
  * security group, functions and queues under `{prefix}{name}-`; API names, their access logs
- * and exports under `{slug}-{name}-`.
+ * and exports under `{slug}-{name}-`. A repository named by `ecr_name` may be shared by stages.
  */
 function containerNames(
   c: ContainerContext,
   ctx: PocketContext,
   name: string,
+  ecrName: string | undefined,
 ): { container: ContainerContext; exports: Map<string, string> } {
   const prefix = `${ctx.resourcePrefix}${name}-`;
   const slug = `${ctx.slug}-${name}`;
@@ -181,7 +188,8 @@ function containerNames(
     ...c,
     name,
     stackName: `${ctx.slug}-container-${name}`,
-    ecrRepository: `${prefix}lambda`,
+    ecrRepository: ecrName ?? `${prefix}lambda`,
+    ...(ecrName === undefined ? {} : { ecrRepositoryShared: true as const }),
     roleName: `lambda-${ctx.slug}-${name}-${ctx.namespace}`,
     securityGroupName: c.securityGroupName === undefined ? undefined : `${prefix}lambda`,
     handlers,

@@ -21,6 +21,8 @@ export interface HeadRewrite {
   toHeadPath: (path: readonly PathSegment[]) => PathSegment[];
   /** Managed secrets declared `shared = true` (stored under the project's key, not the container's). */
   sharedSecrets: string[];
+  /** `ecr_name` of the container: its repository's name, when the file sets it. */
+  ecrName?: string;
   /** `[rds] database`: the Aurora database name, when the file sets it. */
   rdsDatabase?: string;
   /** Per distribution, the index the file wrote each rewritten route at. */
@@ -48,6 +50,7 @@ export function rewriteForContainer(
   const out = newTable();
   const shared: string[] = [];
   let rdsDatabase: string | undefined;
+  let ecrName: string | undefined;
   const routeOrder: Record<string, number[]> = {};
   const bareRoutes: Record<string, number[]> = {};
   for (const [key, value] of Object.entries(doc)) {
@@ -60,6 +63,7 @@ export function rewriteForContainer(
   if (container !== undefined) {
     const c = (doc.container as TomlTable)[container] as TomlTable;
     out.awscontainer = rewriteContainer(c, container, shared, isTable(doc.rds), formatter(doc, env));
+    ecrName = ecrNameOf(c, ["container", container], issues);
   }
   if (isTable(doc.rds)) {
     const { rds, database } = rewriteRds(doc.rds, renamed, issues);
@@ -93,10 +97,23 @@ export function rewriteForContainer(
       doc: out,
       toHeadPath: (path) => toHeadPath(path, renamed),
       sharedSecrets: shared,
+      ecrName,
       rdsDatabase,
       routeOrder,
       bareRoutes,
     },
     issues,
   };
+}
+
+/** `ecr_name`: a string, checked as a repository name with the other derived names. */
+function ecrNameOf(c: TomlTable, at: PathSegment[], issues: Issue[]): string | undefined {
+  if (!Object.hasOwn(c, "ecr_name")) return undefined;
+  if (typeof c.ecr_name === "string") return c.ecr_name;
+  issues.push({
+    code: "invalid-type",
+    message: `ecr_name must be a string (the ECR repository's name), not ${typeof c.ecr_name}`,
+    path: [...at, "ecr_name"],
+  });
+  return undefined;
 }

@@ -62,13 +62,6 @@ const SECTION_FEATURES = {
 } as const;
 
 function containerIssues(c: TomlTable, at: PathSegment[], refuse: Refuse) {
-  if (Object.hasOwn(c, "ecr_name")) {
-    refuse(
-      [...at, "ecr_name"],
-      "ecr_name (a repository shared between stages)",
-      "Remove ecr_name: pocket names the repository per stage and would delete a shared one on destroy.",
-    );
-  }
   const secrets = c.secrets;
   const managed = isTable(secrets) ? secrets.managed : undefined;
   // [rds] sets DATABASE_URL itself: its declaration is stored nowhere.

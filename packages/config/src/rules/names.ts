@@ -131,7 +131,8 @@ function limitCheck(issues: Issue[]): Check {
 function containerNames(c: ContainerContext, check: Check, issues: Issue[]): void {
   check(DOCKER_TAG, c.imageTag, GENERAL, "the stage name");
   check(STACK, c.stackName, GENERAL);
-  check(ECR, c.ecrRepository, GENERAL);
+  if (c.ecrRepositoryShared) check(ECR, c.ecrRepository, ["awscontainer", "ecr_name"], "ecr_name");
+  else check(ECR, c.ecrRepository, GENERAL);
   check(ROLE, c.roleName, GENERAL);
   check(POLICY, c.inlinePolicyNames.cloudFormation, GENERAL);
   check(FUNCTION, c.build.codebuildProject, GENERAL);

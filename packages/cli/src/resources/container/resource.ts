@@ -35,7 +35,9 @@ export function containerResource(ctx: PocketContext): Resource {
     id: view.id,
     title: `container stack ${c.stackName}`,
     group: "awscontainer",
-    goesWith: `with ECR repository ${c.ecrRepository} and its images, and the CodeBuild project and role if any`,
+    goesWith: c.ecrRepositoryShared
+      ? `with the CodeBuild project and role if any (ECR repository ${c.ecrRepository} is kept: ecr_name names it)`
+      : `with ECR repository ${c.ecrRepository} and its images, and the CodeBuild project and role if any`,
     dependsOn: ["state", "s3", view.secretsId, "vpc", "rds", ...signingKeyStacks(ctx)],
     refreshAfter: generatedDomainSources(ctx),
     stack: { region: c.region, name: c.stackName, template: stack.template },
@@ -257,16 +259,29 @@ async function destroyContainer(
   const unregistered = vpc
     ? await registerVpcConsumer(clients, vpc.stackName, ctx.slug, false, progress)
     : false;
-  const repo = await deleteRepository(clients, c.ecrRepository, progress);
+  const repo = c.ecrRepositoryShared
+    ? keptRepository(c.ecrRepository, progress)
+    : await deleteRepository(clients, c.ecrRepository, progress);
   const { destroyCodeBuild } = await import("./codebuild/destroy.js");
   const builder = await destroyCodeBuild(clients, c.build, ctx.stateBucket, progress);
   const parts = [
     deleted ? "stack deleted" : "no stack",
-    repo ? "ECR repository deleted" : "no ECR repository",
+    repo ? "ECR repository deleted" : c.ecrRepositoryShared ? "ECR repository kept" : "no ECR repository",
     ...builder.map((b) => `${b} deleted`),
   ];
   if (unregistered) parts.push(`unregistered from ${vpc!.stackName}`);
   return { changed: deleted || repo || unregistered || builder.length > 0, summary: parts.join(", ") };
+}
+
+/**
+ * A repository named by `ecr_name` may hold other stages' images (build once, promote by tag):
+ * it is left for its owner to delete.
+ */
+function keptRepository(name: string, progress: Progress): false {
+  progress.log(
+    `warning: ECR repository ${name} is kept (named by ecr_name, other stages may use it); delete it yourself when no stage does`,
+  );
+  return false;
 }
 
 /** `https://...` of every API handler, from the stack outputs. */
