@@ -9,7 +9,7 @@ import { motoEnv } from "../moto/moto.js";
 import { iamRequest, isAllowed, type PolicyDocument } from "../ops-iam-evaluator.js";
 import { FULL_STAGE } from "../safety-full-stage.js";
 import { freshProject } from "./harness.js";
-import { operationOf, type RecordedRequest, rawBody, record } from "./recorder.js";
+import { operationOf, rawBody, recordedSteps } from "./recorder.js";
 
 /*
  * The proof of `pocket permissions` (issue 13 item 4): the richest stage the tests know (managed
@@ -44,13 +44,7 @@ const ACCOUNT = "123456789012";
 
 let dir: string;
 let image: string;
-const requests: { step: string; request: RecordedRequest }[] = [];
-async function step(name: string, args: string[]) {
-  const r = await record(() => pocket(args, { cwd: dir, env: env() }));
-  expect(r.result.status, `${name}: ${r.result.stderr}`).toBe(0);
-  for (const request of r.requests) requests.push({ step: name, request });
-  return r.result;
-}
+const { requests, step } = recordedSteps((args) => pocket(args, { cwd: dir, env: env() }));
 
 beforeAll(async () => {
   ({ dir, image } = await freshProject(TOML(512), "full"));

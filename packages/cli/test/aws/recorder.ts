@@ -1,4 +1,4 @@
-import { inject } from "vitest";
+import { expect, inject } from "vitest";
 
 /**
  * moto's request recorder: every AWS call a command made, reduced to its operation name, so a
@@ -22,6 +22,29 @@ export async function record<T>(
     .filter((l) => l.trim() !== "")
     .map((l) => JSON.parse(l) as RecordedRequest);
   return { result: result!, operations: requests.map(operationOf), bodies: requests.map(bodyOf), requests };
+}
+
+/** A request the recorder saw, with the step (`deploy`, `destroy`) whose command made it. */
+export interface StepRequest {
+  step: string;
+  request: RecordedRequest;
+}
+
+/**
+ * A run of named steps, each a command that must succeed, recording every request each made:
+ * what a permissions test checks against the policy. `run` runs the CLI with the step's args.
+ */
+export function recordedSteps<R extends { status: number | null; stderr: string }>(
+  run: (args: string[]) => R | Promise<R>,
+): { requests: StepRequest[]; step: (name: string, args: string[]) => Promise<R> } {
+  const requests: StepRequest[] = [];
+  const step = async (name: string, args: string[]) => {
+    const r = await record(() => run(args));
+    expect(r.result.status, `${name}: ${r.result.stderr}`).toBe(0);
+    for (const request of r.requests) requests.push({ step: name, request });
+    return r.result;
+  };
+  return { requests, step };
 }
 
 export interface RecordedRequest {

@@ -10,6 +10,7 @@ import { pocket, project } from "../cli/run.js";
 import { motoConfig, motoEnv } from "../moto/moto.js";
 import { freshMoto, general, REGION, standInFunction } from "./harness.js";
 import { record } from "./recorder.js";
+import { containerTables, DJANGO_WSGI } from "./several-containers-stage.js";
 
 /*
  * The commands that act on a handler or on user secrets, in a stage of two `[container.<name>]`
@@ -18,22 +19,18 @@ import { record } from "./recorder.js";
  * picks the first container silently.
  */
 const TOML = `${general("multi", ["dev", "prd"])}
-[container.web]
-dockerfile_path = "Dockerfile"
-[container.web.handlers.wsgi]
-command = "pocket.django.lambda_handlers.wsgi_handler"
-[container.web.handlers.worker]
-command = "app.worker"
-[container.web.secrets.user]
-API_TOKEN = { name = "/multi/web-token", store = "ssm" }
-
-[container.v2]
-dockerfile_path = "v2/Dockerfile"
-[container.v2.handlers.wsgi]
-command = "app.handler"
-[container.v2.secrets.user]
-V2_TOKEN = { name = "/multi/v2-token", store = "ssm" }
-`;
+${containerTables({
+  web: {
+    dockerfile: "Dockerfile",
+    handlers: { wsgi: { command: DJANGO_WSGI }, worker: { command: "app.worker" } },
+    userSecrets: { API_TOKEN: "/multi/web-token" },
+  },
+  v2: {
+    dockerfile: "v2/Dockerfile",
+    handlers: { wsgi: { command: "app.handler" } },
+    userSecrets: { V2_TOKEN: "/multi/v2-token" },
+  },
+})}`;
 const pocketHere = (args: string[]) => pocket(args, { cwd: dir, env: motoEnv(REGION) });
 const logs = () => new CloudWatchLogsClient({ region: REGION });
 const T0 = Date.now() - 60_000;

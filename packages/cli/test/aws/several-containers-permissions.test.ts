@@ -7,7 +7,8 @@ import { pocket, project } from "../cli/run.js";
 import { motoEnv, putTestImage } from "../moto/moto.js";
 import { type IamCall, iamRequest, isAllowed, type PolicyDocument } from "../ops-iam-evaluator.js";
 import { freshMoto, general, REGION } from "./harness.js";
-import { type RecordedRequest, record } from "./recorder.js";
+import { recordedSteps } from "./recorder.js";
+import { containerTables, servedContainers } from "./several-containers-stage.js";
 
 /*
  * `pocket permissions` for a stage of two `[container.<name>]` (the original's current spelling):
@@ -18,43 +19,17 @@ import { type RecordedRequest, record } from "./recorder.js";
 // A CI role writes the stage's roles only within a boundary (docs/decisions.md#e11-deploy-role-boundary).
 const BOUNDARY = "arn:aws:iam::123456789012:policy/multi-pocket-boundary";
 const TWO_CONTAINERS = `${general("multi", ["dev", "prd"])}
-[container.web]
-dockerfile_path = "Dockerfile"
-permissions_boundary = "${BOUNDARY}"
-[container.web.secrets.managed]
-SECRET_KEY = { type = "password", options = { length = 50 } }
-[container.web.handlers.wsgi]
-command = "pocket.django.lambda_handlers.wsgi_handler"
-apigateway = {}
-[container.web.handlers.worker]
-command = "pocket.django.lambda_handlers.sqs_management_command_handler"
-sqs = {}
-
-[container.v2]
-dockerfile_path = "v2/Dockerfile"
-permissions_boundary = "${BOUNDARY}"
-[container.v2.secrets.managed]
-SECRET_KEY = { type = "password", options = { length = 50 } }
-[container.v2.handlers.wsgi]
-command = "app.handler"
-apigateway = {}
-[container.v2.handlers.jobs]
-command = "app.jobs"
-sqs = {}
-`;
+${containerTables(
+  servedContainers({ boundary: BOUNDARY, v2Handlers: { jobs: { command: "app.jobs", trigger: "sqs" } } }),
+)}`;
 const ACCOUNT = "123456789012";
 const env = () => motoEnv(REGION);
 
 let dir: string;
 let image: string;
-const calls: { step: string; call: IamCall }[] = [];
-
-async function step(name: string, args: string[]) {
-  const r = await record(() => pocket(args, { cwd: dir, env: env() }));
-  expect(r.result.status, `${name}: ${r.result.stderr}`).toBe(0);
-  for (const request of r.requests as RecordedRequest[])
-    calls.push({ step: name, call: iamRequest(request, ACCOUNT) });
-}
+const { requests, step } = recordedSteps((args) => pocket(args, { cwd: dir, env: env() }));
+/** The calls the steps made, as IAM reads them. */
+let calls: { step: string; call: IamCall }[] = [];
 
 function policyOf(stage: string): PolicyDocument {
   const loaded = loadConfig({ configPath: join(dir, "pocket.toml"), env: {}, stage });
@@ -74,6 +49,7 @@ beforeAll(async () => {
   await step("deploy", ["deploy", "--stage", "dev", "--image", image]);
   await step("redeploy", ["deploy", "--stage", "dev", "--image", image]);
   await step("destroy", ["destroy", "--stage", "dev", "--yes", "--with-secrets"]);
+  calls = requests.map(({ step: name, request }) => ({ step: name, call: iamRequest(request, ACCOUNT) }));
 }, 240_000);
 
 describe("pocket permissions for a stage of several containers", () => {

@@ -12,6 +12,7 @@ import { pocket } from "../cli/run.js";
 import { motoEnv } from "../moto/moto.js";
 import { freshProject, general, REGION, stackExists } from "./harness.js";
 import { mutating, record } from "./recorder.js";
+import { containerTables, servedContainers } from "./several-containers-stage.js";
 
 /*
  * A stage of two containers in the original's current spelling (its configuration.md, "複数
@@ -22,25 +23,7 @@ import { mutating, record } from "./recorder.js";
 const TWO_CONTAINERS = `${general("multi")}
 [s3]
 
-[container.web]
-dockerfile_path = "Dockerfile"
-[container.web.secrets.managed]
-SECRET_KEY = { type = "password", options = { length = 50 } }
-[container.web.handlers.wsgi]
-command = "pocket.django.lambda_handlers.wsgi_handler"
-apigateway = {}
-[container.web.handlers.worker]
-command = "pocket.django.lambda_handlers.sqs_management_command_handler"
-sqs = {}
-
-[container.v2]
-dockerfile_path = "v2/Dockerfile"
-[container.v2.secrets.managed]
-SECRET_KEY = { type = "password", options = { length = 50 } }
-[container.v2.handlers.wsgi]
-command = "app.handler"
-apigateway = {}
-
+${containerTables(servedContainers())}
 [cloudfront.main]
 routes = [
   { path_pattern = "/v2/*", type = "lambda", handler = "v2.wsgi" },
