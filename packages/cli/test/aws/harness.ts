@@ -2,8 +2,8 @@ import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-clo
 import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { CreateFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { buildCli } from "../cli/build.js";
-import { project } from "../cli/run.js";
-import { putTestImage, resetMoto, useMoto } from "../moto/moto.js";
+import { type CliRun, pocketAsync, project } from "../cli/run.js";
+import { motoEnv, putTestImage, resetMoto, useMoto } from "../moto/moto.js";
 
 /*
  * What the test files under test/aws share (as python/tests/conftest.py does for the Python
@@ -151,6 +151,19 @@ export async function freshProject(
   await freshMoto();
   const image = await stageImage(projectName);
   return { dir: project(toml, projectName), image };
+}
+
+/**
+ * The CLI run in a project folder against moto with a vendor's variables (`vars`: its contract
+ * server's URL and keys, read when each run starts) and a run's `extra` over them: a test's
+ * `pocket` for a stage whose resource calls a vendor's API (Neon, Upstash).
+ */
+export function vendorPocket(
+  dir: () => string,
+  vars: () => Record<string, string>,
+): (args: string[], extra?: Record<string, string>) => Promise<CliRun> {
+  return (args, extra = {}) =>
+    pocketAsync(args, { cwd: dir(), env: { ...motoEnv(REGION), ...vars(), ...extra } });
 }
 
 /**

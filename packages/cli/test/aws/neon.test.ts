@@ -1,9 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pocketAsync } from "../cli/run.js";
 import { type NeonServer, startNeonServer } from "../contract/neon-server.js";
-import { motoEnv } from "../moto/moto.js";
-import { databaseUrlStage, freshProject, REGION, stageImage } from "./harness.js";
+import { databaseUrlStage, freshProject, REGION, stageImage, vendorPocket } from "./harness.js";
 
 const API_KEY = "neon-test-key-0123456789abcdef";
 
@@ -18,13 +16,10 @@ const TOML = databaseUrlStage(
 let neon: NeonServer;
 let dir: string;
 let image: string;
-const env = (extra: Record<string, string> = {}) => ({
-  ...motoEnv(REGION),
-  POCKET_NEON_API_URL: neon.url,
-  POCKET_NEON_POLL_MS: "5",
-  NEON_API_KEY: API_KEY,
-  ...extra,
-});
+const pocket = vendorPocket(
+  () => dir,
+  () => ({ POCKET_NEON_API_URL: neon.url, POCKET_NEON_POLL_MS: "5", NEON_API_KEY: API_KEY }),
+);
 
 beforeAll(async () => {
   ({ dir, image } = await freshProject(TOML, "demo"));
@@ -34,7 +29,7 @@ afterAll(async () => neon?.close());
 
 describe("Neon against the contract server", () => {
   it("creates the stage's branch, role and database and stores the URL in the managed secret", async () => {
-    const r = await pocketAsync(["deploy", "--stage", "dev", "--image", image], { cwd: dir, env: env() });
+    const r = await pocket(["deploy", "--stage", "dev", "--image", image]);
     expect(r.status, r.stderr).toBe(0);
     expect(neon.branches()).toContain("dev");
     const posts = neon.calls.filter((c) => c.method === "POST").map((c) => c.path.replace(/br-\d+/, "BR"));
@@ -65,27 +60,18 @@ describe("Neon against the contract server", () => {
 
   it("changes nothing in Neon on a second deploy", async () => {
     const before = neon.calls.length;
-    const r = await pocketAsync(["deploy", "--stage", "dev", "--image", image], { cwd: dir, env: env() });
+    const r = await pocket(["deploy", "--stage", "dev", "--image", image]);
     expect(r.status, r.stderr).toBe(0);
     const calls = neon.calls.slice(before);
     expect(calls.filter((c) => c.method !== "GET")).toEqual([]);
     expect(r.stderr).toMatch(/Neon branch dev \(project demo-neon\): no changes/);
-    const status = await pocketAsync(["resource", "neon", "status", "--stage", "dev"], {
-      cwd: dir,
-      env: env(),
-    });
+    const status = await pocket(["resource", "neon", "status", "--stage", "dev"]);
     expect(status.status, status.stderr).toBe(0);
     expect(status.stdout + status.stderr).toContain("in-sync (host ep-");
   });
 
   it("branches a preview stage out of dev: the copy keeps dev's role and database, deploy adds nothing", async () => {
-    const out = await pocketAsync(
-      ["resource", "neon", "branch-out", "--stage", "preview", "--base-stage", "dev"],
-      {
-        cwd: dir,
-        env: env(),
-      },
-    );
+    const out = await pocket(["resource", "neon", "branch-out", "--stage", "preview", "--base-stage", "dev"]);
     expect(out.status, out.stderr).toBe(0);
     const post = neon.calls.filter((c) => c.method === "POST").at(-1)!;
     expect(post.path).toBe("/projects/floral-king-961888/branches");
@@ -96,10 +82,7 @@ describe("Neon against the contract server", () => {
 
     const before = neon.calls.length;
     const previewImage = await stageImage("demo", "preview");
-    const r = await pocketAsync(["deploy", "--stage", "preview", "--image", previewImage], {
-      cwd: dir,
-      env: env(),
-    });
+    const r = await pocket(["deploy", "--stage", "preview", "--image", previewImage]);
     expect(r.status, r.stderr).toBe(0);
     expect(neon.calls.slice(before).filter((c) => c.method !== "GET")).toEqual([]);
     const sm = new SecretsManagerClient({ region: REGION });
@@ -110,41 +93,31 @@ describe("Neon against the contract server", () => {
       /^postgres:\/\/demo:[^@]+@ep-\d+\.ap-southeast-1\.aws\.neon\.tech:5432\/demo\?sslmode=require$/,
     );
 
-    const again = await pocketAsync(
-      ["resource", "neon", "branch-out", "--stage", "preview", "--base-stage", "dev"],
-      {
-        cwd: dir,
-        env: env(),
-      },
-    );
+    const again = await pocket([
+      "resource",
+      "neon",
+      "branch-out",
+      "--stage",
+      "preview",
+      "--base-stage",
+      "dev",
+    ]);
     expect(again.status).toBe(1);
     expect(again.stderr).toContain("already has its Neon branch");
   });
 
   it("keeps the branch on destroy without --with-data and deletes it with", async () => {
-    const kept = await pocketAsync(["resource", "neon", "destroy", "--stage", "dev", "--yes"], {
-      cwd: dir,
-      env: env(),
-    });
+    const kept = await pocket(["resource", "neon", "destroy", "--stage", "dev", "--yes"]);
     expect(kept.status, kept.stderr).toBe(0);
     expect(neon.branches()).toContain("dev");
-    const gone = await pocketAsync(
-      ["resource", "neon", "destroy", "--stage", "dev", "--yes", "--with-data"],
-      {
-        cwd: dir,
-        env: env(),
-      },
-    );
+    const gone = await pocket(["resource", "neon", "destroy", "--stage", "dev", "--yes", "--with-data"]);
     expect(gone.status, gone.stderr).toBe(0);
     expect(neon.branches()).not.toContain("dev");
   });
 
   // The branch's status read with another NEON_API_KEY than the stage's.
   const statusWithKey = (key: string) =>
-    pocketAsync(["resource", "neon", "status", "--stage", "dev"], {
-      cwd: dir,
-      env: env({ NEON_API_KEY: key }),
-    });
+    pocket(["resource", "neon", "status", "--stage", "dev"], { NEON_API_KEY: key });
 
   it("says which key is wrong when Neon refuses it, without printing it", async () => {
     const r = await statusWithKey("wrong-key-abcdefghijklmnop");
@@ -158,10 +131,7 @@ describe("Neon against the contract server", () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("NEON_API_KEY");
     // The whole stage's status still reports every other resource.
-    const all = await pocketAsync(["status", "--stage", "dev", "--json"], {
-      cwd: dir,
-      env: env({ NEON_API_KEY: "" }),
-    });
+    const all = await pocket(["status", "--stage", "dev", "--json"], { NEON_API_KEY: "" });
     expect(all.status).toBe(1);
     const resources = (
       JSON.parse(all.stdout) as { resources: { id: string; state: string; detail?: string }[] }

@@ -2,10 +2,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pocketAsync } from "../cli/run.js";
 import { startUpstashServer, type UpstashServer } from "../contract/upstash-server.js";
-import { motoEnv } from "../moto/moto.js";
-import { databaseUrlStage, freshProject, REGION } from "./harness.js";
+import { databaseUrlStage, freshProject, REGION, vendorPocket } from "./harness.js";
 
 const EMAIL = "ops@example.com";
 const API_KEY = "upstash-test-key-0123456789abcdef";
@@ -19,15 +17,10 @@ const TOML = databaseUrlStage("demo", ["dev"], "[upstash]\nbudget = 30\n", "upst
 let upstash: UpstashServer;
 let dir: string;
 let image: string;
-const env = (extra: Record<string, string> = {}) => ({
-  ...motoEnv(REGION),
-  POCKET_UPSTASH_API_URL: upstash.url,
-  UPSTASH_EMAIL: EMAIL,
-  UPSTASH_API_KEY: API_KEY,
-  ...extra,
-});
-const pocket = (args: string[], extra: Record<string, string> = {}) =>
-  pocketAsync(args, { cwd: dir, env: env(extra) });
+const pocket = vendorPocket(
+  () => dir,
+  () => ({ POCKET_UPSTASH_API_URL: upstash.url, UPSTASH_EMAIL: EMAIL, UPSTASH_API_KEY: API_KEY }),
+);
 
 beforeAll(async () => {
   ({ dir, image } = await freshProject(TOML, "demo"));
