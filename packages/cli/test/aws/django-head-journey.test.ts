@@ -112,6 +112,9 @@ DATABASE_URL = { name = "mysite/database-url", store = "sm" }
 default = { store = "s3", location = "media" }
 staticfiles = { store = "filesystem", location = "staticfiles", static = true }
 
+[ses]
+from_email = "noreply@example.com"
+
 [dev.container.main.django.settings]
 JOURNEY_SETTING = "dev"
 `;
@@ -135,6 +138,7 @@ def journey(request):
         "storages": {k: v["BACKEND"] for k, v in settings.STORAGES.items()},
         "setting": settings.JOURNEY_SETTING, "debug": settings.DEBUG,
         "secret_key_length": len(settings.SECRET_KEY), "middleware": settings.MIDDLEWARE,
+        "email": settings.EMAIL_BACKEND, "from": settings.DEFAULT_FROM_EMAIL,
     })
 `;
 
@@ -197,6 +201,7 @@ describe("the Django journey with a settings.py and pocket.toml written from HEA
     writeFileSync(join(dir, "mysite", "journey_views.py"), VIEWS);
     appendFileSync(join(dir, "mysite", "urls.py"), URLS);
     writeFileSync(join(dir, "pocket.toml"), TOML);
+    writeFileSync(join(dir, "requirements.txt"), "Django>=5.2,<6\ndjango-storages[s3]\ndjango-environ\n");
     writeFileSync(join(dir, "Dockerfile"), "FROM public.ecr.aws/lambda/python:3.12\n");
     // The user's local .env, read by django-environ; .dockerignore would leave it out of the image.
     writeFileSync(
@@ -228,6 +233,8 @@ describe("the Django journey with a settings.py and pocket.toml written from HEA
     const image = await putTestImage("dev-mysite-pocket-main-lambda", "dev", REGION);
     const r = pocket(["deploy", "--stage", "dev", "--image", image], { cwd: dir, env: motoEnv(REGION) });
     expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain("warning[django-");
+    expect(r.stderr).not.toContain(`sqlite:///${dbFile}`);
     expect(existsSync(join(dir, ".pocket"))).toBe(false);
     const env = await deployedEnvironment(awsClients(REGION), "dev-mysite-pocket-main-wsgi");
     functionEnv = env.variables;
@@ -273,6 +280,9 @@ describe("the Django journey with a settings.py and pocket.toml written from HEA
       debug: false,
       // The managed SECRET_KEY, put in the environment by set_envs().
       secret_key_length: 50,
+      // [ses], through get_email_backend().
+      email: "pocket.django.mail.SesEmailBackend",
+      from: "noreply@example.com",
     });
     expect(answer.middleware).toEqual(
       expect.arrayContaining([
