@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { PocketContext } from "@magic-pocket/config";
+import type { ContainerContext, PocketContext } from "@magic-pocket/config";
 import { writeErr } from "../util/stdio.js";
 import { DEPENDENCY_FILES, settingsModule, settingsTexts } from "./init.js";
 
@@ -17,6 +17,11 @@ export interface DjangoWarning {
 }
 
 type Engine = "postgres" | "mysql" | "tidb";
+
+/** The container's table as the user's file spells it (`container.main` in the original's current one). */
+function table(c: ContainerContext): string {
+  return c.name === undefined ? "awscontainer" : `container.${c.name}`;
+}
 
 /** Where DATABASE_URL comes from on the stage's functions, if anywhere. */
 export function databaseUrlSource(ctx: PocketContext): { source: string; engine?: Engine } | undefined {
@@ -45,7 +50,7 @@ export function databaseUrlSource(ctx: PocketContext): { source: string; engine?
           ? "tidb"
           : "mysql"
         : undefined;
-    return { source: "[awscontainer.envs] DATABASE_URL", engine };
+    return { source: `[${table(c)}.envs] DATABASE_URL`, engine };
   }
   return undefined;
 }
@@ -88,7 +93,7 @@ export function djangoDeployWarnings(ctx: PocketContext, projectDir: string): Dj
     out.push({
       code: "django-no-database-url",
       message: `stage ${ctx.stage} gives its functions no DATABASE_URL: Django will use SQLite in /tmp, which loses every write at each cold start.`,
-      hint: 'Add a database ([neon], [tidb] or [rds]), or a user secret: [awscontainer.secrets.user] DATABASE_URL = { name = "...", store = "sm" }.',
+      hint: `Add a database ([neon], [tidb] or [rds]), or a user secret: [${table(c)}.secrets.user] DATABASE_URL = { name = "...", store = "sm" }.`,
     });
   }
   const statics = c.django.storages.staticfiles;
@@ -158,7 +163,7 @@ function smtpToLocalhost(ctx: PocketContext, projectDir: string): DjangoWarning 
   return {
     code: "django-email-smtp-localhost",
     message: `stage ${ctx.stage} has no [ses] and nothing gives Django a mail server: its SMTP backend sends to localhost:25, where Lambda has none, so every mail (password resets too) fails.`,
-    hint: 'Add [ses] with from_email = "..." (a verified sender), or give EMAIL_HOST and its credentials with [awscontainer.envs] or [awscontainer.secrets.user].',
+    hint: `Add [ses] with from_email = "..." (a verified sender), or give EMAIL_HOST and its credentials with [${table(c)}.envs] or [${table(c)}.secrets.user].`,
   };
 }
 
