@@ -4,6 +4,7 @@ import { validateHeadSpelling } from "./head/front-door.js";
 import { spellingOf } from "./head/spelling.js";
 import { type NamedTablesSection, namedTables } from "./named-tables.js";
 import { type CheckedSettings, crossSectionIssues, ok } from "./rules/cross.js";
+import { apiDefaultRouteIssues } from "./schema/cloudfront.js";
 import { fromZodIssue } from "./schema/issues.js";
 import {
   type Credentials,
@@ -62,9 +63,10 @@ function parseSection<S extends z.ZodMiniType>(
 export function validateDocument(input: ValidationInput): ValidationOutput {
   const read = spellingOf(input.doc);
   if ("mixed" in read) return { issues: [read.mixed], credentials: {} };
-  return read.spelling === "head"
-    ? validateHeadSpelling(input, validateSeedSpelling)
-    : validateSeedSpelling(input);
+  if (read.spelling === "head") return validateHeadSpelling(input, validateSeedSpelling);
+  const out = validateSeedSpelling(input);
+  const seedOnly = apiDefaultRouteIssues(input.doc);
+  return seedOnly.length > 0 ? { issues: [...out.issues, ...seedOnly], credentials: out.credentials } : out;
 }
 
 function validateSeedSpelling(input: ValidationInput): ValidationOutput {

@@ -141,8 +141,13 @@ Statement = [{ Effect = "Allow", Action = ["sqs:ReceiveMessage"], Resource = "ar
 
   it("is in the JSON schema", () => {
     const schema = pocketTomlJsonSchema() as any;
-    // [container.<name>] (the original's current spelling) has the same keys, per named container.
-    expect(schema.properties.container.additionalProperties).toEqual(schema.properties.awscontainer);
+    // [container.<name>] (the original's current spelling) has the same keys, per named container,
+    // and ecr_name (the seed's spelling names the repository itself).
+    const { ecr_name, ...named } = schema.properties.container.additionalProperties.properties;
+    expect(ecr_name.type).toBe("string");
+    expect({ ...schema.properties.container.additionalProperties, properties: named }).toEqual(
+      schema.properties.awscontainer,
+    );
     expect(schema.properties.container.propertyNames.pattern).toBe("^[a-z][a-z0-9]{0,31}$");
     expect(
       Object.keys(schema.properties.awscontainer.properties.handlers.additionalProperties.properties),

@@ -140,7 +140,11 @@ function severalContainers(
       apiOrigins = { ...apiOrigins, ...own.apiOrigins };
     }
     placed.sort((a, b) => a.at - b.at);
-    const routes = placed.map(({ route }, index) => ({ ...route, index }));
+    // An API default route replaces the S3 stand-in the other containers' views hold.
+    const apiDefault = placed.some(({ route }) => route.type === "api" && route.isDefault);
+    const routes = placed
+      .filter(({ route }) => !(apiDefault && route.type === "s3" && route.isDefault))
+      .map(({ route }, index) => ({ ...route, index }));
     cloudfront[key] = { ...cf, routes, apiOrigins };
   }
   return { ...merged, cloudfront };

@@ -82,16 +82,14 @@ function rewriteRoute(
   for (const [key, now] of Object.entries(OLD_ROUTE_KEYS)) {
     if (Object.hasOwn(r, key)) oldSpelling(issues, [...written, key], `${key} is the seed's spelling`, now);
   }
-  if (r.type === "lambda" && r.is_default === true) {
-    // Refused (unbuilt.ts). In its place an S3 default and an API route for every path, so the
-    // rest of the file is still checked without noise about this route.
-    renamed.push([at, written]);
-    const target = ref(r.handler, [...written, "handler"]);
-    if (target === "other" || typeof target !== "object") return { is_default: true };
-    return [{ is_default: true }, { type: "api", handler: target.handler, path_pattern: "/*" }];
-  }
   if (r.type === "lambda") {
     const target = ref(r.handler, [...written, "handler"]);
+    // An API default route of another container: this view keeps an S3 stand-in so that its
+    // routes still have their one default (names.ts drops it when the views are merged).
+    if (r.is_default === true && (target === "other" || target === "invalid")) {
+      renamed.push([at, written]);
+      return { is_default: true };
+    }
     // Another container's route is checked with that container; a wrong reference is reported.
     if (target === "other" || target === "invalid") return undefined;
     out.type = "api";

@@ -118,13 +118,6 @@ function distributionIssues(d: TomlTable, at: PathSegment[], refuse: Refuse) {
         'Use versioning = "content_hash".',
       );
     }
-    if (r.type === "lambda" && r.is_default === true) {
-      refuse(
-        [...at, "routes", i, "is_default"],
-        "a lambda route as the default route (CloudFront in front of the API only)",
-        'Keep an S3 default route ({ is_default = true, is_spa = true }) and route the app\'s paths, e.g. path_pattern = "/app/*", to the lambda.',
-      );
-    }
   });
   const waf = d.waf;
   const rules: TomlValue[] = isTable(waf) && Array.isArray(waf.allow_rules) ? waf.allow_rules : [];

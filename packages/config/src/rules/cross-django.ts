@@ -109,7 +109,19 @@ function storageDistribution(
     );
     return;
   }
-  if (d === "failed" || !ref) return;
+  if (d === "failed") return;
+  if (!ref) {
+    // No route: the default one, which may be an API (the original's current spelling).
+    if (d.routes.find((r) => r.isDefault)?.type === "api") {
+      add(
+        "storage-api-route",
+        `storage "${name}": the default route of [cloudfront.${distribution}] is an API, not a bucket folder`,
+        [...at, "distribution"],
+        'Name a bucket route of it: route = "<ref>" and { path_pattern = "/static/*", ref = "<ref>" }.',
+      );
+    }
+    return;
+  }
   const route = d.routes.find((r) => r.ref === ref);
   if (!route) {
     const guess = closest(ref, d.routes.map((r) => r.ref).filter(Boolean));

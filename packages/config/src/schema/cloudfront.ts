@@ -1,5 +1,7 @@
 import * as z from "zod/mini";
-import type { PathSegment } from "../diagnostics.js";
+import type { Issue, PathSegment } from "../diagnostics.js";
+import { isTable } from "../merge.js";
+import type { TomlTable } from "../toml/parse.js";
 import {
   bool,
   fail,
@@ -73,6 +75,30 @@ const route = routeTable.check(
 );
 type RouteFields = z.output<typeof routeTable>;
 
+/**
+ * An `api` route written `is_default`: the seed's spelling refuses it, the original's current one
+ * makes the API the default route (its configuration.md, CloudFront in front of Django alone).
+ * validate.ts runs this for a file in the seed's spelling only.
+ */
+export function apiDefaultRouteIssues(doc: TomlTable): Issue[] {
+  const issues: Issue[] = [];
+  const cloudfront = isTable(doc.cloudfront) ? doc.cloudfront : {};
+  for (const [name, d] of Object.entries(cloudfront)) {
+    const routes = isTable(d) && Array.isArray(d.routes) ? d.routes : [];
+    routes.forEach((r, i) => {
+      if (isTable(r) && r.type === "api" && r.is_default === true) {
+        issues.push({
+          code: "route-api-default",
+          message: 'type = "api" routes cannot use is_default',
+          path: ["cloudfront", name, "routes", i, "is_default"],
+          hint: "API routes are never the default route: keep an S3 default route and give the API a path_pattern.",
+        });
+      }
+    });
+  }
+  return issues;
+}
+
 /** An `api` route goes to API Gateway: a handler, a path, none of the bucket's options. */
 function apiRouteRules(r: RouteFields, ctx: Ctx) {
   if (r.originPath !== undefined) {
@@ -93,7 +119,7 @@ function apiRouteRules(r: RouteFields, ctx: Ctx) {
       'Name an awscontainer handler that has apigateway, e.g. handler = "wsgi".',
     );
   }
-  const flags = (["is_spa", "is_versioned", "signed", "is_default", "require_token"] as const).filter(
+  const flags = (["is_spa", "is_versioned", "signed", "require_token"] as const).filter(
     (f) => r[camelFlag(f)],
   );
   if (flags.length > 0) {
@@ -102,7 +128,7 @@ function apiRouteRules(r: RouteFields, ctx: Ctx) {
       "route-api-flags",
       `type = "api" routes cannot use ${flags.join(", ")}`,
       [flags[0]!],
-      "API routes are never the default route and are never cached, signed or token-protected at the edge.",
+      "API routes are never cached, signed or token-protected at the edge.",
     );
   }
   if (r.build !== undefined || r.buildDir !== undefined) {
@@ -110,7 +136,7 @@ function apiRouteRules(r: RouteFields, ctx: Ctx) {
       r.build !== undefined ? "build" : "build_dir",
     ]);
   }
-  if (r.pathPattern === "") {
+  if (r.pathPattern === "" && !r.isDefault) {
     fail(ctx, "route-api-pattern", `type = "api" routes need a path_pattern, e.g. "/api/*"`, [
       "path_pattern",
     ]);
