@@ -29,11 +29,7 @@ export function rewriteDistribution(
         return;
       }
       const route = rewriteRoute(r, written, renamed, ref, [...at, "routes", routes.length], issues);
-      if (Array.isArray(route)) {
-        renamed.push([[...at, "routes", routes.length + 1], written]);
-        routes.push(...route);
-        order.push(...route.map(() => i));
-      } else if (route) {
+      if (route) {
         if (keyedByPattern(r, d)) bare.push(routes.length);
         routes.push(route);
         order.push(i);
@@ -69,7 +65,7 @@ function rewriteRoute(
   ref: Ref,
   at: PathSegment[],
   issues: Issue[],
-): TomlTable | TomlTable[] | undefined {
+): TomlTable | undefined {
   const out = without(
     r,
     "type",
