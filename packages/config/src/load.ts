@@ -6,6 +6,7 @@ import { readDotEnv } from "./files.js";
 import type { HeadContainerView } from "./head/facts.js";
 import { inContainerSpelling } from "./head/front-door.js";
 import { withHeadNames } from "./head/names.js";
+import { withExactAllowPaths } from "./head/waf-allow.js";
 import { isTable, type MergedDocument, mergeStage } from "./merge.js";
 import { environmentSizeIssues } from "./rules/environment.js";
 import { nameIssues } from "./rules/names.js";
@@ -203,7 +204,9 @@ function runStage(prepared: Prepared, stage: string): StageRun {
         cloudfront: view.cloudfront,
         scheduler: view.scheduler,
       });
-    run.context = head ? withHeadNames(context, head, contextOf) : context;
+    run.context = head
+      ? withExactAllowPaths(withHeadNames(context, head, contextOf), head.wafExactPaths)
+      : context;
     const found = [
       ...nameIssues(run.context),
       ...storageSyncIssues(out.settings, run.context),

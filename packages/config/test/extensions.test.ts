@@ -399,6 +399,7 @@ describe("[cloudfront.<name>] edge protection", () => {
       managedRuleGroups: ["AWSManagedRulesCommonRuleSet"],
       rateLimit: 2000,
       allowPaths: ["/health"],
+      allowExactPaths: [],
     });
     const waf = (v: string) => problems(`${SITE}\n[cloudfront.main]\n${ROUTES}\nwaf = ${v}\n`)[0]!;
     expect(waf("{ rate_limit = 5 }").path).toBe("cloudfront.main.waf.rate_limit");

@@ -27,6 +27,8 @@ export interface WafProtection {
   rateLimit?: number;
   /** Path prefixes that pass before every other rule (health checks). */
   allowPaths: string[];
+  /** Paths that pass before every other rule, that path only. */
+  allowExactPaths?: string[];
 }
 
 /** Header CloudFront sends to the API origins (docs/runtime-contract.md). */
@@ -56,6 +58,7 @@ export function edgeProtection(cf: CloudFrontContext): EdgeProtection {
       managedRuleGroups: cf.waf.managedRuleGroups,
       ...(cf.waf.rateLimit !== undefined ? { rateLimit: cf.waf.rateLimit } : {}),
       allowPaths: cf.waf.allowPaths,
+      allowExactPaths: cf.waf.allowExactPaths,
     };
   }
   return out;

@@ -12,7 +12,8 @@ export const RATE_WINDOW_SECONDS = 300;
  * us-east-1 stack) whose rules run in this order (docs/decisions.md#p14-waf-rule-order):
  *
  * 1. `allow_paths`: allowed for everyone, before anything else (health checks); whole segments
- *    only (`/health` allows `/health` and `/health/...`, not `/health-anything`).
+ *    only (`/health` allows `/health` and `/health/...`, not `/health-anything`); an exact
+ *    `allow_rules` path of the original's current spelling allows that path only.
  * 2. the allow list: an allow-listed address is allowed on the protected paths;
  * 3. any other address is blocked there;
  * 4. the rate limit: an address over `rate_limit` requests in five minutes is blocked;
@@ -37,7 +38,11 @@ export function wafResources(waf: WafProtection): Record<string, TemplateResourc
     });
   };
 
-  if (waf.allowPaths.length > 0) rule("allow-paths", anyPathUnder(waf.allowPaths), "Allow");
+  const allowed = [
+    ...pathsUnder(waf.allowPaths),
+    ...(waf.allowExactPaths ?? []).map((p) => pathMatch("EXACTLY", p)),
+  ];
+  if (allowed.length > 0) rule("allow-paths", anyOf(allowed), "Allow");
   if (waf.ipSets) {
     for (const [id, version, name] of [
       [WAF_IDS.ipSetV4, "IPV4", waf.ipSets.v4],
@@ -144,24 +149,30 @@ function anyPrefix(patterns: string[], options: { caseless?: boolean } = {}): Js
  * or `STARTS_WITH /health/`, after decoding and normalising (so `/health/../admin` is `/admin`).
  * An allow rule lets requests skip every other rule, so it must not match more than written.
  */
-function anyPathUnder(prefixes: string[]): Json {
-  const transformations = ["URL_DECODE", "NORMALIZE_PATH"].map((Type, Priority) => ({ Priority, Type }));
-  const match = (PositionalConstraint: "EXACTLY" | "STARTS_WITH", SearchString: string): Json => ({
+function pathsUnder(prefixes: string[]): Json[] {
+  const statements: Json[] = [];
+  for (const base of new Set(prefixes.map((p) => p.replace(/\/+$/, "")))) {
+    // "/" (empty once trimmed) allows every path.
+    if (base) statements.push(pathMatch("EXACTLY", base));
+    statements.push(pathMatch("STARTS_WITH", `${base}/`));
+  }
+  return statements;
+}
+
+/** The path, decoded and normalised, compared with `SearchString`. */
+function pathMatch(PositionalConstraint: "EXACTLY" | "STARTS_WITH", SearchString: string): Json {
+  return {
     ByteMatchStatement: {
       FieldToMatch: { UriPath: {} },
       PositionalConstraint,
       SearchString,
-      TextTransformations: transformations,
+      TextTransformations: ["URL_DECODE", "NORMALIZE_PATH"].map((Type, Priority) => ({ Priority, Type })),
     },
-  });
-  const statements: Json[] = [];
-  for (const base of new Set(prefixes.map((p) => p.replace(/\/+$/, "")))) {
-    // "/" (empty once trimmed) allows every path.
-    if (base) statements.push(match("EXACTLY", base));
-    statements.push(match("STARTS_WITH", `${base}/`));
-  }
-  return statements.length === 1 ? statements[0]! : { OrStatement: { Statements: statements } };
+  };
 }
+
+const anyOf = (statements: Json[]): Json =>
+  statements.length === 1 ? statements[0]! : { OrStatement: { Statements: statements } };
 
 function visibility(metric: string): Json {
   return {

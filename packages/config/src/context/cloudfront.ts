@@ -154,6 +154,7 @@ function waf(w: NonNullable<DistributionSettings["waf"]>, slug: string): Part<"w
     managedRuleGroups: w.managedRuleGroups,
     rateLimit: w.rateLimit,
     allowPaths: w.allowPaths,
+    allowExactPaths: [],
   };
 }
 

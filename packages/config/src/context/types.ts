@@ -541,6 +541,8 @@ export interface CloudFrontContext {
     rateLimit?: number;
     /** Path prefixes that pass before every other rule. */
     allowPaths: string[];
+    /** Paths that pass before every other rule, that path only (`allow_rules` of the original's current spelling). */
+    allowExactPaths: string[];
   };
 }
 

@@ -32,6 +32,8 @@ export interface HeadFacts {
   sharedSecrets: string[];
   /** `ecr_name` of the containers that set it, by container name. */
   ecrNames?: Record<string, string>;
+  /** Per distribution, `waf.allow_rules` paths allowed exactly (no trailing `*`). */
+  wafExactPaths?: Record<string, string[]>;
   /** `[rds] database`, when written. */
   rdsDatabase?: string;
 }

@@ -5,6 +5,7 @@ import { containerTables } from "./declared-containers.js";
 import type { HeadContainerSettings, HeadContainerView, HeadFacts } from "./facts.js";
 import { type HeadRewrite, rewriteForContainer } from "./normalise.js";
 import { unbuiltIssues } from "./unbuilt.js";
+import { exactAllowPaths } from "./waf-allow.js";
 
 /** The part of validate.ts's input and output the front door reads (validate.ts calls it). */
 interface ValidationInput {
@@ -30,7 +31,8 @@ export function validateHeadSpelling<I extends ValidationInput>(
     ? containerTables(input.doc)
     : { names: [], issues: [] };
   const unbuilt = unbuiltIssues(input.doc);
-  issues.push(...unbuilt);
+  const exact = exactAllowPaths(input.doc);
+  issues.push(...unbuilt, ...exact.issues);
   const runs = (names.length ? names : [undefined]).map((name) => {
     const { rewrite, issues: own } = rewriteForContainer(input.doc, name, names, input);
     return { rewrite, own, out: validateSeed({ ...input, doc: rewrite.doc }) };
@@ -69,6 +71,7 @@ export function validateHeadSpelling<I extends ValidationInput>(
     r.container !== undefined && r.ecrName !== undefined ? [[r.container, r.ecrName] as const] : [],
   );
   if (ecrNames.length > 0) head.ecrNames = Object.fromEntries(ecrNames);
+  if (Object.keys(exact.paths).length > 0) head.wafExactPaths = exact.paths;
   const cloudfront = withoutOriginPath(settings.cloudfront, first.rewrite.bareRoutes);
   return {
     issues: reported,

@@ -125,12 +125,6 @@ function distributionIssues(d: TomlTable, at: PathSegment[], refuse: Refuse) {
     if (!isTable(rule)) return;
     if (Object.hasOwn(rule, "header")) {
       refuse([...at, "waf", "allow_rules", i, "header"], "a WAF allow rule on a secret header");
-    } else if (typeof rule.path === "string" && !rule.path.endsWith("*")) {
-      refuse(
-        [...at, "waf", "allow_rules", i, "path"],
-        "a WAF allow rule on one exact path",
-        `Allow the prefix instead: path = "${rule.path}*".`,
-      );
     }
   });
 }

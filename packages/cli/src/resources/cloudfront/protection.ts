@@ -34,7 +34,7 @@ export async function protectionSummary(
   const waf = protection.waf;
   if (waf) {
     const rules = [
-      ...(waf.allowPaths.length ? ["allow paths"] : []),
+      ...(waf.allowPaths.length || waf.allowExactPaths?.length ? ["allow paths"] : []),
       ...(waf.ipSets && (waf.protectedPaths === "all" || waf.protectedPaths.length) ? ["allow list"] : []),
       ...(waf.rateLimit !== undefined ? [`rate limit ${waf.rateLimit}/5 min`] : []),
       ...waf.managedRuleGroups,
