@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
-import { createServer, type Server } from "node:http";
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { jsonServer } from "./json-server.js";
 import { type MysqlServer, startMysqlServer } from "./mysql-server.js";
 
 /**
@@ -100,75 +101,63 @@ export async function startTidbServer(options: {
     endpoints: { public: { host: sql.host, port: sql.port, disabled: false } },
   });
 
-  const server: Server = createServer((req, res) => {
-    let raw = "";
-    req.on("data", (c) => {
-      raw += c;
-    });
-    req.on("end", () => {
-      const method = req.method ?? "GET";
-      const url = req.url ?? "/";
-      const send = (status: number, body: unknown) => {
-        res.writeHead(status, { "Content-Type": "application/json" });
-        res.end(JSON.stringify(body));
-      };
-      if (!authorized(method, url, req.headers.authorization)) {
-        const nonce = randomBytes(12).toString("hex");
-        nonces.add(nonce);
-        res.writeHead(401, {
+  const server: Server = jsonServer(({ method, url, headers, body }, send) => {
+    if (!authorized(method, url, headers.authorization)) {
+      const nonce = randomBytes(12).toString("hex");
+      nonces.add(nonce);
+      return send(
+        401,
+        { code: 16, message: "Unauthorized" },
+        {
           "WWW-Authenticate": `Digest realm="${realm}", qop="auth", nonce="${nonce}", opaque="${randomBytes(4).toString("hex")}", algorithm=MD5`,
-          "Content-Type": "application/json",
-        });
-        res.end(JSON.stringify({ code: 16, message: "Unauthorized" }));
-        return;
+        },
+      );
+    }
+    const path = new URL(url, "http://x").pathname;
+    calls.push({ method, path: url, body });
+    const query = new URL(url, "http://x").searchParams;
+    if (method === "GET" && path === "/iam/v1beta1/projects") {
+      return send(200, {
+        projects: options.projects.map((p) => ({ ...p, orgId: "1", createTime: "2024-01-01T00:00:00Z" })),
+      });
+    }
+    if (method === "GET" && path === "/serverless/v1beta1/clusters") {
+      const projectId = /^projectId=(.+)$/.exec(query.get("filter") ?? "")?.[1];
+      const list = [...clusters.values()].filter(
+        (c) => !projectId || c.labels["tidb.cloud/project"] === projectId,
+      );
+      for (const c of list) {
+        if (c.state === "CREATING" && ++c.lists > 1) c.state = "ACTIVE";
       }
-      const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : undefined;
-      const path = new URL(url, "http://x").pathname;
-      calls.push({ method, path: url, body });
-      const query = new URL(url, "http://x").searchParams;
-      if (method === "GET" && path === "/iam/v1beta1/projects") {
-        return send(200, {
-          projects: options.projects.map((p) => ({ ...p, orgId: "1", createTime: "2024-01-01T00:00:00Z" })),
-        });
-      }
-      if (method === "GET" && path === "/serverless/v1beta1/clusters") {
-        const projectId = /^projectId=(.+)$/.exec(query.get("filter") ?? "")?.[1];
-        const list = [...clusters.values()].filter(
-          (c) => !projectId || c.labels["tidb.cloud/project"] === projectId,
-        );
-        for (const c of list) {
-          if (c.state === "CREATING" && ++c.lists > 1) c.state = "ACTIVE";
-        }
-        return send(200, { clusters: list.map(publicCluster), totalSize: list.length });
-      }
-      if (method === "POST" && path === "/serverless/v1beta1/clusters") {
-        const id = String(10_000_000_000 + ++seq);
-        const c: Cluster = {
-          clusterId: id,
-          displayName: String(body?.displayName),
-          state: "CREATING",
-          userPrefix: `${randomBytes(8).toString("hex").slice(0, 15)}`,
-          rootPassword: String(body?.rootPassword),
-          labels: (body?.labels as Record<string, string>) ?? {},
-          region: body?.region as { name: string },
-          lists: 0,
-        };
-        clusters.set(id, c);
-        return send(200, publicCluster(c));
-      }
-      const one = /^\/serverless\/v1beta1\/clusters\/(\d+)(\/password)?$/.exec(path);
-      const cluster = one ? clusters.get(one[1]!) : undefined;
-      if (one && !cluster) return send(404, { code: 5, message: "cluster not found" });
-      if (cluster && method === "PUT" && one?.[2]) {
-        cluster.rootPassword = String(body?.password);
-        return send(200, {});
-      }
-      if (cluster && method === "DELETE" && !one?.[2]) {
-        clusters.delete(cluster.clusterId);
-        return send(200, { ...publicCluster(cluster), state: "DELETING" });
-      }
-      send(404, { code: 5, message: `no route ${method} ${path}` });
-    });
+      return send(200, { clusters: list.map(publicCluster), totalSize: list.length });
+    }
+    if (method === "POST" && path === "/serverless/v1beta1/clusters") {
+      const id = String(10_000_000_000 + ++seq);
+      const c: Cluster = {
+        clusterId: id,
+        displayName: String(body?.displayName),
+        state: "CREATING",
+        userPrefix: `${randomBytes(8).toString("hex").slice(0, 15)}`,
+        rootPassword: String(body?.rootPassword),
+        labels: (body?.labels as Record<string, string>) ?? {},
+        region: body?.region as { name: string },
+        lists: 0,
+      };
+      clusters.set(id, c);
+      return send(200, publicCluster(c));
+    }
+    const one = /^\/serverless\/v1beta1\/clusters\/(\d+)(\/password)?$/.exec(path);
+    const cluster = one ? clusters.get(one[1]!) : undefined;
+    if (one && !cluster) return send(404, { code: 5, message: "cluster not found" });
+    if (cluster && method === "PUT" && one?.[2]) {
+      cluster.rootPassword = String(body?.password);
+      return send(200, {});
+    }
+    if (cluster && method === "DELETE" && !one?.[2]) {
+      clusters.delete(cluster.clusterId);
+      return send(200, { ...publicCluster(cluster), state: "DELETING" });
+    }
+    send(404, { code: 5, message: `no route ${method} ${path}` });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
   const port = (server.address() as AddressInfo).port;

@@ -1,5 +1,6 @@
-import { createServer, type Server } from "node:http";
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { jsonServer } from "./json-server.js";
 
 /**
  * A contract server for the parts of Upstash's Developer API v2 that pocket uses, with the shapes
@@ -58,67 +59,55 @@ export async function startUpstashServer(options: { email: string; apiKey: strin
   let seq = 0;
   const basic = `Basic ${Buffer.from(`${options.email}:${options.apiKey}`).toString("base64")}`;
 
-  const server: Server = createServer((req, res) => {
-    let raw = "";
-    req.on("data", (c) => {
-      raw += c;
-    });
-    req.on("end", () => {
-      const body = raw ? JSON.parse(raw) : undefined;
-      const path = (req.url ?? "").replace(/^\/v2/, "");
-      const method = req.method ?? "GET";
-      calls.push({ method, path, ...(body === undefined ? {} : { body }) });
-      const send = (status: number, payload: unknown) => {
-        res.writeHead(status, { "Content-Type": "application/json" });
-        res.end(JSON.stringify(payload));
-      };
-      if (req.headers.authorization !== basic) return send(401, "Unauthorized");
-      const p = path.split("?")[0]!.split("/").filter(Boolean).map(decodeURIComponent);
-      const db = p[2] ? databases.get(p[2]) : undefined;
-      switch (`${method} ${p.slice(0, 2).join("/")}${p[2] ? "/*" : ""}`) {
-        case "GET redis/databases":
-          return send(200, [...databases.values()]);
-        case "POST redis/database": {
-          if (typeof body?.database_name !== "string" || body.database_name === "")
-            return send(400, "database_name is required");
-          if (body.region !== "global" || !PRIMARY_REGIONS.includes(body.primary_region))
-            return send(400, "invalid region: global databases need a primary_region");
-          const id = `db-${++seq}-0000-4000-8000-000000000000`;
-          const created: Database = {
-            database_id: id,
-            database_name: body.database_name,
-            database_type: "Pay as You Go",
-            region: "global",
-            primary_region: body.primary_region,
-            port: 6379,
-            creation_time: 1_700_000_000 + seq,
-            budget: typeof body.budget === "number" ? body.budget : 20,
-            state: "active",
-            password: `Pw/with:url+syntax@${seq}`,
-            user_email: options.email,
-            endpoint: `apn1-stage-${seq}.upstash.io`,
-            tls: body.tls === true,
-            eviction: false,
-            rest_token: `rest-token-${seq}`,
-          };
-          databases.set(id, created);
-          return send(200, created);
-        }
-        case "GET redis/database/*":
-          return db ? send(200, db) : send(404, "database not found");
-        case "PATCH redis/update-budget/*":
-          if (!db) return send(404, "database not found");
-          if (typeof body?.budget !== "number") return send(400, "budget is required");
-          db.budget = body.budget;
-          return send(200, "OK");
-        case "DELETE redis/database/*":
-          if (!db) return send(404, "database not found");
-          databases.delete(db.database_id);
-          return send(200, "OK");
-        default:
-          return send(404, "not found");
+  const server: Server = jsonServer(({ method, url, headers, body }, send) => {
+    const path = url.replace(/^\/v2/, "");
+    calls.push({ method, path, ...(body === undefined ? {} : { body }) });
+    if (headers.authorization !== basic) return send(401, "Unauthorized");
+    const p = path.split("?")[0]!.split("/").filter(Boolean).map(decodeURIComponent);
+    const db = p[2] ? databases.get(p[2]) : undefined;
+    switch (`${method} ${p.slice(0, 2).join("/")}${p[2] ? "/*" : ""}`) {
+      case "GET redis/databases":
+        return send(200, [...databases.values()]);
+      case "POST redis/database": {
+        if (typeof body?.database_name !== "string" || body.database_name === "")
+          return send(400, "database_name is required");
+        if (body.region !== "global" || !PRIMARY_REGIONS.includes(body.primary_region))
+          return send(400, "invalid region: global databases need a primary_region");
+        const id = `db-${++seq}-0000-4000-8000-000000000000`;
+        const created: Database = {
+          database_id: id,
+          database_name: body.database_name,
+          database_type: "Pay as You Go",
+          region: "global",
+          primary_region: body.primary_region,
+          port: 6379,
+          creation_time: 1_700_000_000 + seq,
+          budget: typeof body.budget === "number" ? body.budget : 20,
+          state: "active",
+          password: `Pw/with:url+syntax@${seq}`,
+          user_email: options.email,
+          endpoint: `apn1-stage-${seq}.upstash.io`,
+          tls: body.tls === true,
+          eviction: false,
+          rest_token: `rest-token-${seq}`,
+        };
+        databases.set(id, created);
+        return send(200, created);
       }
-    });
+      case "GET redis/database/*":
+        return db ? send(200, db) : send(404, "database not found");
+      case "PATCH redis/update-budget/*":
+        if (!db) return send(404, "database not found");
+        if (typeof body?.budget !== "number") return send(400, "budget is required");
+        db.budget = body.budget;
+        return send(200, "OK");
+      case "DELETE redis/database/*":
+        if (!db) return send(404, "database not found");
+        databases.delete(db.database_id);
+        return send(200, "OK");
+      default:
+        return send(404, "not found");
+    }
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
