@@ -14,7 +14,7 @@ let moto: ChildProcess | undefined;
 export async function setup(project: TestProject): Promise<void> {
   const port = await freePort();
   const python = process.env.POCKET_TEST_PYTHON ?? "python3";
-  // server.py is `python -m moto.server` plus one wire-format fix (see the file).
+  // server.py is `python -m moto.server` plus the additions its docstring lists.
   // moto writes its request recording into its working directory: keep it out of the repo.
   moto = spawn(python, [join(import.meta.dirname, "server.py"), "-H", "127.0.0.1", "-p", String(port)], {
     cwd: mkdtempSync(join(tmpdir(), "pocket-moto-")),

@@ -36,12 +36,18 @@
 9. A Lambda function's `TracingConfig` from CloudFormation (X-Ray active tracing), which moto's
    CloudFormation leaves out on create and update: the function's configuration then reads
    back the mode the template set, as on AWS.
+11. One line per request in the request recording. moto's recorder appends each request from
+   the thread that serves it, writing the JSON and then its newline; an entry over the file
+   buffer (a template body) is written in parts, so with the concurrent calls a deploy makes
+   two entries could share a line and the recording could not be parsed. Entries are written
+   one at a time.
 """
 
 import json
 import random
 import string
 import sys
+import threading
 from datetime import datetime
 
 from moto.cloudformation.models import Event, Stack
@@ -494,6 +500,22 @@ def _lambda_tracing():
 
 
 _lambda_tracing()
+
+
+def _serial_recording():
+    from moto.moto_api._internal.recorder.models import Recorder
+
+    record = Recorder._record_request
+    lock = threading.Lock()
+
+    def record_one_at_a_time(self, request, body=None):
+        with lock:
+            return record(self, request, body)
+
+    Recorder._record_request = record_one_at_a_time
+
+
+_serial_recording()
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
