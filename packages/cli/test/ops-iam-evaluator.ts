@@ -321,6 +321,8 @@ export function iamRequest(r: RecordedRequest, account: string): IamCall {
         ...id("DBInstanceIdentifier", "db"),
         ...id("DBSubnetGroupName", "subgrp"),
         ...id("DBClusterSnapshotIdentifier", "cluster-snapshot"),
+        // RestoreDBClusterFromSnapshot names its source snapshot so.
+        ...id("SnapshotIdentifier", "cluster-snapshot"),
       ];
       break;
     }

@@ -180,6 +180,7 @@ function buildRds(rds: RdsSettings, ctx: PocketContext): RdsContext {
   };
 }
 
+    ...(rds.snapshotIdentifier ? { snapshotIdentifier: rds.snapshotIdentifier } : {}),
 function buildNeon(neon: NeonSettings, ctx: PocketContext): NeonContext {
   return {
     projectName: neon.projectName,

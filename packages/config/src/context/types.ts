@@ -437,6 +437,8 @@ export interface ExistingRdsContext {
 export interface NeonContext {
   projectName: string;
   branch: string;
+  /** Restored from this cluster snapshot (id or ARN) when the cluster does not exist yet. */
+  snapshotIdentifier?: string;
   database: string;
   role: string;
   regionId: string;

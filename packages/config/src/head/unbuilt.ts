@@ -32,13 +32,6 @@ export function unbuiltIssues(doc: TomlTable): Issue[] {
       );
     }
   }
-  const rds = doc.rds;
-  if (isTable(rds)) {
-    // managed = false with a snapshot is reported by the rewrite (rds-existing-key).
-    if (Object.hasOwn(rds, "snapshot_identifier") && rds.managed !== false) {
-      refuse(["rds", "snapshot_identifier"], "snapshot_identifier (restoring the cluster from a snapshot)");
-    }
-  }
   const containers = doc.container;
   if (isTable(containers)) {
     for (const [name, c] of Object.entries(containers)) {

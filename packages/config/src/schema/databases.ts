@@ -58,6 +58,19 @@ export const rdsSchema = lazy(() =>
     security_group_id: z.optional(
       z.string().check(z.regex(/^sg-[0-9a-f]{8,17}$/, { error: 'must be a security group id ("sg-...")' })),
     ),
+    /**
+     * A managed cluster's first creation restores this cluster snapshot (an id, or an ARN for an
+     * automated or another account's snapshot); read only while the cluster does not exist
+     * (docs/decisions.md#b8-a-cluster-restored-from-a-snapshot).
+     */
+    snapshot_identifier: z.optional(
+      z.string().check(
+        z.regex(/^(arn:aws[\w-]*:rds:[a-z0-9-]+:\d{12}:cluster-snapshot:)?[A-Za-z][A-Za-z0-9:-]{0,254}$/, {
+          error:
+            'must be a cluster snapshot id ("myapp-prod-20260410") or ARN (arn:aws:rds:REGION:ACCOUNT:cluster-snapshot:ID)',
+        }),
+      ),
+    ),
     backup_retention_days: z._default(int(1, 35), 7),
     /** `hh:mm-hh:mm` in UTC, at least 30 minutes (RDS's rule). */
     preferred_backup_window: z.optional(

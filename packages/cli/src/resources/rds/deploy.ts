@@ -2,12 +2,13 @@ import type { PocketContext, RdsContext } from "@magic-pocket/config";
 import type { AwsClients } from "../../aws/clients.js";
 import type { DeployReport, Progress, RunContext } from "../resource.js";
 import { clusterChanges, clusterModification } from "./drift.js";
+import { restoreCluster } from "./restore.js";
 import { inspectRds, type RdsState, rdsOutputs } from "./state.js";
 import { waitForCluster } from "./wait.js";
 
 /**
- * Deploy creates what is missing, in order (network, cluster, instance), sets the cluster
- * settings that differ, and waits for the cluster when anything changed. Each step returns what
+ * Deploy creates what is missing, in order (network, cluster (restored from
+ * `snapshot_identifier` when one is set), instance), sets the cluster settings that differ, and waits for the cluster when anything changed. Each step returns what
  * it did, for the summary.
  */
 export async function deployRds(
@@ -23,8 +24,12 @@ export async function deployRds(
     done.push(...(await createNetwork(aws, rds, s, await vpcNetwork(run, ctx), progress)));
     s = await inspectRds(aws, rds);
   }
-  if (!s.cluster) done.push(...(await createCluster(aws, rds, s.securityGroupId!, progress)));
-  else done.push(...(await modifyCluster(aws, rds, s, progress)));
+  if (!s.cluster && rds.snapshotIdentifier) {
+    // A restored cluster keeps the snapshot's password until RDS manages it (drift.ts).
+    done.push(...(await restoreCluster(aws, rds, s.securityGroupId!, progress)));
+    s = { ...s, cluster: await waitForCluster(aws, rds, progress, run.timing.rdsPollMs) };
+  } else if (!s.cluster) done.push(...(await createCluster(aws, rds, s.securityGroupId!, progress)));
+  if (s.cluster) done.push(...(await modifyCluster(aws, rds, s, progress)));
   if (!s.instance) done.push(...(await createInstance(aws, rds, progress)));
   const cluster =
     done.length > 0 ? await waitForCluster(aws, rds, progress, run.timing.rdsPollMs) : s.cluster!;

@@ -19,6 +19,10 @@ function clusterDrift(rds: RdsContext, c: DBCluster) {
     // (otherwise RDS picks one, and pocket leaves it alone).
     retention: c.BackupRetentionPeriod !== rds.backupRetentionDays,
     window: rds.preferredBackupWindow !== undefined && c.PreferredBackupWindow !== rds.preferredBackupWindow,
+    // A cluster restored from a snapshot keeps the snapshot's master password: RDS takes it over
+    // (Secrets Manager, rotated), as for a cluster pocket creates
+    // (docs/decisions.md#b8-a-cluster-restored-from-a-snapshot).
+    password: c.MasterUserSecret?.SecretArn === undefined,
   };
 }
 
@@ -30,6 +34,7 @@ export function clusterChanges(rds: RdsContext, c: DBCluster): string[] {
     ...(d.unprotected ? ["deletion protection on"] : []),
     ...(d.retention ? [`backup retention ${rds.backupRetentionDays} days`] : []),
     ...(d.window ? [`backup window ${rds.preferredBackupWindow} UTC`] : []),
+    ...(d.password ? ["master password managed by RDS"] : []),
   ];
 }
 
@@ -44,6 +49,7 @@ export function clusterModification(rds: RdsContext, c: DBCluster): ModifyDBClus
     ...(d.unprotected ? { DeletionProtection: true } : {}),
     ...(d.retention ? { BackupRetentionPeriod: rds.backupRetentionDays } : {}),
     ...(d.window ? { PreferredBackupWindow: rds.preferredBackupWindow } : {}),
+    ...(d.password ? { ManageMasterUserPassword: true } : {}),
     ApplyImmediately: true,
   };
 }
@@ -53,7 +59,12 @@ export function rdsChanges(rds: RdsContext, s: RdsState): Change[] {
   const out: Change[] = [];
   if (!s.subnetGroup) out.push({ action: "create", target: `DB subnet group ${rds.subnetGroupName}` });
   if (!s.securityGroupId) out.push({ action: "create", target: `security group ${rds.securityGroupName}` });
-  if (!s.cluster) out.push({ action: "create", target: `Aurora cluster ${rds.clusterIdentifier}` });
+  if (!s.cluster)
+    out.push({
+      action: "create",
+      target: `Aurora cluster ${rds.clusterIdentifier}`,
+      ...(rds.snapshotIdentifier ? { detail: `restored from snapshot ${rds.snapshotIdentifier}` } : {}),
+    });
   else if (clusterChanges(rds, s.cluster).length > 0)
     out.push({
       action: "update",

@@ -1,5 +1,5 @@
-import type { ExistingRdsContext } from "@magic-pocket/config";
-import { A, type KindPermissions, P, type StagePermissions } from "../permissions.js";
+import type { ExistingRdsContext, RdsContext } from "@magic-pocket/config";
+import { A, type Grant, type KindPermissions, P, type StagePermissions } from "../permissions.js";
 
 /** pocket makes the Aurora cluster itself (not a stack): its calls, its master secret and its network. */
 export const rdsPermissions: KindPermissions = {
@@ -36,6 +36,7 @@ export const rdsPermissions: KindPermissions = {
             `arn:${P}:rds:${r.region}:${A}:cluster-snapshot:${r.clusterIdentifier}-*`,
           ],
         },
+        ...(r.snapshotIdentifier ? [restorePermission(r)] : []),
         {
           sid: "DatabaseMasterSecret",
           part: "database",
@@ -106,6 +107,24 @@ function existingRdsPermissions(r: ExistingRdsContext): StagePermissions {
         actions: ["ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress"],
         resources: [`arn:${P}:ec2:${r.region}:${A}:security-group/${r.securityGroupId}`],
       },
+    ],
+  };
+}
+
+/**
+ * `snapshot_identifier`: the restore call on the stage's cluster and subnet group and on that
+ * snapshot only (an ARN as written, an id in the stage's account and region).
+ */
+function restorePermission(r: RdsContext): Grant {
+  const id = r.snapshotIdentifier!;
+  return {
+    sid: "RestoreDatabaseSnapshot",
+    part: "database",
+    actions: ["rds:RestoreDBClusterFromSnapshot"],
+    resources: [
+      `arn:${P}:rds:${r.region}:${A}:cluster:${r.clusterIdentifier}`,
+      `arn:${P}:rds:${r.region}:${A}:subgrp:${r.subnetGroupName}`,
+      id.startsWith("arn:") ? id : `arn:${P}:rds:${r.region}:${A}:cluster-snapshot:${id}`,
     ],
   };
 }
