@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
-import type { AwsClients } from "../aws/clients.js";
+import { type AwsClients, callerIdentity } from "../aws/clients.js";
 import {
   type ManifestEntry,
   manifestPath,
@@ -89,6 +89,7 @@ export async function planSync(
   },
 ): Promise<SyncAction[]> {
   const hash = options.hash ?? md5OfFile;
+  warmUploads(clients);
   const cachePath = options.manifest === false ? undefined : manifestPath(dir, target.bucket, target.prefix);
   const [remote, cached, locals] = await Promise.all([
     remoteObjects(clients, target),
@@ -131,6 +132,18 @@ export async function planSync(
     }
   }
   return actions;
+}
+
+/**
+ * Starts, beside the listing, what comes later on the way to the first upload: the account id
+ * every S3 call names (aws/clients.ts; its round trip then overlaps the SDK's loading instead of
+ * following it) and the MIME table the uploads read. Against a distant S3 this takes a round
+ * trip and the table's loading off the critical path (docs/decisions.md#p7-front-end-upload). A failure
+ * here is left to the call that needs the answer, which asks again.
+ */
+function warmUploads(clients: AwsClients): void {
+  callerIdentity(clients).catch(() => undefined);
+  import("mime-types").catch(() => undefined);
 }
 
 async function remoteObjects(clients: AwsClients, target: SyncTarget): Promise<Map<string, RemoteObject>> {
