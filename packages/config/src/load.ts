@@ -220,7 +220,7 @@ function runStage(prepared: Prepared, stage: string): StageRun {
       // Every other container's names meet the same limits.
       for (const [name, c] of Object.entries(run.context.containers ?? {})) {
         if (name === head.container) continue;
-        const ctx = { ...run.context, container: c };
+        const ctx = { ...run.context, container: c, scheduler: run.context.containerSchedulers?.[name] };
         run.issues.push(...nameIssues(ctx).map((i) => inContainerSpelling(i, name)));
       }
     }

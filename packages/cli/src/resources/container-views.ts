@@ -4,7 +4,8 @@ import type { PocketContext } from "@magic-pocket/config";
  * One container of the stage, as its resources see it. A file in the original's current spelling
  * may declare several `[container.<name>]` (docs/decisions.md#d11-two-spellings-one-schema): each
  * gets its own stack, repository, functions and managed secrets, so each is deployed from a view
- * of the stage whose `container` is that one. Schedules are in the first container's stack.
+ * of the stage whose `container` is that one, and whose `scheduler` holds the schedules that start
+ * its handlers (its stack holds them).
  */
 export interface ContainerView {
   /** The resource id: `container` for the first (or only) container, `container:<name>` after. */
@@ -18,8 +19,8 @@ export function containerViews(ctx: PocketContext): ContainerView[] {
   if (!ctx.container) return [];
   const several = Object.entries(ctx.containers ?? {});
   if (several.length === 0) return [{ id: "container", secretsId: "secrets", ctx }];
-  return several.map(([, container], i) => {
-    const view = i === 0 ? ctx : { ...ctx, container, scheduler: undefined };
+  return several.map(([name, container], i) => {
+    const view = i === 0 ? ctx : { ...ctx, container, scheduler: ctx.containerSchedulers?.[name] };
     return { ...viewOf(view), ctx: view };
   });
 }

@@ -41,6 +41,11 @@
    buffer (a template body) is written in parts, so with the concurrent calls a deploy makes
    two entries could share a line and the recording could not be parsed. Entries are written
    one at a time.
+12. EventBridge Scheduler in CloudFormation (`AWS::Scheduler::ScheduleGroup`,
+   `AWS::Scheduler::Schedule`), which moto's CloudFormation does not model although moto's
+   Scheduler API exists: each is created in moto's Scheduler backend with the template's
+   properties (an update puts the new ones, a stack deletion deletes it), so GetSchedule and
+   ListSchedules see the schedules a deploy made. Nothing is ever started on a schedule.
 """
 
 import json
@@ -497,6 +502,105 @@ def _lambda_tracing():
 
     LambdaFunction.create_from_cloudformation_json = classmethod(create_traced)
     LambdaFunction.update_from_cloudformation_json = classmethod(update_traced)
+
+
+def _scheduler(account_id, region_name):
+    from moto.scheduler.models import scheduler_backends
+
+    return scheduler_backends[account_id][region_name]
+
+
+class StandInScheduleGroup(_StandInLifecycle, CloudFormationModel):
+    """An `AWS::Scheduler::ScheduleGroup` in moto's Scheduler backend; Ref is its name, as on AWS."""
+
+    # moto files models by the second part of their module name.
+    __module__ = "moto.scheduler.pocket_stand_in"
+
+    def __init__(self, account_id, region_name, properties):
+        self.backend = _scheduler(account_id, region_name)
+        self.properties = properties
+        self.name = properties["Name"]
+        self.group = self.backend.create_schedule_group(self.name, list(properties.get("Tags", [])))
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::Scheduler::ScheduleGroup"
+
+    @property
+    def physical_resource_id(self):
+        return self.name
+
+    @classmethod
+    def has_cfn_attr(cls, attr):
+        return attr == "Arn"
+
+    def get_cfn_attribute(self, attribute_name):
+        return self.group.arn
+
+    def apply(self):
+        # Name cannot change in place (a new name is a new group); tags are all an update sets.
+        pass
+
+    def delete(self, account_id, region_name):
+        self.backend.delete_schedule_group(self.name)
+
+
+class StandInSchedule(_StandInLifecycle, CloudFormationModel):
+    """An `AWS::Scheduler::Schedule` in moto's Scheduler backend; Ref is its name, as on AWS."""
+
+    # moto files models by the second part of their module name.
+    __module__ = "moto.scheduler.pocket_stand_in"
+
+    def __init__(self, account_id, region_name, properties):
+        self.backend = _scheduler(account_id, region_name)
+        self.properties = properties
+        self.name = properties["Name"]
+        self.group_name = properties.get("GroupName", "default")
+        self.schedule = self.backend.create_schedule(**self.fields(), action_after_completion=None)
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::Scheduler::Schedule"
+
+    @property
+    def physical_resource_id(self):
+        return self.name
+
+    @classmethod
+    def has_cfn_attr(cls, attr):
+        return attr == "Arn"
+
+    def get_cfn_attribute(self, attribute_name):
+        return self.schedule.arn
+
+    def fields(self):
+        p = self.properties
+        return {
+            "description": p.get("Description"),
+            "end_date": p.get("EndDate"),
+            "flexible_time_window": p["FlexibleTimeWindow"],
+            "group_name": self.group_name,
+            "kms_key_arn": p.get("KmsKeyArn"),
+            "name": self.name,
+            "schedule_expression": p["ScheduleExpression"],
+            "schedule_expression_timezone": p.get("ScheduleExpressionTimezone"),
+            "start_date": p.get("StartDate"),
+            "state": p.get("State"),
+            "target": dict(p["Target"]),
+        }
+
+    def apply(self):
+        self.schedule = self.backend.update_schedule(**self.fields())
+
+    def delete(self, account_id, region_name):
+        from moto.scheduler.exceptions import ScheduleGroupNotFound, ScheduleNotFound
+
+        try:
+            self.backend.delete_schedule(self.group_name, self.name)
+        except (ScheduleGroupNotFound, ScheduleNotFound):
+            # Deleting a group deletes its schedules (on AWS too): CloudFormation may delete the
+            # group first, and finds the schedule already gone.
+            pass
 
 
 _lambda_tracing()

@@ -46,6 +46,12 @@ export interface PocketContext {
   djangoFallback: DjangoRuntime;
   /**
    * Set by the CLI before it renders (never by the config package): what of the original's shape
+  /**
+   * With several containers: the schedules of each container that starts any, by container name
+   * (the first's is `scheduler`). Each container stack holds the schedules that start its own
+   * handlers, in a group of its own (docs/decisions.md#d11-two-spellings-one-schema).
+   */
+  containerSchedulers?: Record<string, SchedulerContext>;
    * the stage's deployed stacks carry and the templates keep, because changing it would replace
    * something (docs/decisions.md#a1-taking-over-a-stage-deployed-by-the-original). Absent for a
    * stage the original never deployed.
@@ -83,7 +89,10 @@ export interface AlarmsContext {
 
 /** `[scheduler]`: EventBridge Scheduler schedules in the container stack. */
 export interface SchedulerContext {
-  /** `{resourcePrefix}schedules`: the stage's schedule group. */
+  /**
+   * `{resourcePrefix}schedules`: the stage's schedule group (a later container of several:
+   * `{resourcePrefix}{name}-schedules`).
+   */
   groupName: string;
   region: string;
   schedules: Record<string, ScheduleContext>;

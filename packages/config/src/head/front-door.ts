@@ -44,7 +44,6 @@ export function validateHeadSpelling<I extends ValidationInput>(
     (i) => i.code === "unsupported-feature" || !underAny(i.path, unbuilt),
   );
   const first = runs[0]!;
-  for (const run of runs.slice(1)) reported.push(...schedulesOfLaterContainers(run));
   const settings = first.out.settings;
   if (reported.some((i) => i.severity !== "warning") || !settings) {
     return { issues: reported, credentials: first.out.credentials };
@@ -143,17 +142,4 @@ function dedupe(issues: Issue[]): Issue[] {
 /** Whether `path` is at or below one of the refused keys (their other problems are noise). */
 function underAny(path: readonly PathSegment[], refused: Issue[]): boolean {
   return refused.some((r) => r.path.length <= path.length && r.path.every((s, i) => path[i] === s));
-}
-
-/**
- * The schedule group is created by the stack that holds the schedules; with several containers
- * that is the first container's stack only, so a schedule may start only its handlers for now.
- */
-function schedulesOfLaterContainers(run: { rewrite: HeadRewrite; out: ValidationOutput }): Issue[] {
-  return Object.keys(run.out.settings?.scheduler?.schedules ?? {}).map((key) => ({
-    code: "unsupported-feature",
-    message: `schedule ${key} starts a handler of container ${run.rewrite.container}; pocket schedules only the first declared container's handlers of a stage yet`,
-    path: ["scheduler", "schedules", key, "handler"],
-    hint: "Start a handler of the first [container.<name>] from this schedule, or keep one container per stage.",
-  }));
 }

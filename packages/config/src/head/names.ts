@@ -4,6 +4,7 @@ import type {
   HandlerContext,
   PocketContext,
   RouteContext,
+  SchedulerContext,
 } from "../context/types.js";
 import type { HeadContainerView, HeadFacts } from "./facts.js";
 
@@ -124,6 +125,8 @@ function severalContainers(
   // `container` stays the first of them.
   const first = Object.keys(views).find((name) => views[name] === out);
   const merged: PocketContext = { ...out, containers, container: first ? containers[first] : out.container };
+  const schedulers = schedulersOf(out, views);
+  if (Object.keys(schedulers).length > 0) merged.containerSchedulers = schedulers;
   if (!out.cloudfront) return merged;
   const cloudfront: NonNullable<PocketContext["cloudfront"]> = {};
   for (const [key, cf] of Object.entries(out.cloudfront)) {
@@ -148,6 +151,24 @@ function severalContainers(
     cloudfront[key] = { ...cf, routes, apiOrigins };
   }
   return { ...merged, cloudfront };
+}
+
+/**
+ * Each container stack holds the schedules that start its handlers, so each needs a group of its
+ * own: the first container keeps the stage's (`{prefix}schedules`, as with one container, so
+ * adding a container replaces none of its schedules); a later one's is `{prefix}{name}-schedules`.
+ */
+function schedulersOf(
+  out: PocketContext,
+  views: Record<string, PocketContext>,
+): Record<string, SchedulerContext> {
+  const schedulers: Record<string, SchedulerContext> = {};
+  for (const [name, view] of Object.entries(views)) {
+    const s = view.scheduler;
+    if (!s || Object.keys(s.schedules).length === 0) continue;
+    schedulers[name] = view === out ? s : { ...s, groupName: `${out.resourcePrefix}${name}-schedules` };
+  }
+  return schedulers;
 }
 
 /**

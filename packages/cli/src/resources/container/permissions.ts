@@ -213,7 +213,7 @@ function mergeContainers(parts: StagePermissions[]): StagePermissions {
 
 function containerStage(ctx: PocketContext, c: ContainerContext, suffix: string): StagePermissions {
   const build = codebuildPermissions(c, suffix);
-  const schedules = schedulePermissions(ctx);
+  const schedules = schedulePermissions(ctx, suffix);
   return {
     stacks: [{ name: c.stackName, region: c.region }],
     calls: [...imageCalls(c, suffix), ...build.calls, ...apiCalls(c)],

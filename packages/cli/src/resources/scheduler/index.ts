@@ -1,3 +1,4 @@
+import { containerViews } from "../container-views.js";
 import { resourceKind } from "../resource.js";
 import { scheduleResource } from "./resource.js";
 
@@ -8,10 +9,11 @@ export default resourceKind({
   description: "the [scheduler.schedules]: when each runs next (deployed with the container stack)",
   section: "[scheduler.schedules]",
   named: "schedule",
+  // Each container's schedules are in its own stack (container-views.ts).
   create: (ctx) =>
-    ctx.container && ctx.scheduler
-      ? Object.values(ctx.scheduler.schedules).map((s) => scheduleResource(ctx, s))
-      : [],
+    containerViews(ctx).flatMap(({ ctx: view, id }) =>
+      Object.values(view.scheduler?.schedules ?? {}).map((s) => scheduleResource(view, s, id)),
+    ),
   operations: {
     list: {
       description: "list the schedules with their next runs (offline; rate schedules count from now)",

@@ -1,12 +1,15 @@
 import { CliError } from "../../errors.js";
 import { writeJson } from "../../output.js";
 import { writeErr, writeOut } from "../../util/stdio.js";
+import { containerViews } from "../container-views.js";
 import type { OperationContext } from "../resource.js";
 import { formatRun, nextRun } from "./next-run.js";
 
 /** `pocket resource scheduler list`: every schedule of the stage and its next runs, offline. */
 export async function listSchedules({ run }: OperationContext, opts: { json?: boolean; count?: string }) {
-  const schedules = Object.values(run.ctx.scheduler?.schedules ?? {});
+  const schedules = containerViews(run.ctx).flatMap(({ ctx }) =>
+    Object.values(ctx.scheduler?.schedules ?? {}),
+  );
   const count = Number(opts.count ?? 1);
   if (!Number.isInteger(count) || count < 1 || count > 100) {
     throw new CliError("invalid-count", `--count ${opts.count} is not a whole number from 1 to 100.`, {

@@ -28,8 +28,14 @@ export const SCHEDULE_TYPES: StackTypeGroup = {
   },
 };
 
-/** The stage's schedule group (and its schedules) by name, and each schedule's role, passed only to the scheduler. */
-export function schedulePermissions(ctx: PocketContext): {
+/**
+ * A container's schedule group (and its schedules) by name, and each schedule's role, passed only
+ * to the scheduler; `suffix` names a later container's statement (container/permissions.ts).
+ */
+export function schedulePermissions(
+  ctx: PocketContext,
+  suffix = "",
+): {
   scope: NonNullable<StagePermissions["stackScopes"]>[string];
   roles: PassedRoles[];
 } {
@@ -48,7 +54,7 @@ export function schedulePermissions(ctx: PocketContext): {
     },
     roles: [
       {
-        sid: "PassScheduleRoles",
+        sid: `PassScheduleRoles${suffix}`,
         names: schedules.map((x) => x.roleName),
         service: "scheduler.amazonaws.com",
       },

@@ -8,7 +8,11 @@ import { formatRun, nextRun } from "./next-run.js";
  * it, and when it runs next. The schedule is deployed and deleted with the container stack (it
  * is part of its template), so deploy and destroy change nothing here.
  */
-export function scheduleResource(ctx: PocketContext, schedule: ScheduleContext): Resource {
+export function scheduleResource(
+  ctx: PocketContext,
+  schedule: ScheduleContext,
+  containerId: string,
+): Resource {
   const c = ctx.container!;
   const title = `schedule ${schedule.key} (${schedule.expression}${schedule.timezone === "UTC" ? "" : ` ${schedule.timezone}`} → ${schedule.handler})`;
   return {
@@ -16,7 +20,7 @@ export function scheduleResource(ctx: PocketContext, schedule: ScheduleContext):
     title,
     group: "scheduler",
     name: schedule.key,
-    dependsOn: ["container"],
+    dependsOn: [containerId],
     async status(run): Promise<ResourceStatus> {
       const stack = await describeStack(run.aws(c.region), c.stackName);
       if (!stack) return { state: "missing", detail: "deployed with the container stack" };
