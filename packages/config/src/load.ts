@@ -8,6 +8,7 @@ import { inContainerSpelling } from "./head/front-door.js";
 import { withHeadNames } from "./head/names.js";
 import { withExactAllowPaths } from "./head/waf-allow.js";
 import { isTable, type MergedDocument, mergeStage } from "./merge.js";
+import { type StageKind, stageKind } from "./preview.js";
 import { environmentSizeIssues } from "./rules/environment.js";
 import { nameIssues } from "./rules/names.js";
 import { extraResourceWarnings } from "./rules/secrets.js";
@@ -182,8 +183,9 @@ interface StageRun {
   credentials: Credentials;
 }
 
-function runStage(prepared: Prepared, stage: string): StageRun {
-  const merged = mergeStage(prepared.parsed, stage, prepared.stages);
+/** `tables`: whose stage tables to merge (a preview stage takes its base's). */
+function runStage(prepared: Prepared, stage: string, tables: string | undefined = stage): StageRun {
+  const merged = mergeStage(prepared.parsed, tables, prepared.stages);
   const out = validateDocument({
     doc: merged.value,
     stage,
@@ -235,23 +237,18 @@ export function loadConfig(options: SourceOptions & { stage: string }): LoadResu
   const { prepared } = p;
   const { source } = prepared;
   const diagnostics = [...prepared.diagnostics];
-  if (!prepared.stages.includes(options.stage)) {
-    diagnostics.push({
-      severity: "error",
-      code: "unknown-stage",
-      message: `stage "${options.stage}" is not in general.stages [${prepared.stages.map((s) => JSON.stringify(s)).join(", ")}]`,
-      path: "general.stages",
-      file: source.file,
-      position: locate(prepared.parsed.locations, ["general", "stages"], "value"),
-      hint: "Pick one of the listed stages, or add the new one to general.stages.",
-    });
+  const general = prepared.parsed.value.general as Record<string, unknown>;
+  const kind = stageKind(general, prepared.stages, options.stage);
+  if (kind.kind === "unknown" || kind.kind === "bad-preview-name") {
+    diagnostics.push(stageRefused(prepared, options.stage, kind));
     return { ok: false, source, diagnostics };
   }
-  const run = runStage(prepared, options.stage);
+  const tables = kind.kind === "preview" ? kind.base : options.stage;
+  const run = runStage(prepared, options.stage, tables);
   diagnostics.push(...run.issues.map((i) => toDiagnostic(i, source.file, run.merged)));
   // Tables of the other stages are still checked for shape (docs/decisions.md#d7-stage-merge).
   for (const other of prepared.stages) {
-    if (other === options.stage || !isTable(prepared.parsed.value[other])) continue;
+    if (other === tables || !isTable(prepared.parsed.value[other])) continue;
     diagnostics.push(...problemsInStageTables(prepared, other));
   }
   const errors = hasErrors(diagnostics);
@@ -266,6 +263,39 @@ export function loadConfig(options: SourceOptions & { stage: string }): LoadResu
       warnings: dedupe(diagnostics),
       credentials: run.credentials,
     },
+  };
+}
+
+/** A `--stage` that is neither listed nor a preview stage (docs/decisions.md#e19-preview-stages). */
+function stageRefused(
+  prepared: Prepared,
+  stage: string,
+  kind: Extract<StageKind, { kind: "unknown" | "bad-preview-name" }>,
+): Diagnostic {
+  const listed = prepared.stages.map((s) => JSON.stringify(s)).join(", ");
+  const at = kind.kind === "unknown" ? ["general", "stages"] : ["general", "preview_stages"];
+  const base = {
+    severity: "error" as const,
+    file: prepared.source.file,
+    path: at.join("."),
+    position: locate(prepared.parsed.locations, at, "value"),
+  };
+  if (kind.kind === "bad-preview-name") {
+    return {
+      ...base,
+      code: "preview-stage-name",
+      message: `preview stage "${stage}" matches general.preview_stages "${kind.pattern}" but is not a valid stage name`,
+      hint: "Stage names are at most 128 lower case letters, digits, '.', '_' or '-', starting with a letter or digit.",
+    };
+  }
+  const preview = kind.pattern ? ` nor matches general.preview_stages "${kind.pattern}"` : "";
+  return {
+    ...base,
+    code: "unknown-stage",
+    message: `stage "${stage}" is not in general.stages [${listed}]${preview}`,
+    hint: kind.pattern
+      ? `Pick one of the listed stages or a name like "${kind.pattern.replaceAll("*", "42")}", or add the new one to general.stages.`
+      : "Pick one of the listed stages, or add the new one to general.stages.",
   };
 }
 

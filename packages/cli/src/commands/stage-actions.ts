@@ -187,12 +187,16 @@ export async function destroyCommand(global: GlobalOptions, opts: DestroyCommand
   const { config, resources, run } = await prepareStage(global, opts);
   const stage = config.settings.stage;
   const t0 = Date.now();
+  // A preview stage is disposable: --with-data removes all it made (docs/decisions.md#e19-preview-stages).
+  const all = opts.withData === true && config.context.preview !== undefined;
+  if (all)
+    writeErr(`${stage} is a preview stage: --with-data also deletes its managed secrets and state bucket.\n`);
   await destroyResources(
     run,
     resources,
     {
-      withSecrets: opts.withSecrets === true,
-      withStateBucket: opts.withStateBucket === true,
+      withSecrets: opts.withSecrets === true || all,
+      withStateBucket: opts.withStateBucket === true || all,
       withData: opts.withData === true,
     },
     {

@@ -1,3 +1,4 @@
+import { previewBase } from "../preview.js";
 import { applyFormat, type FormatVariables } from "../schema/base.js";
 import { parseSender } from "../schema/ses.js";
 import type {
@@ -37,6 +38,8 @@ export function buildContext(settings: Settings): PocketContext {
   const vars: FormatVariables = { stage, project: general.projectName, namespace: general.namespace };
   const format = (t: string) => applyFormat(t, vars);
   const ctx = stageNames(settings, format);
+  const base = previewBase(general, stage);
+  if (base !== undefined) ctx.preview = { base };
   if (settings.s3) ctx.s3 = buildS3(settings.s3, ctx, format);
   if (settings.vpc) ctx.vpc = buildVpc(settings.vpc, ctx, vpcUsers(settings));
   const cloudfront = buildDistributions(settings, ctx);
@@ -177,14 +180,15 @@ function buildRds(rds: RdsSettings, ctx: PocketContext): RdsContext {
     preferredBackupWindow: rds.preferredBackupWindow,
     region: ctx.region,
     finalSnapshotPrefix: `${resourcePrefix}aurora-final-`,
+    ...(rds.snapshotIdentifier ? { snapshotIdentifier: rds.snapshotIdentifier } : {}),
   };
 }
 
-    ...(rds.snapshotIdentifier ? { snapshotIdentifier: rds.snapshotIdentifier } : {}),
 function buildNeon(neon: NeonSettings, ctx: PocketContext): NeonContext {
   return {
     projectName: neon.projectName,
     branch: ctx.stage,
+    ...(ctx.preview ? { parentBranch: ctx.preview.base } : {}),
     database: ctx.project,
     role: ctx.project,
     regionId: `aws-${ctx.region}`,

@@ -23,6 +23,11 @@ export interface PocketContext {
    * so `pocket rollback` can apply them again.
    */
   history: { records: string; templates: string };
+  /**
+   * A preview stage (docs/decisions.md#e19-preview-stages): not listed in `general.stages`, it
+   * matches `general.preview_stages` and has the settings of `base` (`general.preview_base`).
+   */
+  preview?: { base: string };
   s3?: S3Context;
   vpc?: VpcContext;
   container?: ContainerContext;
@@ -45,13 +50,13 @@ export interface PocketContext {
   /** Django STORAGES/CACHES/settings used locally (no POCKET_STAGE). */
   djangoFallback: DjangoRuntime;
   /**
-   * Set by the CLI before it renders (never by the config package): what of the original's shape
-  /**
    * With several containers: the schedules of each container that starts any, by container name
    * (the first's is `scheduler`). Each container stack holds the schedules that start its own
    * handlers, in a group of its own (docs/decisions.md#d11-two-spellings-one-schema).
    */
   containerSchedulers?: Record<string, SchedulerContext>;
+  /**
+   * Set by the CLI before it renders (never by the config package): what of the original's shape
    * the stage's deployed stacks carry and the templates keep, because changing it would replace
    * something (docs/decisions.md#a1-taking-over-a-stage-deployed-by-the-original). Absent for a
    * stage the original never deployed.
@@ -427,6 +432,8 @@ export interface RdsContext {
   preferredBackupWindow?: string;
   region: string;
   finalSnapshotPrefix: string;
+  /** Restored from this cluster snapshot (id or ARN) when the cluster does not exist yet. */
+  snapshotIdentifier?: string;
 }
 
 /**
@@ -446,8 +453,8 @@ export interface ExistingRdsContext {
 export interface NeonContext {
   projectName: string;
   branch: string;
-  /** Restored from this cluster snapshot (id or ARN) when the cluster does not exist yet. */
-  snapshotIdentifier?: string;
+  /** A preview stage's branch is made as a copy of its base stage's (this branch name). */
+  parentBranch?: string;
   database: string;
   role: string;
   regionId: string;

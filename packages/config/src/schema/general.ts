@@ -1,9 +1,10 @@
 import * as z from "zod/mini";
 import { bool, fail, formatString, int, lazy, listLazy, needsOneOf, nonEmpty, table } from "./base.js";
 import { djangoSchema } from "./django.js";
+import { previewChecks, previewStagesSchema } from "./preview.js";
 
 /** Stage names become Docker image tags: the reference's pattern, 128 characters at most. */
-const STAGE_NAME = /^[a-z0-9][a-z0-9._-]*$/;
+export const STAGE_NAME = /^[a-z0-9][a-z0-9._-]*$/;
 
 export const generalSchema = lazy(() =>
   table({
@@ -35,7 +36,9 @@ export const generalSchema = lazy(() =>
     s3_fallback_bucket_name: z.optional(z.string().check(z.minLength(3))),
     // Absent means Django's own defaults (filesystem storages, a locmem cache).
     django_fallback: z.prefault(djangoSchema(), {}),
-  }),
+    preview_stages: z.optional(previewStagesSchema),
+    preview_base: z.optional(z.string()),
+  }).check(previewChecks),
 );
 export type GeneralSettings = z.output<ReturnType<typeof generalSchema>>;
 

@@ -1,7 +1,7 @@
 import { CliError } from "../../errors.js";
 import { writeErr } from "../../util/stdio.js";
 import type { OperationContext } from "../resource.js";
-import { neonApi } from "./resource.js";
+import { baseBranch, neonApi } from "./resource.js";
 
 /**
  * `pocket resource neon branch-out --base-stage B`: the stage's branch as a copy of stage B's
@@ -21,18 +21,9 @@ export async function branchOut({ run }: OperationContext, opts: { baseStage?: s
   const api = neonApi(run);
   const project = await api.project(neon.projectName);
   const [base, existing] = await Promise.all([
-    api.branch(project.id, opts.baseStage),
+    baseBranch(api, project, neon.projectName, opts.baseStage),
     api.branch(project.id, neon.branch),
   ]);
-  if (!base) {
-    throw new CliError(
-      "neon-base-missing",
-      `the Neon project ${neon.projectName} has no branch "${opts.baseStage}".`,
-      {
-        hint: `Deploy stage ${opts.baseStage} first, or pick another --base-stage.`,
-      },
-    );
-  }
   if (existing) {
     throw new CliError("neon-branch-exists", `stage ${neon.branch} already has its Neon branch.`, {
       hint: `Delete it first (pocket resource neon destroy --stage ${neon.branch} --with-data) to branch out again.`,

@@ -65,7 +65,9 @@ function missingParts(neon: NeonContext, s: NeonState): Change[] {
     changes.push({
       action: "create",
       target: `Neon branch ${neon.branch}`,
-      detail: "with a read-write endpoint",
+      detail: neon.parentBranch
+        ? `a copy of branch ${neon.parentBranch}, with a read-write endpoint`
+        : "with a read-write endpoint",
     });
   if (!s.role) changes.push({ action: "create", target: `Neon role ${neon.role}` });
   if (!s.database) changes.push({ action: "create", target: `Neon database ${neon.database}` });
@@ -81,6 +83,24 @@ function neonStatus(neon: NeonContext, s: NeonState): ResourceStatus {
     : { state: "needs-update", detail: missing.map((c) => c.target).join(", ") };
 }
 
+/** The branch of stage `base` in the project, for a branch made as its copy; an error when it has none. */
+export async function baseBranch(
+  api: NeonApi,
+  project: NeonProject,
+  projectName: string,
+  base: string,
+): Promise<NeonBranch> {
+  const branch = await api.branch(project.id, base);
+  if (branch) return branch;
+  throw new CliError(
+    "neon-base-missing",
+    `the Neon project ${projectName} has no branch "${base}" to copy.`,
+    {
+      hint: `Deploy stage ${base} first: its branch is the one copied.`,
+    },
+  );
+}
+
 /** Creates what is missing (branch, role, database), then reads the URL's host and password. */
 async function deployNeon(neon: NeonContext, api: NeonApi, progress: Progress): Promise<DeployReport> {
   progress.update("looking up the Neon project");
@@ -88,9 +108,12 @@ async function deployNeon(neon: NeonContext, api: NeonApi, progress: Progress): 
   const done: string[] = [];
   let branch = s.branch;
   if (!branch) {
-    progress.update(`creating branch ${neon.branch}`);
-    branch = await api.createBranch(s.project.id, neon.branch);
-    done.push("branch");
+    // A preview stage's branch starts as a copy of its base stage's (docs/decisions.md#e19-preview-stages).
+    const parent =
+      neon.parentBranch && (await baseBranch(api, s.project, neon.projectName, neon.parentBranch));
+    progress.update(`creating branch ${neon.branch}${parent ? ` from ${parent.name}` : ""}`);
+    branch = await api.createBranch(s.project.id, neon.branch, parent ? parent.id : undefined);
+    done.push(parent ? `branch (from ${parent.name})` : "branch");
     s = await inspectNeon(neon, api);
   }
   if (!s.role) {

@@ -10,7 +10,9 @@ import { generateSecret, type SecretValues } from "./values.js";
  */
 export function secretsResource(secrets: SecretsContext, id = "secrets"): Resource {
   const storeOf = (run: RunContext): ManagedSecretStore =>
-    managedSecretStore(run.aws(secrets.region), secrets, run.ctx.stage, run.ctx.project);
+    managedSecretStore(run.aws(secrets.region), secrets, run.ctx.stage, run.ctx.project, {
+      immediate: run.ctx.preview !== undefined,
+    });
   const where =
     secrets.store === "sm" ? `Secrets Manager secret ${secrets.pocketKey}` : `SSM path ${secrets.ssmPath}`;
 

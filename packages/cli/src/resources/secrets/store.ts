@@ -16,20 +16,31 @@ export interface ManagedSecretStore {
   remove(): Promise<boolean>;
 }
 
+/**
+ * `immediate`: remove deletes a secret without the recovery window, for a preview stage, whose
+ * destroy leaves nothing behind (docs/decisions.md#e19-preview-stages).
+ */
 export function managedSecretStore(
   clients: AwsClients,
   secrets: SecretsContext,
   stage: string,
   project: string,
+  options: { immediate?: boolean } = {},
 ) {
   return secrets.store === "sm"
-    ? smStore(clients, secrets.pocketKey, stage, project)
+    ? smStore(clients, secrets.pocketKey, stage, project, options.immediate === true)
     : ssmStore(clients, secrets.pocketKey);
 }
 
 type SmDocument = Record<string, Record<string, SecretValues>>;
 
-function smStore(clients: AwsClients, name: string, stage: string, project: string): ManagedSecretStore {
+function smStore(
+  clients: AwsClients,
+  name: string,
+  stage: string,
+  project: string,
+  immediate: boolean,
+): ManagedSecretStore {
   /**
    * A secret scheduled for deletion (`destroy --with-secrets` keeps it recoverable for 30 days)
    * reads as absent; writing restores it first, since AWS refuses both writes and a new secret of
@@ -75,8 +86,9 @@ function smStore(clients: AwsClients, name: string, stage: string, project: stri
       const { DeleteSecretCommand, PutSecretValueCommand } = await import("@aws-sdk/client-secrets-manager");
       if (Object.keys(doc).length === 0) {
         // Recoverable for 30 days, as the original does: a mistaken destroy can be undone
-        // (docs/decisions.md#p9-destroy-keeps-data-unless-asked).
-        await sm.send(new DeleteSecretCommand({ SecretId: name, RecoveryWindowInDays: 30 }));
+        // (docs/decisions.md#p9-destroy-keeps-data-unless-asked). A preview stage's goes at once.
+        const when = immediate ? { ForceDeleteWithoutRecovery: true } : { RecoveryWindowInDays: 30 };
+        await sm.send(new DeleteSecretCommand({ SecretId: name, ...when }));
       } else {
         await sm.send(new PutSecretValueCommand({ SecretId: name, SecretString: JSON.stringify(doc) }));
       }
