@@ -236,6 +236,16 @@ class HeldLock implements DeployLock {
     this.abortRenewal = new AbortController();
     const deadline = Date.now() + Math.min(deadlineSeconds, lease) * 1000;
     let problem = "no answer from S3";
+    // First, one round trip: deleted only if it is still the write we last made (If-Match on its
+    // ETag). A lock renewed by a write whose answer we lost, or taken over by another run, fails
+    // the condition and is read below, as is any other failure.
+    if (this.etag) {
+      try {
+        return await this.deleteIfMatch(this.etag, AbortSignal.timeout(deadline - Date.now()));
+      } catch (error) {
+        problem = printable((error as Error).message ?? String(error));
+      }
+    }
     for (let attempt = 0; ; attempt++) {
       const left = deadline - Date.now();
       if (left <= 0) return { state: "left", problem };
@@ -244,20 +254,29 @@ class HeldLock implements DeployLock {
         const current = await readLock(clients, bucket, key, signal);
         if (!current) return { state: "gone" };
         if (!ours(current)) return { state: "taken", by: describeHolder(current.holder) };
-        const { DeleteObjectCommand } = await import("@aws-sdk/client-s3");
-        const s3 = await clients.s3();
-        await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, IfMatch: current.etag }), {
-          abortSignal: signal,
-        });
-        return { state: "released" };
+        return await this.deleteIfMatch(current.etag ?? "", signal);
       } catch (error) {
-        // 404 on the delete: an earlier delete of ours landed and its answer was lost.
-        if (isMissing(error)) return { state: "released" };
         // 412: the lock changed between the read and the delete; the next read says how.
         problem = printable((error as Error).message ?? String(error));
       }
       const pause = Math.min(2000, 200 * 2 ** attempt, Math.max(0, deadline - Date.now()));
       await new Promise((r) => setTimeout(r, pause));
+    }
+  }
+
+  /** Deletes the lock if its ETag is still `etag`; throws on 412 and on failures to retry. */
+  private async deleteIfMatch(etag: string, signal: AbortSignal): Promise<ReleaseResult> {
+    const { bucket, key, clients } = this.parts;
+    const { DeleteObjectCommand } = await import("@aws-sdk/client-s3");
+    try {
+      await (await clients.s3()).send(new DeleteObjectCommand({ Bucket: bucket, Key: key, IfMatch: etag }), {
+        abortSignal: signal,
+      });
+      return { state: "released" };
+    } catch (error) {
+      // 404 on the delete: an earlier delete of ours landed and its answer was lost.
+      if (isMissing(error)) return { state: "released" };
+      throw error;
     }
   }
 

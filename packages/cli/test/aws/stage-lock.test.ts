@@ -330,24 +330,37 @@ describe("the stage lock under faults", () => {
     expect(await readLock()).toBeUndefined();
   }, 90_000);
 
-  it("retries a release whose read was cut, and the lock is gone after a successful run", async () => {
+  it("releases with one conditional DELETE on the ETag it wrote, without reading the lock first", async () => {
+    const before = proxy.log.length;
+    const r = await pocketAsync(["resource", "s3", "deploy", "--stage", "dev"], {
+      cwd: dir,
+      env: { ...env(), ...viaProxy() },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const lockCalls = proxy.log.slice(before).filter((line) => isLock(line.split(" ")[1] ?? ""));
+    expect(lockCalls.map((line) => line.split(" ")[0])).toEqual(["PUT", "DELETE"]);
+    expect(await readLock()).toBeUndefined();
+  }, 90_000);
+
+  it("retries a release whose delete lost its answer, and the lock is gone after a successful run", async () => {
     let cut = 0;
     proxy.rule = ({ method, path }) =>
-      method === "GET" && isLock(path) && cut++ === 0 ? "cut-body" : "pass";
+      method === "DELETE" && isLock(path) && cut++ === 0 ? "cut-answer" : "pass";
     const r = await pocketAsync(["resource", "s3", "deploy", "--stage", "dev"], {
       cwd: dir,
       env: { ...env(), ...viaProxy() },
     });
     proxy.rule = () => "pass";
-    expect(cut).toBeGreaterThan(1);
+    expect(cut).toBeGreaterThan(1); // the cut delete, then the SDK's retry of it (404: it landed)
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).not.toContain("warning");
     expect(await readLock()).toBeUndefined();
   }, 90_000);
 
   it("fails, naming the lock, when the release cannot get through before its deadline", async () => {
-    // A 3 s lease caps the release's deadline at 3 s.
-    proxy.rule = ({ method, path }) => (method === "GET" && isLock(path) ? "cut-body" : "pass");
+    // A 3 s lease caps the release's deadline at 3 s. The delete and the reads never arrive.
+    proxy.rule = ({ method, path }) =>
+      (method === "GET" || method === "DELETE") && isLock(path) ? "hang" : "pass";
     const t0 = Date.now();
     const r = await pocketAsync(["resource", "s3", "deploy", "--stage", "dev"], {
       cwd: dir,
