@@ -217,7 +217,12 @@ async function s3Client(base: ClientBase, clients: AwsClients) {
   // fails on a taken name anyway).
   s3.middlewareStack.add(
     (next) => async (args) => {
-      const input = args.input as { Bucket?: string; ExpectedBucketOwner?: string };
+      const input = args.input as {
+        Bucket?: string;
+        ExpectedBucketOwner?: string;
+        CopySource?: string;
+        ExpectedSourceBucketOwner?: string;
+      };
       if (input.Bucket !== undefined && input.ExpectedBucketOwner === undefined) {
         input.ExpectedBucketOwner = await accountId(clients);
       }
@@ -228,6 +233,10 @@ async function s3Client(base: ClientBase, clients: AwsClients) {
   return s3;
 }
 
+      // A server-side copy (front-end releases) reads from a bucket too.
+      if (input.CopySource !== undefined && input.ExpectedSourceBucketOwner === undefined) {
+        input.ExpectedSourceBucketOwner = await accountId(clients);
+      }
 /**
  * The KVS endpoint rules put the account id in front of the host (`{account}.{endpoint host}`),
  * which an emulator or proxy on `localhost` cannot answer as glibc does not resolve

@@ -30,8 +30,9 @@ export async function historyCommand(
 function historyLine(r: DeployRecord): string {
   const what = r.command === "rollback" ? `rollback to #${r.rollbackOf}` : "deploy";
   const image = r.image ? r.image.digest.slice(0, 19) : "no image";
+  const fronts = Object.entries(r.frontends ?? {}).map(([name, id]) => `  front end ${name} ${id}`);
   return printable(
-    `#${r.number}  ${r.time.replace(/\.\d+Z$/, "Z")}  ${what}  ${image}  ${r.stacks.length} stack(s)  ${r.outcome}  by ${r.caller}  (pocket ${r.cliVersion}, config ${r.configHash.slice(0, 8)})`,
+    `#${r.number}  ${r.time.replace(/\.\d+Z$/, "Z")}  ${what}  ${image}  ${r.stacks.length} stack(s)${fronts.join("")}  ${r.outcome}  by ${r.caller}  (pocket ${r.cliVersion}, config ${r.configHash.slice(0, 8)})`,
   );
 }
 

@@ -39,7 +39,10 @@ export interface DeployRecord {
   /** The image the functions run (URI by digest). */
   image?: { uri: string; digest: string };
   stacks: StackRecord[];
-  /** The front-end release each distribution serves, by distribution name (none recorded yet). */
+  /**
+   * The front-end release each distribution serves, by distribution name (distributions with
+   * atomic releases only: docs/decisions.md#e17-atomic-front-end-releases).
+   */
   frontends: Record<string, string>;
   outcome: "succeeded";
 }

@@ -66,11 +66,27 @@ async function writeDeployRecord(
     ...(entry.command === "rollback" ? { rollbackOf: entry.of } : {}),
     ...(imageUri ? { image: { uri: imageUri, digest: imageUri.slice(imageUri.indexOf("@") + 1) } } : {}),
     stacks: stacks.filter((s): s is StackRecord => s !== undefined),
-    frontends: {},
+    frontends: frontendReleases(targets, reports),
     outcome: "succeeded",
   };
   await writeRecord(run, record);
   return number;
+}
+
+/**
+ * The front-end release each distribution serves after the deploy, by distribution name: the
+ * `release` output of its front-end resource (docs/decisions.md#e17-atomic-front-end-releases).
+ */
+function frontendReleases(
+  targets: readonly Resource[],
+  reports: ReadonlyMap<string, DeployReport>,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const r of targets) {
+    const release = reports.get(r.id)?.outputs?.release;
+    if (r.id.startsWith("frontend:") && r.name && release) out[r.name] = release;
+  }
+  return out;
 }
 
 /** One stack as CloudFormation holds it; its template body is stored by hash. */

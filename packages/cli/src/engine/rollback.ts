@@ -1,4 +1,5 @@
 import { CliError } from "../errors.js";
+import { releaseRollback } from "../resources/cloudfront/release-rollback.js";
 import { verifyGivenImage } from "../resources/container/given-image.js";
 import type { Change, Resource, RunContext } from "../resources/resource.js";
 import type { StackSpec } from "../stacks/spec.js";
@@ -10,7 +11,7 @@ import { type DeployRecord, readHistory, readTemplate, type StackRecord } from "
 
 /** What a rollback never changes, said before it asks and in the README ("When a deploy goes wrong"). */
 export const ROLLBACK_KEEPS_DATA =
-  "Data is not touched: bucket objects (user uploads), databases and secret values stay as they are.";
+  "Data is not touched: bucket objects (user uploads under storage prefixes), databases and secret values stay as they are; a front end only switches back to the release it served.";
 
 export interface RollbackPlan {
   record: DeployRecord;
@@ -37,6 +38,11 @@ export async function planRollback(
   const targets: Resource[] = [];
   const leftAlone: string[] = [];
   for (const r of resources) {
+    if (r.id.startsWith("frontend:")) {
+      const front = recordedFrontend(run, r, record);
+      if (typeof front === "string") leftAlone.push(front);
+      else targets.push(front);
+    }
     if (!r.stack) continue;
     const recorded = byName.get(r.stack.name);
     if (recorded) targets.push(recordedStack(r, recorded, record));
@@ -71,6 +77,18 @@ export async function applyRollback(
     heading: `Rolling stage ${run.ctx.stage} back to deploy #${plan.record.number}`,
     history: { command: "rollback", of: plan.record.number },
   });
+}
+
+/**
+ * A distribution's front end switched back to the release the record names
+ * (docs/decisions.md#e17-atomic-front-end-releases), or why it is left alone.
+ */
+function recordedFrontend(run: RunContext, current: Resource, record: DeployRecord): Resource | string {
+  const cf = current.name ? run.ctx.cloudfront?.[current.name] : undefined;
+  const release = current.name ? record.frontends?.[current.name] : undefined;
+  if (!release) return `${current.title} (deploy #${record.number} recorded no front-end release)`;
+  if (!cf?.releases) return `${current.title} (atomic_releases is off now)`;
+  return releaseRollback(current, cf, cf.releases, release, record.number);
 }
 
 function chooseRecord(history: readonly DeployRecord[], to: number | undefined, stage: string): DeployRecord {

@@ -150,6 +150,7 @@ function keyValueStore(cf: CloudFrontContext, protection: EdgeProtection): Templ
 
 /**
  * Each route's cache behavior, with its viewer-request function and (versioned assets) its
+    ...(cf.releases ? ["front-end release id"] : []),
  * response headers policy; those are added to `resources` and to the distribution's `dependsOn`.
  */
 function routeBehaviors(
@@ -419,7 +420,10 @@ export function viewerRequestOptions(
       ...(token ? { loginPath: route.loginPath } : {}),
     };
   }
-  if (!o.basicAuth && !o.spa && !o.viewerHeaders) return undefined;
+  if (route.type === "s3" && route.buildDir !== undefined && cf.releases) {
+    o.release = { routePrefix: spaRoutePrefix(route.pathPattern), folder: cf.releases.folder };
+  }
+  if (!o.basicAuth && !o.spa && !o.viewerHeaders && !o.release) return undefined;
   if (usesKvs(o)) o.kvsId = KVS_ID_PLACEHOLDER;
   return o;
 }
@@ -445,6 +449,7 @@ function edgeFunction(
   // also try to expand any `${` in the JavaScript.
   const code = source.split(KVS_ID_PLACEHOLDER);
   return {
+    ...(o.release ? ["release"] : []),
     Type: "AWS::CloudFront::Function",
     ...(kvs ? { DependsOn: KVS_LOGICAL_ID } : {}),
     Properties: {

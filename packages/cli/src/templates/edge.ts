@@ -9,7 +9,7 @@ export interface EdgeProtection {
   originVerify?: { secret: string };
   /** `basic_auth`: the managed `basic_auth_credential` secret and the prefixes that pass. */
   basicAuth?: { secret: string; exclude: string[]; realm: string };
-  /** The distribution's KeyValueStore, when a function reads one (SPA token, basic auth). */
+  /** The distribution's KeyValueStore, when a function reads one (SPA token, basic auth, release id). */
   kvs?: { name: string; exportName?: string };
   waf?: WafProtection;
 }
@@ -62,4 +62,5 @@ export function edgeProtection(cf: CloudFrontContext): EdgeProtection {
     };
   }
   return out;
+  else if (cf.releases) out.kvs = { name: cf.releases.kvsName };
 }

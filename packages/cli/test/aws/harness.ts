@@ -24,8 +24,15 @@ export function general(projectName: string, stages: readonly string[] = ["dev"]
  * A front end's stage: the S3 bucket behind one CloudFront distribution (`main`) with these
  * routes, each an inline table (`{ is_default = true, is_spa = true, build_dir = "dist" }`).
  */
-export function frontEndStage(projectName: string, routes: readonly string[]): string {
-  return `${general(projectName)}[s3]\n\n[cloudfront.main]\nroutes = [\n${routes.map((r) => `  ${r},\n`).join("")}]\n`;
+export function frontEndStage(
+  projectName: string,
+  routes: readonly string[],
+  options: { atomicReleases?: boolean } = {},
+): string {
+  // The stages of the in-place upload tests (their stand-in distribution has no KeyValueStore);
+  // frontend-releases.test.ts deploys atomic releases.
+  const releases = options.atomicReleases ? "" : "atomic_releases = false\n";
+  return `${general(projectName)}[s3]\n\n[cloudfront.main]\n${releases}routes = [\n${routes.map((r) => `  ${r},\n`).join("")}]\n`;
 }
 
 /** The container most test stages run: one Django WSGI handler, its image from `dockerfile`. */

@@ -51,6 +51,7 @@ export function buildDistribution(
       : undefined,
     basicAuth: d.basicAuth ? basicAuth(d.basicAuth, d, slug) : undefined,
     waf: d.waf ? waf(d.waf, slug) : undefined,
+    releases: releases(d, routes, slug),
   };
 }
 
@@ -143,6 +144,25 @@ function basicAuth(secret: string, d: DistributionSettings, slug: string): Part<
     exclude: d.basicAuthExclude,
     // Beside the token in one store when the distribution has both.
     kvsName: d.tokenSecret ? `${slug}-token-kvs` : `${slug}-auth-kvs`,
+  };
+}
+
+/**
+ * Atomic front-end releases (docs/decisions.md#e17-atomic-front-end-releases): on when a route
+ * has a `build_dir` and `atomic_releases` is not false. The release id lives in the
+ * distribution's KeyValueStore: the token's or basic auth's when there is one, else its own.
+ */
+function releases(
+  d: DistributionSettings,
+  routes: RouteContext[],
+  slug: string,
+): Part<"releases"> | undefined {
+  if (!d.atomicReleases || !routes.some((r) => r.type === "s3" && r.buildDir !== undefined)) return undefined;
+  return {
+    kept: d.keptReleases,
+    kvsKey: "release",
+    folder: "_releases",
+    kvsName: d.tokenSecret ? `${slug}-token-kvs` : d.basicAuth ? `${slug}-auth-kvs` : `${slug}-release-kvs`,
   };
 }
 

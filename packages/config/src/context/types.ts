@@ -562,6 +562,18 @@ export interface CloudFrontContext {
     /** Paths that pass before every other rule, that path only (`allow_rules` of the original's current spelling). */
     allowExactPaths: string[];
   };
+  /**
+   * Atomic front-end releases (routes with `build_dir`, unless `atomic_releases = false`): each
+   * upload goes to `{keyPrefix}/{folder}/{id}/`, and the viewer-request function serves the
+   * release whose id is under `kvsKey` in the distribution's KeyValueStore `kvsName`.
+   */
+  releases?: {
+    /** `kept_releases`: releases kept for rollback, the current one included. */
+    kept: number;
+    kvsKey: "release";
+    folder: "_releases";
+    kvsName: string;
+  };
 }
 
 export type RouteContext = S3RouteContext | ApiRouteContext;

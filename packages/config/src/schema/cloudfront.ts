@@ -298,6 +298,9 @@ function distributionTable() {
     basic_auth: optionalNonEmpty,
     basic_auth_exclude: pathPrefixes,
     waf: optionalLazy(waf),
+    // Atomic front-end releases (docs/decisions.md#e17-atomic-front-end-releases).
+    atomic_releases: bool(true),
+    kept_releases: z._default(int(1, 100), 5),
   });
 }
 type DistributionFields = z.output<ReturnType<typeof distributionTable>>;

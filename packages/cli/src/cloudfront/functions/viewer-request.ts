@@ -13,7 +13,12 @@
  *    HMAC-SHA256 token (`{user_id}:{expiry}:{hex}`, key = the hex-decoded `token_secret` from the
  *    KeyValueStore), else the viewer goes to `login_path?next=...` (the login path itself passes).
  * 4. SPA fallback: client-side routes (a last segment without a dot) get the route's HTML.
- * 5. viewer headers: API routes of a distribution with origin verification get
+ * 5. release: a front-end route with atomic releases reads its path below the folder of the
+ *    release whose id is under `release` in the KeyValueStore (`/app/x.js` ->
+ *    `/app/_releases/{id}/x.js`): one read per request, so each request is served from exactly
+ *    one release, and a switch is one key write (docs/decisions.md#e17-atomic-front-end-releases).
+ *    No id yet (a stage uploaded before releases) reads the files in place.
+ * 6. viewer headers: API routes of a distribution with origin verification get
  *    `x-pocket-viewer-ip` (the viewer's address) and `x-forwarded-host` (the viewer's Host), which
  *    the runtimes trust only when the origin-verify header matches (docs/runtime-contract.md).
  *
@@ -34,6 +39,12 @@ export interface ViewerRequestOptions {
     loginPath?: string;
   };
   viewerHeaders?: boolean;
+  release?: {
+    /** Folder the route serves, with a trailing slash: `/` or `/app/`. */
+    routePrefix: string;
+    /** The folder of releases below it: `_releases`. */
+    folder: string;
+  };
   /** The KeyValueStore id (the template builder joins the real id in for the placeholder). */
   kvsId?: string;
 }
@@ -45,16 +56,16 @@ export const KVS_ID_PLACEHOLDER = "__POCKET_KVS_ID__";
 export const CLOUDFRONT_FUNCTION_MAX_BYTES = 10_240;
 
 /** KVS keys the functions read. */
-export const KVS_KEYS = { tokenSecret: "token_secret", basicAuth: "basic_auth" } as const;
+export const KVS_KEYS = { tokenSecret: "token_secret", basicAuth: "basic_auth", release: "release" } as const;
 
 /** True when the options ask for anything at all (a behaviour without needs gets no function). */
 export function needsViewerRequestFunction(o: ViewerRequestOptions): boolean {
-  return Boolean(o.basicAuth || o.redirectTo || o.spa || o.viewerHeaders);
+  return Boolean(o.basicAuth || o.redirectTo || o.spa || o.viewerHeaders || o.release);
 }
 
 /** Whether the composed function reads the KeyValueStore (and so must be associated with it). */
 export function usesKvs(o: ViewerRequestOptions): boolean {
-  return Boolean(o.basicAuth || o.spa?.requireToken);
+  return Boolean(o.basicAuth || o.spa?.requireToken || o.release);
 }
 
 export function viewerRequestFunction(o: ViewerRequestOptions): string {
@@ -75,6 +86,10 @@ export function viewerRequestFunction(o: ViewerRequestOptions): string {
   if (token)
     out.push(`var LOGIN = ${JSON.stringify((token.loginPath ?? "/api/auth/login").replace(/\/+$/, ""))};`);
   if (o.spa) out.push(`var FALLBACK = ${JSON.stringify(`${o.spa.routePrefix}${o.spa.fallbackHtml}`)};`);
+  if (o.release) {
+    out.push(`var FOLDER = ${JSON.stringify(o.release.routePrefix)};`);
+    out.push(`var RELEASES = ${JSON.stringify(`${o.release.folder}/`)};`);
+  }
   out.push("");
   if (kvs) out.push(SAME_TEXT, READ_KVS);
   if (o.redirectTo || token) out.push(ORIGINAL_URL);
@@ -83,6 +98,7 @@ export function viewerRequestFunction(o: ViewerRequestOptions): string {
   if (o.redirectTo) out.push(REDIRECT);
   if (token) out.push(SPA_TOKEN);
   if (o.spa) out.push(SPA_REWRITE);
+  if (o.release) out.push(RELEASE);
 
   const body: string[] = ["  var request = event.request;"];
   if (auth) {
@@ -98,6 +114,7 @@ export function viewerRequestFunction(o: ViewerRequestOptions): string {
       );
     }
     if (o.spa) body.push("  rewrite(request);");
+    if (o.release) body.push("  await inRelease(request);");
     if (o.viewerHeaders) {
       body.push("  request.headers['x-pocket-viewer-ip'] = { value: event.viewer.ip };");
       body.push(
@@ -252,6 +269,18 @@ const SPA_REWRITE = `function rewrite(request) {
   var uri = request.uri;
   var last = uri.substring(uri.lastIndexOf('/') + 1);
   if (last.indexOf('.') === -1) request.uri = FALLBACK;
+  return request;
+}
+`;
+
+// The id is checked before it becomes part of a path; a missing, unreadable or odd one leaves the
+// path as it is (the files of a stage uploaded before releases are in place).
+const RELEASE = `async function inRelease(request) {
+  var id = await stored('${KVS_KEYS.release}');
+  if (!/^[0-9A-Za-z-]{1,64}$/.test(id)) return request;
+  var uri = request.uri;
+  if (uri.indexOf(FOLDER) !== 0) return request;
+  request.uri = FOLDER + RELEASES + id + '/' + uri.substring(FOLDER.length);
   return request;
 }
 `;

@@ -1,18 +1,21 @@
 import { existsSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { CloudFrontContext, PocketContext, S3RouteContext } from "@magic-pocket/config";
-import { deletionForbidden } from "../../buckets/owners.js";
+import { deletionForbidden, isUnder } from "../../buckets/owners.js";
 import { applySync, planSync, type SyncAction, syncSummary } from "../../buckets/sync.js";
 import { CliError } from "../../errors.js";
-import { describeStack, stackOutputs } from "../../stacks/stack.js";
 import { runTool } from "../../util/process.js";
 import type { Change, DeployReport, Progress, Resource, ResourceStatus, RunContext } from "../resource.js";
+import { frontendCacheControl, type RoutePlan, uploadableRoutes } from "./frontend-files.js";
+import { distributionOutputs } from "./kvs.js";
 import {
   createInvalidation,
   describePending,
   INVALIDATION_PATHS,
   pendingInvalidation,
 } from "./pending-invalidation.js";
+import { uploadRelease } from "./release-upload.js";
+import { currentRelease, type Releases, releasePrefix, releasesRoot } from "./releases.js";
 
 /**
  * A distribution's front end (docs/decisions.md#p7-front-end-upload; the guide's `build` /
@@ -22,30 +25,10 @@ import {
  * unchanged front end deploys as "no changes"; and deletion never touches keys that belong to
  * another route or to a Django storage under the same prefix. The invalidation is recorded as
  * owed before the first file changes and finished by a later deploy if this one stops before it
- * (pending-invalidation.ts).
+ * (pending-invalidation.ts). With atomic releases (the default) the files go to a new release
+ * instead and viewers are switched to it in one step
+ * (docs/decisions.md#e17-atomic-front-end-releases, release-upload.ts).
  */
-export function uploadableRoutes(cf: CloudFrontContext): S3RouteContext[] {
-  return cf.routes.filter((r): r is S3RouteContext => r.type === "s3" && r.buildDir !== undefined);
-}
-
-/** `text/html` is revalidated on every visit; content-hashed assets are cached for a year. */
-export function frontendCacheControl(route: S3RouteContext, key: string): string | undefined {
-  // Versioned routes get their Cache-Control from the distribution's response headers policy;
-  // plain routes use CloudFront's defaults, as in the reference.
-  if (!route.isSpa) return undefined;
-  if (/\.html?$/i.test(key)) return "no-cache";
-  // app.3f2a1b9c.js, index-BZ3kq8xY.css, chunk.a1b2c3d4e5.js: a fingerprint with a digit.
-  const name = key.split("/").pop() ?? key;
-  if (/[.-](?=[A-Za-z0-9_]*\d)[A-Za-z0-9_]{8,}\.[A-Za-z0-9]+$/.test(name))
-    return "public, max-age=31536000, immutable";
-  return "public, max-age=3600";
-}
-
-export interface RoutePlan {
-  route: S3RouteContext;
-  actions: SyncAction[];
-}
-
 export function frontendResource(ctx: PocketContext, cf: CloudFrontContext): Resource {
   const where = uploadableRoutes(cf)
     .map((r) => `s3://${cf.bucketName}/${r.keyPrefix}/`)
@@ -72,8 +55,17 @@ export function frontendResource(ctx: PocketContext, cf: CloudFrontContext): Res
 const folderOf = (run: RunContext, route: S3RouteContext) =>
   resolve(dirname(run.config.file), route.buildDir!);
 
-/** What a sync of each route's build folder would do (the folders must exist). */
-async function routePlans(ctx: PocketContext, cf: CloudFrontContext, run: RunContext): Promise<RoutePlan[]> {
+/**
+ * What a sync of each route's build folder would do (the folders must exist): against the
+ * release viewers get now (`current`, docs/decisions.md#e17-atomic-front-end-releases), else
+ * against the files in place, leaving the releases folder alone.
+ */
+async function routePlans(
+  ctx: PocketContext,
+  cf: CloudFrontContext,
+  run: RunContext,
+  current?: string,
+): Promise<RoutePlan[]> {
   const clients = run.aws(cf.bucketRegion);
   const bucket = cf.bucketName;
   const out: RoutePlan[] = [];
@@ -90,12 +82,15 @@ async function routePlans(ctx: PocketContext, cf: CloudFrontContext, run: RunCon
         },
       );
     }
+    const releases = cf.releases;
     const forbidden = deletionForbidden(ctx, bucket, { prefix: route.keyPrefix });
+    const inPlace = (key: string) =>
+      forbidden(key) || (releases !== undefined && isUnder(key, releasesRoot(route, releases)));
     const actions = await planSync(
       clients,
       dir,
-      { bucket, prefix: route.keyPrefix },
-      { delete: true, protect: forbidden },
+      { bucket, prefix: releases && current ? releasePrefix(route, releases, current) : route.keyPrefix },
+      { delete: true, protect: releases && current ? undefined : inPlace },
     );
     out.push({ route, actions });
   }
@@ -104,15 +99,7 @@ async function routePlans(ctx: PocketContext, cf: CloudFrontContext, run: RunCon
 
 /** The distribution's id, from this run's deploy of it or from its stack. */
 async function distributionId(cf: CloudFrontContext, run: RunContext): Promise<string> {
-  const id =
-    run.outputs.get(`cloudfront:${cf.name}`)?.DistributionId ??
-    stackOutputs(await describeStack(run.aws("us-east-1"), cf.stackName)).DistributionId;
-  if (!id) {
-    throw new CliError("distribution-missing", `the distribution ${cf.stackName} does not exist yet.`, {
-      hint: "Deploy it first: `pocket deploy` creates it before uploading the front end.",
-    });
-  }
-  return id;
+  return (await distributionOutputs(cf, run)).DistributionId!;
 }
 
 async function frontendStatus(
@@ -128,8 +115,12 @@ async function frontendStatus(
     const detail = [`not built yet: ${missing.map(describe).join(", ")}`, ...owed].join("; ");
     return { state: "needs-update", detail };
   }
-  const changed = (await routePlans(ctx, cf, run)).flatMap((p) => p.actions.filter((a) => a.kind !== "keep"));
+  const current = await releaseNow(run, cf);
+  const changed = (await routePlans(ctx, cf, run, current)).flatMap((p) =>
+    p.actions.filter((a) => a.kind !== "keep"),
+  );
   const differ = changed.length > 0 ? [`${changed.length} file(s) differ`] : [];
+  if (cf.releases && !current) differ.push("no release uploaded yet");
   return differ.length + owed.length === 0
     ? { state: "in-sync", detail: "the built files are uploaded" }
     : { state: "needs-update", detail: [...differ, ...owed].join("; ") };
@@ -157,7 +148,16 @@ async function frontendChanges(
     });
   }
   if (routes.some((r) => !existsSync(folderOf(run, r)))) return changes;
-  for (const p of await routePlans(ctx, cf, run)) {
+  const current = await releaseNow(run, cf);
+  const plans = await routePlans(ctx, cf, run, current);
+  if (cf.releases && (!current || plans.some((p) => p.actions.some((a) => a.kind !== "keep")))) {
+    changes.push({
+      action: "update",
+      target: `front-end release of ${cf.name}`,
+      detail: `a new release replaces ${current ?? "the files in place"}; the files below differ from it`,
+    });
+  }
+  for (const p of plans) {
     for (const a of p.actions) {
       if (a.kind === "keep") continue;
       changes.push({
@@ -180,6 +180,7 @@ async function deployFrontend(
   run: RunContext,
   progress: Progress,
 ): Promise<DeployReport> {
+  if (cf.releases) return deployRelease(ctx, cf, run, progress, cf.releases);
   const owed = pendingInvalidation(run, ctx, cf);
   const pending = await owed.read();
   if (run.skipFrontend && !pending) return { changed: false, summary: "skipped (--skip-frontend)" };
@@ -211,19 +212,88 @@ async function deployFrontend(
   return { changed: true, summary };
 }
 
+/**
+ * Atomic releases (docs/decisions.md#e17-atomic-front-end-releases): a front end that differs
+ * from the release viewers get becomes a new release, and viewers switch to it by one
+ * KeyValueStore write. No invalidation: the release id is part of every path CloudFront caches.
+ * An invalidation owed by an upload before releases is still paid. The report's `release`
+ * output is what the deploy history records for the distribution.
+ */
+async function deployRelease(
+  ctx: PocketContext,
+  cf: CloudFrontContext,
+  run: RunContext,
+  progress: Progress,
+  releases: Releases,
+): Promise<DeployReport> {
+  const current = await currentRelease(run, cf, releases);
+  const plans = run.skipFrontend ? [] : await buildAndPlan(ctx, cf, run, progress, current);
+  const differs = !current || plans.some((p) => p.actions.some((a) => a.kind !== "keep"));
+  const paid = await payOwedInvalidation(ctx, cf, run, progress);
+  if (run.skipFrontend || !differs) {
+    const kept = run.skipFrontend ? "skipped (--skip-frontend)" : `no changes (release ${current})`;
+    return {
+      changed: paid !== undefined,
+      summary: paid ? `${kept}; ${paid}` : kept,
+      ...(current ? { outputs: { release: current } } : {}),
+    };
+  }
+  const from = (route: S3RouteContext) =>
+    current ? releasePrefix(route, releases, current) : route.keyPrefix;
+  const made = await uploadRelease(
+    ctx,
+    cf,
+    run,
+    progress,
+    releases,
+    plans.map((plan) => ({ plan, from: from(plan.route) })),
+  );
+  const summary = [...made.summary, `viewers switched to release ${made.id}`, ...(paid ? [paid] : [])];
+  return { changed: true, summary: summary.join("; "), outputs: { release: made.id } };
+}
+
+/** Finishes an invalidation an earlier upload (before releases) left owed; says so, or undefined. */
+async function payOwedInvalidation(
+  ctx: PocketContext,
+  cf: CloudFrontContext,
+  run: RunContext,
+  progress: Progress,
+): Promise<string | undefined> {
+  const owed = pendingInvalidation(run, ctx, cf);
+  const pending = await owed.read();
+  if (!pending) return undefined;
+  progress.update("invalidating the distribution's cache");
+  await createInvalidation(run, await distributionId(cf, run), pending.paths);
+  await owed.clear();
+  return `finished the invalidation pending since ${pending.since} (${pending.paths.join(" ")})`;
+}
+
+/** The release viewers get now; undefined before the first, or before the distribution exists. */
+async function releaseNow(run: RunContext, cf: CloudFrontContext): Promise<string | undefined> {
+  if (!cf.releases) return undefined;
+  try {
+    return await currentRelease(run, cf, cf.releases);
+  } catch (error) {
+    if (error instanceof CliError && ["distribution-missing", "kvs-missing"].includes(error.code))
+      return undefined;
+    throw error;
+  }
+}
+
 /** Runs each route's build command (unless --skip-build), then plans the sync. */
 async function buildAndPlan(
   ctx: PocketContext,
   cf: CloudFrontContext,
   run: RunContext,
   progress: Progress,
+  current?: string,
 ): Promise<RoutePlan[]> {
   for (const route of uploadableRoutes(cf)) {
     if (!route.build || run.skipBuild) continue;
     progress.update(`building ${describe(route)}: ${route.build}`);
     await runBuild(route, dirname(run.config.file), progress);
   }
-  return routePlans(ctx, cf, run);
+  return routePlans(ctx, cf, run, current);
 }
 
 async function uploadInPhases(

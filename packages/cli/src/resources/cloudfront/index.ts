@@ -2,7 +2,8 @@ import type { CloudFrontContext } from "@magic-pocket/config";
 import type { Resource } from "../resource.js";
 import { resourceKind } from "../resource.js";
 import { distributionResource } from "./distribution.js";
-import { frontendResource, uploadableRoutes } from "./frontend.js";
+import { frontendResource } from "./frontend.js";
+import { uploadableRoutes } from "./frontend-files.js";
 import { cloudfrontPermissions } from "./permissions.js";
 
 /** `[cloudfront.NAME]`: each distribution's stack, then its front end (routes with build_dir). */

@@ -1,11 +1,11 @@
 import type { CloudFrontContext } from "@magic-pocket/config";
-import { awsErrorName } from "../../aws/errors.js";
 import { KVS_KEYS } from "../../cloudfront/functions/index.js";
 import { CliError } from "../../errors.js";
 import { type EdgeProtection, edgeProtection } from "../../templates/edge.js";
 import type { Progress, RunContext } from "../resource.js";
 import { managedSecretStore } from "../secrets/store.js";
 import { basicAuthDigest } from "../secrets/values.js";
+import { readKvsKey, writeKvsKey } from "./kvs.js";
 
 /**
  * Copies what the edge functions read into the distribution's KeyValueStore on every deploy
@@ -50,10 +50,6 @@ export async function ensureEdgeSecretsInKvs(
   const stored = secrets
     ? await managedSecretStore(run.aws(secrets.region), secrets, run.ctx.stage, run.ctx.project).read()
     : {};
-  const kvs = await run.aws("us-east-1").cloudfrontKvs();
-  const { DescribeKeyValueStoreCommand, GetKeyCommand, PutKeyCommand } = await import(
-    "@aws-sdk/client-cloudfront-keyvaluestore"
-  );
   let changed = false;
   for (const w of wanted) {
     const value = w.value(stored[w.secret]);
@@ -66,16 +62,9 @@ export async function ensureEdgeSecretsInKvs(
         },
       );
     }
-    let current: string | undefined;
-    try {
-      current = (await kvs.send(new GetKeyCommand({ KvsARN: kvsArn, Key: w.key }))).Value;
-    } catch (error) {
-      if (awsErrorName(error) !== "ResourceNotFoundException") throw error;
-    }
-    if (current === value) continue;
+    if ((await readKvsKey(run, kvsArn, w.key)) === value) continue;
     progress.update(`writing ${w.what} to the KeyValueStore`);
-    const { ETag } = await kvs.send(new DescribeKeyValueStoreCommand({ KvsARN: kvsArn }));
-    await kvs.send(new PutKeyCommand({ KvsARN: kvsArn, Key: w.key, Value: value, IfMatch: ETag }));
+    await writeKvsKey(run, kvsArn, w.key, value);
     changed = true;
   }
   return changed;
