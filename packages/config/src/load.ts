@@ -364,6 +364,14 @@ function dedupe(list: Diagnostic[]): Diagnostic[] {
   });
 }
 
+/** `general.preview_stages` of a pocket.toml, if it sets one, without validating the rest. */
+export function listPreviewPattern(options: SourceOptions): string | undefined {
+  const p = prepare(options);
+  const general = p.ok ? p.prepared.parsed.value.general : undefined;
+  const pattern = isTable(general) ? general.preview_stages : undefined;
+  return typeof pattern === "string" ? pattern : undefined;
+}
+
 /** The stage names of a pocket.toml without validating the rest (for prompts and errors). */
 export function listStages(options: SourceOptions): string[] {
   const p = prepare(options);

@@ -226,6 +226,10 @@ async function s3Client(base: ClientBase, clients: AwsClients) {
       if (input.Bucket !== undefined && input.ExpectedBucketOwner === undefined) {
         input.ExpectedBucketOwner = await accountId(clients);
       }
+      // A server-side copy (front-end releases) reads from a bucket too.
+      if (input.CopySource !== undefined && input.ExpectedSourceBucketOwner === undefined) {
+        input.ExpectedSourceBucketOwner = await accountId(clients);
+      }
       return next(args);
     },
     { step: "initialize", name: "pocketExpectedBucketOwner" },
@@ -233,10 +237,6 @@ async function s3Client(base: ClientBase, clients: AwsClients) {
   return s3;
 }
 
-      // A server-side copy (front-end releases) reads from a bucket too.
-      if (input.CopySource !== undefined && input.ExpectedSourceBucketOwner === undefined) {
-        input.ExpectedSourceBucketOwner = await accountId(clients);
-      }
 /**
  * The KVS endpoint rules put the account id in front of the host (`{account}.{endpoint host}`),
  * which an emulator or proxy on `localhost` cannot answer as glibc does not resolve

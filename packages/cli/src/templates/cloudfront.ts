@@ -141,6 +141,7 @@ function keyValueStore(cf: CloudFrontContext, protection: EdgeProtection): Templ
   const held = [
     ...(protection.basicAuth ? ["basic auth digest"] : []),
     ...(cf.tokenSecret ? ["SPA token secret"] : []),
+    ...(cf.releases ? ["front-end release id"] : []),
   ];
   return {
     Type: "AWS::CloudFront::KeyValueStore",
@@ -150,7 +151,6 @@ function keyValueStore(cf: CloudFrontContext, protection: EdgeProtection): Templ
 
 /**
  * Each route's cache behavior, with its viewer-request function and (versioned assets) its
-    ...(cf.releases ? ["front-end release id"] : []),
  * response headers policy; those are added to `resources` and to the distribution's `dependsOn`.
  */
 function routeBehaviors(
@@ -440,6 +440,7 @@ function edgeFunction(
     ...(o.spa ? ["SPA fallback"] : []),
     ...(o.spa?.requireToken ? ["token check"] : []),
     ...(o.viewerHeaders ? ["viewer headers"] : []),
+    ...(o.release ? ["release"] : []),
   ];
   const name =
     route.type === "s3" && route.functionName
@@ -449,7 +450,6 @@ function edgeFunction(
   // also try to expand any `${` in the JavaScript.
   const code = source.split(KVS_ID_PLACEHOLDER);
   return {
-    ...(o.release ? ["release"] : []),
     Type: "AWS::CloudFront::Function",
     ...(kvs ? { DependsOn: KVS_LOGICAL_ID } : {}),
     Properties: {

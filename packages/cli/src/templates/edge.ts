@@ -49,6 +49,7 @@ export function edgeProtection(cf: CloudFrontContext): EdgeProtection {
   }
   if (cf.tokenSecret) out.kvs = { name: cf.tokenSecret.kvsName, exportName: cf.tokenSecret.kvsExport };
   else if (cf.basicAuth) out.kvs = { name: cf.basicAuth.kvsName };
+  else if (cf.releases) out.kvs = { name: cf.releases.kvsName };
   if (cf.waf) {
     out.waf = {
       webAclName: cf.waf.webAclName,
@@ -62,5 +63,4 @@ export function edgeProtection(cf: CloudFrontContext): EdgeProtection {
     };
   }
   return out;
-  else if (cf.releases) out.kvs = { name: cf.releases.kvsName };
 }

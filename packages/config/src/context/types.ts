@@ -27,7 +27,7 @@ export interface PocketContext {
    * A preview stage (docs/decisions.md#e19-preview-stages): not listed in `general.stages`, it
    * matches `general.preview_stages` and has the settings of `base` (`general.preview_base`).
    */
-  preview?: { base: string };
+  preview?: PreviewContext;
   s3?: S3Context;
   vpc?: VpcContext;
   container?: ContainerContext;
@@ -448,6 +448,18 @@ export interface ExistingRdsContext {
   /** `[rds] database`, else the secret's `dbname` at run time. */
   databaseName?: string;
   region: string;
+}
+
+/** A preview stage (docs/decisions.md#e19-preview-stages). */
+export interface PreviewContext {
+  /** `general.preview_base`: whose settings the stage has. */
+  base: string;
+  /** `general.preview_stages`, e.g. `pr-*`. */
+  pattern: string;
+  /** The base stage's own boundary name (`{its resourcePrefix}boundary`). */
+  baseBoundary: string;
+  /** The prefix of what every preview shares (the CI role, its policies, the roles' boundary). */
+  sharedPrefix: string;
 }
 
 export interface NeonContext {
