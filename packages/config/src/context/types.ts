@@ -616,6 +616,12 @@ export interface S3RouteContext extends RouteBase {
   /**
    * The key prefix the front-end upload syncs `buildDir` to, deleting what the folder does not
    * hold (no leading or trailing slash): `keyPrefix` when the route has a `buildDir`.
+    /**
+     * `allow_rules` with a `header` (the original's current spelling): requests whose
+     * `x-pocket-waf-allow` header is the managed secret `secret`'s value pass before every other
+     * rule, on `path` only when given (a prefix when `prefix`, else that path).
+     */
+    allowHeaderRules?: WafHeaderRule[];
    */
   syncPrefix?: string;
   requireToken: boolean;
@@ -629,4 +635,10 @@ export interface S3RouteContext extends RouteBase {
 export interface ApiRouteContext extends RouteBase {
   type: "api";
   handler: string;
+}
+
+/** One `allow_rules` entry with a `header`: the managed secret that opens it, and its path if any. */
+export interface WafHeaderRule {
+  secret: string;
+  path?: { value: string; prefix: boolean };
 }
