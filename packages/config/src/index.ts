@@ -19,7 +19,6 @@ export {
   type ConfigSource,
   type LoadedConfig,
   type LoadResult,
-  listPreviewPattern,
   listStages,
   loadConfig,
   MAX_CONFIG_BYTES,

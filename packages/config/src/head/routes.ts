@@ -164,11 +164,7 @@ function rewriteWaf(waf: TomlTable, at: PathSegment[], renamed: Renamed[]): Toml
   ]);
   if (Array.isArray(waf.allow_rules)) {
     out.allow_paths = waf.allow_rules.flatMap((rule) =>
-      // A header rule also needs its secret (waf-allow.ts): never a plain allow path.
-      isTable(rule) &&
-      typeof rule.path === "string" &&
-      rule.path.endsWith("*") &&
-      !Object.hasOwn(rule, "header")
+      isTable(rule) && typeof rule.path === "string" && rule.path.endsWith("*")
         ? [rule.path.slice(0, -1)]
         : [],
     );
