@@ -19,6 +19,7 @@ export {
   type ConfigSource,
   type LoadedConfig,
   type LoadResult,
+  listPreviewPattern,
   listStages,
   loadConfig,
   MAX_CONFIG_BYTES,

@@ -6,7 +6,7 @@ import { readDotEnv } from "./files.js";
 import type { HeadContainerView } from "./head/facts.js";
 import { inContainerSpelling } from "./head/front-door.js";
 import { withHeadNames } from "./head/names.js";
-import { withExactAllowPaths } from "./head/waf-allow.js";
+import { withAllowRules } from "./head/waf-allow.js";
 import { isTable, type MergedDocument, mergeStage } from "./merge.js";
 import { type StageKind, stageKind } from "./preview.js";
 import { environmentSizeIssues } from "./rules/environment.js";
@@ -207,7 +207,7 @@ function runStage(prepared: Prepared, stage: string, tables: string | undefined 
         scheduler: view.scheduler,
       });
     run.context = head
-      ? withExactAllowPaths(withHeadNames(context, head, contextOf), head.wafExactPaths)
+      ? withAllowRules(withHeadNames(context, head, contextOf), head.wafExactPaths, head.wafHeaderRules)
       : context;
     const found = [
       ...nameIssues(run.context),
@@ -362,6 +362,14 @@ function dedupe(list: Diagnostic[]): Diagnostic[] {
     seen.add(k);
     return true;
   });
+}
+
+/** `general.preview_stages` of a pocket.toml, if it sets one, without validating the rest. */
+export function listPreviewPattern(options: SourceOptions): string | undefined {
+  const p = prepare(options);
+  const general = p.ok ? p.prepared.parsed.value.general : undefined;
+  const pattern = isTable(general) ? general.preview_stages : undefined;
+  return typeof pattern === "string" ? pattern : undefined;
 }
 
 /** The stage names of a pocket.toml without validating the rest (for prompts and errors). */

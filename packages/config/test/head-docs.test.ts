@@ -126,7 +126,7 @@ const ALTERNATIVES = /^# または.*$/m;
  * `unsupported-feature` (and nothing else), never loaded and silently ignored.
  */
 const UNBUILT =
-  /^\[(?:(?:dev|prod|sandbox)\.)?(?:dsql|backup)\b|provisioning = "command"|auto_database_url|link = true|publish = "command"|managed_assets|deploy_hash|header = /m;
+  /^\[(?:(?:dev|prod|sandbox)\.)?(?:dsql|backup)\b|provisioning = "command"|auto_database_url|link = true|publish = "command"|managed_assets|deploy_hash/m;
 
 const unbuilt = (block: string) => UNBUILT.test(block);
 

@@ -28,7 +28,12 @@ describe("preview stages", () => {
   it("loads an unlisted stage that matches the pattern with the base stage's settings, named after itself", () => {
     const ctx = context(FILE, "pr-42");
     expect(ctx.stage).toBe("pr-42");
-    expect(ctx.preview).toEqual({ base: "dev" });
+    expect(ctx.preview).toEqual({
+      base: "dev",
+      pattern: "pr-*",
+      baseBoundary: "dev-testprj-pocket-boundary",
+      sharedPrefix: "pr-previews-testprj-pocket-",
+    });
     expect(ctx.resourcePrefix).toBe("pr-42-testprj-pocket-");
     expect(ctx.stateBucket).toBe("pr-42-testprj-pocket-state");
     expect(ctx.s3?.bucketName).toBe("pr-42-testprj-pocket");
@@ -37,6 +42,24 @@ describe("preview stages", () => {
     expect(ctx.container?.envs).not.toHaveProperty("FROM_PRD");
     // Its Neon branch is its own, made as a copy of the base stage's.
     expect(ctx.neon).toMatchObject({ branch: "pr-42", parentBranch: "dev" });
+  });
+
+  it("bounds a preview's roles by the boundary previews share when the base has pocket's own", () => {
+    const own = `${FILE}
+[dev.awscontainer.iam]
+permissions_boundary = "arn:aws:iam::123456789012:policy/dev-testprj-pocket-boundary"
+`;
+    expect(context(own, "pr-42").container?.permissionsBoundary).toBe(
+      "arn:aws:iam::123456789012:policy/pr-previews-testprj-pocket-boundary",
+    );
+    expect(context(own, "dev").container?.permissionsBoundary).toBe(
+      "arn:aws:iam::123456789012:policy/dev-testprj-pocket-boundary",
+    );
+    // A boundary of the user's own is everyone's, previews' too.
+    const theirs = own.replace("dev-testprj-pocket-boundary", "team-boundary");
+    expect(context(theirs, "pr-42").container?.permissionsBoundary).toBe(
+      "arn:aws:iam::123456789012:policy/team-boundary",
+    );
   });
 
   it("leaves listed stages as they were", () => {

@@ -11,6 +11,7 @@ import type { Json, Template } from "../templates/template.js";
 import { writeErr, writeOut } from "../util/stdio.js";
 import { ownBoundaryName, stageBoundary } from "./permissions/boundary.js";
 import { githubSubject } from "./permissions/github-subject.js";
+import { loadPreviews, withWildcards } from "./permissions/previews.js";
 import {
   concretePolicy,
   type PolicyStatement,
@@ -27,6 +28,8 @@ export interface PermissionsOptions {
   roleTemplate?: string;
   allowWildcardSubject?: boolean;
   boundary?: boolean;
+  /** Every preview stage's permissions at once (docs/decisions.md#e19-preview-stages). */
+  previews?: boolean;
 }
 
 /** The resource types of every stack the stage deploys (templates rendered offline). */
@@ -83,15 +86,19 @@ function subAll(value: Json): Json {
   return value;
 }
 
-/** A role GitHub Actions assumes through OIDC, with the stage's policy as managed policies. */
+/**
+ * A role GitHub Actions assumes through OIDC, with the stage's policy as managed policies. With
+ * `previews`, the role of every preview stage, named by the prefix they share.
+ */
 export function roleTemplate(
   ctx: PocketContext,
   policy: StagePolicy,
   spec: string,
-  options: { allowWildcard?: boolean } = {},
+  options: { allowWildcard?: boolean; previews?: boolean } = {},
 ): Template {
   const subject = githubSubject(spec, options);
-  const policies = deployPolicies(ctx, policy);
+  const prefix = (options.previews && ctx.preview?.sharedPrefix) || ctx.resourcePrefix;
+  const policies = deployPolicies(ctx, policy, prefix);
   const boundary = boundaryResource(ctx);
   const resources: Template["Resources"] = {
     GitHubOidcProvider: {
@@ -104,7 +111,7 @@ export function roleTemplate(
     },
     ...policies,
     ...(boundary ? { StageBoundary: boundary } : {}),
-    DeployRole: deployRole(ctx, subject, Object.keys(policies)),
+    DeployRole: deployRole(ctx, subject, Object.keys(policies), prefix),
   };
   return {
     AWSTemplateFormatVersion: "2010-09-09",
@@ -129,7 +136,7 @@ export function roleTemplate(
 }
 
 /** The stage's policy as managed policies `DeployPolicy1..n`, each within IAM's size limit. */
-function deployPolicies(ctx: PocketContext, policy: StagePolicy): Template["Resources"] {
+function deployPolicies(ctx: PocketContext, policy: StagePolicy, prefix: string): Template["Resources"] {
   const parts = chunks(policy.statements);
   return Object.fromEntries(
     parts.map((statements, i) => [
@@ -137,7 +144,7 @@ function deployPolicies(ctx: PocketContext, policy: StagePolicy): Template["Reso
       {
         Type: "AWS::IAM::ManagedPolicy",
         Properties: {
-          ManagedPolicyName: `${ctx.resourcePrefix}deploy-${i + 1}`,
+          ManagedPolicyName: `${prefix}deploy-${i + 1}`,
           Description: `pocket deploy of stage ${ctx.stage} (${i + 1}/${parts.length})`,
           PolicyDocument: {
             Version: "2012-10-17",
@@ -178,11 +185,12 @@ function deployRole(
   ctx: PocketContext,
   { repo, sub: subject, wildcard }: ReturnType<typeof githubSubject>,
   policyIds: string[],
+  prefix: string,
 ): Template["Resources"][string] {
   return {
     Type: "AWS::IAM::Role",
     Properties: {
-      RoleName: `${ctx.resourcePrefix}deploy`,
+      RoleName: `${prefix}deploy`,
       Description: `GitHub Actions of ${repo} deploy stage ${ctx.stage} with pocket`,
       MaxSessionDuration: 3600,
       AssumeRolePolicyDocument: {
@@ -218,14 +226,15 @@ function deployRole(
 
 /** `pocket permissions`. */
 export async function permissionsCommand(global: GlobalOptions, opts: PermissionsOptions): Promise<void> {
-  const config = await loadStage(global, opts.stage);
+  const config = opts.previews ? await loadPreviews(global, opts.stage) : await loadStage(global, opts.stage);
   const ctx = config.context;
   const policy = policyFor(ctx);
+  // Every preview stage's names at once: the stand-in of the stage name read as `*`.
+  const names = <T>(value: T): T => (opts.previews ? withWildcards(value) : value);
   if (opts.roleTemplate) {
-    const subject = githubSubject(opts.roleTemplate, { allowWildcard: opts.allowWildcardSubject });
-    writeOut(
-      renderYaml(roleTemplate(ctx, policy, opts.roleTemplate, { allowWildcard: opts.allowWildcardSubject })),
-    );
+    const options = { allowWildcard: opts.allowWildcardSubject, previews: opts.previews };
+    const subject = githubSubject(opts.roleTemplate, options);
+    writeOut(renderYaml(names(roleTemplate(ctx, policy, opts.roleTemplate, options))));
     writeErr(`\nThe role trusts ${subject.trusts}: token sub ${subject.sub}.\n`);
     return;
   }
@@ -251,13 +260,13 @@ export async function permissionsCommand(global: GlobalOptions, opts: Permission
   }
   if (opts.boundary) {
     // The same substitution as the policy: the boundary's statements use the same placeholders.
-    const text = JSON.stringify(boundaryFor(ctx))
+    const text = JSON.stringify(names(boundaryFor(ctx)))
       .replaceAll("${AWS::Partition}", partition)
       .replaceAll("${AWS::AccountId}", account!);
     writeJson(JSON.parse(text));
     return;
   }
-  const document = concretePolicy(policy, account!, partition);
+  const document = names(concretePolicy(policy, account!, partition));
   if (opts.json) {
     writeJson(document);
     return;

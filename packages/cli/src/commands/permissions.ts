@@ -25,6 +25,10 @@ export function registerPermissions(program: Command, global: () => GlobalOption
       "print the stage's permissions boundary policy instead (for aws iam create-policy, when not using --role-template)",
     )
     .option("--allow-wildcard-subject", "let the --role-template ref hold * or ? (trusts every match)")
+    .option(
+      "--previews",
+      "for every preview stage (general.preview_stages) instead of one stage: names hold * where the stage name differs; --role-template then trusts pull requests (ref: pull_request when not given)",
+    )
     .addHelpText(
       "after",
       `

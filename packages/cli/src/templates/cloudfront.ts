@@ -120,6 +120,15 @@ function templateParameters(
       AllowedPattern: "[A-Za-z0-9_.~-]{32,}",
     };
   }
+  for (const h of protection.waf?.allowHeaders ?? []) {
+    parameters[h.parameter] = {
+      Type: "String",
+      NoEcho: true,
+      Description: `x-pocket-waf-allow value of a WAF allow rule (managed secret ${h.secret})`,
+      // WAF compares at most 200 bytes; a header value holds no white space.
+      AllowedPattern: "\\S{16,200}",
+    };
+  }
   return parameters;
 }
 

@@ -29,6 +29,19 @@ export interface WafProtection {
   allowPaths: string[];
   /** Paths that pass before every other rule, that path only. */
   allowExactPaths?: string[];
+  /**
+   * Requests whose `x-pocket-waf-allow` header holds a managed secret's value pass before every
+   * other rule (on the path when given); the value is a NoEcho parameter (`parameter`).
+   */
+  allowHeaders?: { secret: string; parameter: string; path?: { value: string; prefix: boolean } }[];
+}
+
+/** The header a WAF header allow rule reads (the original's configuration.md). */
+export const WAF_ALLOW_HEADER = "x-pocket-waf-allow";
+
+/** The NoEcho parameter that carries a header allow rule's secret value into the template. */
+export function wafAllowParameter(secret: string): string {
+  return `WafAllow${secret.replace(/[^A-Za-z0-9]/g, "")}`;
 }
 
 /** Header CloudFront sends to the API origins (docs/runtime-contract.md). */
@@ -60,6 +73,14 @@ export function edgeProtection(cf: CloudFrontContext): EdgeProtection {
       ...(cf.waf.rateLimit !== undefined ? { rateLimit: cf.waf.rateLimit } : {}),
       allowPaths: cf.waf.allowPaths,
       allowExactPaths: cf.waf.allowExactPaths,
+      ...(cf.waf.allowHeaderRules?.length
+        ? {
+            allowHeaders: cf.waf.allowHeaderRules.map((r) => ({
+              ...r,
+              parameter: wafAllowParameter(r.secret),
+            })),
+          }
+        : {}),
     };
   }
   return out;

@@ -1,4 +1,4 @@
-import type { WafProtection } from "./edge.js";
+import { WAF_ALLOW_HEADER, type WafProtection } from "./edge.js";
 import { cfn, type Json, type TemplateResource } from "./template.js";
 
 /** Logical ids of the WAF resources in the distribution's stack. */
@@ -13,7 +13,8 @@ export const RATE_WINDOW_SECONDS = 300;
  *
  * 1. `allow_paths`: allowed for everyone, before anything else (health checks); whole segments
  *    only (`/health` allows `/health` and `/health/...`, not `/health-anything`); an exact
- *    `allow_rules` path of the original's current spelling allows that path only.
+ *    `allow_rules` path of the original's current spelling allows that path only; then its
+ *    header rules: a request whose `x-pocket-waf-allow` is the secret's value (on the path).
  * 2. the allow list: an allow-listed address is allowed on the protected paths;
  * 3. any other address is blocked there;
  * 4. the rate limit: an address over `rate_limit` requests in five minutes is blocked;
@@ -43,6 +44,13 @@ export function wafResources(waf: WafProtection): Record<string, TemplateResourc
     ...(waf.allowExactPaths ?? []).map((p) => pathMatch("EXACTLY", p)),
   ];
   if (allowed.length > 0) rule("allow-paths", anyOf(allowed), "Allow");
+  const withHeader = (waf.allowHeaders ?? []).map((h) => {
+    const header = headerMatch(h.parameter);
+    if (!h.path) return header;
+    const path = h.path.prefix ? anyOf(pathsUnder([h.path.value])) : pathMatch("EXACTLY", h.path.value);
+    return { AndStatement: { Statements: [header, path] } };
+  });
+  if (withHeader.length > 0) rule("allow-header", anyOf(withHeader), "Allow");
   if (waf.ipSets) {
     for (const [id, version, name] of [
       [WAF_IDS.ipSetV4, "IPV4", waf.ipSets.v4],
@@ -167,6 +175,21 @@ function pathMatch(PositionalConstraint: "EXACTLY" | "STARTS_WITH", SearchString
       PositionalConstraint,
       SearchString,
       TextTransformations: ["URL_DECODE", "NORMALIZE_PATH"].map((Type, Priority) => ({ Priority, Type })),
+    },
+  };
+}
+
+/**
+ * The `x-pocket-waf-allow` header equal to the secret's value, compared as sent (no
+ * transformation); the value is a NoEcho parameter, so it is never in the template's text.
+ */
+function headerMatch(parameter: string): Json {
+  return {
+    ByteMatchStatement: {
+      FieldToMatch: { SingleHeader: { Name: WAF_ALLOW_HEADER } },
+      PositionalConstraint: "EXACTLY",
+      SearchString: cfn.ref(parameter),
+      TextTransformations: [{ Priority: 0, Type: "NONE" }],
     },
   };
 }

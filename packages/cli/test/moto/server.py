@@ -26,7 +26,9 @@
 7. WAFv2 resources in CloudFormation (`AWS::WAFv2::IPSet`, `AWS::WAFv2::WebACL`), which moto's
    CloudFormation does not model although moto's WAFv2 API exists: each is created in moto's
    WAFv2 backend (CLOUDFRONT scope in its global region, as the API does), so `pocket waf ip`
-   edits the set a deploy made, and a stack deletion deletes them.
+   edits the set a deploy made, and a stack deletion deletes them. A ByteMatchStatement's
+   `SearchString` is text in CloudFormation but a blob in the WAFv2 API (base64 on the wire): it
+   is stored base64-encoded, as the API hands it back, so GetWebACL reads the template's text.
 8. `NoEcho` parameters read back as `****` from DescribeStacks, as on AWS; moto 5 compares the
    parameter's value instead of its key with the NoEcho keys, so it shows them in clear.
 10. CloudWatch alarms in CloudFormation (`AWS::CloudWatch::Alarm`), which moto's CloudFormation
@@ -336,6 +338,25 @@ class StandInWebACL(_WafStandIn, CloudFormationModel):
     @staticmethod
     def cloudformation_type():
         return "AWS::WAFv2::WebACL"
+def _api_rules(rules):
+    """The template's rules as the WAFv2 API holds them: each SearchString base64-encoded."""
+    import base64
+
+    def convert(value):
+        if isinstance(value, list):
+            return [convert(v) for v in value]
+        if not isinstance(value, dict):
+            return value
+        out = {k: convert(v) for k, v in value.items()}
+        match = out.get("ByteMatchStatement")
+        if isinstance(match, dict) and isinstance(match.get("SearchString"), str):
+            encoded = base64.b64encode(match["SearchString"].encode()).decode()
+            out["ByteMatchStatement"] = {**match, "SearchString": encoded}
+        return out
+
+    return convert(rules)
+
+
 
     @property
     def obj_id(self):
@@ -350,7 +371,7 @@ class StandInWebACL(_WafStandIn, CloudFormationModel):
             scope=self.scope,
             description=p.get("Description", ""),
             tags=[],
-            rules=p.get("Rules", []),
+            rules=_api_rules(p.get("Rules", [])),
             association_config=None,
             captcha_config=None,
             challenge_config=None,
@@ -363,7 +384,9 @@ class StandInWebACL(_WafStandIn, CloudFormationModel):
         from moto.wafv2.models import FakeRule
 
         p = self.properties
-        rules = [FakeRule(**{camelcase_to_underscores(k): v for k, v in r.items()}) for r in p.get("Rules", [])]
+        rules = [
+            FakeRule(**{camelcase_to_underscores(k): v for k, v in r.items()}) for r in _api_rules(p.get("Rules", []))
+        ]
         self.obj.update(
             p["DefaultAction"], rules, p.get("Description"), p["VisibilityConfig"], None, None, None, None, None
         )

@@ -17,6 +17,7 @@ import { buildDistribution } from "./cloudfront.js";
 import { buildContainer } from "./container.js";
 import { resolveDjango } from "./django.js";
 import { logicalId } from "./names.js";
+import { previewContext, withPreviewBoundary } from "./preview.js";
 import type {
   CloudFrontContext,
   ContainerContext,
@@ -39,12 +40,13 @@ export function buildContext(settings: Settings): PocketContext {
   const format = (t: string) => applyFormat(t, vars);
   const ctx = stageNames(settings, format);
   const base = previewBase(general, stage);
-  if (base !== undefined) ctx.preview = { base };
+  if (base !== undefined) ctx.preview = previewContext(general, base, vars);
   if (settings.s3) ctx.s3 = buildS3(settings.s3, ctx, format);
   if (settings.vpc) ctx.vpc = buildVpc(settings.vpc, ctx, vpcUsers(settings));
   const cloudfront = buildDistributions(settings, ctx);
   if (Object.keys(cloudfront).length > 0) ctx.cloudfront = cloudfront;
   if (settings.awscontainer) ctx.container = buildContainer(settings, ctx, cloudfront, format);
+  withPreviewBoundary(ctx);
   if (settings.ses) ctx.ses = buildSes(settings.ses, ctx.region);
   if (settings.scheduler && ctx.container)
     ctx.scheduler = buildScheduler(settings.scheduler, ctx, ctx.container);

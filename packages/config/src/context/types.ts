@@ -27,7 +27,7 @@ export interface PocketContext {
    * A preview stage (docs/decisions.md#e19-preview-stages): not listed in `general.stages`, it
    * matches `general.preview_stages` and has the settings of `base` (`general.preview_base`).
    */
-  preview?: { base: string };
+  preview?: PreviewContext;
   s3?: S3Context;
   vpc?: VpcContext;
   container?: ContainerContext;
@@ -450,6 +450,18 @@ export interface ExistingRdsContext {
   region: string;
 }
 
+/** A preview stage (docs/decisions.md#e19-preview-stages). */
+export interface PreviewContext {
+  /** `general.preview_base`: whose settings the stage has. */
+  base: string;
+  /** `general.preview_stages`, e.g. `pr-*`. */
+  pattern: string;
+  /** The base stage's own boundary name (`{its resourcePrefix}boundary`). */
+  baseBoundary: string;
+  /** The prefix of what every preview shares (the CI role, its policies, the roles' boundary). */
+  sharedPrefix: string;
+}
+
 export interface NeonContext {
   projectName: string;
   branch: string;
@@ -604,6 +616,12 @@ export interface S3RouteContext extends RouteBase {
   /**
    * The key prefix the front-end upload syncs `buildDir` to, deleting what the folder does not
    * hold (no leading or trailing slash): `keyPrefix` when the route has a `buildDir`.
+    /**
+     * `allow_rules` with a `header` (the original's current spelling): requests whose
+     * `x-pocket-waf-allow` header is the managed secret `secret`'s value pass before every other
+     * rule, on `path` only when given (a prefix when `prefix`, else that path).
+     */
+    allowHeaderRules?: WafHeaderRule[];
    */
   syncPrefix?: string;
   requireToken: boolean;
@@ -617,4 +635,10 @@ export interface S3RouteContext extends RouteBase {
 export interface ApiRouteContext extends RouteBase {
   type: "api";
   handler: string;
+}
+
+/** One `allow_rules` entry with a `header`: the managed secret that opens it, and its path if any. */
+export interface WafHeaderRule {
+  secret: string;
+  path?: { value: string; prefix: boolean };
 }

@@ -1,4 +1,5 @@
 import type * as z from "zod/mini";
+import type { WafHeaderRule } from "../context/types.js";
 import type { AwsContainerSettings } from "../schema/awscontainer.js";
 import type { DistributionSettings } from "../schema/cloudfront.js";
 import type { schedulerSchema } from "../schema/scheduler.js";
@@ -34,6 +35,8 @@ export interface HeadFacts {
   ecrNames?: Record<string, string>;
   /** Per distribution, `waf.allow_rules` paths allowed exactly (no trailing `*`). */
   wafExactPaths?: Record<string, string[]>;
+  /** Per distribution, `waf.allow_rules` with a `header` (its managed secret, its path if any). */
+  wafHeaderRules?: Record<string, WafHeaderRule[]>;
   /** `[rds] database`, when written. */
   rdsDatabase?: string;
 }

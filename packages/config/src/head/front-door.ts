@@ -5,7 +5,7 @@ import { containerTables } from "./declared-containers.js";
 import type { HeadContainerSettings, HeadContainerView, HeadFacts } from "./facts.js";
 import { type HeadRewrite, rewriteForContainer } from "./normalise.js";
 import { unbuiltIssues } from "./unbuilt.js";
-import { exactAllowPaths } from "./waf-allow.js";
+import { addHeaderSecrets, allowRulesOf } from "./waf-allow.js";
 
 /** The part of validate.ts's input and output the front door reads (validate.ts calls it). */
 interface ValidationInput {
@@ -31,10 +31,13 @@ export function validateHeadSpelling<I extends ValidationInput>(
     ? containerTables(input.doc)
     : { names: [], issues: [] };
   const unbuilt = unbuiltIssues(input.doc);
-  const exact = exactAllowPaths(input.doc);
-  issues.push(...unbuilt, ...exact.issues);
-  const runs = (names.length ? names : [undefined]).map((name) => {
+  const allow = allowRulesOf(input.doc);
+  issues.push(...unbuilt, ...allow.issues);
+  const runs = (names.length ? names : [undefined]).map((name, i) => {
     const { rewrite, issues: own } = rewriteForContainer(input.doc, name, names, input);
+    // The WAF header rules' secrets are the first container's (waf-allow.ts).
+    if (i === 0 && name !== undefined)
+      own.push(...addHeaderSecrets(rewrite.doc.awscontainer, name, allow.secrets));
     return { rewrite, own, out: validateSeed({ ...input, doc: rewrite.doc }) };
   });
   for (const run of runs) {
@@ -70,7 +73,8 @@ export function validateHeadSpelling<I extends ValidationInput>(
     r.container !== undefined && r.ecrName !== undefined ? [[r.container, r.ecrName] as const] : [],
   );
   if (ecrNames.length > 0) head.ecrNames = Object.fromEntries(ecrNames);
-  if (Object.keys(exact.paths).length > 0) head.wafExactPaths = exact.paths;
+  if (Object.keys(allow.paths).length > 0) head.wafExactPaths = allow.paths;
+  if (Object.keys(allow.headers).length > 0) head.wafHeaderRules = allow.headers;
   const cloudfront = withoutOriginPath(settings.cloudfront, first.rewrite.bareRoutes);
   return {
     issues: reported,

@@ -164,7 +164,11 @@ function rewriteWaf(waf: TomlTable, at: PathSegment[], renamed: Renamed[]): Toml
   ]);
   if (Array.isArray(waf.allow_rules)) {
     out.allow_paths = waf.allow_rules.flatMap((rule) =>
-      isTable(rule) && typeof rule.path === "string" && rule.path.endsWith("*")
+      // A header rule also needs its secret (waf-allow.ts): never a plain allow path.
+      isTable(rule) &&
+      typeof rule.path === "string" &&
+      rule.path.endsWith("*") &&
+      !Object.hasOwn(rule, "header")
         ? [rule.path.slice(0, -1)]
         : [],
     );

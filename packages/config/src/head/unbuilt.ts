@@ -112,12 +112,4 @@ function distributionIssues(d: TomlTable, at: PathSegment[], refuse: Refuse) {
       );
     }
   });
-  const waf = d.waf;
-  const rules: TomlValue[] = isTable(waf) && Array.isArray(waf.allow_rules) ? waf.allow_rules : [];
-  rules.forEach((rule, i) => {
-    if (!isTable(rule)) return;
-    if (Object.hasOwn(rule, "header")) {
-      refuse([...at, "waf", "allow_rules", i, "header"], "a WAF allow rule on a secret header");
-    }
-  });
 }

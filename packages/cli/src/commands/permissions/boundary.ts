@@ -19,9 +19,12 @@ export interface BoundaryDocument {
   Statement: Record<string, Json>[];
 }
 
-/** The name of the boundary pocket makes for the stage: `{resourcePrefix}boundary`. */
+/**
+ * The name of the boundary pocket makes for the stage: `{resourcePrefix}boundary`; for a preview
+ * stage the one every preview shares (docs/decisions.md#e19-preview-stages).
+ */
 export function boundaryName(ctx: PocketContext): string {
-  return `${ctx.resourcePrefix}boundary`;
+  return `${ctx.preview?.sharedPrefix ?? ctx.resourcePrefix}boundary`;
 }
 
 /**

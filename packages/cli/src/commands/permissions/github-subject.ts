@@ -14,7 +14,10 @@ export interface GithubSubject {
   wildcard: boolean;
 }
 
-export function githubSubject(spec: string, options: { allowWildcard?: boolean } = {}): GithubSubject {
+export function githubSubject(
+  spec: string,
+  options: { allowWildcard?: boolean; previews?: boolean } = {},
+): GithubSubject {
   const m = /^github:([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)(?::(.+))?$/.exec(spec);
   if (!m) {
     throw new CliError("invalid-role-template", `--role-template ${spec} is not github:OWNER/REPO[:ref].`, {
@@ -23,7 +26,8 @@ export function githubSubject(spec: string, options: { allowWildcard?: boolean }
     });
   }
   const repo = `${m[1]}/${m[2]}`;
-  const ref = m[3] ?? "main";
+  // Preview stages are deployed for pull requests (docs/decisions.md#e19-preview-stages).
+  const ref = m[3] ?? (options.previews ? "pull_request" : "main");
   const wildcard = /[*?]/.test(ref);
   if (wildcard && !options.allowWildcard) {
     throw new CliError(
@@ -34,6 +38,14 @@ export function githubSubject(spec: string, options: { allowWildcard?: boolean }
         exitCode: 2,
       },
     );
+  }
+  if (ref === "pull_request") {
+    return {
+      repo,
+      sub: `repo:${repo}:pull_request`,
+      trusts: `runs of ${repo} for pull requests (from its own branches: GitHub gives a fork's pull request no token), and nothing else`,
+      wildcard,
+    };
   }
   if (ref.startsWith("environment:")) {
     const name = ref.slice("environment:".length);

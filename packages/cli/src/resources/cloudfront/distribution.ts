@@ -1,34 +1,25 @@
 import type { CloudFrontContext, PocketContext } from "@magic-pocket/config";
-import { CliError } from "../../errors.js";
-import {
-  cloudfrontParameters,
-  cloudfrontTemplate,
-  ORIGIN_VERIFY_PARAMETER,
-} from "../../templates/cloudfront.js";
+import { cloudfrontParameters, cloudfrontTemplate } from "../../templates/cloudfront.js";
 import { edgeProtection } from "../../templates/edge.js";
 import type { ParameterSource } from "../../templates/template.js";
 import { containerIds } from "../container-views.js";
-import type { Resource, RunContext } from "../resource.js";
-import { managedSecretStore } from "../secrets/store.js";
-import { originVerifyHeaderValue, secretFingerprint } from "../secrets/values.js";
+import type { Resource } from "../resource.js";
 import { stackResource } from "../stack-resource.js";
 import { ensureBucketPolicyStatement, removeBucketPolicyStatement } from "./bucket-policy.js";
+import { edgeSecretParameters } from "./edge-secrets.js";
 import { protectionSummary } from "./protection.js";
 import { ensureEdgeSecretsInKvs } from "./token-secret.js";
-
-/** Stack tag holding a fingerprint of the origin-verify value (its parameter reads back as ****). */
-export const ORIGIN_VERIFY_TAG = "pocket:origin-verify-fingerprint";
 
 /**
  * One distribution's stack (us-east-1). Its parameters are declared as data: hosted zones of its
  * domains, and the execute-api domain of each API origin from the container stack's exports;
- * the origin-verify value comes from the secrets store.
+ * the origin-verify and WAF header values come from the secrets store.
  */
 export function distributionResource(ctx: PocketContext, cf: CloudFrontContext): Resource {
   const protection = edgeProtection(cf);
   const parameters = parameterSources(ctx, cf);
   const originVerify = protection.originVerify;
-  const originVerifyValue = originVerifyReader(originVerify?.secret);
+  const headerRules = protection.waf?.allowHeaders?.length ?? 0;
   const resource = stackResource({
     id: `cloudfront:${cf.name}`,
     title: `CloudFront ${cf.stackName}`,
@@ -38,26 +29,15 @@ export function distributionResource(ctx: PocketContext, cf: CloudFrontContext):
       "s3",
       ...containerIds(ctx),
       ...(cf.signingKey ? [`cloudfront-keys:${cf.name}`] : []),
-      // The origin-verify and basic-auth values are generated with the other managed secrets.
-      ...(originVerify || protection.basicAuth ? ["secrets"] : []),
+      // The origin-verify, basic-auth and WAF header values are generated with the other managed secrets.
+      ...(originVerify || protection.basicAuth || headerRules ? ["secrets"] : []),
     ],
     region: "us-east-1",
     stackName: cf.stackName,
     template: () => cloudfrontTemplate(cf, protection),
     parameters,
-    ...(originVerify
-      ? {
-          // Not a declared source: the value is a secret, passed as a NoEcho parameter.
-          extraParameters: async (run: RunContext) => ({
-            [ORIGIN_VERIFY_PARAMETER]: await originVerifyValue(run),
-          }),
-          // A NoEcho parameter reads back as ****; the fingerprint tag shows a rotation as a change.
-          tags: async (run: RunContext) => ({
-            [ORIGIN_VERIFY_TAG]: secretFingerprint(await originVerifyValue(run)),
-          }),
-          secretFingerprintTags: { [ORIGIN_VERIFY_PARAMETER]: ORIGIN_VERIFY_TAG },
-        }
-      : {}),
+    // Not declared sources: secret values, passed as NoEcho parameters (edge-secrets.ts).
+    ...edgeSecretParameters(protection),
     after: async (run, outputs, progress) => {
       const policy = await ensureBucketPolicyStatement(run, cf, outputs.DistributionId!, progress);
       const kvs = await ensureEdgeSecretsInKvs(run, cf, outputs.TokenKvsArn, progress, protection);
@@ -102,39 +82,4 @@ function parameterSources(ctx: PocketContext, cf: CloudFrontContext): Record<str
           };
   }
   return parameters;
-}
-
-/**
- * The origin-verify value, read from the secrets store once per run (parameters and tags both
- * need it). A failed read is not kept: a status asked before the secrets resource created the
- * value (the deploy's read-ahead) must not decide what the deploy after it finds.
- */
-function originVerifyReader(secret: string | undefined): (run: RunContext) => Promise<string> {
-  const verifyValues = new WeakMap<RunContext, Promise<string>>();
-  return (run) => {
-    let p = verifyValues.get(run);
-    if (!p) {
-      const read = readOriginVerify(run, secret!);
-      read.catch(() => {
-        if (verifyValues.get(run) === read) verifyValues.delete(run);
-      });
-      verifyValues.set(run, read);
-      p = read;
-    }
-    return p;
-  };
-}
-
-async function readOriginVerify(run: RunContext, secret: string): Promise<string> {
-  const secrets = run.ctx.container?.secrets;
-  const stored = secrets
-    ? await managedSecretStore(run.aws(secrets.region), secrets, run.ctx.stage, run.ctx.project).read()
-    : {};
-  const value = originVerifyHeaderValue(stored[secret]);
-  if (!value) {
-    throw new CliError("origin-verify-secret-missing", `the managed secret ${secret} does not exist yet.`, {
-      hint: "Deploy the whole stage (`pocket deploy` creates secrets first), or run `pocket resource awscontainer secrets create-pocket-managed`.",
-    });
-  }
-  return value;
 }
