@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import {
+  askAhead,
   changedOutsideSdk,
   closeReadAhead,
   keptAnswers,
+  keptValue,
   openReadAhead,
   withReadAhead,
 } from "../src/aws/read-ahead.js";
@@ -138,5 +140,38 @@ describe("read-ahead", () => {
     const busy = client(async (_c, n) => (n === 1 ? Promise.reject(unavailable()) : { ok: n }));
     await expect(busy.send("GetBucketCors")).rejects.toThrow("busy");
     expect(await busy.send("GetBucketCors")).toEqual({ ok: 2 });
+  });
+
+  it("asks a read made twice in the sweep once, and leaves an answer for each later call", async () => {
+    const c = client();
+    openReadAhead();
+    // Two statuses read the same stack (one for itself, one for another's parameters).
+    const [a, b] = await askAhead(() => Promise.all([c.send("DescribeStacks"), c.send("DescribeStacks")]));
+    expect(a).toBe(b);
+    // Both deploys find it; a third call (a poll) asks AWS.
+    expect(await c.send("DescribeStacks")).toBe(a);
+    expect(await c.send("DescribeStacks")).toBe(a);
+    await c.send("DescribeStacks");
+    expect(c.sent).toEqual(["DescribeStacks", "DescribeStacks"]);
+  });
+
+  it("keeps a value read through a call it cannot keep, as it keeps answers", async () => {
+    const c = client();
+    let reads = 0;
+    const record = () => keptValue("s3 object\0state\0drift.json", async () => ({ read: ++reads }));
+    openReadAhead();
+    const ahead = await askAhead(record);
+    expect(await record()).toBe(ahead);
+    expect(reads).toBe(1);
+    // Any change drops it.
+    await askAhead(record);
+    await c.send("PutObject");
+    await record();
+    expect(reads).toBe(3);
+    // Closed: read every time.
+    closeReadAhead();
+    await record();
+    await record();
+    expect(reads).toBe(5);
   });
 });

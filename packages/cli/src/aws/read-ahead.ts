@@ -7,6 +7,11 @@ import type { WithMiddleware } from "./failed-call.js";
  * resource's reads at once (their read-only `status`); each answer is kept for the first identical
  * call (same client, command and input), which then costs no round trip.
  *
+ * Calls made inside `askAhead` (the engine's sweep of every status) each leave one answer for
+ * a later identical call outside it: two resources whose statuses make the same read (a
+ * distribution's stack, read for its own status and for another's parameters) share one round
+ * trip in the sweep, and both their deploys find the answer.
+ *
  * What keeps it correct: an answer is used once (a poll asks AWS again); any call that is not a
  * read (Create/Update/Put/Delete..., from any client) drops every kept answer when it starts and
  * when it ends, and ends the read-ahead, so nothing read before, during or after a change is
@@ -32,8 +37,22 @@ const NEVER_KEPT = new Set([
   "GetParametersByPathCommand",
 ]);
 
+/** A kept answer, and how many later calls may still take it. */
+interface Kept {
+  answer: Promise<unknown>;
+  uses: number;
+}
+
 let open = false;
-let kept = new Map<string, Promise<unknown>>();
+let kept = new Map<string, Kept>();
+/** Marks the calls of `askAhead` (made on first use: most commands never open a read-ahead). */
+let sweep: import("node:async_hooks").AsyncLocalStorage<true> | undefined;
+
+/** Runs `work` as reads asked ahead: each read it makes leaves one answer for a later call. */
+export function askAhead<T>(work: () => Promise<T>): Promise<T> {
+  sweep ??= new (process.getBuiltinModule("node:async_hooks").AsyncLocalStorage)<true>();
+  return sweep.run(true, work);
+}
 
 /** Opens a read-ahead: reads from now on are kept for their first repetition. */
 export function openReadAhead(): void {
@@ -54,6 +73,29 @@ export function closeReadAhead(): void {
 export function changedOutsideSdk(): void {
   open = false;
   kept = new Map();
+}
+
+/**
+ * A value read through a call the read-ahead cannot keep (a GetObject's body streams once):
+ * `key` names the read, `read` makes it and turns the answer into a value. The value is kept as
+ * an answer is (shared in the sweep, one use per later call, dropped at any change).
+ */
+export function keptValue<T>(key: string, read: () => Promise<T>): Promise<T> {
+  if (!open) return read();
+  const earlier = kept.get(key);
+  if (earlier && sweep?.getStore()) {
+    earlier.uses++;
+    return earlier.answer as Promise<T>;
+  }
+  if (earlier) {
+    if (--earlier.uses === 0) kept.delete(key);
+    return (earlier.answer as Promise<T>).catch(() => read());
+  }
+  const value = read();
+  const store = kept;
+  store.set(key, { answer: value, uses: 1 });
+  value.catch(() => store.delete(key));
+  return value;
 }
 
 /** How many answers are waiting to be used (tests). */
@@ -83,10 +125,15 @@ export function withReadAhead<T extends WithMiddleware>(client: T): T {
       if (!open || NEVER_KEPT.has(command)) return next(args);
       const key = `${context.clientName ?? ""}\0${command}\0${stableJson(args.input)}`;
       const earlier = kept.get(key);
+      if (earlier && sweep?.getStore()) {
+        // Another read of the sweep: it shares the answer, and leaves one more for later.
+        earlier.uses++;
+        return earlier.answer;
+      }
       if (earlier) {
-        kept.delete(key);
+        if (--earlier.uses === 0) kept.delete(key);
         try {
-          return await earlier;
+          return await earlier.answer;
         } catch (error) {
           // AWS's own "no such ..." is the answer; a throttle, a 5xx or a cut connection is not.
           if (definitive(error)) throw error;
@@ -95,7 +142,7 @@ export function withReadAhead<T extends WithMiddleware>(client: T): T {
       }
       const answer = next(args);
       const store = kept;
-      store.set(key, answer);
+      store.set(key, { answer, uses: 1 });
       answer.catch((error: unknown) => {
         if (!definitive(error)) store.delete(key);
       });

@@ -1,17 +1,22 @@
-import { closeReadAhead, openReadAhead } from "../aws/read-ahead.js";
+import { askAhead, closeReadAhead, openReadAhead } from "../aws/read-ahead.js";
 import type { Resource, RunContext } from "../resources/resource.js";
 
 /**
- * Asks every target's reads at once (their read-only `status`, answers dropped; not `plan`,
- * which makes change sets) while the resources deploy in dependency order, so that a
- * resource's own reads find their answers
- * already there (aws/read-ahead.ts) instead of paying their round trips after its
- * dependencies'. Returns the closer: it waits for the reads asked ahead, then forgets them.
- * A read that fails here is asked again by its resource, which reports it.
+ * Asks every target's reads at once (their read-only `status` and `check`, answers dropped; not
+ * `plan`, which makes change sets) while the resources deploy in dependency order, so that a
+ * resource's own reads find their answers already there (aws/read-ahead.ts) instead of paying
+ * their round trips after its dependencies'. Returns the closer: it waits for the reads asked
+ * ahead, then forgets them. A read that fails here is asked again by its resource, which
+ * reports it.
  */
 export function readAhead(run: RunContext, targets: readonly Resource[]): () => Promise<void> {
   openReadAhead();
-  const asked = Promise.all(targets.map((r) => r.status(run).catch(() => undefined)));
+  // Besides the statuses, the input checks: made before the lock, and again by a deploy (the
+  // image named by --image, which must still be in ECR).
+  const reads = (r: Resource) => [r.status(run), r.check?.(run)];
+  const asked = askAhead(() =>
+    Promise.all(targets.flatMap(reads).map((p) => Promise.resolve(p).catch(() => undefined))),
+  );
   return async () => {
     await asked;
     closeReadAhead();

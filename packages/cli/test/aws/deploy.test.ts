@@ -115,6 +115,13 @@ describe("pocket deploy against moto (getting-started)", () => {
     expect(result.stderr).toContain("No changes: stage dev is up to date");
     // The deploy lock (an object in the state bucket) is the only write.
     expect(mutating(operations)).toEqual(["PutObject", "DeleteObject"]);
+    // Under the lock each read is asked once (engine/read-ahead.ts): the container's drift record
+    // (an object read the read-ahead keeps as a value) and its stack; --image is checked before
+    // the lock and once under it, with the statuses.
+    const count = (op: string) => operations.filter((o) => o === op).length;
+    expect(count("GetObject")).toBe(1);
+    expect(count("DescribeStacks")).toBe(1);
+    expect(count("DescribeImages")).toBe(2);
   });
 
   it("reports status in sync, also as JSON", () => {
