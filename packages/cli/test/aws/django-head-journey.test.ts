@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import {
   appendFileSync,
   existsSync,
@@ -12,16 +11,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { awsClients } from "../../src/aws/clients.js";
-import {
-  deployedEnvironment,
-  type HandlerProcess,
-  httpEvent,
-  managementEvent,
-  startHandlerProcess,
-} from "../../src/local/index.js";
+import { type HandlerProcess, httpEvent, managementEvent } from "../../src/local/index.js";
 import { pocket } from "../cli/run.js";
-import { DEPS_SITE, DJANGO_ADMIN, ensurePython, PY_DIR, PYTHON } from "../django/python.js";
+import { deployedFunctionEnvironment, runPython, startDjangoHandler } from "../django/handlers.js";
+import { DEPS_SITE, DJANGO_ADMIN, ensurePython, PY_DIR } from "../django/python.js";
 import { motoEnv, putTestImage } from "../moto/moto.js";
 import { freshMoto, general, REGION } from "./harness.js";
 
@@ -166,20 +159,11 @@ describe("the Django journey with a settings.py and pocket.toml written from HEA
   /** The runtime as the user installed it (the package's source) and the project's dependencies. */
   const pythonPath = () => [join(PY_DIR, "src"), DEPS_SITE].join(":");
 
-  function python(args: string[], cwd: string, env: Record<string, string | undefined> = {}) {
-    const r = spawnSync(PYTHON, args, {
-      cwd,
-      encoding: "utf8",
-      env: { PATH: process.env.PATH, PYTHONPATH: pythonPath(), ...env } as NodeJS.ProcessEnv,
-    });
-    return { status: r.status, out: `${r.stdout}${r.stderr}` };
-  }
+  const python = (args: string[], cwd: string, env: Record<string, string | undefined> = {}) =>
+    runPython(args, cwd, pythonPath(), env);
 
   async function handler(name: "management" | "wsgi", env: Record<string, string>): Promise<HandlerProcess> {
-    const p = await startHandlerProcess({
-      runtime: "python",
-      executable: PYTHON,
-      handler: `pocket.django.lambda_handlers.${name === "wsgi" ? "wsgi_handler" : "management_command_handler"}`,
+    const p = await startDjangoHandler(name, {
       env,
       cwd: dir,
       functionName: `dev-mysite-pocket-main-${name}`,
@@ -236,7 +220,7 @@ describe("the Django journey with a settings.py and pocket.toml written from HEA
     expect(r.stderr).not.toContain("warning[django-");
     expect(r.stderr).not.toContain(`sqlite:///${dbFile}`);
     expect(existsSync(join(dir, ".pocket"))).toBe(false);
-    const env = await deployedEnvironment(awsClients(REGION), "dev-mysite-pocket-main-wsgi");
+    const env = await deployedFunctionEnvironment("dev-mysite-pocket-main-wsgi", REGION);
     functionEnv = env.variables;
     expect(functionEnv.POCKET_STAGE).toBe("dev");
   });

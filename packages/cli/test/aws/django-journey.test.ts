@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import {
   appendFileSync,
   cpSync,
@@ -15,17 +14,11 @@ import { join } from "node:path";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { awsClients } from "../../src/aws/clients.js";
-import {
-  deployedEnvironment,
-  type HandlerProcess,
-  httpEvent,
-  managementEvent,
-  startHandlerProcess,
-} from "../../src/local/index.js";
+import { type HandlerProcess, httpEvent, managementEvent } from "../../src/local/index.js";
 import { pocket, repoRoot } from "../cli/run.js";
+import { deployedFunctionEnvironment, runPython, startDjangoHandler } from "../django/handlers.js";
 import { type Postgres, startPostgres } from "../django/postgres.js";
-import { DEPS_SITE, DJANGO_ADMIN, ensurePython, PYTHON } from "../django/python.js";
+import { DEPS_SITE, DJANGO_ADMIN, ensurePython } from "../django/python.js";
 import { ENVIRON, HEROKU, type ProjectShape, SPLIT } from "../django/shapes.js";
 import { motoEnv } from "../moto/moto.js";
 import { freshMoto, stageImage } from "./harness.js";
@@ -124,14 +117,8 @@ function journey(title: string, make: MakeProject, options: JourneyOptions = {})
   let functionEnv: Record<string, string>;
   const processes: HandlerProcess[] = [];
 
-  function python(args: string[], env: Record<string, string | undefined>, cwd = dir) {
-    const r = spawnSync(PYTHON, args, {
-      cwd,
-      encoding: "utf8",
-      env: { PATH: process.env.PATH, PYTHONPATH: pythonPath(), ...env } as NodeJS.ProcessEnv,
-    });
-    return { status: r.status, out: `${r.stdout}${r.stderr}` };
-  }
+  const python = (args: string[], env: Record<string, string | undefined>, cwd = dir) =>
+    runPython(args, cwd, pythonPath(), env);
 
   /** What the image has on its path: the runtime init copied, and django-storages. */
   function pythonPath(): string {
@@ -244,7 +231,7 @@ from_email = "${SENDER}"
       deployOutput = r.stderr;
       expect(r.status, r.stderr).toBe(0);
       expect(deployOutput).not.toContain("warning[django-");
-      const env = await deployedEnvironment(awsClients(REGION), "dev-mysite-pocket-wsgi");
+      const env = await deployedFunctionEnvironment("dev-mysite-pocket-wsgi", REGION);
       functionEnv = env.variables;
       expect(env.placeholders).toHaveProperty("WsgiApi");
       host = functionEnv.POCKET_WSGI_HOST!;
@@ -254,7 +241,7 @@ from_email = "${SENDER}"
         POCKET_SES_FROM_EMAIL: SENDER,
         POCKET_SES_REGION: REGION,
       });
-      const mgmt = await deployedEnvironment(awsClients(REGION), "dev-mysite-pocket-management");
+      const mgmt = await deployedFunctionEnvironment("dev-mysite-pocket-management", REGION);
       expect(mgmt.variables).toEqual(functionEnv);
     });
 
@@ -289,24 +276,14 @@ from_email = "${SENDER}"
         PYTHONPATH: pythonPath(),
         ...motoEnv(REGION),
       };
-      management = await startHandlerProcess({
-        runtime: "python",
-        executable: PYTHON,
-        handler: "pocket.django.lambda_handlers.management_command_handler",
+      management = await startDjangoHandler("management", {
         env,
         cwd: dir,
         functionName: "dev-mysite-pocket-management",
         timeoutSeconds: 120,
       });
       processes.push(management);
-      wsgi = await startHandlerProcess({
-        runtime: "python",
-        executable: PYTHON,
-        handler: "pocket.django.lambda_handlers.wsgi_handler",
-        env,
-        cwd: dir,
-        functionName: "dev-mysite-pocket-wsgi",
-      });
+      wsgi = await startDjangoHandler("wsgi", { env, cwd: dir, functionName: "dev-mysite-pocket-wsgi" });
       processes.push(wsgi);
       const migrate = await management.invoke<{ exitCode: number; output: string }>(
         managementEvent("migrate", ["--noinput"]),

@@ -3,11 +3,9 @@ import { GetFunctionConfigurationCommand, LambdaClient } from "@aws-sdk/client-l
 import { DescribeDBClustersCommand, ModifyDBClusterCommand, RDSClient } from "@aws-sdk/client-rds";
 import { GetBucketPolicyCommand, S3Client } from "@aws-sdk/client-s3";
 import { GetQueueUrlCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { beforeAll, describe, expect, it } from "vitest";
-import { pocket } from "../cli/run.js";
-import { motoEnv } from "../moto/moto.js";
+import { describe, expect, it } from "vitest";
 import { FULL_STAGE } from "../safety-full-stage.js";
-import { freshProject, stackExists } from "./harness.js";
+import { devStage, stackExists } from "./harness.js";
 import { mutating, operationOf, record } from "./recorder.js";
 
 /*
@@ -17,7 +15,6 @@ import { mutating, operationOf, record } from "./recorder.js";
  * stands in for the CloudFront resources and the VPC deletions moto's CloudFormation lacks.
  */
 const REGION = "ap-northeast-1";
-const env = () => ({ ...motoEnv(REGION), POCKET_RDS_POLL_MS: "10" });
 const cfn = (region = REGION) => new CloudFormationClient({ region });
 const rds = () => new RDSClient({ region: REGION });
 const CLUSTER = "dev-full-pocket-aurora";
@@ -27,17 +24,11 @@ async function outputs(stack: string, region = REGION): Promise<Record<string, s
   return Object.fromEntries((out.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey!, o.OutputValue!]));
 }
 
-let dir: string;
-let image: string;
-const deploy = () => pocket(["deploy", "--stage", "dev", "--image", image], { cwd: dir, env: env() });
-
-beforeAll(async () => {
-  ({ dir, image } = await freshProject(FULL_STAGE, "full"));
-});
+const stage = devStage(FULL_STAGE, "full", () => ({ POCKET_RDS_POLL_MS: "10" }));
 
 describe("the full stage against moto", () => {
   it("deploys every resource in one run", async () => {
-    const r = deploy();
+    const r = stage.deploy();
     expect(r.status, r.stderr).toBe(0);
 
     const vpc = await outputs("full-pocket-vpc");
@@ -80,7 +71,7 @@ describe("the full stage against moto", () => {
   });
 
   it("changes nothing on a second deploy: the only writes are the deploy lock's", async () => {
-    const again = await record(deploy);
+    const again = await record(stage.deploy);
     expect(again.result.status, again.result.stderr).toBe(0);
     expect(again.result.stderr).toContain("No changes");
     const writes = again.requests.filter((r) => mutating([operationOf(r)]).length > 0);
@@ -99,7 +90,7 @@ describe("the full stage against moto", () => {
         ApplyImmediately: true,
       }),
     );
-    const r = await record(deploy);
+    const r = await record(stage.deploy);
     expect(r.result.status, r.result.stderr).toBe(0);
     expect(mutating(r.operations).filter((op) => op !== "PutObject" && op !== "DeleteObject")).toEqual([
       "ModifyDBCluster",
@@ -110,7 +101,7 @@ describe("the full stage against moto", () => {
   });
 
   it("destroys it all with --with-data, turning deletion protection off first", async () => {
-    const r = pocket(["destroy", "--stage", "dev", "--yes", "--with-data"], { cwd: dir, env: env() });
+    const r = stage.pocket(["destroy", "--stage", "dev", "--yes", "--with-data"]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toContain(`turning off deletion protection of ${CLUSTER}`);
     await expect(

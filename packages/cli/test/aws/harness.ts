@@ -1,8 +1,9 @@
 import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { CreateFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { beforeAll } from "vitest";
 import { buildCli } from "../cli/build.js";
-import { type CliRun, pocketAsync, project } from "../cli/run.js";
+import { type CliRun, pocket, pocketAsync, project } from "../cli/run.js";
 import { motoEnv, putTestImage, resetMoto, useMoto } from "../moto/moto.js";
 
 /*
@@ -158,6 +159,29 @@ export async function freshProject(
   await freshMoto();
   const image = await stageImage(projectName);
   return { dir: project(toml, projectName), image };
+}
+
+/** A test file's dev stage: the CLI run in its project folder, and the deploy of its pushed image. */
+export interface DevStage {
+  pocket(args: string[]): CliRun;
+  deploy(): CliRun;
+}
+
+/**
+ * The dev stage of one project for a whole test file: `freshProject` in the file's beforeAll, then
+ * each run against moto with `env()` (a test's own variables) over moto's.
+ */
+export function devStage(
+  toml: string,
+  projectName: string,
+  env: () => Record<string, string> = () => ({}),
+): DevStage {
+  let made = { dir: "", image: "" };
+  beforeAll(async () => {
+    made = await freshProject(toml, projectName);
+  });
+  const run = (args: string[]) => pocket(args, { cwd: made.dir, env: { ...motoEnv(REGION), ...env() } });
+  return { pocket: run, deploy: () => run(["deploy", "--stage", "dev", "--image", made.image]) };
 }
 
 /**

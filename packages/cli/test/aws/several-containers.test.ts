@@ -7,10 +7,8 @@ import { GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { GetFunctionConfigurationCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { GetQueueUrlCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { beforeAll, describe, expect, it } from "vitest";
-import { pocket } from "../cli/run.js";
-import { motoEnv } from "../moto/moto.js";
-import { freshProject, general, REGION, stackExists } from "./harness.js";
+import { describe, expect, it } from "vitest";
+import { devStage, general, REGION, stackExists } from "./harness.js";
 import { mutating, record } from "./recorder.js";
 import { containerTables, servedContainers } from "./several-containers-stage.js";
 
@@ -32,10 +30,7 @@ routes = [
 ]
 `;
 
-const env = () => motoEnv(REGION);
-let dir: string;
-let image: string;
-const deploy = () => pocket(["deploy", "--stage", "dev", "--image", image], { cwd: dir, env: env() });
+const stage = devStage(TWO_CONTAINERS, "multi");
 
 async function stack(name: string, region = REGION) {
   const out = await new CloudFormationClient({ region }).send(new DescribeStacksCommand({ StackName: name }));
@@ -52,13 +47,9 @@ async function secretKey(id: string): Promise<string> {
   return doc.dev.multi.SECRET_KEY;
 }
 
-beforeAll(async () => {
-  ({ dir, image } = await freshProject(TWO_CONTAINERS, "multi"));
-});
-
 describe("a stage of several [container.<name>] against moto", () => {
   it("deploys each container with its own stack, functions, queue, role, secrets and API", async () => {
-    const r = deploy();
+    const r = stage.deploy();
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toContain("Deployed stage dev");
 
@@ -114,14 +105,14 @@ describe("a stage of several [container.<name>] against moto", () => {
   });
 
   it("changes nothing on a second deploy, and says so", async () => {
-    const again = await record(deploy);
+    const again = await record(stage.deploy);
     expect(again.result.status, again.result.stderr).toBe(0);
     expect(again.result.stderr).toContain("No changes: stage dev is up to date");
     expect(mutating(again.operations)).toEqual(["PutObject", "DeleteObject"]);
   });
 
   it("destroys every container's stack, and their secrets with --with-secrets", async () => {
-    const r = pocket(["destroy", "--stage", "dev", "--yes", "--with-secrets"], { cwd: dir, env: env() });
+    const r = stage.pocket(["destroy", "--stage", "dev", "--yes", "--with-secrets"]);
     expect(r.status, r.stderr).toBe(0);
     for (const [name, region] of [
       ["dev-multi-container-web", REGION],
