@@ -1,13 +1,12 @@
 import type { Command } from "commander";
 import type { GlobalOptions } from "../config-loader.js";
+import { subcommand } from "./options.js";
 
 const actions = () => import("./config-actions.js");
 
 /** `pocket config validate|show|schema`: offline, no AWS. */
 export function registerConfig(program: Command, global: () => GlobalOptions): void {
-  const config = program
-    .command("config")
-    .description("check and inspect pocket.toml (offline, no AWS calls)");
+  const config = subcommand(program, "config", "check and inspect pocket.toml (offline, no AWS calls)");
 
   config
     .command("validate")

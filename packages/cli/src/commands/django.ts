@@ -1,15 +1,17 @@
 import type { Command } from "commander";
 import type { GlobalOptions } from "../config-loader.js";
 
-import { withAwsStage } from "./options.js";
+import { awsCommand, subcommand } from "./options.js";
 
 const actions = () => import("./django-actions.js");
 
 /** `pocket django ...`: the Django path (init, manage, deploystatic, storage upload). */
 export function registerDjango(program: Command, global: () => GlobalOptions): void {
-  const django = program
-    .command("django")
-    .description("run a Django project on the stage: init, manage, deploystatic, storage upload");
+  const django = subcommand(
+    program,
+    "django",
+    "run a Django project on the stage: init, manage, deploystatic, storage upload",
+  );
 
   django
     .command("init")
@@ -34,13 +36,9 @@ export function registerDjango(program: Command, global: () => GlobalOptions): v
     )
     .action(async (opts) => (await actions()).initCommand(opts));
 
-  withAwsStage(
-    django
-      .command("manage")
-      .description("run a management command in the stage's Lambda and print its output")
-      .argument("<command>", "the management command, e.g. migrate")
-      .argument("[args...]", "its arguments; put options after --, e.g. -- --noinput"),
-  )
+  awsCommand(django, "manage", "run a management command in the stage's Lambda and print its output")
+    .argument("<command>", "the management command, e.g. migrate")
+    .argument("[args...]", "its arguments; put options after --, e.g. -- --noinput")
     .option("--async", "queue the command on the management handler's SQS queue instead of waiting")
     .option("--handler <key>", "the handler to use (default: the management command handler)")
     .option("--container <name>", "with several [container.<name>]: the container to run it in")
@@ -50,10 +48,10 @@ export function registerDjango(program: Command, global: () => GlobalOptions): v
       (await actions()).manageCommand(global(), command, args, opts),
     );
 
-  withAwsStage(
-    django
-      .command("deploystatic")
-      .description("collectstatic locally, then upload changed files to the stage's static storage"),
+  awsCommand(
+    django,
+    "deploystatic",
+    "collectstatic locally, then upload changed files to the stage's static storage",
   )
     .option("--dryrun", "show what would be uploaded, change nothing")
     .option("--skip-collectstatic", "upload what the last run collected (needs --source)")
@@ -65,12 +63,12 @@ export function registerDjango(program: Command, global: () => GlobalOptions): v
     .action(async (opts) => (await actions()).deploystaticCommand(global(), opts));
 
   const storage = django.command("storage").description("the stage's Django storages");
-  withAwsStage(
-    storage
-      .command("upload")
-      .description("upload a local folder to one of the stage's S3 storages (changed files only)")
-      .argument("<name>", "the storage name in [awscontainer.django.storages], e.g. default"),
+  awsCommand(
+    storage,
+    "upload",
+    "upload a local folder to one of the stage's S3 storages (changed files only)",
   )
+    .argument("<name>", "the storage name in [awscontainer.django.storages], e.g. default")
     .option("--source <dir>", "the folder to upload (default: the storage's local fallback location)")
     .option("--delete", "delete objects under the storage's location that are not in the folder")
     .option("--dryrun", "show what would change, change nothing")

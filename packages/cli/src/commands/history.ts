@@ -1,25 +1,19 @@
 import type { Command } from "commander";
 import type { GlobalOptions } from "../config-loader.js";
-import { FORCE_UNLOCK_OPTION, withAwsStage } from "./options.js";
+import { awsCommand, FORCE_UNLOCK_OPTION } from "./options.js";
 
 const actions = () => import("./history-actions.js");
 
 /** `pocket history` and `pocket rollback`: the stage's recorded deploys, and going back to one. */
 export function registerHistory(program: Command, global: () => GlobalOptions): void {
-  withAwsStage(
-    program
-      .command("history")
-      .description("list the stage's recorded deploys (newest first): when, who, image, stacks"),
-  )
+  awsCommand(program, "history", "list the stage's recorded deploys (newest first): when, who, image, stacks")
     .option("--json", "print JSON for scripts")
     .action(async (opts) => (await actions()).historyCommand(global(), opts));
 
-  withAwsStage(
-    program
-      .command("rollback")
-      .description(
-        "put the stage back to a recorded deploy: the same image digest and stack templates (shows the plan, then asks)",
-      ),
+  awsCommand(
+    program,
+    "rollback",
+    "put the stage back to a recorded deploy: the same image digest and stack templates (shows the plan, then asks)",
   )
     .option(
       "--to <number>",

@@ -1,17 +1,11 @@
 import type { Command } from "commander";
 import type { GlobalOptions } from "../config-loader.js";
-import { withAwsStage } from "./options.js";
-
-const actions = () => import("./invoke-actions.js");
+import { awsCommand } from "./options.js";
 
 /** `pocket invoke --stage S HANDLER`: one synchronous invocation of a handler's function. */
 export function registerInvoke(program: Command, global: () => GlobalOptions): void {
-  withAwsStage(
-    program
-      .command("invoke")
-      .description("invoke a handler's function synchronously and print its response")
-      .argument("<handler>", "a handler key from [awscontainer.handlers], or <container>.<handler>"),
-  )
+  awsCommand(program, "invoke", "invoke a handler's function synchronously and print its response")
+    .argument("<handler>", "a handler key from [awscontainer.handlers], or <container>.<handler>")
     .option("--payload <json>", "the event, as JSON (default {})")
     .option("--payload-file <file>", "read the event from this JSON file (- for standard input)")
     .option("--container <name>", "with several [container.<name>]: the container whose handler it is")
@@ -20,5 +14,7 @@ export function registerInvoke(program: Command, global: () => GlobalOptions): v
       "after",
       "\nExit status: 1 when the function returned an error (the error is printed on stderr).",
     )
-    .action(async (handler: string, opts) => (await actions()).invokeCommand(global(), handler, opts));
+    .action(async (handler: string, opts) =>
+      (await import("./invoke-actions.js")).invokeCommand(global(), handler, opts),
+    );
 }

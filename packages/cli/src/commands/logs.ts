@@ -1,17 +1,15 @@
 import type { Command } from "commander";
 import type { GlobalOptions } from "../config-loader.js";
-import { withAwsStage } from "./options.js";
-
-const actions = () => import("./logs-actions.js");
+import { awsCommand } from "./options.js";
 
 /** `pocket logs --stage S [HANDLER...]`: the handlers' CloudWatch Logs, merged by time. */
 export function registerLogs(program: Command, global: () => GlobalOptions): void {
-  withAwsStage(
-    program
-      .command("logs")
-      .description("print the handlers' CloudWatch Logs merged by time (all handlers when none is named)")
-      .argument("[handlers...]", "handler keys from [awscontainer.handlers], or <container>.<handler>"),
+  awsCommand(
+    program,
+    "logs",
+    "print the handlers' CloudWatch Logs merged by time (all handlers when none is named)",
   )
+    .argument("[handlers...]", "handler keys from [awscontainer.handlers], or <container>.<handler>")
     .option("--since <when>", "how far back: 10m, 2h, 1d, or an ISO 8601 time", "10m")
     .option("-f, --follow", "keep polling for new events until Ctrl-C")
     .option("--filter <pattern>", "CloudWatch Logs filter pattern, e.g. ERROR or '{ $.level = \"error\" }'")
@@ -28,5 +26,7 @@ export function registerLogs(program: Command, global: () => GlobalOptions): voi
         "unless --show-secrets is given; control characters in log lines are shown as escapes (\\x1b).",
       ].join("\n"),
     )
-    .action(async (handlers: string[], opts) => (await actions()).logsCommand(global(), handlers, opts));
+    .action(async (handlers: string[], opts) =>
+      (await import("./logs-actions.js")).logsCommand(global(), handlers, opts),
+    );
 }

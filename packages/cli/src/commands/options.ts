@@ -23,6 +23,16 @@ export function withAwsStage(command: Command): Command {
   return withStage(command).option(...PROFILE_OPTION);
 }
 
+/** A subcommand of `parent` with its one-line description (as `--help` lists it). */
+export function subcommand(parent: Command, name: string, description: string): Command {
+  return parent.command(name).description(description);
+}
+
+/** A stage-bound subcommand that calls AWS: `--stage` and `--profile` come first in its help. */
+export function awsCommand(parent: Command, name: string, description: string): Command {
+  return withAwsStage(subcommand(parent, name, description));
+}
+
 export function withName(command: Command, what: string): Command {
   return command.option("-n, --name <name>", `only this ${what} (default: all, in pocket.toml order)`);
 }

@@ -1,15 +1,13 @@
 import type { Command } from "commander";
 import type { GlobalOptions } from "../config-loader.js";
-import { withAwsStage } from "./options.js";
-
-const actions = () => import("./permissions-actions.js");
+import { awsCommand } from "./options.js";
 
 /** `pocket permissions --stage S`: the IAM policy a CI principal needs for this stage. */
 export function registerPermissions(program: Command, global: () => GlobalOptions): void {
-  withAwsStage(
-    program
-      .command("permissions")
-      .description("print the IAM policy a CI role needs to deploy, update and destroy the stage"),
+  awsCommand(
+    program,
+    "permissions",
+    "print the IAM policy a CI role needs to deploy, update and destroy the stage",
   )
     .option("--json", "print only the policy document (for aws iam put-role-policy)")
     .option(
@@ -39,5 +37,5 @@ environment:NAME. The stage's roles must carry a permissions boundary ([awsconta
 permissions_boundary): the CI role may write them only with it, and --role-template creates a
 boundary given by name with the most pocket's configuration gives those roles.`,
     )
-    .action(async (opts) => (await actions()).permissionsCommand(global(), opts));
+    .action(async (opts) => (await import("./permissions-actions.js")).permissionsCommand(global(), opts));
 }

@@ -86,14 +86,14 @@ export async function listUserSecrets(
   const run = await containerRun(global, opts, "secrets list");
   const states = await userSecretStates(run);
   if (opts.json) {
-    writeJson(
-      states.map(({ secret, presence }) => ({
-        name: secret.env,
-        secret: secret.name,
-        store: secret.store,
-        ...presence,
-      })),
-    );
+    // Where each one lives and whether it is there; the value is never read for the list.
+    const where = ({ secret, presence }: (typeof states)[number]) => ({
+      name: secret.env,
+      secret: secret.name,
+      store: secret.store,
+      ...presence,
+    });
+    writeJson(states.map(where));
     return;
   }
   if (states.length === 0) {

@@ -1,16 +1,16 @@
 import type { Command } from "commander";
 import type { GlobalOptions } from "../config-loader.js";
 
-import { FORCE_UNLOCK_OPTION, withAwsStage } from "./options.js";
+import { awsCommand, FORCE_UNLOCK_OPTION } from "./options.js";
 
 const actions = () => import("./stage-actions.js");
 
 /** `pocket deploy|status|plan|destroy`: the whole stage, resources in dependency order. */
 export function registerStageCommands(program: Command, global: () => GlobalOptions): void {
-  withAwsStage(
-    program
-      .command("deploy")
-      .description("create or update every resource of a stage; unchanged resources are left alone"),
+  awsCommand(
+    program,
+    "deploy",
+    "create or update every resource of a stage; unchanged resources are left alone",
   )
     .option("--image <uri>", "deploy this image (ECR URI@sha256:DIGEST) instead of building the Dockerfile")
     .option(
@@ -32,12 +32,10 @@ export function registerStageCommands(program: Command, global: () => GlobalOpti
     .addHelpText("after", "\nA second deploy with no change makes no changes and says so.")
     .action(async (opts) => (await actions()).deployCommand(global(), opts));
 
-  withAwsStage(
-    program
-      .command("adopt")
-      .description(
-        "tell what deployed the stage (the original, which version) and what taking it over changes and keeps; changes nothing",
-      ),
+  awsCommand(
+    program,
+    "adopt",
+    "tell what deployed the stage (the original, which version) and what taking it over changes and keeps; changes nothing",
   )
     .addHelpText(
       "after",
@@ -45,27 +43,25 @@ export function registerStageCommands(program: Command, global: () => GlobalOpti
     )
     .action(async (opts) => (await import("./adopt-actions.js")).adoptCommand(global(), opts));
 
-  withAwsStage(
-    program
-      .command("status")
-      .description("show each resource's state: missing, in sync, needs update, in progress, failed"),
+  awsCommand(
+    program,
+    "status",
+    "show each resource's state: missing, in sync, needs update, in progress, failed",
   )
     .option("--json", "print JSON for scripts")
     .addHelpText("after", "\nExit status: 1 when a resource is in a failed state.")
     .action(async (opts) => (await actions()).statusCommand(global(), opts));
 
-  withAwsStage(
-    program
-      .command("plan")
-      .description("show what deploy would change (CloudFormation change sets, deleted afterwards)"),
+  awsCommand(
+    program,
+    "plan",
+    "show what deploy would change (CloudFormation change sets, deleted afterwards)",
   )
     .option("--image <uri>", "plan with this image instead of the one tagged for the stage")
     .option("--json", "print JSON for scripts")
     .action(async (opts) => (await actions()).planCommand(global(), opts));
 
-  withAwsStage(
-    program.command("destroy").description("delete a stage's resources in reverse order (asks first)"),
-  )
+  awsCommand(program, "destroy", "delete a stage's resources in reverse order (asks first)")
     .option("-y, --yes", "do not ask for confirmation")
     .option(...FORCE_UNLOCK_OPTION)
     .option("--with-secrets", "also delete the managed secrets (kept by default)")

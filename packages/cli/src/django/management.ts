@@ -114,11 +114,7 @@ export async function invokeManagement(
 }
 
 /** Queues the command on the handler's SQS queue; returns the message id. */
-export async function queueManagement(
-  clients: AwsClients,
-  handler: HandlerContext,
-  event: ManagementEvent,
-): Promise<string> {
+export async function queueManagement(clients: AwsClients, handler: HandlerContext, event: ManagementEvent) {
   const { GetQueueUrlCommand, SendMessageCommand } = await import("@aws-sdk/client-sqs");
   const sqs = await clients.sqs();
   const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: handler.queueName! }));

@@ -43,16 +43,13 @@ export function withPlaceholders(variables: Record<string, string>): HandlerEnvi
 }
 
 /** The environment of a deployed function (GetFunctionConfiguration), placeholders filled in. */
-export async function deployedEnvironment(
-  clients: AwsClients,
-  functionName: string,
-): Promise<HandlerEnvironment> {
+export async function deployedEnvironment(clients: AwsClients, name: string): Promise<HandlerEnvironment> {
   const { GetFunctionConfigurationCommand } = await import("@aws-sdk/client-lambda");
   const lambda = await clients.lambda();
-  const config = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
+  const config = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name }));
   const variables = config.Environment?.Variables;
   if (!variables) {
-    throw new CliError("function-environment-missing", `the function ${functionName} has no environment.`, {
+    throw new CliError("function-environment-missing", `the function ${name} has no environment.`, {
       hint: "It was not deployed by pocket (every pocket function has POCKET_STAGE): run `pocket deploy` first.",
     });
   }

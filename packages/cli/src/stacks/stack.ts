@@ -46,9 +46,8 @@ export async function deployStack(
   const since = new Date(Date.now() - 1000);
   // One token per request: the SDK's own retries resend it, so CloudFormation sees one request.
   const token = requestToken();
-  if (!stack) await createStack(clients, spec, token, since, progress);
-  else if (!(await updateStack(clients, spec, token, progress)))
-    return { changed: false, outputs: stackOutputs(stack) };
+  const sent = await submitStack(clients, spec, { update: stack !== undefined, token, since }, progress);
+  if (stack && !sent) return { changed: false, outputs: stackOutputs(stack) };
   const final = await waitForStack(clients, spec.name, since, progress);
   const status = final?.StackStatus ?? "DELETE_COMPLETE";
   if (!final || failed(status) || status.includes("ROLLBACK")) {
@@ -109,50 +108,40 @@ function stackRequest(spec: StackSpec) {
   };
 }
 
-async function createStack(
+/**
+ * Sends the create (no stack yet) or the update, the same request but for how a create fails
+ * (OnFailure); false when CloudFormation finds nothing to update.
+ */
+async function submitStack(
   clients: AwsClients,
   spec: StackSpec,
-  token: string,
-  since: Date,
+  change: { update: boolean; token: string; since: Date },
   progress: Progress,
-): Promise<void> {
-  const { CreateStackCommand } = await import("@aws-sdk/client-cloudformation");
-  progress.update("creating stack");
+): Promise<boolean> {
+  const { CreateStackCommand, UpdateStackCommand } = await import("@aws-sdk/client-cloudformation");
+  const request = { ...stackRequest(spec), ClientRequestToken: change.token };
+  progress.update(change.update ? "updating stack" : "creating stack");
   try {
     await (await clients.cloudformation()).send(
-      new CreateStackCommand({ ...stackRequest(spec), OnFailure: "ROLLBACK", ClientRequestToken: token }),
+      change.update
+        ? new UpdateStackCommand(request)
+        : new CreateStackCommand({ ...request, OnFailure: "ROLLBACK" }),
     );
+    return true;
   } catch (error) {
+    if (change.update && /No updates are to be performed/.test((error as Error).message)) return false;
     // A create that CloudFormation accepted but answered with an error (a 500, a dropped
     // connection) is retried by the SDK and then "already exists": that stack is ours.
     if (
+      change.update ||
       awsErrorName(error) !== "AlreadyExistsException" ||
-      !(await createdBy(clients, spec.name, token, since))
+      !(await createdBy(clients, spec.name, change.token, change.since))
     )
       throw error;
     progress.log(
       "the create request was retried after CloudFormation had accepted it; waiting for that stack",
     );
-  }
-}
-
-/** False when CloudFormation finds nothing to update. */
-async function updateStack(
-  clients: AwsClients,
-  spec: StackSpec,
-  token: string,
-  progress: Progress,
-): Promise<boolean> {
-  const { UpdateStackCommand } = await import("@aws-sdk/client-cloudformation");
-  progress.update("updating stack");
-  try {
-    await (await clients.cloudformation()).send(
-      new UpdateStackCommand({ ...stackRequest(spec), ClientRequestToken: token }),
-    );
     return true;
-  } catch (error) {
-    if (/No updates are to be performed/.test((error as Error).message)) return false;
-    throw error;
   }
 }
 

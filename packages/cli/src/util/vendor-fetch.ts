@@ -40,18 +40,27 @@ export async function vendorFetch(
   }
 }
 
+/** Where a vendor's API keys are made and which variables hold them, for the error when one is not set. */
+export interface VendorKeyHelp {
+  /** The error code, e.g. `neon-key-missing`. */
+  code: string;
+  message: string;
+  /** Where a key is made, e.g. "Create an API key in the Neon console". */
+  create: string;
+  variables: string[];
+}
+
 /**
- * The error for a vendor section whose API key is not set: `create` says where a key is made
- * (e.g. "Create an API key in the Neon console"), `variables` the names it goes in.
+ * The keys a vendor section's API calls take (read from the environment or .env); when one is not
+ * set, the error that says where such a key is made and which variables it goes in.
  */
-export function vendorKeyMissing(
-  code: string,
-  message: string,
-  create: string,
-  variables: string[],
-): CliError {
-  const put = variables.map((v) => `${v}=...`).join(" and ");
-  return new CliError(code, message, {
-    hint: `${create} and put ${put} in the environment or in .env next to pocket.toml.`,
+export function vendorKeys<const V extends readonly (string | undefined)[]>(
+  values: V,
+  help: VendorKeyHelp,
+): { [I in keyof V]: string } {
+  if (values.every((v) => v)) return values as { [I in keyof V]: string };
+  const put = help.variables.map((v) => `${v}=...`).join(" and ");
+  throw new CliError(help.code, help.message, {
+    hint: `${help.create} and put ${put} in the environment or in .env next to pocket.toml.`,
   });
 }

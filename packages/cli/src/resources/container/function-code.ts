@@ -49,11 +49,8 @@ async function updateCode(clients: AwsClients, name: string, image: string): Pro
   }
 }
 
-async function waitUntilUpdated(
-  clients: AwsClients,
-  name: string,
-  first: FunctionConfiguration,
-): Promise<void> {
+/** Until the function's LastUpdateStatus is Successful; Failed, or no end in time, is the run's error. */
+async function waitUntilUpdated(clients: AwsClients, name: string, first: FunctionConfiguration) {
   const { GetFunctionCommand } = await import("@aws-sdk/client-lambda");
   const lambda = await clients.lambda();
   const end = Date.now() + UPDATE_SECONDS * 1000;

@@ -1,7 +1,8 @@
 import type { NeonContext } from "@magic-pocket/config";
 import { CliError } from "../../errors.js";
-import { vendorKeyMissing } from "../../util/vendor-fetch.js";
+import { type VendorKeyHelp, vendorKeys } from "../../util/vendor-fetch.js";
 import type { Change, DeployReport, Progress, Resource, ResourceStatus, RunContext } from "../resource.js";
+import { vendorDatabaseResource } from "../vendor-database.js";
 import { NeonApi, type NeonBranch, type NeonEndpoint, type NeonProject } from "./api.js";
 
 /** What exists of the stage's Neon branch (docs/decisions.md#b4-neon-branch-per-stage). */
@@ -13,18 +14,16 @@ interface NeonState {
   database: boolean;
 }
 
+const NEON_KEY: VendorKeyHelp = {
+  code: "neon-key-missing",
+  message: "[neon] is configured but NEON_API_KEY is not set.",
+  create: "Create an API key in the Neon console",
+  variables: ["NEON_API_KEY"],
+};
+
 /** The Neon API client for the stage's key, or the error that says where the key goes. */
 export function neonApi(run: Pick<RunContext, "credentials" | "timing" | "vendorEndpoints">): NeonApi {
-  const credentials = run.credentials;
-  const apiKey = credentials.neonApiKey;
-  if (!apiKey) {
-    throw vendorKeyMissing(
-      "neon-key-missing",
-      "[neon] is configured but NEON_API_KEY is not set.",
-      "Create an API key in the Neon console",
-      ["NEON_API_KEY"],
-    );
-  }
+  const [apiKey] = vendorKeys([run.credentials.neonApiKey], NEON_KEY);
   return new NeonApi({ apiKey, pollMs: run.timing.neonPollMs, baseUrl: run.vendorEndpoints.neonApi });
 }
 
@@ -34,17 +33,13 @@ export function neonApi(run: Pick<RunContext, "credentials" | "timing" | "vendor
  * `databaseUrl` fills `neon_database_url` managed secrets and is never printed.
  */
 export function neonResource(neon: NeonContext): Resource {
-  return {
-    id: "neon",
+  return vendorDatabaseResource("neon", {
     title: `Neon branch ${neon.branch} (project ${neon.projectName})`,
-    group: "neon",
-    dependsOn: ["state"],
-    keep: { unless: "withData" },
     status: async (run) => neonStatus(neon, await inspectNeon(neon, neonApi(run))),
     plan: async (run) => missingParts(neon, await inspectNeon(neon, neonApi(run))),
     deploy: async (run, progress) => deployNeon(neon, neonApi(run), progress),
     destroy: async (run, progress) => destroyNeon(neon, neonApi(run), progress),
-  };
+  });
 }
 
 async function inspectNeon(neon: NeonContext, api: NeonApi): Promise<NeonState> {

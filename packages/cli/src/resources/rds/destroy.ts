@@ -43,12 +43,9 @@ export async function destroyRds(
 async function unprotect(aws: AwsClients, rds: RdsContext, progress: Progress): Promise<void> {
   progress.update(`turning off deletion protection of ${rds.clusterIdentifier}`);
   const { ModifyDBClusterCommand } = await import("@aws-sdk/client-rds");
+  const DBClusterIdentifier = rds.clusterIdentifier;
   await (await aws.rds()).send(
-    new ModifyDBClusterCommand({
-      DBClusterIdentifier: rds.clusterIdentifier,
-      DeletionProtection: false,
-      ApplyImmediately: true,
-    }),
+    new ModifyDBClusterCommand({ DBClusterIdentifier, DeletionProtection: false, ApplyImmediately: true }),
   );
 }
 

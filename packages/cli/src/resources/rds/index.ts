@@ -1,3 +1,4 @@
+import { awsOperation } from "../operation.js";
 import { resourceKind } from "../resource.js";
 import { existingRdsResource } from "./existing.js";
 import { rdsPermissions } from "./permissions.js";
@@ -14,18 +15,16 @@ export default resourceKind({
   create: (ctx) =>
     ctx.rds ? [rdsResource(ctx)] : ctx.rdsExisting ? [existingRdsResource(ctx.rdsExisting)] : [],
   operations: {
-    endpoint: {
+    endpoint: awsOperation({
       description:
         "print the cluster's host, port, database, user and the ARN of the secret with the password",
-      aws: true,
       options: [["--json", "print JSON for scripts"]],
       run: async () => (await import("./endpoint.js")).printEndpoint,
-    },
-    snapshot: {
+    }),
+    snapshot: awsOperation({
       description: "take a manual snapshot of the cluster and wait until it is available",
-      aws: true,
       options: [["--no-wait", "start the snapshot and print its id without waiting"]],
       run: async () => (await import("./snapshot.js")).takeSnapshot,
-    },
+    }),
   },
 });

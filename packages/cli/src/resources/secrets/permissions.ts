@@ -1,4 +1,4 @@
-import type { PocketContext } from "@magic-pocket/config";
+import type { PocketContext, SecretStore, SecretsContext } from "@magic-pocket/config";
 import { sidSuffix } from "../container/permissions.js";
 import { containerViews } from "../container-views.js";
 import { A, type Grant, type KindPermissions, P } from "../permissions.js";
@@ -23,46 +23,50 @@ export const secretsPermissions: KindPermissions = {
   },
 };
 
+/**
+ * What pocket calls on the stage's managed store, by store: the one Secrets Manager secret (its
+ * six random characters matched), or the parameters under the stage's path.
+ */
+const MANAGED_STORE: Record<
+  SecretStore,
+  { sid: string; actions: string[]; resources(sec: SecretsContext): string[] }
+> = {
+  sm: {
+    sid: "StageSecrets",
+    actions: [
+      "secretsmanager:CreateSecret",
+      "secretsmanager:DescribeSecret",
+      "secretsmanager:GetSecretValue",
+      "secretsmanager:PutSecretValue",
+      "secretsmanager:DeleteSecret",
+      "secretsmanager:RestoreSecret",
+      "secretsmanager:TagResource",
+    ],
+    resources: (sec) => [`arn:${P}:secretsmanager:${sec.region}:${A}:secret:${sec.pocketKey}-??????`],
+  },
+  ssm: {
+    sid: "StageParameters",
+    actions: [
+      "ssm:PutParameter",
+      "ssm:GetParameter",
+      "ssm:GetParameters",
+      "ssm:GetParametersByPath",
+      "ssm:DeleteParameter",
+      "ssm:DeleteParameters",
+      "ssm:AddTagsToResource",
+    ],
+    resources: (sec) => [
+      `arn:${P}:ssm:${sec.region}:${A}:parameter/${sec.pocketKey}`,
+      `arn:${P}:ssm:${sec.region}:${A}:parameter/${sec.pocketKey}/*`,
+    ],
+  },
+};
+
 function managedSecrets(ctx: PocketContext, suffix: string): Grant[] {
   const sec = ctx.container?.secrets;
-  if (sec?.store === "sm")
-    return [
-      {
-        sid: `StageSecrets${suffix}`,
-        part: "secrets",
-        actions: [
-          "secretsmanager:CreateSecret",
-          "secretsmanager:DescribeSecret",
-          "secretsmanager:GetSecretValue",
-          "secretsmanager:PutSecretValue",
-          "secretsmanager:DeleteSecret",
-          "secretsmanager:RestoreSecret",
-          "secretsmanager:TagResource",
-        ],
-        resources: [`arn:${P}:secretsmanager:${sec.region}:${A}:secret:${sec.pocketKey}-??????`],
-      },
-    ];
-  if (sec?.store === "ssm")
-    return [
-      {
-        sid: `StageParameters${suffix}`,
-        part: "secrets",
-        actions: [
-          "ssm:PutParameter",
-          "ssm:GetParameter",
-          "ssm:GetParameters",
-          "ssm:GetParametersByPath",
-          "ssm:DeleteParameter",
-          "ssm:DeleteParameters",
-          "ssm:AddTagsToResource",
-        ],
-        resources: [
-          `arn:${P}:ssm:${sec.region}:${A}:parameter/${sec.pocketKey}`,
-          `arn:${P}:ssm:${sec.region}:${A}:parameter/${sec.pocketKey}/*`,
-        ],
-      },
-    ];
-  return [];
+  if (!sec) return [];
+  const { sid, actions, resources } = MANAGED_STORE[sec.store];
+  return [{ sid: `${sid}${suffix}`, part: "secrets", actions, resources: resources(sec) }];
 }
 
 function userSecretsPresence(ctx: PocketContext, suffix: string): Grant[] {

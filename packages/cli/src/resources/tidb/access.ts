@@ -1,6 +1,6 @@
 import type { PocketContext, TidbContext } from "@magic-pocket/config";
 import { CliError } from "../../errors.js";
-import { vendorKeyMissing } from "../../util/vendor-fetch.js";
+import { type VendorKeyHelp, vendorKeys } from "../../util/vendor-fetch.js";
 import type { Progress, RunContext } from "../resource.js";
 import { randomString } from "../secrets/values.js";
 import { TidbApi, type TidbCluster } from "./api.js";
@@ -40,20 +40,20 @@ export function tidbStage(ctx: PocketContext, run: RunContext): TidbStage {
   return { ctx, t: ctx.tidb!, run, api: tidbApi(run) };
 }
 
+const TIDB_KEYS: VendorKeyHelp = {
+  code: "tidb-keys-missing",
+  message: "[tidb] is configured but the TiDB Cloud API key pair is not set.",
+  create: "Create an API key at tidbcloud.com",
+  variables: ["TIDB_PUBLIC_KEY", "TIDB_PRIVATE_KEY"],
+};
+
 /** The TiDB Cloud API with the run's key pair (an error that says where to put it when missing). */
 export function tidbApi(run: RunContext): TidbApi {
   const { tidbPublicKey, tidbPrivateKey } = run.credentials;
-  if (!tidbPublicKey || !tidbPrivateKey) {
-    throw vendorKeyMissing(
-      "tidb-keys-missing",
-      "[tidb] is configured but the TiDB Cloud API key pair is not set.",
-      "Create an API key at tidbcloud.com",
-      ["TIDB_PUBLIC_KEY", "TIDB_PRIVATE_KEY"],
-    );
-  }
+  const [publicKey, privateKey] = vendorKeys([tidbPublicKey, tidbPrivateKey], TIDB_KEYS);
   return new TidbApi({
-    publicKey: tidbPublicKey,
-    privateKey: tidbPrivateKey,
+    publicKey,
+    privateKey,
     pollMs: run.timing.tidbPollMs,
     iamUrl: run.vendorEndpoints.tidbIam,
     serverlessUrl: run.vendorEndpoints.tidbApi,

@@ -1,5 +1,6 @@
 import type { PocketContext } from "@magic-pocket/config";
 import type { Change, Resource, ResourceStatus, RunContext } from "../resource.js";
+import { vendorDatabaseResource } from "../vendor-database.js";
 import { findCluster, tidbApi, tidbStage } from "./access.js";
 import { deployTidb, destroyTidb } from "./deploy.js";
 import { isRecorded, type Recorded, recordObject, urlNeeded } from "./record.js";
@@ -11,18 +12,14 @@ import { isRecorded, type Recorded, recordObject, urlNeeded } from "./record.js"
  */
 export function tidbResource(ctx: PocketContext): Resource {
   const t = ctx.tidb!;
-  return {
-    id: "tidb",
+  return vendorDatabaseResource("tidb", {
     title: `TiDB database ${t.databaseName} (cluster ${t.clusterName})`,
-    group: "tidb",
-    dependsOn: ["state"],
-    keep: { unless: "withData" },
     goesWith: "and the cluster, once it holds no other database",
     status: (run) => tidbStatus(ctx, run),
     plan: (run) => tidbChanges(ctx, run),
     deploy: async (run, progress) => deployTidb(tidbStage(ctx, run), progress),
     destroy: async (run, progress) => destroyTidb(tidbStage(ctx, run), progress),
-  };
+  });
 }
 
 const BUSY = ["CREATING", "RESTORING", "MAINTENANCE", "DELETING", "IMPORTING", "MODIFYING"];

@@ -1,25 +1,22 @@
 import type { UpstashContext } from "@magic-pocket/config";
 import { CliError } from "../../errors.js";
-import { vendorKeyMissing } from "../../util/vendor-fetch.js";
+import { type VendorKeyHelp, vendorKeys } from "../../util/vendor-fetch.js";
 import type { DeployReport, Resource, RunContext } from "../resource.js";
+import { vendorDatabaseResource } from "../vendor-database.js";
 import { UpstashApi, type UpstashDatabase } from "./api.js";
+
+const UPSTASH_KEYS: VendorKeyHelp = {
+  code: "upstash-key-missing",
+  message: "[upstash] is configured but UPSTASH_EMAIL or UPSTASH_API_KEY is not set.",
+  create: "Create a management API key in Upstash Console > Account > Management API",
+  variables: ["UPSTASH_EMAIL", "UPSTASH_API_KEY"],
+};
 
 /** The Upstash API client for the stage's credentials, or the error that says where they go. */
 export function upstashApi(run: Pick<RunContext, "credentials" | "vendorEndpoints">): UpstashApi {
   const { upstashEmail, upstashApiKey } = run.credentials;
-  if (!upstashEmail || !upstashApiKey) {
-    throw vendorKeyMissing(
-      "upstash-key-missing",
-      "[upstash] is configured but UPSTASH_EMAIL or UPSTASH_API_KEY is not set.",
-      "Create a management API key in Upstash Console > Account > Management API",
-      ["UPSTASH_EMAIL", "UPSTASH_API_KEY"],
-    );
-  }
-  return new UpstashApi({
-    email: upstashEmail,
-    apiKey: upstashApiKey,
-    baseUrl: run.vendorEndpoints.upstashApi,
-  });
+  const [email, apiKey] = vendorKeys([upstashEmail, upstashApiKey], UPSTASH_KEYS);
+  return new UpstashApi({ email, apiKey, baseUrl: run.vendorEndpoints.upstashApi });
 }
 
 /**
@@ -28,12 +25,8 @@ export function upstashApi(run: Pick<RunContext, "credentials" | "vendorEndpoint
  * reading it again gives the same URL, so a redeploy changes nothing.
  */
 export function upstashResource(upstash: UpstashContext): Resource {
-  return {
-    id: "upstash",
+  return vendorDatabaseResource("upstash", {
     title: `Upstash Redis database ${upstash.databaseName}`,
-    group: "upstash",
-    dependsOn: ["state"],
-    keep: { unless: "withData" },
     status: async (run) => {
       const db = await upstashApi(run).findDatabase(upstash.databaseName);
       if (!db) return { state: "missing" };
@@ -89,7 +82,7 @@ export function upstashResource(upstash: UpstashContext): Resource {
       await api.deleteDatabase(db.database_id);
       return { changed: true, summary: "deleted" };
     },
-  };
+  });
 }
 
 /**

@@ -147,12 +147,7 @@ export async function codebuildWouldBuild(clients: AwsClients, inputs: CodeBuild
 /** CodeBuild's own longest build timeout is 8 hours; pocket gives up waiting after that too. */
 const BUILD_DEADLINE_MS = 8 * 60 * 60_000;
 
-async function waitForBuild(
-  clients: AwsClients,
-  id: string,
-  progress: Progress,
-  everyMs: number,
-): Promise<Build> {
+async function waitForBuild(clients: AwsClients, id: string, progress: Progress, everyMs: number) {
   const { BatchGetBuildsCommand } = await import("@aws-sdk/client-codebuild");
   const codebuild = await clients.codebuild();
   const t0 = Date.now();

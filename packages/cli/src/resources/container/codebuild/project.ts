@@ -58,9 +58,7 @@ export async function ensureProject(
   roleIsNew: boolean,
   progress: Progress,
 ): Promise<void> {
-  const { BatchGetProjectsCommand, CreateProjectCommand, UpdateProjectCommand } = await import(
-    "@aws-sdk/client-codebuild"
-  );
+  const { CreateProjectCommand, UpdateProjectCommand } = await import("@aws-sdk/client-codebuild");
   const codebuild = await clients.codebuild();
   const name = inputs.build.codebuildProject;
   const wanted: CreateProjectCommandInput & {
@@ -75,7 +73,7 @@ export async function ensureProject(
     environment: codebuildEnvironment(inputs.platform, inputs.build.computeType),
     serviceRole: roleArn,
   };
-  const existing = (await codebuild.send(new BatchGetProjectsCommand({ names: [name] }))).projects?.[0];
+  const existing = await findProject(clients, name);
   if (existing && projectMatches(existing, wanted)) return;
   progress.update(`${existing ? "updating" : "creating"} CodeBuild project ${name}`);
   // A role made seconds ago is not yet assumable everywhere: CodeBuild says so, and we wait.
@@ -114,19 +112,24 @@ function projectMatches(
   );
 }
 
+/** The project as CodeBuild has it, if there is one. */
+async function findProject(clients: AwsClients, name: string): Promise<Project | undefined> {
+  const { BatchGetProjectsCommand } = await import("@aws-sdk/client-codebuild");
+  return (await (await clients.codebuild()).send(new BatchGetProjectsCommand({ names: [name] })))
+    .projects?.[0];
+}
+
 /** Deletes the project; false when there is none. */
 export async function deleteCodeBuildProject(
   clients: AwsClients,
   name: string,
   progress: Progress,
 ): Promise<boolean> {
-  const { BatchGetProjectsCommand, DeleteProjectCommand } = await import("@aws-sdk/client-codebuild");
-  const codebuild = await clients.codebuild();
-  const project = (await codebuild.send(new BatchGetProjectsCommand({ names: [name] }))).projects?.[0];
-  if (!project) return false;
+  if (!(await findProject(clients, name))) return false;
+  const { DeleteProjectCommand } = await import("@aws-sdk/client-codebuild");
   progress.update(`deleting CodeBuild project ${name}`);
   try {
-    await codebuild.send(new DeleteProjectCommand({ name }));
+    await (await clients.codebuild()).send(new DeleteProjectCommand({ name }));
   } catch (error) {
     if (awsErrorName(error) !== "ResourceNotFoundException") throw error;
   }
