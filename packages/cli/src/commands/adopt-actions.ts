@@ -14,7 +14,7 @@ export async function adoptCommand(global: GlobalOptions, opts: { stage?: string
   const { config, run } = await prepareStage(global, opts);
   const plan = await withAwsErrors(run.ctx.region, () => planTakeover(run));
   const stage = config.settings.stage;
-  if (plan.stacks.length === 0 && !plan.notTakenOver) {
+  if (plan.stacks.length === 0 && !plan.unbuilt) {
     writeOut(
       plan.shape
         ? `stage ${stage} was taken over from the original (${plan.shape.version}) already; pocket keeps its shape.\n`

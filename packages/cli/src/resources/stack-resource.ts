@@ -9,7 +9,11 @@ export interface StackResourceOptions
     Resource,
     "id" | "title" | "group" | "name" | "dependsOn" | "keep" | "goesWith" | "refreshAfter"
   > {
-  region: string;
+  /**
+   * The stack's region, or a function asked each time it is needed: a distribution's follows
+   * what the takeover check found (docs/decisions.md#a1-taking-over-a-stage-deployed-by-the-original).
+   */
+  region: string | (() => string);
   stackName: string;
   template: () => Template;
   /** Deploy-time parameter values, by where each comes from (resolved by the engine). */
@@ -28,6 +32,7 @@ export interface StackResourceOptions
 
 /** A resource that is one CloudFormation stack. */
 export function stackResource(o: StackResourceOptions): Resource {
+  const region = typeof o.region === "function" ? o.region : () => o.region as string;
   const spec = async (run: RunContext, given: { image?: string } = {}): Promise<StackSpec> => {
     const [declared, extra, tags] = await Promise.all([
       run.parameters(o.parameters ?? {}, given),
@@ -54,21 +59,23 @@ export function stackResource(o: StackResourceOptions): Resource {
     goesWith: o.goesWith,
     refreshAfter: o.refreshAfter,
     stack: {
-      region: o.region,
+      get region() {
+        return region();
+      },
       name: o.stackName,
       template: o.template,
       ...(o.secretFingerprintTags ? { fingerprintTags: o.secretFingerprintTags } : {}),
     },
     stackSpec: (run) => spec(run),
     async status(run) {
-      return stackStatus(run.aws(o.region), await spec(run));
+      return stackStatus(run.aws(region()), await spec(run));
     },
     async plan(run) {
-      return planStack(run.aws(o.region), await spec(run));
+      return planStack(run.aws(region()), await spec(run));
     },
     async deploy(run, progress) {
       const s = await spec(run);
-      const result = await deployStack(run.aws(o.region), s, progress, {
+      const result = await deployStack(run.aws(region()), s, progress, {
         recreateFailed: () =>
           run.confirm(`stack ${s.name} failed to create earlier; delete and recreate it?`),
       });
@@ -82,7 +89,7 @@ export function stackResource(o: StackResourceOptions): Resource {
     },
     async destroy(run, progress) {
       await o.beforeDestroy?.(run, progress);
-      const deleted = await destroyStack(run.aws(o.region), o.stackName, progress);
+      const deleted = await destroyStack(run.aws(region()), o.stackName, progress);
       return { changed: deleted, summary: deleted ? "deleted" : "already absent" };
     },
   };

@@ -11,18 +11,30 @@ export async function sameTemplate(deployedBody: string | undefined, template: T
   return deployed !== undefined && canonical(deployed) === canonical(template);
 }
 
+const FUNCTIONS = ["Ref", "GetAtt", "Sub", "ImportValue", "Join", "Select", "Split", "If", "Equals"];
+
 /**
- * A deployed template body (JSON from us, YAML from the Python tool), or undefined if unreadable.
- * The YAML reader is loaded only for a YAML body: commands that never meet one skip it.
+ * A deployed template body (JSON from us, YAML from the Python tool, which may use the short
+ * forms `!Ref`, `!GetAtt`, ..., read as their long forms), or undefined if unreadable. The YAML
+ * reader is loaded only for a YAML body: commands that never meet one skip it.
  */
 export async function parseTemplateBody(body: string | undefined): Promise<unknown> {
   if (!body) return undefined;
   try {
     return JSON.parse(body);
   } catch {
+    const { parse } = await import("yaml");
+    const key = (name: string) => (name === "Ref" ? "Ref" : `Fn::${name}`);
+    const customTags = FUNCTIONS.flatMap((name) => [
+      { tag: `!${name}`, resolve: (value: string) => ({ [key(name)]: value }) },
+      {
+        tag: `!${name}`,
+        collection: "seq" as const,
+        resolve: (value: { toJSON(): unknown }) => ({ [key(name)]: value.toJSON() }),
+      },
+    ]);
     try {
-      const { parse } = await import("yaml");
-      return parse(body);
+      return parse(body, { customTags });
     } catch {
       return undefined;
     }

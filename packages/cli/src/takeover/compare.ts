@@ -67,6 +67,14 @@ const WIRING = new Set([
   "AWS::EC2::VPCGatewayAttachment",
 ]);
 
+/**
+ * Dropped without a loss: a viewer-request function only this stack's distribution runs (the
+ * current version's `ApiHostFunction`, whose headers pocket's runtimes trust only from a verified
+ * origin, docs/decisions.md#a1-taking-over-a-stage-deployed-by-the-original). Replacing one stays
+ * refused: a new function of the same name cannot be made before the old one goes.
+ */
+const REMOVABLE = new Set([...WIRING, "AWS::CloudFront::Function"]);
+
 /** Each resource of the deployed template and of ours, with what the update does to it. */
 export function compareTemplates(deployed: ReadTemplate, ours: Template): TakeoverChange[] {
   const parameters = new Set(Object.keys(ours.Parameters ?? {}));
@@ -75,7 +83,7 @@ export function compareTemplates(deployed: ReadTemplate, ours: Template): Takeov
     const after = ours.Resources[logicalId];
     const blocks = !WIRING.has(before.Type);
     if (!after) {
-      changes.push({ logicalId, type: before.Type, action: "removed", blocks });
+      changes.push({ logicalId, type: before.Type, action: "removed", blocks: !REMOVABLE.has(before.Type) });
       continue;
     }
     if (after.Type !== before.Type) {

@@ -50,9 +50,14 @@ export function originalShape(
   ctx: PocketContext,
   stacks: readonly Pick<DeployedStack, "name" | "template" | "byOriginal">[],
   head: boolean,
+  /** Where the original's current version put the distribution stacks (found before the stacks were read). */
+  distributionRegion?: string,
 ): OriginalShape | undefined {
   const byName = new Map(stacks.map((s) => [s.name, s.template]));
-  const shape: OriginalShape = { version: head ? "head" : "42a3468" };
+  const shape: OriginalShape = {
+    version: head ? "head" : "42a3468",
+    ...(distributionRegion ? { distributionRegion } : {}),
+  };
   const container = ctx.container && byName.get(ctx.container.stackName);
   if (container) {
     const resources = Object.values(container.Resources ?? {});

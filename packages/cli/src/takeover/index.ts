@@ -1,7 +1,8 @@
-import type { OriginalShape } from "@magic-pocket/config";
+import type { OriginalShape, PocketContext } from "@magic-pocket/config";
 import { CliError } from "../errors.js";
 import type { RunContext } from "../resources/resource.js";
 import { describeStack } from "../stacks/stack.js";
+import { edgeProtection } from "../templates/edge.js";
 import { compareTemplates, type TakeoverChange } from "./compare.js";
 import { originalShape, readDeployedStacks } from "./detect.js";
 
@@ -11,23 +12,28 @@ export type { TakeoverChange } from "./compare.js";
 export interface TakeoverPlan {
   shape?: OriginalShape;
   stacks: { name: string; region: string; changes: TakeoverChange[] }[];
-  /** Stacks of the original's current version whose takeover is not built (by name, with the region). */
-  notTakenOver?: string[];
+  /** What of the original's current version pocket cannot take over yet, one reason each. */
+  unbuilt?: string[];
 }
 
 /**
  * Reads the stage's deployed stacks, keeps the original's shape where they carry it (set on the
  * context, so every template rendered in this run keeps it), and compares each stack the original
  * deployed with what pocket would deploy (docs/decisions.md#a1-taking-over-a-stage-deployed-by-the-original).
+ * Its current version's distribution stacks are looked for first: where they are decides where
+ * the distribution and keys stacks are read and deployed.
  */
 export async function planTakeover(run: RunContext): Promise<TakeoverPlan> {
-  const [stacks, notTakenOver] = await Promise.all([readDeployedStacks(run), headDistributionStacks(run)]);
-  const shape = originalShape(run.ctx, stacks, run.settings.head !== undefined);
+  const distributionRegion = await headDistributionRegion(run);
+  for (const cf of Object.values(run.ctx.cloudfront ?? {})) cf.region = distributionRegion ?? "us-east-1";
+  const stacks = await readDeployedStacks(run);
+  const shape = originalShape(run.ctx, stacks, run.settings.head !== undefined, distributionRegion);
   if (shape) run.ctx.original = shape;
   else delete run.ctx.original;
+  const unbuilt = distributionRegion ? unbuiltInStageRegion(run.ctx) : [];
   return {
     shape,
-    ...(notTakenOver.length > 0 ? { notTakenOver } : {}),
+    ...(unbuilt.length > 0 ? { unbuilt } : {}),
     stacks: stacks
       .filter((s) => s.byOriginal && s.resource.stack)
       .map((s) => ({
@@ -39,26 +45,42 @@ export async function planTakeover(run: RunContext): Promise<TakeoverPlan> {
 }
 
 /**
- * The original's current version puts a distribution's stack (and its keys stack) in the stage's
- * region, where pocket has none: pocket's own, in us-east-1, would be a second distribution for
- * the same domains. Not taken over yet (README, "Taking over a stage deployed by the original").
+ * The stage's region when the original's current version put a distribution's stack there
+ * (its keys stack beside it), else undefined: pocket's own distribution stacks are in us-east-1.
+ * Once taken over they stay there, so this holds for the stage from then on.
  */
-async function headDistributionStacks(run: RunContext): Promise<string[]> {
+async function headDistributionRegion(run: RunContext): Promise<string | undefined> {
   const region = run.ctx.region;
-  if (region === "us-east-1") return [];
+  if (region === "us-east-1") return undefined;
   const names = Object.values(run.ctx.cloudfront ?? {}).map((cf) => cf.stackName);
   const found = await Promise.all(
     names.map(async (name) => (await describeStack(run.aws(region), name)) !== undefined),
   );
-  return names.filter((_, i) => found[i]).map((name) => `${name} (${region})`);
+  return found.some(Boolean) ? region : undefined;
+}
+
+/**
+ * A distribution stack outside us-east-1 cannot hold an ACM certificate for CloudFront or a
+ * CloudFront web ACL: the original's current version keeps them in its `{cfslug}-acm` and
+ * `{cfslug}-waf` stacks in us-east-1, which pocket does not take over yet.
+ */
+function unbuiltInStageRegion(ctx: PocketContext): string[] {
+  return Object.values(ctx.cloudfront ?? {}).flatMap((cf) => {
+    const needs = [
+      ...(cf.domain || cf.redirectFrom.length > 0 ? ["a certificate ({cfslug}-acm stack)"] : []),
+      ...(edgeProtection(cf).waf ? ["a web ACL ({cfslug}-waf stack)"] : []),
+    ];
+    return needs.length === 0
+      ? []
+      : [
+          `${cf.stackName} (${cf.region}): its domains need ${needs.join(" and ")} in us-east-1, which pocket does not take over from the original's current version yet`,
+        ];
+  });
 }
 
 /** Why the takeover would lose something, one line each; empty when it may go ahead. */
 export function takeoverRefusals(plan: TakeoverPlan): string[] {
-  const out: string[] = (plan.notTakenOver ?? []).map(
-    (stack) =>
-      `${stack}: a distribution stack of the original's current version, whose takeover pocket does not build yet (pocket's would be a second distribution in us-east-1)`,
-  );
+  const out: string[] = [...(plan.unbuilt ?? [])];
   const efs = plan.shape?.efsFileSystemId;
   if (efs !== undefined && !/^fs-[0-9a-f]+$/.test(efs)) {
     out.push(`the VPC stack names its EFS file system "${efs}", not an id pocket can keep`);
@@ -98,6 +120,9 @@ function keptShape(shape: OriginalShape | undefined): string[] {
     ...(shape.quickCreateApis ? ["HTTP APIs made by quick create"] : []),
     ...(shape.lambdaLogGroupsOutside ? ["Lambda log groups outside the stack"] : []),
     ...(shape.efsFileSystemId ? [`EFS file system ${shape.efsFileSystemId} outside the stack`] : []),
+    ...(shape.distributionRegion
+      ? [`distribution and keys stacks in ${shape.distributionRegion}, not us-east-1`]
+      : []),
     ...Object.entries(shape.signingKeyNames ?? {}).map(
       ([name, k]) => `signing key names of ${name} (${k.publicKey}, ${k.keyGroup})`,
     ),
@@ -110,7 +135,7 @@ function keptShape(shape: OriginalShape | undefined): string[] {
  */
 export async function takeOverBeforeDeploy(run: RunContext, say: (line: string) => void): Promise<void> {
   const plan = await planTakeover(run);
-  if (plan.stacks.length === 0 && !plan.notTakenOver) return;
+  if (plan.stacks.length === 0 && !plan.unbuilt) return;
   const refusals = takeoverRefusals(plan);
   if (refusals.length > 0) throw refusal(run, refusals);
   say(

@@ -1,12 +1,28 @@
+import { generateKeyPairSync } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   CloudFormationClient,
   CreateStackCommand,
+  ListStackResourcesCommand,
   waitUntilStackCreateComplete,
 } from "@aws-sdk/client-cloudformation";
-import { motoEnv } from "../moto/moto.js";
-import { REGION } from "./harness.js";
+import {
+  CloudWatchLogsClient,
+  CreateLogGroupCommand,
+  DescribeLogGroupsCommand,
+} from "@aws-sdk/client-cloudwatch-logs";
+import { DescribeAddressesCommand, EC2Client } from "@aws-sdk/client-ec2";
+import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  CreateSecretCommand,
+  GetSecretValueCommand,
+  SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
+import { expect } from "vitest";
+import { pocket } from "../cli/run.js";
+import { motoEnv, putTestImage } from "../moto/moto.js";
+import { freshMoto, REGION } from "./harness.js";
 
 /*
  * The original's stacks on moto, for the takeover tests (issue 22): its rendered templates are
@@ -67,4 +83,182 @@ export async function efs(method: "GET" | "POST", body?: unknown): Promise<unkno
   });
   if (!response.ok) throw new Error(`EFS ${method}: ${response.status} ${await response.text()}`);
   return response.json();
+}
+
+/**
+ * What the original made outside CloudFormation before its first stack deploy: the bucket, the
+ * managed secrets at its path and layout ({stage: {project: {NAME: value}}}, with a known
+ * `SECRET_KEY` and the CF_KEY pair), the EFS file system through the API (found again by its Name
+ * tag) and the Lambda log groups (Lambda makes them on first invoke). Returns the secret's text,
+ * the public half of CF_KEY (its keys stack holds it) and the file system's id.
+ */
+export async function originalOutsideStacks(o: {
+  bucket: string;
+  secretId: string;
+  functions: readonly string[];
+  efsName?: string;
+}): Promise<{ secret: string; publicKey: string; fileSystemId?: string }> {
+  await new S3Client({ region: REGION, forcePathStyle: true }).send(
+    new CreateBucketCommand({ Bucket: o.bucket, CreateBucketConfiguration: { LocationConstraint: REGION } }),
+  );
+  const { publicKey, privateKey } = generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: "spki", format: "pem" },
+    privateKeyEncoding: { type: "pkcs1", format: "pem" },
+  });
+  const b64 = (text: string) => Buffer.from(text).toString("base64");
+  const secret = JSON.stringify({
+    dev: {
+      myapp: {
+        SECRET_KEY: "known-secret-key-of-the-original",
+        CF_KEY: { pem: b64(privateKey), pub: b64(publicKey) },
+      },
+    },
+  });
+  await new SecretsManagerClient({ region: REGION }).send(
+    new CreateSecretCommand({ Name: o.secretId, SecretString: secret }),
+  );
+  const fileSystemId = o.efsName
+    ? (
+        (await efs("POST", {
+          CreationToken: "original",
+          Encrypted: true,
+          Tags: [{ Key: "Name", Value: o.efsName }],
+        })) as { FileSystemId: string }
+      ).FileSystemId
+    : undefined;
+  const logs = new CloudWatchLogsClient({ region: REGION });
+  for (const fn of o.functions)
+    await logs.send(new CreateLogGroupCommand({ logGroupName: `/aws/lambda/${fn}` }));
+  return { secret, publicKey, ...(fileSystemId ? { fileSystemId } : {}) };
+}
+
+/** The original rendered the signing key's stack offline with an empty key: a deploy had the public half of CF_KEY. */
+export const withPublicKey = (body: string, publicKey: string) =>
+  body.replace(/EncodedKey: \|\n\s*\n/, `EncodedKey: ${JSON.stringify(publicKey)}\n`);
+
+/**
+ * moto cannot update these types in a stack: an update it sees as a change (any respelling of
+ * the original's YAML) drops them from the stack's resource list, though nothing deletes them.
+ * None holds a name or data; the Elastic IPs (the stage's fixed egress addresses) are checked
+ * through EC2 instead.
+ */
+const MOTO_CANNOT_UPDATE = new Set([
+  "AWS::EC2::EIP",
+  "AWS::EC2::Route",
+  "AWS::EC2::SecurityGroupIngress",
+  "AWS::Lambda::Permission",
+]);
+
+/** Every resource's physical id in these stacks, as `stack/LogicalId`, but for the types moto cannot update. */
+export async function physicalIds(
+  stacks: readonly (readonly [string, string])[],
+): Promise<Record<string, string>> {
+  const ids: Record<string, string> = {};
+  for (const [name, region] of stacks) {
+    const out = await new CloudFormationClient({ region }).send(
+      new ListStackResourcesCommand({ StackName: name }),
+    );
+    for (const r of out.StackResourceSummaries ?? []) {
+      if (!MOTO_CANNOT_UPDATE.has(r.ResourceType!))
+        ids[`${name}/${r.LogicalResourceId}`] = r.PhysicalResourceId!;
+    }
+  }
+  return ids;
+}
+
+/** The ids that changed between two readings, `before -> after` by `stack/LogicalId` (empty when none did). */
+export function moved(before: Record<string, string>, after: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(before)
+      .filter(([id, physical]) => after[id] !== physical)
+      .map(([id, physical]) => [id, `${physical} -> ${after[id]}`]),
+  );
+}
+
+/** The stage's Elastic IPs (its fixed egress addresses). */
+export async function elasticIps(): Promise<string[]> {
+  const out = await new EC2Client({ region: REGION }).send(new DescribeAddressesCommand({}));
+  return (out.Addresses ?? []).map((a) => a.PublicIp!).sort();
+}
+
+export async function secretString(secretId: string): Promise<string> {
+  const sm = new SecretsManagerClient({ region: REGION });
+  return (await sm.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString!;
+}
+
+/** The `/aws/lambda/` log groups there are, sorted. */
+export async function lambdaLogGroups(): Promise<string[]> {
+  const groups = await new CloudWatchLogsClient({ region: REGION }).send(
+    new DescribeLogGroupsCommand({ logGroupNamePrefix: "/aws/lambda/" }),
+  );
+  return (groups.logGroups ?? []).map((g) => g.logGroupName!).sort();
+}
+
+/** A stage as the original left it, read before the takeover. */
+export interface OriginalStage {
+  /** The image `pocket deploy --image` is given (the original's ECR repository holds it). */
+  image: string;
+  secretId: string;
+  secret: string;
+  fileSystemId: string;
+  functions: readonly string[];
+  stacks: readonly (readonly [string, string])[];
+  physical: Record<string, string>;
+  addresses: string[];
+}
+
+/**
+ * A fresh moto with a stage the original deployed: its ECR repository with an image, what it
+ * made outside CloudFormation (originalOutsideStacks), then its stacks (`createStacks`, given the
+ * public key and the file system's id), each stack's physical ids and the Elastic IPs read back.
+ */
+export async function originalStage(o: {
+  repository: string;
+  bucket: string;
+  secretId: string;
+  functions: readonly string[];
+  stacks: readonly (readonly [string, string])[];
+  createStacks: (outside: { publicKey: string; fileSystemId: string }) => Promise<void>;
+}): Promise<OriginalStage> {
+  await freshMoto();
+  const image = await putTestImage(o.repository, "dev", REGION);
+  const outside = await originalOutsideStacks({ ...o, efsName: "main-pocket" });
+  const fileSystemId = outside.fileSystemId!;
+  await o.createStacks({ publicKey: outside.publicKey, fileSystemId });
+  return {
+    image,
+    secretId: o.secretId,
+    secret: outside.secret,
+    fileSystemId,
+    functions: o.functions,
+    stacks: o.stacks,
+    physical: await physicalIds(o.stacks),
+    addresses: await elasticIps(),
+  };
+}
+
+/**
+ * What the original made outside its stacks is still there after a takeover, as it was: the
+ * Elastic IPs, the managed secrets' text, the one EFS file system and the Lambda log groups.
+ */
+export async function expectKeptOutsideStacks(before: OriginalStage): Promise<void> {
+  expect(before.addresses).toHaveLength(2);
+  expect(await elasticIps()).toEqual(before.addresses);
+  expect(await secretString(before.secretId)).toBe(before.secret);
+  const fs = (await efs("GET")) as { FileSystems: { FileSystemId: string }[] };
+  expect(fs.FileSystems.map((f) => f.FileSystemId)).toEqual([before.fileSystemId]);
+  expect(await lambdaLogGroups()).toEqual(before.functions.map((f) => `/aws/lambda/${f}`).sort());
+}
+
+/** After a takeover: `pocket status` says in sync, and a second deploy changes nothing. */
+export function expectInSyncAndNoChange(dir: string, image: string): void {
+  const env = motoEnv(REGION);
+  const status = pocket(["status", "--stage", "dev"], { cwd: dir, env });
+  expect(status.status, status.stderr).toBe(0);
+  expect(status.stdout).not.toMatch(/needs update|missing|FAILED/);
+  const again = pocket(["deploy", "--stage", "dev", "--image", image], { cwd: dir, env });
+  expect(again.status, again.stderr).toBe(0);
+  expect(again.stderr).toContain("No changes");
+  expect(again.stderr).not.toContain("taking over");
 }

@@ -1,99 +1,118 @@
-import { generateKeyPairSync } from "node:crypto";
-import {
-  CloudFormationClient,
-  DescribeStacksCommand,
-  ListStackResourcesCommand,
-} from "@aws-sdk/client-cloudformation";
-import { ListBucketsCommand, S3Client } from "@aws-sdk/client-s3";
+import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import { beforeAll, describe, expect, it } from "vitest";
 import { pocket, project } from "../cli/run.js";
-import { motoEnv, putTestImage } from "../moto/moto.js";
-import { freshMoto, REGION } from "./harness.js";
-import { createStack, efs, original } from "./original-stacks.js";
+import { motoEnv } from "../moto/moto.js";
+import { REGION } from "./harness.js";
+import {
+  createStack,
+  expectInSyncAndNoChange,
+  expectKeptOutsideStacks,
+  moved,
+  type OriginalStage,
+  original,
+  originalStage,
+  physicalIds,
+  withPublicKey,
+} from "./original-stacks.js";
 
 /*
- * Issue 22, the original's current version: its distribution and keys stacks live in the stage's
- * region, where pocket has none (pocket's are in us-east-1). Their takeover is not built, so
- * `pocket adopt` and `pocket deploy` refuse such a stage before any change, naming the stack.
- * tk has no rendered keys stack of this version; tk2's is the same file for the same names
- * (signing_key CF_KEY of distribution main), so it stands in.
+ * Issue 22, the original's current version (HEAD, `[container.<name>]`): its distribution and keys
+ * stacks live in the stage's region, and `pocket deploy` takes them over there, in place, with the
+ * container and the shared VPC stacks. The original's templates are read from beside the checkout
+ * (never copied in; CI has them) and created on moto with what it made outside CloudFormation
+ * (original-stacks.ts). tk has no rendered keys stack of this version; tk2's is the same file for
+ * the same names (signing_key CF_KEY of distribution main), so it stands in. moto lacks
+ * ApiGatewayV2 in CloudFormation and CloudFront (test/moto/server.py stands in for the latter).
  */
+const tk = (file: string) => original("tk", file);
 const env = () => motoEnv(REGION);
-const cfn = (region = REGION) => new CloudFormationClient({ region });
-const REFUSED =
-  "dev-myapp-main-cloudfront (ap-northeast-1): a distribution stack of the original's current version";
+const STACKS = [
+  ["main-pocket-vpc", REGION],
+  ["dev-myapp-main-cloudfront-keys", REGION],
+  ["dev-myapp-container-main", REGION],
+  ["dev-myapp-main-cloudfront", REGION],
+] as const;
 
 let dir: string;
-let image: string;
-let resourcesBefore: string[];
-
-async function regionResources(): Promise<string[]> {
-  const ids: string[] = [];
-  for (const name of [
-    "main-pocket-vpc",
-    "dev-myapp-main-cloudfront-keys",
-    "dev-myapp-container-main",
-    "dev-myapp-main-cloudfront",
-  ]) {
-    const out = await cfn().send(new ListStackResourcesCommand({ StackName: name }));
-    for (const r of out.StackResourceSummaries ?? [])
-      ids.push(`${name}/${r.LogicalResourceId}=${r.PhysicalResourceId}`);
-  }
-  return ids.sort();
-}
+let before: OriginalStage;
 
 beforeAll(async () => {
-  await freshMoto();
-  image = await putTestImage("dev-myapp-pocket-main-lambda", "dev", REGION);
-  const { FileSystemId } = (await efs("POST", {
-    CreationToken: "original",
-    Tags: [{ Key: "Name", Value: "main-pocket" }],
-  })) as { FileSystemId: string };
-  const { publicKey } = generateKeyPairSync("rsa", {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: "spki", format: "pem" },
-    privateKeyEncoding: { type: "pkcs1", format: "pem" },
+  before = await originalStage({
+    repository: "dev-myapp-pocket-main-lambda",
+    bucket: "dev-myapp-pocket",
+    secretId: "dev-myapp-main-pocket",
+    functions: ["wsgi", "worker", "management"].map((h) => `dev-myapp-pocket-main-${h}`),
+    stacks: STACKS,
+    createStacks: async ({ publicKey, fileSystemId }) => {
+      // Rendered offline, the original wrote "None" for the file system's id: a deploy had its id.
+      await createStack(
+        "main-pocket-vpc",
+        REGION,
+        tk("head-vpc.yaml").replaceAll('"None"', `"${fileSystemId}"`),
+      );
+      await createStack(
+        "dev-myapp-main-cloudfront-keys",
+        REGION,
+        withPublicKey(original("tk2", "head-cfkeys.yaml"), publicKey),
+      );
+      await createStack("dev-myapp-container-main", REGION, tk("head-container.yaml"));
+      await createStack("dev-myapp-main-cloudfront", REGION, tk("head-cf.yaml"));
+    },
   });
-  // Rendered offline: "None" for the file system's id and an empty key, which a deploy had.
-  await createStack(
-    "main-pocket-vpc",
-    REGION,
-    original("tk", "head-vpc.yaml").replaceAll('"None"', `"${FileSystemId}"`),
-  );
-  await createStack(
-    "dev-myapp-main-cloudfront-keys",
-    REGION,
-    original("tk2", "head-cfkeys.yaml").replace(
-      /EncodedKey: \|\n\s*\n/,
-      `EncodedKey: ${JSON.stringify(publicKey)}\n`,
-    ),
-  );
-  await createStack("dev-myapp-container-main", REGION, original("tk", "head-container.yaml"));
-  await createStack("dev-myapp-main-cloudfront", REGION, original("tk", "head-cf.yaml"));
-  resourcesBefore = await regionResources();
-  dir = project(original("tk", "pocket-head.toml"), "myapp");
+  dir = project(tk("pocket-head.toml"), "myapp");
 }, 180_000);
 
-describe("a stage deployed by the original's current version (tk)", () => {
-  it("adopt names its stacks and refuses the distribution stack in the stage's region", () => {
+describe("taking over a stage deployed by the original's current version (tk)", () => {
+  it("adopt finds the distribution and keys stacks in the stage's region and replaces nothing", () => {
     const r = pocket(["adopt", "--stage", "dev"], { cwd: dir, env: env() });
-    expect(r.status).toBe(1);
+    expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain("deployed by the original (head)");
-    expect(r.stdout).toContain("dev-myapp-container-main (ap-northeast-1)");
-    expect(r.stderr).toContain(REFUSED);
+    expect(r.stdout).toContain(`distribution and keys stacks in ${REGION}, not us-east-1`);
+    expect(r.stdout).toContain(`dev-myapp-main-cloudfront (${REGION})`);
+    expect(r.stdout).toContain(`dev-myapp-main-cloudfront-keys (${REGION})`);
+    expect(r.stdout).toContain("nothing is replaced or deleted");
   });
 
-  it("deploy refuses before any change", async () => {
-    const r = pocket(["deploy", "--stage", "dev", "--image", image], { cwd: dir, env: env() });
+  it("deploys in place: every physical id, the secrets, the file system and the log groups stay", async () => {
+    const r = pocket(["deploy", "--stage", "dev", "--image", before.image], { cwd: dir, env: env() });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain("taking over");
+    // The original's YAML short forms (`!Ref`) are read as such, without a warning.
+    expect(r.stderr).not.toContain("YAMLWarning");
+    // Only the API-host viewer function goes (docs/decisions.md A1): pocket's runtimes trust its
+    // headers from a verified origin only, and nothing else runs it.
+    const hostFunction = "dev-myapp-main-cloudfront/ApiHostFunction";
+    expect(moved(before.physical, await physicalIds(STACKS))).toEqual({
+      [hostFunction]: `${before.physical[hostFunction]} -> undefined`,
+    });
+    await expectKeptOutsideStacks(before);
+    // No second distribution: nothing of the stage was made in us-east-1.
+    for (const name of ["dev-myapp-main-cloudfront", "dev-myapp-main-cloudfront-keys"]) {
+      await expect(
+        new CloudFormationClient({ region: "us-east-1" }).send(
+          new DescribeStacksCommand({ StackName: name }),
+        ),
+      ).rejects.toThrow(/does not exist/);
+    }
+  });
+
+  it("is in sync afterwards, and a second deploy changes nothing", () => {
+    expectInSyncAndNoChange(dir, before.image);
+  });
+
+  it("refuses a distribution with domains in the stage's region, before any change (tk2)", async () => {
+    // tk2's distribution has domains: the original's current version keeps their certificate in
+    // its {cfslug}-acm stack in us-east-1, which pocket does not take over yet.
+    const tk2 = project(original("tk2", "pocket-head.toml"), "myapp");
+    const ids = await physicalIds(STACKS);
+    const r = pocket(["adopt", "--stage", "dev"], { cwd: tk2, env: env() });
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain(REFUSED);
-    expect(await regionResources()).toEqual(resourcesBefore);
-    await expect(
-      cfn("us-east-1").send(new DescribeStacksCommand({ StackName: "dev-myapp-main-cloudfront" })),
-    ).rejects.toThrow(/does not exist/);
-    const buckets = await new S3Client({ region: REGION, forcePathStyle: true }).send(
-      new ListBucketsCommand({}),
+    expect(r.stderr).toContain(
+      `dev-myapp-main-cloudfront (${REGION}): its domains need a certificate ({cfslug}-acm stack) in us-east-1, which pocket does not take over from the original's current version yet`,
     );
-    expect((buckets.Buckets ?? []).map((b) => b.Name)).not.toContain("dev-myapp-pocket-state");
+    const deploy = pocket(["deploy", "--stage", "dev", "--image", before.image], { cwd: tk2, env: env() });
+    expect(deploy.status).toBe(1);
+    expect(deploy.stderr).toContain("its domains need a certificate ({cfslug}-acm stack)");
+    expect(await physicalIds(STACKS)).toEqual(ids);
   });
 });

@@ -123,27 +123,38 @@ describe("taking over a stage the original deployed at the seed's version", () =
 });
 
 describe("taking over a stage the original deployed at its current version", () => {
-  it("tk: the container and VPC stacks, in that version's names and shape", async () => {
+  it("tk: the container, VPC, distribution and keys stacks, in that version's names and shape", async () => {
     const config = loadInline(read("tk", "pocket-head.toml"));
     const ctx = config.context;
+    const cf = ctx.cloudfront!.main!;
+    // tk has no rendered keys stack of this version; tk2's is the same file for the same names.
+    const files = [
+      [ctx.container!.stackName, "tk", "head-container.yaml"],
+      [ctx.vpc!.stackName, "tk", "head-vpc.yaml"],
+      [cf.stackName, "tk", "head-cf.yaml"],
+      [cf.signingKey!.keysStackName, "tk2", "head-cfkeys.yaml"],
+    ] as const;
     const deployed = await Promise.all(
-      [
-        [ctx.container!.stackName, "head-container.yaml"],
-        [ctx.vpc!.stackName, "head-vpc.yaml"],
-      ].map(async ([name, file]) => {
+      files.map(async ([name, folder, file]) => {
         const template = (await readTemplateBody(
-          read("tk", file!).replaceAll('"None"', `"${FILE_SYSTEM}"`),
+          read(folder, file).replaceAll('"None"', `"${FILE_SYSTEM}"`),
         ))!;
-        return { name: name!, template, byOriginal: !deployedByPocket(template) };
+        return { name, template, byOriginal: !deployedByPocket(template) };
       }),
     );
-    ctx.original = originalShape(ctx, deployed, true);
+    ctx.original = originalShape(ctx, deployed, true, "ap-northeast-1");
     expect(ctx.original).toMatchObject({
       version: "head",
       quickCreateApis: true,
       lambdaLogGroupsOutside: true,
+      distributionRegion: "ap-northeast-1",
     });
-    const ours = [containerTemplate(ctx), vpcTemplate(ctx)];
+    const ours = [
+      containerTemplate(ctx),
+      vpcTemplate(ctx),
+      cloudfrontTemplate(cf),
+      cloudfrontKeysTemplate(cf, ctx.original?.signingKeyNames?.[cf.name]),
+    ];
     const plan = {
       shape: ctx.original,
       stacks: deployed.map((d, i) => ({
@@ -153,5 +164,11 @@ describe("taking over a stage the original deployed at its current version", () 
       })),
     };
     expect(takeoverRefusals(plan)).toEqual([]);
+    const changes = plan.stacks.find((s) => s.name === cf.stackName)!.changes;
+    const action = (id: string) => changes.find((c) => c.logicalId === id);
+    expect(action("CloudFrontDistribution")?.action).toBe("updated");
+    expect(action("UrlFallbackFunctionRoot")?.action).toMatch(/kept|updated/);
+    // The API-host function goes: a viewer-request function only this distribution ran.
+    expect(action("ApiHostFunction")).toMatchObject({ action: "removed", blocks: false });
   });
 });

@@ -76,6 +76,11 @@ export interface OriginalShape {
   efsFileSystemId?: string;
   /** Signing-key stacks by distribution: the original's public key and key group names. */
   signingKeyNames?: Record<string, { publicKey: string; keyGroup: string }>;
+  /**
+   * The original's current version: the region of its distribution and keys stacks (the
+   * stage's, not us-east-1); every `CloudFrontContext.region` of the stage is set to it.
+   */
+  distributionRegion?: string;
 }
 
 /** `[alarms]`: CloudWatch alarms in their own stack, notifying an email address or a topic. */
@@ -502,8 +507,11 @@ export interface TidbContext {
 
 export interface CloudFrontContext {
   name: string;
-  /** CloudFront stacks live in us-east-1. */
-  region: "us-east-1";
+  /**
+   * Where the distribution and keys stacks live: us-east-1, or the stage's region for a stage
+   * the original's current version deployed (set by the CLI from `original.distributionRegion`).
+   */
+  region: string;
   /** `{slug}-{name}` */
   slug: string;
   /** `{cfSlug}-cloudfront` */

@@ -34,7 +34,8 @@ export default resourceKind({
           group: "cloudfront-keys",
           name: cf.name,
           dependsOn: ["secrets"],
-          region: "us-east-1",
+          // Beside its distribution's stack (cf.region is read when asked: the takeover check sets it).
+          region: () => cf.region,
           stackName: key.keysStackName,
           template: () => cloudfrontKeysTemplate(cf, ctx.original?.signingKeyNames?.[cf.name]),
           // The PEM comes from the secrets store: no declared source kind reads it.

@@ -32,7 +32,9 @@ export function distributionResource(ctx: PocketContext, cf: CloudFrontContext):
       // The origin-verify, basic-auth and WAF header values are generated with the other managed secrets.
       ...(originVerify || protection.basicAuth || headerRules ? ["secrets"] : []),
     ],
-    region: "us-east-1",
+    // us-east-1, or where the original's current version put it (read when asked: the takeover
+    // check sets it, docs/decisions.md#a1-taking-over-a-stage-deployed-by-the-original).
+    region: () => cf.region,
     stackName: cf.stackName,
     template: () => cloudfrontTemplate(cf, protection),
     parameters,

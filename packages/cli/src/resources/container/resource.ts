@@ -84,11 +84,13 @@ export type ContainerStack = ReturnType<typeof containerStack>;
 
 export function containerStack(ctx: PocketContext) {
   const c = ctx.container!;
-  const declared = containerParameters(ctx);
-  const sources: Record<string, ParameterSource> = Object.fromEntries(
-    Object.entries(declared).map(([name, p]) => [name, p.source]),
-  );
-  const imageParameter = Object.entries(declared).find(([, p]) => p.source.kind === "image")?.[0];
+  // Read when a spec is made, not before: a distribution's region (where its outputs are read)
+  // is set by the takeover check (docs/decisions.md#a1-taking-over-a-stage-deployed-by-the-original).
+  const sources = (): Record<string, ParameterSource> =>
+    Object.fromEntries(Object.entries(containerParameters(ctx)).map(([name, p]) => [name, p.source]));
+  const imageParameter = Object.entries(containerParameters(ctx)).find(
+    ([, p]) => p.source.kind === "image",
+  )?.[0];
   let built: Template | undefined;
   const template = () => {
     built ??= containerTemplate(ctx);
@@ -97,7 +99,7 @@ export function containerStack(ctx: PocketContext) {
   const spec = async (run: RunContext, image: string): Promise<StackSpec> => ({
     name: c.stackName,
     template: template(),
-    parameters: await run.parameters(sources, { image }),
+    parameters: await run.parameters(sources(), { image }),
     namedIam: true,
   });
   /**

@@ -77,10 +77,10 @@ export function containerParameters(
   for (const [envName, k] of Object.entries(c.signingKeyIds)) {
     out[p.signingKeyId(envName)] = {
       Type: "String",
-      Description: `CloudFront public key id (${k.keysStackName} output ${k.outputKey}, us-east-1)`,
+      Description: `CloudFront public key id (${k.keysStackName} output ${k.outputKey})`,
       source: {
         kind: "stack-output",
-        region: "us-east-1",
+        region: distributionRegion(ctx, k.distribution),
         stackName: k.keysStackName,
         output: k.outputKey,
         ifMissing: "error",
@@ -95,7 +95,7 @@ export function containerParameters(
       Default: "",
       source: {
         kind: "stack-output",
-        region: "us-east-1",
+        region: distributionRegion(ctx, d.distribution),
         stackName: d.stackName,
         output: "DistributionDomainName",
         ifMissing: "empty",
@@ -118,4 +118,9 @@ export function containerParameters(
     }
   }
   return out;
+}
+
+/** Where a distribution's stacks live: us-east-1, or the stage's region when the original's current version put them there. */
+function distributionRegion(ctx: PocketContext, distribution: string): string {
+  return ctx.cloudfront?.[distribution]?.region ?? "us-east-1";
 }
