@@ -139,6 +139,17 @@ describe("pocket permissions --previews", () => {
     expect(r.stdout).toContain(SHARED_BOUNDARY);
   });
 
+  it("points at the base stage's table when no boundary is named", () => {
+    const bare = project(TOML.replace(/\[dev\.awscontainer\.iam\][^[]*/, ""), "bare");
+    const r = pocket(["permissions", "--previews", "--account", ACCOUNT], { cwd: bare });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(
+      '[dev.awscontainer.iam] permissions_boundary = "arn:PARTITION:iam::ACCOUNT:policy/dev-shop-pocket-boundary"',
+    );
+    expect(r.stderr).toContain("pr-previews-shop-pocket-boundary");
+    expect(r.stderr).not.toContain("0pvw0");
+  });
+
   it("refuses --stage beside --previews, and a file without preview stages", () => {
     const both = pocket(["permissions", "--previews", "--stage", "pr-1", "--account", ACCOUNT], { cwd: dir });
     expect(both.status).toBe(2);

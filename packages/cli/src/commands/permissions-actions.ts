@@ -11,7 +11,7 @@ import type { Json, Template } from "../templates/template.js";
 import { writeErr, writeOut } from "../util/stdio.js";
 import { ownBoundaryName, stageBoundary } from "./permissions/boundary.js";
 import { githubSubject } from "./permissions/github-subject.js";
-import { loadPreviews, withWildcards } from "./permissions/previews.js";
+import { loadPreviews, previewsPolicy, withWildcards } from "./permissions/previews.js";
 import {
   concretePolicy,
   type PolicyStatement,
@@ -228,7 +228,7 @@ function deployRole(
 export async function permissionsCommand(global: GlobalOptions, opts: PermissionsOptions): Promise<void> {
   const config = opts.previews ? await loadPreviews(global, opts.stage) : await loadStage(global, opts.stage);
   const ctx = config.context;
-  const policy = policyFor(ctx);
+  const policy = opts.previews ? previewsPolicy(ctx, () => policyFor(ctx)) : policyFor(ctx);
   // Every preview stage's names at once: the stand-in of the stage name read as `*`.
   const names = <T>(value: T): T => (opts.previews ? withWildcards(value) : value);
   if (opts.roleTemplate) {

@@ -1,4 +1,4 @@
-import { type LoadedConfig, listPreviewPattern } from "@magic-pocket/config";
+import { type LoadedConfig, listPreviewPattern, type PocketContext } from "@magic-pocket/config";
 import { type GlobalOptions, loadStage } from "../../config-loader.js";
 import { invocationDir } from "../../cwd.js";
 import { CliError } from "../../errors.js";
@@ -42,4 +42,22 @@ export async function loadPreviews(global: GlobalOptions, stage: string | undefi
 /** `value` with the stand-in read as IAM's `*` (every string in it). */
 export function withWildcards<T>(value: T): T {
   return JSON.parse(JSON.stringify(value).replaceAll(STAND_IN, "*")) as T;
+}
+
+/**
+ * `policy()` for the previews, its missing-boundary error pointing at the base stage's table: a
+ * preview's roles take the shared boundary when the base names pocket's own.
+ */
+export function previewsPolicy<T>(ctx: PocketContext, policy: () => T): T {
+  try {
+    return policy();
+  } catch (error) {
+    const preview = ctx.preview;
+    if (!(error instanceof CliError) || error.code !== "permissions-boundary-required" || !preview)
+      throw error;
+    throw new CliError(error.code, error.message, {
+      hint: `Name the base stage's own boundary in pocket.toml: [${preview.base}.awscontainer.iam] permissions_boundary = "arn:PARTITION:iam::ACCOUNT:policy/${preview.baseBoundary}". Preview stages then use ${preview.sharedPrefix}boundary, which --previews --role-template creates.`,
+      exitCode: error.exitCode,
+    });
+  }
 }
