@@ -85,12 +85,21 @@ export async function planSync(
     /** Keys under the prefix that belong to something else (another route, a storage): never deleted. */
     protect?: (key: string) => boolean;
     manifest?: false;
+    /**
+     * The prefix the cached manifest is kept under, when not the target's: a front-end route's
+     * releases share one (docs/decisions.md#e17-atomic-front-end-releases); an entry is still
+     * used only when its MD5 is the object's ETag.
+     */
+    manifestPrefix?: string;
     hash?: (file: string) => Promise<string>;
   },
 ): Promise<SyncAction[]> {
   const hash = options.hash ?? md5OfFile;
   warmUploads(clients);
-  const cachePath = options.manifest === false ? undefined : manifestPath(dir, target.bucket, target.prefix);
+  const cachePath =
+    options.manifest === false
+      ? undefined
+      : manifestPath(dir, target.bucket, options.manifestPrefix ?? target.prefix);
   const [remote, cached, locals] = await Promise.all([
     remoteObjects(clients, target),
     cachePath ? readManifest(cachePath) : Promise.resolve<UploadManifest>({}),

@@ -90,7 +90,8 @@ async function routePlans(
       clients,
       dir,
       { bucket, prefix: releases && current ? releasePrefix(route, releases, current) : route.keyPrefix },
-      { delete: true, protect: releases && current ? undefined : inPlace },
+      // One manifest per route, whichever release it is compared with (fewer files read again).
+      { delete: true, protect: releases && current ? undefined : inPlace, manifestPrefix: route.keyPrefix },
     );
     out.push({ route, actions });
   }

@@ -25,7 +25,7 @@ export default resourceKind({
   operations: {
     upload: {
       description:
-        "run the build of every route with build_dir and upload the changed files, then invalidate",
+        "run the build of every route with build_dir and upload the changed files as a new release, then switch viewers to it (in place and invalidate with atomic_releases = false)",
       aws: true,
       named: true,
       options: [["--skip-build", "upload build_dir as it is, without running the routes' build commands"]],
