@@ -31,7 +31,8 @@ export function chooseContainer(
 ): PocketContext {
   const names = containerNames(ctx);
   if (names.length === 0) {
-    if (name === undefined) return ctx;
+    // One container: `--container` may name it (the original's spelling names every container).
+    if (name === undefined || name === ctx.container?.name) return ctx;
     throw new CliError(
       "unknown-container",
       `stage ${ctx.stage} has no [container.${name}]: it has one container.`,

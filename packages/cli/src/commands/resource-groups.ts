@@ -1,10 +1,15 @@
 import type { Command } from "commander";
 import type { GlobalOptions } from "../config-loader.js";
+import { CONTAINER_GROUP } from "../resources/container-views.js";
 import { RESOURCE_KINDS } from "../resources/index.js";
 import { DESTROY_FLAGS, type DestroyFlag, type ResourceKind } from "../resources/resource.js";
 import { FORCE_UNLOCK_OPTION, withAwsStage, withName, withStage } from "./options.js";
 
 const actions = () => import("./resource-actions.js");
+
+/** `--container <name>`: in a stage of several containers, the one a command acts on. */
+const withContainer = (c: Command) =>
+  c.option("--container <name>", "with several [container.<name>]: the container to act on");
 
 const YAML_HELP = `
 Prints the CloudFormation template as YAML without calling AWS. Values known only at deploy time
@@ -24,7 +29,9 @@ export function registerResourceGroups(resource: Command, global: () => GlobalOp
     const main = kinds.find((k) => k.stacks) ?? kinds[0]!;
     const g = resource.command(name).description(main.description);
     const named = kinds.find((k) => k.named)?.named;
-    const scoped = (c: Command) => (named ? withName(c, named) : c);
+    // The containers' group: with several [container.<name>], --container picks one (container-choice.ts).
+    const scoped = (c: Command) =>
+      name === CONTAINER_GROUP ? withContainer(c) : named ? withName(c, named) : c;
     const what = main.noun;
 
     if (kinds.some((k) => k.stacks)) {
@@ -68,6 +75,7 @@ export function registerResourceGroups(resource: Command, global: () => GlobalOp
         let c = parent.command(path[path.length - 1]!).description(op.description);
         c = op.aws ? withAwsStage(c) : withStage(c);
         if (op.named) c = withName(c, kind.named ?? "resource");
+        if (name === CONTAINER_GROUP) c = withContainer(c);
         for (const [flags, description] of op.options ?? []) c.option(flags, description);
         c.action(async (opts) =>
           (await actions()).runOperation(global(), kind, op, `resource ${name} ${path.join(" ")}`, opts),

@@ -7,6 +7,9 @@ import type { PocketContext } from "@magic-pocket/config";
  * of the stage whose `container` is that one, and whose `scheduler` holds the schedules that start
  * its handlers (its stack holds them).
  */
+/** The resource group of the containers and their managed secrets (`pocket resource awscontainer`). */
+export const CONTAINER_GROUP = "awscontainer";
+
 export interface ContainerView {
   /** The resource id: `container` for the first (or only) container, `container:<name>` after. */
   id: string;

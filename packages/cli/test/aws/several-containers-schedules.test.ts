@@ -95,6 +95,35 @@ describe("schedules of several [container.<name>] against moto", () => {
     expect(out).toMatch(/schedule tick .*next run about \d{4}-/);
   });
 
+  it("acts on the container --container names (the original's cli.md)", () => {
+    const url = run(["resource", "awscontainer", "url", "--container", "v2", "--stage", "dev"]);
+    expect(url.status, url.stderr).toBe(0);
+    expect(url.stdout).toMatch(/wsgi.*https:\/\//);
+    const status = run(["resource", "awscontainer", "status", "--container", "v2", "--stage", "dev"]);
+    expect(status.status, status.stderr).toBe(0);
+    expect(status.stdout).toContain("dev-msched-container-v2");
+    expect(status.stdout).not.toContain("dev-msched-container-web");
+    const list = run(["resource", "awscontainer", "secrets", "list", "--container", "v2", "--stage", "dev"]);
+    expect(list.status, list.stderr).toBe(0);
+    expect(JSON.parse(list.stdout)).toEqual([
+      { name: "SECRET_KEY", kind: "managed", type: "password", state: "created", value: "**** (50 chars)" },
+    ]);
+    const reload = run([
+      "resource",
+      "awscontainer",
+      "secrets",
+      "reload",
+      "--container",
+      "v2",
+      "--stage",
+      "dev",
+    ]);
+    expect(reload.status, reload.stderr).toBe(0);
+    const said = reload.stdout + reload.stderr;
+    expect(said).toContain("dev-msched-pocket-v2-wsgi");
+    expect(said).not.toContain("dev-msched-pocket-web-wsgi");
+  });
+
   it("changes nothing on a second deploy", async () => {
     const again = await record(deploy);
     expect(again.result.status, again.result.stderr).toBe(0);
