@@ -22,7 +22,10 @@ import { type KvsServer, startKvsServer } from "./kvs-server.js";
 const BUCKET = "dev-rel-pocket";
 const TOML = frontEndStage(
   "rel",
-  ['{ is_default = true, is_spa = true, build = "node build.mjs", build_dir = "dist" }'],
+  [
+    '{ is_default = true, is_spa = true, build = "node build.mjs", build_dir = "dist" }',
+    '{ path_pattern = "/static/*", is_versioned = true }',
+  ],
   { atomicReleases: true },
 ).replace("[cloudfront.main]\n", "[cloudfront.main]\nkept_releases = 2\n");
 // A stand-in front-end build: index.html and a script named by the VERSION file's content.
@@ -88,8 +91,12 @@ describe("atomic front-end releases on moto", () => {
     expect(html.CacheControl).toBe("no-cache");
     expect(html.ContentType).toBe("text/html; charset=utf-8");
 
-    // A user upload beside the front end, and an unchanged deploy: no new release, no record.
-    await s3().send(new PutObjectCommand({ Bucket: BUCKET, Key: "media/upload.txt", Body: "kept" }));
+    // A user upload beside the front end, another route's file below its folder, a file an upload
+    // before releases left in place; and an unchanged deploy: no new release, no record.
+    const put = (Key: string, Body: string) => s3().send(new PutObjectCommand({ Bucket: BUCKET, Key, Body }));
+    await put("media/upload.txt", "kept");
+    await put("spa/static/site.css", "body{}");
+    await put("spa/left-in-place.js", "old");
     const same = await deployVersion("a");
     expect(same.status, same.stderr).toBe(0);
     expect(same.stderr).not.toContain("in `pocket history`");
@@ -106,6 +113,9 @@ describe("atomic front-end releases on moto", () => {
       new HeadObjectCommand({ Bucket: BUCKET, Key: `spa/_releases/${releases[1]}/robots.txt` }),
     );
     expect(copied.CacheControl).toBe("public, max-age=3600");
+    // After the switch: the file left in place is gone, the other route's file stays.
+    expect(await keys("spa/left-in-place.js")).toEqual([]);
+    expect(await keys("spa/static/")).toEqual(["spa/static/site.css"]);
   }, 240_000);
 
   it("pocket history shows both deploys' release ids", async () => {
