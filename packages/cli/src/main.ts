@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { explainAwsError } from "./aws/errors.js";
 import { commandWord, withoutHelpForUnknownCommand } from "./commands/argv.js";
+import { registerBackup } from "./commands/backup.js";
 import { registerConfig } from "./commands/config.js";
 import { registerDev } from "./commands/dev.js";
 import { registerDjango } from "./commands/django.js";
@@ -107,6 +108,7 @@ export const COMMANDS: readonly { names: readonly string[]; register: Register }
   { names: ["invoke"], register: registerInvoke },
   { names: ["permissions"], register: registerPermissions },
   { names: ["waf"], register: registerWaf },
+  { names: ["backup"], register: registerBackup },
   { names: ["dev"], register: registerDev },
   {
     // `pocket version`, as the Python magic-pocket spells it.

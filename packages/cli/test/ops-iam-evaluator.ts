@@ -253,7 +253,33 @@ function restCall(r: RecordedRequest, service: string, account: string): IamCall
     else if (/\/hostedzone$/.test(path)) op = "ListHostedZones";
     return { service, action: `route53:${op || `${r.method} ${path}`}`, resources: [] };
   }
+  if (service === "backup") return backupCall(r, path, account);
   return { service, action: `${service}:${r.method} ${path}`, resources: [] };
+}
+
+/** AWS Backup's REST calls pocket makes: the vault (by name) and the recovery points. */
+function backupCall(r: RecordedRequest, path: string, account: string): IamCall {
+  const region = scope(r).region;
+  const vault = /^\/backup-vaults\/([^/]+)/.exec(path)?.[1];
+  const vaultArn = vault
+    ? [`arn:aws:backup:${region}:${account}:backup-vault:${decodeURIComponent(vault)}`]
+    : [];
+  const point = /\/recovery-points\/(.+)$/.exec(path)?.[1];
+  if (point && r.method === "DELETE") {
+    const id = decodeURIComponent(point).split(":").pop()!;
+    return {
+      service: "backup",
+      action: "backup:DeleteRecoveryPoint",
+      resources: [`arn:aws:backup:${region}:${account}:recovery-point:${id}`],
+    };
+  }
+  if (/^\/resources\/.+\/recovery-points\/?$/.test(path))
+    return { service: "backup", action: "backup:ListRecoveryPointsByResource", resources: [] };
+  if (vault && r.method === "PUT")
+    return { service: "backup", action: "backup:CreateBackupVault", resources: vaultArn };
+  if (vault && r.method === "GET")
+    return { service: "backup", action: "backup:DescribeBackupVault", resources: vaultArn };
+  return { service: "backup", action: `backup:${r.method} ${path}`, resources: [] };
 }
 
 const str = (v: unknown): string[] =>
@@ -264,7 +290,7 @@ export function iamRequest(r: RecordedRequest, account: string): IamCall {
   const { region, service } = scope(r);
   if (service === "s3") return s3Call(r, account);
   if (service === "lambda") return lambdaCall(r, region, account);
-  if (["cloudfront", "cloudfront-keyvaluestore", "route53"].includes(service))
+  if (["cloudfront", "cloudfront-keyvaluestore", "route53", "backup"].includes(service))
     return restCall(r, service, account);
   const op = operationOf(r);
   const p = params(r);

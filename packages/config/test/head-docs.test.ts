@@ -39,6 +39,8 @@ const COMPANIONS = [
   '[cloudfront.web]\nroutes = [{ is_default = true, is_spa = true, origin_path = "/web" }, { path_pattern = "/static/*", ref = "static", origin_path = "/static" }]\n\n[cloudfront.media]\nroutes = [{ is_default = true, origin_path = "/media" }]\n\n[cloudfront.main]\nroutes = [{ is_default = true, is_spa = true, origin_path = "/main" }, { path_pattern = "/static/*", ref = "static", origin_path = "/static" }]\n',
   "[s3]\n",
   "[s3]\nversioning = true\n",
+  // [backup.rds] backs up a managed cluster, which needs the VPC.
+  '[vpc]\nref = "main"\nzone_suffixes = ["a", "c"]\n\n[rds]\n',
 ];
 
 /** The block with what every completion needs: the tables it implies but does not write. */
@@ -126,7 +128,7 @@ const ALTERNATIVES = /^# または.*$/m;
  * `unsupported-feature` (and nothing else), never loaded and silently ignored.
  */
 const UNBUILT =
-  /^\[(?:(?:dev|prod|sandbox)\.)?(?:dsql|backup)\b|provisioning = "command"|auto_database_url|link = true|publish = "command"|managed_assets|deploy_hash/m;
+  /^\[(?:(?:dev|prod|sandbox)\.)?(?:dsql|backup\.dsql)\b|provisioning = "command"|auto_database_url|link = true|publish = "command"|managed_assets|deploy_hash/m;
 
 const unbuilt = (block: string) => UNBUILT.test(block);
 

@@ -1,3 +1,4 @@
+import type { BackupClient } from "@aws-sdk/client-backup";
 import type { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import type { CloudFrontClient } from "@aws-sdk/client-cloudfront";
 import type { CloudFrontKeyValueStoreClient } from "@aws-sdk/client-cloudfront-keyvaluestore";
@@ -55,6 +56,8 @@ export interface AwsClients {
   cloudwatch(): Promise<CloudWatchClient>;
   /** AWS WAFv2 (the allow-list IPSets; CloudFront scope is called in us-east-1). */
   wafv2(): Promise<WAFV2Client>;
+  /** AWS Backup (the `[backup]` vault and `pocket backup cleanup`). */
+  backup(): Promise<BackupClient>;
 }
 
 export interface AwsOptions {
@@ -196,6 +199,10 @@ export function awsClients(region: string, options: AwsOptions = {}): AwsClients
     wafv2: lazy("wafv2", async () => {
       const { WAFV2Client } = await import("@aws-sdk/client-wafv2");
       return new WAFV2Client(base);
+    }),
+    backup: lazy("backup", async () => {
+      const { BackupClient } = await import("@aws-sdk/client-backup");
+      return new BackupClient(base);
     }),
   };
   cache.set(key, clients);

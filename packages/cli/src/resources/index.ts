@@ -1,4 +1,5 @@
 import alarms from "./alarms/index.js";
+import backup from "./backup/index.js";
 import cloudfront from "./cloudfront/index.js";
 import cloudfrontKeys from "./cloudfront-keys/index.js";
 import container from "./container/index.js";
@@ -32,6 +33,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
   scheduler,
   cloudfront,
   alarms,
+  backup,
 ];
 
 /** The stage's resources, from its derived context. */

@@ -8,13 +8,11 @@ import {
   DescribeDBClustersCommand,
   RDSClient,
 } from "@aws-sdk/client-rds";
-import { loadConfig } from "@magic-pocket/config";
 import { beforeAll, describe, expect, it } from "vitest";
-import { policyFor } from "../../src/commands/permissions-actions.js";
-import { concretePolicy } from "../../src/commands/permissions-policy.js";
 import { pocketAsync, project } from "../cli/run.js";
 import { motoEnv, putTestImage } from "../moto/moto.js";
-import { iamRequest, isAllowed, type PolicyDocument } from "../ops-iam-evaluator.js";
+import { iamRequest, isAllowed } from "../ops-iam-evaluator.js";
+import { ACCOUNT, deniedCalls, stagePolicy } from "./allowed-calls.js";
 import { freshMoto, general, REGION } from "./harness.js";
 import { mutating, operationOf, record, recordedSteps } from "./recorder.js";
 
@@ -43,7 +41,6 @@ permissions_boundary = "arn:aws:iam::123456789012:policy/dev-shop-pocket-boundar
 `;
 
 const CLUSTER = "dev-shop-pocket-aurora";
-const ACCOUNT = "123456789012";
 const env = () => ({ ...motoEnv(REGION), POCKET_RDS_POLL_MS: "10" });
 const rds = () => new RDSClient({ region: REGION });
 const cluster = async () =>
@@ -135,14 +132,8 @@ describe("[rds] snapshot_identifier against moto", () => {
   });
 
   it("every call made was allowed by pocket permissions, the restore on that snapshot only", () => {
-    const loaded = loadConfig({ configPath: join(dir, "pocket.toml"), env: {}, stage: "dev" });
-    if (!loaded.ok) throw new Error("config");
-    const policy = concretePolicy(policyFor(loaded.config.context), ACCOUNT, "aws") as PolicyDocument;
-    const denied = requests
-      .map(({ step: name, request }) => ({ name, call: iamRequest(request, ACCOUNT) }))
-      .filter(({ call }) => !isAllowed(policy, call))
-      .map(({ name, call }) => `${name}: ${call.action} ${call.resources.join(" ")}`);
-    expect([...new Set(denied)]).toEqual([]);
+    const policy = stagePolicy(dir);
+    expect(deniedCalls(policy, requests)).toEqual([]);
     const restore = requests.find(
       ({ request }) => iamRequest(request, ACCOUNT).action === "rds:RestoreDBClusterFromSnapshot",
     );

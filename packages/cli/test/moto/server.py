@@ -48,6 +48,13 @@
    Scheduler API exists: each is created in moto's Scheduler backend with the template's
    properties (an update puts the new ones, a stack deletion deletes it), so GetSchedule and
    ListSchedules see the schedules a deploy made. Nothing is ever started on a schedule.
+13. AWS Backup in CloudFormation (`AWS::Backup::BackupPlan`, `AWS::Backup::BackupSelection`),
+   which moto's CloudFormation does not model: a plan is created in moto's Backup backend (its
+   rules' vault must exist, as on AWS; an update keeps its id; a deletion frees its name), and a
+   selection is kept here, with ListBackupSelections and GetBackupSelection to read it. moto's
+   Backup API has no jobs and no recovery points either: StartBackupJob leaves a finished job's
+   recovery point at once, which ListRecoveryPointsByResource lists and DeleteRecoveryPoint
+   deletes. Nothing is ever backed up on a schedule.
 """
 
 import json
@@ -643,6 +650,212 @@ def _serial_recording():
 
 
 _serial_recording()
+
+
+def _backup(account_id, region_name):
+    from moto.backup.models import backup_backends
+
+    return backup_backends[account_id][region_name]
+
+
+# Backup selections (moto has none), by (account, region) then selection id; recovery points
+# (moto has none), by (account, region) then recovery point ARN.
+_BACKUP_SELECTIONS = {}
+_RECOVERY_POINTS = {}
+
+
+class StandInBackupPlan(_StandInLifecycle, CloudFormationModel):
+    """An `AWS::Backup::BackupPlan` in moto's Backup backend; Ref is its id, as on AWS."""
+
+    # moto files models by the second part of their module name.
+    __module__ = "moto.backup.pocket_stand_in"
+
+    def __init__(self, account_id, region_name, properties):
+        self.backend = _backup(account_id, region_name)
+        self.properties = properties
+        self.plan = self.backend.create_backup_plan(self.api_plan(), None, None)
+
+    def api_plan(self):
+        from moto.backup.exceptions import ResourceNotFoundException
+
+        p = self.properties["BackupPlan"]
+        rules = []
+        for r in p.get("BackupPlanRule", []):
+            # AWS refuses a rule whose vault does not exist.
+            if r["TargetBackupVault"] not in self.backend.vaults:
+                raise ResourceNotFoundException(msg=f"Backup vault {r['TargetBackupVault']} not found")
+            rule = {k: v for k, v in r.items() if k != "TargetBackupVault"}
+            rule["TargetBackupVaultName"] = r["TargetBackupVault"]
+            rules.append(rule)
+        return {"BackupPlanName": p["BackupPlanName"], "Rules": rules}
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::Backup::BackupPlan"
+
+    @property
+    def physical_resource_id(self):
+        return self.plan.backup_plan_id
+
+    @classmethod
+    def has_cfn_attr(cls, attr):
+        return attr in ("BackupPlanId", "BackupPlanArn", "VersionId")
+
+    def get_cfn_attribute(self, attribute_name):
+        return {
+            "BackupPlanId": self.plan.backup_plan_id,
+            "BackupPlanArn": self.plan.backup_plan_arn,
+            "VersionId": self.plan.version_id,
+        }[attribute_name]
+
+    def apply(self):
+        # UpdateBackupPlan: the same id, the new rules.
+        from moto.backup.models import Plan
+
+        fresh = Plan(backup_plan=self.api_plan(), creator_request_id=None, backend=self.backend)
+        self.plan.backup_plan = fresh.backup_plan
+        self.plan.version_id = fresh.version_id
+
+    def delete(self, account_id, region_name):
+        # Gone from the lists, and its name free again, as on AWS.
+        self.backend.plans.pop(self.plan.backup_plan_id, None)
+
+
+class StandInBackupSelection(_StandInLifecycle, CloudFormationModel):
+    """An `AWS::Backup::BackupSelection`, kept here (moto has none); Ref is its id, as on AWS."""
+
+    __module__ = "moto.backup.pocket_stand_in"
+
+    def __init__(self, account_id, region_name, properties):
+        from moto.moto_api._internal import mock_random
+
+        self.key = (account_id, region_name)
+        self.properties = properties
+        self.selection_id = str(mock_random.uuid4())
+        self.apply()
+
+    def apply(self):
+        p = self.properties
+        _BACKUP_SELECTIONS.setdefault(self.key, {})[self.selection_id] = {
+            "SelectionId": self.selection_id,
+            "BackupPlanId": p["BackupPlanId"],
+            "BackupSelection": dict(p["BackupSelection"]),
+        }
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::Backup::BackupSelection"
+
+    @property
+    def physical_resource_id(self):
+        return self.selection_id
+
+    @classmethod
+    def has_cfn_attr(cls, attr):
+        return attr in ("SelectionId", "BackupPlanId", "Id")
+
+    def get_cfn_attribute(self, attribute_name):
+        if attribute_name == "BackupPlanId":
+            return self.properties["BackupPlanId"]
+        return self.selection_id
+
+    def delete(self, account_id, region_name):
+        _BACKUP_SELECTIONS.get(self.key, {}).pop(self.selection_id, None)
+
+
+def _backup_api():
+    """ListBackupSelections, StartBackupJob (its recovery point made at once, as a finished job
+    leaves it), ListRecoveryPointsByResource and DeleteRecoveryPoint, which moto lacks."""
+    from urllib.parse import unquote
+
+    from moto.backup import urls
+    from moto.backup.responses import BackupResponse
+    from moto.moto_api._internal import mock_random
+
+    def key(self):
+        return (self.current_account, self.region)
+
+    def list_backup_selections(self):
+        plan_id = unquote(self.path.split("/plans/")[1].split("/")[0])
+        found = [s for s in _BACKUP_SELECTIONS.get(key(self), {}).values() if s["BackupPlanId"] == plan_id]
+        return json.dumps(
+            {
+                "BackupSelectionsList": [
+                    {
+                        "SelectionId": s["SelectionId"],
+                        "SelectionName": s["BackupSelection"]["SelectionName"],
+                        "BackupPlanId": plan_id,
+                        "IamRoleArn": s["BackupSelection"]["IamRoleArn"],
+                    }
+                    for s in found
+                ]
+            }
+        )
+
+    def get_backup_selection(self):
+        parts = self.path.split("/plans/")[1].split("/")
+        s = _BACKUP_SELECTIONS.get(key(self), {}).get(unquote(parts[2]))
+        if s is None:
+            return 400, {}, json.dumps({"__type": "ResourceNotFoundException", "message": "no selection"})
+        return json.dumps({"BackupPlanId": s["BackupPlanId"], "SelectionId": s["SelectionId"], "BackupSelection": s["BackupSelection"]})
+
+    def start_backup_job(self):
+        params = json.loads(self.body)
+        vault = params["BackupVaultName"]
+        if vault not in self.backup_backend.vaults:
+            return 400, {}, json.dumps({"__type": "ResourceNotFoundException", "message": f"vault {vault}"})
+        job = str(mock_random.uuid4())
+        resource = params["ResourceArn"]
+        region, account = resource.split(":")[3], resource.split(":")[4]
+        arn = f"arn:aws:rds:{region}:{account}:cluster-snapshot:awsbackup:job-{job}"
+        _RECOVERY_POINTS.setdefault(key(self), {})[arn] = {
+            "RecoveryPointArn": arn,
+            "BackupVaultName": vault,
+            "BackupVaultArn": self.backup_backend.vaults[vault].backup_vault_arn,
+            "ResourceArn": resource,
+            "Status": "COMPLETED",
+            "CreationDate": datetime.now().timestamp(),
+        }
+        return json.dumps({"BackupJobId": job, "RecoveryPointArn": arn, "CreationDate": datetime.now().timestamp()})
+
+    def list_recovery_points_by_resource(self):
+        resource = unquote(self.path.split("/resources/")[1].rsplit("/recovery-points", 1)[0])
+        points = [
+            {k: v for k, v in p.items() if k != "ResourceArn"}
+            for p in _RECOVERY_POINTS.get(key(self), {}).values()
+            if p["ResourceArn"] == resource
+        ]
+        return json.dumps({"RecoveryPoints": points})
+
+    def delete_recovery_point(self):
+        vault_and_arn = self.path.split("/backup-vaults/")[1]
+        vault, arn = vault_and_arn.split("/recovery-points/")
+        points = _RECOVERY_POINTS.get(key(self), {})
+        p = points.get(unquote(arn))
+        if p is None or p["BackupVaultName"] != unquote(vault):
+            return 400, {}, json.dumps({"__type": "ResourceNotFoundException", "message": "no recovery point"})
+        del points[unquote(arn)]
+        return "{}"
+
+    for fn in (
+        list_backup_selections,
+        get_backup_selection,
+        start_backup_job,
+        list_recovery_points_by_resource,
+        delete_recovery_point,
+    ):
+        setattr(BackupResponse, fn.__name__, fn)
+    urls.url_paths.update(
+        {
+            "{0}/backup-jobs/?$": urls.response.dispatch,
+            "{0}/resources/(?P<resource_arn>.+)/recovery-points/?$": urls.response.dispatch,
+            "{0}/backup-vaults/(?P<name>[^/]+)/recovery-points/(?P<arn>.+)$": urls.response.dispatch,
+        }
+    )
+
+
+_backup_api()
+
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

@@ -13,6 +13,7 @@ import type {
   VpcSettings,
 } from "../schema/settings.js";
 import { buildAlarms } from "./alarms.js";
+import { buildBackup } from "./backup.js";
 import { buildDistribution } from "./cloudfront.js";
 import { buildContainer } from "./container.js";
 import { resolveDjango } from "./django.js";
@@ -62,6 +63,7 @@ export function buildContext(settings: Settings): PocketContext {
   if (settings.tidb) ctx.tidb = buildTidb(settings.tidb, ctx);
   if (settings.upstash) ctx.upstash = buildUpstash(settings.upstash, ctx);
   if (settings.alarms) ctx.alarms = buildAlarms(settings.alarms, ctx);
+  if (settings.backup) ctx.backup = buildBackup(settings.backup, ctx, ctx.rds);
   return ctx;
 }
 

@@ -46,15 +46,16 @@ export interface PocketContext {
   cloudfront?: Record<string, CloudFrontContext>;
   ses?: SesContext;
   scheduler?: SchedulerContext;
-  alarms?: AlarmsContext;
-  /** Django STORAGES/CACHES/settings used locally (no POCKET_STAGE). */
-  djangoFallback: DjangoRuntime;
   /**
    * With several containers: the schedules of each container that starts any, by container name
    * (the first's is `scheduler`). Each container stack holds the schedules that start its own
    * handlers, in a group of its own (docs/decisions.md#d11-two-spellings-one-schema).
    */
   containerSchedulers?: Record<string, SchedulerContext>;
+  alarms?: AlarmsContext;
+  backup?: BackupContext;
+  /** Django STORAGES/CACHES/settings used locally (no POCKET_STAGE). */
+  djangoFallback: DjangoRuntime;
   /**
    * Set by the CLI before it renders (never by the config package): what of the original's shape
    * the stage's deployed stacks carry and the templates keep, because changing it would replace
@@ -439,6 +440,40 @@ export interface RdsContext {
   finalSnapshotPrefix: string;
   /** Restored from this cluster snapshot (id or ARN) when the cluster does not exist yet. */
   snapshotIdentifier?: string;
+}
+
+/**
+ * `[backup]`: AWS Backup plans in the stack `{slug}-backup`
+ * (docs/decisions.md#b9-aws-backup-plans), into the account's vault `pocket-backup`.
+ */
+export interface BackupContext {
+  stackName: string;
+  region: string;
+  /** `pocket-backup`, the original's vault: shared by every stage of the account and region. */
+  vaultName: string;
+  /** `{resourcePrefix}backup`: the role AWS Backup takes the snapshots with. */
+  roleName: string;
+  /** `pocket backup cleanup` may delete the recovery points. */
+  deletable: boolean;
+  /** The IANA zone every rule's cron is read in. */
+  timezone: string;
+  rds?: BackupPlanContext;
+}
+
+/** One engine's plan and its selection (`{resourcePrefix}backup-rds`), and what it backs up. */
+export interface BackupPlanContext {
+  planName: string;
+  selectionName: string;
+  /** The ARN's `cluster:` name of the stage's Aurora cluster. */
+  clusterIdentifier: string;
+  rules: BackupRule[];
+}
+
+export interface BackupRule {
+  name: "daily" | "weekly" | "monthly";
+  /** Six cron fields, without `cron(...)`. */
+  cron: string;
+  deleteAfterDays: number;
 }
 
 /**

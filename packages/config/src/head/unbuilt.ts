@@ -19,8 +19,12 @@ export function unbuiltIssues(doc: TomlTable): Issue[] {
       hint: hint ?? "Remove the key; pocket refuses it rather than deploying without it.",
     });
 
-  for (const section of ["dsql", "backup"] as const) {
+  for (const section of ["dsql"] as const) {
     if (Object.hasOwn(doc, section)) refuse([section], `[${section}] (${SECTION_FEATURES[section]})`);
+  }
+  // [backup.rds] is built (docs/decisions.md#b9-aws-backup-plans); DSQL's plan waits for [dsql].
+  if (isTable(doc.backup) && Object.hasOwn(doc.backup, "dsql")) {
+    refuse(["backup", "dsql"], "[backup.dsql] (AWS Backup plans for Aurora DSQL)");
   }
   for (const section of ["neon", "tidb", "upstash"] as const) {
     const t = doc[section];
@@ -51,7 +55,6 @@ type Refuse = (path: PathSegment[], what: string, hint?: string) => void;
 
 const SECTION_FEATURES = {
   dsql: "Aurora DSQL",
-  backup: "AWS Backup plans",
 } as const;
 
 function containerIssues(c: TomlTable, at: PathSegment[], refuse: Refuse) {

@@ -26,6 +26,7 @@ const CROSS_RULES: readonly CrossRule[] = [
   localDjangoReferences,
   fallbackCachesLocal,
   scheduleTargets,
+  backupNeedsItsDatabase,
 ];
 
 export function crossSectionIssues(s: CheckedSettings): Issue[] {
@@ -101,6 +102,20 @@ function secretsNeedTheirDatabase(s: CheckedSettings, add: Add): void {
       ["awscontainer", "secrets", "managed", secret, "type"],
     );
   }
+}
+
+/** `[backup.rds]` backs up the cluster pocket makes: it needs a managed `[rds]`. */
+function backupNeedsItsDatabase(s: CheckedSettings, add: Add): void {
+  if (!ok(s.backup) || !s.backup.rds || s.rds === "failed") return;
+  if (s.rds?.managed) return;
+  add(
+    "backup-rds-missing",
+    s.rds
+      ? "[backup.rds] backs up the Aurora cluster pocket makes; with managed = false the cluster is not pocket's"
+      : "[backup.rds] backs up the stage's Aurora cluster, but there is no [rds]",
+    ["backup", "rds"],
+    "Add [rds] (a cluster pocket makes), or remove [backup.rds].",
+  );
 }
 
 /** A handler that runs management commands must not be reachable over HTTP. */

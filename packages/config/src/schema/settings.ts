@@ -3,6 +3,7 @@ import type { Issue } from "../diagnostics.js";
 import type { HeadFacts } from "../head/facts.js";
 import { alarmsSchema } from "./alarms.js";
 import { awscontainerSchema } from "./awscontainer.js";
+import { backupSchema } from "./backup.js";
 import { fail } from "./base.js";
 import { distributionSchema } from "./cloudfront.js";
 import { neonSchema, rdsSchema, tidbSchema, upstashSchema } from "./databases.js";
@@ -180,6 +181,9 @@ export function sectionSchemas(env: SectionEnv) {
     get alarms() {
       return alarmsSchema();
     },
+    get backup() {
+      return backupSchema();
+    },
   };
 }
 
@@ -204,6 +208,7 @@ export const SECTION_NAMES = [
   "ses",
   "scheduler",
   "alarms",
+  "backup",
   "cloudfront",
 ] as const satisfies readonly (SectionName | "cloudfront")[];
 
@@ -220,6 +225,7 @@ export type AwsContainerSettings = SectionSettings<"awscontainer">;
 export type SesSettings = SectionSettings<"ses">;
 export type SchedulerSettings = SectionSettings<"scheduler">;
 export type AlarmsSettings = SectionSettings<"alarms">;
+export type BackupSettings = SectionSettings<"backup">;
 export type DistributionSettings = z.output<ReturnType<typeof distributionSchema>>;
 export type { DjangoSettings } from "./django.js";
 

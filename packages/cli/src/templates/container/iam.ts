@@ -216,6 +216,6 @@ function ssmResource(resource: string): Json {
   return cfn.sub(`${ARN}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter${name}`);
 }
 
-function permissionsBoundaryArn(value: string): Json {
+export function permissionsBoundaryArn(value: string): Json {
   return value.startsWith("arn:") ? value : cfn.sub(`${ARN}:iam::\${AWS::AccountId}:policy/${value}`);
 }

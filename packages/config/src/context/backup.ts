@@ -1,0 +1,44 @@
+import type { BackupSettings } from "../schema/settings.js";
+import type { BackupContext, BackupRule, PocketContext, RdsContext } from "./types.js";
+
+/**
+ * The original's tiers for Aurora: weekly (Sundays 4:00, a year) and monthly (the 1st, 5:00,
+ * three years); the recent days are the cluster's point-in-time recovery, so there is no daily.
+ */
+const RDS_TIERS: readonly BackupRule[] = [
+  { name: "weekly", cron: "0 4 ? * 1 *", deleteAfterDays: 365 },
+  { name: "monthly", cron: "0 5 1 * ? *", deleteAfterDays: 1095 },
+];
+
+type Tier = { cron?: string; deleteAfterDays?: number } | undefined;
+
+/** `[backup]` (docs/decisions.md#b9-aws-backup-plans): names, and each tier with its defaults. */
+export function buildBackup(
+  b: BackupSettings,
+  ctx: PocketContext,
+  rds: RdsContext | undefined,
+): BackupContext {
+  const tiers = (b.rds ?? {}) as Record<string, Tier>;
+  return {
+    stackName: `${ctx.slug}-backup`,
+    region: ctx.region,
+    vaultName: "pocket-backup",
+    roleName: `${ctx.resourcePrefix}backup`,
+    deletable: b.deletable,
+    timezone: b.timezone,
+    ...(b.rds && rds
+      ? {
+          rds: {
+            planName: `${ctx.resourcePrefix}backup-rds`,
+            selectionName: `${ctx.resourcePrefix}backup-rds`,
+            clusterIdentifier: rds.clusterIdentifier,
+            rules: RDS_TIERS.map((t) => ({
+              name: t.name,
+              cron: tiers[t.name]?.cron ?? t.cron,
+              deleteAfterDays: tiers[t.name]?.deleteAfterDays ?? t.deleteAfterDays,
+            })),
+          },
+        }
+      : {}),
+  };
+}
