@@ -2,7 +2,7 @@ import type { LoadedConfig } from "@magic-pocket/config";
 import { callerIdentity } from "../aws/clients.js";
 import type { GlobalOptions } from "../config-loader.js";
 import { withAwsErrors } from "../engine/aws-errors.js";
-import { deployResources, seconds } from "../engine/deploy.js";
+import { deployResources, preLockReads, seconds } from "../engine/deploy.js";
 import { destroyResources } from "../engine/destroy.js";
 import { planOf, statusOf } from "../engine/inspect.js";
 import { preflight, reportPreflight, strictMode, userSecretStates } from "../engine/preflight.js";
@@ -35,6 +35,8 @@ export async function deployCommand(global: GlobalOptions, opts: DeployOptions):
   imageNeedsContainer(config, opts.image);
   if (opts.imageFrom !== undefined)
     await (await import("./image-from.js")).useImageFrom(global, run, { ...opts, imageFrom: opts.imageFrom });
+  // The deploy's reads before its lock go out with the takeover check's, not after them.
+  const early = opts.hotswap ? undefined : preLockReads(run, resources);
   await withAwsErrors(run.ctx.region, () => takeOverBeforeDeploy(run, (line) => writeErr(`${line}\n`)));
   reportPreflight(await preflight(run), strictMode(opts.strict));
   const t0 = Date.now();
@@ -58,6 +60,7 @@ export async function deployCommand(global: GlobalOptions, opts: DeployOptions):
     forceUnlock: opts.forceUnlock,
     heading: `Deploying stage ${stage} of ${config.context.project} (${config.context.region})`,
     history: { command: "deploy" },
+    early,
   });
   writeErr(
     `\n${outcome.changed ? `Deployed stage ${stage}` : `No changes: stage ${stage} is up to date`} in ${seconds(Date.now() - t0)}${outcome.recorded ? ` (deploy #${outcome.recorded} in \`pocket history\`)` : ""}.\n`,

@@ -1,6 +1,6 @@
 import { callerIdentity } from "../aws/clients.js";
 import { CliError } from "../errors.js";
-import type { DeployReport, Resource, RunContext } from "../resources/resource.js";
+import type { DeployReport, Resource, ResourceStatus, RunContext } from "../resources/resource.js";
 import { withAwsErrors } from "./aws-errors.js";
 import { appendDeployRecord, type HistoryEntry } from "./history.js";
 import { inDependencyOrder } from "./order.js";
@@ -24,7 +24,14 @@ export interface DeployOutcome {
 export async function deployResources(
   run: RunContext,
   targets: readonly Resource[],
-  options: { command: string; forceUnlock?: boolean; heading?: string; history?: HistoryEntry },
+  options: {
+    command: string;
+    forceUnlock?: boolean;
+    heading?: string;
+    history?: HistoryEntry;
+    /** The reads before the lock, when the caller started them early (`preLockReads`). */
+    early?: PreLockReads;
+  },
 ): Promise<DeployOutcome> {
   const view = new ProgressView();
   if (options.heading) view.print(options.heading);
@@ -34,7 +41,7 @@ export async function deployResources(
     await withAwsErrors(run.ctx.region, async () => {
       // Every S3 call names its bucket's owner: the account is asked while the inputs are checked.
       callerIdentity(run.aws(run.ctx.region)).catch(() => undefined);
-      await d.checkAndDeployLockHolders(targets);
+      await d.checkAndDeployLockHolders(targets, options.early ?? preLockReads(run, targets));
       await withStageLock(
         run,
         view,
@@ -88,12 +95,9 @@ class DeployRun {
    * bucket is read meanwhile: deployed (created) only after the checks, and only when it is not
    * in sync, so an unchanged stage pays no round trip of its own for it.
    */
-  async checkAndDeployLockHolders(targets: readonly Resource[]): Promise<void> {
+  async checkAndDeployLockHolders(targets: readonly Resource[], early: PreLockReads): Promise<void> {
     const first = targets.filter((r) => r.holdsLock);
-    const [, firstStates] = await Promise.all([
-      checkInputs(this.run, targets),
-      Promise.all(first.map((r) => r.status(this.run).catch(() => undefined))),
-    ]);
+    const firstStates = await early.lockHolderStates;
     for (const [i, r] of first.entries()) {
       if (firstStates[i]?.state !== "in-sync") continue;
       this.view.for(r.id, r.title).done("no changes", "skip");
@@ -137,6 +141,29 @@ class DeployRun {
 }
 
 export { seconds };
+
+/** The reads a deploy makes before taking the lock: the inputs' checks and the lock holders' states. */
+export interface PreLockReads {
+  /** The states of the targets that hold the lock (undefined where the read failed), in order. */
+  lockHolderStates: Promise<(ResourceStatus | undefined)[]>;
+}
+
+/**
+ * Starts the reads a deploy makes before its lock: every target's input checks and the states
+ * of the resources that hold the lock. `pocket deploy` starts them before the takeover check, so
+ * that their round trips overlap its own (README, "Speed"); none of them depends on what that
+ * check learns (the state bucket and the container's image are where they are). A failed check
+ * fails `lockHolderStates`, when it is awaited.
+ */
+export function preLockReads(run: RunContext, targets: readonly Resource[]): PreLockReads {
+  const states = Promise.all(
+    targets.filter((r) => r.holdsLock).map((r) => r.status(run).catch(() => undefined)),
+  );
+  const lockHolderStates = Promise.all([checkInputs(run, targets), states]).then(([, s]) => s);
+  // Awaited later, or never when the run stops first (a refused takeover): not unhandled.
+  lockHolderStates.catch(() => undefined);
+  return { lockHolderStates };
+}
 
 /** Every target's read-only `check`, at the same time; the first failure is the run's error. */
 export async function checkInputs(run: RunContext, targets: readonly Resource[]): Promise<void> {
