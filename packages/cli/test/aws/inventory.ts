@@ -1,4 +1,5 @@
 import { CloudFormationClient, ListStacksCommand } from "@aws-sdk/client-cloudformation";
+import { CloudFrontClient, ListDistributionsCommand } from "@aws-sdk/client-cloudfront";
 import { CloudWatchClient, DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { DescribeRepositoriesCommand, ECRClient } from "@aws-sdk/client-ecr";
@@ -14,7 +15,8 @@ import { REGION } from "./harness.js";
  * What exists in the moto account, by resource type, each type's names sorted: to show that a
  * stage's destroy left nothing of what its deploy made (compare with the inventory before).
  * Secrets include those scheduled for deletion: a secret waiting out its recovery window is
- * still there.
+ * still there. Distributions are those of moto's CloudFront API (its CloudFormation makes none:
+ * their stacks are listed under stacks).
  */
 export type Inventory = Record<string, string[]>;
 
@@ -68,6 +70,12 @@ export async function inventory(region = REGION): Promise<Inventory> {
       ((await new IAMClient({ region }).send(new ListRolesCommand({}))).Roles ?? []).map((r) => r.RoleName),
     ),
     queues: sorted((await new SQSClient({ region }).send(new ListQueuesCommand({}))).QueueUrls ?? []),
+    distributions: sorted(
+      (
+        (await new CloudFrontClient({ region: "us-east-1" }).send(new ListDistributionsCommand({})))
+          .DistributionList?.Items ?? []
+      ).map((d) => `${d.Id} ${d.Comment ?? ""}`),
+    ),
     alarms: sorted(
       ((await new CloudWatchClient({ region }).send(new DescribeAlarmsCommand({}))).MetricAlarms ?? []).map(
         (a) => a.AlarmName,

@@ -1,14 +1,19 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { GetFunctionConfigurationCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type NeonServer, startNeonServer } from "../contract/neon-server.js";
 import { djangoContainer, freshProject, general, REGION, stageImage, vendorPocket } from "./harness.js";
 import { added, type Inventory, inventory } from "./inventory.js";
+import { type KvsServer, startKvsServer } from "./kvs-server.js";
 
 /*
  * Issue 26 item 6, done when: a preview stage (general.preview_stages, not listed in
  * general.stages) is deployed from its base stage's settings, its Neon branch a copy of the
- * base's, and `pocket destroy --with-data` leaves nothing of it, listed by resource type.
+ * base's, and `pocket destroy --with-data` leaves nothing of it, listed by resource type. The
+ * stage has a bucket, the container (API, SQS worker, managed secrets with the Neon URL) and a
+ * front end behind a distribution (its KeyValueStore on the kvs-server stand-in).
  */
 const API_KEY = "neon-test-key-0123456789abcdef";
 const TOML = `${general("shop")}preview_stages = "pr-*"
@@ -20,16 +25,25 @@ preview_base = "dev"
 project_name = "shop-neon"
 
 ${djangoContainer({ managed: ['DATABASE_URL = { type = "neon_database_url" }'], handlers: { worker: ['command = "app.worker"', "sqs = {}"] } })}
+[cloudfront.main]
+routes = [{ is_default = true, is_spa = true, build_dir = "dist" }]
+
 [dev.awscontainer.envs]
 FROM_BASE = "dev"
 `;
 
 let neon: NeonServer;
+let kvs: KvsServer;
 let dir: string;
 let image: string;
 const pocket = vendorPocket(
   () => dir,
-  () => ({ POCKET_NEON_API_URL: neon.url, POCKET_NEON_POLL_MS: "5", NEON_API_KEY: API_KEY }),
+  () => ({
+    POCKET_NEON_API_URL: neon.url,
+    POCKET_NEON_POLL_MS: "5",
+    NEON_API_KEY: API_KEY,
+    AWS_ENDPOINT_URL_CLOUDFRONT_KEYVALUESTORE: `http://localhost:${kvs.port}`,
+  }),
 );
 
 let beforePreview: Inventory;
@@ -37,12 +51,18 @@ let made: Inventory;
 
 beforeAll(async () => {
   ({ dir, image } = await freshProject(TOML, "shop"));
+  mkdirSync(join(dir, "dist"));
+  writeFileSync(join(dir, "dist/index.html"), "<p>shop</p>");
   neon = await startNeonServer({ apiKey: API_KEY, projectName: "shop-neon" });
+  kvs = await startKvsServer();
   const dev = await pocket(["deploy", "--stage", "dev", "--image", image]);
   expect(dev.status, dev.stderr).toBe(0);
   beforePreview = await inventory();
 });
-afterAll(async () => neon?.close());
+afterAll(async () => {
+  await neon?.close();
+  await kvs?.close();
+});
 
 describe("a preview stage", () => {
   it("deploys pr-42 from dev's settings, every name its own, its Neon branch a copy of dev's", async () => {
@@ -63,6 +83,9 @@ describe("a preview stage", () => {
         "secrets",
         "stacks",
       ]),
+    );
+    expect(made.stacks).toEqual(
+      expect.arrayContaining(["ap-northeast-1:pr-42-shop-container", "us-east-1:pr-42-shop-main-cloudfront"]),
     );
     for (const [type, names] of Object.entries(made))
       for (const name of names) expect(name, type).toContain(type === "queues" ? "pr-42-shop" : "pr-42");
