@@ -1,3 +1,4 @@
+import type { CreateDBInstanceCommandInput } from "@aws-sdk/client-rds";
 import type { PocketContext, RdsContext } from "@magic-pocket/config";
 import type { AwsClients } from "../../aws/clients.js";
 import type { DeployReport, Progress, RunContext } from "../resource.js";
@@ -130,16 +131,19 @@ async function modifyCluster(
 async function createInstance(aws: AwsClients, rds: RdsContext, progress: Progress): Promise<string[]> {
   progress.update(`creating DB instance ${rds.instanceIdentifier}`);
   const { CreateDBInstanceCommand } = await import("@aws-sdk/client-rds");
-  await (await aws.rds()).send(
-    new CreateDBInstanceCommand({
-      DBInstanceIdentifier: rds.instanceIdentifier,
-      DBInstanceClass: rds.instanceClass,
-      Engine: rds.engine,
-      DBClusterIdentifier: rds.clusterIdentifier,
-      Tags: nameTag(rds.instanceIdentifier),
-    }),
-  );
+  await (await aws.rds()).send(new CreateDBInstanceCommand(instanceRequest(rds)));
   return ["instance"];
+}
+
+/** The cluster's one instance: its class (serverless v2) and engine are the cluster's. */
+function instanceRequest(rds: RdsContext): CreateDBInstanceCommandInput {
+  return {
+    DBInstanceIdentifier: rds.instanceIdentifier,
+    DBInstanceClass: rds.instanceClass,
+    Engine: rds.engine,
+    DBClusterIdentifier: rds.clusterIdentifier,
+    Tags: nameTag(rds.instanceIdentifier),
+  };
 }
 
 /** VPC id and private subnets, read from the VPC stack's outputs by the engine's parameter resolver. */
