@@ -81,6 +81,14 @@ describe("[backup] (AWS Backup plans)", () => {
     ).toEqual(expected);
   });
 
+  it("refuses a project whose backup selection name would pass AWS Backup's 50 characters", () => {
+    const long = HEAD("[backup.rds]\n").replace(
+      'project_name = "testprj"',
+      `project_name = "${"p".repeat(30)}"`,
+    );
+    expect(paths(long)).toEqual([["name-too-long", "backup.rds"]]);
+  });
+
   it("refuses [backup.rds] on an existing cluster (managed = false)", () => {
     const existing = `[rds]
 managed = false

@@ -53,6 +53,13 @@ const SECRET: Rule = {
   pattern: /^[A-Za-z0-9/_+=.@-]+$/,
   patternText: "contain only letters, digits and /_+=.@-",
 };
+/** AWS Backup's plan and selection names (the selection's rule; a plan's is as long). */
+const BACKUP_NAME: Rule = {
+  what: "AWS Backup plan or selection name",
+  max: 50,
+  pattern: /^[A-Za-z0-9._-]+$/,
+  patternText: "contain only letters, digits, '.', '-' and '_'",
+};
 const RDS_ID: Rule = {
   what: "RDS cluster identifier",
   max: 63,
@@ -105,6 +112,11 @@ export function nameIssues(ctx: PocketContext): Issue[] {
     check(DB_NAME, ctx.rds.databaseName, GENERAL, "general.project_name and the stage name");
   }
   for (const cf of Object.values(ctx.cloudfront ?? {})) distributionNames(cf, check, issues);
+  if (ctx.backup) {
+    check(STACK, ctx.backup.stackName, ["backup"]);
+    check(ROLE, ctx.backup.roleName, ["backup"]);
+    if (ctx.backup.rds) check(BACKUP_NAME, ctx.backup.rds.selectionName, ["backup", "rds"]);
+  }
   return issues;
 }
 
