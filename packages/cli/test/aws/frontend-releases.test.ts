@@ -143,6 +143,23 @@ describe("atomic front-end releases on moto", () => {
     expect(latest!.frontends.main).toBe(releases[0]);
   }, 240_000);
 
+  it("plan and status compare the built folder with the release viewers get", async () => {
+    // Viewers get release a again (the rollback); the folder holds build b, and a new robots.txt:
+    // index.html, robots.txt and b's script differ, a's script is not in the folder.
+    writeFileSync(join(dir, "dist/robots.txt"), "User-agent: none");
+    const plan = await run("plan");
+    expect(plan.stdout).toContain(`front-end release of main`);
+    expect(plan.stdout).toContain(`a new release replaces ${releases[0]}`);
+    expect(plan.stdout).toMatch(/~ s3:\/\/dev-rel-pocket\/spa\/_releases\/[^/]+\/robots\.txt/);
+    const status = JSON.parse((await run("status", "--json")).stdout) as {
+      resources: { id: string; state: string; detail?: string }[];
+    };
+    expect(status.resources.find((r) => r.id === "frontend:main")).toMatchObject({
+      state: "needs-update",
+      detail: "4 file(s) differ",
+    });
+  });
+
   it("keeps kept_releases releases, prunes older ones, and refuses a rollback to a pruned one", async () => {
     for (const v of ["c", "d"]) {
       const r = await deployVersion(v);
