@@ -616,6 +616,12 @@ export interface CloudFrontContext {
     allowPaths: string[];
     /** Paths that pass before every other rule, that path only (`allow_rules` of the original's current spelling). */
     allowExactPaths: string[];
+    /**
+     * `allow_rules` with a `header` (the original's current spelling): requests whose
+     * `x-pocket-waf-allow` header is the managed secret `secret`'s value pass before every other
+     * rule, on `path` only when given (a prefix when `prefix`, else that path).
+     */
+    allowHeaderRules?: WafHeaderRule[];
   };
   /**
    * Atomic front-end releases (routes with `build_dir`, unless `atomic_releases = false`): each
@@ -659,12 +665,6 @@ export interface S3RouteContext extends RouteBase {
   /**
    * The key prefix the front-end upload syncs `buildDir` to, deleting what the folder does not
    * hold (no leading or trailing slash): `keyPrefix` when the route has a `buildDir`.
-    /**
-     * `allow_rules` with a `header` (the original's current spelling): requests whose
-     * `x-pocket-waf-allow` header is the managed secret `secret`'s value pass before every other
-     * rule, on `path` only when given (a prefix when `prefix`, else that path).
-     */
-    allowHeaderRules?: WafHeaderRule[];
    */
   syncPrefix?: string;
   requireToken: boolean;
