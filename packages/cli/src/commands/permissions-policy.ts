@@ -84,10 +84,8 @@ export function stagePolicy(ctx: PocketContext, types: readonly string[]): Stage
     policy,
     types,
     stage,
-    stageNames(
-      ctx,
-      stacks.map((s) => s.name),
-    ),
+    // A stack name may come twice, in two regions (A1: a distribution's stacks).
+    stageNames(ctx, [...new Set(stacks.map((s) => s.name))]),
   );
   policy.allowAll(part("on-behalf"));
   allowPassRoles(policy, roles);

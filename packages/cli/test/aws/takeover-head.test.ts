@@ -1,7 +1,12 @@
+import { join } from "node:path";
 import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
+import { loadConfig } from "@magic-pocket/config";
 import { beforeAll, describe, expect, it } from "vitest";
+import { policyFor } from "../../src/commands/permissions-actions.js";
+import { concretePolicy } from "../../src/commands/permissions-policy.js";
 import { pocket, project } from "../cli/run.js";
 import { motoEnv } from "../moto/moto.js";
+import { iamRequest, isAllowed, type PolicyDocument } from "../ops-iam-evaluator.js";
 import { REGION } from "./harness.js";
 import {
   createStack,
@@ -14,6 +19,7 @@ import {
   physicalIds,
   withPublicKey,
 } from "./original-stacks.js";
+import { type RecordedRequest, record } from "./recorder.js";
 
 /*
  * Issue 22, the original's current version (HEAD, `[container.<name>]`): its distribution and keys
@@ -26,6 +32,7 @@ import {
  */
 const tk = (file: string) => original("tk", file);
 const env = () => motoEnv(REGION);
+const ACCOUNT = "123456789012";
 const STACKS = [
   ["main-pocket-vpc", REGION],
   ["dev-myapp-main-cloudfront-keys", REGION],
@@ -35,6 +42,7 @@ const STACKS = [
 
 let dir: string;
 let before: OriginalStage;
+let deployRequests: RecordedRequest[] = [];
 
 beforeAll(async () => {
   before = await originalStage({
@@ -74,7 +82,11 @@ describe("taking over a stage deployed by the original's current version (tk)", 
   });
 
   it("deploys in place: every physical id, the secrets, the file system and the log groups stay", async () => {
-    const r = pocket(["deploy", "--stage", "dev", "--image", before.image], { cwd: dir, env: env() });
+    const recorded = await record(() =>
+      pocket(["deploy", "--stage", "dev", "--image", before.image], { cwd: dir, env: env() }),
+    );
+    const r = recorded.result;
+    deployRequests = recorded.requests;
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toContain("taking over");
     // The original's YAML short forms (`!Ref`) are read as such, without a warning.
@@ -98,6 +110,25 @@ describe("taking over a stage deployed by the original's current version (tk)", 
 
   it("is in sync afterwards, and a second deploy changes nothing", () => {
     expectInSyncAndNoChange(dir, before.image);
+  });
+
+  it("every call of the takeover was allowed by pocket permissions, the stage-region stacks included", () => {
+    // The same file with the boundary `pocket permissions` asks of a stage that creates roles.
+    const withBoundary = project(
+      `${tk("pocket-head.toml")}\n[container.main.iam]\npermissions_boundary = "arn:aws:iam::${ACCOUNT}:policy/dev-myapp-boundary"\n`,
+      "myapp",
+    );
+    const loaded = loadConfig({ configPath: join(withBoundary, "pocket.toml"), env: {}, stage: "dev" });
+    if (!loaded.ok) throw new Error("config");
+    const policy = concretePolicy(policyFor(loaded.config.context), ACCOUNT, "aws") as PolicyDocument;
+    const calls = deployRequests.map((request) => iamRequest(request, ACCOUNT));
+    const denied = calls
+      .filter((call) => !isAllowed(policy, call))
+      .map((c) => `${c.action} ${c.resources.join(" ")}`);
+    expect([...new Set(denied)]).toEqual([]);
+    expect(calls.map((c) => c.resources.join(" "))).toContainEqual(
+      expect.stringContaining(`:cloudformation:${REGION}:${ACCOUNT}:stack/dev-myapp-main-cloudfront/`),
+    );
   });
 
   it("refuses a distribution with domains in the stage's region, before any change (tk2)", async () => {

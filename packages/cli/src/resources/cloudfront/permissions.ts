@@ -92,12 +92,23 @@ export const cloudfrontPermissions: KindPermissions = {
   forStage: (ctx) => {
     const cfs = Object.values(ctx.cloudfront ?? {});
     if (cfs.length === 0) return {};
+    // A file in the original's current spelling (only it names its containers) may be of a stage
+    // that version deployed, whose distribution and keys stacks pocket keeps in the stage's
+    // region (docs/decisions.md#a1-taking-over-a-stage-deployed-by-the-original): the same stacks
+    // may be managed there too.
+    const head = ctx.container?.name !== undefined && ctx.region !== "us-east-1";
+    const regions = (cf: (typeof cfs)[number]) => [
+      cf.region,
+      ...(head && cf.region !== ctx.region ? [ctx.region] : []),
+    ];
     return {
       // Each distribution's stack, then its keys stack (cloudfront-keys) when it signs URLs.
-      stacks: cfs.flatMap((cf) => [
-        { name: cf.stackName, region: cf.region },
-        ...(cf.signingKey ? [{ name: cf.signingKey.keysStackName, region: cf.region }] : []),
-      ]),
+      stacks: cfs.flatMap((cf) =>
+        regions(cf).flatMap((region) => [
+          { name: cf.stackName, region },
+          ...(cf.signingKey ? [{ name: cf.signingKey.keysStackName, region }] : []),
+        ]),
+      ),
       buckets: cfs.map((cf) => cf.bucketName),
       calls: [
         ...(cfs.some((cf) => cf.domain) ? [FIND_HOSTED_ZONES] : []),
