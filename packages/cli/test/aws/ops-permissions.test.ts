@@ -84,7 +84,7 @@ describe("pocket permissions against the calls a deploy makes", () => {
       actionOnly.every((k) => /^(ec2|sts):|^cloudwatch:DescribeAlarms$/.test(k)),
       actionOnly.join(", "),
     ).toBe(true);
-  });
+  }, 120_000); // four full commands against moto: more than the 30 s a unit test gets
 
   it("holds the create, update and delete actions of every resource type the stacks were given", () => {
     const loaded = loadConfig({ configPath: join(dir, "pocket.toml"), env: {}, stage: "dev" });
