@@ -123,6 +123,9 @@ describe("[backup.rds] against moto", () => {
     const again = await record(() => run(["deploy", "--stage", "dev", "--image", image]));
     expect(again.result.status, again.result.stderr).toBe(0);
     expect(mutating(again.operations)).toEqual(["PutObject", "DeleteObject"]);
+    const status = await run(["status", "--stage", "dev"]);
+    expect(status.status, status.stderr).toBe(0);
+    expect(status.stdout + status.stderr).toMatch(/backup plans stack dev-shop-backup.*in sync/);
   });
 
   it("pocket backup cleanup deletes the recovery points only with deletable = true, once confirmed", async () => {
