@@ -132,17 +132,17 @@ function templateParameters(
   return parameters;
 }
 
+/** CloudFront signs every request to the bucket (SigV4): the bucket policy admits this distribution only. */
+const OAC_SIGNING = {
+  OriginAccessControlOriginType: "s3",
+  SigningBehavior: "always",
+  SigningProtocol: "sigv4",
+};
+
 function originAccessControl(cf: CloudFrontContext): TemplateResource {
   return {
     Type: "AWS::CloudFront::OriginAccessControl",
-    Properties: {
-      OriginAccessControlConfig: {
-        Name: cf.originAccessControlName,
-        OriginAccessControlOriginType: "s3",
-        SigningBehavior: "always",
-        SigningProtocol: "sigv4",
-      },
-    },
+    Properties: { OriginAccessControlConfig: { Name: cf.originAccessControlName, ...OAC_SIGNING } },
   };
 }
 
