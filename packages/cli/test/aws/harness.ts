@@ -48,6 +48,22 @@ command = "pocket.django.lambda_handlers.wsgi_handler"
 export const WSGI_CONTAINER = wsgiContainer();
 
 /**
+ * The original's current spelling of a stage's one container (`[container.main]`): the WSGI
+ * handler from the Dockerfile, and DATABASE_URL managed from the database section (`urlType`).
+ */
+export function mainDatabaseContainer(urlType: string): string {
+  return `[container.main]
+dockerfile_path = "Dockerfile"
+
+[container.main.handlers.wsgi]
+command = "pocket.django.lambda_handlers.wsgi_handler"
+
+[container.main.secrets.managed]
+DATABASE_URL = { type = "${urlType}" }
+`;
+}
+
+/**
  * The seed's [rds] stage: a managed VPC in two zones (`vpcRef`), the Aurora cluster with these
  * settings (TOML lines), and the WSGI container (from pocket.Dockerfile) in the VPC.
  */

@@ -1,6 +1,6 @@
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type NeonServer, startNeonServer } from "../contract/neon-server.js";
+import { type NeonServer, neonVariables, startNeonServer } from "../contract/neon-server.js";
 import { databaseUrlStage, freshProject, REGION, stageImage, vendorPocket } from "./harness.js";
 
 const API_KEY = "neon-test-key-0123456789abcdef";
@@ -16,10 +16,8 @@ const TOML = databaseUrlStage(
 let neon: NeonServer;
 let dir: string;
 let image: string;
-const pocket = vendorPocket(
-  () => dir,
-  () => ({ POCKET_NEON_API_URL: neon.url, POCKET_NEON_POLL_MS: "5", NEON_API_KEY: API_KEY }),
-);
+const neonVars = () => neonVariables(neon, API_KEY);
+const pocket = vendorPocket(() => dir, neonVars);
 
 beforeAll(async () => {
   ({ dir, image } = await freshProject(TOML, "demo"));

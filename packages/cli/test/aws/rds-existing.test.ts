@@ -10,7 +10,7 @@ import {
 import { beforeAll, describe, expect, it } from "vitest";
 import { pocketAsync, project } from "../cli/run.js";
 import { motoEnv, putTestImage } from "../moto/moto.js";
-import { freshMoto, general, REGION } from "./harness.js";
+import { freshMoto, general, mainDatabaseContainer, REGION } from "./harness.js";
 
 // The original's current example ("既存 RDS への接続"): the cluster is someone else's; the stage's
 // container (in a VPC pocket makes) reaches it through the cluster's security group.
@@ -24,15 +24,7 @@ managed = false
 secret_arn = "${secretArn}"
 security_group_id = "${groupId}"
 
-[container.main]
-dockerfile_path = "Dockerfile"
-
-[container.main.handlers.wsgi]
-command = "pocket.django.lambda_handlers.wsgi_handler"
-
-[container.main.secrets.managed]
-DATABASE_URL = { type = "rds_database_url" }
-`;
+${mainDatabaseContainer("rds_database_url")}`;
 
 let dir: string;
 let image: string;

@@ -30,6 +30,11 @@ export interface NeonServer {
   close(): Promise<void>;
 }
 
+/** What points pocket at this server with `apiKey`, polling its operations without waiting. */
+export function neonVariables(server: NeonServer, apiKey: string): Record<string, string> {
+  return { POCKET_NEON_API_URL: server.url, POCKET_NEON_POLL_MS: "5", NEON_API_KEY: apiKey };
+}
+
 export async function startNeonServer(options: { apiKey: string; projectName: string }): Promise<NeonServer> {
   const projectId = "floral-king-961888";
   const branches = new Map<string, Branch>([
