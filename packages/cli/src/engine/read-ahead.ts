@@ -2,7 +2,8 @@ import { askAhead, closeReadAhead, openReadAhead } from "../aws/read-ahead.js";
 import type { Resource, RunContext } from "../resources/resource.js";
 
 /**
- * Asks every target's reads at once (their read-only `status` and `check`, answers dropped; not
+ * Asks every target's reads at once (their read-only `status`, `check` and `readsAhead`, answers
+ * dropped; not
  * `plan`, which makes change sets) while the resources deploy in dependency order, so that a
  * resource's own reads find their answers already there (aws/read-ahead.ts) instead of paying
  * their round trips after its dependencies'. Returns the closer: it waits for the reads asked
@@ -11,9 +12,9 @@ import type { Resource, RunContext } from "../resources/resource.js";
  */
 export function readAhead(run: RunContext, targets: readonly Resource[]): () => Promise<void> {
   openReadAhead();
-  // Besides the statuses, the input checks: made before the lock, and again by a deploy (the
-  // image named by --image, which must still be in ECR).
-  const reads = (r: Resource) => [r.status(run), r.check?.(run)];
+  // Besides the statuses, the input checks (made before the lock, and again by a deploy: the
+  // image named by --image must still be in ECR) and what a deploy reads beyond its status.
+  const reads = (r: Resource) => [r.status(run), r.check?.(run), r.readsAhead?.(run)];
   const asked = askAhead(() =>
     Promise.all(targets.flatMap(reads).map((p) => Promise.resolve(p).catch(() => undefined))),
   );

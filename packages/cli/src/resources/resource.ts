@@ -151,6 +151,12 @@ export interface Resource {
    * first change, the state bucket included, and before a plan. Throws the CliError that says why.
    */
   check?(run: RunContext): Promise<void>;
+  /**
+   * Reads its deploy makes that `status` does not (a distribution's bucket policy): asked with
+   * every status under the stage lock, so the deploy finds their answers (engine/read-ahead.ts).
+   * Read-only; what it returns is dropped.
+   */
+  readsAhead?(run: RunContext): Promise<unknown>;
   /** What deploy would change, without changing anything. */
   plan(run: RunContext): Promise<Change[]>;
   deploy(run: RunContext, progress: Progress): Promise<DeployReport>;

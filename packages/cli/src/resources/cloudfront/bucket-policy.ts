@@ -143,7 +143,8 @@ export async function removeBucketPolicyStatement(
   );
 }
 
-async function readPolicy(run: RunContext, cf: CloudFrontContext): Promise<Policy | undefined> {
+/** The `[s3]` bucket's policy as a distribution's deploy reads it (also asked ahead: distribution.ts). */
+export async function readPolicy(run: RunContext, cf: CloudFrontContext): Promise<Policy | undefined> {
   const { GetBucketPolicyCommand } = await import("@aws-sdk/client-s3");
   try {
     const out = await (await run.aws(cf.bucketRegion).s3()).send(

@@ -5,7 +5,7 @@ import type { ParameterSource } from "../../templates/template.js";
 import { containerIds } from "../container-views.js";
 import type { Resource } from "../resource.js";
 import { stackResource } from "../stack-resource.js";
-import { ensureBucketPolicyStatement, removeBucketPolicyStatement } from "./bucket-policy.js";
+import { ensureBucketPolicyStatement, readPolicy, removeBucketPolicyStatement } from "./bucket-policy.js";
 import { edgeSecretParameters } from "./edge-secrets.js";
 import { protectionSummary } from "./protection.js";
 import { ensureEdgeSecretsInKvs } from "./token-secret.js";
@@ -48,9 +48,11 @@ export function distributionResource(ctx: PocketContext, cf: CloudFrontContext):
     beforeDestroy: (run, progress) => removeBucketPolicyStatement(run, cf, progress),
     urls: (outputs) => [`${cf.name}: https://${cf.domain ?? outputs.DistributionDomainName}`],
   });
-  if (!originVerify && !protection.basicAuth && !protection.waf) return resource;
+  // The bucket policy `after` reads: asked with the statuses, not after the stack's reads.
+  const stack: Resource = { ...resource, readsAhead: (run) => readPolicy(run, cf) };
+  if (!originVerify && !protection.basicAuth && !protection.waf) return stack;
   return {
-    ...resource,
+    ...stack,
     async status(run) {
       const status = await resource.status(run);
       if (status.state === "missing") return status;
