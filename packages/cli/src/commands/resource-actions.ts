@@ -6,6 +6,7 @@ import { destroyResources } from "../engine/destroy.js";
 import { statusOf } from "../engine/inspect.js";
 import type { RunOptions } from "../engine/run-context.js";
 import { operationContext, type PreparedStage, prepareStage, selectGroup } from "../engine/stage.js";
+import { placeDistributions } from "../resources/cloudfront/placement.js";
 import { CONTAINER_GROUP, viewOf } from "../resources/container-views.js";
 import type { Operation, Resource, ResourceKind } from "../resources/resource.js";
 import { formatDiff, stackDifferences } from "../stacks/diff.js";
@@ -80,6 +81,8 @@ export async function groupDeploy(global: GlobalOptions, kinds: ResourceKind[], 
 
 export async function groupDestroy(global: GlobalOptions, kinds: ResourceKind[], opts: GroupOptions) {
   const prepared = await prepareStage(global, opts);
+  // A distribution the original's current version deployed is deleted where it is (A1).
+  await withAwsErrors(prepared.run.ctx.region, () => placeDistributions(prepared.run));
   await destroyResources(
     prepared.run,
     selected(prepared, kinds, opts),

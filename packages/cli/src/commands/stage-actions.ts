@@ -10,6 +10,7 @@ import type { RunOptions } from "../engine/run-context.js";
 import { prepareStage } from "../engine/stage.js";
 import { CliError } from "../errors.js";
 import { writeJson } from "../output.js";
+import { placeDistributions } from "../resources/cloudfront/placement.js";
 import type { Change, ResourceStatus } from "../resources/resource.js";
 import { describeUserSecret, setCommand } from "../resources/secrets/user-secrets.js";
 import { describeTakeover, planTakeover, takeOverBeforeDeploy, takeoverRefusals } from "../takeover/index.js";
@@ -188,6 +189,8 @@ export interface DestroyCommandOptions extends RunOptions {
 
 export async function destroyCommand(global: GlobalOptions, opts: DestroyCommandOptions): Promise<void> {
   const { config, resources, run } = await prepareStage(global, opts);
+  // A distribution the original's current version deployed is deleted where it is (A1).
+  await withAwsErrors(run.ctx.region, () => placeDistributions(run));
   const stage = config.settings.stage;
   const t0 = Date.now();
   // A preview stage is disposable: --with-data removes all it made (docs/decisions.md#e19-preview-stages).

@@ -1,7 +1,7 @@
 import type { OriginalShape, PocketContext } from "@magic-pocket/config";
 import { CliError } from "../errors.js";
+import { placeDistributions } from "../resources/cloudfront/placement.js";
 import type { RunContext } from "../resources/resource.js";
-import { describeStack } from "../stacks/stack.js";
 import { edgeProtection } from "../templates/edge.js";
 import { compareTemplates, type TakeoverChange } from "./compare.js";
 import { originalShape, readDeployedStacks } from "./detect.js";
@@ -24,8 +24,7 @@ export interface TakeoverPlan {
  * the distribution and keys stacks are read and deployed.
  */
 export async function planTakeover(run: RunContext): Promise<TakeoverPlan> {
-  const distributionRegion = await headDistributionRegion(run);
-  for (const cf of Object.values(run.ctx.cloudfront ?? {})) cf.region = distributionRegion ?? "us-east-1";
+  const distributionRegion = await placeDistributions(run);
   const stacks = await readDeployedStacks(run);
   const shape = originalShape(run.ctx, stacks, run.settings.head !== undefined, distributionRegion);
   if (shape) run.ctx.original = shape;
@@ -42,21 +41,6 @@ export async function planTakeover(run: RunContext): Promise<TakeoverPlan> {
         changes: compareTemplates(s.template, s.resource.stack!.template()),
       })),
   };
-}
-
-/**
- * The stage's region when the original's current version put a distribution's stack there
- * (its keys stack beside it), else undefined: pocket's own distribution stacks are in us-east-1.
- * Once taken over they stay there, so this holds for the stage from then on.
- */
-async function headDistributionRegion(run: RunContext): Promise<string | undefined> {
-  const region = run.ctx.region;
-  if (region === "us-east-1") return undefined;
-  const names = Object.values(run.ctx.cloudfront ?? {}).map((cf) => cf.stackName);
-  const found = await Promise.all(
-    names.map(async (name) => (await describeStack(run.aws(region), name)) !== undefined),
-  );
-  return found.some(Boolean) ? region : undefined;
 }
 
 /**

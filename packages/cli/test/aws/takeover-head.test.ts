@@ -146,4 +146,18 @@ describe("taking over a stage deployed by the original's current version (tk)", 
     expect(deploy.stderr).toContain("its domains need a certificate ({cfslug}-acm stack)");
     expect(await physicalIds(STACKS)).toEqual(ids);
   });
+
+  it("destroy deletes the distribution and keys stacks where they are, in the stage's region", async () => {
+    const r = pocket(["destroy", "--stage", "dev", "--yes"], { cwd: dir, env: env() });
+    expect(r.status, r.stderr).toBe(0);
+    for (const name of [
+      "dev-myapp-main-cloudfront",
+      "dev-myapp-main-cloudfront-keys",
+      "dev-myapp-container-main",
+    ]) {
+      await expect(
+        new CloudFormationClient({ region: REGION }).send(new DescribeStacksCommand({ StackName: name })),
+      ).rejects.toThrow(/does not exist/);
+    }
+  });
 });

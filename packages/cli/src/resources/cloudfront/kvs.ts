@@ -3,6 +3,7 @@ import { awsErrorName } from "../../aws/errors.js";
 import { CliError } from "../../errors.js";
 import { describeStack, stackOutputs } from "../../stacks/stack.js";
 import type { RunContext } from "../resource.js";
+import { placeDistributions } from "./placement.js";
 
 /**
  * Reads and writes of one key in a distribution's CloudFront KeyValueStore (the data plane, in
@@ -41,6 +42,7 @@ export async function distributionOutputs(
 ): Promise<Record<string, string | undefined>> {
   const ran = run.outputs.get(`cloudfront:${cf.name}`);
   if (ran?.DistributionId) return ran;
+  await placeDistributions(run);
   const outputs = stackOutputs(await describeStack(run.aws(cf.region), cf.stackName));
   if (!outputs.DistributionId) {
     throw new CliError("distribution-missing", `the distribution ${cf.stackName} does not exist yet.`, {
