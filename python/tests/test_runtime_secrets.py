@@ -86,6 +86,25 @@ def test_sm_layout_reads_one_secret_and_only_this_stage_and_project(aws_calls, d
     assert aws_calls[calls_before:] == ["secrets-manager.GetSecretValue"]
 
 
+def test_container_and_shared_store_each_entry_from_its_store(aws_calls, deployed):
+    put_sm_store({"dev": {"myapp": {"SECRET_KEY": "shared-secret"}}})
+    boto3.client("secretsmanager", region_name=REGION).create_secret(
+        Name="dev-myapp-web-pocket", SecretString=json.dumps({"dev": {"myapp": {"OWN_TOKEN": "own-value"}}})
+    )
+    doc = sm_doc(
+        managed={
+            "OWN_TOKEN": {"type": "password", "env": "OWN_TOKEN"},
+            "SECRET_KEY": {"type": "password", "env": "SECRET_KEY", "shared": True},
+        }
+    )
+    deployed(secrets={**doc, "key": "dev-myapp-web-pocket", "sharedKey": KEY})
+    calls_before = len(aws_calls)
+    set_envs()
+    assert os.environ["OWN_TOKEN"] == "own-value"
+    assert os.environ["SECRET_KEY"] == "shared-secret"
+    assert aws_calls[calls_before:] == ["secrets-manager.GetSecretValue", "secrets-manager.GetSecretValue"]
+
+
 def test_ssm_layout_paginates_and_expands_pairs(aws_calls, deployed, rsa_keypair):
     pem, pub, _ = rsa_keypair
     # 13 parameters: more than one GetParametersByPath page (moto, like AWS, returns 10 at most).

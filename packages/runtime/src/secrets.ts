@@ -21,8 +21,13 @@ export interface SecretsDocument {
   key: string;
   stage: string;
   project: string;
-  managed: Record<string, { type?: string; env?: string; pem?: string; pub?: string; id?: string }>;
+  managed: Record<
+    string,
+    { type?: string; env?: string; pem?: string; pub?: string; id?: string; shared?: boolean }
+  >;
   user: Record<string, { name: string; store?: SecretStore }>;
+  /** The shared store's key: entries with `shared: true` are stored there (docs/runtime-contract.md). */
+  sharedKey?: string;
 }
 
 const createManagedHint = (stage: string) =>
@@ -161,6 +166,9 @@ export function parseSecretsDocument(raw: string): SecretsDocument {
       isObject(spec) &&
       (typeof spec.env === "string" || (typeof spec.pem === "string" && typeof spec.pub === "string"));
     if (!ok) throw bad(`managed.${name} needs env, or pem and pub`);
+  }
+  if (doc.sharedKey !== undefined && (typeof doc.sharedKey !== "string" || !doc.sharedKey)) {
+    throw bad("sharedKey must be a non-empty string");
   }
   for (const [name, spec] of Object.entries(user)) {
     if (!isObject(spec) || typeof spec.name !== "string") throw bad(`user.${name} needs a name`);
@@ -389,6 +397,21 @@ async function readUserSsm(
 }
 
 /** Managed values, then user values over them (the contract's order), as variables. */
+/**
+ * The stores the managed entries are in, each as a document of its own: the container's (`key`),
+ * and the shared one (`sharedKey`) for the entries marked `shared`. A store nothing is declared
+ * in is not read.
+ */
+function managedStores(doc: SecretsDocument): SecretsDocument[] {
+  const entries = Object.entries(doc.managed);
+  const own = entries.filter(([, m]) => !(doc.sharedKey && m.shared));
+  const shared = doc.sharedKey ? entries.filter(([, m]) => m.shared) : [];
+  return [
+    ...(own.length ? [{ ...doc, managed: Object.fromEntries(own) }] : []),
+    ...(shared.length ? [{ ...doc, key: doc.sharedKey!, managed: Object.fromEntries(shared) }] : []),
+  ];
+}
+
 export async function loadSecretValues(
   doc: SecretsDocument,
   clients: Clients,
@@ -396,11 +419,13 @@ export async function loadSecretValues(
 ): Promise<Record<string, string>> {
   // Only read the pocket store when something is declared there: a stage with user secrets
   // only has no IAM permission on the pocket key.
-  const managed = Object.keys(doc.managed).length
-    ? (doc.store === "sm" ? readPocketStoreSm(doc, clients) : readPocketStoreSsm(doc, clients)).then((s) =>
-        managedValues(doc, s, warn),
-      )
-    : Promise.resolve({});
+  const managed = Promise.all(
+    managedStores(doc).map((part) =>
+      (part.store === "sm" ? readPocketStoreSm(part, clients) : readPocketStoreSsm(part, clients)).then((s) =>
+        managedValues(part, s, warn),
+      ),
+    ),
+  ).then((parts) => Object.assign({}, ...parts) as Record<string, string>);
   const ssmByRegion = new Map<string | undefined, [string, string][]>();
   const smReads: Promise<[string, string]>[] = [];
   for (const [env, spec] of Object.entries(doc.user)) {

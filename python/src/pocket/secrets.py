@@ -143,6 +143,8 @@ def parse_secrets_document(raw: str) -> dict[str, Any]:
         )
         if not ok:
             raise bad(f"managed.{name} needs env, or pem and pub")
+    if "sharedKey" in doc and (not isinstance(doc["sharedKey"], str) or not doc["sharedKey"]):
+        raise bad("sharedKey must be a non-empty string")
     for name, spec in user.items():
         if not (isinstance(spec, dict) and isinstance(spec.get("name"), str)):
             raise bad(f"user.{name} needs a name")
@@ -313,6 +315,18 @@ def _read_user_secret(env_name: str, spec: Mapping[str, Any], default_store: str
     return response["Parameter"]["Value"]
 
 
+def _managed_stores(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The stores the managed entries are in: the container's (``key``), and the shared one
+    (``sharedKey``) for the entries marked ``shared``. A store nothing is declared in is not read."""
+    shared_key = doc.get("sharedKey")
+    own = {n: m for n, m in doc["managed"].items() if not (shared_key and m.get("shared"))}
+    shared = {n: m for n, m in doc["managed"].items() if shared_key and m.get("shared")}
+    parts = [{**doc, "managed": own}] if own else []
+    if shared:
+        parts.append({**doc, "key": shared_key, "managed": shared})
+    return parts
+
+
 def load_secret_values(
     doc: Mapping[str, Any], *, region: str | None, clients: _Clients | None = None
 ) -> dict[str, str]:
@@ -322,12 +336,12 @@ def load_secret_values(
     # Only read the pocket store when something is declared there: a stage with user secrets
     # only has no IAM permission on the pocket key
     # (docs/decisions.md#y1-pocket-store-read-only-when-declared).
-    if doc["managed"]:
-        if doc["store"] == "sm":
-            stored = _read_pocket_store_sm(doc, clients)
+    for part in _managed_stores(doc):
+        if part["store"] == "sm":
+            stored = _read_pocket_store_sm(part, clients)
         else:
-            stored = _read_pocket_store_ssm(doc, clients)
-        values.update(managed_values(doc, stored))
+            stored = _read_pocket_store_ssm(part, clients)
+        values.update(managed_values(part, stored))
     for env_name, spec in doc["user"].items():
         values[env_name] = _read_user_secret(env_name, spec, doc["store"], clients)
     return values

@@ -338,13 +338,6 @@ class StandInIPSet(_WafStandIn, CloudFormationModel):
         self.backend.delete_ip_set(self.obj.name, self.scope, self.obj.ip_set_id, self.obj.lock_token)
 
 
-class StandInWebACL(_WafStandIn, CloudFormationModel):
-    # moto files models by the second part of their module name.
-    __module__ = "moto.wafv2.pocket_stand_in"
-
-    @staticmethod
-    def cloudformation_type():
-        return "AWS::WAFv2::WebACL"
 def _api_rules(rules):
     """The template's rules as the WAFv2 API holds them: each SearchString base64-encoded."""
     import base64
@@ -364,6 +357,13 @@ def _api_rules(rules):
     return convert(rules)
 
 
+class StandInWebACL(_WafStandIn, CloudFormationModel):
+    # moto files models by the second part of their module name.
+    __module__ = "moto.wafv2.pocket_stand_in"
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::WAFv2::WebACL"
 
     @property
     def obj_id(self):
@@ -540,21 +540,14 @@ def _scheduler(account_id, region_name):
     return scheduler_backends[account_id][region_name]
 
 
-class StandInScheduleGroup(_StandInLifecycle, CloudFormationModel):
-    """An `AWS::Scheduler::ScheduleGroup` in moto's Scheduler backend; Ref is its name, as on AWS."""
-
-    # moto files models by the second part of their module name.
-    __module__ = "moto.scheduler.pocket_stand_in"
+class _SchedulerStandIn(_StandInLifecycle):
+    """Made in moto's Scheduler backend (`obj`); Ref is its name and GetAtt Arn its ARN, as on AWS."""
 
     def __init__(self, account_id, region_name, properties):
         self.backend = _scheduler(account_id, region_name)
         self.properties = properties
         self.name = properties["Name"]
-        self.group = self.backend.create_schedule_group(self.name, list(properties.get("Tags", [])))
-
-    @staticmethod
-    def cloudformation_type():
-        return "AWS::Scheduler::ScheduleGroup"
+        self.obj = self.make()
 
     @property
     def physical_resource_id(self):
@@ -565,7 +558,19 @@ class StandInScheduleGroup(_StandInLifecycle, CloudFormationModel):
         return attr == "Arn"
 
     def get_cfn_attribute(self, attribute_name):
-        return self.group.arn
+        return self.obj.arn
+
+
+class StandInScheduleGroup(_SchedulerStandIn, CloudFormationModel):
+    # moto files models by the second part of their module name.
+    __module__ = "moto.scheduler.pocket_stand_in"
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::Scheduler::ScheduleGroup"
+
+    def make(self):
+        return self.backend.create_schedule_group(self.name, list(self.properties.get("Tags", [])))
 
     def apply(self):
         # Name cannot change in place (a new name is a new group); tags are all an update sets.
@@ -575,33 +580,20 @@ class StandInScheduleGroup(_StandInLifecycle, CloudFormationModel):
         self.backend.delete_schedule_group(self.name)
 
 
-class StandInSchedule(_StandInLifecycle, CloudFormationModel):
-    """An `AWS::Scheduler::Schedule` in moto's Scheduler backend; Ref is its name, as on AWS."""
-
+class StandInSchedule(_SchedulerStandIn, CloudFormationModel):
     # moto files models by the second part of their module name.
     __module__ = "moto.scheduler.pocket_stand_in"
-
-    def __init__(self, account_id, region_name, properties):
-        self.backend = _scheduler(account_id, region_name)
-        self.properties = properties
-        self.name = properties["Name"]
-        self.group_name = properties.get("GroupName", "default")
-        self.schedule = self.backend.create_schedule(**self.fields(), action_after_completion=None)
 
     @staticmethod
     def cloudformation_type():
         return "AWS::Scheduler::Schedule"
 
     @property
-    def physical_resource_id(self):
-        return self.name
+    def group_name(self):
+        return self.properties.get("GroupName", "default")
 
-    @classmethod
-    def has_cfn_attr(cls, attr):
-        return attr == "Arn"
-
-    def get_cfn_attribute(self, attribute_name):
-        return self.schedule.arn
+    def make(self):
+        return self.backend.create_schedule(**self.fields(), action_after_completion=None)
 
     def fields(self):
         p = self.properties
@@ -620,7 +612,7 @@ class StandInSchedule(_StandInLifecycle, CloudFormationModel):
         }
 
     def apply(self):
-        self.schedule = self.backend.update_schedule(**self.fields())
+        self.obj = self.backend.update_schedule(**self.fields())
 
     def delete(self, account_id, region_name):
         from moto.scheduler.exceptions import ScheduleGroupNotFound, ScheduleNotFound

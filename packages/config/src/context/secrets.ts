@@ -1,8 +1,8 @@
 import type { ManagedSecretSettings, SecretsSettings } from "../schema/secrets.js";
 import type { ManagedSecretContext, RuntimeSecretsDocument, SecretsContext } from "./types.js";
 
-const SM_ARN = "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:";
-const SSM_ARN = "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter";
+export const SM_ARN = "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:";
+export const SSM_ARN = "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter";
 
 /** The managed secret (and env var) with the values CloudFront sends in X-Pocket-Origin-Verify. */
 export const ORIGIN_VERIFY_SECRET = "POCKET_ORIGIN_VERIFY_SECRET";

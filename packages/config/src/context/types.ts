@@ -388,6 +388,12 @@ export interface SecretsContext {
   allowedSsmResources: string[];
   /** The `POCKET_SECRETS` document (docs/runtime-contract.md). */
   runtime: RuntimeSecretsDocument;
+  /**
+   * A container of the original's current spelling whose managed secrets are in both stores: the
+   * ones declared `shared = true` (`names`) are in the shared store `pocketKey`, the others in
+   * the container's (docs/decisions.md#d11-two-spellings-one-schema).
+   */
+  sharedStore?: { pocketKey: string; ssmPath: string; names: string[] };
 }
 
 export interface RuntimeSecretsDocument {
@@ -395,8 +401,13 @@ export interface RuntimeSecretsDocument {
   key: string;
   stage: string;
   project: string;
-  managed: Record<string, { type: string; env: string } | { type: string; pem: string; pub: string }>;
+  managed: Record<
+    string,
+    ({ type: string; env: string } | { type: string; pem: string; pub: string }) & { shared?: true }
+  >;
   user: Record<string, { name: string; store: SecretStore }>;
+  /** The shared store's key, when the entries marked `shared` are stored there. */
+  sharedKey?: string;
 }
 
 export interface DjangoStorageEntry {

@@ -11,7 +11,8 @@ export interface RewriteEnv {
 
 /**
  * The container table. The original builds on CodeBuild unless told otherwise; `shared` moves a
- * managed secret to the project's key; `rds_database_url` is what [rds] does anyway.
+ * managed secret to the project's key (collected in `shared`); `rds_database_url` is what [rds]
+ * does anyway.
  */
 export function rewriteContainer(
   c: TomlTable,
@@ -31,15 +32,17 @@ export function rewriteContainer(
           managed[key] = spec;
           continue;
         }
-        if (spec.shared === true) shared.push(key);
         // [rds] hands DATABASE_URL to the runtime itself (built from the cluster's secret).
         if (spec.type === "rds_database_url" && hasRds && key === "DATABASE_URL") continue;
+        if (spec.shared === true) shared.push(key);
         managed[key] = without(spec, "shared");
       }
       secrets.managed = managed;
     }
-    // Managed secrets live in the container's store unless shared (unbuilt.ts refuses a mix).
-    if (!Object.hasOwn(c.secrets, "pocket_key_format") && shared.length === 0) {
+    // Managed secrets live in the container's store unless every one is shared; with a mix, the
+    // shared ones are in the shared store beside it (shared-store.ts).
+    const stored = isTable(secrets.managed) ? Object.keys(secrets.managed).length : 0;
+    if (!Object.hasOwn(c.secrets, "pocket_key_format") && (shared.length === 0 || shared.length < stored)) {
       secrets.pocket_key_format = `{stage}-{project}-${name}-{namespace}`;
     }
     if (isTable(c.secrets.user)) {

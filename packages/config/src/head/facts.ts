@@ -17,6 +17,8 @@ export interface HeadContainerView {
   scheduler?: z.output<ReturnType<typeof schedulerSchema>>;
   /** Per distribution, the index the file wrote each of these routes at. */
   routeOrder: Record<string, number[]>;
+  /** Its managed secrets declared `shared = true`. */
+  sharedSecrets: string[];
 }
 
 /**

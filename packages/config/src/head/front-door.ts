@@ -59,6 +59,7 @@ export function validateHeadSpelling<I extends ValidationInput>(
         cloudfront: withoutOriginPath(out.settings.cloudfront, rewrite.bareRoutes),
         scheduler: out.settings.scheduler,
         routeOrder: rewrite.routeOrder,
+        sharedSecrets: rewrite.sharedSecrets,
       };
     }
   }

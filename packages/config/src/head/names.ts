@@ -7,6 +7,7 @@ import type {
   SchedulerContext,
 } from "../context/types.js";
 import type { HeadContainerView, HeadFacts } from "./facts.js";
+import { withSharedStore } from "./shared-store.js";
 
 /**
  * The names the original's current version derives for a file in its spelling: the container's
@@ -20,12 +21,17 @@ export function withHeadNames(
   head: HeadFacts,
   contextOf: (view: HeadContainerView) => PocketContext,
 ): PocketContext {
-  const out = named(context, head.container, head.rdsDatabase, head.ecrNames);
+  // Each container's own `shared = true` declarations (one container: the file's).
+  const shared = (name: string | undefined) =>
+    (name !== undefined ? head.containers?.[name]?.sharedSecrets : undefined) ?? head.sharedSecrets;
+  const out = named(context, head.container, head.rdsDatabase, head.ecrNames, shared(head.container));
   if (!head.containers || head.container === undefined) return out;
   const views: Record<string, PocketContext> = {};
   for (const [name, view] of Object.entries(head.containers)) {
     views[name] =
-      name === head.container ? out : named(contextOf(view), name, head.rdsDatabase, head.ecrNames);
+      name === head.container
+        ? out
+        : named(contextOf(view), name, head.rdsDatabase, head.ecrNames, shared(name));
   }
   return severalContainers(out, views, head.containers);
 }
@@ -36,6 +42,7 @@ function named(
   name: string | undefined,
   rdsDatabase?: string,
   ecrNames?: Record<string, string>,
+  shared: readonly string[] = [],
 ): PocketContext {
   const out: PocketContext = { ...context };
   if (out.rds) {
@@ -46,7 +53,7 @@ function named(
   }
   if (!out.container || name === undefined) return out;
   const { container, exports } = containerNames(out.container, context, name, ecrNames?.[name]);
-  out.container = container;
+  out.container = withSharedStore(container, name, shared, context);
   if (out.cloudfront) {
     const cloudfront: NonNullable<PocketContext["cloudfront"]> = {};
     for (const [key, cf] of Object.entries(out.cloudfront)) {

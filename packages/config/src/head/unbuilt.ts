@@ -60,18 +60,6 @@ const SECTION_FEATURES = {
 function containerIssues(c: TomlTable, at: PathSegment[], refuse: Refuse) {
   const secrets = c.secrets;
   const managed = isTable(secrets) ? secrets.managed : undefined;
-  // [rds] sets DATABASE_URL itself: its declaration is stored nowhere.
-  const specs = isTable(managed)
-    ? Object.entries(managed).filter(([, spec]) => isTable(spec) && spec.type !== "rds_database_url")
-    : [];
-  const sharedOnes = specs.filter(([, spec]) => (spec as TomlTable).shared === true);
-  if (sharedOnes.length > 0 && sharedOnes.length < specs.length) {
-    refuse(
-      [...at, "secrets", "managed", sharedOnes[0]![0], "shared"],
-      "managed secrets in both the container's store and the shared one",
-      "Declare shared = true on every managed secret of this container, or on none.",
-    );
-  }
   if (isTable(managed)) {
     for (const [key, spec] of Object.entries(managed)) {
       if (isTable(spec) && spec.type === "auto_database_url") {

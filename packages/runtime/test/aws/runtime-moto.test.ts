@@ -221,6 +221,28 @@ describe("loadEnv against moto", () => {
     });
   });
 
+  it("a container's own and shared stores (sharedKey): each entry from its store, both read", async () => {
+    await sm.send(
+      new CreateSecretCommand({
+        Name: "dev-myapp-web-pocket",
+        SecretString: JSON.stringify({ dev: { myapp: { OWN_TOKEN: "own-value" } } }),
+      }),
+    );
+    process.env.POCKET_SECRETS = secretsDoc({
+      store: "sm",
+      key: "dev-myapp-web-pocket",
+      sharedKey: "dev-myapp-pocket",
+      managed: {
+        OWN_TOKEN: { type: "password", env: "OWN_TOKEN" },
+        SECRET_KEY: { type: "password", env: "SECRET_KEY", shared: true },
+      },
+    });
+    const { operations } = await record(() => loadEnv({ warn: () => {} }));
+    expect(process.env.OWN_TOKEN).toBe("own-value");
+    expect(process.env.SECRET_KEY).toBe("k3y with spaces");
+    expect(operations).toEqual(["GetSecretValue", "GetSecretValue"]);
+  });
+
   it("no stored pocket secret at all: the hint says to deploy", async () => {
     process.env.POCKET_SECRETS = JSON.stringify({
       store: "sm",

@@ -1,7 +1,7 @@
-import { containerViews } from "../container-views.js";
 import { resourceKind } from "../resource.js";
 import { secretsPermissions } from "./permissions.js";
 import { secretsResource } from "./resource.js";
+import { secretStores } from "./stores.js";
 
 const operations = () => import("./operations.js");
 
@@ -13,16 +13,8 @@ export default resourceKind({
   section: "[awscontainer.secrets]",
   permissions: secretsPermissions,
   keeps: { withSecrets: "also delete the managed secrets" },
-  create: (ctx) => {
-    // One store per container, unless they share one (`shared = true`): then it is created once.
-    const stores = new Set<string>();
-    return containerViews(ctx).flatMap(({ ctx: view, secretsId }) => {
-      const secrets = view.container?.secrets;
-      if (!secrets || Object.keys(secrets.managed).length === 0 || stores.has(secrets.pocketKey)) return [];
-      stores.add(secrets.pocketKey);
-      return [secretsResource(secrets, secretsId)];
-    });
-  },
+  // One resource per store: a container's own, or the shared one (`shared = true`) once.
+  create: (ctx) => secretStores(ctx).map(({ id, secrets }) => secretsResource(secrets, id)),
   operations: {
     list: {
       path: ["secrets", "list"],

@@ -2,6 +2,7 @@ import type { PocketContext, SecretStore, SecretsContext } from "@magic-pocket/c
 import { sidSuffix } from "../container/permissions.js";
 import { containerViews } from "../container-views.js";
 import { A, type Grant, type KindPermissions, P } from "../permissions.js";
+import { secretStores } from "./stores.js";
 
 /**
  * The secrets pocket generates and keeps (the stage's document or parameter path), and the
@@ -10,16 +11,14 @@ import { A, type Grant, type KindPermissions, P } from "../permissions.js";
  */
 export const secretsPermissions: KindPermissions = {
   forStage: (ctx) => {
-    // Each container's (a store several containers share once), named after the first's with the container's name.
-    const stores = new Set<string>();
-    const calls = containerViews(ctx).flatMap((v, i) => {
-      const suffix = i === 0 ? "" : sidSuffix(v.id);
-      const key = v.ctx.container?.secrets?.pocketKey;
-      const managed = key && stores.has(key) ? [] : managedSecrets(v.ctx, suffix);
-      if (key) stores.add(key);
-      return [...managed, ...userSecretsPresence(v.ctx, suffix)];
-    });
-    return { calls };
+    // Each store once (stores.ts), named after the first's with its container's name or Shared.
+    const managed = secretStores(ctx).flatMap(({ id, secrets }, i) =>
+      managedSecrets(secrets, i === 0 ? "" : sidSuffix(id.replace(/^secrets:/, "container:"))),
+    );
+    const users = containerViews(ctx).flatMap((v, i) =>
+      userSecretsPresence(v.ctx, i === 0 ? "" : sidSuffix(v.id)),
+    );
+    return { calls: [...managed, ...users] };
   },
 };
 
@@ -62,9 +61,7 @@ const MANAGED_STORE: Record<
   },
 };
 
-function managedSecrets(ctx: PocketContext, suffix: string): Grant[] {
-  const sec = ctx.container?.secrets;
-  if (!sec) return [];
+function managedSecrets(sec: SecretsContext, suffix: string): Grant[] {
   const { sid, actions, resources } = MANAGED_STORE[sec.store];
   return [{ sid: `${sid}${suffix}`, part: "secrets", actions, resources: resources(sec) }];
 }

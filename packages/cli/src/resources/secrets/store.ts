@@ -26,10 +26,36 @@ export function managedSecretStore(
   stage: string,
   project: string,
   options: { immediate?: boolean } = {},
-) {
-  return secrets.store === "sm"
-    ? smStore(clients, secrets.pocketKey, stage, project, options.immediate === true)
-    : ssmStore(clients, secrets.pocketKey);
+): ManagedSecretStore {
+  const own = oneStore(clients, secrets.store, secrets.pocketKey, stage, project, options.immediate === true);
+  const split = secrets.sharedStore;
+  if (!split) return own;
+  // A container with values in both stores: read from both (each name from its store); the
+  // shared store's values are written and removed by its own resource (stores.ts).
+  const shared = oneStore(clients, secrets.store, split.pocketKey, stage, project, false);
+  const pick = (values: SecretValues, inShared: boolean) =>
+    Object.fromEntries(Object.entries(values).filter(([n]) => split.names.includes(n) === inShared));
+  return {
+    async read() {
+      const [mine, theirs] = await Promise.all([own.read(), shared.read()]);
+      return { ...pick(mine, false), ...pick(theirs, true) };
+    },
+    write: (values) => own.write(pick(values, false)),
+    remove: () => own.remove(),
+  };
+}
+
+function oneStore(
+  clients: AwsClients,
+  store: SecretsContext["store"],
+  pocketKey: string,
+  stage: string,
+  project: string,
+  immediate: boolean,
+): ManagedSecretStore {
+  return store === "sm"
+    ? smStore(clients, pocketKey, stage, project, immediate)
+    : ssmStore(clients, pocketKey);
 }
 
 type SmDocument = Record<string, Record<string, SecretValues>>;
