@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from pocket.django.deploy_hash import served_by_lambda
 from pocket.django.environment import TomlPath, check_stage, is_deployed, set_envs, toml_path_arg
 from pocket.errors import PocketRuntimeError
 from pocket.local import find_toml_path, read_toml
@@ -199,11 +200,16 @@ def get_storages(
     ``POCKET_STATICFILES_BACKEND_OVERRIDE`` (the local equivalent of the stage's static storage)
     and ``POCKET_STATICFILES_LOCATION_OVERRIDE`` (a build directory) set; ``staticfiles`` then
     becomes that backend writing to that directory, and the CLI uploads the result.
+
+    On Lambda, a static storage on a ``deploy_hash`` route is ``StaticFilesStorage`` (deploy_hash.py).
     """
     check_stage(stage, "get_storages")
     toml_path = toml_path_arg(toml_path, path)
     set_envs(toml_path=toml_path)
-    storages = copy.deepcopy(_django_document(toml_path).get("storages", {}))
+    storages = {
+        name: served_by_lambda(entry)
+        for name, entry in copy.deepcopy(_django_document(toml_path).get("storages", {})).items()
+    }
     backend = os.environ.get("POCKET_STATICFILES_BACKEND_OVERRIDE")
     if backend:
         storages["staticfiles"] = {
