@@ -1,4 +1,4 @@
-import type { BackupSettings } from "../schema/settings.js";
+import type { SectionSettings } from "../schema/settings.js";
 import type { BackupContext, BackupRule, PocketContext, RdsContext } from "./types.js";
 
 /**
@@ -14,7 +14,7 @@ type Tier = { cron?: string; deleteAfterDays?: number } | undefined;
 
 /** `[backup]` (docs/decisions.md#b9-aws-backup-plans): names, and each tier with its defaults. */
 export function buildBackup(
-  b: BackupSettings,
+  b: SectionSettings<"backup">,
   ctx: PocketContext,
   rds: RdsContext | undefined,
 ): BackupContext {

@@ -1,17 +1,7 @@
 import { previewBase } from "../preview.js";
 import { applyFormat, type FormatVariables } from "../schema/base.js";
 import { parseSender } from "../schema/ses.js";
-import type {
-  NeonSettings,
-  RdsSettings,
-  S3Settings,
-  SchedulerSettings,
-  SesSettings,
-  Settings,
-  TidbSettings,
-  UpstashSettings,
-  VpcSettings,
-} from "../schema/settings.js";
+import type { SectionSettings, Settings } from "../schema/settings.js";
 import { buildAlarms } from "./alarms.js";
 import { buildBackup } from "./backup.js";
 import { buildDistribution } from "./cloudfront.js";
@@ -91,7 +81,7 @@ function stageNames(settings: Settings, format: (t: string) => string): PocketCo
   };
 }
 
-function buildS3(s3: S3Settings, ctx: PocketContext, format: (t: string) => string): S3Context {
+function buildS3(s3: SectionSettings<"s3">, ctx: PocketContext, format: (t: string) => string): S3Context {
   return {
     bucketName: format(s3.bucketNameFormat),
     region: ctx.region,
@@ -119,7 +109,7 @@ function vpcUsers(settings: Settings): VpcContext["usedBy"] {
   return usedBy;
 }
 
-function buildVpc(v: VpcSettings, ctx: PocketContext, usedBy: VpcContext["usedBy"]): VpcContext {
+function buildVpc(v: SectionSettings<"vpc">, ctx: PocketContext, usedBy: VpcContext["usedBy"]): VpcContext {
   const { region } = ctx;
   const name = `${v.ref}-${ctx.namespace}`;
   const zones = v.zoneSuffixes.map((z) => `${region}${z}`);
@@ -167,7 +157,7 @@ function buildDistributions(settings: Settings, ctx: PocketContext): Record<stri
   return cloudfront;
 }
 
-function buildRds(rds: RdsSettings, ctx: PocketContext): RdsContext {
+function buildRds(rds: SectionSettings<"rds">, ctx: PocketContext): RdsContext {
   const { resourcePrefix, project, stage } = ctx;
   return {
     clusterIdentifier: `${resourcePrefix}aurora`,
@@ -188,7 +178,7 @@ function buildRds(rds: RdsSettings, ctx: PocketContext): RdsContext {
   };
 }
 
-function buildNeon(neon: NeonSettings, ctx: PocketContext): NeonContext {
+function buildNeon(neon: SectionSettings<"neon">, ctx: PocketContext): NeonContext {
   return {
     projectName: neon.projectName,
     branch: ctx.stage,
@@ -201,7 +191,7 @@ function buildNeon(neon: NeonSettings, ctx: PocketContext): NeonContext {
   };
 }
 
-function buildUpstash(u: UpstashSettings, ctx: PocketContext): UpstashContext {
+function buildUpstash(u: SectionSettings<"upstash">, ctx: PocketContext): UpstashContext {
   return {
     databaseName: `${ctx.project}-${ctx.stage}`,
     primaryRegion: "ap-southeast-1",
@@ -210,7 +200,7 @@ function buildUpstash(u: UpstashSettings, ctx: PocketContext): UpstashContext {
   };
 }
 
-function buildTidb(t: TidbSettings, ctx: PocketContext): TidbContext {
+function buildTidb(t: SectionSettings<"tidb">, ctx: PocketContext): TidbContext {
   const { project, stage } = ctx;
   return {
     clusterName:
@@ -230,7 +220,11 @@ function buildTidb(t: TidbSettings, ctx: PocketContext): TidbContext {
   };
 }
 
-function buildScheduler(s: SchedulerSettings, ctx: PocketContext, c: ContainerContext): SchedulerContext {
+function buildScheduler(
+  s: SectionSettings<"scheduler">,
+  ctx: PocketContext,
+  c: ContainerContext,
+): SchedulerContext {
   const schedules: SchedulerContext["schedules"] = {};
   for (const [key, sch] of Object.entries(s.schedules)) {
     // Validation guarantees the handler exists and the payload matches its kind.
@@ -277,7 +271,7 @@ function buildScheduler(s: SchedulerSettings, ctx: PocketContext, c: ContainerCo
   return { groupName: `${ctx.resourcePrefix}schedules`, region: ctx.region, schedules };
 }
 
-function buildSes(s: SesSettings, stageRegion: string): SesContext {
+function buildSes(s: SectionSettings<"ses">, stageRegion: string): SesContext {
   // Validation guarantees a sender here.
   const sender = parseSender(s.fromEmail)!;
   const region = s.region ?? stageRegion;

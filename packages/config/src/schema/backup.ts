@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { anyTable, fail, int, lazy, nonEmpty, table } from "./base.js";
+import { anyTable, int, lazy, needsOneOf, nonEmpty, refusesKey, table } from "./base.js";
 
 /** AWS Backup's cron: six fields, without the `cron(...)` around them (the original's spelling). */
 const cron = z.string().check(
@@ -31,17 +31,12 @@ const tierSchema = lazy(() =>
     // Aurora snapshots have no cold storage in AWS Backup: written, it is refused by name.
     cold_storage_after_days: z.optional(z.unknown()),
   }).check(
-    z.superRefine((t, ctx) => {
-      if (t.coldStorageAfterDays !== undefined) {
-        fail(
-          ctx,
-          "backup-rds-cold-storage",
-          "Aurora snapshots have no cold storage in AWS Backup",
-          ["cold_storage_after_days"],
-          "Remove cold_storage_after_days from [backup.rds].",
-        );
-      }
-    }),
+    refusesKey(
+      "cold_storage_after_days",
+      "backup-rds-cold-storage",
+      "Aurora snapshots have no cold storage in AWS Backup",
+      "Remove cold_storage_after_days from [backup.rds].",
+    ),
   ),
 );
 
@@ -60,32 +55,22 @@ export const backupSchema = lazy(() =>
         monthly: z.optional(tierSchema()),
         daily: z.optional(anyTable),
       }).check(
-        z.superRefine((r, ctx) => {
-          if (r.daily !== undefined) {
-            fail(
-              ctx,
-              "backup-rds-daily",
-              "[backup.rds.daily]: the recent days of Aurora are its point-in-time recovery, not a plan",
-              ["daily"],
-              "Remove [backup.rds.daily]; set the days kept with [rds.backup] retention_days (up to 35).",
-            );
-          }
-        }),
+        refusesKey(
+          "daily",
+          "backup-rds-daily",
+          "[backup.rds.daily]: the recent days of Aurora are its point-in-time recovery, not a plan",
+          "Remove [backup.rds.daily]; set the days kept with [rds.backup] retention_days (up to 35).",
+        ),
       ),
     ),
     // Refused as not built (head/unbuilt.ts) before this schema sees it.
     dsql: z.optional(anyTable),
   }).check(
-    z.superRefine((b, ctx) => {
-      if (b.rds === undefined && b.dsql === undefined) {
-        fail(
-          ctx,
-          "backup-no-engine",
-          "[backup] names no database to back up",
-          [],
-          "Add [backup.rds] (the managed Aurora cluster), or remove [backup].",
-        );
-      }
-    }),
+    needsOneOf(
+      ["rds", "dsql"],
+      "backup-no-engine",
+      () => "[backup] names no database to back up",
+      "Add [backup.rds] (the managed Aurora cluster), or remove [backup].",
+    ),
   ),
 );

@@ -79,6 +79,17 @@ export function needsOneOf<T extends object>(
   });
 }
 
+/**
+ * A table's check that `code` fails when it sets `key` (snake_case, as written): a key the
+ * original takes that pocket refuses by name rather than as unknown, with the reason and a hint.
+ */
+export function refusesKey(key: string, code: string, message: string, hint: string) {
+  const parsed = camel(key);
+  return z.superRefine((t: Record<string, unknown>, ctx) => {
+    if (t[parsed] !== undefined) fail(ctx, code, message, [key], hint);
+  });
+}
+
 export const FORMAT_VARIABLES = ["stage", "project", "namespace"] as const;
 export type FormatVariables = Record<(typeof FORMAT_VARIABLES)[number], string>;
 

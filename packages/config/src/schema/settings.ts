@@ -214,25 +214,18 @@ export const SECTION_NAMES = [
 
 export { distributionSchema };
 
-export type GeneralSettings = SectionSettings<"general">;
-export type VpcSettings = SectionSettings<"vpc">;
-export type S3Settings = SectionSettings<"s3">;
-export type NeonSettings = SectionSettings<"neon">;
-export type TidbSettings = SectionSettings<"tidb">;
-export type UpstashSettings = SectionSettings<"upstash">;
-export type RdsSettings = SectionSettings<"rds">;
+// A section's settings after this file's transforms are `SectionSettings<"rds">`: one generic
+// rather than an alias a section, whose names would shadow the schema files' own `RdsSettings`
+// (the table as written, before the transforms above). AwsContainerSettings stays, as
+// context/container.ts names it.
 export type AwsContainerSettings = SectionSettings<"awscontainer">;
-export type SesSettings = SectionSettings<"ses">;
-export type SchedulerSettings = SectionSettings<"scheduler">;
-export type AlarmsSettings = SectionSettings<"alarms">;
-export type BackupSettings = SectionSettings<"backup">;
 export type DistributionSettings = z.output<ReturnType<typeof distributionSchema>>;
 export type { DjangoSettings } from "./django.js";
 
 /** The validated, stage-merged configuration with every default filled in. */
 export type Settings = {
   stage: string;
-  general: GeneralSettings;
+  general: SectionSettings<"general">;
   cloudfront: Record<string, DistributionSettings>;
   /** Set when the file uses the original's current spelling (`[container.<name>]`). */
   head?: HeadFacts;
