@@ -35,7 +35,10 @@ describe("waf.allow_rules on a secret header", () => {
     ]);
     // A header rule's prefix is no plain allow path: it needs the secret too.
     expect(ctx.cloudfront!.web!.waf!.allowPaths).toEqual([]);
-    expect(ctx.container!.secrets!.managed.SMOKE_ALLOW_SECRET).toMatchObject({ type: "password", length: 64 });
+    expect(ctx.container!.secrets!.managed.SMOKE_ALLOW_SECRET).toMatchObject({
+      type: "password",
+      length: 64,
+    });
     expect(ctx.container!.secrets!.pocketKey).toBe("dev-testprj-web-pocket");
   });
 
@@ -48,9 +51,11 @@ describe("waf.allow_rules on a secret header", () => {
 
   it("keeps a password the file declares itself, and refuses another type", () => {
     const declared = `${CONTAINER}[container.web.secrets.managed]\nSMOKE = { type = "password", options = { length = 40 } }\n`;
-    expect(context(source('{ header = "SMOKE" }', declared)).container!.secrets!.managed.SMOKE).toMatchObject({
-      length: 40,
-    });
+    expect(context(source('{ header = "SMOKE" }', declared)).container!.secrets!.managed.SMOKE).toMatchObject(
+      {
+        length: 40,
+      },
+    );
     const rsa = `${CONTAINER}[container.web.secrets.managed]\nSMOKE = { type = "rsa_pem_base64" }\n`;
     expect(problems(source('{ header = "SMOKE" }', rsa)).map((d) => [d.code, d.path])).toContainEqual([
       "waf-header-secret",

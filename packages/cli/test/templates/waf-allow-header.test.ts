@@ -43,8 +43,11 @@ beforeAll(() => {
 
 type Rule = { Name: string; Priority: number; Action: object; Statement: any };
 const rules = () =>
-  (Object.values(template.Resources).find((r) => r.Type === "AWS::WAFv2::WebACL")!.Properties as { Rules: Rule[] })
-    .Rules;
+  (
+    Object.values(template.Resources).find((r) => r.Type === "AWS::WAFv2::WebACL")!.Properties as {
+      Rules: Rule[];
+    }
+  ).Rules;
 
 describe("waf.allow_rules on a secret header", () => {
   it("allows the header's value on its path, right after the allow paths", () => {
