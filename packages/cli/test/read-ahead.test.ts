@@ -18,16 +18,22 @@ type Middleware = (
   context: { clientName: string; commandName: string },
 ) => (args: { input: unknown }) => Promise<unknown>;
 
-function client(answer: (command: string, n: number) => Promise<unknown> = async (c, n) => ({ c, n })) {
+function client(
+  answer: (command: string, n: number) => Promise<unknown> = async (c, n) => ({ c, n }),
+  region = "ap-northeast-1",
+) {
   let middleware: Middleware | undefined;
   const sent: string[] = [];
-  withReadAhead({
-    middlewareStack: {
-      add: (m: Middleware) => {
-        middleware = m;
+  withReadAhead(
+    {
+      middlewareStack: {
+        add: (m: Middleware) => {
+          middleware = m;
+        },
       },
     },
-  });
+    region,
+  );
   const send = (command: string, input: unknown = { StackName: "s" }) =>
     middleware!(
       async () => {
@@ -45,6 +51,17 @@ const unavailable = () => Object.assign(new Error("busy"), { $metadata: { httpSt
 afterEach(() => closeReadAhead());
 
 describe("read-ahead", () => {
+  it("keeps a read for the same region only: a stack of one name may be in one region and not the other", async () => {
+    const stageRegion = client(async () => {
+      throw notFound();
+    });
+    const usEast1 = client(undefined, "us-east-1");
+    openReadAhead();
+    await expect(stageRegion.send("DescribeStacks")).rejects.toThrow("no such");
+    expect(await usEast1.send("DescribeStacks")).toEqual({ c: "DescribeStacks", n: 1 });
+    expect(usEast1.sent).toEqual(["DescribeStacks"]);
+  });
+
   it("answers the first repetition of a read from the earlier call, and only the first", async () => {
     const c = client();
     openReadAhead();

@@ -117,7 +117,9 @@ export function awsClients(region: string, options: AwsOptions = {}): AwsClients
     (): Promise<T> => {
       let p = made.get(name) as Promise<T> | undefined;
       if (!p) {
-        p = make().then(tagFailedCalls).then(withReadAhead);
+        p = make()
+          .then(tagFailedCalls)
+          .then((client) => withReadAhead(client, region));
         made.set(name, p);
       }
       return p;

@@ -103,8 +103,12 @@ export function keptAnswers(): number {
   return kept.size;
 }
 
-/** Adds the read-ahead to a client; returns the client. */
-export function withReadAhead<T extends WithMiddleware>(client: T): T {
+/**
+ * Adds the read-ahead to a client; returns the client. `region` is part of what makes two calls
+ * the same: a stack of one name may exist in one region and not in another (a distribution's
+ * stacks, docs/decisions.md#a1-taking-over-a-stage-deployed-by-the-original).
+ */
+export function withReadAhead<T extends WithMiddleware>(client: T, region = ""): T {
   client.middlewareStack.add(
     (next: Handler, context: CallContext) => async (args: { input?: unknown }) => {
       const command = context.commandName ?? "";
@@ -123,7 +127,7 @@ export function withReadAhead<T extends WithMiddleware>(client: T): T {
         }
       }
       if (!open || NEVER_KEPT.has(command)) return next(args);
-      const key = `${context.clientName ?? ""}\0${command}\0${stableJson(args.input)}`;
+      const key = `${region}\0${context.clientName ?? ""}\0${command}\0${stableJson(args.input)}`;
       const earlier = kept.get(key);
       if (earlier && sweep?.getStore()) {
         // Another read of the sweep: it shares the answer, and leaves one more for later.
