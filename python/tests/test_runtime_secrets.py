@@ -86,8 +86,9 @@ def test_sm_layout_reads_one_secret_and_only_this_stage_and_project(aws_calls, d
     assert aws_calls[calls_before:] == ["secrets-manager.GetSecretValue"]
 
 
-def test_container_and_shared_store_each_entry_from_its_store(aws_calls, deployed):
-    put_sm_store({"dev": {"myapp": {"SECRET_KEY": "shared-secret"}}})
+def test_container_and_shared_store_each_entry_from_its_store(aws_calls, deployed, caplog):
+    # The shared store also holds another container's value: taken by that container, not warned about here.
+    put_sm_store({"dev": {"myapp": {"SECRET_KEY": "shared-secret", "V2_ONLY": "theirs"}}})
     boto3.client("secretsmanager", region_name=REGION).create_secret(
         Name="dev-myapp-web-pocket", SecretString=json.dumps({"dev": {"myapp": {"OWN_TOKEN": "own-value"}}})
     )
@@ -103,6 +104,8 @@ def test_container_and_shared_store_each_entry_from_its_store(aws_calls, deploye
     assert os.environ["OWN_TOKEN"] == "own-value"
     assert os.environ["SECRET_KEY"] == "shared-secret"
     assert aws_calls[calls_before:] == ["secrets-manager.GetSecretValue", "secrets-manager.GetSecretValue"]
+    assert "V2_ONLY" not in os.environ
+    assert "no longer declares" not in caplog.text
 
 
 def test_ssm_layout_paginates_and_expands_pairs(aws_calls, deployed, rsa_keypair):

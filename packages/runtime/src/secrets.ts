@@ -400,16 +400,23 @@ async function readUserSsm(
 /**
  * The stores the managed entries are in, each as a document of its own: the container's (`key`),
  * and the shared one (`sharedKey`) for the entries marked `shared`. A store nothing is declared
- * in is not read.
+ * in is not read. The shared store also holds other containers' values: only this container's
+ * are taken from it (`declaredOnly`), with no warning about the others.
  */
-function managedStores(doc: SecretsDocument): SecretsDocument[] {
+function managedStores(doc: SecretsDocument): { part: SecretsDocument; declaredOnly: boolean }[] {
   const entries = Object.entries(doc.managed);
   const own = entries.filter(([, m]) => !(doc.sharedKey && m.shared));
   const shared = doc.sharedKey ? entries.filter(([, m]) => m.shared) : [];
   return [
-    ...(own.length ? [{ ...doc, managed: Object.fromEntries(own) }] : []),
-    ...(shared.length ? [{ ...doc, key: doc.sharedKey!, managed: Object.fromEntries(shared) }] : []),
+    ...(own.length ? [{ part: { ...doc, managed: Object.fromEntries(own) }, declaredOnly: false }] : []),
+    ...(shared.length
+      ? [{ part: { ...doc, key: doc.sharedKey!, managed: Object.fromEntries(shared) }, declaredOnly: true }]
+      : []),
   ];
+}
+
+function pick(stored: Record<string, unknown>, names: string[]): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(stored).filter(([n]) => names.includes(n)));
 }
 
 export async function loadSecretValues(
@@ -420,9 +427,9 @@ export async function loadSecretValues(
   // Only read the pocket store when something is declared there: a stage with user secrets
   // only has no IAM permission on the pocket key.
   const managed = Promise.all(
-    managedStores(doc).map((part) =>
+    managedStores(doc).map(({ part, declaredOnly }) =>
       (part.store === "sm" ? readPocketStoreSm(part, clients) : readPocketStoreSsm(part, clients)).then((s) =>
-        managedValues(part, s, warn),
+        managedValues(part, declaredOnly ? pick(s, Object.keys(part.managed)) : s, warn),
       ),
     ),
   ).then((parts) => Object.assign({}, ...parts) as Record<string, string>);

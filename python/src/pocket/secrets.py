@@ -315,15 +315,17 @@ def _read_user_secret(env_name: str, spec: Mapping[str, Any], default_store: str
     return response["Parameter"]["Value"]
 
 
-def _managed_stores(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
+def _managed_stores(doc: Mapping[str, Any]) -> list[tuple[dict[str, Any], bool]]:
     """The stores the managed entries are in: the container's (``key``), and the shared one
-    (``sharedKey``) for the entries marked ``shared``. A store nothing is declared in is not read."""
+    (``sharedKey``) for the entries marked ``shared``. A store nothing is declared in is not read.
+    The shared store also holds other containers' values: only this container's are taken from
+    it (the flag), with no warning about the others."""
     shared_key = doc.get("sharedKey")
     own = {n: m for n, m in doc["managed"].items() if not (shared_key and m.get("shared"))}
     shared = {n: m for n, m in doc["managed"].items() if shared_key and m.get("shared")}
-    parts = [{**doc, "managed": own}] if own else []
+    parts = [({**doc, "managed": own}, False)] if own else []
     if shared:
-        parts.append({**doc, "key": shared_key, "managed": shared})
+        parts.append(({**doc, "key": shared_key, "managed": shared}, True))
     return parts
 
 
@@ -336,11 +338,13 @@ def load_secret_values(
     # Only read the pocket store when something is declared there: a stage with user secrets
     # only has no IAM permission on the pocket key
     # (docs/decisions.md#y1-pocket-store-read-only-when-declared).
-    for part in _managed_stores(doc):
+    for part, declared_only in _managed_stores(doc):
         if part["store"] == "sm":
             stored = _read_pocket_store_sm(part, clients)
         else:
             stored = _read_pocket_store_ssm(part, clients)
+        if declared_only:
+            stored = {n: v for n, v in stored.items() if n in part["managed"]}
         values.update(managed_values(part, stored))
     for env_name, spec in doc["user"].items():
         values[env_name] = _read_user_secret(env_name, spec, doc["store"], clients)
