@@ -29,6 +29,25 @@ let proxy: FaultProxy;
 const service = (req: FaultRequest) =>
   /Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\//.exec(String(req.headers.authorization ?? ""))?.[1];
 
+/** Runs `watch` while a deploy talks to moto through the proxy, then stops the deploy. */
+async function whileDeploying(watch: (stderr: () => string) => Promise<void>): Promise<void> {
+  const child = spawnPocket(["deploy", "--stage", "dev", "--image", image], {
+    cwd: dir,
+    env: { ...motoEnv(REGION), AWS_ENDPOINT_URL: proxy.url },
+    timeoutMs: 60_000,
+  });
+  let stderr = "";
+  child.stderr.on("data", (c: Buffer) => (stderr += c));
+  const exited = new Promise<void>((resolve) => child.on("close", () => resolve()));
+  try {
+    await watch(() => stderr);
+  } finally {
+    child.kill("SIGKILL");
+    await exited;
+    proxy.rule = () => "pass";
+  }
+}
+
 beforeAll(async () => {
   ({ dir, image } = await freshProject(TOML, "early"));
   proxy = await startFaultProxy(motoEnv(REGION).AWS_ENDPOINT_URL ?? "");
@@ -45,27 +64,14 @@ describe("deploy's reads before the lock", () => {
       seen.add(name);
       return name === "cloudformation" ? "hang" : "pass";
     };
-    const child = spawnPocket(["deploy", "--stage", "dev", "--image", image], {
-      cwd: dir,
-      env: { ...motoEnv(REGION), AWS_ENDPOINT_URL: proxy.url },
-      timeoutMs: 60_000,
-    });
-    let stderr = "";
-    child.stderr.on("data", (c: Buffer) => (stderr += c));
-    const exited = new Promise<void>((resolve) => child.on("close", () => resolve()));
-    try {
+    await whileDeploying(async (stderr) => {
       await until("the takeover check to ask CloudFormation", () => seen.has("cloudformation"), {
-        detail: () => stderr,
+        detail: stderr,
       });
       await until("the image check to reach ECR meanwhile", () => seen.has("ecr"), {
-        detail: () => `${[...seen].join(", ")}\n${stderr}`,
+        detail: () => `${[...seen].join(", ")}\n${stderr()}`,
       });
-      expect(seen.has("cloudformation")).toBe(true);
-    } finally {
-      child.kill("SIGKILL");
-      await exited;
-      proxy.rule = () => "pass";
-    }
+    });
   }, 90_000);
 
   it("reads a distribution's bucket policy with the statuses under the lock", async () => {
@@ -78,23 +84,11 @@ describe("deploy's reads before the lock", () => {
       if (req.method === "GET" && /^\/dev-early-pocket\/?\?policy/.test(req.path)) policyRead = true;
       return locked && service(req) === "cloudformation" ? "hang" : "pass";
     };
-    const child = spawnPocket(["deploy", "--stage", "dev", "--image", image], {
-      cwd: dir,
-      env: { ...motoEnv(REGION), AWS_ENDPOINT_URL: proxy.url },
-      timeoutMs: 60_000,
-    });
-    let stderr = "";
-    child.stderr.on("data", (c: Buffer) => (stderr += c));
-    const exited = new Promise<void>((resolve) => child.on("close", () => resolve()));
-    try {
-      await until("the lock", () => locked, { detail: () => stderr });
+    await whileDeploying(async (stderr) => {
+      await until("the lock", () => locked, { detail: stderr });
       await until("the bucket policy's read while the stacks' reads wait", () => policyRead, {
-        detail: () => stderr,
+        detail: stderr,
       });
-    } finally {
-      child.kill("SIGKILL");
-      await exited;
-      proxy.rule = () => "pass";
-    }
+    });
   }, 120_000);
 });
