@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { explainAwsError } from "../src/aws/errors.js";
+import { explainAwsError, unlessAbsent } from "../src/aws/errors.js";
 import { buildCli } from "./cli/build.js";
 import { pocket, project } from "./cli/run.js";
 
@@ -112,5 +112,16 @@ stages = ["dev"]
     expect(r.stderr).toContain("error: cannot reach AWS in ap-northeast-1");
     expect(r.stderr).toContain("AWS_ENDPOINT_URL is set to http://127.0.0.1:9");
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe("unlessAbsent: a read of what may not be there", () => {
+  it("answers undefined for the named errors, the answer otherwise, and lets any other error through", async () => {
+    const absent = ["RepositoryNotFoundException", "ImageNotFoundException"];
+    expect(await unlessAbsent(Promise.resolve("uri"), ...absent)).toBe("uri");
+    const missing = Promise.reject(sdkError("ImageNotFoundException", "no such image"));
+    expect(await unlessAbsent(missing, ...absent)).toBeUndefined();
+    const denied = Promise.reject(sdkError("AccessDeniedException", "not authorized"));
+    await expect(unlessAbsent(denied, ...absent)).rejects.toThrow("not authorized");
   });
 });

@@ -256,3 +256,17 @@ export function awsErrorName(error: unknown): string | undefined {
   const e = error as SdkError;
   return e.name ?? e.Code ?? e.code;
 }
+
+/**
+ * The call's answer, or undefined when AWS fails it with one of the `absent` error names (the
+ * ones by which a read says that what it reads is not there); any other error goes on.
+ */
+export async function unlessAbsent<T>(call: Promise<T>, ...absent: string[]): Promise<T | undefined> {
+  try {
+    return await call;
+  } catch (error) {
+    const name = awsErrorName(error);
+    if (name !== undefined && absent.includes(name)) return undefined;
+    throw error;
+  }
+}

@@ -1,5 +1,5 @@
 import type { CloudFrontContext } from "@magic-pocket/config";
-import { awsErrorName } from "../../aws/errors.js";
+import { unlessAbsent } from "../../aws/errors.js";
 import { CliError } from "../../errors.js";
 import { describeStack, stackOutputs } from "../../stacks/stack.js";
 import type { RunContext } from "../resource.js";
@@ -13,12 +13,11 @@ import { placeDistributions } from "./placement.js";
 export async function readKvsKey(run: RunContext, kvsArn: string, key: string): Promise<string | undefined> {
   const kvs = await run.aws("us-east-1").cloudfrontKvs();
   const { GetKeyCommand } = await import("@aws-sdk/client-cloudfront-keyvaluestore");
-  try {
-    return (await kvs.send(new GetKeyCommand({ KvsARN: kvsArn, Key: key }))).Value;
-  } catch (error) {
-    if (awsErrorName(error) === "ResourceNotFoundException") return undefined;
-    throw error;
-  }
+  const out = await unlessAbsent(
+    kvs.send(new GetKeyCommand({ KvsARN: kvsArn, Key: key })),
+    "ResourceNotFoundException",
+  );
+  return out?.Value;
 }
 
 export async function writeKvsKey(

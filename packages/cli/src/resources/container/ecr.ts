@@ -1,5 +1,5 @@
 import type { AwsClients } from "../../aws/clients.js";
-import { awsErrorName } from "../../aws/errors.js";
+import { awsErrorName, unlessAbsent } from "../../aws/errors.js";
 import type { Progress } from "../resource.js";
 
 /** The stage's ECR repository: created on first use, read, and deleted with its images. */
@@ -20,15 +20,11 @@ export async function ensureRepository(
 
 export async function describeRepository(clients: AwsClients, name: string): Promise<string | undefined> {
   const { DescribeRepositoriesCommand } = await import("@aws-sdk/client-ecr");
-  try {
-    const out = await (await clients.ecr()).send(
-      new DescribeRepositoriesCommand({ repositoryNames: [name] }),
-    );
-    return out.repositories?.[0]?.repositoryUri;
-  } catch (error) {
-    if (awsErrorName(error) === "RepositoryNotFoundException") return undefined;
-    throw error;
-  }
+  const out = await unlessAbsent(
+    (await clients.ecr()).send(new DescribeRepositoriesCommand({ repositoryNames: [name] })),
+    "RepositoryNotFoundException",
+  );
+  return out?.repositories?.[0]?.repositoryUri;
 }
 
 /** The digest currently tagged with the stage, if any. */
@@ -38,16 +34,14 @@ export async function taggedDigest(
   tag: string,
 ): Promise<string | undefined> {
   const { DescribeImagesCommand } = await import("@aws-sdk/client-ecr");
-  try {
-    const out = await (await clients.ecr()).send(
+  const out = await unlessAbsent(
+    (await clients.ecr()).send(
       new DescribeImagesCommand({ repositoryName: repository, imageIds: [{ imageTag: tag }] }),
-    );
-    return out.imageDetails?.[0]?.imageDigest;
-  } catch (error) {
-    const name = awsErrorName(error);
-    if (name === "ImageNotFoundException" || name === "RepositoryNotFoundException") return undefined;
-    throw error;
-  }
+    ),
+    "ImageNotFoundException",
+    "RepositoryNotFoundException",
+  );
+  return out?.imageDetails?.[0]?.imageDigest;
 }
 
 /** Deletes the repository and its images; false when it was not there. */

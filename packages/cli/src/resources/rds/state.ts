@@ -1,7 +1,7 @@
 import type { DBCluster } from "@aws-sdk/client-rds";
 import type { RdsContext } from "@magic-pocket/config";
 import type { AwsClients } from "../../aws/clients.js";
-import { awsErrorName } from "../../aws/errors.js";
+import { awsErrorName, unlessAbsent } from "../../aws/errors.js";
 import { CliError } from "../../errors.js";
 
 /** What exists of the stage's database, read from RDS and EC2, and the outputs it gives. */
@@ -55,15 +55,11 @@ export async function inspectRds(clients: AwsClients, rds: RdsContext): Promise<
 
 export async function describeCluster(clients: AwsClients, rds: RdsContext): Promise<DBCluster | undefined> {
   const { DescribeDBClustersCommand } = await import("@aws-sdk/client-rds");
-  try {
-    const out = await (await clients.rds()).send(
-      new DescribeDBClustersCommand({ DBClusterIdentifier: rds.clusterIdentifier }),
-    );
-    return out.DBClusters?.[0];
-  } catch (error) {
-    if (awsErrorName(error) === "DBClusterNotFoundFault") return undefined;
-    throw error;
-  }
+  const out = await unlessAbsent(
+    (await clients.rds()).send(new DescribeDBClustersCommand({ DBClusterIdentifier: rds.clusterIdentifier })),
+    "DBClusterNotFoundFault",
+  );
+  return out?.DBClusters?.[0];
 }
 
 async function describeInstance(clients: AwsClients, rds: RdsContext): Promise<boolean> {
