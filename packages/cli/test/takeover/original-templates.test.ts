@@ -171,4 +171,34 @@ describe("taking over a stage the original deployed at its current version", () 
     // The API-host function goes: a viewer-request function only this distribution ran.
     expect(action("ApiHostFunction")).toMatchObject({ action: "removed", blocks: false });
   });
+
+  it("tk2: the container (API domain, second API) and keys stacks; its distribution waits for the acm stack", async () => {
+    const ctx = loadInline(read("tk2", "pocket-head.toml")).context;
+    const cf = ctx.cloudfront!.main!;
+    const deployed = await Promise.all(
+      [
+        [ctx.container!.stackName, "head-container.yaml"],
+        [cf.signingKey!.keysStackName, "head-cfkeys.yaml"],
+      ].map(async ([name, file]) => {
+        const template = (await readTemplateBody(read("tk2", file!)))!;
+        return { name: name!, template, byOriginal: !deployedByPocket(template) };
+      }),
+    );
+    ctx.original = originalShape(ctx, deployed, true, "ap-northeast-1");
+    const ours = [
+      containerTemplate(ctx),
+      cloudfrontKeysTemplate(cf, ctx.original?.signingKeyNames?.[cf.name]),
+    ];
+    const stacks = deployed.map((d, i) => ({
+      name: d.name,
+      region: "",
+      changes: compareTemplates(d.template, ours[i]!),
+    }));
+    expect(takeoverRefusals({ shape: ctx.original, stacks })).toEqual([]);
+    const container = stacks[0]!.changes;
+    for (const id of ["WsgiApiGatewayDomainName", "WsgiDNSRecord", "WsgiCertificate", "Api2Api"])
+      expect(container.find((c) => c.logicalId === id)?.action).toMatch(/kept|updated/);
+    // Its distribution (domain and redirect_from) is refused as a whole, before any change: its
+    // certificate is in the {cfslug}-acm stack in us-east-1 (takeover-head.test.ts, on moto).
+  });
 });
