@@ -176,6 +176,17 @@ async function remoteObjects(clients: AwsClients, target: SyncTarget): Promise<M
   return remote;
 }
 
+/** The Content-Type an upload gives a key: by its extension, text and scripts in UTF-8. */
+export async function contentTypes(): Promise<(key: string) => string> {
+  // mime-types is CommonJS: its functions are on the default export once bundled.
+  const mime = await import("mime-types");
+  const lookup = (mime.default ?? mime).lookup;
+  return (key) => {
+    const type = lookup(key) || "application/octet-stream";
+    return type.startsWith("text/") || type.endsWith("javascript") ? `${type}; charset=utf-8` : type;
+  };
+}
+
 export type SyncProgress = (done: number, total: number, action: SyncAction) => void;
 
 /**
@@ -188,13 +199,15 @@ export async function applySync(
   target: SyncTarget,
   actions: SyncAction[],
   progress: SyncProgress,
-  options: { cacheControl?: (key: string) => string | undefined } = {},
+  options: {
+    cacheControl?: (key: string) => string | undefined;
+    /** S3 user metadata every uploaded object carries (a front-end release's id). */
+    metadata?: Record<string, string>;
+  } = {},
 ): Promise<void> {
   const cacheControl = options.cacheControl ?? cacheControlFor;
   const { DeleteObjectsCommand, PutObjectCommand } = await import("@aws-sdk/client-s3");
-  // mime-types is CommonJS: its functions are on the default export once bundled.
-  const mime = await import("mime-types");
-  const lookup = (mime.default ?? mime).lookup;
+  const contentType = await contentTypes();
   const s3 = await clients.s3();
   const uploads = actions.filter((a): a is Extract<SyncAction, { kind: "upload" }> => a.kind === "upload");
   const deletes = actions.filter((a) => a.kind === "delete").map((a) => a.key);
@@ -206,16 +219,15 @@ export async function applySync(
       // The stamp before the read: a file rewritten meanwhile has a newer one and is read next time.
       const stamp = stampOf(await stat(a.file));
       const body = await readFile(a.file);
-      const type = lookup(a.key) || "application/octet-stream";
       const out = await s3.send(
         new PutObjectCommand({
           Bucket: target.bucket,
           Key: a.key,
           Body: body,
           ContentLength: body.length,
-          ContentType:
-            type.startsWith("text/") || type.endsWith("javascript") ? `${type}; charset=utf-8` : type,
+          ContentType: contentType(a.key),
           CacheControl: cacheControl(a.key),
+          Metadata: options.metadata,
         }),
       );
       if (a.manifest) {

@@ -10,6 +10,7 @@ import {
 } from "../cloudfront/functions/index.js";
 import { CliError } from "../errors.js";
 import { type EdgeProtection, edgeProtection, KVS_LOGICAL_ID, ORIGIN_VERIFY_HEADER } from "./edge.js";
+import { RELEASE_PIN_ID, releasePinAssociation, releasePinResource } from "./release-pin.js";
 import { cfn, type Json, type Template, type TemplateParameter, type TemplateResource } from "./template.js";
 import { WAF_IDS, wafResources } from "./waf.js";
 
@@ -185,9 +186,17 @@ function routeBehaviors(
       functionIds.set(source, id);
       dependsOn.push(id);
     }
-    behavior.FunctionAssociations = [
+    const associations: Json[] = [
       { EventType: "viewer-request", FunctionARN: cfn.getAtt(id, "FunctionARN") },
     ];
+    if (options.release) {
+      if (!resources[RELEASE_PIN_ID]) {
+        resources[RELEASE_PIN_ID] = releasePinResource(cf);
+        dependsOn.push(RELEASE_PIN_ID);
+      }
+      associations.push(releasePinAssociation());
+    }
+    behavior.FunctionAssociations = associations;
   };
   for (const route of cf.routes) {
     const behavior = route.type === "api" ? apiBehavior(route) : s3Behavior(cf, route);

@@ -52,6 +52,8 @@ const keys = async (prefix: string) =>
     .map((o) => o.Key!)
     .sort();
 const served = () => [...kvs.data.entries()].filter(([k]) => k.endsWith("|release")).map(([, v]) => v);
+/** The releases a viewer pinned by its cookie may still get (docs/decisions.md E17). */
+const keptList = () => [...kvs.data.entries()].filter(([k]) => k.endsWith("|releases")).map(([, v]) => v);
 const history = async () =>
   JSON.parse((await run("history", "--json")).stdout).deploys as {
     number: number;
@@ -90,6 +92,9 @@ describe("atomic front-end releases on moto", () => {
     const html = await s3().send(new HeadObjectCommand({ Bucket: BUCKET, Key: `${root}index.html` }));
     expect(html.CacheControl).toBe("no-cache");
     expect(html.ContentType).toBe("text/html; charset=utf-8");
+    // Every object names its release: the viewer-response function pins a viewer with it.
+    expect(html.Metadata).toEqual({ "pocket-release": releases[0] });
+    expect(keptList()).toEqual([releases[0]]);
 
     // A user upload beside the front end, another route's file below its folder, a file an upload
     // before releases left in place; and an unchanged deploy: no new release, no record.
@@ -113,6 +118,10 @@ describe("atomic front-end releases on moto", () => {
       new HeadObjectCommand({ Bucket: BUCKET, Key: `spa/_releases/${releases[1]}/robots.txt` }),
     );
     expect(copied.CacheControl).toBe("public, max-age=3600");
+    // A copy names its own release, with the type and cache headers an upload gives.
+    expect(copied.Metadata).toEqual({ "pocket-release": releases[1] });
+    expect(copied.ContentType).toBe("text/plain; charset=utf-8");
+    expect(keptList()).toEqual([`${releases[1]} ${releases[0]}`]);
     // After the switch: the file left in place is gone, the other route's file stays.
     expect(await keys("spa/left-in-place.js")).toEqual([]);
     expect(await keys("spa/static/")).toEqual(["spa/static/site.css"]);
@@ -170,6 +179,8 @@ describe("atomic front-end releases on moto", () => {
     expect(left).toHaveLength(2);
     expect(left).toContain(served()[0]);
     expect(left).not.toContain(releases[0]);
+    // Pinned viewers may get only what is still in the bucket, newest first.
+    expect(keptList()).toEqual([[...left].sort().reverse().join(" ")]);
     expect(await keys("media/")).toEqual(["media/upload.txt"]);
 
     const before = served();

@@ -60,3 +60,25 @@ export function viewerRequest(
     },
   };
 }
+
+/** A viewer-response event: the answer CloudFront got from the cache or the origin. */
+export function viewerResponse(
+  uri: string,
+  statusCode: number,
+  headers: Record<string, string>,
+  options: { cookies?: Record<string, string> } = {},
+) {
+  const { request } = viewerRequest(uri, options);
+  return {
+    version: "1.0",
+    context: { eventType: "viewer-response", distributionId: "E123", requestId: "r-1" },
+    viewer: { ip: "198.51.100.1" },
+    request,
+    response: {
+      statusCode,
+      statusDescription: "OK",
+      headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, { value: v }])),
+      cookies: {},
+    },
+  };
+}

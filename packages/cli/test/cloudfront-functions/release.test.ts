@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { type ViewerRequestOptions, viewerRequestFunction } from "../../src/cloudfront/functions/index.js";
-import { loadFunction, viewerRequest } from "./harness.js";
+import {
+  releasePinFunction,
+  type ViewerRequestOptions,
+  viewerRequestFunction,
+} from "../../src/cloudfront/functions/index.js";
+import { keptList } from "../../src/resources/cloudfront/releases.js";
+import { loadFunction, viewerRequest, viewerResponse } from "./harness.js";
 
 /*
  * Atomic front-end releases (docs/decisions.md#e17-atomic-front-end-releases), run the way the
@@ -98,5 +103,151 @@ describe("the viewer-request function of a route with atomic releases", () => {
     store.release = "A";
     const out = await uriOf("/page");
     expect(out).toBeUndefined(); // 401 answered: no path is read at all
+  });
+});
+
+/*
+ * The pin (docs/decisions.md#e17-atomic-front-end-releases): a page open across a switch keeps
+ * getting the files of its own release. Each object carries its release id as S3 metadata; the
+ * viewer-response function copies it from an HTML answer into the `pocket-release` cookie; the
+ * viewer-request function serves that viewer's other files from the cookie's release while the
+ * store lists it as kept. A browser here is a cookie jar; CloudFront runs no viewer-response
+ * function on an answer of 400 or above, so a missing object answers 404 without one.
+ */
+interface StoredObject {
+  body: string;
+  release?: string;
+}
+const typeOf = (key: string) => (key.endsWith(".html") ? "text/html; charset=utf-8" : "text/javascript");
+const releaseObjects = (id: string, files: Record<string, string>) =>
+  Object.fromEntries(
+    Object.entries(inRelease(id, files)).map(([k, body]) => [k, { body, release: id } as StoredObject]),
+  );
+
+/** Releases in the bucket by id; viewers get A, the only one the store lists as kept. */
+function site(releases: Record<string, Record<string, string>>) {
+  const store: Record<string, string> = { release: "A", releases: "A" };
+  const request = loadFunction(viewerRequestFunction({ kvsId: "kvs-1", spa: SPA, release: RELEASE }), {
+    kvs: { get: async (key: string) => store[key] ?? Promise.reject(new Error(`no key ${key}`)) },
+  });
+  const response = loadFunction(releasePinFunction());
+  const bucket: Record<string, StoredObject> = Object.assign(
+    {},
+    ...Object.entries(releases).map(([id, files]) => releaseObjects(id, files)),
+  );
+  /** One browser: what it asks for (`dest` is its Sec-Fetch-Dest) and the cookies it keeps. */
+  const browser = () => {
+    const jar: Record<string, string> = {};
+    const get = async (uri: string, dest?: string) => {
+      const headers = dest ? { "sec-fetch-dest": dest } : undefined;
+      const asked = (await request.handler(viewerRequest(uri, { cookies: jar, headers }))) as { uri: string };
+      const object = bucket[asked.uri.slice(1)];
+      if (!object) return { status: 404, uri: asked.uri };
+      const meta: Record<string, string> = { "content-type": typeOf(asked.uri) };
+      if (object.release) meta["x-amz-meta-pocket-release"] = object.release;
+      const answer = (await response.handler(viewerResponse(uri, 200, meta, { cookies: jar }))) as {
+        cookies: Record<string, { value: string; attributes?: string }>;
+      };
+      for (const [name, c] of Object.entries(answer.cookies ?? {})) jar[name] = c.value;
+      return { status: 200, uri: asked.uri, body: object.body };
+    };
+    /** A page and the script it names, as a browser loads them. */
+    const open = async (path: string) => {
+      const page = await get(path, "document");
+      return { page, script: await get(/src=([^>]+)>/.exec(page.body ?? "")?.[1] ?? "", "script") };
+    };
+    return { jar, get, open };
+  };
+  return { store, bucket, browser };
+}
+
+describe("a viewer pinned to the release of the page it loaded", () => {
+  it("keeps getting its page's files during and after a switch, while a new viewer gets the new release", async () => {
+    const { store, bucket, browser } = site({ A });
+    const old = browser();
+    expect((await old.open("/orders/42")).script.body).toBe("A()");
+    expect(old.jar).toEqual({ "pocket-release": "A" });
+
+    // B lands file by file, then the switch (the store lists A as kept before anything is pruned).
+    Object.assign(bucket, releaseObjects("B", B));
+    store.releases = "B A";
+    store.release = "B";
+
+    // The open page asks for its script again (a lazy chunk, a cache eviction): still A's.
+    expect(await old.get("/assets/app-aaaa1111.js", "script")).toMatchObject({ status: 200, body: "A()" });
+    const fresh = browser();
+    expect(await fresh.open("/orders/42")).toMatchObject({
+      page: { body: B["index.html"] },
+      script: { body: "B()" },
+    });
+    expect(fresh.jar).toEqual({ "pocket-release": "B" });
+    // The new viewer cannot get A's script: it is not its page's.
+    expect((await fresh.get("/assets/app-aaaa1111.js", "script")).status).toBe(404);
+
+    // A reload is a page: it comes from the current release and moves the viewer's pin on.
+    expect(await old.open("/orders/42")).toMatchObject({
+      page: { body: B["index.html"] },
+      script: { body: "B()" },
+    });
+    expect(old.jar).toEqual({ "pocket-release": "B" });
+  });
+
+  it("falls back to the current release once the pinned one is pruned (or never listed)", async () => {
+    const { store, browser } = site({ A, B });
+    const old = browser();
+    await old.open("/");
+    store.release = "B";
+    store.releases = "B";
+    expect(await old.get("/assets/app-bbbb2222.js", "script")).toMatchObject({
+      uri: "/_releases/B/assets/app-bbbb2222.js",
+      body: "B()",
+    });
+    delete store.releases; // a store written before the pin: no list, so no pin is honoured
+    expect((await old.get("/assets/app-bbbb2222.js", "script")).uri).toBe(
+      "/_releases/B/assets/app-bbbb2222.js",
+    );
+  });
+
+  it("tells pages by their path when the browser sends no Sec-Fetch-Dest", async () => {
+    const { store, browser } = site({ A, B });
+    const old = browser();
+    await old.get("/");
+    expect(old.jar).toEqual({ "pocket-release": "A" });
+    store.release = "B";
+    store.releases = "B A";
+    expect((await old.get("/assets/app-aaaa1111.js")).body).toBe("A()");
+    for (const page of ["/", "/index.html", "/orders/42"])
+      expect((await old.get(page)).body).toBe(B["index.html"]);
+  });
+
+  it("pins only from HTML answers of a release, and never puts the cookie in the path CloudFront caches by", async () => {
+    const { bucket, browser } = site({ A });
+    bucket["index.html"] = { body: "in place" }; // uploaded before releases: no metadata
+    const viewer = browser();
+    await viewer.get("/assets/app-aaaa1111.js", "script");
+    expect(viewer.jar).toEqual({});
+    await viewer.get("/", "document");
+    expect(viewer.jar).toEqual({ "pocket-release": "A" });
+    // Pinned or not, a request of the same release names the same object (one cache entry).
+    expect((await viewer.get("/assets/app-aaaa1111.js", "script")).uri).toBe(
+      (await browser().get("/assets/app-aaaa1111.js", "script")).uri,
+    );
+    const source = releasePinFunction();
+    expect(source).toContain("Path=/; Secure; HttpOnly; SameSite=Lax");
+    expect(Buffer.byteLength(source)).toBeLessThan(10_240);
+  });
+});
+
+describe("the list of kept releases in the store", () => {
+  it("names the newest first, as many as a KeyValueStore value (1 KB) holds", () => {
+    expect(keptList(["20261201-000000-aaaaaa", "20261203-000000-cccccc", "20261202-000000-bbbbbb"])).toBe(
+      "20261203-000000-cccccc 20261202-000000-bbbbbb 20261201-000000-aaaaaa",
+    );
+    // kept_releases may be 100: 22-character ids, 44 of them fit.
+    const ids = Array.from({ length: 100 }, (_, i) => `20261201-0000${String(i).padStart(2, "0")}-aaaaaa`);
+    const list = keptList(ids);
+    expect(list.length).toBeLessThanOrEqual(1024);
+    expect(list.split(" ")).toHaveLength(44);
+    expect(list.startsWith(ids[99]!)).toBe(true);
   });
 });

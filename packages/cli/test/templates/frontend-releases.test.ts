@@ -1,6 +1,6 @@
 import { loadConfig } from "@magic-pocket/config";
 import { beforeAll, describe, expect, it } from "vitest";
-import { cloudfrontTemplate } from "../../src/templates/cloudfront.js";
+import { cloudfrontTemplate, MANAGED_POLICY } from "../../src/templates/cloudfront.js";
 import type { Template } from "../../src/templates/template.js";
 import { cfnLint, type LintMatch, lintErrors } from "./cfn-lint.js";
 import { loadInline } from "./context.js";
@@ -74,6 +74,33 @@ describe("templates of distributions with atomic releases", () => {
     }
     // A route without build_dir serves its files in place, as before.
     expect(functionOf(assets!)).toBeUndefined();
+  });
+
+  it("pin a viewer to its page's release with one viewer-response function, the cookie outside the cache key", () => {
+    const t = templates.plain!;
+    const [root, app, assets] = behaviors(t);
+    for (const behavior of [root!, app!]) {
+      expect(behavior.FunctionAssociations).toHaveLength(2);
+      expect(behavior.FunctionAssociations[1]).toEqual({
+        EventType: "viewer-response",
+        FunctionARN: { "Fn::GetAtt": ["ReleasePinFunction", "FunctionARN"] },
+      });
+      // The cookie is read by the functions only: the cache policy names no cookie and no origin
+      // request policy forwards it to the bucket, so it splits neither the cache nor the origin.
+      expect(behavior.CachePolicyId).toBe(MANAGED_POLICY.cachingOptimized);
+      expect(behavior.OriginRequestPolicyId).toBeUndefined();
+    }
+    expect(assets!.FunctionAssociations).toBeUndefined();
+    const pin = props(t, "ReleasePinFunction");
+    expect(pin.Name).toBe("dev-myapp-main-release-pin");
+    expect(pin.FunctionConfig).toEqual({
+      Comment: "release cookie on HTML answers",
+      Runtime: "cloudfront-js-2.0",
+    });
+    expect(pin.FunctionCode).toContain("x-amz-meta-pocket-release");
+    expect(props(t, "CloudFrontDistribution")).toBeDefined();
+    expect(t.Resources.CloudFrontDistribution!.DependsOn).toContain("ReleasePinFunction");
+    expect(templates.off!.Resources.ReleasePinFunction).toBeUndefined();
   });
 
   it("leave the files in place with atomic_releases = false", () => {

@@ -17,13 +17,18 @@
  *    release whose id is under `release` in the KeyValueStore (`/app/x.js` ->
  *    `/app/_releases/{id}/x.js`): one read per request, so each request is served from exactly
  *    one release, and a switch is one key write (docs/decisions.md#e17-atomic-front-end-releases).
- *    No id yet (a stage uploaded before releases) reads the files in place.
+ *    No id yet (a stage uploaded before releases) reads the files in place. A viewer pinned by
+ *    the `pocket-release` cookie gets its files other than pages from the page's release while
+ *    it is kept (release.ts).
  * 6. viewer headers: API routes of a distribution with origin verification get
  *    `x-pocket-viewer-ip` (the viewer's address) and `x-forwarded-host` (the viewer's Host), which
  *    the runtimes trust only when the origin-verify header matches (docs/runtime-contract.md).
  *
  * Only the parts a behaviour needs are emitted; no secret is ever in the code.
  */
+
+import { RELEASE_KVS_KEYS, RELEASE_REQUEST } from "./release.js";
+
 export interface ViewerRequestOptions {
   basicAuth?: {
     realm: string;
@@ -56,7 +61,12 @@ export const KVS_ID_PLACEHOLDER = "__POCKET_KVS_ID__";
 export const CLOUDFRONT_FUNCTION_MAX_BYTES = 10_240;
 
 /** KVS keys the functions read. */
-export const KVS_KEYS = { tokenSecret: "token_secret", basicAuth: "basic_auth", release: "release" } as const;
+export const KVS_KEYS = {
+  tokenSecret: "token_secret",
+  basicAuth: "basic_auth",
+  release: RELEASE_KVS_KEYS.release,
+  keptReleases: RELEASE_KVS_KEYS.kept,
+} as const;
 
 /** True when the options ask for anything at all (a behaviour without needs gets no function). */
 export function needsViewerRequestFunction(o: ViewerRequestOptions): boolean {
@@ -98,7 +108,7 @@ export function viewerRequestFunction(o: ViewerRequestOptions): string {
   if (o.redirectTo) out.push(REDIRECT);
   if (token) out.push(SPA_TOKEN);
   if (o.spa) out.push(SPA_REWRITE);
-  if (o.release) out.push(RELEASE);
+  if (o.release) out.push(RELEASE_REQUEST);
 
   const body: string[] = ["  var request = event.request;"];
   if (auth) {
@@ -269,18 +279,6 @@ const SPA_REWRITE = `function rewrite(request) {
   var uri = request.uri;
   var last = uri.substring(uri.lastIndexOf('/') + 1);
   if (last.indexOf('.') === -1) request.uri = FALLBACK;
-  return request;
-}
-`;
-
-// The id is checked before it becomes part of a path; a missing, unreadable or odd one leaves the
-// path as it is (the files of a stage uploaded before releases are in place).
-const RELEASE = `async function inRelease(request) {
-  var id = await stored('${KVS_KEYS.release}');
-  if (!/^[0-9A-Za-z-]{1,64}$/.test(id)) return request;
-  var uri = request.uri;
-  if (uri.indexOf(FOLDER) !== 0) return request;
-  request.uri = FOLDER + RELEASES + id + '/' + uri.substring(FOLDER.length);
   return request;
 }
 `;

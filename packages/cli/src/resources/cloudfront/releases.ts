@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { CloudFrontContext, S3RouteContext } from "@magic-pocket/config";
+import { KVS_KEYS, RELEASE_ID } from "../../cloudfront/functions/index.js";
 import { CliError } from "../../errors.js";
 import type { RunContext } from "../resource.js";
 import { distributionOutputs, readKvsKey, writeKvsKey } from "./kvs.js";
@@ -12,9 +13,6 @@ import { distributionOutputs, readKvsKey, writeKvsKey } from "./kvs.js";
  * functions read on every request.
  */
 export type Releases = NonNullable<CloudFrontContext["releases"]>;
-
-/** What the release ids may be: the viewer-request function checks the same before using one. */
-export const RELEASE_ID = /^[0-9A-Za-z-]{1,64}$/;
 
 /** `{keyPrefix}/_releases` (no slash at either end). */
 export function releasesRoot(route: S3RouteContext, releases: Releases): string {
@@ -52,6 +50,26 @@ export async function currentRelease(run: RunContext, cf: CloudFrontContext, rel
 /** The switch: one key write, read by the edge within seconds. */
 export async function switchRelease(run: RunContext, cf: CloudFrontContext, releases: Releases, id: string) {
   await writeKvsKey(run, await storeArn(run, cf), releases.kvsKey, id);
+}
+
+const KVS_VALUE_MAX_BYTES = 1024;
+
+/** A KeyValueStore value holds at most 1 KB: the newest kept ids that fit, newest first. */
+export function keptList(ids: Iterable<string>): string {
+  const out: string[] = [];
+  for (const id of [...ids].sort().reverse()) {
+    if ([...out, id].join(" ").length > KVS_VALUE_MAX_BYTES) break;
+    out.push(id);
+  }
+  return out.join(" ");
+}
+
+/**
+ * The releases a viewer pinned to the release of its page may still get (its cookie,
+ * cloudfront/functions/release.ts): written after the switch and before pruning deletes any.
+ */
+export async function writeKeptReleases(run: RunContext, cf: CloudFrontContext, ids: string[]) {
+  await writeKvsKey(run, await storeArn(run, cf), KVS_KEYS.keptReleases, keptList(ids));
 }
 
 /** The release ids a route has in the bucket, oldest first. */
