@@ -21,7 +21,7 @@ export function addHeadKeys(properties: Record<string, unknown>): void {
   if (route) {
     const type = route.type as { enum?: string[] } | undefined;
     if (type?.enum) type.enum = [...type.enum, "lambda"];
-    route.versioning = { type: "string", enum: ["content_hash"] };
+    route.versioning = { type: "string", enum: ["content_hash", "deploy_hash"] };
     route.upload_dir = { type: "string", minLength: 1 };
     route.build = {
       anyOf: [

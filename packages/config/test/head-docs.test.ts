@@ -55,12 +55,16 @@ function implied(raw: string): string {
     else if (!/^dockerfile_path/m.test(block))
       block = block.replace(header, (h) => `${h}\ndockerfile_path = "Dockerfile"`);
   }
+  // A distribution written for one stage only: the other stages get one with the routes the
+  // block's storages name (`route = "static"`), so that those storages resolve there too.
+  const refs = [...new Set([...block.matchAll(/\broute = "([a-z0-9_]+)"/g)].map((m) => m[1]!))];
+  const refRoutes = refs.map((r) => `, { path_pattern = "/${r}/*", ref = "${r}" }`).join("");
   for (const name of new Set(
     [...block.matchAll(/^\[(?:[a-z]+\.)?cloudfront\.([a-z0-9]+)/gm)].map((m) => m[1]!),
   )) {
     if (!new RegExp(`^\\[cloudfront\\.${name}\\]`, "m").test(block)) {
       lines.push(
-        `[cloudfront.${name}]\nroutes = [{ is_default = true, is_spa = true, origin_path = "/${name}" }]\n`,
+        `[cloudfront.${name}]\nroutes = [{ is_default = true, is_spa = true, origin_path = "/${name}" }${refRoutes}]\n`,
       );
     }
   }
@@ -128,7 +132,7 @@ const ALTERNATIVES = /^# または.*$/m;
  * `unsupported-feature` (and nothing else), never loaded and silently ignored.
  */
 const UNBUILT =
-  /^\[(?:(?:dev|prod|sandbox)\.)?(?:dsql|backup\.dsql)\b|provisioning = "command"|auto_database_url|link = true|publish = "command"|managed_assets|deploy_hash/m;
+  /^\[(?:(?:dev|prod|sandbox)\.)?(?:dsql|backup\.dsql)\b|provisioning = "command"|auto_database_url|link = true|publish = "command"|managed_assets/m;
 
 const unbuilt = (block: string) => UNBUILT.test(block);
 

@@ -180,11 +180,6 @@ handler = "main.worker"
       "cloudfront.web.managed_assets",
       "managed_assets",
     ],
-    [
-      '[cloudfront.web]\nroutes = [{ is_default = true, is_spa = true }, { path_pattern = "/s/*", origin_path = "/s", versioning = "deploy_hash" }]\n',
-      "cloudfront.web.routes[1].versioning",
-      "deploy_hash",
-    ],
   ])("an unbuilt HEAD feature is refused with unsupported-feature at its key: %s", (extra, path, needle) => {
     const source = `${GENERAL}\n${HEAD_CONTAINER}\n${extra}`;
     const ds = problems(source);

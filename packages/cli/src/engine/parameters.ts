@@ -3,6 +3,7 @@ import { CliError } from "../errors.js";
 import type { RunContext } from "../resources/resource.js";
 import { describeStack, stackOutputs } from "../stacks/stack.js";
 import type { ParameterSource } from "../templates/template.js";
+import { deployHash } from "./deploy-hash.js";
 
 /**
  * Values for a stack's parameters, each read from where its source says. The one place that
@@ -31,6 +32,8 @@ async function resolve(
     case "image":
       if (!given.image) throw new Error(`parameter ${name} needs the image, and none was given`);
       return given.image;
+    case "deploy-hash":
+      return deployHash(run.config.file);
     case "hosted-zone":
       return hostedZoneId(run.aws(run.ctx.region), s.domain, s.overrideKey);
     case "stack-output": {

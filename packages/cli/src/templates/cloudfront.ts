@@ -201,7 +201,7 @@ function routeBehaviors(
   for (const route of cf.routes) {
     const behavior = route.type === "api" ? apiBehavior(route) : s3Behavior(cf, route);
     attachFunction(route, behavior);
-    if (route.type === "s3" && route.isVersioned) {
+    if (route.type === "s3" && (route.isVersioned || route.deployHash)) {
       const id = `ResponseHeadersPolicy${route.logicalId}`;
       resources[id] = versionedHeadersPolicy(route);
       behavior.ResponseHeadersPolicyId = cfn.ref(id);
@@ -438,10 +438,12 @@ export function viewerRequestOptions(
       ...(token ? { loginPath: route.loginPath } : {}),
     };
   }
+  if (route.type === "s3" && route.deployHash)
+    o.deployHash = { routePrefix: spaRoutePrefix(route.pathPattern) };
   if (route.type === "s3" && route.buildDir !== undefined && cf.releases) {
     o.release = { routePrefix: spaRoutePrefix(route.pathPattern), folder: cf.releases.folder };
   }
-  if (!o.basicAuth && !o.spa && !o.viewerHeaders && !o.release) return undefined;
+  if (!o.basicAuth && !o.spa && !o.deployHash && !o.viewerHeaders && !o.release) return undefined;
   if (usesKvs(o)) o.kvsId = KVS_ID_PLACEHOLDER;
   return o;
 }
@@ -457,6 +459,7 @@ function edgeFunction(
     ...(o.basicAuth ? ["basic auth"] : []),
     ...(o.spa ? ["SPA fallback"] : []),
     ...(o.spa?.requireToken ? ["token check"] : []),
+    ...(o.deployHash ? ["deploy hash"] : []),
     ...(o.viewerHeaders ? ["viewer headers"] : []),
     ...(o.release ? ["release"] : []),
   ];

@@ -67,6 +67,8 @@ export const cfn = {
 export type ParameterSource =
   /** The image this deploy built or was given (`--image`). */
   | { kind: "image" }
+  /** The deploy's hash: `DEPLOY_HASH`, else git's short HEAD (docs/decisions.md#e22-deploy-hash-versioning). */
+  | { kind: "deploy-hash" }
   /** An output of another resource of the stage, deployed in this run or read back. */
   | { kind: "resource-output"; resource: string; field: string }
   /** An output (or export) of a stack; `ifMissing: "empty"` passes "" until the stack has it. */

@@ -90,6 +90,7 @@ function buildRoute(
     keyPrefix: prefix,
     isSpa: r.isSpa,
     isVersioned: r.isVersioned,
+    deployHash: r.versioning === "deploy_hash",
     spaFallbackHtml: r.spaFallbackHtml,
     versionedMaxAge: r.versionedMaxAge,
     signed: r.signed,
@@ -99,7 +100,7 @@ function buildRoute(
     requireToken: r.requireToken,
     loginPath: r.loginPath,
     functionName: r.isSpa ? `${slug}-${rname}-fallback` : undefined,
-    headersPolicyName: r.isVersioned ? `${slug}-${rname}-headers` : undefined,
+    headersPolicyName: r.isVersioned || r.versioning ? `${slug}-${rname}-headers` : undefined,
   };
 }
 

@@ -63,6 +63,9 @@ export function buildContainer(
     signingKeyIds,
     distributionDomains,
     usesRds: !!settings.rds,
+    deployHash: Object.values(cloudfront).some((cf) =>
+      cf.routes.some((r) => r.type === "s3" && r.deployHash),
+    ),
     logRetentionDays: LOG_RETENTION_DAYS,
     hotswap: { allowed: c.hotswap, driftKey: `hotswap/${slug}-container.json` },
   };

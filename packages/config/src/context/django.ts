@@ -72,6 +72,7 @@ function cacheEntry(cache: CacheSettings, inputs: DjangoInputs): DjangoCacheEntr
 function resolveStorage(s: StorageSettings, inputs: DjangoInputs): DjangoStorageEntry {
   const backend = storageBackend(s.store, s.distribution !== undefined, s.static, s.manifest);
   let options: Record<string, unknown> | undefined;
+  let deployHash = false;
   if (s.store === "filesystem") {
     if (s.location !== undefined) options = { location: s.location };
   } else if (s.distribution === undefined) {
@@ -97,7 +98,12 @@ function resolveStorage(s: StorageSettings, inputs: DjangoInputs): DjangoStorage
     };
     const signing = route.signed ? inputs.signingEnvs(cf.name) : undefined;
     if (signing) options.signing_key = signing;
+    deployHash = s.static && route.deployHash;
   }
   if (Object.keys(s.options).length > 0) options = { ...options, ...s.options };
-  return options === undefined ? { BACKEND: backend } : { BACKEND: backend, OPTIONS: options };
+  return {
+    BACKEND: backend,
+    ...(options === undefined ? {} : { OPTIONS: options }),
+    ...(deployHash ? { VERSIONING: "deploy_hash" as const } : {}),
+  };
 }

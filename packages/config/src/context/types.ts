@@ -268,6 +268,12 @@ export interface ContainerContext {
   distributionDomains: Record<string, { distribution: string; stackName: string; domain?: string }>;
   /** `POCKET_RDS_*` variables are set when `[rds]` exists. */
   usesRds: boolean;
+  /**
+   * A route of the stage has `versioning = "deploy_hash"`: the functions get `DEPLOY_HASH`, the
+   * deploy's hash, as a stack parameter set on every deploy
+   * (docs/decisions.md#e22-deploy-hash-versioning).
+   */
+  deployHash: boolean;
   logRetentionDays: number;
   hotswap: HotswapContext;
 }
@@ -413,6 +419,12 @@ export interface RuntimeSecretsDocument {
 export interface DjangoStorageEntry {
   BACKEND: string;
   OPTIONS?: Record<string, unknown>;
+  /**
+   * A static storage on a `deploy_hash` route: on Lambda the Python runtime serves it with
+   * `StaticFilesStorage` (URLs from `STATIC_URL`, which carries `DEPLOY_HASH`), and removes this
+   * key before Django sees it (docs/decisions.md#e22-deploy-hash-versioning).
+   */
+  VERSIONING?: "deploy_hash";
 }
 
 export interface DjangoCacheEntry {
@@ -668,6 +680,12 @@ export interface S3RouteContext extends RouteBase {
   keyPrefix: string;
   isSpa: boolean;
   isVersioned: boolean;
+  /**
+   * `versioning = "deploy_hash"`: URLs carry the deploy's hash as the folder after the route's
+   * prefix (`/static/{hash}/app.css`), which the edge strips before reading the bucket
+   * (docs/decisions.md#e22-deploy-hash-versioning).
+   */
+  deployHash: boolean;
   spaFallbackHtml: string;
   versionedMaxAge: number;
   signed: boolean;
@@ -682,7 +700,7 @@ export interface S3RouteContext extends RouteBase {
   loginPath: string;
   /** `{cfSlug}-{name}-fallback`, for SPA routes. */
   functionName?: string;
-  /** `{cfSlug}-{name}-headers`, for versioned routes. */
+  /** `{cfSlug}-{name}-headers`, for versioned and deploy-hash routes. */
   headersPolicyName?: string;
 }
 

@@ -1,6 +1,6 @@
 import type { Issue, PathSegment } from "../diagnostics.js";
 import { isTable } from "../merge.js";
-import type { TomlTable, TomlValue } from "../toml/parse.js";
+import type { TomlTable } from "../toml/parse.js";
 
 /**
  * Keys of the original's current spelling whose feature pocket has not built. Each is refused
@@ -92,15 +92,4 @@ function containerIssues(c: TomlTable, at: PathSegment[], refuse: Refuse) {
 function distributionIssues(d: TomlTable, at: PathSegment[], refuse: Refuse) {
   if (Object.hasOwn(d, "managed_assets"))
     refuse([...at, "managed_assets"], "managed_assets (per-stage files)");
-  const routes: TomlValue[] = Array.isArray(d.routes) ? d.routes : [];
-  routes.forEach((r, i) => {
-    if (!isTable(r)) return;
-    if (r.versioning === "deploy_hash") {
-      refuse(
-        [...at, "routes", i, "versioning"],
-        'versioning = "deploy_hash"',
-        'Use versioning = "content_hash".',
-      );
-    }
-  });
 }

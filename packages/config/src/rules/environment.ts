@@ -53,6 +53,7 @@ export interface EnvParameterNames {
   rdsPort: string;
   signingKeyId: (envName: string) => string;
   distributionDomain: (envName: string) => string;
+  deployHash: string;
 }
 
 const PARAMETER_NAMES: EnvParameterNames = {
@@ -61,6 +62,7 @@ const PARAMETER_NAMES: EnvParameterNames = {
   rdsPort: "RdsPort",
   signingKeyId: (name) => `SigningKeyId${logicalId(name)}`,
   distributionDomain: (name) => `DistributionDomain${logicalId(name)}`,
+  deployHash: "DeployHash",
 };
 
 /**
@@ -121,6 +123,7 @@ export function lambdaEnvironment(
     if (ctx.ses.configurationSet) env[ctx.ses.env.configurationSet] = ctx.ses.configurationSet;
   }
   env.POCKET_DJANGO = JSON.stringify(c.django);
+  if (c.deployHash) env.DEPLOY_HASH = { Ref: p.deployHash };
   for (const [k, v] of Object.entries(c.envs)) env[k] = v;
   return env;
 }

@@ -42,6 +42,9 @@ const routeTable = table({
   is_default: bool(false),
   is_spa: bool(false),
   is_versioned: bool(false),
+  // The original's current spelling only (head/routes.ts turns "content_hash" into is_versioned):
+  // the deploy's hash as the URL prefix (docs/decisions.md#e22-deploy-hash-versioning).
+  versioning: z.optional(z.literal("deploy_hash")),
   spa_fallback_html: z._default(
     z
       .string()
@@ -119,9 +122,10 @@ function apiRouteRules(r: RouteFields, ctx: Ctx) {
       'Name an awscontainer handler that has apigateway, e.g. handler = "wsgi".',
     );
   }
-  const flags = (["is_spa", "is_versioned", "signed", "require_token"] as const).filter(
-    (f) => r[camelFlag(f)],
-  );
+  const flags = [
+    ...(["is_spa", "is_versioned", "signed", "require_token"] as const).filter((f) => r[camelFlag(f)]),
+    ...(r.versioning !== undefined ? (["versioning"] as const) : []),
+  ];
   if (flags.length > 0) {
     fail(
       ctx,
@@ -160,6 +164,9 @@ function bucketRouteRules(r: RouteFields, ctx: Ctx) {
   }
   if (r.isSpa && r.isVersioned) {
     fail(ctx, "route-spa-versioned", "is_spa and is_versioned cannot both be true", ["is_versioned"]);
+  }
+  if (r.isSpa && r.versioning !== undefined) {
+    fail(ctx, "route-spa-versioned", "is_spa and versioning cannot both be set", ["versioning"]);
   }
   if (r.isDefault && r.pathPattern !== "") {
     fail(

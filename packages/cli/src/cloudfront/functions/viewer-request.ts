@@ -12,7 +12,8 @@
  * 3. SPA token: with `require_token`, the `pocket-spa-token` cookie must carry a valid, unexpired
  *    HMAC-SHA256 token (`{user_id}:{expiry}:{hex}`, key = the hex-decoded `token_secret` from the
  *    KeyValueStore), else the viewer goes to `login_path?next=...` (the login path itself passes).
- * 4. SPA fallback: client-side routes (a last segment without a dot) get the route's HTML.
+ * 4. SPA fallback: client-side routes (a last segment without a dot) get the route's HTML; a
+ *    `deploy_hash` route drops the hash folder of its URLs (deploy-hash.ts).
  * 5. release: a front-end route with atomic releases reads its path below the folder of the
  *    release whose id is under `release` in the KeyValueStore (`/app/x.js` ->
  *    `/app/_releases/{id}/x.js`): one read per request, so each request is served from exactly
@@ -27,6 +28,7 @@
  * Only the parts a behaviour needs are emitted; no secret is ever in the code.
  */
 
+import { STRIP_DEPLOY_HASH } from "./deploy-hash.js";
 import { RELEASE_KVS_KEYS, RELEASE_REQUEST } from "./release.js";
 
 export interface ViewerRequestOptions {
@@ -44,6 +46,8 @@ export interface ViewerRequestOptions {
     loginPath?: string;
   };
   viewerHeaders?: boolean;
+  /** A `deploy_hash` route's folder, with a trailing slash (`/static/`): the hash after it is dropped. */
+  deployHash?: { routePrefix: string };
   release?: {
     /** Folder the route serves, with a trailing slash: `/` or `/app/`. */
     routePrefix: string;
@@ -70,7 +74,7 @@ export const KVS_KEYS = {
 
 /** True when the options ask for anything at all (a behaviour without needs gets no function). */
 export function needsViewerRequestFunction(o: ViewerRequestOptions): boolean {
-  return Boolean(o.basicAuth || o.redirectTo || o.spa || o.viewerHeaders || o.release);
+  return Boolean(o.basicAuth || o.redirectTo || o.spa || o.deployHash || o.viewerHeaders || o.release);
 }
 
 /** Whether the composed function reads the KeyValueStore (and so must be associated with it). */
@@ -95,6 +99,7 @@ export function viewerRequestFunction(o: ViewerRequestOptions): string {
   if (o.redirectTo) out.push(`var TARGET = ${JSON.stringify(o.redirectTo)};`);
   if (token)
     out.push(`var LOGIN = ${JSON.stringify((token.loginPath ?? "/api/auth/login").replace(/\/+$/, ""))};`);
+  if (o.deployHash) out.push(`var HASHED = ${JSON.stringify(o.deployHash.routePrefix)};`);
   if (o.spa) out.push(`var FALLBACK = ${JSON.stringify(`${o.spa.routePrefix}${o.spa.fallbackHtml}`)};`);
   if (o.release) {
     out.push(`var FOLDER = ${JSON.stringify(o.release.routePrefix)};`);
@@ -108,6 +113,7 @@ export function viewerRequestFunction(o: ViewerRequestOptions): string {
   if (o.redirectTo) out.push(REDIRECT);
   if (token) out.push(SPA_TOKEN);
   if (o.spa) out.push(SPA_REWRITE);
+  if (o.deployHash) out.push(STRIP_DEPLOY_HASH);
   if (o.release) out.push(RELEASE_REQUEST);
 
   const body: string[] = ["  var request = event.request;"];
@@ -124,6 +130,7 @@ export function viewerRequestFunction(o: ViewerRequestOptions): string {
       );
     }
     if (o.spa) body.push("  rewrite(request);");
+    if (o.deployHash) body.push("  withoutHash(request);");
     if (o.release) body.push("  await inRelease(request);");
     if (o.viewerHeaders) {
       body.push("  request.headers['x-pocket-viewer-ip'] = { value: event.viewer.ip };");

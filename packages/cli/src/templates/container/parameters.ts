@@ -2,6 +2,9 @@ import type { PocketContext } from "@magic-pocket/config";
 import { logicalId } from "@magic-pocket/config";
 import type { ParameterSource, TemplateParameter } from "../template.js";
 
+/** A deploy hash as a URL folder (a git hash, or any `DEPLOY_HASH` of these characters). */
+export const DEPLOY_HASH_PATTERN = "[A-Za-z0-9._-]{1,64}";
+
 /** Names of the container stack's deploy-time parameters, in one place for template and deploy. */
 export function parameterNames() {
   return {
@@ -14,6 +17,7 @@ export function parameterNames() {
     signingKeyId: (envName: string) => `SigningKeyId${logicalId(envName)}`,
     distributionDomain: (envName: string) => `DistributionDomain${logicalId(envName)}`,
     hostedZoneId: (handlerLogicalId: string) => `HostedZoneId${handlerLogicalId}`,
+    deployHash: "DeployHash",
   };
 }
 
@@ -100,6 +104,15 @@ export function containerParameters(
         output: "DistributionDomainName",
         ifMissing: "empty",
       },
+    };
+  }
+  if (c.deployHash) {
+    out[p.deployHash] = {
+      Type: "String",
+      Description:
+        "the deploy's hash (DEPLOY_HASH, else git's short HEAD), the URL folder of deploy_hash routes",
+      AllowedPattern: DEPLOY_HASH_PATTERN,
+      source: { kind: "deploy-hash" },
     };
   }
   for (const h of Object.values(c.handlers)) {

@@ -1,0 +1,45 @@
+import { execFile } from "node:child_process";
+import { dirname } from "node:path";
+import { promisify } from "node:util";
+import { CliError } from "../errors.js";
+import { DEPLOY_HASH_PATTERN } from "../templates/container/parameters.js";
+
+const WHOLE = new RegExp(`^${DEPLOY_HASH_PATTERN}$`);
+
+/**
+ * The deploy's hash for `versioning = "deploy_hash"` routes, as the original's current version
+ * resolves it: `DEPLOY_HASH` from the environment when set, else `git rev-parse --short HEAD` in
+ * the folder of pocket.toml. Outside a git checkout, without `DEPLOY_HASH`, the deploy is refused
+ * rather than given a made-up value (docs/decisions.md#e22-deploy-hash-versioning).
+ */
+export async function deployHash(configFile: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const given = env.DEPLOY_HASH;
+  if (given !== undefined && given !== "") {
+    if (!WHOLE.test(given)) {
+      throw new CliError(
+        "deploy-hash-invalid",
+        `DEPLOY_HASH ${JSON.stringify(given)} cannot be a URL folder.`,
+        {
+          hint: "Use letters, digits, '.', '_' or '-' (at most 64), e.g. a git commit hash.",
+        },
+      );
+    }
+    return given;
+  }
+  // Not git through runTool: it writes to the child's stdin, which git may have closed already.
+  const hash = await promisify(execFile)("git", ["rev-parse", "--short", "HEAD"], {
+    cwd: dirname(configFile),
+  })
+    .then((r) => r.stdout.trim())
+    .catch(() => "");
+  if (!WHOLE.test(hash)) {
+    throw new CliError(
+      "deploy-hash-unknown",
+      'a route has versioning = "deploy_hash", but pocket.toml is not in a git checkout with a commit and DEPLOY_HASH is not set.',
+      {
+        hint: "Deploy from a git checkout, or set DEPLOY_HASH (e.g. DEPLOY_HASH=$(date +%s) pocket deploy).",
+      },
+    );
+  }
+  return hash;
+}
