@@ -1,4 +1,4 @@
-import type { HandlerContext, PocketContext } from "@magic-pocket/config";
+import { type HandlerContext, logicalId, type PocketContext } from "@magic-pocket/config";
 import { cfn, type Json, type Template, type TemplateParameter, type TemplateResource } from "./template.js";
 
 /**
@@ -6,9 +6,12 @@ import { cfn, type Json, type Template, type TemplateParameter, type TemplateRes
  * `{slug}-alarm-...` so `pocket status` finds those in ALARM. What a small team needs to hear about:
  * the API answering 5xx, a function failing, throttled or running close to its timeout, messages
  * in a dead-letter queue, Aurora at its maximum capacity, schedules failing to start their job.
- * Every alarm treats missing data as fine: an idle stage is not an alarm.
+ * Every alarm treats missing data as fine: an idle stage is not an alarm. `containers` are the
+ * stage's container views (resources/container-views.ts), the first first: with several
+ * `[container.<name>]` every container's functions and schedule group are watched
+ * (docs/decisions.md#d11-two-spellings-one-schema).
  */
-export function alarmsTemplate(ctx: PocketContext): Template {
+export function alarmsTemplate(ctx: PocketContext, containers: readonly { ctx: PocketContext }[]): Template {
   const a = ctx.alarms;
   if (!a) throw new Error("alarmsTemplate needs [alarms]");
   const parameters: Record<string, TemplateParameter> = {};
@@ -23,20 +26,27 @@ export function alarmsTemplate(ctx: PocketContext): Template {
   const alarm = (id: string, spec: AlarmSpec) => {
     r[id] = alarmResource(`${a.namePrefix}${spec.name}`, spec, actions);
   };
-  for (const h of Object.values(ctx.container?.handlers ?? {})) {
-    for (const [id, spec] of Object.entries(handlerAlarms(h))) alarm(id, spec);
-    if (h.apigateway) {
-      parameters[apiIdParameter(h)] = { Type: "String", Description: `HTTP API id of handler ${h.key}` };
-      alarm(`${h.logicalId}Api5xxAlarm`, {
-        name: `${h.key}-api-5xx`,
-        description: `More than 5 % of the requests to the ${h.key} API answered 5xx`,
-        namespace: "AWS/ApiGateway",
-        metric: "5xx",
-        dimensions: { ApiId: cfn.ref(apiIdParameter(h)) },
-        statistic: "Average",
-        threshold: 0.05,
-        comparison: "GreaterThanThreshold",
-      });
+  for (const [i, { ctx: view }] of containers.entries()) {
+    const w = watched(view, i);
+    for (const h of Object.values(view.container?.handlers ?? {})) {
+      for (const [id, spec] of Object.entries(handlerAlarms(h, w))) alarm(id, spec);
+      if (h.apigateway) {
+        const apiId = apiIdParameter(h, view, i);
+        parameters[apiId] = { Type: "String", Description: `HTTP API id of handler ${w.name}${h.key}` };
+        alarm(`${w.id}${h.logicalId}Api5xxAlarm`, {
+          name: `${w.name}${h.key}-api-5xx`,
+          description: `More than 5 % of the requests to the ${w.name}${h.key} API answered 5xx`,
+          namespace: "AWS/ApiGateway",
+          metric: "5xx",
+          dimensions: { ApiId: cfn.ref(apiId) },
+          statistic: "Average",
+          threshold: 0.05,
+          comparison: "GreaterThanThreshold",
+        });
+      }
+    }
+    if (view.scheduler && Object.keys(view.scheduler.schedules).length > 0) {
+      for (const [id, spec] of Object.entries(scheduleAlarms(view.scheduler.groupName, w))) alarm(id, spec);
     }
   }
   if (ctx.rds) {
@@ -52,29 +62,6 @@ export function alarmsTemplate(ctx: PocketContext): Template {
       periods: 3,
     });
   }
-  if (ctx.scheduler && Object.keys(ctx.scheduler.schedules).length > 0) {
-    const group = { ScheduleGroup: ctx.scheduler.groupName };
-    alarm(
-      "ScheduleTargetErrorsAlarm",
-      anyOf(
-        "AWS/Scheduler",
-        "TargetErrorCount",
-        group,
-        "schedules-target-errors",
-        "A schedule could not start its job (the target call failed)",
-      ),
-    );
-    alarm(
-      "ScheduleDroppedAlarm",
-      anyOf(
-        "AWS/Scheduler",
-        "InvocationDroppedCount",
-        group,
-        "schedules-dropped",
-        "A schedule's job was dropped after every retry",
-      ),
-    );
-  }
   return {
     AWSTemplateFormatVersion: "2010-09-09",
     Description: `magic-pocket alarms stack ${a.stackName}`,
@@ -83,9 +70,50 @@ export function alarmsTemplate(ctx: PocketContext): Template {
   };
 }
 
-/** The stack parameter with the HTTP API id of a handler (read from the container stack). */
-export function apiIdParameter(h: HandlerContext): string {
-  return `${h.logicalId}ApiId`;
+/**
+ * The stack parameter with the HTTP API id of a handler (read from its container's stack, as
+ * the output `{logicalId}ApiId`); `view` is the handler's container view, `i` its place.
+ */
+export function apiIdParameter(h: HandlerContext, view: PocketContext, i: number): string {
+  return `${watched(view, i).id}${h.logicalId}ApiId`;
+}
+
+/**
+ * What a container's alarms carry before their own names: nothing for the first (or only)
+ * container, so its alarms keep the names they had before a second container; a later one's
+ * name, since two containers' handlers may share a key (`wsgi`).
+ */
+interface Watched {
+  /** Before the alarm's logical id: `V2`. */
+  id: string;
+  /** Before the alarm's name after the stage's prefix: `v2-`. */
+  name: string;
+}
+
+function watched(view: PocketContext, i: number): Watched {
+  const name = i === 0 ? undefined : view.container?.name;
+  return name === undefined ? { id: "", name: "" } : { id: logicalId(name), name: `${name}-` };
+}
+
+/** A schedule that could not start its job, or dropped it, in one container's schedule group. */
+function scheduleAlarms(groupName: string, w: Watched): Record<string, AlarmSpec> {
+  const group = { ScheduleGroup: groupName };
+  return {
+    [`${w.id}ScheduleTargetErrorsAlarm`]: anyOf(
+      "AWS/Scheduler",
+      "TargetErrorCount",
+      group,
+      `${w.name}schedules-target-errors`,
+      `A schedule of ${groupName} could not start its job (the target call failed)`,
+    ),
+    [`${w.id}ScheduleDroppedAlarm`]: anyOf(
+      "AWS/Scheduler",
+      "InvocationDroppedCount",
+      group,
+      `${w.name}schedules-dropped`,
+      `A schedule's job of ${groupName} was dropped after every retry`,
+    ),
+  };
 }
 
 interface AlarmSpec {
@@ -123,26 +151,27 @@ function anyOf(
 }
 
 /** Errors, throttles and a duration above 80 % of the timeout, for one function. */
-function handlerAlarms(h: HandlerContext): Record<string, AlarmSpec> {
+function handlerAlarms(h: HandlerContext, w: Watched): Record<string, AlarmSpec> {
   const fn = { FunctionName: h.functionName };
-  const K = h.logicalId;
+  const K = `${w.id}${h.logicalId}`;
+  const key = `${w.name}${h.key}`;
   const specs: Record<string, AlarmSpec> = {
     [`${K}ErrorsAlarm`]: anyOf(
       "AWS/Lambda",
       "Errors",
       fn,
-      `${h.key}-errors`,
+      `${key}-errors`,
       `Function ${h.functionName} failed`,
     ),
     [`${K}ThrottlesAlarm`]: anyOf(
       "AWS/Lambda",
       "Throttles",
       fn,
-      `${h.key}-throttles`,
+      `${key}-throttles`,
       `Function ${h.functionName} was throttled (concurrency limit)`,
     ),
     [`${K}DurationAlarm`]: {
-      name: `${h.key}-duration`,
+      name: `${key}-duration`,
       description: `Function ${h.functionName} ran longer than 80 % of its ${h.timeout} s timeout`,
       namespace: "AWS/Lambda",
       metric: "Duration",
@@ -154,7 +183,7 @@ function handlerAlarms(h: HandlerContext): Record<string, AlarmSpec> {
   };
   if (h.deadLetterQueueName) {
     specs[`${K}DeadLetterAlarm`] = {
-      name: `${h.key}-dead-letter`,
+      name: `${key}-dead-letter`,
       description: `Messages wait in the dead-letter queue ${h.deadLetterQueueName}`,
       namespace: "AWS/SQS",
       metric: "ApproximateNumberOfMessagesVisible",

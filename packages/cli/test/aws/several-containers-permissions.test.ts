@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { CloudWatchClient, DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { loadConfig } from "@magic-pocket/config";
 import { beforeAll, describe, expect, it } from "vitest";
 import { policyFor } from "../../src/commands/permissions-actions.js";
@@ -14,14 +15,18 @@ import { containerTables, servedContainers } from "./several-containers-stage.js
  * `pocket permissions` for a stage of two `[container.<name>]` (the original's current spelling):
  * every call of a deploy, a redeploy and a destroy on moto, made for either container (its
  * function, queue, role, repository, managed secrets, API, stack), is allowed by the stage's
- * policy, and the same calls are denied by the policy of another stage of the same file.
+ * policy, and the same calls are denied by the policy of another stage of the same file. With
+ * `[alarms]`, the alarms stack watches both containers' functions.
  */
 // A CI role writes the stage's roles only within a boundary (docs/decisions.md#e11-deploy-role-boundary).
 const BOUNDARY = "arn:aws:iam::123456789012:policy/multi-pocket-boundary";
 const TWO_CONTAINERS = `${general("multi", ["dev", "prd"])}
 ${containerTables(
   servedContainers({ boundary: BOUNDARY, v2Handlers: { jobs: { command: "app.jobs", trigger: "sqs" } } }),
-)}`;
+)}
+[alarms]
+email = "ops@example.com"
+`;
 const ACCOUNT = "123456789012";
 const env = () => motoEnv(REGION);
 
@@ -30,6 +35,8 @@ let image: string;
 const { requests, step } = recordedSteps((args) => pocket(args, { cwd: dir, env: env() }));
 /** The calls the steps made, as IAM reads them. */
 let calls: { step: string; call: IamCall }[] = [];
+/** The stage's alarms after the first deploy. */
+let alarmNames: string[] = [];
 
 function policyOf(stage: string): PolicyDocument {
   const loaded = loadConfig({ configPath: join(dir, "pocket.toml"), env: {}, stage });
@@ -47,6 +54,10 @@ beforeAll(async () => {
   image = await putTestImage("dev-multi-pocket-web-lambda", "dev", REGION);
   dir = project(TWO_CONTAINERS, "multi");
   await step("deploy", ["deploy", "--stage", "dev", "--image", image]);
+  const described = await new CloudWatchClient({ region: REGION }).send(
+    new DescribeAlarmsCommand({ AlarmNamePrefix: "dev-multi-alarm-" }),
+  );
+  alarmNames = (described.MetricAlarms ?? []).map((a) => a.AlarmName!);
   await step("redeploy", ["deploy", "--stage", "dev", "--image", image]);
   await step("destroy", ["destroy", "--stage", "dev", "--yes", "--with-secrets"]);
   calls = requests.map(({ step: name, request }) => ({ step: name, call: iamRequest(request, ACCOUNT) }));
@@ -73,6 +84,17 @@ describe("pocket permissions for a stage of several containers", () => {
       ":secret:dev-multi-v2-pocket",
     ])
       expect(named, arn).toContain(arn);
+  });
+
+  it("deployed alarms on each container's functions and dead-letter queues", () => {
+    for (const name of [
+      "dev-multi-alarm-wsgi-errors",
+      "dev-multi-alarm-worker-dead-letter",
+      "dev-multi-alarm-v2-wsgi-errors",
+      "dev-multi-alarm-v2-jobs-throttles",
+      "dev-multi-alarm-v2-jobs-dead-letter",
+    ])
+      expect(alarmNames, name).toContain(name);
   });
 
   it("denies the same calls to another stage's policy, for each container", () => {

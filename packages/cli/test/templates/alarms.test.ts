@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { containerViews } from "../../src/resources/container-views.js";
 import { alarmsTemplate } from "../../src/templates/alarms.js";
 import type { Template } from "../../src/templates/template.js";
 import { cfnLint, lintErrors } from "./cfn-lint.js";
@@ -52,8 +53,12 @@ const alarms = (t: Template) =>
   );
 
 describe("alarms template", () => {
-  const dev = alarmsTemplate(loadInline(`${STAGE}${ALARMS}`).context);
-  const prd = alarmsTemplate(loadInline(`${STAGE}${ALARMS}`, "prd").context);
+  const of = (stage: string) => {
+    const ctx = loadInline(`${STAGE}${ALARMS}`, stage).context;
+    return alarmsTemplate(ctx, containerViews(ctx));
+  };
+  const dev = of("dev");
+  const prd = of("prd");
 
   it("has the defaults: API 5xx rate, errors/throttles/duration per function, dead letters, Aurora, schedules", () => {
     expect(Object.keys(alarms(dev)).sort()).toEqual(
@@ -114,5 +119,91 @@ describe("[alarms] validation", () => {
     expect(() => loadInline(`${STAGE}\n[alarms]\nsns_topic_arn = "oncall"\n`)).toThrow(
       /must be an SNS topic ARN/,
     );
+  });
+});
+
+/*
+ * Several `[container.<name>]` (the original's current spelling): the alarms watch every
+ * container's handlers and each container's schedule group. The first container's alarms are
+ * named as a single container's; a later one's carry its name (its handlers may share keys).
+ */
+const SEVERAL = `
+[general]
+region = "ap-northeast-1"
+project_name = "multi"
+stages = ["dev"]
+
+[container.web]
+dockerfile_path = "Dockerfile"
+[container.web.handlers.wsgi]
+command = "pocket.django.lambda_handlers.wsgi_handler"
+apigateway = {}
+[container.web.handlers.worker]
+command = "pocket.django.lambda_handlers.sqs_management_command_handler"
+sqs = {}
+
+[container.v2]
+dockerfile_path = "v2/Dockerfile"
+[container.v2.handlers.wsgi]
+command = "app.handler"
+apigateway = {}
+[container.v2.handlers.jobs]
+command = "app.jobs"
+sqs = {}
+
+[scheduler.schedules.nightly]
+scheduler = "pocket.sqs_scheduler"
+cron = "0 3 * * ? *"
+handler = "web.worker"
+message = { command = "clearsessions", args = [], kwargs = {} }
+
+[scheduler.schedules.tick]
+rate = "1 hour"
+handler = "v2.wsgi"
+input = { task = "tick" }
+
+[alarms]
+email = "ops@example.com"
+`;
+
+describe("alarms of several containers", () => {
+  const ctx = loadInline(SEVERAL).context;
+  const t = alarmsTemplate(ctx, containerViews(ctx));
+  const a = alarms(t);
+  const named = (id: string) => a[id]?.AlarmName;
+
+  it("watches every container's functions, APIs and dead-letter queues", () => {
+    expect(named("WsgiErrorsAlarm")).toBe("dev-multi-alarm-wsgi-errors");
+    expect(named("V2WsgiErrorsAlarm")).toBe("dev-multi-alarm-v2-wsgi-errors");
+    expect(named("V2WsgiThrottlesAlarm")).toBe("dev-multi-alarm-v2-wsgi-throttles");
+    expect(named("V2WsgiDurationAlarm")).toBe("dev-multi-alarm-v2-wsgi-duration");
+    expect(named("V2JobsDeadLetterAlarm")).toBe("dev-multi-alarm-v2-jobs-dead-letter");
+    expect(a.V2WsgiErrorsAlarm).toMatchObject({
+      Dimensions: [{ Name: "FunctionName", Value: "dev-multi-pocket-v2-wsgi" }],
+    });
+    expect(a.V2JobsDeadLetterAlarm).toMatchObject({
+      Dimensions: [{ Name: "QueueName", Value: "dev-multi-pocket-v2-jobs-dead-letter" }],
+    });
+    expect(a.V2WsgiApi5xxAlarm).toMatchObject({
+      AlarmName: "dev-multi-alarm-v2-wsgi-api-5xx",
+      Dimensions: [{ Name: "ApiId", Value: { Ref: "V2WsgiApiId" } }],
+    });
+    expect(a.WsgiApi5xxAlarm).toMatchObject({ Dimensions: [{ Name: "ApiId", Value: { Ref: "WsgiApiId" } }] });
+    expect(Object.keys(t.Parameters ?? {}).sort()).toEqual(["V2WsgiApiId", "WsgiApiId"]);
+    const names = Object.values(a).map((p) => p.AlarmName);
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  it("watches each container's schedule group", () => {
+    const group = (id: string) => (a[id]?.Dimensions as { Value: unknown }[] | undefined)?.[0]?.Value;
+    expect(group("ScheduleTargetErrorsAlarm")).toBe("dev-multi-pocket-schedules");
+    expect(group("ScheduleDroppedAlarm")).toBe("dev-multi-pocket-schedules");
+    expect(group("V2ScheduleTargetErrorsAlarm")).toBe("dev-multi-pocket-v2-schedules");
+    expect(group("V2ScheduleDroppedAlarm")).toBe("dev-multi-pocket-v2-schedules");
+    expect(named("V2ScheduleDroppedAlarm")).toBe("dev-multi-alarm-v2-schedules-dropped");
+  });
+
+  it("is cfn-lint clean", () => {
+    for (const [name, matches] of cfnLint({ several: t })) expect(lintErrors(matches), name).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import type { PocketContext } from "@magic-pocket/config";
 import { alarmsTemplate, apiIdParameter } from "../../templates/alarms.js";
 import type { ParameterSource } from "../../templates/template.js";
+import { containerIds, containerViews } from "../container-views.js";
 import type { Resource, RunContext } from "../resource.js";
 import { stackResource } from "../stack-resource.js";
 
@@ -14,10 +15,10 @@ export function alarmsResource(ctx: PocketContext): Resource {
     id: "alarms",
     title: `alarms stack ${a.stackName}`,
     group: "alarms",
-    dependsOn: ["container", "rds", "scheduler"],
+    dependsOn: [...containerIds(ctx), "rds"],
     region: a.region,
     stackName: a.stackName,
-    template: () => alarmsTemplate(ctx),
+    template: () => alarmsTemplate(ctx, containerViews(ctx)),
     parameters: apiIds(ctx),
   });
   return {
@@ -32,24 +33,27 @@ export function alarmsResource(ctx: PocketContext): Resource {
 }
 
 /**
- * The HTTP API id of each handler with apigateway: an output of the container stack, deployed
- * first. "" while it has none (an emulator that makes no HTTP API): the alarm then names no API.
+ * The HTTP API id of each handler with apigateway, of every container: an output of its
+ * container's stack, deployed first. "" while it has none (an emulator that makes no HTTP API):
+ * the alarm then names no API.
  */
 function apiIds(ctx: PocketContext): Record<string, ParameterSource> {
-  const c = ctx.container;
   return Object.fromEntries(
-    Object.values(c?.handlers ?? {})
-      .filter((h) => h.apigateway)
-      .map((h) => [
-        apiIdParameter(h),
-        {
-          kind: "stack-output",
-          region: c!.region,
-          stackName: c!.stackName,
-          output: `${h.logicalId}ApiId`,
-          ifMissing: "empty",
-        },
-      ]),
+    containerViews(ctx).flatMap(({ ctx: view }, i) => {
+      const c = view.container!;
+      return Object.values(c.handlers)
+        .filter((h) => h.apigateway)
+        .map((h) => [
+          apiIdParameter(h, view, i),
+          {
+            kind: "stack-output",
+            region: c.region,
+            stackName: c.stackName,
+            output: `${h.logicalId}ApiId`,
+            ifMissing: "empty",
+          },
+        ]);
+    }),
   );
 }
 
