@@ -16,27 +16,17 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { pocketAsync, project } from "../cli/run.js";
 import { motoEnv, putTestImage } from "../moto/moto.js";
 import { ACCOUNT, deniedCalls, stagePolicy } from "./allowed-calls.js";
-import { freshMoto, general, REGION, stackExists } from "./harness.js";
+import { freshMoto, mainContainer, REGION, rdsStage, stackExists } from "./harness.js";
 import { mutating, record, recordedSteps } from "./recorder.js";
 
 // The original's current example ("backup"): [backup.rds] with the weekly tier moved to
 // Saturdays, in Tokyo time, beside the managed cluster it backs up.
-const toml = (deletable: boolean) => `${general("shop")}
-[vpc]
-ref = "main"
-zone_suffixes = ["a", "c"]
-
-[rds]
-
-[container.main]
-dockerfile_path = "Dockerfile"
-
-[container.main.handlers.wsgi]
-command = "pocket.django.lambda_handlers.wsgi_handler"
-
-[container.main.iam]
-permissions_boundary = "arn:aws:iam::123456789012:policy/dev-shop-pocket-boundary"
-
+const toml = (deletable: boolean) => `${rdsStage(
+  "shop",
+  "main",
+  [],
+  mainContainer({ permissionsBoundary: `arn:aws:iam::${ACCOUNT}:policy/dev-shop-pocket-boundary` }),
+)}
 [backup]
 deletable = ${deletable}
 timezone = "Asia/Tokyo"

@@ -4,15 +4,13 @@ import {
   CreateBucketCommand,
   GetObjectCommand,
   HeadObjectCommand,
-  ListObjectsV2Command,
   PutObjectCommand,
-  S3Client,
 } from "@aws-sdk/client-s3";
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { pocket, project } from "../cli/run.js";
 import { motoConfig, motoEnv } from "../moto/moto.js";
-import { freshMoto, general, REGION, standInFunction, WSGI_CONTAINER } from "./harness.js";
+import { freshMoto, general, objectKeys, REGION, s3, standInFunction, WSGI_CONTAINER } from "./harness.js";
 import { record } from "./recorder.js";
 
 const TOML = `
@@ -36,7 +34,6 @@ staticfiles = { store = "filesystem", static = true }
 
 const env = () => motoEnv(REGION);
 const moto = () => inject("motoEndpoint");
-const s3 = () => new S3Client({ region: REGION, forcePathStyle: true });
 let dir: string;
 
 /** moto answers Invoke from a queue of canned results when it runs Lambda without Docker. */
@@ -145,10 +142,7 @@ echo "4 static files copied to '$out'."
   return bin;
 }
 
-async function keys(prefix: string): Promise<string[]> {
-  const out = await s3().send(new ListObjectsV2Command({ Bucket: "dev-mysite-pocket", Prefix: prefix }));
-  return (out.Contents ?? []).map((o) => o.Key!).sort();
-}
+const keys = (prefix: string) => objectKeys("dev-mysite-pocket", prefix);
 
 describe("pocket django deploystatic against moto's S3", () => {
   it("collects, uploads with types and cache headers, and skips unchanged files the second time", async () => {

@@ -1,19 +1,13 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CloudFrontClient, ListInvalidationsCommand } from "@aws-sdk/client-cloudfront";
-import {
-  CreateBucketCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-} from "@aws-sdk/client-s3";
+import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, it } from "vitest";
 import { stageResources } from "../../src/resources/index.js";
 import { pocket, project } from "../cli/run.js";
 import { motoEnv } from "../moto/moto.js";
 import { loadInline } from "../templates/context.js";
-import { freshMoto, frontEndStage, REGION } from "./harness.js";
+import { freshMoto, frontEndStage, objectKeys, REGION, s3 } from "./harness.js";
 
 /*
  * Front-end upload (routes with build / build_dir). moto's CloudFormation does not create
@@ -42,9 +36,7 @@ writeFileSync("dist/robots.txt", "User-agent: *");
 let dir: string;
 let distributionId: string;
 const env = () => motoEnv(REGION);
-const s3 = () => new S3Client({ region: REGION, forcePathStyle: true });
-const keys = async () =>
-  ((await s3().send(new ListObjectsV2Command({ Bucket: BUCKET }))).Contents ?? []).map((o) => o.Key).sort();
+const keys = () => objectKeys(BUCKET);
 const invalidations = async () =>
   (
     await new CloudFrontClient({ region: "us-east-1" }).send(

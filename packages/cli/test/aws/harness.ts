@@ -1,6 +1,7 @@
 import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { CreateFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { beforeAll } from "vitest";
 import { buildCli } from "../cli/build.js";
 import { type CliRun, pocket, pocketAsync, project } from "../cli/run.js";
@@ -49,32 +50,42 @@ export const WSGI_CONTAINER = wsgiContainer();
 
 /**
  * The original's current spelling of a stage's one container (`[container.main]`): the WSGI
- * handler from the Dockerfile, and DATABASE_URL managed from the database section (`urlType`).
+ * handler from the Dockerfile; DATABASE_URL managed from the database section when `databaseUrl`
+ * names its secret type, and the stage role's permissions boundary when given (its ARN).
  */
-export function mainDatabaseContainer(urlType: string): string {
+export function mainContainer(parts: { databaseUrl?: string; permissionsBoundary?: string } = {}): string {
+  const url = parts.databaseUrl
+    ? `\n[container.main.secrets.managed]\nDATABASE_URL = { type = "${parts.databaseUrl}" }\n`
+    : "";
+  const boundary = parts.permissionsBoundary
+    ? `\n[container.main.iam]\npermissions_boundary = "${parts.permissionsBoundary}"\n`
+    : "";
   return `[container.main]
 dockerfile_path = "Dockerfile"
 
 [container.main.handlers.wsgi]
 command = "pocket.django.lambda_handlers.wsgi_handler"
-
-[container.main.secrets.managed]
-DATABASE_URL = { type = "${urlType}" }
-`;
+${url}${boundary}`;
 }
 
 /**
  * The seed's [rds] stage: a managed VPC in two zones (`vpcRef`), the Aurora cluster with these
- * settings (TOML lines), and the WSGI container (from pocket.Dockerfile) in the VPC.
+ * settings (TOML lines), and `container` in the VPC (the WSGI container from pocket.Dockerfile
+ * unless given).
  */
-export function rdsStage(projectName: string, vpcRef: string, rds: readonly string[]): string {
+export function rdsStage(
+  projectName: string,
+  vpcRef: string,
+  rds: readonly string[],
+  container = wsgiContainer("pocket.Dockerfile"),
+): string {
   return `${general(projectName)}[vpc]
 ref = "${vpcRef}"
 zone_suffixes = ["a", "c"]
 
 [rds]
 ${rds.map((line) => `${line}\n`).join("")}
-${wsgiContainer("pocket.Dockerfile")}`;
+${container}`;
 }
 
 /**
@@ -247,6 +258,15 @@ export async function until(
       throw new Error(`timed out waiting for ${what}${options.detail ? `:\n${options.detail()}` : ""}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** moto's S3 (path-style: moto answers no bucket host names). */
+export const s3 = () => new S3Client({ region: REGION, forcePathStyle: true });
+
+/** The keys of a bucket's objects (those below `prefix` when given), sorted. */
+export async function objectKeys(bucket: string, prefix?: string): Promise<string[]> {
+  const out = await s3().send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+  return (out.Contents ?? []).map((o) => o.Key!).sort();
 }
 
 /** Whether CloudFormation in `region` holds a stack of that name not yet deleted. */

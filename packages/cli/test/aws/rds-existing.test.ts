@@ -10,21 +10,17 @@ import {
 import { beforeAll, describe, expect, it } from "vitest";
 import { pocketAsync, project } from "../cli/run.js";
 import { motoEnv, putTestImage } from "../moto/moto.js";
-import { freshMoto, general, mainDatabaseContainer, REGION } from "./harness.js";
+import { freshMoto, mainContainer, REGION, rdsStage } from "./harness.js";
 
 // The original's current example ("既存 RDS への接続"): the cluster is someone else's; the stage's
 // container (in a VPC pocket makes) reaches it through the cluster's security group.
-const toml = (secretArn: string, groupId: string) => `${general("legacy")}
-[vpc]
-ref = "main"
-zone_suffixes = ["a", "c"]
-
-[rds]
-managed = false
-secret_arn = "${secretArn}"
-security_group_id = "${groupId}"
-
-${mainDatabaseContainer("rds_database_url")}`;
+const toml = (secretArn: string, groupId: string, permissionsBoundary?: string) =>
+  rdsStage(
+    "legacy",
+    "main",
+    ["managed = false", `secret_arn = "${secretArn}"`, `security_group_id = "${groupId}"`],
+    mainContainer({ databaseUrl: "rds_database_url", permissionsBoundary }),
+  );
 
 let dir: string;
 let image: string;
@@ -97,7 +93,7 @@ describe("[rds] managed = false against moto", () => {
 
   it("pocket permissions grants the deploy only a look at the secret and the ingress on that group", async () => {
     const bounded = project(
-      `${toml(secretArn, groupId)}\n[container.main.iam]\npermissions_boundary = "arn:aws:iam::123456789012:policy/dev-legacy-pocket-boundary"\n`,
+      toml(secretArn, groupId, "arn:aws:iam::123456789012:policy/dev-legacy-pocket-boundary"),
       "legacy",
     );
     const r = await pocketAsync(["permissions", "--stage", "dev", "--json"], {

@@ -13,32 +13,21 @@ import { pocketAsync, project } from "../cli/run.js";
 import { motoEnv, putTestImage } from "../moto/moto.js";
 import { iamRequest, isAllowed } from "../ops-iam-evaluator.js";
 import { ACCOUNT, deniedCalls, stagePolicy } from "./allowed-calls.js";
-import { freshMoto, general, REGION } from "./harness.js";
+import { freshMoto, mainContainer, REGION, rdsStage } from "./harness.js";
 import { mutating, operationOf, record, recordedSteps } from "./recorder.js";
 
 // The original's current example ("snapshot からの復元"): the stage's cluster is restored from a
 // snapshot of another tool's cluster, whose database keeps its own name (`database` follows it).
-const toml = (snapshot: string) => `${general("shop")}
-[vpc]
-ref = "main"
-zone_suffixes = ["a", "c"]
-
-[rds]
-snapshot_identifier = "${snapshot}"
-database = "prod_old"
-
-[container.main]
-dockerfile_path = "Dockerfile"
-
-[container.main.handlers.wsgi]
-command = "pocket.django.lambda_handlers.wsgi_handler"
-
-[container.main.secrets.managed]
-DATABASE_URL = { type = "rds_database_url" }
-
-[container.main.iam]
-permissions_boundary = "arn:aws:iam::123456789012:policy/dev-shop-pocket-boundary"
-`;
+const toml = (snapshot: string) =>
+  rdsStage(
+    "shop",
+    "main",
+    [`snapshot_identifier = "${snapshot}"`, 'database = "prod_old"'],
+    mainContainer({
+      databaseUrl: "rds_database_url",
+      permissionsBoundary: `arn:aws:iam::${ACCOUNT}:policy/dev-shop-pocket-boundary`,
+    }),
+  );
 
 const CLUSTER = "dev-shop-pocket-aurora";
 const env = () => ({ ...motoEnv(REGION), POCKET_RDS_POLL_MS: "10" });

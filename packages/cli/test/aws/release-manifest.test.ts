@@ -1,11 +1,11 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CopyObjectCommand, CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { CopyObjectCommand, CreateBucketCommand } from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, it } from "vitest";
 import { awsClients } from "../../src/aws/clients.js";
 import { applySync, md5OfFile, planSync } from "../../src/buckets/sync.js";
-import { freshMoto } from "./harness.js";
+import { freshMoto, REGION, s3 } from "./harness.js";
 
 /*
  * A front-end route's releases (docs/decisions.md#e17-atomic-front-end-releases) are compared
@@ -13,7 +13,6 @@ import { freshMoto } from "./harness.js";
  * the route (`manifestPrefix`), so a file nothing touched is not read again just because the
  * release it is compared with has a new id. `hash` counts the files a plan read.
  */
-const REGION = "ap-northeast-1";
 const BUCKET = "dev-relcache-pocket";
 let dir: string;
 const read: string[] = [];
@@ -21,7 +20,6 @@ const hash = async (file: string) => {
   read.push(file.slice(dir.length + 1));
   return md5OfFile(file);
 };
-const s3 = () => new S3Client({ region: REGION, forcePathStyle: true });
 const plan = (release: string, manifestPrefix?: string) => {
   read.length = 0;
   return planSync(

@@ -1,10 +1,10 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, it } from "vitest";
 import { pocket, project } from "../cli/run.js";
 import { motoEnv } from "../moto/moto.js";
-import { freshMoto, frontEndStage, REGION } from "./harness.js";
+import { freshMoto, frontEndStage, objectKeys, REGION, s3 } from "./harness.js";
 import { operationOf, record } from "./recorder.js";
 /*
  * Issue 11 item 20: the order in which a front end reaches the bucket. As in frontend.test.ts,
@@ -17,7 +17,6 @@ const BUCKET = "dev-order-pocket";
 const TOML = frontEndStage("order", ['{ is_default = true, is_spa = true, build_dir = "dist" }']);
 
 let dir: string;
-const s3 = () => new S3Client({ region: REGION, forcePathStyle: true });
 
 function writeBuild(version: string): void {
   for (let i = 0; i < 24; i++) {
@@ -73,10 +72,7 @@ describe("front-end upload order", () => {
     expect(order.filter((w) => w.startsWith("put "))).toHaveLength(28);
     expectPagesLast(order);
     expect(order.at(-1)).toBe("delete");
-    const keys = ((await s3().send(new ListObjectsV2Command({ Bucket: BUCKET }))).Contents ?? []).map(
-      (o) => o.Key,
-    );
-    expect(keys).not.toContain("spa/old-build.js");
+    expect(await objectKeys(BUCKET)).not.toContain("spa/old-build.js");
   });
 
   it("keeps that order when a new build changes pages and assets together", async () => {
