@@ -3,6 +3,7 @@ import { callerIdentity } from "../aws/clients.js";
 import type { GlobalOptions } from "../config-loader.js";
 import { withAwsErrors } from "../engine/aws-errors.js";
 import { deployResources, preLockReads, seconds } from "../engine/deploy.js";
+import { announceDeployHash } from "../engine/deploy-hash.js";
 import { destroyResources } from "../engine/destroy.js";
 import { planOf, statusOf } from "../engine/inspect.js";
 import { preflight, reportPreflight, strictMode, userSecretStates } from "../engine/preflight.js";
@@ -40,6 +41,7 @@ export async function deployCommand(global: GlobalOptions, opts: DeployOptions):
   const early = opts.hotswap ? undefined : preLockReads(run, resources);
   await withAwsErrors(run.ctx.region, () => takeOverBeforeDeploy(run, (line) => writeErr(`${line}\n`)));
   reportPreflight(await preflight(run), strictMode(opts.strict));
+  await announceDeployHash(run, (line) => writeErr(`${line}\n`));
   const t0 = Date.now();
   if (opts.hotswap) {
     const { hotswapDeploy } = await import("../engine/hotswap.js");

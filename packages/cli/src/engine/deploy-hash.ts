@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { dirname } from "node:path";
 import { promisify } from "node:util";
 import { CliError } from "../errors.js";
+import type { RunContext } from "../resources/resource.js";
 import { DEPLOY_HASH_PATTERN } from "../templates/container/parameters.js";
 
 const WHOLE = new RegExp(`^${DEPLOY_HASH_PATTERN}$`);
@@ -12,7 +13,10 @@ const WHOLE = new RegExp(`^${DEPLOY_HASH_PATTERN}$`);
  * the folder of pocket.toml. Outside a git checkout, without `DEPLOY_HASH`, the deploy is refused
  * rather than given a made-up value (docs/decisions.md#e22-deploy-hash-versioning).
  */
-export async function deployHash(configFile: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+export async function deployHash(
+  configFile: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ value: string; source: "DEPLOY_HASH" | "git HEAD" }> {
   const given = env.DEPLOY_HASH;
   if (given !== undefined && given !== "") {
     if (!WHOLE.test(given)) {
@@ -24,7 +28,7 @@ export async function deployHash(configFile: string, env: NodeJS.ProcessEnv = pr
         },
       );
     }
-    return given;
+    return { value: given, source: "DEPLOY_HASH" };
   }
   // Not git through runTool: it writes to the child's stdin, which git may have closed already.
   const hash = await promisify(execFile)("git", ["rev-parse", "--short", "HEAD"], {
@@ -41,5 +45,16 @@ export async function deployHash(configFile: string, env: NodeJS.ProcessEnv = pr
       },
     );
   }
-  return hash;
+  return { value: hash, source: "git HEAD" };
+}
+
+/**
+ * Before anything changes, a stage with a `deploy_hash` route says which hash this deploy gives
+ * it and where that came from (as the original does, so a `DEPLOY_HASH` lost on the way shows),
+ * or refuses (docs/decisions.md#e22-deploy-hash-versioning).
+ */
+export async function announceDeployHash(run: RunContext, write: (line: string) => void): Promise<void> {
+  if (!run.ctx.container?.deployHash) return;
+  const { value, source } = await deployHash(run.config.file);
+  write(`deploy hash ${value} (from ${source})`);
 }

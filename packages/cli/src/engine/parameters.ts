@@ -33,7 +33,7 @@ async function resolve(
       if (!given.image) throw new Error(`parameter ${name} needs the image, and none was given`);
       return given.image;
     case "deploy-hash":
-      return deployHash(run.config.file);
+      return (await deployHash(run.config.file)).value;
     case "hosted-zone":
       return hostedZoneId(run.aws(run.ctx.region), s.domain, s.overrideKey);
     case "stack-output": {

@@ -54,6 +54,7 @@ describe('versioning = "deploy_hash" against moto', () => {
     expect(TOML).not.toContain("sandbox");
     const r = deploy("abc1234");
     expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain("deploy hash abc1234 (from DEPLOY_HASH)");
     expect(await deployedHashes()).toEqual(["abc1234", "abc1234"]);
     const django = JSON.parse(
       (
@@ -85,6 +86,7 @@ describe('versioning = "deploy_hash" against moto', () => {
     const head = git("rev-parse", "--short", "HEAD");
     const r = deploy();
     expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`deploy hash ${head} (from git HEAD)`);
     expect(await deployedHashes()).toEqual([head, head]);
   });
 
@@ -95,6 +97,8 @@ describe('versioning = "deploy_hash" against moto', () => {
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain("is not in a git checkout with a commit and DEPLOY_HASH is not set");
     expect(r.stderr).toContain("hint: Deploy from a git checkout, or set DEPLOY_HASH");
+    // Refused before the deploy starts, so nothing of the stage changed.
+    expect(r.stderr).not.toContain("Deploying stage");
     expect(await deployedHashes()).toEqual(before);
   });
 
@@ -102,5 +106,6 @@ describe('versioning = "deploy_hash" against moto', () => {
     const r = deploy("a/b");
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain('DEPLOY_HASH "a/b" cannot be a URL folder');
+    expect(r.stderr).not.toContain("Deploying stage");
   });
 });
