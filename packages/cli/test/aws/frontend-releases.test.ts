@@ -1,16 +1,10 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-} from "@aws-sdk/client-s3";
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pocketAsync, project } from "../cli/run.js";
 import { motoEnv } from "../moto/moto.js";
-import { freshMoto, frontEndStage, REGION } from "./harness.js";
+import { freshMoto, frontEndStage, objectKeys, REGION, s3 } from "./harness.js";
 import { type KvsServer, startKvsServer } from "./kvs-server.js";
 
 /*
@@ -46,11 +40,7 @@ const env = () => ({
   AWS_ENDPOINT_URL_CLOUDFRONT_KEYVALUESTORE: `http://localhost:${kvs.port}`,
 });
 const run = (...args: string[]) => pocketAsync([...args, "--stage", "dev"], { cwd: dir, env: env() });
-const s3 = () => new S3Client({ region: REGION, forcePathStyle: true });
-const keys = async (prefix: string) =>
-  ((await s3().send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }))).Contents ?? [])
-    .map((o) => o.Key!)
-    .sort();
+const keys = (prefix: string) => objectKeys(BUCKET, prefix);
 const served = () => [...kvs.data.entries()].filter(([k]) => k.endsWith("|release")).map(([, v]) => v);
 /** The releases a viewer pinned by its cookie may still get (docs/decisions.md E17). */
 const keptList = () => [...kvs.data.entries()].filter(([k]) => k.endsWith("|releases")).map(([, v]) => v);
