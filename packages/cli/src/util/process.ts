@@ -56,6 +56,9 @@ export function runTool(
       } else reject(error);
     });
     child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    // A tool that exits before reading its input closes the pipe (EPIPE): its exit code and
+    // stderr say what happened, so the write error must not crash the CLI with the lock held.
+    child.stdin.on("error", () => {});
     child.stdin.end(options.input ?? "");
   });
 }
