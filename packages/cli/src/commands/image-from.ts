@@ -1,16 +1,19 @@
+import type { PocketContext } from "@magic-pocket/config";
 import type { GlobalOptions } from "../config-loader.js";
 import { loadStage } from "../config-loader.js";
 import { withAwsErrors } from "../engine/aws-errors.js";
 import { CliError, EXIT } from "../errors.js";
-import { promotedImage } from "../resources/container/promote.js";
+import { type Promotion, promotedImages } from "../resources/container/promote.js";
+import { containerViews } from "../resources/container-views.js";
 import type { RunContext } from "../resources/resource.js";
 import { writeErr } from "../util/stdio.js";
-import { containerNames } from "./container-choice.js";
 
 /**
  * `deploy --image-from STAGE`: the run deploys the image digest that STAGE runs, copied into this
- * stage's repository when they differ (resources/container/promote.ts). Read and copied before
- * the deploy, which then checks it as it checks `--image`.
+ * stage's repository when they differ (resources/container/promote.ts). With several
+ * `[container.<name>]`, each container gets the digest the same container of STAGE runs, in its
+ * own repository (docs/decisions.md#e15-promotion-by-digest). Read and copied before the deploy,
+ * which then checks each as it checks `--image`.
  */
 export async function useImageFrom(
   global: GlobalOptions,
@@ -30,26 +33,47 @@ export async function useImageFrom(
       `--image-from was given, but stage ${stage} has no [awscontainer] to run it; nothing was changed.`,
     );
   }
-  const names = containerNames(run.ctx);
-  if (names.length > 1) {
-    // Each container runs its own image; promoting the first one's into all would be a silent choice.
-    throw new CliError(
-      "image-from-several-containers",
-      `--image-from promotes one image, but stage ${stage} has several containers (${names.join(", ")}); nothing was changed.`,
-      {
-        hint: "Deploy without it (each container's image is built), or give --image URI@sha256:... to run one image in every container.",
-      },
-    );
-  }
   const source = (await loadStage(global, opts.imageFrom)).context;
-  const promoted = await withAwsErrors(run.ctx.region, () =>
-    promotedImage(
-      { ctx: run.ctx, clients: run.aws(run.ctx.region) },
-      { ctx: source, clients: run.aws(source.region) },
-    ),
-  );
-  writeErr(
-    `Promoting the image stage ${source.stage} runs (${promoted.digest})${promoted.copied ? `, copied into ${run.ctx.container.ecrRepository}` : ""}.\n`,
-  );
-  run.image = promoted.uri;
+  const pairs = containerPairs(run, source);
+  const promoted = await withAwsErrors(run.ctx.region, () => promotedImages(pairs.map((p) => p.promotion)));
+  const images: Record<string, string> = {};
+  for (const [i, { id, name, promotion }] of pairs.entries()) {
+    const p = promoted[i]!;
+    const copied = p.copied ? `, copied into ${promotion.target.ctx.container!.ecrRepository}` : "";
+    const which = pairs.length > 1 ? ` in container ${name}` : "";
+    writeErr(`Promoting the image stage ${source.stage} runs${which} (${p.digest})${copied}.\n`);
+    images[id] = p.uri;
+  }
+  run.images = images;
+}
+
+/**
+ * Each container of the target stage with the same container of the source (by resource id:
+ * `container`, `container:<name>`). A container the source stage does not have runs no image
+ * there: refused before anything is read.
+ */
+function containerPairs(
+  run: RunContext,
+  source: PocketContext,
+): { id: string; name: string; promotion: Promotion }[] {
+  const sources = new Map(containerViews(source).map((v) => [v.id, v.ctx]));
+  return containerViews(run.ctx).map(({ id, ctx }) => {
+    const name = ctx.container!.name ?? id;
+    const from = sources.get(id);
+    if (!from) {
+      throw new CliError(
+        "image-from-no-container",
+        `stage ${source.stage} has no container ${name}, so it runs no image for it; nothing was changed.`,
+        { hint: "Deploy without --image-from (each container's image is built)." },
+      );
+    }
+    return {
+      id,
+      name,
+      promotion: {
+        target: { ctx, clients: run.aws(ctx.container!.region) },
+        source: { ctx: from, clients: run.aws(from.container!.region) },
+      },
+    };
+  });
 }

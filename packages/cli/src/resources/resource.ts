@@ -94,6 +94,11 @@ export interface RunContext {
   outputs: Map<string, Record<string, string>>;
   /** An image given with `pocket deploy --image URI@sha256:...` (skips the build). */
   image?: string;
+  /**
+   * By container resource id (`container`, `container:<name>`): the image `deploy --image-from`
+   * promoted into each container's repository (resources/container/given-image.ts).
+   */
+  images?: Record<string, string>;
   /** Build the image even when its sources did not change (`pocket deploy --rebuild`). */
   rebuild?: boolean;
   /** Leave the front end alone (`pocket deploy --skip-frontend`). */

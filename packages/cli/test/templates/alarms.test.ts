@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { containerViews } from "../../src/resources/container-views.js";
 import { alarmsTemplate } from "../../src/templates/alarms.js";
 import type { Template } from "../../src/templates/template.js";
+import { containerTables, DJANGO_SQS_WORKER, DJANGO_WSGI } from "../aws/several-containers-stage.js";
 import { cfnLint, lintErrors } from "./cfn-lint.js";
 import { loadInline } from "./context.js";
 
@@ -133,24 +134,22 @@ region = "ap-northeast-1"
 project_name = "multi"
 stages = ["dev"]
 
-[container.web]
-dockerfile_path = "Dockerfile"
-[container.web.handlers.wsgi]
-command = "pocket.django.lambda_handlers.wsgi_handler"
-apigateway = {}
-[container.web.handlers.worker]
-command = "pocket.django.lambda_handlers.sqs_management_command_handler"
-sqs = {}
-
-[container.v2]
-dockerfile_path = "v2/Dockerfile"
-[container.v2.handlers.wsgi]
-command = "app.handler"
-apigateway = {}
-[container.v2.handlers.jobs]
-command = "app.jobs"
-sqs = {}
-
+${containerTables({
+  web: {
+    dockerfile: "Dockerfile",
+    handlers: {
+      wsgi: { command: DJANGO_WSGI, trigger: "apigateway" },
+      worker: { command: DJANGO_SQS_WORKER, trigger: "sqs" },
+    },
+  },
+  v2: {
+    dockerfile: "v2/Dockerfile",
+    handlers: {
+      wsgi: { command: "app.handler", trigger: "apigateway" },
+      jobs: { command: "app.jobs", trigger: "sqs" },
+    },
+  },
+})}
 [scheduler.schedules.nightly]
 scheduler = "pocket.sqs_scheduler"
 cron = "0 3 * * ? *"

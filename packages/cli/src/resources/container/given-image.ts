@@ -1,8 +1,19 @@
+import type { PocketContext } from "@magic-pocket/config";
 import type { AwsClients } from "../../aws/clients.js";
 import { awsErrorName } from "../../aws/errors.js";
 import { CliError } from "../../errors.js";
+import { viewOf } from "../container-views.js";
+import type { RunContext } from "../resource.js";
 
 /** An image built elsewhere, given with `pocket deploy --image URI@sha256:DIGEST`. */
+
+/**
+ * The image the container of `ctx` deploys without a build: the one `--image-from` promoted for
+ * it (each container its own), or `--image` (every container's); none when it is built.
+ */
+export function givenImage(run: RunContext, ctx: PocketContext): string | undefined {
+  return run.images?.[viewOf(ctx).id] ?? run.image;
+}
 
 export interface ImageRef {
   /** `{registry}/{repository}@sha256:{hex}` */

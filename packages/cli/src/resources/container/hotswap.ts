@@ -3,7 +3,7 @@ import { describedStackStatus, describeStack } from "../../stacks/stack.js";
 import type { DeployReport, Progress, RunContext } from "../resource.js";
 import { driftRecord, shortImage } from "./drift.js";
 import { updateFunctionImages } from "./function-code.js";
-import { parseGivenImage } from "./given-image.js";
+import { givenImage, parseGivenImage } from "./given-image.js";
 import { containerStack, deployImage } from "./resource.js";
 
 /**
@@ -67,7 +67,8 @@ export async function applyHotswap(
   const clients = run.aws(c.region);
   // A given image was found in ECR while the stage was read (the container's `check`), under
   // the lock: not asked again.
-  const image = run.image ? parseGivenImage(run.image, c.region) : await deployImage(ctx, run, progress);
+  const given = givenImage(run, ctx);
+  const image = given ? parseGivenImage(given, c.region) : await deployImage(ctx, run, progress);
   const outputs = { imageUri: image.uri };
   if (image.uri === check.running) {
     return { changed: false, summary: `no changes: the functions run ${shortImage(image.uri)}`, outputs };

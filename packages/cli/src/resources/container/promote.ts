@@ -23,25 +23,49 @@ export interface PromotedImage {
   copied: boolean;
 }
 
-export async function promotedImage(
-  target: { ctx: PocketContext; clients: AwsClients },
-  source: { ctx: PocketContext; clients: AwsClients },
-): Promise<PromotedImage> {
-  const running = await runningImage(source.ctx, source.clients);
-  const from = parseGivenImage(running, source.clients.region);
-  const t = target.ctx.container!;
-  if (source.clients.region !== target.clients.region) {
-    throw new CliError(
-      "image-wrong-region",
-      `stage ${source.ctx.stage} runs in ${source.clients.region}, stage ${target.ctx.stage} in ${target.clients.region}; Lambda only runs images from its own region. Nothing was changed.`,
-      { hint: "Replicate the repository to the target region (ECR replication), then deploy with --image." },
-    );
+/** One container's promotion: the target stage's view of it, and the source stage's. */
+export interface Promotion {
+  target: { ctx: PocketContext; clients: AwsClients };
+  source: { ctx: PocketContext; clients: AwsClients };
+}
+
+/**
+ * Each container's image (several `[container.<name>]` each run their own). Every source is
+ * read and checked before anything is copied, so a refusal copies nothing.
+ */
+export async function promotedImages(promotions: readonly Promotion[]): Promise<PromotedImage[]> {
+  const running = await Promise.all(promotions.map((p) => runningImage(p.source.ctx, p.source.clients)));
+  const froms = promotions.map((p, i) => {
+    sameRegion(p);
+    return parseGivenImage(running[i]!, p.source.clients.region);
+  });
+  const promoted: PromotedImage[] = [];
+  for (const [i, { target }] of promotions.entries()) {
+    const from = froms[i]!;
+    const t = target.ctx.container!;
+    if (from.repository === t.ecrRepository) {
+      promoted.push({ uri: running[i]!, digest: from.digest, source: running[i]!, copied: false });
+      continue;
+    }
+    const repo = await ensureRepository(target.clients, t.ecrRepository);
+    await copyManifest(target.clients, from, t.ecrRepository, t.imageTag);
+    promoted.push({
+      uri: `${repo.uri}@${from.digest}`,
+      digest: from.digest,
+      source: running[i]!,
+      copied: true,
+    });
   }
-  if (from.repository === t.ecrRepository)
-    return { uri: running, digest: from.digest, source: running, copied: false };
-  const repo = await ensureRepository(target.clients, t.ecrRepository);
-  await copyManifest(target.clients, from, t.ecrRepository, t.imageTag);
-  return { uri: `${repo.uri}@${from.digest}`, digest: from.digest, source: running, copied: true };
+  return promoted;
+}
+
+function sameRegion({ source, target }: Promotion): void {
+  if (source.clients.region === target.clients.region) return;
+  throw new CliError(
+    "image-wrong-region",
+    `stage ${source.ctx.stage} runs in ${source.clients.region}, stage ${target.ctx.stage} in ${target.clients.region}; Lambda only runs images from its own region. Nothing was changed.`,
+    { hint: "Replicate the repository to the target region (ECR replication), then deploy with --image." },
+  );
 }
 
 /** The image URI the source stage's container stack runs (its image parameter). */

@@ -19,7 +19,7 @@ import { registerVpcConsumer } from "../vpc/consumers.js";
 import { driftRecord, type HotswapDrift, statusWithDrift } from "./drift.js";
 import { deleteRepository, describeRepository, ensureRepository, taggedDigest } from "./ecr.js";
 import { updateFunctionImages } from "./function-code.js";
-import { type ImageRef, verifyGivenImage } from "./given-image.js";
+import { givenImage, type ImageRef, verifyGivenImage } from "./given-image.js";
 import { buildAndPush, plannedBuilder } from "./image.js";
 
 /**
@@ -56,7 +56,8 @@ export function containerResource(ctx: PocketContext): Resource {
       return statusWithDrift(status, drift);
     },
     async check(run) {
-      if (run.image) await verifyGivenImage(run.aws(c.region), run.image, { unchanged: true });
+      const given = givenImage(run, ctx);
+      if (given) await verifyGivenImage(run.aws(c.region), given, { unchanged: true });
     },
     plan: (run) => planContainer(ctx, stack, run),
     deploy: (run, progress) => deployContainer(ctx, stack, run, progress),
@@ -111,7 +112,8 @@ export function containerStack(ctx: PocketContext) {
     describing?: Promise<Stack | undefined>,
   ): Promise<{ spec?: StackSpec; described?: { stack: Stack | undefined } }> => {
     const clients = run.aws(c.region);
-    if (run.image) return { spec: await spec(run, run.image) };
+    const given = givenImage(run, ctx);
+    if (given) return { spec: await spec(run, given) };
     const uri = await describeRepository(clients, c.ecrRepository);
     const digest = uri && (await taggedDigest(clients, c.ecrRepository, c.imageTag));
     if (uri && digest) return { spec: await spec(run, `${uri}@${digest}`) };
@@ -162,7 +164,7 @@ async function planContainer(ctx: PocketContext, stack: ContainerStack, run: Run
   const changes: Change[] = spec
     ? await planStack(run.aws(c.region), spec)
     : [{ action: "create", target: `stack ${c.stackName}`, detail: "after the first image build" }];
-  const builder = run.image
+  const builder = givenImage(run, ctx)
     ? false
     : await plannedBuilder(run.aws(c.region), c, invocationDir(), {
         stateBucket: ctx.stateBucket,
@@ -186,7 +188,7 @@ export async function deployImage(
 ): Promise<ImageRef> {
   const { c, clients } = containerAws(ctx, run);
   // Deployed again in the same run (refreshAfter): the image is the one just deployed.
-  const again = run.outputs.get(viewOf(ctx).id)?.imageUri ?? run.image;
+  const again = run.outputs.get(viewOf(ctx).id)?.imageUri ?? givenImage(run, ctx);
   if (again) {
     progress.update("checking --image in ECR");
     // Checked before the first change too (check); by now other resources may have changed.
