@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { pocket } from "../cli/run.js";
 import { motoEnv } from "../moto/moto.js";
 import { freshProject, general, REGION } from "./harness.js";
+import { containerTables, DJANGO_WSGI } from "./several-containers-stage.js";
 
 /*
  * `waf.allow_rules` with a `header` (the original's configuration.md, "allow_rules") deployed on
@@ -16,12 +17,7 @@ import { freshProject, general, REGION } from "./harness.js";
 const TOML = `${general("wafh")}
 [s3]
 
-[container.web]
-dockerfile_path = "Dockerfile"
-[container.web.handlers.wsgi]
-command = "pocket.django.lambda_handlers.wsgi_handler"
-apigateway = {}
-
+${containerTables({ web: { dockerfile: "Dockerfile", handlers: { wsgi: { command: DJANGO_WSGI, trigger: "apigateway" } } } })}
 [cloudfront.main]
 routes = [
   { is_default = true, is_spa = true },
