@@ -80,3 +80,18 @@ const READ = /^(Get|Describe|List|Head|BatchGet|Check|Search|Lookup)|^(HEAD|GET)
 export function mutating(operations: string[]): string[] {
   return operations.filter((op) => !READ.test(op));
 }
+
+/**
+ * A deploy of a stage that is up to date: it succeeds, says so, and its only writes are the
+ * deploy lock's (an object in the state bucket, put then deleted).
+ */
+export async function expectNoChangeDeploy(
+  deploy: () =>
+    | { status: number | null; stderr: string }
+    | Promise<{ status: number | null; stderr: string }>,
+): Promise<void> {
+  const again = await record(deploy);
+  expect(again.result.status, again.result.stderr).toBe(0);
+  expect(again.result.stderr).toContain("No changes: stage dev is up to date");
+  expect(mutating(again.operations)).toEqual(["PutObject", "DeleteObject"]);
+}
