@@ -20,7 +20,7 @@ import {
   SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
 import { expect } from "vitest";
-import { pocket } from "../cli/run.js";
+import { type CliRun, pocket } from "../cli/run.js";
 import { motoEnv, putTestImage } from "../moto/moto.js";
 import { freshMoto, REGION } from "./harness.js";
 
@@ -32,6 +32,9 @@ const TEMPLATES = join(import.meta.dirname, "../../../../..", "shared", "spec", 
 
 /** One of the original's rendered files, e.g. `original("tk", "42a3468-vpc.yaml")`. */
 export const original = (folder: string, file: string) => readFileSync(join(TEMPLATES, folder, file), "utf8");
+
+/** One of the rendered files of tk, the project both takeover tests deploy, e.g. `tk("head-cf.yaml")`. */
+export const tk = (file: string) => original("tk", file);
 
 /**
  * The original's template as moto can create it, meaning the same: moto's check of the outputs
@@ -236,6 +239,61 @@ export async function originalStage(o: {
     physical: await physicalIds(o.stacks),
     addresses: await elasticIps(),
   };
+}
+
+/**
+ * The names of tk's stage at each version of the original deployed: the one of `[container.<name>]`
+ * (head) puts the container's name (main) into the function, repository and secret names.
+ */
+const TK_NAMES = {
+  "42a3468": { slug: "dev-myapp-pocket", secretId: "dev-myapp-pocket" },
+  head: { slug: "dev-myapp-pocket-main", secretId: "dev-myapp-main-pocket" },
+} as const;
+
+/**
+ * tk's stage as the original deployed it at `version` (its files `<version>-*.yaml`): the bucket,
+ * the ECR repository, the functions and the managed secrets with that version's names, the shared
+ * VPC stack, the distribution's keys stack (`keys`: its region and rendered template, given the
+ * public key), then the stage's other stacks (`createStacks`).
+ */
+export function tkStage(o: {
+  version: keyof typeof TK_NAMES;
+  stacks: readonly (readonly [string, string])[];
+  keys: { region: string; template: string };
+  createStacks: () => Promise<void>;
+}): Promise<OriginalStage> {
+  const { slug, secretId } = TK_NAMES[o.version];
+  return originalStage({
+    repository: `${slug}-lambda`,
+    bucket: "dev-myapp-pocket",
+    secretId,
+    functions: ["wsgi", "worker", "management"].map((h) => `${slug}-${h}`),
+    stacks: o.stacks,
+    createStacks: async ({ publicKey, fileSystemId }) => {
+      // Rendered offline, the original wrote "None" for the file system's id: a deploy had its id.
+      const vpc = tk(`${o.version}-vpc.yaml`).replaceAll('"None"', `"${fileSystemId}"`);
+      await createStack("main-pocket-vpc", REGION, vpc);
+      const keys = withPublicKey(o.keys.template, publicKey);
+      await createStack("dev-myapp-main-cloudfront-keys", o.keys.region, keys);
+      await o.createStacks();
+    },
+  });
+}
+
+/**
+ * A takeover deploy that worked in place: it succeeded and said it was taking over, no physical
+ * id of the original's stacks changed but those in `moves` (`before -> after`), and what the
+ * original made outside its stacks is kept (expectKeptOutsideStacks).
+ */
+export async function expectTakenOverInPlace(
+  before: OriginalStage,
+  deploy: CliRun,
+  moves: Record<string, string> = {},
+): Promise<void> {
+  expect(deploy.status, deploy.stderr).toBe(0);
+  expect(deploy.stderr).toContain("taking over");
+  expect(moved(before.physical, await physicalIds(before.stacks))).toEqual(moves);
+  await expectKeptOutsideStacks(before);
 }
 
 /**

@@ -11,13 +11,12 @@ import { REGION } from "./harness.js";
 import {
   createStack,
   expectInSyncAndNoChange,
-  expectKeptOutsideStacks,
-  moved,
+  expectTakenOverInPlace,
   type OriginalStage,
   original,
-  originalStage,
   physicalIds,
-  withPublicKey,
+  tk,
+  tkStage,
 } from "./original-stacks.js";
 import { type RecordedRequest, record } from "./recorder.js";
 
@@ -30,7 +29,6 @@ import { type RecordedRequest, record } from "./recorder.js";
  * the same names (signing_key CF_KEY of distribution main), so it stands in. moto lacks
  * ApiGatewayV2 in CloudFormation and CloudFront (test/moto/server.py stands in for the latter).
  */
-const tk = (file: string) => original("tk", file);
 const env = () => motoEnv(REGION);
 const ACCOUNT = "123456789012";
 const STACKS = [
@@ -45,24 +43,11 @@ let before: OriginalStage;
 let deployRequests: RecordedRequest[] = [];
 
 beforeAll(async () => {
-  before = await originalStage({
-    repository: "dev-myapp-pocket-main-lambda",
-    bucket: "dev-myapp-pocket",
-    secretId: "dev-myapp-main-pocket",
-    functions: ["wsgi", "worker", "management"].map((h) => `dev-myapp-pocket-main-${h}`),
+  before = await tkStage({
+    version: "head",
     stacks: STACKS,
-    createStacks: async ({ publicKey, fileSystemId }) => {
-      // Rendered offline, the original wrote "None" for the file system's id: a deploy had its id.
-      await createStack(
-        "main-pocket-vpc",
-        REGION,
-        tk("head-vpc.yaml").replaceAll('"None"', `"${fileSystemId}"`),
-      );
-      await createStack(
-        "dev-myapp-main-cloudfront-keys",
-        REGION,
-        withPublicKey(original("tk2", "head-cfkeys.yaml"), publicKey),
-      );
+    keys: { region: REGION, template: original("tk2", "head-cfkeys.yaml") },
+    createStacks: async () => {
       await createStack("dev-myapp-container-main", REGION, tk("head-container.yaml"));
       await createStack("dev-myapp-main-cloudfront", REGION, tk("head-cf.yaml"));
     },
@@ -85,19 +70,15 @@ describe("taking over a stage deployed by the original's current version (tk)", 
     const recorded = await record(() =>
       pocket(["deploy", "--stage", "dev", "--image", before.image], { cwd: dir, env: env() }),
     );
-    const r = recorded.result;
     deployRequests = recorded.requests;
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toContain("taking over");
-    // The original's YAML short forms (`!Ref`) are read as such, without a warning.
-    expect(r.stderr).not.toContain("YAMLWarning");
     // Only the API-host viewer function goes (docs/decisions.md A1): pocket's runtimes trust its
     // headers from a verified origin only, and nothing else runs it.
     const hostFunction = "dev-myapp-main-cloudfront/ApiHostFunction";
-    expect(moved(before.physical, await physicalIds(STACKS))).toEqual({
+    await expectTakenOverInPlace(before, recorded.result, {
       [hostFunction]: `${before.physical[hostFunction]} -> undefined`,
     });
-    await expectKeptOutsideStacks(before);
+    // The original's YAML short forms (`!Ref`) are read as such, without a warning.
+    expect(recorded.result.stderr).not.toContain("YAMLWarning");
     // No second distribution: nothing of the stage was made in us-east-1.
     for (const name of ["dev-myapp-main-cloudfront", "dev-myapp-main-cloudfront-keys"]) {
       await expect(

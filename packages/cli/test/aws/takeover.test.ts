@@ -6,13 +6,11 @@ import { REGION } from "./harness.js";
 import {
   createStack,
   expectInSyncAndNoChange,
-  expectKeptOutsideStacks,
-  moved,
+  expectTakenOverInPlace,
   type OriginalStage,
-  original,
-  originalStage,
   physicalIds,
-  withPublicKey,
+  tk,
+  tkStage,
 } from "./original-stacks.js";
 
 /*
@@ -26,7 +24,6 @@ import {
  * those resources), so the quick-create API shape is checked by the template test beside
  * test/takeover, not here; test/moto/server.py stands in for the CloudFront resources.
  */
-const tk = (file: string) => original("tk", file);
 const env = () => motoEnv(REGION);
 const cfn = (region = REGION) => new CloudFormationClient({ region });
 
@@ -46,24 +43,11 @@ async function outputs(name: string, region: string): Promise<Record<string, str
 }
 
 beforeAll(async () => {
-  before = await originalStage({
-    repository: "dev-myapp-pocket-lambda",
-    bucket: "dev-myapp-pocket",
-    secretId: "dev-myapp-pocket",
-    functions: ["wsgi", "worker", "management"].map((h) => `dev-myapp-pocket-${h}`),
+  before = await tkStage({
+    version: "42a3468",
     stacks: STACKS,
-    createStacks: async ({ publicKey, fileSystemId }) => {
-      // Rendered offline, the original wrote "None" for the file system id: a deploy had its id.
-      await createStack(
-        "main-pocket-vpc",
-        REGION,
-        tk("42a3468-vpc.yaml").replaceAll('"None"', `"${fileSystemId}"`),
-      );
-      await createStack(
-        "dev-myapp-main-cloudfront-keys",
-        "us-east-1",
-        withPublicKey(tk("42a3468-cfkeys.yaml"), publicKey),
-      );
+    keys: { region: "us-east-1", template: tk("42a3468-cfkeys.yaml") },
+    createStacks: async () => {
       // The original imports the key id, exported in us-east-1, from the stage's region, which
       // CloudFormation cannot do: the literal id stands in for the import.
       const keyId = (await outputs("dev-myapp-main-cloudfront-keys", "us-east-1")).PublicKeyId!;
@@ -106,10 +90,7 @@ describe("taking over a stage deployed by the original at the seed's version (tk
 
   it("deploys in place: every physical id, the secrets and the file system stay", async () => {
     const r = pocket(["deploy", "--stage", "dev", "--image", before.image], { cwd: dir, env: env() });
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toContain("taking over");
-    expect(moved(before.physical, await physicalIds(STACKS))).toEqual({});
-    await expectKeptOutsideStacks(before);
+    await expectTakenOverInPlace(before, r);
   });
 
   it("is in sync afterwards, and a second deploy changes nothing", () => {
