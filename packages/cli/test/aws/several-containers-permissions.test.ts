@@ -38,6 +38,11 @@ let calls: { step: string; call: IamCall }[] = [];
 /** The stage's alarms after the first deploy. */
 let alarmNames: string[] = [];
 
+/** Each of `wanted` is in `found` (a text or a list); a failure names the one missing. */
+function expectEach(found: string | string[], wanted: readonly string[]): void {
+  for (const item of wanted) expect(found, item).toContain(item);
+}
+
 function policyOf(stage: string): PolicyDocument {
   const loaded = loadConfig({ configPath: join(dir, "pocket.toml"), env: {}, stage });
   if (!loaded.ok) throw new Error(JSON.stringify(loaded));
@@ -71,7 +76,7 @@ describe("pocket permissions for a stage of several containers", () => {
     // The calls named both containers' resources, so both were checked by name (the functions,
     // queues and roles are CloudFormation's calls: the last test reads them in the policy).
     const named = calls.flatMap(({ call }) => call.resources).join("\n");
-    for (const arn of [
+    expectEach(named, [
       ":stack/dev-multi-container-web/",
       ":stack/dev-multi-container-v2/",
       ":repository/dev-multi-pocket-web-lambda",
@@ -82,19 +87,17 @@ describe("pocket permissions for a stage of several containers", () => {
       ":role/forge-dev-multi-pocket-v2-codebuild-role",
       ":secret:dev-multi-web-pocket",
       ":secret:dev-multi-v2-pocket",
-    ])
-      expect(named, arn).toContain(arn);
+    ]);
   });
 
   it("deployed alarms on each container's functions and dead-letter queues", () => {
-    for (const name of [
+    expectEach(alarmNames, [
       "dev-multi-alarm-wsgi-errors",
       "dev-multi-alarm-worker-dead-letter",
       "dev-multi-alarm-v2-wsgi-errors",
       "dev-multi-alarm-v2-jobs-throttles",
       "dev-multi-alarm-v2-jobs-dead-letter",
-    ])
-      expect(alarmNames, name).toContain(name);
+    ]);
   });
 
   it("denies the same calls to another stage's policy, for each container", () => {
