@@ -3,8 +3,8 @@ import type { GlobalOptions } from "../config-loader.js";
 import { loadStage } from "../config-loader.js";
 import { withAwsErrors } from "../engine/aws-errors.js";
 import { CliError, EXIT } from "../errors.js";
+import { imagePairs } from "../resources/container/image-pairs.js";
 import { type Promotion, promotedImages } from "../resources/container/promote.js";
-import { containerViews } from "../resources/container-views.js";
 import type { RunContext } from "../resources/resource.js";
 import { writeErr } from "../util/stdio.js";
 
@@ -47,33 +47,17 @@ export async function useImageFrom(
   run.images = images;
 }
 
-/**
- * Each container of the target stage with the same container of the source (by resource id:
- * `container`, `container:<name>`). A container the source stage does not have runs no image
- * there: refused before anything is read.
- */
+/** Each container's promotion, with the clients of its region in either stage. */
 function containerPairs(
   run: RunContext,
   source: PocketContext,
 ): { id: string; name: string; promotion: Promotion }[] {
-  const sources = new Map(containerViews(source).map((v) => [v.id, v.ctx]));
-  return containerViews(run.ctx).map(({ id, ctx }) => {
-    const name = ctx.container!.name ?? id;
-    const from = sources.get(id);
-    if (!from) {
-      throw new CliError(
-        "image-from-no-container",
-        `stage ${source.stage} has no container ${name}, so it runs no image for it; nothing was changed.`,
-        { hint: "Deploy without --image-from (each container's image is built)." },
-      );
-    }
-    return {
-      id,
-      name,
-      promotion: {
-        target: { ctx, clients: run.aws(ctx.container!.region) },
-        source: { ctx: from, clients: run.aws(from.container!.region) },
-      },
-    };
-  });
+  return imagePairs(run.ctx, source).map(({ id, name, target, source: from }) => ({
+    id,
+    name,
+    promotion: {
+      target: { ctx: target, clients: run.aws(target.container!.region) },
+      source: { ctx: from, clients: run.aws(from.container!.region) },
+    },
+  }));
 }

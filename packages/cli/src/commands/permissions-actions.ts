@@ -11,6 +11,7 @@ import type { Json, Template } from "../templates/template.js";
 import { writeErr, writeOut } from "../util/stdio.js";
 import { ownBoundaryName, stageBoundary } from "./permissions/boundary.js";
 import { githubSubject } from "./permissions/github-subject.js";
+import { imageSources } from "./permissions/image-from.js";
 import { loadPreviews, previewsPolicy, withWildcards } from "./permissions/previews.js";
 import {
   concretePolicy,
@@ -30,6 +31,8 @@ export interface PermissionsOptions {
   boundary?: boolean;
   /** Every preview stage's permissions at once (docs/decisions.md#e19-preview-stages). */
   previews?: boolean;
+  /** The stages `deploy --image-from` may promote from (docs/decisions.md#e15-promotion-by-digest). */
+  imageFrom?: string[];
 }
 
 /** The resource types of every stack the stage deploys (templates rendered offline). */
@@ -42,8 +45,9 @@ export function stackResourceTypes(ctx: PocketContext): string[] {
   return [...types].sort();
 }
 
-export function policyFor(ctx: PocketContext): StagePolicy {
-  return stagePolicy(ctx, stackResourceTypes(ctx));
+/** The stage's policy; with `imageSources`, the reads `deploy --image-from` makes of those stages. */
+export function policyFor(ctx: PocketContext, imageSources: readonly PocketContext[] = []): StagePolicy {
+  return stagePolicy(ctx, stackResourceTypes(ctx), imageSources);
 }
 
 /** The stage's permissions boundary document (permissions/boundary.ts), from its templates offline. */
@@ -228,7 +232,8 @@ function deployRole(
 export async function permissionsCommand(global: GlobalOptions, opts: PermissionsOptions): Promise<void> {
   const config = opts.previews ? await loadPreviews(global, opts.stage) : await loadStage(global, opts.stage);
   const ctx = config.context;
-  const policy = opts.previews ? previewsPolicy(ctx, () => policyFor(ctx)) : policyFor(ctx);
+  const sources = await imageSources(global, ctx, opts.imageFrom);
+  const policy = opts.previews ? previewsPolicy(ctx, () => policyFor(ctx, sources)) : policyFor(ctx, sources);
   // Every preview stage's names at once: the stand-in of the stage name read as `*`.
   const names = <T>(value: T): T => (opts.previews ? withWildcards(value) : value);
   if (opts.roleTemplate) {

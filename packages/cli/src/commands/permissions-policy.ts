@@ -65,8 +65,14 @@ function typeGroups(kinds: readonly KindPermissions[]): Map<string, StackTypeGro
  * policies in this order, so it stays put; `PolicyPart` in resources/permissions.ts): within a
  * part, the kinds' statements follow RESOURCE_KINDS. `types` are the resource types of its
  * stacks' templates (the caller renders them; this module stays free of template code).
+ * `imageSources`: the stages `deploy --image-from` promotes from (`pocket permissions
+ * --image-from`), whose reads come last.
  */
-export function stagePolicy(ctx: PocketContext, types: readonly string[]): StagePolicy {
+export function stagePolicy(
+  ctx: PocketContext,
+  types: readonly string[],
+  imageSources: readonly PocketContext[] = [],
+): StagePolicy {
   const stage = KIND_PERMISSIONS.map((k) => k.forStage?.(ctx) ?? {});
   const calls = stage.flatMap((s) => s.calls ?? []);
   const part = (p: PolicyPart) => calls.filter((g) => g.part === p);
@@ -94,6 +100,7 @@ export function stagePolicy(ctx: PocketContext, types: readonly string[]): Stage
   policy.allowAll(part("domains"));
   policy.allowAll(part("front-ends"));
   policy.allowAll(part("monitoring"));
+  policy.allowAll(KIND_PERMISSIONS.flatMap((k) => k.forImageSources?.(ctx, imageSources) ?? []));
   return { statements: policy.statements, reasons: policy.reasons, resourceTypes };
 }
 

@@ -22,6 +22,11 @@ export function registerPermissions(program: Command, global: () => GlobalOption
       "--boundary",
       "print the stage's permissions boundary policy instead (for aws iam create-policy, when not using --role-template)",
     )
+    .option(
+      "--image-from <stages>",
+      "also allow `deploy --image-from` from these stages (a comma list, or repeat it): the reads of their container stacks and repositories",
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
     .option("--allow-wildcard-subject", "let the --role-template ref hold * or ? (trusts every match)")
     .option(
       "--previews",

@@ -21,6 +21,11 @@ export interface KindPermissions {
   stackTypes?: readonly StackTypeGroup[];
   /** What this stage's resources of the kind take. */
   forStage?(ctx: PocketContext): StagePermissions;
+  /**
+   * What `deploy --image-from` reads of the stages it promotes from (`pocket permissions
+   * --image-from`, docs/decisions.md#e15-promotion-by-digest): reads only, on their resources.
+   */
+  forImageSources?(ctx: PocketContext, sources: readonly PocketContext[]): Grant[];
 }
 
 /**
@@ -64,7 +69,8 @@ export type PolicyPart =
   | "database" // what pocket makes outside a stack: the Aurora cluster
   | "domains" // the hosted-zone lookup for custom domains
   | "front-ends" // calls on deployed distributions
-  | "monitoring"; // reads of the stage's alarms (`pocket status`)
+  | "monitoring" // reads of the stage's alarms (`pocket status`)
+  | "image-from"; // reads of the stages `--image-from` promotes from (last: only with the option)
 
 /** One statement of the policy, before the assembler sorts its actions. */
 export interface Grant {

@@ -4,6 +4,7 @@ import { DOMAIN_TYPES, FIND_HOSTED_ZONES } from "../domain-permissions.js";
 import { A, type Grant, type KindPermissions, P, type StagePermissions } from "../permissions.js";
 import { SCHEDULE_TYPES, schedulePermissions } from "../scheduler/permissions.js";
 import { codebuildPermissions } from "./codebuild/permissions.js";
+import { imageSourceGrants } from "./image-from-permissions.js";
 
 /** What API Gateway's access logging calls on the caller's behalf (CloudWatch Logs delivery). */
 const ACCESS_LOG_DELIVERY = [
@@ -176,6 +177,7 @@ export const containerPermissions: KindPermissions = {
         containerStage(v.ctx, v.ctx.container!, i === 0 ? "" : sidSuffix(v.id)),
       ),
     ),
+  forImageSources: imageSourceGrants,
 };
 
 /** `container:v2` → `V2`: IAM statement ids are alphanumeric. */
