@@ -26,6 +26,8 @@ permissions_boundary = "${BOUNDARY}"
 const ACCOUNT = "123456789012";
 const env = () => motoEnv(REGION);
 const pocketHere = (args: string[]) => pocket(args, { cwd: dir, env: env() });
+/** `pocket permissions --stage prd ...args`. */
+const prdPermissions = (...args: string[]) => pocketHere(["permissions", "--stage", "prd", ...args]);
 let dir: string;
 const { requests, step } = recordedSteps(pocketHere);
 
@@ -82,16 +84,7 @@ describe("pocket permissions --image-from", () => {
   });
 
   it("prints it from the command line, for several sources, and in a cfn-lint-clean role template", () => {
-    const r = pocketHere([
-      "permissions",
-      "--stage",
-      "prd",
-      "--image-from",
-      "dev,stg",
-      "--json",
-      "--account",
-      ACCOUNT,
-    ]);
+    const r = prdPermissions("--image-from", "dev,stg", "--json", "--account", ACCOUNT);
     expect(r.status, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout) as PolicyDocument;
     const stacks = doc.Statement.find((s) => s.Sid === "ImageFromStacks");
@@ -99,10 +92,7 @@ describe("pocket permissions --image-from", () => {
       `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/dev-promoperm-container/*`,
       `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/stg-promoperm-container/*`,
     ]);
-    const repeated = pocketHere([
-      "permissions",
-      "--stage",
-      "prd",
+    const repeated = prdPermissions(
       "--image-from",
       "dev",
       "--image-from",
@@ -110,18 +100,10 @@ describe("pocket permissions --image-from", () => {
       "--json",
       "--account",
       ACCOUNT,
-    ]);
+    );
     expect(repeated.stdout).toBe(r.stdout);
 
-    const role = pocketHere([
-      "permissions",
-      "--stage",
-      "prd",
-      "--image-from",
-      "dev",
-      "--role-template",
-      "github:acme/shop",
-    ]);
+    const role = prdPermissions("--image-from", "dev", "--role-template", "github:acme/shop");
     expect(role.status, role.stderr).toBe(0);
     expect(role.stdout).toContain("stack/dev-promoperm-container/*");
     expect(role.stdout).toContain("repository/dev-promoperm-pocket-lambda");
@@ -130,11 +112,11 @@ describe("pocket permissions --image-from", () => {
   }, 60_000);
 
   it("refuses a source that is not another listed stage of the project", () => {
-    const unknown = pocketHere(["permissions", "--stage", "prd", "--image-from", "qa", "--account", ACCOUNT]);
+    const unknown = prdPermissions("--image-from", "qa", "--account", ACCOUNT);
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toContain("--image-from qa is not a stage of pocket.toml (stages: dev, prd, stg)");
     expect(unknown.stdout).toBe("");
-    const itself = pocketHere(["permissions", "--stage", "prd", "--image-from", "prd", "--account", ACCOUNT]);
+    const itself = prdPermissions("--image-from", "prd", "--account", ACCOUNT);
     expect(itself.status).toBe(2);
     expect(itself.stderr).toContain("--image-from names stage prd itself");
   });
