@@ -1,5 +1,6 @@
 import type { GlobalOptions } from "../config-loader.js";
 import { seconds } from "../engine/deploy.js";
+import { imagesText } from "../engine/history-images.js";
 import type { DeployRecord } from "../engine/history-store.js";
 import { readHistory } from "../engine/history-store.js";
 import { applyRollback, planRollback, ROLLBACK_KEEPS_DATA } from "../engine/rollback.js";
@@ -29,7 +30,7 @@ export async function historyCommand(
 
 function historyLine(r: DeployRecord): string {
   const what = r.command === "rollback" ? `rollback to #${r.rollbackOf}` : "deploy";
-  const image = r.image ? r.image.digest.slice(0, 19) : "no image";
+  const image = imagesText(r, 19) ?? "no image";
   const fronts = Object.entries(r.frontends ?? {}).map(([name, id]) => `  front end ${name} ${id}`);
   return printable(
     `#${r.number}  ${r.time.replace(/\.\d+Z$/, "Z")}  ${what}  ${image}  ${r.stacks.length} stack(s)${fronts.join("")}  ${r.outcome}  by ${r.caller}  (pocket ${r.cliVersion}, config ${r.configHash.slice(0, 8)})`,
@@ -48,7 +49,8 @@ export async function rollbackCommand(global: GlobalOptions, opts: RollbackOptio
   const stage = config.settings.stage;
   const plan = await planRollback(run, resources, to);
   writeErr(`Rollback of stage ${stage} to deploy #${plan.record.number} (${plan.record.time}`);
-  writeErr(plan.record.image ? `, image ${plan.record.image.digest}):\n` : "):\n");
+  const images = imagesText(plan.record);
+  writeErr(images ? `, image${plan.record.images ? "s" : ""} ${images}):\n` : "):\n");
   let total = 0;
   for (const { resource, changes } of plan.changes) {
     writeErr(`  ${resource.title}:${changes.length === 0 ? " no changes" : ""}\n`);

@@ -24,6 +24,12 @@ export interface StackRecord {
   namedIam: boolean;
 }
 
+/** An image by digest: `{registry}/{repository}@sha256:{hex}` and its `sha256:{hex}`. */
+export interface RecordedImage {
+  uri: string;
+  digest: string;
+}
+
 export interface DeployRecord {
   number: number;
   /** ISO 8601, when the deploy finished. */
@@ -36,8 +42,13 @@ export interface DeployRecord {
   command: "deploy" | "rollback";
   /** For a rollback: the record it put back. */
   rollbackOf?: number;
-  /** The image the functions run (URI by digest). */
-  image?: { uri: string; digest: string };
+  /** The image the (first) container's functions run (URI by digest). */
+  image?: RecordedImage;
+  /**
+   * With several `[container.<name>]`: every container's image, by container name
+   * (engine/history-images.ts). Absent from records of one container, and from older records.
+   */
+  images?: Record<string, RecordedImage>;
   stacks: StackRecord[];
   /**
    * The front-end release each distribution serves, by distribution name (distributions with

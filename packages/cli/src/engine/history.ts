@@ -3,6 +3,7 @@ import type { DeployReport, Resource, RunContext, StackDeclaration } from "../re
 import { deployedTemplateBody, describeStack } from "../stacks/stack.js";
 import { writeErr } from "../util/stdio.js";
 import { VERSION } from "../version.js";
+import { imagesToRecord } from "./history-images.js";
 import {
   type DeployRecord,
   nextRecordNumber,
@@ -55,7 +56,6 @@ async function writeDeployRecord(
       ),
     ),
   ]);
-  const imageUri = reports.get("container")?.outputs?.imageUri;
   const record: DeployRecord = {
     number,
     time: new Date().toISOString(),
@@ -64,7 +64,7 @@ async function writeDeployRecord(
     configHash: sha256(JSON.stringify(run.settings)),
     command: entry.command,
     ...(entry.command === "rollback" ? { rollbackOf: entry.of } : {}),
-    ...(imageUri ? { image: { uri: imageUri, digest: imageUri.slice(imageUri.indexOf("@") + 1) } } : {}),
+    ...imagesToRecord(run.ctx, reports),
     stacks: stacks.filter((s): s is StackRecord => s !== undefined),
     frontends: frontendReleases(targets, reports),
     outcome: "succeeded",

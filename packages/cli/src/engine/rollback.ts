@@ -7,6 +7,7 @@ import { deployStack, planStack, stackStatus } from "../stacks/stack.js";
 import type { Template } from "../templates/template.js";
 import { writeErr } from "../util/stdio.js";
 import { type DeployOutcome, deployResources } from "./deploy.js";
+import { recordedImages } from "./history-images.js";
 import { type DeployRecord, readHistory, readTemplate, type StackRecord } from "./history-store.js";
 
 /** What a rollback never changes, said before it asks and in the README ("When a deploy goes wrong"). */
@@ -23,7 +24,7 @@ export interface RollbackPlan {
 }
 
 /**
- * Picks the record to return to (`to`, else the one before the latest), checks its image is
+ * Picks the record to return to (`to`, else the one before the latest), checks its images are
  * still in ECR, and plans every recorded stack from its stored template and parameters.
  * Read-only.
  */
@@ -33,7 +34,7 @@ export async function planRollback(
   to: number | undefined,
 ): Promise<RollbackPlan> {
   const record = chooseRecord(await readHistory(run), to, run.ctx.stage);
-  if (record.image) await verifyGivenImage(run.aws(run.ctx.region), record.image.uri, { unchanged: true });
+  const images = await recordedImagesInEcr(run, record);
   const byName = new Map(record.stacks.map((s) => [s.name, s]));
   const targets: Resource[] = [];
   const leftAlone: string[] = [];
@@ -45,7 +46,7 @@ export async function planRollback(
     }
     if (!r.stack) continue;
     const recorded = byName.get(r.stack.name);
-    if (recorded) targets.push(recordedStack(r, recorded, record));
+    if (recorded) targets.push(recordedStack(r, recorded, record, images[r.id]));
     else leftAlone.push(`${r.title} (not in deploy #${record.number})`);
   }
   const current = new Set(resources.flatMap((r) => (r.stack ? [r.stack.name] : [])));
@@ -53,6 +54,21 @@ export async function planRollback(
     if (!current.has(s.name)) leftAlone.push(`stack ${s.name} (no longer in the configuration)`);
   const changes = await Promise.all(targets.map(async (t) => ({ resource: t, changes: await t.plan(run) })));
   return { record, targets, changes, leftAlone };
+}
+
+/**
+ * Every container's recorded image, checked in ECR before anything changes, by container resource
+ * id. They are also the run's given images (resources/container/given-image.ts), so a container's
+ * current spec (read for a NoEcho parameter's value) names the image the rollback deploys.
+ */
+async function recordedImagesInEcr(run: RunContext, record: DeployRecord): Promise<Record<string, string>> {
+  const images: Record<string, string> = {};
+  for (const { id, image } of recordedImages(run.ctx, record)) images[id] = image.uri;
+  await Promise.all(
+    Object.values(images).map((uri) => verifyGivenImage(run.aws(run.ctx.region), uri, { unchanged: true })),
+  );
+  run.images = images;
+  return images;
 }
 
 /**
@@ -115,7 +131,12 @@ function chooseRecord(history: readonly DeployRecord[], to: number | undefined, 
  * stored template body and the recorded parameters and tags. A NoEcho parameter (recorded by
  * fingerprint only) takes its current value, as a rollback never changes a secret's value.
  */
-function recordedStack(current: Resource, recorded: StackRecord, record: DeployRecord): Resource {
+function recordedStack(
+  current: Resource,
+  recorded: StackRecord,
+  record: DeployRecord,
+  image: string | undefined,
+): Resource {
   let memo: Promise<StackSpec> | undefined;
   const spec = (run: RunContext) => {
     memo ??= recordedSpec(run, current, recorded);
@@ -139,7 +160,7 @@ function recordedStack(current: Resource, recorded: StackRecord, record: DeployR
         outputs: {
           ...result.outputs,
           // The image the record ran, so the rollback's own record names it too.
-          ...(current.id === "container" && record.image ? { imageUri: record.image.uri } : {}),
+          ...(image ? { imageUri: image } : {}),
         },
       };
     },

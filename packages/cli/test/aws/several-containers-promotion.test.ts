@@ -1,16 +1,10 @@
-import {
-  CloudFormationClient,
-  DescribeStacksCommand,
-  UpdateStackCommand,
-  waitUntilStackUpdateComplete,
-} from "@aws-sdk/client-cloudformation";
 import { DescribeRepositoriesCommand, ECRClient } from "@aws-sdk/client-ecr";
-import { GetFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { beforeAll, describe, expect, it } from "vitest";
 import { pocket, project } from "../cli/run.js";
 import { motoEnv, putTestImage } from "../moto/moto.js";
 import { freshMoto, general, REGION } from "./harness.js";
-import { containerTables, DJANGO_WSGI } from "./several-containers-stage.js";
+import { containerTables, imageContainers } from "./several-containers-stage.js";
+import { functionImage as imageOf, runImageInStack as runInDev } from "./stack-image.js";
 
 /*
  * `pocket deploy --stage prd --image-from dev` in a stage of two `[container.<name>]` (the
@@ -18,38 +12,9 @@ import { containerTables, DJANGO_WSGI } from "./several-containers-stage.js";
  * runs, copied into its own repository (docs/decisions.md#e15-promotion-by-digest).
  */
 const TOML = `${general("promo2", ["dev", "prd"])}
-${containerTables({
-  web: { dockerfile: "Dockerfile", handlers: { wsgi: { command: DJANGO_WSGI } } },
-  v2: { dockerfile: "v2/Dockerfile", handlers: { wsgi: { command: "app.handler" } } },
-})}`;
+${containerTables(imageContainers())}`;
 const pocketHere = (args: string[]) => pocket(args, { cwd: dir, env: motoEnv(REGION) });
 let dir: string;
-
-const imageOf = async (fn: string) =>
-  (await new LambdaClient({ region: REGION }).send(new GetFunctionCommand({ FunctionName: fn }))).Code
-    ?.ImageUri;
-
-/**
- * Points dev's v2 stack at another image, as a deploy that built v2 anew would: moto builds no
- * image, and `deploy --image` gives every container the same one.
- */
-async function runInDev(stackName: string, image: string): Promise<void> {
-  const cfn = new CloudFormationClient({ region: REGION });
-  const stack = (await cfn.send(new DescribeStacksCommand({ StackName: stackName }))).Stacks![0]!;
-  await cfn.send(
-    new UpdateStackCommand({
-      StackName: stackName,
-      UsePreviousTemplate: true,
-      Capabilities: ["CAPABILITY_NAMED_IAM"],
-      Parameters: (stack.Parameters ?? []).map((p) =>
-        p.ParameterKey === "ImageUri"
-          ? { ParameterKey: "ImageUri", ParameterValue: image }
-          : { ParameterKey: p.ParameterKey, UsePreviousValue: true },
-      ),
-    }),
-  );
-  await waitUntilStackUpdateComplete({ client: cfn, maxWaitTime: 60 }, { StackName: stackName });
-}
 
 beforeAll(async () => {
   await freshMoto();

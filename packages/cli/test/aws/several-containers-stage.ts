@@ -51,6 +51,14 @@ export function servedContainers(
   };
 }
 
+/** `web` and `v2` with one untriggered wsgi handler each: the stage the image tests (promotion, history) deploy. */
+export function imageContainers(): Record<string, ContainerSpec> {
+  return {
+    web: { dockerfile: "Dockerfile", handlers: { wsgi: { command: DJANGO_WSGI } } },
+    v2: { dockerfile: "v2/Dockerfile", handlers: { wsgi: { command: "app.handler" } } },
+  };
+}
+
 /** The `[container.<name>]` tables of a pocket.toml, one block a container, in the given order. */
 export function containerTables(containers: Record<string, ContainerSpec>): string {
   return Object.entries(containers)

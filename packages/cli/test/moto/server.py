@@ -55,6 +55,10 @@
    Backup API has no jobs and no recovery points either: StartBackupJob leaves a finished job's
    recovery point at once, which ListRecoveryPointsByResource lists and DeleteRecoveryPoint
    deletes. Nothing is ever backed up on a schedule.
+14. ECR's PutImage of a new image under a tag another image has, in a repository with mutable
+   tags: on AWS the tag moves and the other image stays, untagged, until deleted (pocket sets no
+   lifecycle policy, so `pocket rollback` finds earlier digests); moto deletes it. The tag is
+   taken off the other image before moto's PutImage, so it stays.
 """
 
 import json
@@ -847,6 +851,27 @@ def _backup_api():
 
 
 _backup_api()
+
+
+def _ecr_tag_moves():
+    from moto.ecr.models import ECRBackend
+
+    put_image = ECRBackend.put_image
+
+    def put_keeping_untagged(self, repository_name, image_manifest, image_tag, *args, **kwargs):
+        repository = self.repositories.get(repository_name)
+        if repository and repository.image_tag_mutability == "MUTABLE" and image_tag is not None:
+            for image in repository.images:
+                if image_tag in image.image_tags and image.image_manifest != image_manifest:
+                    image.remove_tag(image_tag)
+                    if not image.image_tags:
+                        image.image_tag = None
+        return put_image(self, repository_name, image_manifest, image_tag, *args, **kwargs)
+
+    ECRBackend.put_image = put_keeping_untagged
+
+
+_ecr_tag_moves()
 
 
 if __name__ == "__main__":
