@@ -38,7 +38,8 @@ const LAYERS = {
     ["engine"], // order, lock, confirmation, progress, parameters
     ["takeover"], // a stage the original deployed: its shape read back, what a takeover changes
     ["commands"],
-    ["main.ts", "index.ts"],
+    ["program.ts"], // the top-level program both CLI bundles run
+    ["main.ts", "main-config.ts", "index.ts"],
   ],
 };
 

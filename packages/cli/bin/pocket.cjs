@@ -9,22 +9,25 @@ const nodeModule = require("node:module");
 const { dirname, join } = require("node:path");
 const vm = require("node:vm");
 
-const file = join(__dirname, "../dist/cli.cjs");
+// `pocket config ...` runs a bundle of that command alone (dist/cli-config.cjs), less code to
+// load than the whole CLI; commandName() finds the command word as the CLI does.
+const bundle = commandWords()[0] === "config" ? "config" : "cli";
+const file = join(__dirname, bundle === "config" ? "../dist/cli-config.cjs" : "../dist/cli.cjs");
 let cli;
 if (nodeModule.enableCompileCache) {
   nodeModule.enableCompileCache();
   cli = require(file);
 } else {
-  cli = loadWithCodeCache(file, bundleHash());
+  cli = loadWithCodeCache(file, bundleHash(bundle));
 }
 cli.run(process.argv).then((status) => {
   process.exitCode = status;
 });
 
-/** The bundle's content hash, recorded by the build (undefined: run it without a cache). */
-function bundleHash() {
+/** A bundle's content hash, recorded by the build (undefined: run it without a cache). */
+function bundleHash(key) {
   try {
-    const { cli: hash } = JSON.parse(readFileSync(join(__dirname, "../dist/bundles.json"), "utf8"));
+    const hash = JSON.parse(readFileSync(join(__dirname, "../dist/bundles.json"), "utf8"))[key];
     return /^[0-9a-f]{16}$/.test(hash) ? hash : undefined;
   } catch {
     return undefined;
@@ -99,15 +102,27 @@ function loadWithCodeCache(file, hash) {
 
 /**
  * The command's first two words, for the cache's name (`config-show`, `resource-vpc`; "none" for
- * `pocket --help` and the like): the code a run compiles depends on them. The scan is the one
- * of src/commands/argv.ts, which is inside the bundle this names the cache for.
+ * `pocket --help` and the like): the code a run compiles depends on them.
  */
 function commandName() {
+  return commandWords().join("-") || "none";
+}
+
+/**
+ * The command line's first two words ("other" for one that cannot be a command). The scan is
+ * the one of src/commands/argv.ts (commandWord), which is inside the bundles this picks from.
+ */
+function commandWords() {
   const args = process.argv.slice(2);
   const words = [];
+  const word = (arg) => (/^[a-z][a-z0-9-]{0,31}$/.test(arg) ? arg : "other");
   for (let i = 0; i < args.length && words.length < 2; i++) {
     if (args[i] === "-c" || args[i] === "--config") i++;
-    else if (!args[i].startsWith("-")) words.push(/^[a-z][a-z0-9-]{0,31}$/.test(args[i]) ? args[i] : "other");
+    else if (args[i] === "--") {
+      // What follows `--` is a word whatever it looks like (commandWord does the same).
+      if (i + 1 < args.length) words.push(word(args[i + 1]));
+      break;
+    } else if (!args[i].startsWith("-")) words.push(word(args[i]));
   }
-  return words.join("-") || "none";
+  return words;
 }

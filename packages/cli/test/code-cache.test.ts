@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import nodeModule from "node:module";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
@@ -41,7 +41,7 @@ describe.runIf(NODE20 !== undefined)("the code cache of bin/pocket.cjs (Node 20)
     mkdirSync(join(install, "bin"));
     mkdirSync(join(install, "dist"));
     copyFileSync(join(repoRoot, "packages/cli/bin/pocket.cjs"), join(install, "bin/pocket.cjs"));
-    for (const f of ["cli.cjs", "bundles.json"]) {
+    for (const f of ["cli.cjs", "cli-config.cjs", "bundles.json"]) {
       copyFileSync(join(repoRoot, "packages/cli/dist", f), join(install, "dist", f));
     }
   });
@@ -57,14 +57,18 @@ describe.runIf(NODE20 !== undefined)("the code cache of bin/pocket.cjs (Node 20)
 
   it("keeps a failed run's cache as partial, until a run that succeeds replaces it", () => {
     expect(run(project("[general]\nregion = 1\n")).status).toBe(1);
-    expect(caches()).toEqual([expect.stringMatching(/\.config-show\..*\.partial\.v8cache$/)]);
+    expect(caches()).toEqual([
+      expect.stringMatching(/^cli-config\.cjs\..*\.config-show\..*\.partial\.v8cache$/),
+    ]);
 
     const valid = project(VALID);
     const ok = run(valid);
     expect(ok.stderr).toBe("");
     expect(ok.status).toBe(0);
     const [full] = caches();
-    expect(caches()).toEqual([expect.stringMatching(/\.config-show\.v[\d.]+-\w+\.v8cache$/)]);
+    expect(caches()).toEqual([
+      expect.stringMatching(/^cli-config\.cjs\..*\.config-show\.v[\d.]+-\w+\.v8cache$/),
+    ]);
 
     // A complete cache is kept as it is: the next runs only read it.
     const before = statSync(join(install, "dist", full!)).mtimeMs;
@@ -101,5 +105,53 @@ describe.runIf(hasCompileCache)("the compile cache of bin/pocket.cjs (Node 22+)"
       withFileTypes: true,
     }).filter((f) => f.isFile());
     expect(files.length).toBeGreaterThan(0);
+  });
+});
+
+describe("the bundle bin/pocket.cjs runs", () => {
+  // An install whose full CLI bundle only fails: a command that runs it says so.
+  let install: string;
+  beforeAll(() => {
+    install = mkdtempSync(join(tmpdir(), "pocket-bundles-"));
+    mkdirSync(join(install, "bin"));
+    mkdirSync(join(install, "dist"));
+    copyFileSync(join(repoRoot, "packages/cli/bin/pocket.cjs"), join(install, "bin/pocket.cjs"));
+    for (const f of ["cli-config.cjs", "bundles.json"]) {
+      copyFileSync(join(repoRoot, "packages/cli/dist", f), join(install, "dist", f));
+    }
+    writeFileSync(join(install, "dist/cli.cjs"), 'throw new Error("the full CLI bundle ran");\n');
+  });
+  afterAll(() => rmSync(install, { recursive: true, force: true }));
+
+  const run = (args: string[]) =>
+    spawnSync(process.execPath, [join(install, "bin/pocket.cjs"), ...args], {
+      cwd: project(VALID),
+      encoding: "utf8",
+      env: { ...process.env, NO_COLOR: "1", NODE_COMPILE_CACHE: undefined, TMPDIR: install },
+    });
+
+  it("is the config bundle for `pocket config ...`, wherever the command word is", () => {
+    for (const args of [
+      ["config", "show", "--stage", "dev", "--json"],
+      ["--config", "pocket.toml", "config", "validate"],
+      ["-c", "pocket.toml", "config", "show", "--stage", "dev"],
+    ]) {
+      const r = run(args);
+      expect(r.stderr).not.toContain("the full CLI bundle ran");
+      expect(r.status).toBe(0);
+    }
+    expect(JSON.parse(run(["config", "show", "--stage", "dev", "--json"]).stdout).settings.stage).toBe("dev");
+  });
+
+  it("is the full CLI for every other line", () => {
+    for (const args of [
+      ["version"],
+      ["--help"],
+      ["config-show"],
+      ["-c", "config", "show"],
+      ["--", "-x", "config"],
+    ]) {
+      expect(run(args).stderr).toContain("the full CLI bundle ran");
+    }
   });
 });
