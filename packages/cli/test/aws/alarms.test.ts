@@ -1,8 +1,8 @@
 import { CloudWatchClient, DescribeAlarmsCommand, SetAlarmStateCommand } from "@aws-sdk/client-cloudwatch";
 import { beforeAll, describe, expect, it } from "vitest";
-import { pocket, project } from "../cli/run.js";
+import { pocket } from "../cli/run.js";
 import { motoEnv, putTestImage } from "../moto/moto.js";
-import { freshMoto, general, REGION } from "./harness.js";
+import { freshFolder, general, REGION } from "./harness.js";
 
 /*
  * `[alarms]` (issue 26): deployed as the stage's alarms stack after the container, notifying the
@@ -29,8 +29,7 @@ let dir: string;
 const cw = () => new CloudWatchClient({ region: REGION });
 
 beforeAll(async () => {
-  await freshMoto();
-  dir = project(TOML, "alrm");
+  dir = await freshFolder(TOML, "alrm");
 }, 120_000);
 
 describe("[alarms] on a deployed stage", () => {

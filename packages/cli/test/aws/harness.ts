@@ -176,6 +176,15 @@ export function stageImage(projectName: string, stage = "dev"): Promise<string> 
 }
 
 /**
+ * The start of a file that pushes its own images: moto emptied (`freshMoto`) and a project
+ * folder named `projectName` holding `toml`.
+ */
+export async function freshFolder(toml: string, projectName: string): Promise<string> {
+  await freshMoto();
+  return project(toml, projectName);
+}
+
+/**
  * The start of a file that deploys one project's dev stage: moto emptied (`freshMoto`), the dev
  * stage's image pushed, and a project folder named `projectName` holding `toml`.
  */

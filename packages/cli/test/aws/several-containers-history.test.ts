@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { pocket, project } from "../cli/run.js";
+import { pocket } from "../cli/run.js";
 import { motoEnv, putTestImage } from "../moto/moto.js";
-import { freshMoto, general, REGION } from "./harness.js";
+import { freshFolder, general, REGION } from "./harness.js";
 import { containerTables, imageContainers } from "./several-containers-stage.js";
 import { functionImage, runImageInStack } from "./stack-image.js";
 
@@ -33,8 +33,7 @@ async function deployToPrd(tag: string): Promise<{ web: string; v2: string }> {
 }
 
 beforeAll(async () => {
-  await freshMoto();
-  dir = project(TOML, "hist2");
+  dir = await freshFolder(TOML, "hist2");
 }, 120_000);
 
 describe("history and rollback with several containers", () => {

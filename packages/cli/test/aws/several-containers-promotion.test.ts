@@ -1,8 +1,8 @@
 import { DescribeRepositoriesCommand, ECRClient } from "@aws-sdk/client-ecr";
 import { beforeAll, describe, expect, it } from "vitest";
-import { pocket, project } from "../cli/run.js";
+import { pocket } from "../cli/run.js";
 import { motoEnv, putTestImage } from "../moto/moto.js";
-import { freshMoto, general, REGION } from "./harness.js";
+import { freshFolder, general, REGION } from "./harness.js";
 import { containerTables, imageContainers } from "./several-containers-stage.js";
 import { functionImage as imageOf, runImageInStack as runInDev } from "./stack-image.js";
 
@@ -17,8 +17,7 @@ const pocketHere = (args: string[]) => pocket(args, { cwd: dir, env: motoEnv(REG
 let dir: string;
 
 beforeAll(async () => {
-  await freshMoto();
-  dir = project(TOML, "promo2");
+  dir = await freshFolder(TOML, "promo2");
 }, 120_000);
 
 describe("deploy --image-from with several containers", () => {
