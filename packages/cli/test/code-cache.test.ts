@@ -34,16 +34,20 @@ stages = ["dev"]
 [s3]
 `;
 
+/** A copy of the bin and of these dist/ files in a folder of its own. */
+function installCopy(prefix: string, distFiles: string[]): string {
+  const install = mkdtempSync(join(tmpdir(), prefix));
+  mkdirSync(join(install, "bin"));
+  mkdirSync(join(install, "dist"));
+  copyFileSync(join(repoRoot, "packages/cli/bin/pocket.cjs"), join(install, "bin/pocket.cjs"));
+  for (const f of distFiles) copyFileSync(join(repoRoot, "packages/cli/dist", f), join(install, "dist", f));
+  return install;
+}
+
 describe.runIf(NODE20 !== undefined)("the code cache of bin/pocket.cjs (Node 20)", () => {
   let install: string;
   beforeAll(() => {
-    install = mkdtempSync(join(tmpdir(), "pocket-cache-"));
-    mkdirSync(join(install, "bin"));
-    mkdirSync(join(install, "dist"));
-    copyFileSync(join(repoRoot, "packages/cli/bin/pocket.cjs"), join(install, "bin/pocket.cjs"));
-    for (const f of ["cli.cjs", "cli-config.cjs", "bundles.json"]) {
-      copyFileSync(join(repoRoot, "packages/cli/dist", f), join(install, "dist", f));
-    }
+    install = installCopy("pocket-cache-", ["cli.cjs", "cli-config.cjs", "bundles.json"]);
   });
   afterAll(() => rmSync(install, { recursive: true, force: true }));
 
@@ -112,13 +116,7 @@ describe("the bundle bin/pocket.cjs runs", () => {
   // An install whose full CLI bundle only fails: a command that runs it says so.
   let install: string;
   beforeAll(() => {
-    install = mkdtempSync(join(tmpdir(), "pocket-bundles-"));
-    mkdirSync(join(install, "bin"));
-    mkdirSync(join(install, "dist"));
-    copyFileSync(join(repoRoot, "packages/cli/bin/pocket.cjs"), join(install, "bin/pocket.cjs"));
-    for (const f of ["cli-config.cjs", "bundles.json"]) {
-      copyFileSync(join(repoRoot, "packages/cli/dist", f), join(install, "dist", f));
-    }
+    install = installCopy("pocket-bundles-", ["cli-config.cjs", "bundles.json"]);
     writeFileSync(join(install, "dist/cli.cjs"), 'throw new Error("the full CLI bundle ran");\n');
   });
   afterAll(() => rmSync(install, { recursive: true, force: true }));
