@@ -144,6 +144,16 @@ def test_deployed_without_pocket_django_is_a_clear_error(deployed):
             'staticfiles = { store = "filesystem", static = true, manifest = "yes" }\n',
             "true or false",
         ),
+        (
+            '[general.django_fallback.storages]\ndefault = { store = "filesystem" }\n'
+            'staticfiles = { store = "filesystem", static = true, link = "yes" }\n',
+            "link must be true or false",
+        ),
+        (
+            '[general.django_fallback.storages]\ndefault = { store = "filesystem" }\n'
+            'staticfiles = { store = "filesystem", static = true, publish = "never" }\n',
+            "publish must be",
+        ),
     ],
 )
 def test_invalid_fallback_is_reported(pocket_isolation, toml, message):
@@ -151,6 +161,19 @@ def test_invalid_fallback_is_reported(pocket_isolation, toml, message):
     (pocket_isolation / "pocket.toml").write_text(header + toml)
     with pytest.raises(PocketRuntimeError, match=message):
         get_caches() if "caches" in toml else get_storages()
+
+
+def test_fallback_reads_publish_and_link_without_changing_the_storage(pocket_isolation):
+    # The same keys pocket.toml's schema takes on every storages table; they steer deploystatic only.
+    header = '[general]\nregion = "ap-northeast-1"\nstages = ["dev"]\n'
+    (pocket_isolation / "pocket.toml").write_text(
+        header + '[general.django_fallback.storages]\ndefault = { store = "filesystem" }\n'
+        'staticfiles = { store = "filesystem", location = "st", static = true, link = true, publish = "command" }\n'
+    )
+    assert get_storages()["staticfiles"] == {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
+        "OPTIONS": {"location": "st"},
+    }
 
 
 # ---------------------------------------------------------------------------------------------

@@ -132,7 +132,7 @@ const ALTERNATIVES = /^# または.*$/m;
  * `unsupported-feature` (and nothing else), never loaded and silently ignored.
  */
 const UNBUILT =
-  /^\[(?:(?:dev|prod|sandbox)\.)?(?:dsql|backup\.dsql)\b|provisioning = "command"|auto_database_url|link = true|publish = "command"|managed_assets/m;
+  /^\[(?:(?:dev|prod|sandbox)\.)?(?:dsql|backup\.dsql)\b|provisioning = "command"|auto_database_url|managed_assets/m;
 
 const unbuilt = (block: string) => UNBUILT.test(block);
 

@@ -171,11 +171,6 @@ handler = "main.worker"
       "auto_database_url",
     ],
     [
-      '[container.main.django.storages]\ndefault = { store = "filesystem" }\nstaticfiles = { store = "filesystem", static = true, link = true }\n',
-      "container.main.django.storages.staticfiles.link",
-      "link = true",
-    ],
-    [
       '[cloudfront.web]\nmanaged_assets = "assets"\nroutes = [{ is_default = true, is_spa = true }]\n',
       "cloudfront.web.managed_assets",
       "managed_assets",
@@ -187,6 +182,24 @@ handler = "main.worker"
     const line = source.split("\n").findIndex((l) => l.includes(needle)) + 1;
     expect(ds[0]!.position?.line).toBe(line);
     expect(ds[0]!.hint).toBeTruthy();
+  });
+
+  it("staticfiles link and publish are read; on a storage that is not static they are refused", () => {
+    const storages = (defaults: string, staticfiles: string) =>
+      `${GENERAL}\n${HEAD_CONTAINER}\n[container.main.django.storages]\ndefault = { store = "filesystem"${defaults} }\nstaticfiles = { store = "filesystem", static = true${staticfiles} }\n`;
+    const c = load(storages("", ', link = true, publish = "command"'));
+    expect(c.ok).toBe(true);
+    if (c.ok) {
+      expect(c.config.settings.awscontainer?.django?.storages.staticfiles).toMatchObject({
+        link: true,
+        publish: "command",
+      });
+    }
+    const ds = problems(storages(', link = true, publish = "command"', ""));
+    expect(ds.map((d) => [d.code, d.path])).toEqual([
+      ["storage-link-static", "container.main.django.storages.default.link"],
+      ["storage-publish-static", "container.main.django.storages.default.publish"],
+    ]);
   });
 
   it("the value that means off is accepted (nothing is ignored)", () => {

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { type AwsClients, callerIdentity } from "../aws/clients.js";
+import { CliError } from "../errors.js";
 import {
   type ManifestEntry,
   manifestPath,
@@ -46,11 +47,28 @@ export async function localFiles(dir: string): Promise<string[]> {
       if (entry.name.startsWith(".")) continue;
       const path = join(current, entry.name);
       if (entry.isDirectory()) await walk(path);
-      else if (entry.isFile()) out.push(relative(dir, path).split(sep).join("/"));
+      else if (entry.isFile() || (entry.isSymbolicLink() && (await linkedFile(path)))) {
+        out.push(relative(dir, path).split(sep).join("/"));
+      }
     }
   };
   await walk(dir);
   return out.sort();
+}
+
+/**
+ * A link `collectstatic --link` made: its file is uploaded (as `aws s3 sync` follows links). A link
+ * whose file is gone is refused rather than skipped, so the stage never silently lacks a file
+ * (docs/decisions.md#i3-static-files-for-django).
+ */
+async function linkedFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    throw new CliError("broken-link", `${path} is a link to a file that does not exist.`, {
+      hint: "Remove the link (or restore its file), then upload again.",
+    });
+  }
 }
 
 const keyFor = (target: SyncTarget, rel: string) => (target.prefix ? `${target.prefix}/${rel}` : rel);

@@ -108,11 +108,19 @@ async function sync(
 
 export async function deploystaticCommand(
   global: GlobalOptions,
-  opts: AwsOptions & { dryrun?: boolean; skipCollectstatic?: boolean; source?: string },
+  opts: AwsOptions & {
+    dryrun?: boolean;
+    skipCollectstatic?: boolean;
+    source?: string;
+    delete?: boolean;
+    /** --link / --no-link; unset: the storage's `link` (docs/decisions.md#i3-static-files-for-django). */
+    link?: boolean;
+  },
 ): Promise<void> {
   const config = await loadStage(global, opts.stage);
   const storages = config.context.container?.django.storages ?? {};
   const entry = storages.staticfiles;
+  const link = opts.link ?? config.settings.awscontainer?.django?.storages.staticfiles?.link === true;
   if (!entry) {
     throw new CliError("no-static-storage", "this stage has no staticfiles storage.", {
       hint: 'Add staticfiles = { store = "s3", location = "static", static = true, manifest = true } to [awscontainer.django.storages].',
@@ -130,12 +138,20 @@ export async function deploystaticCommand(
     if (!dir) {
       temp = mkdtempSync(join(tmpdir(), "pocket-static-"));
       dir = temp;
-      writeErr(`collectstatic (${backend.split(".").pop()}) into a build folder\n`);
-      await collectstatic(projectDir, backend, dir);
+      writeErr(`collectstatic${link ? " --link" : ""} (${backend.split(".").pop()}) into a build folder\n`);
+      await collectstatic(projectDir, backend, dir, link);
     }
     const clients = awsClients(config.context.region, { profile: opts.profile });
     await withAwsErrors(clients.region, () =>
-      sync(clients, dir!, target, { delete: false, dryrun: opts.dryrun === true }),
+      sync(clients, dir!, target, {
+        delete: opts.delete === true,
+        dryrun: opts.dryrun === true,
+        // Never another storage's uploads, nor a front end nested under the static prefix.
+        protect: deletionForbidden(config.context, target.bucket, {
+          prefix: target.prefix,
+          storage: "staticfiles",
+        }),
+      }),
     );
   } finally {
     if (temp) rmSync(temp, { recursive: true, force: true });

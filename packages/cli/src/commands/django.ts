@@ -56,6 +56,9 @@ export function registerDjango(program: Command, global: () => GlobalOptions): v
     .option("--dryrun", "show what would be uploaded, change nothing")
     .option("--skip-collectstatic", "upload what the last run collected (needs --source)")
     .option("--source <dir>", "upload this folder instead of running collectstatic")
+    .option("--delete", "delete objects under the static prefix that the collected folder lacks")
+    .option("--link", "run collectstatic --link (default: the staticfiles storage's link)")
+    .option("--no-link", "run collectstatic without --link, whatever the storage says")
     .addHelpText(
       "after",
       "\ncollectstatic runs with POCKET_PYTHON (default python3) and the runtime's get_storages() honouring\nPOCKET_STATICFILES_BACKEND_OVERRIDE / POCKET_STATICFILES_LOCATION_OVERRIDE. Unchanged files\n(same MD5) are skipped; hashed names get a one-year immutable Cache-Control.",

@@ -36,9 +36,16 @@ export function storageTarget(name: string, entry: DjangoStorageEntry | undefine
 
 /**
  * `python manage.py collectstatic --noinput` with the static storage replaced by `backend`
- * writing to `outDir` (the runtime's get_storages honours the two override variables).
+ * writing to `outDir` (the runtime's get_storages honours the two override variables); with
+ * `link`, `--link`: links to the sources instead of copies (outDir is always a new, empty folder,
+ * so no copy of an earlier run nor a dangling link is mixed in: docs/decisions.md#i3-static-files-for-django).
  */
-export async function collectstatic(projectDir: string, backend: string, outDir: string): Promise<void> {
+export async function collectstatic(
+  projectDir: string,
+  backend: string,
+  outDir: string,
+  link = false,
+): Promise<void> {
   for (const name of ["POCKET_STATICFILES_BACKEND_OVERRIDE", "POCKET_STATICFILES_LOCATION_OVERRIDE"]) {
     if (process.env[name]) {
       throw new CliError("static-override-set", `${name} is already set in the environment.`, {
@@ -55,7 +62,7 @@ export async function collectstatic(projectDir: string, backend: string, outDir:
   // Locally: the stage's secrets must not be fetched for a build step.
   delete env.POCKET_STAGE;
   const code = await new Promise<number>((resolve, reject) => {
-    const child = spawn(python, ["manage.py", "collectstatic", "--noinput"], {
+    const child = spawn(python, ["manage.py", "collectstatic", "--noinput", ...(link ? ["--link"] : [])], {
       cwd: projectDir,
       env,
       stdio: ["ignore", "inherit", "inherit"],

@@ -119,13 +119,15 @@ describe("pocket django manage against moto's Lambda", () => {
 
 // No Django on the TypeScript side: a stand-in `python` plays collectstatic, writing what a
 // ManifestStaticFilesStorage run writes into the folder pocket asks for.
-function fakePython(version: string): string {
+// With `link`, it plays `collectstatic --link`: links to sources kept beside the project.
+function fakePython(version: string, link = false): string {
   const bin = join(dir, "..", "fake-python");
+  const sources = join(dir, "..", "static-sources");
   writeFileSync(
     bin,
     `#!/usr/bin/env bash
 set -euo pipefail
-[ "$1 $2 $3" = "manage.py collectstatic --noinput" ] || { echo "unexpected: $*" >&2; exit 9; }
+[ "$*" = "manage.py collectstatic --noinput${link ? " --link" : ""}" ] || { echo "unexpected: $*" >&2; exit 9; }
 [ "$POCKET_STATICFILES_BACKEND_OVERRIDE" = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage" ] || exit 8
 [ -z "\${POCKET_STAGE:-}" ] || exit 7
 out="$POCKET_STATICFILES_LOCATION_OVERRIDE"
@@ -135,6 +137,12 @@ printf 'body{color:red}' > "$out/css/app.3f2a1b9c8d7e.css"
 printf '\\x89PNG\\r\\n' > "$out/img/logo.png"
 printf '{"paths":{"css/app.css":"css/app.3f2a1b9c8d7e.css"}}' > "$out/staticfiles.json"
 printf 'x' > "$out/.git/ignored"
+if ${link}; then
+  mkdir -p "${sources}"
+  for f in css/app.css img/logo.png; do
+    mv "$out/$f" "${sources}/$(basename "$f")"; ln -s "${sources}/$(basename "$f")" "$out/$f"
+  done
+fi
 echo "4 static files copied to '$out'."
 `,
   );
@@ -188,6 +196,44 @@ describe("pocket django deploystatic against moto's S3", () => {
       new GetObjectCommand({ Bucket: "dev-mysite-pocket", Key: "static/css/app.css" }),
     );
     expect(await body.Body!.transformToString()).toContain("v2");
+  });
+
+  it("link = true runs collectstatic --link and uploads the linked files; --no-link overrides; --delete removes what the build lacks", async () => {
+    const toml = join(dir, "pocket.toml");
+    writeFileSync(
+      toml,
+      TOML.replace("manifest = true }", 'manifest = true, link = true, publish = "command" }'),
+    );
+    try {
+      await s3().send(
+        new PutObjectCommand({ Bucket: "dev-mysite-pocket", Key: "static/old.css", Body: "old" }),
+      );
+      const run = (python: string, ...flags: string[]) =>
+        pocket(["django", "deploystatic", "--stage", "dev", ...flags], {
+          cwd: dir,
+          env: { ...env(), POCKET_PYTHON: python },
+        });
+
+      const linked = run(fakePython("v3", true));
+      expect(linked.status, linked.stderr).toBe(0);
+      expect(linked.stderr).toContain("collectstatic --link");
+      const body = await s3().send(
+        new GetObjectCommand({ Bucket: "dev-mysite-pocket", Key: "static/css/app.css" }),
+      );
+      expect(await body.Body!.transformToString()).toContain("v3");
+      expect(await keys("static/")).toContain("static/old.css");
+
+      const copied = run(fakePython("v3"), "--no-link");
+      expect(copied.status, copied.stderr).toBe(0);
+      expect(copied.stderr).toContain("uploaded 0, unchanged 4");
+
+      const cleaned = run(fakePython("v3", true), "--delete");
+      expect(cleaned.status, cleaned.stderr).toBe(0);
+      expect(cleaned.stderr).toContain("uploaded 0, unchanged 4, deleted 1");
+      expect(await keys("static/")).not.toContain("static/old.css");
+    } finally {
+      writeFileSync(toml, TOML);
+    }
   });
 
   it("stops before uploading when collectstatic fails", () => {

@@ -58,13 +58,6 @@ export function rewriteContainer(
     }
     out.secrets = secrets;
   }
-  if (isTable(c.django) && isTable(c.django.storages)) {
-    const storages = newTable();
-    for (const [key, s] of Object.entries(c.django.storages)) {
-      storages[key] = isTable(s) ? without(s, "link", "publish") : s;
-    }
-    out.django = { ...without(c.django), storages };
-  }
   return out;
 }
 

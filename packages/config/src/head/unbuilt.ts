@@ -71,22 +71,6 @@ function containerIssues(c: TomlTable, at: PathSegment[], refuse: Refuse) {
       }
     }
   }
-  const django = c.django;
-  const storages = isTable(django) ? django.storages : undefined;
-  if (isTable(storages)) {
-    for (const [key, s] of Object.entries(storages)) {
-      if (!isTable(s)) continue;
-      if (Object.hasOwn(s, "link") && s.link !== false) {
-        refuse([...at, "django", "storages", key, "link"], "link = true (collectstatic --link)");
-      }
-      if (Object.hasOwn(s, "publish") && s.publish !== "deploy") {
-        refuse(
-          [...at, "django", "storages", key, "publish"],
-          `publish = ${JSON.stringify(s.publish)} (publishing static files outside deploy)`,
-        );
-      }
-    }
-  }
 }
 
 function distributionIssues(d: TomlTable, at: PathSegment[], refuse: Refuse) {

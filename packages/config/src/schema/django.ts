@@ -14,10 +14,20 @@ const storage = table({
   distribution: optionalNonEmpty,
   route: optionalNonEmpty,
   options: z._default(anyTable, {}),
+  /** Who uploads the static files: `pocket django deploystatic` in both (docs/decisions.md#i3-static-files-for-django). */
+  publish: z.optional(z.enum(["deploy", "command"])),
+  /** collectstatic --link in deploystatic (docs/decisions.md#i3-static-files-for-django). */
+  link: z.optional(z.boolean()),
 }).check(
   z.superRefine((s, ctx) => {
     if (s.manifest && !s.static) {
       fail(ctx, "storage-manifest-static", "manifest = true needs static = true", ["manifest"]);
+    }
+    // Only static files are collected and published; on another storage the key would do nothing.
+    if (s.link === true && !s.static)
+      fail(ctx, "storage-link-static", "link = true needs static = true", ["link"]);
+    if (s.publish === "command" && !s.static) {
+      fail(ctx, "storage-publish-static", 'publish = "command" needs static = true', ["publish"]);
     }
     if (s.store === "s3" && s.location === undefined && s.distribution === undefined) {
       fail(

@@ -43,7 +43,9 @@ CACHE_BACKENDS = {
     "redis": "django_redis.cache.RedisCache",
 }
 
-_STORAGE_KEYS = {"store", "location", "static", "manifest", "distribution", "route", "options"}
+# ``publish`` and ``link`` say how ``pocket django deploystatic`` publishes (docs/decisions.md#i3-static-files-for-django):
+# the CLI reads them; a local run publishes nothing, so here they are only checked.
+_STORAGE_KEYS = {"store", "location", "static", "manifest", "distribution", "route", "options", "publish", "link"}
 _CACHE_KEYS = {"store", "location_subdir"}
 _DJANGO_KEYS = {"storages", "caches", "settings"}
 
@@ -111,6 +113,10 @@ def resolve_django_fallback(general: Mapping[str, Any]) -> dict[str, Any]:
             raise _fallback_error(where, "static and manifest must be true or false")
         if manifest and not static:
             raise _fallback_error(where, "manifest = true needs static = true")
+        if not isinstance(spec.get("link", False), bool):
+            raise _fallback_error(where, "link must be true or false")
+        if spec.get("publish", "deploy") not in ("deploy", "command"):
+            raise _fallback_error(where, 'publish must be "deploy" or "command"')
         if static != (name == "staticfiles"):
             raise _fallback_error(where, "static = true is required on staticfiles and only there")
         location = spec.get("location")
