@@ -77,7 +77,14 @@ function implied(raw: string): string {
 
 function complete(raw: string): { toml: string; diagnostics: string[] } {
   const block = implied(raw);
-  const general = /^\[general\]/m.test(block) ? "" : GENERAL;
+  // A block that writes tables for two stages or more is a file of those stages (auto_database_url
+  // picks each stage's one database: a third stage would have none).
+  const named = [...new Set([...block.matchAll(/^\[(dev|prod|sandbox)\./gm)].map((m) => m[1]!))];
+  const general = /^\[general\]/m.test(block)
+    ? ""
+    : named.length >= 2
+      ? GENERAL.replace(/stages = \[.*\]/, `stages = [${named.map((n) => `"${n}"`).join(", ")}]`)
+      : GENERAL;
   const keys = [...block.matchAll(/(?:signing_key|token_secret|basic_auth)\s*=\s*"([^"]+)"/g)].map(
     (m) => m[1],
   );
@@ -131,8 +138,7 @@ const ALTERNATIVES = /^# または.*$/m;
  * Features of the original pocket has not built: a block that uses one must be refused with
  * `unsupported-feature` (and nothing else), never loaded and silently ignored.
  */
-const UNBUILT =
-  /^\[(?:(?:dev|prod|sandbox)\.)?(?:dsql|backup\.dsql)\b|provisioning = "command"|auto_database_url|managed_assets/m;
+const UNBUILT = /^\[(?:(?:dev|prod|sandbox)\.)?(?:dsql|backup\.dsql)\b|managed_assets/m;
 
 const unbuilt = (block: string) => UNBUILT.test(block);
 

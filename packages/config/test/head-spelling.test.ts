@@ -164,12 +164,7 @@ handler = "main.worker"
 
   it.each([
     ["[dsql]\n", "dsql", "[dsql]"],
-    ['[neon]\nproject_name = "p"\nprovisioning = "command"\n', "neon.provisioning", "provisioning"],
-    [
-      '[container.main.secrets.managed]\nDATABASE_URL = { type = "auto_database_url" }\n',
-      "container.main.secrets.managed.DATABASE_URL.type",
-      "auto_database_url",
-    ],
+    ['[tidb]\nproject = "p"\nprovisioning = "command"\n', "tidb.provisioning", "provisioning"],
     [
       '[cloudfront.web]\nmanaged_assets = "assets"\nroutes = [{ is_default = true, is_spa = true }]\n',
       "cloudfront.web.managed_assets",

@@ -2,6 +2,7 @@ import { dirname } from "node:path";
 import { djangoDeployWarnings } from "../django/checks.js";
 import { CliError } from "../errors.js";
 import type { RunContext } from "../resources/resource.js";
+import { isStoredUrl } from "../resources/secrets/stored-url.js";
 import {
   describeUserSecret,
   setCommand,
@@ -49,6 +50,16 @@ export function userSecretStates(
   );
 }
 
+/**
+ * The command that fills a user secret: the stored Neon URL comes from `pocket resource neon
+ * store-url` (docs/decisions.md#b12-neon-provisioning-by-command), any other from `secrets set`.
+ */
+function fillCommand(run: RunContext, secret: UserSecret): string {
+  return run.ctx.neon?.provisioning === "command" && isStoredUrl(secret, "neon_database_url")
+    ? `pocket resource neon store-url --stage ${run.ctx.stage}`
+    : setCommand(secret.env, run.ctx.stage);
+}
+
 /** A user secret that does not exist fails every cold start: say so before the deploy, not after. */
 async function userSecretFindings(run: RunContext): Promise<PreflightFinding[]> {
   const out: PreflightFinding[] = [];
@@ -62,7 +73,7 @@ async function userSecretFindings(run: RunContext): Promise<PreflightFinding[]> 
         out.push({
           code: "user-secret-missing",
           message: `${what} ${presence.state === "missing" ? "does not exist" : "is scheduled for deletion"}: the functions of stage ${run.ctx.stage} fail at every cold start without it.`,
-          hint: `Create it with \`${setCommand(secret.env, run.ctx.stage)}\`.`,
+          hint: `Create it with \`${fillCommand(run, secret)}\`.`,
           blocking: true,
         });
         break;

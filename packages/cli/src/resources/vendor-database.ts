@@ -16,6 +16,7 @@ export function vendorDatabaseKind(
     /** What `--with-data` deletes, for the destroy help. */
     withData: string;
     create(ctx: PocketContext): Resource[];
+    absent?: ResourceKind["absent"];
     operations?: ResourceKind["operations"];
   },
 ): ResourceKind {

@@ -187,6 +187,7 @@ function buildNeon(neon: SectionSettings<"neon">, ctx: PocketContext): NeonConte
     role: ctx.project,
     regionId: `aws-${ctx.region}`,
     pgVersion: neon.pgVersion,
+    provisioning: neon.provisioning,
     apiKeySource: neon.apiKeySource,
   };
 }

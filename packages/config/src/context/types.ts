@@ -534,6 +534,11 @@ export interface NeonContext {
   role: string;
   regionId: string;
   pgVersion: number;
+  /**
+   * "command": deploy never calls Neon; `pocket resource neon store-url` provisions
+   * (docs/decisions.md#b12-neon-provisioning-by-command).
+   */
+  provisioning: "deploy" | "command";
   apiKeySource?: "environment" | ".env" | "pocket.toml";
 }
 

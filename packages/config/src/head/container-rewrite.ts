@@ -1,5 +1,6 @@
 import { isTable } from "../merge.js";
 import { newTable, type TomlTable } from "../toml/parse.js";
+import { type AutoDatabase, autoDatabaseType } from "./auto-database.js";
 import { without } from "./renamed.js";
 
 /** What the rewrite needs from outside the file: names are formatted for the stage being read. */
@@ -12,7 +13,7 @@ export interface RewriteEnv {
 /**
  * The container table. The original builds on CodeBuild unless told otherwise; `shared` moves a
  * managed secret to the project's key (collected in `shared`); `rds_database_url` is what [rds]
- * does anyway.
+ * does anyway; `auto_database_url` is the URL of the stage's one database (auto-database.ts).
  */
 export function rewriteContainer(
   c: TomlTable,
@@ -20,6 +21,7 @@ export function rewriteContainer(
   shared: string[],
   hasRds: boolean,
   format: (t: string) => string,
+  autoDatabase?: AutoDatabase,
 ): TomlTable {
   const out = without(c, "ecr_name");
   if (!Object.hasOwn(c, "build")) out.build = "codebuild";
@@ -27,7 +29,11 @@ export function rewriteContainer(
     const secrets = without(c.secrets);
     if (isTable(c.secrets.managed)) {
       const managed = newTable();
-      for (const [key, spec] of Object.entries(c.secrets.managed)) {
+      for (const [key, written] of Object.entries(c.secrets.managed)) {
+        const auto = isTable(written) && written.type === "auto_database_url";
+        // Without one database the front door reports it (autoDatabaseIssues): nothing to rewrite.
+        if (auto && !autoDatabase) continue;
+        const spec = auto && autoDatabase ? { ...written, type: autoDatabaseType(autoDatabase) } : written;
         if (!isTable(spec)) {
           managed[key] = spec;
           continue;

@@ -1,6 +1,7 @@
 import type { Issue, PathSegment } from "../diagnostics.js";
 import type { Credentials, Settings } from "../schema/settings.js";
 import type { TomlTable } from "../toml/parse.js";
+import { autoDatabaseIssues } from "./auto-database.js";
 import { containerTables } from "./declared-containers.js";
 import type { HeadContainerSettings, HeadContainerView, HeadFacts } from "./facts.js";
 import { type HeadRewrite, rewriteForContainer } from "./normalise.js";
@@ -32,7 +33,7 @@ export function validateHeadSpelling<I extends ValidationInput>(
     : { names: [], issues: [] };
   const unbuilt = unbuiltIssues(input.doc);
   const allow = allowRulesOf(input.doc);
-  issues.push(...unbuilt, ...allow.issues);
+  issues.push(...unbuilt, ...allow.issues, ...autoDatabaseIssues(input.doc));
   const runs = (names.length ? names : [undefined]).map((name, i) => {
     const { rewrite, issues: own } = rewriteForContainer(input.doc, name, names, input);
     // The WAF header rules' secrets are the first container's (waf-allow.ts).

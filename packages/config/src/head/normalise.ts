@@ -1,6 +1,7 @@
 import type { Issue, PathSegment } from "../diagnostics.js";
 import { isTable } from "../merge.js";
 import { newTable, type TomlTable, type TomlValue } from "../toml/parse.js";
+import { autoDatabaseOf } from "./auto-database.js";
 import { formatter, type RewriteEnv, rewriteContainer } from "./container-rewrite.js";
 import { handlerRef } from "./handler-ref.js";
 import { type Renamed, toHeadPath, without } from "./renamed.js";
@@ -62,7 +63,14 @@ export function rewriteForContainer(
 
   if (container !== undefined) {
     const c = (doc.container as TomlTable)[container] as TomlTable;
-    out.awscontainer = rewriteContainer(c, container, shared, isTable(doc.rds), formatter(doc, env));
+    out.awscontainer = rewriteContainer(
+      c,
+      container,
+      shared,
+      isTable(doc.rds),
+      formatter(doc, env),
+      autoDatabaseOf(doc),
+    );
     ecrName = ecrNameOf(c, ["container", container], issues);
   }
   if (isTable(doc.rds)) {

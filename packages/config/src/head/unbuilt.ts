@@ -26,7 +26,8 @@ export function unbuiltIssues(doc: TomlTable): Issue[] {
   if (isTable(doc.backup) && Object.hasOwn(doc.backup, "dsql")) {
     refuse(["backup", "dsql"], "[backup.dsql] (AWS Backup plans for Aurora DSQL)");
   }
-  for (const section of ["neon", "tidb", "upstash"] as const) {
+  // [neon] provisioning = "command" is built (docs/decisions.md#b12-neon-provisioning-by-command).
+  for (const section of ["tidb", "upstash"] as const) {
     const t = doc[section];
     if (isTable(t) && Object.hasOwn(t, "provisioning") && t.provisioning !== "deploy") {
       refuse(
@@ -34,12 +35,6 @@ export function unbuiltIssues(doc: TomlTable): Issue[] {
         `provisioning = ${JSON.stringify(t.provisioning)} (provisioning the database outside deploy)`,
         'pocket provisions the database during deploy: remove provisioning (or write "deploy").',
       );
-    }
-  }
-  const containers = doc.container;
-  if (isTable(containers)) {
-    for (const [name, c] of Object.entries(containers)) {
-      if (isTable(c)) containerIssues(c, ["container", name], refuse);
     }
   }
   const cloudfront = doc.cloudfront;
@@ -56,22 +51,6 @@ type Refuse = (path: PathSegment[], what: string, hint?: string) => void;
 const SECTION_FEATURES = {
   dsql: "Aurora DSQL",
 } as const;
-
-function containerIssues(c: TomlTable, at: PathSegment[], refuse: Refuse) {
-  const secrets = c.secrets;
-  const managed = isTable(secrets) ? secrets.managed : undefined;
-  if (isTable(managed)) {
-    for (const [key, spec] of Object.entries(managed)) {
-      if (isTable(spec) && spec.type === "auto_database_url") {
-        refuse(
-          [...at, "secrets", "managed", key, "type"],
-          'type = "auto_database_url"',
-          'Name the database: type = "neon_database_url" or "tidb_database_url" ([rds] sets DATABASE_URL itself).',
-        );
-      }
-    }
-  }
-}
 
 function distributionIssues(d: TomlTable, at: PathSegment[], refuse: Refuse) {
   if (Object.hasOwn(d, "managed_assets"))

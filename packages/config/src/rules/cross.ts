@@ -21,6 +21,7 @@ const CROSS_RULES: readonly CrossRule[] = [
   distributionReferences,
   signingKeyIdsDistinct,
   secretsNeedTheirDatabase,
+  commandProvisionedUrlIsStored,
   stageDjangoReferences,
   managementHandlerNotHttp,
   localDjangoReferences,
@@ -100,6 +101,24 @@ function secretsNeedTheirDatabase(s: CheckedSettings, add: Add): void {
       `secret-needs-${section}`,
       `managed secret ${secret} is a ${spec.type}, which needs a [${section}] section`,
       ["awscontainer", "secrets", "managed", secret, "type"],
+    );
+  }
+}
+
+/**
+ * With `[neon] provisioning = "command"` deploy never calls Neon, so it cannot fill a managed
+ * (computed) `neon_database_url`: the URL is a stored user secret that `pocket resource neon
+ * store-url` writes (docs/decisions.md#b12-neon-provisioning-by-command).
+ */
+function commandProvisionedUrlIsStored(s: CheckedSettings, add: Add): void {
+  if (!ok(s.neon) || s.neon.provisioning !== "command") return;
+  for (const [secret, spec] of Object.entries(container(s)?.secrets?.managed ?? {})) {
+    if (spec.type !== "neon_database_url") continue;
+    add(
+      "neon-command-managed-url",
+      `managed secret ${secret} is a neon_database_url, which deploy computes; with [neon] provisioning = "command" deploy never calls Neon`,
+      ["awscontainer", "secrets", "managed", secret, "type"],
+      `Declare it as a user secret instead ([container.<name>.secrets.user] ${secret} = { type = "neon_database_url" }) and fill it with \`pocket resource neon store-url\`.`,
     );
   }
 }

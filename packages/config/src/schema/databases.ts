@@ -6,6 +6,9 @@ export const neonSchema = lazy(() =>
     project_name: nonEmpty,
     pg_version: z._default(int(14, 17), 15),
     neon_api_key: optionalString,
+    // "deploy": deploy ensures the branch and fills the URL; "command": deploy never calls Neon,
+    // `pocket resource neon store-url` does (docs/decisions.md#b12-neon-provisioning-by-command).
+    provisioning: z._default(z.enum(["deploy", "command"]), "deploy"),
   }),
 );
 export type NeonSettings = z.output<ReturnType<typeof neonSchema>>;

@@ -98,6 +98,24 @@ export async function baseBranch(
 
 /** Creates what is missing (branch, role, database), then reads the URL's host and password. */
 async function deployNeon(neon: NeonContext, api: NeonApi, progress: Progress): Promise<DeployReport> {
+  const { done, databaseUrl, host } = await ensureNeon(neon, api, progress);
+  return {
+    changed: done.length > 0,
+    summary: done.length > 0 ? `created ${done.join(", ")}` : "no changes",
+    outputs: { databaseUrl, host },
+  };
+}
+
+/**
+ * The stage's branch, role and database, each created when missing (`done` names them), and the
+ * URL to reach them: what deploy does, and `pocket resource neon store-url` with provisioning by
+ * command (docs/decisions.md#b12-neon-provisioning-by-command).
+ */
+export async function ensureNeon(
+  neon: NeonContext,
+  api: NeonApi,
+  progress: Progress,
+): Promise<{ done: string[]; databaseUrl: string; host: string }> {
   progress.update("looking up the Neon project");
   let s = await inspectNeon(neon, api);
   const done: string[] = [];
@@ -129,11 +147,7 @@ async function deployNeon(neon: NeonContext, api: NeonApi, progress: Progress): 
   }
   progress.update("reading the role's password");
   const password = await api.revealPassword(s.project.id, branch.id, neon.role);
-  return {
-    changed: done.length > 0,
-    summary: done.length > 0 ? `created ${done.join(", ")}` : "no changes",
-    outputs: { databaseUrl: neonDatabaseUrl(neon, endpoint.host, password), host: endpoint.host },
-  };
+  return { done, databaseUrl: neonDatabaseUrl(neon, endpoint.host, password), host: endpoint.host };
 }
 
 async function destroyNeon(neon: NeonContext, api: NeonApi, progress: Progress): Promise<DeployReport> {
