@@ -5,6 +5,7 @@ import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { beforeAll } from "vitest";
 import { buildCli } from "../cli/build.js";
 import { type CliRun, pocket, pocketAsync, project } from "../cli/run.js";
+import { type NeonServer, startNeonServer } from "../contract/neon-server.js";
 import { motoEnv, putTestImage, resetMoto, useMoto } from "../moto/moto.js";
 
 /*
@@ -182,6 +183,19 @@ export function stageImage(projectName: string, stage = "dev"): Promise<string> 
 export async function freshFolder(toml: string, projectName: string): Promise<string> {
   await freshMoto();
   return project(toml, projectName);
+}
+
+/**
+ * `freshProject` for a stage whose [neon] talks to the Neon contract server: the server started
+ * with `apiKey` (the caller closes it after the file).
+ */
+export async function freshNeonProject(
+  toml: string,
+  projectName: string,
+  apiKey: string,
+): Promise<{ dir: string; image: string; neon: NeonServer }> {
+  const { dir, image } = await freshProject(toml, projectName);
+  return { dir, image, neon: await startNeonServer({ apiKey, projectName: "demo-neon" }) };
 }
 
 /**

@@ -1,9 +1,9 @@
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pocketAsync, project } from "../cli/run.js";
-import { type NeonServer, neonVariables, startNeonServer } from "../contract/neon-server.js";
+import { type NeonServer, neonVariables } from "../contract/neon-server.js";
 import { motoEnv } from "../moto/moto.js";
-import { freshProject, general, REGION } from "./harness.js";
+import { freshNeonProject, general, REGION } from "./harness.js";
 import { expectNoChangeDeploy } from "./recorder.js";
 
 /*
@@ -47,8 +47,7 @@ async function storedUrl(): Promise<string> {
 }
 
 beforeAll(async () => {
-  ({ dir, image } = await freshProject(TOML, "cmd"));
-  neon = await startNeonServer({ apiKey: API_KEY, projectName: "demo-neon" });
+  ({ dir, image, neon } = await freshNeonProject(TOML, "cmd", API_KEY));
 });
 afterAll(async () => neon?.close());
 

@@ -1,7 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type NeonServer, neonVariables, startNeonServer } from "../contract/neon-server.js";
-import { databaseUrlStage, freshProject, REGION, stageImage, vendorPocket } from "./harness.js";
+import { type NeonServer, neonVariables } from "../contract/neon-server.js";
+import { databaseUrlStage, freshNeonProject, REGION, stageImage, vendorPocket } from "./harness.js";
 
 const API_KEY = "neon-test-key-0123456789abcdef";
 
@@ -20,8 +20,7 @@ const neonVars = () => neonVariables(neon, API_KEY);
 const pocket = vendorPocket(() => dir, neonVars);
 
 beforeAll(async () => {
-  ({ dir, image } = await freshProject(TOML, "demo"));
-  neon = await startNeonServer({ apiKey: API_KEY, projectName: "demo-neon" });
+  ({ dir, image, neon } = await freshNeonProject(TOML, "demo", API_KEY));
 });
 afterAll(async () => neon?.close());
 
