@@ -4,7 +4,7 @@ import { pocket } from "../cli/run.js";
 import { motoEnv } from "../moto/moto.js";
 import { freshProject, general, REGION, stackExists } from "./harness.js";
 import { expectNoChangeDeploy } from "./recorder.js";
-import { containerTables, servedContainers } from "./several-containers-stage.js";
+import { containerTables, servedContainers, twoContainerSchedules } from "./several-containers-stage.js";
 
 /*
  * Schedules of a stage of two containers in the original's current spelling (its
@@ -15,17 +15,7 @@ import { containerTables, servedContainers } from "./several-containers-stage.js
  */
 const STAGE = `${general("msched")}
 ${containerTables(servedContainers({ v2Handlers: { tick: { command: "app.tick" } } }))}
-[scheduler.schedules.nightly]
-scheduler = "pocket.sqs_scheduler"
-cron = "0 3 * * ? *"
-handler = "web.worker"
-message = { command = "clearsessions", args = [], kwargs = {} }
-
-[scheduler.schedules.tick]
-rate = "1 hour"
-handler = "v2.tick"
-input = { task = "tick" }
-`;
+${twoContainerSchedules("v2.tick")}`;
 
 const env = () => motoEnv(REGION);
 let dir: string;

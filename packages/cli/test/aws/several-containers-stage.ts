@@ -59,6 +59,24 @@ export function imageContainers(): Record<string, ContainerSpec> {
   };
 }
 
+/**
+ * Two schedules of a two-container stage: `nightly` starts the first container's `web.worker`
+ * through the SQS scheduler, `tick` starts `v2Handler` of the second container directly.
+ */
+export function twoContainerSchedules(v2Handler: string): string {
+  return `[scheduler.schedules.nightly]
+scheduler = "pocket.sqs_scheduler"
+cron = "0 3 * * ? *"
+handler = "web.worker"
+message = { command = "clearsessions", args = [], kwargs = {} }
+
+[scheduler.schedules.tick]
+rate = "1 hour"
+handler = "${v2Handler}"
+input = { task = "tick" }
+`;
+}
+
 /** The `[container.<name>]` tables of a pocket.toml, one block a container, in the given order. */
 export function containerTables(containers: Record<string, ContainerSpec>): string {
   return Object.entries(containers)

@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import { containerViews } from "../../src/resources/container-views.js";
 import { alarmsTemplate } from "../../src/templates/alarms.js";
 import type { Template } from "../../src/templates/template.js";
-import { containerTables, DJANGO_SQS_WORKER, DJANGO_WSGI } from "../aws/several-containers-stage.js";
+import {
+  containerTables,
+  DJANGO_SQS_WORKER,
+  DJANGO_WSGI,
+  twoContainerSchedules,
+} from "../aws/several-containers-stage.js";
 import { cfnLint, lintErrors } from "./cfn-lint.js";
 import { loadInline } from "./context.js";
 
@@ -150,17 +155,7 @@ ${containerTables({
     },
   },
 })}
-[scheduler.schedules.nightly]
-scheduler = "pocket.sqs_scheduler"
-cron = "0 3 * * ? *"
-handler = "web.worker"
-message = { command = "clearsessions", args = [], kwargs = {} }
-
-[scheduler.schedules.tick]
-rate = "1 hour"
-handler = "v2.wsgi"
-input = { task = "tick" }
-
+${twoContainerSchedules("v2.wsgi")}
 [alarms]
 email = "ops@example.com"
 `;

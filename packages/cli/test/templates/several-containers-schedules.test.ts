@@ -4,6 +4,7 @@ import { concretePolicy } from "../../src/commands/permissions-policy.js";
 import { containerViews } from "../../src/resources/container-views.js";
 import { containerTemplate } from "../../src/templates/container/index.js";
 import type { Template } from "../../src/templates/template.js";
+import { twoContainerSchedules } from "../aws/several-containers-stage.js";
 import { cfnLint } from "./cfn-lint.js";
 import { loadInline } from "./context.js";
 
@@ -30,17 +31,7 @@ permissions_boundary = "arn:aws:iam::123456789012:policy/pocket-boundary"
 [container.v2.handlers.tick]
 command = "app.tick"
 
-[scheduler.schedules.nightly]
-scheduler = "pocket.sqs_scheduler"
-cron = "0 3 * * ? *"
-handler = "web.worker"
-message = { command = "clearsessions", args = [], kwargs = {} }
-
-[scheduler.schedules.tick]
-rate = "1 hour"
-handler = "v2.tick"
-input = { task = "tick" }
-`;
+${twoContainerSchedules("v2.tick")}`;
 
 const ctx = loadInline(TOML).context;
 const templates = Object.fromEntries(
