@@ -13,11 +13,22 @@ const WHOLE = new RegExp(`^${DEPLOY_HASH_PATTERN}$`);
  * the folder of pocket.toml. Outside a git checkout, without `DEPLOY_HASH`, the deploy is refused
  * rather than given a made-up value (docs/decisions.md#e22-deploy-hash-versioning).
  */
-export async function deployHash(
-  configFile: string,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<{ value: string; source: "DEPLOY_HASH" | "git HEAD" }> {
-  const given = env.DEPLOY_HASH;
+export function deployHash(configFile: string, env: NodeJS.ProcessEnv = process.env): Promise<DeployHash> {
+  // Asked by the announcement and by every container's parameters, for status, plan and deploy
+  // alike: git runs once per file and DEPLOY_HASH.
+  const key = `${configFile}\0${env.DEPLOY_HASH ?? ""}`;
+  let found = known.get(key);
+  if (!found) {
+    found = readDeployHash(configFile, env.DEPLOY_HASH);
+    known.set(key, found);
+  }
+  return found;
+}
+
+type DeployHash = { value: string; source: "DEPLOY_HASH" | "git HEAD" };
+const known = new Map<string, Promise<DeployHash>>();
+
+async function readDeployHash(configFile: string, given: string | undefined): Promise<DeployHash> {
   if (given !== undefined && given !== "") {
     if (!WHOLE.test(given)) {
       throw new CliError(
@@ -30,7 +41,7 @@ export async function deployHash(
     }
     return { value: given, source: "DEPLOY_HASH" };
   }
-  // Not git through runTool: it writes to the child's stdin, which git may have closed already.
+  // execFile, not runTool: a missing git is "not a checkout" here, not runTool's tool-missing.
   const hash = await promisify(execFile)("git", ["rev-parse", "--short", "HEAD"], {
     cwd: dirname(configFile),
   })
