@@ -10,7 +10,7 @@ const { dirname, join } = require("node:path");
 const vm = require("node:vm");
 
 // `pocket config ...` runs a bundle of that command alone (dist/cli-config.cjs), less code to
-// load than the whole CLI; commandName() finds the command word as the CLI does.
+// load than the whole CLI; commandWords() finds the command word as the CLI does.
 const bundle = commandWords()[0] === "config" ? "config" : "cli";
 const file = join(__dirname, bundle === "config" ? "../dist/cli-config.cjs" : "../dist/cli.cjs");
 let cli;
