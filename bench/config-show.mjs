@@ -5,11 +5,13 @@
 // round's `node -e 0`; the figure is the median of those per-round ratios (with their range).
 // Target (issue 25): `config show --json` at most 1.25x `node -e 0` (the yaml command is
 // reported against issue 10's 1.6x).
-// Usage: node bench/config-show.mjs [runs per command, default 9, at least 7]
+// Every command runs on the pinned Node 22 (bench/lib/node.mjs), whatever Node runs this script.
+// Usage: node bench/config-show.mjs [runs per command, default 11, at least 7]
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { benchNode } from "./lib/node.mjs";
 import { median, rotatedRounds } from "./lib/pairs.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -20,6 +22,9 @@ if (!existsSync(join(root, "packages/cli/dist/cli.cjs"))) {
   process.exit(1);
 }
 const runs = Math.max(7, Number(process.argv[2] ?? 11));
+// Every command, `node -e 0` included, runs on the pinned Node 22 (lib/node.mjs).
+const node = benchNode();
+const nodeVersion = spawnSync(node, ["--version"], { encoding: "utf8" }).stdout.trim();
 
 const commands = [
   { name: "node -e 0", args: ["-e", "0"] },
@@ -37,7 +42,7 @@ const commands = [
 
 function once(command) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, command.args, {
+  const r = spawnSync(node, command.args, {
     encoding: "utf8",
     env: { ...process.env, NO_COLOR: "1" },
   });
@@ -46,14 +51,13 @@ function once(command) {
   return ms;
 }
 
-// One warm-up round fills the file cache and the code caches (Node 22+: enableCompileCache;
-// Node 20: bin/pocket.cjs keeps one per command for dist/cli.cjs).
+// One warm-up round fills the file cache and the code caches (Node 22+: enableCompileCache).
 for (const c of commands) once(c);
 const rounds = await rotatedRounds(
   commands.map((c) => ({ name: c.name, run: async () => once(c) })),
   runs,
 );
-console.log(`${runs} rounds, order rotated, bench/fixtures/large.toml, Node ${process.version}`);
+console.log(`${runs} rounds, order rotated, bench/fixtures/large.toml, Node ${nodeVersion} (${node})`);
 for (const [j, c] of commands.entries()) {
   const { times, ratios } = rounds[j];
   const ratio = median(ratios);
