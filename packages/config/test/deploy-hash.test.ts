@@ -57,4 +57,27 @@ describe('versioning = "deploy_hash" (docs/decisions.md#e22-deploy-hash-versioni
     if (code) expect(ds.map((d) => d.code)).toContain(code);
     expect(ds.some((d) => String(d.path).includes("versioning"))).toBe(true);
   });
+
+  it("refuses a DEPLOY_HASH of the user's envs where it is written, container or handler", () => {
+    const source = EXAMPLE.replace(
+      'dockerfile_path = "pocket.Dockerfile"\n',
+      'dockerfile_path = "pocket.Dockerfile"\nenvs = { DEPLOY_HASH = "v1" }\n',
+    ).replace("timeout = 600\n", 'timeout = 600\nenvs = { DEPLOY_HASH = "v1" }\n');
+    const ds = problems(source, "sandbox");
+    expect(ds.map((d) => [d.code, d.path, d.position?.line])).toEqual([
+      ["deploy-hash-env", "container.main.envs.DEPLOY_HASH", 10],
+      ["deploy-hash-env", "container.main.handlers.management.envs.DEPLOY_HASH", 19],
+    ]);
+    expect(ds[0]!.file).toBe("/virtual/testprj/pocket.toml");
+    expect(ds[0]!.message).toContain("[cloudfront.web] /static/*");
+    expect(ds[0]!.hint).toContain("Remove it from envs");
+  });
+
+  it("accepts a DEPLOY_HASH of the user's envs on a stage without a deploy_hash route", () => {
+    const source = EXAMPLE.replace(', versioning = "deploy_hash"', "").replace(
+      'dockerfile_path = "pocket.Dockerfile"\n',
+      'dockerfile_path = "pocket.Dockerfile"\nenvs = { DEPLOY_HASH = "v1" }\n',
+    );
+    expect(lambdaEnvironment(context(source, "sandbox")).DEPLOY_HASH).toBe("v1");
+  });
 });

@@ -1,4 +1,5 @@
 export type { ApiGatewayV2Event, ApiGatewayV2Result, HttpHandler, LambdaContext } from "./apigateway.js";
+export { deployHashUrl } from "./deploy-hash.js";
 export { findTomlPath, parseDotenv } from "./dotenv.js";
 export {
   allowedHosts,

@@ -2,6 +2,7 @@ import type { Issue } from "../diagnostics.js";
 import { MANAGEMENT_COMMAND_HANDLER } from "../schema/awscontainer.js";
 import { type Add, type CheckedSettings, type CrossRule, container, ok } from "./checked.js";
 import { cloudfrontNeedsS3, distributionReferences, signingKeyIdsDistinct } from "./cross-cloudfront.js";
+import { deployHashNotInEnvs } from "./cross-deploy-hash.js";
 import { fallbackCachesLocal, localDjangoReferences, stageDjangoReferences } from "./cross-django.js";
 import { scheduleTargets } from "./cross-schedules.js";
 
@@ -28,6 +29,7 @@ const CROSS_RULES: readonly CrossRule[] = [
   fallbackCachesLocal,
   scheduleTargets,
   backupNeedsItsDatabase,
+  deployHashNotInEnvs,
 ];
 
 export function crossSectionIssues(s: CheckedSettings): Issue[] {
@@ -106,22 +108,26 @@ function secretsNeedTheirDatabase(s: CheckedSettings, add: Add): void {
 }
 
 /**
- * With `[neon] provisioning = "command"` deploy never calls Neon, so it cannot fill a managed
- * (computed) `neon_database_url`: the URL is a stored user secret that `pocket resource neon
- * store-url` writes (docs/decisions.md#b12-neon-provisioning-by-command).
+ * With `provisioning = "command"` ([neon], [tidb], [upstash]) deploy never calls the vendor, so it
+ * cannot fill a managed (computed) URL of that section: the URL is a stored user secret that
+ * `pocket resource <section> store-url` writes (docs/decisions.md#b12-provisioning-by-command).
  */
 function commandProvisionedUrlIsStored(s: CheckedSettings, add: Add): void {
-  if (!ok(s.neon) || s.neon.provisioning !== "command") return;
   for (const [secret, spec] of Object.entries(container(s)?.secrets?.managed ?? {})) {
-    if (spec.type !== "neon_database_url") continue;
+    if (!Object.hasOwn(SECRET_SOURCES, spec.type)) continue;
+    const section = SECRET_SOURCES[spec.type as keyof typeof SECRET_SOURCES];
+    const settings = s[section];
+    if (!ok(settings) || settings.provisioning !== "command") continue;
     add(
-      "neon-command-managed-url",
-      `managed secret ${secret} is a neon_database_url, which deploy computes; with [neon] provisioning = "command" deploy never calls Neon`,
+      `${section}-command-managed-url`,
+      `managed secret ${secret} is a ${spec.type}, which deploy computes; with [${section}] provisioning = "command" deploy never calls ${VENDORS[section]}`,
       ["awscontainer", "secrets", "managed", secret, "type"],
-      `Declare it as a user secret instead ([container.<name>.secrets.user] ${secret} = { type = "neon_database_url" }) and fill it with \`pocket resource neon store-url\`.`,
+      `Declare it as a user secret instead ([container.<name>.secrets.user] ${secret} = { type = "${spec.type}" }) and fill it with \`pocket resource ${section} store-url\`.`,
     );
   }
 }
+
+const VENDORS = { neon: "Neon", tidb: "TiDB Cloud", upstash: "Upstash" } as const;
 
 /** `[backup.rds]` backs up the cluster pocket makes: it needs a managed `[rds]`. */
 function backupNeedsItsDatabase(s: CheckedSettings, add: Add): void {
