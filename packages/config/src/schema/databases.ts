@@ -1,14 +1,19 @@
 import * as z from "zod/mini";
 import { fail, int, lazy, nonEmpty, optionalNonEmpty, optionalString, table } from "./base.js";
 
+/**
+ * `provisioning` of [neon], [tidb] and [upstash]: "deploy" ensures the database and fills the URL
+ * during deploy; "command" never calls the vendor during deploy, `pocket resource <section>
+ * store-url` does (docs/decisions.md#b12-provisioning-by-command).
+ */
+const provisioning = z._default(z.enum(["deploy", "command"]), "deploy");
+
 export const neonSchema = lazy(() =>
   table({
     project_name: nonEmpty,
     pg_version: z._default(int(14, 17), 15),
     neon_api_key: optionalString,
-    // "deploy": deploy ensures the branch and fills the URL; "command": deploy never calls Neon,
-    // `pocket resource neon store-url` does (docs/decisions.md#b12-neon-provisioning-by-command).
-    provisioning: z._default(z.enum(["deploy", "command"]), "deploy"),
+    provisioning,
   }),
 );
 export type NeonSettings = z.output<ReturnType<typeof neonSchema>>;
@@ -20,6 +25,7 @@ export const tidbSchema = lazy(() =>
     region: z._default(z.string(), "ap-northeast-1"),
     tidb_public_key: optionalString,
     tidb_private_key: optionalString,
+    provisioning,
   }),
 );
 export type TidbSettings = z.output<ReturnType<typeof tidbSchema>>;
@@ -31,6 +37,7 @@ export type TidbSettings = z.output<ReturnType<typeof tidbSchema>>;
 export const upstashSchema = lazy(() =>
   table({
     budget: z._default(int(20, 1_000_000), 20),
+    provisioning,
   }),
 );
 export type UpstashSettings = z.output<ReturnType<typeof upstashSchema>>;
