@@ -138,7 +138,7 @@ const ALTERNATIVES = /^# または.*$/m;
  * Features of the original pocket has not built: a block that uses one must be refused with
  * `unsupported-feature` (and nothing else), never loaded and silently ignored.
  */
-const UNBUILT = /^\[(?:(?:dev|prod|sandbox)\.)?(?:dsql|backup\.dsql)\b|managed_assets/m;
+const UNBUILT = /^\[(?:(?:dev|prod|sandbox)\.)?backup\.dsql\b/m;
 
 const unbuilt = (block: string) => UNBUILT.test(block);
 

@@ -163,13 +163,8 @@ handler = "main.worker"
   });
 
   it.each([
-    ["[dsql]\n", "dsql", "[dsql]"],
+    ["[dsql]\n[backup.dsql]\n", "backup.dsql", "[backup.dsql]"],
     ['[tidb]\nproject = "p"\nprovisioning = "command"\n', "tidb.provisioning", "provisioning"],
-    [
-      '[cloudfront.web]\nmanaged_assets = "assets"\nroutes = [{ is_default = true, is_spa = true }]\n',
-      "cloudfront.web.managed_assets",
-      "managed_assets",
-    ],
   ])("an unbuilt HEAD feature is refused with unsupported-feature at its key: %s", (extra, path, needle) => {
     const source = `${GENERAL}\n${HEAD_CONTAINER}\n${extra}`;
     const ds = problems(source);

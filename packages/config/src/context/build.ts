@@ -7,6 +7,7 @@ import { buildBackup } from "./backup.js";
 import { buildDistribution } from "./cloudfront.js";
 import { buildContainer } from "./container.js";
 import { resolveDjango } from "./django.js";
+import { buildDsql } from "./dsql.js";
 import { logicalId } from "./names.js";
 import { previewContext, withPreviewBoundary } from "./preview.js";
 import type {
@@ -49,6 +50,7 @@ export function buildContext(settings: Settings): PocketContext {
       region: ctx.region,
     };
   } else if (settings.rds) ctx.rds = buildRds(settings.rds, ctx);
+  if (settings.dsql) ctx.dsql = buildDsql(settings.dsql, ctx);
   if (settings.neon) ctx.neon = buildNeon(settings.neon, ctx);
   if (settings.tidb) ctx.tidb = buildTidb(settings.tidb, ctx);
   if (settings.upstash) ctx.upstash = buildUpstash(settings.upstash, ctx);

@@ -40,6 +40,7 @@ export interface PocketContext {
   rds?: RdsContext;
   /** `[rds] managed = false`: a cluster pocket neither makes nor deletes. */
   rdsExisting?: ExistingRdsContext;
+  dsql?: DsqlContext;
   neon?: NeonContext;
   tidb?: TidbContext;
   upstash?: UpstashContext;
@@ -463,6 +464,17 @@ export interface RdsContext {
   finalSnapshotPrefix: string;
   /** Restored from this cluster snapshot (id or ARN) when the cluster does not exist yet. */
   snapshotIdentifier?: string;
+}
+
+/** `[dsql]`: the stage's Aurora DSQL cluster (docs/decisions.md#b13-aurora-dsql). */
+export interface DsqlContext {
+  /** `{resourcePrefix}dsql`: the Name tag the stage's cluster is found by (AWS chooses its id). */
+  nameTag: string;
+  region: string;
+  deletionProtection: boolean;
+  /** The stored user secret deploy publishes the endpoint to (`.../-user/dsql_endpoint`). */
+  endpointSecret: { name: string; store: SecretStore };
+  port: number;
 }
 
 /**

@@ -38,8 +38,9 @@ export function spellingOf(doc: TomlTable): { spelling: Spelling } | { mixed: Is
   return { spelling: head || headKey ? "head" : "seed" };
 }
 
-// [upstash] is built and means the same in both spellings, so it says nothing about the file's.
-const HEAD_ONLY_SECTIONS = ["dsql", "backup"];
+// [upstash] and [dsql] are built and mean the same in both spellings, so they say nothing about
+// the file's.
+const HEAD_ONLY_SECTIONS = ["backup"];
 const HEAD_ONLY_RDS_KEYS = [
   "backup",
   "managed",
@@ -71,7 +72,6 @@ function headOnlyKey(doc: TomlTable): PathSegment[] | undefined {
   if (isTable(doc.s3) && isTable(doc.s3.cors)) return ["s3", "cors"];
   for (const [name, d] of Object.entries(isTable(doc.cloudfront) ? doc.cloudfront : {})) {
     if (!isTable(d)) continue;
-    if (Object.hasOwn(d, "managed_assets")) return ["cloudfront", name, "managed_assets"];
     const waf = first(d.waf, ["enable_ip_set", "allow_rules"]);
     if (waf) return ["cloudfront", name, "waf", waf];
     const routes = Array.isArray(d.routes) ? d.routes : [];

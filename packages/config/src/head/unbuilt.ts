@@ -19,10 +19,7 @@ export function unbuiltIssues(doc: TomlTable): Issue[] {
       hint: hint ?? "Remove the key; pocket refuses it rather than deploying without it.",
     });
 
-  for (const section of ["dsql"] as const) {
-    if (Object.hasOwn(doc, section)) refuse([section], `[${section}] (${SECTION_FEATURES[section]})`);
-  }
-  // [backup.rds] is built (docs/decisions.md#b9-aws-backup-plans); DSQL's plan waits for [dsql].
+  // [dsql] is built (docs/decisions.md#b13-aurora-dsql); its AWS Backup plan not yet.
   if (isTable(doc.backup) && Object.hasOwn(doc.backup, "dsql")) {
     refuse(["backup", "dsql"], "[backup.dsql] (AWS Backup plans for Aurora DSQL)");
   }
@@ -47,10 +44,6 @@ export function unbuiltIssues(doc: TomlTable): Issue[] {
 }
 
 type Refuse = (path: PathSegment[], what: string, hint?: string) => void;
-
-const SECTION_FEATURES = {
-  dsql: "Aurora DSQL",
-} as const;
 
 function distributionIssues(d: TomlTable, at: PathSegment[], refuse: Refuse) {
   if (Object.hasOwn(d, "managed_assets"))

@@ -7,6 +7,7 @@ import { backupSchema } from "./backup.js";
 import { fail } from "./base.js";
 import { distributionSchema } from "./cloudfront.js";
 import { neonSchema, rdsSchema, tidbSchema, upstashSchema } from "./databases.js";
+import { dsqlSchema } from "./dsql.js";
 import { generalSchema, s3Schema } from "./general.js";
 import { schedulerSchema } from "./scheduler.js";
 import type { ManagedSecretSettings } from "./secrets.js";
@@ -169,6 +170,9 @@ export function sectionSchemas(env: SectionEnv) {
     get rds() {
       return resolveUseVpc(rdsSchema(), "rds", env);
     },
+    get dsql() {
+      return dsqlSchema();
+    },
     get awscontainer() {
       return then(resolveUseVpc(awscontainerSchema(), "awscontainer", env), (c) => withoutPasswords(c, env));
     },
@@ -204,6 +208,7 @@ export const SECTION_NAMES = [
   "tidb",
   "upstash",
   "rds",
+  "dsql",
   "awscontainer",
   "ses",
   "scheduler",
