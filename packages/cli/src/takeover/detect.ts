@@ -96,6 +96,24 @@ export function originalShape(
       [cf.name]: { publicKey: publicKey.Name, keyGroup: keyGroup.Name },
     };
   }
+  for (const cf of Object.values(ctx.cloudfront ?? {})) {
+    const certificate = acmCertificate(byName.get(cf.stackName));
+    if (certificate) shape.acmCertificates = { ...shape.acmCertificates, [cf.name]: certificate };
+  }
   const found = Object.keys(shape).length > 1 || stacks.some((s) => s.byOriginal);
   return found ? shape : undefined;
+}
+
+/**
+ * The certificate a deployed distribution names by its ARN, and its aliases: the original's
+ * current version references the one its `{cfslug}-acm` stack made in us-east-1 (pocket's own
+ * template refers to a Certificate of its stack instead).
+ */
+function acmCertificate(template: ReadTemplate | undefined): { arn: string; aliases: string[] } | undefined {
+  const config = template?.Resources?.CloudFrontDistribution?.Properties?.DistributionConfig as
+    | { ViewerCertificate?: { AcmCertificateArn?: unknown }; Aliases?: unknown[] }
+    | undefined;
+  const arn = config?.ViewerCertificate?.AcmCertificateArn;
+  if (typeof arn !== "string") return undefined;
+  return { arn, aliases: (config?.Aliases ?? []).filter((a): a is string => typeof a === "string") };
 }

@@ -46,19 +46,31 @@ export async function planTakeover(run: RunContext): Promise<TakeoverPlan> {
 /**
  * A distribution stack outside us-east-1 cannot hold an ACM certificate for CloudFront or a
  * CloudFront web ACL: the original's current version keeps them in its `{cfslug}-acm` and
- * `{cfslug}-waf` stacks in us-east-1, which pocket does not take over yet.
+ * `{cfslug}-waf` stacks in us-east-1. The certificate is kept by the ARN the deployed
+ * distribution names, when it covers every domain of the file; a web ACL is not taken over yet.
  */
-function unbuiltInStageRegion(ctx: PocketContext): string[] {
+export function unbuiltInStageRegion(ctx: PocketContext): string[] {
   return Object.values(ctx.cloudfront ?? {}).flatMap((cf) => {
+    const domains = [...(cf.domain ? [cf.domain] : []), ...cf.redirectFrom.map((rf) => rf.domain)];
+    const aliases = ctx.original?.acmCertificates?.[cf.name]?.aliases;
+    const uncovered = domains.filter((d) => !aliases?.includes(d));
     const needs = [
-      ...(cf.domain || cf.redirectFrom.length > 0 ? ["a certificate ({cfslug}-acm stack)"] : []),
+      ...(domains.length > 0 && !aliases ? ["a certificate ({cfslug}-acm stack)"] : []),
       ...(edgeProtection(cf).waf ? ["a web ACL ({cfslug}-waf stack)"] : []),
     ];
-    return needs.length === 0
-      ? []
-      : [
-          `${cf.stackName} (${cf.region}): its domains need ${needs.join(" and ")} in us-east-1, which pocket does not take over from the original's current version yet`,
-        ];
+    const where = `${cf.stackName} (${cf.region})`;
+    return [
+      ...(needs.length > 0
+        ? [
+            `${where}: its domains need ${needs.join(" and ")} in us-east-1, which pocket does not take over from the original's current version yet`,
+          ]
+        : []),
+      ...(aliases && uncovered.length > 0
+        ? [
+            `${where}: the certificate it names (from the ${cf.slug}-acm stack in us-east-1, which pocket leaves as it is) does not cover ${uncovered.join(", ")}`,
+          ]
+        : []),
+    ];
   });
 }
 
@@ -107,6 +119,10 @@ function keptShape(shape: OriginalShape | undefined): string[] {
     ...(shape.distributionRegion
       ? [`distribution and keys stacks in ${shape.distributionRegion}, not us-east-1`]
       : []),
+    ...Object.entries(shape.acmCertificates ?? {}).map(
+      ([name, c]) =>
+        `certificate of ${name} from the {cfslug}-acm stack in us-east-1, left as it is (${c.arn}), for ${c.aliases.join(", ")} on one distribution`,
+    ),
     ...Object.entries(shape.signingKeyNames ?? {}).map(
       ([name, k]) => `signing key names of ${name} (${k.publicKey}, ${k.keyGroup})`,
     ),

@@ -1,8 +1,15 @@
-import type { ApiRouteContext, CloudFrontContext, RouteContext, S3RouteContext } from "@magic-pocket/config";
+import type {
+  ApiRouteContext,
+  CloudFrontContext,
+  OriginalShape,
+  RouteContext,
+  S3RouteContext,
+} from "@magic-pocket/config";
 import { logicalId } from "@magic-pocket/config";
 import {
   CLOUDFRONT_FUNCTION_MAX_BYTES,
   KVS_ID_PLACEHOLDER,
+  needsViewerRequestFunction,
   redirectFunctionSource,
   usesKvs,
   type ViewerRequestOptions,
@@ -62,26 +69,41 @@ export function apiDomainParameter(handler: string): string {
 
 const DISTRIBUTION_ID = "CloudFrontDistribution";
 
+/** The original's certificate and aliases, kept on a stage its current version deployed (takeover/detect.ts). */
+export type AdoptedCertificate = NonNullable<OriginalShape["acmCertificates"]>[string];
+
 /** `{cfSlug}-cloudfront` (us-east-1): one distribution with its routes, functions and DNS. */
 export function cloudfrontTemplate(
   cf: CloudFrontContext,
   protection: EdgeProtection = edgeProtection(cf),
+  adopted?: AdoptedCertificate,
 ): Template {
   const parameters = templateParameters(cf, protection);
   const zone = hostedZone(cf.hostedZoneIdOverride, "HostedZoneId");
+  // An adopted stage's certificate is its {cfslug}-acm stack's, named by ARN; its redirect_from
+  // domains are aliases of the one distribution, and every behaviour's function answers other
+  // hosts with a 301 (docs/decisions.md#a1-taking-over-a-stage-deployed-by-the-original).
+  const ownCertificate = cf.domain && !adopted;
+  const canonicalHost = adopted && cf.redirectFrom.length > 0 ? cf.domain : undefined;
   const resources: Record<string, TemplateResource> = {
     OriginAccessControl: originAccessControl(cf),
-    ...(cf.domain ? { Certificate: certificate(cf.domain, zone, cf.certificateTag) } : {}),
+    ...(ownCertificate ? { Certificate: certificate(cf.domain!, zone, cf.certificateTag) } : {}),
     ...(protection.kvs ? { [KVS_LOGICAL_ID]: keyValueStore(cf, protection) } : {}),
     ...(protection.waf ? wafResources(protection.waf) : {}),
   };
-  const dependsOn = ["OriginAccessControl", ...(cf.domain ? ["Certificate"] : [])];
-  const behaviors = routeBehaviors(cf, protection, resources, dependsOn);
+  const dependsOn = ["OriginAccessControl", ...(ownCertificate ? ["Certificate"] : [])];
+  const behaviors = routeBehaviors(cf, protection, resources, dependsOn, canonicalHost);
   // Logical ids are the original's, so a stage it deployed keeps its distribution, functions,
   // header policies and records (docs/decisions.md#a1-taking-over-a-stage-deployed-by-the-original).
-  resources[DISTRIBUTION_ID] = distribution(cf, protection, behaviors, dependsOn);
+  resources[DISTRIBUTION_ID] = distribution(cf, protection, behaviors, dependsOn, adopted);
   if (cf.domain) Object.assign(resources, aliasRecords("", cf.domain, zone, DISTRIBUTION_ID));
-  for (const rf of cf.redirectFrom) Object.assign(resources, redirectResources(cf, rf));
+  for (const rf of cf.redirectFrom) {
+    const rfZone = hostedZone(rf.hostedZoneIdOverride, `HostedZoneId${rf.logicalId}`);
+    Object.assign(
+      resources,
+      adopted ? aliasRecords(rf.logicalId, rf.domain, rfZone, DISTRIBUTION_ID) : redirectResources(cf, rf),
+    );
+  }
   return {
     AWSTemplateFormatVersion: "2010-09-09",
     Description: `magic-pocket CloudFront distribution ${cf.slug}`,
@@ -168,18 +190,20 @@ function routeBehaviors(
   protection: EdgeProtection,
   resources: Record<string, TemplateResource>,
   dependsOn: string[],
+  canonicalHost?: string,
 ): Map<RouteContext, Record<string, Json>> {
   const behaviors = new Map<RouteContext, Record<string, Json>>();
   // One function per distinct code: routes with the same needs share it.
   const functionIds = new Map<string, string>();
   const attachFunction = (route: RouteContext, behavior: Record<string, Json>) => {
-    const options = viewerRequestOptions(cf, protection, route);
+    const options = viewerRequestOptions(cf, protection, route, canonicalHost);
     if (!options) return;
     const source = checkedFunctionSource(cf, route, options);
     let id = functionIds.get(source);
     if (!id) {
-      id =
-        route.type === "s3" && route.isSpa
+      id = hostRedirectOnly(options)
+        ? "HostRedirectFunction"
+        : route.type === "s3" && route.isSpa
           ? `UrlFallbackFunction${route.logicalId}`
           : `EdgeFunction${route.logicalId}`;
       resources[id] = edgeFunction(cf, route, options, source);
@@ -254,6 +278,7 @@ function distribution(
   protection: EdgeProtection,
   behaviors: Map<RouteContext, Record<string, Json>>,
   dependsOn: string[],
+  adopted: AdoptedCertificate | undefined,
 ): TemplateResource {
   const defaultRoute = cf.routes.find((r) => r.isDefault)!;
   const { PathPattern: _unused, ...defaultBehavior } = behaviors.get(defaultRoute)!;
@@ -267,11 +292,15 @@ function distribution(
         Enabled: true,
         HttpVersion: "http2and3",
         IPV6Enabled: true,
-        ...(cf.domain ? { Aliases: [cf.domain] } : {}),
+        ...(cf.domain
+          ? { Aliases: adopted ? [cf.domain, ...cf.redirectFrom.map((rf) => rf.domain)] : [cf.domain] }
+          : {}),
         Origins: origins(cf, protection),
         DefaultCacheBehavior: defaultBehavior,
         ...(cacheBehaviors.length > 0 ? { CacheBehaviors: cacheBehaviors } : {}),
-        ViewerCertificate: viewerCertificate(cf.domain ? "Certificate" : undefined),
+        ViewerCertificate: viewerCertificate(
+          cf.domain ? (adopted?.arn ?? cfn.ref("Certificate")) : undefined,
+        ),
         ...(protection.waf ? { WebACLId: cfn.getAtt(WAF_IDS.webAcl, "Arn") } : {}),
       },
     },
@@ -323,7 +352,7 @@ function redirectResources(
               { EventType: "viewer-request", FunctionARN: cfn.getAtt(fn, "FunctionARN") },
             ],
           },
-          ViewerCertificate: viewerCertificate(cert),
+          ViewerCertificate: viewerCertificate(cfn.ref(cert)),
         },
       },
     },
@@ -355,7 +384,8 @@ function templateOutputs(protection: EdgeProtection): Template["Outputs"] {
 function origins(cf: CloudFrontContext, protection: EdgeProtection): Json[] {
   const out: Json[] = [];
   for (const route of cf.routes) {
-    if (route.type === "s3") {
+    // The behaviours of managed assets share one origin (templates/managed-assets.ts).
+    if (route.type === "s3" && !out.some((o) => (o as { Id: string }).Id === route.originId)) {
       out.push({
         Id: route.originId,
         DomainName: `${cf.bucketName}.s3.${cf.bucketRegion}.amazonaws.com`,
@@ -422,8 +452,10 @@ export function viewerRequestOptions(
   cf: CloudFrontContext,
   protection: EdgeProtection,
   route: RouteContext,
+  /** The one domain this distribution serves, when it answers for its redirect_from domains too. */
+  canonicalHost?: string,
 ): ViewerRequestOptions | undefined {
-  const o: ViewerRequestOptions = {};
+  const o: ViewerRequestOptions = canonicalHost ? { canonicalHost } : {};
   if (protection.basicAuth) {
     o.basicAuth = { realm: protection.basicAuth.realm, exclude: protection.basicAuth.exclude };
   }
@@ -443,7 +475,7 @@ export function viewerRequestOptions(
   if (route.type === "s3" && route.buildDir !== undefined && cf.releases) {
     o.release = { routePrefix: spaRoutePrefix(route.pathPattern), folder: cf.releases.folder };
   }
-  if (!o.basicAuth && !o.spa && !o.deployHash && !o.viewerHeaders && !o.release) return undefined;
+  if (!needsViewerRequestFunction(o)) return undefined;
   if (usesKvs(o)) o.kvsId = KVS_ID_PLACEHOLDER;
   return o;
 }
@@ -462,9 +494,12 @@ function edgeFunction(
     ...(o.deployHash ? ["deploy hash"] : []),
     ...(o.viewerHeaders ? ["viewer headers"] : []),
     ...(o.release ? ["release"] : []),
+    ...(o.canonicalHost ? [`301 from other hosts to ${o.canonicalHost}`] : []),
   ];
-  const name =
-    route.type === "s3" && route.functionName
+  // The host-redirect function's name is the original's current version's (a name change replaces it).
+  const name = hostRedirectOnly(o)
+    ? `${cf.slug}-host-redirect`.slice(0, 64)
+    : route.type === "s3" && route.functionName
       ? route.functionName
       : `${cf.slug}-${route.name}-edge`.slice(0, 64);
   // The KVS id is only known once the store exists; join it in rather than Fn::Sub, which would
@@ -486,6 +521,11 @@ function edgeFunction(
       },
     },
   };
+}
+
+/** A function that does nothing but send other hosts to the canonical one (shared by every such behaviour). */
+function hostRedirectOnly(o: ViewerRequestOptions): boolean {
+  return o.canonicalHost !== undefined && !needsViewerRequestFunction({ ...o, canonicalHost: undefined });
 }
 
 /** `["a", "b"]` + X → Fn::Join "" ["a", X, "b"]. */
@@ -516,10 +556,10 @@ function certificate(domain: string, hostedZoneId: Json, tag: string): TemplateR
   };
 }
 
-function viewerCertificate(certificateId: string | undefined): Json {
-  if (!certificateId) return { CloudFrontDefaultCertificate: true };
+function viewerCertificate(certificateArn: Json | undefined): Json {
+  if (!certificateArn) return { CloudFrontDefaultCertificate: true };
   return {
-    AcmCertificateArn: cfn.ref(certificateId),
+    AcmCertificateArn: certificateArn,
     SslSupportMethod: "sni-only",
     MinimumProtocolVersion: "TLSv1.2_2021",
   };
@@ -566,7 +606,12 @@ export function bucketPolicyStatement(
     Effect: "Allow",
     Principal: { Service: "cloudfront.amazonaws.com" },
     Action: "s3:GetObject",
-    Resource: `arn:${partition}:s3:::${cf.bucketName}${cf.bucketPolicyPrefix}/*`,
+    // With managed_assets, their folder too (docs/decisions.md#e23-managed-assets).
+    Resource: cf.managedAssets
+      ? [cf.bucketPolicyPrefix, cf.managedAssets.originPath].map(
+          (prefix) => `arn:${partition}:s3:::${cf.bucketName}${prefix}/*`,
+        )
+      : `arn:${partition}:s3:::${cf.bucketName}${cf.bucketPolicyPrefix}/*`,
     Condition: {
       StringEquals: {
         "AWS:SourceArn": `arn:${partition}:cloudfront::${accountId}:distribution/${distributionId}`,

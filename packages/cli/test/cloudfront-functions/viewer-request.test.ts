@@ -183,6 +183,45 @@ describe("viewer headers on API routes", () => {
   });
 });
 
+describe("canonical host (redirect_from as aliases of the one distribution)", () => {
+  const spa: ViewerRequestOptions = {
+    canonicalHost: "www.example.com",
+    spa: { routePrefix: "/", fallbackHtml: "index.html", requireToken: false },
+  };
+
+  it("answers another host with a 301 to the canonical one, path and query kept", async () => {
+    const out = await run(
+      spa,
+      viewerRequest("/shop/item", { headers: { host: "example.com" }, querystring: { page: "2", q: "" } }),
+    );
+    expect(out.statusCode).toBe(301);
+    expect(out.headers.location!.value).toBe("https://www.example.com/shop/item?page=2&q");
+  });
+
+  it("goes on with the route's own work for the canonical host", async () => {
+    const out = await run(spa, viewerRequest("/shop/item", { headers: { host: "www.example.com" } }));
+    expect(out.statusCode).toBeUndefined();
+    expect(out.uri).toBe("/index.html");
+  });
+
+  it("redirects before basic auth asks for credentials", async () => {
+    const o = { ...auth, canonicalHost: "www.example.com" };
+    expect((await run(o, viewerRequest("/page", { headers: { host: "example.com" } }))).statusCode).toBe(301);
+    expect((await run(o, viewerRequest("/page", { headers: { host: "www.example.com" } }))).statusCode).toBe(
+      401,
+    );
+  });
+
+  it("alone, is a function that passes the canonical host through unchanged", async () => {
+    const out = await run(
+      { canonicalHost: "www.example.com" },
+      viewerRequest("/static/a.css", { headers: { host: "www.example.com" } }),
+    );
+    expect(out.uri).toBe("/static/a.css");
+    expect(viewerRequestFunction({ canonicalHost: "www.example.com" })).not.toContain("async");
+  });
+});
+
 describe("size", () => {
   it("every part together stays within CloudFront's 10 KB limit", () => {
     const source = viewerRequestFunction({

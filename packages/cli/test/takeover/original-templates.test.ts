@@ -3,13 +3,14 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compareTemplates } from "../../src/takeover/compare.js";
 import { originalShape } from "../../src/takeover/detect.js";
-import { takeoverRefusals } from "../../src/takeover/index.js";
+import { takeoverRefusals, unbuiltInStageRegion } from "../../src/takeover/index.js";
 import { deployedByPocket, readTemplateBody } from "../../src/takeover/template-body.js";
 import { cloudfrontTemplate } from "../../src/templates/cloudfront.js";
 import { cloudfrontKeysTemplate } from "../../src/templates/cloudfront-keys.js";
 import { containerTemplate } from "../../src/templates/container/index.js";
 import type { Template } from "../../src/templates/template.js";
 import { vpcTemplate } from "../../src/templates/vpc.js";
+import { cfnLint, lintErrors } from "../templates/cfn-lint.js";
 import { loadInline } from "../templates/context.js";
 
 /*
@@ -172,12 +173,13 @@ describe("taking over a stage the original deployed at its current version", () 
     expect(action("ApiHostFunction")).toMatchObject({ action: "removed", blocks: false });
   });
 
-  it("tk2: the container (API domain, second API) and keys stacks; its distribution waits for the acm stack", async () => {
+  it("tk2: the container (API domain, second API), distribution (domain, redirect_from) and keys stacks", async () => {
     const ctx = loadInline(read("tk2", "pocket-head.toml")).context;
     const cf = ctx.cloudfront!.main!;
     const deployed = await Promise.all(
       [
         [ctx.container!.stackName, "head-container.yaml"],
+        [cf.stackName, "head-cf.yaml"],
         [cf.signingKey!.keysStackName, "head-cfkeys.yaml"],
       ].map(async ([name, file]) => {
         const template = (await readTemplateBody(read("tk2", file!)))!;
@@ -185,8 +187,14 @@ describe("taking over a stage the original deployed at its current version", () 
       }),
     );
     ctx.original = originalShape(ctx, deployed, true, "ap-northeast-1");
+    // The certificate of the {cfslug}-acm stack (us-east-1, not rendered) as the distribution names it.
+    const arn = "arn:aws:acm:us-east-1:123456789012:certificate/abc";
+    expect(ctx.original?.acmCertificates).toEqual({
+      main: { arn, aliases: ["www.example.com", "example.com"] },
+    });
     const ours = [
       containerTemplate(ctx),
+      cloudfrontTemplate(cf, undefined, ctx.original?.acmCertificates?.main),
       cloudfrontKeysTemplate(cf, ctx.original?.signingKeyNames?.[cf.name]),
     ];
     const stacks = deployed.map((d, i) => ({
@@ -194,11 +202,46 @@ describe("taking over a stage the original deployed at its current version", () 
       region: "",
       changes: compareTemplates(d.template, ours[i]!),
     }));
+    if (process.env.TAKEOVER_DEBUG) console.log(JSON.stringify(stacks, null, 1));
     expect(takeoverRefusals({ shape: ctx.original, stacks })).toEqual([]);
-    const container = stacks[0]!.changes;
+    const action = (stack: number, id: string) => stacks[stack]!.changes.find((c) => c.logicalId === id);
     for (const id of ["WsgiApiGatewayDomainName", "WsgiDNSRecord", "WsgiCertificate", "Api2Api"])
-      expect(container.find((c) => c.logicalId === id)?.action).toMatch(/kept|updated/);
-    // Its distribution (domain and redirect_from) is refused as a whole, before any change: its
-    // certificate is in the {cfslug}-acm stack in us-east-1 (takeover-head.test.ts, on moto).
+      expect(action(0, id)?.action).toMatch(/kept|updated/);
+    // One distribution for www.example.com and example.com, on the acm stack's certificate; the
+    // host-redirect function and the redirect domain's record stay; no certificate of its own.
+    for (const id of ["CloudFrontDistribution", "HostRedirectFunction", "DNSRecord", "DNSRecordExampleCom"])
+      expect(action(1, id)?.action).toMatch(/kept|updated/);
+    expect(action(1, "UrlFallbackFunctionRoot")?.action).toMatch(/kept|updated/);
+    expect(action(1, "Certificate")).toBeUndefined();
+    expect(action(1, "CloudFrontDistributionExampleCom")).toBeUndefined();
+    const distribution = ours[1]!.Resources.CloudFrontDistribution!.Properties!.DistributionConfig as {
+      Aliases: string[];
+      ViewerCertificate: { AcmCertificateArn: string };
+    };
+    expect(distribution.Aliases).toEqual(["www.example.com", "example.com"]);
+    expect(distribution.ViewerCertificate.AcmCertificateArn).toBe(arn);
+    // cfn-lint accepts the adopted distribution in the stage's region.
+    const lint = cfnLint({ adopted: ours[1]! }, { regions: ["ap-northeast-1"] });
+    expect(lintErrors(lint.get("adopted")!)).toEqual([]);
+  });
+
+  it("tk2: refuses a redirect_from domain the deployed certificate does not cover", async () => {
+    const file = read("tk2", "pocket-head.toml").replace(
+      'redirect_from = [{ domain = "example.com"',
+      'redirect_from = [{ domain = "shop.example.com"',
+    );
+    const ctx = loadInline(file).context;
+    const cf = ctx.cloudfront!.main!;
+    const template = (await readTemplateBody(read("tk2", "head-cf.yaml")))!;
+    cf.region = "ap-northeast-1"; // where the takeover check found its stack (placement.ts)
+    ctx.original = originalShape(
+      ctx,
+      [{ name: cf.stackName, template, byOriginal: true }],
+      true,
+      "ap-northeast-1",
+    );
+    expect(unbuiltInStageRegion(ctx)).toEqual([
+      "dev-myapp-main-cloudfront (ap-northeast-1): the certificate it names (from the dev-myapp-main-acm stack in us-east-1, which pocket leaves as it is) does not cover shop.example.com",
+    ]);
   });
 });

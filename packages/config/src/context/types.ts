@@ -83,6 +83,13 @@ export interface OriginalShape {
    * stage's, not us-east-1); every `CloudFrontContext.region` of the stage is set to it.
    */
   distributionRegion?: string;
+  /**
+   * The original's current version, by distribution with domains: the certificate its
+   * `{cfslug}-acm` stack made in us-east-1, as the deployed distribution names it (that stack is
+   * left as it is), and the domains the one distribution answers for, its own and each
+   * `redirect_from` (one SAN certificate; other hosts get a 301 from its viewer-request functions).
+   */
+  acmCertificates?: Record<string, { arn: string; aliases: string[] }>;
 }
 
 /** `[alarms]`: CloudWatch alarms in their own stack, notifying an email address or a topic. */

@@ -8,7 +8,10 @@
  *    early exit); a path under an excluded prefix passes: equal to it or below it, whole
  *    segments of the decoded path (`openPrefixes`). Otherwise 401 with
  *    `WWW-Authenticate: Basic realm="..."`.
- * 2. redirect: a `redirect_from` distribution answers every request with a 301 to the main domain.
+ * 2. redirect: a `redirect_from` distribution answers every request with a 301 to the main domain;
+ *    a distribution that also answers for its `redirect_from` domains (a stage the original's
+ *    current version deployed, docs/decisions.md#a1-taking-over-a-stage-deployed-by-the-original)
+ *    answers a request for another host than `canonicalHost` so, before anything else.
  * 3. SPA token: with `require_token`, the `pocket-spa-token` cookie must carry a valid, unexpired
  *    HMAC-SHA256 token (`{user_id}:{expiry}:{hex}`, key = the hex-decoded `token_secret` from the
  *    KeyValueStore), else the viewer goes to `login_path?next=...` (the login path itself passes).
@@ -38,6 +41,8 @@ export interface ViewerRequestOptions {
     exclude: string[];
   };
   redirectTo?: string;
+  /** Requests whose Host is not this domain get a 301 to it (same path and query). */
+  canonicalHost?: string;
   spa?: {
     /** Folder the route serves, with a trailing slash: `/` or `/app/`. */
     routePrefix: string;
@@ -74,7 +79,9 @@ export const KVS_KEYS = {
 
 /** True when the options ask for anything at all (a behaviour without needs gets no function). */
 export function needsViewerRequestFunction(o: ViewerRequestOptions): boolean {
-  return Boolean(o.basicAuth || o.redirectTo || o.spa || o.deployHash || o.viewerHeaders || o.release);
+  return Boolean(
+    o.basicAuth || o.redirectTo || o.canonicalHost || o.spa || o.deployHash || o.viewerHeaders || o.release,
+  );
 }
 
 /** Whether the composed function reads the KeyValueStore (and so must be associated with it). */
@@ -87,6 +94,7 @@ export function viewerRequestFunction(o: ViewerRequestOptions): string {
   const auth = o.basicAuth;
   const token = o.spa?.requireToken ? o.spa : undefined;
   const kvs = usesKvs(o);
+  const target = o.redirectTo ?? o.canonicalHost;
   const out: string[] = [];
   if (kvs) {
     out.push("import cf from 'cloudfront';", "import crypto from 'crypto';", "");
@@ -96,7 +104,7 @@ export function viewerRequestFunction(o: ViewerRequestOptions): string {
     out.push(`var REALM = ${JSON.stringify(`Basic realm="${auth.realm.replace(/["\\]/g, "")}"`)};`);
     out.push(`var OPEN = ${JSON.stringify(openPrefixes(auth.exclude))};`);
   }
-  if (o.redirectTo) out.push(`var TARGET = ${JSON.stringify(o.redirectTo)};`);
+  if (target) out.push(`var TARGET = ${JSON.stringify(target)};`);
   if (token)
     out.push(`var LOGIN = ${JSON.stringify((token.loginPath ?? "/api/auth/login").replace(/\/+$/, ""))};`);
   if (o.deployHash) out.push(`var HASHED = ${JSON.stringify(o.deployHash.routePrefix)};`);
@@ -107,16 +115,21 @@ export function viewerRequestFunction(o: ViewerRequestOptions): string {
   }
   out.push("");
   if (kvs) out.push(SAME_TEXT, READ_KVS);
-  if (o.redirectTo || token) out.push(ORIGINAL_URL);
+  if (target || token) out.push(ORIGINAL_URL);
   if (auth || token) out.push(SAFE_PATH);
   if (auth) out.push(BASIC_AUTH);
-  if (o.redirectTo) out.push(REDIRECT);
+  if (target) out.push(REDIRECT);
   if (token) out.push(SPA_TOKEN);
   if (o.spa) out.push(SPA_REWRITE);
   if (o.deployHash) out.push(STRIP_DEPLOY_HASH);
   if (o.release) out.push(RELEASE_REQUEST);
 
   const body: string[] = ["  var request = event.request;"];
+  if (o.canonicalHost) {
+    body.push(
+      "  if (request.headers.host && request.headers.host.value !== TARGET) return redirect(request);",
+    );
+  }
   if (auth) {
     body.push("  if (!isOpen(request.uri) && !(await authorised(request))) return unauthorised();");
   }

@@ -36,7 +36,9 @@ export function distributionResource(ctx: PocketContext, cf: CloudFrontContext):
     // check sets it, docs/decisions.md#a1-taking-over-a-stage-deployed-by-the-original).
     region: () => cf.region,
     stackName: cf.stackName,
-    template: () => cloudfrontTemplate(cf, protection),
+    // A stage the original's current version deployed keeps its certificate and aliases (set by
+    // the takeover check before anything renders).
+    template: () => cloudfrontTemplate(cf, protection, ctx.original?.acmCertificates?.[cf.name]),
     parameters,
     // Not declared sources: secret values, passed as NoEcho parameters (edge-secrets.ts).
     ...edgeSecretParameters(protection),
