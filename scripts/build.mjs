@@ -128,7 +128,11 @@ async function vendorEntries() {
   const entries = {};
   for (const specifier of vendorsFound) {
     const ns = await import(specifier);
-    const names = Object.keys(ns).filter((n) => n !== "default" && /^[A-Za-z_$][\w$]*$/.test(n));
+    // `__esModule` and `__proto__` are CommonJS interop markers Node may list (an older SDK
+    // package's, @aws-sdk/client-dsql), never names the package exports.
+    const names = Object.keys(ns).filter(
+      (n) => !["default", "__esModule", "__proto__"].includes(n) && /^[A-Za-z_$][\w$]*$/.test(n),
+    );
     const lines = [`export { ${names.join(", ")} } from ${JSON.stringify(specifier)};`];
     // A default that is more than the CommonJS exports object again (a package that exports a
     // function, like @balena/dockerignore) is re-exported too.

@@ -254,6 +254,7 @@ function restCall(r: RecordedRequest, service: string, account: string): IamCall
     return { service, action: `route53:${op || `${r.method} ${path}`}`, resources: [] };
   }
   if (service === "backup") return backupCall(r, path, account);
+  if (service === "dsql") return dsqlCall(r, path, account);
   return { service, action: `${service}:${r.method} ${path}`, resources: [] };
 }
 
@@ -282,6 +283,26 @@ function backupCall(r: RecordedRequest, path: string, account: string): IamCall 
   return { service: "backup", action: `backup:${r.method} ${path}`, resources: [] };
 }
 
+/**
+ * Aurora DSQL's REST calls: `/cluster` (list, create) and `/cluster/{id}` (get, update, delete),
+ * `/tags/{arn}`. A create names no cluster yet: it acts on `cluster/*`.
+ */
+function dsqlCall(r: RecordedRequest, path: string, account: string): IamCall {
+  const region = scope(r).region;
+  const clusters = `arn:aws:dsql:${region}:${account}:cluster/`;
+  const tags = /^\/tags\/(.+)$/.exec(path)?.[1];
+  if (tags)
+    return { service: "dsql", action: "dsql:ListTagsForResource", resources: [decodeURIComponent(tags)] };
+  const id = /^\/cluster\/([^/]+)$/.exec(path)?.[1];
+  if (!id) {
+    return r.method === "POST"
+      ? { service: "dsql", action: "dsql:CreateCluster", resources: [`${clusters}*`] }
+      : { service: "dsql", action: "dsql:ListClusters", resources: [] };
+  }
+  const op = { GET: "GetCluster", POST: "UpdateCluster", DELETE: "DeleteCluster" }[r.method] ?? r.method;
+  return { service: "dsql", action: `dsql:${op}`, resources: [`${clusters}${decodeURIComponent(id)}`] };
+}
+
 const str = (v: unknown): string[] =>
   v === undefined || v === null ? [] : Array.isArray(v) ? v.map(String) : [String(v)];
 
@@ -290,7 +311,7 @@ export function iamRequest(r: RecordedRequest, account: string): IamCall {
   const { region, service } = scope(r);
   if (service === "s3") return s3Call(r, account);
   if (service === "lambda") return lambdaCall(r, region, account);
-  if (["cloudfront", "cloudfront-keyvaluestore", "route53", "backup"].includes(service))
+  if (["cloudfront", "cloudfront-keyvaluestore", "route53", "backup", "dsql"].includes(service))
     return restCall(r, service, account);
   const op = operationOf(r);
   const p = params(r);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { lambdaEnvironment } from "../src/index.js";
 import { CONTAINER, codes, context, GENERAL, problems } from "./helpers.js";
 
 // The original's current examples (configuration.md, "dsql"): the one-line section, and deletion
@@ -39,6 +40,13 @@ describe("[dsql]", () => {
   it("is read in the seed's spelling too, with the same meaning", () => {
     const seed = `${GENERAL}\n[dsql]\n\n[prd.dsql]\ndeletion_protection = true\n\n${CONTAINER}`;
     expect(context(seed, "prd").dsql).toEqual(context(PER_STAGE, "prd").dsql);
+  });
+
+  it("gives the functions POCKET_DSQL_ENDPOINT (from the deploy) and POCKET_DSQL_REGION", () => {
+    const env = lambdaEnvironment(context(HEAD));
+    expect(env.POCKET_DSQL_ENDPOINT).toEqual({ Ref: "DsqlEndpoint" });
+    expect(env.POCKET_DSQL_REGION).toBe("ap-northeast-1");
+    expect(lambdaEnvironment(context(`${GENERAL}\n${HEAD_CONTAINER}`)).POCKET_DSQL_ENDPOINT).toBeUndefined();
   });
 
   it("refuses an unknown key and a non-boolean deletion_protection", () => {

@@ -5,6 +5,7 @@ import type { CloudFrontKeyValueStoreClient } from "@aws-sdk/client-cloudfront-k
 import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import type { CodeBuildClient } from "@aws-sdk/client-codebuild";
+import type { DSQLClient } from "@aws-sdk/client-dsql";
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { ECRClient } from "@aws-sdk/client-ecr";
 import type { IAMClient } from "@aws-sdk/client-iam";
@@ -50,6 +51,8 @@ export interface AwsClients {
   /** CloudFront KeyValueStore data plane (signed with SigV4A). */
   cloudfrontKvs(): Promise<CloudFrontKeyValueStoreClient>;
   rds(): Promise<RDSClient>;
+  /** Aurora DSQL's control plane (the `[dsql]` cluster). */
+  dsql(): Promise<DSQLClient>;
   /** CloudWatch Logs (read-only: `pocket logs`, `pocket invoke --log`). */
   logs(): Promise<CloudWatchLogsClient>;
   /** CloudWatch (read-only: the `[alarms]` in ALARM, for `pocket status`). */
@@ -189,6 +192,10 @@ export function awsClients(region: string, options: AwsOptions = {}): AwsClients
     rds: lazy("rds", async () => {
       const { RDSClient } = await import("@aws-sdk/client-rds");
       return new RDSClient(base);
+    }),
+    dsql: lazy("dsql", async () => {
+      const { DSQLClient } = await import("@aws-sdk/client-dsql");
+      return new DSQLClient(base);
     }),
     logs: lazy("logs", async () => {
       const { CloudWatchLogsClient } = await import("@aws-sdk/client-cloudwatch-logs");

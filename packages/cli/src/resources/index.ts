@@ -3,6 +3,7 @@ import backup from "./backup/index.js";
 import cloudfront from "./cloudfront/index.js";
 import cloudfrontKeys from "./cloudfront-keys/index.js";
 import container from "./container/index.js";
+import dsql from "./dsql/index.js";
 import neon from "./neon/index.js";
 import rds from "./rds/index.js";
 import type { Resource, ResourceKind } from "./resource.js";
@@ -28,6 +29,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
   secrets,
   vpc,
   rds,
+  dsql,
   cloudfrontKeys,
   container,
   scheduler,

@@ -59,6 +59,12 @@
    tags: on AWS the tag moves and the other image stays, untagged, until deleted (pocket sets no
    lifecycle policy, so `pocket rollback` finds earlier digests); moto deletes it. The tag is
    taken off the other image before moto's PutImage, so it stays.
+15. Aurora DSQL beyond moto's CreateCluster/GetCluster/DeleteCluster/ListTagsForResource: the
+   stage's region (moto serves DSQL in us-east-1 and us-east-2 only, AWS in ap-northeast-1 too),
+   ListClusters (identifier and ARN, as the API lists them), UpdateCluster of deletion
+   protection, DeleteCluster refused while deletion protection is on (a ValidationException, as
+   on AWS; moto deletes), and the endpoint in AWS's shape `{id}.dsql.{region}.on.aws` (moto
+   leaves out `.dsql`). Nothing listens on the endpoint.
 """
 
 import json
@@ -872,6 +878,56 @@ def _ecr_tag_moves():
 
 
 _ecr_tag_moves()
+
+
+def _dsql():
+    import moto.dsql.models as models
+    from moto.dsql.responses import AuroraDSQLResponse
+
+    models.dsql_backends._additional_regions = [
+        *(models.dsql_backends._additional_regions or []),
+        "ap-northeast-1",
+    ]
+    cluster_init = models.Cluster.__init__
+
+    def init_with_aws_endpoint(self, region_name, *args, **kwargs):
+        cluster_init(self, region_name, *args, **kwargs)
+        self.endpoint = f"{self.identifier}.dsql.{region_name}.on.aws"
+
+    models.Cluster.__init__ = init_with_aws_endpoint
+
+    def refused(message):
+        return 400, {}, json.dumps({"__type": "ValidationException", "message": message})
+
+    def list_clusters(self):
+        clusters = [{"identifier": c.identifier, "arn": c.arn} for c in self.dsql_backend.clusters.values()]
+        return json.dumps({"clusters": clusters})
+
+    def update_cluster(self):
+        identifier = self.path.split("/")[-1]
+        cluster = self.dsql_backend.get_cluster(identifier=identifier)
+        params = json.loads(self.body or "{}")
+        if "deletionProtectionEnabled" in params:
+            cluster.deletion_protection_enabled = params["deletionProtectionEnabled"]
+        return json.dumps(
+            {"identifier": cluster.identifier, "arn": cluster.arn, "status": "UPDATING", "creationTime": cluster.creation_time.timestamp()}
+        )
+
+    delete_cluster = AuroraDSQLResponse.delete_cluster
+
+    def delete_unless_protected(self):
+        identifier = self.path.split("/")[-1]
+        cluster = self.dsql_backend.clusters.get(identifier)
+        if cluster is not None and cluster.deletion_protection_enabled:
+            return refused(f"Cluster {identifier} has deletion protection enabled")
+        return delete_cluster(self)
+
+    AuroraDSQLResponse.list_clusters = list_clusters
+    AuroraDSQLResponse.update_cluster = update_cluster
+    AuroraDSQLResponse.delete_cluster = delete_unless_protected
+
+
+_dsql()
 
 
 if __name__ == "__main__":

@@ -51,6 +51,7 @@ export interface EnvParameterNames {
   rdsSecretArn: string;
   rdsEndpoint: string;
   rdsPort: string;
+  dsqlEndpoint: string;
   signingKeyId: (envName: string) => string;
   distributionDomain: (envName: string) => string;
   deployHash: string;
@@ -60,6 +61,7 @@ const PARAMETER_NAMES: EnvParameterNames = {
   rdsSecretArn: "RdsSecretArn",
   rdsEndpoint: "RdsEndpoint",
   rdsPort: "RdsPort",
+  dsqlEndpoint: "DsqlEndpoint",
   signingKeyId: (name) => `SigningKeyId${logicalId(name)}`,
   distributionDomain: (name) => `DistributionDomain${logicalId(name)}`,
   deployHash: "DeployHash",
@@ -112,6 +114,11 @@ export function lambdaEnvironment(
     env.POCKET_RDS_PORT = { Ref: p.rdsPort };
     // An existing cluster's secret holds host, port and dbname: empty here means "from the secret".
     env.POCKET_RDS_DBNAME = ctx.rds?.databaseName ?? ctx.rdsExisting?.databaseName ?? "";
+  }
+  if (ctx.dsql) {
+    // AWS chooses the cluster's id, so its endpoint comes from the deploy (docs/decisions.md#b13-aurora-dsql).
+    env.POCKET_DSQL_ENDPOINT = { Ref: p.dsqlEndpoint };
+    env.POCKET_DSQL_REGION = ctx.dsql.region;
   }
   for (const name of Object.keys(c.signingKeyIds)) env[name] = { Ref: p.signingKeyId(name) };
   for (const [name, d] of Object.entries(c.distributionDomains)) {

@@ -38,7 +38,7 @@ export function containerResource(ctx: PocketContext): Resource {
     goesWith: c.ecrRepositoryShared
       ? `with the CodeBuild project and role if any (ECR repository ${c.ecrRepository} is kept: ecr_name names it)`
       : `with ECR repository ${c.ecrRepository} and its images, and the CodeBuild project and role if any`,
-    dependsOn: ["state", "s3", view.secretsId, "vpc", "rds", ...signingKeyStacks(ctx)],
+    dependsOn: ["state", "s3", view.secretsId, "vpc", "rds", "dsql", ...signingKeyStacks(ctx)],
     refreshAfter: generatedDomainSources(ctx),
     stack: { region: c.region, name: c.stackName, template: stack.template },
     async stackSpec(run) {

@@ -19,6 +19,7 @@ export function lambdaRole(ctx: PocketContext): TemplateResource {
     ...queueStatements(c),
     ...secretStatements(c),
     ...mountStatements(ctx),
+    ...dsqlStatements(ctx),
     ...emailStatements(ctx),
     ...tracingStatements(c),
   ];
@@ -173,6 +174,15 @@ function secretStatements(c: Container): Json[] {
     );
   }
   return out;
+}
+
+/**
+ * `[dsql]`: an IAM token for the `admin` role of the stage's cluster only, as the original grants
+ * (docs/decisions.md#b13-aurora-dsql); the ARN is the deploy's, AWS chooses the cluster's id.
+ */
+function dsqlStatements(ctx: PocketContext): Json[] {
+  if (!ctx.dsql) return [];
+  return [allow("ConnectDsqlAsAdmin", ["dsql:DbConnectAdmin"], [cfn.ref(parameterNames().dsqlClusterArn)])];
 }
 
 function mountStatements(ctx: PocketContext): Json[] {

@@ -13,6 +13,8 @@ export function parameterNames() {
     rdsEndpoint: "RdsEndpoint",
     rdsPort: "RdsPort",
     rdsSecurityGroupId: "RdsSecurityGroupId",
+    dsqlEndpoint: "DsqlEndpoint",
+    dsqlClusterArn: "DsqlClusterArn",
     privateSubnetIds: "PrivateSubnetIds",
     signingKeyId: (envName: string) => `SigningKeyId${logicalId(envName)}`,
     distributionDomain: (envName: string) => `DistributionDomain${logicalId(envName)}`,
@@ -62,6 +64,18 @@ export function containerParameters(
         source: { kind: "resource-output", resource: "rds", field: "securityGroupId" },
       };
     }
+  }
+  if (ctx.dsql) {
+    out[p.dsqlEndpoint] = {
+      Type: "String",
+      Description: "Aurora DSQL cluster endpoint host (AWS chooses the cluster's id)",
+      source: { kind: "resource-output", resource: "dsql", field: "endpoint" },
+    };
+    out[p.dsqlClusterArn] = {
+      Type: "String",
+      Description: "ARN of the stage's Aurora DSQL cluster (dsql:DbConnectAdmin on it only)",
+      source: { kind: "resource-output", resource: "dsql", field: "clusterArn" },
+    };
   }
   if (c.useVpc && ctx.vpc && !ctx.vpc.manage) {
     // The VPC id is imported (Fn::ImportValue) rather than passed in: the import is what makes
