@@ -73,7 +73,8 @@ export interface AwsOptions {
  */
 const RETRY = { maxAttempts: maxAttempts(), retryMode: "adaptive" } as const;
 
-function maxAttempts(): number {
+/** Tries per call, the SDK clients' and the lean S3 PUT's (aws/s3-put.ts). */
+export function maxAttempts(): number {
   const set = Number(process.env.AWS_MAX_ATTEMPTS);
   return Number.isInteger(set) && set >= 1 ? set : 8;
 }

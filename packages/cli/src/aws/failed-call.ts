@@ -20,7 +20,8 @@ export function failedCallOf(error: unknown): FailedCall | undefined {
   return (error as { [KEY]?: FailedCall })[KEY];
 }
 
-function tag(error: unknown, call: FailedCall): void {
+/** Names the call an error came from (kept when it already names one). */
+export function tagFailedCall(error: unknown, call: FailedCall): void {
   if (!error || typeof error !== "object" || KEY in error) return;
   try {
     Object.defineProperty(error, KEY, { value: call, enumerable: false });
@@ -66,12 +67,12 @@ export function tagFailedCalls<T extends WithMiddleware>(client: T): T {
         // A streamed body is read after the call returns; a cut there surfaces on the stream.
         for (const value of Object.values(result.output ?? {})) {
           if (value && typeof (value as Stream).on === "function") {
-            (value as Stream).on("error", (error) => tag(error, call()));
+            (value as Stream).on("error", (error) => tagFailedCall(error, call()));
           }
         }
         return result;
       } catch (error) {
-        tag(error, call());
+        tagFailedCall(error, call());
         throw error;
       }
     },

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { type AwsClients, callerIdentity } from "../aws/clients.js";
+import { type BucketPut, bucketPut } from "../aws/s3-put.js";
 import { CliError } from "../errors.js";
 import {
   type ManifestEntry,
@@ -224,10 +225,11 @@ export async function applySync(
   } = {},
 ): Promise<void> {
   const cacheControl = options.cacheControl ?? cacheControlFor;
-  const { DeleteObjectsCommand, PutObjectCommand } = await import("@aws-sdk/client-s3");
+  const { DeleteObjectsCommand } = await import("@aws-sdk/client-s3");
   const contentType = await contentTypes();
   const s3 = await clients.s3();
   const uploads = actions.filter((a): a is Extract<SyncAction, { kind: "upload" }> => a.kind === "upload");
+  const put = uploads.length > 0 ? await objectPut(clients, target.bucket) : undefined;
   const deletes = actions.filter((a) => a.kind === "delete").map((a) => a.key);
   const total = uploads.length + deletes.length;
   let done = 0;
@@ -237,24 +239,22 @@ export async function applySync(
       // The stamp before the read: a file rewritten meanwhile has a newer one and is read next time.
       const stamp = stampOf(await stat(a.file));
       const body = await readFile(a.file);
-      const out = await s3.send(
-        new PutObjectCommand({
-          Bucket: target.bucket,
-          Key: a.key,
-          Body: body,
-          ContentLength: body.length,
-          ContentType: contentType(a.key),
-          CacheControl: cacheControl(a.key),
-          Metadata: options.metadata,
-        }),
-      );
+      const md5 = createHash("md5").update(body).digest();
+      const { attempts } = await put!({
+        key: a.key,
+        body,
+        md5,
+        contentType: contentType(a.key),
+        cacheControl: cacheControl(a.key),
+        metadata: options.metadata,
+      });
       if (a.manifest) {
         const entries = recorded.get(a.manifest.path) ?? {};
-        entries[a.manifest.rel] = { ...stamp, md5: createHash("md5").update(body).digest("hex") };
+        entries[a.manifest.rel] = { ...stamp, md5: md5.toString("hex") };
         recorded.set(a.manifest.path, entries);
       }
       progress(++done, total, a);
-      return { slowed: (out.$metadata.attempts ?? 1) > 1 };
+      return { slowed: attempts > 1 };
     });
   } finally {
     for (const [path, entries] of recorded) await updateManifest(path, entries);
@@ -269,6 +269,32 @@ export async function applySync(
     );
     for (const key of batch) progress(++done, total, { kind: "delete", key });
   }
+}
+
+/**
+ * How a sync puts its files: the lean PUT (aws/s3-put.ts: the SDK's signer and endpoint rules
+ * without its per-request middleware, the upload's CPU cost, docs/decisions.md#p7-front-end-upload),
+ * or the SDK's PutObject for a bucket whose endpoint signs otherwise.
+ */
+async function objectPut(clients: AwsClients, bucket: string): Promise<BucketPut> {
+  const lean = await bucketPut(clients, bucket);
+  if (lean) return lean;
+  const { PutObjectCommand } = await import("@aws-sdk/client-s3");
+  const s3 = await clients.s3();
+  return async (input) => {
+    const out = await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: input.key,
+        Body: input.body,
+        ContentLength: input.body.byteLength,
+        ContentType: input.contentType,
+        CacheControl: input.cacheControl,
+        Metadata: input.metadata,
+      }),
+    );
+    return { attempts: out.$metadata.attempts ?? 1 };
+  };
 }
 
 /** `uploaded 3, unchanged 40, deleted 1` */
