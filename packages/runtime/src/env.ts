@@ -8,6 +8,7 @@
  * AWS call. Order, later wins: image environment < `.env` < managed < user < RDS `DATABASE_URL`.
  */
 import { findTomlPath, readDotenv } from "./dotenv.js";
+import { dsqlToken } from "./dsql.js";
 import { isDeployed, pocketRegion } from "./names.js";
 import { Clients, loadSecretValues, parseSecretsDocument, rdsDatabaseUrl } from "./secrets.js";
 
@@ -65,13 +66,16 @@ async function load(options: LoadEnvOptions): Promise<void> {
   const clients = new Clients(pocketRegion(env));
   const raw = env.POCKET_SECRETS;
   // The RDS secret is read alongside the others; its value is applied last (it wins).
-  const [secrets, databaseUrl] = await Promise.all([
+  const [secrets, databaseUrl, dsql] = await Promise.all([
     raw ? loadSecretValues(parseSecretsDocument(raw), clients, options.warn) : Promise.resolve({}),
     env.POCKET_RDS_SECRET_ARN ? rdsDatabaseUrl(env, clients) : Promise.resolve(undefined),
+    // [dsql]: the cold start's IAM token (15 minutes; refreshDsqlToken() makes another).
+    env.POCKET_DSQL_ENDPOINT ? dsqlToken(env) : Promise.resolve(undefined),
   ]);
   // Values are collected first and written together: a failed load changes nothing.
   Object.assign(env, secrets);
   if (databaseUrl !== undefined) env.DATABASE_URL = databaseUrl;
+  if (dsql !== undefined) env.POCKET_DSQL_TOKEN = dsql;
   const stage = deployedHosts();
   const hosts = merge(split(env.ALLOWED_HOSTS), stage);
   if (hosts.length > 0) env.ALLOWED_HOSTS = hosts.join(",");

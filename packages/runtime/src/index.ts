@@ -1,6 +1,7 @@
 export type { ApiGatewayV2Event, ApiGatewayV2Result, HttpHandler, LambdaContext } from "./apigateway.js";
 export { deployHashUrl } from "./deploy-hash.js";
 export { findTomlPath, parseDotenv } from "./dotenv.js";
+export { DSQL_TOKEN_SECONDS, dsqlToken, refreshDsqlToken } from "./dsql.js";
 export {
   allowedHosts,
   deployedHosts,

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from pocket._deprecation import deprecated
 from pocket.django.environment import check_stage, reset_envs_loaded, set_envs
+from pocket.dsql import refresh_dsql_token
 from pocket.errors import PocketRuntimeError
 from pocket.runtime_context import HandlerContext, RuntimeContext, get_context
 from pocket.secrets import load_secret_values, parse_secrets_document, pocket_region
@@ -30,6 +31,7 @@ __all__ = [
     "get_secrets",
     "get_secrets_from_secretsmanager",
     "get_user_secrets_from_secretsmanager",
+    "refresh_dsql_token",
     "reset_envs_loaded",
     "set_env_from_resources",
     "set_envs",

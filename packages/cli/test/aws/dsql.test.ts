@@ -8,8 +8,11 @@ import {
   GetSecretValueCommand,
   SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import { loadEnv, refreshDsqlToken, resetEnvLoaded } from "../../../runtime/src/index.js";
 import { pocketAsync, project } from "../cli/run.js";
+import { deployedFunctionEnvironment, runPython } from "../django/handlers.js";
+import { ensurePython, PY_DIR } from "../django/python.js";
 import { motoEnv, putTestImage } from "../moto/moto.js";
 import { ACCOUNT, deniedCalls, stagePolicy } from "./allowed-calls.js";
 import { freshMoto, general, mainContainer, REGION } from "./harness.js";
@@ -44,6 +47,41 @@ async function wsgiFunction() {
     .Functions!.map((f) => f.FunctionName!)
     .find((n) => n.endsWith("-wsgi"))!;
   return lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name }));
+}
+
+/** Python's cold start and refresh, the clock moved 16 minutes (past the token's 15) in between. */
+const PYTHON_REFRESH = `
+import datetime, json, os
+import botocore.auth
+from pocket.runtime import refresh_dsql_token, set_envs
+set_envs()
+cold = os.environ["POCKET_DSQL_TOKEN"]
+later = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None) + datetime.timedelta(minutes=16)
+botocore.auth.get_current_datetime = lambda: later
+fresh = refresh_dsql_token()
+print(json.dumps({"cold": cold, "fresh": fresh, "env": os.environ["POCKET_DSQL_TOKEN"]}))
+`;
+
+/** Both tokens connect as admin to the stage's endpoint; the fresh one is signed after the cold one expired. */
+function expectRefreshed(cold: string, fresh: string, endpoint: string) {
+  const read = (token: string) => new URL(`https://${token}`);
+  const at = (u: URL) => {
+    const d = u.searchParams.get("X-Amz-Date")!;
+    return Date.UTC(
+      +d.slice(0, 4),
+      +d.slice(4, 6) - 1,
+      +d.slice(6, 8),
+      +d.slice(9, 11),
+      +d.slice(11, 13),
+      +d.slice(13, 15),
+    );
+  };
+  const [c, f] = [read(cold), read(fresh)];
+  for (const u of [c, f]) {
+    expect(u.hostname).toBe(endpoint);
+    expect(u.searchParams.get("Action")).toBe("DbConnectAdmin");
+  }
+  expect(at(c) + Number(c.searchParams.get("X-Amz-Expires")) * 1000).toBeLessThan(at(f));
 }
 
 beforeAll(async () => {
@@ -82,6 +120,41 @@ describe("[dsql] against moto", () => {
     expect(policy).not.toMatch(/dsql:DbConnect[^A]/);
     // The original warns on every deploy of a stage without [backup.dsql].
     expect(r.stderr).toContain("declares no [backup.dsql]");
+  });
+
+  it("the runtimes, given the deployed function's environment, sign tokens for it and refresh them past expiry", async () => {
+    const deployed = (await deployedFunctionEnvironment((await wsgiFunction()).FunctionName!, REGION))
+      .variables;
+    const endpoint = deployed.POCKET_DSQL_ENDPOINT!;
+    // Python: set_envs() at cold start, then refresh_dsql_token() with the clock 16 minutes on.
+    ensurePython();
+    const py = runPython(["-c", PYTHON_REFRESH], dir, join(PY_DIR, "src"), {
+      ...deployed,
+      ...motoEnv(REGION),
+    });
+    expect(py.status, py.out).toBe(0);
+    const tokens = JSON.parse(py.out) as { cold: string; fresh: string; env: string };
+    expectRefreshed(tokens.cold, tokens.fresh, endpoint);
+    expect(tokens.env).toBe(tokens.fresh);
+
+    // Node: loadEnv() at cold start, then refreshDsqlToken() with the clock 16 minutes on.
+    const saved = process.env;
+    process.env = { ...deployed, ...motoEnv(REGION) };
+    try {
+      resetEnvLoaded();
+      vi.useFakeTimers({ toFake: ["Date"] });
+      vi.setSystemTime(new Date("2026-12-07T12:00:00Z"));
+      await loadEnv();
+      const cold = process.env.POCKET_DSQL_TOKEN!;
+      vi.setSystemTime(new Date("2026-12-07T12:16:00Z"));
+      const fresh = await refreshDsqlToken();
+      expectRefreshed(cold, fresh, endpoint);
+      expect(process.env.POCKET_DSQL_TOKEN).toBe(fresh);
+    } finally {
+      vi.useRealTimers();
+      resetEnvLoaded();
+      process.env = saved;
+    }
   });
 
   it("changes nothing on a second deploy, and status says in sync", async () => {

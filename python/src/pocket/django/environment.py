@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from pocket._deprecation import deprecated
+from pocket.dsql import dsql_token
 from pocket.errors import PocketRuntimeError
 from pocket.local import find_toml_path, read_dotenv
 from pocket.secrets import (
@@ -122,6 +123,9 @@ def _load_deployed() -> None:
     if os.environ.get("POCKET_RDS_SECRET_ARN"):
         # Last: the cluster's own credentials beat any managed or user DATABASE_URL.
         values["DATABASE_URL"] = rds_database_url(os.environ, region=region, clients=clients)
+    if os.environ.get("POCKET_DSQL_ENDPOINT"):
+        # [dsql]: the cold start's IAM token (about 15 minutes; refresh_dsql_token() makes another).
+        values["POCKET_DSQL_TOKEN"] = dsql_token(os.environ)
     os.environ.update(values)
     stage_hosts = deployed_hosts()
     hosts = _merge_hosts(_split(os.environ.get("ALLOWED_HOSTS")), stage_hosts)
