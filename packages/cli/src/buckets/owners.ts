@@ -30,7 +30,8 @@ export function routePrefixes(ctx: PocketContext, bucket: string): string[] {
 /**
  * Whether a sync into `prefix` (for the storage named `storage`, if it is one) may delete `key`:
  * never under another Django storage's prefix (user uploads have no copy anywhere else), nor
- * under a route's prefix nested inside ours. This holds whatever the configuration says, as a
+ * under a route's prefix nested inside ours, nor under a distribution's `pocket_managed/` folder.
+ * This holds whatever the configuration says, as a
  * second line behind `pocket config validate`.
  */
 export function deletionForbidden(
@@ -43,5 +44,9 @@ export function deletionForbidden(
     .filter(([name]) => name !== target.storage)
     .map(([, p]) => p);
   const nested = routePrefixes(ctx, bucket).filter((p) => p !== own && isUnder(p, own));
-  return (key) => storages.some((p) => isUnder(key, p)) || nested.some((p) => isUnder(key, p));
+  // A distribution's managed_assets are synced by its own deploy only (docs/decisions.md#e23-managed-assets).
+  const managed = Object.values(ctx.cloudfront ?? {}).flatMap((cf) =>
+    cf.bucketName === bucket && cf.managedAssets ? [cf.managedAssets.keyPrefix] : [],
+  );
+  return (key) => [...storages, ...nested, ...managed].some((p) => isUnder(key, p));
 }

@@ -1,3 +1,4 @@
+import { dirname } from "node:path";
 import type { LoadedConfig } from "@magic-pocket/config";
 import { type GlobalOptions, loadStage } from "../config-loader.js";
 import { CliError } from "../errors.js";
@@ -19,7 +20,7 @@ export async function prepareStage(
   opts: { stage?: string } & RunOptions,
 ): Promise<PreparedStage> {
   const config = await loadStage(global, opts.stage);
-  const resources = stageResources(config.context);
+  const resources = stageResources(config.context, { projectDir: dirname(config.file) });
   return { config, resources, run: runContext(config, opts, resources) };
 }
 

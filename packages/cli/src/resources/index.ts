@@ -6,7 +6,7 @@ import container from "./container/index.js";
 import dsql from "./dsql/index.js";
 import neon from "./neon/index.js";
 import rds from "./rds/index.js";
-import type { Resource, ResourceKind } from "./resource.js";
+import type { Resource, ResourceKind, StageFiles } from "./resource.js";
 import s3 from "./s3/index.js";
 import scheduler from "./scheduler/index.js";
 import secrets from "./secrets/index.js";
@@ -39,6 +39,6 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
 ];
 
 /** The stage's resources, from its derived context. */
-export function stageResources(ctx: Parameters<ResourceKind["create"]>[0]): Resource[] {
-  return RESOURCE_KINDS.flatMap((kind) => kind.create(ctx));
+export function stageResources(ctx: Parameters<ResourceKind["create"]>[0], where?: StageFiles): Resource[] {
+  return RESOURCE_KINDS.flatMap((kind) => kind.create(ctx, where));
 }

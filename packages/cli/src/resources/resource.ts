@@ -200,6 +200,11 @@ export interface OperationContext {
   destroy(resources: readonly Resource[], flags: Partial<DestroyOptions>): Promise<void>;
 }
 
+/** The project a stage's resources are made for: the folder of its pocket.toml. */
+export interface StageFiles {
+  projectDir: string;
+}
+
 /** What a resource folder exports from its `index.ts`. */
 export interface ResourceKind {
   /** `pocket resource <group>`; kinds may share a group (the container and its secrets). */
@@ -222,7 +227,11 @@ export interface ResourceKind {
   absent?(ctx: PocketContext): { code: string; message: string; hint: string } | undefined;
   /** The section to add, for the generic "stage has no ..." error. */
   section: string;
-  create(ctx: PocketContext): Resource[];
+  /**
+   * `where` is the project on disk, when the command has one (offline permission listings have
+   * none): a distribution's managed_assets folder is listed from it.
+   */
+  create(ctx: PocketContext, where?: StageFiles): Resource[];
   /** What deploying the kind takes, for `pocket permissions` (its `permissions.ts`). */
   permissions?: KindPermissions;
 }

@@ -65,6 +65,10 @@
    protection, DeleteCluster refused while deletion protection is on (a ValidationException, as
    on AWS; moto deletes), and the endpoint in AWS's shape `{id}.dsql.{region}.on.aws` (moto
    leaves out `.dsql`). Nothing listens on the endpoint.
+16. CreateInvalidation on a distribution a CloudFormation stand-in (4.) made: moto's CloudFront
+   API does not know it and answers NoSuchDistribution. The invalidation is recorded as moto
+   records one on its own distributions (COMPLETED at once), so ListInvalidations shows what a
+   deploy invalidated. A distribution id no stand-in made is still moto's NoSuchDistribution.
 """
 
 import json
@@ -928,6 +932,36 @@ def _dsql():
 
 
 _dsql()
+
+
+def _stand_in_invalidations():
+    from types import SimpleNamespace
+
+    from moto.cloudfront.models import CloudFrontBackend, Invalidation
+
+    made = set()
+    new_id = _CloudFrontStandIn.new_id
+
+    def remembered_id(self):
+        made_id = new_id(self)
+        made.add(made_id)
+        return made_id
+
+    _CloudFrontStandIn.new_id = remembered_id
+    create = CloudFrontBackend.create_invalidation
+
+    def create_invalidation(self, dist_id, paths, caller_ref):
+        if dist_id in self.distributions or dist_id not in made:
+            return create(self, dist_id, paths, caller_ref)
+        at = f"https://cloudfront.amazonaws.com/2020-05-31/distribution/{dist_id}"
+        invalidation = Invalidation(SimpleNamespace(location=at), paths, caller_ref)
+        self.invalidations.setdefault(dist_id, []).append(invalidation)
+        return invalidation
+
+    CloudFrontBackend.create_invalidation = create_invalidation
+
+
+_stand_in_invalidations()
 
 
 if __name__ == "__main__":

@@ -147,6 +147,7 @@ function buildDistributions(settings: Settings, ctx: PocketContext): Record<stri
   for (const [name, d] of Object.entries(settings.cloudfront)) {
     cloudfront[name] = buildDistribution(name, d, {
       slug: ctx.slug,
+      stage: ctx.stage,
       resourcePrefix: ctx.resourcePrefix,
       bucketName: ctx.s3!.bucketName,
       bucketRegion: ctx.region,

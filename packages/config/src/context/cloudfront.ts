@@ -4,6 +4,7 @@ import type { CloudFrontContext, RouteContext } from "./types.js";
 
 export interface CloudFrontInputs {
   slug: string;
+  stage: string;
   resourcePrefix: string;
   bucketName: string;
   bucketRegion: string;
@@ -52,6 +53,20 @@ export function buildDistribution(
     basicAuth: d.basicAuth ? basicAuth(d.basicAuth, d, slug) : undefined,
     waf: d.waf ? waf(d.waf, slug) : undefined,
     releases: releases(d, routes, slug),
+    managedAssets: d.managedAssets ? managedAssets(d.managedAssets, name, inputs) : undefined,
+  };
+}
+
+/** `managed_assets` (docs/decisions.md#e23-managed-assets): names only, the folder is listed by the CLI. */
+function managedAssets(dir: string, name: string, inputs: CloudFrontInputs): Part<"managedAssets"> {
+  const keyPrefix = `pocket_managed/${name}`;
+  return {
+    dir,
+    stageFolder: inputs.stage,
+    fallbackFolder: "default",
+    keyPrefix,
+    originPath: `/${keyPrefix}`,
+    originId: `${inputs.resourcePrefix}pocket_managed`,
   };
 }
 

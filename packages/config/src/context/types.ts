@@ -682,6 +682,24 @@ export interface CloudFrontContext {
     folder: "_releases";
     kvsName: string;
   };
+  /**
+   * `managed_assets` (docs/decisions.md#e23-managed-assets): the files of `{dir}/{stageFolder}`,
+   * else of `{dir}/{fallbackFolder}`, each served at `/{file name}` from `{keyPrefix}/` of the
+   * bucket. The folder is listed by the CLI when it deploys, not here (P5: the context reads
+   * nothing but the file).
+   */
+  managedAssets?: {
+    /** As written: relative to the folder of pocket.toml. */
+    dir: string;
+    stageFolder: string;
+    fallbackFolder: "default";
+    /** `pocket_managed/{name}`: one folder per distribution of the stage's bucket. */
+    keyPrefix: string;
+    /** `/pocket_managed/{name}`: the origin path of the files' S3 origin. */
+    originPath: string;
+    /** `{resourcePrefix}pocket_managed`: no route's origin id has `_` (routeName drops it). */
+    originId: string;
+  };
 }
 
 export type RouteContext = S3RouteContext | ApiRouteContext;

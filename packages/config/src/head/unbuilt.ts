@@ -34,18 +34,6 @@ export function unbuiltIssues(doc: TomlTable): Issue[] {
       );
     }
   }
-  const cloudfront = doc.cloudfront;
-  if (isTable(cloudfront)) {
-    for (const [name, d] of Object.entries(cloudfront)) {
-      if (isTable(d)) distributionIssues(d, ["cloudfront", name], refuse);
-    }
-  }
+  // managed_assets is built (docs/decisions.md#e23-managed-assets).
   return issues;
-}
-
-type Refuse = (path: PathSegment[], what: string, hint?: string) => void;
-
-function distributionIssues(d: TomlTable, at: PathSegment[], refuse: Refuse) {
-  if (Object.hasOwn(d, "managed_assets"))
-    refuse([...at, "managed_assets"], "managed_assets (per-stage files)");
 }

@@ -308,6 +308,8 @@ function distributionTable() {
     // Atomic front-end releases (docs/decisions.md#e17-atomic-front-end-releases).
     atomic_releases: bool(true),
     kept_releases: z._default(int(1, 100), 5),
+    // Per-stage files served at the root (docs/decisions.md#e23-managed-assets).
+    managed_assets: optionalNonEmpty,
   });
 }
 type DistributionFields = z.output<ReturnType<typeof distributionTable>>;

@@ -4,6 +4,7 @@ import { resourceKind } from "../resource.js";
 import { distributionResource } from "./distribution.js";
 import { frontendResource } from "./frontend.js";
 import { uploadableRoutes } from "./frontend-files.js";
+import { managedAssetsDistribution } from "./managed-distribution.js";
 import { cloudfrontPermissions } from "./permissions.js";
 
 /** `[cloudfront.NAME]`: each distribution's stack, then its front end (routes with build_dir). */
@@ -15,10 +16,16 @@ export default resourceKind({
   section: "[cloudfront.NAME]",
   permissions: cloudfrontPermissions,
   stacks: true,
-  create: (ctx) => {
+  create: (ctx, where) => {
     const all: CloudFrontContext[] = Object.values(ctx.cloudfront ?? {});
     return [
-      ...all.map((cf) => distributionResource(ctx, cf)),
+      // managed_assets needs the project's folder; without it (offline permission listings)
+      // the stack is the same but for its behaviours (docs/decisions.md#e23-managed-assets).
+      ...all.map((cf) =>
+        cf.managedAssets && where
+          ? managedAssetsDistribution(ctx, cf, where.projectDir)
+          : distributionResource(ctx, cf),
+      ),
       ...all.filter((cf) => uploadableRoutes(cf).length > 0).map((cf) => frontendResource(ctx, cf)),
     ];
   },
