@@ -59,3 +59,13 @@ def test_no_token_without_dsql_and_a_clear_error_from_refresh(aws_env, deployed)
     with pytest.raises(PocketRuntimeError) as e:
         refresh_dsql_token()
     assert e.value.code == "dsql-missing"
+
+
+def test_naming_derives_the_published_endpoint_path_as_the_original_documents():
+    from pocket.naming import DSQL_ENDPOINT, stored_user_secret_name
+
+    name = stored_user_secret_name(project="myprj", stage="dev", secret_type=DSQL_ENDPOINT, store="ssm")
+    assert name == "/dev-myprj-pocket-user/dsql_endpoint"
+    assert stored_user_secret_name(project="myprj", stage="dev", secret_type=DSQL_ENDPOINT) == (
+        "dev-myprj-pocket-user/dsql_endpoint"
+    )
