@@ -74,6 +74,11 @@ const vendorsFound = new Set();
 const CLI_BUNDLES = {
   cli: { entry: "packages/cli/src/main.ts", outfile: `${DIST}/cli.cjs` },
   config: { entry: "packages/cli/src/main-config.ts", outfile: `${DIST}/cli-config.cjs` },
+  // `pocket config show`'s cached answers, checked and printed before cli-config.cjs loads.
+  "config-show-cache": {
+    entry: "packages/cli/src/main-config-cache.ts",
+    outfile: `${DIST}/config-show-cache.cjs`,
+  },
 };
 const cliOptions = {
   bundle: true,

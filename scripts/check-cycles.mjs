@@ -27,7 +27,7 @@ const LAYERS = {
   "packages/cli/src": [
     ["errors.ts", "version.ts", "cwd.ts", "status.ts"], // words every layer uses
     ["util"], // process runner, masking, polls, JSON
-    ["stage.ts", "output.ts"],
+    ["stage.ts", "output.ts", "config-cache"], // config-cache: `pocket config show`'s answers kept
     ["config-loader.ts"],
     ["aws"], // the client factory and AWS error wording
     ["cloudfront"], // CloudFront Functions code
@@ -39,7 +39,7 @@ const LAYERS = {
     ["takeover"], // a stage the original deployed: its shape read back, what a takeover changes
     ["commands"],
     ["program.ts"], // the top-level program both CLI bundles run
-    ["main.ts", "main-config.ts", "index.ts"],
+    ["main.ts", "main-config.ts", "main-config-cache.ts", "index.ts"],
   ],
 };
 

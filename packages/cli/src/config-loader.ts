@@ -1,4 +1,5 @@
 import { type Diagnostic, type LoadedConfig, listStages, loadConfig } from "@magic-pocket/config";
+import { noteConfigInput } from "./config-cache/inputs.js";
 import { invocationDir } from "./cwd.js";
 import { CliError } from "./errors.js";
 import { printDiagnostics } from "./output.js";
@@ -35,5 +36,7 @@ export async function loadStage(
     throw new CliError("invalid-config", "pocket.toml has errors; nothing was done.", { exitCode: 1 });
   }
   printDiagnostics(result.config.warnings, sources);
+  // The file inputs of a cached `pocket config show` (docs/decisions.md#p25-config-show-cache).
+  noteConfigInput({ ...result.source, searchedFrom: global.config === undefined ? source.cwd : undefined });
   return result.config;
 }

@@ -12,6 +12,17 @@ type Name = keyof typeof FDS;
 const created = new Set<Name>();
 /** Set by watchStdio(), which the CLI calls: other callers (tests, embedders) keep the streams. */
 let direct = false;
+/** Sees every text written (the `pocket config show` cache records a run's output). */
+let tap: ((fd: 1 | 2, text: string) => void) | undefined;
+
+export function tapOutput(listener: (fd: 1 | 2, text: string) => void): void {
+  tap = listener;
+}
+
+/** Whether anything created `process.stdout` or `process.stderr` (a terminal was asked about). */
+export function streamCreated(): boolean {
+  return created.size > 0;
+}
 
 /** Writes text to standard output. */
 export function writeOut(text: string): void {
@@ -24,6 +35,7 @@ export function writeErr(text: string): void {
 }
 
 function write(name: Name, text: string): void {
+  tap?.(FDS[name], text);
   if (!direct || created.has(name)) {
     process[name].write(text);
     return;
