@@ -5,26 +5,33 @@
 // runs the same sync as the front-end upload (buckets/sync.ts) without the invalidation. Each
 // figure is the median of per-pair ratios pocket / aws-cli, pairs run A B / B A.
 // Goals (issue 25): first upload at 150 ms at most 0.5x; 1 % changed and no change at most 1x at
-// every latency.
+// every latency. Under each figure, the CPU each run cost (medians): the tool's own process, this
+// bench's process (the latency proxy) and moto, so a figure bound by the emulator or the proxy
+// rather than by the tool shows as such (bench/lib/cpu.mjs).
 // Usage: node bench/frontend.mjs [files, default 300] [pairs, default 3]
+//   BENCH_LATENCIES=0,25,150 (default; "direct" = against moto without the proxy)
+//   BENCH_POCKET_BIN=path/to/pocket.cjs measures another build (a before/after comparison)
 //   (needs the build, python3 with moto, and aws-cli v2: `apt-get install -y awscli` on Debian 12)
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ownCpuMs, processCpuMs, runTimedWithCpu } from "./lib/cpu.mjs";
 import { startLatencyProxy } from "./lib/latency-proxy.mjs";
 import { awsEnv, startMoto } from "./lib/moto.mjs";
 import { describeRatios, median, rotatedRounds } from "./lib/pairs.mjs";
-import { runTimed } from "./lib/processes.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const bin = join(root, "packages/cli/bin/pocket.cjs");
+const bin = process.env.BENCH_POCKET_BIN ?? join(root, "packages/cli/bin/pocket.cjs");
 const files = Number(process.argv[2] ?? 300);
 const pairs = Number(process.argv[3] ?? 3);
 const LATENCIES = process.env.BENCH_LATENCIES
-  ? process.env.BENCH_LATENCIES.split(",").map(Number)
+  ? process.env.BENCH_LATENCIES.split(",").map((l) => (l === "direct" ? l : Number(l)))
   : [0, 25, 150];
+
+/** CPU ms of each run, by tool: its own process, this process (the proxy), moto. */
+const cpu = { pocket: [], "aws-cli": [] };
 
 const aws = awsCliV2();
 const moto = await startMoto();
@@ -63,8 +70,10 @@ staticfiles = { store = "s3", location = "static", static = true }
   const pocketBucket = "dev-benchfe-pocket";
   const awsBucket = "bench-aws-cli";
   const direct = { ...awsEnv(moto.url), AWS_CONFIG_FILE: join(work, "aws-config") };
+  // "direct": both tools talk to moto itself, without the proxy's cost.
+  let endpoint = proxy.url;
   const viaProxy = () => ({
-    ...awsEnv(proxy.url),
+    ...awsEnv(endpoint),
     AWS_CONFIG_FILE: join(work, "aws-config"),
     // Each run starts from its own cache: the manifest is part of what is measured.
     XDG_CACHE_HOME: join(work, "cache"),
@@ -92,6 +101,7 @@ staticfiles = { store = "s3", location = "static", static = true }
         "--delete",
       ],
       viaProxy(),
+      "pocket",
     );
     inFlight.push(proxy.stats().maxInFlight);
     return ms;
@@ -106,10 +116,11 @@ staticfiles = { store = "s3", location = "static", static = true }
         `s3://${awsBucket}/static`,
         "--delete",
         "--endpoint-url",
-        proxy.url,
+        endpoint,
         "--only-show-errors",
       ],
       viaProxy(),
+      "aws-cli",
     );
   const empty = () => {
     for (const b of [pocketBucket, awsBucket])
@@ -129,7 +140,8 @@ staticfiles = { store = "s3", location = "static", static = true }
   );
   const goals = [];
   for (const latency of LATENCIES) {
-    proxy.setDelay({ delayMs: latency });
+    endpoint = latency === "direct" ? moto.url : proxy.url;
+    proxy.setDelay({ delayMs: latency === "direct" ? 0 : latency });
     const scenarios = [
       { name: "first upload", before: empty, goal: latency === 150 ? 0.5 : undefined },
       { name: "1 % changed", before: changeOnePercent, goal: 1 },
@@ -148,7 +160,7 @@ staticfiles = { store = "s3", location = "static", static = true }
         (r) => s.before(r),
       );
       const [a, p] = results;
-      const most = Math.max(...inFlight);
+      const most = latency === "direct" ? "?" : Math.max(...inFlight);
       inFlight = [];
       const ratio = median(p.ratios);
       const verdict =
@@ -158,8 +170,9 @@ staticfiles = { store = "s3", location = "static", static = true }
             ? `  goal <= ${s.goal}x: met`
             : `  goal <= ${s.goal}x: NOT met`;
       console.log(
-        `  ${String(latency).padStart(3)} ms  ${s.name.padEnd(13)} pocket ${median(p.times).toFixed(0).padStart(6)} ms  aws-cli ${median(a.times).toFixed(0).padStart(6)} ms  ratio ${describeRatios(p.ratios)}  (pocket: at most ${most} requests at once)${verdict}`,
+        `  ${latency === "direct" ? "direct" : `${String(latency).padStart(3)} ms`}  ${s.name.padEnd(13)} pocket ${median(p.times).toFixed(0).padStart(6)} ms  aws-cli ${median(a.times).toFixed(0).padStart(6)} ms  ratio ${describeRatios(p.ratios)}  (pocket: at most ${most} requests at once)${verdict}`,
       );
+      console.log(`${" ".repeat(9)}${cpuLine()}`);
       if (s.goal !== undefined) goals.push(ratio <= s.goal);
     }
   }
@@ -205,6 +218,21 @@ function run(command, args, env) {
 }
 
 // The proxy runs in this process: the timed commands must not block its event loop.
-async function timedRun(command, args, env) {
-  return (await runTimed(command, args, { env })).ms;
+async function timedRun(command, args, env, tool) {
+  const [own, emulator] = [ownCpuMs(), processCpuMs(moto.pid)];
+  const run = await runTimedWithCpu(command, args, { env });
+  cpu[tool].push({ tool: run.cpuMs, proxy: ownCpuMs() - own, moto: processCpuMs(moto.pid) - emulator });
+  return run.ms;
+}
+
+/** `CPU per run: pocket 850 / aws-cli 2100 ms; proxy 120 / 300 ms; moto 1500 / 1700 ms`; resets. */
+function cpuLine() {
+  const of = (tool, what) => {
+    const values = cpu[tool].map((c) => c[what]).filter((v) => Number.isFinite(v));
+    return values.length ? median(values).toFixed(0) : "?";
+  };
+  const line = `CPU per run (pocket / aws-cli): the tool ${of("pocket", "tool")} / ${of("aws-cli", "tool")} ms, the proxy ${of("pocket", "proxy")} / ${of("aws-cli", "proxy")} ms, moto ${of("pocket", "moto")} / ${of("aws-cli", "moto")} ms`;
+  cpu.pocket = [];
+  cpu["aws-cli"] = [];
+  return line;
 }

@@ -32,7 +32,8 @@ export async function startMoto() {
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  return { url, stop: () => child.kill() };
+  // pid: bench/lib/cpu.mjs reads what moto spent.
+  return { url, pid: child.pid, stop: () => child.kill() };
 }
 
 /** The environment that points the AWS SDKs (and aws-cli) at `endpoint` with dummy credentials. */

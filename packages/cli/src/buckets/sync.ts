@@ -1,10 +1,12 @@
 import { createHash } from "node:crypto";
+import { closeSync, fstatSync, openSync, readFileSync } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { type AwsClients, callerIdentity } from "../aws/clients.js";
 import { type BucketPut, bucketPut } from "../aws/s3-put.js";
 import { CliError } from "../errors.js";
 import {
+  type FileStamp,
   type ManifestEntry,
   manifestPath,
   readManifest,
@@ -236,9 +238,7 @@ export async function applySync(
   const recorded = new Map<string, Record<string, ManifestEntry>>();
   try {
     await runPool(uploads, async (a) => {
-      // The stamp before the read: a file rewritten meanwhile has a newer one and is read next time.
-      const stamp = stampOf(await stat(a.file));
-      const body = await readFile(a.file);
+      const { stamp, body } = readStamped(a.file);
       const md5 = createHash("md5").update(body).digest();
       const { attempts } = await put!({
         key: a.key,
@@ -268,6 +268,21 @@ export async function applySync(
       }),
     );
     for (const key of batch) progress(++done, total, { kind: "delete", key });
+  }
+}
+
+/**
+ * A file's stamp and bytes. The stamp is taken before the read: a file rewritten meanwhile has a
+ * newer one and is read next time. Synchronous on purpose: for a front end's small files four
+ * system calls cost less CPU than four thread-pool round trips of fs/promises, and the upload is
+ * bound by CPU (docs/decisions.md#p7-front-end-upload).
+ */
+function readStamped(file: string): { stamp: FileStamp; body: Buffer } {
+  const fd = openSync(file, "r");
+  try {
+    return { stamp: stampOf(fstatSync(fd)), body: readFileSync(fd) };
+  } finally {
+    closeSync(fd);
   }
 }
 
