@@ -4,23 +4,24 @@
 // every module (enableCompileCache); on Node 20 the CLI bundle (dist/cli.cjs) is run with a V8
 // code cache kept beside it.
 // CommonJS, like the bundle: an ES module here would start Node's ES module loader for nothing.
+// node:module and node:vm are loaded only once a bundle is (about 1 ms that a cached
+// `pocket config show` does without).
 const { readFileSync, renameSync, rmSync, writeFileSync } = require("node:fs");
-const nodeModule = require("node:module");
 const { dirname, join } = require("node:path");
-const vm = require("node:vm");
 
 // `pocket config ...` runs a bundle of that command alone (dist/cli-config.cjs), less code to
 // load than the whole CLI; commandWords() finds the command word as the CLI does.
 const words = commandWords();
 const bundle = words[0] === "config" ? "config" : "cli";
 const file = join(__dirname, bundle === "config" ? "../dist/cli-config.cjs" : "../dist/cli.cjs");
-if (nodeModule.enableCompileCache) nodeModule.enableCompileCache();
 // `pocket config show` prints its cached answer while it is still valid, without loading the
 // bundle; otherwise the run fills the cache's slot (docs/decisions.md#p25-config-show-cache).
 const cached = words[0] === "config" && words[1] === "show" ? replayConfigShow() : undefined;
 if (cached?.replayed) {
   process.exitCode = 0;
 } else {
+  const nodeModule = require("node:module");
+  if (nodeModule.enableCompileCache) nodeModule.enableCompileCache();
   const cli = nodeModule.enableCompileCache ? require(file) : loadWithCodeCache(file, bundleHash(bundle));
   cli.run(process.argv, cached?.slot).then((status) => {
     process.exitCode = status;
@@ -65,14 +66,15 @@ function bundleHash(key) {
  * Without a readable bundle or a hash, a plain require runs it (or reports what is missing).
  */
 function loadWithCodeCache(file, hash) {
-  const require = nodeModule.createRequire(file);
+  const bundleRequire = require("node:module").createRequire(file);
+  const vm = require("node:vm");
   let source;
   try {
-    if (hash === undefined) return require(file);
+    if (hash === undefined) return bundleRequire(file);
     // esbuild writes ASCII only (other characters as escapes), so no UTF-8 decoding is needed.
     source = readFileSync(file, "latin1");
   } catch {
-    return require(file);
+    return bundleRequire(file);
   }
   // One cache per command: a cache holds the functions the run that wrote it compiled, so
   // `pocket --version` writing the only one would leave `pocket deploy` compiling its own.
@@ -100,10 +102,10 @@ function loadWithCodeCache(file, hash) {
       cachedData,
     });
   } catch {
-    return require(file);
+    return bundleRequire(file);
   }
   const mod = { exports: {} };
-  script.runInThisContext()(mod.exports, require, mod, file, dirname(file));
+  script.runInThisContext()(mod.exports, bundleRequire, mod, file, dirname(file));
   const fresh = used === undefined || script.cachedDataRejected;
   process.once("exit", (status) => {
     const target = status === 0 ? full : partial;

@@ -39,7 +39,23 @@ const FORMAT = 1;
  */
 export function cacheSlot(argv: readonly string[], bundleHash: string): CacheSlot {
   const material = JSON.stringify([FORMAT, bundleHash, process.cwd(), argv.slice(2)]);
-  return { path: join(cacheDir(), `${sha256Hex(material)}.json`), material };
+  return { path: join(cacheDir(), `${fileName(material)}.json`), material };
+}
+
+/**
+ * The entry's file name: two 32-bit FNV-1a hashes of the key (different offsets). Two keys with
+ * one name would only share a slot, each replacing the other's entry, since the key inside is
+ * compared whole; SHA-256 is kept for the values that may be secret.
+ */
+function fileName(material: string): string {
+  let a = 0x811c9dc5;
+  let b = 0x9e3779b9;
+  for (let i = 0; i < material.length; i++) {
+    const c = material.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x01000193);
+  }
+  return (a >>> 0).toString(16).padStart(8, "0") + (b >>> 0).toString(16).padStart(8, "0");
 }
 
 /**
@@ -49,7 +65,8 @@ export function cacheSlot(argv: readonly string[], bundleHash: string): CacheSlo
  */
 export function cacheDir(): string {
   const xdg = process.env.XDG_CACHE_HOME;
-  const base = xdg && isAbsolute(xdg) ? xdg : join(homedir(), ".cache");
+  // homedir() is HOME when set; reading it first spares loading node:os.
+  const base = xdg && isAbsolute(xdg) ? xdg : join(process.env.HOME || homedir(), ".cache");
   return join(base, "magic-pocket", "config-show");
 }
 
