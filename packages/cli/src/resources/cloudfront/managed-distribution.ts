@@ -2,7 +2,7 @@ import type { CloudFrontContext, PocketContext } from "@magic-pocket/config";
 import { applySync, planSync, type SyncAction, syncSummary } from "../../buckets/sync.js";
 import { CliError } from "../../errors.js";
 import { withManagedAssets } from "../../templates/managed-assets.js";
-import type { Change, Progress, Resource, RunContext } from "../resource.js";
+import type { Change, DeployReport, Progress, Resource, RunContext } from "../resource.js";
 import { distributionResource } from "./distribution.js";
 import { type ManagedAssetSet, managedAssetSet } from "./managed-assets.js";
 import { createInvalidation } from "./pending-invalidation.js";
@@ -23,25 +23,14 @@ export function managedAssetsDistribution(
   cf: CloudFrontContext,
   projectDir: string,
 ): Resource {
-  let set: ManagedAssetSet | undefined;
-  let problem: CliError | undefined;
-  let served = cf;
-  try {
-    set = managedAssetSet(cf, projectDir);
-    served = withManagedAssets(cf, set?.names ?? []);
-  } catch (error) {
-    if (!(error instanceof CliError)) throw error;
-    problem = error;
-  }
-  const inner = distributionResource(ctx, served);
+  const listing = listFolder(cf, projectDir);
+  const inner = distributionResource(ctx, listing.served);
   const checked = (): ManagedAssetSet => {
-    if (problem || !set) throw problem;
-    return set;
+    if ("problem" in listing) throw listing.problem;
+    return listing.set;
   };
-  const plan = (run: RunContext) => {
-    const { folder } = checked();
-    return planSync(run.aws(cf.bucketRegion), folder, target(cf), { delete: true });
-  };
+  const plan = (run: RunContext) =>
+    planSync(run.aws(cf.bucketRegion), checked().folder, target(cf), { delete: true });
   const stack = inner.stack!;
   return {
     ...inner,
@@ -61,13 +50,12 @@ export function managedAssetsDistribution(
       return inner.stackSpec!(run);
     },
     async status(run) {
-      checked();
+      const { folder } = checked();
       const status = await inner.status(run);
       if (status.state !== "in-sync") return status;
       const differ = changed(await plan(run)).length;
-      return differ === 0
-        ? status
-        : { state: "needs-update", detail: `${differ} managed asset file(s) differ from ${set!.folder}` };
+      if (differ === 0) return status;
+      return { state: "needs-update", detail: `${differ} managed asset file(s) differ from ${folder}` };
     },
     async plan(run) {
       checked();
@@ -76,18 +64,42 @@ export function managedAssetsDistribution(
     },
     async deploy(run, progress) {
       checked();
-      const actions = changed(await plan(run));
-      await apply(run, cf, actions, "upload", progress);
-      const report = await inner.deploy(run, progress);
-      if (actions.length === 0) return report;
-      await apply(run, cf, actions, "delete", progress);
-      progress.update("invalidating the managed assets that changed");
-      const paths = actions.map((a) => `/${a.key.slice(target(cf).prefix.length + 1)}`).sort();
-      await createInvalidation(run, report.outputs!.DistributionId!, paths);
-      const files = `managed assets ${syncSummary(actions)}; invalidated ${paths.join(" ")}`;
-      return { ...report, changed: true, summary: `${report.summary}; ${files}` };
+      return deployWithFiles(run, cf, inner, changed(await plan(run)), progress);
     },
   };
+}
+
+/** The folder's files and the distribution serving them, or the problem every command then raises. */
+function listFolder(
+  cf: CloudFrontContext,
+  projectDir: string,
+): { set: ManagedAssetSet; served: CloudFrontContext } | { problem: CliError; served: CloudFrontContext } {
+  try {
+    const set = managedAssetSet(cf, projectDir)!;
+    return { set, served: withManagedAssets(cf, set.names) };
+  } catch (error) {
+    if (!(error instanceof CliError)) throw error;
+    return { problem: error, served: cf };
+  }
+}
+
+/** Uploads, the stack, deletions, one invalidation of the changed paths (none when nothing changed). */
+async function deployWithFiles(
+  run: RunContext,
+  cf: CloudFrontContext,
+  stack: Resource,
+  actions: SyncAction[],
+  progress: Progress,
+): Promise<DeployReport> {
+  await apply(run, cf, actions, "upload", progress);
+  const report = await stack.deploy(run, progress);
+  if (actions.length === 0) return report;
+  await apply(run, cf, actions, "delete", progress);
+  progress.update("invalidating the managed assets that changed");
+  const paths = actions.map((a) => `/${a.key.slice(target(cf).prefix.length + 1)}`).sort();
+  await createInvalidation(run, report.outputs!.DistributionId!, paths);
+  const files = `managed assets ${syncSummary(actions)}; invalidated ${paths.join(" ")}`;
+  return { ...report, changed: true, summary: `${report.summary}; ${files}` };
 }
 
 const target = (cf: CloudFrontContext) => ({ bucket: cf.bucketName, prefix: cf.managedAssets!.keyPrefix });
