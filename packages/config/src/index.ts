@@ -37,6 +37,7 @@ export {
   measureEnvironment,
 } from "./rules/environment.js";
 export { MANAGEMENT_COMMAND_HANDLER } from "./schema/awscontainer.js";
+export { storedUrlSuffix } from "./schema/secrets.js";
 export type { Settings } from "./schema/settings.js";
 export { SECTION_NAMES } from "./schema/settings.js";
 export { closest } from "./suggest.js";

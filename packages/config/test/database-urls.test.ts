@@ -109,3 +109,45 @@ describe('[neon] provisioning = "command"', () => {
     ]);
   });
 });
+
+// The original's current [tidb] and [upstash] provisioning (configuration.md "tidb", "upstash").
+describe('[tidb] and [upstash] provisioning = "command"', () => {
+  const tidb = '[tidb]\nproject = "1234567890123456789"\nprovisioning = "command"\n';
+  const upstash = '[upstash]\nprovisioning = "command"\n';
+
+  it("are read, and each URL is the stored user secret named after its type", () => {
+    const c = context(
+      `${GENERAL}\n${tidb}\n${upstash}\n[container.main.secrets.user]\nDATABASE_URL = { type = "tidb_database_url" }\nREDIS_URL = { type = "upstash_redis_url" }\n`,
+    );
+    expect(c.tidb?.provisioning).toBe("command");
+    expect(c.upstash?.provisioning).toBe("command");
+    expect(c.container!.secrets?.user).toEqual({
+      DATABASE_URL: { name: "dev-testprj-pocket-user/tidb_database_url", store: "sm" },
+      REDIS_URL: { name: "dev-testprj-pocket-user/upstash_redis_url", store: "sm" },
+    });
+  });
+
+  it('default to "deploy"', () => {
+    const c = context(`${GENERAL}\n[tidb]\nproject = "p"\n\n[upstash]\n`);
+    expect([c.tidb?.provisioning, c.upstash?.provisioning]).toEqual(["deploy", "deploy"]);
+  });
+
+  it("refuse a managed (computed) URL of their type, which deploy could not fill", () => {
+    const ds = problems(
+      `${GENERAL}\n${tidb}\n${upstash}\n[container.main.secrets.managed]\nDATABASE_URL = { type = "auto_database_url" }\nREDIS_URL = { type = "upstash_redis_url" }\n`,
+    );
+    expect(ds.map((d) => [d.code, d.path])).toEqual([
+      ["tidb-command-managed-url", "container.main.secrets.managed.DATABASE_URL.type"],
+      ["upstash-command-managed-url", "container.main.secrets.managed.REDIS_URL.type"],
+    ]);
+    expect(ds[0]!.hint).toContain("pocket resource tidb store-url");
+    expect(ds[1]!.hint).toContain('REDIS_URL = { type = "upstash_redis_url" }');
+  });
+
+  it("a redis cache reads the stored Upstash URL (the original's example with the user secret)", () => {
+    const c = context(
+      `${GENERAL}\n${upstash}\n[container.main.secrets.user]\nREDIS_URL = { type = "upstash_redis_url" }\n\n[container.main.django.caches]\ndefault = { store = "redis" }\n`,
+    );
+    expect(c.container!.django.caches.default).toMatchObject({ LOCATION_ENV: "REDIS_URL" });
+  });
+});

@@ -24,6 +24,7 @@ describe("[upstash]", () => {
       databaseName: "testprj-prd",
       primaryRegion: "ap-southeast-1",
       budget: 20,
+      provisioning: "deploy",
       apiKeySource: undefined,
     });
   });
@@ -46,12 +47,12 @@ describe("[upstash]", () => {
     });
   });
 
-  it('accepts provisioning = "deploy" and a budget; refuses provisioning by command', () => {
+  it('accepts provisioning = "deploy" and a budget; by command, the managed URL deploy cannot fill is refused', () => {
     expect(
       context(HEAD.replace("[upstash]", '[upstash]\nbudget = 50\nprovisioning = "deploy"')).upstash?.budget,
     ).toBe(50);
     expect(codes(problems(HEAD.replace("[upstash]", '[upstash]\nprovisioning = "command"')))).toEqual([
-      "unsupported-feature",
+      "upstash-command-managed-url",
     ]);
     expect(codes(problems(HEAD.replace("[upstash]", "[upstash]\nbudget = 10")))).not.toEqual([]);
   });

@@ -51,14 +51,23 @@ export function userSecretStates(
 }
 
 /**
- * The command that fills a user secret: the stored Neon URL comes from `pocket resource neon
- * store-url` (docs/decisions.md#b12-neon-provisioning-by-command), any other from `secrets set`.
+ * The command that fills a user secret: a stored URL of a section provisioned by command comes
+ * from `pocket resource <section> store-url` (docs/decisions.md#b12-provisioning-by-command), any
+ * other from `secrets set`.
  */
 function fillCommand(run: RunContext, secret: UserSecret): string {
-  return run.ctx.neon?.provisioning === "command" && isStoredUrl(secret, "neon_database_url")
-    ? `pocket resource neon store-url --stage ${run.ctx.stage}`
-    : setCommand(secret.env, run.ctx.stage);
+  for (const [group, type] of STORED_URLS) {
+    if (run.ctx[group]?.provisioning === "command" && isStoredUrl(secret, type))
+      return `pocket resource ${group} store-url --stage ${run.ctx.stage}`;
+  }
+  return setCommand(secret.env, run.ctx.stage);
 }
+
+const STORED_URLS = [
+  ["neon", "neon_database_url"],
+  ["tidb", "tidb_database_url"],
+  ["upstash", "upstash_redis_url"],
+] as const;
 
 /** A user secret that does not exist fails every cold start: say so before the deploy, not after. */
 async function userSecretFindings(run: RunContext): Promise<PreflightFinding[]> {

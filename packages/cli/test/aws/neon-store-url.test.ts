@@ -1,10 +1,17 @@
-import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pocketAsync, project } from "../cli/run.js";
 import { type NeonServer, neonVariables } from "../contract/neon-server.js";
 import { motoEnv } from "../moto/moto.js";
-import { freshNeonProject, general, REGION } from "./harness.js";
-import { expectNoChangeDeploy } from "./recorder.js";
+import { freshNeonProject, REGION } from "./harness.js";
+import {
+  expectDestroyLeavesIt,
+  expectKeylessDeploys,
+  expectStrictDeployStops,
+  type StoreUrlRuns,
+  storedName,
+  storedSecret,
+  storedUrlStage,
+} from "./stored-url.js";
 
 /*
  * `[neon] provisioning = "command"` (the original's configuration.md, "neon"; cli.md, "store-url"):
@@ -12,20 +19,14 @@ import { expectNoChangeDeploy } from "./recorder.js";
  * role and database and stores the URL in the stored user secret of type neon_database_url
  * (`{pocket_key}-user/neon_database_url`), which deploy reads.
  */
-const TOML = `${general("cmd")}
-[neon]
-project_name = "demo-neon"
-provisioning = "command"
-
-[container.web]
-dockerfile_path = "Dockerfile"
-[container.web.handlers.wsgi]
-command = "app.handler"
-[container.web.secrets.user]
-DATABASE_URL = { type = "neon_database_url" }
-`;
+const TOML = storedUrlStage(
+  "cmd",
+  '[neon]\nproject_name = "demo-neon"\nprovisioning = "command"\n',
+  "DATABASE_URL",
+  "neon_database_url",
+);
 const API_KEY = "neon-test-key-0123456789abcdef";
-const STORED = "dev-cmd-pocket-user/neon_database_url";
+const STORED = storedName("cmd", "neon_database_url");
 
 let neon: NeonServer;
 let dir: string;
@@ -39,12 +40,14 @@ const ci = (args: string[]) =>
     cwd: dir,
     env: { ...motoEnv(REGION), ...neonVariables(neon, API_KEY), NEON_API_KEY: undefined },
   });
-const deploy = (...extra: string[]) => ci(["deploy", "--stage", "dev", "--image", image, ...extra]);
-
-async function storedUrl(): Promise<string> {
-  const sm = new SecretsManagerClient({ region: REGION });
-  return (await sm.send(new GetSecretValueCommand({ SecretId: STORED }))).SecretString!;
-}
+const runs: StoreUrlRuns = {
+  group: "neon",
+  deploy: (...extra) => ci(["deploy", "--stage", "dev", "--image", image, ...extra]),
+  ci,
+  operator,
+  activity: () => neon.calls.length,
+};
+const storedUrl = () => storedSecret(STORED);
 
 beforeAll(async () => {
   ({ dir, image, neon } = await freshNeonProject(TOML, "cmd", API_KEY));
@@ -53,10 +56,7 @@ afterAll(async () => neon?.close());
 
 describe('[neon] provisioning = "command" against the contract server and moto', () => {
   it("a strict deploy before store-url stops, names store-url, and never calls Neon", async () => {
-    const r = await deploy("--strict");
-    expect(r.status).toBe(1);
-    expect(r.stderr).toContain(STORED);
-    expect(r.stderr).toContain("pocket resource neon store-url --stage dev");
+    await expectStrictDeployStops(runs, STORED);
     expect(neon.calls).toEqual([]);
   });
 
@@ -90,24 +90,12 @@ describe('[neon] provisioning = "command" against the contract server and moto',
   });
 
   it("deploys without a Neon key, redeploys with no change, and never calls Neon", async () => {
-    const calls = neon.calls.length;
-    const r = await deploy("--strict");
-    expect(r.status, r.stderr).toBe(0);
-    await expectNoChangeDeploy(() => deploy());
-    expect(neon.calls.length).toBe(calls);
-    const status = await operator(["resource", "neon", "status", "--stage", "dev"]);
-    expect(status.status).toBe(1);
-    expect(status.stderr).toContain('provisioning = "command"');
-    expect(status.stderr).toContain("pocket resource neon store-url --stage dev");
+    await expectKeylessDeploys(runs);
   });
 
   it("destroy, even --with-data, leaves the branch it did not make and the stored URL", async () => {
-    const calls = neon.calls.length;
-    const r = await ci(["destroy", "--stage", "dev", "--yes", "--with-data"]);
-    expect(r.status, r.stderr).toBe(0);
-    expect(neon.calls.length).toBe(calls);
+    expect(await expectDestroyLeavesIt(runs, STORED)).toMatch(/^postgres:\/\/cmd:/);
     expect(neon.branches()).toContain("dev");
-    expect(await storedUrl()).toMatch(/^postgres:\/\/cmd:/);
   });
 
   it("store-url without a user secret of type neon_database_url says where to declare it, before calling Neon", async () => {

@@ -200,6 +200,7 @@ function buildUpstash(u: SectionSettings<"upstash">, ctx: PocketContext): Upstas
     databaseName: `${ctx.project}-${ctx.stage}`,
     primaryRegion: "ap-southeast-1",
     budget: u.budget,
+    provisioning: u.provisioning,
     apiKeySource: u.apiKeySource,
   };
 }
@@ -219,6 +220,7 @@ function buildTidb(t: SectionSettings<"tidb">, ctx: PocketContext): TidbContext 
     region: t.region,
     apiRegion: `regions/aws-${t.region}`,
     project: t.project,
+    provisioning: t.provisioning,
     publicKeySource: t.publicKeySource,
     privateKeySource: t.privateKeySource,
   };

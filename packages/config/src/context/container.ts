@@ -1,5 +1,5 @@
 import { type HandlerSettings, MANAGEMENT_COMMAND_HANDLER } from "../schema/awscontainer.js";
-import { secretsSchema } from "../schema/secrets.js";
+import { redisUrlSecret, secretsSchema } from "../schema/secrets.js";
 import type { AwsContainerSettings, DjangoSettings, Settings } from "../schema/settings.js";
 import { apiDomainExport } from "./cloudfront.js";
 import { resolveDjango } from "./django.js";
@@ -212,9 +212,7 @@ function containerDjango(
         : undefined;
     },
     efsMountPath,
-    redisUrlEnv: Object.entries(secrets?.managed ?? {}).find(
-      ([, spec]) => spec.type === "upstash_redis_url",
-    )?.[0],
+    redisUrlEnv: redisUrlSecret(secrets && { secrets }),
     format,
   });
 }

@@ -553,15 +553,17 @@ export interface NeonContext {
   role: string;
   regionId: string;
   pgVersion: number;
-  /**
-   * "command": deploy never calls Neon; `pocket resource neon store-url` provisions
-   * (docs/decisions.md#b12-neon-provisioning-by-command).
-   */
-  provisioning: "deploy" | "command";
+  provisioning: Provisioning;
   apiKeySource?: "environment" | ".env" | "pocket.toml";
 }
 
 /** `[upstash]`: the stage's Upstash Redis database (docs/decisions.md#b6-upstash-database-per-stage). */
+/**
+ * "command": deploy never calls the vendor; `pocket resource <section> store-url` provisions and
+ * stores the URL (docs/decisions.md#b12-provisioning-by-command).
+ */
+export type Provisioning = "deploy" | "command";
+
 export interface UpstashContext {
   /** `{project}-{stage}`, as the original names it. */
   databaseName: string;
@@ -569,6 +571,7 @@ export interface UpstashContext {
   primaryRegion: "ap-southeast-1";
   /** Monthly cap in dollars. */
   budget: number;
+  provisioning: Provisioning;
   apiKeySource?: "environment" | ".env" | "pocket.toml";
 }
 
@@ -583,6 +586,7 @@ export interface TidbContext {
   /** `regions/aws-{region}` as the TiDB Cloud API spells it. */
   apiRegion: string;
   project?: string;
+  provisioning: Provisioning;
   publicKeySource?: "environment" | ".env" | "pocket.toml";
   privateKeySource?: "environment" | ".env" | "pocket.toml";
 }

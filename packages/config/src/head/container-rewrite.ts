@@ -1,4 +1,5 @@
 import { isTable } from "../merge.js";
+import { storedUrlSuffix } from "../schema/secrets.js";
 import { newTable, type TomlTable } from "../toml/parse.js";
 import { type AutoDatabase, autoDatabaseType } from "./auto-database.js";
 import { without } from "./renamed.js";
@@ -90,7 +91,7 @@ function storedUrl(spec: TomlTable, secrets: TomlTable): TomlTable {
     typeof secrets.pocket_key_format === "string"
       ? secrets.pocket_key_format
       : "{stage}-{project}-{namespace}";
-  out.name = `${store}${key}-user/${String(spec.type)}`;
+  out.name = `${store}${key}${storedUrlSuffix(String(spec.type))}`;
   return out;
 }
 
@@ -98,4 +99,4 @@ function storedUrl(spec: TomlTable, secrets: TomlTable): TomlTable {
  * The `type`s a user secret may have (anything else, or `type` beside `name`, stays in the table
  * to be reported as written).
  */
-const STORED_TYPES = ["neon_database_url", "tidb_database_url"];
+const STORED_TYPES = ["neon_database_url", "tidb_database_url", "upstash_redis_url"];

@@ -23,17 +23,8 @@ export function unbuiltIssues(doc: TomlTable): Issue[] {
   if (isTable(doc.backup) && Object.hasOwn(doc.backup, "dsql")) {
     refuse(["backup", "dsql"], "[backup.dsql] (AWS Backup plans for Aurora DSQL)");
   }
-  // [neon] provisioning = "command" is built (docs/decisions.md#b12-neon-provisioning-by-command).
-  for (const section of ["tidb", "upstash"] as const) {
-    const t = doc[section];
-    if (isTable(t) && Object.hasOwn(t, "provisioning") && t.provisioning !== "deploy") {
-      refuse(
-        [section, "provisioning"],
-        `provisioning = ${JSON.stringify(t.provisioning)} (provisioning the database outside deploy)`,
-        'pocket provisions the database during deploy: remove provisioning (or write "deploy").',
-      );
-    }
-  }
+  // provisioning = "command" of [neon], [tidb] and [upstash] is built
+  // (docs/decisions.md#b12-provisioning-by-command).
   // managed_assets is built (docs/decisions.md#e23-managed-assets).
   return issues;
 }

@@ -1,4 +1,5 @@
 import type { PathSegment } from "../diagnostics.js";
+import { redisUrlSecret } from "../schema/secrets.js";
 import type { DjangoSettings, Settings } from "../schema/settings.js";
 import { closest } from "../suggest.js";
 import { type Add, type CheckedSettings, container, didYouMean, ok } from "./checked.js";
@@ -59,20 +60,12 @@ function djangoIssues(
     if (cache.store === "redis" && redisUrlSecret(container(s)) === undefined) {
       add(
         "cache-redis-without-upstash",
-        `cache "${name}" uses store = "redis", which reads its URL from a managed secret of type "upstash_redis_url"`,
+        `cache "${name}" uses store = "redis", which reads its URL from a secret of type "upstash_redis_url"`,
         [...base, "caches", name, "store"],
-        'Add [upstash] and REDIS_URL = { type = "upstash_redis_url" } to the container\'s managed secrets.',
+        'Add [upstash] and REDIS_URL = { type = "upstash_redis_url" } to the container\'s managed secrets (or, with [upstash] provisioning = "command", to its user secrets).',
       );
     }
   }
-}
-
-/** The managed secret that holds the Upstash Redis URL, when the container has one. */
-export function redisUrlSecret(
-  awscontainer: { secrets?: { managed: Record<string, { type: string }> } } | undefined,
-): string | undefined {
-  const managed = awscontainer?.secrets?.managed ?? {};
-  return Object.keys(managed).find((name) => managed[name]!.type === "upstash_redis_url");
 }
 
 /** Locally there is no Upstash database: a redis cache in the fallback would never connect. */

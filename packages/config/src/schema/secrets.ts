@@ -11,6 +11,36 @@ import {
   table,
 } from "./base.js";
 
+/**
+ * The end of a stored URL secret's name (the original's "stored mode": a user secret declared
+ * `{ type = "<type>" }` is `{pocket_key}-user/<type>`), by which the container's rewrite names it
+ * and deploy, the Django caches and `store-url` find it (docs/decisions.md#b12-provisioning-by-command).
+ */
+export function storedUrlSuffix(type: string): string {
+  return `-user/${type}`;
+}
+
+/** The user secret (its variable) stored for a URL of `type`, when one is declared. */
+export function storedUrlEnv(user: Readonly<Record<string, { name: string }>> | undefined, type: string) {
+  return Object.keys(user ?? {}).find((env) => user![env]!.name.endsWith(storedUrlSuffix(type)));
+}
+
+/**
+ * The secret that holds the Upstash Redis URL, when the container has one: a managed one (deploy
+ * fills it) or the stored user secret (`pocket resource upstash store-url` fills it).
+ */
+export function redisUrlSecret(
+  awscontainer:
+    | { secrets?: { managed: Record<string, { type: string }>; user?: Record<string, { name: string }> } }
+    | undefined,
+): string | undefined {
+  const managed = awscontainer?.secrets?.managed ?? {};
+  return (
+    Object.keys(managed).find((name) => managed[name]!.type === "upstash_redis_url") ??
+    storedUrlEnv(awscontainer?.secrets?.user, "upstash_redis_url")
+  );
+}
+
 const DEFAULT_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789!@#$%^&*(-_=+)";
 
 const noOptions = z._default(table({}), {} as never);

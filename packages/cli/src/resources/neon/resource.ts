@@ -109,7 +109,7 @@ async function deployNeon(neon: NeonContext, api: NeonApi, progress: Progress): 
 /**
  * The stage's branch, role and database, each created when missing (`done` names them), and the
  * URL to reach them: what deploy does, and `pocket resource neon store-url` with provisioning by
- * command (docs/decisions.md#b12-neon-provisioning-by-command).
+ * command (docs/decisions.md#b12-provisioning-by-command).
  */
 export async function ensureNeon(
   neon: NeonContext,

@@ -29,7 +29,7 @@ export async function deployTidb(stage: TidbStage, progress: Progress): Promise<
  * The project's cluster once it is ACTIVE: created when missing, with a root password that is
  * returned (so the stage's SQL needs no second one) and then forgotten.
  */
-async function activeCluster(
+export async function activeCluster(
   api: TidbApi,
   t: TidbContext,
   progress: Progress,
@@ -67,23 +67,40 @@ async function createStageDatabase(
   progress: Progress,
 ): Promise<{ host: string; databaseUrl?: string }> {
   const t = ctx.tidb!;
-  const root = await rootLogin(api, t, cluster, progress, o.rootPassword);
-  const user = `${cluster.userPrefix}.${t.sqlUser}`;
-  const password = randomPassword();
-  progress.update(`creating database ${t.databaseName} and user ${user}`);
-  const { ensureStageDatabase } = await import("./sql.js");
-  await ensureStageDatabase(root, { database: t.databaseName, user, password, resetPassword: o.needUrl });
+  const made = await ensureStageUser(api, t, cluster, { resetPassword: o.needUrl, ...o }, progress);
   await recordObject(ctx, run).writeJson({
     clusterId: cluster.clusterId,
     database: t.databaseName,
     user: t.sqlUser,
   } satisfies Recorded);
-  return {
-    host: root.host,
-    databaseUrl: o.needUrl
-      ? tidbDatabaseUrl(user, password, root.host, root.port, t.databaseName)
-      : undefined,
-  };
+  return { host: made.host, databaseUrl: o.needUrl ? made.databaseUrl : undefined };
+}
+
+/**
+ * The stage's database and its SQL user with a new password (an existing user gets it only when
+ * `resetPassword`: its URL is lost or being replaced), made as root, and the URL with that
+ * password: deploy's SQL, and `pocket resource tidb store-url`'s.
+ */
+export async function ensureStageUser(
+  api: TidbApi,
+  t: TidbContext,
+  cluster: TidbCluster,
+  o: { resetPassword: boolean; rootPassword?: string },
+  progress: Progress,
+): Promise<{ host: string; user: string; databaseUrl: string }> {
+  const root = await rootLogin(api, t, cluster, progress, o.rootPassword);
+  const user = `${cluster.userPrefix}.${t.sqlUser}`;
+  const password = randomPassword();
+  progress.update(`creating database ${t.databaseName} and user ${user}`);
+  const { ensureStageDatabase } = await import("./sql.js");
+  await ensureStageDatabase(root, {
+    database: t.databaseName,
+    user,
+    password,
+    resetPassword: o.resetPassword,
+  });
+  const databaseUrl = tidbDatabaseUrl(user, password, root.host, root.port, t.databaseName);
+  return { host: root.host, user, databaseUrl };
 }
 
 /** Destroy drops the stage's database; the cluster, shared by the project's stages, goes with the last. */

@@ -7,4 +7,10 @@ export default vendorDatabaseKind("upstash", {
   description: "the stage's [upstash] Redis database",
   withData: "deletes the database and every key in it",
   create: (ctx) => (ctx.upstash ? [upstashResource(ctx.upstash)] : []),
+  storeUrl: {
+    type: "upstash_redis_url",
+    vendor: "Upstash",
+    ensures: "the stage's Redis database",
+    provision: async () => (await import("./store-url.js")).provisionUpstash,
+  },
 });

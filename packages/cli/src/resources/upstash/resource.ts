@@ -1,7 +1,7 @@
 import type { UpstashContext } from "@magic-pocket/config";
 import { CliError } from "../../errors.js";
 import { type VendorKeyHelp, vendorKeys } from "../../util/vendor-fetch.js";
-import type { DeployReport, Resource, RunContext } from "../resource.js";
+import type { DeployReport, Progress, Resource, RunContext } from "../resource.js";
 import { vendorDatabaseResource } from "../vendor-database.js";
 import { UpstashApi, type UpstashDatabase } from "./api.js";
 
@@ -50,24 +50,7 @@ export function upstashResource(upstash: UpstashContext): Resource {
         : [];
     },
     deploy: async (run, progress) => {
-      const api = upstashApi(run);
-      progress.update("looking up the Upstash database");
-      const found = await api.findDatabase(upstash.databaseName);
-      let summary = "no changes";
-      let db: UpstashDatabase;
-      if (!found) {
-        progress.update(`creating database ${upstash.databaseName}`);
-        db = await api.createDatabase(upstash.databaseName, upstash.primaryRegion, upstash.budget);
-        summary = "created";
-      } else {
-        if (found.budget !== undefined && found.budget !== upstash.budget) {
-          progress.update(`setting the budget to $${upstash.budget}`);
-          await api.updateBudget(found.database_id, upstash.budget);
-          summary = `budget set to $${upstash.budget}`;
-        }
-        db = found;
-      }
-      if (db.password === undefined) db = await api.database(db.database_id);
+      const { summary, db } = await ensureUpstash(upstash, upstashApi(run), progress);
       return {
         changed: summary !== "no changes",
         summary,
@@ -83,6 +66,36 @@ export function upstashResource(upstash: UpstashContext): Resource {
       return { changed: true, summary: "deleted" };
     },
   });
+}
+
+/**
+ * The stage's database, created when missing and its budget set as pocket.toml says, with its
+ * password: what deploy does, and `pocket resource upstash store-url` with provisioning by command
+ * (docs/decisions.md#b12-provisioning-by-command).
+ */
+export async function ensureUpstash(
+  upstash: UpstashContext,
+  api: UpstashApi,
+  progress: Progress,
+): Promise<{ summary: string; db: UpstashDatabase }> {
+  progress.update("looking up the Upstash database");
+  const found = await api.findDatabase(upstash.databaseName);
+  let summary = "no changes";
+  let db: UpstashDatabase;
+  if (!found) {
+    progress.update(`creating database ${upstash.databaseName}`);
+    db = await api.createDatabase(upstash.databaseName, upstash.primaryRegion, upstash.budget);
+    summary = "created";
+  } else {
+    if (found.budget !== undefined && found.budget !== upstash.budget) {
+      progress.update(`setting the budget to $${upstash.budget}`);
+      await api.updateBudget(found.database_id, upstash.budget);
+      summary = `budget set to $${upstash.budget}`;
+    }
+    db = found;
+  }
+  if (db.password === undefined) db = await api.database(db.database_id);
+  return { summary, db };
 }
 
 /**
