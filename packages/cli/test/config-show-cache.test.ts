@@ -157,6 +157,31 @@ describe("pocket config show's cache", () => {
     expect(JSON.parse(keyed.stdout).context.neon.apiKeySource).toBe(".env");
   });
 
+  it("names a .env that is not a regular file instead of reading it (a named pipe never ends)", () => {
+    // No [neon]: no credential is looked up, so the run itself never opens .env.
+    const dir = project(TOML.slice(0, TOML.indexOf("[neon]")));
+    const home = cacheHome();
+    expect(spawnSync("mkfifo", [join(dir, ".env")]).status).toBe(0);
+    // Killed rather than left waiting, should a run read the pipe.
+    const run = () =>
+      spawnSync(
+        process.execPath,
+        [join(repoRoot, "packages/cli/bin/pocket.cjs"), "config", "show", "--stage", "dev"],
+        {
+          cwd: dir,
+          encoding: "utf8",
+          env: { ...process.env, XDG_CACHE_HOME: home, NO_COLOR: "1", POCKET_STAGE: "" },
+          timeout: 20_000,
+          killSignal: "SIGKILL",
+        },
+      );
+    const first = run();
+    expect(first.status).toBe(0);
+    expect(entries(home)).toHaveLength(1);
+    mark(home);
+    expect(run().stdout).toBe(MARKER);
+  });
+
   it("derives afresh when the search for pocket.toml would end at a nearer file", () => {
     const dir = project(TOML);
     const home = cacheHome();

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { saltedHash } from "./entry.js";
 
@@ -29,9 +29,12 @@ export function notedConfigInput(): ConfigInput | undefined {
  * whether or not this run needed it.
  */
 export function dotEnvHash(salt: string, configFile: string): string | null {
+  // The file @magic-pocket/config's credential lookup reads (load.ts, credentialLookup).
+  const path = join(dirname(configFile), ".env");
   try {
-    // The file @magic-pocket/config's credential lookup reads (load.ts, credentialLookup).
-    return saltedHash(salt, readFileSync(join(dirname(configFile), ".env")));
+    // Anything but a regular file is named, not read: reading a named pipe waits for a writer.
+    const stats = statSync(path);
+    return stats.isFile() ? saltedHash(salt, readFileSync(path)) : `not a file ${stats.mode}`;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     return code === "ENOENT" ? null : `unreadable ${code}`;
