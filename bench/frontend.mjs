@@ -126,12 +126,17 @@ staticfiles = { store = "s3", location = "static", static = true }
     for (const b of [pocketBucket, awsBucket])
       run(aws, ["s3", "rm", `s3://${b}`, "--recursive", "--quiet", "--endpoint-url", moto.url], direct);
   };
+  // Each call writes content no earlier call wrote: the rounds of the next latency pick the same
+  // files, and bytes written again unchanged would be a touch, not a change (aws s3 sync uploads
+  // a touched file, pocket does not: the figure would favour pocket).
+  let changes = 0;
   const changeOnePercent = (round) => {
     const n = Math.max(1, Math.round(files / 100));
+    changes++;
     for (let i = 0; i < n; i++)
       writeFileSync(
         join(site, fileName((round * 7919 + i * 97) % files)),
-        `changed ${round} ${i}\n`.repeat(40),
+        `changed ${changes} ${round} ${i}\n`.repeat(40),
       );
   };
 
