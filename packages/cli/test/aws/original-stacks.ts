@@ -20,7 +20,7 @@ import {
   SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
 import { expect } from "vitest";
-import { type CliRun, pocket } from "../cli/run.js";
+import { type CliRun, pocket, pocketAsync } from "../cli/run.js";
 import { motoEnv, putTestImage } from "../moto/moto.js";
 import { freshMoto, REGION } from "./harness.js";
 
@@ -91,15 +91,17 @@ export async function efs(method: "GET" | "POST", body?: unknown): Promise<unkno
 /**
  * What the original made outside CloudFormation before its first stack deploy: the bucket, the
  * managed secrets at its path and layout ({stage: {project: {NAME: value}}}, with a known
- * `SECRET_KEY` and the CF_KEY pair), the EFS file system through the API (found again by its Name
- * tag) and the Lambda log groups (Lambda makes them on first invoke). Returns the secret's text,
- * the public half of CF_KEY (its keys stack holds it) and the file system's id.
+ * `SECRET_KEY`, the CF_KEY pair and `secrets`), the EFS file system through the API (found again
+ * by its Name tag; only with `efsName`) and the Lambda log groups (Lambda makes them on first
+ * invoke). Returns the secret's text, the public half of CF_KEY (its keys stack holds it) and the
+ * file system's id.
  */
 export async function originalOutsideStacks(o: {
   bucket: string;
   secretId: string;
   functions: readonly string[];
   efsName?: string;
+  secrets?: Record<string, string>;
 }): Promise<{ secret: string; publicKey: string; fileSystemId?: string }> {
   await new S3Client({ region: REGION, forcePathStyle: true }).send(
     new CreateBucketCommand({ Bucket: o.bucket, CreateBucketConfiguration: { LocationConstraint: REGION } }),
@@ -115,6 +117,7 @@ export async function originalOutsideStacks(o: {
       myapp: {
         SECRET_KEY: "known-secret-key-of-the-original",
         CF_KEY: { pem: b64(privateKey), pub: b64(publicKey) },
+        ...o.secrets,
       },
     },
   });
@@ -204,7 +207,8 @@ export interface OriginalStage {
   image: string;
   secretId: string;
   secret: string;
-  fileSystemId: string;
+  /** The EFS file system the original made through the API (a stage with a VPC). */
+  fileSystemId?: string;
   functions: readonly string[];
   stacks: readonly (readonly [string, string])[];
   physical: Record<string, string>;
@@ -213,27 +217,30 @@ export interface OriginalStage {
 
 /**
  * A fresh moto with a stage the original deployed: its ECR repository with an image, what it
- * made outside CloudFormation (originalOutsideStacks), then its stacks (`createStacks`, given the
- * public key and the file system's id), each stack's physical ids and the Elastic IPs read back.
+ * made outside CloudFormation (originalOutsideStacks; the file system with `efsName`), then its
+ * stacks (`createStacks`, given the public key and the file system's id), each stack's physical
+ * ids and the Elastic IPs read back.
  */
 export async function originalStage(o: {
   repository: string;
   bucket: string;
   secretId: string;
   functions: readonly string[];
+  efsName?: string;
+  secrets?: Record<string, string>;
   stacks: readonly (readonly [string, string])[];
-  createStacks: (outside: { publicKey: string; fileSystemId: string }) => Promise<void>;
+  createStacks: (outside: { publicKey: string; fileSystemId?: string }) => Promise<void>;
 }): Promise<OriginalStage> {
   await freshMoto();
   const image = await putTestImage(o.repository, "dev", REGION);
-  const outside = await originalOutsideStacks({ ...o, efsName: "main-pocket" });
-  const fileSystemId = outside.fileSystemId!;
-  await o.createStacks({ publicKey: outside.publicKey, fileSystemId });
+  const outside = await originalOutsideStacks(o);
+  const fileSystemId = outside.fileSystemId;
+  await o.createStacks({ publicKey: outside.publicKey, ...(fileSystemId ? { fileSystemId } : {}) });
   return {
     image,
     secretId: o.secretId,
     secret: outside.secret,
-    fileSystemId,
+    ...(fileSystemId ? { fileSystemId } : {}),
     functions: o.functions,
     stacks: o.stacks,
     physical: await physicalIds(o.stacks),
@@ -268,6 +275,7 @@ export function tkStage(o: {
     bucket: "dev-myapp-pocket",
     secretId,
     functions: ["wsgi", "worker", "management"].map((h) => `${slug}-${h}`),
+    efsName: "main-pocket",
     stacks: o.stacks,
     createStacks: async ({ publicKey, fileSystemId }) => {
       // Rendered offline, the original wrote "None" for the file system's id: a deploy had its id.
@@ -298,24 +306,44 @@ export async function expectTakenOverInPlace(
 
 /**
  * What the original made outside its stacks is still there after a takeover, as it was: the
- * Elastic IPs, the managed secrets' text, the one EFS file system and the Lambda log groups.
+ * Elastic IPs, the managed secrets' text, the one EFS file system (a stage with a VPC) and the
+ * Lambda log groups.
  */
 export async function expectKeptOutsideStacks(before: OriginalStage): Promise<void> {
-  expect(before.addresses).toHaveLength(2);
+  expect(before.addresses).toHaveLength(before.fileSystemId ? 2 : 0);
   expect(await elasticIps()).toEqual(before.addresses);
   expect(await secretString(before.secretId)).toBe(before.secret);
   const fs = (await efs("GET")) as { FileSystems: { FileSystemId: string }[] };
-  expect(fs.FileSystems.map((f) => f.FileSystemId)).toEqual([before.fileSystemId]);
+  expect(fs.FileSystems.map((f) => f.FileSystemId)).toEqual(before.fileSystemId ? [before.fileSystemId] : []);
   expect(await lambdaLogGroups()).toEqual(before.functions.map((f) => `/aws/lambda/${f}`).sort());
 }
 
 /** After a takeover: `pocket status` says in sync, and a second deploy changes nothing. */
 export function expectInSyncAndNoChange(dir: string, image: string): void {
   const env = motoEnv(REGION);
-  const status = pocket(["status", "--stage", "dev"], { cwd: dir, env });
+  expectNoChangeRuns(
+    pocket(["status", "--stage", "dev"], { cwd: dir, env }),
+    pocket(["deploy", "--stage", "dev", "--image", image], { cwd: dir, env }),
+  );
+}
+
+/**
+ * The same, with the CLI run asynchronously: for a test that serves a stand-in from its own
+ * process (kvs-server.ts), which a synchronous run would leave unanswered.
+ */
+export async function expectInSyncAndNoChangeAsync(
+  dir: string,
+  image: string,
+  env: Record<string, string>,
+): Promise<void> {
+  const status = await pocketAsync(["status", "--stage", "dev"], { cwd: dir, env });
+  const again = await pocketAsync(["deploy", "--stage", "dev", "--image", image], { cwd: dir, env });
+  expectNoChangeRuns(status, again);
+}
+
+function expectNoChangeRuns(status: CliRun, again: CliRun): void {
   expect(status.status, status.stderr).toBe(0);
   expect(status.stdout).not.toMatch(/needs update|missing|FAILED/);
-  const again = pocket(["deploy", "--stage", "dev", "--image", image], { cwd: dir, env });
   expect(again.status, again.stderr).toBe(0);
   expect(again.stderr).toContain("No changes");
   expect(again.stderr).not.toContain("taking over");

@@ -112,9 +112,10 @@ describe("taking over a stage deployed by the original's current version (tk)", 
     );
   });
 
-  it("refuses a distribution with domains in the stage's region, before any change (tk2)", async () => {
-    // tk2's distribution has domains: the original's current version keeps their certificate in
-    // its {cfslug}-acm stack in us-east-1, which pocket does not take over yet.
+  it("refuses domains for a stage-region distribution that names no certificate, before any change", async () => {
+    // tk2's file has domains, but tk's deployed distribution names no certificate of the
+    // original's {cfslug}-acm stack (us-east-1) to keep: one in the stage's region cannot be made.
+    // A deployed distribution that names one is taken over (takeover-head-domains.test.ts).
     const tk2 = project(original("tk2", "pocket-head.toml"), "myapp");
     const ids = await physicalIds(STACKS);
     const r = pocket(["adopt", "--stage", "dev"], { cwd: tk2, env: env() });

@@ -69,6 +69,9 @@
    API does not know it and answers NoSuchDistribution. The invalidation is recorded as moto
    records one on its own distributions (COMPLETED at once), so ListInvalidations shows what a
    deploy invalidated. A distribution id no stand-in made is still moto's NoSuchDistribution.
+17. An HTTP API's custom domain in CloudFormation (`AWS::ApiGatewayV2::DomainName`, the
+   original's API domains), which moto's CloudFormation does not model: a stand-in whose id is
+   the domain, with `RegionalDomainName` and `RegionalHostedZoneId` (StandInApiDomainName).
 """
 
 import json
@@ -276,6 +279,33 @@ for _type, _attributes in _STAND_INS.items():
         (_CloudFrontStandIn, CloudFormationModel),
         {"ATTRIBUTES": _attributes, "cloudformation_type": staticmethod(lambda t=_type: t)},
     )
+
+
+class StandInApiDomainName(_CloudFrontStandIn, CloudFormationModel):
+    """17. An HTTP API's custom domain in CloudFormation (`AWS::ApiGatewayV2::DomainName`), which
+    moto's CloudFormation does not model: its id is the domain, as on AWS, with the regional
+    domain and hosted zone the alias record reads. Nothing is served; moto's API Gateway is not
+    involved."""
+
+    __module__ = "moto.apigatewayv2.pocket_stand_in"
+    ATTRIBUTES = {
+        "RegionalDomainName": lambda r: f"d-{_digest(r.id)}.execute-api.{r.region_name}.amazonaws.com",
+        # API Gateway's regional hosted zone in ap-northeast-1 (the tests' region).
+        "RegionalHostedZoneId": lambda r: "Z1YSHQZHG15GKL",
+    }
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::ApiGatewayV2::DomainName"
+
+    def new_id(self):
+        return self.properties.get("DomainName") or _cloudfront_id()
+
+
+def _digest(text):
+    import hashlib
+
+    return hashlib.sha256(text.encode()).hexdigest()[:10]
 
 
 
