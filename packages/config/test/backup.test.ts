@@ -65,7 +65,17 @@ describe("[backup] (AWS Backup plans)", () => {
       "[rds]\n",
       [["backup-rds-cold-storage", "backup.rds.weekly.cold_storage_after_days"]],
     ],
-    ["[backup.dsql]\n", "[rds]\n", [["unsupported-feature", "backup.dsql"]]],
+    ["[backup.dsql]\n", "[rds]\n", [["backup-dsql-missing", "backup.dsql"]]],
+    [
+      "[backup.dsql.weekly]\ndelete_after_days = 100\n",
+      "[dsql]\n",
+      [["backup-cold-storage-minimum", "backup.dsql.weekly.delete_after_days"]],
+    ],
+    [
+      "[backup.dsql.daily]\ncold_storage_after_days = 35\ndelete_after_days = 124\n",
+      "[dsql]\n",
+      [["backup-cold-storage-minimum", "backup.dsql.daily.delete_after_days"]],
+    ],
     [
       '[backup]\ntimezone = "Mars/Olympus"\n[backup.rds]\n',
       "[rds]\n",
@@ -96,5 +106,40 @@ secret_arn = "arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:db"
 security_group_id = "sg-0123456789abcdef0"
 `;
     expect(paths(HEAD("[backup.rds]\n", existing))).toEqual([["backup-rds-missing", "backup.rds"]]);
+  });
+
+  it("[backup.dsql] alone gives the original's GFS tiers of the DSQL cluster (daily, weekly and monthly, cold after 90 days)", () => {
+    const ctx = context(HEAD("[backup.dsql]\n", "[dsql]\n"));
+    expect(ctx.backup?.rds).toBeUndefined();
+    expect(ctx.backup?.dsql).toEqual({
+      planName: "dev-testprj-pocket-backup-dsql",
+      selectionName: "dev-testprj-pocket-backup-dsql",
+      rules: [
+        { name: "daily", cron: "0 3 * * ? *", deleteAfterDays: 35, coldStorageAfterDays: 0 },
+        { name: "weekly", cron: "0 4 ? * 1 *", deleteAfterDays: 365, coldStorageAfterDays: 90 },
+        { name: "monthly", cron: "0 5 1 * ? *", deleteAfterDays: 1095, coldStorageAfterDays: 90 },
+      ],
+    });
+  });
+
+  it("each DSQL tier takes cron, delete_after_days and cold_storage_after_days; 0 lets a tier be short", () => {
+    // The original's sandbox example: short-lived tiers, none moved to cold storage.
+    const sandbox = `[backup.dsql]
+[backup.dsql.daily]
+delete_after_days = 7
+[backup.dsql.weekly]
+cold_storage_after_days = 0
+delete_after_days = 14
+[backup.dsql.monthly]
+cold_storage_after_days = 0
+delete_after_days = 1825
+cron = "0 6 1 * ? *"
+`;
+    const rules = context(HEAD(sandbox, "[dsql]\n")).backup?.dsql?.rules;
+    expect(rules?.map((r) => [r.name, r.cron, r.deleteAfterDays, r.coldStorageAfterDays])).toEqual([
+      ["daily", "0 3 * * ? *", 7, 0],
+      ["weekly", "0 4 ? * 1 *", 14, 0],
+      ["monthly", "0 6 1 * ? *", 1825, 0],
+    ]);
   });
 });

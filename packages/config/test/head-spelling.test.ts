@@ -162,18 +162,6 @@ handler = "main.worker"
     ]);
   });
 
-  it.each([["[dsql]\n[backup.dsql]\n", "backup.dsql", "[backup.dsql]"]])(
-    "an unbuilt HEAD feature is refused with unsupported-feature at its key: %s",
-    (extra, path, needle) => {
-      const source = `${GENERAL}\n${HEAD_CONTAINER}\n${extra}`;
-      const ds = problems(source);
-      expect(ds.map((d) => [d.code, d.path])).toEqual([["unsupported-feature", path]]);
-      const line = source.split("\n").findIndex((l) => l.includes(needle)) + 1;
-      expect(ds[0]!.position?.line).toBe(line);
-      expect(ds[0]!.hint).toBeTruthy();
-    },
-  );
-
   it("staticfiles link and publish are read; on a storage that is not static they are refused", () => {
     const storages = (defaults: string, staticfiles: string) =>
       `${GENERAL}\n${HEAD_CONTAINER}\n[container.main.django.storages]\ndefault = { store = "filesystem"${defaults} }\nstaticfiles = { store = "filesystem", static = true${staticfiles} }\n`;

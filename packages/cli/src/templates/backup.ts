@@ -26,17 +26,37 @@ export function backupTemplate(ctx: PocketContext): Template {
       ),
     );
   }
+  if (b.dsql) {
+    resources.DsqlBackupPlan = plan(b, b.dsql);
+    resources.DsqlBackupSelection = selection(b.dsql, "DsqlBackupPlan", cfn.ref(DSQL_CLUSTER_ARN));
+  }
+  const outputs: Template["Outputs"] = {};
+  if (b.rds)
+    outputs.RdsBackupPlanId = { Description: "The Aurora backup plan", Value: cfn.ref("RdsBackupPlan") };
+  if (b.dsql)
+    outputs.DsqlBackupPlanId = { Description: "The DSQL backup plan", Value: cfn.ref("DsqlBackupPlan") };
   return {
     AWSTemplateFormatVersion: "2010-09-09",
     Description: `pocket: AWS Backup plans of ${ctx.slug}`,
+    ...(b.dsql
+      ? {
+          Parameters: {
+            [DSQL_CLUSTER_ARN]: {
+              Type: "String",
+              Description: "ARN of the stage's Aurora DSQL cluster (AWS chooses its id; the deploy reads it)",
+            },
+          },
+        }
+      : {}),
     Resources: resources,
-    Outputs: b.rds
-      ? { RdsBackupPlanId: { Description: "The Aurora backup plan", Value: cfn.ref("RdsBackupPlan") } }
-      : {},
+    Outputs: outputs,
   };
 }
 
-function plan(b: BackupContext, p: BackupPlanContext): TemplateResource {
+/** The stack parameter naming the DSQL cluster the plan backs up. */
+export const DSQL_CLUSTER_ARN = "DsqlClusterArn";
+
+function plan(b: BackupContext, p: Pick<BackupPlanContext, "planName" | "rules">): TemplateResource {
   return {
     Type: "AWS::Backup::BackupPlan",
     Properties: {
@@ -47,14 +67,22 @@ function plan(b: BackupContext, p: BackupPlanContext): TemplateResource {
           TargetBackupVault: b.vaultName,
           ScheduleExpression: `cron(${r.cron})`,
           ScheduleExpressionTimezone: b.timezone,
-          Lifecycle: { DeleteAfterDays: r.deleteAfterDays },
+          Lifecycle: {
+            DeleteAfterDays: r.deleteAfterDays,
+            // DSQL's tiers only; 0 (or none) keeps the backups warm.
+            ...(r.coldStorageAfterDays ? { MoveToColdStorageAfterDays: r.coldStorageAfterDays } : {}),
+          },
         })),
       },
     },
   };
 }
 
-function selection(p: BackupPlanContext, planId: string, resource: Json): TemplateResource {
+function selection(
+  p: Pick<BackupPlanContext, "selectionName">,
+  planId: string,
+  resource: Json,
+): TemplateResource {
   return {
     Type: "AWS::Backup::BackupSelection",
     Properties: {
@@ -69,9 +97,10 @@ function selection(p: BackupPlanContext, planId: string, resource: Json): Templa
 }
 
 /**
- * What AWS Backup does with the role: snapshot the stage's cluster, tag and list its snapshots,
- * and delete those it made (`awsbackup:` snapshots) when their lifecycle ends. Nothing else of
- * RDS, and only the stage's cluster (docs/decisions.md#p6-least-privilege-iam).
+ * What AWS Backup does with the role: snapshot the stage's Aurora cluster, tag and list its
+ * snapshots, and delete those it made (`awsbackup:` snapshots) when their lifecycle ends; back up
+ * the stage's DSQL cluster. Nothing else, and only the stage's clusters
+ * (docs/decisions.md#p6-least-privilege-iam).
  */
 function backupRole(ctx: PocketContext, b: BackupContext): TemplateResource {
   const cluster = b.rds?.clusterIdentifier;
@@ -99,6 +128,21 @@ function backupRole(ctx: PocketContext, b: BackupContext): TemplateResource {
         },
       ]
     : [];
+  if (b.dsql) {
+    // AWS Backup backs up a DSQL cluster through DSQL's own backup jobs, on that cluster only.
+    statements.push({
+      Sid: "BackUpTheDsqlCluster",
+      Effect: "Allow",
+      Action: [
+        "dsql:GetCluster",
+        "dsql:ListTagsForResource",
+        "dsql:StartBackupJob",
+        "dsql:GetBackupJob",
+        "dsql:StopBackupJob",
+      ],
+      Resource: [cfn.ref(DSQL_CLUSTER_ARN)],
+    });
+  }
   const boundary = ctx.container?.permissionsBoundary;
   return {
     Type: "AWS::IAM::Role",

@@ -6,6 +6,7 @@ import { beforeAll } from "vitest";
 import { buildCli } from "../cli/build.js";
 import { type CliRun, pocket, pocketAsync, project } from "../cli/run.js";
 import { type NeonServer, startNeonServer } from "../contract/neon-server.js";
+import { startUpstashServer, type UpstashServer } from "../contract/upstash-server.js";
 import { motoEnv, putTestImage, resetMoto, useMoto } from "../moto/moto.js";
 
 /*
@@ -196,6 +197,19 @@ export async function freshNeonProject(
 ): Promise<{ dir: string; image: string; neon: NeonServer }> {
   const { dir, image } = await freshProject(toml, projectName);
   return { dir, image, neon: await startNeonServer({ apiKey, projectName: "demo-neon" }) };
+}
+
+/**
+ * `freshProject` for a stage whose [upstash] talks to the Upstash contract server: the server
+ * started with `email` and `apiKey` (the caller closes it after the file).
+ */
+export async function freshUpstashProject(
+  toml: string,
+  projectName: string,
+  credentials: { email: string; apiKey: string },
+): Promise<{ dir: string; image: string; upstash: UpstashServer }> {
+  const { dir, image } = await freshProject(toml, projectName);
+  return { dir, image, upstash: await startUpstashServer(credentials) };
 }
 
 /**

@@ -3,15 +3,7 @@ import { pocketAsync, project } from "../cli/run.js";
 import { type NeonServer, neonVariables } from "../contract/neon-server.js";
 import { motoEnv } from "../moto/moto.js";
 import { freshNeonProject, REGION } from "./harness.js";
-import {
-  expectDestroyLeavesIt,
-  expectKeylessDeploys,
-  expectStrictDeployStops,
-  type StoreUrlRuns,
-  storedName,
-  storedSecret,
-  storedUrlStage,
-} from "./stored-url.js";
+import * as stored from "./stored-url.js";
 
 /*
  * `[neon] provisioning = "command"` (the original's configuration.md, "neon"; cli.md, "store-url"):
@@ -19,14 +11,14 @@ import {
  * role and database and stores the URL in the stored user secret of type neon_database_url
  * (`{pocket_key}-user/neon_database_url`), which deploy reads.
  */
-const TOML = storedUrlStage(
+const TOML = stored.storedUrlStage(
   "cmd",
   '[neon]\nproject_name = "demo-neon"\nprovisioning = "command"\n',
   "DATABASE_URL",
   "neon_database_url",
 );
 const API_KEY = "neon-test-key-0123456789abcdef";
-const STORED = storedName("cmd", "neon_database_url");
+const STORED = stored.storedName("cmd", "neon_database_url");
 
 let neon: NeonServer;
 let dir: string;
@@ -40,14 +32,14 @@ const ci = (args: string[]) =>
     cwd: dir,
     env: { ...motoEnv(REGION), ...neonVariables(neon, API_KEY), NEON_API_KEY: undefined },
   });
-const runs: StoreUrlRuns = {
+const runs: stored.StoreUrlRuns = {
   group: "neon",
   deploy: (...extra) => ci(["deploy", "--stage", "dev", "--image", image, ...extra]),
   ci,
   operator,
   activity: () => neon.calls.length,
 };
-const storedUrl = () => storedSecret(STORED);
+const storedUrl = () => stored.storedSecret(STORED);
 
 beforeAll(async () => {
   ({ dir, image, neon } = await freshNeonProject(TOML, "cmd", API_KEY));
@@ -56,7 +48,7 @@ afterAll(async () => neon?.close());
 
 describe('[neon] provisioning = "command" against the contract server and moto', () => {
   it("a strict deploy before store-url stops, names store-url, and never calls Neon", async () => {
-    await expectStrictDeployStops(runs, STORED);
+    await stored.expectStrictDeployStops(runs, STORED);
     expect(neon.calls).toEqual([]);
   });
 
@@ -90,11 +82,11 @@ describe('[neon] provisioning = "command" against the contract server and moto',
   });
 
   it("deploys without a Neon key, redeploys with no change, and never calls Neon", async () => {
-    await expectKeylessDeploys(runs);
+    await stored.expectKeylessDeploys(runs);
   });
 
   it("destroy, even --with-data, leaves the branch it did not make and the stored URL", async () => {
-    expect(await expectDestroyLeavesIt(runs, STORED)).toMatch(/^postgres:\/\/cmd:/);
+    expect(await stored.expectDestroyLeavesIt(runs, STORED)).toMatch(/^postgres:\/\/cmd:/);
     expect(neon.branches()).toContain("dev");
   });
 

@@ -1,15 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTidbServer, type TidbServer } from "../contract/tidb-server.js";
 import { freshProject, vendorPocket } from "./harness.js";
-import {
-  expectDestroyLeavesIt,
-  expectKeylessDeploys,
-  expectStrictDeployStops,
-  type StoreUrlRuns,
-  storedName,
-  storedSecret,
-  storedUrlStage,
-} from "./stored-url.js";
+import * as stored from "./stored-url.js";
 
 /*
  * `[tidb] provisioning = "command"` (the original's configuration.md, "tidb"; cli.md, "store-url"):
@@ -18,7 +10,7 @@ import {
  * secret of type tidb_database_url. TiDB shows no password again, so a URL is a new password:
  * a stored one is kept unless --force, which says the old URL stops working.
  */
-const TOML = storedUrlStage(
+const TOML = stored.storedUrlStage(
   "cmdt",
   '[tidb]\nproject = "Team"\nprovisioning = "command"\n',
   "DATABASE_URL",
@@ -26,7 +18,7 @@ const TOML = storedUrlStage(
 );
 const PUBLIC_KEY = "TIDBPUBLIC1";
 const PRIVATE_KEY = "tidb-private-0123456789abcdef";
-const STORED = storedName("cmdt", "tidb_database_url");
+const STORED = stored.storedName("cmdt", "tidb_database_url");
 const URL_SHAPE =
   /^mysql:\/\/(\w+)\.pk_dev:([A-Za-z0-9]{24})@localhost:\d+\/cmdt_dev\?ssl_mode=VERIFY_IDENTITY$/;
 
@@ -46,7 +38,7 @@ const pocket = vendorPocket(
 );
 /** The CI has no key pair, but is pointed at the TiDB server: any call would be seen. */
 const ci = (args: string[]) => pocket(args, { TIDB_PUBLIC_KEY: "", TIDB_PRIVATE_KEY: "" });
-const runs: StoreUrlRuns = {
+const runs: stored.StoreUrlRuns = {
   group: "tidb",
   deploy: (...extra) => ci(["deploy", "--stage", "dev", "--image", image, ...extra]),
   ci,
@@ -68,7 +60,7 @@ afterAll(async () => tidb?.close());
 
 describe('[tidb] provisioning = "command" against the contract server and moto', () => {
   it("a strict deploy before store-url stops, names store-url, and never calls TiDB Cloud", async () => {
-    await expectStrictDeployStops(runs, STORED);
+    await stored.expectStrictDeployStops(runs, STORED);
     expect(runs.activity()).toEqual({ calls: 0, sql: 0 });
   });
 
@@ -83,7 +75,7 @@ describe('[tidb] provisioning = "command" against the contract server and moto',
     );
     expect(r.stderr).toContain("warning: cluster cmdt was created by this run");
     expect(r.stderr).toContain(`stored the TiDB URL in DATABASE_URL (Secrets Manager secret ${STORED})`);
-    const [, prefix, password] = URL_SHAPE.exec(await storedSecret(STORED))!;
+    const [, prefix, password] = URL_SHAPE.exec(await stored.storedSecret(STORED))!;
     expect(prefix).toBe(cluster!.userPrefix);
     expect(tidb.statements.map((s) => s.sql)).toContain(
       `ALTER USER '${user}'@'%' IDENTIFIED BY '${password}'`,
@@ -92,20 +84,20 @@ describe('[tidb] provisioning = "command" against the contract server and moto',
   });
 
   it("store-url keeps a stored URL (no call at all) and says what --force would do", async () => {
-    const before = { url: await storedSecret(STORED), activity: runs.activity() };
+    const before = { url: await stored.storedSecret(STORED), activity: runs.activity() };
     const r = await storeUrl();
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toContain("is already stored; nothing changed. Run with --force to store it again");
     expect(r.stderr).toContain("sets a new password for the stage's SQL user pk_dev");
-    expect({ url: await storedSecret(STORED), activity: runs.activity() }).toEqual(before);
+    expect({ url: await stored.storedSecret(STORED), activity: runs.activity() }).toEqual(before);
   });
 
   it("store-url --force gives only the stage's SQL user a new password, stores it, and says the old URL stopped working", async () => {
-    const before = await storedSecret(STORED);
+    const before = await stored.storedSecret(STORED);
     const sql = tidb.statements.length;
     const r = await storeUrl("--force");
     expect(r.status, r.stderr).toBe(0);
-    const after = await storedSecret(STORED);
+    const after = await stored.storedSecret(STORED);
     expect(after).not.toBe(before);
     const password = URL_SHAPE.exec(after)![2]!;
     const alters = tidb.statements.slice(sql).filter((s) => s.sql.startsWith("ALTER USER"));
@@ -119,11 +111,11 @@ describe('[tidb] provisioning = "command" against the contract server and moto',
   });
 
   it("deploys without a key pair, redeploys with no change, and never calls TiDB Cloud", async () => {
-    await expectKeylessDeploys(runs);
+    await stored.expectKeylessDeploys(runs);
   });
 
   it("destroy, even --with-data, leaves the database it did not make and the stored URL", async () => {
-    expect(await expectDestroyLeavesIt(runs, STORED)).toMatch(URL_SHAPE);
+    expect(await stored.expectDestroyLeavesIt(runs, STORED)).toMatch(URL_SHAPE);
     expect(tidb.databases).toContain("cmdt_dev");
   });
 });

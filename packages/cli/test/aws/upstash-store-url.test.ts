@@ -1,15 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startUpstashServer, type UpstashServer } from "../contract/upstash-server.js";
-import { freshProject, vendorPocket } from "./harness.js";
-import {
-  expectDestroyLeavesIt,
-  expectKeylessDeploys,
-  expectStrictDeployStops,
-  type StoreUrlRuns,
-  storedName,
-  storedSecret,
-  storedUrlStage,
-} from "./stored-url.js";
+import { type UpstashServer, upstashVariables } from "../contract/upstash-server.js";
+import { freshUpstashProject, vendorPocket } from "./harness.js";
+import * as stored from "./stored-url.js";
 
 /*
  * `[upstash] provisioning = "command"` (the original's configuration.md, "upstash"; cli.md,
@@ -17,7 +9,7 @@ import {
  * store-url` ensures the stage's database and stores its URL in the stored user secret of type
  * upstash_redis_url, which the redis cache reads.
  */
-const TOML = storedUrlStage(
+const TOML = stored.storedUrlStage(
   "cmdu",
   '[upstash]\nprovisioning = "command"\n',
   "REDIS_URL",
@@ -26,7 +18,7 @@ const TOML = storedUrlStage(
 );
 const EMAIL = "ops@example.com";
 const API_KEY = "upstash-test-key-0123456789abcdef";
-const STORED = storedName("cmdu", "upstash_redis_url");
+const STORED = stored.storedName("cmdu", "upstash_redis_url");
 const URL = "rediss://default:Pw%2Fwith%3Aurl%2Bsyntax%401@apn1-stage-1.upstash.io:6379";
 
 let upstash: UpstashServer;
@@ -34,11 +26,11 @@ let dir: string;
 let image: string;
 const pocket = vendorPocket(
   () => dir,
-  () => ({ POCKET_UPSTASH_API_URL: upstash.url, UPSTASH_EMAIL: EMAIL, UPSTASH_API_KEY: API_KEY }),
+  () => upstashVariables(upstash, { email: EMAIL, apiKey: API_KEY }),
 );
 /** The CI has no credentials, but is pointed at the Upstash server: any call would be seen. */
 const ci = (args: string[]) => pocket(args, { UPSTASH_EMAIL: "", UPSTASH_API_KEY: "" });
-const runs: StoreUrlRuns = {
+const runs: stored.StoreUrlRuns = {
   group: "upstash",
   deploy: (...extra) => ci(["deploy", "--stage", "dev", "--image", image, ...extra]),
   ci,
@@ -49,14 +41,13 @@ const storeUrl = (...extra: string[]) =>
   pocket(["resource", "upstash", "store-url", "--stage", "dev", ...extra]);
 
 beforeAll(async () => {
-  ({ dir, image } = await freshProject(TOML, "cmdu"));
-  upstash = await startUpstashServer({ email: EMAIL, apiKey: API_KEY });
+  ({ dir, image, upstash } = await freshUpstashProject(TOML, "cmdu", { email: EMAIL, apiKey: API_KEY }));
 });
 afterAll(async () => upstash?.close());
 
 describe('[upstash] provisioning = "command" against the contract server and moto', () => {
   it("a strict deploy before store-url stops, names store-url, and never calls Upstash", async () => {
-    await expectStrictDeployStops(runs, STORED);
+    await stored.expectStrictDeployStops(runs, STORED);
     expect(upstash.calls).toEqual([]);
   });
 
@@ -67,7 +58,7 @@ describe('[upstash] provisioning = "command" against the contract server and mot
     expect(r.stderr).toContain("stage=dev → database=cmdu-dev → endpoint=apn1-stage-1.upstash.io");
     expect(r.stderr).toContain("warning: database cmdu-dev was created by this run");
     expect(r.stderr).toContain(`stored the Upstash URL in REDIS_URL (Secrets Manager secret ${STORED})`);
-    expect(await storedSecret(STORED)).toBe(URL);
+    expect(await stored.storedSecret(STORED)).toBe(URL);
     expect(r.stderr + r.stdout).not.toContain("Pw");
   });
 
@@ -81,15 +72,15 @@ describe('[upstash] provisioning = "command" against the contract server and mot
     expect(forced.status, forced.stderr).toBe(0);
     expect(upstash.calls.slice(calls).filter((c) => c.method !== "GET")).toEqual([]);
     expect(forced.stderr).not.toContain("warning");
-    expect(await storedSecret(STORED)).toBe(URL);
+    expect(await stored.storedSecret(STORED)).toBe(URL);
   });
 
   it("deploys without credentials, redeploys with no change, and never calls Upstash", async () => {
-    await expectKeylessDeploys(runs);
+    await stored.expectKeylessDeploys(runs);
   });
 
   it("destroy, even --with-data, leaves the database it did not make and the stored URL", async () => {
-    expect(await expectDestroyLeavesIt(runs, STORED)).toBe(URL);
+    expect(await stored.expectDestroyLeavesIt(runs, STORED)).toBe(URL);
     expect(upstash.databases()).toEqual(["cmdu-dev"]);
   });
 });

@@ -2,8 +2,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startUpstashServer, type UpstashServer } from "../contract/upstash-server.js";
-import { databaseUrlStage, freshProject, REGION, vendorPocket } from "./harness.js";
+import { type UpstashServer, upstashVariables } from "../contract/upstash-server.js";
+import { databaseUrlStage, freshUpstashProject, REGION, vendorPocket } from "./harness.js";
 
 const EMAIL = "ops@example.com";
 const API_KEY = "upstash-test-key-0123456789abcdef";
@@ -19,12 +19,11 @@ let dir: string;
 let image: string;
 const pocket = vendorPocket(
   () => dir,
-  () => ({ POCKET_UPSTASH_API_URL: upstash.url, UPSTASH_EMAIL: EMAIL, UPSTASH_API_KEY: API_KEY }),
+  () => upstashVariables(upstash, { email: EMAIL, apiKey: API_KEY }),
 );
 
 beforeAll(async () => {
-  ({ dir, image } = await freshProject(TOML, "demo"));
-  upstash = await startUpstashServer({ email: EMAIL, apiKey: API_KEY });
+  ({ dir, image, upstash } = await freshUpstashProject(TOML, "demo", { email: EMAIL, apiKey: API_KEY }));
 });
 afterAll(async () => upstash?.close());
 

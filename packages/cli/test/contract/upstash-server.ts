@@ -53,6 +53,18 @@ const PRIMARY_REGIONS = [
   "ap-southeast-2",
 ];
 
+/** The variables that point pocket at `server` with these credentials. */
+export function upstashVariables(
+  server: UpstashServer,
+  credentials: { email: string; apiKey: string },
+): Record<string, string> {
+  return {
+    POCKET_UPSTASH_API_URL: server.url,
+    UPSTASH_EMAIL: credentials.email,
+    UPSTASH_API_KEY: credentials.apiKey,
+  };
+}
+
 export async function startUpstashServer(options: { email: string; apiKey: string }): Promise<UpstashServer> {
   const databases = new Map<string, Database>();
   const calls: UpstashCall[] = [];

@@ -86,4 +86,40 @@ describe("the [backup] template", () => {
     );
     expect(boundary).toContain("rds:CreateDBClusterSnapshot");
   });
+
+  describe("[backup.dsql]", () => {
+    const both = backupTemplate(context(STAGE("[dsql]\n[backup.rds]\n[backup.dsql]\n")));
+    const resources = both.Resources as Record<string, { Properties: Record<string, unknown> }>;
+
+    it("plans DSQL's three tiers with cold storage, selecting the cluster the deploy names", () => {
+      const plan = resources.DsqlBackupPlan!.Properties.BackupPlan as {
+        BackupPlanName: string;
+        BackupPlanRule: { RuleName: string; Lifecycle: Record<string, number> }[];
+      };
+      expect(plan.BackupPlanName).toBe("dev-myapp-pocket-backup-dsql");
+      expect(plan.BackupPlanRule.map((r) => [r.RuleName, r.Lifecycle])).toEqual([
+        ["daily", { DeleteAfterDays: 35 }],
+        ["weekly", { DeleteAfterDays: 365, MoveToColdStorageAfterDays: 90 }],
+        ["monthly", { DeleteAfterDays: 1095, MoveToColdStorageAfterDays: 90 }],
+      ]);
+      expect(resources.DsqlBackupSelection!.Properties.BackupSelection).toMatchObject({
+        SelectionName: "dev-myapp-pocket-backup-dsql",
+        Resources: [{ Ref: "DsqlClusterArn" }],
+      });
+      expect(Object.keys(both.Parameters ?? {})).toEqual(["DsqlClusterArn"]);
+      expect(Object.keys(dev.Parameters ?? {})).toEqual([]);
+    });
+
+    it("lets AWS Backup run DSQL's backup jobs on that cluster only", () => {
+      const role = resources.BackupRole!.Properties as {
+        Policies: { PolicyDocument: { Statement: { Sid: string; Resource: unknown }[] } }[];
+      };
+      const dsql = role.Policies[0]!.PolicyDocument.Statement.find((x) => x.Sid === "BackUpTheDsqlCluster");
+      expect(dsql?.Resource).toEqual([{ Ref: "DsqlClusterArn" }]);
+    });
+
+    it("is cfn-lint clean", () => {
+      for (const [name, matches] of cfnLint({ both })) expect(lintErrors(matches), name).toEqual([]);
+    });
+  });
 });

@@ -55,7 +55,7 @@ export function buildContext(settings: Settings): PocketContext {
   if (settings.tidb) ctx.tidb = buildTidb(settings.tidb, ctx);
   if (settings.upstash) ctx.upstash = buildUpstash(settings.upstash, ctx);
   if (settings.alarms) ctx.alarms = buildAlarms(settings.alarms, ctx);
-  if (settings.backup) ctx.backup = buildBackup(settings.backup, ctx, ctx.rds);
+  if (settings.backup) ctx.backup = buildBackup(settings.backup, ctx, ctx.rds, ctx.dsql);
   return ctx;
 }
 

@@ -500,6 +500,8 @@ export interface BackupContext {
   /** The IANA zone every rule's cron is read in. */
   timezone: string;
   rds?: BackupPlanContext;
+  /** `[backup.dsql]`: the `[dsql]` cluster's plan; its selection names the ARN the deploy reads. */
+  dsql?: Omit<BackupPlanContext, "clusterIdentifier">;
 }
 
 /** One engine's plan and its selection (`{resourcePrefix}backup-rds`), and what it backs up. */
@@ -516,6 +518,8 @@ export interface BackupRule {
   /** Six cron fields, without `cron(...)`. */
   cron: string;
   deleteAfterDays: number;
+  /** DSQL's tiers only: days before a backup moves to cold storage (0: never). */
+  coldStorageAfterDays?: number;
 }
 
 /**

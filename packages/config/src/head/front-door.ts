@@ -5,7 +5,6 @@ import { autoDatabaseIssues } from "./auto-database.js";
 import { containerTables } from "./declared-containers.js";
 import type { HeadContainerSettings, HeadContainerView, HeadFacts } from "./facts.js";
 import { type HeadRewrite, rewriteForContainer } from "./normalise.js";
-import { unbuiltIssues } from "./unbuilt.js";
 import { addHeaderSecrets, allowRulesOf } from "./waf-allow.js";
 
 /** The part of validate.ts's input and output the front door reads (validate.ts calls it). */
@@ -31,9 +30,8 @@ export function validateHeadSpelling<I extends ValidationInput>(
   const { names, issues } = Object.hasOwn(input.doc, "container")
     ? containerTables(input.doc)
     : { names: [], issues: [] };
-  const unbuilt = unbuiltIssues(input.doc);
   const allow = allowRulesOf(input.doc);
-  issues.push(...unbuilt, ...allow.issues, ...autoDatabaseIssues(input.doc));
+  issues.push(...allow.issues, ...autoDatabaseIssues(input.doc));
   const runs = (names.length ? names : [undefined]).map((name, i) => {
     const { rewrite, issues: own } = rewriteForContainer(input.doc, name, names, input);
     // The WAF header rules' secrets are the first container's (waf-allow.ts).
@@ -44,9 +42,7 @@ export function validateHeadSpelling<I extends ValidationInput>(
   for (const run of runs) {
     issues.push(...run.own, ...run.out.issues.map((i) => inHeadSpelling(i, run.rewrite)));
   }
-  const reported = dedupe(issues).filter(
-    (i) => i.code === "unsupported-feature" || !underAny(i.path, unbuilt),
-  );
+  const reported = dedupe(issues);
   const first = runs[0]!;
   const settings = first.out.settings;
   if (reported.some((i) => i.severity !== "warning") || !settings) {
@@ -143,9 +139,4 @@ function dedupe(issues: Issue[]): Issue[] {
     seen.add(key);
     return true;
   });
-}
-
-/** Whether `path` is at or below one of the refused keys (their other problems are noise). */
-function underAny(path: readonly PathSegment[], refused: Issue[]): boolean {
-  return refused.some((r) => r.path.length <= path.length && r.path.every((s, i) => path[i] === s));
 }

@@ -129,8 +129,19 @@ function commandProvisionedUrlIsStored(s: CheckedSettings, add: Add): void {
 
 const VENDORS = { neon: "Neon", tidb: "TiDB Cloud", upstash: "Upstash" } as const;
 
-/** `[backup.rds]` backs up the cluster pocket makes: it needs a managed `[rds]`. */
+/**
+ * `[backup.rds]` backs up the cluster pocket makes: it needs a managed `[rds]`; `[backup.dsql]`
+ * needs `[dsql]` (the original's refusals, docs/decisions.md#b13-aurora-dsql).
+ */
 function backupNeedsItsDatabase(s: CheckedSettings, add: Add): void {
+  if (ok(s.backup) && s.backup.dsql && s.dsql === undefined) {
+    add(
+      "backup-dsql-missing",
+      "[backup.dsql] backs up the stage's Aurora DSQL cluster, but there is no [dsql]",
+      ["backup", "dsql"],
+      "Add [dsql], or remove [backup.dsql].",
+    );
+  }
   if (!ok(s.backup) || !s.backup.rds || s.rds === "failed") return;
   if (s.rds?.managed) return;
   add(

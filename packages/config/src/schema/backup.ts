@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { anyTable, int, lazy, needsOneOf, nonEmpty, refusesKey, table } from "./base.js";
+import { anyTable, fail, int, lazy, needsOneOf, nonEmpty, refusesKey, table } from "./base.js";
 
 /** AWS Backup's cron: six fields, without the `cron(...)` around them (the original's spelling). */
 const cron = z.string().check(
@@ -23,14 +23,15 @@ const timeZone = nonEmpty.check(
   ),
 );
 
-/** One tier of a plan; what is left out takes the tier's default (context/backup.ts). */
-const tierSchema = lazy(() =>
-  table({
-    cron: z.optional(cron),
-    delete_after_days: z.optional(int(1, 36_500)),
-    // Aurora snapshots have no cold storage in AWS Backup: written, it is refused by name.
-    cold_storage_after_days: z.optional(z.unknown()),
-  }).check(
+/** One tier of a plan; what is left out takes the tier's default (DSQL_TIERS, context/backup.ts). */
+const tierFields = {
+  cron: z.optional(cron),
+  delete_after_days: z.optional(int(1, 36_500)),
+};
+
+/** An Aurora tier: Aurora snapshots have no cold storage in AWS Backup, so the key is refused by name. */
+const rdsTierSchema = lazy(() =>
+  table({ ...tierFields, cold_storage_after_days: z.optional(z.unknown()) }).check(
     refusesKey(
       "cold_storage_after_days",
       "backup-rds-cold-storage",
@@ -40,10 +41,55 @@ const tierSchema = lazy(() =>
   ),
 );
 
+/** A DSQL tier: cold storage allowed (0 = never moved). */
+const dsqlTierSchema = lazy(() =>
+  table({ ...tierFields, cold_storage_after_days: z.optional(int(0, 36_500)) }),
+);
+
+type DsqlTierName = "daily" | "weekly" | "monthly";
+
+/**
+ * The original's tiers for DSQL, which keeps no backups of its own: daily (3:00, 35 days),
+ * weekly (Sundays 4:00, a year, cold after 90 days) and monthly (the 1st, 5:00, three years,
+ * cold after 90 days) (docs/decisions.md#b13-aurora-dsql).
+ */
+export const DSQL_TIERS: Record<
+  DsqlTierName,
+  { cron: string; deleteAfterDays: number; coldStorageAfterDays: number }
+> = {
+  daily: { cron: "0 3 * * ? *", deleteAfterDays: 35, coldStorageAfterDays: 0 },
+  weekly: { cron: "0 4 ? * 1 *", deleteAfterDays: 365, coldStorageAfterDays: 90 },
+  monthly: { cron: "0 5 1 * ? *", deleteAfterDays: 1095, coldStorageAfterDays: 90 },
+};
+
+/** AWS Backup bills cold storage for 90 days at least: a tier moved there is kept 90 days more. */
+const COLD_STORAGE_MINIMUM_DAYS = 90;
+
+type DsqlTiers = Partial<Record<DsqlTierName, { deleteAfterDays?: number; coldStorageAfterDays?: number }>>;
+
+/** Each tier, with its defaults filled in, keeps what it moves to cold storage 90 days there. */
+const dsqlColdStorageMinimum = z.superRefine((t: DsqlTiers, ctx) => {
+  for (const name of Object.keys(DSQL_TIERS) as DsqlTierName[]) {
+    const cold = t[name]?.coldStorageAfterDays ?? DSQL_TIERS[name].coldStorageAfterDays;
+    const keep = t[name]?.deleteAfterDays ?? DSQL_TIERS[name].deleteAfterDays;
+    if (cold > 0 && keep < cold + COLD_STORAGE_MINIMUM_DAYS) {
+      fail(
+        ctx,
+        "backup-cold-storage-minimum",
+        `[backup.dsql.${name}] moves backups to cold storage after ${cold} days and deletes them after ${keep}; cold storage is billed for ${COLD_STORAGE_MINIMUM_DAYS} days at least, so delete_after_days must be ${cold + COLD_STORAGE_MINIMUM_DAYS} or more`,
+        [name, "delete_after_days"],
+        "Raise delete_after_days, or set cold_storage_after_days = 0 (never moved) for a short-lived tier.",
+      );
+    }
+  }
+});
+
 /**
  * `[backup]`: AWS Backup plans for the stage's pocket-made databases
  * (docs/decisions.md#b9-aws-backup-plans). `[backup.rds]`: weekly and monthly snapshots of the
  * managed Aurora cluster (the recent days are its point-in-time recovery, `[rds.backup]`).
+ * `[backup.dsql]`: daily, weekly and monthly backups of the `[dsql]` cluster, the only backups
+ * it has (docs/decisions.md#b13-aurora-dsql).
  */
 export const backupSchema = lazy(() =>
   table({
@@ -51,8 +97,8 @@ export const backupSchema = lazy(() =>
     timezone: z._default(timeZone, "UTC"),
     rds: z.optional(
       table({
-        weekly: z.optional(tierSchema()),
-        monthly: z.optional(tierSchema()),
+        weekly: z.optional(rdsTierSchema()),
+        monthly: z.optional(rdsTierSchema()),
         daily: z.optional(anyTable),
       }).check(
         refusesKey(
@@ -63,14 +109,19 @@ export const backupSchema = lazy(() =>
         ),
       ),
     ),
-    // Refused as not built (head/unbuilt.ts) before this schema sees it.
-    dsql: z.optional(anyTable),
+    dsql: z.optional(
+      table({
+        daily: z.optional(dsqlTierSchema()),
+        weekly: z.optional(dsqlTierSchema()),
+        monthly: z.optional(dsqlTierSchema()),
+      }).check(dsqlColdStorageMinimum),
+    ),
   }).check(
     needsOneOf(
       ["rds", "dsql"],
       "backup-no-engine",
       () => "[backup] names no database to back up",
-      "Add [backup.rds] (the managed Aurora cluster), or remove [backup].",
+      "Add [backup.rds] (the managed Aurora cluster) or [backup.dsql] (the DSQL cluster), or remove [backup].",
     ),
   ),
 );

@@ -1,6 +1,7 @@
 import type { RecoveryPointByResource } from "@aws-sdk/client-backup";
 import type { BackupContext, PocketContext } from "@magic-pocket/config";
 import type { AwsClients } from "../../aws/clients.js";
+import { findCluster } from "../dsql/state.js";
 import { describeCluster } from "../rds/state.js";
 
 /** What one engine's plan backs up, as AWS Backup names it, and its recovery points in the vault. */
@@ -25,6 +26,16 @@ export async function stageRecoveryPoints(aws: AwsClients, ctx: PocketContext): 
         what: `Aurora cluster ${ctx.rds.clusterIdentifier}`,
         resourceArn: cluster.DBClusterArn,
         points: await pointsOf(aws, b, cluster.DBClusterArn),
+      });
+    }
+  }
+  if (b.dsql && ctx.dsql) {
+    const cluster = await findCluster(aws, ctx.dsql);
+    if (cluster) {
+      out.push({
+        what: `Aurora DSQL cluster ${cluster.identifier}`,
+        resourceArn: cluster.arn,
+        points: await pointsOf(aws, b, cluster.arn),
       });
     }
   }

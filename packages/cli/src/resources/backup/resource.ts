@@ -1,5 +1,5 @@
 import type { PocketContext } from "@magic-pocket/config";
-import { backupTemplate } from "../../templates/backup.js";
+import { backupTemplate, DSQL_CLUSTER_ARN } from "../../templates/backup.js";
 import type { Resource } from "../resource.js";
 import { stackResource } from "../stack-resource.js";
 import { stageRecoveryPoints } from "./recovery-points.js";
@@ -16,13 +16,21 @@ export function backupResource(ctx: PocketContext): Resource {
     id: "backup",
     title: `backup plans stack ${b.stackName}`,
     group: "backup",
-    dependsOn: ["rds"],
+    dependsOn: ["rds", "dsql"],
     keep: { unless: "withData", because: "the database it backs up is kept" },
     goesWith: `the recovery points stay in the vault ${b.vaultName}`,
     region: b.region,
     stackName: b.stackName,
     namedIam: true,
     template: () => backupTemplate(ctx),
+    // [backup.dsql]: AWS chooses the cluster's id, so its ARN comes from the deploy.
+    ...(b.dsql
+      ? {
+          parameters: {
+            [DSQL_CLUSTER_ARN]: { kind: "resource-output", resource: "dsql", field: "clusterArn" },
+          },
+        }
+      : {}),
     beforeDestroy: async (run, progress) => {
       for (const { what, points } of await stageRecoveryPoints(run.aws(b.region), ctx)) {
         if (points.length > 0) {

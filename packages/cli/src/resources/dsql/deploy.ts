@@ -29,7 +29,7 @@ export async function deployDsql(
   const outputs = dsqlOutputs(cluster, dsql);
   if (await publishEndpoint(aws, dsql, outputs.endpoint!))
     done.push(`endpoint published to ${publishedAt(dsql)}`);
-  if (!("dsql" in (ctx.backup ?? {}))) {
+  if (!ctx.backup?.dsql) {
     // The original warns on every deploy: DSQL has no backup of its own.
     progress.log(
       `warning: stage ${ctx.stage} declares no [backup.dsql]: Aurora DSQL keeps no backups of its own, so nothing restores a deleted row or table`,
