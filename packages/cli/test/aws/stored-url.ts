@@ -63,12 +63,18 @@ export async function expectStrictDeployStops(runs: StoreUrlRuns, stored: string
   expect(runs.activity()).toEqual(before);
 }
 
-/** Once stored, a keyless strict deploy passes, a redeploy changes nothing, and no vendor call. */
+/**
+ * Once stored, a keyless strict deploy passes, a redeploy changes nothing, plan and status say
+ * so, and no vendor call.
+ */
 export async function expectKeylessDeploys(runs: StoreUrlRuns): Promise<void> {
   const before = runs.activity();
   const r = await runs.deploy("--strict");
   expect(r.status, r.stderr).toBe(0);
   await expectNoChangeDeploy(() => runs.deploy());
+  const plan = await runs.ci(["plan", "--stage", "dev"]);
+  expect(plan.status, plan.stderr).toBe(0);
+  expect(plan.stdout + plan.stderr).not.toContain(`[${runs.group}]`);
   expect(runs.activity()).toEqual(before);
   const status = await runs.operator(["resource", runs.group, "status", "--stage", "dev"]);
   expect(status.status).toBe(1);
