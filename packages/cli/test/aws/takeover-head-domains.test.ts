@@ -49,6 +49,14 @@ const STACKS = [
   ["dev-myapp-main-cloudfront", REGION],
 ] as const;
 const SPA_TOKEN = "a1".repeat(32);
+const ACM_STACK = `Resources:
+  Certificate:
+    Type: AWS::CertificateManager::Certificate
+    Properties:
+      DomainName: www.example.com
+      SubjectAlternativeNames: [example.com]
+      ValidationMethod: DNS
+`;
 
 let dir: string;
 let toml: string;
@@ -69,8 +77,10 @@ beforeAll(async () => {
     stacks: STACKS,
     createStacks: async ({ publicKey }) => {
       zone = await hostedZone("example.com");
-      // Stands in for the {cfslug}-acm stack's certificate (its template is not rendered).
+      // Stands in for the {cfslug}-acm stack's certificate (its template is not rendered), and
+      // the stack itself, of that name and type in us-east-1 (moto leaves the resource out).
       certificateArn = await certificate("www.example.com", ["example.com"]);
+      await createStack("dev-myapp-main-acm", "us-east-1", ACM_STACK);
       const tk2 = (file: string) => original("tk2", file).replaceAll(RENDERED_ZONE, zone);
       await createStack(
         "dev-myapp-main-cloudfront-keys",
@@ -185,7 +195,20 @@ describe("taking over a stage the original's current version deployed with domai
     await expectInSyncAndNoChangeAsync(dir, before.image, env());
   });
 
-  it("every call of the takeover was allowed by pocket permissions", () => {
+  it("every call of the takeover and of destroy was allowed by pocket permissions", async () => {
+    const destroy = await record(() =>
+      pocketAsync(["destroy", "--stage", "dev", "--yes"], { cwd: dir, env: env() }),
+    );
+    expect(destroy.result.status, destroy.result.stderr).toBe(0);
+    // destroy says it deletes the original's certificate and web ACL stacks after the distribution.
+    expect(destroy.result.stderr).toContain(
+      "then the original's dev-myapp-main-acm and dev-myapp-main-waf stacks in us-east-1, if there",
+    );
+    for (const [name, region] of [...STACKS, ["dev-myapp-main-acm", "us-east-1"] as const]) {
+      await expect(
+        new CloudFormationClient({ region }).send(new DescribeStacksCommand({ StackName: name })),
+      ).rejects.toThrow(/does not exist/);
+    }
     // The same file with the boundary `pocket permissions` asks of a stage that creates roles.
     const withBoundary = project(
       `${toml}\n[container.main.iam]\npermissions_boundary = "arn:aws:iam::${ACCOUNT}:policy/dev-myapp-boundary"\n`,
@@ -194,7 +217,7 @@ describe("taking over a stage the original's current version deployed with domai
     const loaded = loadConfig({ configPath: join(withBoundary, "pocket.toml"), env: {}, stage: "dev" });
     if (!loaded.ok) throw new Error("config");
     const policy = concretePolicy(policyFor(loaded.config.context), ACCOUNT, "aws") as PolicyDocument;
-    const denied = deployRequests
+    const denied = [...deployRequests, ...destroy.requests]
       .map((request) => iamRequest(request, ACCOUNT))
       .filter((call) => !isAllowed(policy, call))
       .map((c) => `${c.action} ${c.resources.join(" ")}`);

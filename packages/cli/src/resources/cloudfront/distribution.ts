@@ -7,6 +7,7 @@ import type { Resource } from "../resource.js";
 import { stackResource } from "../stack-resource.js";
 import { ensureBucketPolicyStatement, readPolicy, removeBucketPolicyStatement } from "./bucket-policy.js";
 import { edgeSecretParameters } from "./edge-secrets.js";
+import { withOriginalEdgeStacks } from "./original-edge-stacks.js";
 import { protectionSummary } from "./protection.js";
 import { ensureEdgeSecretsInKvs } from "./token-secret.js";
 
@@ -52,16 +53,19 @@ export function distributionResource(ctx: PocketContext, cf: CloudFrontContext):
   });
   // The bucket policy `after` reads: asked with the statuses, not after the stack's reads.
   const stack: Resource = { ...resource, readsAhead: (run) => readPolicy(run, cf) };
-  if (!originVerify && !protection.basicAuth && !protection.waf) return stack;
-  return {
-    ...stack,
-    async status(run) {
-      const status = await resource.status(run);
-      if (status.state === "missing") return status;
-      const summary = await protectionSummary(run, cf, protection);
-      return { ...status, detail: status.detail ? `${status.detail}; ${summary}` : summary };
+  if (!originVerify && !protection.basicAuth && !protection.waf) return withOriginalEdgeStacks(stack, cf);
+  return withOriginalEdgeStacks(
+    {
+      ...stack,
+      async status(run) {
+        const status = await resource.status(run);
+        if (status.state === "missing") return status;
+        const summary = await protectionSummary(run, cf, protection);
+        return { ...status, detail: status.detail ? `${status.detail}; ${summary}` : summary };
+      },
     },
-  };
+    cf,
+  );
 }
 
 /** The stack's parameters as data: hosted zones of its domains, API domains from the container stack. */

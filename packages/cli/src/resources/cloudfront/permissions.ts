@@ -1,5 +1,6 @@
 import { DOMAIN_TYPES, FIND_HOSTED_ZONES } from "../domain-permissions.js";
 import { A, type KindPermissions, P } from "../permissions.js";
+import { originalEdgeStackNames } from "./original-edge-stacks.js";
 
 /**
  * The distributions' stacks and buckets, their WAF, and the calls pocket makes on a deployed
@@ -122,6 +123,26 @@ export const cloudfrontPermissions: KindPermissions = {
                 actions: ["cloudformation:DescribeStacks"],
                 resources: cfs.map(
                   (cf) => `arn:${P}:cloudformation:${ctx.region}:${A}:stack/${cf.stackName}/*`,
+                ),
+              },
+            ]
+          : []),
+        // Destroy deletes the certificate and web ACL stacks that version kept in us-east-1
+        // (original-edge-stacks.ts); pocket never creates or updates them.
+        ...(head
+          ? [
+              {
+                sid: "OriginalEdgeStacks",
+                part: "front-ends" as const,
+                actions: [
+                  "cloudformation:DescribeStacks",
+                  "cloudformation:DescribeStackEvents",
+                  "cloudformation:DeleteStack",
+                ],
+                resources: cfs.flatMap((cf) =>
+                  originalEdgeStackNames(cf).map(
+                    (name) => `arn:${P}:cloudformation:us-east-1:${A}:stack/${name}/*`,
+                  ),
                 ),
               },
             ]
