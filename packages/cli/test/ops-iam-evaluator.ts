@@ -274,6 +274,18 @@ function backupCall(r: RecordedRequest, path: string, account: string): IamCall 
       resources: [`arn:aws:backup:${region}:${account}:recovery-point:${id}`],
     };
   }
+  if (/^\/backup-jobs\/?$/.test(path) && r.method === "PUT") {
+    const name = String((params(r) as { BackupVaultName?: string }).BackupVaultName ?? "");
+    return {
+      service: "backup",
+      action: "backup:StartBackupJob",
+      resources: [`arn:aws:backup:${region}:${account}:backup-vault:${name}`],
+    };
+  }
+  if (/^\/backup-jobs\/?$/.test(path))
+    return { service: "backup", action: "backup:ListBackupJobs", resources: [] };
+  if (/^\/backup-jobs\/[^/]+$/.test(path))
+    return { service: "backup", action: "backup:DescribeBackupJob", resources: [] };
   if (/^\/resources\/.+\/recovery-points\/?$/.test(path))
     return { service: "backup", action: "backup:ListRecoveryPointsByResource", resources: [] };
   if (vault && r.method === "PUT")

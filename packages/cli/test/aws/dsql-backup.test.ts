@@ -1,5 +1,6 @@
 import {
   BackupClient,
+  DescribeBackupJobCommand,
   GetBackupPlanCommand,
   GetBackupSelectionCommand,
   ListBackupPlansCommand,
@@ -69,6 +70,36 @@ describe("[backup.dsql] against moto", () => {
       SelectionName: "dev-shop-pocket-backup-dsql",
       Resources: [cluster!.arn],
     });
+  });
+
+  it("pocket resource dsql backup starts a job with the plan's vault, role and monthly retention; backup-status follows it", async () => {
+    const r = await step("backup", ["resource", "dsql", "backup", "--stage", "dev", "--watch"]);
+    expect(r.stderr).toContain("Retention: 1825 days (from [backup.dsql] monthly)");
+    const id = r.stdout.split("\n")[0]!;
+    const job = await backup().send(new DescribeBackupJobCommand({ BackupJobId: id }));
+    const [cluster] = (await new DSQLClient({ region: REGION }).send(new ListClustersCommand({}))).clusters!;
+    expect(job).toMatchObject({
+      BackupVaultName: "pocket-backup",
+      ResourceArn: cluster!.arn,
+      IamRoleArn: `arn:aws:iam::${ACCOUNT}:role/dev-shop-pocket-backup`,
+    });
+    expect(r.stdout).toContain(`${id}: COMPLETED`);
+
+    const forever = await step("backup-0", [
+      "resource",
+      "dsql",
+      "backup",
+      "--stage",
+      "dev",
+      "--retention-days",
+      "0",
+    ]);
+    expect(forever.stderr).toContain("never expires");
+    const status = await step("backup-status", ["resource", "dsql", "backup-status", "--stage", "dev"]);
+    expect(status.stdout).toMatch(/: COMPLETED/);
+    const bad = await run(["resource", "dsql", "backup", "--stage", "dev", "--retention-days", "-3"]);
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain("--retention-days -3");
   });
 
   it("changes nothing on a second deploy", async () => {

@@ -173,6 +173,12 @@ describe("[dsql] against moto", () => {
     const [cluster] = await clusters();
     expect(cluster!.deletionProtectionEnabled).toBe(true);
 
+    // Without [backup.dsql] no role may back the cluster up: refused before any call that changes anything.
+    const noPlan = await run(["resource", "dsql", "backup", "--stage", "dev"]);
+    expect(noPlan.status).not.toBe(0);
+    expect(noPlan.stderr).toContain("has no [backup.dsql], so no role may back up its cluster");
+    expect(noPlan.stderr).toContain("--iam-role-arn");
+
     const json = await step("endpoint", [
       "resource",
       "dsql",

@@ -54,7 +54,8 @@
    selection is kept here, with ListBackupSelections and GetBackupSelection to read it. moto's
    Backup API has no jobs and no recovery points either: StartBackupJob leaves a finished job's
    recovery point at once, which ListRecoveryPointsByResource lists and DeleteRecoveryPoint
-   deletes. Nothing is ever backed up on a schedule.
+   deletes; the job itself (COMPLETED) is read back by DescribeBackupJob and ListBackupJobs.
+   Nothing is ever backed up on a schedule.
 14. ECR's PutImage of a new image under a tag another image has, in a repository with mutable
    tags: on AWS the tag moves and the other image stays, untagged, until deleted (pocket sets no
    lifecycle policy, so `pocket rollback` finds earlier digests); moto deletes it. The tag is
@@ -695,9 +696,10 @@ def _backup(account_id, region_name):
 
 
 # Backup selections (moto has none), by (account, region) then selection id; recovery points
-# (moto has none), by (account, region) then recovery point ARN.
+# (moto has none), by (account, region) then recovery point ARN; backup jobs likewise, by job id.
 _BACKUP_SELECTIONS = {}
 _RECOVERY_POINTS = {}
+_BACKUP_JOBS = {}
 
 
 class StandInBackupPlan(_StandInLifecycle, CloudFormationModel):
@@ -852,7 +854,28 @@ def _backup_api():
             "Status": "COMPLETED",
             "CreationDate": datetime.now().timestamp(),
         }
+        _BACKUP_JOBS.setdefault(key(self), {})[job] = {
+            "BackupJobId": job,
+            "BackupVaultName": vault,
+            "ResourceArn": resource,
+            "RecoveryPointArn": arn,
+            "IamRoleArn": params["IamRoleArn"],
+            "State": "COMPLETED",
+            "CreationDate": datetime.now().timestamp(),
+            **({"Lifecycle": params["Lifecycle"]} if "Lifecycle" in params else {}),
+        }
         return json.dumps({"BackupJobId": job, "RecoveryPointArn": arn, "CreationDate": datetime.now().timestamp()})
+
+    def describe_backup_job(self):
+        job = _BACKUP_JOBS.get(key(self), {}).get(unquote(self.path.rstrip("/").split("/")[-1]))
+        if job is None:
+            return 400, {}, json.dumps({"__type": "ResourceNotFoundException", "message": "no backup job"})
+        return json.dumps(job)
+
+    def list_backup_jobs(self):
+        resource = self.querystring.get("resourceArn", [None])[0]
+        jobs = [j for j in _BACKUP_JOBS.get(key(self), {}).values() if resource in (None, j["ResourceArn"])]
+        return json.dumps({"BackupJobs": jobs})
 
     def list_recovery_points_by_resource(self):
         resource = unquote(self.path.split("/resources/")[1].rsplit("/recovery-points", 1)[0])
@@ -877,6 +900,8 @@ def _backup_api():
         list_backup_selections,
         get_backup_selection,
         start_backup_job,
+        describe_backup_job,
+        list_backup_jobs,
         list_recovery_points_by_resource,
         delete_recovery_point,
     ):
@@ -884,6 +909,7 @@ def _backup_api():
     urls.url_paths.update(
         {
             "{0}/backup-jobs/?$": urls.response.dispatch,
+            "{0}/backup-jobs/(?P<job>[^/]+)$": urls.response.dispatch,
             "{0}/resources/(?P<resource_arn>.+)/recovery-points/?$": urls.response.dispatch,
             "{0}/backup-vaults/(?P<name>[^/]+)/recovery-points/(?P<arn>.+)$": urls.response.dispatch,
         }

@@ -18,5 +18,27 @@ export default resourceKind({
       options: [["--format <format>", "text (default) or json, for scripts"]],
       run: async () => (await import("./endpoint.js")).printEndpoint,
     }),
+    backup: awsOperation({
+      description:
+        "start an on-demand AWS Backup job of the cluster (the vault and role of [backup.dsql], or those given); prints the job id",
+      options: [
+        ["--watch", "wait until the job ends"],
+        ["--vault <name>", "a vault of your own (not checked)"],
+        ["--iam-role-arn <arn>", "a role of your own that may back up the cluster (not checked)"],
+        [
+          "--retention-days <days>",
+          "days the recovery point is kept (default: [backup.dsql] monthly, else 1095; 0: never expires)",
+        ],
+      ],
+      run: async () => (await import("./backup-job.js")).startBackup,
+    }),
+    "backup-status": awsOperation({
+      description: "the state of a backup job of the cluster (the latest without --job-id)",
+      options: [
+        ["--job-id <id>", "the job (default: the cluster's latest)"],
+        ["--watch", "wait until the job ends"],
+      ],
+      run: async () => (await import("./backup-job.js")).backupStatus,
+    }),
   },
 });

@@ -41,6 +41,26 @@ export const dsqlPermissions: KindPermissions = {
       },
       endpointGrant(d),
     ];
+    const b = ctx.backup;
+    if (b?.dsql) {
+      // `pocket resource dsql backup` and `backup-status`, into the plan's vault with its role
+      // (passed by the backup kind's grant).
+      calls.push(
+        {
+          sid: "DsqlOnDemandBackup",
+          part: "database",
+          actions: ["backup:StartBackupJob"],
+          resources: [`arn:${P}:backup:${b.region}:${A}:backup-vault:${b.vaultName}`],
+        },
+        {
+          sid: "DsqlBackupJobs",
+          part: "database",
+          actions: ["backup:DescribeBackupJob", "backup:ListBackupJobs"],
+          resources: "*",
+          reason: "a backup job's id is chosen by AWS Backup, and ListBackupJobs takes no resource",
+        },
+      );
+    }
     return { calls };
   },
 };
