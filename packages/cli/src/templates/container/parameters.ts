@@ -41,41 +41,28 @@ export function containerParameters(
     },
   };
   if (c.usesRds) {
-    out[p.rdsSecretArn] = {
-      Type: "String",
-      Description: "ARN of the RDS-managed master secret",
-      source: { kind: "resource-output", resource: "rds", field: "secretArn" },
-    };
-    out[p.rdsEndpoint] = {
-      Type: "String",
-      Description: "RDS cluster endpoint host",
-      source: { kind: "resource-output", resource: "rds", field: "endpoint" },
-    };
-    out[p.rdsPort] = {
-      Type: "String",
-      Description: "RDS cluster port",
-      Default: "5432",
-      source: { kind: "resource-output", resource: "rds", field: "port" },
-    };
+    out[p.rdsSecretArn] = fromResource("rds", "secretArn", "ARN of the RDS-managed master secret");
+    out[p.rdsEndpoint] = fromResource("rds", "endpoint", "RDS cluster endpoint host");
+    out[p.rdsPort] = { ...fromResource("rds", "port", "RDS cluster port"), Default: "5432" };
     if (c.useVpc) {
-      out[p.rdsSecurityGroupId] = {
-        Type: "String",
-        Description: "security group of the RDS cluster (ingress 5432 from the Lambda functions)",
-        source: { kind: "resource-output", resource: "rds", field: "securityGroupId" },
-      };
+      out[p.rdsSecurityGroupId] = fromResource(
+        "rds",
+        "securityGroupId",
+        "security group of the RDS cluster (ingress 5432 from the Lambda functions)",
+      );
     }
   }
   if (ctx.dsql) {
-    out[p.dsqlEndpoint] = {
-      Type: "String",
-      Description: "Aurora DSQL cluster endpoint host (AWS chooses the cluster's id)",
-      source: { kind: "resource-output", resource: "dsql", field: "endpoint" },
-    };
-    out[p.dsqlClusterArn] = {
-      Type: "String",
-      Description: "ARN of the stage's Aurora DSQL cluster (dsql:DbConnectAdmin on it only)",
-      source: { kind: "resource-output", resource: "dsql", field: "clusterArn" },
-    };
+    out[p.dsqlEndpoint] = fromResource(
+      "dsql",
+      "endpoint",
+      "Aurora DSQL cluster endpoint host (AWS chooses the cluster's id)",
+    );
+    out[p.dsqlClusterArn] = fromResource(
+      "dsql",
+      "clusterArn",
+      "ARN of the stage's Aurora DSQL cluster (dsql:DbConnectAdmin on it only)",
+    );
   }
   if (c.useVpc && ctx.vpc && !ctx.vpc.manage) {
     // The VPC id is imported (Fn::ImportValue) rather than passed in: the import is what makes
@@ -145,6 +132,15 @@ export function containerParameters(
     }
   }
   return out;
+}
+
+/** A string parameter whose value is an output of another resource of the stage (deployed first). */
+function fromResource(
+  resource: string,
+  field: string,
+  Description: string,
+): TemplateParameter & { source: ParameterSource } {
+  return { Type: "String", Description, source: { kind: "resource-output", resource, field } };
 }
 
 /** Where a distribution's stacks live: us-east-1, or the stage's region when the original's current version put them there. */
