@@ -19,10 +19,17 @@ import {
   GetSecretValueCommand,
   SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
+import { loadConfig } from "@magic-pocket/config";
 import { expect } from "vitest";
-import { type CliRun, pocket, pocketAsync } from "../cli/run.js";
+import { policyFor } from "../../src/commands/permissions-actions.js";
+import { concretePolicy } from "../../src/commands/permissions-policy.js";
+import { type CliRun, pocket, pocketAsync, project } from "../cli/run.js";
 import { motoEnv, putTestImage } from "../moto/moto.js";
+import { type IamCall, iamRequest, isAllowed, type PolicyDocument } from "../ops-iam-evaluator.js";
 import { freshMoto, REGION } from "./harness.js";
+import type { RecordedRequest } from "./recorder.js";
+
+const ACCOUNT = "123456789012";
 
 /*
  * The original's stacks on moto, for the takeover tests (issue 22): its rendered templates are
@@ -302,6 +309,41 @@ export async function expectTakenOverInPlace(
   expect(deploy.stderr).toContain("taking over");
   expect(moved(before.physical, await physicalIds(before.stacks))).toEqual(moves);
   await expectKeptOutsideStacks(before);
+}
+
+/**
+ * A takeover deploy of a stage the original's current version deployed: in place, but for its
+ * `ApiHostFunction`, which pocket deletes (docs/decisions.md A1: pocket's runtimes trust its
+ * headers from a verified origin only, and nothing else runs it).
+ */
+export async function expectHeadTakenOverInPlace(before: OriginalStage, deploy: CliRun): Promise<void> {
+  const hostFunction = "dev-myapp-main-cloudfront/ApiHostFunction";
+  await expectTakenOverInPlace(before, deploy, {
+    [hostFunction]: `${before.physical[hostFunction]} -> undefined`,
+  });
+}
+
+/**
+ * The recorded calls `pocket permissions` would not allow, for the file `toml` of stage dev with
+ * the boundary it asks of a stage that creates roles, as `action resource...` once each; and
+ * every call as IAM sees it.
+ */
+export function deniedCalls(
+  toml: string,
+  requests: readonly RecordedRequest[],
+): { denied: string[]; calls: IamCall[] } {
+  const withBoundary = project(
+    `${toml}\n[container.main.iam]\npermissions_boundary = "arn:aws:iam::${ACCOUNT}:policy/dev-myapp-boundary"\n`,
+    "myapp",
+  );
+  const loaded = loadConfig({ configPath: join(withBoundary, "pocket.toml"), env: {}, stage: "dev" });
+  if (!loaded.ok) throw new Error("config");
+  const policy = concretePolicy(policyFor(loaded.config.context), ACCOUNT, "aws") as PolicyDocument;
+  const calls = requests.map((request) => iamRequest(request, ACCOUNT));
+  const denied = calls
+    .filter((call) => !isAllowed(policy, call))
+    .map((c) => `${c.action} ${c.resources.join(" ")}`);
+  return { denied: [...new Set(denied)], calls };
 }
 
 /**

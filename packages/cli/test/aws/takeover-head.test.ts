@@ -1,17 +1,13 @@
-import { join } from "node:path";
 import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
-import { loadConfig } from "@magic-pocket/config";
 import { beforeAll, describe, expect, it } from "vitest";
-import { policyFor } from "../../src/commands/permissions-actions.js";
-import { concretePolicy } from "../../src/commands/permissions-policy.js";
 import { pocket, project } from "../cli/run.js";
 import { motoEnv } from "../moto/moto.js";
-import { iamRequest, isAllowed, type PolicyDocument } from "../ops-iam-evaluator.js";
 import { REGION } from "./harness.js";
 import {
   createStack,
+  deniedCalls,
+  expectHeadTakenOverInPlace,
   expectInSyncAndNoChange,
-  expectTakenOverInPlace,
   type OriginalStage,
   original,
   physicalIds,
@@ -71,12 +67,7 @@ describe("taking over a stage deployed by the original's current version (tk)", 
       pocket(["deploy", "--stage", "dev", "--image", before.image], { cwd: dir, env: env() }),
     );
     deployRequests = recorded.requests;
-    // Only the API-host viewer function goes (docs/decisions.md A1): pocket's runtimes trust its
-    // headers from a verified origin only, and nothing else runs it.
-    const hostFunction = "dev-myapp-main-cloudfront/ApiHostFunction";
-    await expectTakenOverInPlace(before, recorded.result, {
-      [hostFunction]: `${before.physical[hostFunction]} -> undefined`,
-    });
+    await expectHeadTakenOverInPlace(before, recorded.result);
     // The original's YAML short forms (`!Ref`) are read as such, without a warning.
     expect(recorded.result.stderr).not.toContain("YAMLWarning");
     // No second distribution: nothing of the stage was made in us-east-1.
@@ -94,19 +85,8 @@ describe("taking over a stage deployed by the original's current version (tk)", 
   });
 
   it("every call of the takeover was allowed by pocket permissions, the stage-region stacks included", () => {
-    // The same file with the boundary `pocket permissions` asks of a stage that creates roles.
-    const withBoundary = project(
-      `${tk("pocket-head.toml")}\n[container.main.iam]\npermissions_boundary = "arn:aws:iam::${ACCOUNT}:policy/dev-myapp-boundary"\n`,
-      "myapp",
-    );
-    const loaded = loadConfig({ configPath: join(withBoundary, "pocket.toml"), env: {}, stage: "dev" });
-    if (!loaded.ok) throw new Error("config");
-    const policy = concretePolicy(policyFor(loaded.config.context), ACCOUNT, "aws") as PolicyDocument;
-    const calls = deployRequests.map((request) => iamRequest(request, ACCOUNT));
-    const denied = calls
-      .filter((call) => !isAllowed(policy, call))
-      .map((c) => `${c.action} ${c.resources.join(" ")}`);
-    expect([...new Set(denied)]).toEqual([]);
+    const { denied, calls } = deniedCalls(tk("pocket-head.toml"), deployRequests);
+    expect(denied).toEqual([]);
     expect(calls.map((c) => c.resources.join(" "))).toContainEqual(
       expect.stringContaining(`:cloudformation:${REGION}:${ACCOUNT}:stack/dev-myapp-main-cloudfront/`),
     );
