@@ -13,7 +13,7 @@ import { operationOf, rawBody, recordedSteps } from "./recorder.js";
 
 /*
  * The proof of `pocket permissions` (issue 13 item 4): the richest stage the tests know (managed
- * VPC with EFS, Aurora, an SQS worker, two distributions with signed media, schedules) is
+ * VPC with EFS, Aurora, Aurora DSQL, an SQS worker, two distributions with signed media, schedules) is
  * deployed, redeployed with a change, inspected and destroyed on moto with the recorder on, and
  * every call the CLI made must be allowed by the policy generated from its configuration.
  * CloudFormation's own calls happen inside moto and are not recorded: they are covered by the
@@ -36,6 +36,8 @@ input = { path = "/health" }
 
 [alarms]
 email = "ops@example.com"
+
+[dsql]
 `;
 const TOML = (memory: number) =>
   `${FULL_STAGE.replace("apigateway = {}", `apigateway = {}\nmemory_size = ${memory}`)}${SCHEDULES}`;
@@ -78,10 +80,10 @@ describe("pocket permissions against the calls a deploy makes", () => {
     expect(seen.size).toBeGreaterThan(30);
     // The resource was read from the request for every service that scopes by name, so the
     // check above compared ARNs, not only actions (EC2 and STS allow no names for these calls,
-    // and CloudWatch's DescribeAlarms lists by a name prefix).
+    // CloudWatch's DescribeAlarms lists by a name prefix, and DSQL's ListClusters takes none).
     const actionOnly = [...seen.keys()].filter((k) => !k.includes(" arn:")).map((k) => k.trim());
     expect(
-      actionOnly.every((k) => /^(ec2|sts):|^cloudwatch:DescribeAlarms$/.test(k)),
+      actionOnly.every((k) => /^(ec2|sts):|^cloudwatch:DescribeAlarms$|^dsql:ListClusters$/.test(k)),
       actionOnly.join(", "),
     ).toBe(true);
   }, 120_000); // four full commands against moto: more than the 30 s a unit test gets

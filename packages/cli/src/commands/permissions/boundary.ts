@@ -106,6 +106,9 @@ function resolve(value: Json, where: Where): Json {
     // The master secret of the Aurora cluster, named by RDS (`rds!cluster-<id>`).
     if (value.Ref === parameterNames().rdsSecretArn)
       return `arn:${P}:secretsmanager:${where.region}:${A}:secret:rds!*`;
+    // The DSQL cluster, whose id AWS chooses: the boundary caps at the region's clusters, the
+    // role's own policy names the stage's (docs/decisions.md#b13-aurora-dsql).
+    if (value.Ref === parameterNames().dsqlClusterArn) return `arn:${P}:dsql:${where.region}:${A}:cluster/*`;
     throw new Error(`the boundary cannot name Ref ${String(value.Ref)}`);
   }
   // An import (the EFS access point) only narrows a condition: the boundary leaves it out.
