@@ -10,12 +10,18 @@ import {
   CLOUDFRONT_FUNCTION_MAX_BYTES,
   KVS_ID_PLACEHOLDER,
   needsViewerRequestFunction,
-  redirectFunctionSource,
   usesKvs,
   type ViewerRequestOptions,
   viewerRequestFunction,
 } from "../cloudfront/functions/index.js";
 import { CliError } from "../errors.js";
+import {
+  aliasRecords,
+  certificate,
+  hostedZone,
+  redirectResources,
+  viewerCertificate,
+} from "./cloudfront-domains.js";
 import { type EdgeProtection, edgeProtection, KVS_LOGICAL_ID, ORIGIN_VERIFY_HEADER } from "./edge.js";
 import { RELEASE_PIN_ID, releasePinAssociation, releasePinResource } from "./release-pin.js";
 import { cfn, type Json, type Template, type TemplateParameter, type TemplateResource } from "./template.js";
@@ -28,8 +34,7 @@ export const MANAGED_POLICY = {
   allViewerExceptHostHeader: "b689b0a8-53d0-40ab-baf2-68738e2966ac",
 } as const;
 
-/** The hosted zone every CloudFront alias record points into. */
-export const CLOUDFRONT_ALIAS_ZONE = "Z2FDTNDATAQYW2";
+export { CLOUDFRONT_ALIAS_ZONE } from "./cloudfront-domains.js";
 
 const ALL_METHODS = ["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"];
 
@@ -101,7 +106,9 @@ export function cloudfrontTemplate(
     const rfZone = hostedZone(rf.hostedZoneIdOverride, `HostedZoneId${rf.logicalId}`);
     Object.assign(
       resources,
-      adopted ? aliasRecords(rf.logicalId, rf.domain, rfZone, DISTRIBUTION_ID) : redirectResources(cf, rf),
+      adopted
+        ? aliasRecords(rf.logicalId, rf.domain, rfZone, DISTRIBUTION_ID)
+        : redirectResources(cf, rf, DISTRIBUTION_ID, MANAGED_POLICY.cachingDisabled),
     );
   }
   return {
@@ -112,9 +119,6 @@ export function cloudfrontTemplate(
     Outputs: templateOutputs(protection),
   };
 }
-
-/** A hosted zone id given in the configuration, else the parameter the deploy fills. */
-const hostedZone = (override: string | undefined, parameter: string): Json => override ?? cfn.ref(parameter);
 
 function templateParameters(
   cf: CloudFrontContext,
@@ -307,59 +311,6 @@ function distribution(
   };
 }
 
-/** A `redirect_from` domain: its certificate, a 301 function, a distribution and DNS. */
-function redirectResources(
-  cf: CloudFrontContext,
-  rf: CloudFrontContext["redirectFrom"][number],
-): Record<string, TemplateResource> {
-  const cert = `Certificate${rf.logicalId}`;
-  const fn = `RedirectFunction${rf.logicalId}`;
-  const dist = `${DISTRIBUTION_ID}${rf.logicalId}`;
-  const rfZone = hostedZone(rf.hostedZoneIdOverride, `HostedZoneId${rf.logicalId}`);
-  return {
-    [cert]: certificate(rf.domain, rfZone, `${cf.certificateTag}-${rf.domain}`),
-    [fn]: {
-      Type: "AWS::CloudFront::Function",
-      Properties: {
-        Name: `${cf.slug}-redirect-${rf.logicalId}`.slice(0, 64),
-        AutoPublish: true,
-        FunctionCode: redirectFunctionSource(cf.domain!),
-        FunctionConfig: { Comment: `301 from ${rf.domain} to ${cf.domain}`, Runtime: "cloudfront-js-2.0" },
-      },
-    },
-    [dist]: {
-      Type: "AWS::CloudFront::Distribution",
-      DependsOn: [cert, fn],
-      Properties: {
-        DistributionConfig: {
-          Comment: `${cf.slug} redirect from ${rf.domain}`,
-          Enabled: true,
-          IPV6Enabled: true,
-          Aliases: [rf.domain],
-          // The function answers every request; the origin is required but never reached.
-          Origins: [
-            {
-              Id: "redirect",
-              DomainName: cf.domain!,
-              CustomOriginConfig: { OriginProtocolPolicy: "https-only", OriginSSLProtocols: ["TLSv1.2"] },
-            },
-          ],
-          DefaultCacheBehavior: {
-            TargetOriginId: "redirect",
-            ViewerProtocolPolicy: "redirect-to-https",
-            CachePolicyId: MANAGED_POLICY.cachingDisabled,
-            FunctionAssociations: [
-              { EventType: "viewer-request", FunctionARN: cfn.getAtt(fn, "FunctionARN") },
-            ],
-          },
-          ViewerCertificate: viewerCertificate(cfn.ref(cert)),
-        },
-      },
-    },
-    ...aliasRecords(rf.logicalId, rf.domain, rfZone, dist),
-  };
-}
-
 function templateOutputs(protection: EdgeProtection): Template["Outputs"] {
   const outputs: Template["Outputs"] = {
     DistributionId: { Value: cfn.ref(DISTRIBUTION_ID) },
@@ -542,51 +493,6 @@ function joinAround(parts: string[], value: Json): Json {
 export function spaRoutePrefix(pathPattern: string): string {
   const folder = pathPattern.replace(/\/?\*$/, "").replace(/\/+$/, "");
   return `${folder}/`;
-}
-
-function certificate(domain: string, hostedZoneId: Json, tag: string): TemplateResource {
-  return {
-    Type: "AWS::CertificateManager::Certificate",
-    Properties: {
-      DomainName: domain,
-      ValidationMethod: "DNS",
-      DomainValidationOptions: [{ DomainName: domain, HostedZoneId: hostedZoneId }],
-      Tags: cfn.tags({ Name: tag }),
-    },
-  };
-}
-
-function viewerCertificate(certificateArn: Json | undefined): Json {
-  if (!certificateArn) return { CloudFrontDefaultCertificate: true };
-  return {
-    AcmCertificateArn: certificateArn,
-    SslSupportMethod: "sni-only",
-    MinimumProtocolVersion: "TLSv1.2_2021",
-  };
-}
-
-/** A and AAAA alias records (the distributions have IPv6 enabled). */
-/** The A record as the original named it (`DNSRecord<suffix>`), and ours for AAAA beside it. */
-function aliasRecords(
-  suffix: string,
-  domain: string,
-  hostedZoneId: Json,
-  distribution: string,
-): Record<string, TemplateResource> {
-  const record = (type: "A" | "AAAA"): TemplateResource => ({
-    Type: "AWS::Route53::RecordSet",
-    Properties: {
-      Name: domain,
-      Type: type,
-      HostedZoneId: hostedZoneId,
-      AliasTarget: {
-        DNSName: cfn.getAtt(distribution, "DomainName"),
-        HostedZoneId: CLOUDFRONT_ALIAS_ZONE,
-        EvaluateTargetHealth: false,
-      },
-    },
-  });
-  return { [`DNSRecord${suffix}`]: record("A"), [`DnsRecordAaaa${suffix}`]: record("AAAA") };
 }
 
 /**
