@@ -156,6 +156,14 @@ describe("taking over a stage the original's current version deployed with domai
       `certificate of main from the {cfslug}-acm stack in us-east-1, left as it is (${certificateArn}), for www.example.com, example.com on one distribution`,
     );
     expect(r.stdout).toContain("nothing is replaced or deleted");
+    // plan says the same before its changes.
+    const plan = await pocketAsync(["plan", "--stage", "dev", "--image", before.image], {
+      cwd: dir,
+      env: env(),
+    });
+    expect(plan.status, plan.stderr).toBe(0);
+    expect(plan.stderr).toContain(`left as it is (${certificateArn})`);
+    expect(plan.stderr).not.toContain("refused");
   });
 
   it("deploys in place: every physical id and the secrets stay, the certificate and aliases are kept", async () => {
