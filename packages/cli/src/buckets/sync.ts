@@ -212,7 +212,7 @@ export type SyncProgress = (done: number, total: number, action: SyncAction) => 
 
 /**
  * Carries out the uploads and deletions of a plan. Uploads run as many at once as S3 allows
- * (upload-pool.ts: from 32 up to 48 on the client's kept-alive connections, halved on SlowDown);
+ * (upload-pool.ts: from 32 up to 48 on kept-alive connections, halved on SlowDown);
  * each uploaded file's stamp and MD5 go into its manifest, so the next sync need not read it.
  */
 export async function applySync(

@@ -3,9 +3,9 @@ import { awsErrorName } from "../aws/errors.js";
 /**
  * How many uploads a sync keeps in flight. Against AWS each PUT costs a round trip of tens to
  * hundreds of milliseconds, so the time of an upload is set by how many run at once: it starts
- * at `initial` (32, where aws-cli keeps 10), grows by one per answer up to `max` (the S3 client's
- * 50 kept-alive sockets, less two for the plan's own reads), and halves when S3 says to slow
- * down (SlowDown, 503, or an answer that needed the SDK's retries).
+ * at `initial` (32, where aws-cli keeps 10), grows by one per answer up to `max` (50 kept-alive
+ * sockets, aws/http-send.ts and the S3 client's, less two for other reads), and halves when S3
+ * says to slow down (SlowDown, 503, or an answer that needed retries).
  */
 export interface AdaptiveLimit {
   readonly current: number;
