@@ -16,7 +16,7 @@ import { ensurePython, PY_DIR } from "../django/python.js";
 import { motoEnv, putTestImage } from "../moto/moto.js";
 import { ACCOUNT, deniedCalls, stagePolicy } from "./allowed-calls.js";
 import { freshMoto, general, mainContainer, REGION } from "./harness.js";
-import { expectNoChangeDeploy, recordedSteps } from "./recorder.js";
+import { expectNoChangeDeploy, record, recordedSteps } from "./recorder.js";
 
 // The original's current example ("dsql"): the one-line section, deletion protection for one
 // stage written as a stage table (here dev's, so the test deploys it).
@@ -207,6 +207,19 @@ describe("[dsql] against moto", () => {
     const missing = await run(["resource", "dsql", "endpoint", "--stage", "dev", "--format", "json"]);
     expect(missing.status).toBe(1);
     expect(missing.stderr).toContain("has no Aurora DSQL cluster");
+  });
+
+  it("restore and restore-status are not built: refused before any AWS call, with the steps by hand", async () => {
+    for (const args of [
+      ["restore", "--latest"],
+      ["restore-status", "--job-id", "j-1"],
+    ]) {
+      const r = await record(() => run(["resource", "dsql", ...args, "--stage", "dev"]));
+      expect(r.result.status).toBe(1);
+      expect(r.result.stderr).toContain("pocket does not restore Aurora DSQL clusters yet");
+      expect(r.result.stderr).toContain("Name = dev-shop-pocket-dsql-replaced-");
+      expect(r.operations).toEqual([]);
+    }
   });
 
   it("every call made was allowed by pocket permissions", () => {

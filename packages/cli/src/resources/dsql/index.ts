@@ -40,5 +40,18 @@ export default resourceKind({
       ],
       run: async () => (await import("./backup-job.js")).backupStatus,
     }),
+    restore: {
+      description: "not built: says how to restore a recovery point by hand (the original's restore)",
+      options: [
+        ["--latest", "(the original's) the cluster's latest recovery point"],
+        ["--skip-backup", "(the original's) no backup of the current cluster first"],
+      ],
+      run: async () => (await import("./restore.js")).refuseRestore,
+    },
+    "restore-status": {
+      description: "not built: says how to restore a recovery point by hand (the original's restore-status)",
+      options: [["--job-id <id>", "(the original's) the restore job"]],
+      run: async () => (await import("./restore.js")).refuseRestore,
+    },
   },
 });
