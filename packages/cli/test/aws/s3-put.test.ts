@@ -1,6 +1,8 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -274,6 +276,41 @@ describe("the lean S3 PUT", () => {
     // Only the PUT went through the proxy: STS was asked at AWS_ENDPOINT_URL.
     expect(seen.map((r) => `${r.method} ${r.path}`)).toEqual([`PUT /${BUCKET}/endpoint.txt?x-id=PutObject`]);
     expect((await object("endpoint.txt")).text).toBe("via the S3 endpoint");
+  });
+});
+
+describe("the lean S3 PUT's clock", () => {
+  it("corrects a clock S3 finds skewed (RequestTimeTooSkewed) and signs the retry with S3's time", async () => {
+    // moto checks no time: a local server answers as S3 does to a request signed an hour off.
+    const hourAhead = new Date(Date.now() + 3_600_000);
+    const dates: string[] = [];
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on("end", () => {
+        dates.push(String(req.headers["x-amz-date"]));
+        if (dates.length > 1) return res.writeHead(200).end();
+        res.writeHead(403, { "content-type": "application/xml", date: hourAhead.toUTCString() });
+        res.end(
+          "<Error><Code>RequestTimeTooSkewed</Code><Message>The difference between the request time and the current time is too large.</Message></Error>",
+        );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const clients = freshClients({
+        AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      });
+      const put = (await bucketPut(clients, BUCKET, noWait))!;
+      expect(await put({ key: "skewed.txt", body: body("x"), contentType: "text/plain" })).toEqual({
+        attempts: 2,
+      });
+      const signedAt = (d: string) =>
+        Date.parse(d.replace(/^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/, "$1-$2-$3T$4:$5:$6Z"));
+      expect(Math.abs(signedAt(dates[0]!) - Date.now())).toBeLessThan(600_000);
+      expect(Math.abs(signedAt(dates[1]!) - hourAhead.getTime())).toBeLessThan(600_000);
+    } finally {
+      server.close();
+    }
   });
 });
 
