@@ -241,7 +241,10 @@ async function s3Client(base: ClientBase, clients: AwsClients) {
         ExpectedSourceBucketOwner?: string;
       };
       if (input.Bucket !== undefined && input.ExpectedBucketOwner === undefined) {
-        input.ExpectedBucketOwner = await accountId(clients);
+        // A read marked by ownerCheckedLater goes out at once when the account is not known yet.
+        const known = knownAccountId(clients);
+        if (known !== undefined || !ownerLater.has(input))
+          input.ExpectedBucketOwner = known ?? (await accountId(clients));
       }
       // A server-side copy (front-end releases) reads from a bucket too.
       if (input.CopySource !== undefined && input.ExpectedSourceBucketOwner === undefined) {
@@ -285,8 +288,24 @@ async function localhostSubdomains(): Promise<{ endpoint?: string; requestHandle
   };
 }
 
+/**
+ * Reads sent without waiting for the account id when it is not known yet: only the first page of
+ * a sync's listing, whose plan is not acted on before an owner-checked call to the bucket
+ * succeeded (buckets/sync.ts; docs/decisions.md#p16-buckets-are-checked-for-their-owner).
+ */
+const ownerLater = new WeakSet<object>();
+export function ownerCheckedLater<T extends object>(input: T): T {
+  ownerLater.add(input);
+  return input;
+}
+
 /** Who the credentials are: account and partition, asked once per process and profile. */
 const identities = new Map<string, Promise<{ account: string; arn: string }>>();
+/** The accounts already answered, by profile: read without waiting. */
+const accounts = new Map<string, string>();
+export function knownAccountId(clients: AwsClients): string | undefined {
+  return accounts.get(clients.profile ?? "");
+}
 export function callerIdentity(clients: AwsClients): Promise<{ account: string; arn: string }> {
   const key = clients.profile ?? "";
   let identity = identities.get(key);
@@ -294,6 +313,7 @@ export function callerIdentity(clients: AwsClients): Promise<{ account: string; 
     identity = (async () => {
       const { GetCallerIdentityCommand } = await import("@aws-sdk/client-sts");
       const out = await (await clients.sts()).send(new GetCallerIdentityCommand({}));
+      accounts.set(key, out.Account!);
       return { account: out.Account!, arn: out.Arn ?? "" };
     })();
     // A failed look-up (an expired session) is asked again next time.

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { closeSync, fstatSync, openSync, readFileSync } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
-import { type AwsClients, callerIdentity } from "../aws/clients.js";
+import { type AwsClients, callerIdentity, ownerCheckedLater } from "../aws/clients.js";
 import { type BucketPut, bucketPut } from "../aws/s3-put.js";
 import { CliError } from "../errors.js";
 import {
@@ -121,7 +121,7 @@ export async function planSync(
     options.manifest === false
       ? undefined
       : manifestPath(dir, target.bucket, options.manifestPrefix ?? target.prefix);
-  const [remote, cached, locals] = await Promise.all([
+  const [{ remote, ownerChecked }, cached, locals] = await Promise.all([
     remoteObjects(clients, target),
     cachePath ? readManifest(cachePath) : Promise.resolve<UploadManifest>({}),
     localFiles(dir),
@@ -161,6 +161,9 @@ export async function planSync(
       if (!seen.has(key) && !options.protect?.(key)) actions.push({ kind: "delete", key });
     }
   }
+  // A plan that uploads is checked by its first PUT, which names the owner (aws/s3-put.ts) and
+  // comes before any other write of the sync; any other plan by an owner-checked call now.
+  if (!ownerChecked && !actions.some((a) => a.kind === "upload")) await confirmOwner(clients, target.bucket);
   return actions;
 }
 
@@ -176,25 +179,46 @@ function warmUploads(clients: AwsClients): void {
   import("mime-types").catch(() => undefined);
 }
 
-async function remoteObjects(clients: AwsClients, target: SyncTarget): Promise<Map<string, RemoteObject>> {
+/**
+ * The objects under the target's prefix. The first page is asked at once, beside the account id
+ * (warmUploads), not after it: `ownerChecked` says whether it still named the bucket's owner
+ * (later pages always do). When it did not, planSync sees that the bucket is ours before anything
+ * acts on the listing (docs/decisions.md#p16-buckets-are-checked-for-their-owner).
+ */
+async function remoteObjects(
+  clients: AwsClients,
+  target: SyncTarget,
+): Promise<{ remote: Map<string, RemoteObject>; ownerChecked: boolean }> {
   const { ListObjectsV2Command } = await import("@aws-sdk/client-s3");
   const s3 = await clients.s3();
   const remote = new Map<string, RemoteObject>();
   let token: string | undefined;
+  let ownerChecked = true;
   do {
-    const out = await s3.send(
-      new ListObjectsV2Command({
-        Bucket: target.bucket,
-        Prefix: target.prefix ? `${target.prefix}/` : undefined,
-        ContinuationToken: token,
-      }),
-    );
+    const input = {
+      Bucket: target.bucket,
+      Prefix: target.prefix ? `${target.prefix}/` : undefined,
+      ContinuationToken: token,
+    };
+    const out = await s3.send(new ListObjectsV2Command(token ? input : ownerCheckedLater(input)));
+    // The middleware (aws/clients.ts) fills in the owner on the input it sends.
+    if (!token) ownerChecked = (input as { ExpectedBucketOwner?: string }).ExpectedBucketOwner !== undefined;
     for (const o of out.Contents ?? []) {
       if (o.Key) remote.set(o.Key, { etag: (o.ETag ?? "").replaceAll('"', ""), size: o.Size ?? -1 });
     }
     token = out.IsTruncated ? out.NextContinuationToken : undefined;
   } while (token);
-  return remote;
+  return { remote, ownerChecked };
+}
+
+/**
+ * Fails unless the bucket is the caller's account's: a one-key listing that names its owner (S3
+ * answers AccessDenied otherwise, worded as the listing's own refusal was; a HeadBucket's 403 has
+ * no code to word).
+ */
+async function confirmOwner(clients: AwsClients, bucket: string): Promise<void> {
+  const { ListObjectsV2Command } = await import("@aws-sdk/client-s3");
+  await (await clients.s3()).send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 1 }));
 }
 
 /** The Content-Type an upload gives a key: by its extension, text and scripts in UTF-8. */
