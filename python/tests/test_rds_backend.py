@@ -1,9 +1,8 @@
 """``pocket.django.db_backends.rds``: after the Aurora password rotates, a warm function re-reads
 the cluster's secret and reconnects once instead of failing until its next cold start.
 
-Runs against a real PostgreSQL server (started here from the ``initdb``/``pg_ctl`` on PATH, which
-python/scripts/test.sh installs from Debian when missing) and the RDS secret in moto. Without
-them the test is skipped on a developer's machine and fails in CI.
+Runs against a real PostgreSQL server (tests/pg_server.py: skipped on a developer's machine
+without one, failing in CI) and the RDS secret in moto.
 """
 
 from __future__ import annotations
@@ -11,79 +10,20 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
-import socket
-import subprocess
-import tempfile
 
 import boto3
 import pytest
 
 from conftest import REGION
-
-PG_CTL = shutil.which("pg_ctl")
-INITDB = shutil.which("initdb")
-
-
-def _unavailable(reason: str) -> None:
-    # CI installs PostgreSQL (python/scripts/test.sh): a missing server there is a broken setup.
-    if os.environ.get("CI", "") not in ("", "0", "false"):
-        pytest.fail(f"{reason} (CI must run this test)")
-    pytest.skip(reason)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _as_server_user() -> list[str]:
-    # PostgreSQL refuses to run as root: run it as the postgres account when the tests are root.
-    if os.geteuid() != 0:
-        return []
-    if shutil.which("runuser") is None:
-        _unavailable("running as root without runuser: cannot start PostgreSQL")
-    try:
-        import pwd
-
-        pwd.getpwnam("postgres")
-    except KeyError:
-        _unavailable("running as root without a postgres account: cannot start PostgreSQL")
-    return ["runuser", "-u", "postgres", "--"]
+from pg_server import postgres_server
 
 
 @pytest.fixture(scope="module")
 def postgres():
     """``(port, admin)``: a PostgreSQL server on 127.0.0.1 (password login) and a function running
     SQL as the superuser over the local socket (no password)."""
-    if not (PG_CTL and INITDB):
-        _unavailable("PostgreSQL (initdb, pg_ctl) is not installed")
-    prefix = _as_server_user()
-    root = tempfile.mkdtemp(prefix="pocket-pg-")
-    if prefix:
-        shutil.chown(root, user="postgres")
-    data = os.path.join(root, "data")
-    subprocess.run(
-        [*prefix, INITDB, "-D", data, "-U", "postgres", "--auth-local=trust", "--auth-host=scram-sha-256"],
-        check=True,
-        capture_output=True,
-    )
-    port = _free_port()
-    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1"
-    subprocess.run([*prefix, PG_CTL, "-D", data, "-l", os.path.join(root, "log"), "-o", options, "-w", "start"], check=True, capture_output=True)
-
-    import psycopg
-
-    def admin(sql: str) -> None:
-        with psycopg.connect(host=root, port=port, user="postgres", dbname="postgres", autocommit=True) as conn:
-            conn.execute(sql)
-
-    try:
-        yield port, admin
-    finally:
-        subprocess.run([*prefix, PG_CTL, "-D", data, "-m", "immediate", "stop"], capture_output=True)
-        shutil.rmtree(root, ignore_errors=True)
+    with postgres_server(auth_host="scram-sha-256") as server:
+        yield server
 
 
 @pytest.fixture

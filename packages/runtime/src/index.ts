@@ -1,7 +1,16 @@
 export type { ApiGatewayV2Event, ApiGatewayV2Result, HttpHandler, LambdaContext } from "./apigateway.js";
 export { deployHashUrl } from "./deploy-hash.js";
 export { findTomlPath, parseDotenv } from "./dotenv.js";
-export { DSQL_TOKEN_SECONDS, dsqlToken, refreshDsqlToken } from "./dsql.js";
+export type { DsqlConnectionOptions } from "./dsql.js";
+export {
+  DSQL_TOKEN_MARGIN_SECONDS,
+  DSQL_TOKEN_SECONDS,
+  dsqlConnectionOptions,
+  dsqlPassword,
+  dsqlToken,
+  dsqlTokenExpiresAt,
+  refreshDsqlToken,
+} from "./dsql.js";
 export {
   allowedHosts,
   deployedHosts,

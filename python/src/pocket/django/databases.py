@@ -1,6 +1,6 @@
 """Django ``DATABASES`` from ``DATABASE_URL``, whatever set it (docs/runtime-contract.md):
 a managed ``neon_database_url``/``tidb_database_url``, the ``[rds]`` cluster, a user secret, or
-``[awscontainer.envs]``; SQLite without one.
+``[awscontainer.envs]``; without one the ``[dsql]`` cluster, else SQLite.
 """
 
 from __future__ import annotations
@@ -14,16 +14,19 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from pocket._deprecation import warn_once
 from pocket.django.environment import TomlPath, check_stage, is_deployed, set_envs, toml_path_arg
+from pocket.dsql import CONNECTION_DEFAULTS
 from pocket.errors import PocketRuntimeError
 from pocket.local import find_toml_path
 
 __all__ = [
+    "DSQL_ENGINE",
     "LAMBDA_SQLITE_PATH",
     "RDS_ENGINE",
     "TIDB_ENGINE",
     "get_databases",
     "parse_database_url",
     "parse_database_url_credentials",
+    "with_dsql_defaults",
 ]
 
 _ENGINES = {
@@ -92,6 +95,24 @@ def parse_database_url_credentials(database_url: str) -> dict[str, str]:
 # Django's PostgreSQL backend that re-reads a rotated Aurora password (db_backends/rds/base.py).
 RDS_ENGINE = "pocket.django.db_backends.rds"
 
+# Django's PostgreSQL backend with a token that is still good per connection (db_backends/dsql/base.py).
+DSQL_ENGINE = "pocket.django.db_backends.dsql"
+
+
+def with_dsql_defaults(settings_dict: dict[str, Any]) -> dict[str, Any]:
+    """``settings_dict`` with its empty ``HOST``, ``PORT``, ``USER``, ``NAME`` and ``sslmode``
+    set to the stage's cluster and DSQL's defaults (the values given are kept)."""
+    defaults = {
+        "HOST": os.environ.get("POCKET_DSQL_ENDPOINT", ""),
+        "PORT": str(CONNECTION_DEFAULTS["port"]),
+        "USER": CONNECTION_DEFAULTS["user"],
+        "NAME": CONNECTION_DEFAULTS["dbname"],
+    }
+    filled = {**settings_dict, **{k: v for k, v in defaults.items() if not settings_dict.get(k)}}
+    filled["OPTIONS"] = {"sslmode": CONNECTION_DEFAULTS["sslmode"], **(settings_dict.get("OPTIONS") or {})}
+    return filled
+
+
 _TIDB_HOST_SUFFIXES = (".tidbcloud.com",)
 TIDB_ENGINE = "django_tidb"
 
@@ -136,7 +157,11 @@ def get_databases(
     :data:`RDS_ENGINE`, which re-reads a rotated password instead of failing until the next
     cold start.
 
-    Without ``DATABASE_URL``: SQLite. Locally ``db.sqlite3`` next to ``pocket.toml`` (or in the
+    Without ``DATABASE_URL``, on a ``[dsql]`` stage (``POCKET_DSQL_ENDPOINT`` set): the cluster
+    through :data:`DSQL_ENGINE`, as ``admin`` on ``postgres`` with TLS required, each new
+    connection with an IAM token that is still good (docs/decisions.md#b13-aurora-dsql).
+
+    Without either: SQLite. Locally ``db.sqlite3`` next to ``pocket.toml`` (or in the
     cwd). On Lambda ``/tmp/db.sqlite3``, the only writable place, with a warning: ``/tmp``
     belongs to one execution environment, so the data is lost at every cold start and differs
     between concurrent instances (fine for a first deploy, not for real data).
@@ -151,6 +176,8 @@ def get_databases(
             # The URL is the cluster's (set_envs puts it last); this backend survives a rotation.
             entry["ENGINE"] = RDS_ENGINE
         return {"default": entry}
+    if os.environ.get("POCKET_DSQL_ENDPOINT"):
+        return {"default": with_dsql_defaults({"ENGINE": DSQL_ENGINE})}
     if is_deployed() or os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
         warn_once(
             "sqlite-in-tmp",
