@@ -385,6 +385,17 @@ export function iamRequest(r: RecordedRequest, account: string): IamCall {
       ];
       break;
     }
+    case "wafv2": {
+      // A web ACL or IP set by name and id (scope CLOUDFRONT: us-east-1's global resources).
+      const kind = op.includes("WebACL") ? "webacl" : op.includes("IPSet") ? "ipset" : undefined;
+      call.resources = [
+        ...str(p.ResourceARN),
+        ...(kind && p.Name && p.Id
+          ? [`arn:aws:wafv2:${region}:${account}:global/${kind}/${p.Name}/${p.Id}`]
+          : []),
+      ];
+      break;
+    }
   }
   return call;
 }

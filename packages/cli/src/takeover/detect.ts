@@ -99,6 +99,8 @@ export function originalShape(
   for (const cf of Object.values(ctx.cloudfront ?? {})) {
     const certificate = acmCertificate(byName.get(cf.stackName));
     if (certificate) shape.acmCertificates = { ...shape.acmCertificates, [cf.name]: certificate };
+    const webAcl = keptWebAcl(byName.get(cf.stackName));
+    if (webAcl) shape.webAcls = { ...shape.webAcls, [cf.name]: webAcl };
   }
   const found = Object.keys(shape).length > 1 || stacks.some((s) => s.byOriginal);
   return found ? shape : undefined;
@@ -116,4 +118,17 @@ function acmCertificate(template: ReadTemplate | undefined): { arn: string; alia
   const arn = config?.ViewerCertificate?.AcmCertificateArn;
   if (typeof arn !== "string") return undefined;
   return { arn, aliases: (config?.Aliases ?? []).filter((a): a is string => typeof a === "string") };
+}
+
+/**
+ * The web ACL a deployed distribution names by its ARN: the original's current version attaches
+ * the one its `{cfslug}-waf` stack made in us-east-1 (a stack in another region cannot refer to
+ * it otherwise); pocket's own template refers to a web ACL of its stack (`Fn::GetAtt`) instead.
+ */
+function keptWebAcl(template: ReadTemplate | undefined): string | undefined {
+  const config = template?.Resources?.CloudFrontDistribution?.Properties?.DistributionConfig as
+    | { WebACLId?: unknown }
+    | undefined;
+  const id = config?.WebACLId;
+  return typeof id === "string" && id.startsWith("arn:") ? id : undefined;
 }

@@ -47,7 +47,8 @@ export async function planTakeover(run: RunContext): Promise<TakeoverPlan> {
  * A distribution stack outside us-east-1 cannot hold an ACM certificate for CloudFront or a
  * CloudFront web ACL: the original's current version keeps them in its `{cfslug}-acm` and
  * `{cfslug}-waf` stacks in us-east-1. The certificate is kept by the ARN the deployed
- * distribution names, when it covers every domain of the file; a web ACL is not taken over yet.
+ * distribution names, when it covers every domain of the file; the web ACL likewise, when the
+ * deployed distribution names one (a WAF the file adds to such a distribution is refused).
  */
 export function unbuiltInStageRegion(ctx: PocketContext): string[] {
   return Object.values(ctx.cloudfront ?? {}).flatMap((cf) => {
@@ -56,7 +57,9 @@ export function unbuiltInStageRegion(ctx: PocketContext): string[] {
     const uncovered = domains.filter((d) => !aliases?.includes(d));
     const needs = [
       ...(domains.length > 0 && !aliases ? ["a certificate ({cfslug}-acm stack)"] : []),
-      ...(edgeProtection(cf).waf ? ["a web ACL ({cfslug}-waf stack)"] : []),
+      ...(edgeProtection(cf).waf && !ctx.original?.webAcls?.[cf.name]
+        ? ["a web ACL ({cfslug}-waf stack)"]
+        : []),
     ];
     const where = `${cf.stackName} (${cf.region})`;
     return [
@@ -122,6 +125,10 @@ function keptShape(shape: OriginalShape | undefined): string[] {
     ...Object.entries(shape.acmCertificates ?? {}).map(
       ([name, c]) =>
         `certificate of ${name} from the {cfslug}-acm stack in us-east-1, left as it is (${c.arn}), for ${c.aliases.join(", ")} on one distribution`,
+    ),
+    ...Object.entries(shape.webAcls ?? {}).map(
+      ([name, arn]) =>
+        `web ACL of ${name} from the {cfslug}-waf stack in us-east-1, left as it is (${arn}): its rules stay the original's, and pocket waf ip edits the IP set its allow rule names`,
     ),
     ...Object.entries(shape.signingKeyNames ?? {}).map(
       ([name, k]) => `signing key names of ${name} (${k.publicKey}, ${k.keyGroup})`,

@@ -306,6 +306,7 @@ function distribution(
           cf.domain ? (adopted?.arn ?? cfn.ref("Certificate")) : undefined,
         ),
         ...(protection.waf ? { WebACLId: cfn.getAtt(WAF_IDS.webAcl, "Arn") } : {}),
+        ...(protection.keptWebAclArn ? { WebACLId: protection.keptWebAclArn } : {}),
       },
     },
   };
@@ -322,6 +323,8 @@ function templateOutputs(protection: EdgeProtection): Template["Outputs"] {
       ...(protection.kvs.exportName ? { Export: { Name: protection.kvs.exportName } } : {}),
     };
   }
+  // `pocket waf ip` finds the original's IP set from this web ACL's rules (waf-ip.ts).
+  if (protection.keptWebAclArn) outputs.OriginalWebAclArn = { Value: protection.keptWebAclArn };
   if (protection.waf) {
     outputs.WebAclArn = { Value: cfn.getAtt(WAF_IDS.webAcl, "Arn") };
     if (protection.waf.ipSets) {

@@ -12,6 +12,11 @@ export interface EdgeProtection {
   /** The distribution's KeyValueStore, when a function reads one (SPA token, basic auth, release id). */
   kvs?: { name: string; exportName?: string };
   waf?: WafProtection;
+  /**
+   * The original's web ACL, kept by ARN on a stage its current version deployed (no WAF of this
+   * stack then): docs/decisions.md#a1-taking-over-a-stage-deployed-by-the-original.
+   */
+  keptWebAclArn?: string;
 }
 
 export interface WafProtection {
@@ -84,4 +89,14 @@ export function edgeProtection(cf: CloudFrontContext): EdgeProtection {
     };
   }
   return out;
+}
+
+/**
+ * The protection a distribution's stack renders when the original's web ACL is kept (`arn`): the
+ * same, without a WAF of its own, naming that web ACL instead.
+ */
+export function withKeptWebAcl(protection: EdgeProtection, arn: string | undefined): EdgeProtection {
+  if (!arn || !protection.waf) return protection;
+  const { waf: _kept, ...rest } = protection;
+  return { ...rest, keptWebAclArn: arn };
 }

@@ -8,6 +8,7 @@ import { deployedByPocket, readTemplateBody } from "../../src/takeover/template-
 import { cloudfrontTemplate } from "../../src/templates/cloudfront.js";
 import { cloudfrontKeysTemplate } from "../../src/templates/cloudfront-keys.js";
 import { containerTemplate } from "../../src/templates/container/index.js";
+import { edgeProtection, withKeptWebAcl } from "../../src/templates/edge.js";
 import type { Template } from "../../src/templates/template.js";
 import { vpcTemplate } from "../../src/templates/vpc.js";
 import { cfnLint, lintErrors } from "../templates/cfn-lint.js";
@@ -243,5 +244,43 @@ describe("taking over a stage the original deployed at its current version", () 
     expect(unbuiltInStageRegion(ctx)).toEqual([
       "dev-myapp-main-cloudfront (ap-northeast-1): the certificate it names (from the dev-myapp-main-acm stack in us-east-1, which pocket leaves as it is) does not cover shop.example.com",
     ]);
+  });
+
+  it("tk2 with waf: keeps the web ACL the deployed distribution names, refuses a waf it lacks", async () => {
+    const file = `${read("tk2", "pocket-head.toml")}\n[cloudfront.main.waf]\n`;
+    const ctx = loadInline(file).context;
+    const cf = ctx.cloudfront!.main!;
+    cf.region = "ap-northeast-1"; // where the takeover check found its stack (placement.ts)
+    const body = read("tk2", "head-cf.yaml");
+    const shapeOf = async (yaml: string) =>
+      originalShape(
+        ctx,
+        [{ name: cf.stackName, template: (await readTemplateBody(yaml))!, byOriginal: true }],
+        true,
+        "ap-northeast-1",
+      );
+    // Without a WebACLId on the deployed distribution, a web ACL would be new: refused.
+    ctx.original = await shapeOf(body);
+    expect(unbuiltInStageRegion(ctx)).toEqual([
+      "dev-myapp-main-cloudfront (ap-northeast-1): its domains need a web ACL ({cfslug}-waf stack) in us-east-1, which pocket does not take over from the original's current version yet",
+    ]);
+    // With the {cfslug}-waf stack's web ACL named by ARN (as the original's deploy writes it).
+    const arn = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/WebACL-dev-myapp-main/0a1b2c3d";
+    const aliases = '          - "example.com"\n        Enabled: true\n';
+    ctx.original = await shapeOf(body.replace(aliases, `${aliases}        WebACLId: "${arn}"\n`));
+    expect(ctx.original?.webAcls).toEqual({ main: arn });
+    expect(unbuiltInStageRegion(ctx)).toEqual([]);
+    const protection = withKeptWebAcl(edgeProtection(cf), ctx.original?.webAcls?.main);
+    const ours = cloudfrontTemplate(cf, protection, ctx.original?.acmCertificates?.main);
+    const config = ours.Resources.CloudFrontDistribution!.Properties!.DistributionConfig as {
+      WebACLId: unknown;
+    };
+    expect(config.WebACLId).toBe(arn);
+    // No WAF of its own (no web ACL, no IP sets); waf ip finds the IP set from the kept web ACL.
+    expect(Object.values(ours.Resources).filter((r) => r.Type.startsWith("AWS::WAFv2::"))).toEqual([]);
+    expect(ours.Outputs?.OriginalWebAclArn).toEqual({ Value: arn });
+    expect(ours.Outputs?.AllowListV4Id).toBeUndefined();
+    const lint = cfnLint({ adopted: ours }, { regions: ["ap-northeast-1"] });
+    expect(lintErrors(lint.get("adopted")!)).toEqual([]);
   });
 });

@@ -90,6 +90,12 @@ export interface OriginalShape {
    * `redirect_from` (one SAN certificate; other hosts get a 301 from its viewer-request functions).
    */
   acmCertificates?: Record<string, { arn: string; aliases: string[] }>;
+  /**
+   * The original's current version, by distribution with `waf`: the web ACL its `{cfslug}-waf`
+   * stack made in us-east-1, by the ARN the deployed distribution names (that stack is left as
+   * it is; `pocket waf ip` edits the IP set its allow rule names).
+   */
+  webAcls?: Record<string, string>;
 }
 
 /** `[alarms]`: CloudWatch alarms in their own stack, notifying an email address or a topic. */

@@ -1,6 +1,6 @@
 import type { CloudFrontContext, PocketContext } from "@magic-pocket/config";
 import { cloudfrontParameters, cloudfrontTemplate } from "../../templates/cloudfront.js";
-import { edgeProtection } from "../../templates/edge.js";
+import { edgeProtection, withKeptWebAcl } from "../../templates/edge.js";
 import type { ParameterSource } from "../../templates/template.js";
 import { containerIds } from "../container-views.js";
 import type { Resource } from "../resource.js";
@@ -21,6 +21,7 @@ export function distributionResource(ctx: PocketContext, cf: CloudFrontContext):
   const parameters = parameterSources(ctx, cf);
   const originVerify = protection.originVerify;
   const headerRules = protection.waf?.allowHeaders?.length ?? 0;
+  const rendered = () => withKeptWebAcl(protection, ctx.original?.webAcls?.[cf.name]);
   const resource = stackResource({
     id: `cloudfront:${cf.name}`,
     title: `CloudFront ${cf.stackName}`,
@@ -37,12 +38,13 @@ export function distributionResource(ctx: PocketContext, cf: CloudFrontContext):
     // check sets it, docs/decisions.md#a1-taking-over-a-stage-deployed-by-the-original).
     region: () => cf.region,
     stackName: cf.stackName,
-    // A stage the original's current version deployed keeps its certificate and aliases (set by
-    // the takeover check before anything renders).
-    template: () => cloudfrontTemplate(cf, protection, ctx.original?.acmCertificates?.[cf.name]),
+    // A stage the original's current version deployed keeps its certificate, aliases and web
+    // ACL (set by the takeover check before anything renders).
+    template: () => cloudfrontTemplate(cf, rendered(), ctx.original?.acmCertificates?.[cf.name]),
     parameters,
-    // Not declared sources: secret values, passed as NoEcho parameters (edge-secrets.ts).
-    ...edgeSecretParameters(protection),
+    // Not declared sources: secret values, passed as NoEcho parameters (edge-secrets.ts); a kept
+    // web ACL holds its own header values.
+    ...edgeSecretParameters(protection, rendered),
     after: async (run, outputs, progress) => {
       const policy = await ensureBucketPolicyStatement(run, cf, outputs.DistributionId!, progress);
       const kvs = await ensureEdgeSecretsInKvs(run, cf, outputs.TokenKvsArn, progress, protection);

@@ -16,14 +16,21 @@ interface SecretParameter {
   tag: string;
   /** The value the template takes, from the stored one. */
   value: (stored: unknown) => string | undefined;
+  /** A WAF header allow rule's: not passed when the template has no WAF of its own. */
+  waf?: boolean;
 }
 
 /**
  * The secret values a distribution's stack takes as NoEcho parameters, never in its template:
  * the origin-verify header CloudFront sends, and each WAF header allow rule's expected value.
  * Read from the secrets store once per run; each also tags the stack with a fingerprint.
+ * `rendered` is the protection the template renders, asked at run time: a stage that keeps the
+ * original's web ACL renders none (docs/decisions.md#a1-taking-over-a-stage-deployed-by-the-original).
  */
-export function edgeSecretParameters(protection: EdgeProtection) {
+export function edgeSecretParameters(
+  protection: EdgeProtection,
+  rendered: () => EdgeProtection = () => protection,
+) {
   const params: SecretParameter[] = [];
   if (protection.originVerify) {
     params.push({
@@ -40,10 +47,11 @@ export function edgeSecretParameters(protection: EdgeProtection) {
       secret: h.secret,
       tag: `pocket:waf-allow-${h.secret}-fingerprint`,
       value: (v) => (typeof v === "string" && v ? v : undefined),
+      waf: true,
     });
   }
   if (params.length === 0) return {};
-  const values = valuesReader(params);
+  const values = valuesReader(() => (rendered().waf ? params : params.filter((p) => !p.waf)));
   return {
     extraParameters: values,
     tags: async (run: RunContext) =>
@@ -62,12 +70,12 @@ export function edgeSecretParameters(protection: EdgeProtection) {
  * is not kept: a status asked before the secrets resource created the values (the deploy's
  * read-ahead) must not decide what the deploy after it finds.
  */
-function valuesReader(params: SecretParameter[]): (run: RunContext) => Promise<Record<string, string>> {
+function valuesReader(params: () => SecretParameter[]): (run: RunContext) => Promise<Record<string, string>> {
   const reads = new WeakMap<RunContext, Promise<Record<string, string>>>();
   return (run) => {
     let p = reads.get(run);
     if (!p) {
-      const read = readValues(run, params);
+      const read = readValues(run, params());
       read.catch(() => {
         if (reads.get(run) === read) reads.delete(run);
       });

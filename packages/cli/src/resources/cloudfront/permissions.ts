@@ -147,6 +147,23 @@ export const cloudfrontPermissions: KindPermissions = {
               },
             ]
           : []),
+        // `pocket waf ip` on such a stage edits the IP set of the web ACL that version's
+        // {cfslug}-waf stack made, found from the web ACL's rules (original-web-acl.ts).
+        ...(head && cfs.some((cf) => cf.waf)
+          ? [
+              {
+                sid: "OriginalWebAcls",
+                part: "front-ends" as const,
+                actions: ["wafv2:GetWebACL", "wafv2:GetIPSet", "wafv2:UpdateIPSet"],
+                resources: [
+                  `arn:${P}:wafv2:us-east-1:${A}:global/webacl/*`,
+                  `arn:${P}:wafv2:us-east-1:${A}:global/ipset/*`,
+                ],
+                reason:
+                  "the original's {cfslug}-waf stack chose the names of its web ACL and IP sets, and pocket permissions, offline, cannot read them",
+              },
+            ]
+          : []),
         {
           sid: "FrontEnds",
           part: "front-ends",

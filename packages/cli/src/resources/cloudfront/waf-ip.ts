@@ -5,6 +5,8 @@ import { CliError } from "../../errors.js";
 import { describeStack, stackOutputs } from "../../stacks/stack.js";
 import { edgeProtection } from "../../templates/edge.js";
 import type { RunContext } from "../resource.js";
+import { type IpSetRef, keptIpSets, WAF_REGION } from "./original-web-acl.js";
+import { placeDistributions } from "./placement.js";
 
 /** An address or network as WAF stores it: CIDR notation with the host bits zero. */
 export interface Cidr {
@@ -144,12 +146,6 @@ function bigIntToIpv6(n: bigint): string {
   return `${hex.slice(0, best.start).join(":")}::${hex.slice(best.start + best.length).join(":")}`;
 }
 
-interface IpSetRef {
-  name: string;
-  id: string;
-  version: 4 | 6;
-}
-
 /** The distributions of the stage with an allow list, narrowed by `--name`. */
 export function allowListDistributions(
   ctx: { cloudfront?: Record<string, CloudFrontContext> },
@@ -194,16 +190,25 @@ function noAllowList(name?: string): CliError {
   );
 }
 
-/** The two IPSets of a deployed distribution, by the ids its stack outputs. */
+/**
+ * The two IPSets of a deployed distribution, by the ids its stack outputs; or, on a stage that
+ * keeps the original's web ACL (its stack in the stage's region, placement.ts), those that web
+ * ACL's allow rules name.
+ */
 async function ipSets(run: RunContext, cf: CloudFrontContext): Promise<IpSetRef[]> {
   const names = edgeProtection(cf).waf?.ipSets;
   if (!names) throw noAllowList(cf.name);
+  await placeDistributions(run);
   const outputs = stackOutputs(await describeStack(run.aws(cf.region), cf.stackName));
+  if (outputs.OriginalWebAclArn) return keptIpSets(run, cf, outputs.OriginalWebAclArn);
   const v4 = outputs.AllowListV4Id;
   const v6 = outputs.AllowListV6Id;
   if (!v4 || !v6) {
     throw new CliError("allow-list-not-deployed", `the allow list of ${cf.name} is not deployed yet.`, {
-      hint: `Deploy the distribution first: pocket resource cloudfront deploy --name ${cf.name}.`,
+      hint:
+        cf.region === "us-east-1"
+          ? `Deploy the distribution first: pocket resource cloudfront deploy --name ${cf.name}.`
+          : "The original deployed this stage: take it over first (pocket deploy), which keeps its web ACL.",
     });
   }
   return [
@@ -215,7 +220,7 @@ async function ipSets(run: RunContext, cf: CloudFrontContext): Promise<IpSetRef[
 /** The addresses of both sets: IPv4 first, each sorted as WAF returns them. */
 export async function listAllowList(run: RunContext, cf: CloudFrontContext): Promise<string[]> {
   const { GetIPSetCommand } = await import("@aws-sdk/client-wafv2");
-  const waf = await run.aws(cf.region).wafv2();
+  const waf = await run.aws(WAF_REGION).wafv2();
   const out: string[] = [];
   for (const set of await ipSets(run, cf)) {
     const got = await waf.send(new GetIPSetCommand({ Name: set.name, Scope: "CLOUDFRONT", Id: set.id }));
@@ -248,8 +253,16 @@ export async function editAllowList(
   options: EditAllowListOptions = {},
 ): Promise<string[]> {
   const { GetIPSetCommand, UpdateIPSetCommand } = await import("@aws-sdk/client-wafv2");
-  const waf = await run.aws(cf.region).wafv2();
+  const waf = await run.aws(WAF_REGION).wafv2();
   const sets = await ipSets(run, cf);
+  const unlisted = cidrs.filter((c) => !sets.some((s) => s.version === c.version));
+  if (action === "add" && unlisted.length > 0) {
+    throw new CliError(
+      "allow-list-family-missing",
+      `nothing added: the allow list of ${cf.name} has no IPv${unlisted[0]!.version} set for ${unlisted.map((c) => c.cidr).join(", ")}.`,
+      { hint: "The original's web ACL keeps the IP sets its {cfslug}-waf stack made; add such a set there." },
+    );
+  }
   if (action === "add") {
     const listed: string[] = [];
     for (const set of sets) {
