@@ -4,6 +4,7 @@ import {
   CreateWebACLCommand,
   GetIPSetCommand,
   GetWebACLCommand,
+  UpdateWebACLCommand,
   WAFV2Client,
 } from "@aws-sdk/client-wafv2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -177,6 +178,30 @@ describe("taking over a stage the original's current version deployed with a WAF
 
   it("is in sync afterwards, and a second deploy changes nothing", async () => {
     await expectInSyncAndNoChangeAsync(dir, before.image, env());
+  });
+
+  it("pocket waf ip refuses, saying where the rules are, when the web ACL allows no IP set", async () => {
+    const got = await waf().send(
+      new GetWebACLCommand({ Name: webAcl.name, Id: webAcl.id, Scope: "CLOUDFRONT" }),
+    );
+    const acl = got.WebACL!;
+    await waf().send(
+      new UpdateWebACLCommand({
+        Name: webAcl.name,
+        Id: webAcl.id,
+        Scope: "CLOUDFRONT",
+        DefaultAction: acl.DefaultAction!,
+        VisibilityConfig: acl.VisibilityConfig!,
+        Rules: acl.Rules!.filter((r) => r.Name !== "IPAllowRule"),
+        LockToken: got.LockToken!,
+      }),
+    );
+    const list = await run("waf", "ip", "list");
+    expect(list.status).not.toBe(0);
+    expect(list.stderr).toContain(
+      `the original's web ACL of main (${webAcl.arn}) has no rule that allows an IP set`,
+    );
+    expect(list.stderr).toContain("the dev-myapp-main-waf stack's (us-east-1)");
   });
 
   it("every call was allowed by pocket permissions", () => {

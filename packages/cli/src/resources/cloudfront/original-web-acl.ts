@@ -52,7 +52,7 @@ export async function keptIpSets(
       "original-web-acl-no-ip-set",
       `the original's web ACL of ${cf.name} (${webAclArn}) has no rule that allows an IP set: there is no allow list to edit.`,
       {
-        hint: "Its rules are its {cfslug}-waf stack's, which pocket leaves as it is: change them there or in the WAF console (us-east-1).",
+        hint: `Its rules are the ${cf.slug}-waf stack's (us-east-1), which pocket leaves as it is: add an Allow rule on an IP set there or in the WAF console.`,
       },
     );
   }

@@ -260,7 +260,9 @@ export async function editAllowList(
     throw new CliError(
       "allow-list-family-missing",
       `nothing added: the allow list of ${cf.name} has no IPv${unlisted[0]!.version} set for ${unlisted.map((c) => c.cidr).join(", ")}.`,
-      { hint: "The original's web ACL keeps the IP sets its {cfslug}-waf stack made; add such a set there." },
+      {
+        hint: `The web ACL's IP sets are its ${cf.slug}-waf stack's (us-east-1), which pocket leaves as it is: add such a set and its Allow rule there.`,
+      },
     );
   }
   if (action === "add") {
