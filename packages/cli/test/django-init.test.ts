@@ -431,6 +431,12 @@ ${extra}`;
     expect(warn(user, { "requirements.txt": "Django\n" })).toEqual([]);
   });
 
+  it("a [dsql] stage without DATABASE_URL has a database (get_databases() gives the cluster) that needs psycopg", () => {
+    const dsql = toml("\n[dsql]\n");
+    expect(warn(dsql, { "requirements.txt": "Django\n" })).toEqual(["django-db-driver-missing"]);
+    expect(warn(dsql, { "requirements.txt": "Django\npsycopg[binary]\n" })).toEqual([]);
+  });
+
   it("warns when the database's driver is not among the dependencies", () => {
     expect(warn(neon, { "requirements.txt": "Django\n" })).toEqual(["django-db-driver-missing"]);
     expect(warn(neon, { "requirements.txt": "Django\npsycopg[binary]>=3.2\n" })).toEqual([]);

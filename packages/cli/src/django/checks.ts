@@ -23,7 +23,7 @@ function table(c: ContainerContext): string {
   return c.name === undefined ? "awscontainer" : `container.${c.name}`;
 }
 
-/** Where DATABASE_URL comes from on the stage's functions, if anywhere. */
+/** Where DATABASE_URL comes from on the stage's functions, if anywhere (or, without it, [dsql]). */
 export function databaseUrlSource(ctx: PocketContext): { source: string; engine?: Engine } | undefined {
   const c = ctx.container;
   if (!c) return undefined;
@@ -52,6 +52,8 @@ export function databaseUrlSource(ctx: PocketContext): { source: string; engine?
         : undefined;
     return { source: `[${table(c)}.envs] DATABASE_URL`, engine };
   }
+  // Without DATABASE_URL, get_databases() gives the cluster's PostgreSQL backend (decisions B13).
+  if (ctx.dsql) return { source: "[dsql]", engine: "postgres" };
   return undefined;
 }
 
@@ -93,7 +95,7 @@ export function djangoDeployWarnings(ctx: PocketContext, projectDir: string): Dj
     out.push({
       code: "django-no-database-url",
       message: `stage ${ctx.stage} gives its functions no DATABASE_URL: Django will use SQLite in /tmp, which loses every write at each cold start.`,
-      hint: `Add a database ([neon], [tidb] or [rds]), or a user secret: [${table(c)}.secrets.user] DATABASE_URL = { name = "...", store = "sm" }.`,
+      hint: `Add a database ([neon], [tidb], [rds] or [dsql]), or a user secret: [${table(c)}.secrets.user] DATABASE_URL = { name = "...", store = "sm" }.`,
     });
   }
   const statics = c.django.storages.staticfiles;

@@ -182,7 +182,7 @@ def get_databases(
         warn_once(
             "sqlite-in-tmp",
             "pocket: DATABASE_URL is not set, so Django uses SQLite in %s: its data is lost at "
-            "every cold start and not shared between instances. Add a database ([neon], [tidb], "
+            "every cold start and not shared between instances. Add a database ([neon], [tidb], [dsql], "
             "[rds]) or a DATABASE_URL secret to pocket.toml and deploy.",
             LAMBDA_SQLITE_PATH,
         )
