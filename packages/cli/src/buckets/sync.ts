@@ -113,6 +113,12 @@ export async function planSync(
      */
     manifestPrefix?: string;
     hash?: (file: string) => Promise<string>;
+    /**
+     * The caller applies the plan next (applySync): when it uploads, its first PUT names the
+     * bucket's owner, so the plan need not wait for that check. Any other caller (a dry run, a
+     * status) gets a plan only once the bucket is known to be the account's.
+     */
+    appliedNext?: boolean;
   },
 ): Promise<SyncAction[]> {
   const hash = options.hash ?? md5OfFile;
@@ -161,9 +167,11 @@ export async function planSync(
       if (!seen.has(key) && !options.protect?.(key)) actions.push({ kind: "delete", key });
     }
   }
-  // A plan that uploads is checked by its first PUT, which names the owner (aws/s3-put.ts) and
-  // comes before any other write of the sync; any other plan by an owner-checked call now.
-  if (!ownerChecked && !actions.some((a) => a.kind === "upload")) await confirmOwner(clients, target.bucket);
+  // A plan applied next that uploads is checked by its first PUT, which names the owner
+  // (aws/s3-put.ts) and comes before any other write of the sync; any other plan (nothing to
+  // upload, a dry run, a status) by an owner-checked call now, before anyone reads it.
+  const checkedByPut = options.appliedNext === true && actions.some((a) => a.kind === "upload");
+  if (!ownerChecked && !checkedByPut) await confirmOwner(clients, target.bucket);
   return actions;
 }
 

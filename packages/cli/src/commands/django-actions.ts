@@ -83,7 +83,11 @@ async function sync(
       hint: "Pass --source with the folder to upload.",
     });
   }
-  const actions = await planSync(clients, dir, target, { delete: options.delete, protect: options.protect });
+  const actions = await planSync(clients, dir, target, {
+    delete: options.delete,
+    protect: options.protect,
+    appliedNext: !options.dryrun,
+  });
   const changes = actions.filter((a) => a.kind !== "keep");
   const where = `s3://${target.bucket}/${target.prefix}${target.prefix ? "/" : ""}`;
   if (options.dryrun) {

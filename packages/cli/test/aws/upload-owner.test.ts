@@ -71,10 +71,12 @@ describe("a sync's listing and the bucket's owner", () => {
     const dir = site({ "index.html": "<h1>first</h1>", "assets/app.js": "console.log(1)" });
     const target = { bucket: BUCKET, prefix: "first" };
     let planned = false;
-    const plan = sync.planSync(clients, dir, target, { delete: true, manifest: false }).then((actions) => {
-      planned = true;
-      return actions;
-    });
+    const plan = sync
+      .planSync(clients, dir, target, { delete: true, manifest: false, appliedNext: true })
+      .then((actions) => {
+        planned = true;
+        return actions;
+      });
     // Before this change the listing waited for the account id: this wait never ended.
     await until("the listing, with the account id unanswered", () => seen.some(isListing));
     expect(owner(seen.find(isListing)!)).toBeUndefined();
@@ -117,6 +119,27 @@ describe("a sync's listing and the bucket's owner", () => {
     const listings = seen.filter(isListing);
     expect(listings.map(owner)).toEqual([undefined, ACCOUNT]);
     expect(seen).toHaveLength(2);
+  });
+
+  it("a plan that is not applied next (a dry run) waits for the owner even when it would upload", async () => {
+    const { clients, sync, answer } = await heldAccount();
+    const dir = site({ "index.html": "<h1>dry</h1>" });
+    let planned = false;
+    const plan = sync
+      .planSync(clients, dir, { bucket: BUCKET, prefix: "dry" }, { delete: true, manifest: false })
+      .then((actions) => {
+        planned = true;
+        return actions;
+      });
+    await until("the listing, with the account id unanswered", () => seen.some(isListing));
+    expect(owner(seen.find(isListing)!)).toBeUndefined();
+    // What the listing said is shown to no one before the bucket is known to be the account's.
+    await new Promise((r) => setImmediate(r));
+    expect(planned).toBe(false);
+    answer();
+    expect((await plan).map((a) => a.kind)).toEqual(["upload"]);
+    expect(seen.filter(isListing).map(owner)).toEqual([undefined, ACCOUNT]);
+    expect(seen.filter((r) => r.method !== "GET")).toEqual([]);
   });
 
   it("once the account id is known, the listing names the owner and no other call is made", async () => {
