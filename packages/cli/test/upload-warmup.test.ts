@@ -47,7 +47,8 @@ describe("upload plan warm-up", () => {
       clients,
       dir,
       { bucket: "b", prefix: "site" },
-      { delete: true, manifest: false },
+      // Applied next, as an upload is: its first PUT names the owner (docs/decisions.md#p16-buckets-are-checked-for-their-owner).
+      { delete: true, manifest: false, appliedNext: true },
     );
     expect(asked).toEqual(["sts GetCallerIdentityCommand", "s3 client", "s3 ListObjectsV2Command"]);
     expect(actions).toEqual([

@@ -1,6 +1,6 @@
 import { DOMAIN_TYPES, FIND_HOSTED_ZONES } from "../domain-permissions.js";
 import { A, type KindPermissions, P } from "../permissions.js";
-import { originalEdgeStackNames } from "./original-edge-stacks.js";
+import { originalStageGrants } from "./original-permissions.js";
 
 /**
  * The distributions' stacks and buckets, their WAF, and the calls pocket makes on a deployed
@@ -113,57 +113,7 @@ export const cloudfrontPermissions: KindPermissions = {
       buckets: cfs.map((cf) => cf.bucketName),
       calls: [
         ...(cfs.some((cf) => cf.domain) ? [FIND_HOSTED_ZONES] : []),
-        // A stage the original's current version deployed has its distribution stacks in the
-        // stage's region: the takeover check looks for them (docs/decisions.md#a1-taking-over-a-stage-deployed-by-the-original).
-        ...(cfs.some((cf) => cf.region !== ctx.region)
-          ? [
-              {
-                sid: "OriginalDistributionStacks",
-                part: "front-ends" as const,
-                actions: ["cloudformation:DescribeStacks"],
-                resources: cfs.map(
-                  (cf) => `arn:${P}:cloudformation:${ctx.region}:${A}:stack/${cf.stackName}/*`,
-                ),
-              },
-            ]
-          : []),
-        // Destroy deletes the certificate and web ACL stacks that version kept in us-east-1
-        // (original-edge-stacks.ts); pocket never creates or updates them.
-        ...(head
-          ? [
-              {
-                sid: "OriginalEdgeStacks",
-                part: "front-ends" as const,
-                actions: [
-                  "cloudformation:DescribeStacks",
-                  "cloudformation:DescribeStackEvents",
-                  "cloudformation:DeleteStack",
-                ],
-                resources: cfs.flatMap((cf) =>
-                  originalEdgeStackNames(cf).map(
-                    (name) => `arn:${P}:cloudformation:us-east-1:${A}:stack/${name}/*`,
-                  ),
-                ),
-              },
-            ]
-          : []),
-        // `pocket waf ip` on such a stage edits the IP set of the web ACL that version's
-        // {cfslug}-waf stack made, found from the web ACL's rules (original-web-acl.ts).
-        ...(head && cfs.some((cf) => cf.waf)
-          ? [
-              {
-                sid: "OriginalWebAcls",
-                part: "front-ends" as const,
-                actions: ["wafv2:GetWebACL", "wafv2:GetIPSet", "wafv2:UpdateIPSet"],
-                resources: [
-                  `arn:${P}:wafv2:us-east-1:${A}:global/webacl/*`,
-                  `arn:${P}:wafv2:us-east-1:${A}:global/ipset/*`,
-                ],
-                reason:
-                  "the original's {cfslug}-waf stack chose the names of its web ACL and IP sets, and pocket permissions, offline, cannot read them",
-              },
-            ]
-          : []),
+        ...originalStageGrants(ctx, cfs, head),
         {
           sid: "FrontEnds",
           part: "front-ends",
