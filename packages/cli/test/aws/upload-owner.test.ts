@@ -65,24 +65,39 @@ function site(files: Record<string, string>): string {
   return dir;
 }
 
+/**
+ * Starts a sync's plan with the account id held back and waits for its first listing, which
+ * names no owner yet; `planned()` says whether the plan has returned since.
+ */
+async function planBeforeTheAccount(
+  held: Awaited<ReturnType<typeof heldAccount>>,
+  dir: string,
+  prefix: string,
+  options: { appliedNext?: boolean } = {},
+) {
+  let planned = false;
+  const plan = held.sync
+    .planSync(held.clients, dir, { bucket: BUCKET, prefix }, { delete: true, manifest: false, ...options })
+    .then((actions) => {
+      planned = true;
+      return actions;
+    });
+  await until("the listing, with the account id unanswered", () => seen.some(isListing));
+  expect(owner(seen.find(isListing)!)).toBeUndefined();
+  return { plan, planned: () => planned };
+}
+
 describe("a sync's listing and the bucket's owner", () => {
   it("lists before the account id is known; every PUT names the owner, which only its answer gives", async () => {
-    const { clients, sync, answer } = await heldAccount();
+    const held = await heldAccount();
+    const { clients, sync, answer } = held;
     const dir = site({ "index.html": "<h1>first</h1>", "assets/app.js": "console.log(1)" });
     const target = { bucket: BUCKET, prefix: "first" };
-    let planned = false;
-    const plan = sync
-      .planSync(clients, dir, target, { delete: true, manifest: false, appliedNext: true })
-      .then((actions) => {
-        planned = true;
-        return actions;
-      });
     // Before this change the listing waited for the account id: this wait never ended.
-    await until("the listing, with the account id unanswered", () => seen.some(isListing));
-    expect(owner(seen.find(isListing)!)).toBeUndefined();
+    const { plan, planned } = await planBeforeTheAccount(held, dir, "first", { appliedNext: true });
     // A plan that uploads needs no other call: its PUTs check the owner.
     const actions = await plan;
-    expect(planned).toBe(true);
+    expect(planned()).toBe(true);
     expect(actions.map((a) => a.kind)).toEqual(["upload", "upload"]);
     expect(seen.filter((r) => r.method !== "GET")).toEqual([]);
 
@@ -95,26 +110,18 @@ describe("a sync's listing and the bucket's owner", () => {
   });
 
   it("with nothing to upload, the plan waits for an owner-checked call to the bucket", async () => {
-    const { clients, sync, answer } = await heldAccount();
+    const held = await heldAccount();
     const files = { "index.html": "<h1>same</h1>" };
     const dir = site(files);
     await s3().send(
       new PutObjectCommand({ Bucket: BUCKET, Key: "same/index.html", Body: files["index.html"] }),
     );
     seen = [];
-    let planned = false;
-    const plan = sync
-      .planSync(clients, dir, { bucket: BUCKET, prefix: "same" }, { delete: true, manifest: false })
-      .then((actions) => {
-        planned = true;
-        return actions;
-      });
-    await until("the listing, with the account id unanswered", () => seen.some(isListing));
-    expect(owner(seen.find(isListing)!)).toBeUndefined();
+    const { plan, planned } = await planBeforeTheAccount(held, dir, "same");
     // Nothing but the owner's answer can end the plan now: it is still pending.
     await new Promise((r) => setImmediate(r));
-    expect(planned).toBe(false);
-    answer();
+    expect(planned()).toBe(false);
+    held.answer();
     expect((await plan).map((a) => a.kind)).toEqual(["keep"]);
     const listings = seen.filter(isListing);
     expect(listings.map(owner)).toEqual([undefined, ACCOUNT]);
@@ -122,21 +129,13 @@ describe("a sync's listing and the bucket's owner", () => {
   });
 
   it("a plan that is not applied next (a dry run) waits for the owner even when it would upload", async () => {
-    const { clients, sync, answer } = await heldAccount();
+    const held = await heldAccount();
     const dir = site({ "index.html": "<h1>dry</h1>" });
-    let planned = false;
-    const plan = sync
-      .planSync(clients, dir, { bucket: BUCKET, prefix: "dry" }, { delete: true, manifest: false })
-      .then((actions) => {
-        planned = true;
-        return actions;
-      });
-    await until("the listing, with the account id unanswered", () => seen.some(isListing));
-    expect(owner(seen.find(isListing)!)).toBeUndefined();
+    const { plan, planned } = await planBeforeTheAccount(held, dir, "dry");
     // What the listing said is shown to no one before the bucket is known to be the account's.
     await new Promise((r) => setImmediate(r));
-    expect(planned).toBe(false);
-    answer();
+    expect(planned()).toBe(false);
+    held.answer();
     expect((await plan).map((a) => a.kind)).toEqual(["upload"]);
     expect(seen.filter(isListing).map(owner)).toEqual([undefined, ACCOUNT]);
     expect(seen.filter((r) => r.method !== "GET")).toEqual([]);
