@@ -20,11 +20,16 @@ export async function findCluster(clients: AwsClients, dsql: DsqlContext): Promi
   let nextToken: string | undefined;
   do {
     const page = await client.send(new ListClustersCommand({ nextToken }));
-    for (const c of page.clusters ?? []) {
-      const cluster = await unlessAbsent(
-        client.send(new GetClusterCommand({ identifier: c.identifier })),
-        "ResourceNotFoundException",
-      );
+    // A listing names no tags: each cluster of the page is read at once, not one after another.
+    const clusters = await Promise.all(
+      (page.clusters ?? []).map((c) =>
+        unlessAbsent(
+          client.send(new GetClusterCommand({ identifier: c.identifier })),
+          "ResourceNotFoundException",
+        ),
+      ),
+    );
+    for (const cluster of clusters) {
       if (!cluster || GONE.has(cluster.status ?? "") || cluster.tags?.Name !== dsql.nameTag) continue;
       found.push(cluster as DsqlCluster);
     }
